@@ -1,0 +1,210 @@
+"""Settings read from environment variables, validated once at start-up.
+
+A production process refuses to start when a required value is missing or
+malformed, with one line naming the variable. Development and testing fill
+in throw-away secrets (kept in the instance folder, never in the repo) so the
+zero-setup run command works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+def parse_data_keys(raw: str) -> dict[str, bytes]:
+    """Parse DATA_KEY: `kid:base64key[,kid:base64key...]`, newest first.
+
+    A bare base64 key is accepted as key id `k1`. Every key must decode to
+    32 bytes (AES-256-GCM). Older keys stay listed so old ciphertexts still
+    decrypt after a rotation.
+    """
+    keys: dict[str, bytes] = {}
+    for index, part in enumerate(p.strip() for p in raw.split(",") if p.strip()):
+        kid, sep, encoded = part.partition(":")
+        if not sep:
+            kid, encoded = f"k{index + 1}", part
+        if not kid.isalnum():
+            raise ValueError(f"key id {kid!r} must be letters and digits")
+        try:
+            key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"key {kid!r} is not valid base64") from exc
+        if len(key) != 32:
+            raise ValueError(f"key {kid!r} must decode to 32 bytes, got {len(key)}")
+        if kid in keys:
+            raise ValueError(f"key id {kid!r} is listed twice")
+        keys[kid] = key
+    if not keys:
+        raise ValueError("no key given")
+    return keys
+
+
+def new_data_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in config/.env.example."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    banshi_env: Environment = Environment.DEVELOPMENT
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    data_key: str | None = None
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    timezone: str = "Asia/Shanghai"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    session_days: int = Field(default=30, ge=1, le=365)
+    max_content_length: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = True
+    rq_dashboard: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (Banshi runs on PostgreSQL only)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("wechat_api_base")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s):// URL")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _valid_data_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_data_keys(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _production_requires_everything(self) -> Settings:
+        if self.banshi_env is Environment.PRODUCTION:
+            for name in ("database_url", "redis_url", "secret_key", "data_key", "wechat_appid", "wechat_secret"):
+                if not getattr(self, name):
+                    raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.banshi_env is Environment.PRODUCTION
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def data_keys(self) -> dict[str, bytes]:
+        assert self.data_key is not None, "settings were not completed"
+        return parse_data_keys(self.data_key)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the psycopg 3 driver named, whatever form was given."""
+        assert self.database_url is not None, "DATABASE_URL is not set"
+        url = self.database_url
+        for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    def with_local_secrets(self) -> Settings:
+        """Fill missing secrets for development/testing from instance/dev-secrets.json.
+
+        The file is created on first use with fresh random values and is
+        git-ignored, so no secret ever lives in the repository.
+        """
+        if self.is_production:
+            return self
+        missing = {
+            "secret_key": lambda: secrets.token_urlsafe(48),
+            "data_key": lambda: "k1:" + new_data_key(),
+            "wechat_appid": lambda: "wx" + secrets.token_hex(8),
+            "wechat_secret": lambda: secrets.token_hex(16),
+        }
+        if all(getattr(self, name) for name in missing):
+            return self
+        path = self.instance_path / "dev-secrets.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        changed = False
+        for name, make in missing.items():
+            if name not in stored:
+                stored[name] = make()
+                changed = True
+        if changed:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=2))
+            path.chmod(0o600)
+        filled = {name: getattr(self, name) or stored[name] for name in missing}
+        return self.model_copy(update=filled)
+
+
+def _first_error_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    name = ".".join(str(p) for p in error["loc"]).upper()
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}: {message}" if name else message
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise ConfigError with one clear line."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_first_error_line(exc)}") from None
+    return settings.with_local_secrets()

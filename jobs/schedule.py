@@ -1,0 +1,23 @@
+"""Periodic jobs, declared as data. Cron strings are read in Asia/Shanghai time.
+
+Each entry must be safe to run twice: the scheduler claims every fire time in
+Redis so two schedulers enqueue it once, but a job may still be retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str          # dotted path of the job function
+    cron: str          # minute hour day month weekday, Asia/Shanghai
+    queue: str = "sweeps"
+    job_timeout: int = 600
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
+)

@@ -1,0 +1,89 @@
+"""Banshi (办事通) web application: the mini-program API and the staff console."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import abort, request
+from flask_openapi3 import Info, OpenAPI
+
+from config import ConfigError, Settings, load_settings
+from miniapp_api.errors import register_error_handlers, validation_error_response
+from miniapp_api.extensions import db, redis_store
+from miniapp_api.observability import configure_logging, init_request_logging
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> OpenAPI:
+    """Build the app from validated settings (read from the environment when not given)."""
+    settings = settings or load_settings()
+    if not settings.database_url or not settings.redis_url:
+        raise ConfigError("invalid configuration: DATABASE_URL and REDIS_URL must be set "
+                          "(`banshi dev` starts embedded ones for development)")
+    configure_logging(settings.log_level, settings.log_json)
+
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Banshi 办事通 API", version=API_VERSION,
+                  description="政务服务小程序后端：预约、办件进度、诉求与好差评"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}},
+        validation_error_status=422,
+        validation_error_callback=validation_error_response,
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SQLALCHEMY_URL=settings.sqlalchemy_url,
+        REDIS_URL=settings.redis_url,
+        SESSION_DAYS=settings.session_days,
+        BANSHI_SETTINGS=settings,
+    )
+
+    db.init_app(app)
+    redis_store.init_app(app)
+    _init_services(app, settings)
+    register_error_handlers(app)
+    init_request_logging(app)
+
+    @app.before_request
+    def _refuse_oversized_bodies() -> None:
+        if (request.content_length or 0) > settings.max_content_length:
+            abort(413)
+
+    from miniapp_api.auth import init_auth
+    from miniapp_api.citizens.views import bp as citizens_bp
+    from miniapp_api.health import bp as health_bp
+
+    init_auth(app)
+    app.register_blueprint(health_bp)
+    app.register_api(citizens_bp)
+    if settings.rq_dashboard or settings.banshi_env == "development":
+        _mount_rq_dashboard(app, settings.redis_url)
+    return app
+
+
+def _init_services(app: OpenAPI, settings: Settings) -> None:
+    from miniapp_api.privacy import FieldCipher
+    from miniapp_api.wechat import WeChatGateway
+
+    app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
+
+    @cache
+    def wechat_gateway() -> WeChatGateway:
+        return WeChatGateway(settings.wechat_appid or "", settings.wechat_secret or "", settings.wechat_api_base,
+                             redis_store.client, settings.wechat_timeout_seconds)
+
+    app.extensions["banshi.wechat"] = wechat_gateway
+
+
+def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:
+    import rq_dashboard
+
+    app.config.from_object(rq_dashboard.default_settings)
+    app.config["RQ_DASHBOARD_REDIS_URL"] = [redis_url]
+    rq_dashboard.web.setup_rq_connection(app)
+    app.register_blueprint(rq_dashboard.blueprint, url_prefix="/rq")

@@ -1,0 +1,1 @@
+"""Citizens: WeChat login, bearer sessions and the personal profile."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniapp_api.extensions import Base
+from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+
+
+class Citizen(Base):
+    """A WeChat user of the mini-program, known by openid.
+
+    Personal numbers are stored only encrypted (`*_enc`), with a keyed hash
+    (`*_hash`) for look-ups and per-person quotas.
+    """
+
+    __tablename__ = "citizen"
+
+    id: Mapped[IntPK]
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # session_key decrypts wx.getPhoneNumber payloads; it never leaves the server.
+    session_key_enc: Mapped[str | None] = mapped_column(Text)
+    real_name: Mapped[str | None] = mapped_column(String(40))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[CreatedAt]
+    last_login_at: Mapped[UtcDateTime | None]
+
+    sessions: Mapped[list[AuthSession]] = relationship(back_populates="citizen", cascade="all, delete-orphan")
+
+
+class AuthSession(Base):
+    """A bearer login. Only the SHA-256 of the token is stored, so a database leak logs nobody in."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[IntPK]
+    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[UtcDateTime]
+    revoked_at: Mapped[UtcDateTime | None]
+
+    citizen: Mapped[Citizen] = relationship(back_populates="sessions")
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+from miniapp_api.citizens import messages
+from miniapp_api.privacy import id_number_is_valid
+from miniapp_api.schemas import StrictIn
+
+_REAL_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class LoginIn(StrictIn):
+    code: str = Field(min_length=1, max_length=128, description="the code from wx.login()")
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="opaque bearer token; send as `Authorization: Bearer <token>`")
+    expires_at: datetime
+    citizen_id: int
+
+
+class ProfileOut(BaseModel):
+    id: int
+    real_name: str | None
+    id_number_masked: str | None = Field(description="e.g. 3715**********1234")
+    phone_masked: str | None = Field(description="e.g. 138****5678")
+    registered_at: datetime
+
+
+class ProfilePatch(StrictIn):
+    """Only the fields sent change; null clears a field."""
+
+    real_name: str | None = None
+    id_number: str | None = Field(default=None, description="18-digit resident ID number (stored encrypted)")
+    phone: str | None = Field(default=None, description="11-digit mainland mobile number (stored encrypted)")
+
+    @field_validator("real_name")
+    @classmethod
+    def _real_name(cls, value: str | None) -> str | None:
+        if value is not None and not _REAL_NAME.match(value):
+            raise ValueError(messages.REAL_NAME_INVALID)
+        return value
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        if value is not None and not id_number_is_valid(value):
+            raise ValueError(messages.ID_NUMBER_INVALID)
+        return value.upper() if value else value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _MOBILE.match(value):
+            raise ValueError(messages.PHONE_INVALID)
+        return value

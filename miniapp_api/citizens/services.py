@@ -1,0 +1,148 @@
+"""Login through WeChat, bearer sessions, and the personal profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from miniapp_api.citizens import messages
+from miniapp_api.citizens.models import AuthSession, Citizen
+from miniapp_api.errors import DomainError
+from miniapp_api.privacy import FieldCipher, mask_id_number, mask_phone
+from miniapp_api.wechat import WeChatError, WeChatGateway
+
+INVALID_LOGIN_CODE = "invalid_login_code"
+LOGIN_TOO_FREQUENT = "login_too_frequent"
+LOGIN_BLOCKED = "login_blocked"
+WECHAT_UNAVAILABLE = "wechat_unavailable"
+UNAUTHENTICATED = "unauthenticated"
+INVALID_TOKEN = "invalid_token"
+SESSION_EXPIRED = "session_expired"
+
+TOKEN_PREFIX = "bs_"
+ID_NUMBER_CONTEXT = "citizen.id_number"
+PHONE_CONTEXT = "citizen.phone"
+SESSION_KEY_CONTEXT = "citizen.session_key"
+
+
+class LoginRefused(DomainError):
+    status = 401
+
+
+class AuthenticationFailed(DomainError):
+    status = 401
+
+
+# code2Session errcodes → (our code, message, HTTP status)
+_LOGIN_ERRORS = {
+    40029: (INVALID_LOGIN_CODE, messages.INVALID_LOGIN_CODE, 401),
+    40163: (INVALID_LOGIN_CODE, messages.INVALID_LOGIN_CODE, 401),
+    41008: (INVALID_LOGIN_CODE, messages.INVALID_LOGIN_CODE, 401),
+    45011: (LOGIN_TOO_FREQUENT, messages.LOGIN_TOO_FREQUENT, 429),
+    40226: (LOGIN_BLOCKED, messages.LOGIN_BLOCKED, 403),
+}
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    citizen: Citizen
+    token: str
+    expires_at: datetime
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(session: Session, gateway: WeChatGateway, cipher: FieldCipher, *, code: str, now: datetime,
+           session_days: int) -> IssuedSession:
+    """Exchange a wx.login code for our own opaque bearer token (自定义登录态)."""
+    try:
+        identity = gateway.code_to_session(code)
+    except WeChatError as exc:
+        code_, message, status = _LOGIN_ERRORS.get(exc.errcode or 0, (WECHAT_UNAVAILABLE,
+                                                                      messages.WECHAT_UNAVAILABLE, 503))
+        raise LoginRefused(message, code=code_, status=status) from None
+
+    # Concurrent first logins of one user must not create two citizens.
+    session.execute(insert(Citizen).values(openid=identity.openid).on_conflict_do_nothing(index_elements=["openid"]))
+    citizen = session.scalars(select(Citizen).where(Citizen.openid == identity.openid)).one()
+    citizen.unionid = identity.unionid or citizen.unionid
+    citizen.session_key_enc = cipher.encrypt(identity.session_key, context=SESSION_KEY_CONTEXT)
+    citizen.last_login_at = now
+
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=session_days)
+    session.add(AuthSession(citizen_id=citizen.id, token_hash=hash_token(token), expires_at=expires_at))
+    session.flush()
+    return IssuedSession(citizen=citizen, token=token, expires_at=expires_at)
+
+
+def authenticate(session: Session, token: str | None, *, now: datetime) -> Citizen:
+    if not token:
+        raise AuthenticationFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
+    auth = session.scalars(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).one_or_none()
+    if auth is None or auth.revoked_at is not None:
+        raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
+    if not auth.is_active(now):
+        raise AuthenticationFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
+    return auth.citizen
+
+
+def log_out(session: Session, token: str, *, now: datetime) -> None:
+    session.execute(update(AuthSession).where(AuthSession.token_hash == hash_token(token),
+                                              AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
+    """Delete sessions that expired or were revoked more than keep_days ago."""
+    cutoff = now - timedelta(days=keep_days)
+    result = session.execute(
+        AuthSession.__table__.delete().where(
+            (AuthSession.expires_at < cutoff) | (AuthSession.revoked_at < cutoff)))
+    return result.rowcount or 0
+
+
+_UNSET = object()
+
+
+def update_profile(session: Session, cipher: FieldCipher, citizen: Citizen, *, real_name: object = _UNSET,
+                   id_number: object = _UNSET, phone: object = _UNSET) -> Citizen:
+    """Set or clear (None) profile fields; values arrive already validated by the schema."""
+    if real_name is not _UNSET:
+        citizen.real_name = real_name  # type: ignore[assignment]
+    if id_number is not _UNSET:
+        value = str(id_number).upper() if id_number else None
+        citizen.id_number_enc = cipher.encrypt(value, context=ID_NUMBER_CONTEXT) if value else None
+        citizen.id_number_hash = cipher.lookup_hash(value, context=ID_NUMBER_CONTEXT) if value else None
+    if phone is not _UNSET:
+        citizen.phone_enc = cipher.encrypt(str(phone), context=PHONE_CONTEXT) if phone else None
+        citizen.phone_hash = cipher.lookup_hash(str(phone), context=PHONE_CONTEXT) if phone else None
+    session.flush()
+    return citizen
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    real_name: str | None
+    id_number_masked: str | None
+    phone_masked: str | None
+    registered_at: datetime
+
+
+def profile_of(citizen: Citizen, cipher: FieldCipher) -> Profile:
+    """What the citizen sees of themselves: personal numbers masked, never in full."""
+    id_number = cipher.decrypt(citizen.id_number_enc, context=ID_NUMBER_CONTEXT) if citizen.id_number_enc else None
+    phone = cipher.decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
+    return Profile(id=citizen.id, real_name=citizen.real_name,
+                   id_number_masked=mask_id_number(id_number) if id_number else None,
+                   phone_masked=mask_phone(phone) if phone else None, registered_at=citizen.created_at)

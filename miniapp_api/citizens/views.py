@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import current_app, g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.auth import bearer_token, citizen_required, field_cipher
+from miniapp_api.citizens import services
+from miniapp_api.citizens.schemas import LoginIn, LoginOut, ProfileOut, ProfilePatch
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.wechat import gateway
+
+bp = APIBlueprint("citizens", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="登录与个人信息", description="WeChat login and the citizen's own profile")])
+BEARER = [{"bearer": []}]
+
+
+@bp.post("/auth/login", responses={200: LoginOut})
+def log_in(body: LoginIn):
+    """Log in with a wx.login code (code2Session); returns our bearer token."""
+    issued = services.log_in(db.session, gateway(), field_cipher(), code=body.code, now=utcnow(),
+                             session_days=current_app.config["SESSION_DAYS"])
+    db.session.commit()
+    return LoginOut(token=issued.token, expires_at=issued.expires_at, citizen_id=issued.citizen.id).model_dump(mode="json")
+
+
+@bp.post("/auth/logout", responses={204: None}, security=BEARER)
+@citizen_required
+def log_out():
+    """Revoke the token this request carries."""
+    services.log_out(db.session, bearer_token() or "", now=utcnow())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me", responses={200: ProfileOut}, security=BEARER)
+@citizen_required
+def show_profile():
+    """The caller's profile, personal numbers masked."""
+    return ProfileOut(**asdict(services.profile_of(g.citizen, field_cipher()))).model_dump(mode="json")
+
+
+@bp.patch("/me", responses={200: ProfileOut}, security=BEARER)
+@citizen_required
+def update_profile(body: ProfilePatch):
+    """Set real name, ID number and phone; null clears a field."""
+    citizen = services.update_profile(db.session, field_cipher(), g.citizen,
+                                      **{name: getattr(body, name) for name in body.model_fields_set})
+    db.session.commit()
+    return ProfileOut(**asdict(services.profile_of(citizen, field_cipher()))).model_dump(mode="json")

@@ -1,0 +1,186 @@
+"""`banshi` command line: run the system, its processes, migrations and demo data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from config import ConfigError, Settings, load_settings
+from config.settings import PROJECT_ROOT
+
+EMULATOR_PORT = 5001
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Banshi (办事通) backend."""
+
+
+@main.command("check-config")
+def check_config() -> None:
+    """Validate the environment's settings and print one line."""
+    settings = _settings()
+    click.echo(f"configuration ok ({settings.banshi_env})")
+
+
+@main.group("db")
+def database() -> None:
+    """Schema migrations (Alembic)."""
+
+
+@database.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from miniapp_api.migrations import upgrade
+
+    upgrade(_settings().sqlalchemy_url, revision)
+
+
+@database.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    from miniapp_api.migrations import downgrade
+
+    downgrade(_settings().sqlalchemy_url, revision)
+
+
+@database.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models."""
+    from miniapp_api.migrations import new_revision
+
+    new_revision(_settings().sqlalchemy_url, message)
+
+
+@main.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load demo centres and service items from the field facts (idempotent)."""
+    from miniapp_api.demo import seed_demo
+    from miniapp_api.extensions import db
+
+    db.configure(_settings().sqlalchemy_url)
+    with db.new_session() as session:
+        report = seed_demo(session)
+        session.commit()
+    click.echo(f"demo data: {report.centres} centres, {report.items} service items")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker(burst: bool) -> None:
+    """An RQ worker on notify, default and sweeps (in that priority), with RQ's delayed-job scheduler."""
+    from rq import Worker
+
+    from jobs.runtime import job_app
+    from miniapp_api.extensions import QUEUE_NAMES, redis_store
+
+    job_app()  # build once in the parent; forked job processes inherit it
+    rq_worker = Worker(list(QUEUE_NAMES), connection=redis_store.client)
+    rq_worker.work(with_scheduler=True, burst=burst)
+
+
+@main.command("scheduler")
+def scheduler() -> None:
+    """The one process that enqueues periodic jobs (jobs/schedule.py)."""
+    from jobs.scheduler import run_scheduler
+    from miniapp_api.extensions import redis_store
+    from miniapp_api.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    assert settings.redis_url, "REDIS_URL is not set"
+    redis_store.configure(settings.redis_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run_scheduler(redis_store.client, settings.zone, stop)
+
+
+@main.command("emulator")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=EMULATOR_PORT, type=int)
+def emulator(host: str, port: int) -> None:
+    """The WeChat API emulator (development and tests only)."""
+    from werkzeug.serving import make_server
+
+    from miniapp_api.wechat.emulator import create_emulator
+
+    settings = _settings()
+    if settings.is_production:
+        click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
+        sys.exit(2)
+    server = make_server(host, port, create_emulator(settings.wechat_appid or "", settings.wechat_secret or ""),
+                         threaded=True)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    click.echo(f"WeChat emulator on http://{host}:{port}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command("dev")
+@click.option("--port", default=5000, type=int, help="Port of the web process.")
+def dev(port: int) -> None:
+    """Everything at once on the embedded default: PostgreSQL, Redis, emulator, web, worker, scheduler."""
+    from honcho.environ import parse_procfile
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    from miniapp_api.embedded import EmbeddedServers
+    from miniapp_api.migrations import upgrade
+
+    settings = _settings()
+    if settings.is_production:
+        click.echo("`banshi dev` is for development; run the Procfile's processes in production", err=True)
+        sys.exit(2)
+    env = dict(os.environ, BANSHI_ENV=settings.banshi_env.value, PYTHONUNBUFFERED="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               SECRET_KEY=settings.secret_key or "", DATA_KEY=settings.data_key or "",
+               WECHAT_APPID=settings.wechat_appid or "", WECHAT_SECRET=settings.wechat_secret or "")
+    if "WECHAT_API_BASE" not in os.environ:
+        env["WECHAT_API_BASE"] = f"http://127.0.0.1:{EMULATOR_PORT}"
+    servers = None
+    if not settings.database_url or not settings.redis_url:
+        servers = EmbeddedServers(settings.instance_path)
+        database_url, redis_url = servers.start()
+        if not settings.database_url:
+            env["DATABASE_URL"] = database_url
+        if not settings.redis_url:
+            env["REDIS_URL"] = redis_url
+    returncode = 1
+    try:
+        upgrade(load_settings(database_url=env["DATABASE_URL"], redis_url=env["REDIS_URL"]).sqlalchemy_url)
+        os.environ.update(env)
+        seed_demo_command.callback()  # type: ignore[misc]
+        manager = Manager(Printer(sys.stdout))
+        procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
+        for name, command in procfile.processes.items():
+            manager.add_process(name, command, env=dict(env, PORT=str(port), WECHAT_EMULATOR_PORT=str(EMULATOR_PORT)))
+        click.echo(f"Banshi is starting: API docs http://127.0.0.1:{port}/api/v1/swagger  "
+                   f"readiness http://127.0.0.1:{port}/readyz  "
+                   f"WeChat emulator http://127.0.0.1:{EMULATOR_PORT}/emulator/stats")
+        manager.loop()
+        returncode = manager.returncode or 0
+    finally:
+        if servers is not None:
+            servers.stop()
+    sys.exit(returncode)
+
+
+if __name__ == "__main__":
+    main()

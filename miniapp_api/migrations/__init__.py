@@ -1,0 +1,36 @@
+"""Alembic migrations, driven from Python so no alembic.ini path games are needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+HERE = Path(__file__).resolve().parent
+
+
+def alembic_config(sqlalchemy_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(HERE / "versions"))
+    config.attributes["sqlalchemy_url"] = sqlalchemy_url
+    return config
+
+
+def upgrade(sqlalchemy_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(sqlalchemy_url), revision)
+
+
+def downgrade(sqlalchemy_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(sqlalchemy_url), revision)
+
+
+def heads(sqlalchemy_url: str = "postgresql+psycopg://unused") -> list[str]:
+    return list(ScriptDirectory.from_config(alembic_config(sqlalchemy_url)).get_heads())
+
+
+def new_revision(sqlalchemy_url: str, message: str, autogenerate: bool = True) -> None:
+    command.revision(alembic_config(sqlalchemy_url), message=message, autogenerate=autogenerate)

@@ -1,0 +1,24 @@
+"""Column helpers shared by every domain's models, and the import that registers them all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from sqlalchemy import BigInteger, DateTime, Identity, func
+from sqlalchemy.orm import mapped_column
+
+from miniapp_api.extensions import Base
+
+IntPK = Annotated[int, mapped_column(BigInteger, Identity(), primary_key=True)]
+# timestamptz: PostgreSQL stores the instant in UTC whatever zone the client sent.
+UtcDateTime = Annotated[datetime, mapped_column(DateTime(timezone=True))]
+CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+
+
+def load_all_models() -> type[Base]:
+    """Import every domain's models so metadata is complete (Alembic, tests)."""
+    from miniapp_api.centres import models as _centres  # noqa: F401
+    from miniapp_api.citizens import models as _citizens  # noqa: F401
+
+    return Base

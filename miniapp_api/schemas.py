@@ -1,0 +1,25 @@
+"""Schemas shared by every API: the error envelope and the strict base model."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictIn(BaseModel):
+    """Request bodies: unknown fields are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. slot_full")
+    message: str = Field(description="what to tell the citizen, in Simplified Chinese")
+    fields: dict[str, str] = Field(default_factory=dict, description="field path → problem")
+    request_id: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 404, 405, 413, 422, 429, 500, 503)}

@@ -1,0 +1,367 @@
+"""The emulator's WSGI app: WeChat's endpoints plus the /emulator/ control API."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+from miniapp_api.wechat.emulator.fields import field_problem
+
+CODE_LIFETIME = 300          # wx.login codes last five minutes
+OLD_TOKEN_GRACE = 300        # a replaced access_token keeps working five more minutes
+LOGIN_CALLS_PER_MINUTE = 100  # per user, then 45011
+DEFAULT_RISKY_WORDS = {"赌博": 20006, "诈骗": 20008, "色情": 20002, "傻逼": 20003, "加微信领钱": 10001}
+APIS = ("token", "jscode2session", "subscribe_send", "msg_sec_check")
+
+
+@dataclass
+class FaultRule:
+    api: str                       # one of APIS or "*"
+    errcode: int | None = None     # answer with this WeChat errcode
+    http_status: int | None = None  # or with this HTTP status
+    rate: float = 1.0              # share of matching calls affected
+    latency_ms: int = 0            # delay before answering
+    times: int | None = None       # stop after this many hits (None = forever)
+    hits: int = 0
+
+
+@dataclass
+class Consent:
+    one_time: int = 0
+    long_term: bool = False
+
+
+@dataclass
+class CodeGrant:
+    openid: str
+    unionid: str | None
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class EmulatorState:
+    appid: str
+    secret: str
+    token_daily_quota: int = 2000
+    token_lifetime: int = 7200
+    seed: int | None = None
+    clock_offset: float = 0.0
+    tokens: dict[str, float] = field(default_factory=dict)
+    current_token: str | None = None
+    token_fetches: int = 0
+    codes: dict[str, CodeGrant] = field(default_factory=dict)
+    session_keys: dict[str, str] = field(default_factory=dict)
+    login_calls: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    blocked: set[str] = field(default_factory=set)
+    templates: dict[str, list[str]] = field(default_factory=dict)
+    consents: dict[tuple[str, str], Consent] = field(default_factory=lambda: defaultdict(Consent))
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[FaultRule] = field(default_factory=list)
+    risky_words: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RISKY_WORDS))
+    calls: Counter = field(default_factory=Counter)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def reset(self) -> None:
+        fresh = EmulatorState(self.appid, self.secret, self.token_daily_quota, self.token_lifetime, self.seed)
+        for name in ("clock_offset", "tokens", "current_token", "token_fetches", "codes", "session_keys",
+                     "login_calls", "blocked", "templates", "consents", "inbox", "faults", "risky_words", "calls"):
+            setattr(self, name, getattr(fresh, name))
+        self.random = random.Random(self.seed)
+
+
+def _wx(errcode: int, errmsg: str, **extra: Any) -> Response:
+    """WeChat answers errors with HTTP 200 and an errcode in the body."""
+    return jsonify({"errcode": errcode, "errmsg": errmsg, **extra})
+
+
+def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_daily_quota: int = 2000,
+                    templates: dict[str, list[str]] | None = None) -> Flask:
+    app = Flask("wechat_emulator")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    state = EmulatorState(appid, secret, token_daily_quota=token_daily_quota, seed=seed)
+    state.templates.update(templates or {})
+    app.extensions["wechat_emulator"] = state
+
+    def injected_fault(api: str) -> Response | None:
+        with state.lock:
+            state.calls[api] += 1
+            chosen = None
+            for rule in state.faults:
+                if rule.api not in (api, "*") or (rule.times is not None and rule.hits >= rule.times):
+                    continue
+                if state.random.random() < rule.rate:
+                    rule.hits += 1
+                    chosen = rule
+                    break
+        if chosen is None:
+            return None
+        if chosen.latency_ms:
+            time.sleep(chosen.latency_ms / 1000)
+        if chosen.http_status:
+            return Response("emulated upstream failure", status=chosen.http_status)
+        if chosen.errcode is not None:
+            return _wx(chosen.errcode, "system error (injected)" if chosen.errcode == -1 else "injected fault")
+        return None
+
+    def token_problem() -> Response | None:
+        token = request.args.get("access_token")
+        if not token:
+            return _wx(41001, "access_token missing")
+        with state.lock:
+            expires_at = state.tokens.get(token)
+        if expires_at is None:
+            return _wx(40001, "invalid credential, access_token is invalid or not latest")
+        if expires_at <= state.now():
+            return _wx(42001, "access_token expired")
+        return None
+
+    # --- WeChat's API --------------------------------------------------------
+
+    @app.get("/cgi-bin/token")
+    def get_access_token():
+        if (fault := injected_fault("token")) is not None:
+            return fault
+        if request.args.get("grant_type") != "client_credential":
+            return _wx(40002, "invalid grant_type")
+        if request.args.get("appid") != state.appid:
+            return _wx(40013, "invalid appid")
+        if request.args.get("secret") != state.secret:
+            return _wx(40001, "AppSecret error or access_token is invalid")
+        with state.lock:
+            if state.token_fetches >= state.token_daily_quota:
+                return _wx(45009, "reach max api daily quota limit")
+            state.token_fetches += 1
+            now = state.now()
+            if state.current_token is not None:
+                # Each fetch replaces the token; the old one lives on briefly.
+                state.tokens[state.current_token] = min(state.tokens[state.current_token], now + OLD_TOKEN_GRACE)
+            token = secrets.token_urlsafe(96)
+            state.tokens[token] = now + state.token_lifetime
+            state.current_token = token
+        return jsonify({"access_token": token, "expires_in": state.token_lifetime})
+
+    @app.get("/sns/jscode2session")
+    def jscode2session():
+        if (fault := injected_fault("jscode2session")) is not None:
+            return fault
+        if request.args.get("appid") != state.appid:
+            return _wx(40013, "invalid appid")
+        if request.args.get("secret") != state.secret:
+            return _wx(40125, "invalid appsecret")
+        code = request.args.get("js_code", "")
+        if not code:
+            return _wx(41008, "missing code")
+        with state.lock:
+            grant = state.codes.get(code)
+            now = state.now()
+            if grant is None or now - grant.issued_at > CODE_LIFETIME:
+                return _wx(40029, "invalid code")
+            if grant.used:
+                return _wx(40163, "code been used")
+            grant.used = True
+            if grant.openid in state.blocked:
+                return _wx(40226, "high risk user, login blocked")
+            recent = state.login_calls[grant.openid]
+            while recent and now - recent[0] > 60:
+                recent.popleft()
+            if len(recent) >= LOGIN_CALLS_PER_MINUTE:
+                return _wx(45011, "api minute-quota reach limit mustslower retry next minute")
+            recent.append(now)
+            # A new login may replace the session_key, as WeChat's does.
+            session_key = secrets.token_urlsafe(18)
+            state.session_keys[grant.openid] = session_key
+        body: dict[str, Any] = {"openid": grant.openid, "session_key": session_key}
+        if grant.unionid:
+            body["unionid"] = grant.unionid
+        return jsonify(body)
+
+    @app.post("/cgi-bin/message/subscribe/send")
+    def send_subscribe_message():
+        if (fault := injected_fault("subscribe_send")) is not None:
+            return fault
+        if (problem := token_problem()) is not None:
+            return problem
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return _wx(47001, "data format error")
+        openid, template_id = payload.get("touser"), payload.get("template_id")
+        with state.lock:
+            if not openid or openid not in state.session_keys:
+                return _wx(40003, "invalid openid")
+            keys = state.templates.get(template_id or "")
+            if keys is None:
+                return _wx(40037, "invalid template_id")
+            if payload.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
+                return _wx(47003, "argument invalid! miniprogram_state invalid")
+            data = payload.get("data")
+            if not isinstance(data, dict):
+                return _wx(47003, "argument invalid! data is empty")
+            for key in keys:
+                entry = data.get(key)
+                value = entry.get("value") if isinstance(entry, dict) else None
+                if (problem_text := field_problem(key, value)) is not None:
+                    return _wx(47003, problem_text)
+            consent = state.consents[(openid, template_id)]
+            if not consent.long_term:
+                if consent.one_time <= 0:
+                    return _wx(43101, "user refuse to accept the msg")
+                consent.one_time -= 1
+            msgid = state.random.getrandbits(62)
+            state.inbox.append({
+                "msgid": msgid, "touser": openid, "template_id": template_id, "page": payload.get("page"),
+                "miniprogram_state": payload.get("miniprogram_state", "formal"),
+                "lang": payload.get("lang", "zh_CN"),
+                "data": {key: data[key]["value"] for key in keys}, "received_at": state.now(),
+            })
+        return _wx(0, "ok", msgid=msgid)
+
+    @app.post("/wxa/msg_sec_check")
+    def msg_sec_check():
+        if (fault := injected_fault("msg_sec_check")) is not None:
+            return fault
+        if (problem := token_problem()) is not None:
+            return problem
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict) or not isinstance(payload.get("content"), str):
+            return _wx(47001, "data format error")
+        content = payload["content"]
+        with state.lock:
+            hit = next(((word, label) for word, label in state.risky_words.items() if word in content), None)
+            known = payload.get("openid") in state.session_keys
+        if payload.get("version") != 2:
+            # v1 (frozen): only a yes/no answer through errcode 87014.
+            return _wx(87014, "risky content") if hit else _wx(0, "ok")
+        if not known:
+            return _wx(40003, "invalid openid")
+        if payload.get("scene") not in (1, 2, 3, 4):
+            return _wx(40129, "invalid scene")
+        if len(content) > 2500:
+            return _wx(47003, "argument invalid! content too long")
+        suggest, label = ("risky", hit[1]) if hit else ("pass", 100)
+        detail = [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
+                   "prob": 90 if hit else 0, **({"keyword": hit[0]} if hit else {})}]
+        return _wx(0, "ok", result={"suggest": suggest, "label": label}, detail=detail,
+                   trace_id=secrets.token_hex(12))
+
+    # --- control API (not part of WeChat) ------------------------------------
+
+    @app.post("/emulator/login-codes")
+    def mint_login_code():
+        body = request.get_json(silent=True) or {}
+        openid = body.get("openid") or "o" + secrets.token_urlsafe(20)
+        code = secrets.token_urlsafe(24)
+        with state.lock:
+            state.codes[code] = CodeGrant(openid, body.get("unionid"), state.now())
+        return jsonify({"code": code, "openid": openid}), 201
+
+    @app.put("/emulator/templates/<template_id>")
+    def put_template(template_id: str):
+        body = request.get_json(silent=True) or {}
+        keys = body.get("keys")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            return jsonify({"error": "keys must be a list of field names such as thing1"}), 400
+        with state.lock:
+            state.templates[template_id] = keys
+        return jsonify({"template_id": template_id, "keys": keys})
+
+    @app.get("/emulator/templates")
+    def list_templates():
+        with state.lock:
+            return jsonify(dict(state.templates))
+
+    @app.post("/emulator/consents")
+    def grant_consent():
+        """What wx.requestSubscribeMessage's `accept` does on WeChat's side."""
+        body = request.get_json(silent=True) or {}
+        openid, template_id = body.get("openid"), body.get("template_id")
+        kind = body.get("kind", "one_time")
+        if not openid or not template_id or kind not in ("one_time", "long_term"):
+            return jsonify({"error": "openid, template_id and kind one_time|long_term are required"}), 400
+        with state.lock:
+            consent = state.consents[(openid, template_id)]
+            if kind == "long_term":
+                consent.long_term = True
+            else:
+                consent.one_time += int(body.get("count", 1))
+            return jsonify(asdict(consent)), 201
+
+    @app.get("/emulator/consents")
+    def list_consents():
+        openid = request.args.get("openid")
+        with state.lock:
+            rows = [{"openid": o, "template_id": t, **asdict(c)} for (o, t), c in state.consents.items()
+                    if openid in (None, o)]
+        return jsonify(rows)
+
+    @app.post("/emulator/blocked-users")
+    def block_user():
+        body = request.get_json(silent=True) or {}
+        with state.lock:
+            state.blocked.add(str(body.get("openid")))
+        return jsonify({"blocked": sorted(state.blocked)}), 201
+
+    @app.post("/emulator/faults")
+    def add_fault():
+        body = request.get_json(silent=True) or {}
+        if body.get("api") not in (*APIS, "*"):
+            return jsonify({"error": f"api must be one of {', '.join(APIS)} or *"}), 400
+        rule = FaultRule(api=body["api"], errcode=body.get("errcode"), http_status=body.get("http_status"),
+                         rate=float(body.get("rate", 1.0)), latency_ms=int(body.get("latency_ms", 0)),
+                         times=body.get("times"))
+        with state.lock:
+            state.faults.append(rule)
+        return jsonify(asdict(rule)), 201
+
+    @app.delete("/emulator/faults")
+    def clear_faults():
+        with state.lock:
+            state.faults.clear()
+        return "", 204
+
+    @app.get("/emulator/inbox")
+    def read_inbox():
+        openid, template_id = request.args.get("openid"), request.args.get("template_id")
+        with state.lock:
+            rows = [m for m in state.inbox if openid in (None, m["touser"]) and template_id in (None, m["template_id"])]
+        return jsonify(rows)
+
+    @app.delete("/emulator/inbox")
+    def clear_inbox():
+        with state.lock:
+            state.inbox.clear()
+        return "", 204
+
+    @app.post("/emulator/clock")
+    def advance_clock():
+        body = request.get_json(silent=True) or {}
+        with state.lock:
+            state.clock_offset += float(body.get("advance_seconds", 0))
+            return jsonify({"clock_offset": state.clock_offset})
+
+    @app.post("/emulator/reset")
+    def reset():
+        with state.lock:
+            state.reset()
+        return "", 204
+
+    @app.get("/emulator/stats")
+    def stats():
+        with state.lock:
+            return jsonify({"calls": dict(state.calls), "token_fetches": state.token_fetches,
+                            "delivered": len(state.inbox), "faults": [asdict(f) for f in state.faults]})
+
+    return app

@@ -1,0 +1,184 @@
+"""Fixtures that compose: servers → settings → app → db (rolled back per test) → client → citizen.
+
+Everything is real: PostgreSQL, Redis, RQ workers, wechatpy over HTTP. The only
+stand-in is the WeChat emulator, served on a local port.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+import requests
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from config.settings import Settings, new_data_key
+from miniapp_api import create_app
+from miniapp_api.extensions import db, redis_store
+from miniapp_api.migrations import upgrade
+from miniapp_api.models import load_all_models
+from miniapp_api.wechat.emulator import create_emulator
+from tests.servers import ServersUnavailable, TestServers, find_servers
+
+TEST_DATABASE = "banshi_test"
+
+
+def database_url(admin_url: str, name: str) -> str:
+    return make_url(admin_url).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+
+def recreate_database(admin_url: str, name: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return database_url(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[TestServers]:
+    try:
+        found = find_servers(ci=os.environ.get("CI", "").lower() == "true",
+                             scratch=tmp_path_factory.mktemp("servers"))
+    except ServersUnavailable as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield found
+    found.stop()
+
+
+class Emulator:
+    """The running WeChat emulator and a small client for its control API."""
+
+    def __init__(self, url: str, app):
+        self.url = url
+        self.state = app.extensions["wechat_emulator"]
+
+    def control(self, method: str, path: str, **json) -> requests.Response:
+        response = requests.request(method, f"{self.url}/emulator/{path}", json=json or None, timeout=5)
+        response.raise_for_status()
+        return response
+
+    def login_code(self, openid: str | None = None, unionid: str | None = None) -> str:
+        return self.control("POST", "login-codes", openid=openid, unionid=unionid).json()["code"]
+
+    def inbox(self, **filters) -> list[dict]:
+        return requests.get(f"{self.url}/emulator/inbox", params=filters, timeout=5).json()
+
+    def fault(self, api: str, **rule) -> None:
+        self.control("POST", "faults", api=api, **rule)
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
+
+
+@pytest.fixture(scope="session")
+def wechat_credentials() -> tuple[str, str]:
+    return "wx" + secrets.token_hex(8), secrets.token_hex(16)
+
+
+@pytest.fixture(scope="session")
+def emulator_server(wechat_credentials) -> Iterator[Emulator]:
+    app = create_emulator(*wechat_credentials, seed=7)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Emulator(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(servers, emulator_server, wechat_credentials, tmp_path_factory) -> Settings:
+    url = recreate_database(servers.admin_postgres_url, TEST_DATABASE)
+    upgrade(make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    appid, secret = wechat_credentials
+    return Settings(banshi_env="testing", database_url=url, redis_url=servers.redis_url,
+                    secret_key=secrets.token_urlsafe(40), data_key="k1:" + new_data_key(), wechat_appid=appid,
+                    wechat_secret=secret, wechat_api_base=emulator_server.url, log_json=True,
+                    instance_path=tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture(scope="session")
+def process_env(settings) -> dict[str, str]:
+    """Environment for subprocesses (workers, gunicorn) configured like the test app."""
+    env = dict(os.environ)
+    env.update(BANSHI_ENV="testing", DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key, WECHAT_APPID=settings.wechat_appid,
+               WECHAT_SECRET=settings.wechat_secret, WECHAT_API_BASE=settings.wechat_api_base,
+               INSTANCE_PATH=str(settings.instance_path))
+    return env
+
+
+@pytest.fixture
+def wechat(emulator_server) -> Iterator[Emulator]:
+    emulator_server.reset()
+    yield emulator_server
+    emulator_server.reset()
+
+
+@pytest.fixture
+def redis_client(app) -> Iterator[redis.Redis]:
+    """The suite's own Redis database, emptied around each test."""
+    client = redis_store.client
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def db_session(app, redis_client):
+    """Each test runs in a transaction that is rolled back; commits inside become savepoints."""
+    assert db.engine is not None
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session_factory.configure(bind=db.engine)
+        db.session_factory.kw.pop("join_transaction_mode", None)
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_db(app, redis_client):
+    """For tests whose other threads or processes must see the data: real commits, tables emptied after."""
+    yield db
+    db.session.remove()
+    tables = ", ".join(f'"{t.name}"' for t in load_all_models().metadata.sorted_tables)
+    with db.engine.begin() as connection:  # type: ignore[union-attr]
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app, db_session, wechat):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client, wechat):
+    """Log a (new or given) WeChat user in through the emulator; returns the auth header."""
+
+    def log_in(openid: str | None = None) -> dict[str, str]:
+        response = client.post("/api/v1/auth/login", json={"code": wechat.login_code(openid)})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return log_in
+
+

@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from config import ConfigError, load_settings
+from config.settings import new_data_key
+
+PRODUCTION = {
+    "banshi_env": "production",
+    "database_url": "postgresql://banshi@db/banshi",
+    "redis_url": "redis://redis:6379/0",
+    "secret_key": "s" * 40,
+    "data_key": "k1:" + new_data_key(),
+    "wechat_appid": "wx0123456789abcdef",
+    "wechat_secret": "0123456789abcdef0123456789abcdef",
+}
+
+
+def test_complete_production_settings_load():
+    settings = load_settings(**PRODUCTION)
+    assert settings.is_production
+    assert settings.sqlalchemy_url == "postgresql+psycopg://banshi@db/banshi"
+
+
+@pytest.mark.parametrize("missing", ["database_url", "redis_url", "secret_key", "data_key", "wechat_appid",
+                                     "wechat_secret"])
+def test_production_names_the_missing_variable(missing):
+    values = dict(PRODUCTION)
+    del values[missing]
+    with pytest.raises(ConfigError) as error:
+        load_settings(**values)
+    assert missing.upper() in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("data_key", "k1:short", "DATA_KEY"),
+    ("data_key", "k1:" + "A" * 43 + ",k1:" + new_data_key(), "listed twice"),
+    ("database_url", "sqlite:///banshi.db", "PostgreSQL only"),
+    ("redis_url", "http://redis", "REDIS_URL"),
+    ("secret_key", "short", "SECRET_KEY"),
+    ("timezone", "Mars/Olympus", "TIMEZONE"),
+    ("wechat_api_base", "ftp://x", "WECHAT_API_BASE"),
+])
+def test_malformed_values_are_refused_with_their_name(name, value, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(**{**PRODUCTION, name: value})
+
+
+def test_development_fills_secrets_outside_the_repository(tmp_path):
+    first = load_settings(banshi_env="development", instance_path=tmp_path)
+    again = load_settings(banshi_env="development", instance_path=tmp_path)
+    stored = json.loads((tmp_path / "dev-secrets.json").read_text())
+    assert first.secret_key == again.secret_key == stored["secret_key"]
+    assert len(first.data_keys["k1"]) == 32
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
+
+
+def test_check_config_command_prints_one_line_and_fails(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "BANSHI_ENV": "production", "DATABASE_URL": "postgresql://x/y",
+           "INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "check-config"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "REDIS_URL is required" in result.stderr
