@@ -17,7 +17,7 @@ import structlog
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from miniapp_api.extensions import redis_store
 
@@ -34,9 +34,13 @@ class PendingJob:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def enqueue_after_commit(session: Session, queue: str, func: Callable[..., Any] | str, *args: Any,
+def enqueue_after_commit(session: Session | scoped_session, queue: str, func: Callable[..., Any] | str, *args: Any,
                          job_id: str | None = None, **options: Any) -> None:
     """Queue `func(*args)` once `session` commits. A job_id makes repeats a no-op."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any SQL still ends this unit of work
     session.info.setdefault(_PENDING, []).append(PendingJob(queue, func, args, job_id, options))
 
 
@@ -61,6 +65,9 @@ def _enqueue_pending(session: Session) -> None:
             log.error("enqueue.failed_after_commit", queue=job.queue, job_id=job.job_id, error=type(exc).__name__)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    # Fires on every rollback() call, also when no SQL had run yet; only the
+    # outermost one ends the unit of work.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

@@ -135,7 +135,8 @@ def emulator(host: str, port: int) -> None:
 
 @main.command("dev")
 @click.option("--port", default=5000, type=int, help="Port of the web process.")
-def dev(port: int) -> None:
+@click.option("--emulator-port", default=EMULATOR_PORT, type=int, help="Port of the WeChat emulator.")
+def dev(port: int, emulator_port: int) -> None:
     """Everything at once on the embedded default: PostgreSQL, Redis, emulator, web, worker, scheduler."""
     from honcho.environ import parse_procfile
     from honcho.manager import Manager
@@ -153,7 +154,7 @@ def dev(port: int) -> None:
                SECRET_KEY=settings.secret_key or "", DATA_KEY=settings.data_key or "",
                WECHAT_APPID=settings.wechat_appid or "", WECHAT_SECRET=settings.wechat_secret or "")
     if "WECHAT_API_BASE" not in os.environ:
-        env["WECHAT_API_BASE"] = f"http://127.0.0.1:{EMULATOR_PORT}"
+        env["WECHAT_API_BASE"] = f"http://127.0.0.1:{emulator_port}"
     servers = None
     if not settings.database_url or not settings.redis_url:
         servers = EmbeddedServers(settings.instance_path)
@@ -170,10 +171,10 @@ def dev(port: int) -> None:
         manager = Manager(Printer(sys.stdout))
         procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
         for name, command in procfile.processes.items():
-            manager.add_process(name, command, env=dict(env, PORT=str(port), WECHAT_EMULATOR_PORT=str(EMULATOR_PORT)))
+            manager.add_process(name, command, env=dict(env, PORT=str(port), WECHAT_EMULATOR_PORT=str(emulator_port)))
         click.echo(f"Banshi is starting: API docs http://127.0.0.1:{port}/api/v1/swagger  "
                    f"readiness http://127.0.0.1:{port}/readyz  "
-                   f"WeChat emulator http://127.0.0.1:{EMULATOR_PORT}/emulator/stats")
+                   f"WeChat emulator http://127.0.0.1:{emulator_port}/emulator/stats")
         manager.loop()
         returncode = manager.returncode or 0
     finally:

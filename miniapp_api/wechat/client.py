@@ -103,8 +103,8 @@ class WeChatGateway:
         self._client = _SharedTokenClient(appid, secret, api_base, redis_client, timeout)
 
     def _call(self, request: Callable[[], T], *, needs_token: bool = True) -> T:
-        used_token = self._client.access_token if needs_token else None
         try:
+            used_token = self._client.access_token if needs_token else None
             try:
                 return request()
             except WeChatClientException as exc:

@@ -195,7 +195,7 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
             return fault
         if (problem := token_problem()) is not None:
             return problem
-        payload = request.get_json(silent=True)
+        payload = request.get_json(force=True, silent=True)  # WeChat ignores Content-Type
         if not isinstance(payload, dict):
             return _wx(47001, "data format error")
         openid, template_id = payload.get("touser"), payload.get("template_id")
@@ -235,7 +235,7 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
             return fault
         if (problem := token_problem()) is not None:
             return problem
-        payload = request.get_json(silent=True)
+        payload = request.get_json(force=True, silent=True)  # WeChat ignores Content-Type
         if not isinstance(payload, dict) or not isinstance(payload.get("content"), str):
             return _wx(47001, "data format error")
         content = payload["content"]

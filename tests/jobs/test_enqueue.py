@@ -1,0 +1,75 @@
+"""Jobs go to Redis only after their transaction commits, and real RQ workers run them."""
+
+import subprocess
+import sys
+from datetime import timedelta
+
+from rq import Queue
+from sqlalchemy import func, select
+
+from jobs.enqueue import enqueue_after_commit
+from miniapp_api.citizens.models import AuthSession, Citizen
+from miniapp_api.clock import utcnow
+
+PURGE = "jobs.maintenance.purge_expired_sessions"
+
+
+def sweeps(redis_client) -> Queue:
+    return Queue("sweeps", connection=redis_client)
+
+
+def test_rolled_back_transaction_enqueues_nothing(db_session, redis_client):
+    enqueue_after_commit(db_session, "sweeps", PURGE)
+    db_session.rollback()
+    db_session.commit()
+    assert sweeps(redis_client).count == 0
+
+
+def test_job_is_enqueued_only_at_commit(db_session, redis_client):
+    enqueue_after_commit(db_session, "sweeps", PURGE, job_id="purge-once")
+    db_session.flush()
+    assert sweeps(redis_client).count == 0
+    db_session.commit()
+    assert sweeps(redis_client).job_ids == ["purge-once"]
+
+
+def test_same_job_id_is_enqueued_once(db_session, redis_client):
+    for _ in range(3):
+        enqueue_after_commit(db_session, "sweeps", PURGE, job_id="purge-dedup")
+        db_session.commit()
+    assert sweeps(redis_client).job_ids == ["purge-dedup"]
+
+
+def test_redis_outage_at_commit_keeps_the_commit(settings, db_session, redis_client):
+    from miniapp_api.extensions import redis_store
+
+    redis_store.configure("redis://127.0.0.1:1/0")
+    try:
+        db_session.add(Citizen(openid="o-kept"))
+        enqueue_after_commit(db_session, "sweeps", PURGE)
+        db_session.commit()
+    finally:
+        redis_store.configure(settings.redis_url)
+    assert db_session.scalar(select(func.count()).select_from(Citizen).where(Citizen.openid == "o-kept")) == 1
+
+
+def test_real_worker_runs_the_committed_job(committed_db, redis_client, process_env):
+    now = utcnow()
+    with committed_db.new_session() as session:
+        citizen = Citizen(openid="o-worker")
+        session.add(citizen)
+        session.flush()
+        session.add_all([
+            AuthSession(citizen_id=citizen.id, token_hash="a" * 64, expires_at=now - timedelta(days=60)),
+            AuthSession(citizen_id=citizen.id, token_hash="b" * 64, expires_at=now + timedelta(days=1)),
+        ])
+        enqueue_after_commit(session, "sweeps", PURGE, job_id="purge-by-worker")
+        session.commit()
+
+    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=process_env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    job = sweeps(redis_client).fetch_job("purge-by-worker")
+    assert job is not None and job.is_finished and job.return_value() == 1
+    with committed_db.new_session() as session:
+        assert session.scalars(select(AuthSession.token_hash)).all() == ["b" * 64]
