@@ -115,16 +115,13 @@ def scheduler() -> None:
 @click.option("--port", default=EMULATOR_PORT, type=int)
 def emulator(host: str, port: int) -> None:
     """The WeChat API emulator (development and tests only)."""
-    from werkzeug.serving import make_server
-
-    from miniapp_api.wechat.emulator import create_emulator
+    from miniapp_api.wechat.emulator import make_emulator_server
 
     settings = _settings()
     if settings.is_production:
         click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
         sys.exit(2)
-    server = make_server(host, port, create_emulator(settings.wechat_appid or "", settings.wechat_secret or ""),
-                         threaded=True)
+    server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "")
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     click.echo(f"WeChat emulator on http://{host}:{port}")
     try:

@@ -17,14 +17,13 @@ import redis
 import requests
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from config.settings import Settings, new_data_key
 from miniapp_api import create_app
 from miniapp_api.extensions import db, redis_store
 from miniapp_api.migrations import upgrade
 from miniapp_api.models import load_all_models
-from miniapp_api.wechat.emulator import create_emulator
+from miniapp_api.wechat.emulator import make_emulator_server
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
 TEST_DATABASE = "banshi_test"
@@ -84,11 +83,10 @@ def wechat_credentials() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def emulator_server(wechat_credentials) -> Iterator[Emulator]:
-    app = create_emulator(*wechat_credentials, seed=7)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Emulator(f"http://127.0.0.1:{server.server_port}", app)
+    yield Emulator(f"http://127.0.0.1:{server.server_port}", server.app)
     server.shutdown()
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from miniapp_api.citizens import messages
 from miniapp_api.citizens.models import AuthSession, Citizen
@@ -89,7 +89,8 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Citiz
         raise AuthenticationFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
-    auth = session.scalars(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).one_or_none()
+    auth = session.scalars(select(AuthSession).options(joinedload(AuthSession.citizen))
+                           .where(AuthSession.token_hash == hash_token(token))).one_or_none()
     if auth is None or auth.revoked_at is not None:
         raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
     if not auth.is_active(now):

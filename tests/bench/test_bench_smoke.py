@@ -1,0 +1,23 @@
+"""The benchmarks keep working: a tiny run prints their JSON figure (no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bench.harness import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def test_read_endpoint_figure_runs_and_reports_its_reference():
+    result = subprocess.run([sys.executable, "bench/read_endpoint.py", "--seconds", "0.5", "--clients", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["figure"] == "read_endpoint"
+    assert figure["subject_result"]["requests"] > 0 and figure["subject_result"]["errors"] == 0
+    assert figure["reference_result"]["requests"] > 0
+    assert figure["ratio"] == pytest.approx(figure["subject_result"]["rps"] / figure["reference_result"]["rps"],
+                                            abs=0.001)
