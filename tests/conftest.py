@@ -40,7 +40,7 @@ def recreate_database(admin_url: str, name: str) -> str:
     return database_url(admin_url, name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def servers(tmp_path_factory) -> Iterator[TestServers]:
     try:
         found = find_servers(ci=os.environ.get("CI", "").lower() == "true",

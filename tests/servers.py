@@ -78,25 +78,26 @@ def with_redis_db(url: str, db: int) -> str:
     return f"{base}/{db}"
 
 
-def find_servers(*, ci: bool, scratch: Path) -> TestServers:
-    postgres_ok = postgres_reachable(LOCAL_POSTGRES)
+def find_servers(*, ci: bool, scratch: Path, postgres_url: str = LOCAL_POSTGRES,
+                 redis_url: str = LOCAL_REDIS) -> TestServers:
+    postgres_ok = postgres_reachable(postgres_url)
     if not postgres_ok:
         _try_start_postgres()
-        postgres_ok = postgres_reachable(LOCAL_POSTGRES)
-    redis_ok = redis_reachable(LOCAL_REDIS)
+        postgres_ok = postgres_reachable(postgres_url)
+    redis_ok = redis_reachable(redis_url)
     if not redis_ok:
         _try_start_redis()
-        redis_ok = redis_reachable(LOCAL_REDIS)
+        redis_ok = redis_reachable(redis_url)
     if postgres_ok and redis_ok:
-        return TestServers(LOCAL_POSTGRES, with_redis_db(LOCAL_REDIS, REDIS_TEST_DB))
+        return TestServers(postgres_url, with_redis_db(redis_url, REDIS_TEST_DB))
     if ci:
-        missing = [name for name, ok in (("PostgreSQL at " + LOCAL_POSTGRES, postgres_ok),
-                                         ("Redis at " + LOCAL_REDIS, redis_ok)) if not ok]
+        missing = [name for name, ok in (("PostgreSQL at " + postgres_url, postgres_ok),
+                                         ("Redis at " + redis_url, redis_ok)) if not ok]
         raise ServersUnavailable(f"CI=true and {' and '.join(missing)} cannot be reached or started")
     embedded = EmbeddedServers(scratch / "embedded", database_name="postgres")
-    postgres_url, redis_url = embedded.start()
+    embedded_postgres, embedded_redis = embedded.start()
     return TestServers(
-        LOCAL_POSTGRES if postgres_ok else postgres_url,
-        with_redis_db(LOCAL_REDIS, REDIS_TEST_DB) if redis_ok else redis_url,
+        postgres_url if postgres_ok else embedded_postgres,
+        with_redis_db(redis_url, REDIS_TEST_DB) if redis_ok else embedded_redis,
         embedded,
     )
