@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     rq_dashboard: bool = False
+    rate_limits: bool = True
 
     @field_validator("database_url")
     @classmethod

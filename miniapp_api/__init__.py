@@ -9,8 +9,9 @@ from flask_openapi3 import Info, OpenAPI
 
 from config import ConfigError, Settings, load_settings
 from miniapp_api.errors import register_error_handlers, validation_error_response
-from miniapp_api.extensions import db, redis_store
+from miniapp_api.extensions import db, limiter, redis_store
 from miniapp_api.observability import configure_logging, init_request_logging
+from miniapp_api.rate_limits import storage_uri
 
 API_VERSION = "1.0.0"
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         REDIS_URL=settings.redis_url,
         SESSION_DAYS=settings.session_days,
         BANSHI_SETTINGS=settings,
+        RATELIMIT_ENABLED=settings.rate_limits,
+        RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url),
     )
 
     db.init_app(app)
@@ -54,13 +57,17 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         if (request.content_length or 0) > settings.max_content_length:
             abort(413)
 
+    from miniapp_api.appointments.views import bp as appointments_bp
     from miniapp_api.auth import init_auth
+    from miniapp_api.centres.views import bp as centres_bp
     from miniapp_api.citizens.views import bp as citizens_bp
     from miniapp_api.health import bp as health_bp
 
-    init_auth(app)
+    init_auth(app)  # before the limiter, so per-citizen limits know the caller
+    limiter.init_app(app)
     app.register_blueprint(health_bp)
-    app.register_api(citizens_bp)
+    for blueprint in (citizens_bp, centres_bp, appointments_bp):
+        app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
     return app

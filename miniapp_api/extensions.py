@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from rq import Queue
 from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -88,3 +90,4 @@ class RedisHolder:
 
 db = Database()
 redis_store = RedisHolder()
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_enabled=True)

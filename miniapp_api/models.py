@@ -18,6 +18,8 @@ CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_de
 
 def load_all_models() -> type[Base]:
     """Import every domain's models so metadata is complete (Alembic, tests)."""
+    from miniapp_api import platform_models as _platform  # noqa: F401
+    from miniapp_api.appointments import models as _appointments  # noqa: F401
     from miniapp_api.centres import models as _centres  # noqa: F401
     from miniapp_api.citizens import models as _citizens  # noqa: F401
 

@@ -9,7 +9,8 @@ from miniapp_api.auth import bearer_token, citizen_required, field_cipher
 from miniapp_api.citizens import services
 from miniapp_api.citizens.schemas import LoginIn, LoginOut, ProfileOut, ProfilePatch
 from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.extensions import db, limiter
+from miniapp_api.rate_limits import LOGIN_PER_IP
 from miniapp_api.schemas import ERROR_RESPONSES
 from miniapp_api.wechat import gateway
 
@@ -19,6 +20,7 @@ BEARER = [{"bearer": []}]
 
 
 @bp.post("/auth/login", responses={200: LoginOut})
+@limiter.limit(LOGIN_PER_IP)
 def log_in(body: LoginIn):
     """Log in with a wx.login code (code2Session); returns our bearer token."""
     issued = services.log_in(db.session, gateway(), field_cipher(), code=body.code, now=utcnow(),

@@ -1,0 +1,1 @@
+"""Slots, bookings, check-in and queue tickets."""

@@ -1,0 +1,33 @@
+"""What citizens read when a booking, change or check-in is refused. Reviewed in one place."""
+
+SLOT_NOT_FOUND = "该预约时段不存在，请刷新后重新选择"
+SLOT_FULL = "该时段已约满，请选择其他时段"
+NOT_ENOUGH_TIME = "所选事项需要的办理时间较长，该时段之后的连续时段不足，请选择更早的时段"
+OUTSIDE_HORIZON = "只能预约{days}天内的时段，请重新选择日期"
+SLOT_IN_PAST = "该时段已过，请选择其他时段"
+TOO_LATE_TO_BOOK = "距开始不足{minutes}分钟的时段不能预约，请选择更晚的时段"
+TOO_LATE_TO_CANCEL = "距预约开始不足{minutes}分钟，已不能取消或改约；如不能前来，请致电服务中心"
+QUOTA_EXCEEDED = "每人最多同时保留{limit}个有效预约，请先办理或取消已有预约"
+DUPLICATE_BOOKING = "您当天已预约过该事项，无需重复预约"
+BOOKING_SUSPENDED = "因多次预约后未到场，预约功能暂停至{until}，可到窗口现场取号办理"
+ITEM_NOT_AT_CENTRE = "该窗口不办理所选事项，请选择其他窗口或服务中心"
+CENTRE_CLOSED = "服务中心当天不对外办公，请选择其他日期"
+CENTRE_CLOSED_NOW = "服务中心现在不在办公时间，请在办公时间内取号"
+PROFILE_INCOMPLETE = "预约需要实名，请先在“我的”里填写姓名和身份证号"
+APPOINTMENT_NOT_FOUND = "没有找到该预约"
+NOT_CANCELLABLE = "该预约当前状态为“{status}”，不能取消或改约"
+TOO_EARLY_TO_CHECK_IN = "签到时间为预约开始前{minutes}分钟起，请稍后再签到"
+CHECK_IN_CLOSED = "已超过签到时间，请到窗口现场取号办理"
+NOT_CHECKABLE = "该预约当前状态为“{status}”，不能签到"
+ITEM_CODES_REQUIRED = "请至少选择一个办事事项"
+UNKNOWN_ITEM = "没有找到事项：{codes}"
+TICKET_NOT_FOUND = "没有找到该排队号"
+TICKET_STATE = "排队号当前状态为“{status}”，不能进行此操作"
+NOT_CALLED_ENOUGH = "叫号满3次仍未到场才能过号，目前已叫{count}次"
+
+STATUS_NAMES = {
+    "booked": "已预约", "checked_in": "已签到", "serving": "办理中", "served": "已办结",
+    "cancelled": "已取消", "no_show": "未到场",
+    "waiting": "等候中", "called": "已叫号", "missed": "已过号",
+}
+RELATIONS = ("父母", "子女", "配偶", "亲属", "员工", "朋友", "其他")

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.extensions import Base
+from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    SERVING = "serving"
+    SERVED = "served"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVING)
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    SERVED = "served"
+    MISSED = "missed"
+
+
+class Slot(Base):
+    """A bookable period at a window. The CHECK makes any overbooking bug fail loudly."""
+
+    __tablename__ = "slot"
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        UniqueConstraint("window_id", "starts_at", name="uq_slot_window_start"),
+        Index("ix_slot_centre_start", "centre_id", "starts_at"),
+    )
+
+    id: Mapped[IntPK]
+    window_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="CASCADE"))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="CASCADE"))
+    starts_at: Mapped[UtcDateTime]
+    ends_at: Mapped[UtcDateTime]
+    capacity: Mapped[int] = mapped_column(SmallInteger)
+    booked: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+    window: Mapped[Window] = relationship()
+
+    @property
+    def remaining(self) -> int:
+        return self.capacity - self.booked
+
+
+class Appointment(Base):
+    """A booking of one or more consecutive slots at one window, for the account holder or someone else.
+
+    person_hash is the keyed hash of the real person's ID number: quotas, duplicate
+    checks and no-show limits count people, not accounts.
+    """
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        CheckConstraint("status IN ('booked', 'checked_in', 'serving', 'served', 'cancelled', 'no_show')",
+                        name="status_known"),
+        Index("ix_appointment_citizen_start", "citizen_id", "starts_at"),
+        Index("ix_appointment_person_status", "person_hash", "status"),
+        Index("ix_appointment_booked_end", "ends_at", postgresql_where=text("status = 'booked'")),
+    )
+
+    id: Mapped[IntPK]
+    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"))
+    person_hash: Mapped[str] = mapped_column(String(64))
+    person_name: Mapped[str] = mapped_column(String(40))
+    proxy_id_number_enc: Mapped[str | None] = mapped_column(Text)
+    proxy_phone_enc: Mapped[str | None] = mapped_column(Text)
+    proxy_relation: Mapped[str | None] = mapped_column(String(20))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
+    window_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="RESTRICT"))
+    service_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[UtcDateTime]
+    ends_at: Mapped[UtcDateTime]
+    status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    rescheduled_to_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id"))
+    checked_in_at: Mapped[UtcDateTime | None]
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UtcDateTime | None]
+
+    centre: Mapped[Centre] = relationship()
+    window: Mapped[Window] = relationship()
+    slots: Mapped[list[Slot]] = relationship(secondary="appointment_slot", order_by="Slot.starts_at")
+    lines: Mapped[list[AppointmentItem]] = relationship(back_populates="appointment", cascade="all, delete-orphan",
+                                                        order_by="AppointmentItem.item_id")
+    ticket: Mapped[Ticket | None] = relationship(back_populates="appointment", uselist=False)
+
+    @property
+    def is_for_someone_else(self) -> bool:
+        return self.proxy_relation is not None
+
+
+class AppointmentSlot(Base):
+    __tablename__ = "appointment_slot"
+
+    appointment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    slot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("slot.id", ondelete="RESTRICT"), primary_key=True,
+                                         index=True)
+
+
+class AppointmentItem(Base):
+    """One item of an appointment. `active` mirrors the appointment's status so that a partial
+    unique index can forbid two active bookings of one item by one person on one day."""
+
+    __tablename__ = "appointment_item"
+    __table_args__ = (
+        Index("uq_active_booking_per_person_item_day", "person_hash", "item_id", "service_date", unique=True,
+              postgresql_where=text("active")),
+    )
+
+    appointment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"),
+                                         primary_key=True)
+    person_hash: Mapped[str] = mapped_column(String(64))
+    service_date: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="lines")
+    item: Mapped[ServiceItem] = relationship()
+
+
+class Ticket(Base):
+    """A queue number (排队号) for a checked-in appointment or a walk-in."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'called', 'serving', 'served', 'missed')", name="status_known"),
+        UniqueConstraint("window_id", "service_date", "seq", name="uq_ticket_window_day_seq"),
+        Index("ix_ticket_window_day_status", "window_id", "service_date", "status"),
+    )
+
+    id: Mapped[IntPK]
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
+    window_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="RESTRICT"))
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
+    appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id"), unique=True)
+    citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id"))
+    service_date: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int]
+    number: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.WAITING)
+    call_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    called_at: Mapped[UtcDateTime | None]
+    serving_started_at: Mapped[UtcDateTime | None]
+    finished_at: Mapped[UtcDateTime | None]
+    created_at: Mapped[UtcDateTime]
+
+    appointment: Mapped[Appointment | None] = relationship(back_populates="ticket")
+    window: Mapped[Window] = relationship()
+
+
+class TicketCounter(Base):
+    """The last ticket number given per window and day, advanced atomically by an upsert."""
+
+    __tablename__ = "ticket_counter"
+
+    window_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int]
+
+
+class BookingSuspension(Base):
+    """Booking suspended for a person after repeated no-shows; staff may lift it early with a reason."""
+
+    __tablename__ = "booking_suspension"
+    __table_args__ = (Index("ix_suspension_person_until", "person_hash", "until"),)
+
+    id: Mapped[IntPK]
+    person_hash: Mapped[str] = mapped_column(String(64))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="CASCADE"))
+    until: Mapped[UtcDateTime]
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[CreatedAt]
+    lifted_at: Mapped[UtcDateTime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(80))
+    lift_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,220 @@
+"""Check-in, walk-in tickets and the calling queue at the counters.
+
+Ticket numbers come from a per-window, per-day counter advanced by one upsert,
+so two check-ins at once never share a number; counters call with
+FOR UPDATE SKIP LOCKED, so two counters never call the same person.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api.appointments import messages
+from miniapp_api.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    Ticket,
+    TicketCounter,
+    TicketStatus,
+)
+from miniapp_api.appointments.services import (
+    CENTRE_CLOSED,
+    ITEM_NOT_AT_CENTRE,
+    BookingRefused,
+    own_appointment,
+)
+from miniapp_api.appointments.slots import opening_periods
+from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
+from miniapp_api.centres.services import get_centre, get_item
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.errors import DomainError, NotFound
+
+TOO_EARLY_TO_CHECK_IN = "too_early_to_check_in"
+CHECK_IN_CLOSED = "check_in_closed"
+NOT_CHECKABLE = "not_checkable"
+TICKET_NOT_FOUND = "ticket_not_found"
+TICKET_STATE = "ticket_state"
+NOT_CALLED_ENOUGH = "not_called_enough"
+
+CHECK_IN_OPENS_MINUTES = 30   # before the appointment starts
+CALLS_BEFORE_MISSED = 3
+OPEN_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+def issue_ticket(session: Session, *, window: Window, item_id: int, now: datetime,
+                 appointment: Appointment | None = None, citizen_id: int | None = None) -> Ticket:
+    day = now.astimezone(SHANGHAI).date()
+    seq = session.execute(
+        insert(TicketCounter).values(window_id=window.id, service_date=day, last_seq=1)
+        .on_conflict_do_update(index_elements=["window_id", "service_date"],
+                               set_={"last_seq": TicketCounter.last_seq + 1})
+        .returning(TicketCounter.last_seq)).scalar_one()
+    ticket = Ticket(centre_id=window.centre_id, window_id=window.id, item_id=item_id, appointment=appointment,
+                    citizen_id=citizen_id, service_date=day, seq=seq, number=f"{window.ticket_prefix}{seq:03d}",
+                    status=TicketStatus.WAITING, call_count=0, created_at=now)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def check_in(session: Session, *, citizen_id: int, appointment_id: int, now: datetime) -> Ticket:
+    """At the hall (or by scanning the appointment's QR code): a queue ticket. Repeating it returns the same one."""
+    appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
+    if appointment.status == AppointmentStatus.CHECKED_IN and appointment.ticket is not None:
+        return appointment.ticket
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingRefused(messages.NOT_CHECKABLE.format(status=messages.STATUS_NAMES[appointment.status]),
+                             code=NOT_CHECKABLE)
+    if now < appointment.starts_at - timedelta(minutes=CHECK_IN_OPENS_MINUTES):
+        raise BookingRefused(messages.TOO_EARLY_TO_CHECK_IN.format(minutes=CHECK_IN_OPENS_MINUTES),
+                             code=TOO_EARLY_TO_CHECK_IN)
+    if now > appointment.starts_at + timedelta(minutes=appointment.centre.no_show_grace_minutes):
+        raise BookingRefused(messages.CHECK_IN_CLOSED, code=CHECK_IN_CLOSED)
+    ticket = issue_ticket(session, window=appointment.window, item_id=appointment.lines[0].item_id, now=now,
+                          appointment=appointment, citizen_id=citizen_id)
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.checked_in_at = now
+    session.flush()
+    return ticket
+
+
+def _window_for_walk_in(centre: Centre, item: ServiceItem) -> Window:
+    serving = [window for window in centre.windows if any(i.id == item.id for i in window.items)]
+    if not serving:
+        raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
+    preference = [WindowKind.EXPRESS, WindowKind.GENERAL] if item.high_frequency else [WindowKind.GENERAL]
+    for kind in preference:
+        for window in serving:
+            if window.kind == kind:
+                return window
+    return serving[0]
+
+
+def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_code: str, now: datetime) -> Ticket:
+    """A ticket without an appointment, during opening hours; one open ticket per person per window."""
+    centre = get_centre(session, centre_id)
+    item = get_item(session, item_code)
+    window = _window_for_walk_in(centre, item)
+    today = now.astimezone(SHANGHAI).date()
+    if not any(p.starts_at <= now < p.ends_at for p in opening_periods(session, centre, today)):
+        raise BookingRefused(messages.CENTRE_CLOSED_NOW, code=CENTRE_CLOSED)
+    existing = session.scalars(select(Ticket).where(
+        Ticket.citizen_id == citizen_id, Ticket.window_id == window.id, Ticket.service_date == today,
+        Ticket.status.in_(OPEN_TICKET_STATUSES))).first()
+    if existing is not None:
+        return existing
+    return issue_ticket(session, window=window, item_id=item.id, now=now, citizen_id=citizen_id)
+
+
+@dataclass(frozen=True)
+class WindowQueue:
+    window: Window
+    waiting: int
+    now_serving: list[str]
+    estimated_wait_minutes: int
+
+
+def average_service_minutes(session: Session, window: Window, now: datetime, sample: int = 20) -> float:
+    recent = (select((func.extract("epoch", Ticket.finished_at - Ticket.serving_started_at) / 60).label("minutes"))
+              .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.SERVED,
+                     Ticket.finished_at > now - timedelta(days=30), Ticket.serving_started_at.is_not(None))
+              .order_by(Ticket.finished_at.desc()).limit(sample).subquery())
+    average = session.scalar(select(func.avg(recent.c.minutes)))
+    return float(average) if average else float(window.slot_minutes)
+
+
+def queue_overview(session: Session, centre_id: int, now: datetime) -> list[WindowQueue]:
+    centre = get_centre(session, centre_id)
+    today = now.astimezone(SHANGHAI).date()
+    overview = []
+    for window in centre.windows:
+        open_tickets = list(session.scalars(select(Ticket).where(
+            Ticket.window_id == window.id, Ticket.service_date == today,
+            Ticket.status.in_(OPEN_TICKET_STATUSES)).order_by(Ticket.seq)))
+        waiting = sum(1 for t in open_tickets if t.status == TicketStatus.WAITING)
+        serving = [t.number for t in open_tickets if t.status in (TicketStatus.CALLED, TicketStatus.SERVING)]
+        rounds = math.ceil(waiting / window.counters) if waiting else 0
+        overview.append(WindowQueue(window, waiting, serving,
+                                    round(rounds * average_service_minutes(session, window, now))))
+    return overview
+
+
+# --- counter side (the staff console calls these) ---------------------------------------------
+
+
+def _ticket(session: Session, ticket_id: int, window_id: int) -> Ticket:
+    ticket = session.scalars(select(Ticket).where(Ticket.id == ticket_id, Ticket.window_id == window_id)
+                             .options(selectinload(Ticket.appointment)).with_for_update()).one_or_none()
+    if ticket is None:
+        raise NotFound(messages.TICKET_NOT_FOUND, code=TICKET_NOT_FOUND)
+    return ticket
+
+
+def _require(ticket: Ticket, *statuses: TicketStatus) -> None:
+    if ticket.status not in statuses:
+        raise DomainError(messages.TICKET_STATE.format(status=messages.STATUS_NAMES[ticket.status]),
+                          code=TICKET_STATE, status=409)
+
+
+def call_next(session: Session, *, window_id: int, now: datetime) -> Ticket | None:
+    """The next waiting ticket at the window: checked-in appointments first, then by number."""
+    today = now.astimezone(SHANGHAI).date()
+    ticket = session.scalars(
+        select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
+                             Ticket.status == TicketStatus.WAITING)
+        .order_by(Ticket.appointment_id.is_(None), Ticket.seq).limit(1)
+        .with_for_update(skip_locked=True)).first()
+    if ticket is None:
+        return None
+    ticket.status, ticket.call_count, ticket.called_at = TicketStatus.CALLED, 1, now
+    session.flush()
+    return ticket
+
+
+def recall(session: Session, *, window_id: int, ticket_id: int, now: datetime) -> Ticket:
+    ticket = _ticket(session, ticket_id, window_id)
+    _require(ticket, TicketStatus.CALLED)
+    ticket.call_count += 1
+    ticket.called_at = now
+    session.flush()
+    return ticket
+
+
+def skip(session: Session, *, window_id: int, ticket_id: int, now: datetime) -> Ticket:
+    """过号: only after the number was called three times without anyone coming."""
+    ticket = _ticket(session, ticket_id, window_id)
+    _require(ticket, TicketStatus.CALLED)
+    if ticket.call_count < CALLS_BEFORE_MISSED:
+        raise DomainError(messages.NOT_CALLED_ENOUGH.format(count=ticket.call_count), code=NOT_CALLED_ENOUGH,
+                          status=409)
+    ticket.status, ticket.finished_at = TicketStatus.MISSED, now
+    session.flush()
+    return ticket
+
+
+def start_serving(session: Session, *, window_id: int, ticket_id: int, now: datetime) -> Ticket:
+    ticket = _ticket(session, ticket_id, window_id)
+    _require(ticket, TicketStatus.CALLED)
+    ticket.status, ticket.serving_started_at = TicketStatus.SERVING, now
+    if ticket.appointment is not None:
+        ticket.appointment.status = AppointmentStatus.SERVING
+    session.flush()
+    return ticket
+
+
+def finish_serving(session: Session, *, window_id: int, ticket_id: int, now: datetime) -> Ticket:
+    ticket = _ticket(session, ticket_id, window_id)
+    _require(ticket, TicketStatus.SERVING)
+    ticket.status, ticket.finished_at = TicketStatus.SERVED, now
+    if ticket.appointment is not None:
+        ticket.appointment.status = AppointmentStatus.SERVED
+        for line in ticket.appointment.lines:
+            line.active = False
+    session.flush()
+    return ticket

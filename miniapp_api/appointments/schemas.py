@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from miniapp_api.appointments import messages
+from miniapp_api.appointments.models import Appointment, Slot, Ticket
+from miniapp_api.appointments.queue import WindowQueue
+from miniapp_api.centres.schemas import local_iso
+from miniapp_api.citizens import messages as citizen_messages
+from miniapp_api.privacy import FieldCipher, id_number_is_valid, mask_phone
+from miniapp_api.schemas import StrictIn
+
+_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class ForPerson(StrictIn):
+    """Booking for someone else (代预约/帮代办): counted against their own ID number."""
+
+    name: str
+    id_number: str
+    phone: str
+    relation: Literal[messages.RELATIONS]  # type: ignore[valid-type]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(citizen_messages.REAL_NAME_INVALID)
+        return value
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str) -> str:
+        if not id_number_is_valid(value):
+            raise ValueError(citizen_messages.ID_NUMBER_INVALID)
+        return value.upper()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not _MOBILE.match(value):
+            raise ValueError(citizen_messages.PHONE_INVALID)
+        return value
+
+
+class BookIn(StrictIn):
+    slot_id: int = Field(ge=1, le=2**62)
+    item_codes: list[str] = Field(min_length=1, max_length=5)
+    for_person: ForPerson | None = None
+
+    @field_validator("item_codes")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        if any(not code or len(code) > 32 for code in value):
+            raise ValueError(messages.ITEM_CODES_REQUIRED)
+        return value
+
+
+class IdempotencyHeader(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    idempotency_key: str | None = Field(default=None, alias="Idempotency-Key", max_length=80,
+                                        description="retrying with the same key returns the first answer")
+
+
+class RescheduleIn(StrictIn):
+    slot_id: int = Field(ge=1, le=2**62)
+
+
+class AppointmentPath(BaseModel):
+    appointment_id: int = Field(ge=1, le=2**62)
+
+
+class CentrePath(BaseModel):
+    centre_id: int = Field(ge=1, le=2**62)
+
+
+class WalkInIn(StrictIn):
+    item_code: str = Field(min_length=1, max_length=32)
+
+
+class SlotQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(max_length=32)
+    date: dt.date
+
+
+class SlotOut(BaseModel):
+    id: int
+    window_id: int
+    window_name: str
+    starts_at: str
+    ends_at: str
+    capacity: int
+    remaining: int
+
+    @classmethod
+    def of(cls, slot: Slot) -> SlotOut:
+        return cls(id=slot.id, window_id=slot.window_id, window_name=slot.window.name,
+                   starts_at=local_iso(slot.starts_at), ends_at=local_iso(slot.ends_at), capacity=slot.capacity,
+                   remaining=slot.remaining)
+
+
+class SlotList(BaseModel):
+    date: str
+    centre_open: bool
+    slots: list[SlotOut]
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_name: str
+    window_id: int
+    window_name: str
+    waiting_ahead: int | None = None
+
+    @classmethod
+    def of(cls, ticket: Ticket, waiting_ahead: int | None = None) -> TicketOut:
+        return cls(id=ticket.id, number=ticket.number, status=ticket.status,
+                   status_name=messages.STATUS_NAMES[ticket.status], window_id=ticket.window_id,
+                   window_name=ticket.window.name, waiting_ahead=waiting_ahead)
+
+
+class ItemLine(BaseModel):
+    code: str
+    name: str
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    status: str
+    status_name: str
+    centre_id: int
+    centre_name: str
+    window_id: int
+    window_name: str
+    starts_at: str
+    ends_at: str
+    items: list[ItemLine]
+    person_name: str
+    for_someone_else: bool
+    relation: str | None
+    proxy_phone_masked: str | None
+    ticket: TicketOut | None
+    rescheduled_to_id: int | None
+    created_at: str
+
+    @classmethod
+    def of(cls, appointment: Appointment, cipher: FieldCipher) -> AppointmentOut:
+        from miniapp_api.citizens.services import PHONE_CONTEXT
+
+        phone = (mask_phone(cipher.decrypt(appointment.proxy_phone_enc, context=PHONE_CONTEXT))
+                 if appointment.proxy_phone_enc else None)
+        return cls(id=appointment.id, status=appointment.status,
+                   status_name=messages.STATUS_NAMES[appointment.status], centre_id=appointment.centre_id,
+                   centre_name=appointment.centre.name, window_id=appointment.window_id,
+                   window_name=appointment.window.name, starts_at=local_iso(appointment.starts_at),
+                   ends_at=local_iso(appointment.ends_at),
+                   items=[ItemLine(code=line.item.code, name=line.item.name) for line in appointment.lines],
+                   person_name=appointment.person_name, for_someone_else=appointment.is_for_someone_else,
+                   relation=appointment.proxy_relation, proxy_phone_masked=phone,
+                   ticket=TicketOut.of(appointment.ticket) if appointment.ticket else None,
+                   rescheduled_to_id=appointment.rescheduled_to_id, created_at=local_iso(appointment.created_at))
+
+
+class AppointmentList(BaseModel):
+    appointments: list[AppointmentOut]
+
+
+class WindowQueueOut(BaseModel):
+    window_id: int
+    window_name: str
+    waiting: int
+    now_serving: list[str]
+    estimated_wait_minutes: int
+
+    @classmethod
+    def of(cls, queue: WindowQueue) -> WindowQueueOut:
+        return cls(window_id=queue.window.id, window_name=queue.window.name, waiting=queue.waiting,
+                   now_serving=queue.now_serving, estimated_wait_minutes=queue.estimated_wait_minutes)
+
+
+class QueueOut(BaseModel):
+    windows: list[WindowQueueOut]

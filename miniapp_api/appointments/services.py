@@ -1,0 +1,320 @@
+"""Booking, cancelling, rescheduling and no-shows. No overbooking, ever.
+
+A seat is taken with one conditional UPDATE (`booked < capacity`) inside the
+booking transaction; the slot's CHECK constraint turns any bug into an error
+instead of an overbooking. Per-person rules (quota, duplicates, suspension)
+run under a transaction-scoped advisory lock on the person, so two bookings by
+one person cannot both pass the quota check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api.appointments import messages
+from miniapp_api.appointments.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentItem,
+    AppointmentSlot,
+    AppointmentStatus,
+    BookingSuspension,
+    Slot,
+)
+from miniapp_api.appointments.slots import opening_periods
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.platform_models import AuditLog
+from miniapp_api.privacy import FieldCipher
+
+SLOT_NOT_FOUND = "slot_not_found"
+SLOT_FULL = "slot_full"
+NOT_ENOUGH_TIME = "not_enough_time"
+OUTSIDE_HORIZON = "outside_horizon"
+TOO_LATE_TO_BOOK = "too_late_to_book"
+TOO_LATE_TO_CANCEL = "too_late_to_cancel"
+QUOTA_EXCEEDED = "quota_exceeded"
+DUPLICATE_BOOKING = "duplicate_booking"
+BOOKING_SUSPENDED = "booking_suspended"
+ITEM_NOT_AT_CENTRE = "item_not_at_centre"
+CENTRE_CLOSED = "centre_closed"
+PROFILE_INCOMPLETE = "profile_incomplete"
+APPOINTMENT_NOT_FOUND = "appointment_not_found"
+NOT_CANCELLABLE = "not_cancellable"
+UNKNOWN_ITEM = "unknown_item"
+
+
+class BookingRefused(DomainError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class Person:
+    """The real person an appointment is for: the account holder, or someone they book for."""
+
+    hash: str
+    name: str
+    id_number_enc: str | None = None
+    phone_enc: str | None = None
+    relation: str | None = None
+
+
+def person_for_self(citizen: Citizen, cipher: FieldCipher) -> Person:
+    if not citizen.real_name or not citizen.id_number_hash:
+        raise DomainError(messages.PROFILE_INCOMPLETE, code=PROFILE_INCOMPLETE, status=422)
+    return Person(hash=citizen.id_number_hash, name=citizen.real_name)
+
+
+def person_for_other(cipher: FieldCipher, *, name: str, id_number: str, phone: str, relation: str) -> Person:
+    """代预约: counted by the other person's ID number, so one account cannot hoard seats."""
+    return Person(hash=cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT), name=name,
+                  id_number_enc=cipher.encrypt(id_number, context=ID_NUMBER_CONTEXT),
+                  phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT), relation=relation)
+
+
+def person_of(appointment: Appointment) -> Person:
+    return Person(hash=appointment.person_hash, name=appointment.person_name,
+                  id_number_enc=appointment.proxy_id_number_enc, phone_enc=appointment.proxy_phone_enc,
+                  relation=appointment.proxy_relation)
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+def _load_items(session: Session, codes: list[str]) -> list[ServiceItem]:
+    unique_codes = list(dict.fromkeys(codes))
+    items = {item.code: item for item in session.scalars(select(ServiceItem).where(ServiceItem.code.in_(unique_codes)))}
+    missing = [code for code in unique_codes if code not in items]
+    if missing:
+        raise DomainError(messages.UNKNOWN_ITEM.format(codes="、".join(missing)), code=UNKNOWN_ITEM, status=422,
+                          fields={"item_codes": messages.UNKNOWN_ITEM.format(codes="、".join(missing))})
+    return [items[code] for code in unique_codes]
+
+
+def _check_timing(centre: Centre, starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise BookingRefused(messages.SLOT_IN_PAST, code=TOO_LATE_TO_BOOK)
+    if starts_at < now + timedelta(minutes=centre.min_notice_minutes):
+        raise BookingRefused(messages.TOO_LATE_TO_BOOK.format(minutes=centre.min_notice_minutes),
+                             code=TOO_LATE_TO_BOOK)
+    last_day = _local(now).date() + timedelta(days=centre.booking_horizon_days)
+    if _local(starts_at).date() > last_day:
+        raise BookingRefused(messages.OUTSIDE_HORIZON.format(days=centre.booking_horizon_days),
+                             code=OUTSIDE_HORIZON, status=422)
+
+
+def _lock_person(session: Session, person_hash: str) -> None:
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(person_hash, 0))))
+
+
+def active_suspension(session: Session, person_hash: str, now: datetime) -> BookingSuspension | None:
+    return session.scalars(select(BookingSuspension).where(
+        BookingSuspension.person_hash == person_hash, BookingSuspension.until > now,
+        BookingSuspension.lifted_at.is_(None)).order_by(BookingSuspension.until.desc())).first()
+
+
+def _check_person(session: Session, centre: Centre, person: Person, item_ids: list[int], service_date,
+                  now: datetime) -> None:
+    suspension = active_suspension(session, person.hash, now)
+    if suspension is not None:
+        until = _local(suspension.until).strftime("%Y年%m月%d日")
+        raise BookingRefused(messages.BOOKING_SUSPENDED.format(until=until), code=BOOKING_SUSPENDED, status=403,
+                             until=suspension.until.isoformat())
+    duplicate = session.scalar(select(func.count()).select_from(AppointmentItem).where(
+        AppointmentItem.person_hash == person.hash, AppointmentItem.item_id.in_(item_ids),
+        AppointmentItem.service_date == service_date, AppointmentItem.active))
+    if duplicate:
+        raise BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING)
+    active = session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.person_hash == person.hash, Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now))
+    if active >= centre.max_active_per_person:
+        raise BookingRefused(messages.QUOTA_EXCEEDED.format(limit=centre.max_active_per_person), code=QUOTA_EXCEEDED)
+
+
+def _consecutive_slots(session: Session, first: Slot, count: int) -> list[Slot]:
+    """`count` back-to-back slots at the first slot's window, starting with it."""
+    candidates = list(session.scalars(select(Slot).where(Slot.window_id == first.window_id,
+                                                         Slot.starts_at >= first.starts_at)
+                                      .order_by(Slot.starts_at).limit(count)))
+    run = candidates[:1]
+    for slot in candidates[1:]:
+        if slot.starts_at != run[-1].ends_at:
+            break
+        run.append(slot)
+    if len(run) < count:
+        raise BookingRefused(messages.NOT_ENOUGH_TIME, code=NOT_ENOUGH_TIME)
+    return run
+
+
+def take_seats(session: Session, slots: list[Slot]) -> None:
+    """All or nothing, in start order (so concurrent multi-slot bookings cannot deadlock)."""
+    for slot in sorted(slots, key=lambda s: s.starts_at):
+        taken = session.execute(update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity)
+                                .values(booked=Slot.booked + 1).returning(Slot.id)
+                                .execution_options(synchronize_session=False)).first()
+        if taken is None:
+            raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
+
+
+def release_seats(session: Session, appointment: Appointment) -> None:
+    slot_ids = [slot.id for slot in appointment.slots]
+    session.execute(update(Slot).where(Slot.id.in_(slot_ids)).values(booked=Slot.booked - 1)
+                    .execution_options(synchronize_session=False))
+
+
+def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_id: int, item_codes: list[str],
+                     now: datetime) -> Appointment:
+    slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
+        selectinload(Slot.window).selectinload(Window.items))).one_or_none()
+    if slot is None:
+        raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
+    centre = session.get(Centre, slot.centre_id)
+    assert centre is not None
+    items = _load_items(session, item_codes)
+    served_here = {item.id for item in slot.window.items}
+    if any(item.id not in served_here for item in items):
+        raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
+    _check_timing(centre, slot.starts_at, now)
+    service_date = _local(slot.starts_at).date()
+    if not any(p.starts_at <= slot.starts_at < p.ends_at for p in opening_periods(session, centre, service_date)):
+        raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
+
+    _lock_person(session, person.hash)
+    _check_person(session, centre, person, [item.id for item in items], service_date, now)
+    needed = max(1, math.ceil(sum(item.duration_minutes for item in items) / slot.window.slot_minutes))
+    slots = _consecutive_slots(session, slot, needed)
+    take_seats(session, slots)
+
+    appointment = Appointment(
+        citizen_id=citizen_id, person_hash=person.hash, person_name=person.name,
+        proxy_id_number_enc=person.id_number_enc, proxy_phone_enc=person.phone_enc, proxy_relation=person.relation,
+        centre_id=centre.id, window_id=slot.window_id, service_date=service_date,
+        starts_at=slots[0].starts_at, ends_at=slots[-1].ends_at, status=AppointmentStatus.BOOKED,
+        lines=[AppointmentItem(item_id=item.id, person_hash=person.hash, service_date=service_date, item=item)
+               for item in items])
+    session.add(appointment)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # The partial unique index is the last line behind the person lock; the
+        # caller rolls the whole transaction back.
+        if getattr(exc.orig, "sqlstate", None) != "23505":
+            raise
+        raise BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING) from exc
+    session.add_all(AppointmentSlot(appointment_id=appointment.id, slot_id=s.id) for s in slots)
+    session.flush()
+    session.refresh(appointment, ["slots"])
+    return appointment
+
+
+def own_appointment(session: Session, citizen_id: int, appointment_id: int, *, lock: bool = False) -> Appointment:
+    """The caller's appointment, or 404 whether it does not exist or belongs to someone else."""
+    statement = select(Appointment).where(Appointment.id == appointment_id, Appointment.citizen_id == citizen_id)
+    if lock:
+        statement = statement.with_for_update()
+    appointment = session.scalars(statement).one_or_none()
+    if appointment is None:
+        raise NotFound(messages.APPOINTMENT_NOT_FOUND, code=APPOINTMENT_NOT_FOUND)
+    return appointment
+
+
+def _ensure_changeable(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingRefused(messages.NOT_CANCELLABLE.format(status=messages.STATUS_NAMES[appointment.status]),
+                             code=NOT_CANCELLABLE)
+    cutoff = appointment.centre.cancel_cutoff_minutes
+    if now > appointment.starts_at - timedelta(minutes=cutoff):
+        raise BookingRefused(messages.TOO_LATE_TO_CANCEL.format(minutes=cutoff), code=TOO_LATE_TO_CANCEL)
+
+
+def _end(session: Session, appointment: Appointment, status: AppointmentStatus, now: datetime,
+         reason: str | None = None) -> None:
+    appointment.status = status
+    appointment.cancel_reason = reason
+    appointment.updated_at = now
+    for line in appointment.lines:
+        line.active = False
+
+
+def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int, now: datetime,
+                       reason: str | None = None) -> Appointment:
+    appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
+    _ensure_changeable(appointment, now)
+    release_seats(session, appointment)
+    _end(session, appointment, AppointmentStatus.CANCELLED, now, reason or "本人取消")
+    session.flush()
+    return appointment
+
+
+def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id: int, slot_id: int,
+                           now: datetime) -> Appointment:
+    """Cancel and book in one transaction: if the new seat cannot be had, nothing changes."""
+    old = own_appointment(session, citizen_id, appointment_id, lock=True)
+    _ensure_changeable(old, now)
+    release_seats(session, old)
+    _end(session, old, AppointmentStatus.CANCELLED, now, "改约")
+    session.flush()
+    new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,
+                           item_codes=[line.item.code for line in old.lines], now=now)
+    old.rescheduled_to_id = new.id
+    session.flush()
+    return new
+
+
+def list_appointments(session: Session, citizen_id: int, *, limit: int = 50) -> list[Appointment]:
+    return list(session.scalars(select(Appointment).where(Appointment.citizen_id == citizen_id)
+                                .order_by(Appointment.starts_at.desc()).limit(limit)))
+
+
+def mark_no_shows(session: Session, now: datetime) -> int:
+    """Booked and never checked in by the end of the last slot plus the centre's grace: no_show.
+
+    Safe to run twice (only `booked` rows move); each no-show may suspend booking for the person.
+    """
+    overdue = list(session.scalars(
+        select(Appointment).join(Centre, Centre.id == Appointment.centre_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED,
+               Appointment.ends_at + func.make_interval(0, 0, 0, 0, 0, Centre.no_show_grace_minutes) < now)
+        .with_for_update(of=Appointment, skip_locked=True)))
+    for appointment in overdue:
+        _end(session, appointment, AppointmentStatus.NO_SHOW, now)
+        session.flush()
+        _suspend_if_over_limit(session, appointment, now)
+    return len(overdue)
+
+
+def _suspend_if_over_limit(session: Session, appointment: Appointment, now: datetime) -> None:
+    centre = appointment.centre
+    since = now - timedelta(days=centre.no_show_window_days)
+    no_shows = session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.person_hash == appointment.person_hash, Appointment.status == AppointmentStatus.NO_SHOW,
+        Appointment.starts_at >= since))
+    if no_shows >= centre.no_show_limit and active_suspension(session, appointment.person_hash, now) is None:
+        session.add(BookingSuspension(
+            person_hash=appointment.person_hash, centre_id=centre.id,
+            until=now + timedelta(days=centre.suspension_days),
+            reason=f"{centre.no_show_window_days}天内预约未到场{no_shows}次"))
+
+
+def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason: str, now: datetime) -> BookingSuspension:
+    """Staff lift a suspension early; the reason is kept and the action audit-logged."""
+    suspension = session.get(BookingSuspension, suspension_id, with_for_update=True)
+    if suspension is None or suspension.lifted_at is not None:
+        raise NotFound()
+    if not reason.strip():
+        raise DomainError("请填写解除原因", code="reason_required", status=422, fields={"reason": "此项必填"})
+    suspension.lifted_at, suspension.lifted_by, suspension.lift_reason = now, actor, reason.strip()
+    session.add(AuditLog(actor=actor, action="booking_suspension.lift", subject_type="booking_suspension",
+                         subject_id=str(suspension.id), detail={"reason": reason.strip()}))
+    session.flush()
+    return suspension

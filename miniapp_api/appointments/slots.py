@@ -1,0 +1,100 @@
+"""Slots for the booking horizon: opening hours × counters, on the days the calendar opens the centre."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api.appointments.models import Slot
+from miniapp_api.centres.calendar import day_status
+from miniapp_api.centres.models import Centre, CentreClosure, window_item
+from miniapp_api.clock import SHANGHAI
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_at: datetime
+    ends_at: datetime
+
+
+def centre_closure(session: Session, centre_id: int, day: date) -> CentreClosure | None:
+    return session.scalars(select(CentreClosure).where(CentreClosure.centre_id == centre_id,
+                                                       CentreClosure.day == day)).first()
+
+
+def opening_periods(session: Session, centre: Centre, day: date) -> list[Period]:
+    """The centre's open periods on a local date, in UTC; empty when it is closed."""
+    weekday = day_status(session, day).schedule_weekday
+    if weekday is None or centre_closure(session, centre.id, day) is not None:
+        return []
+    return [Period(datetime.combine(day, p.opens, SHANGHAI), datetime.combine(day, p.closes, SHANGHAI))
+            for p in centre.hours if p.weekday == weekday]
+
+
+def desired_slots(session: Session, centre: Centre, day: date) -> list[dict]:
+    rows = []
+    for period in opening_periods(session, centre, day):
+        for window in centre.windows:
+            step = timedelta(minutes=window.slot_minutes)
+            start = period.starts_at
+            while start + step <= period.ends_at:
+                rows.append({"window_id": window.id, "centre_id": centre.id, "starts_at": start,
+                             "ends_at": start + step, "capacity": window.counters})
+                start += step
+    return rows
+
+
+def horizon_days(centre: Centre, now: datetime) -> list[date]:
+    today = now.astimezone(SHANGHAI).date()
+    return [today + timedelta(days=offset) for offset in range(centre.booking_horizon_days + 1)]
+
+
+def sync_slots(session: Session, centre_id: int, now: datetime) -> int:
+    """Make the future slots match the hours and counters; never touch a booked seat.
+
+    Missing slots are added; future unbooked slots that no longer fit the hours are
+    removed; capacities follow the window's counters but never drop below `booked`.
+    Safe to run any number of times. Returns the number of slots added.
+    """
+    centre = session.scalars(select(Centre).where(Centre.id == centre_id).options(
+        selectinload(Centre.windows), selectinload(Centre.hours))).one()
+    days = horizon_days(centre, now)
+    wanted = [row for day in days for row in desired_slots(session, centre, day) if row["starts_at"] > now]
+    wanted_keys = {(row["window_id"], row["starts_at"]) for row in wanted}
+    horizon_end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    future = session.execute(select(Slot.id, Slot.window_id, Slot.starts_at).where(
+        Slot.centre_id == centre.id, Slot.starts_at > now, Slot.starts_at < horizon_end, Slot.booked == 0)).all()
+    stale = [row.id for row in future if (row.window_id, row.starts_at) not in wanted_keys]
+    if stale:
+        session.execute(delete(Slot).where(Slot.id.in_(stale), Slot.booked == 0))
+    added = 0
+    if wanted:
+        result = session.execute(insert(Slot).values(wanted).on_conflict_do_nothing(
+            constraint="uq_slot_window_start").returning(Slot.id))
+        added = len(result.all())
+    for window in centre.windows:
+        session.execute(update(Slot).where(Slot.window_id == window.id, Slot.starts_at > now,
+                                           Slot.capacity != window.counters, Slot.booked <= window.counters)
+                        .values(capacity=window.counters))
+    return added
+
+
+def fill_all_horizons(session: Session, now: datetime) -> int:
+    return sum(sync_slots(session, centre_id, now) for centre_id in session.scalars(select(Centre.id)))
+
+
+def slots_for_item(session: Session, centre: Centre, item_id: int, day: date) -> list[Slot]:
+    """The day's slots at the centre's windows that handle the item, earliest first."""
+    start = datetime.combine(day, datetime.min.time(), SHANGHAI)
+    serving = select(window_item.c.window_id).where(window_item.c.item_id == item_id)
+    return list(session.scalars(
+        select(Slot).options(selectinload(Slot.window))
+        .where(Slot.centre_id == centre.id, Slot.window_id.in_(serving), Slot.starts_at >= start,
+               Slot.starts_at < start + timedelta(days=1))
+        .order_by(Slot.starts_at, Slot.window_id)))
+
+

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.appointments import queue, services
+from miniapp_api.appointments.schemas import (
+    AppointmentList,
+    AppointmentOut,
+    AppointmentPath,
+    BookIn,
+    CentrePath,
+    IdempotencyHeader,
+    QueueOut,
+    RescheduleIn,
+    SlotList,
+    SlotOut,
+    SlotQuery,
+    TicketOut,
+    WalkInIn,
+    WindowQueueOut,
+)
+from miniapp_api.appointments.slots import opening_periods, slots_for_item
+from miniapp_api.auth import citizen_required, field_cipher
+from miniapp_api.centres.services import get_centre, get_item
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db, limiter
+from miniapp_api.idempotency import idempotent
+from miniapp_api.rate_limits import BOOKING_PER_CITIZEN, BOOKING_PER_IP, per_citizen
+from miniapp_api.schemas import ERROR_RESPONSES
+
+bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="预约与排队", description="Slots, appointments, check-in and queue tickets")])
+BEARER = [{"bearer": []}]
+
+
+def _appointment_out(appointment) -> dict:
+    return AppointmentOut.of(appointment, field_cipher()).model_dump(mode="json")
+
+
+@bp.get("/centres/<int:centre_id>/slots", responses={200: SlotList})
+def list_slots(path: CentrePath, query: SlotQuery):
+    """A day's slots at the centre's windows for an item, with remaining seats."""
+    centre = get_centre(db.session, path.centre_id)
+    item = get_item(db.session, query.item)
+    slots = slots_for_item(db.session, centre, item.id, query.date)
+    return SlotList(date=query.date.isoformat(), centre_open=bool(opening_periods(db.session, centre, query.date)),
+                    slots=[SlotOut.of(slot) for slot in slots]).model_dump(mode="json")
+
+
+@bp.post("/appointments", responses={201: AppointmentOut}, security=BEARER)
+@citizen_required
+@limiter.limit(BOOKING_PER_CITIZEN, key_func=per_citizen)
+@limiter.limit(BOOKING_PER_IP)
+@idempotent
+def book(body: BookIn, header: IdempotencyHeader):
+    """Book a slot (and the consecutive ones the items need), for oneself or for someone else."""
+    person = (services.person_for_other(field_cipher(), **body.for_person.model_dump()) if body.for_person
+              else services.person_for_self(g.citizen, field_cipher()))
+    appointment = services.book_appointment(db.session, citizen_id=g.citizen.id, person=person,
+                                            slot_id=body.slot_id, item_codes=body.item_codes, now=utcnow())
+    return _appointment_out(appointment), 201
+
+
+@bp.get("/appointments", responses={200: AppointmentList}, security=BEARER)
+@citizen_required
+def list_appointments():
+    """The caller's appointments, newest first."""
+    rows = services.list_appointments(db.session, g.citizen.id)
+    return {"appointments": [_appointment_out(a) for a in rows]}
+
+
+@bp.get("/appointments/<int:appointment_id>", responses={200: AppointmentOut}, security=BEARER)
+@citizen_required
+def show_appointment(path: AppointmentPath):
+    return _appointment_out(services.own_appointment(db.session, g.citizen.id, path.appointment_id))
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel", responses={200: AppointmentOut}, security=BEARER)
+@citizen_required
+def cancel(path: AppointmentPath):
+    """Cancel before the cut-off; the seat goes back at once."""
+    appointment = services.cancel_appointment(db.session, citizen_id=g.citizen.id,
+                                              appointment_id=path.appointment_id, now=utcnow())
+    db.session.commit()
+    return _appointment_out(appointment)
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule", responses={201: AppointmentOut}, security=BEARER)
+@citizen_required
+@limiter.limit(BOOKING_PER_CITIZEN, key_func=per_citizen)
+def reschedule(path: AppointmentPath, body: RescheduleIn):
+    """Move to another slot: the old seat is given back only if the new one is taken."""
+    appointment = services.reschedule_appointment(db.session, citizen_id=g.citizen.id,
+                                                  appointment_id=path.appointment_id, slot_id=body.slot_id,
+                                                  now=utcnow())
+    db.session.commit()
+    return _appointment_out(appointment), 201
+
+
+@bp.post("/appointments/<int:appointment_id>/check-in", responses={200: TicketOut}, security=BEARER)
+@citizen_required
+def check_in(path: AppointmentPath):
+    """Check in at the hall and get a queue ticket."""
+    ticket = queue.check_in(db.session, citizen_id=g.citizen.id, appointment_id=path.appointment_id, now=utcnow())
+    db.session.commit()
+    return TicketOut.of(ticket).model_dump(mode="json")
+
+
+@bp.post("/centres/<int:centre_id>/tickets", responses={201: TicketOut}, security=BEARER)
+@citizen_required
+def take_ticket(path: CentrePath, body: WalkInIn):
+    """A walk-in queue ticket during opening hours."""
+    ticket = queue.walk_in_ticket(db.session, citizen_id=g.citizen.id, centre_id=path.centre_id,
+                                  item_code=body.item_code, now=utcnow())
+    db.session.commit()
+    return TicketOut.of(ticket).model_dump(mode="json"), 201
+
+
+@bp.get("/centres/<int:centre_id>/queue", responses={200: QueueOut})
+def show_queue(path: CentrePath):
+    """People waiting per window and an estimated wait from recent service times."""
+    windows = queue.queue_overview(db.session, path.centre_id, utcnow())
+    return QueueOut(windows=[WindowQueueOut.of(w) for w in windows]).model_dump(mode="json")

@@ -1,0 +1,114 @@
+"""Chinese working days: chinese-calendar's data, under an admin overrides table.
+
+The library's data ends with the last year the State Council has published
+(2026 in 1.11.0). For a date it cannot answer, we fall back to the plain
+weekday rule and record a warning for staff, who then enter the new year's
+调休 arrangement as overrides. Never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+import chinese_calendar
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from miniapp_api.centres.models import CalendarOverride, CalendarWarning
+
+log = structlog.get_logger(__name__)
+
+
+class DayKind(StrEnum):
+    WORKDAY = "workday"   # a working day, including a 调休 weekend workday
+    WEEKEND = "weekend"   # an ordinary Saturday or Sunday
+    HOLIDAY = "holiday"   # a statutory holiday or a day off in lieu
+
+
+class Source(StrEnum):
+    OVERRIDE = "override"
+    LIBRARY = "library"
+    WEEKDAY_RULE = "weekday_rule"
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    day: date
+    kind: DayKind
+    source: Source
+    name: str | None = None
+
+    @property
+    def is_workday(self) -> bool:
+        return self.kind is DayKind.WORKDAY
+
+    @property
+    def schedule_weekday(self) -> int | None:
+        """Which weekday's opening hours apply: a 调休 Saturday works to Monday's hours; holidays have none."""
+        if self.kind is DayKind.HOLIDAY:
+            return None
+        if self.kind is DayKind.WORKDAY and self.day.weekday() >= 5:
+            return 0
+        return self.day.weekday()
+
+
+@lru_cache(maxsize=4096)
+def _library_status(day: date) -> DayStatus | None:
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    if not is_holiday:
+        return DayStatus(day, DayKind.WORKDAY, Source.LIBRARY, name)
+    if name is None:
+        return DayStatus(day, DayKind.WEEKEND, Source.LIBRARY)
+    return DayStatus(day, DayKind.HOLIDAY, Source.LIBRARY, name)
+
+
+def day_status(session: Session, day: date) -> DayStatus:
+    override = session.get(CalendarOverride, day)
+    if override is not None:
+        kind = DayKind.WORKDAY if override.is_workday else DayKind.HOLIDAY
+        return DayStatus(day, kind, Source.OVERRIDE, override.note)
+    status = _library_status(day)
+    if status is not None:
+        return status
+    record_missing_data(session, day)
+    kind = DayKind.WORKDAY if day.weekday() < 5 else DayKind.WEEKEND
+    return DayStatus(day, kind, Source.WEEKDAY_RULE)
+
+
+def record_missing_data(session: Session, day: date) -> None:
+    """One warning row per date for staff (idempotent). It lands when the caller commits:
+    the nightly slot generation, which walks the whole booking horizon, always does."""
+    log.warning("calendar.no_data", day=day.isoformat())
+    session.execute(insert(CalendarWarning).values(
+        day=day, message=f"节假日数据缺少 {day.year} 年，{day.isoformat()} 暂按周一至周五上班计算，请管理员补充调休安排")
+        .on_conflict_do_nothing(index_elements=["day"]))
+
+
+def open_warnings(session: Session) -> list[CalendarWarning]:
+    """Warnings for dates that still have no override."""
+    overridden = select(CalendarOverride.day)
+    return list(session.scalars(select(CalendarWarning).where(CalendarWarning.day.not_in(overridden))
+                                .order_by(CalendarWarning.day)))
+
+
+def add_working_days(session: Session, start: date, days: int) -> date:
+    """The date `days` working days after `start` (承诺时限 counting; start itself not counted)."""
+    current, remaining = start, days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if day_status(session, current).is_workday:
+            remaining -= 1
+    return current
+
+
+def set_override(session: Session, day: date, *, is_workday: bool, note: str) -> None:
+    session.execute(insert(CalendarOverride).values(day=day, is_workday=is_workday, note=note)
+                    .on_conflict_do_update(index_elements=["day"], set_={"is_workday": is_workday, "note": note}))

@@ -1,0 +1,8 @@
+"""What citizens read about centres, items and the calendar."""
+
+ITEM_NOT_FOUND = "没有找到该办事事项"
+CENTRE_NOT_FOUND = "没有找到该服务中心"
+WINDOW_KIND_NAMES = {"general": "综合受理窗口", "express": "高频快办窗口", "complaints": "吐槽找茬窗口", "proxy": "帮代办窗口"}
+LEVEL_NAMES = {"city": "市级", "district": "区县级", "street": "镇街级", "community": "社区级"}
+AUDIENCE_NAMES = {"citizen": "个人", "business": "法人"}
+WEEKDAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]

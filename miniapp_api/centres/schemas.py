@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from miniapp_api.centres import messages
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.clock import SHANGHAI
+
+
+def local_iso(moment: datetime | None) -> str | None:
+    """Times go out in Asia/Shanghai with their offset (2026-11-24T09:00:00+08:00)."""
+    return moment.astimezone(SHANGHAI).isoformat() if moment else None
+
+
+class ItemQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    q: str | None = Field(default=None, max_length=40, description="name, category or pinyin initials (yyzz)")
+    audience: Literal["citizen", "business"] | None = None
+
+
+class ItemPath(BaseModel):
+    code: str = Field(max_length=32)
+
+
+class CentrePath(BaseModel):
+    centre_id: int = Field(ge=1, le=2**62)
+
+
+class CentreQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str | None = Field(default=None, max_length=32, description="service item code")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Material(BaseModel):
+    name: str
+    key: bool = Field(description="key material: without it the application cannot be accepted (非容缺)")
+    form: str
+    count: int
+
+
+class ItemSummary(BaseModel):
+    code: str
+    name: str
+    audience: str
+    audience_name: str
+    category: str | None
+    high_frequency: bool
+
+    @classmethod
+    def of(cls, item: ServiceItem) -> ItemSummary:
+        return cls(code=item.code, name=item.name, audience=item.audience,
+                   audience_name=messages.AUDIENCE_NAMES[item.audience], category=item.category,
+                   high_frequency=item.high_frequency)
+
+
+class ItemList(BaseModel):
+    items: list[ItemSummary]
+
+
+class ItemDetail(ItemSummary):
+    guide: dict
+    materials: list[Material]
+    duration_minutes: int
+    time_limit_working_days: int | None
+
+    @classmethod
+    def of(cls, item: ServiceItem) -> ItemDetail:
+        return cls(**ItemSummary.of(item).model_dump(), guide=item.guide, materials=item.materials,
+                   duration_minutes=item.duration_minutes, time_limit_working_days=item.time_limit_working_days)
+
+
+class OpeningOut(BaseModel):
+    weekday: int
+    weekday_name: str
+    opens: str
+    closes: str
+    label: str | None
+
+
+class WindowOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    kind_name: str
+    counters: int
+    item_codes: list[str]
+
+    @classmethod
+    def of(cls, window: Window) -> WindowOut:
+        return cls(id=window.id, name=window.name, kind=window.kind, kind_name=messages.WINDOW_KIND_NAMES[window.kind],
+                   counters=window.counters, item_codes=[item.code for item in window.items])
+
+
+class CentreSummary(BaseModel):
+    id: int
+    name: str
+    level: str
+    level_name: str
+    region: str
+    address: str | None
+    phone: str | None
+    latitude: float | None
+    longitude: float | None
+    distance_km: float | None = None
+    earliest_free_slot: str | None = None
+
+    @classmethod
+    def of(cls, centre: Centre, **extra) -> CentreSummary:
+        return cls(id=centre.id, name=centre.name, level=centre.level, level_name=messages.LEVEL_NAMES[centre.level],
+                   region=centre.region, address=centre.address, phone=centre.phone, latitude=centre.latitude,
+                   longitude=centre.longitude, **extra)
+
+
+class CentreList(BaseModel):
+    centres: list[CentreSummary]
+
+
+class PolicyOut(BaseModel):
+    booking_horizon_days: int
+    min_notice_minutes: int
+    cancel_cutoff_minutes: int
+    max_active_per_person: int
+
+
+class CentreDetail(CentreSummary):
+    parent_id: int | None
+    opening_hours: list[OpeningOut]
+    windows: list[WindowOut]
+    policy: PolicyOut
+
+    @classmethod
+    def of_centre(cls, centre: Centre) -> CentreDetail:
+        hours = [OpeningOut(weekday=p.weekday, weekday_name=messages.WEEKDAY_NAMES[p.weekday],
+                            opens=p.opens.strftime("%H:%M"), closes=p.closes.strftime("%H:%M"), label=p.label)
+                 for p in centre.hours]
+        policy = PolicyOut(booking_horizon_days=centre.booking_horizon_days,
+                           min_notice_minutes=centre.min_notice_minutes,
+                           cancel_cutoff_minutes=centre.cancel_cutoff_minutes,
+                           max_active_per_person=centre.max_active_per_person)
+        return cls(**CentreSummary.of(centre).model_dump(), parent_id=centre.parent_id, opening_hours=hours,
+                   windows=[WindowOut.of(w) for w in centre.windows], policy=policy)

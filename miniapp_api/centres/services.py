@@ -1,0 +1,106 @@
+"""The catalogue: find an item, read its guide, find where to go."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api.centres import messages
+from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
+from miniapp_api.errors import NotFound
+
+ITEM_NOT_FOUND = "item_not_found"
+CENTRE_NOT_FOUND = "centre_not_found"
+_ASCII_QUERY = re.compile(r"^[A-Za-z]+$")
+
+
+def pinyin_initials(name: str) -> str:
+    """营业执照（设立登记） → yyzzsldj: what people type on a phone keyboard to find it."""
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(letter for letter in letters if letter.isalpha()).lower()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_items(session: Session, *, query: str | None, audience: str | None, limit: int = 50) -> list[ServiceItem]:
+    statement = select(ServiceItem)
+    if query:
+        pattern = f"%{_escape_like(query.lower() if _ASCII_QUERY.match(query) else query)}%"
+        if _ASCII_QUERY.match(query):
+            statement = statement.where(ServiceItem.pinyin_initials.like(pattern))
+        else:
+            statement = statement.where(or_(ServiceItem.name.ilike(pattern), ServiceItem.category.ilike(pattern)))
+    if audience:
+        statement = statement.where(ServiceItem.audience == audience)
+    statement = statement.order_by(ServiceItem.high_frequency.desc(), ServiceItem.code).limit(limit)
+    return list(session.scalars(statement))
+
+
+def get_item(session: Session, code: str) -> ServiceItem:
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).one_or_none()
+    if item is None:
+        raise NotFound(messages.ITEM_NOT_FOUND, code=ITEM_NOT_FOUND)
+    return item
+
+
+def get_centre(session: Session, centre_id: int) -> Centre:
+    centre = session.scalars(select(Centre).where(Centre.id == centre_id).options(
+        selectinload(Centre.windows).selectinload(Window.items), selectinload(Centre.hours))).one_or_none()
+    if centre is None:
+        raise NotFound(messages.CENTRE_NOT_FOUND, code=CENTRE_NOT_FOUND)
+    return centre
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine); plenty for ranking halls in one city."""
+    radius = 6371.0
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class CentreMatch:
+    centre: Centre
+    distance_km: float | None
+    earliest_free: datetime | None
+
+
+def centres_for_item(session: Session, *, item_code: str | None, lat: float | None, lng: float | None,
+                     now: datetime) -> list[CentreMatch]:
+    """Centres that handle the item, nearest first (when a position is given), then by earliest free slot."""
+    from miniapp_api.appointments.models import Slot
+
+    centres = select(Centre)
+    earliest = (select(Slot.centre_id, func.min(Slot.starts_at).label("earliest"))
+                .join(Centre, Centre.id == Slot.centre_id)
+                .where(Slot.booked < Slot.capacity,
+                       Slot.starts_at >= now + func.make_interval(0, 0, 0, 0, 0, Centre.min_notice_minutes),
+                       Slot.starts_at < now + func.make_interval(0, 0, 0, Centre.booking_horizon_days + 1)))
+    if item_code:
+        item = get_item(session, item_code)
+        serving = select(Window.centre_id).join(window_item, window_item.c.window_id == Window.id).where(
+            window_item.c.item_id == item.id)
+        centres = centres.where(Centre.id.in_(serving))
+        earliest = earliest.join(window_item, and_(window_item.c.window_id == Slot.window_id,
+                                                   window_item.c.item_id == item.id))
+    earliest_by_centre = dict(session.execute(earliest.group_by(Slot.centre_id)).tuples().all())
+    matches = []
+    for centre in session.scalars(centres.options(selectinload(Centre.hours))):
+        distance = None
+        if lat is not None and lng is not None and centre.latitude is not None and centre.longitude is not None:
+            distance = round(distance_km(lat, lng, centre.latitude, centre.longitude), 2)
+        matches.append(CentreMatch(centre, distance, earliest_by_centre.get(centre.id)))
+    far = now + timedelta(days=3650)
+    matches.sort(key=lambda m: (m.distance_km if m.distance_km is not None else math.inf,
+                                m.earliest_free or far, m.centre.id))
+    return matches

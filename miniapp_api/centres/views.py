@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.centres import services
+from miniapp_api.centres.schemas import (
+    CentreDetail,
+    CentreList,
+    CentrePath,
+    CentreQuery,
+    CentreSummary,
+    ItemDetail,
+    ItemList,
+    ItemPath,
+    ItemQuery,
+    ItemSummary,
+    local_iso,
+)
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.schemas import ERROR_RESPONSES
+
+bp = APIBlueprint("centres", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="办事指南与服务中心", description="Service items, guides and halls (public)")])
+
+
+@bp.get("/items", responses={200: ItemList})
+def list_items(query: ItemQuery):
+    """Search items by name, category or pinyin initials."""
+    items = services.search_items(db.session, query=query.q, audience=query.audience)
+    return ItemList(items=[ItemSummary.of(item) for item in items]).model_dump(mode="json")
+
+
+@bp.get("/items/<code>", responses={200: ItemDetail})
+def show_item(path: ItemPath):
+    """An item's plain-language guide (白话版办事指南) and materials checklist."""
+    return ItemDetail.of(services.get_item(db.session, path.code)).model_dump(mode="json")
+
+
+@bp.get("/centres", responses={200: CentreList})
+def list_centres(query: CentreQuery):
+    """Centres handling an item, nearest first when a position is given, then by earliest free slot."""
+    matches = services.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())
+    return CentreList(centres=[CentreSummary.of(m.centre, distance_km=m.distance_km,
+                                                earliest_free_slot=local_iso(m.earliest_free))
+                               for m in matches]).model_dump(mode="json")
+
+
+@bp.get("/centres/<int:centre_id>", responses={200: CentreDetail})
+def show_centre(path: CentrePath):
+    """A centre's address, opening hours, windows and booking policy."""
+    return CentreDetail.of_centre(services.get_centre(db.session, path.centre_id)).model_dump(mode="json")

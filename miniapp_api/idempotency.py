@@ -1,0 +1,71 @@
+"""Idempotency-Key for POSTs that create things: a retry gets the first answer back.
+
+The key row is inserted in the same transaction as the work. A concurrent
+retry's INSERT waits on the unique key until the first transaction ends: if it
+committed, the retry reads and returns the stored answer; if it rolled back
+(a refusal), the retry does the work itself. Refusals are not stored: they
+change nothing, and a retry may well succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import wraps
+
+from flask import g, request
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from miniapp_api.errors import DomainError
+from miniapp_api.extensions import db
+from miniapp_api.platform_models import IdempotencyRecord
+
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+KEY_REUSED_MESSAGE = "同一个请求编号已用于不同的内容，请重新提交"
+KEY_INVALID_MESSAGE = "请求编号格式不正确"
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+HEADER = "Idempotency-Key"
+
+
+def _fingerprint() -> str:
+    payload = request.get_json(silent=True)
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{request.path}\n{canonical}".encode()).hexdigest()
+
+
+def idempotent(view):
+    """Wrap a creating view that flushes but does not commit; this commits, storing the answer under the key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            body, status = view(*args, **kwargs)
+            db.session.commit()
+            return body, status
+        if not _KEY.match(key):
+            raise DomainError(KEY_INVALID_MESSAGE, code=IDEMPOTENCY_KEY_INVALID, status=422,
+                              fields={HEADER: KEY_INVALID_MESSAGE})
+        fingerprint = _fingerprint()
+        claimed = db.session.execute(
+            insert(IdempotencyRecord).values(citizen_id=g.citizen.id, key=key, endpoint=request.endpoint,
+                                             fingerprint=fingerprint)
+            .on_conflict_do_nothing().returning(IdempotencyRecord.key)).first()
+        if claimed is None:
+            stored = db.session.scalars(select(IdempotencyRecord).where(
+                IdempotencyRecord.citizen_id == g.citizen.id, IdempotencyRecord.key == key)
+                .execution_options(populate_existing=True)).one()
+            if stored.fingerprint != fingerprint or stored.endpoint != request.endpoint:
+                raise DomainError(KEY_REUSED_MESSAGE, code=IDEMPOTENCY_KEY_REUSED, status=422)
+            db.session.rollback()
+            return stored.body, stored.status
+        body, status = view(*args, **kwargs)
+        db.session.execute(IdempotencyRecord.__table__.update().where(
+            IdempotencyRecord.citizen_id == g.citizen.id, IdempotencyRecord.key == key).values(status=status, body=body))
+        db.session.commit()
+        return body, status
+
+    return wrapper

@@ -1,0 +1,41 @@
+"""Cross-domain records: idempotent responses and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, SmallInteger, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from miniapp_api.extensions import Base
+from miniapp_api.models import CreatedAt, IntPK
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST with an Idempotency-Key; a retry gets it back."""
+
+    __tablename__ = "idempotency_record"
+
+    citizen_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[CreatedAt]
+
+
+class AuditLog(Base):
+    """Who did what to whom: staff actions on people's records and views of personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[IntPK]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[CreatedAt]

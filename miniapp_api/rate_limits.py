@@ -1,0 +1,20 @@
+"""Rate limits (flask-limiter, counters in Redis so every web process shares them)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_limiter.util import get_remote_address
+
+BOOKING_PER_CITIZEN = "10 per minute;60 per day"
+BOOKING_PER_IP = "60 per minute"
+LOGIN_PER_IP = "30 per minute"
+
+
+def per_citizen() -> str:
+    citizen = g.get("citizen")
+    return f"citizen:{citizen.id}" if citizen is not None else f"ip:{get_remote_address()}"
+
+
+def storage_uri(redis_url: str) -> str:
+    """limits spells a unix-socket Redis `redis+unix://`."""
+    return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
