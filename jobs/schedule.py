@@ -20,4 +20,8 @@ class Periodic:
 
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
+    # Hourly rather than nightly: the new day opens just after midnight, and changed
+    # opening hours reach the slots within the hour.
+    Periodic("fill-booking-horizons", "jobs.booking.fill_booking_horizons", "5 * * * *"),
+    Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
 )

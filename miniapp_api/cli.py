@@ -68,15 +68,17 @@ def db_revision(message: str) -> None:
 
 @main.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load demo centres and service items from the field facts (idempotent)."""
+    """Load demo centres, items, hours and windows from the field facts and fill the booking horizon (idempotent)."""
+    from miniapp_api.clock import utcnow
     from miniapp_api.demo import seed_demo
     from miniapp_api.extensions import db
 
     db.configure(_settings().sqlalchemy_url)
     with db.new_session() as session:
-        report = seed_demo(session)
+        report = seed_demo(session, now=utcnow())
         session.commit()
-    click.echo(f"demo data: {report.centres} centres, {report.items} service items")
+    click.echo(f"demo data: {report.centres} centres, {report.items} service items, {report.windows} windows, "
+               f"{report.slots_added} new slots")
 
 
 @main.command("worker")

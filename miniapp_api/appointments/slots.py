@@ -39,6 +39,8 @@ def desired_slots(session: Session, centre: Centre, day: date) -> list[dict]:
     rows = []
     for period in opening_periods(session, centre, day):
         for window in centre.windows:
+            if not window.items:  # e.g. the complaints counter: nothing to book there
+                continue
             step = timedelta(minutes=window.slot_minutes)
             start = period.starts_at
             while start + step <= period.ends_at:
