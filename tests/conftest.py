@@ -137,7 +137,11 @@ def redis_client(app) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def db_session(app, redis_client):
-    """Each test runs in a transaction that is rolled back; commits inside become savepoints."""
+    """Each test runs in a transaction that is rolled back; commits inside become savepoints.
+
+    Requests use their own sessions (removed at the end of each request), so data a
+    test builds must be committed (= the savepoint released) before a request can see it.
+    """
     assert db.engine is not None
     connection = db.engine.connect()
     outer = connection.begin()

@@ -156,9 +156,19 @@ def _consecutive_slots(session: Session, first: Slot, count: int) -> list[Slot]:
     return run
 
 
+def _lock_slots(session: Session, slot_ids: list[int]) -> None:
+    """Row-lock slots in id order: every path that touches several slots locks them in this
+    one global order, so concurrent bookings, cancels and reschedules cannot deadlock."""
+    session.execute(select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update())
+
+
+def slots_needed(items: list[ServiceItem], window: Window) -> int:
+    return max(1, math.ceil(sum(item.duration_minutes for item in items) / window.slot_minutes))
+
+
 def take_seats(session: Session, slots: list[Slot]) -> None:
-    """All or nothing, in start order (so concurrent multi-slot bookings cannot deadlock)."""
-    for slot in sorted(slots, key=lambda s: s.starts_at):
+    """All or nothing, one conditional UPDATE per slot, in id order (see _lock_slots)."""
+    for slot in sorted(slots, key=lambda s: s.id):
         taken = session.execute(update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity)
                                 .values(booked=Slot.booked + 1).returning(Slot.id)
                                 .execution_options(synchronize_session=False)).first()
@@ -168,6 +178,7 @@ def take_seats(session: Session, slots: list[Slot]) -> None:
 
 def release_seats(session: Session, appointment: Appointment) -> None:
     slot_ids = [slot.id for slot in appointment.slots]
+    _lock_slots(session, slot_ids)
     session.execute(update(Slot).where(Slot.id.in_(slot_ids)).values(booked=Slot.booked - 1)
                     .execution_options(synchronize_session=False))
 
@@ -191,8 +202,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
 
     _lock_person(session, person.hash)
     _check_person(session, centre, person, [item.id for item in items], service_date, now)
-    needed = max(1, math.ceil(sum(item.duration_minutes for item in items) / slot.window.slot_minutes))
-    slots = _consecutive_slots(session, slot, needed)
+    slots = _consecutive_slots(session, slot, slots_needed(items, slot.window))
     take_seats(session, slots)
 
     appointment = Appointment(
@@ -261,6 +271,13 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     """Cancel and book in one transaction: if the new seat cannot be had, nothing changes."""
     old = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(old, now)
+    # Lock order, as in booking: the person first, then every slot involved by id.
+    _lock_person(session, old.person_hash)
+    target = session.scalars(select(Slot).where(Slot.id == slot_id).options(selectinload(Slot.window))).one_or_none()
+    if target is None:
+        raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
+    wanted = _consecutive_slots(session, target, slots_needed([line.item for line in old.lines], target.window))
+    _lock_slots(session, [s.id for s in old.slots] + [s.id for s in wanted])
     release_seats(session, old)
     _end(session, old, AppointmentStatus.CANCELLED, now, "改约")
     session.flush()
