@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 import multiprocessing
 import os
 import socket
@@ -51,47 +54,71 @@ def gunicorn(app_spec: str, env: dict[str, str]):
         process.wait(timeout=30)
 
 
-def _client(port: int, path: str, headers: dict[str, str], seconds: float, queue) -> None:
+RequestFor = Callable[[int, int], tuple[str, str, dict[str, str], bytes | None]]
+
+
+def get(path: str, headers: dict[str, str] | None = None) -> RequestFor:
+    return lambda _client, _n: ("GET", path, headers or {}, None)
+
+
+def _client(port: int, client_index: int, request_for: RequestFor, seconds: float) -> tuple[list[float], Counter]:
     latencies: list[float] = []
-    errors = 0
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    statuses: Counter = Counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     deadline = time.perf_counter() + seconds
+    sequence = 0
     while time.perf_counter() < deadline:
+        method, path, headers, body = request_for(client_index, sequence)
+        sequence += 1
         started = time.perf_counter()
         try:
-            connection.request("GET", path, headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
-                errors += 1
+            statuses[response.status] += 1
         except (OSError, http.client.HTTPException):
-            errors += 1
+            statuses["error"] += 1
             connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         latencies.append(time.perf_counter() - started)
-    queue.put((latencies, errors))
+    return latencies, statuses
 
 
-def load(port: int, path: str, *, clients: int, seconds: float, headers: dict[str, str] | None = None) -> dict:
-    """Closed-loop load from `clients` processes with keep-alive connections."""
+def _process(port: int, first_client: int, threads: int, request_for: RequestFor, seconds: float, queue) -> None:
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(lambda i: _client(port, first_client + i, request_for, seconds), range(threads)))
+    queue.put(([x for part in parts for x in part[0]], sum((part[1] for part in parts), Counter())))
+
+
+def load(port: int, request_for: RequestFor, *, clients: int, seconds: float, processes: int | None = None) -> dict:
+    """Closed-loop load: `clients` keep-alive connections spread over forked processes (threads inside).
+
+    Forked, so `request_for` may be any callable; it gets (client index, sequence number).
+    """
+    processes = processes or min(clients, 8)
+    per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     queue: multiprocessing.Queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_client, args=(port, path, headers or {}, seconds, queue))
-               for _ in range(clients)]
+    workers, first = [], 0
+    for threads in per_process:
+        workers.append(multiprocessing.get_context("fork").Process(
+            target=_process, args=(port, first, threads, request_for, seconds, queue)))
+        first += threads
     for worker in workers:
         worker.start()
     latencies: list[float] = []
-    errors = 0
+    statuses: Counter = Counter()
     for _ in workers:
-        part, failed = queue.get()
+        part, counts = queue.get()
         latencies.extend(part)
-        errors += failed
+        statuses.update(counts)
     for worker in workers:
         worker.join()
     latencies.sort()
     count = len(latencies)
     return {
         "requests": count,
-        "errors": errors,
+        "statuses": {str(k): v for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))},
+        "errors": sum(v for k, v in statuses.items() if k == "error" or int(k) >= 500),
         "rps": round(count / seconds, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
         "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
@@ -106,7 +133,9 @@ def environment_for_bench(database_url: str, redis_url: str) -> dict[str, str]:
     from config.settings import new_data_key
 
     env = dict(os.environ)
+    # RATE_LIMITS off: every bench client shares one IP, which the per-IP limit would stop.
     env.update(BANSHI_ENV="testing", DATABASE_URL=database_url, REDIS_URL=redis_url, LOG_LEVEL="WARNING",
+               RATE_LIMITS="false",
                SECRET_KEY="bench-" + "x" * 40, DATA_KEY="k1:" + new_data_key(), WECHAT_APPID="wxbench",
                WECHAT_SECRET="bench-secret", WECHAT_API_BASE="http://127.0.0.1:9", PYTHONPATH=str(ROOT))
     return env

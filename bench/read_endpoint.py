@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import emit, environment_for_bench, gunicorn, load  # noqa: E402
+from bench.harness import emit, environment_for_bench, get, gunicorn, load  # noqa: E402
 
 
 def prepare(database_url: str, env: dict[str, str]) -> str:
@@ -59,12 +59,12 @@ def main() -> None:
         env = environment_for_bench(database_url, servers.redis_url)
         token = prepare(database_url, env)
         with gunicorn("bench.bare_app:create_bare_app()", env) as port:
-            load(port, "/hello", clients=args.clients, seconds=1)  # warm-up
-            reference = load(port, "/hello", clients=args.clients, seconds=args.seconds)
+            load(port, get("/hello"), clients=args.clients, seconds=1)  # warm-up
+            reference = load(port, get("/hello"), clients=args.clients, seconds=args.seconds)
         with gunicorn("miniapp_api:create_app()", env) as port:
-            headers = {"Authorization": f"Bearer {token}"}
-            load(port, "/api/v1/me", clients=args.clients, seconds=1, headers=headers)
-            subject = load(port, "/api/v1/me", clients=args.clients, seconds=args.seconds, headers=headers)
+            me = get("/api/v1/me", {"Authorization": f"Bearer {token}"})
+            load(port, me, clients=args.clients, seconds=1)
+            subject = load(port, me, clients=args.clients, seconds=args.seconds)
     finally:
         servers.stop()
     ratio = subject["rps"] / reference["rps"] if reference["rps"] else 0.0

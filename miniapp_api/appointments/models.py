@@ -51,6 +51,7 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     window: Mapped[Window] = relationship()
+    centre: Mapped[Centre] = relationship()
 
     @property
     def remaining(self) -> int:
@@ -65,6 +66,7 @@ class Appointment(Base):
     """
 
     __tablename__ = "appointment"
+    __mapper_args__ = {"eager_defaults": True}  # created_at comes back in the INSERT's RETURNING
     __table_args__ = (
         CheckConstraint("status IN ('booked', 'checked_in', 'serving', 'served', 'cancelled', 'no_show')",
                         name="status_known"),

@@ -13,22 +13,21 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentItem,
-    AppointmentSlot,
     AppointmentStatus,
     BookingSuspension,
     Slot,
 )
-from miniapp_api.appointments.slots import opening_periods
-from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.calendar import status_from
+from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.clock import SHANGHAI
@@ -91,14 +90,19 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-def _load_items(session: Session, codes: list[str]) -> list[ServiceItem]:
+def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[list[ServiceItem], bool]:
+    """The items by code, and whether the window handles all of them (one query)."""
     unique_codes = list(dict.fromkeys(codes))
-    items = {item.code: item for item in session.scalars(select(ServiceItem).where(ServiceItem.code.in_(unique_codes)))}
+    rows = session.execute(
+        select(ServiceItem, window_item.c.window_id)
+        .outerjoin(window_item, and_(window_item.c.item_id == ServiceItem.id, window_item.c.window_id == window_id))
+        .where(ServiceItem.code.in_(unique_codes))).all()
+    items = {item.code: item for item, _ in rows}
     missing = [code for code in unique_codes if code not in items]
     if missing:
         raise DomainError(messages.UNKNOWN_ITEM.format(codes="、".join(missing)), code=UNKNOWN_ITEM, status=422,
                           fields={"item_codes": messages.UNKNOWN_ITEM.format(codes="、".join(missing))})
-    return [items[code] for code in unique_codes]
+    return [items[code] for code in unique_codes], all(served is not None for _, served in rows)
 
 
 def _check_timing(centre: Centre, starts_at: datetime, now: datetime) -> None:
@@ -125,24 +129,31 @@ def active_suspension(session: Session, person_hash: str, now: datetime) -> Book
 
 def _check_person(session: Session, centre: Centre, person: Person, item_ids: list[int], service_date,
                   now: datetime) -> None:
-    suspension = active_suspension(session, person.hash, now)
-    if suspension is not None:
-        until = _local(suspension.until).strftime("%Y年%m月%d日")
-        raise BookingRefused(messages.BOOKING_SUSPENDED.format(until=until), code=BOOKING_SUSPENDED, status=403,
-                             until=suspension.until.isoformat())
-    duplicate = session.scalar(select(func.count()).select_from(AppointmentItem).where(
-        AppointmentItem.person_hash == person.hash, AppointmentItem.item_id.in_(item_ids),
-        AppointmentItem.service_date == service_date, AppointmentItem.active))
+    """Suspension, duplicate and quota in one round trip (this runs on every booking)."""
+    suspended_until = (select(func.max(BookingSuspension.until))
+                       .where(BookingSuspension.person_hash == person.hash, BookingSuspension.until > now,
+                              BookingSuspension.lifted_at.is_(None)).scalar_subquery())
+    duplicates = (select(func.count()).select_from(AppointmentItem)
+                  .where(AppointmentItem.person_hash == person.hash, AppointmentItem.item_id.in_(item_ids),
+                         AppointmentItem.service_date == service_date, AppointmentItem.active).scalar_subquery())
+    active = (select(func.count()).select_from(Appointment)
+              .where(Appointment.person_hash == person.hash, Appointment.status.in_(ACTIVE_STATUSES),
+                     Appointment.ends_at > now).scalar_subquery())
+    until, duplicate, active_count = session.execute(select(suspended_until, duplicates, active)).one()
+    if until is not None:
+        shown = _local(until).strftime("%Y年%m月%d日")
+        raise BookingRefused(messages.BOOKING_SUSPENDED.format(until=shown), code=BOOKING_SUSPENDED, status=403,
+                             until=until.isoformat())
     if duplicate:
         raise BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING)
-    active = session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.person_hash == person.hash, Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now))
-    if active >= centre.max_active_per_person:
+    if active_count >= centre.max_active_per_person:
         raise BookingRefused(messages.QUOTA_EXCEEDED.format(limit=centre.max_active_per_person), code=QUOTA_EXCEEDED)
 
 
 def _consecutive_slots(session: Session, first: Slot, count: int) -> list[Slot]:
     """`count` back-to-back slots at the first slot's window, starting with it."""
+    if count == 1:
+        return [first]
     candidates = list(session.scalars(select(Slot).where(Slot.window_id == first.window_id,
                                                          Slot.starts_at >= first.starts_at)
                                       .order_by(Slot.starts_at).limit(count)))
@@ -186,18 +197,25 @@ def release_seats(session: Session, appointment: Appointment) -> None:
 def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_id: int, item_codes: list[str],
                      now: datetime) -> Appointment:
     slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
-        selectinload(Slot.window).selectinload(Window.items))).one_or_none()
+        joinedload(Slot.window), joinedload(Slot.centre))).one_or_none()
     if slot is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
-    centre = session.get(Centre, slot.centre_id)
-    assert centre is not None
-    items = _load_items(session, item_codes)
-    served_here = {item.id for item in slot.window.items}
-    if any(item.id not in served_here for item in items):
+    centre = slot.centre
+    items, all_served = _load_items(session, item_codes, slot.window_id)
+    if not all_served:
         raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
     _check_timing(centre, slot.starts_at, now)
     service_date = _local(slot.starts_at).date()
-    if not any(p.starts_at <= slot.starts_at < p.ends_at for p in opening_periods(session, centre, service_date)):
+    # Slots exist only inside opening hours; what can change after they were made is the
+    # calendar (an override) or a closure: both are read here, in one round trip.
+    override_workday, override_note, closure = session.execute(select(
+        select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
+        select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
+        select(CentreClosure.id).where(CentreClosure.centre_id == centre.id, CentreClosure.day == service_date)
+        .limit(1).scalar_subquery())).one()
+    override = (CalendarOverride(day=service_date, is_workday=override_workday, note=override_note)
+                if override_workday is not None else None)
+    if closure is not None or status_from(service_date, override, session).schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
     _lock_person(session, person.hash)
@@ -211,7 +229,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         centre_id=centre.id, window_id=slot.window_id, service_date=service_date,
         starts_at=slots[0].starts_at, ends_at=slots[-1].ends_at, status=AppointmentStatus.BOOKED,
         lines=[AppointmentItem(item_id=item.id, person_hash=person.hash, service_date=service_date, item=item)
-               for item in items])
+               for item in items], slots=slots, ticket=None)
     session.add(appointment)
     try:
         session.flush()
@@ -221,9 +239,6 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         if getattr(exc.orig, "sqlstate", None) != "23505":
             raise
         raise BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING) from exc
-    session.add_all(AppointmentSlot(appointment_id=appointment.id, slot_id=s.id) for s in slots)
-    session.flush()
-    session.refresh(appointment, ["slots"])
     return appointment
 
 

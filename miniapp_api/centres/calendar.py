@@ -70,8 +70,8 @@ def _library_status(day: date) -> DayStatus | None:
     return DayStatus(day, DayKind.HOLIDAY, Source.LIBRARY, name)
 
 
-def day_status(session: Session, day: date) -> DayStatus:
-    override = session.get(CalendarOverride, day)
+def status_from(day: date, override: CalendarOverride | None, session: Session) -> DayStatus:
+    """The day's status given its override row (already fetched, or None)."""
     if override is not None:
         kind = DayKind.WORKDAY if override.is_workday else DayKind.HOLIDAY
         return DayStatus(day, kind, Source.OVERRIDE, override.note)
@@ -83,9 +83,20 @@ def day_status(session: Session, day: date) -> DayStatus:
     return DayStatus(day, kind, Source.WEEKDAY_RULE)
 
 
+def day_status(session: Session, day: date) -> DayStatus:
+    return status_from(day, session.get(CalendarOverride, day), session)
+
+
+_warned: set[date] = set()
+
+
 def record_missing_data(session: Session, day: date) -> None:
-    """One warning row per date for staff (idempotent). It lands when the caller commits:
-    the nightly slot generation, which walks the whole booking horizon, always does."""
+    """One warning row per date for staff (idempotent), written once per process: every
+    booking into a year without data would otherwise write it again. It lands when the
+    caller commits; the hourly slot sweep, which walks the whole horizon, always does."""
+    if day in _warned:
+        return
+    _warned.add(day)
     log.warning("calendar.no_data", day=day.isoformat())
     session.execute(insert(CalendarWarning).values(
         day=day, message=f"节假日数据缺少 {day.year} 年，{day.isoformat()} 暂按周一至周五上班计算，请管理员补充调休安排")

@@ -21,3 +21,15 @@ def test_read_endpoint_figure_runs_and_reports_its_reference():
     assert figure["reference_result"]["requests"] > 0
     assert figure["ratio"] == pytest.approx(figure["subject_result"]["rps"] / figure["reference_result"]["rps"],
                                             abs=0.001)
+
+
+def test_booking_figure_runs_and_never_overbooks_the_hot_slot():
+    result = subprocess.run([sys.executable, "bench/booking.py", "--seconds", "1", "--clients", "4",
+                             "--hot-clients", "12"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["subject_result"]["statuses"].get("201", 0) > 0 and figure["subject_result"]["errors"] == 0
+    hot = figure["hot_slot"]
+    assert hot["exactly_capacity"] is True and hot["booked"] == hot["capacity"] == 3
+    assert hot["slots_over_capacity"] == 0
+    assert set(hot["result"]["statuses"]) <= {"201", "409"}
