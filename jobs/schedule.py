@@ -24,4 +24,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     # opening hours reach the slots within the hour.
     Periodic("fill-booking-horizons", "jobs.booking.fill_booking_horizons", "5 * * * *"),
     Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
+    Periodic("enqueue-due-notifications", "jobs.notifications.enqueue_due_notifications", "* * * * *"),
+    Periodic("mark-stuck-notifications", "jobs.notifications.mark_stuck_notifications", "*/5 * * * *"),
 )

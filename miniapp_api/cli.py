@@ -117,13 +117,15 @@ def scheduler() -> None:
 @click.option("--port", default=EMULATOR_PORT, type=int)
 def emulator(host: str, port: int) -> None:
     """The WeChat API emulator (development and tests only)."""
+    from miniapp_api.notifications.templates import emulator_templates
     from miniapp_api.wechat.emulator import make_emulator_server
 
     settings = _settings()
     if settings.is_production:
         click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
         sys.exit(2)
-    server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "")
+    server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "",
+                                  templates=emulator_templates())
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     click.echo(f"WeChat emulator on http://{host}:{port}")
     try:

@@ -22,5 +22,6 @@ def load_all_models() -> type[Base]:
     from miniapp_api.appointments import models as _appointments  # noqa: F401
     from miniapp_api.centres import models as _centres  # noqa: F401
     from miniapp_api.citizens import models as _citizens  # noqa: F401
+    from miniapp_api.notifications import models as _notifications  # noqa: F401
 
     return Base

@@ -23,6 +23,7 @@ from miniapp_api import create_app
 from miniapp_api.extensions import db, redis_store
 from miniapp_api.migrations import upgrade
 from miniapp_api.models import load_all_models
+from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
@@ -83,7 +84,7 @@ def wechat_credentials() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def emulator_server(wechat_credentials) -> Iterator[Emulator]:
-    server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7)
+    server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7, templates=emulator_templates())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Emulator(f"http://127.0.0.1:{server.server_port}", server.app)

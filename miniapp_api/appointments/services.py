@@ -32,6 +32,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.notifications import appointments as notices
 from miniapp_api.platform_models import AuditLog
 from miniapp_api.privacy import FieldCipher
 
@@ -195,7 +196,8 @@ def release_seats(session: Session, appointment: Appointment) -> None:
 
 
 def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_id: int, item_codes: list[str],
-                     now: datetime) -> Appointment:
+                     now: datetime, confirm: bool = True) -> Appointment:
+    """Book; with `confirm`, the confirmation and reminders go into the outbox in this transaction."""
     slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
         joinedload(Slot.window), joinedload(Slot.centre))).one_or_none()
     if slot is None:
@@ -239,6 +241,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         if getattr(exc.orig, "sqlstate", None) != "23505":
             raise
         raise BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING) from exc
+    if confirm:
+        notices.appointment_booked(session, appointment, now)
     return appointment
 
 
@@ -278,6 +282,7 @@ def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int
     release_seats(session, appointment)
     _end(session, appointment, AppointmentStatus.CANCELLED, now, reason or "本人取消")
     session.flush()
+    notices.appointment_cancelled(session, appointment, now, reason)
     return appointment
 
 
@@ -297,9 +302,10 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     _end(session, old, AppointmentStatus.CANCELLED, now, "改约")
     session.flush()
     new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,
-                           item_codes=[line.item.code for line in old.lines], now=now)
+                           item_codes=[line.item.code for line in old.lines], now=now, confirm=False)
     old.rescheduled_to_id = new.id
     session.flush()
+    notices.appointment_rescheduled(session, old, new, now)
     return new
 
 

@@ -68,6 +68,7 @@ class EmulatorState:
     risky_words: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RISKY_WORDS))
     calls: Counter = field(default_factory=Counter)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    initial_templates: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -76,7 +77,9 @@ class EmulatorState:
         return time.time() + self.clock_offset
 
     def reset(self) -> None:
+        """Back to the start, keeping the templates registered at start-up (as the WeChat console would)."""
         fresh = EmulatorState(self.appid, self.secret, self.token_daily_quota, self.token_lifetime, self.seed)
+        fresh.templates.update(self.initial_templates)
         for name in ("clock_offset", "tokens", "current_token", "token_fetches", "codes", "session_keys",
                      "login_calls", "blocked", "templates", "consents", "inbox", "faults", "risky_words", "calls"):
             setattr(self, name, getattr(fresh, name))
@@ -93,7 +96,8 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
     app = Flask("wechat_emulator")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     state = EmulatorState(appid, secret, token_daily_quota=token_daily_quota, seed=seed)
-    state.templates.update(templates or {})
+    state.initial_templates = dict(templates or {})
+    state.templates.update(state.initial_templates)
     app.extensions["wechat_emulator"] = state
 
     def injected_fault(api: str) -> Response | None:

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, WeChat subscribe-message consents and the in-app message centre."""

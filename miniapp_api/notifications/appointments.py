@@ -1,0 +1,77 @@
+"""What an appointment's life tells its citizen: confirmations and the two reminders.
+
+Called by the appointment services inside their transaction (the dependency runs
+one way: appointments → notifications).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.notifications import messages
+from miniapp_api.notifications.services import cancel_pending, day_before_reminder_time, notify
+
+HOUR_BEFORE = timedelta(hours=1)
+PAGE = "pages/appointments/detail?id={id}"
+
+
+def cause_marker(appointment) -> str:
+    """A reminder is for this appointment at this time and nothing else."""
+    return f"{appointment.id}@{int(appointment.starts_at.timestamp())}"
+
+
+def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    local = appointment.starts_at.astimezone(SHANGHAI)
+    items = "、".join(line.item.name for line in appointment.lines)
+    key_materials = [m["name"] for line in appointment.lines for m in line.item.materials if m.get("key")]
+    centre = appointment.centre
+    text = {
+        "starts": local.strftime("%Y年%m月%d日 %H:%M"), "time": local.strftime("%H:%M"), "centre": centre.name,
+        "window": appointment.window.name, "items": items,
+        "bring": messages.BRING.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
+        "address": messages.ADDRESS.format(address=centre.address) if centre.address else "",
+    }
+    fields = {"items": items, "starts_at": text["starts"], "centre": centre.name,
+              "status": messages.STATUS_PHRASES.get(kind, ""), "tip": messages.REMINDER_TIP}
+    return text, fields
+
+
+def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, *,
+          deliver_after: datetime | None = None, dedupe: bool = False, extra: dict[str, str] | None = None) -> None:
+    text, fields = _context(appointment, kind)
+    text.update(extra or {})
+    notify(session, citizen_id=appointment.citizen_id, kind=kind, context=fields, title=messages.TITLES[kind],
+           body=body_template.format(**text), page=PAGE.format(id=appointment.id), now=now,
+           deliver_after=deliver_after, subject=("appointment", appointment.id), cause_marker=cause_marker(appointment),
+           dedupe_key=f"appointment:{appointment.id}:{kind}" if dedupe else None)
+
+
+def schedule_reminders(session: Session, appointment, now: datetime) -> None:
+    day_before = day_before_reminder_time(appointment.starts_at)
+    if day_before > now:
+        _send(session, appointment, "appointment_reminder_day", messages.REMINDER_DAY_BODY, now,
+              deliver_after=day_before, dedupe=True)
+    hour_before = appointment.starts_at - HOUR_BEFORE
+    if hour_before > now:
+        _send(session, appointment, "appointment_reminder_hour", messages.REMINDER_HOUR_BODY, now,
+              deliver_after=hour_before, dedupe=True)
+
+
+def appointment_booked(session: Session, appointment, now: datetime) -> None:
+    _send(session, appointment, "appointment_booked", messages.BOOKED_BODY, now, dedupe=True)
+    schedule_reminders(session, appointment, now)
+
+
+def appointment_cancelled(session: Session, appointment, now: datetime, reason: str | None) -> None:
+    cancel_pending(session, ("appointment", appointment.id), "appointment_cancelled")
+    _send(session, appointment, "appointment_cancelled", messages.CANCELLED_BODY, now, dedupe=True,
+          extra={"reason": f"原因：{reason}。" if reason else ""})
+
+
+def appointment_rescheduled(session: Session, old, new, now: datetime) -> None:
+    cancel_pending(session, ("appointment", old.id), "appointment_rescheduled")
+    _send(session, new, "appointment_rescheduled", messages.RESCHEDULED_BODY, now, dedupe=True)
+    schedule_reminders(session, new, now)

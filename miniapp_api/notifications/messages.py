@@ -1,0 +1,24 @@
+"""Message texts citizens read, in one place for review."""
+
+TITLES = {
+    "appointment_booked": "预约成功",
+    "appointment_cancelled": "预约已取消",
+    "appointment_rescheduled": "预约已改约",
+    "appointment_reminder_day": "明天有预约",
+    "appointment_reminder_hour": "预约即将开始",
+}
+STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled": "已取消",
+                  "appointment_rescheduled": "已改约"}
+REMINDER_TIP = "请带齐材料提前到场签到"
+
+BOOKED_BODY = "您已预约 {starts} 在{centre}（{window}）办理：{items}。{bring}到达后请在小程序签到取号。"
+CANCELLED_BODY = "您 {starts} 在{centre}办理{items}的预约已取消。{reason}"
+RESCHEDULED_BODY = "您的预约已改到 {starts}，地点{centre}（{window}），办理：{items}。原时段已释放。"
+REMINDER_DAY_BODY = "明天 {time} 请到{centre}（{window}）办理：{items}。{address}{bring}到达后请在小程序签到取号。"
+REMINDER_HOUR_BODY = "您预约的 {time} 即将开始，请到{centre}（{window}）签到取号，办理：{items}。{bring}"
+BRING = "请携带：{materials}。"
+ADDRESS = "地址：{address}。"
+
+CONSENT_RESULT_INVALID = "订阅结果只能是 accept、reject、ban 或 filter"
+UNKNOWN_TEMPLATE = "不是本小程序使用的消息模板：{template_id}"
+MESSAGE_NOT_FOUND = "没有找到该消息"

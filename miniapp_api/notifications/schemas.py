@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from miniapp_api.centres.schemas import local_iso
+from miniapp_api.notifications.models import Notification, PushStatus
+from miniapp_api.schemas import StrictIn
+
+PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
+                     "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
+
+
+class ConsentsIn(StrictIn):
+    """The `res` object wx.requestSubscribeMessage returned: template id → accept | reject | ban | filter."""
+
+    results: dict[str, Literal["accept", "reject", "ban", "filter"]] = Field(min_length=1, max_length=10)
+
+
+class ConsentOut(BaseModel):
+    template_id: str
+    purpose: str
+    subscription: Literal["one_time", "long_term"]
+    status: str
+    remaining_one_time: int
+
+
+class ConsentList(BaseModel):
+    subscriptions: list[ConsentOut]
+
+
+class MessageQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    before_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class MessagePath(BaseModel):
+    message_id: int = Field(ge=1, le=2**62)
+
+
+class MessageOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    page: str | None
+    read: bool
+    push_status: str
+    push_status_name: str
+    at: str
+
+    @classmethod
+    def of(cls, row: Notification) -> MessageOut:
+        status = row.status if row.status in PushStatus.__members__.values() else PushStatus.PENDING
+        return cls(id=row.id, kind=row.kind, title=row.title, body=row.body, page=row.page,
+                   read=row.read_at is not None, push_status=status, push_status_name=PUSH_STATUS_NAMES[status],
+                   at=local_iso(row.deliver_after))
+
+
+class MessageList(BaseModel):
+    unread_count: int
+    messages: list[MessageOut]
+
+
+class MarkedOut(BaseModel):
+    marked: int
+    unread_count: int

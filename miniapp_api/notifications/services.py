@@ -1,0 +1,125 @@
+"""Writing notifications (the outbox), consents, and the in-app message centre.
+
+A notification row is written in the same transaction as the change that causes
+it; when it is due now, its send job is enqueued after that transaction commits.
+Later ones (reminders) are picked up by the due sweep at their time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from jobs.enqueue import enqueue_after_commit
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.notifications import messages
+from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
+from miniapp_api.notifications.templates import is_urgent, load_templates, template_fields
+
+SEND_JOB = "jobs.notifications.send_notification"
+UNKNOWN_TEMPLATE = "unknown_template"
+MESSAGE_NOT_FOUND = "message_not_found"
+CONSENT_RESULTS = ("accept", "reject", "ban", "filter")
+DAY_BEFORE_AT = time(18, 0)
+
+
+def send_job_id(notification_id: int, enqueued_at: datetime) -> str:
+    """Unique per enqueue: a re-enqueue by the sweep is a new job, the DB claim makes it harmless."""
+    return f"notify-{notification_id}-{int(enqueued_at.timestamp())}"
+
+
+def notify(session: Session, *, citizen_id: int, kind: str, context: dict[str, str], title: str, body: str,
+           page: str | None, now: datetime, deliver_after: datetime | None = None,
+           subject: tuple[str, int] | None = None, cause_marker: str | None = None,
+           dedupe_key: str | None = None) -> Notification | None:
+    """Write one notification; None when one with the same dedupe_key already exists."""
+    deliver_after = deliver_after or now
+    due_now = deliver_after <= now
+    values = dict(citizen_id=citizen_id, kind=kind, subject_type=subject[0] if subject else None,
+                  subject_id=subject[1] if subject else None, cause_marker=cause_marker, dedupe_key=dedupe_key,
+                  title=title, body=body, page=page, fields=template_fields(kind, context), urgent=is_urgent(kind),
+                  status=PushStatus.PENDING, deliver_after=deliver_after, enqueued_at=now if due_now else None,
+                  attempts=0, deferrals=0)
+    notification_id = session.execute(insert(Notification).values(**values)
+                                      .on_conflict_do_nothing(constraint="uq_notification_dedupe_key")
+                                      .returning(Notification.id)).scalar_one_or_none()
+    if notification_id is None:
+        return None
+    if due_now:
+        enqueue_after_commit(session, "notify", SEND_JOB, notification_id, job_id=send_job_id(notification_id, now),
+                             result_ttl=0)
+    return session.get(Notification, notification_id)
+
+
+def cancel_pending(session: Session, subject: tuple[str, int], reason: str) -> int:
+    """Its cause is gone: pending messages about it are never sent (checked again at send time)."""
+    result = session.execute(update(Notification).where(
+        Notification.subject_type == subject[0], Notification.subject_id == subject[1],
+        Notification.status == PushStatus.PENDING).values(status=PushStatus.CANCELLED, status_reason=reason))
+    return result.rowcount or 0
+
+
+# --- consents -------------------------------------------------------------------------------
+
+
+def record_consents(session: Session, citizen_id: int, results: dict[str, str], now: datetime) -> None:
+    """Store what wx.requestSubscribeMessage answered, per template id."""
+    templates = {t.template_id: t for t in load_templates().values()}
+    for template_id, result in results.items():
+        template = templates.get(template_id)
+        if template is None:
+            message = messages.UNKNOWN_TEMPLATE.format(template_id=template_id)
+            raise DomainError(message, code=UNKNOWN_TEMPLATE, status=422, fields={f"results.{template_id}": message})
+        accepted = result == "accept"
+        grant = 1 if accepted and not template.long_term else 0
+        session.execute(insert(SubscriptionConsent).values(
+            citizen_id=citizen_id, template_id=template_id, long_term=accepted and template.long_term,
+            one_time_balance=grant, last_result=result, updated_at=now,
+        ).on_conflict_do_update(constraint="uq_consent_citizen_template", set_={
+            "long_term": accepted and template.long_term,
+            "one_time_balance": SubscriptionConsent.one_time_balance + grant if accepted else 0,
+            "last_result": result, "updated_at": now}))
+
+
+def consents_of(session: Session, citizen_id: int) -> dict[str, SubscriptionConsent]:
+    rows = session.scalars(select(SubscriptionConsent).where(SubscriptionConsent.citizen_id == citizen_id))
+    return {row.template_id: row for row in rows}
+
+
+# --- in-app message centre ------------------------------------------------------------------
+
+
+def _visible(citizen_id: int, now: datetime):
+    return (Notification.citizen_id == citizen_id, Notification.deliver_after <= now,
+            Notification.status != PushStatus.CANCELLED)
+
+
+def list_messages(session: Session, citizen_id: int, now: datetime, *, limit: int,
+                  before_id: int | None = None) -> tuple[list[Notification], int]:
+    statement = select(Notification).where(*_visible(citizen_id, now))
+    if before_id:
+        statement = statement.where(Notification.id < before_id)
+    rows = list(session.scalars(statement.order_by(Notification.id.desc()).limit(limit)))
+    unread = session.scalar(select(func.count()).select_from(Notification)
+                            .where(*_visible(citizen_id, now), Notification.read_at.is_(None)))
+    return rows, unread or 0
+
+
+def mark_read(session: Session, citizen_id: int, message_id: int | None, now: datetime) -> int:
+    statement = update(Notification).where(*_visible(citizen_id, now), Notification.read_at.is_(None))
+    if message_id is not None:
+        exists = session.scalar(select(Notification.id).where(Notification.id == message_id,
+                                                              *_visible(citizen_id, now)))
+        if exists is None:
+            raise NotFound(messages.MESSAGE_NOT_FOUND, code=MESSAGE_NOT_FOUND)
+        statement = statement.where(Notification.id == message_id)
+    return session.execute(statement.values(read_at=now)).rowcount or 0
+
+
+def day_before_reminder_time(starts_at: datetime) -> datetime:
+    local = starts_at.astimezone(SHANGHAI)
+    return datetime.combine(local.date() - timedelta(days=1), DAY_BEFORE_AT, SHANGHAI)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.auth import citizen_required
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.notifications import services
+from miniapp_api.notifications.schemas import (
+    ConsentList,
+    ConsentOut,
+    ConsentsIn,
+    MarkedOut,
+    MessageList,
+    MessageOut,
+    MessagePath,
+    MessageQuery,
+)
+from miniapp_api.notifications.templates import load_templates
+from miniapp_api.schemas import ERROR_RESPONSES
+
+bp = APIBlueprint("notifications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_security=[{"bearer": []}],
+                  abp_tags=[Tag(name="消息与订阅", description="Subscribe-message consents and the message centre")])
+PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒"}
+
+
+def _consent_list(citizen_id: int) -> dict:
+    granted = services.consents_of(db.session, citizen_id)
+    rows = []
+    for group, template in load_templates().items():
+        consent = granted.get(template.template_id)
+        rows.append(ConsentOut(template_id=template.template_id, purpose=PURPOSES.get(group, group),
+                               subscription="long_term" if template.long_term else "one_time",
+                               status=consent.last_result if consent else "not_asked",
+                               remaining_one_time=consent.one_time_balance if consent else 0))
+    return ConsentList(subscriptions=rows).model_dump(mode="json")
+
+
+@bp.post("/subscriptions", responses={200: ConsentList})
+@citizen_required
+def record_consents(body: ConsentsIn):
+    """Record what wx.requestSubscribeMessage returned; each one-time accept allows one message."""
+    services.record_consents(db.session, g.citizen.id, body.results, utcnow())
+    db.session.commit()
+    return _consent_list(g.citizen.id)
+
+
+@bp.get("/subscriptions", responses={200: ConsentList})
+@citizen_required
+def list_consents():
+    """Which message templates the citizen has granted, and how many one-time sends remain."""
+    return _consent_list(g.citizen.id)
+
+
+@bp.get("/messages", responses={200: MessageList})
+@citizen_required
+def list_messages(query: MessageQuery):
+    """The in-app message centre: every notification, pushed to WeChat or not."""
+    rows, unread = services.list_messages(db.session, g.citizen.id, utcnow(), limit=query.limit,
+                                          before_id=query.before_id)
+    return MessageList(unread_count=unread, messages=[MessageOut.of(r) for r in rows]).model_dump(mode="json")
+
+
+@bp.post("/messages/<int:message_id>/read", responses={200: MarkedOut})
+@citizen_required
+def mark_read(path: MessagePath):
+    marked = services.mark_read(db.session, g.citizen.id, path.message_id, utcnow())
+    db.session.commit()
+    return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, utcnow(),
+                                                                        limit=1)[1]).model_dump()
+
+
+@bp.post("/messages/read-all", responses={200: MarkedOut})
+@citizen_required
+def mark_all_read():
+    marked = services.mark_read(db.session, g.citizen.id, None, utcnow())
+    db.session.commit()
+    return MarkedOut(marked=marked, unread_count=0).model_dump()
