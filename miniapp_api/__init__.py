@@ -62,11 +62,13 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     from miniapp_api.centres.views import bp as centres_bp
     from miniapp_api.citizens.views import bp as citizens_bp
     from miniapp_api.health import bp as health_bp
+    from miniapp_api.metrics import bp as metrics_bp
     from miniapp_api.notifications.views import bp as notifications_bp
 
     init_auth(app)  # before the limiter, so per-citizen limits know the caller
     limiter.init_app(app)
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp):
         app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":

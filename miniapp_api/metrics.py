@@ -1,0 +1,29 @@
+"""Prometheus metrics at /metrics, read from PostgreSQL and Redis at scrape time.
+
+Counting from the outbox table rather than in-process counters keeps the figures
+right across any number of web and worker processes. Expose /metrics on the
+internal network only (the ingress should not route it).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+
+from miniapp_api.extensions import QUEUE_NAMES, db, redis_store
+from miniapp_api.notifications.delivery import stats
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    registry = CollectorRegistry()
+    notifications = Gauge("banshi_notifications", "Notifications by kind and push status", ["kind", "status"],
+                          registry=registry)
+    for kind, status, count in stats(db.session):
+        notifications.labels(kind, status).set(count)
+    queued = Gauge("banshi_queue_jobs", "Jobs waiting per RQ queue", ["queue"], registry=registry)
+    for name in QUEUE_NAMES:
+        queued.labels(name).set(redis_store.queue(name).count)
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,78 @@
+"""Consents and the message centre over HTTP."""
+
+import time_machine
+
+from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
+from tests.test_app import assert_envelope
+
+
+def test_consents_are_recorded_and_counted(client, login):
+    headers = login()
+    before = {s["template_id"]: s for s in client.get("/api/v1/subscriptions", headers=headers).get_json()["subscriptions"]}
+    assert before[STATUS_TEMPLATE]["status"] == "not_asked" and before[STATUS_TEMPLATE]["subscription"] == "one_time"
+    for _ in range(2):
+        client.post("/api/v1/subscriptions", headers=headers, json={"results": {STATUS_TEMPLATE: "accept"}})
+    after = client.post("/api/v1/subscriptions", headers=headers,
+                        json={"results": {REMINDER_TEMPLATE: "accept"}}).get_json()["subscriptions"]
+    by_id = {s["template_id"]: s for s in after}
+    assert by_id[STATUS_TEMPLATE]["remaining_one_time"] == 2
+    assert by_id[REMINDER_TEMPLATE] == {"template_id": REMINDER_TEMPLATE, "purpose": "预约提醒",
+                                        "subscription": "long_term", "status": "accept", "remaining_one_time": 0}
+    revoked = client.post("/api/v1/subscriptions", headers=headers, json={"results": {STATUS_TEMPLATE: "reject"}})
+    assert {s["template_id"]: s for s in revoked.get_json()["subscriptions"]}[STATUS_TEMPLATE]["remaining_one_time"] == 0
+
+
+def test_bad_consent_input_is_refused(client, login):
+    headers = login()
+    assert_envelope(client.post("/api/v1/subscriptions", headers=headers, json={"results": {"nope": "accept"}}),
+                    422, "unknown_template")
+    error = assert_envelope(client.post("/api/v1/subscriptions", headers=headers,
+                                        json={"results": {STATUS_TEMPLATE: "maybe"}}), 422, "validation_failed")
+    assert any(key.startswith("results.") for key in error["fields"])
+    assert_envelope(client.post("/api/v1/subscriptions", headers=headers, json={"results": {}}), 422,
+                    "validation_failed")
+
+
+def test_message_centre_shows_every_message_and_counts_unread(client, login, db_session, wechat):
+    from miniapp_api.privacy import id_check_digit
+    from tests.factories import build_hall
+
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        hall = build_hall(db_session, MONDAY_8AM)
+        db_session.commit()
+        headers, stranger = login("o-messages"), login("o-stranger")
+        number = "37150219900101123"
+        client.patch("/api/v1/me", headers=headers, json={"real_name": "刘洋", "id_number": number + id_check_digit(number)})
+        slot = hall.slot(db_session, hall.general, "2026-11-24 09:00")
+        client.post("/api/v1/appointments", headers=headers, json={"slot_id": slot.id, "item_codes": [hall.quick.code]})
+        inbox = client.get("/api/v1/messages", headers=headers).get_json()
+        # The confirmation is visible at once (no consent: in-app only); reminders only at their time.
+        assert inbox["unread_count"] == 1
+        [confirmation] = inbox["messages"]
+        assert confirmation["title"] == "预约成功" and confirmation["read"] is False
+        assert_envelope(client.post(f"/api/v1/messages/{confirmation['id']}/read", headers=stranger), 404,
+                        "message_not_found")
+        assert client.get("/api/v1/messages", headers=stranger).get_json() == {"unread_count": 0, "messages": []}
+        marked = client.post(f"/api/v1/messages/{confirmation['id']}/read", headers=headers).get_json()
+        assert marked == {"marked": 1, "unread_count": 0}
+    with time_machine.travel(MONDAY_8AM.replace(hour=18, minute=1), tick=True):
+        later = client.get("/api/v1/messages", headers=headers).get_json()
+        assert later["unread_count"] == 1 and later["messages"][0]["title"] == "明天有预约"
+        assert client.post("/api/v1/messages/read-all", headers=headers).get_json() == {"marked": 1, "unread_count": 0}
+
+
+def test_metrics_count_notifications_by_status(client, db_session):
+    from miniapp_api.citizens.models import Citizen
+    from miniapp_api.notifications.models import Notification
+
+    citizen = Citizen(openid="o-metrics")
+    db_session.add(citizen)
+    db_session.flush()
+    for status in ("sent", "sent", "failed", "unknown"):
+        db_session.add(Notification(citizen_id=citizen.id, kind="appointment_reminder_day", title="t", body="b",
+                                    fields={}, status=status, deliver_after=MONDAY_8AM))
+    db_session.commit()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'banshi_notifications{kind="appointment_reminder_day",status="sent"} 2.0' in text
+    assert 'banshi_notifications{kind="appointment_reminder_day",status="unknown"} 1.0' in text
+    assert 'banshi_queue_jobs{queue="notify"}' in text

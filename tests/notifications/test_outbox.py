@@ -1,0 +1,158 @@
+"""Outbox rows written with the change that causes them, and delivered once."""
+
+import threading
+from datetime import datetime, timedelta
+
+from rq import Queue
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from miniapp_api.appointments import services as booking
+from miniapp_api.appointments.models import Appointment
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.notifications import delivery
+from miniapp_api.notifications.delivery import Outcome
+from miniapp_api.notifications.models import Notification, SubscriptionConsent
+from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
+
+
+def rows(session, **filters) -> list[Notification]:
+    session.expire_all()
+    return list(session.scalars(select(Notification).filter_by(**filters).order_by(Notification.id)))
+
+
+def test_booking_writes_confirmation_and_two_reminders(db_session, subscriber, book, hall, redis_client):
+    citizen = subscriber()
+    appointment = book(citizen)
+    db_session.commit()
+    written = {n.kind: n for n in rows(db_session, citizen_id=citizen.id)}
+    assert set(written) == {"appointment_booked", "appointment_reminder_day", "appointment_reminder_hour"}
+    assert written["appointment_reminder_day"].deliver_after == datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI)
+    assert written["appointment_reminder_hour"].deliver_after == appointment.starts_at - timedelta(hours=1)
+    assert written["appointment_booked"].urgent and not written["appointment_reminder_day"].urgent
+    assert hall.quick.name in written["appointment_booked"].body and "签到取号" in written["appointment_booked"].body
+    # Only the due one went to Redis, after the commit.
+    queued = Queue("notify", connection=redis_client).job_ids
+    assert queued == [f"notify-{written['appointment_booked'].id}-{int(MONDAY_8AM.timestamp())}"]
+
+
+def test_reminder_is_delivered_exactly_once(db_session, subscriber, book, gateway, wechat):
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    reminder = rows(db_session, kind="appointment_reminder_day")[0]
+    assert delivery.deliver(db_session, gateway, reminder.id, reminder.deliver_after - timedelta(minutes=1)).outcome \
+        is Outcome.NOT_CLAIMED  # not due yet
+    assert delivery.deliver(db_session, gateway, reminder.id, reminder.deliver_after).outcome is Outcome.SENT
+    assert delivery.deliver(db_session, gateway, reminder.id, reminder.deliver_after).outcome is Outcome.NOT_CLAIMED
+    [pushed] = wechat.inbox(openid=citizen.openid, template_id=REMINDER_TEMPLATE)
+    assert pushed["data"]["thing3"] == rows(db_session, id=reminder.id)[0].fields["thing3"]
+    assert pushed["data"]["time2"] == "2026年11月24日 09:00"
+    assert pushed["page"].startswith("pages/appointments/detail?id=")
+    assert rows(db_session, id=reminder.id)[0].status == "sent"
+
+
+def test_no_reminder_after_cancel_even_if_the_cancel_races_the_send(db_session, subscriber, book, gateway, wechat):
+    citizen = subscriber()
+    appointment = book(citizen)
+    db_session.commit()
+    booking.cancel_appointment(db_session, citizen_id=citizen.id, appointment_id=appointment.id, now=MONDAY_8AM)
+    db_session.commit()
+    reminders = [n for n in rows(db_session, citizen_id=citizen.id) if n.kind.startswith("appointment_reminder")]
+    assert {n.status for n in reminders} == {"cancelled"}
+    for reminder in reminders:
+        assert delivery.deliver(db_session, gateway, reminder.id, reminder.deliver_after).outcome is Outcome.NOT_CLAIMED
+    # A reminder claimed while the cancel commits is checked again at send time.
+    other = book(subscriber())
+    db_session.commit()
+    racing = rows(db_session, subject_id=other.id, kind="appointment_reminder_hour")[0]
+    db_session.get(Appointment, other.id).status = "cancelled"
+    db_session.commit()
+    assert delivery.deliver(db_session, gateway, racing.id, racing.deliver_after).outcome is Outcome.CANCELLED
+    assert wechat.inbox(template_id=REMINDER_TEMPLATE) == []
+
+
+def test_rescheduled_appointment_reminds_at_the_new_time_only(db_session, subscriber, book, hall, gateway, wechat):
+    citizen = subscriber()
+    appointment = book(citizen)
+    db_session.commit()
+    later = hall.slot(db_session, hall.general, "2026-11-25 14:00")
+    new = booking.reschedule_appointment(db_session, citizen_id=citizen.id, appointment_id=appointment.id,
+                                         slot_id=later.id, now=MONDAY_8AM)
+    db_session.commit()
+    old_reminders = [n for n in rows(db_session, subject_id=appointment.id) if n.kind.startswith("appointment_reminder")]
+    assert {n.status for n in old_reminders} == {"cancelled"}
+    new_hour = rows(db_session, subject_id=new.id, kind="appointment_reminder_hour")[0]
+    assert new_hour.deliver_after == datetime(2026, 11, 25, 13, 0, tzinfo=SHANGHAI)
+    assert [n.kind for n in rows(db_session, subject_id=new.id)] == [
+        "appointment_rescheduled", "appointment_reminder_day", "appointment_reminder_hour"]
+    assert delivery.deliver(db_session, gateway, new_hour.id, new_hour.deliver_after).outcome is Outcome.SENT
+    [pushed] = wechat.inbox(template_id=REMINDER_TEMPLATE)
+    assert pushed["data"]["time2"] == "2026年11月25日 14:00"
+
+
+def test_a_lost_enqueue_is_recovered_by_the_due_sweep(db_session, subscriber, book, settings):
+    from miniapp_api.extensions import redis_store
+
+    citizen = subscriber()
+    redis_store.configure("redis://127.0.0.1:1/0")  # Redis unreachable at commit time
+    try:
+        book(citizen)
+        db_session.commit()
+    finally:
+        redis_store.configure(settings.redis_url)
+    confirmation = rows(db_session, kind="appointment_booked")[0]
+    assert confirmation.status == "pending"
+    assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=1)) == []  # its job may still be queued
+    assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=6)) == [confirmation.id]
+    assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=7)) == []  # claimed for 5 minutes
+
+
+def test_two_workers_racing_send_once(app, committed_db, settings, wechat, redis_client):
+    from miniapp_api.extensions import db
+    from miniapp_api.notifications.services import notify, record_consents
+    from miniapp_api.wechat import WeChatGateway
+    from tests.factories import citizen_with_identity
+
+    session = db.session
+    citizen = citizen_with_identity(session, app.extensions["banshi.cipher"], 4321)
+    wechat.state.session_keys[citizen.openid] = "k"
+    wechat.control("POST", "consents", openid=citizen.openid, template_id=STATUS_TEMPLATE, kind="one_time", count=5)
+    record_consents(session, citizen.id, {STATUS_TEMPLATE: "accept"}, MONDAY_8AM)
+    note = notify(session, citizen_id=citizen.id, kind="appointment_booked", title="预约成功", body="测试",
+                  page=None, now=MONDAY_8AM, context={"items": "测试事项", "starts_at": "2026年11月24日 09:00",
+                                                      "centre": "测试中心", "status": "预约成功", "tip": ""})
+    session.commit()
+    engine = create_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    outcomes: list[Outcome] = []
+    barrier = threading.Barrier(6)
+
+    def worker() -> None:
+        gateway = WeChatGateway(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, redis_client)
+        with Session(engine, expire_on_commit=False) as own:
+            barrier.wait()
+            outcomes.append(delivery.deliver(own, gateway, note.id, MONDAY_8AM).outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    engine.dispose()
+    assert sorted(outcomes) == sorted([Outcome.SENT] + [Outcome.NOT_CLAIMED] * 5)
+    assert len(wechat.inbox(openid=citizen.openid)) == 1
+    with committed_db.new_session() as check:
+        balance = check.scalar(select(SubscriptionConsent.one_time_balance))
+        assert balance == 0  # one accept recorded, one used
+
+
+def test_stuck_send_becomes_unknown_and_is_never_resent(db_session, subscriber, book):
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    confirmation = rows(db_session, kind="appointment_booked")[0]
+    delivery._claim(db_session, confirmation.id, MONDAY_8AM)  # a worker claims it, then dies
+    assert delivery.mark_stuck_unknown(db_session, MONDAY_8AM + timedelta(minutes=5)) == 0
+    assert delivery.mark_stuck_unknown(db_session, MONDAY_8AM + timedelta(minutes=11)) == 1
+    db_session.commit()
+    assert rows(db_session, id=confirmation.id)[0].status == "unknown"
+    assert confirmation.id not in delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(hours=1))
