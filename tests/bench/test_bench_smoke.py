@@ -33,3 +33,13 @@ def test_booking_figure_runs_and_never_overbooks_the_hot_slot():
     assert hot["exactly_capacity"] is True and hot["booked"] == hot["capacity"] == 3
     assert hot["slots_over_capacity"] == 0
     assert set(hot["result"]["statuses"]) <= {"201", "409"}
+
+
+def test_reminder_fan_out_figure_runs_and_counts_exactly_once():
+    result = subprocess.run([sys.executable, "bench/reminders.py", "--count", "60"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["statuses"] == {"sent": 60}
+    assert figure["delivered"] == 60 and figure["duplicates"] == 0 and figure["lost"] == 0
+    assert figure["reference_rate"] > 0 and figure["worker_peak_rss_mb"] > 0

@@ -311,6 +311,22 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
                     if openid in (None, o)]
         return jsonify(rows)
 
+    @app.post("/emulator/bulk-users")
+    def bulk_users():
+        """Many users at once (benchmarks): each has opened the app and granted the given templates."""
+        body = request.get_json(silent=True) or {}
+        openids, grants = body.get("openids") or [], body.get("templates") or []
+        with state.lock:
+            for openid in openids:
+                state.session_keys[openid] = secrets.token_urlsafe(18)
+                for grant in grants:
+                    consent = state.consents[(openid, grant["template_id"])]
+                    if grant.get("kind") == "long_term":
+                        consent.long_term = True
+                    else:
+                        consent.one_time += int(grant.get("count", 1))
+        return jsonify({"users": len(openids)}), 201
+
     @app.post("/emulator/blocked-users")
     def block_user():
         body = request.get_json(silent=True) or {}
