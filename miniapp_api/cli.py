@@ -91,13 +91,12 @@ def worker(burst: bool, fork: bool) -> None:
     ~380/s without, and every job is safe to lose mid-way (state lives in PostgreSQL:
     a claimed send becomes `unknown`, never a duplicate). Run more worker processes to scale.
     """
-    from rq import SimpleWorker, Worker
-
     from jobs.runtime import job_app
+    from jobs.worker import ForkingWorker, InProcessWorker
     from miniapp_api.extensions import QUEUE_NAMES, redis_store
 
     job_app()  # built once; forked job processes (with --fork) inherit it
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = ForkingWorker if fork else InProcessWorker
     rq_worker = worker_class(list(QUEUE_NAMES), connection=redis_store.client)
     rq_worker.work(with_scheduler=True, burst=burst)
 
