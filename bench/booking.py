@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import emit, environment_for_bench, gunicorn, load  # noqa: E402
+from bench.harness import bench_database, emit, environment_for_bench, gunicorn, load  # noqa: E402
 
 CITIZENS = 60_000
 HOT_CAPACITY = 3
@@ -159,13 +159,9 @@ def main() -> None:
     import psycopg
 
     from miniapp_api.clock import utcnow
-    from tests.conftest import recreate_database
-    from tests.servers import find_servers
 
-    servers = find_servers(ci=False, scratch=Path(tempfile.mkdtemp(prefix="banshi-bench-")))
-    try:
-        database_url = recreate_database(servers.admin_postgres_url, "banshi_bench_booking")
-        env = environment_for_bench(database_url, servers.redis_url)
+    with bench_database("banshi_bench_booking") as (database_url, redis_url):
+        env = environment_for_bench(database_url, redis_url)
         setup = prepare(env, utcnow())
         reference = run_pgbench(database_url, setup, args.clients, args.seconds)
         with gunicorn("miniapp_api:create_app()", env) as port:
@@ -178,8 +174,6 @@ def main() -> None:
                 "SELECT count(*) FROM appointment_slot s JOIN appointment a ON a.id = s.appointment_id "
                 "WHERE s.slot_id = %s AND a.status = 'booked'", (setup["hot_slot"],)).fetchone()[0]
             overbooked = connection.execute("SELECT count(*) FROM slot WHERE booked > capacity").fetchone()[0]
-    finally:
-        servers.stop()
     bookings_per_second = uniform["statuses"].get("201", 0) / args.seconds
     ratio = bookings_per_second / reference["tps"] if reference["tps"] else 0.0
     hot_ratio = hot["rps"] / uniform["rps"] if uniform["rps"] else 0.0

@@ -125,6 +125,21 @@ def load(port: int, request_for: RequestFor, *, clients: int, seconds: float, pr
     }
 
 
+@contextmanager
+def bench_database(name: str):
+    """A fresh database `name` on the local servers (or embedded ones); yields (database_url, redis_url)."""
+    import tempfile
+
+    from tests.conftest import recreate_database
+    from tests.servers import find_servers
+
+    servers = find_servers(ci=False, scratch=Path(tempfile.mkdtemp(prefix="banshi-bench-")))
+    try:
+        yield recreate_database(servers.admin_postgres_url, name), servers.redis_url
+    finally:
+        servers.stop()
+
+
 def emit(figure: dict) -> None:
     print(json.dumps(figure, ensure_ascii=False))
 

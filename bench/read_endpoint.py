@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import emit, environment_for_bench, get, gunicorn, load  # noqa: E402
+from bench.harness import bench_database, emit, environment_for_bench, get, gunicorn, load  # noqa: E402
 
 
 def prepare(database_url: str, env: dict[str, str]) -> str:
@@ -50,13 +49,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
 
-    from tests.conftest import recreate_database
-    from tests.servers import find_servers
-
-    servers = find_servers(ci=False, scratch=Path(tempfile.mkdtemp(prefix="banshi-bench-")))
-    try:
-        database_url = recreate_database(servers.admin_postgres_url, "banshi_bench")
-        env = environment_for_bench(database_url, servers.redis_url)
+    with bench_database("banshi_bench") as (database_url, redis_url):
+        env = environment_for_bench(database_url, redis_url)
         token = prepare(database_url, env)
         with gunicorn("bench.bare_app:create_bare_app()", env) as port:
             load(port, get("/hello"), clients=args.clients, seconds=1)  # warm-up
@@ -65,8 +59,6 @@ def main() -> None:
             me = get("/api/v1/me", {"Authorization": f"Bearer {token}"})
             load(port, me, clients=args.clients, seconds=1)
             subject = load(port, me, clients=args.clients, seconds=args.seconds)
-    finally:
-        servers.stop()
     ratio = subject["rps"] / reference["rps"] if reference["rps"] else 0.0
     emit({"figure": "read_endpoint", "subject": "GET /api/v1/me (bearer auth + PostgreSQL read)",
           "reference": "bare Flask JSON endpoint, same gunicorn settings", "clients": args.clients,

@@ -14,17 +14,35 @@ from miniapp_api.wechat import gateway
 
 log = structlog.get_logger(__name__)
 ENQUEUE_BATCH = 1000
+SEND_BATCH = 100  # ids per job from the due sweep: claims, consents and results go to PostgreSQL in bulk
+BATCH_JOB = "jobs.notifications.send_notifications"
+
+
+def _send(notification_ids: list[int]) -> dict[str, int]:
+    results = delivery.deliver_batch(db.session, gateway(), notification_ids, utcnow())
+    queue = redis_store.queue("notify")
+    for notification_id, result in results:
+        if result.outcome is delivery.Outcome.RETRY and result.retry_at is not None:
+            queue.enqueue_at(result.retry_at, SEND_JOB, notification_id,
+                             job_id=send_job_id(notification_id, result.retry_at), result_ttl=0)
+    outcomes: dict[str, int] = {}
+    for _, result in results:
+        outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
+    log.info("notification.delivery", ids=len(notification_ids), **outcomes)
+    return outcomes
 
 
 @in_app_context
 def send_notification(notification_id: int) -> str:
     """Idempotent: only a `pending` row that is due can be claimed, and only once."""
-    result = delivery.deliver(db.session, gateway(), notification_id, utcnow())
-    if result.outcome is delivery.Outcome.RETRY and result.retry_at is not None:
-        redis_store.queue("notify").enqueue_at(result.retry_at, SEND_JOB, notification_id,
-                                               job_id=send_job_id(notification_id, result.retry_at), result_ttl=0)
-    log.info("notification.delivery", id=notification_id, outcome=result.outcome.value)
-    return result.outcome.value
+    outcomes = _send([notification_id])
+    return next(iter(outcomes), delivery.Outcome.NOT_CLAIMED.value)
+
+
+@in_app_context
+def send_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """A batch from the due sweep; as idempotent as the single send."""
+    return _send(notification_ids)
 
 
 @in_app_context
@@ -37,10 +55,12 @@ def enqueue_due_notifications() -> int:
         now = utcnow()
         ids = delivery.due_for_enqueue(db.session, now)
         db.session.commit()
-        for start in range(0, len(ids), ENQUEUE_BATCH):
+        batches = [ids[i:i + SEND_BATCH] for i in range(0, len(ids), SEND_BATCH)]
+        for start in range(0, len(batches), ENQUEUE_BATCH // SEND_BATCH):
             with redis_store.client.pipeline() as pipe:
-                queue.enqueue_many([Queue.prepare_data(SEND_JOB, (nid,), job_id=send_job_id(nid, now), result_ttl=0)
-                                    for nid in ids[start:start + ENQUEUE_BATCH]], pipeline=pipe)
+                queue.enqueue_many([Queue.prepare_data(BATCH_JOB, (batch,), job_id=send_job_id(batch[0], now),
+                                                       result_ttl=0)
+                                    for batch in batches[start:start + ENQUEUE_BATCH // SEND_BATCH]], pipeline=pipe)
                 pipe.execute()
         total += len(ids)
         if len(ids) < 5000:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,42 +9,17 @@ from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
 from miniapp_api.appointments.queue import WindowQueue
 from miniapp_api.centres.schemas import local_iso
-from miniapp_api.citizens import messages as citizen_messages
-from miniapp_api.privacy import FieldCipher, id_number_is_valid, mask_phone
+from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
+from miniapp_api.privacy import FieldCipher, mask_phone
 from miniapp_api.schemas import StrictIn
-
-_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
 
 class ForPerson(StrictIn):
     """Booking for someone else (代预约/帮代办): counted against their own ID number."""
 
-    name: str
-    id_number: str
-    phone: str
+    name: RealName
+    id_number: IdNumber
+    phone: MobilePhone
     relation: Literal[messages.RELATIONS]  # type: ignore[valid-type]
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(citizen_messages.REAL_NAME_INVALID)
-        return value
-
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str) -> str:
-        if not id_number_is_valid(value):
-            raise ValueError(citizen_messages.ID_NUMBER_INVALID)
-        return value.upper()
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        if not _MOBILE.match(value):
-            raise ValueError(citizen_messages.PHONE_INVALID)
-        return value
 
 
 class BookIn(StrictIn):

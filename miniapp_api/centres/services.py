@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,7 +20,13 @@ _ASCII_QUERY = re.compile(r"^[A-Za-z]+$")
 
 
 def pinyin_initials(name: str) -> str:
-    """营业执照（设立登记） → yyzzsldj: what people type on a phone keyboard to find it."""
+    """营业执照（设立登记） → yyzzsldj: what people type on a phone keyboard to find it.
+
+    Imported here, not at module level: pypinyin's dictionaries take ~55 MB, and only
+    writing catalogue entries needs them (web and worker processes stay lean).
+    """
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
     return "".join(letter for letter in letters if letter.isalpha()).lower()
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from miniapp_api.citizens import messages
 from miniapp_api.privacy import id_number_is_valid
@@ -11,6 +12,30 @@ from miniapp_api.schemas import StrictIn
 
 _REAL_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _real_name(value: str) -> str:
+    if not _REAL_NAME.match(value):
+        raise ValueError(messages.REAL_NAME_INVALID)
+    return value
+
+
+def _id_number(value: str) -> str:
+    if not id_number_is_valid(value):
+        raise ValueError(messages.ID_NUMBER_INVALID)
+    return value.upper()
+
+
+def _mobile(value: str) -> str:
+    if not _MOBILE.match(value):
+        raise ValueError(messages.PHONE_INVALID)
+    return value
+
+
+# Shared by every schema that takes a person's details (profile, booking for a relative).
+RealName = Annotated[str, AfterValidator(_real_name)]
+IdNumber = Annotated[str, AfterValidator(_id_number), Field(description="18-digit resident ID number (stored encrypted)")]
+MobilePhone = Annotated[str, AfterValidator(_mobile), Field(description="11-digit mainland mobile number (stored encrypted)")]
 
 
 class LoginIn(StrictIn):
@@ -34,27 +59,6 @@ class ProfileOut(BaseModel):
 class ProfilePatch(StrictIn):
     """Only the fields sent change; null clears a field."""
 
-    real_name: str | None = None
-    id_number: str | None = Field(default=None, description="18-digit resident ID number (stored encrypted)")
-    phone: str | None = Field(default=None, description="11-digit mainland mobile number (stored encrypted)")
-
-    @field_validator("real_name")
-    @classmethod
-    def _real_name(cls, value: str | None) -> str | None:
-        if value is not None and not _REAL_NAME.match(value):
-            raise ValueError(messages.REAL_NAME_INVALID)
-        return value
-
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str | None) -> str | None:
-        if value is not None and not id_number_is_valid(value):
-            raise ValueError(messages.ID_NUMBER_INVALID)
-        return value.upper() if value else value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not _MOBILE.match(value):
-            raise ValueError(messages.PHONE_INVALID)
-        return value
+    real_name: RealName | None = None
+    id_number: IdNumber | None = None
+    phone: MobilePhone | None = None

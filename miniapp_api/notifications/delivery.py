@@ -10,7 +10,8 @@ marks it `unknown`: it may have reached the citizen, so it is never resent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
@@ -68,43 +69,61 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=30 * 2 ** max(0, attempts - 1))
 
 
-def _claim(session: Session, notification_id: int, now: datetime) -> Notification | None:
-    claimed = session.execute(
+@dataclass
+class _Plan:
+    """What the batch decided for one claimed row, written back in bulk."""
+
+    row: Notification
+    status: PushStatus | None = None
+    reason: str | None = None
+    values: dict = field(default_factory=dict)
+    outcome: Outcome | None = None
+    retry_at: datetime | None = None
+
+    def end(self, outcome: Outcome, status: PushStatus, reason: str | None = None, **values) -> None:
+        self.outcome, self.status, self.reason, self.values = outcome, status, reason, values
+
+
+def _claim(session: Session, ids: list[int], now: datetime) -> list[Notification]:
+    """Only pending, due rows; a row is claimed by exactly one worker (the conditional UPDATE)."""
+    claimed = list(session.scalars(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == PushStatus.PENDING,
-               Notification.deliver_after <= now)
+        .where(Notification.id.in_(ids), Notification.status == PushStatus.PENDING, Notification.deliver_after <= now)
         .values(status=PushStatus.SENDING, claimed_at=now, attempts=Notification.attempts + 1)
-        .returning(Notification.id)).scalar_one_or_none()
+        .returning(Notification.id)))
     session.commit()
-    return session.get(Notification, claimed, populate_existing=True) if claimed else None
+    if not claimed:
+        return []
+    return list(session.scalars(select(Notification).where(Notification.id.in_(claimed))
+                                .order_by(Notification.id).execution_options(populate_existing=True)))
 
 
-def _finish(session: Session, row: Notification, status: PushStatus, reason: str | None = None, **values) -> None:
-    row.status, row.status_reason = status, reason
-    for name, value in values.items():
-        setattr(row, name, value)
-    session.commit()
+def _gone_causes(session: Session, rows: list[Notification]) -> set[int]:
+    """Reminder rows whose appointment was cancelled, moved or already handled."""
+    reminders = [r for r in rows if r.subject_type == "appointment" and r.kind.startswith("appointment_reminder")]
+    if not reminders:
+        return set()
+    appointments = {a.id: a for a in session.scalars(select(Appointment).where(
+        Appointment.id.in_({r.subject_id for r in reminders})))}
+    gone = set()
+    for row in reminders:
+        appointment = appointments.get(row.subject_id)
+        if (appointment is None or appointment.status != AppointmentStatus.BOOKED
+                or cause_marker(appointment) != row.cause_marker):
+            gone.add(row.id)
+    return gone
 
 
-def _cause_is_gone(session: Session, row: Notification) -> bool:
-    if row.subject_type != "appointment" or not row.kind.startswith("appointment_reminder"):
-        return False
-    appointment = session.get(Appointment, row.subject_id)
-    return (appointment is None or appointment.status != AppointmentStatus.BOOKED
-            or cause_marker(appointment) != row.cause_marker)
-
-
-def _pushes_today(session: Session, citizen_id: int, now: datetime) -> int:
+def _pushes_today(session: Session, citizen_ids: set[int], now: datetime) -> Counter:
     midnight = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), SHANGHAI)
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.citizen_id == citizen_id, Notification.status == PushStatus.SENT,
-        Notification.sent_at >= midnight)) or 0
+    return Counter(dict(session.execute(
+        select(Notification.citizen_id, func.count()).where(
+            Notification.citizen_id.in_(citizen_ids), Notification.status == PushStatus.SENT,
+            Notification.sent_at >= midnight).group_by(Notification.citizen_id)).tuples().all()))
 
 
-def _take_consent(session: Session, citizen_id: int, template_id: str) -> str | None:
-    """'long_term', 'one_time' (one accept used up now), or None. Committed before the send."""
-    consent = session.scalars(select(SubscriptionConsent).where(
-        SubscriptionConsent.citizen_id == citizen_id, SubscriptionConsent.template_id == template_id)).one_or_none()
+def _take_consent(session: Session, consent: SubscriptionConsent | None) -> str | None:
+    """'long_term', 'one_time' (one accept used up now), or None."""
     if consent is None or consent.last_result != "accept":
         return None
     if consent.long_term:
@@ -112,72 +131,112 @@ def _take_consent(session: Session, citizen_id: int, template_id: str) -> str | 
     used = session.execute(update(SubscriptionConsent).where(
         SubscriptionConsent.id == consent.id, SubscriptionConsent.one_time_balance > 0)
         .values(one_time_balance=SubscriptionConsent.one_time_balance - 1).returning(SubscriptionConsent.id)).first()
-    session.commit()
     return "one_time" if used else None
 
 
-def _give_back(session: Session, citizen_id: int, template_id: str, grant: str) -> None:
+def _give_back(session: Session, consent: SubscriptionConsent, grant: str) -> None:
     """WeChat refused the message outright, so the one-time accept was not used."""
     if grant == "one_time":
-        session.execute(update(SubscriptionConsent).where(
-            SubscriptionConsent.citizen_id == citizen_id, SubscriptionConsent.template_id == template_id)
-            .values(one_time_balance=SubscriptionConsent.one_time_balance + 1))
+        session.execute(update(SubscriptionConsent).where(SubscriptionConsent.id == consent.id)
+                        .values(one_time_balance=SubscriptionConsent.one_time_balance + 1))
 
 
-def _drop_consent(session: Session, citizen_id: int, template_id: str) -> None:
-    session.execute(update(SubscriptionConsent).where(
-        SubscriptionConsent.citizen_id == citizen_id, SubscriptionConsent.template_id == template_id)
-        .values(one_time_balance=0, long_term=False, last_result="refused_by_wechat"))
+def _drop_consent(session: Session, consent: SubscriptionConsent) -> None:
+    session.execute(update(SubscriptionConsent).where(SubscriptionConsent.id == consent.id)
+                    .values(one_time_balance=0, long_term=False, last_result="refused_by_wechat"))
+
+
+def _write_back(session: Session, plans: list[_Plan]) -> None:
+    updates = [{"id": p.row.id, "status": p.status, "status_reason": p.reason, **p.values}
+               for p in plans if p.status is not None]
+    by_keys: dict[tuple, list[dict]] = {}
+    for values in updates:  # one executemany per set of columns
+        by_keys.setdefault(tuple(sorted(values)), []).append(values)
+    for rows in by_keys.values():
+        session.execute(update(Notification), rows)
+    session.commit()
+
+
+def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now: datetime,
+                  *, commit_every: int = 25) -> list[tuple[int, Result]]:
+    """Push a batch: DB work in bulk, one WeChat call per message (WeChat has no batch send).
+
+    Outcomes are committed every `commit_every` sends, so a worker dying mid-batch
+    leaves few rows in `sending` (they become `unknown`, never resent).
+    """
+    rows = _claim(session, ids, now)
+    plans = [_Plan(row) for row in rows]
+    gone = _gone_causes(session, rows)
+    citizen_ids = {row.citizen_id for row in rows}
+    sent_today = _pushes_today(session, citizen_ids, now) if rows else Counter()
+    openids = dict(session.execute(select(Citizen.id, Citizen.openid).where(Citizen.id.in_(citizen_ids))).tuples().all())
+    consents = {(c.citizen_id, c.template_id): c for c in session.scalars(select(SubscriptionConsent).where(
+        SubscriptionConsent.citizen_id.in_(citizen_ids)))}
+
+    to_send: list[tuple[_Plan, str, SubscriptionConsent, str]] = []
+    for plan in plans:
+        row = plan.row
+        if row.id in gone:
+            plan.end(Outcome.CANCELLED, PushStatus.CANCELLED, "cause_gone")
+        elif not row.urgent and in_quiet_hours(now):
+            plan.end(Outcome.DEFERRED, PushStatus.PENDING, "quiet_hours", deliver_after=quiet_hours_end(now),
+                     deferrals=row.deferrals + 1, attempts=row.attempts - 1, enqueued_at=None)
+        elif sent_today[row.citizen_id] >= DAILY_PUSH_CAP:
+            plan.end(Outcome.SKIPPED, PushStatus.SKIPPED, "daily_cap")
+        else:
+            template_id = template_for(row.kind).template_id
+            consent = consents.get((row.citizen_id, template_id))
+            grant = _take_consent(session, consent)
+            if grant is None:
+                plan.end(Outcome.SKIPPED, PushStatus.SKIPPED, "no_consent")
+            else:
+                sent_today[row.citizen_id] += 1
+                to_send.append((plan, template_id, consent, grant))
+    _write_back(session, [p for p in plans if p.status is not None])  # also commits the consents taken
+
+    unwritten: list[_Plan] = []
+    for plan, template_id, consent, grant in to_send:
+        row = plan.row
+        try:
+            msgid = gateway.send_subscribe_message(openids[row.citizen_id], template_id, row.fields, page=row.page)
+        except WeChatError as error:
+            _plan_failure(session, plan, consent, grant, error, now)
+        else:
+            plan.end(Outcome.SENT, PushStatus.SENT, None, wechat_msgid=msgid, sent_at=now)
+        unwritten.append(plan)
+        if len(unwritten) == commit_every:
+            _write_back(session, unwritten)
+            unwritten = []
+    if unwritten:
+        _write_back(session, unwritten)
+    return [(plan.row.id, Result(plan.outcome, plan.retry_at)) for plan in plans]
 
 
 def deliver(session: Session, gateway: WeChatGateway, notification_id: int, now: datetime) -> Result:
-    row = _claim(session, notification_id, now)
-    if row is None:
-        return Result(Outcome.NOT_CLAIMED)
-    if _cause_is_gone(session, row):
-        _finish(session, row, PushStatus.CANCELLED, "cause_gone")
-        return Result(Outcome.CANCELLED)
-    if not row.urgent and in_quiet_hours(now):
-        _finish(session, row, PushStatus.PENDING, "quiet_hours", deliver_after=quiet_hours_end(now),
-                deferrals=row.deferrals + 1, attempts=row.attempts - 1, enqueued_at=None)
-        return Result(Outcome.DEFERRED)
-    if _pushes_today(session, row.citizen_id, now) >= DAILY_PUSH_CAP:
-        _finish(session, row, PushStatus.SKIPPED, "daily_cap")
-        return Result(Outcome.SKIPPED)
-    template = template_for(row.kind)
-    grant = _take_consent(session, row.citizen_id, template.template_id)
-    if grant is None:
-        _finish(session, row, PushStatus.SKIPPED, "no_consent")
-        return Result(Outcome.SKIPPED)
-
-    openid = session.scalar(select(Citizen.openid).where(Citizen.id == row.citizen_id))
-    try:
-        msgid = gateway.send_subscribe_message(openid, template.template_id, row.fields, page=row.page)
-    except WeChatError as error:
-        return _record_failure(session, row, template.template_id, grant, error, now)
-    _finish(session, row, PushStatus.SENT, None, wechat_msgid=msgid, sent_at=now)
-    return Result(Outcome.SENT)
+    results = deliver_batch(session, gateway, [notification_id], now)
+    return results[0][1] if results else Result(Outcome.NOT_CLAIMED)
 
 
-def _record_failure(session: Session, row: Notification, template_id: str, grant: str, error: WeChatError,
-                    now: datetime) -> Result:
+def _plan_failure(session: Session, plan: _Plan, consent: SubscriptionConsent, grant: str, error: WeChatError,
+                  now: datetime) -> None:
+    row = plan.row
     reason = f"{error.errcode}: {error.errmsg}"[:200]
     if error.errcode == 43101:
-        _drop_consent(session, row.citizen_id, template_id)
-        _finish(session, row, PushStatus.SKIPPED, f"consent_refused ({reason})")
-        return Result(Outcome.SKIPPED)
-    _give_back(session, row.citizen_id, template_id, grant)
+        _drop_consent(session, consent)
+        plan.end(Outcome.SKIPPED, PushStatus.SKIPPED, f"consent_refused ({reason})")
+        return
+    _give_back(session, consent, grant)
     if not error.retryable:
         log.warning("notification.failed", id=row.id, kind=row.kind, errcode=error.errcode,
                     cause=FATAL_ERRCODES.get(error.errcode or 0, "refused"))
-        _finish(session, row, PushStatus.FAILED, reason)
-        return Result(Outcome.FAILED)
-    if row.attempts >= MAX_ATTEMPTS:
-        _finish(session, row, PushStatus.FAILED, f"gave_up after {row.attempts} attempts ({reason})")
-        return Result(Outcome.FAILED)
-    retry_at = now + backoff(row.attempts)
-    _finish(session, row, PushStatus.PENDING, f"retrying ({reason})", deliver_after=retry_at, enqueued_at=retry_at)
-    return Result(Outcome.RETRY, retry_at)
+        plan.end(Outcome.FAILED, PushStatus.FAILED, reason)
+    elif row.attempts >= MAX_ATTEMPTS:
+        plan.end(Outcome.FAILED, PushStatus.FAILED, f"gave_up after {row.attempts} attempts ({reason})")
+    else:
+        retry_at = now + backoff(row.attempts)
+        plan.end(Outcome.RETRY, PushStatus.PENDING, f"retrying ({reason})", deliver_after=retry_at,
+                 enqueued_at=retry_at)
+        plan.retry_at = retry_at
 
 
 def due_for_enqueue(session: Session, now: datetime, *, limit: int = 5000, stale_after: timedelta = timedelta(minutes=5)) -> list[int]:

@@ -150,7 +150,7 @@ def test_stuck_send_becomes_unknown_and_is_never_resent(db_session, subscriber, 
     book(citizen)
     db_session.commit()
     confirmation = rows(db_session, kind="appointment_booked")[0]
-    delivery._claim(db_session, confirmation.id, MONDAY_8AM)  # a worker claims it, then dies
+    delivery._claim(db_session, [confirmation.id], MONDAY_8AM)  # a worker claims it, then dies
     assert delivery.mark_stuck_unknown(db_session, MONDAY_8AM + timedelta(minutes=5)) == 0
     assert delivery.mark_stuck_unknown(db_session, MONDAY_8AM + timedelta(minutes=11)) == 1
     db_session.commit()
