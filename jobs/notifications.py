@@ -51,8 +51,10 @@ def enqueue_due_notifications() -> int:
     a crash or a Redis outage left behind."""
     total = 0
     queue = redis_store.queue("notify")
+    # One `now` for the whole sweep: rows it enqueues are marked with it, so a later
+    # round of the loop can never pick them again.
+    now = utcnow()
     while True:
-        now = utcnow()
         ids = delivery.due_for_enqueue(db.session, now)
         db.session.commit()
         batches = [ids[i:i + SEND_BATCH] for i in range(0, len(ids), SEND_BATCH)]

@@ -158,12 +158,20 @@ def _write_back(session: Session, plans: list[_Plan]) -> None:
 
 
 def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now: datetime,
-                  *, commit_every: int = 25) -> list[tuple[int, Result]]:
+                  *, chunk: int = 25) -> list[tuple[int, Result]]:
     """Push a batch: DB work in bulk, one WeChat call per message (WeChat has no batch send).
 
-    Outcomes are committed every `commit_every` sends, so a worker dying mid-batch
-    leaves few rows in `sending` (they become `unknown`, never resent).
+    Rows are claimed `chunk` at a time, just before they are sent, and their outcomes
+    committed right after, so a worker dying mid-batch leaves at most one chunk in
+    `sending` (those become `unknown`, never resent).
     """
+    results: list[tuple[int, Result]] = []
+    for start in range(0, len(ids), chunk):
+        results.extend(_deliver_chunk(session, gateway, ids[start:start + chunk], now))
+    return results
+
+
+def _deliver_chunk(session: Session, gateway: WeChatGateway, ids: list[int], now: datetime) -> list[tuple[int, Result]]:
     rows = _claim(session, ids, now)
     plans = [_Plan(row) for row in rows]
     gone = _gone_causes(session, rows)
@@ -194,7 +202,6 @@ def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now:
                 to_send.append((plan, template_id, consent, grant))
     _write_back(session, [p for p in plans if p.status is not None])  # also commits the consents taken
 
-    unwritten: list[_Plan] = []
     for plan, template_id, consent, grant in to_send:
         row = plan.row
         try:
@@ -203,12 +210,7 @@ def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now:
             _plan_failure(session, plan, consent, grant, error, now)
         else:
             plan.end(Outcome.SENT, PushStatus.SENT, None, wechat_msgid=msgid, sent_at=now)
-        unwritten.append(plan)
-        if len(unwritten) == commit_every:
-            _write_back(session, unwritten)
-            unwritten = []
-    if unwritten:
-        _write_back(session, unwritten)
+    _write_back(session, [plan for plan, *_ in to_send])
     return [(plan.row.id, Result(plan.outcome, plan.retry_at)) for plan in plans]
 
 

@@ -156,3 +156,14 @@ def test_stuck_send_becomes_unknown_and_is_never_resent(db_session, subscriber, 
     db_session.commit()
     assert rows(db_session, id=confirmation.id)[0].status == "unknown"
     assert confirmation.id not in delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(hours=1))
+
+
+def test_one_sweep_never_picks_its_own_rows_twice(db_session, subscriber, book):
+    """The sweep loops until a round comes back short; with one `now` per sweep, a round
+    cannot find the rows an earlier round just enqueued (even with no staleness margin)."""
+    book(subscriber())
+    db_session.commit()
+    later = MONDAY_8AM + timedelta(days=2)
+    first = delivery.due_for_enqueue(db_session, later, stale_after=timedelta(0))
+    assert len(first) == 3
+    assert delivery.due_for_enqueue(db_session, later, stale_after=timedelta(0)) == []
