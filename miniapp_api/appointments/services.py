@@ -215,9 +215,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
         select(CentreClosure.id).where(CentreClosure.centre_id == centre.id, CentreClosure.day == service_date)
         .limit(1).scalar_subquery())).one()
-    override = (CalendarOverride(day=service_date, is_workday=override_workday, note=override_note)
-                if override_workday is not None else None)
-    if closure is not None or status_from(service_date, override, session).schedule_weekday is None:
+    day = status_from(session, service_date, override_workday, override_note)
+    if closure is not None or day.schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
     _lock_person(session, person.hash)

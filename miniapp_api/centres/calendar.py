@@ -70,11 +70,12 @@ def _library_status(day: date) -> DayStatus | None:
     return DayStatus(day, DayKind.HOLIDAY, Source.LIBRARY, name)
 
 
-def status_from(day: date, override: CalendarOverride | None, session: Session) -> DayStatus:
-    """The day's status given its override row (already fetched, or None)."""
-    if override is not None:
-        kind = DayKind.WORKDAY if override.is_workday else DayKind.HOLIDAY
-        return DayStatus(day, kind, Source.OVERRIDE, override.note)
+def status_from(session: Session, day: date, override_is_workday: bool | None,
+                override_note: str | None = None) -> DayStatus:
+    """The day's status given its override (already read, or None when there is none)."""
+    if override_is_workday is not None:
+        kind = DayKind.WORKDAY if override_is_workday else DayKind.HOLIDAY
+        return DayStatus(day, kind, Source.OVERRIDE, override_note)
     status = _library_status(day)
     if status is not None:
         return status
@@ -84,7 +85,8 @@ def status_from(day: date, override: CalendarOverride | None, session: Session) 
 
 
 def day_status(session: Session, day: date) -> DayStatus:
-    return status_from(day, session.get(CalendarOverride, day), session)
+    override = session.get(CalendarOverride, day)
+    return status_from(session, day, override.is_workday if override else None, override.note if override else None)
 
 
 _warned: set[date] = set()
