@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     log_json: bool = True
     rq_dashboard: bool = False
     rate_limits: bool = True
+    proxy_hops: int = Field(default=0, ge=0, le=5)
 
     @field_validator("database_url")
     @classmethod

@@ -35,6 +35,10 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         doc_url="/openapi.json",
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,

@@ -237,3 +237,18 @@ def test_same_key_retried_concurrently_books_once(app, committed_db, wechat):
         assert session.scalar(select(Slot.booked).where(Slot.id == slot_id)) == 1
 
 
+
+
+def test_per_ip_limit_uses_the_forwarded_address_behind_a_proxy(settings, db_session, redis_client):
+    from miniapp_api import create_app
+
+    app = create_app(settings.model_copy(update={"proxy_hops": 1}))
+    try:
+        client = app.test_client()
+        statuses = [client.post("/api/v1/auth/login", json={"code": "x"},
+                                headers={"X-Forwarded-For": "203.0.113.7"}).status_code for _ in range(31)]
+        assert statuses[-1] == 429 and set(statuses[:30]) == {401}
+        other = client.post("/api/v1/auth/login", json={"code": "x"}, headers={"X-Forwarded-For": "203.0.113.8"})
+        assert other.status_code == 401  # a different citizen's address is not held back
+    finally:
+        create_app(settings)
