@@ -34,6 +34,43 @@ def wait_for(url: str, seconds: float = 90) -> requests.Response:
         time.sleep(0.5)
 
 
+def book_through_the_stack(api: str, wechat: str, token: str, openid: str) -> None:
+    """As a citizen on the demo data: profile, earliest slot, consent, book; the worker pushes the confirmation."""
+    from miniapp_api.notifications.templates import load_templates
+    from miniapp_api.privacy import id_check_digit
+
+    headers = {"Authorization": f"Bearer {token}"}
+    first17 = "37150219850505123"
+    assert requests.patch(f"{api}/api/v1/me", headers=headers, timeout=10,
+                          json={"real_name": "陈静", "id_number": first17 + id_check_digit(first17)}).status_code == 200
+    item = requests.get(f"{api}/api/v1/items", params={"q": "bdcdj"}, timeout=10).json()["items"][0]
+    centre = requests.get(f"{api}/api/v1/centres", params={"item": item["code"]}, timeout=10).json()["centres"][0]
+    day = centre["earliest_free_slot"][:10]
+    slots = requests.get(f"{api}/api/v1/centres/{centre['id']}/slots", params={"item": item["code"], "date": day},
+                         timeout=10).json()["slots"]
+    slot = next(s for s in slots if s["starts_at"] == centre["earliest_free_slot"])
+    template_id = load_templates()["appointment_status"].template_id
+    # Tapping "accept" in wx.requestSubscribeMessage: WeChat records it, and the mini-program tells us.
+    requests.post(f"{wechat}/emulator/consents", json={"openid": openid, "template_id": template_id}, timeout=5)
+    requests.post(f"{api}/api/v1/subscriptions", headers=headers, json={"results": {template_id: "accept"}}, timeout=10)
+    booked = requests.post(f"{api}/api/v1/appointments", headers=headers, timeout=10,
+                           json={"slot_id": slot["id"], "item_codes": [item["code"]]})
+    assert booked.status_code == 201, booked.text
+    deadline = time.monotonic() + 30
+    while not requests.get(f"{api}/api/v1/messages", headers=headers, timeout=5).json()["messages"]:
+        assert time.monotonic() < deadline, "the confirmation never reached the message centre"
+        time.sleep(0.5)
+    [message] = requests.get(f"{api}/api/v1/messages", headers=headers, timeout=5).json()["messages"]
+    assert message["title"] == "预约成功"
+    while message["push_status"] in ("pending", "sending"):  # the worker has to run the job
+        assert time.monotonic() < deadline, "the worker never handled the confirmation"
+        time.sleep(0.5)
+        message = requests.get(f"{api}/api/v1/messages", headers=headers, timeout=5).json()["messages"][0]
+    assert message["push_status"] == "sent", message
+    [pushed] = requests.get(f"{wechat}/emulator/inbox", params={"openid": openid}, timeout=5).json()
+    assert pushed["template_id"] == template_id and pushed["data"]["phrase4"] == "预约成功"
+
+
 def test_dev_command_brings_everything_up_and_down(tmp_path):
     web, wechat = free_port(), free_port()
     env = {k: v for k, v in os.environ.items()
@@ -45,9 +82,12 @@ def test_dev_command_brings_everything_up_and_down(tmp_path):
     try:
         ready = wait_for(f"http://127.0.0.1:{web}/readyz")
         assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
-        code = requests.post(f"http://127.0.0.1:{wechat}/emulator/login-codes", json={}, timeout=5).json()["code"]
+        grant = requests.post(f"http://127.0.0.1:{wechat}/emulator/login-codes", json={}, timeout=5).json()
+        code = grant["code"]
         login = requests.post(f"http://127.0.0.1:{web}/api/v1/auth/login", json={"code": code}, timeout=10)
         assert login.status_code == 200, login.text
+        book_through_the_stack(f"http://127.0.0.1:{web}", f"http://127.0.0.1:{wechat}", login.json()["token"],
+                               grant["openid"])
         spec = requests.get(f"http://127.0.0.1:{web}/api/v1/openapi.json", timeout=5).json()
         assert "/api/v1/me" in spec["paths"]
         pgdata = tmp_path / "instance" / "pgdata"
