@@ -49,10 +49,6 @@ class AppointmentPath(BaseModel):
     appointment_id: int = Field(ge=1, le=2**62)
 
 
-class CentrePath(BaseModel):
-    centre_id: int = Field(ge=1, le=2**62)
-
-
 class WalkInIn(StrictIn):
     item_code: str = Field(min_length=1, max_length=32)
 

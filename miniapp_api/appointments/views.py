@@ -9,7 +9,6 @@ from miniapp_api.appointments.schemas import (
     AppointmentOut,
     AppointmentPath,
     BookIn,
-    CentrePath,
     IdempotencyHeader,
     QueueOut,
     RescheduleIn,
@@ -22,6 +21,7 @@ from miniapp_api.appointments.schemas import (
 )
 from miniapp_api.appointments.slots import opening_periods, slots_for_item
 from miniapp_api.auth import citizen_required, field_cipher
+from miniapp_api.centres.schemas import CentrePath
 from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.clock import utcnow
 from miniapp_api.extensions import db, limiter
