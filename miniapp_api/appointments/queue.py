@@ -27,6 +27,7 @@ from miniapp_api.appointments.services import (
     CENTRE_CLOSED,
     ITEM_NOT_AT_CENTRE,
     BookingRefused,
+    end_appointment,
     own_appointment,
 )
 from miniapp_api.appointments.slots import opening_periods
@@ -213,8 +214,6 @@ def finish_serving(session: Session, *, window_id: int, ticket_id: int, now: dat
     _require(ticket, TicketStatus.SERVING)
     ticket.status, ticket.finished_at = TicketStatus.SERVED, now
     if ticket.appointment is not None:
-        ticket.appointment.status = AppointmentStatus.SERVED
-        for line in ticket.appointment.lines:
-            line.active = False
+        end_appointment(ticket.appointment, AppointmentStatus.SERVED, now)
     session.flush()
     return ticket

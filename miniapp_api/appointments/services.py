@@ -265,8 +265,9 @@ def _ensure_changeable(appointment: Appointment, now: datetime) -> None:
         raise BookingRefused(messages.TOO_LATE_TO_CANCEL.format(minutes=cutoff), code=TOO_LATE_TO_CANCEL)
 
 
-def _end(session: Session, appointment: Appointment, status: AppointmentStatus, now: datetime,
-         reason: str | None = None) -> None:
+def end_appointment(appointment: Appointment, status: AppointmentStatus, now: datetime,
+                    reason: str | None = None) -> None:
+    """Leave the active states: its items no longer count against the one-per-day index."""
     appointment.status = status
     appointment.cancel_reason = reason
     appointment.updated_at = now
@@ -279,7 +280,7 @@ def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int
     appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(appointment, now)
     release_seats(session, appointment)
-    _end(session, appointment, AppointmentStatus.CANCELLED, now, reason or "本人取消")
+    end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason or "本人取消")
     session.flush()
     notices.appointment_cancelled(session, appointment, now, reason)
     return appointment
@@ -298,7 +299,7 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     wanted = _consecutive_slots(session, target, slots_needed([line.item for line in old.lines], target.window))
     _lock_slots(session, [s.id for s in old.slots] + [s.id for s in wanted])
     release_seats(session, old)
-    _end(session, old, AppointmentStatus.CANCELLED, now, "改约")
+    end_appointment(old, AppointmentStatus.CANCELLED, now, "改约")
     session.flush()
     new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,
                            item_codes=[line.item.code for line in old.lines], now=now, confirm=False)
@@ -324,7 +325,7 @@ def mark_no_shows(session: Session, now: datetime) -> int:
                Appointment.ends_at + func.make_interval(0, 0, 0, 0, 0, Centre.no_show_grace_minutes) < now)
         .with_for_update(of=Appointment, skip_locked=True)))
     for appointment in overdue:
-        _end(session, appointment, AppointmentStatus.NO_SHOW, now)
+        end_appointment(appointment, AppointmentStatus.NO_SHOW, now)
         session.flush()
         _suspend_if_over_limit(session, appointment, now)
     return len(overdue)
