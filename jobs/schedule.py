@@ -26,4 +26,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
     Periodic("enqueue-due-notifications", "jobs.notifications.enqueue_due_notifications", "* * * * *"),
     Periodic("mark-stuck-notifications", "jobs.notifications.mark_stuck_notifications", "*/5 * * * *"),
+    Periodic("redispatch-stale-events", "jobs.events.redispatch_stale_events", "*/5 * * * *"),
+    Periodic("flag-overdue-materials", "jobs.applications.flag_overdue_materials", "10 0 * * *"),
+    # 09:00 so the reminders are not held back by quiet hours; the sweep catches up on missed days.
+    Periodic("licence-expiry-reminders", "jobs.applications.licence_expiry_reminders", "0 9 * * *",
+             job_timeout=3600),
 )

@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         __name__,
         info=Info(title="Banshi 办事通 API", version=API_VERSION,
                   description="政务服务小程序后端：预约、办件进度、诉求与好差评"),
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}},
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"},
+                          "staff_bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "bss_ opaque"}},
         validation_error_status=422,
         validation_error_callback=validation_error_response,
         doc_prefix="/api/v1",
@@ -61,19 +62,25 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         if (request.content_length or 0) > settings.max_content_length:
             abort(413)
 
+    from miniapp_api.applications.staff_views import bp as staff_applications_bp
+    from miniapp_api.applications.views import bp as applications_bp
     from miniapp_api.appointments.views import bp as appointments_bp
     from miniapp_api.auth import init_auth
     from miniapp_api.centres.views import bp as centres_bp
     from miniapp_api.citizens.views import bp as citizens_bp
     from miniapp_api.health import bp as health_bp
+    from miniapp_api.licences.views import bp as licences_bp
+    from miniapp_api.licences.views import staff_bp as staff_licences_bp
     from miniapp_api.metrics import bp as metrics_bp
     from miniapp_api.notifications.views import bp as notifications_bp
+    from miniapp_api.staff.views import bp as staff_bp
 
     init_auth(app)  # before the limiter, so per-citizen limits know the caller
     limiter.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp):
+    for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+                      staff_bp, staff_applications_bp, staff_licences_bp):
         app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)

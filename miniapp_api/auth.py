@@ -1,4 +1,4 @@
-"""Bearer-token guard for citizen endpoints.
+"""Bearer-token guards for citizen and staff endpoints.
 
 Authentication runs before request validation, so a caller without a valid
 token learns nothing about an endpoint's body schema: the view is marked by
@@ -25,12 +25,25 @@ def citizen_required(view):
     return view
 
 
+STAFF_BEARER = [{"staff_bearer": []}]
+
+
+def staff_required(view):
+    """Mark a view as needing a logged-in staff member (loaded into g.staff)."""
+    view.requires_staff = True
+    return view
+
+
 def init_auth(app: Flask) -> None:
     @app.before_request
-    def _load_citizen() -> None:
+    def _load_caller() -> None:
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, "requires_citizen", False):
             g.citizen = services.authenticate(db.session, bearer_token(), now=utcnow())
+        elif getattr(view, "requires_staff", False):
+            from miniapp_api.staff import services as staff_services
+
+            g.staff = staff_services.authenticate(db.session, bearer_token(), now=utcnow())
 
 
 def field_cipher():

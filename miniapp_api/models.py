@@ -19,9 +19,12 @@ CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_de
 def load_all_models() -> type[Base]:
     """Import every domain's models so metadata is complete (Alembic, tests)."""
     from miniapp_api import platform_models as _platform  # noqa: F401
+    from miniapp_api.applications import models as _applications  # noqa: F401
     from miniapp_api.appointments import models as _appointments  # noqa: F401
     from miniapp_api.centres import models as _centres  # noqa: F401
     from miniapp_api.citizens import models as _citizens  # noqa: F401
+    from miniapp_api.licences import models as _licences  # noqa: F401
     from miniapp_api.notifications import models as _notifications  # noqa: F401
+    from miniapp_api.staff import models as _staff  # noqa: F401
 
     return Base

@@ -84,3 +84,20 @@ def id_number_is_valid(value: str) -> bool:
 def id_check_digit(first17: str) -> str:
     """The checksum digit for 17 digits; used by demo data and test factories."""
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_check_char(first17: str) -> str:
+    """GB 32100-2015 unified social credit code (统一社会信用代码) check character."""
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code_is_valid(value: str) -> bool:
+    value = value.upper()
+    if len(value) != 18 or any(c not in _CREDIT_CHARS for c in value):
+        return False
+    return credit_check_char(value[:17]) == value[17]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from flask_limiter.util import get_remote_address
 
 BOOKING_PER_CITIZEN = "10 per minute;60 per day"
@@ -18,3 +18,13 @@ def per_citizen() -> str:
 def storage_uri(redis_url: str) -> str:
     """limits spells a unix-socket Redis `redis+unix://`."""
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+LOOKUP_PER_CITIZEN = "10 per minute;30 per day"
+# Four digits are 10,000 guesses: a handful per reference per hour makes guessing hopeless.
+LOOKUP_PER_REFERENCE = "5 per hour"
+
+
+def per_lookup_reference() -> str:
+    body = request.get_json(silent=True)
+    reference = body.get("reference") if isinstance(body, dict) else None
+    return f"lookup:{str(reference)[:40]}"

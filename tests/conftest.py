@@ -185,3 +185,17 @@ def login(client, wechat):
     return log_in
 
 
+
+
+@pytest.fixture
+def staff_login(client):
+    """Log a staff member in through the staff API; returns the auth header."""
+    from tests.factories import STAFF_PASSWORD
+
+    def log_in(staff) -> dict[str, str]:
+        response = client.post("/api/staff/v1/auth/login", json={"username": staff.username,
+                                                                  "password": STAFF_PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return log_in

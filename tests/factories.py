@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -111,3 +112,23 @@ def build_hall(session, now: datetime, *, counters: int = 2, weekend_hours: bool
 
 def local_day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
+
+
+STAFF_PASSWORD = "counter-Pass-2026"
+_staff_numbers = itertools.count(1)
+
+
+def make_staff(session, centres: list[Centre], roles: tuple[str, ...] = ("window_staff",), *,
+               username: str | None = None, name: str = "王芳"):
+    from miniapp_api.staff.services import create_staff
+
+    username = username or f"staff{next(_staff_numbers)}"
+    return create_staff(session, username=username, display_name=name, password=STAFF_PASSWORD, roles=list(roles),
+                        centre_ids=[c.id for c in centres])
+
+
+def credit_code(n: int) -> str:
+    from miniapp_api.privacy import credit_check_char
+
+    first17 = f"91371500MA{n:07d}"
+    return first17 + credit_check_char(first17)

@@ -4,10 +4,15 @@ public: anyone. citizen: a valid bearer token (401 otherwise). own: acts on the 
 own record named in the URL; anyone else's gets 404, never 403 (existence is not leaked).
 """
 
+from datetime import date
+
 import time_machine
 
+from miniapp_api.applications import services
+from miniapp_api.applications.models import ApplicationStatus
+
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import build_hall, id_number
+from tests.factories import build_hall, id_number, make_staff
 
 PUBLIC, CITIZEN, OWN = "public", "citizen", "own"
 MATRIX = {
@@ -33,10 +38,26 @@ MATRIX = {
     "notifications.list_messages": CITIZEN,
     "notifications.mark_read": OWN,
     "notifications.mark_all_read": CITIZEN,
+    "applications.list_applications": CITIZEN,
+    "applications.lookup": CITIZEN,
+    "applications.show_application": OWN,
+    "applications.report_material": OWN,
+    "licences.list_licences": CITIZEN,
 }
 BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
           "appointments.book": {"slot_id": 1, "item_codes": ["X"]}, "citizens.update_profile": {},
-          "notifications.record_consents": {"results": {"x": "accept"}}}
+          "notifications.record_consents": {"results": {"x": "accept"}},
+          "applications.lookup": {"reference": "BS20261123-ABCDEF", "phone_last4": "1234"},
+          "applications.report_material": {"material_id": 1}}
+PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
+                "<reference>": "BS20261123-ABCDEF"}
+
+
+def fill(rule: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        rule = rule.replace(placeholder, value)
+    assert "<" not in rule, f"no test value for a placeholder in {rule}"
+    return rule
 
 
 def api_routes(app):
@@ -56,8 +77,7 @@ def test_citizen_routes_refuse_callers_without_a_valid_token(app, client):
     for rule, method in api_routes(app):
         if MATRIX[rule.endpoint] == PUBLIC:
             continue
-        path = rule.rule.replace("<int:appointment_id>", "1").replace("<int:message_id>", "1").replace(
-            "<int:centre_id>", "1")
+        path = fill(rule.rule, PLACEHOLDERS)
         for headers in ({}, {"Authorization": "Bearer bs_forged"}):
             response = client.open(path, method=method, headers=headers, json=BODIES.get(rule.endpoint, {}))
             assert response.status_code == 401, (method, path, headers)
@@ -74,18 +94,31 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
         appointment = client.post("/api/v1/appointments", headers=owner,
                                   json={"slot_id": slot.id, "item_codes": [hall.quick.code]}).get_json()
         message = client.get("/api/v1/messages", headers=owner).get_json()["messages"][0]
-        ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"])}
+        staff = make_staff(db_session, [hall.centre])
+        application = services.intake(
+            db_session, app.extensions["banshi.cipher"], staff, item_code=hall.quick.code, centre_id=hall.centre.id,
+            applicant=services.Applicant("person", "孙丽", id_number=id_number(61), phone="13900001111"),
+            now=MONDAY_8AM, appointment_id=appointment["id"],
+            accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
+                                    promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
+        db_session.commit()
+        material_id = application.materials[0].id
+        ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
+               "<reference>": application.reference}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
-            path = rule.rule
-            for placeholder, value in ids.items():
-                path = path.replace(placeholder, value)
-            body = {"slot_id": slot.id} if rule.endpoint == "appointments.reschedule" else None
+            path = fill(rule.rule, ids)
+            body = {"appointments.reschedule": {"slot_id": slot.id},
+                    "applications.report_material": {"material_id": material_id}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
-            assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found")
+            assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found",
+                                                            "application_not_found")
         # The owner's records are untouched by all of that.
         mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"
-        assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 1
+        assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 2
+        # The appointment linked the owner to the application; the stranger sees none of it.
+        assert client.get(f"/api/v1/applications/{application.reference}", headers=owner).status_code == 200
+        assert client.get("/api/v1/applications", headers=stranger).get_json()["applications"] == []

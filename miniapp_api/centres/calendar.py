@@ -113,13 +113,26 @@ def open_warnings(session: Session) -> list[CalendarWarning]:
 
 
 def add_working_days(session: Session, start: date, days: int) -> date:
-    """The date `days` working days after `start` (承诺时限 counting; start itself not counted)."""
-    current, remaining = start, days
+    """The date `days` working days after `start` (承诺时限 counting; start itself not counted).
+
+    Negative `days` count backwards: "3 working days before the deadline".
+    """
+    step = timedelta(days=1 if days >= 0 else -1)
+    current, remaining = start, abs(days)
     while remaining > 0:
-        current += timedelta(days=1)
+        current += step
         if day_status(session, current).is_workday:
             remaining -= 1
     return current
+
+
+def working_days_between(session: Session, start: date, end: date) -> int:
+    """Working days in (start, end]: how long a paused legal clock stood still."""
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        count += day_status(session, current).is_workday
+    return count
 
 
 def set_override(session: Session, day: date, *, is_workday: bool, note: str) -> None:

@@ -24,6 +24,9 @@ KINDS: dict[str, tuple[str, bool]] = {
     "appointment_rescheduled": ("appointment_status", True),
     "appointment_reminder_day": ("appointment_reminder", False),
     "appointment_reminder_hour": ("appointment_reminder", False),
+    "application_status": ("application_progress", False),
+    "application_materials_due": ("application_materials", False),
+    "licence_expiry": ("licence_expiry", False),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,

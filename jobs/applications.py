@@ -1,0 +1,31 @@
+"""Daily sweeps for applications and licences; both are safe to run twice."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import structlog
+
+from jobs.runtime import in_app_context
+from miniapp_api.applications import services as applications
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.licences import services as licences
+
+log = structlog.get_logger(__name__)
+
+
+@in_app_context
+def flag_overdue_materials() -> int:
+    flagged = applications.flag_overdue_materials(db.session, utcnow())
+    db.session.commit()
+    log.info("applications.materials_flagged", flagged=flagged)
+    return flagged
+
+
+@in_app_context
+def licence_expiry_reminders() -> dict[str, int]:
+    report = licences.sweep_expiry_reminders(db.session, utcnow())
+    db.session.commit()
+    log.info("licences.reminders", **asdict(report))
+    return asdict(report)

@@ -1,0 +1,61 @@
+"""What citizens and staff read about applications (办件). Reviewed in one place."""
+
+APPLICATION_NOT_FOUND = "没有找到该办件，请核对受理编号和手机号后四位"
+BATCH_NOT_FOUND = "没有找到该批量办件"
+ILLEGAL_TRANSITION = "办件当前状态为“{current}”，不能变更为“{target}”"
+PROMISE_REQUIRED = "容缺受理需要申请人的书面承诺和补交期限"
+MISSING_MATERIALS_REQUIRED = "容缺受理请列出缺少的非关键材料"
+KEY_MATERIAL_CANNOT_BE_DEFERRED = "“{name}”是关键材料，不能容缺受理"
+CORRECTIONS_REQUIRED = "请列出需要补正的内容"
+PICKUP_REQUIRED = "请填写领取地点"
+MAILING_REQUIRED = "请填写快递公司和运单号"
+MATERIALS_OUTSTANDING = "还有容缺材料未补齐：{names}，补齐后才能办结"
+MATERIAL_NOT_FOUND = "没有找到该材料"
+MATERIAL_ALREADY_RECEIVED = "该材料工作人员已确认收到，无需再次提交"
+DEADLINE_IN_PAST = "补交期限不能早于今天"
+BATCH_MEMBERS_REFUSED = "批量办件中有{count}件不能变更为“{target}”，本次未做任何变更"
+BATCH_MEMBERS_REQUIRED = "批量办件至少包含一件"
+APPLICANT_ID_REQUIRED = "个人申请需要填写申请人身份证号"
+CREDIT_CODE_REQUIRED = "企业申请需要填写统一社会信用代码"
+CREDIT_CODE_INVALID = "统一社会信用代码格式不正确"
+APPOINTMENT_NOT_AT_CENTRE = "该预约不属于本中心"
+ITEM_NOT_AT_CENTRE = "本中心不办理该事项"
+
+STATUS_NAMES = {
+    "submitted": "已提交", "accepted": "已受理", "accepted_pending_materials": "容缺受理",
+    "in_review": "审查中", "needs_correction": "待补正", "approved": "已批准", "rejected": "不予许可",
+    "ready_for_pickup": "待领取", "mailed": "已邮寄", "completed": "已办结",
+}
+# Short phrases for WeChat's `phrase` field (≤ 5 Chinese characters).
+STATUS_PHRASES = {
+    "accepted": "已受理", "accepted_pending_materials": "容缺受理", "in_review": "审查中",
+    "needs_correction": "待补正", "approved": "已批准", "rejected": "不予许可", "ready_for_pickup": "待领取",
+    "mailed": "已邮寄", "completed": "已办结",
+}
+EVENT_NAMES = {
+    "created": "窗口收件", "status": "状态变更", "material_received": "材料已收到",
+    "material_reported": "申请人已补交材料", "material_overdue": "容缺材料逾期未补齐", "note": "备注",
+}
+
+TITLE_STATUS = "办件进度通知"
+TITLE_MATERIALS = "容缺材料补交提醒"
+BODY_STATUS = "您申请的“{item}”（受理编号 {reference}）{what}。{extra}"
+STATUS_WHAT = {
+    "accepted": "已受理，承诺{due}前办结",
+    "accepted_pending_materials": "已容缺受理，承诺{due}前办结",
+    "needs_correction": "需要补正材料，办理时限暂停计算",
+    "in_review": "已收到补正材料，继续审查",
+    "approved": "已审批通过",
+    "rejected": "未予许可",
+    "ready_for_pickup": "已办好，可以领取",
+    "mailed": "已办好并寄出",
+    "completed": "已办结",
+}
+EXTRA_DEFERRED = "请于{deadline}前补交：{materials}。"
+EXTRA_CORRECTIONS = "请于{deadline}前补正：{corrections}。"
+EXTRA_PICKUP = "领取地点：{place}；办公时间：{hours}。请带本人身份证。"
+EXTRA_MAILED = "快递：{carrier}，运单号 {tracking}。"
+EXTRA_COMPLETED = "感谢您的耐心，欢迎对本次服务进行评价。"
+BODY_MATERIALS = "您的“{item}”（受理编号 {reference}）是容缺受理，按承诺请于{deadline}前补交：{materials}。已寄出或已提交的，可在办件详情里告诉我们。"
+TIP_MATERIALS = "容缺材料补交提醒"
+TIP_STATUS = "点击查看办件详情"

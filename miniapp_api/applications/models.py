@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.extensions import Base
+from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    ACCEPTED_PENDING_MATERIALS = "accepted_pending_materials"   # 容缺受理
+    IN_REVIEW = "in_review"
+    NEEDS_CORRECTION = "needs_correction"                       # 补正: the legal clock pauses
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    MAILED = "mailed"
+    COMPLETED = "completed"                                     # 办结
+
+
+S = ApplicationStatus
+TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    S.SUBMITTED: frozenset({S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS, S.REJECTED}),
+    S.ACCEPTED: frozenset({S.IN_REVIEW}),
+    S.ACCEPTED_PENDING_MATERIALS: frozenset({S.IN_REVIEW}),
+    S.IN_REVIEW: frozenset({S.NEEDS_CORRECTION, S.APPROVED, S.REJECTED}),
+    S.NEEDS_CORRECTION: frozenset({S.IN_REVIEW}),
+    # An electronic certificate (电子证照) needs neither pickup nor mail.
+    S.APPROVED: frozenset({S.READY_FOR_PICKUP, S.MAILED, S.COMPLETED}),
+    S.REJECTED: frozenset({S.COMPLETED}),
+    S.READY_FOR_PICKUP: frozenset({S.COMPLETED}),
+    S.MAILED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+}
+# While the legal time limit runs (and can be overdue).
+CLOCK_RUNNING = (S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS, S.IN_REVIEW)
+
+
+class ApplicationBatch(Base):
+    """批量办理: many applications of one business handled together (140 operator certificates)."""
+
+    __tablename__ = "application_batch"
+
+    id: Mapped[IntPK]
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(80))
+    business_name: Mapped[str] = mapped_column(String(80))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"), index=True)
+    agent_citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"))
+    created_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[CreatedAt]
+
+    item: Mapped[ServiceItem] = relationship()
+
+
+class Application(Base):
+    """办件: one case, known to the citizen by its reference number (受理编号)."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'accepted', 'accepted_pending_materials', 'in_review', "
+                        "'needs_correction', 'approved', 'rejected', 'ready_for_pickup', 'mailed', 'completed')",
+                        name="status_known"),
+        CheckConstraint("applicant_type IN ('person', 'business')", name="applicant_type_known"),
+        CheckConstraint("applicant_type = 'person' OR credit_code IS NOT NULL", name="business_has_credit_code"),
+        CheckConstraint("delivery IS NULL OR delivery IN ('pickup', 'mail', 'electronic')", name="delivery_known"),
+        Index("ix_application_centre_status", "centre_id", "status"),
+        Index("ix_application_due", "due_on", postgresql_where=text(
+            "status IN ('accepted', 'accepted_pending_materials', 'in_review')")),
+    )
+
+    id: Mapped[IntPK]
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("application_batch.id", ondelete="RESTRICT"),
+                                                 index=True)
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
+    window_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="SET NULL"))
+    handler_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="SET NULL"))
+
+    applicant_type: Mapped[str] = mapped_column(String(10))
+    applicant_name: Mapped[str] = mapped_column(String(80))
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    # The second factor of the reference lookup; shown in masks anyway (138****5678).
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"), index=True)
+    proxy_citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"),
+                                                         index=True)
+
+    status: Mapped[str] = mapped_column(String(30), default=S.SUBMITTED)
+    time_limit_days: Mapped[int | None] = mapped_column(SmallInteger)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    promise_text: Mapped[str | None] = mapped_column(Text)       # 容缺受理 承诺
+    delivery: Mapped[str | None] = mapped_column(String(12))
+    pickup_place: Mapped[str | None] = mapped_column(String(200))
+    pickup_hours: Mapped[str | None] = mapped_column(String(100))
+    carrier: Mapped[str | None] = mapped_column(String(20))
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UtcDateTime]
+    completed_at: Mapped[UtcDateTime | None]
+
+    item: Mapped[ServiceItem] = relationship()
+    centre: Mapped[Centre] = relationship()
+    batch: Mapped[ApplicationBatch | None] = relationship()
+    materials: Mapped[list[ApplicationMaterial]] = relationship(order_by="ApplicationMaterial.id",
+                                                                 back_populates="application")
+    events: Mapped[list[ApplicationEvent]] = relationship(order_by="ApplicationEvent.id")
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in CLOCK_RUNNING and self.due_on is not None and self.due_on < today
+
+
+class MaterialKind(StrEnum):
+    DEFERRED = "deferred"       # 容缺: owed on a written promise, by a deadline
+    CORRECTION = "correction"   # 补正: to be fixed and handed in again
+
+
+class ApplicationMaterial(Base):
+    """A material still owed: its deadline, and who said it arrived (citizen) and who checked it (staff)."""
+
+    __tablename__ = "application_material"
+    __table_args__ = (
+        CheckConstraint("kind IN ('deferred', 'correction')", name="kind_known"),
+        Index("ix_material_outstanding", "due_on", postgresql_where=text(
+            "received_at IS NULL AND flagged_at IS NULL AND kind = 'deferred'")),
+    )
+
+    id: Mapped[IntPK]
+    application_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("application.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    citizen_reported_at: Mapped[UtcDateTime | None]
+    citizen_note: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[UtcDateTime | None]
+    received_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    flagged_at: Mapped[UtcDateTime | None]      # past its deadline: on the staff's list, never auto-rejected
+
+    application: Mapped[Application] = relationship(back_populates="materials")
+
+
+class ApplicationEvent(Base):
+    """One line of the timeline. `public_note` is what the citizen reads; `internal_note` stays with staff."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[IntPK]
+    application_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("application.id", ondelete="CASCADE"),
+                                                index=True)
+    at: Mapped[UtcDateTime]
+    actor: Mapped[str] = mapped_column(String(40))          # staff:12, citizen:7, system
+    actor_name: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(30))           # status, material_received, material_reported, ...
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    visible_to_citizen: Mapped[bool] = mapped_column(default=True)
+    public_note: Mapped[str | None] = mapped_column(String(500))
+    internal_note: Mapped[str | None] = mapped_column(String(500))

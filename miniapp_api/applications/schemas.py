@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from miniapp_api.applications import messages
+from miniapp_api.applications.models import Application, ApplicationStatus, MaterialKind
+from miniapp_api.applications.services import Advance, Applicant
+from miniapp_api.centres.schemas import local_iso
+from miniapp_api.citizens.schemas import IdNumber, MobilePhone
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.privacy import FieldCipher, credit_code_is_valid, mask_id_number, mask_phone
+from miniapp_api.schemas import StrictIn
+
+_REFERENCE = r"^(BS|PL)\d{8}-[2-9A-HJ-NP-Z]{6}$"
+Reference = Annotated[str, Field(pattern=_REFERENCE, description="受理编号, e.g. BS20261123-7KQ4MX")]
+
+
+def _credit_code(value: str) -> str:
+    if not credit_code_is_valid(value):
+        raise ValueError(messages.CREDIT_CODE_INVALID)
+    return value.upper()
+
+
+CreditCode = Annotated[str, AfterValidator(_credit_code), Field(description="统一社会信用代码 (GB 32100)")]
+ShortText = Annotated[str, Field(min_length=1, max_length=80)]
+Note = Annotated[str, Field(max_length=500)]
+
+
+class ApplicationPath(BaseModel):
+    reference: Reference
+
+
+class BatchPath(BaseModel):
+    reference: Reference
+
+
+# --- citizen input ---------------------------------------------------------------------------------------
+
+
+class LookupIn(StrictIn):
+    reference: Reference
+    phone_last4: str = Field(pattern=r"^\d{4}$", description="last four digits of the phone given at the counter")
+
+
+class MaterialReportIn(StrictIn):
+    material_id: int = Field(ge=1, le=2**62)
+    note: str | None = Field(default=None, max_length=200, description="e.g. 已邮寄，顺丰 SF123…")
+    attachments: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=5, description="file ids from wx.uploadFile (optional)")
+
+
+# --- staff input -----------------------------------------------------------------------------------------
+
+
+class ApplicantIn(StrictIn):
+    type: Literal["person", "business"] = "person"
+    name: ShortText
+    id_number: IdNumber | None = None
+    credit_code: CreditCode | None = None
+    phone: MobilePhone | None = None
+
+    @model_validator(mode="after")
+    def _identity(self) -> ApplicantIn:
+        if self.type == "person" and not self.id_number:
+            raise ValueError(messages.APPLICANT_ID_REQUIRED)
+        if self.type == "business" and not self.credit_code:
+            raise ValueError(messages.CREDIT_CODE_REQUIRED)
+        return self
+
+    def to_applicant(self) -> Applicant:
+        return Applicant(kind=self.type, name=self.name, id_number=self.id_number, credit_code=self.credit_code,
+                         phone=self.phone)
+
+
+class CorrectionIn(StrictIn):
+    name: ShortText
+    note: str | None = Field(default=None, max_length=200)
+
+
+class AdvanceIn(StrictIn):
+    """A state change. 容缺 needs missing_materials + promise_text + materials_due_on; 补正 needs corrections;
+    mailed needs carrier + tracking_number."""
+
+    to: ApplicationStatus
+    public_note: Note | None = Field(default=None, description="shown to the citizen on the timeline")
+    internal_note: Note | None = Field(default=None, description="staff only")
+    missing_materials: list[ShortText] = Field(default_factory=list, max_length=20)
+    promise_text: str | None = Field(default=None, max_length=500, description="申请人书面承诺")
+    materials_due_on: dt.date | None = None
+    corrections: list[CorrectionIn] = Field(default_factory=list, max_length=20)
+    corrections_due_on: dt.date | None = None
+    pickup_place: str | None = Field(default=None, max_length=200)
+    pickup_hours: str | None = Field(default=None, max_length=100)
+    carrier: str | None = Field(default=None, max_length=20)
+    tracking_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{4,40}$")
+
+    def to_advance(self) -> Advance:
+        return Advance(to=self.to, public_note=self.public_note, internal_note=self.internal_note,
+                       missing_materials=self.missing_materials, promise_text=self.promise_text,
+                       materials_due_on=self.materials_due_on,
+                       corrections=[(c.name, c.note) for c in self.corrections],
+                       corrections_due_on=self.corrections_due_on, pickup_place=self.pickup_place,
+                       pickup_hours=self.pickup_hours, carrier=self.carrier, tracking_number=self.tracking_number)
+
+
+class IntakeIn(StrictIn):
+    item_code: str = Field(min_length=1, max_length=32)
+    centre_id: int = Field(ge=1, le=2**62)
+    window_id: int | None = Field(default=None, ge=1, le=2**62)
+    appointment_id: int | None = Field(default=None, ge=1, le=2**62)
+    applicant: ApplicantIn
+    accept: AdvanceIn | None = Field(default=None, description="accept at once (to: accepted or 容缺)")
+
+
+class BatchIn(StrictIn):
+    item_code: str = Field(min_length=1, max_length=32)
+    centre_id: int = Field(ge=1, le=2**62)
+    title: ShortText
+    business_name: ShortText
+    credit_code: CreditCode | None = None
+    appointment_id: int | None = Field(default=None, ge=1, le=2**62)
+    members: list[ApplicantIn] = Field(min_length=1, max_length=500)
+    accept: AdvanceIn | None = None
+
+
+class BatchAdvanceIn(AdvanceIn):
+    only_from: ApplicationStatus | None = Field(default=None, description="advance only members in this state")
+
+
+class StaffListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    status: ApplicationStatus | None = None
+    overdue: bool = False
+    materials_overdue: bool = False
+    limit: int = Field(default=50, ge=1, le=200)
+    before_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class MaterialPath(BaseModel):
+    reference: Reference
+    material_id: int = Field(ge=1, le=2**62)
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+class MaterialOut(BaseModel):
+    id: int
+    kind: MaterialKind = Field(description="deferred: 容缺 (owed on a promise); correction: 补正")
+    name: str
+    note: str | None
+    due_on: dt.date
+    received: bool
+    reported_by_citizen_at: str | None
+    overdue: bool
+
+
+class EventOut(BaseModel):
+    at: str
+    kind: str
+    title: str
+    status: str | None
+    status_name: str | None
+    note: str | None
+    by: str | None = Field(default=None, description="staff name; staff view only")
+    internal_note: str | None = Field(default=None, description="staff view only")
+
+
+class DeliveryOut(BaseModel):
+    method: str | None
+    pickup_place: str | None
+    pickup_hours: str | None
+    carrier: str | None
+    tracking_number: str | None
+
+
+class ApplicationSummary(BaseModel):
+    reference: str
+    item_code: str
+    item_name: str
+    centre_name: str
+    status: str
+    status_name: str
+    due_on: dt.date | None
+    overdue: bool
+    paused: bool = Field(description="补正: the time limit is not counting")
+    updated_at: str
+
+    @classmethod
+    def fields_of(cls, application: Application, today: dt.date) -> dict:
+        return dict(reference=application.reference, item_code=application.item.code,
+                    item_name=application.item.name, centre_name=application.centre.name,
+                    status=application.status, status_name=messages.STATUS_NAMES[application.status],
+                    due_on=application.due_on, overdue=application.is_overdue(today),
+                    paused=application.paused_on is not None, updated_at=local_iso(application.updated_at))
+
+
+class BatchSummary(BaseModel):
+    reference: str
+    title: str
+    progress: dict[str, int] = Field(description="status → members in it")
+
+
+class ApplicationOut(ApplicationSummary):
+    applicant_type: str
+    applicant_name: str
+    accepted_on: dt.date | None
+    time_limit_working_days: int | None
+    promise_text: str | None
+    materials: list[MaterialOut]
+    delivery: DeliveryOut
+    timeline: list[EventOut]
+    batch: BatchSummary | None = None
+
+    @classmethod
+    def of(cls, application: Application, today: dt.date, *, batch: BatchSummary | None = None,
+           staff_view: bool = False, extra: dict | None = None) -> dict:
+        events = [e for e in application.events if staff_view or e.visible_to_citizen]
+        return cls(
+            **cls.fields_of(application, today), applicant_type=application.applicant_type,
+            applicant_name=application.applicant_name, accepted_on=application.accepted_on,
+            time_limit_working_days=application.time_limit_days, promise_text=application.promise_text,
+            materials=[MaterialOut(id=m.id, kind=m.kind, name=m.name, note=m.note, due_on=m.due_on,
+                                   received=m.received_at is not None,
+                                   reported_by_citizen_at=local_iso(m.citizen_reported_at),
+                                   overdue=m.received_at is None and m.due_on < today)
+                       for m in application.materials],
+            delivery=DeliveryOut(method=application.delivery, pickup_place=application.pickup_place,
+                                 pickup_hours=application.pickup_hours, carrier=application.carrier,
+                                 tracking_number=application.tracking_number),
+            timeline=[EventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
+                               status=e.to_status,
+                               status_name=messages.STATUS_NAMES.get(e.to_status) if e.to_status else None,
+                               note=e.public_note, by=e.actor_name if staff_view else None,
+                               internal_note=e.internal_note if staff_view else None) for e in events],
+            batch=batch,
+        ).model_dump(mode="json") | (extra or {})
+
+
+class StaffApplicationOut(ApplicationOut):
+    id_number_masked: str | None
+    phone_masked: str | None
+    credit_code: str | None
+    linked_to_citizen: bool
+
+    @classmethod
+    def staff_of(cls, application: Application, today: dt.date, cipher: FieldCipher,
+                 batch: BatchSummary | None = None) -> dict:
+        id_number = (cipher.decrypt(application.id_number_enc, context=ID_NUMBER_CONTEXT)
+                     if application.id_number_enc else None)
+        phone = cipher.decrypt(application.phone_enc, context=PHONE_CONTEXT) if application.phone_enc else None
+        return ApplicationOut.of(application, today, batch=batch, staff_view=True, extra={
+            "id_number_masked": mask_id_number(id_number) if id_number else None,
+            "phone_masked": mask_phone(phone) if phone else None, "credit_code": application.credit_code,
+            "linked_to_citizen": application.citizen_id is not None or application.proxy_citizen_id is not None})
+
+
+class ApplicationList(BaseModel):
+    applications: list[ApplicationSummary]
+
+
+class BatchOut(BatchSummary):
+    item_name: str
+    business_name: str
+    members: list[ApplicationSummary]
+
+
+class BatchAdvanceOut(BaseModel):
+    advanced: int
+    progress: dict[str, int]
+
+
+REFERENCE_PATTERN = re.compile(_REFERENCE)

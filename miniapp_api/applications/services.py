@@ -1,0 +1,583 @@
+"""Applications (办件): counter intake, the state machine, the legal clock, 容缺 and 补正, batches.
+
+Every change writes a timeline event and, where the citizen should know, an outbox
+notification in the same transaction. Completion publishes `application.completed`;
+ratings and surveys consume it without this module knowing them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api import events
+from miniapp_api.applications import messages
+from miniapp_api.applications.models import (
+    TRANSITIONS,
+    Application,
+    ApplicationBatch,
+    ApplicationEvent,
+    ApplicationMaterial,
+    ApplicationStatus,
+    MaterialKind,
+)
+from miniapp_api.appointments.models import Appointment
+from miniapp_api.centres import calendar
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.services import get_item
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.notifications.services import cancel_pending, notify
+from miniapp_api.privacy import FieldCipher
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import audit, visible_centre_ids
+
+S = ApplicationStatus
+APPLICATION_NOT_FOUND = "application_not_found"
+BATCH_NOT_FOUND = "batch_not_found"
+ILLEGAL_TRANSITION = "illegal_transition"
+MATERIALS_OUTSTANDING = "materials_outstanding"
+MATERIAL_NOT_FOUND = "material_not_found"
+MATERIAL_ALREADY_RECEIVED = "material_already_received"
+KEY_MATERIAL = "key_material_cannot_be_deferred"
+INVALID_ADVANCE = "validation_failed"
+BATCH_REFUSED = "batch_transition_refused"
+
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"    # no 0/O, 1/I: read aloud at the counter
+REMINDER_AT = time(9, 0)
+MATERIAL_REMINDER_STAGES = (3, 1)                  # working days before the promised deadline
+DEFAULT_CORRECTION_DAYS = 5
+PAGE = "pages/applications/detail?ref={ref}"
+
+
+def today_in_shanghai(now: datetime) -> date:
+    return now.astimezone(SHANGHAI).date()
+
+
+def new_reference(prefix: str, now: datetime) -> str:
+    """BS20261123-7KQ4MX: the day it was filed (readable) and 30 random bits (not guessable)."""
+    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    return f"{prefix}{today_in_shanghai(now):%Y%m%d}-{random_part}"
+
+
+class WorkingDays:
+    """add_working_days with a memo: a batch of 140 shares one due date computation."""
+
+    def __init__(self, session: Session):
+        self.session, self._memo = session, {}
+
+    def add(self, start: date, days: int) -> date:
+        key = (start, days)
+        if key not in self._memo:
+            self._memo[key] = calendar.add_working_days(self.session, start, days)
+        return self._memo[key]
+
+    def between(self, start: date, end: date) -> int:
+        key = ("between", start, end)
+        if key not in self._memo:
+            self._memo[key] = calendar.working_days_between(self.session, start, end)
+        return self._memo[key]
+
+
+# --- intake -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str                       # person | business
+    name: str
+    id_number: str | None = None
+    credit_code: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class Advance:
+    """What a state change carries; which parts are required depends on the target state."""
+
+    to: ApplicationStatus
+    public_note: str | None = None
+    internal_note: str | None = None
+    missing_materials: list[str] = field(default_factory=list)
+    promise_text: str | None = None
+    materials_due_on: date | None = None
+    corrections: list[tuple[str, str | None]] = field(default_factory=list)
+    corrections_due_on: date | None = None
+    pickup_place: str | None = None
+    pickup_hours: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+def _actor(staff: Staff | None) -> tuple[str, str | None]:
+    return (f"staff:{staff.id}", staff.display_name) if staff else ("system", None)
+
+
+def _event(session: Session, application: Application, kind: str, now: datetime, *, staff: Staff | None = None,
+           actor: tuple[str, str | None] | None = None, from_status: str | None = None,
+           to_status: str | None = None, public_note: str | None = None, internal_note: str | None = None,
+           visible: bool = True) -> None:
+    who, name = actor or _actor(staff)
+    application.events.append(ApplicationEvent(
+        at=now, actor=who, actor_name=name, kind=kind, from_status=from_status, to_status=to_status,
+        visible_to_citizen=visible, public_note=public_note, internal_note=internal_note))
+
+
+def _insert_with_unique_reference(session: Session, model, prefix: str, now: datetime, **values) -> int:
+    for _ in range(8):
+        row_id = session.execute(insert(model).values(reference=new_reference(prefix, now), **values)
+                                 .on_conflict_do_nothing(index_elements=["reference"])
+                                 .returning(model.id)).scalar_one_or_none()
+        if row_id is not None:
+            return row_id
+    raise RuntimeError("could not draw a free reference number")  # 8 collisions in 2^30: a broken RNG
+
+
+def _check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) -> None:
+    from miniapp_api.centres.models import window_item
+
+    served = session.scalar(select(func.count()).select_from(window_item).join(
+        Window, Window.id == window_item.c.window_id).where(Window.centre_id == centre_id,
+                                                           window_item.c.item_id == item.id))
+    if not served:
+        raise DomainError(messages.ITEM_NOT_AT_CENTRE, code="item_not_at_centre", status=422,
+                          fields={"item_code": messages.ITEM_NOT_AT_CENTRE})
+
+
+def _applicant_values(cipher: FieldCipher, applicant: Applicant) -> dict:
+    return dict(
+        applicant_type=applicant.kind, applicant_name=applicant.name, credit_code=applicant.credit_code,
+        id_number_enc=cipher.encrypt(applicant.id_number, context=ID_NUMBER_CONTEXT) if applicant.id_number else None,
+        id_number_hash=cipher.lookup_hash(applicant.id_number, context=ID_NUMBER_CONTEXT)
+        if applicant.id_number else None,
+        phone_enc=cipher.encrypt(applicant.phone, context=PHONE_CONTEXT) if applicant.phone else None,
+        phone_last4=applicant.phone[-4:] if applicant.phone else None)
+
+
+def _people_of_appointment(session: Session, centre_id: int, appointment_id: int | None,
+                           id_hash: str | None) -> tuple[int | None, int | None]:
+    """(applicant citizen, proxy citizen) from the appointment the applicant came with."""
+    if appointment_id is None:
+        return None, None
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.centre_id != centre_id:
+        raise DomainError(messages.APPOINTMENT_NOT_AT_CENTRE, code="appointment_not_found", status=422,
+                          fields={"appointment_id": messages.APPOINTMENT_NOT_AT_CENTRE})
+    booked_for_self = appointment.proxy_relation is None and (id_hash is None or appointment.person_hash == id_hash)
+    return (appointment.citizen_id, None) if booked_for_self else (None, appointment.citizen_id)
+
+
+def intake(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: str, centre_id: int,
+           applicant: Applicant, now: datetime, window_id: int | None = None, appointment_id: int | None = None,
+           accept: Advance | None = None) -> Application:
+    """Counter intake (收件); with `accept`, accepted in the same step as most halls do."""
+    item = get_item(session, item_code)
+    _check_item_at_centre(session, item, centre_id)
+    values = _applicant_values(cipher, applicant)
+    citizen_id, proxy_id = _people_of_appointment(session, centre_id, appointment_id, values["id_number_hash"])
+    application_id = _insert_with_unique_reference(
+        session, Application, "BS", now, item_id=item.id, centre_id=centre_id, window_id=window_id,
+        handler_staff_id=staff.id, appointment_id=appointment_id, citizen_id=citizen_id, proxy_citizen_id=proxy_id,
+        status=S.SUBMITTED, updated_at=now, **values)
+    application = session.get(Application, application_id)
+    _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED)
+    if accept is not None:
+        advance(session, staff, application, accept, now)
+    return application
+
+
+# --- the state machine -------------------------------------------------------------------------------
+
+
+def _invalid(field_name: str, message: str, code: str = INVALID_ADVANCE) -> DomainError:
+    return DomainError(message, code=code, status=422, fields={field_name: message})
+
+
+def check_transition(application: Application, to: ApplicationStatus) -> None:
+    if to not in TRANSITIONS[S(application.status)]:
+        raise DomainError(messages.ILLEGAL_TRANSITION.format(current=messages.STATUS_NAMES[application.status],
+                                                             target=messages.STATUS_NAMES[to]),
+                          code=ILLEGAL_TRANSITION, status=409, current=application.status, target=to.value)
+
+
+def _validate(session: Session, application: Application, spec: Advance, today: date) -> None:
+    """Everything that can refuse, checked before anything changes (a batch checks all members first)."""
+    check_transition(application, spec.to)
+    if spec.to is S.ACCEPTED_PENDING_MATERIALS:
+        if not spec.missing_materials:
+            raise _invalid("missing_materials", messages.MISSING_MATERIALS_REQUIRED)
+        if not spec.promise_text or spec.materials_due_on is None:
+            raise _invalid("promise_text", messages.PROMISE_REQUIRED)
+        if spec.materials_due_on < today:
+            raise _invalid("materials_due_on", messages.DEADLINE_IN_PAST)
+        key_names = {m["name"] for m in application.item.materials if m.get("key")}
+        for name in spec.missing_materials:
+            if name in key_names:
+                raise _invalid("missing_materials", messages.KEY_MATERIAL_CANNOT_BE_DEFERRED.format(name=name),
+                               KEY_MATERIAL)
+    elif spec.to is S.NEEDS_CORRECTION:
+        if not spec.corrections:
+            raise _invalid("corrections", messages.CORRECTIONS_REQUIRED)
+        if spec.corrections_due_on is not None and spec.corrections_due_on < today:
+            raise _invalid("corrections_due_on", messages.DEADLINE_IN_PAST)
+    elif spec.to is S.MAILED:
+        if not spec.carrier or not spec.tracking_number:
+            raise _invalid("tracking_number", messages.MAILING_REQUIRED)
+    elif spec.to is S.COMPLETED:
+        owed = [m.name for m in application.materials if m.kind == MaterialKind.DEFERRED and m.received_at is None]
+        if owed:
+            raise DomainError(messages.MATERIALS_OUTSTANDING.format(names="、".join(owed)),
+                              code=MATERIALS_OUTSTANDING, status=409)
+
+
+def advance(session: Session, staff: Staff, application: Application, spec: Advance, now: datetime,
+            days: WorkingDays | None = None, *, validated: bool = False) -> None:
+    """Move one application to `spec.to`: timeline, clock, materials and the citizen's message together."""
+    today = today_in_shanghai(now)
+    days = days or WorkingDays(session)
+    if not validated:
+        _validate(session, application, spec, today)
+    previous, target = S(application.status), spec.to
+    extra = ""
+    if target in (S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS):
+        application.accepted_on = today
+        application.time_limit_days = application.item.time_limit_working_days
+        if application.time_limit_days:
+            application.due_on = days.add(today, application.time_limit_days)
+        if target is S.ACCEPTED_PENDING_MATERIALS:
+            application.promise_text = spec.promise_text
+            for name in spec.missing_materials:
+                application.materials.append(ApplicationMaterial(kind=MaterialKind.DEFERRED, name=name,
+                                                                 due_on=spec.materials_due_on))
+            extra = messages.EXTRA_DEFERRED.format(deadline=_day(spec.materials_due_on),
+                                                   materials="、".join(spec.missing_materials))
+    elif target is S.NEEDS_CORRECTION:
+        due = spec.corrections_due_on or days.add(today, DEFAULT_CORRECTION_DAYS)
+        application.paused_on = today
+        for name, note in spec.corrections:
+            application.materials.append(ApplicationMaterial(kind=MaterialKind.CORRECTION, name=name, note=note,
+                                                             due_on=due))
+        extra = messages.EXTRA_CORRECTIONS.format(
+            deadline=_day(due), corrections="；".join(f"{n}（{note}）" if note else n for n, note in spec.corrections))
+    elif previous is S.NEEDS_CORRECTION and target is S.IN_REVIEW:
+        if application.due_on is not None and application.paused_on is not None:
+            application.due_on = days.add(application.due_on, days.between(application.paused_on, today))
+        application.paused_on = None
+        for material in application.materials:
+            if material.kind == MaterialKind.CORRECTION and material.received_at is None:
+                material.received_at, material.received_by_staff_id = now, staff.id
+    elif target is S.READY_FOR_PICKUP:
+        centre = application.centre
+        application.delivery = "pickup"
+        application.pickup_place = spec.pickup_place or "".join(filter(None, (centre.name, centre.address)))
+        application.pickup_hours = spec.pickup_hours or "工作日办公时间"
+        extra = messages.EXTRA_PICKUP.format(place=application.pickup_place, hours=application.pickup_hours)
+    elif target is S.MAILED:
+        application.delivery, application.carrier = "mail", spec.carrier
+        application.tracking_number = spec.tracking_number
+        extra = messages.EXTRA_MAILED.format(carrier=spec.carrier, tracking=spec.tracking_number)
+    elif target is S.COMPLETED:
+        application.completed_at = now
+        application.delivery = application.delivery or "electronic"
+        extra = messages.EXTRA_COMPLETED
+    application.status, application.updated_at = target, now
+    _event(session, application, "status", now, staff=staff, from_status=previous, to_status=target,
+           public_note=spec.public_note, internal_note=spec.internal_note)
+    session.flush()
+    if target is S.ACCEPTED_PENDING_MATERIALS:
+        _schedule_material_reminders(session, application, spec.materials_due_on, now, days)
+    if target is S.COMPLETED:
+        events.publish(session, events.APPLICATION_COMPLETED, ("application", application.id), {
+            "reference": application.reference, "citizen_id": application.citizen_id,
+            "proxy_citizen_id": application.proxy_citizen_id, "centre_id": application.centre_id,
+            "window_id": application.window_id, "item_id": application.item_id,
+            "handler_staff_id": application.handler_staff_id, "completed_at": now.isoformat()})
+    if target is not S.IN_REVIEW or previous is S.NEEDS_CORRECTION:
+        _tell_citizens(session, application, target, extra, now)
+
+
+def _day(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _recipients(application: Application) -> list[int]:
+    return list(dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c))
+
+
+def _tell_citizens(session: Session, application: Application, status: ApplicationStatus, extra: str,
+                   now: datetime) -> None:
+    what = messages.STATUS_WHAT[status].format(due=_day(application.due_on) if application.due_on else "法定时限内")
+    body = messages.BODY_STATUS.format(item=application.item.name, reference=application.reference, what=what,
+                                       extra=extra)
+    context = {"item": application.item.name, "reference": application.reference,
+               "status": messages.STATUS_PHRASES.get(status, ""), "tip": messages.TIP_STATUS}
+    for citizen_id in _recipients(application):
+        notify(session, citizen_id=citizen_id, kind="application_status", context=context,
+               title=messages.TITLE_STATUS, body=body, page=PAGE.format(ref=application.reference), now=now,
+               subject=("application", application.id))
+
+
+def _schedule_material_reminders(session: Session, application: Application, deadline: date, now: datetime,
+                                 days: WorkingDays, recipients: list[int] | None = None) -> None:
+    """容缺 reminders 3 and 1 working days before the promised deadline, at 09:00; cancelled once all arrive."""
+    names = "、".join(m.name for m in application.materials
+                     if m.kind == MaterialKind.DEFERRED and m.received_at is None)
+    if not names:
+        return
+    body = messages.BODY_MATERIALS.format(item=application.item.name, reference=application.reference,
+                                          deadline=_day(deadline), materials=names)
+    context = {"item": application.item.name, "reference": application.reference, "deadline": _day(deadline),
+               "materials": names}
+    for stage in MATERIAL_REMINDER_STAGES:
+        at = datetime.combine(days.add(deadline, -stage), REMINDER_AT, SHANGHAI)
+        if at <= now:
+            continue
+        for citizen_id in _recipients(application) if recipients is None else recipients:
+            notify(session, citizen_id=citizen_id, kind="application_materials_due", context=context,
+                   title=messages.TITLE_MATERIALS, body=body, page=PAGE.format(ref=application.reference), now=now,
+                   deliver_after=at, subject=("application_materials", application.id),
+                   dedupe_key=f"application:{application.id}:materials:{stage}:{citizen_id}")
+
+
+# --- materials ------------------------------------------------------------------------------------------
+
+
+def _material(application: Application, material_id: int) -> ApplicationMaterial:
+    for material in application.materials:
+        if material.id == material_id:
+            return material
+    raise NotFound(messages.MATERIAL_NOT_FOUND, code=MATERIAL_NOT_FOUND)
+
+
+def receive_material(session: Session, staff: Staff, application: Application, material_id: int,
+                     now: datetime) -> ApplicationMaterial:
+    """Staff checked a material in; when the last 容缺 one arrives, its reminders stop."""
+    material = _material(application, material_id)
+    if material.received_at is not None:
+        return material
+    material.received_at, material.received_by_staff_id = now, staff.id
+    application.updated_at = now
+    _event(session, application, "material_received", now, staff=staff, public_note=material.name)
+    if not any(m.received_at is None for m in application.materials if m.kind == MaterialKind.DEFERRED):
+        cancel_pending(session, ("application_materials", application.id), "materials_received")
+    session.flush()
+    return material
+
+
+def report_material(session: Session, citizen_id: int, reference: str, material_id: int, note: str | None,
+                    attachments: list[str], now: datetime) -> ApplicationMaterial:
+    """The citizen tells staff a missing material is on its way; staff still confirm receipt."""
+    application = citizen_application(session, citizen_id, reference, lock=True)
+    material = _material(application, material_id)
+    if material.received_at is not None:
+        raise DomainError(messages.MATERIAL_ALREADY_RECEIVED, code=MATERIAL_ALREADY_RECEIVED, status=409)
+    material.citizen_reported_at, material.citizen_note = now, note
+    application.updated_at = now
+    text = material.name + (f"：{note}" if note else "") + (f"（附件{len(attachments)}个）" if attachments else "")
+    _event(session, application, "material_reported", now, actor=(f"citizen:{citizen_id}", None), public_note=text)
+    session.flush()
+    return material
+
+
+def flag_overdue_materials(session: Session, now: datetime) -> int:
+    """Daily: 容缺 materials past their deadline go on the staff's list (an internal event). Never a rejection."""
+    today = today_in_shanghai(now)
+    rows = list(session.scalars(select(ApplicationMaterial).where(
+        ApplicationMaterial.kind == MaterialKind.DEFERRED, ApplicationMaterial.received_at.is_(None),
+        ApplicationMaterial.flagged_at.is_(None), ApplicationMaterial.due_on < today)
+        .with_for_update(skip_locked=True).limit(5000)))
+    for material in rows:
+        material.flagged_at = now
+        _event(session, material.application, "material_overdue", now, public_note=None, visible=False,
+               internal_note=f"{material.name}：承诺{_day(material.due_on)}前补交，已逾期，请联系申请人")
+    session.flush()
+    return len(rows)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def _with_details(statement):
+    return statement.options(selectinload(Application.events), selectinload(Application.materials),
+                             selectinload(Application.item), selectinload(Application.centre))
+
+
+def _owned_by(citizen_id: int):
+    agent_batches = select(ApplicationBatch.id).where(ApplicationBatch.agent_citizen_id == citizen_id)
+    return ((Application.citizen_id == citizen_id) | (Application.proxy_citizen_id == citizen_id)
+            | Application.batch_id.in_(agent_batches))
+
+
+def citizen_applications(session: Session, citizen_id: int, *, limit: int = 50) -> list[Application]:
+    return list(session.scalars(select(Application).options(selectinload(Application.item),
+                                                            selectinload(Application.centre))
+                                .where(_owned_by(citizen_id)).order_by(Application.id.desc()).limit(limit)))
+
+
+def citizen_application(session: Session, citizen_id: int, reference: str, *, lock: bool = False) -> Application:
+    statement = _with_details(select(Application)).where(Application.reference == reference, _owned_by(citizen_id))
+    if lock:
+        statement = statement.with_for_update(of=Application)
+    application = session.scalars(statement).one_or_none()
+    if application is None:
+        raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
+    return application
+
+
+def lookup(session: Session, citizen_id: int, reference: str, phone_last4: str,
+           own_id_hash: str | None, now: datetime) -> Application:
+    """Reference + last 4 phone digits (from the counter receipt). A wrong pair reads exactly like an unknown
+    reference. A match adds the application to the caller's list: as applicant when the ID numbers agree,
+    else as the proxy who holds the receipt."""
+    application = session.scalars(select(Application).where(Application.reference == reference)
+                                  .with_for_update()).one_or_none()
+    expected = application.phone_last4 if application is not None and application.phone_last4 else "----"
+    if not hmac.compare_digest(expected.encode(), phone_last4.encode()) or application is None:
+        raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
+    if citizen_id not in (application.citizen_id, application.proxy_citizen_id):
+        if application.citizen_id is None and own_id_hash and own_id_hash == application.id_number_hash:
+            application.citizen_id = citizen_id
+        elif application.proxy_citizen_id is None:
+            application.proxy_citizen_id = citizen_id
+        else:
+            return _reload(session, application.id)
+        session.flush()
+        owed = [m for m in application.materials if m.kind == MaterialKind.DEFERRED and m.received_at is None]
+        if owed:   # the newly linked citizen gets the 容缺 reminders still ahead
+            _schedule_material_reminders(session, application, owed[0].due_on, now, WorkingDays(session),
+                                         recipients=[citizen_id])
+    return _reload(session, application.id)
+
+
+def _reload(session: Session, application_id: int) -> Application:
+    return session.scalars(_with_details(select(Application)).where(Application.id == application_id)).one()
+
+
+def staff_application(session: Session, staff: Staff, reference: str, *, lock: bool = False) -> Application:
+    statement = _with_details(select(Application)).where(
+        Application.reference == reference, Application.centre_id.in_(visible_centre_ids(session, staff)))
+    if lock:
+        statement = statement.with_for_update(of=Application)
+    application = session.scalars(statement).one_or_none()
+    if application is None:
+        raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
+    return application
+
+
+def staff_view(session: Session, staff: Staff, reference: str) -> Application:
+    """A staff look at one case shows personal data: audit-logged."""
+    application = staff_application(session, staff, reference)
+    audit(session, staff, "view_application", "application", application.reference)
+    return application
+
+
+@dataclass(frozen=True)
+class StaffFilter:
+    centre_id: int | None = None
+    status: str | None = None
+    overdue: bool = False
+    materials_overdue: bool = False
+    limit: int = 50
+    before_id: int | None = None
+
+
+def staff_applications(session: Session, staff: Staff, filters: StaffFilter, now: datetime) -> list[Application]:
+    visible = visible_centre_ids(session, staff)
+    if filters.centre_id is not None:
+        visible &= {filters.centre_id}
+    statement = select(Application).options(selectinload(Application.item), selectinload(Application.materials)
+                                            ).where(Application.centre_id.in_(visible))
+    if filters.status:
+        statement = statement.where(Application.status == filters.status)
+    if filters.overdue:
+        statement = statement.where(Application.status.in_([s.value for s in (S.ACCEPTED,
+                                                                             S.ACCEPTED_PENDING_MATERIALS,
+                                                                             S.IN_REVIEW)]),
+                                    Application.due_on < today_in_shanghai(now))
+    if filters.materials_overdue:
+        statement = statement.where(Application.id.in_(select(ApplicationMaterial.application_id).where(
+            ApplicationMaterial.kind == MaterialKind.DEFERRED, ApplicationMaterial.received_at.is_(None),
+            ApplicationMaterial.due_on < today_in_shanghai(now))))
+    if filters.before_id:
+        statement = statement.where(Application.id < filters.before_id)
+    return list(session.scalars(statement.order_by(Application.id.desc()).limit(filters.limit)))
+
+
+# --- batches (批量办理) ------------------------------------------------------------------------------------
+
+
+def create_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: str, centre_id: int, title: str,
+                 business_name: str, credit_code: str | None, members: list[Applicant], now: datetime,
+                 appointment_id: int | None = None, accept: Advance | None = None) -> ApplicationBatch:
+    """One business's many applications, created (and optionally accepted) in one transaction."""
+    item = get_item(session, item_code)
+    _check_item_at_centre(session, item, centre_id)
+    _, agent_id = _people_of_appointment(session, centre_id, appointment_id, None)
+    if appointment_id is not None and agent_id is None:
+        agent_id = session.get(Appointment, appointment_id).citizen_id
+    batch_id = _insert_with_unique_reference(
+        session, ApplicationBatch, "PL", now, title=title, business_name=business_name, credit_code=credit_code,
+        item_id=item.id, centre_id=centre_id, agent_citizen_id=agent_id, created_by_staff_id=staff.id)
+    days = WorkingDays(session)
+    for member in members:
+        application_id = _insert_with_unique_reference(
+            session, Application, "BS", now, batch_id=batch_id, item_id=item.id, centre_id=centre_id,
+            handler_staff_id=staff.id, appointment_id=appointment_id, status=S.SUBMITTED, updated_at=now,
+            **_applicant_values(cipher, member))
+        application = session.get(Application, application_id)
+        _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
+               public_note=f"批量办理：{title}")
+        if accept is not None:
+            advance(session, staff, application, accept, now, days)
+    return session.get(ApplicationBatch, batch_id)
+
+
+def staff_batch(session: Session, staff: Staff, reference: str) -> ApplicationBatch:
+    batch = session.scalars(select(ApplicationBatch).where(
+        ApplicationBatch.reference == reference,
+        ApplicationBatch.centre_id.in_(visible_centre_ids(session, staff)))).one_or_none()
+    if batch is None:
+        raise NotFound(messages.BATCH_NOT_FOUND, code=BATCH_NOT_FOUND)
+    return batch
+
+
+def advance_batch(session: Session, staff: Staff, batch: ApplicationBatch, spec: Advance, now: datetime, *,
+                  only_from: str | None = None) -> int:
+    """All members (or those in `only_from`) move together, or none does: the refusals are listed."""
+    statement = _with_details(select(Application)).where(Application.batch_id == batch.id)
+    if only_from:
+        statement = statement.where(Application.status == only_from)
+    members = list(session.scalars(statement.order_by(Application.id).with_for_update(of=Application)))
+    today = today_in_shanghai(now)
+    refused = []
+    for member in members:
+        try:
+            _validate(session, member, spec, today)
+        except DomainError as exc:
+            refused.append({"reference": member.reference, "code": exc.code, "message": exc.message})
+    if refused or not members:
+        raise DomainError(messages.BATCH_MEMBERS_REFUSED.format(count=len(refused) or 0,
+                                                                target=messages.STATUS_NAMES[spec.to]),
+                          code=BATCH_REFUSED, status=409, refused=refused[:50])
+    days = WorkingDays(session)
+    for member in members:
+        advance(session, staff, member, spec, now, days, validated=True)
+    return len(members)
+
+
+def batch_members(session: Session, batch_id: int) -> list[Application]:
+    return list(session.scalars(select(Application).options(selectinload(Application.item),
+                                                            selectinload(Application.centre))
+                                .where(Application.batch_id == batch_id).order_by(Application.id)))
+
+
+def batch_progress(session: Session, batch_id: int) -> dict[str, int]:
+    return dict(session.execute(select(Application.status, func.count()).where(Application.batch_id == batch_id)
+                                .group_by(Application.status)).tuples().all())

@@ -1,0 +1,74 @@
+"""Citizen API: my applications, one application's progress, lookup by reference, telling staff a material was sent."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.applications import services
+from miniapp_api.applications.schemas import (
+    ApplicationList,
+    ApplicationOut,
+    ApplicationPath,
+    ApplicationSummary,
+    BatchSummary,
+    LookupIn,
+    MaterialReportIn,
+)
+from miniapp_api.auth import citizen_required
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db, limiter
+from miniapp_api.rate_limits import LOOKUP_PER_CITIZEN, LOOKUP_PER_REFERENCE, per_citizen, per_lookup_reference
+from miniapp_api.schemas import ERROR_RESPONSES
+
+bp = APIBlueprint("applications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="办件进度", description="Application progress, 容缺 materials and lookup")])
+BEARER = [{"bearer": []}]
+
+
+def application_out(application) -> dict:
+    batch = None
+    if application.batch is not None:
+        batch = BatchSummary(reference=application.batch.reference, title=application.batch.title,
+                             progress=services.batch_progress(db.session, application.batch_id))
+    return ApplicationOut.of(application, services.today_in_shanghai(utcnow()), batch=batch)
+
+
+@bp.get("/applications", responses={200: ApplicationList}, security=BEARER)
+@citizen_required
+def list_applications():
+    """The caller's applications and those they are the named proxy (代办人) for, newest first."""
+    today = services.today_in_shanghai(utcnow())
+    rows = services.citizen_applications(db.session, g.citizen.id)
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, today)).model_dump(mode="json")
+                             for a in rows]}
+
+
+@bp.get("/applications/<reference>", responses={200: ApplicationOut}, security=BEARER)
+@citizen_required
+def show_application(path: ApplicationPath):
+    """Progress with the timeline, due date, materials still owed and how to collect the result."""
+    return application_out(services.citizen_application(db.session, g.citizen.id, path.reference))
+
+
+@bp.post("/applications/lookup", responses={200: ApplicationOut}, security=BEARER)
+@citizen_required
+@limiter.limit(LOOKUP_PER_REFERENCE, key_func=per_lookup_reference)
+@limiter.limit(LOOKUP_PER_CITIZEN, key_func=per_citizen)
+def lookup(body: LookupIn):
+    """Find an application filed at the counter by its reference and the last 4 digits of the phone given there;
+    it is then added to the caller's list."""
+    application = services.lookup(db.session, g.citizen.id, body.reference, body.phone_last4,
+                                  g.citizen.id_number_hash, utcnow())
+    db.session.commit()
+    return application_out(application)
+
+
+@bp.post("/applications/<reference>/materials", responses={200: ApplicationOut}, security=BEARER)
+@citizen_required
+def report_material(path: ApplicationPath, body: MaterialReportIn):
+    """Tell staff a missing (容缺) or corrected (补正) material has been sent; staff confirm receipt."""
+    services.report_material(db.session, g.citizen.id, path.reference, body.material_id, body.note,
+                             body.attachments, utcnow())
+    db.session.commit()
+    return application_out(services.citizen_application(db.session, g.citizen.id, path.reference))

@@ -1,0 +1,62 @@
+"""Licences: the citizen's own list; staff CSV import and renewal."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.applications.services import today_in_shanghai
+from miniapp_api.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.licences import services
+from miniapp_api.licences.schemas import (
+    ImportIn,
+    ImportOut,
+    LicenceList,
+    LicenceOut,
+    LicencePath,
+    RenewIn,
+)
+from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.services import audit, require_centre, require_role, visible_centre_ids
+
+bp = APIBlueprint("licences", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="证照", description="The citizen's licences and their expiry")])
+staff_bp = APIBlueprint("staff_licences", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
+                        abp_tags=[Tag(name="证照管理（工作人员）", description="Licence import and renewal")])
+
+
+@bp.get("/licences", responses={200: LicenceList}, security=[{"bearer": []}])
+@citizen_required
+def list_licences():
+    """Licences whose holder or contact is the caller (by the ID number in the profile), soonest expiry first."""
+    today = today_in_shanghai(utcnow())
+    rows = services.citizen_licences(db.session, g.citizen)
+    return {"licences": [LicenceOut.of(lic, today).model_dump(mode="json") for lic in rows]}
+
+
+@staff_bp.post("/licences/import", responses={200: ImportOut}, security=STAFF_BEARER)
+@staff_required
+def import_licences(body: ImportIn):
+    """Import or update licences from CSV: every bad row is reported by line number and nothing is imported."""
+    require_role(g.staff, Role.CENTRE_MANAGER)
+    require_centre(db.session, g.staff, body.centre_id)
+    report = services.import_csv(db.session, field_cipher(), body.csv, issuing_centre_id=body.centre_id,
+                                 now=utcnow())
+    audit(db.session, g.staff, "import_licences", "centre", body.centre_id, created=report.created,
+          updated=report.updated)
+    db.session.commit()
+    return ImportOut(created=report.created, updated=report.updated).model_dump(mode="json")
+
+
+@staff_bp.post("/licences/<int:licence_id>/renew", responses={200: LicenceOut}, security=STAFF_BEARER)
+@staff_required
+def renew(path: LicencePath, body: RenewIn):
+    """Record a renewal: reminders for the old expiry stop, new ones are planned from the new date."""
+    require_role(g.staff, Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
+    licence = services.staff_licence(db.session, path.licence_id, visible_centre_ids(db.session, g.staff))
+    services.renew(db.session, licence, body.expires_on, utcnow())
+    db.session.commit()
+    return LicenceOut.of(licence, today_in_shanghai(utcnow())).model_dump(mode="json")

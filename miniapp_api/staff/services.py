@@ -1,0 +1,156 @@
+"""Staff accounts: password login with lockout, bearer sessions, and which centres each may see."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.centres.models import Centre
+from miniapp_api.citizens.services import hash_token
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.platform_models import AuditLog
+from miniapp_api.staff import messages
+from miniapp_api.staff.models import Role, Staff, StaffSession, staff_centre
+
+BAD_CREDENTIALS = "bad_credentials"
+ACCOUNT_LOCKED = "account_locked"
+UNAUTHENTICATED = "unauthenticated"
+INVALID_TOKEN = "invalid_token"
+SESSION_EXPIRED = "session_expired"
+WEAK_PASSWORD = "weak_password"
+
+TOKEN_PREFIX = "bss_"
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+SESSION_HOURS = 12
+_STRONG = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{12,128}$")
+
+
+class StaffAuthFailed(DomainError):
+    status = 401
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+@cache
+def _decoy_hash() -> str:
+    """Verified against when the username is unknown, so timing does not tell which usernames exist."""
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    if not _STRONG.match(password):
+        raise DomainError(messages.WEAK_PASSWORD, code=WEAK_PASSWORD, status=422,
+                          fields={"password": messages.WEAK_PASSWORD})
+    return _hasher().hash(password)
+
+
+def create_staff(session: Session, *, username: str, display_name: str, password: str, roles: list[str],
+                 centre_ids: list[int]) -> Staff:
+    staff = Staff(username=username, display_name=display_name, password_hash=hash_password(password),
+                  roles=[Role(r).value for r in roles])
+    session.add(staff)
+    session.flush()
+    if centre_ids:
+        session.execute(staff_centre.insert(), [{"staff_id": staff.id, "centre_id": c} for c in centre_ids])
+    return staff
+
+
+@dataclass(frozen=True)
+class IssuedStaffSession:
+    staff: Staff
+    token: str
+    expires_at: datetime
+
+
+def log_in(session: Session, *, username: str, password: str, now: datetime) -> IssuedStaffSession:
+    """Check the password; five failures lock the account for 15 minutes (the attempt is audit-logged)."""
+    staff = session.scalars(select(Staff).where(Staff.username == username).with_for_update()).one_or_none()
+    if staff is None or not staff.active:
+        _verify(_decoy_hash(), password)
+        raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
+    if staff.locked_until and staff.locked_until > now:
+        minutes = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
+        raise StaffAuthFailed(messages.LOCKED.format(minutes=minutes), code=ACCOUNT_LOCKED, status=423)
+    if not _verify(staff.password_hash, password):
+        staff.failed_logins += 1
+        if staff.failed_logins >= MAX_FAILURES:
+            staff.locked_until, staff.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
+        session.add(AuditLog(actor=f"staff:{staff.id}", action="login_failed", subject_type="staff",
+                             subject_id=str(staff.id), detail={"locked": staff.locked_until is not None}))
+        session.commit()  # the failure counts even though the request is refused
+        raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
+    if _hasher().check_needs_rehash(staff.password_hash):
+        staff.password_hash = _hasher().hash(password)
+    staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, now
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=SESSION_HOURS)
+    session.add(StaffSession(staff_id=staff.id, token_hash=hash_token(token), expires_at=expires_at))
+    session.add(AuditLog(actor=f"staff:{staff.id}", action="login", subject_type="staff", subject_id=str(staff.id)))
+    session.flush()
+    return IssuedStaffSession(staff, token, expires_at)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, token: str | None, *, now: datetime) -> Staff:
+    if not token:
+        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
+    auth = session.scalars(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).one_or_none()
+    if auth is None or auth.revoked_at is not None:
+        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
+    if not auth.is_active(now):
+        raise StaffAuthFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
+    staff = session.get(Staff, auth.staff_id)
+    if staff is None or not staff.active:
+        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
+    return staff
+
+
+def log_out(session: Session, token: str, *, now: datetime) -> None:
+    session.execute(StaffSession.__table__.update().where(StaffSession.token_hash == hash_token(token),
+                                                          StaffSession.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def visible_centre_ids(session: Session, staff: Staff) -> set[int]:
+    """The staff member's centres and every centre below them (district → street → community)."""
+    if Role.ADMIN in staff.roles:
+        return set(session.scalars(select(Centre.id)))
+    assigned = select(staff_centre.c.centre_id.label("id")).where(staff_centre.c.staff_id == staff.id)
+    tree = assigned.cte("tree", recursive=True)
+    tree = tree.union(select(Centre.id).join(tree, Centre.parent_id == tree.c.id))
+    return set(session.scalars(select(tree.c.id)))
+
+
+def require_centre(session: Session, staff: Staff, centre_id: int) -> None:
+    """Another centre's records are 'not found', never 'forbidden'."""
+    if centre_id not in visible_centre_ids(session, staff):
+        raise NotFound(messages.CENTRE_NOT_FOUND, code="centre_not_found")
+
+
+def require_role(staff: Staff, *roles: str) -> None:
+    if not staff.has_role(*roles):
+        raise NotFound(messages.FORBIDDEN_ROLE, code="not_found")
+
+
+def audit(session: Session, staff: Staff, action: str, subject_type: str, subject_id: object, **detail) -> None:
+    session.add(AuditLog(actor=f"staff:{staff.id}", action=action, subject_type=subject_type,
+                         subject_id=str(subject_id), detail=detail))

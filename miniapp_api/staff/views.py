@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.auth import STAFF_BEARER, bearer_token, staff_required
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db, limiter
+from miniapp_api.rate_limits import LOGIN_PER_IP
+from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.staff import services
+from miniapp_api.staff.schemas import StaffLoginIn, StaffLoginOut, StaffOut
+
+bp = APIBlueprint("staff", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="工作人员登录", description="Staff accounts and sessions")])
+
+
+def staff_out(staff) -> StaffOut:
+    return StaffOut(id=staff.id, username=staff.username, display_name=staff.display_name, roles=staff.roles,
+                    centre_ids=sorted(services.visible_centre_ids(db.session, staff)))
+
+
+@bp.post("/auth/login", responses={200: StaffLoginOut})
+@limiter.limit(LOGIN_PER_IP)
+def log_in(body: StaffLoginIn):
+    """Password login; five wrong passwords lock the account for 15 minutes."""
+    issued = services.log_in(db.session, username=body.username, password=body.password, now=utcnow())
+    db.session.commit()
+    return StaffLoginOut(token=issued.token, expires_at=issued.expires_at,
+                         staff=staff_out(issued.staff)).model_dump(mode="json")
+
+
+@bp.post("/auth/logout", responses={204: None}, security=STAFF_BEARER)
+@staff_required
+def log_out():
+    services.log_out(db.session, bearer_token() or "", now=utcnow())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me", responses={200: StaffOut}, security=STAFF_BEARER)
+@staff_required
+def show_me():
+    return staff_out(g.staff).model_dump(mode="json")
