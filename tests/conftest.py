@@ -188,6 +188,11 @@ def login(client, wechat):
 
 
 @pytest.fixture
+def cipher(app):
+    return app.extensions["banshi.cipher"]
+
+
+@pytest.fixture
 def staff_login(client):
     """Log a staff member in through the staff API; returns the auth header."""
     from tests.factories import STAFF_PASSWORD

@@ -5,7 +5,7 @@ import pytest
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.clock import SHANGHAI
-from tests.appointments.conftest import MONDAY_8AM, cipher, make_citizen  # noqa: F401  (shared fixtures)
+from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 
 FOOD_LICENCE_MATERIALS = [

@@ -10,11 +10,6 @@ MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
-def cipher(app):
-    return app.extensions["banshi.cipher"]
-
-
-@pytest.fixture
 def hall(db_session):
     return build_hall(db_session, MONDAY_8AM)
 
