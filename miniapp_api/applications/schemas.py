@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -11,8 +10,7 @@ from miniapp_api.applications.models import Application, ApplicationStatus, Mate
 from miniapp_api.applications.services import Advance, Applicant
 from miniapp_api.centres.schemas import local_iso
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone
-from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
-from miniapp_api.privacy import FieldCipher, credit_code_is_valid, mask_id_number, mask_phone
+from miniapp_api.privacy import credit_code_is_valid
 from miniapp_api.schemas import StrictIn
 
 _REFERENCE = r"^(BS|PL)\d{8}-[2-9A-HJ-NP-Z]{6}$"
@@ -217,47 +215,12 @@ class ApplicationOut(ApplicationSummary):
     timeline: list[EventOut]
     batch: BatchSummary | None = None
 
-    @classmethod
-    def of(cls, application: Application, today: dt.date, *, batch: BatchSummary | None = None,
-           staff_view: bool = False, extra: dict | None = None) -> dict:
-        events = [e for e in application.events if staff_view or e.visible_to_citizen]
-        return cls(
-            **cls.fields_of(application, today), applicant_type=application.applicant_type,
-            applicant_name=application.applicant_name, accepted_on=application.accepted_on,
-            time_limit_working_days=application.time_limit_days, promise_text=application.promise_text,
-            materials=[MaterialOut(id=m.id, kind=m.kind, name=m.name, note=m.note, due_on=m.due_on,
-                                   received=m.received_at is not None,
-                                   reported_by_citizen_at=local_iso(m.citizen_reported_at),
-                                   overdue=m.received_at is None and m.due_on < today)
-                       for m in application.materials],
-            delivery=DeliveryOut(method=application.delivery, pickup_place=application.pickup_place,
-                                 pickup_hours=application.pickup_hours, carrier=application.carrier,
-                                 tracking_number=application.tracking_number),
-            timeline=[EventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
-                               status=e.to_status,
-                               status_name=messages.STATUS_NAMES.get(e.to_status) if e.to_status else None,
-                               note=e.public_note, by=e.actor_name if staff_view else None,
-                               internal_note=e.internal_note if staff_view else None) for e in events],
-            batch=batch,
-        ).model_dump(mode="json") | (extra or {})
-
 
 class StaffApplicationOut(ApplicationOut):
     id_number_masked: str | None
     phone_masked: str | None
     credit_code: str | None
     linked_to_citizen: bool
-
-    @classmethod
-    def staff_of(cls, application: Application, today: dt.date, cipher: FieldCipher,
-                 batch: BatchSummary | None = None) -> dict:
-        id_number = (cipher.decrypt(application.id_number_enc, context=ID_NUMBER_CONTEXT)
-                     if application.id_number_enc else None)
-        phone = cipher.decrypt(application.phone_enc, context=PHONE_CONTEXT) if application.phone_enc else None
-        return ApplicationOut.of(application, today, batch=batch, staff_view=True, extra={
-            "id_number_masked": mask_id_number(id_number) if id_number else None,
-            "phone_masked": mask_phone(phone) if phone else None, "credit_code": application.credit_code,
-            "linked_to_citizen": application.citizen_id is not None or application.proxy_citizen_id is not None})
 
 
 class ApplicationList(BaseModel):
@@ -274,5 +237,3 @@ class BatchAdvanceOut(BaseModel):
     advanced: int
     progress: dict[str, int]
 
-
-REFERENCE_PATTERN = re.compile(_REFERENCE)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from miniapp_api import events
 from miniapp_api.applications import messages
@@ -29,7 +29,7 @@ from miniapp_api.applications.models import (
 )
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.centres import calendar
-from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.models import ServiceItem, Window
 from miniapp_api.centres.services import get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.clock import SHANGHAI
@@ -406,7 +406,7 @@ def flag_overdue_materials(session: Session, now: datetime) -> int:
 
 def _with_details(statement):
     return statement.options(selectinload(Application.events), selectinload(Application.materials),
-                             selectinload(Application.item), selectinload(Application.centre))
+                             joinedload(Application.item), joinedload(Application.centre))
 
 
 def _owned_by(citizen_id: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications import services
+from miniapp_api.applications import progress, services
 from miniapp_api.applications.schemas import (
     AdvanceIn,
     ApplicationList,
@@ -16,7 +16,6 @@ from miniapp_api.applications.schemas import (
     BatchIn,
     BatchOut,
     BatchPath,
-    BatchSummary,
     IntakeIn,
     MaterialPath,
     StaffApplicationOut,
@@ -35,11 +34,8 @@ HANDLERS = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
 
 
 def _out(application) -> dict:
-    batch = None
-    if application.batch is not None:
-        batch = BatchSummary(reference=application.batch.reference, title=application.batch.title,
-                             progress=services.batch_progress(db.session, application.batch_id))
-    return StaffApplicationOut.staff_of(application, services.today_in_shanghai(utcnow()), field_cipher(), batch)
+    return progress.by_id(db.session, application.id, services.today_in_shanghai(utcnow()), staff_view=True,
+                          cipher=field_cipher())
 
 
 @bp.post("/applications", responses={201: StaffApplicationOut}, security=STAFF_BEARER)

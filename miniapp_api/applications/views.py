@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications import services
+from miniapp_api.applications import progress, services
 from miniapp_api.applications.schemas import (
     ApplicationList,
     ApplicationOut,
     ApplicationPath,
     ApplicationSummary,
-    BatchSummary,
     LookupIn,
     MaterialReportIn,
 )
@@ -26,12 +25,8 @@ bp = APIBlueprint("applications", __name__, url_prefix="/api/v1", abp_responses=
 BEARER = [{"bearer": []}]
 
 
-def application_out(application) -> dict:
-    batch = None
-    if application.batch is not None:
-        batch = BatchSummary(reference=application.batch.reference, title=application.batch.title,
-                             progress=services.batch_progress(db.session, application.batch_id))
-    return ApplicationOut.of(application, services.today_in_shanghai(utcnow()), batch=batch)
+def _today():
+    return services.today_in_shanghai(utcnow())
 
 
 @bp.get("/applications", responses={200: ApplicationList}, security=BEARER)
@@ -48,7 +43,7 @@ def list_applications():
 @citizen_required
 def show_application(path: ApplicationPath):
     """Progress with the timeline, due date, materials still owed and how to collect the result."""
-    return application_out(services.citizen_application(db.session, g.citizen.id, path.reference))
+    return progress.for_citizen(db.session, g.citizen.id, path.reference, _today())
 
 
 @bp.post("/applications/lookup", responses={200: ApplicationOut}, security=BEARER)
@@ -61,7 +56,7 @@ def lookup(body: LookupIn):
     application = services.lookup(db.session, g.citizen.id, body.reference, body.phone_last4,
                                   g.citizen.id_number_hash, utcnow())
     db.session.commit()
-    return application_out(application)
+    return progress.by_id(db.session, application.id, _today())
 
 
 @bp.post("/applications/<reference>/materials", responses={200: ApplicationOut}, security=BEARER)
@@ -71,4 +66,4 @@ def report_material(path: ApplicationPath, body: MaterialReportIn):
     services.report_material(db.session, g.citizen.id, path.reference, body.material_id, body.note,
                              body.attachments, utcnow())
     db.session.commit()
-    return application_out(services.citizen_application(db.session, g.citizen.id, path.reference))
+    return progress.for_citizen(db.session, g.citizen.id, path.reference, _today())

@@ -149,3 +149,22 @@ def test_a_citizen_cannot_read_or_report_on_someone_elses_application(client, co
     assert client.post(f"/api/v1/applications/{ref}/materials", headers=stranger,
                        json={"material_id": 1}).status_code == 404
     assert client.get("/api/v1/applications", headers=stranger).get_json()["applications"] == []
+
+
+def test_progress_documents_match_their_declared_schemas(client, counter, db_session, staff_login, cipher):
+    """The read model builds JSON without pydantic: the OpenAPI schemas must still describe it exactly."""
+    from miniapp_api.applications import progress
+    from miniapp_api.applications.schemas import ApplicationOut, StaffApplicationOut
+    from miniapp_api.applications.services import Advance
+    from miniapp_api.applications.models import ApplicationStatus as S
+
+    application = counter.intake(cipher, MONDAY_8AM, accept=Advance(
+        S.ACCEPTED_PENDING_MATERIALS, missing_materials=["从业人员健康证明"], promise_text=PROMISE,
+        materials_due_on=MONDAY_8AM.date(), internal_note="内部"))
+    today = MONDAY_8AM.date()
+    citizen_doc = progress.by_id(db_session, application.id, today)
+    staff_doc = progress.by_id(db_session, application.id, today, staff_view=True, cipher=cipher)
+    assert ApplicationOut.model_validate(citizen_doc).model_dump(mode="json") == citizen_doc
+    assert StaffApplicationOut.model_validate(staff_doc).model_dump(mode="json") == staff_doc
+    assert citizen_doc["timeline"][0]["at"].endswith("+08:00")
+    assert staff_doc["timeline"][-1]["internal_note"] == "内部" and citizen_doc["timeline"][-1]["internal_note"] is None
