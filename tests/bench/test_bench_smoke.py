@@ -43,3 +43,25 @@ def test_reminder_fan_out_figure_runs_and_counts_exactly_once():
     assert figure["statuses"] == {"sent": 60}
     assert figure["delivered"] == 60 and figure["duplicates"] == 0 and figure["lost"] == 0
     assert figure["reference_rate"] > 0 and figure["worker_peak_rss_mb"] > 0
+
+
+def test_application_progress_figure_runs_against_its_reference():
+    result = subprocess.run([sys.executable, "bench/application_progress.py", "--seconds", "0.5", "--clients", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["subject_result"]["statuses"] == {"200": figure["subject_result"]["requests"]}
+    assert figure["reference_result"]["requests"] > 0
+
+
+def test_licence_sweep_figure_reads_due_rows_through_the_index():
+    result = subprocess.run([sys.executable, "bench/licence_sweep.py", "--count", "20000"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    # A plain or bitmap index scan depending on the table's size; never a sequential scan.
+    assert any(node.endswith("Index Scan using ix_licence_next_reminder") for node in figure["plan_nodes"])
+    assert not any("Seq Scan" in node for node in figure["plan_nodes"])
+    assert figure["plan_rows_read"] == figure["due_today"] > 0
+    assert figure["notifications"] == figure["reminded"] == figure["due_today"]
+    assert figure["second_run_reminded"] == 0
