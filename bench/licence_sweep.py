@@ -121,7 +121,8 @@ def _nodes(node: dict) -> list[str]:
 
 
 def _scan_rows(node: dict) -> int:
-    own = node.get("Actual Rows", 0) if "Scan" in node["Node Type"] else 0
+    # Rows the leaf scans produced (a bitmap heap scan re-reports its index scan's rows).
+    own = node.get("Actual Rows", 0) if "Scan" in node["Node Type"] and not node.get("Plans") else 0
     return own + sum(_scan_rows(child) for child in node.get("Plans", []))
 
 
