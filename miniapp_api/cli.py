@@ -73,12 +73,84 @@ def seed_demo_command() -> None:
     from miniapp_api.demo import seed_demo
     from miniapp_api.extensions import db
 
-    db.configure(_settings().sqlalchemy_url)
+    settings = _settings()
+    db.configure(settings.sqlalchemy_url)
     with db.new_session() as session:
         report = seed_demo(session, now=utcnow())
         session.commit()
     click.echo(f"demo data: {report.centres} centres, {report.items} service items, {report.windows} windows, "
                f"{report.slots_added} new slots")
+    if settings.is_production:
+        return
+    from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+    from miniapp_api.extensions import redis_store
+    from miniapp_api.privacy import FieldCipher
+
+    if settings.redis_url:
+        redis_store.configure(settings.redis_url)
+    with db.new_session() as session:
+        cases = seed_cases(session, FieldCipher(settings.data_keys), utcnow())
+        session.commit()
+    if cases:
+        click.echo(f"demo staff account (shown once): {cases.username} / {cases.password}  "
+                   f"(change it with `banshi staff set-password {cases.username}`)")
+        click.echo(f"demo applications (look up with phone digits {DEMO_PHONE[-4:]}): {', '.join(cases.references)}")
+
+
+@main.group("staff")
+def staff_group() -> None:
+    """Staff accounts for the console and the staff API."""
+
+
+@staff_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="Display name, e.g. 王芳")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "centre_manager", "window_staff", "feedback_handler", "supervisor"]))
+@click.option("--centre", "centre_ids", multiple=True, type=int, help="Centre id (repeat for several)")
+@click.password_option(help="At least 12 characters with letters and digits")
+def staff_create(username: str, name: str, roles: tuple[str, ...], centre_ids: tuple[int, ...], password: str) -> None:
+    from miniapp_api.errors import DomainError
+    from miniapp_api.extensions import db
+    from miniapp_api.staff.services import create_staff
+
+    db.configure(_settings().sqlalchemy_url)
+    with db.new_session() as session:
+        try:
+            staff = create_staff(session, username=username, display_name=name, password=password,
+                                 roles=list(roles), centre_ids=list(centre_ids))
+        except DomainError as exc:
+            click.echo(exc.message, err=True)
+            sys.exit(2)
+        session.commit()
+        click.echo(f"staff account {staff.username} created (id {staff.id})")
+
+
+@staff_group.command("set-password")
+@click.argument("username")
+@click.password_option(help="At least 12 characters with letters and digits")
+def staff_set_password(username: str, password: str) -> None:
+    from sqlalchemy import select
+
+    from miniapp_api.errors import DomainError
+    from miniapp_api.extensions import db
+    from miniapp_api.staff.models import Staff
+    from miniapp_api.staff.services import hash_password
+
+    db.configure(_settings().sqlalchemy_url)
+    with db.new_session() as session:
+        staff = session.scalars(select(Staff).where(Staff.username == username)).one_or_none()
+        if staff is None:
+            click.echo(f"no staff account {username}", err=True)
+            sys.exit(2)
+        try:
+            staff.password_hash = hash_password(password)
+        except DomainError as exc:
+            click.echo(exc.message, err=True)
+            sys.exit(2)
+        staff.failed_logins, staff.locked_until = 0, None
+        session.commit()
+        click.echo(f"password of {username} changed")
 
 
 @main.command("worker")

@@ -16,3 +16,23 @@ def test_seed_loads_the_field_facts_and_is_idempotent(db_session):
     assert community.parent is not None and community.parent.name == "聊城经济技术开发区政务服务中心"
     food = db_session.scalars(select(ServiceItem).where(ServiceItem.name == "食品经营许可证（新办）")).one()
     assert food.audience == "business" and food.high_frequency
+
+
+def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cipher, login):
+    from miniapp_api.clock import utcnow
+    from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+
+    seed_demo(db_session)
+    cases = seed_cases(db_session, cipher, utcnow())
+    assert seed_cases(db_session, cipher, utcnow()) is None
+    db_session.commit()
+    citizen = login("o-demo-visitor")
+    statuses = []
+    for reference in cases.references:
+        found = client.post("/api/v1/applications/lookup", headers=citizen,
+                            json={"reference": reference, "phone_last4": DEMO_PHONE[-4:]})
+        assert found.status_code == 200
+        statuses.append(found.get_json()["status"])
+    assert statuses == ["accepted_pending_materials", "needs_correction", "ready_for_pickup"]
+    staff = client.post("/api/staff/v1/auth/login", json={"username": cases.username, "password": cases.password})
+    assert staff.status_code == 200

@@ -1,0 +1,78 @@
+"""Demo staff account, applications and licences for trying the applications side (development only).
+
+Created once (when the demo manager does not exist yet); the password is random and shown once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.applications import services as applications
+from miniapp_api.applications.models import ApplicationStatus as S
+from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.licences.services import import_csv
+from miniapp_api.privacy import FieldCipher, credit_check_char, id_check_digit
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import create_staff
+
+DEMO_MANAGER = "demo-manager"
+DEMO_PHONE = "13800001234"
+DISTRICT = "聊城经济技术开发区政务服务中心"
+
+
+@dataclass(frozen=True)
+class DemoCases:
+    username: str
+    password: str
+    references: list[str]
+
+
+def _id_number(n: int) -> str:
+    first17 = f"371502198501{n:02d}{n:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def _credit_code(n: int) -> str:
+    first17 = f"92371500MA3C{n:05d}"
+    return first17 + credit_check_char(first17)
+
+
+def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCases | None:
+    if session.scalar(select(Staff.id).where(Staff.username == DEMO_MANAGER)):
+        return None
+    district = session.scalars(select(Centre).where(Centre.name == DISTRICT)).one()
+    items = {i.name: i for i in session.scalars(select(ServiceItem))}
+    password = secrets.token_urlsafe(12) + "9a"
+    manager = create_staff(session, username=DEMO_MANAGER, display_name="演示负责人", password=password,
+                           roles=["centre_manager", "window_staff"], centre_ids=[district.id])
+    food, licence_item = items["食品经营许可证（新办）"], items["食品经营许可证（延续）"]
+    business = applications.Applicant("business", "聊城运河小厨餐饮店", credit_code=_credit_code(1), phone=DEMO_PHONE)
+    owed = applications.intake(session, cipher, manager, item_code=food.code, centre_id=district.id,
+                               applicant=business, now=now, accept=applications.Advance(
+                                   S.ACCEPTED_PENDING_MATERIALS, missing_materials=["从业人员健康证明"],
+                                   promise_text="本店承诺于期限内补交从业人员健康证明。",
+                                   materials_due_on=(now + timedelta(days=10)).date()))
+    person = applications.Applicant("person", "李娜", id_number=_id_number(1), phone=DEMO_PHONE)
+    correcting = applications.intake(session, cipher, manager, item_code=items["不动产登记"].code,
+                                     centre_id=district.id, applicant=person, now=now,
+                                     accept=applications.Advance(S.ACCEPTED))
+    for step in (applications.Advance(S.IN_REVIEW), applications.Advance(
+            S.NEEDS_CORRECTION, corrections=[("不动产权籍调查表", "宗地图比例尺不清晰，请重新打印")])):
+        applications.advance(session, manager, correcting, step, now)
+    ready = applications.intake(session, cipher, manager, item_code=items["残疾人证办理"].code,
+                                centre_id=district.id, applicant=person, now=now,
+                                accept=applications.Advance(S.ACCEPTED))
+    for target in (S.IN_REVIEW, S.APPROVED, S.READY_FOR_PICKUP):
+        applications.advance(session, manager, ready, applications.Advance(target), now)
+    soon = now.date() + timedelta(days=60)
+    import_csv(session, cipher, "\n".join((
+        "证照类型,证照编号,持证类型,持证人,统一社会信用代码,联系人身份证号,发证日期,到期日期,延续事项编码",
+        f"食品经营许可证,JY13715020000001,企业,聊城运河小厨餐饮店,{_credit_code(1)},{_id_number(1)},"
+        f"{date(soon.year - 5, soon.month, min(soon.day, 28))},{soon},{licence_item.code}",
+    )) + "\n", issuing_centre_id=district.id, now=now)
+    return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference])
