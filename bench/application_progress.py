@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import bench_database, emit, environment_for_bench, get, gunicorn, load  # noqa: E402
+from bench.harness import against_bare, bench_database, emit, environment_for_bench  # noqa: E402
 
 
 def prepare(env: dict[str, str]) -> tuple[str, str]:
@@ -76,13 +76,8 @@ def main() -> None:
     with bench_database("banshi_bench") as (database_url, redis_url):
         env = environment_for_bench(database_url, redis_url)
         token, reference = prepare(env)
-        with gunicorn("bench.bare_app:create_bare_app()", env) as port:
-            load(port, get("/hello"), clients=args.clients, seconds=1)
-            bare = load(port, get("/hello"), clients=args.clients, seconds=args.seconds)
-        with gunicorn("miniapp_api:create_app()", env) as port:
-            progress = get(f"/api/v1/applications/{reference}", {"Authorization": f"Bearer {token}"})
-            load(port, progress, clients=args.clients, seconds=1)
-            subject = load(port, progress, clients=args.clients, seconds=args.seconds)
+        subject, bare = against_bare(env, f"/api/v1/applications/{reference}", {"Authorization": f"Bearer {token}"},
+                                     clients=args.clients, seconds=args.seconds)
     ratio = subject["rps"] / bare["rps"] if bare["rps"] else 0.0
     p99 = subject["p99_ms"]
     emit({"figure": "application_progress",

@@ -154,3 +154,17 @@ def environment_for_bench(database_url: str, redis_url: str) -> dict[str, str]:
                SECRET_KEY="bench-" + "x" * 40, DATA_KEY="k1:" + new_data_key(), WECHAT_APPID="wxbench",
                WECHAT_SECRET="bench-secret", WECHAT_API_BASE="http://127.0.0.1:9", PYTHONPATH=str(ROOT))
     return env
+
+
+def against_bare(env: dict[str, str], path: str, headers: dict[str, str], *, clients: int,
+                 seconds: float) -> tuple[dict, dict]:
+    """Load a bare Flask JSON endpoint, then `path` on the real app, with the same gunicorn settings and
+    client, each after a one-second warm-up; returns (subject, reference)."""
+    with gunicorn("bench.bare_app:create_bare_app()", env) as port:
+        load(port, get("/hello"), clients=clients, seconds=1)
+        reference = load(port, get("/hello"), clients=clients, seconds=seconds)
+    with gunicorn("miniapp_api:create_app()", env) as port:
+        request_for = get(path, headers)
+        load(port, request_for, clients=clients, seconds=1)
+        subject = load(port, request_for, clients=clients, seconds=seconds)
+    return subject, reference

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import bench_database, emit, environment_for_bench, get, gunicorn, load  # noqa: E402
+from bench.harness import against_bare, bench_database, emit, environment_for_bench  # noqa: E402
 
 
 def prepare(database_url: str, env: dict[str, str]) -> str:
@@ -52,13 +52,8 @@ def main() -> None:
     with bench_database("banshi_bench") as (database_url, redis_url):
         env = environment_for_bench(database_url, redis_url)
         token = prepare(database_url, env)
-        with gunicorn("bench.bare_app:create_bare_app()", env) as port:
-            load(port, get("/hello"), clients=args.clients, seconds=1)  # warm-up
-            reference = load(port, get("/hello"), clients=args.clients, seconds=args.seconds)
-        with gunicorn("miniapp_api:create_app()", env) as port:
-            me = get("/api/v1/me", {"Authorization": f"Bearer {token}"})
-            load(port, me, clients=args.clients, seconds=1)
-            subject = load(port, me, clients=args.clients, seconds=args.seconds)
+        subject, reference = against_bare(env, "/api/v1/me", {"Authorization": f"Bearer {token}"},
+                                          clients=args.clients, seconds=args.seconds)
     ratio = subject["rps"] / reference["rps"] if reference["rps"] else 0.0
     emit({"figure": "read_endpoint", "subject": "GET /api/v1/me (bearer auth + PostgreSQL read)",
           "reference": "bare Flask JSON endpoint, same gunicorn settings", "clients": args.clients,

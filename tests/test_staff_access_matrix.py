@@ -8,6 +8,7 @@ import pytest
 
 from miniapp_api.applications import services
 from tests.appointments.conftest import MONDAY_8AM
+from tests.test_access_matrix import fill
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
@@ -34,13 +35,6 @@ def staff_routes(app):
         if rule.rule.startswith("/api/staff/v1"):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, method
-
-
-def fill(rule: str, values: dict[str, str]) -> str:
-    for placeholder, value in values.items():
-        rule = rule.replace(placeholder, value)
-    assert "<" not in rule, f"no test value for a placeholder in {rule}"
-    return rule
 
 
 def test_every_staff_route_has_an_entry(app):

@@ -421,14 +421,19 @@ def citizen_applications(session: Session, citizen_id: int, *, limit: int = 50) 
                                 .where(_owned_by(citizen_id)).order_by(Application.id.desc()).limit(limit)))
 
 
-def citizen_application(session: Session, citizen_id: int, reference: str, *, lock: bool = False) -> Application:
-    statement = _with_details(select(Application)).where(Application.reference == reference, _owned_by(citizen_id))
+def _one(session: Session, reference: str, scope, lock: bool) -> Application:
+    """The application if `scope` lets the caller see it; anyone else's is simply not found."""
+    statement = _with_details(select(Application)).where(Application.reference == reference, scope)
     if lock:
         statement = statement.with_for_update(of=Application)
     application = session.scalars(statement).one_or_none()
     if application is None:
         raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
     return application
+
+
+def citizen_application(session: Session, citizen_id: int, reference: str, *, lock: bool = False) -> Application:
+    return _one(session, reference, _owned_by(citizen_id), lock)
 
 
 def lookup(session: Session, citizen_id: int, reference: str, phone_last4: str,
@@ -447,28 +452,17 @@ def lookup(session: Session, citizen_id: int, reference: str, phone_last4: str,
         elif application.proxy_citizen_id is None:
             application.proxy_citizen_id = citizen_id
         else:
-            return _reload(session, application.id)
+            return application
         session.flush()
         owed = [m for m in application.materials if m.kind == MaterialKind.DEFERRED and m.received_at is None]
         if owed:   # the newly linked citizen gets the 容缺 reminders still ahead
             _schedule_material_reminders(session, application, owed[0].due_on, now, WorkingDays(session),
                                          recipients=[citizen_id])
-    return _reload(session, application.id)
-
-
-def _reload(session: Session, application_id: int) -> Application:
-    return session.scalars(_with_details(select(Application)).where(Application.id == application_id)).one()
+    return application
 
 
 def staff_application(session: Session, staff: Staff, reference: str, *, lock: bool = False) -> Application:
-    statement = _with_details(select(Application)).where(
-        Application.reference == reference, Application.centre_id.in_(visible_centre_ids(session, staff)))
-    if lock:
-        statement = statement.with_for_update(of=Application)
-    application = session.scalars(statement).one_or_none()
-    if application is None:
-        raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
-    return application
+    return _one(session, reference, Application.centre_id.in_(visible_centre_ids(session, staff)), lock)
 
 
 def staff_view(session: Session, staff: Staff, reference: str) -> Application:
