@@ -1,0 +1,42 @@
+"""Real concurrency for tests: threads released together, each on its own PostgreSQL connection."""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+# PostgreSQL allows 100 connections here; 60 at a time leaves room for the app's own pool.
+MAX_OPEN_CONNECTIONS = 60
+
+
+@pytest.fixture
+def connections(settings):
+    engine = create_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    gate = threading.BoundedSemaphore(MAX_OPEN_CONNECTIONS)
+
+    @contextmanager
+    def own_connection():
+        with gate, Session(engine, expire_on_commit=False) as session:
+            yield session
+
+    yield own_connection
+    engine.dispose()
+
+
+def run_together(count: int, attempt) -> list:
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = attempt(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
