@@ -180,6 +180,9 @@ def intake(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: st
     """Counter intake (收件); with `accept`, accepted in the same step as most halls do."""
     item = get_item(session, item_code)
     _check_item_at_centre(session, item, centre_id)
+    if window_id is not None and session.scalar(select(Window.centre_id).where(Window.id == window_id)) != centre_id:
+        raise DomainError(messages.WINDOW_NOT_AT_CENTRE, code="window_not_found", status=422,
+                          fields={"window_id": messages.WINDOW_NOT_AT_CENTRE})
     values = _applicant_values(cipher, applicant)
     citizen_id, proxy_id = _people_of_appointment(session, centre_id, appointment_id, values["id_number_hash"])
     application_id = _insert_with_unique_reference(

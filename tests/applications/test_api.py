@@ -124,14 +124,19 @@ def test_staff_of_another_centre_get_404_and_district_staff_reach_community_case
 
 
 def test_bad_intake_input_gets_field_messages_in_chinese(client, counter, staff_login):
+    other_window = counter.community.windows[0].id
     staff = staff_login(counter.staff)
     response = client.post("/api/staff/v1/applications", headers=staff, json={
         "item_code": counter.item.code, "centre_id": counter.district.id,
         "applicant": {"type": "business", "name": "聊城某某餐饮有限公司", "credit_code": "91371500MA00000000"}})
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"]["applicant.credit_code"] == "统一社会信用代码格式不正确"
+    response = client.post("/api/staff/v1/applications", headers=staff, json=intake_body(counter,
+                                                                                          window_id=other_window))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"window_id": "该窗口不属于本中心"}
     response = client.post("/api/staff/v1/applications", headers=staff, json={
-        "item_code": counter.item.code, "centre_id": counter.district.id,
+        "item_code": counter.item.code, "centre_id": counter.district.id, "window_id": counter.window.id,
         "applicant": {"type": "business", "name": "聊城某某餐饮有限公司", "credit_code": credit_code(7)}})
     assert response.status_code == 201
 
