@@ -31,4 +31,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     # 09:00 so the reminders are not held back by quiet hours; the sweep catches up on missed days.
     Periodic("licence-expiry-reminders", "jobs.applications.licence_expiry_reminders", "0 9 * * *",
              job_timeout=3600),
+    # Hourly in working hours: a 督办 is raised the morning a deadline has passed.
+    Periodic("feedback-sla", "jobs.feedback.feedback_sla_sweep", "15 8-18 * * *"),
+    Periodic("rectifications-overdue", "jobs.feedback.rectification_sweep", "20 8 * * *"),
 )

@@ -68,11 +68,15 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     from miniapp_api.auth import init_auth
     from miniapp_api.centres.views import bp as centres_bp
     from miniapp_api.citizens.views import bp as citizens_bp
+    from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
+    from miniapp_api.feedback.views import bp as feedback_bp
     from miniapp_api.health import bp as health_bp
     from miniapp_api.licences.views import bp as licences_bp
     from miniapp_api.licences.views import staff_bp as staff_licences_bp
     from miniapp_api.metrics import bp as metrics_bp
     from miniapp_api.notifications.views import bp as notifications_bp
+    from miniapp_api.ratings.views import bp as ratings_bp
+    from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
     from miniapp_api.staff.views import bp as staff_bp
 
     init_auth(app)  # before the limiter, so per-citizen limits know the caller
@@ -80,7 +84,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
     for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      staff_bp, staff_applications_bp, staff_licences_bp):
+                      feedback_bp, ratings_bp, staff_bp, staff_applications_bp, staff_licences_bp, staff_feedback_bp,
+                      staff_ratings_bp):
         app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)

@@ -23,8 +23,10 @@ def load_all_models() -> type[Base]:
     from miniapp_api.appointments import models as _appointments  # noqa: F401
     from miniapp_api.centres import models as _centres  # noqa: F401
     from miniapp_api.citizens import models as _citizens  # noqa: F401
+    from miniapp_api.feedback import models as _feedback  # noqa: F401
     from miniapp_api.licences import models as _licences  # noqa: F401
     from miniapp_api.notifications import models as _notifications  # noqa: F401
+    from miniapp_api.ratings import models as _ratings  # noqa: F401
     from miniapp_api.staff import models as _staff  # noqa: F401
 
     return Base

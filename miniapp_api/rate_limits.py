@@ -22,6 +22,7 @@ def storage_uri(redis_url: str) -> str:
 LOOKUP_PER_CITIZEN = "10 per minute;30 per day"
 # Four digits are 10,000 guesses: a handful per reference per hour makes guessing hopeless.
 LOOKUP_PER_REFERENCE = "5 per hour"
+FEEDBACK_PER_CITIZEN = "5 per minute;20 per day"
 
 
 def per_lookup_reference() -> str:

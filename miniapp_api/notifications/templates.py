@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "application_status": ("application_progress", False),
     "application_materials_due": ("application_materials", False),
     "licence_expiry": ("licence_expiry", False),
+    "feedback_status": ("feedback_progress", True),
+    "rating_followup": ("feedback_progress", True),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,

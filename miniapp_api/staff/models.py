@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, SmallInteger, String, Table
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, SmallInteger, String, Table, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,3 +61,20 @@ class StaffSession(Base):
 
     def is_active(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class StaffNotice(Base):
+    """A message to staff in the console (催办, 督办): staff have no WeChat channel of their own."""
+
+    __tablename__ = "staff_notice"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_staff_notice_dedupe_key"),)
+
+    id: Mapped[IntPK]
+    staff_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(String(300))
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[CreatedAt]
+    read_at: Mapped[UtcDateTime | None]

@@ -24,3 +24,17 @@ class StaffLoginOut(BaseModel):
     token: str = Field(description="send as `Authorization: Bearer <token>` to /api/staff/v1")
     expires_at: datetime
     staff: StaffOut
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: str
+    subject_type: str
+    subject_id: int
+    text: str
+    created_at: datetime
+    read: bool
+
+
+class NoticeList(BaseModel):
+    notices: list[NoticeOut]

@@ -154,3 +154,26 @@ def require_role(staff: Staff, *roles: str) -> None:
 def audit(session: Session, staff: Staff, action: str, subject_type: str, subject_id: object, **detail) -> None:
     session.add(AuditLog(actor=f"staff:{staff.id}", action=action, subject_type=subject_type,
                          subject_id=str(subject_id), detail=detail))
+
+
+def staff_of_centre(session: Session, centre_id: int, *roles: str) -> list[Staff]:
+    """Active staff assigned to this very centre with one of the roles (admins are not everyone's supervisor)."""
+    return list(session.scalars(select(Staff).join(staff_centre, staff_centre.c.staff_id == Staff.id).where(
+        staff_centre.c.centre_id == centre_id, Staff.active.is_(True), Staff.roles.overlap(list(roles)))
+        .order_by(Staff.id)))
+
+
+def notice(session: Session, staff_ids: list[int], *, kind: str, subject: tuple[str, int], text: str,
+           dedupe: str | None = None) -> int:
+    """Console notices; with `dedupe`, a repeated sweep writes each one once per staff member."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from miniapp_api.staff.models import StaffNotice
+
+    written = 0
+    for staff_id in dict.fromkeys(staff_ids):
+        result = session.execute(insert(StaffNotice).values(
+            staff_id=staff_id, kind=kind, subject_type=subject[0], subject_id=subject[1], text=text,
+            dedupe_key=f"{dedupe}:{staff_id}" if dedupe else None).on_conflict_do_nothing())
+        written += result.rowcount or 0
+    return written

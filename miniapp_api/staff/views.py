@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import g
+from sqlalchemy import select
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.auth import STAFF_BEARER, bearer_token, staff_required
@@ -9,7 +10,8 @@ from miniapp_api.extensions import db, limiter
 from miniapp_api.rate_limits import LOGIN_PER_IP
 from miniapp_api.schemas import ERROR_RESPONSES
 from miniapp_api.staff import services
-from miniapp_api.staff.schemas import StaffLoginIn, StaffLoginOut, StaffOut
+from miniapp_api.staff.models import StaffNotice
+from miniapp_api.staff.schemas import NoticeList, NoticeOut, StaffLoginIn, StaffLoginOut, StaffOut
 
 bp = APIBlueprint("staff", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="工作人员登录", description="Staff accounts and sessions")])
@@ -42,3 +44,14 @@ def log_out():
 @staff_required
 def show_me():
     return staff_out(g.staff).model_dump(mode="json")
+
+
+@bp.get("/notices", responses={200: NoticeList}, security=STAFF_BEARER)
+@staff_required
+def list_notices():
+    """催办 and 督办 addressed to the caller, newest first."""
+    rows = db.session.scalars(select(StaffNotice).where(StaffNotice.staff_id == g.staff.id)
+                              .order_by(StaffNotice.id.desc()).limit(100))
+    return {"notices": [NoticeOut(id=n.id, kind=n.kind, subject_type=n.subject_type, subject_id=n.subject_id,
+                                  text=n.text, created_at=n.created_at, read=n.read_at is not None
+                                  ).model_dump(mode="json") for n in rows]}

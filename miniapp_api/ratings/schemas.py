@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from miniapp_api.centres.schemas import local_iso
+from miniapp_api.ratings import messages
+from miniapp_api.ratings.models import LEVEL_NAMES, Evaluation, Rectification
+from miniapp_api.ratings.services import RatingIn
+from miniapp_api.schemas import StrictIn
+
+Tag = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class RateIn(StrictIn):
+    target: Literal["appointment", "application", "feedback"]
+    id: int = Field(ge=1, le=2**62)
+    level: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    tags: list[Tag] = Field(default_factory=list, max_length=8)
+    comment: str | None = Field(default=None, max_length=500)
+
+    def to_input(self) -> RatingIn:
+        return RatingIn(target=self.target, target_id=self.id, level=self.level, tags=self.tags,
+                        comment=self.comment)
+
+
+class EvaluationOut(BaseModel):
+    id: int
+    target: str
+    target_id: int
+    level: int
+    level_name: str
+    is_bad: bool
+    tags: list[str]
+    comment: str | None
+    validity: str
+    created_at: str
+    rectification_id: int | None = None
+
+    @classmethod
+    def of(cls, evaluation: Evaluation, rectification_id: int | None = None) -> dict:
+        return cls(id=evaluation.id, target=evaluation.target_type, target_id=evaluation.target_id,
+                   level=evaluation.level, level_name=LEVEL_NAMES[evaluation.level], is_bad=evaluation.is_bad,
+                   tags=evaluation.tags, comment=evaluation.comment, validity=evaluation.validity,
+                   created_at=local_iso(evaluation.created_at), rectification_id=rectification_id
+                   ).model_dump(mode="json")
+
+
+class EvaluationList(BaseModel):
+    evaluations: list[EvaluationOut]
+
+
+class RectificationEventOut(BaseModel):
+    at: str
+    kind: str
+    note: str | None
+
+
+class RectificationOut(BaseModel):
+    id: int
+    status: str
+    status_name: str
+    summary: str
+    verify_due_on: dt.date
+    fix_due_on: dt.date
+    category: str | None
+    reply: str | None
+    revisits: int
+    escalation_level: int
+    can_revisit: bool
+    timeline: list[RectificationEventOut]
+
+    @classmethod
+    def of(cls, rectification: Rectification, *, staff_view: bool = False) -> dict:
+        events = [e for e in rectification.events if staff_view or e.kind in ("opened", "fixed", "revisited",
+                                                                                "reopened")]
+        return cls(id=rectification.id, status=rectification.status,
+                   status_name=messages.STATUS_NAMES[rectification.status], summary=rectification.summary,
+                   verify_due_on=rectification.verify_due_on, fix_due_on=rectification.fix_due_on,
+                   category=rectification.category, reply=rectification.reply, revisits=rectification.revisits,
+                   escalation_level=rectification.escalation_level, can_revisit=rectification.status == "fixed",
+                   timeline=[RectificationEventOut(at=local_iso(e.at), kind=e.kind,
+                                                   note=e.note if staff_view or e.kind != "opened" else None)
+                             for e in events]).model_dump(mode="json")
+
+
+class RectificationList(BaseModel):
+    rectifications: list[RectificationOut]
+
+
+class RectificationPath(BaseModel):
+    rectification_id: int = Field(ge=1, le=2**62)
+
+
+class EvaluationPath(BaseModel):
+    evaluation_id: int = Field(ge=1, le=2**62)
+
+
+class RevisitIn(StrictIn):
+    satisfied: bool = Field(description="是否满意整改结果")
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class VerifyIn(StrictIn):
+    note: str = Field(min_length=2, max_length=500, description="how the citizen was contacted, what was found")
+
+
+class FixIn(StrictIn):
+    category: Literal["立行立改", "限期整改", "解释说明"]
+    reply: str = Field(min_length=2, max_length=1000, description="what was done, as the citizen will read it")
+
+
+class StaffRevisitIn(StrictIn):
+    satisfied: bool
+    note: str = Field(min_length=2, max_length=500, description="回访记录")
+
+
+class RectificationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "fixed", "revisited", "invalid"] | None = None
+    overdue: bool = False
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class InvalidationIn(StrictIn):
+    reason: str = Field(min_length=5, max_length=500)
+    evidence: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        min_length=1, max_length=10, description="recordings, video, documents: ids or descriptions")
+
+
+class DecisionIn(StrictIn):
+    approve: bool
+    note: str | None = Field(default=None, max_length=500)
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group_by: Literal["centre", "window", "item", "staff", "month"] = "centre"
+    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class StatsRow(BaseModel):
+    key: int | str
+    name: str
+    total: int
+    good: int
+    bad: int
+    rectified: int
+    good_rate: float | None = Field(description="好评率: top three levels ÷ valid ratings")
+    rectification_rate: float | None = Field(description="差评整改率: fixed 差评 ÷ 差评")
+    average_level: float | None
+    average_answer_hours: float | None = Field(default=None, description="feedback, by centre only")
+
+
+class StatsOut(BaseModel):
+    group_by: str
+    rows: list[StatsRow]

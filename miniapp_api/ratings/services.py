@@ -1,0 +1,194 @@
+"""好差评: one rating per served target (per answer round for feedback), tied to centre, window, item, staff.
+
+A 差评 (不满意/非常不满意) of an appointment or application opens a Rectification in
+the same transaction; a 差评 of a feedback answer reopens the feedback instead (that
+loop is its own rectification). Ratings are never deleted: a 差评 leaves the
+statistics only through an invalidation requested by one staff member with
+evidence and approved by another, both audit-logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from miniapp_api.applications.models import Application, ApplicationStatus
+from miniapp_api.appointments.models import Appointment, AppointmentStatus
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.feedback import services as feedback_services
+from miniapp_api.feedback.models import Feedback, FeedbackStatus
+from miniapp_api.ratings import messages, rectifications
+from miniapp_api.ratings.models import BAD_LEVELS, LEVEL_NAMES, Evaluation, RatingDaily
+from miniapp_api.staff.models import Role, Staff
+from miniapp_api.staff.services import audit, visible_centre_ids
+
+TARGET_NOT_FOUND = "target_not_found"
+NOT_YET_RATABLE = "not_yet_ratable"
+RATING_CLOSED = "rating_closed"
+ALREADY_RATED = "already_rated"
+RATING_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Target:
+    """What was served, to whom, and who is answerable for it."""
+
+    kind: str
+    id: int
+    round: int
+    completed_at: datetime
+    centre_id: int
+    window_id: int | None
+    item_id: int | None
+    staff_id: int | None
+    title: str
+
+
+def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Target:
+    """The served thing if this citizen may rate it now; anyone else's is simply not found."""
+    not_found = NotFound(messages.TARGET_NOT_FOUND, code=TARGET_NOT_FOUND)
+    not_yet = DomainError(messages.NOT_YET_RATABLE, code=NOT_YET_RATABLE, status=409)
+    if kind == "appointment":
+        appointment = session.get(Appointment, target_id, with_for_update=True)
+        if appointment is None or appointment.citizen_id != citizen_id:
+            raise not_found
+        if appointment.status != AppointmentStatus.SERVED:
+            raise not_yet
+        lines = appointment.lines
+        return Target(kind, appointment.id, 0, appointment.updated_at or appointment.ends_at, appointment.centre_id,
+                      appointment.window_id, lines[0].item_id if lines else None, None,
+                      "、".join(line.item.name for line in lines) or "预约办事")
+    if kind == "application":
+        application = session.get(Application, target_id, with_for_update=True)
+        if application is None or citizen_id not in (application.citizen_id, application.proxy_citizen_id):
+            raise not_found
+        if application.status != ApplicationStatus.COMPLETED or application.completed_at is None:
+            raise not_yet
+        return Target(kind, application.id, 0, application.completed_at, application.centre_id,
+                      application.window_id, application.item_id, application.handler_staff_id,
+                      application.item.name)
+    feedback = session.get(Feedback, target_id, with_for_update=True)
+    if feedback is None or feedback.citizen_id != citizen_id:
+        raise not_found
+    if feedback.status != FeedbackStatus.ANSWERED or feedback.answered_at is None or feedback.centre_id is None:
+        raise not_yet
+    return Target(kind, feedback.id, feedback.reopen_count, feedback.answered_at, feedback.centre_id,
+                  feedback.window_id, feedback.item_id, feedback.answered_by_staff_id,
+                  f"诉求（编号 {feedback.id}）的答复")
+
+
+@dataclass
+class RatingIn:
+    target: str
+    target_id: int
+    level: int
+    tags: list[str] = field(default_factory=list)
+    comment: str | None = None
+
+
+def _count(session: Session, evaluation: Evaluation, sign: int, *, rectified: int = 0) -> None:
+    """Keep the daily pre-aggregate in step with the ratings, in the same transaction."""
+    day = evaluation.created_at.astimezone(SHANGHAI).date()
+    good = 1 if evaluation.level not in BAD_LEVELS else 0
+    values = dict(day=day, centre_id=evaluation.centre_id, window_id=evaluation.window_id or 0,
+                  item_id=evaluation.item_id or 0, staff_id=evaluation.staff_id or 0, total=sign, good=sign * good,
+                  bad=sign * (1 - good), rectified=rectified, level_sum=sign * evaluation.level)
+    statement = insert(RatingDaily).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["day", "centre_id", "window_id", "item_id", "staff_id"],
+        set_={name: getattr(RatingDaily, name) + getattr(statement.excluded, name)
+              for name in ("total", "good", "bad", "rectified", "level_sum")}))
+
+
+def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Evaluation:
+    target = _target(session, citizen_id, data.target, data.target_id)
+    if now - target.completed_at > timedelta(days=RATING_WINDOW_DAYS):
+        raise DomainError(messages.RATING_CLOSED.format(days=RATING_WINDOW_DAYS), code=RATING_CLOSED, status=409)
+    bad = data.level in BAD_LEVELS
+    reason = "；".join(filter(None, ["、".join(data.tags), data.comment]))
+    if bad and target.kind == "feedback" and not reason:
+        raise DomainError(messages.REASON_REQUIRED, code="reason_required", status=422,
+                          fields={"comment": messages.REASON_REQUIRED})
+    evaluation_id = session.execute(insert(Evaluation).values(
+        citizen_id=citizen_id, target_type=target.kind, target_id=target.id, round=target.round, level=data.level,
+        tags=data.tags, comment=data.comment, centre_id=target.centre_id, window_id=target.window_id,
+        item_id=target.item_id, staff_id=target.staff_id, created_at=now, validity="valid", invalidation={},
+        channel="miniapp").on_conflict_do_nothing(constraint="uq_evaluation_target_round")
+        .returning(Evaluation.id)).scalar_one_or_none()
+    if evaluation_id is None:   # a double tap, or a second try: the first rating stands
+        raise DomainError(messages.ALREADY_RATED, code=ALREADY_RATED, status=409)
+    evaluation = session.get(Evaluation, evaluation_id)
+    _count(session, evaluation, +1)
+    if target.kind == "feedback":
+        feedback = session.get(Feedback, target.id)
+        if bad:
+            feedback_services.reopen_unsatisfied(session, feedback, citizen_id, reason, now)
+        else:
+            feedback_services.close_satisfied(feedback, citizen_id, LEVEL_NAMES[data.level], now)
+    elif bad:
+        rectifications.open_rectification(
+            session, source=("evaluation", evaluation.id), evaluation_id=evaluation.id, citizen_id=citizen_id,
+            centre_id=target.centre_id, window_id=target.window_id, item_id=target.item_id,
+            staff_id=target.staff_id, summary=f"{target.title}：{LEVEL_NAMES[data.level]}"
+                                             + (f"（{reason}）" if reason else ""),
+            level_name=LEVEL_NAMES[data.level], now=now)
+    session.flush()
+    return evaluation
+
+
+def citizen_evaluations(session: Session, citizen_id: int, limit: int = 50) -> list[Evaluation]:
+    return list(session.scalars(select(Evaluation).where(Evaluation.citizen_id == citizen_id)
+                                .order_by(Evaluation.id.desc()).limit(limit)))
+
+
+# --- invalidation (误评/恶意差评): one asks with evidence, another approves ----------------------------------
+
+INVALIDATION_ROLES = (Role.CENTRE_MANAGER, Role.SUPERVISOR)
+
+
+def _staff_evaluation(session: Session, staff: Staff, evaluation_id: int) -> Evaluation:
+    evaluation = session.scalars(select(Evaluation).where(
+        Evaluation.id == evaluation_id, Evaluation.centre_id.in_(visible_centre_ids(session, staff)))
+        .with_for_update()).one_or_none()
+    if evaluation is None or not staff.has_role(*INVALIDATION_ROLES):
+        raise NotFound(messages.EVALUATION_NOT_FOUND, code="evaluation_not_found")
+    return evaluation
+
+
+def request_invalidation(session: Session, staff: Staff, evaluation_id: int, reason: str, evidence: list[str],
+                         now: datetime) -> Evaluation:
+    evaluation = _staff_evaluation(session, staff, evaluation_id)
+    if not evaluation.is_bad or evaluation.validity != "valid":
+        raise DomainError(messages.INVALIDATION_ONLY_BAD, code="not_invalidatable", status=409)
+    evaluation.validity = "invalidation_requested"
+    evaluation.invalidation = {"reason": reason, "evidence": evidence, "requested_by": staff.id,
+                               "requested_at": now.isoformat()}
+    audit(session, staff, "request_rating_invalidation", "evaluation", evaluation.id, reason=reason,
+          evidence=evidence)
+    session.flush()
+    return evaluation
+
+
+def decide_invalidation(session: Session, staff: Staff, evaluation_id: int, approve: bool, note: str | None,
+                        now: datetime) -> Evaluation:
+    evaluation = _staff_evaluation(session, staff, evaluation_id)
+    if evaluation.validity != "invalidation_requested":
+        raise DomainError(messages.INVALIDATION_NOT_REQUESTED, code="invalidation_not_requested", status=409)
+    if evaluation.invalidation.get("requested_by") == staff.id:
+        raise DomainError(messages.INVALIDATION_SAME_PERSON, code="second_person_required", status=409)
+    evaluation.invalidation = {**evaluation.invalidation, "decided_by": staff.id, "decided_at": now.isoformat(),
+                               "approved": approve, "note": note}
+    if approve:
+        evaluation.validity = "invalid"
+        rectified = rectifications.close_as_invalid(session, evaluation.id, staff, now)
+        _count(session, evaluation, -1, rectified=-rectified)
+    else:
+        evaluation.validity = "valid"
+    audit(session, staff, "decide_rating_invalidation", "evaluation", evaluation.id, approved=approve, note=note)
+    session.flush()
+    return evaluation

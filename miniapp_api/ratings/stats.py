@@ -1,0 +1,57 @@
+"""Rating statistics from the daily pre-aggregate: 好评率, 差评整改率, average level, by one dimension.
+
+Definitions (no national formula was found; these are ours, in one place):
+好评率 = (非常满意 + 满意 + 基本满意) ÷ valid ratings; 差评整改率 = 差评 whose fix is in ÷ 差评;
+ratings found invalid on appeal leave both.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.ratings.models import RatingDaily
+from miniapp_api.staff.models import Staff
+
+DIMENSIONS = {
+    "centre": (RatingDaily.centre_id, Centre),
+    "window": (RatingDaily.window_id, Window),
+    "item": (RatingDaily.item_id, ServiceItem),
+    "staff": (RatingDaily.staff_id, Staff),
+    "month": (func.to_char(RatingDaily.day, "YYYY-MM"), None),
+}
+
+
+def rates(total: int, good: int, bad: int, rectified: int, level_sum: int) -> dict:
+    return {"total": total, "good": good, "bad": bad, "rectified": rectified,
+            "good_rate": round(good / total, 4) if total else None,
+            "rectification_rate": round(rectified / bad, 4) if bad else None,
+            "average_level": round(level_sum / total, 2) if total else None}
+
+
+def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: date | None,
+                 until: date | None) -> list[dict]:
+    key, model = DIMENSIONS[group_by]
+    statement = (select(key.label("key"), func.sum(RatingDaily.total), func.sum(RatingDaily.good),
+                        func.sum(RatingDaily.bad), func.sum(RatingDaily.rectified), func.sum(RatingDaily.level_sum))
+                 .where(RatingDaily.centre_id.in_(centre_ids)).group_by(key).order_by(key))
+    if since:
+        statement = statement.where(RatingDaily.day >= since)
+    if until:
+        statement = statement.where(RatingDaily.day <= until)
+    rows = session.execute(statement).all()
+    names: dict = {}
+    if model is not None:
+        ids = [row.key for row in rows if row.key]
+        label = model.display_name if model is Staff else model.name
+        names = dict(session.execute(select(model.id, label).where(model.id.in_(ids))).tuples().all())
+    result = []
+    for row in rows:
+        if not row[1]:
+            continue
+        name = row.key if model is None else names.get(row.key, "未关联")
+        result.append({"key": row.key, "name": name, **rates(*(int(v or 0) for v in row[1:]))})
+    return result

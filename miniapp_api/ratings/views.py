@@ -1,0 +1,185 @@
+"""好差评 for citizens (rate, see my ratings, answer the revisit) and for staff (rectify, appeal, statistics)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy import select
+
+from miniapp_api.applications.services import today_in_shanghai
+from miniapp_api.appointments.schemas import IdempotencyHeader
+from miniapp_api.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.clock import utcnow
+from miniapp_api.extensions import db
+from miniapp_api.feedback.services import answer_hours_by_centre
+from miniapp_api.idempotency import idempotent
+from miniapp_api.ratings import rectifications, services, stats
+from miniapp_api.ratings.models import Rectification
+from miniapp_api.ratings.schemas import (
+    DecisionIn,
+    EvaluationList,
+    EvaluationOut,
+    EvaluationPath,
+    FixIn,
+    InvalidationIn,
+    RateIn,
+    RectificationList,
+    RectificationOut,
+    RectificationPath,
+    RectificationQuery,
+    RevisitIn,
+    StaffRevisitIn,
+    StatsOut,
+    StatsQuery,
+    VerifyIn,
+)
+from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.services import require_role, visible_centre_ids
+
+bp = APIBlueprint("ratings", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="好差评", description="Rate a service; follow a 差评 to its fix")])
+staff_bp = APIBlueprint("staff_ratings", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
+                        abp_tags=[Tag(name="好差评与整改（工作人员）", description="Rectification, appeals, statistics")])
+BEARER = [{"bearer": []}]
+HANDLERS = (Role.CENTRE_MANAGER, Role.SUPERVISOR, Role.FEEDBACK_HANDLER, Role.WINDOW_STAFF)
+
+
+def _rectification_ids(evaluation_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Rectification.evaluation_id, Rectification.id)
+                                   .where(Rectification.evaluation_id.in_(evaluation_ids))).tuples().all())
+
+
+@bp.post("/evaluations", responses={201: EvaluationOut}, security=BEARER)
+@citizen_required
+@idempotent
+def rate(body: RateIn, header: IdempotencyHeader):
+    """Rate a served appointment, a completed application or a feedback answer, once; 不满意 or worse opens a
+    rectification (or, for a feedback answer, sends it back to be handled again)."""
+    evaluation = services.rate(db.session, g.citizen.id, body.to_input(), utcnow())
+    return EvaluationOut.of(evaluation, _rectification_ids([evaluation.id]).get(evaluation.id)), 201
+
+
+@bp.get("/evaluations", responses={200: EvaluationList}, security=BEARER)
+@citizen_required
+def list_evaluations():
+    rows = services.citizen_evaluations(db.session, g.citizen.id)
+    links = _rectification_ids([e.id for e in rows])
+    return {"evaluations": [EvaluationOut.of(e, links.get(e.id)) for e in rows]}
+
+
+@bp.get("/rectifications/<int:rectification_id>", responses={200: RectificationOut}, security=BEARER)
+@citizen_required
+def show_rectification(path: RectificationPath):
+    """What was done about the caller's 差评."""
+    rectification = rectifications.citizen_rectification(db.session, g.citizen.id, path.rectification_id)
+    body = RectificationOut.of(rectification)
+    db.session.rollback()
+    return body
+
+
+@bp.post("/rectifications/<int:rectification_id>/revisit", responses={200: RectificationOut}, security=BEARER)
+@citizen_required
+def revisit(path: RectificationPath, body: RevisitIn):
+    """回访: satisfied with the fix closes it; not satisfied reopens it and escalates."""
+    rectification = rectifications.citizen_rectification(db.session, g.citizen.id, path.rectification_id)
+    rectifications.revisit(db.session, rectification, satisfied=body.satisfied, note=body.comment,
+                           actor=f"citizen:{g.citizen.id}", now=utcnow())
+    result = RectificationOut.of(rectification)
+    db.session.commit()
+    return result
+
+
+# --- staff -----------------------------------------------------------------------------------------------
+
+
+def _staff_act(rectification_id: int, action) -> dict:
+    require_role(g.staff, *HANDLERS)
+    rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
+    action(rectification)
+    result = RectificationOut.of(rectification, staff_view=True)
+    db.session.commit()
+    return result
+
+
+@staff_bp.get("/rectifications", responses={200: RectificationList}, security=STAFF_BEARER)
+@staff_required
+def list_rectifications(query: RectificationQuery):
+    """差评 to handle in the caller's centres, soonest fix deadline first."""
+    statement = select(Rectification).where(Rectification.centre_id.in_(visible_centre_ids(db.session, g.staff)))
+    if query.status:
+        statement = statement.where(Rectification.status == query.status)
+    if query.overdue:
+        statement = statement.where(Rectification.status == "open",
+                                    Rectification.fix_due_on < today_in_shanghai(utcnow()))
+    rows = db.session.scalars(statement.order_by(Rectification.fix_due_on, Rectification.id).limit(query.limit))
+    return {"rectifications": [RectificationOut.of(r, staff_view=True) for r in rows]}
+
+
+@staff_bp.get("/rectifications/<int:rectification_id>", responses={200: RectificationOut}, security=STAFF_BEARER)
+@staff_required
+def show_staff_rectification(path: RectificationPath):
+    return _staff_act(path.rectification_id, lambda r: None)
+
+
+@staff_bp.post("/rectifications/<int:rectification_id>/verify", responses={200: RectificationOut},
+               security=STAFF_BEARER)
+@staff_required
+def verify(path: RectificationPath, body: VerifyIn):
+    """回访核实: record the contact with the citizen (due within 1 working day)."""
+    return _staff_act(path.rectification_id, lambda r: rectifications.verify(g.staff, r, body.note, utcnow()))
+
+
+@staff_bp.post("/rectifications/<int:rectification_id>/fix", responses={200: RectificationOut},
+               security=STAFF_BEARER)
+@staff_required
+def fix(path: RectificationPath, body: FixIn):
+    """整改完成: category and the reply the citizen reads; the citizen is asked whether they are satisfied."""
+    return _staff_act(path.rectification_id,
+                      lambda r: rectifications.fix(db.session, g.staff, r, body.category, body.reply, utcnow()))
+
+
+@staff_bp.post("/rectifications/<int:rectification_id>/revisit", responses={200: RectificationOut},
+               security=STAFF_BEARER)
+@staff_required
+def staff_revisit(path: RectificationPath, body: StaffRevisitIn):
+    """Record a revisit made by phone or in person."""
+    return _staff_act(path.rectification_id, lambda r: rectifications.revisit(
+        db.session, r, satisfied=body.satisfied, note=body.note, actor=f"staff:{g.staff.id}", now=utcnow()))
+
+
+@staff_bp.post("/evaluations/<int:evaluation_id>/invalidation", responses={200: EvaluationOut},
+               security=STAFF_BEARER)
+@staff_required
+def request_invalidation(path: EvaluationPath, body: InvalidationIn):
+    """Ask for a 差评 to be found 误评/恶意, with evidence; another manager decides."""
+    evaluation = services.request_invalidation(db.session, g.staff, path.evaluation_id, body.reason, body.evidence,
+                                               utcnow())
+    db.session.commit()
+    return EvaluationOut.of(evaluation)
+
+
+@staff_bp.post("/evaluations/<int:evaluation_id>/invalidation/decision", responses={200: EvaluationOut},
+               security=STAFF_BEARER)
+@staff_required
+def decide_invalidation(path: EvaluationPath, body: DecisionIn):
+    """A second manager approves (the rating leaves the statistics; it is never deleted) or rejects."""
+    evaluation = services.decide_invalidation(db.session, g.staff, path.evaluation_id, body.approve, body.note,
+                                              utcnow())
+    db.session.commit()
+    return EvaluationOut.of(evaluation)
+
+
+@staff_bp.get("/ratings/stats", responses={200: StatsOut}, security=STAFF_BEARER)
+@staff_required
+def rating_stats(query: StatsQuery):
+    """好评率, 差评整改率 and average level per centre, window, item, staff member or month (pre-aggregated)."""
+    centres = visible_centre_ids(db.session, g.staff)
+    if query.centre_id is not None:
+        centres &= {query.centre_id}
+    rows = stats.rating_stats(db.session, centres, query.group_by, query.since, query.until)
+    if query.group_by == "centre":
+        hours = answer_hours_by_centre(db.session)
+        for row in rows:
+            row["average_answer_hours"] = hours.get(row["key"])
+    return {"group_by": query.group_by, "rows": rows}
