@@ -61,6 +61,17 @@ def get(path: str, headers: dict[str, str] | None = None) -> RequestFor:
     return lambda _client, _n: ("GET", path, headers or {}, None)
 
 
+def post_json(path: str, body: dict, headers_for: Callable[[int], dict[str, str]] | None = None) -> RequestFor:
+    """The same JSON body every time; headers may differ per client (e.g. each its own bearer token)."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+
+    def request_for(client: int, _n: int):
+        headers = {"Content-Type": "application/json", **(headers_for(client) if headers_for else {})}
+        return "POST", path, headers, payload
+
+    return request_for
+
+
 def _client(port: int, client_index: int, request_for: RequestFor, seconds: float) -> tuple[list[float], Counter]:
     latencies: list[float] = []
     statuses: Counter = Counter()
@@ -158,13 +169,18 @@ def environment_for_bench(database_url: str, redis_url: str) -> dict[str, str]:
 
 def against_bare(env: dict[str, str], path: str, headers: dict[str, str], *, clients: int,
                  seconds: float) -> tuple[dict, dict]:
-    """Load a bare Flask JSON endpoint, then `path` on the real app, with the same gunicorn settings and
-    client, each after a one-second warm-up; returns (subject, reference)."""
+    """GET `path` on the real app against a bare Flask JSON endpoint: returns (subject, reference)."""
+    return compare(env, get(path, headers), get("/hello"), clients=clients, seconds=seconds)
+
+
+def compare(env: dict[str, str], subject_request: RequestFor, reference_request: RequestFor, *, clients: int,
+            seconds: float) -> tuple[dict, dict]:
+    """Load the bare app, then the real one, with the same gunicorn settings and client, each after a
+    one-second warm-up; returns (subject, reference)."""
     with gunicorn("bench.bare_app:create_bare_app()", env) as port:
-        load(port, get("/hello"), clients=clients, seconds=1)
-        reference = load(port, get("/hello"), clients=clients, seconds=seconds)
+        load(port, reference_request, clients=clients, seconds=1)
+        reference = load(port, reference_request, clients=clients, seconds=seconds)
     with gunicorn("miniapp_api:create_app()", env) as port:
-        request_for = get(path, headers)
-        load(port, request_for, clients=clients, seconds=1)
-        subject = load(port, request_for, clients=clients, seconds=seconds)
+        load(port, subject_request, clients=clients, seconds=1)
+        subject = load(port, subject_request, clients=clients, seconds=seconds)
     return subject, reference

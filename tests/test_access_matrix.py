@@ -10,6 +10,7 @@ import time_machine
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.ratings.rectifications import open_rectification
 
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number, make_staff
@@ -43,14 +44,24 @@ MATRIX = {
     "applications.show_application": OWN,
     "applications.report_material": OWN,
     "licences.list_licences": CITIZEN,
+    "feedback.file_feedback": CITIZEN,
+    "feedback.list_feedback": CITIZEN,
+    "feedback.show_feedback": OWN,
+    "ratings.rate": CITIZEN,
+    "ratings.list_evaluations": CITIZEN,
+    "ratings.show_rectification": OWN,
+    "ratings.revisit": OWN,
 }
 BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
           "appointments.book": {"slot_id": 1, "item_codes": ["X"]}, "citizens.update_profile": {},
           "notifications.record_consents": {"results": {"x": "accept"}},
           "applications.lookup": {"reference": "BS20261123-ABCDEF", "phone_last4": "1234"},
-          "applications.report_material": {"material_id": 1}}
+          "applications.report_material": {"material_id": 1},
+          "feedback.file_feedback": {"kind": "complaint", "text": "窗口人员态度不好"},
+          "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
+          "ratings.revisit": {"satisfied": True}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
-                "<reference>": "BS20261123-ABCDEF"}
+                "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -101,24 +112,36 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
             now=MONDAY_8AM, appointment_id=appointment["id"],
             accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
                                     promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
+        owner_id = application.citizen_id
+        feedback = client.post("/api/v1/feedback", headers=owner,
+                               json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
+        rectification = open_rectification(db_session, source=("evaluation", 1), citizen_id=owner_id,
+                                           centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
+                                           summary="测试", level_name="不满意", now=MONDAY_8AM)
+        rectification.status = "fixed"
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
-               "<reference>": application.reference}
+               "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
+               "<int:rectification_id>": str(rectification.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
             path = fill(rule.rule, ids)
             body = {"appointments.reschedule": {"slot_id": slot.id},
-                    "applications.report_material": {"material_id": material_id}}.get(rule.endpoint)
+                    "applications.report_material": {"material_id": material_id},
+                    "ratings.revisit": {"satisfied": False}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
             assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found",
-                                                            "application_not_found")
+                                                            "application_not_found", "feedback_not_found",
+                                                            "rectification_not_found")
         # The owner's records are untouched by all of that.
         mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"
-        assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 2
+        assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 4
         # The appointment linked the owner to the application; the stranger sees none of it.
         assert client.get(f"/api/v1/applications/{application.reference}", headers=owner).status_code == 200
         assert client.get("/api/v1/applications", headers=stranger).get_json()["applications"] == []
+        assert client.get(f"/api/v1/rectifications/{rectification.id}", headers=owner).get_json()["status"] == "fixed"
+        assert client.get("/api/v1/feedback", headers=stranger).get_json()["feedback"] == []

@@ -9,6 +9,10 @@ import pytest
 from miniapp_api.applications import services
 from tests.appointments.conftest import MONDAY_8AM
 from tests.test_access_matrix import fill
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.feedback.models import Feedback
+from miniapp_api.ratings.models import Evaluation
+from miniapp_api.ratings.rectifications import open_rectification
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
@@ -26,8 +30,27 @@ MATRIX = {
     "staff_applications.advance_batch": CENTRE,
     "staff_licences.import_licences": CENTRE,
     "staff_licences.renew": CENTRE,
+    "staff.list_notices": STAFF,
+    "staff_feedback.inbox": STAFF,
+    "staff_feedback.show": CENTRE,
+    "staff_feedback.route": CENTRE,
+    "staff_feedback.assign": CENTRE,
+    "staff_feedback.start": CENTRE,
+    "staff_feedback.answer": CENTRE,
+    "staff_feedback.add_note": CENTRE,
+    "staff_feedback.set_sla": STAFF,        # admins only: others get 404
+    "staff_ratings.list_rectifications": STAFF,
+    "staff_ratings.show_staff_rectification": CENTRE,
+    "staff_ratings.verify": CENTRE,
+    "staff_ratings.fix": CENTRE,
+    "staff_ratings.staff_revisit": CENTRE,
+    "staff_ratings.request_invalidation": CENTRE,
+    "staff_ratings.decide_invalidation": CENTRE,
+    "staff_ratings.rating_stats": STAFF,
 }
-PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1"}
+PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
+                "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:evaluation_id>": "1",
+                "<kind>": "complaint"}
 
 
 def staff_routes(app):
@@ -74,15 +97,31 @@ def two_centres(db_session, cipher):
     licence = Licence(licence_type="食品经营许可证", number="JY-1", holder_type="person", holder_name="周敏",
                       issuing_centre_id=home.id, issued_on=MONDAY_8AM.date(), expires_on=MONDAY_8AM.date())
     db_session.add(licence)
+    citizen = Citizen(openid="o-matrix-citizen")
+    db_session.add(citizen)
+    db_session.flush()
+    feedback = Feedback(citizen_id=citizen.id, kind="complaint", text="窗口人员态度不好", centre_id=home.id,
+                        content_check="pass", status="submitted", sla_days=15, due_on=MONDAY_8AM.date(),
+                        remind_on=MONDAY_8AM.date(), updated_at=MONDAY_8AM, photos=[])
+    evaluation = Evaluation(citizen_id=citizen.id, target_type="application", target_id=application.id, level=1,
+                            centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
+    db_session.add_all([feedback, evaluation])
+    db_session.flush()
+    rectification = open_rectification(db_session, source=("evaluation", evaluation.id), citizen_id=citizen.id,
+                                       centre_id=home.id, window_id=None, item_id=None, staff_id=None,
+                                       summary="差评", level_name="非常不满意", now=MONDAY_8AM,
+                                       evaluation_id=evaluation.id)
     db_session.commit()
     return dict(home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
-                batch=batch, licence=licence)
+                batch=batch, licence=licence, feedback=feedback, evaluation=evaluation, rectification=rectification)
 
 
 def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_centres, staff_login, db_session):
     t = two_centres
     values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
-              "<int:licence_id>": str(t["licence"].id)}
+              "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
+              "<int:rectification_id>": str(t["rectification"].id),
+              "<int:evaluation_id>": str(t["evaluation"].id)}
     bodies = {
         "staff_applications.intake": {"item_code": t["item"].code, "centre_id": t["home"].id,
                                       "applicant": {"name": "周敏", "id_number": id_number(7)}},
@@ -93,6 +132,15 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
         "staff_applications.advance_batch": {"to": "accepted"},
         "staff_licences.import_licences": {"centre_id": t["home"].id, "csv": "x"},
         "staff_licences.renew": {"expires_on": "2035-01-01"},
+        "staff_feedback.route": {"centre_id": t["home"].id},
+        "staff_feedback.assign": {},
+        "staff_feedback.answer": {"answer": "已处理"},
+        "staff_feedback.add_note": {"internal_note": "备注"},
+        "staff_ratings.verify": {"note": "已联系"},
+        "staff_ratings.fix": {"category": "立行立改", "reply": "已整改"},
+        "staff_ratings.staff_revisit": {"satisfied": True, "note": "电话回访满意"},
+        "staff_ratings.request_invalidation": {"reason": "系误评，证据见录像", "evidence": ["录像"]},
+        "staff_ratings.decide_invalidation": {"approve": True},
     }
     outsider = staff_login(t["outsider"])
     for rule, method in staff_routes(app):
@@ -104,3 +152,11 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     db_session.expire_all()
     assert t["application"].status == "accepted_pending_materials"
     assert t["application"].materials[0].received_at is None
+    assert t["feedback"].status == "submitted" and t["feedback"].assignee_staff_id is None
+    assert t["rectification"].status == "open" and t["evaluation"].validity == "valid"
+
+
+def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):
+    manager = staff_login(two_centres["home_staff"])
+    response = client.put("/api/staff/v1/feedback-sla/complaint", headers=manager, json={"working_days": 10})
+    assert response.status_code == 404

@@ -65,7 +65,8 @@ def open_rectification(session: Session, *, source: tuple[str, int], citizen_id:
                                               fix_due=_day(fix_due)),
            dedupe=f"rectification:{rectification.id}:opened")
     notify(session, citizen_id=citizen_id, kind="rating_followup",
-           context={"what": summary[:20], "status": "整改中", "tip": "我们会尽快联系您核实"},
+           context={"kind": "差评整改", "number": str(rectification.id), "status": "整改中",
+                    "tip": "我们会尽快联系您核实"},
            title=messages.TITLE_RECEIVED,
            body=messages.BODY_BAD_RECEIVED.format(what=summary[:60], level=level_name,
                                                   verify_days=VERIFY_WORKING_DAYS, fix_days=FIX_WORKING_DAYS),
@@ -127,7 +128,8 @@ def fix(session: Session, staff: Staff, rectification: Rectification, category: 
     _event(rectification, "fixed", now, f"staff:{staff.id}", f"{category}：{reply}")
     _move_rectified(session, rectification, +1)
     notify(session, citizen_id=rectification.citizen_id, kind="rating_followup",
-           context={"what": rectification.summary[:20], "status": "已整改", "tip": "请告诉我们是否满意"},
+           context={"kind": "差评整改", "number": str(rectification.id), "status": "已整改",
+                    "tip": "请告诉我们是否满意"},
            title=messages.TITLE_FIXED,
            body=messages.BODY_FIXED.format(what=rectification.summary[:40], reply=reply[:120]),
            page=PAGE.format(id=rectification.id), now=now, subject=("rectification", rectification.id))

@@ -1,0 +1,47 @@
+"""The rating API: rate over HTTP, the revisit answered by the citizen, staff fixing, statistics JSON."""
+
+import time_machine
+
+from tests.appointments.conftest import MONDAY_8AM
+
+
+def test_rate_then_staff_fix_then_the_citizen_accepts_the_fix(client, db_session, served, login, staff_login):
+    application = served.completed_application()
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        citizen = login(served.citizen.openid)
+        db_session.commit()
+        rated = client.post("/api/v1/evaluations", headers=citizen,
+                            json={"target": "application", "id": application.id, "level": 2, "tags": ["态度差"]})
+        assert rated.status_code == 201, rated.get_json()
+        body = rated.get_json()
+        assert body["is_bad"] is True and body["level_name"] == "不满意" and body["rectification_id"]
+        again = client.post("/api/v1/evaluations", headers=citizen,
+                            json={"target": "application", "id": application.id, "level": 5})
+        assert again.status_code == 409 and again.get_json()["error"]["message"] == "您已评价过这项服务，感谢您的反馈"
+        path = f"/api/staff/v1/rectifications/{body['rectification_id']}"
+        manager = staff_login(served.manager)
+        listed = client.get("/api/staff/v1/rectifications?status=open", headers=manager).get_json()
+        assert [r["id"] for r in listed["rectifications"]] == [body["rectification_id"]]
+        fixed = client.post(f"{path}/fix", headers=manager, json={"category": "立行立改", "reply": "已对窗口人员批评教育"})
+        assert fixed.status_code == 200 and fixed.get_json()["status"] == "fixed"
+        mine = client.get(f"/api/v1/rectifications/{body['rectification_id']}", headers=citizen).get_json()
+        assert mine["can_revisit"] is True and mine["reply"] == "已对窗口人员批评教育"
+        accepted = client.post(f"/api/v1/rectifications/{body['rectification_id']}/revisit", headers=citizen,
+                               json={"satisfied": True})
+        assert accepted.get_json()["status"] == "revisited"
+        stats = client.get("/api/staff/v1/ratings/stats?group_by=window", headers=manager).get_json()
+        assert stats["rows"][0]["rectification_rate"] == 1.0 and stats["rows"][0]["good_rate"] == 0.0
+        centres = client.get("/api/staff/v1/ratings/stats", headers=manager).get_json()
+        assert centres["group_by"] == "centre" and centres["rows"][0]["total"] == 1
+
+
+def test_bad_rating_input_gets_field_messages(client, db_session, served, login):
+    application = served.completed_application()
+    db_session.commit()
+    citizen = login(served.citizen.openid)
+    response = client.post("/api/v1/evaluations", headers=citizen,
+                           json={"target": "application", "id": application.id, "level": 7})
+    assert response.status_code == 422 and response.get_json()["error"]["fields"] == {"level": "数值太大"}
+    response = client.post("/api/v1/evaluations", headers=citizen,
+                           json={"target": "ticket", "id": application.id, "level": 3})
+    assert response.status_code == 422 and "target" in response.get_json()["error"]["fields"]
