@@ -112,26 +112,49 @@ def open_warnings(session: Session) -> list[CalendarWarning]:
                                 .order_by(CalendarWarning.day)))
 
 
+class _Days:
+    """Day statuses over a range, with the overrides read in one query (not one per day)."""
+
+    def __init__(self, session: Session, first: date, last: date):
+        self.session, self.first, self.last = session, first, last
+        self.overrides = {o.day: o for o in session.scalars(
+            select(CalendarOverride).where(CalendarOverride.day.between(first, last)))}
+
+    def status(self, day: date) -> DayStatus:
+        if not self.first <= day <= self.last:
+            return day_status(self.session, day)
+        override = self.overrides.get(day)
+        return status_from(self.session, day, override.is_workday if override else None,
+                           override.note if override else None)
+
+
 def add_working_days(session: Session, start: date, days: int) -> date:
     """The date `days` working days after `start` (承诺时限 counting; start itself not counted).
 
     Negative `days` count backwards: "3 working days before the deadline".
     """
-    step = timedelta(days=1 if days >= 0 else -1)
+    if days == 0:
+        return start
+    step = timedelta(days=1 if days > 0 else -1)
+    reach = timedelta(days=abs(days) * 2 + 20)   # Spring Festival plus weekends fits easily
+    calendar = _Days(session, start - reach, start + reach)   # beyond it, day by day
     current, remaining = start, abs(days)
     while remaining > 0:
         current += step
-        if day_status(session, current).is_workday:
+        if calendar.status(current).is_workday:
             remaining -= 1
     return current
 
 
 def working_days_between(session: Session, start: date, end: date) -> int:
     """Working days in (start, end]: how long a paused legal clock stood still."""
+    if end <= start:
+        return 0
+    calendar = _Days(session, start, end)
     count, current = 0, start
     while current < end:
         current += timedelta(days=1)
-        count += day_status(session, current).is_workday
+        count += calendar.status(current).is_workday
     return count
 
 
