@@ -28,7 +28,7 @@ FEEDBACK = {"kind": "suggestion", "text": "建议在午间增加一个综合受�
 RATINGS = """
 INSERT INTO evaluation (citizen_id, target_type, target_id, round, level, tags, channel, centre_id, window_id,
                         item_id, staff_id, validity, invalidation, created_at)
-SELECT :citizen, 'application', i, 0, 1 + (i * 7919) % 5, '[]', 'miniapp', :centre, NULL, NULL, NULL, 'valid',
+SELECT :citizen, 'application', i, 0, 1 + (i::bigint * 7919) % 5, '[]', 'miniapp', :centre, NULL, NULL, NULL, 'valid',
        '{}', now() - ((i % 365) || ' days')::interval
   FROM generate_series(1, :count) AS i
 """

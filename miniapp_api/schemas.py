@@ -23,3 +23,21 @@ class ErrorEnvelope(BaseModel):
 
 
 ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 404, 405, 413, 422, 429, 500, 503)}
+
+
+class QueryModel(BaseModel):
+    """Query-string models. flask-openapi3 asks for the model's JSON schema on every request to tell list
+    parameters from scalars; computing it costs more than the rest of a small read, so the default
+    schema is computed once per class (flask-openapi3 only reads it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def model_json_schema(cls, *args, **kwargs):  # type: ignore[override]
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        cached = cls.__dict__.get("_default_json_schema")
+        if cached is None:
+            cached = super().model_json_schema()
+            setattr(cls, "_default_json_schema", cached)
+        return cached

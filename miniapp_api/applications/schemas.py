@@ -11,7 +11,7 @@ from miniapp_api.applications.services import Advance, Applicant
 from miniapp_api.centres.schemas import local_iso
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone
 from miniapp_api.privacy import credit_code_is_valid
-from miniapp_api.schemas import StrictIn
+from miniapp_api.schemas import QueryModel, StrictIn
 
 _REFERENCE = r"^(BS|PL)\d{8}-[2-9A-HJ-NP-Z]{6}$"
 Reference = Annotated[str, Field(pattern=_REFERENCE, description="受理编号, e.g. BS20261123-7KQ4MX")]
@@ -129,7 +129,7 @@ class BatchAdvanceIn(AdvanceIn):
     only_from: ApplicationStatus | None = Field(default=None, description="advance only members in this state")
 
 
-class StaffListQuery(BaseModel):
+class StaffListQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     centre_id: int | None = Field(default=None, ge=1, le=2**62)
     status: ApplicationStatus | None = None

@@ -11,7 +11,7 @@ from miniapp_api.appointments.queue import WindowQueue
 from miniapp_api.centres.schemas import local_iso
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
 from miniapp_api.privacy import FieldCipher, mask_phone
-from miniapp_api.schemas import StrictIn
+from miniapp_api.schemas import QueryModel, StrictIn
 
 class ForPerson(StrictIn):
     """Booking for someone else (代预约/帮代办): counted against their own ID number."""
@@ -53,7 +53,7 @@ class WalkInIn(StrictIn):
     item_code: str = Field(min_length=1, max_length=32)
 
 
-class SlotQuery(BaseModel):
+class SlotQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     item: str = Field(max_length=32)
     date: dt.date

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, ServiceItem, Window
 from miniapp_api.clock import SHANGHAI
+from miniapp_api.schemas import QueryModel
 
 
 def local_iso(moment: datetime | None) -> str | None:
@@ -15,7 +16,7 @@ def local_iso(moment: datetime | None) -> str | None:
     return moment.astimezone(SHANGHAI).isoformat() if moment else None
 
 
-class ItemQuery(BaseModel):
+class ItemQuery(QueryModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     q: str | None = Field(default=None, max_length=40, description="name, category or pinyin initials (yyzz)")
     audience: Literal["citizen", "business"] | None = None
@@ -29,7 +30,7 @@ class CentrePath(BaseModel):
     centre_id: int = Field(ge=1, le=2**62)
 
 
-class CentreQuery(BaseModel):
+class CentreQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     item: str | None = Field(default=None, max_length=32, description="service item code")
     lat: float | None = Field(default=None, ge=-90, le=90)

@@ -9,7 +9,7 @@ from miniapp_api.centres.schemas import local_iso
 from miniapp_api.feedback import messages
 from miniapp_api.feedback.models import Feedback, FeedbackKind, FeedbackStatus
 from miniapp_api.feedback.services import FeedbackIn
-from miniapp_api.schemas import StrictIn
+from miniapp_api.schemas import QueryModel, StrictIn
 
 PhotoId = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -89,7 +89,7 @@ class StaffFeedbackOut(FeedbackOut):
     assignee_staff_id: int | None
 
 
-class InboxQuery(BaseModel):
+class InboxQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     status: FeedbackStatus | None = None
     triage: bool = Field(default=False, description="not yet placed at a centre (admins)")

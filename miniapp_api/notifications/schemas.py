@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from miniapp_api.centres.schemas import local_iso
 from miniapp_api.notifications.models import Notification, PushStatus
-from miniapp_api.schemas import StrictIn
+from miniapp_api.schemas import QueryModel, StrictIn
 
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
@@ -30,7 +30,7 @@ class ConsentList(BaseModel):
     subscriptions: list[ConsentOut]
 
 
-class MessageQuery(BaseModel):
+class MessageQuery(QueryModel):
     limit: int = Field(default=20, ge=1, le=100)
     before_id: int | None = Field(default=None, ge=1, le=2**62)
 

@@ -9,7 +9,7 @@ from miniapp_api.centres.schemas import local_iso
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import LEVEL_NAMES, Evaluation, Rectification
 from miniapp_api.ratings.services import RatingIn
-from miniapp_api.schemas import StrictIn
+from miniapp_api.schemas import QueryModel, StrictIn
 
 Tag = Annotated[str, Field(min_length=1, max_length=20)]
 
@@ -117,7 +117,7 @@ class StaffRevisitIn(StrictIn):
     note: str = Field(min_length=2, max_length=500, description="回访记录")
 
 
-class RectificationQuery(BaseModel):
+class RectificationQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["open", "fixed", "revisited", "invalid"] | None = None
     overdue: bool = False
@@ -135,7 +135,7 @@ class DecisionIn(StrictIn):
     note: str | None = Field(default=None, max_length=500)
 
 
-class StatsQuery(BaseModel):
+class StatsQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     group_by: Literal["centre", "window", "item", "staff", "month"] = "centre"
     centre_id: int | None = Field(default=None, ge=1, le=2**62)

@@ -65,3 +65,13 @@ def test_licence_sweep_figure_reads_due_rows_through_the_index():
     assert figure["plan_rows_read"] == figure["due_today"] > 0
     assert figure["notifications"] == figure["reminded"] == figure["due_today"]
     assert figure["second_run_reminded"] == 0
+
+
+def test_feedback_figures_run_against_their_references():
+    result = subprocess.run([sys.executable, "bench/feedback.py", "--seconds", "0.5", "--clients", "2",
+                             "--ratings", "5000"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    filing, stats = (json.loads(line) for line in result.stdout.strip().splitlines()[-2:])
+    assert filing["figure"] == "feedback_filing" and set(filing["subject_result"]["statuses"]) == {"201"}
+    assert stats["figure"] == "rating_stats" and set(stats["subject_result"]["statuses"]) == {"200"}
+    assert stats["aggregate"]["aggregate_rows"] <= 365
