@@ -45,3 +45,22 @@ def test_bad_rating_input_gets_field_messages(client, db_session, served, login)
     response = client.post("/api/v1/evaluations", headers=citizen,
                            json={"target": "ticket", "id": application.id, "level": 3})
     assert response.status_code == 422 and "target" in response.get_json()["error"]["fields"]
+
+
+def test_nobody_rates_someone_elses_appointment(client, db_session, login, cipher):
+    from miniapp_api.appointments import services as booking
+    from tests.factories import build_hall, citizen_with_identity
+
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        hall = build_hall(db_session, MONDAY_8AM)
+        owner = citizen_with_identity(db_session, cipher, 77)
+        appointment = booking.book_appointment(
+            db_session, citizen_id=owner.id, person=booking.person_for_self(owner, cipher),
+            slot_id=hall.slot(db_session, hall.general, "2026-11-24 09:00").id, item_codes=[hall.quick.code],
+            now=MONDAY_8AM)
+        db_session.commit()
+        body = {"target": "appointment", "id": appointment.id, "level": 1}
+        stranger = client.post("/api/v1/evaluations", headers=login("o-stranger-rates"), json=body)
+        assert stranger.status_code == 404 and stranger.get_json()["error"]["code"] == "target_not_found"
+        early = client.post("/api/v1/evaluations", headers=login(owner.openid), json=body)
+        assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_yet_ratable"
