@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 
-from jobs.enqueue import PendingJob, enqueue_now
 from jobs.runtime import in_app_context
 from miniapp_api import events
 from miniapp_api.clock import utcnow
@@ -15,16 +16,18 @@ log = structlog.get_logger(__name__)
 
 @in_app_context
 def dispatch_event(event_id: int) -> int:
-    ran = events.dispatch(db.session, event_id, utcnow())
-    log.info("event.dispatched", event_id=event_id, consumers=ran)
-    return ran
+    return events.dispatch(db.session, [event_id], utcnow())
 
 
 @in_app_context
-def redispatch_stale_events() -> int:
-    ids = events.stale_events(db.session, utcnow())
-    db.session.rollback()
-    for event_id in ids:
-        # A new job id per sweep: the EventDelivery rows make a repeat harmless.
-        enqueue_now(PendingJob("default", events.DISPATCH_JOB, (event_id,), None, {"result_ttl": 0}))
-    return len(ids)
+def dispatch_pending_events(older_than_seconds: float = 300, batches: int = 20) -> int:
+    """The recovery sweep (events whose job was lost) and the way through a backlog: batches of 1,000,
+    several sweeps in parallel share the work (SKIP LOCKED)."""
+    handled = 0
+    for _ in range(batches):
+        ids = events.pending_events(db.session, utcnow(), timedelta(seconds=older_than_seconds))
+        if not ids:
+            break
+        handled += events.dispatch(db.session, ids, utcnow())
+    log.info("events.dispatched", handled=handled)
+    return handled

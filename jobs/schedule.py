@@ -26,7 +26,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
     Periodic("enqueue-due-notifications", "jobs.notifications.enqueue_due_notifications", "* * * * *"),
     Periodic("mark-stuck-notifications", "jobs.notifications.mark_stuck_notifications", "*/5 * * * *"),
-    Periodic("redispatch-stale-events", "jobs.events.redispatch_stale_events", "*/5 * * * *"),
+    Periodic("dispatch-pending-events", "jobs.events.dispatch_pending_events", "*/5 * * * *"),
     Periodic("flag-overdue-materials", "jobs.applications.flag_overdue_materials", "10 0 * * *"),
     # 09:00 so the reminders are not held back by quiet hours; the sweep catches up on missed days.
     Periodic("licence-expiry-reminders", "jobs.applications.licence_expiry_reminders", "0 9 * * *",
@@ -34,4 +34,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Hourly in working hours: a 督办 is raised the morning a deadline has passed.
     Periodic("feedback-sla", "jobs.feedback.feedback_sla_sweep", "15 8-18 * * *"),
     Periodic("rectifications-overdue", "jobs.feedback.rectification_sweep", "20 8 * * *"),
+    Periodic("survey-invitations", "jobs.surveys.send_due_invitations", "*/5 * * * *"),
+    Periodic("survey-reminders", "jobs.surveys.remind_and_expire", "30 * * * *"),
+    Periodic("survey-monthly-campaign", "jobs.surveys.monthly_campaign", "0 10 1 * *"),
+    Periodic("survey-quarterly-audit", "jobs.surveys.quarterly_audit", "0 10 1 1,4,7,10 *"),
 )

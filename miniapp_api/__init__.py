@@ -78,14 +78,16 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     from miniapp_api.ratings.views import bp as ratings_bp
     from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
     from miniapp_api.staff.views import bp as staff_bp
+    from miniapp_api.surveys.views import bp as surveys_bp
+    from miniapp_api.surveys.views import staff_bp as staff_surveys_bp
 
     init_auth(app)  # before the limiter, so per-citizen limits know the caller
     limiter.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
     for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      feedback_bp, ratings_bp, staff_bp, staff_applications_bp, staff_licences_bp, staff_feedback_bp,
-                      staff_ratings_bp):
+                      feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
+                      staff_feedback_bp, staff_ratings_bp, staff_surveys_bp):
         app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)

@@ -2,9 +2,9 @@
 
 The coupling runs one way: applications publish `application.completed` and know
 nothing of ratings or surveys; those packages add themselves to CONSUMERS. The
-dispatch job runs each consumer in its own transaction together with an
-EventDelivery row, so a consumer handles an event once even when the job is
-retried or the recovery sweep enqueues it again.
+dispatch runs the consumers together with their EventDelivery rows in one
+transaction, so a consumer handles an event once even when the job is retried or
+the recovery sweep enqueues it again.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ log = structlog.get_logger(__name__)
 APPLICATION_COMPLETED = "application.completed"
 DISPATCH_JOB = "jobs.events.dispatch_event"
 
-# event kind → dotted paths of `handler(session, event)`; consumers register here (data, not imports).
+APPOINTMENT_SERVED = "appointment.served"
+FEEDBACK_CLOSED = "feedback.closed"
+RECTIFICATION_FIXED = "rectification.fixed"
+
+# event kind → dotted paths of `handler(session, events)`; consumers register here (data, not imports).
 CONSUMERS: dict[str, list[str]] = {
-    APPLICATION_COMPLETED: [],
+    APPLICATION_COMPLETED: ["miniapp_api.surveys.triggers.on_completion"],
+    APPOINTMENT_SERVED: ["miniapp_api.surveys.triggers.on_completion"],
+    FEEDBACK_CLOSED: ["miniapp_api.surveys.triggers.on_completion"],
+    RECTIFICATION_FIXED: ["miniapp_api.surveys.triggers.on_rectification_fixed"],
 }
 
 
@@ -41,33 +48,43 @@ def publish(session: Session, kind: str, subject: tuple[str, int], payload: dict
     return event
 
 
-def _handler(path: str) -> Callable[[Session, DomainEvent], None]:
+def _handler(path: str) -> Callable[[Session, list[DomainEvent]], None]:
     module, _, name = path.rpartition(".")
     return getattr(import_module(module), name)
 
 
-def dispatch(session: Session, event_id: int, now: datetime) -> int:
-    """Run every consumer that has not yet handled the event; returns how many ran now."""
-    event = session.get(DomainEvent, event_id)
-    if event is None or event.dispatched_at is not None:
+def dispatch(session: Session, event_ids: list[int], now: datetime) -> int:
+    """Hand undispatched events to their consumers, in one transaction; returns how many events were handled.
+
+    Consumers take a list of events (set-based work for a sweep's batch). The EventDelivery rows are
+    claimed first, so an event another dispatcher already handled is not handed over again, and SKIP
+    LOCKED lets several dispatchers share a backlog.
+    """
+    events = list(session.scalars(select(DomainEvent).where(
+        DomainEvent.id.in_(event_ids), DomainEvent.dispatched_at.is_(None))
+        .order_by(DomainEvent.id).with_for_update(skip_locked=True)))
+    if not events:
+        session.rollback()
         return 0
-    ran = 0
-    for consumer in CONSUMERS.get(event.kind, []):
-        claimed = session.execute(insert(EventDelivery).values(event_id=event_id, consumer=consumer)
-                                  .on_conflict_do_nothing().returning(EventDelivery.consumer)).first()
-        if claimed is None:
-            session.rollback()
-            continue
-        _handler(consumer)(session, session.get(DomainEvent, event_id))
-        session.commit()   # the consumer's work and its delivery row, together
-        ran += 1
-    session.execute(update(DomainEvent).where(DomainEvent.id == event_id).values(dispatched_at=now))
+    by_kind: dict[str, list[DomainEvent]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    for kind, batch in by_kind.items():
+        for consumer in CONSUMERS.get(kind, []):
+            claimed = set(session.scalars(insert(EventDelivery).values(
+                [{"event_id": e.id, "consumer": consumer} for e in batch])
+                .on_conflict_do_nothing().returning(EventDelivery.event_id)))
+            todo = [e for e in batch if e.id in claimed]
+            if todo:
+                _handler(consumer)(session, todo)
+    session.execute(update(DomainEvent).where(DomainEvent.id.in_([e.id for e in events])).values(dispatched_at=now))
     session.commit()
-    return ran
+    return len(events)
 
 
-def stale_events(session: Session, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
-    """Events whose dispatch job was lost (Redis down at commit, worker killed)."""
+def pending_events(session: Session, now: datetime, older_than: timedelta = timedelta(0),
+                   limit: int = 1000) -> list[int]:
+    """Undispatched events (a lost dispatch job, or a backlog the sweep works through)."""
     return list(session.scalars(select(DomainEvent.id).where(
-        DomainEvent.dispatched_at.is_(None), DomainEvent.created_at < now - older_than)
-        .order_by(DomainEvent.id).limit(1000)))
+        DomainEvent.dispatched_at.is_(None), DomainEvent.created_at <= now - older_than)
+        .order_by(DomainEvent.id).limit(limit)))

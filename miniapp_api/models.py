@@ -28,5 +28,6 @@ def load_all_models() -> type[Base]:
     from miniapp_api.notifications import models as _notifications  # noqa: F401
     from miniapp_api.ratings import models as _ratings  # noqa: F401
     from miniapp_api.staff import models as _staff  # noqa: F401
+    from miniapp_api.surveys import models as _surveys  # noqa: F401
 
     return Base

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
+from miniapp_api import events
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import (
     Appointment,
@@ -215,5 +216,11 @@ def finish_serving(session: Session, *, window_id: int, ticket_id: int, now: dat
     ticket.status, ticket.finished_at = TicketStatus.SERVED, now
     if ticket.appointment is not None:
         end_appointment(ticket.appointment, AppointmentStatus.SERVED, now)
+    citizen_id = ticket.appointment.citizen_id if ticket.appointment is not None else ticket.citizen_id
+    if citizen_id is not None:
+        events.publish(session, events.APPOINTMENT_SERVED,
+                       ("appointment", ticket.appointment_id) if ticket.appointment_id else ("ticket", ticket.id),
+                       {"citizen_id": citizen_id, "centre_id": ticket.centre_id, "window_id": ticket.window_id,
+                        "item_id": ticket.item_id, "served_at": now.isoformat()})
     session.flush()
     return ticket

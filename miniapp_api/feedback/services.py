@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from jobs.enqueue import enqueue_after_commit
+from miniapp_api import events
 from miniapp_api.applications.models import Application
 from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.models import Appointment
@@ -301,9 +302,12 @@ def add_note(staff: Staff, feedback: Feedback, note: str, now: datetime) -> None
 # --- the citizen's rating of the answer (called by the ratings service) -----------------------------------
 
 
-def close_satisfied(feedback: Feedback, citizen_id: int, level_name: str, now: datetime) -> None:
+def close_satisfied(session: Session, feedback: Feedback, citizen_id: int, level_name: str, now: datetime) -> None:
     feedback.status, feedback.closed_at, feedback.updated_at = F.CLOSED, now, now
     _event(feedback, "rated", now, actor=f"citizen:{citizen_id}", public_note=level_name)
+    events.publish(session, events.FEEDBACK_CLOSED, ("feedback", feedback.id), {
+        "citizen_id": feedback.citizen_id, "centre_id": feedback.centre_id, "item_id": feedback.item_id,
+        "kind": feedback.kind, "closed_at": now.isoformat()})
 
 
 def reopen_unsatisfied(session: Session, feedback: Feedback, citizen_id: int, reason: str, now: datetime) -> None:

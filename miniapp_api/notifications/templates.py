@@ -29,6 +29,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "licence_expiry": ("licence_expiry", False),
     "feedback_status": ("feedback_progress", True),
     "rating_followup": ("feedback_progress", True),
+    "survey_invitation": ("survey_invite", False),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,

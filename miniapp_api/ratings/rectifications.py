@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
+from miniapp_api import events
 from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.centres import calendar
 from miniapp_api.clock import SHANGHAI
@@ -127,6 +128,10 @@ def fix(session: Session, staff: Staff, rectification: Rectification, category: 
     rectification.fixed_at = rectification.updated_at = now
     _event(rectification, "fixed", now, f"staff:{staff.id}", f"{category}：{reply}")
     _move_rectified(session, rectification, +1)
+    events.publish(session, events.RECTIFICATION_FIXED, ("rectification", rectification.id), {
+        "source_type": rectification.source_type, "citizen_id": rectification.citizen_id,
+        "centre_id": rectification.centre_id, "item_id": rectification.item_id,
+        "round": sum(1 for e in rectification.events if e.kind == "fixed")})
     notify(session, citizen_id=rectification.citizen_id, kind="rating_followup",
            context={"kind": "差评整改", "number": str(rectification.id), "status": "已整改",
                     "tip": "请告诉我们是否满意"},

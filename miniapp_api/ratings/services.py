@@ -129,7 +129,7 @@ def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Ev
         if bad:
             feedback_services.reopen_unsatisfied(session, feedback, citizen_id, reason, now)
         else:
-            feedback_services.close_satisfied(feedback, citizen_id, LEVEL_NAMES[data.level], now)
+            feedback_services.close_satisfied(session, feedback, citizen_id, LEVEL_NAMES[data.level], now)
     elif bad:
         rectifications.open_rectification(
             session, source=("evaluation", evaluation.id), evaluation_id=evaluation.id, citizen_id=citizen_id,

@@ -1,0 +1,95 @@
+"""Survey results: response rate and per-question figures by item, centre or month; CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.surveys.models import Survey, SurveyAnswer, SurveyInvitation
+
+ASKED = ("sent", "reminded", "answered", "expired")
+
+
+def _group(invitation: SurveyInvitation, group_by: str):
+    if group_by == "month":
+        return (invitation.sent_at or invitation.created_at).astimezone(SHANGHAI).strftime("%Y-%m")
+    return invitation.item_id if group_by == "item" else invitation.centre_id
+
+
+def survey_results(session: Session, code: str, group_by: str, centre_ids: set[int], since: date | None,
+                   until: date | None) -> list[dict]:
+    surveys = {s.id: s for s in session.scalars(select(Survey).where(Survey.code == code))}
+    statement = (select(SurveyInvitation, SurveyAnswer)
+                 .outerjoin(SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id)
+                 .where(SurveyInvitation.survey_id.in_(surveys), SurveyInvitation.status.in_(ASKED),
+                        SurveyInvitation.centre_id.in_(centre_ids)))
+    if since:
+        statement = statement.where(func.date(SurveyInvitation.sent_at) >= since)
+    if until:
+        statement = statement.where(func.date(SurveyInvitation.sent_at) <= until)
+    groups: dict = defaultdict(lambda: {"asked": 0, "answered": 0, "scales": defaultdict(list),
+                                        "yes": Counter(), "choices": defaultdict(Counter)})
+    questions = {}
+    for survey in surveys.values():
+        for question in survey.questions:
+            questions.setdefault(question["key"], question)
+    for invitation, answer in session.execute(statement):
+        group = groups[_group(invitation, group_by)]
+        group["asked"] += 1
+        if answer is None:
+            continue
+        group["answered"] += 1
+        for key, value in answer.answers.items():
+            kind = questions.get(key, {}).get("kind")
+            if kind == "scale":
+                group["scales"][key].append(value)
+            elif kind == "yes_no":
+                group["yes"][(key, value)] += 1
+            elif kind in ("single", "multiple"):
+                for choice in value if isinstance(value, list) else [value]:
+                    group["choices"][key][choice] += 1
+    rows = []
+    for key in sorted(groups, key=str):
+        g = groups[key]
+        figures = {}
+        for q_key, question in questions.items():
+            if question["kind"] == "scale" and g["scales"][q_key]:
+                values = g["scales"][q_key]
+                figures[q_key] = {"average": round(sum(values) / len(values), 2), "answers": len(values)}
+            elif question["kind"] == "yes_no":
+                yes, no = g["yes"][(q_key, True)], g["yes"][(q_key, False)]
+                if yes + no:
+                    figures[q_key] = {"yes_rate": round(yes / (yes + no), 4), "answers": yes + no}
+            elif question["kind"] in ("single", "multiple") and g["choices"][q_key]:
+                figures[q_key] = {"counts": dict(g["choices"][q_key])}
+        rows.append({"key": key, "asked": g["asked"], "answered": g["answered"],
+                     "response_rate": round(g["answered"] / g["asked"], 4) if g["asked"] else None,
+                     "questions": figures})
+    return rows
+
+
+def results_csv(session: Session, code: str, centre_ids: set[int]) -> str:
+    """One line per answer, one column per question of any version (the citizen is not identified)."""
+    surveys = {s.id: s for s in session.scalars(select(Survey).where(Survey.code == code))}
+    keys: list[str] = []
+    for survey in sorted(surveys.values(), key=lambda s: s.version):
+        keys += [q["key"] for q in survey.questions if q["key"] not in keys]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["invitation_id", "survey_version", "kind", "centre_id", "item_id", "answered_at", *keys])
+    rows = session.execute(select(SurveyInvitation, SurveyAnswer).join(
+        SurveyAnswer, SurveyAnswer.invitation_id == SurveyInvitation.id).where(
+        SurveyInvitation.survey_id.in_(surveys), SurveyInvitation.centre_id.in_(centre_ids))
+        .order_by(SurveyInvitation.id))
+    for invitation, answer in rows:
+        values = ["；".join(v) if isinstance(v, list) else ("是" if v is True else "否" if v is False else v)
+                  for v in (answer.answers.get(k, "") for k in keys)]
+        writer.writerow([invitation.id, surveys[invitation.survey_id].version, invitation.kind, invitation.centre_id,
+                         invitation.item_id, invitation.answered_at.astimezone(SHANGHAI).isoformat(), *values])
+    return "\ufeff" + out.getvalue()   # BOM: Excel opens UTF-8 Chinese correctly

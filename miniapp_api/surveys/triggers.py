@@ -1,0 +1,42 @@
+"""Event consumers: completions become survey invitations; a fixed survey-born rectification gets a revisit.
+
+Registered in miniapp_api/events.py (CONSUMERS); they take a batch of events so a backlog of
+100,000 completions is handled set-based, a thousand at a time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from miniapp_api.clock import utcnow
+from miniapp_api.platform_models import DomainEvent
+from miniapp_api.surveys.services import Subject, invite
+
+
+def _subject(event: DomainEvent) -> Subject | None:
+    payload = event.payload
+    citizen_id = payload.get("citizen_id") or payload.get("proxy_citizen_id")
+    if not citizen_id:
+        return None   # filed at the counter by someone without the mini-program: nobody to ask here
+    return Subject(trigger=event.kind, subject_type=event.subject_type, subject_id=event.subject_id,
+                   citizen_id=citizen_id, centre_id=payload.get("centre_id"), item_id=payload.get("item_id"),
+                   key=f"{event.kind}:{event.subject_type}:{event.subject_id}:{citizen_id}")
+
+
+def on_completion(session: Session, events: list[DomainEvent]) -> None:
+    subjects = [s for s in map(_subject, events) if s is not None]
+    invite(session, subjects, utcnow())
+
+
+def on_rectification_fixed(session: Session, events: list[DomainEvent]) -> None:
+    """Survey-born rectifications are revisited by survey, each fix round once; 差评 ones by the rating flow."""
+    subjects = []
+    for event in events:
+        payload = event.payload
+        if payload.get("source_type") != "survey_answer":
+            continue
+        subjects.append(Subject(
+            trigger=event.kind, subject_type="rectification", subject_id=event.subject_id,
+            citizen_id=payload["citizen_id"], centre_id=payload.get("centre_id"), item_id=payload.get("item_id"),
+            key=f"{event.kind}:{event.subject_id}:round{payload.get('round', 1)}"))
+    invite(session, subjects, utcnow(), kind="revisit", honour_gap=False, sample=False)
