@@ -4,13 +4,17 @@ public: anyone. citizen: a valid bearer token (401 otherwise). own: acts on the 
 own record named in the URL; anyone else's gets 404, never 403 (existence is not leaked).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import time_machine
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
+from sqlalchemy import select
+
+from miniapp_api.notifications.models import Notification
 from miniapp_api.ratings.rectifications import open_rectification
+from miniapp_api.surveys import services as surveys
 
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number, make_staff
@@ -51,6 +55,8 @@ MATRIX = {
     "ratings.list_evaluations": CITIZEN,
     "ratings.show_rectification": OWN,
     "ratings.revisit": OWN,
+    "surveys.show_survey": OWN,
+    "surveys.answer_survey": OWN,
 }
 BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
           "appointments.book": {"slot_id": 1, "item_codes": ["X"]}, "citizens.update_profile": {},
@@ -59,9 +65,11 @@ BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket":
           "applications.report_material": {"material_id": 1},
           "feedback.file_feedback": {"kind": "complaint", "text": "窗口人员态度不好"},
           "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
-          "ratings.revisit": {"satisfied": True}}
+          "ratings.revisit": {"satisfied": True},
+          "surveys.answer_survey": {"answers": {"score": 5}}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
-                "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1"}
+                "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
+                "<token>": "x" * 32}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -119,23 +127,30 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
                                            centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
                                            summary="测试", level_name="不满意", now=MONDAY_8AM)
         rectification.status = "fixed"
+        surveys.invite(db_session, [surveys.Subject(
+            trigger="application.completed", subject_type="application", subject_id=application.id,
+            citizen_id=owner_id, centre_id=hall.centre.id, item_id=None, key="matrix")], MONDAY_8AM)
+        surveys.send_due(db_session, MONDAY_8AM + timedelta(hours=3))
+        token = db_session.scalar(select(Notification.page).where(Notification.kind == "survey_invitation")
+                                  ).split("token=")[1]
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
-               "<int:rectification_id>": str(rectification.id)}
+               "<int:rectification_id>": str(rectification.id), "<token>": token}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
             path = fill(rule.rule, ids)
             body = {"appointments.reschedule": {"slot_id": slot.id},
                     "applications.report_material": {"material_id": material_id},
-                    "ratings.revisit": {"satisfied": False}}.get(rule.endpoint)
+                    "ratings.revisit": {"satisfied": False},
+                    "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
             assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found",
                                                             "application_not_found", "feedback_not_found",
-                                                            "rectification_not_found")
+                                                            "rectification_not_found", "survey_not_found")
         # The owner's records are untouched by all of that.
         mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"
@@ -145,3 +160,4 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
         assert client.get("/api/v1/applications", headers=stranger).get_json()["applications"] == []
         assert client.get(f"/api/v1/rectifications/{rectification.id}", headers=owner).get_json()["status"] == "fixed"
         assert client.get("/api/v1/feedback", headers=stranger).get_json()["feedback"] == []
+        assert client.get(f"/api/v1/surveys/{token}", headers=owner).status_code == 200

@@ -47,6 +47,10 @@ MATRIX = {
     "staff_ratings.request_invalidation": CENTRE,
     "staff_ratings.decide_invalidation": CENTRE,
     "staff_ratings.rating_stats": STAFF,
+    "staff_surveys.publish": STAFF,          # admins only
+    "staff_surveys.run_campaign": STAFF,     # admins and supervisors
+    "staff_surveys.show_results": STAFF,     # rows of the caller's centres only
+    "staff_surveys.export_results": STAFF,
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:evaluation_id>": "1",
@@ -159,4 +163,10 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):
     manager = staff_login(two_centres["home_staff"])
     response = client.put("/api/staff/v1/feedback-sla/complaint", headers=manager, json={"working_days": 10})
+    assert response.status_code == 404
+    response = client.post("/api/staff/v1/surveys", headers=manager, json={
+        "code": "service", "title": "新问卷", "questions": [{"key": "score", "kind": "scale", "text": "满意吗"}]})
+    assert response.status_code == 404
+    response = client.post("/api/staff/v1/surveys/campaigns", headers=manager,
+                           json={"kind": "monthly", "period": "2026-10-01"})
     assert response.status_code == 404

@@ -133,6 +133,10 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
         ensure_defaults(session)
         rules = list(session.scalars(select(InvitationRule).where(InvitationRule.active.is_(True))))
     surveys = {s.code: s for s in session.scalars(select(Survey).where(Survey.live.is_(True)))}
+    known = set(session.scalars(select(SurveyInvitation.trigger_key).where(
+        SurveyInvitation.trigger_key.in_([s.key for s in subjects]))))
+    outcome: dict[str, int] = {"already": len(known)} if known else {}
+    subjects = [s for s in subjects if s.key not in known]   # a repeat trigger: decided before, nothing to do
     citizens = {s.citizen_id for s in subjects}
     widest_gap = max((r.contact_gap_days for r in rules), default=0)
     last_asked = dict(session.execute(
@@ -143,7 +147,7 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
     rated = set(session.execute(select(Evaluation.target_type, Evaluation.target_id).where(
         Evaluation.target_id.in_({s.subject_id for s in subjects}),
         Evaluation.target_type.in_({s.subject_type for s in subjects}))).tuples().all())
-    rows, outcome = [], {}
+    rows = []
     for subject in subjects:
         rule = _pick_rule(rules, subject)
         survey = surveys.get(rule.survey_code) if rule else None
