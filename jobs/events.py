@@ -25,9 +25,9 @@ def dispatch_pending_events(older_than_seconds: float = 300, batches: int = 20) 
     several sweeps in parallel share the work (SKIP LOCKED)."""
     handled = 0
     for _ in range(batches):
-        ids = events.pending_events(db.session, utcnow(), timedelta(seconds=older_than_seconds))
-        if not ids:
+        batch = events.dispatch_pending(db.session, utcnow(), timedelta(seconds=older_than_seconds))
+        if not batch:
             break
-        handled += events.dispatch(db.session, ids, utcnow())
+        handled += batch
     log.info("events.dispatched", handled=handled)
     return handled

@@ -54,15 +54,23 @@ def _handler(path: str) -> Callable[[Session, list[DomainEvent]], None]:
 
 
 def dispatch(session: Session, event_ids: list[int], now: datetime) -> int:
-    """Hand undispatched events to their consumers, in one transaction; returns how many events were handled.
+    """Hand these events (those still undispatched) to their consumers; returns how many were handled."""
+    return _dispatch(session, select(DomainEvent).where(DomainEvent.id.in_(event_ids)), now)
 
-    Consumers take a list of events (set-based work for a sweep's batch). The EventDelivery rows are
-    claimed first, so an event another dispatcher already handled is not handed over again, and SKIP
-    LOCKED lets several dispatchers share a backlog.
-    """
-    events = list(session.scalars(select(DomainEvent).where(
-        DomainEvent.id.in_(event_ids), DomainEvent.dispatched_at.is_(None))
-        .order_by(DomainEvent.id).with_for_update(skip_locked=True)))
+
+def dispatch_pending(session: Session, now: datetime, older_than: timedelta = timedelta(0),
+                     limit: int = 1000) -> int:
+    """The oldest undispatched events, up to `limit`: the recovery sweep and the way through a backlog."""
+    return _dispatch(session, select(DomainEvent).where(DomainEvent.created_at <= now - older_than)
+                     .limit(limit), now)
+
+
+def _dispatch(session: Session, statement, now: datetime) -> int:
+    """One transaction: claim the events (SKIP LOCKED, so parallel dispatchers share a backlog), claim
+    their EventDelivery rows (a consumer that already handled an event is not handed it again), run the
+    consumers on the batch, mark the events dispatched."""
+    events = list(session.scalars(statement.where(DomainEvent.dispatched_at.is_(None))
+                                  .order_by(DomainEvent.id).with_for_update(skip_locked=True)))
     if not events:
         session.rollback()
         return 0
