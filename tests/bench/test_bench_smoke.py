@@ -75,3 +75,12 @@ def test_feedback_figures_run_against_their_references():
     assert filing["figure"] == "feedback_filing" and set(filing["subject_result"]["statuses"]) == {"201"}
     assert stats["figure"] == "rating_stats" and set(stats["subject_result"]["statuses"]) == {"200"}
     assert stats["aggregate"]["aggregate_rows"] <= 365
+
+
+def test_survey_invitation_figure_schedules_every_event_once():
+    result = subprocess.run([sys.executable, "bench/surveys.py", "--count", "3000"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["scheduled"] == 3000 and figure["duplicates"] == 0 and figure["undispatched"] == 0
+    assert figure["reference_rate"] > 0
