@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
 from config import ConfigError, Settings, load_settings
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
     )
+    app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -92,6 +94,16 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
     return app
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than the parser's recursion limit is bad input (422), not a crash (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def _init_services(app: OpenAPI, settings: Settings) -> None:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.centres import messages
@@ -80,25 +80,44 @@ class CentreMatch:
     earliest_free: datetime | None
 
 
+def _earliest_fitting(session: Session, item: ServiceItem, bookable) -> dict[int, datetime]:
+    """Per centre, the first free slot from which the item fits: a 30-minute item needs the run of free
+    consecutive slots starting there to last 30 minutes (gaps and islands over each window's free slots)."""
+    from miniapp_api.appointments.models import Slot
+
+    free = (select(Slot.centre_id, Slot.window_id, Slot.starts_at, Slot.ends_at,
+                   (Slot.starts_at != func.lag(Slot.ends_at).over(partition_by=Slot.window_id,
+                                                                   order_by=Slot.starts_at)).label("breaks"))
+            .join(Centre, Centre.id == Slot.centre_id)
+            .join(window_item, and_(window_item.c.window_id == Slot.window_id, window_item.c.item_id == item.id))
+            .where(Slot.booked < Slot.capacity, *bookable).subquery())
+    runs = select(free, func.sum(func.cast(func.coalesce(free.c.breaks, True), Integer)).over(
+        partition_by=free.c.window_id, order_by=free.c.starts_at).label("run")).subquery()
+    ends = select(runs, func.max(runs.c.ends_at).over(partition_by=(runs.c.window_id, runs.c.run)).label(
+        "run_end")).subquery()
+    fits = ends.c.run_end >= ends.c.starts_at + func.make_interval(0, 0, 0, 0, 0, item.duration_minutes)
+    return dict(session.execute(select(ends.c.centre_id, func.min(ends.c.starts_at)).where(fits)
+                                .group_by(ends.c.centre_id)).tuples().all())
+
+
 def centres_for_item(session: Session, *, item_code: str | None, lat: float | None, lng: float | None,
                      now: datetime) -> list[CentreMatch]:
     """Centres that handle the item, nearest first (when a position is given), then by earliest free slot."""
     from miniapp_api.appointments.models import Slot
 
     centres = select(Centre)
-    earliest = (select(Slot.centre_id, func.min(Slot.starts_at).label("earliest"))
-                .join(Centre, Centre.id == Slot.centre_id)
-                .where(Slot.booked < Slot.capacity,
-                       Slot.starts_at >= now + func.make_interval(0, 0, 0, 0, 0, Centre.min_notice_minutes),
-                       Slot.starts_at < now + func.make_interval(0, 0, 0, Centre.booking_horizon_days + 1)))
+    bookable = (Slot.starts_at >= now + func.make_interval(0, 0, 0, 0, 0, Centre.min_notice_minutes),
+                Slot.starts_at < now + func.make_interval(0, 0, 0, Centre.booking_horizon_days + 1))
     if item_code:
         item = get_item(session, item_code)
         serving = select(Window.centre_id).join(window_item, window_item.c.window_id == Window.id).where(
             window_item.c.item_id == item.id)
         centres = centres.where(Centre.id.in_(serving))
-        earliest = earliest.join(window_item, and_(window_item.c.window_id == Slot.window_id,
-                                                   window_item.c.item_id == item.id))
-    earliest_by_centre = dict(session.execute(earliest.group_by(Slot.centre_id)).tuples().all())
+        earliest_by_centre = _earliest_fitting(session, item, bookable)
+    else:
+        earliest_by_centre = dict(session.execute(
+            select(Slot.centre_id, func.min(Slot.starts_at)).join(Centre, Centre.id == Slot.centre_id)
+            .where(Slot.booked < Slot.capacity, *bookable).group_by(Slot.centre_id)).tuples().all())
     matches = []
     for centre in session.scalars(centres.options(selectinload(Centre.hours))):
         distance = None
