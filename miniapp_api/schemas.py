@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+NUL_MESSAGE = "内容不能包含空字符（\\u0000）"
 
 
-class StrictIn(BaseModel):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class _NoNul(BaseModel):
+    """PostgreSQL text cannot hold NUL: refuse it at the edge (a 422), wherever it hides in the input."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError(NUL_MESSAGE)
+        return data
+
+
+class StrictIn(_NoNul):
     """Request bodies: unknown fields are refused, strings trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -25,7 +50,7 @@ class ErrorEnvelope(BaseModel):
 ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 404, 405, 409, 410, 413, 422, 423, 429, 500, 503)}
 
 
-class QueryModel(BaseModel):
+class QueryModel(_NoNul):
     """Query-string models. flask-openapi3 asks for the model's JSON schema on every request to tell list
     parameters from scalars; computing it costs more than the rest of a small read, so the default
     schema is computed once per class (flask-openapi3 only reads it)."""

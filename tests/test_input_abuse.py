@@ -78,3 +78,14 @@ def test_negative_ids_in_paths_are_not_found(client, login):
     headers = login("o-paths")
     for path in ("/api/v1/appointments/-1", "/api/v1/feedback/-7", "/api/v1/applications/../../etc/passwd"):
         assert_refused(client.get(path, headers=headers), 404, 422)
+
+
+def test_nul_characters_anywhere_in_the_input_are_refused(client, login, db_session):
+    headers = login("o-nul")
+    for body in ({"kind": "praise", "text": "很好\u0000很好"}, {"kind": "praise", "text": "很好很好很好",
+                                                                "photos": ["a\u0000"]}):
+        response = client.post("/api/v1/feedback", headers=headers, json=body)
+        assert_refused(response, 422)
+        assert "空字符" in str(response.get_json()["error"]["fields"])
+    assert_refused(client.get("/api/v1/items?q=a%00b"), 422)
+    assert db_session.query(Feedback).count() == 0

@@ -96,7 +96,11 @@ def show_results(query: ResultsQuery):
     return {"code": query.code, "group_by": query.group_by, "rows": rows}
 
 
-@staff_bp.get("/surveys/results.csv", security=STAFF_BEARER)
+CSV_RESPONSE = {"description": "UTF-8 CSV with a BOM, one line per answer",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+@staff_bp.get("/surveys/results.csv", responses={200: CSV_RESPONSE}, security=STAFF_BEARER)
 @staff_required
 def export_results(query: ResultsQuery):
     """Every answer as a CSV line (UTF-8 with BOM, opens in Excel)."""
