@@ -92,15 +92,36 @@ def test_every_api_route_has_an_entry(app):
     assert set(MATRIX) - endpoints == set(), "the matrix names a route that no longer exists"
 
 
-def test_citizen_routes_refuse_callers_without_a_valid_token(app, client):
+def expired_and_revoked_tokens(db_session) -> list[dict[str, str]]:
+    """A real citizen's tokens: one past its expiry, one revoked by logging out."""
+    from datetime import timedelta
+
+    from miniapp_api.citizens.models import AuthSession, Citizen
+    from miniapp_api.citizens.services import hash_token
+    from miniapp_api.clock import utcnow
+
+    citizen = Citizen(openid="o-expired-and-revoked")
+    db_session.add(citizen)
+    db_session.flush()
+    now = utcnow()
+    db_session.add_all([
+        AuthSession(citizen_id=citizen.id, token_hash=hash_token("bs_expired"), expires_at=now - timedelta(hours=1)),
+        AuthSession(citizen_id=citizen.id, token_hash=hash_token("bs_revoked"), expires_at=now + timedelta(days=1),
+                    revoked_at=now - timedelta(minutes=1))])
+    db_session.commit()
+    return [{"Authorization": "Bearer bs_expired"}, {"Authorization": "Bearer bs_revoked"}]
+
+
+def test_citizen_routes_refuse_callers_without_a_valid_token(app, client, db_session):
+    stale = expired_and_revoked_tokens(db_session)
     for rule, method in api_routes(app):
         if MATRIX[rule.endpoint] == PUBLIC:
             continue
         path = fill(rule.rule, PLACEHOLDERS)
-        for headers in ({}, {"Authorization": "Bearer bs_forged"}):
+        for headers in ({}, {"Authorization": "Bearer bs_forged"}, *stale):
             response = client.open(path, method=method, headers=headers, json=BODIES.get(rule.endpoint, {}))
             assert response.status_code == 401, (method, path, headers)
-            assert response.get_json()["error"]["code"] in ("unauthenticated", "invalid_token")
+            assert response.get_json()["error"]["code"] in ("unauthenticated", "invalid_token", "session_expired")
 
 
 def test_another_citizens_records_are_not_found(app, client, login, db_session):

@@ -70,12 +70,25 @@ def test_every_staff_route_has_an_entry(app):
     assert set(MATRIX) - endpoints == set()
 
 
-def test_staff_routes_refuse_missing_forged_and_citizen_tokens(app, client, login):
+def test_staff_routes_refuse_missing_forged_expired_revoked_and_citizen_tokens(app, client, login, db_session):
+    from datetime import timedelta
+
+    from miniapp_api.citizens.services import hash_token
+    from miniapp_api.clock import utcnow
+    from miniapp_api.staff.models import StaffSession
+
     citizen = login("o-citizen-at-staff-api")
+    staff, now = make_staff(db_session, [CentreFactory()]), utcnow()
+    db_session.add_all([
+        StaffSession(staff_id=staff.id, token_hash=hash_token("bss_expired"), expires_at=now - timedelta(hours=1)),
+        StaffSession(staff_id=staff.id, token_hash=hash_token("bss_revoked"), expires_at=now + timedelta(hours=1),
+                     revoked_at=now)])
+    db_session.commit()
+    stale = [{"Authorization": "Bearer bss_expired"}, {"Authorization": "Bearer bss_revoked"}]
     for rule, method in staff_routes(app):
         if MATRIX[rule.endpoint] == PUBLIC:
             continue
-        for headers in ({}, {"Authorization": "Bearer bss_forged"}, citizen):
+        for headers in ({}, {"Authorization": "Bearer bss_forged"}, citizen, *stale):
             response = client.open(fill(rule.rule, PLACEHOLDERS), method=method, headers=headers, json={})
             assert response.status_code == 401, (method, rule.rule, headers)
 

@@ -1,0 +1,181 @@
+"""Fault-injection soak: booking load and reminder fan-out together, while the harness SIGKILLs a
+worker, restarts Redis empty, makes PostgreSQL refuse connections for a few seconds, and the WeChat
+emulator injects errors and latency. Afterwards the invariants are read from the database, Redis and
+the emulator's inbox:
+
+- no slot over capacity, and every slot's `booked` equals its active appointments;
+- every due notification is sent exactly once, or explained (`failed` with a reason, `unknown`);
+- nothing left pending or sending, no jobs left queued or stuck in a started registry;
+- the web process answers /readyz 200 and books again, without having been restarted.
+
+Usage: bench/soak.py [--seconds 60] [--reminders 20000]; exits non-zero when an invariant fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+from bench import booking, reminders  # noqa: E402
+from bench.harness import ROOT, emit, environment_for_bench, free_port, gunicorn, load  # noqa: E402
+
+FAULTS = ({"api": "subscribe_send", "errcode": -1, "rate": 0.1}, {"api": "subscribe_send", "errcode": 45009,
+          "rate": 0.03}, {"api": "subscribe_send", "http_status": 502, "rate": 0.03},
+          {"api": "subscribe_send", "latency_ms": 80, "rate": 0.1})
+
+
+def refuse_connections(admin_url: str, database: str, seconds: float) -> None:
+    """PostgreSQL says no: new connections refused, existing ones cut, for `seconds`."""
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+        time.sleep(seconds)
+        connection.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+
+
+def invariants(database_url: str) -> dict:
+    with psycopg.connect(database_url) as connection:
+        over = connection.execute("SELECT count(*) FROM slot WHERE booked > capacity").fetchone()[0]
+        drift = connection.execute("""
+            SELECT count(*) FROM slot s WHERE s.booked <> (
+              SELECT count(*) FROM appointment_slot x JOIN appointment a ON a.id = x.appointment_id
+               WHERE x.slot_id = s.id AND a.status IN ('booked', 'checked_in', 'serving', 'served'))""").fetchone()[0]
+        statuses = Counter(dict(connection.execute(
+            "SELECT status, count(*) FROM notification GROUP BY status").fetchall()))
+        unexplained = connection.execute("SELECT count(*) FROM notification WHERE status = 'failed' "
+                                          "AND coalesce(status_reason, '') = ''").fetchone()[0]
+        booked = connection.execute("SELECT count(*) FROM appointment WHERE status = 'booked'").fetchone()[0]
+    return {"slots_over_capacity": over, "slots_with_drift": drift, "notification_statuses": dict(statuses),
+            "failed_without_reason": unexplained, "appointments_booked": booked}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--reminders", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--pg-outage", type=float, default=3)
+    args = parser.parse_args()
+
+    from tests.conftest import recreate_database
+    from tests.servers import find_servers
+
+    scratch = Path(tempfile.mkdtemp(prefix="banshi-soak-"))
+    servers = find_servers(ci=False, scratch=scratch)
+    redis_port = free_port()
+    redis_server = reminders.start_redis(redis_port, scratch)
+    database = "banshi_bench_soak"
+    database_url = recreate_database(servers.admin_postgres_url, database)
+    env = environment_for_bench(database_url, f"redis://127.0.0.1:{redis_port}/0")
+    emulator, emulator_url = reminders.start_emulator(env)
+    env["WECHAT_API_BASE"] = emulator_url
+    workers: list[subprocess.Popen] = []
+    events: list[str] = []
+    try:
+        setup = booking.prepare(env, datetime.now().astimezone())
+        reminders.prepare(env, args.reminders, emulator_url)
+        for fault in FAULTS:
+            requests.post(f"{emulator_url}/emulator/faults", json=fault, timeout=5).raise_for_status()
+
+        def start_worker() -> subprocess.Popen:
+            return subprocess.Popen([sys.executable, "-m", "miniapp_api.cli", "worker"], env=env, cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        with gunicorn("miniapp_api:create_app()", env) as port:
+            reminders.enqueue_due(env, stale_seconds=300)
+            workers = [start_worker() for _ in range(2)]
+            load_result: dict = {}
+            loader = threading.Thread(target=lambda: load_result.update(load(
+                port, booking.booking_requests(setup, args.clients), clients=args.clients, seconds=args.seconds)))
+            loader.start()
+            started = time.monotonic()
+
+            def at(share: float) -> None:
+                time.sleep(max(0.0, started + args.seconds * share - time.monotonic()))
+
+            at(0.2)
+            workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait()
+            workers[0] = start_worker()
+            events.append("worker SIGKILLed and replaced")
+            at(0.4)
+            redis_server.kill()
+            redis_server.wait()
+            redis_server = reminders.start_redis(redis_port, scratch)
+            events.append("Redis killed and restarted empty")
+            reminders.enqueue_due(env, stale_seconds=0)      # what the every-minute sweep does
+            workers = [w if w.poll() is None else start_worker() for w in workers]
+            at(0.6)
+            refuse_connections(servers.admin_postgres_url, database, args.pg_outage)
+            events.append(f"PostgreSQL refused connections for {args.pg_outage:g} s")
+            loader.join()
+            readyz = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code
+            after = requests.post(f"http://127.0.0.1:{port}/api/v1/appointments", timeout=10, json={
+                "slot_id": setup["endpoint_slots"][-1], "item_codes": [setup["item_code"]]},
+                headers={"Authorization": "Bearer bs_bench59999"}).status_code
+
+            requests.delete(f"{emulator_url}/emulator/faults", timeout=5)
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:       # the scheduler's sweeps, until everything settles
+                with psycopg.connect(database_url) as connection:
+                    left = dict(connection.execute("SELECT status, count(*) FROM notification WHERE status IN "
+                                                   "('pending', 'sending') GROUP BY status").fetchall())
+                if not left.get("pending"):
+                    break
+                reminders.enqueue_due(env, stale_seconds=0)
+                workers = [w if w.poll() is None else start_worker() for w in workers]
+                time.sleep(2)
+            with psycopg.connect(database_url, autocommit=True) as connection:
+                # What the 5-minute stuck sweep does after 10 minutes: a claim by a killed worker or a cut
+                # connection may have reached WeChat, so it becomes `unknown`, never resent.
+                stuck = connection.execute("UPDATE notification SET status = 'unknown', status_reason = "
+                                           "'worker_lost_mid_send' WHERE status = 'sending'").rowcount
+            from redis import Redis
+            from rq import Queue
+            from rq.registry import StartedJobRegistry
+
+            connection = Redis(port=redis_port)
+            time.sleep(3)
+            queued = {name: Queue(name, connection=connection).count for name in ("notify", "default", "sweeps")}
+            started_jobs = {name: len(StartedJobRegistry(name, connection=connection).get_job_ids())
+                            for name in ("notify", "default", "sweeps")}
+        inbox = requests.get(f"{emulator_url}/emulator/inbox", timeout=120).json()
+        per_user = Counter(message["touser"] for message in inbox if message["touser"].startswith("o-rem-"))
+        checked = invariants(database_url)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+        emulator.terminate()
+        redis_server.kill()
+        servers.stop()
+    statuses = checked["notification_statuses"]
+    duplicates = sum(c - 1 for c in per_user.values() if c > 1)
+    lost = statuses.get("pending", 0) + statuses.get("sending", 0)
+    ok = (checked["slots_over_capacity"] == 0 and checked["slots_with_drift"] == 0 and duplicates == 0 and lost == 0
+          and checked["failed_without_reason"] == 0 and readyz == 200 and after in (201, 409)
+          and not any(queued.values()))
+    emit({"figure": "soak", "seconds": args.seconds, "reminders": args.reminders, "faults": list(FAULTS),
+          "events": events, "booking_load": load_result, **checked, "duplicates": duplicates, "lost": lost,
+          "marked_unknown_after_settling": stuck, "queued_jobs_left": queued, "started_registry": started_jobs,
+          "readyz_after": readyz, "booking_after": after, "invariants_hold": ok})
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
