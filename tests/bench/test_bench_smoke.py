@@ -84,3 +84,16 @@ def test_survey_invitation_figure_schedules_every_event_once():
     figure = json.loads(result.stdout.strip().splitlines()[-1])
     assert figure["scheduled"] == 3000 and figure["duplicates"] == 0 and figure["undispatched"] == 0
     assert figure["reference_rate"] > 0
+
+
+def test_a_short_fault_injection_soak_keeps_every_invariant():
+    result = subprocess.run([sys.executable, "bench/soak.py", "--seconds", "15", "--reminders", "1000",
+                             "--clients", "4", "--pg-outage", "2"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=900)
+    figure = json.loads([line for line in result.stdout.splitlines() if '"figure"' in line][-1])
+    assert figure["events"] == ["worker SIGKILLed and replaced", "Redis killed and restarted empty",
+                                "PostgreSQL refused connections for 2 s"]
+    assert figure["slots_over_capacity"] == 0 and figure["slots_with_drift"] == 0
+    assert figure["duplicates"] == 0 and figure["lost"] == 0 and figure["failed_without_reason"] == 0
+    assert figure["readyz_after"] == 200 and figure["booking_after"] in (201, 409)
+    assert figure["invariants_hold"] is True and result.returncode == 0
