@@ -16,6 +16,17 @@ UtcDateTime = Annotated[datetime, mapped_column(DateTime(timezone=True))]
 CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
 
 
+def one_or_not_found(session, statement, not_found: Exception, *, lock: type | None = None):
+    """The one row the caller may see, else `not_found`: another person's record is simply not found.
+    With `lock`, that table's row is locked for the rest of the transaction."""
+    if lock is not None:
+        statement = statement.with_for_update(of=lock)
+    row = session.scalars(statement).one_or_none()
+    if row is None:
+        raise not_found
+    return row
+
+
 def load_all_models() -> type[Base]:
     """Import every domain's models so metadata is complete (Alembic, tests)."""
     from miniapp_api import platform_models as _platform  # noqa: F401

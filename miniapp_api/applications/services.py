@@ -34,6 +34,7 @@ from miniapp_api.centres.services import get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.privacy import FieldCipher
 from miniapp_api.staff.models import Staff
@@ -427,12 +428,8 @@ def citizen_applications(session: Session, citizen_id: int, *, limit: int = 50) 
 def _one(session: Session, reference: str, scope, lock: bool) -> Application:
     """The application if `scope` lets the caller see it; anyone else's is simply not found."""
     statement = _with_details(select(Application)).where(Application.reference == reference, scope)
-    if lock:
-        statement = statement.with_for_update(of=Application)
-    application = session.scalars(statement).one_or_none()
-    if application is None:
-        raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
-    return application
+    return one_or_not_found(session, statement, NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND),
+                            lock=Application if lock else None)
 
 
 def citizen_application(session: Session, citizen_id: int, reference: str, *, lock: bool = False) -> Application:

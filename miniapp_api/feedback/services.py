@@ -34,6 +34,7 @@ from miniapp_api.feedback.models import (
     FeedbackSla,
     FeedbackStatus,
 )
+from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import notify
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
@@ -195,14 +196,13 @@ def recheck_content(session: Session, gateway: WeChatGateway, feedback_id: int, 
 
 
 def citizen_feedback(session: Session, citizen_id: int, feedback_id: int, *, lock: bool = False) -> Feedback:
-    statement = select(Feedback).options(selectinload(Feedback.events)).where(
-        Feedback.id == feedback_id, Feedback.citizen_id == citizen_id)
-    if lock:
-        statement = statement.with_for_update(of=Feedback)
-    feedback = session.scalars(statement).one_or_none()
-    if feedback is None:
-        raise NotFound(messages.FEEDBACK_NOT_FOUND, code=FEEDBACK_NOT_FOUND)
-    return feedback
+    return _one(session, Feedback.citizen_id == citizen_id, feedback_id, lock)
+
+
+def _one(session: Session, scope, feedback_id: int, lock: bool) -> Feedback:
+    return one_or_not_found(session, select(Feedback).options(selectinload(Feedback.events)).where(
+        Feedback.id == feedback_id, scope), NotFound(messages.FEEDBACK_NOT_FOUND, code=FEEDBACK_NOT_FOUND),
+        lock=Feedback if lock else None)
 
 
 def citizen_feedback_list(session: Session, citizen_id: int, limit: int = 50) -> list[Feedback]:
@@ -220,14 +220,7 @@ def _staff_scope(session: Session, staff: Staff):
 
 
 def staff_feedback(session: Session, staff: Staff, feedback_id: int, *, lock: bool = False) -> Feedback:
-    statement = select(Feedback).options(selectinload(Feedback.events)).where(
-        Feedback.id == feedback_id, _staff_scope(session, staff))
-    if lock:
-        statement = statement.with_for_update(of=Feedback)
-    feedback = session.scalars(statement).one_or_none()
-    if feedback is None:
-        raise NotFound(messages.FEEDBACK_NOT_FOUND, code=FEEDBACK_NOT_FOUND)
-    return feedback
+    return _one(session, _staff_scope(session, staff), feedback_id, lock)
 
 
 def staff_inbox(session: Session, staff: Staff, *, status: str | None, triage: bool, mine: bool,

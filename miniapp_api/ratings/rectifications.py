@@ -19,6 +19,7 @@ from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.centres import calendar
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import notify
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import Evaluation, RatingDaily, Rectification, RectificationEvent
@@ -76,22 +77,18 @@ def open_rectification(session: Session, *, source: tuple[str, int], citizen_id:
     return rectification
 
 
+def _one(session: Session, scope, rectification_id: int) -> Rectification:
+    return one_or_not_found(session, select(Rectification).options(selectinload(Rectification.events)).where(
+        Rectification.id == rectification_id, scope),
+        NotFound(messages.RECTIFICATION_NOT_FOUND, code=RECTIFICATION_NOT_FOUND), lock=Rectification)
+
+
 def staff_rectification(session: Session, staff: Staff, rectification_id: int) -> Rectification:
-    rectification = session.scalars(select(Rectification).options(selectinload(Rectification.events)).where(
-        Rectification.id == rectification_id, Rectification.centre_id.in_(visible_centre_ids(session, staff)))
-        .with_for_update(of=Rectification)).one_or_none()
-    if rectification is None:
-        raise NotFound(messages.RECTIFICATION_NOT_FOUND, code=RECTIFICATION_NOT_FOUND)
-    return rectification
+    return _one(session, Rectification.centre_id.in_(visible_centre_ids(session, staff)), rectification_id)
 
 
 def citizen_rectification(session: Session, citizen_id: int, rectification_id: int) -> Rectification:
-    rectification = session.scalars(select(Rectification).options(selectinload(Rectification.events)).where(
-        Rectification.id == rectification_id, Rectification.citizen_id == citizen_id)
-        .with_for_update(of=Rectification)).one_or_none()
-    if rectification is None:
-        raise NotFound(messages.RECTIFICATION_NOT_FOUND, code=RECTIFICATION_NOT_FOUND)
-    return rectification
+    return _one(session, Rectification.citizen_id == citizen_id, rectification_id)
 
 
 def _require(rectification: Rectification, *allowed: str) -> None:
