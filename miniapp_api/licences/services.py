@@ -228,7 +228,16 @@ def _parse_row(row: dict[str, str], items: dict[str, int]) -> dict:
 def import_csv(session: Session, cipher: FieldCipher, text: str, *, issuing_centre_id: int,
                now: datetime) -> ImportReport:
     """All rows or none: every bad row is reported by its line number (the header is line 1)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _import_rows(session, cipher, text, issuing_centre_id=issuing_centre_id, now=now)
+    except csv.Error:   # a broken file (stray quotes, bare carriage returns): a clear refusal, not a crash
+        raise DomainError(messages.CSV_BROKEN, code=CSV_INVALID, status=422,
+                          fields={"csv": messages.CSV_BROKEN}) from None
+
+
+def _import_rows(session: Session, cipher: FieldCipher, text: str, *, issuing_centre_id: int,
+                 now: datetime) -> ImportReport:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -150,3 +150,14 @@ def test_staff_cannot_import_into_or_renew_for_another_centre(client, db_session
     stolen = client.post("/api/staff/v1/licences/import", headers=headers,
                          json={"centre_id": other.id, "csv": csv_text(food_licence("JY6", "2040-01-10"))})
     assert stolen.status_code == 422 and "line 2" in stolen.get_json()["error"]["fields"]
+
+
+def test_a_broken_csv_file_is_refused_clearly(db_session, district, cipher):
+    from miniapp_api.errors import DomainError
+
+    centre, _, _ = district
+    with pytest.raises(DomainError) as refused:
+        services.import_csv(db_session, cipher, csv_text('"' + "长" * 140_000 + '",x'), issuing_centre_id=centre.id,
+                            now=MONDAY_8AM)   # a field beyond the csv module's limit: csv.Error inside
+    assert refused.value.code == "csv_invalid" and refused.value.fields == {"csv": refused.value.message}
+    assert db_session.query(Licence).count() == 0
