@@ -89,3 +89,13 @@ def test_nul_characters_anywhere_in_the_input_are_refused(client, login, db_sess
         assert "空字符" in str(response.get_json()["error"]["fields"])
     assert_refused(client.get("/api/v1/items?q=a%00b"), 422)
     assert db_session.query(Feedback).count() == 0
+
+
+def test_a_header_injection_through_the_csv_file_name_is_refused(client, db_session, staff_login):
+    from tests.factories import make_staff
+
+    admin = make_staff(db_session, [], ("admin",))
+    db_session.commit()
+    response = client.get("/api/staff/v1/surveys/results.csv?code=x%0D%0ASet-Cookie:%20a=b", headers=staff_login(admin))
+    assert_refused(response, 422)
+    assert "Set-Cookie" not in response.headers

@@ -74,7 +74,7 @@ class CampaignOut(BaseModel):
 
 
 class ResultsQuery(QueryModel):
-    code: str = Field(default="service", max_length=40)
+    code: str = Field(default="service", pattern=r"^[a-z][a-z0-9_-]{1,39}$")
     group_by: Literal["item", "centre", "month"] = "item"
     since: dt.date | None = None
     until: dt.date | None = None
