@@ -128,7 +128,15 @@ def main() -> None:
             refuse_connections(servers.admin_postgres_url, database, args.pg_outage)
             events.append(f"PostgreSQL refused connections for {args.pg_outage:g} s")
             loader.join()
-            readyz = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code
+            # Each web process meets its dead pooled connections once (answered 503, the pool is then
+            # invalidated): recovery means /readyz turns 200 again without a restart.
+            recovery_started, unready_answers = time.monotonic(), 0
+            while (readyz := requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code) != 200:
+                unready_answers += 1
+                if time.monotonic() - recovery_started > 60:
+                    break
+                time.sleep(0.2)
+            recovered_after = round(time.monotonic() - recovery_started, 1)
             after = requests.post(f"http://127.0.0.1:{port}/api/v1/appointments", timeout=10, json={
                 "slot_id": setup["endpoint_slots"][-1], "item_codes": [setup["item_code"]]},
                 headers={"Authorization": "Bearer bs_bench59999"}).status_code
@@ -178,7 +186,8 @@ def main() -> None:
     emit({"figure": "soak", "seconds": args.seconds, "reminders": args.reminders, "faults": list(FAULTS),
           "events": events, "booking_load": load_result, **checked, "duplicates": duplicates, "lost": lost,
           "marked_unknown_after_settling": stuck, "queued_jobs_left": queued, "started_registry": started_jobs,
-          "readyz_after": readyz, "booking_after": after, "invariants_hold": ok})
+          "readyz_after": readyz, "unready_answers_before_recovery": unready_answers,
+          "recovered_after_seconds": recovered_after, "booking_after": after, "invariants_hold": ok})
     sys.exit(0 if ok else 1)
 
 
