@@ -289,6 +289,10 @@ def _import_rows(session: Session, cipher: FieldCipher, text: str, *, issuing_ce
             setattr(licence, name, value)
         if new_expiry > licence.expires_on:
             renew(session, licence, new_expiry, now)
+        elif new_expiry < licence.expires_on:   # a corrected date: the stages still ahead move with it
+            licence.expires_on = new_expiry
+            last = licence.last_reminder_days
+            licence.next_reminder_on = next_reminder_after(new_expiry, last) if last else first_reminder_on(new_expiry)
         updated += 1
     session.flush()
     return ImportReport(created, updated)

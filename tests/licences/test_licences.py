@@ -161,3 +161,16 @@ def test_a_broken_csv_file_is_refused_clearly(db_session, district, cipher):
                             now=MONDAY_8AM)   # a field beyond the csv module's limit: csv.Error inside
     assert refused.value.code == "csv_invalid" and refused.value.fields == {"csv": refused.value.message}
     assert db_session.query(Licence).count() == 0
+
+
+def test_an_earlier_expiry_in_a_reimport_moves_the_reminders_forward(db_session, district, cipher):
+    centre, _, _ = district
+    citizen_with_identity(db_session, cipher, 1)
+    services.import_csv(db_session, cipher, csv_text(food_licence("JY8", "2027-06-30")),
+                        issuing_centre_id=centre.id, now=MONDAY_8AM)
+    services.import_csv(db_session, cipher, csv_text(food_licence("JY8", "2026-12-20")),
+                        issuing_centre_id=centre.id, now=MONDAY_8AM)   # the first file had a typo
+    licence = db_session.query(Licence).one()
+    assert licence.expires_on == date(2026, 12, 20) and licence.next_reminder_on == date(2026, 9, 21)
+    services.sweep_expiry_reminders(db_session, nine_am("2026-11-23"))
+    assert ["还有27天" in n.body for n in reminders(db_session)] == [True]
