@@ -5,14 +5,13 @@ Same gunicorn settings, same client, same run. Target (issue 6): >= 50 % of bare
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import against_bare, bench_database, emit, environment_for_bench  # noqa: E402
+from bench.harness import against_bare, bench_database, emit, environment_for_bench, timed_parser  # noqa: E402
 
 
 def prepare(env: dict[str, str]) -> tuple[str, str]:
@@ -68,9 +67,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = timed_parser()
     args = parser.parse_args()
 
     with bench_database("banshi_bench") as (database_url, redis_url):

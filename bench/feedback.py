@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -20,7 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from bench.harness import bench_database, compare, emit, environment_for_bench, get, post_json  # noqa: E402
+from bench.harness import (  # noqa: E402
+    bench_database,
+    compare,
+    emit,
+    environment_for_bench,
+    get,
+    post_json,
+    timed_parser,
+)
 from bench.reminders import start_emulator  # noqa: E402
 
 FEEDBACK = {"kind": "suggestion", "text": "建议在午间增加一个综合受理窗口，中午排队的人很多，老人等得很辛苦。",
@@ -94,9 +101,7 @@ def prepare(env: dict[str, str], clients: int, ratings: int) -> tuple[list[str],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = timed_parser()
     parser.add_argument("--ratings", type=int, default=1_000_000)
     args = parser.parse_args()
     with bench_database("banshi_bench") as (database_url, redis_url):

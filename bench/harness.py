@@ -6,6 +6,7 @@ figure is reported as a ratio against a reference measured in the same run.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 from collections import Counter
@@ -184,3 +185,11 @@ def compare(env: dict[str, str], subject_request: RequestFor, reference_request:
         load(port, subject_request, clients=clients, seconds=1)
         subject = load(port, subject_request, clients=clients, seconds=seconds)
     return subject, reference
+
+
+def timed_parser(clients: int = 16) -> argparse.ArgumentParser:
+    """The options every timed HTTP figure takes (bench/run passes --seconds through)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=clients)
+    return parser

@@ -6,14 +6,13 @@ same run. Target (DESIGN.md §7): read endpoints reach >= 50 % of bare.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import against_bare, bench_database, emit, environment_for_bench  # noqa: E402
+from bench.harness import against_bare, bench_database, emit, environment_for_bench, timed_parser  # noqa: E402
 
 
 def prepare(database_url: str, env: dict[str, str]) -> str:
@@ -44,9 +43,7 @@ def prepare(database_url: str, env: dict[str, str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = timed_parser()
     args = parser.parse_args()
 
     with bench_database("banshi_bench") as (database_url, redis_url):

@@ -14,7 +14,6 @@ Usage: bench/soak.py [--seconds 60] [--reminders 20000]; exits non-zero when an 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
