@@ -180,7 +180,7 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
     return outcome
 
 
-def _what(session: Session, invitation: SurveyInvitation) -> str:
+def subject_title(session: Session, invitation: SurveyInvitation) -> str:
     from miniapp_api.centres.models import ServiceItem
 
     if invitation.subject_type == "rectification":
@@ -203,7 +203,7 @@ def send_due(session: Session, now: datetime, limit: int = 500) -> int:
         invitation.status, invitation.sent_at = I.SENT, now
         invitation.expires_at = now + timedelta(days=invitation.expire_after_days)
         template = messages.BODY_REVISIT if invitation.kind == "revisit" else messages.BODY_INVITE
-        what = _what(session, invitation)
+        what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
                context={"what": what, "deadline": _day(invitation.expires_at), "tip": "点击填写，约1分钟"},
                title=messages.TITLE_INVITE, body=template.format(what=what, days=invitation.expire_after_days),
@@ -228,7 +228,7 @@ def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
         page = session.scalar(select(Notification.page).where(
             Notification.dedupe_key == f"survey:{invitation.id}:invite"))
         invitation.status, invitation.reminded_at = I.REMINDED, now
-        what = _what(session, invitation)
+        what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
                context={"what": what, "deadline": _day(invitation.expires_at), "tip": "问卷即将过期"},
                title=messages.TITLE_REMIND,
@@ -316,7 +316,7 @@ def submit(session: Session, citizen_id: int, token: str, answers: dict[str, Any
             rectifications.revisit(session, rectification, satisfied=not unhappy, note=clean.get("comment"),
                                    actor=f"citizen:{citizen_id}", now=now)
     elif unhappy and invitation.centre_id is not None:
-        what = _what(session, invitation)
+        what = subject_title(session, invitation)
         rectifications.open_rectification(
             session, source=("survey_answer", answer.id), citizen_id=citizen_id, centre_id=invitation.centre_id,
             window_id=None, item_id=invitation.item_id, staff_id=None,

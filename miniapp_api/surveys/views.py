@@ -39,8 +39,8 @@ def show_survey(path: TokenPath):
     """The questionnaire behind an invitation link; only the invitee can open it, only while it is open."""
     invitation = services.open_invitation(db.session, g.citizen.id, path.token, utcnow())
     survey = invitation.survey
-    body = SurveyOut(title=survey.title, version=survey.version, about=services._what(db.session, invitation),
-                     expires_at=local_iso(invitation.expires_at),
+    about = services.subject_title(db.session, invitation)
+    body = SurveyOut(title=survey.title, version=survey.version, about=about, expires_at=local_iso(invitation.expires_at),
                      questions=survey.questions).model_dump(mode="json", exclude_none=True)
     db.session.rollback()
     return body
