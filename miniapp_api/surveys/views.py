@@ -40,7 +40,8 @@ def show_survey(path: TokenPath):
     invitation = services.open_invitation(db.session, g.citizen.id, path.token, utcnow())
     survey = invitation.survey
     about = services.subject_title(db.session, invitation)
-    body = SurveyOut(title=survey.title, version=survey.version, about=about, expires_at=local_iso(invitation.expires_at),
+    body = SurveyOut(title=survey.title, version=survey.version, about=about,
+                     expires_at=local_iso(invitation.expires_at),
                      questions=survey.questions).model_dump(mode="json", exclude_none=True)
     db.session.rollback()
     return body
