@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
     from miniapp_api.applications.staff_views import bp as staff_applications_bp
     from miniapp_api.applications.views import bp as applications_bp
+    from miniapp_api.appointments.staff_views import bp as staff_counter_bp
     from miniapp_api.appointments.views import bp as appointments_bp
     from miniapp_api.auth import init_auth
     from miniapp_api.centres.views import bp as centres_bp
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_blueprint(metrics_bp)
     for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
-                      staff_feedback_bp, staff_ratings_bp, staff_surveys_bp):
+                      staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)

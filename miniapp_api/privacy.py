@@ -62,6 +62,11 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """张*, 欧阳**: the family name (first character) only, for screens others may see."""
+    return value[:1] + "*" * max(1, len(value) - 1)
+
+
 def mask_phone(value: str) -> str:
     """138****5678."""
     if len(value) < 7:

@@ -51,10 +51,13 @@ MATRIX = {
     "staff_surveys.run_campaign": STAFF,     # admins and supervisors
     "staff_surveys.show_results": STAFF,     # rows of the caller's centres only
     "staff_surveys.export_results": STAFF,
+    "staff_counter.show_counter": CENTRE,
+    "staff_counter.call_next": CENTRE,
+    "staff_counter.act_on_ticket": CENTRE,
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:evaluation_id>": "1",
-                "<kind>": "complaint"}
+                "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall"}
 
 
 def staff_routes(app):
@@ -97,7 +100,11 @@ def test_staff_routes_refuse_missing_forged_expired_revoked_and_citizen_tokens(a
 def two_centres(db_session, cipher):
     home, other = CentreFactory(), CentreFactory()
     item = ItemFactory()
-    WindowFactory(centre_id=home.id, items=[item])
+    window = WindowFactory(centre_id=home.id, items=[item])
+    db_session.flush()
+    from miniapp_api.appointments.queue import issue_ticket
+
+    ticket = issue_ticket(db_session, window=window, item_id=item.id, now=MONDAY_8AM)
     home_staff = make_staff(db_session, [home], ("centre_manager",))
     outsider = make_staff(db_session, [other], ("centre_manager",))
     application = services.intake(
@@ -130,7 +137,7 @@ def two_centres(db_session, cipher):
                                        evaluation_id=evaluation.id)
     db_session.commit()
     return dict(home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
-                batch=batch, licence=licence, feedback=feedback, evaluation=evaluation, rectification=rectification)
+                batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, evaluation=evaluation, rectification=rectification)
 
 
 def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_centres, staff_login, db_session):
@@ -138,7 +145,8 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
               "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
               "<int:rectification_id>": str(t["rectification"].id),
-              "<int:evaluation_id>": str(t["evaluation"].id)}
+              "<int:evaluation_id>": str(t["evaluation"].id), "<int:window_id>": str(t["window"].id),
+              "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"}
     bodies = {
         "staff_applications.intake": {"item_code": t["item"].code, "centre_id": t["home"].id,
                                       "applicant": {"name": "周敏", "id_number": id_number(7)}},
@@ -171,6 +179,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     assert t["application"].materials[0].received_at is None
     assert t["feedback"].status == "submitted" and t["feedback"].assignee_staff_id is None
     assert t["rectification"].status == "open" and t["evaluation"].validity == "valid"
+    assert t["ticket"].status == "waiting" and t["ticket"].call_count == 0
 
 
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):

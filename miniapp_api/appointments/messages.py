@@ -22,6 +22,7 @@ NOT_CHECKABLE = "该预约当前状态为“{status}”，不能签到"
 ITEM_CODES_REQUIRED = "请至少选择一个办事事项"
 UNKNOWN_ITEM = "没有找到事项：{codes}"
 TICKET_NOT_FOUND = "没有找到该排队号"
+WINDOW_NOT_FOUND = "没有找到该窗口"
 TICKET_STATE = "排队号当前状态为“{status}”，不能进行此操作"
 NOT_CALLED_ENOUGH = "叫号满3次仍未到场才能过号，目前已叫{count}次"
 

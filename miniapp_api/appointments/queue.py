@@ -36,6 +36,7 @@ from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
 from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.privacy import mask_name
 
 TOO_EARLY_TO_CHECK_IN = "too_early_to_check_in"
 CHECK_IN_CLOSED = "check_in_closed"
@@ -224,3 +225,48 @@ def finish_serving(session: Session, *, window_id: int, ticket_id: int, now: dat
                         "item_id": ticket.item_id, "served_at": now.isoformat()})
     session.flush()
     return ticket
+
+
+# --- the counter's own view (staff API and console) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterTicket:
+    id: int
+    number: str
+    status: str
+    call_count: int
+    item_name: str
+    person: str | None     # masked: the counter screen may face the hall
+    booked: bool
+    called_at: datetime | None
+    created_at: datetime
+
+
+def staff_window(session: Session, staff, window_id: int) -> Window:
+    """A window of one of the staff member's centres; any other window is 'not found'."""
+    from miniapp_api.staff.services import visible_centre_ids
+
+    window = session.get(Window, window_id)
+    if window is None or window.centre_id not in visible_centre_ids(session, staff):
+        raise NotFound(messages.WINDOW_NOT_FOUND, code="window_not_found")
+    return window
+
+
+def counter_tickets(session: Session, window_id: int, now: datetime) -> list[CounterTicket]:
+    """Today's open tickets at a window in calling order, read in one query (200 waiting is a normal morning)."""
+    today = now.astimezone(SHANGHAI).date()
+    rows = session.execute(
+        select(Ticket.id, Ticket.number, Ticket.status, Ticket.call_count, ServiceItem.name,
+               Appointment.person_name, Ticket.appointment_id, Ticket.called_at, Ticket.created_at)
+        .join(ServiceItem, ServiceItem.id == Ticket.item_id)
+        .outerjoin(Appointment, Appointment.id == Ticket.appointment_id)
+        .where(Ticket.window_id == window_id, Ticket.service_date == today,
+               Ticket.status.in_(OPEN_TICKET_STATUSES))
+        .order_by(Ticket.status == TicketStatus.WAITING, Ticket.appointment_id.is_(None), Ticket.seq))
+    return [CounterTicket(id=r[0], number=r[1], status=r[2], call_count=r[3], item_name=r[4],
+                          person=mask_name(r[5]) if r[5] else None, booked=r[6] is not None, called_at=r[7],
+                          created_at=r[8]) for r in rows]
+
+
+COUNTER_ACTIONS = {"recall": recall, "skip": skip, "start": start_serving, "finish": finish_serving}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -158,3 +159,51 @@ class WindowQueueOut(BaseModel):
 
 class QueueOut(BaseModel):
     windows: list[WindowQueueOut]
+
+
+# --- staff: the counter ------------------------------------------------------------------------
+
+
+class WindowPath(BaseModel):
+    window_id: int = Field(ge=1, le=2**62)
+
+
+class CounterAction(StrEnum):
+    RECALL = "recall"
+    SKIP = "skip"
+    START = "start"
+    FINISH = "finish"
+
+
+class CounterTicketPath(WindowPath):
+    ticket_id: int = Field(ge=1, le=2**62)
+    action: CounterAction
+
+
+class CounterTicketOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_name: str
+    call_count: int
+    item_name: str
+    person: str | None = Field(description="masked name (张*); walk-ins have none")
+    booked: bool
+
+    @classmethod
+    def of(cls, ticket) -> CounterTicketOut:
+        return cls(id=ticket.id, number=ticket.number, status=ticket.status,
+                   status_name=messages.STATUS_NAMES[ticket.status], call_count=ticket.call_count,
+                   item_name=ticket.item_name, person=ticket.person, booked=ticket.booked)
+
+
+class CounterOut(BaseModel):
+    window_id: int
+    window_name: str
+    centre_name: str
+    waiting: int
+    tickets: list[CounterTicketOut]
+
+
+class CalledOut(BaseModel):
+    ticket: TicketOut | None = Field(description="null when nobody is waiting")
