@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     rq_dashboard: bool = False
+    console_secure_cookie: bool = True
     rate_limits: bool = True
     proxy_hops: int = Field(default=0, ge=0, le=5)
 

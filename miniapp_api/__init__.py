@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 from flask import abort, request
@@ -48,6 +49,13 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         SQLALCHEMY_URL=settings.sqlalchemy_url,
         REDIS_URL=settings.redis_url,
         SESSION_DAYS=settings.session_days,
+        # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
+        # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
+        SESSION_COOKIE_NAME="banshi_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.console_secure_cookie,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         BANSHI_SETTINGS=settings,
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url),
@@ -92,6 +100,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
+    from miniapp_api.console.views import init_console
+
+    init_console(app)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
     return app

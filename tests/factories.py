@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -18,6 +18,10 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.extensions import db
 from miniapp_api.privacy import FieldCipher, id_check_digit
+
+
+# Monday 23 November 2026, 08:00 in Shanghai: an ordinary working day.
+MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
 
 
 class _Factory(SQLAlchemyModelFactory):
@@ -132,3 +136,56 @@ def credit_code(n: int) -> str:
 
     first17 = f"91371500MA{n:07d}"
     return first17 + credit_check_char(first17)
+
+
+def casework_world(db_session, cipher) -> dict:
+    """Two centres; the home one holds one of everything staff work on (window, ticket, application with a
+    容缺 material, batch, licence, feedback, rating with its rectification, booking suspension)."""
+    from miniapp_api.applications import services
+    from miniapp_api.appointments.models import BookingSuspension
+    from miniapp_api.appointments.queue import issue_ticket
+    from miniapp_api.clock import utcnow
+    from miniapp_api.feedback.models import Feedback
+    from miniapp_api.licences.models import Licence
+    from miniapp_api.ratings.models import Evaluation
+    from miniapp_api.ratings.rectifications import open_rectification
+
+    home, other = CentreFactory(), CentreFactory()
+    item = ItemFactory()
+    window = WindowFactory(centre_id=home.id, items=[item])
+    db_session.flush()
+    ticket = issue_ticket(db_session, window=window, item_id=item.id, now=MONDAY_8AM)
+    home_staff = make_staff(db_session, [home], ("centre_manager",))
+    outsider = make_staff(db_session, [other], ("centre_manager",))
+    application = services.intake(
+        db_session, cipher, home_staff, item_code=item.code, centre_id=home.id,
+        applicant=services.Applicant("person", "周敏", id_number=id_number(5), phone="13700001234"), now=MONDAY_8AM,
+        accept=services.Advance(services.S.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
+                                promise_text="承诺补交", materials_due_on=MONDAY_8AM.date()))
+    batch = services.create_batch(db_session, cipher, home_staff, item_code=item.code, centre_id=home.id,
+                                  title="批量", business_name="某公司", credit_code=None,
+                                  members=[services.Applicant("person", "周敏", id_number=id_number(6))],
+                                  now=MONDAY_8AM)
+    licence = Licence(licence_type="食品经营许可证", number="JY-1", holder_type="person", holder_name="周敏",
+                      issuing_centre_id=home.id, issued_on=MONDAY_8AM.date(), expires_on=MONDAY_8AM.date())
+    db_session.add(licence)
+    citizen = Citizen(openid="o-matrix-citizen")
+    db_session.add(citizen)
+    db_session.flush()
+    feedback = Feedback(citizen_id=citizen.id, kind="complaint", text="窗口人员态度不好", centre_id=home.id,
+                        content_check="pass", status="submitted", sla_days=15, due_on=MONDAY_8AM.date(),
+                        remind_on=MONDAY_8AM.date(), updated_at=MONDAY_8AM, photos=[])
+    evaluation = Evaluation(citizen_id=citizen.id, target_type="application", target_id=application.id, level=1,
+                            centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
+    db_session.add_all([feedback, evaluation])
+    db_session.flush()
+    rectification = open_rectification(db_session, source=("evaluation", evaluation.id), citizen_id=citizen.id,
+                                       centre_id=home.id, window_id=None, item_id=None, staff_id=None,
+                                       summary="差评", level_name="非常不满意", now=MONDAY_8AM,
+                                       evaluation_id=evaluation.id)
+    suspension = BookingSuspension(person_hash="f" * 64, centre_id=home.id, until=utcnow() + timedelta(days=30),
+                                   reason="90天内3次预约未到场")
+    db_session.add(suspension)
+    db_session.commit()
+    return dict(suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+                batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, evaluation=evaluation, rectification=rectification)

@@ -6,14 +6,8 @@ another centre get 404 (existence is not leaked). Citizen tokens never open the 
 
 import pytest
 
-from miniapp_api.applications import services
-from tests.appointments.conftest import MONDAY_8AM
 from tests.test_access_matrix import fill
-from miniapp_api.citizens.models import Citizen
-from miniapp_api.feedback.models import Feedback
-from miniapp_api.ratings.models import Evaluation
-from miniapp_api.ratings.rectifications import open_rectification
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
+from tests.factories import CentreFactory, casework_world, id_number, make_staff
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
 MATRIX = {
@@ -98,46 +92,7 @@ def test_staff_routes_refuse_missing_forged_expired_revoked_and_citizen_tokens(a
 
 @pytest.fixture
 def two_centres(db_session, cipher):
-    home, other = CentreFactory(), CentreFactory()
-    item = ItemFactory()
-    window = WindowFactory(centre_id=home.id, items=[item])
-    db_session.flush()
-    from miniapp_api.appointments.queue import issue_ticket
-
-    ticket = issue_ticket(db_session, window=window, item_id=item.id, now=MONDAY_8AM)
-    home_staff = make_staff(db_session, [home], ("centre_manager",))
-    outsider = make_staff(db_session, [other], ("centre_manager",))
-    application = services.intake(
-        db_session, cipher, home_staff, item_code=item.code, centre_id=home.id,
-        applicant=services.Applicant("person", "周敏", id_number=id_number(5), phone="13700001234"), now=MONDAY_8AM,
-        accept=services.Advance(services.S.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
-                                promise_text="承诺补交", materials_due_on=MONDAY_8AM.date()))
-    batch = services.create_batch(db_session, cipher, home_staff, item_code=item.code, centre_id=home.id,
-                                  title="批量", business_name="某公司", credit_code=None,
-                                  members=[services.Applicant("person", "周敏", id_number=id_number(6))],
-                                  now=MONDAY_8AM)
-    from miniapp_api.licences.models import Licence
-
-    licence = Licence(licence_type="食品经营许可证", number="JY-1", holder_type="person", holder_name="周敏",
-                      issuing_centre_id=home.id, issued_on=MONDAY_8AM.date(), expires_on=MONDAY_8AM.date())
-    db_session.add(licence)
-    citizen = Citizen(openid="o-matrix-citizen")
-    db_session.add(citizen)
-    db_session.flush()
-    feedback = Feedback(citizen_id=citizen.id, kind="complaint", text="窗口人员态度不好", centre_id=home.id,
-                        content_check="pass", status="submitted", sla_days=15, due_on=MONDAY_8AM.date(),
-                        remind_on=MONDAY_8AM.date(), updated_at=MONDAY_8AM, photos=[])
-    evaluation = Evaluation(citizen_id=citizen.id, target_type="application", target_id=application.id, level=1,
-                            centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
-    db_session.add_all([feedback, evaluation])
-    db_session.flush()
-    rectification = open_rectification(db_session, source=("evaluation", evaluation.id), citizen_id=citizen.id,
-                                       centre_id=home.id, window_id=None, item_id=None, staff_id=None,
-                                       summary="差评", level_name="非常不满意", now=MONDAY_8AM,
-                                       evaluation_id=evaluation.id)
-    db_session.commit()
-    return dict(home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
-                batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, evaluation=evaluation, rectification=rectification)
+    return casework_world(db_session, cipher)
 
 
 def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_centres, staff_login, db_session):

@@ -33,7 +33,7 @@ bp = APIBlueprint("staff_applications", __name__, url_prefix="/api/staff/v1", ab
 HANDLERS = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
 
 
-def _out(application) -> dict:
+def staff_document(application) -> dict:
     return progress.by_id(db.session, application.id, services.today_in_shanghai(utcnow()), staff_view=True,
                           cipher=field_cipher())
 
@@ -49,7 +49,7 @@ def intake(body: IntakeIn):
         applicant=body.applicant.to_applicant(), now=utcnow(), window_id=body.window_id,
         appointment_id=body.appointment_id, accept=body.accept.to_advance() if body.accept else None)
     db.session.commit()
-    return _out(application), 201
+    return staff_document(application), 201
 
 
 @bp.get("/applications", responses={200: ApplicationList}, security=STAFF_BEARER)
@@ -71,7 +71,7 @@ def show_application(path: ApplicationPath):
     """The case with internal notes; personal numbers masked; the view is audit-logged."""
     application = services.staff_view(db.session, g.staff, path.reference)
     db.session.commit()
-    return _out(application)
+    return staff_document(application)
 
 
 @bp.post("/applications/<reference>/advance", responses={200: StaffApplicationOut}, security=STAFF_BEARER)
@@ -82,7 +82,7 @@ def advance(path: ApplicationPath, body: AdvanceIn):
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.advance(db.session, g.staff, application, body.to_advance(), utcnow())
     db.session.commit()
-    return _out(application)
+    return staff_document(application)
 
 
 @bp.post("/applications/<reference>/materials/<int:material_id>/received", responses={200: StaffApplicationOut},
@@ -94,7 +94,7 @@ def receive_material(path: MaterialPath):
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.receive_material(db.session, g.staff, application, path.material_id, utcnow())
     db.session.commit()
-    return _out(application)
+    return staff_document(application)
 
 
 def _batch_out(batch) -> dict:

@@ -356,3 +356,9 @@ def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason:
                          subject_id=str(suspension.id), detail={"reason": reason.strip()}))
     session.flush()
     return suspension
+
+
+def active_suspensions(session: Session, centre_id: int, now: datetime) -> list[BookingSuspension]:
+    return list(session.scalars(select(BookingSuspension).where(
+        BookingSuspension.centre_id == centre_id, BookingSuspension.lifted_at.is_(None),
+        BookingSuspension.until > now).order_by(BookingSuspension.until)))

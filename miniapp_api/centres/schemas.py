@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Literal
 
@@ -8,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, ServiceItem, Window
 from miniapp_api.clock import SHANGHAI
-from miniapp_api.schemas import QueryModel
+from miniapp_api.schemas import QueryModel, StrictIn
 
 
 def local_iso(moment: datetime | None) -> str | None:
@@ -145,3 +146,22 @@ class CentreDetail(CentreSummary):
                            max_active_per_person=centre.max_active_per_person)
         return cls(**CentreSummary.of(centre).model_dump(), parent_id=centre.parent_id, opening_hours=hours,
                    windows=[WindowOut.of(w) for w in centre.windows], policy=policy)
+
+
+class BookingPolicyIn(StrictIn):
+    """A centre's booking rules, as its manager may set them (bounds keep a typo from closing the hall)."""
+
+    booking_horizon_days: int = Field(ge=1, le=60)
+    min_notice_minutes: int = Field(ge=0, le=1440)
+    cancel_cutoff_minutes: int = Field(ge=0, le=1440)
+    max_active_per_person: int = Field(ge=1, le=20)
+    no_show_limit: int = Field(ge=1, le=20)
+    no_show_window_days: int = Field(ge=7, le=365)
+    suspension_days: int = Field(ge=1, le=180)
+    no_show_grace_minutes: int = Field(ge=0, le=120)
+
+
+class CalendarOverrideIn(StrictIn):
+    day: dt.date
+    is_workday: bool
+    note: str = Field(min_length=2, max_length=100)

@@ -128,3 +128,15 @@ def centres_for_item(session: Session, *, item_code: str | None, lat: float | No
     matches.sort(key=lambda m: (m.distance_km if m.distance_km is not None else math.inf,
                                 m.earliest_free or far, m.centre.id))
     return matches
+
+
+def set_booking_policy(session: Session, centre: Centre, policy: dict[str, int], actor: str) -> None:
+    """Applies to bookings made from now on; audit-logged with the values before and after."""
+    from miniapp_api.platform_models import AuditLog
+
+    before = {name: getattr(centre, name) for name in policy}
+    for name, value in policy.items():
+        setattr(centre, name, value)
+    session.add(AuditLog(actor=actor, action="centre.booking_policy", subject_type="centre", subject_id=str(centre.id),
+                         detail={"before": before, "after": policy}))
+    session.flush()

@@ -35,7 +35,7 @@ bp = APIBlueprint("staff_feedback", __name__, url_prefix="/api/staff/v1", abp_re
                   abp_tags=[Tag(name="诉求办理（工作人员）", description="Feedback inbox, answers and escalation")])
 
 
-def _out(feedback) -> dict:
+def staff_document(feedback) -> dict:
     """The staff view; who filed it is shown unless they chose anonymity, and the look is audit-logged."""
     citizen = db.session.get(Citizen, feedback.citizen_id)
     phone = None
@@ -53,7 +53,7 @@ def _act(feedback_id: int, action) -> dict:
     feedback = services.staff_feedback(db.session, g.staff, feedback_id, lock=True)
     action(feedback)
     db.session.flush()
-    body = _out(feedback)
+    body = staff_document(feedback)
     db.session.commit()
     return body
 

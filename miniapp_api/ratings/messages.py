@@ -13,6 +13,9 @@ INVALIDATION_NOT_REQUESTED = "该评价没有待审核的无效认定申请"
 EVALUATION_NOT_FOUND = "没有找到该评价"
 
 STATUS_NAMES = {"open": "整改中", "fixed": "已整改，待回访", "revisited": "已回访办结", "invalid": "认定无效"}
+EVENT_NAMES = {"opened": "收到差评", "verified": "回访核实", "fixed": "整改完成", "revisited": "回访",
+               "reopened": "群众仍不满意，重新整改",
+               "escalated": "超期督办", "invalid": "经申诉认定无效"}
 TITLE_RECEIVED = "评价反馈"
 BODY_BAD_RECEIVED = "您对“{what}”的评价（{level}）已收到。我们将在{verify_days}个工作日内与您联系核实，{fix_days}个工作日内整改并回访。"
 TITLE_FIXED = "整改结果回访"

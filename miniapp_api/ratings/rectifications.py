@@ -87,6 +87,18 @@ def staff_rectification(session: Session, staff: Staff, rectification_id: int) -
     return _one(session, Rectification.centre_id.in_(visible_centre_ids(session, staff)), rectification_id)
 
 
+def staff_rectifications(session: Session, staff: Staff, *, status: str | None, overdue: bool, limit: int,
+                         now: datetime) -> list[Rectification]:
+    """差评 to handle in the staff member's centres, soonest fix deadline first."""
+    statement = select(Rectification).where(Rectification.centre_id.in_(visible_centre_ids(session, staff)))
+    if status:
+        statement = statement.where(Rectification.status == status)
+    if overdue:
+        statement = statement.where(Rectification.status == R.OPEN, Rectification.fix_due_on < today_in_shanghai(now))
+    return list(session.scalars(statement.options(selectinload(Rectification.events))
+                                .order_by(Rectification.fix_due_on, Rectification.id).limit(limit)))
+
+
 def citizen_rectification(session: Session, citizen_id: int, rectification_id: int) -> Rectification:
     return _one(session, Rectification.citizen_id == citizen_id, rectification_id)
 

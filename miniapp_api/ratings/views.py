@@ -6,7 +6,6 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.schemas import IdempotencyHeader
 from miniapp_api.auth import STAFF_BEARER, citizen_required, staff_required
 from miniapp_api.clock import utcnow
@@ -93,7 +92,7 @@ def revisit(path: RectificationPath, body: RevisitIn):
 # --- staff -----------------------------------------------------------------------------------------------
 
 
-def _staff_act(rectification_id: int, action) -> dict:
+def staff_act(rectification_id: int, action) -> dict:
     require_role(g.staff, *HANDLERS)
     rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
     action(rectification)
@@ -106,20 +105,15 @@ def _staff_act(rectification_id: int, action) -> dict:
 @staff_required
 def list_rectifications(query: RectificationQuery):
     """差评 to handle in the caller's centres, soonest fix deadline first."""
-    statement = select(Rectification).where(Rectification.centre_id.in_(visible_centre_ids(db.session, g.staff)))
-    if query.status:
-        statement = statement.where(Rectification.status == query.status)
-    if query.overdue:
-        statement = statement.where(Rectification.status == "open",
-                                    Rectification.fix_due_on < today_in_shanghai(utcnow()))
-    rows = db.session.scalars(statement.order_by(Rectification.fix_due_on, Rectification.id).limit(query.limit))
+    rows = rectifications.staff_rectifications(db.session, g.staff, status=query.status, overdue=query.overdue,
+                                               limit=query.limit, now=utcnow())
     return {"rectifications": [RectificationOut.of(r, staff_view=True) for r in rows]}
 
 
 @staff_bp.get("/rectifications/<int:rectification_id>", responses={200: RectificationOut}, security=STAFF_BEARER)
 @staff_required
 def show_staff_rectification(path: RectificationPath):
-    return _staff_act(path.rectification_id, lambda r: None)
+    return staff_act(path.rectification_id, lambda r: None)
 
 
 @staff_bp.post("/rectifications/<int:rectification_id>/verify", responses={200: RectificationOut},
@@ -127,7 +121,7 @@ def show_staff_rectification(path: RectificationPath):
 @staff_required
 def verify(path: RectificationPath, body: VerifyIn):
     """回访核实: record the contact with the citizen (due within 1 working day)."""
-    return _staff_act(path.rectification_id, lambda r: rectifications.verify(g.staff, r, body.note, utcnow()))
+    return staff_act(path.rectification_id, lambda r: rectifications.verify(g.staff, r, body.note, utcnow()))
 
 
 @staff_bp.post("/rectifications/<int:rectification_id>/fix", responses={200: RectificationOut},
@@ -135,7 +129,7 @@ def verify(path: RectificationPath, body: VerifyIn):
 @staff_required
 def fix(path: RectificationPath, body: FixIn):
     """整改完成: category and the reply the citizen reads; the citizen is asked whether they are satisfied."""
-    return _staff_act(path.rectification_id,
+    return staff_act(path.rectification_id,
                       lambda r: rectifications.fix(db.session, g.staff, r, body.category, body.reply, utcnow()))
 
 
@@ -144,7 +138,7 @@ def fix(path: RectificationPath, body: FixIn):
 @staff_required
 def staff_revisit(path: RectificationPath, body: StaffRevisitIn):
     """Record a revisit made by phone or in person."""
-    return _staff_act(path.rectification_id, lambda r: rectifications.revisit(
+    return staff_act(path.rectification_id, lambda r: rectifications.revisit(
         db.session, r, satisfied=body.satisfied, note=body.note, actor=f"staff:{g.staff.id}", now=utcnow()))
 
 

@@ -1,12 +1,9 @@
-from datetime import datetime
 
 import pytest
 
-from miniapp_api.clock import SHANGHAI
-from tests.factories import build_hall, citizen_with_identity
+from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity
 
-# Monday 23 November 2026, 08:00 in Shanghai: an ordinary working day.
-MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
+__all__ = ["MONDAY_8AM"]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from miniapp_api.notifications import delivery
 from miniapp_api.notifications.delivery import DAILY_PUSH_CAP, Outcome
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
 from miniapp_api.notifications.services import notify
-from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
+from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE
 
 CONTEXT = {"items": "营业执照（设立登记）", "starts_at": "2026年11月24日 09:00", "centre": "聊城市政务服务中心",
            "status": "预约成功", "tip": "请带齐材料提前到场签到"}

@@ -1,0 +1,144 @@
+"""Console pages for managers and admins: centre setup, licence import, survey results, notifications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, g, render_template, request
+from pydantic import Field
+from sqlalchemy import select
+
+from miniapp_api.appointments import services as appointments
+from miniapp_api.auth import field_cipher
+from miniapp_api.centres import calendar
+from miniapp_api.centres.models import CalendarOverride
+from miniapp_api.centres.schemas import BookingPolicyIn, CalendarOverrideIn
+from miniapp_api.centres.services import get_centre, set_booking_policy
+from miniapp_api.clock import utcnow
+from miniapp_api.console import queries
+from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.views import bp, page
+from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.extensions import db
+from miniapp_api.licences import services as licences
+from miniapp_api.notifications.delivery import stats as notification_stats
+from miniapp_api.schemas import StrictIn
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
+from miniapp_api.surveys import results
+from miniapp_api.surveys.services import live_survey
+
+MANAGERS = (Role.CENTRE_MANAGER,)
+POLICY_LABELS = {
+    "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
+    "cancel_cutoff_minutes": "最晚取消/改约（开始前分钟）", "max_active_per_person": "每人有效预约上限",
+    "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
+    "no_show_grace_minutes": "迟到宽限（分钟）"}
+WEEKDAYS = "一二三四五六日"
+
+
+class LiftIn(StrictIn):
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class ImportFormIn(StrictIn):
+    centre_id: int = Field(ge=1, le=2**62)
+
+
+@bp.get("/centres/<int:centre_id>")
+@page(*MANAGERS)
+def centre_setup(centre_id: int):
+    require_centre(db.session, g.staff, centre_id)
+    centre = get_centre(db.session, centre_id)
+    today = queries.local_day(utcnow())
+    overrides = db.session.scalars(select_overrides(today)).all()
+    return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,
+                           overrides=overrides, suspensions=appointments.active_suspensions(db.session, centre.id,
+                                                                                             utcnow()),
+                           warnings=calendar.open_warnings(db.session), is_admin=g.staff.has_role(Role.ADMIN))
+
+
+def select_overrides(today):
+    return select(CalendarOverride).where(CalendarOverride.day >= today - timedelta(days=30)).order_by(
+        CalendarOverride.day).limit(60)
+
+
+@bp.post("/centres/<int:centre_id>/policy")
+@page(*MANAGERS)
+def centre_policy(centre_id: int):
+    require_centre(db.session, g.staff, centre_id)
+    body = BookingPolicyIn.model_validate(form_data())
+    set_booking_policy(db.session, get_centre(db.session, centre_id), body.model_dump(), f"staff:{g.staff.id}")
+    db.session.commit()
+    return done("预约规则已保存，对此后的预约生效", "console.centre_setup", centre_id=centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/calendar")
+@page(Role.ADMIN)
+def calendar_override(centre_id: int):
+    """The working-day calendar is national: only admins change it (the page just hosts the form)."""
+    body = CalendarOverrideIn.model_validate(form_data())
+    calendar.set_override(db.session, body.day, is_workday=body.is_workday, note=body.note)
+    audit(db.session, g.staff, "calendar_override", "calendar", body.day.isoformat(), is_workday=body.is_workday)
+    db.session.commit()
+    return done(f"已设置 {body.day.isoformat()} 为{'工作日' if body.is_workday else '休息日'}",
+                "console.centre_setup", centre_id=centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/suspensions/<int:suspension_id>/lift")
+@page(*MANAGERS)
+def lift_suspension(centre_id: int, suspension_id: int):
+    require_centre(db.session, g.staff, centre_id)
+    if suspension_id not in {s.id for s in appointments.active_suspensions(db.session, centre_id, utcnow())}:
+        raise NotFound("没有找到该暂停记录", code="suspension_not_found")
+    body = LiftIn.model_validate(form_data())
+    appointments.lift_suspension(db.session, suspension_id=suspension_id, actor=f"staff:{g.staff.id}",
+                                 reason=body.reason, now=utcnow())
+    db.session.commit()
+    return done("已解除暂停预约", "console.centre_setup", centre_id=centre_id)
+
+
+@bp.route("/licences/import", methods=["GET", "POST"])
+@page(*MANAGERS)
+def licence_import():
+    centres = queries.centres_of(db.session, g.staff)
+    if request.method == "GET":
+        return render_template("console/licence_import.html", centres=centres, report=None)
+    body = ImportFormIn.model_validate(form_data())
+    require_centre(db.session, g.staff, body.centre_id)
+    upload = request.files.get("file")
+    raw = upload.read() if upload else b""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError("文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传",
+                                   code="csv_encoding", status=422, fields={"file": "编码不正确"}) from None
+    report = licences.import_csv(db.session, field_cipher(), text, issuing_centre_id=body.centre_id, now=utcnow())
+    audit(db.session, g.staff, "import_licences", "centre", body.centre_id, created=report.created,
+          updated=report.updated)
+    db.session.commit()
+    return render_template("console/licence_import.html", centres=centres, report=report)
+
+
+@bp.get("/surveys")
+@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+def survey_results():
+    code = request.args.get("code", "service")
+    code = code if code in ("service", "revisit") else "service"
+    rows = results.survey_results(db.session, code, "centre", visible_centre_ids(db.session, g.staff), None, None)
+    names = {c.id: c.name for c in queries.centres_of(db.session, g.staff)}
+    survey = live_survey(db.session, code)
+    questions = [q for q in (survey.questions if survey else []) if q["kind"] in ("scale", "yes_no")]
+    return render_template("console/surveys.html", code=code, rows=rows, names=names, questions=questions)
+
+
+@bp.get("/notifications")
+@page(Role.ADMIN)
+def notifications():
+    rows = notification_stats(db.session)
+    kinds: dict[str, dict[str, int]] = {}
+    for kind, status, count in rows:
+        kinds.setdefault(kind, {})[status] = count
+    statuses = sorted({status for _, status, _ in rows})
+    return render_template("console/notifications.html", kinds=kinds, statuses=statuses,
+                           rq_dashboard="rq_dashboard" in current_app.blueprints)

@@ -1,0 +1,219 @@
+"""Console pages for casework: applications (收件, state changes, 容缺), feedback inbox, 差评 rectifications."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from pydantic import Field
+
+from miniapp_api.applications import services as applications
+from miniapp_api.applications.messages import STATUS_NAMES
+from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
+from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, IntakeIn
+from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
+from miniapp_api.applications.staff_views import staff_document as application_document
+from miniapp_api.auth import field_cipher
+from miniapp_api.clock import utcnow
+from miniapp_api.console import queries
+from miniapp_api.console.views import bp, page
+from miniapp_api.extensions import db
+from miniapp_api.feedback import services as feedback
+from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
+from miniapp_api.feedback.staff_views import staff_document as feedback_document
+from miniapp_api.ratings import rectifications
+from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
+from miniapp_api.ratings.schemas import FixIn, RectificationOut, VerifyIn
+from miniapp_api.ratings.views import HANDLERS as RECTIFICATION_HANDLERS
+from miniapp_api.schemas import QueryModel
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.services import require_centre
+
+FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
+
+
+def form_data(*multiline: str) -> dict:
+    """The posted form as a dict: blank fields are absent, textareas named in `multiline` become lists of lines."""
+    data: dict = {}
+    for key, value in request.form.items():
+        if key == "csrf_token" or not value.strip():
+            continue
+        data[key] = [line.strip() for line in value.splitlines() if line.strip()] if key in multiline else value
+    return data
+
+
+def done(message: str, endpoint: str, **values):
+    flash(message, "info")
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+class ApplicationFilter(QueryModel):
+    status: ApplicationStatus | None = None
+    overdue: bool = False
+    materials_overdue: bool = False
+    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+def _summaries(filters: applications.StaffFilter) -> list[dict]:
+    now = utcnow()
+    today = applications.today_in_shanghai(now)
+    return [ApplicationSummary.fields_of(a, today) | {"materials_owed": sum(1 for m in a.materials if not m.received_at)}
+            for a in applications.staff_applications(db.session, g.staff, filters, now)]
+
+
+@bp.get("/applications")
+@page()
+def application_list():
+    query = ApplicationFilter.model_validate(request.args.to_dict())
+    rows = _summaries(applications.StaffFilter(
+        centre_id=query.centre_id, status=query.status.value if query.status else None, overdue=query.overdue,
+        materials_overdue=query.materials_overdue, limit=100))
+    return render_template("console/applications.html", rows=rows, query=query, status_names=STATUS_NAMES)
+
+
+@bp.get("/materials")
+@page()
+def materials_outstanding():
+    """容缺受理 cases still owing materials, the ones past their promised date first."""
+    rows = _summaries(applications.StaffFilter(status=ApplicationStatus.ACCEPTED_PENDING_MATERIALS, limit=200))
+    rows = sorted((r for r in rows if r["materials_owed"]), key=lambda r: (not r["overdue"], r["due_on"] or ""))
+    return render_template("console/materials.html", rows=rows)
+
+
+@bp.get("/applications/<reference>")
+@page()
+def application_page(reference: str):
+    application = applications.staff_view(db.session, g.staff, reference)  # audit-logged: personal data
+    document = application_document(application)
+    db.session.commit()
+    targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
+    return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
+                           may_act=g.staff.has_role(*APPLICATION_HANDLERS))
+
+
+@bp.post("/applications/<reference>/advance")
+@page(*APPLICATION_HANDLERS)
+def application_advance(reference: str):
+    application = applications.staff_application(db.session, g.staff, reference, lock=True)
+    body = AdvanceIn.model_validate(form_data("missing_materials"))
+    applications.advance(db.session, g.staff, application, body.to_advance(), utcnow())
+    db.session.commit()
+    return done(f"已改为“{STATUS_NAMES[body.to.value]}”", "console.application_page", reference=reference)
+
+
+@bp.post("/applications/<reference>/materials/<int:material_id>/received")
+@page(*APPLICATION_HANDLERS)
+def material_received(reference: str, material_id: int):
+    application = applications.staff_application(db.session, g.staff, reference, lock=True)
+    applications.receive_material(db.session, g.staff, application, material_id, utcnow())
+    db.session.commit()
+    return done("已登记收到材料", "console.application_page", reference=reference)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@page(*APPLICATION_HANDLERS)
+def application_intake():
+    centres = queries.centres_of(db.session, g.staff)
+    if request.method == "GET":
+        return render_template("console/intake.html", centres=centres)
+    data = form_data()
+    applicant = {key.removeprefix("applicant_"): data.pop(key) for key in list(data) if key.startswith("applicant_")}
+    body = IntakeIn.model_validate(data | {"applicant": applicant})
+    require_centre(db.session, g.staff, body.centre_id)
+    application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,
+                                      centre_id=body.centre_id, applicant=body.applicant.to_applicant(), now=utcnow())
+    db.session.commit()
+    return done(f"已收件，受理编号 {application.reference}", "console.application_page",
+                reference=application.reference)
+
+
+# --- feedback -------------------------------------------------------------------------------------
+
+
+@bp.get("/feedback")
+@page(*FEEDBACK_ROLES)
+def feedback_inbox():
+    today = applications.today_in_shanghai(utcnow())
+    rows = [FeedbackOut.of(f, today) for f in feedback.staff_inbox(db.session, g.staff, status=None, triage=False,
+                                                                   mine=request.args.get("mine") == "true",
+                                                                   limit=200)]
+    return render_template("console/feedback_inbox.html", rows=rows)
+
+
+def _feedback_action(feedback_id: int, action, message: str):
+    item = feedback.staff_feedback(db.session, g.staff, feedback_id, lock=True)
+    action(item)
+    db.session.commit()
+    return done(message, "console.feedback_page", feedback_id=feedback_id)
+
+
+@bp.get("/feedback/<int:feedback_id>")
+@page(*FEEDBACK_ROLES)
+def feedback_page(feedback_id: int):
+    document = feedback_document(feedback.staff_feedback(db.session, g.staff, feedback_id))  # audit-logged
+    db.session.commit()
+    return render_template("console/feedback.html", f=document)
+
+
+@bp.post("/feedback/<int:feedback_id>/claim")
+@page(*FEEDBACK_ROLES)
+def feedback_claim(feedback_id: int):
+    return _feedback_action(feedback_id, lambda f: feedback.assign(db.session, g.staff, f, g.staff.id, utcnow()),
+                            "已接单")
+
+
+@bp.post("/feedback/<int:feedback_id>/answer")
+@page(*FEEDBACK_ROLES)
+def feedback_answer(feedback_id: int):
+    def answer(item):
+        body = AnswerIn.model_validate(form_data())
+        feedback.answer(db.session, g.staff, item, body.answer, body.internal_note, utcnow())
+
+    return _feedback_action(feedback_id, answer, "已答复，群众将收到通知并可评价")
+
+
+# --- rectifications (差评整改) ---------------------------------------------------------------------
+
+
+@bp.get("/rectifications")
+@page(*RECTIFICATION_HANDLERS)
+def rectification_list():
+    rows = [RectificationOut.of(r, staff_view=True) for r in rectifications.staff_rectifications(
+        db.session, g.staff, status=request.args.get("status") or None, overdue=False, limit=200, now=utcnow())]
+    today = applications.today_in_shanghai(utcnow()).isoformat()
+    return render_template("console/rectifications.html", rows=rows, today=today)
+
+
+@bp.get("/rectifications/<int:rectification_id>")
+@page(*RECTIFICATION_HANDLERS)
+def rectification_page(rectification_id: int):
+    rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
+    return render_template("console/rectification.html", r=RectificationOut.of(rectification, staff_view=True),
+                           event_names=RECTIFICATION_EVENTS)
+
+
+def _rectification_action(rectification_id: int, action, message: str):
+    rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
+    action(rectification)
+    db.session.commit()
+    return done(message, "console.rectification_page", rectification_id=rectification_id)
+
+
+@bp.post("/rectifications/<int:rectification_id>/verify")
+@page(*RECTIFICATION_HANDLERS)
+def rectification_verify(rectification_id: int):
+    return _rectification_action(
+        rectification_id, lambda r: rectifications.verify(g.staff, r, VerifyIn.model_validate(form_data()).note,
+                                                          utcnow()),
+        "已记录回访核实")
+
+
+@bp.post("/rectifications/<int:rectification_id>/fix")
+@page(*RECTIFICATION_HANDLERS)
+def rectification_fix(rectification_id: int):
+    def fix(rectification):
+        body = FixIn.model_validate(form_data())
+        rectifications.fix(db.session, g.staff, rectification, body.category, body.reply, utcnow())
+
+    return _rectification_action(rectification_id, fix, "已登记整改，群众将收到回复")

@@ -1,0 +1,89 @@
+"""Console pages at the counter: today at my window, the hall's call screen, appointments by slot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, g, redirect, render_template, request, url_for
+from pydantic import BaseModel, Field
+
+from miniapp_api.appointments import queue
+from miniapp_api.appointments.messages import STATUS_NAMES
+from miniapp_api.appointments.schemas import CounterAction
+from miniapp_api.appointments.staff_views import COUNTER_ROLES
+from miniapp_api.clock import utcnow
+from miniapp_api.console import queries
+from miniapp_api.console.views import bp, page
+from miniapp_api.extensions import db
+from miniapp_api.schemas import QueryModel
+from miniapp_api.staff.services import require_centre
+
+ACTION_DONE = {"recall": "已再次叫号 {number}", "skip": "{number} 已过号", "start": "开始办理 {number}",
+               "finish": "{number} 已办结"}
+
+
+class DayQuery(QueryModel):
+    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    day: date | None = None
+
+
+class TicketAction(BaseModel):
+    action: CounterAction
+
+
+@bp.get("/windows/<int:window_id>")
+@page(*COUNTER_ROLES)
+def window_page(window_id: int):
+    window = queue.staff_window(db.session, g.staff, window_id)
+    tickets = queue.counter_tickets(db.session, window.id, utcnow())
+    current = [t for t in tickets if t.status != "waiting"]
+    waiting = [t for t in tickets if t.status == "waiting"]
+    return render_template("console/window.html", window=window, current=current, waiting=waiting,
+                           status_names=STATUS_NAMES)
+
+
+@bp.post("/windows/<int:window_id>/call-next")
+@page(*COUNTER_ROLES)
+def call_next(window_id: int):
+    window = queue.staff_window(db.session, g.staff, window_id)
+    ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
+    db.session.commit()
+    flash(f"请 {ticket.number} 号到 {window.name} 办理" if ticket else "目前没有等候的人", "info")
+    return redirect(url_for("console.window_page", window_id=window.id), code=303)
+
+
+@bp.post("/windows/<int:window_id>/tickets/<int:ticket_id>")
+@page(*COUNTER_ROLES)
+def ticket_action(window_id: int, ticket_id: int):
+    window = queue.staff_window(db.session, g.staff, window_id)
+    action = TicketAction.model_validate({"action": request.form.get("action", "")}).action.value
+    ticket = queue.COUNTER_ACTIONS[action](db.session, window_id=window.id, ticket_id=ticket_id, now=utcnow())
+    db.session.commit()
+    flash(ACTION_DONE[action].format(number=ticket.number), "info")
+    return redirect(url_for("console.window_page", window_id=window.id), code=303)
+
+
+@bp.get("/windows/<int:window_id>/screen")
+@page(*COUNTER_ROLES)
+def call_screen(window_id: int):
+    """For the screen above the counter: the called number, large; refreshes itself."""
+    window = queue.staff_window(db.session, g.staff, window_id)
+    tickets = queue.counter_tickets(db.session, window.id, utcnow())
+    called = [t for t in tickets if t.status == "called"]
+    return render_template("console/screen.html", window=window, called=called,
+                           waiting=sum(1 for t in tickets if t.status == "waiting"))
+
+
+@bp.get("/appointments")
+@page()
+def appointments():
+    query = DayQuery.model_validate(request.args.to_dict())
+    centres = queries.centres_of(db.session, g.staff)
+    centre_id = query.centre_id or (centres[0].id if centres else None)
+    day = query.day or queries.local_day(utcnow())
+    windows = []
+    if centre_id is not None:
+        require_centre(db.session, g.staff, centre_id)
+        windows = queries.appointments_by_slot(db.session, centre_id, day)
+    return render_template("console/appointments.html", centres=centres, centre_id=centre_id, day=day,
+                           windows=windows)

@@ -1,0 +1,62 @@
+"""The dashboard: bookings and no-shows, waiting times, 好评率 and 差评整改率, feedback answered in time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import g, render_template, request
+from pydantic import Field
+
+from miniapp_api.clock import utcnow
+from miniapp_api.console import charts, queries
+from miniapp_api.console.views import bp, page
+from miniapp_api.extensions import db
+from miniapp_api.ratings.stats import rating_stats
+from miniapp_api.schemas import QueryModel
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.services import visible_centre_ids
+
+GROUPS = {"centre": "按中心", "window": "按窗口", "item": "按事项", "month": "按月份"}
+
+
+class DashboardQuery(QueryModel):
+    days: int = Field(default=30, ge=7, le=366)
+    group_by: str = Field(default="centre", pattern="^(centre|window|item|month)$")
+
+
+def _percent(value: float | None) -> float | None:
+    return round(100 * value, 1) if value is not None else None
+
+
+@bp.get("/dashboard")
+@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+def dashboard():
+    query = DashboardQuery.model_validate(request.args.to_dict())
+    centre_ids = visible_centre_ids(db.session, g.staff)
+    until = queries.local_day(utcnow())
+    since = until - timedelta(days=query.days - 1)
+    bookings = queries.bookings_per_day(db.session, centre_ids, since, until)
+    waits = queries.wait_minutes_per_day(db.session, centre_ids, since, until)
+    ratings = rating_stats(db.session, centre_ids, query.group_by, since if query.group_by != "month" else
+                           date(until.year - 1, until.month, 1), until)
+    sla = queries.feedback_sla(db.session, centre_ids, date(until.year - 1, until.month, 1))
+
+    def day_labels(rows):
+        return [r["day"].strftime("%m-%d") for r in rows]
+
+    figures = {
+        "bookings": charts.bars("每日预约量", day_labels(bookings), {
+            "预约": [r["bookings"] for r in bookings], "未到场": [r["no_shows"] for r in bookings]}),
+        "no_show": charts.lines("爽约率", day_labels(bookings), {"爽约率": [r["no_show_rate"] for r in bookings]},
+                                unit="%"),
+        "waits": charts.lines("取号到叫号等候时间（分钟）", day_labels(waits), {
+            "平均": [r["average"] for r in waits], "90%的人不超过": [r["p90"] for r in waits]}, unit=" 分钟"),
+        "ratings": charts.bars(f"好评率与差评整改率（{GROUPS[query.group_by]}）", [r["name"] for r in ratings], {
+            "好评率": [_percent(r["good_rate"]) for r in ratings],
+            "差评整改率": [_percent(r["rectification_rate"]) for r in ratings]}, percent=True),
+        "sla": charts.bars("诉求按时答复", [r["month"] for r in sla], {
+            "按时答复": [r["on_time"] for r in sla], "超时答复": [r["late"] for r in sla]}, stacked=True),
+    }
+    return render_template("console/dashboard.html", query=query, groups=GROUPS, figures=figures,
+                           bookings=bookings, waits=waits, ratings=ratings, sla=sla,
+                           no_show_share=queries.no_show_share(bookings), percent=_percent)

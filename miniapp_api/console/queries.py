@@ -1,0 +1,109 @@
+"""Read models the console pages need and no API serves: a few aggregate queries each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, cast, func, select
+from sqlalchemy.orm import Session
+
+from miniapp_api.appointments.models import Appointment, Slot, Ticket
+from miniapp_api.centres.models import Centre, Window
+from miniapp_api.clock import SHANGHAI
+from miniapp_api.feedback.models import Feedback
+from miniapp_api.ratings.models import Rectification
+from miniapp_api.staff.models import Staff, StaffNotice
+from miniapp_api.staff.services import visible_centre_ids
+
+OPEN_FEEDBACK = ("submitted", "assigned", "in_progress", "reopened")
+OPEN_RECTIFICATION = ("open",)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def centres_of(session: Session, staff: Staff) -> list[Centre]:
+    return list(session.scalars(select(Centre).where(Centre.id.in_(visible_centre_ids(session, staff)))
+                                .order_by(Centre.level, Centre.id)))
+
+
+def home(session: Session, staff: Staff, now: datetime) -> dict:
+    centre_ids = visible_centre_ids(session, staff)
+    windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
+                              .where(Window.centre_id.in_(centre_ids)).order_by(Centre.id, Window.id).limit(60)).all()
+    today = local_day(now)
+    feedback_open, feedback_due = session.execute(select(
+        func.count(), func.count().filter(Feedback.due_on <= today))
+        .where(Feedback.centre_id.in_(centre_ids), Feedback.status.in_(OPEN_FEEDBACK))).one()
+    rectifications_open = session.scalar(select(func.count()).select_from(Rectification).where(
+        Rectification.centre_id.in_(centre_ids), Rectification.status.in_(OPEN_RECTIFICATION)))
+    notices = list(session.scalars(select(StaffNotice).where(StaffNotice.staff_id == staff.id)
+                                   .order_by(StaffNotice.id.desc()).limit(10)))
+    return {"windows": windows, "feedback_open": feedback_open, "feedback_due": feedback_due,
+            "rectifications_open": rectifications_open, "notices": notices}
+
+
+def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[dict]:
+    """Each window's slots of the day with seats taken against capacity (取消的不占号)."""
+    start = datetime.combine(day, datetime.min.time(), SHANGHAI)
+    rows = session.execute(
+        select(Window.id, Window.name, Slot.starts_at, Slot.ends_at, Slot.capacity, Slot.booked)
+        .join(Window, Window.id == Slot.window_id)
+        .where(Slot.centre_id == centre_id, Slot.starts_at >= start, Slot.starts_at < start + timedelta(days=1))
+        .order_by(Window.id, Slot.starts_at)).all()
+    windows: dict[int, dict] = {}
+    for window_id, name, starts_at, ends_at, capacity, booked in rows:
+        entry = windows.setdefault(window_id, {"name": name, "slots": [], "capacity": 0, "booked": 0})
+        entry["slots"].append({"starts": starts_at.astimezone(SHANGHAI), "ends": ends_at.astimezone(SHANGHAI),
+                               "capacity": capacity, "booked": booked,
+                               "use": round(100 * booked / capacity) if capacity else 0})
+        entry["capacity"] += capacity
+        entry["booked"] += booked
+    return list(windows.values())
+
+
+def bookings_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:
+    """Appointments per service day with no-show counts (the rate is taken over ended appointments)."""
+    rows = session.execute(
+        select(Appointment.service_date, func.count(),
+               func.count().filter(Appointment.status == "no_show"),
+               func.count().filter(Appointment.status.in_(("served", "no_show"))))
+        .where(Appointment.centre_id.in_(centre_ids), Appointment.service_date.between(since, until),
+               Appointment.status != "cancelled")
+        .group_by(Appointment.service_date).order_by(Appointment.service_date)).all()
+    return [{"day": day, "bookings": total, "no_shows": missed,
+             "no_show_rate": round(100 * missed / ended, 1) if ended else None} for day, total, missed, ended in rows]
+
+
+def wait_minutes_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:
+    """Average and 90th-percentile minutes from ticket to first call, per day."""
+    wait = func.extract("epoch", Ticket.called_at - Ticket.created_at) / 60
+    rows = session.execute(
+        select(Ticket.service_date, func.avg(wait), func.percentile_cont(0.9).within_group(wait))
+        .where(Ticket.centre_id.in_(centre_ids), Ticket.service_date.between(since, until),
+               Ticket.called_at.is_not(None))
+        .group_by(Ticket.service_date).order_by(Ticket.service_date)).all()
+    return [{"day": day, "average": round(float(avg), 1), "p90": round(float(p90), 1)} for day, avg, p90 in rows]
+
+
+def feedback_sla(session: Session, centre_ids: set[int], since: date) -> list[dict]:
+    """Per month: feedback answered in time, answered late, and still open past due."""
+    month = func.date_trunc("month", Feedback.created_at.op("AT TIME ZONE")("Asia/Shanghai"))
+    answered_day = cast(Feedback.answered_at.op("AT TIME ZONE")("Asia/Shanghai"), Date)
+    rows = session.execute(
+        select(month, func.count(),
+               func.count().filter(Feedback.answered_at.is_not(None), answered_day <= Feedback.due_on),
+               func.count().filter(Feedback.answered_at.is_not(None), answered_day > Feedback.due_on))
+        .where(Feedback.centre_id.in_(centre_ids), Feedback.created_at >= datetime.combine(
+            since, datetime.min.time(), SHANGHAI))
+        .group_by(month).order_by(month)).all()
+    return [{"month": m.strftime("%Y-%m"), "total": total, "on_time": on_time, "late": late,
+             "rate": round(100 * on_time / (on_time + late), 1) if on_time + late else None}
+            for m, total, on_time, late in rows]
+
+
+def no_show_share(rows: list[dict]) -> float | None:
+    ended = sum(r["bookings"] for r in rows if r["no_show_rate"] is not None)
+    return round(100 * sum(r["no_shows"] for r in rows) / ended, 1) if ended else None
+

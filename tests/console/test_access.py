@@ -1,0 +1,141 @@
+"""Console access from the route table: role × page × own/other centre → allowed or 404; no CSRF → 400;
+signed out → the login page. A new console route without an entry fails the first test."""
+
+import pytest
+
+from miniapp_api.staff.models import Role
+from tests.factories import id_number, make_staff
+from tests.test_access_matrix import fill
+
+A, M, W, F, S = Role.ADMIN, Role.CENTRE_MANAGER, Role.WINDOW_STAFF, Role.FEEDBACK_HANDLER, Role.SUPERVISOR
+EVERYONE = {A, M, W, F, S}
+PUBLIC = "public"
+# endpoint → (roles allowed besides admins, scoped to the record's centre: True, or only for that method)
+MATRIX = {
+    "console.login": (PUBLIC, False),
+    "console.logout": (EVERYONE, False),
+    "console.home": (EVERYONE, False),
+    "console.window_page": ({M, W}, True),
+    "console.call_next": ({M, W}, True),
+    "console.ticket_action": ({M, W}, True),
+    "console.call_screen": ({M, W}, True),
+    "console.appointments": (EVERYONE, True),
+    "console.application_list": (EVERYONE, False),
+    "console.materials_outstanding": (EVERYONE, False),
+    "console.application_page": (EVERYONE, True),
+    "console.application_advance": ({M, W}, True),
+    "console.material_received": ({M, W}, True),
+    "console.application_intake": ({M, W}, "POST"),   # the form lists one's own centres; posting checks
+    "console.feedback_inbox": ({M, F, S}, False),
+    "console.feedback_page": ({M, F, S}, True),
+    "console.feedback_claim": ({M, F, S}, True),
+    "console.feedback_answer": ({M, F, S}, True),
+    "console.rectification_list": (EVERYONE, False),
+    "console.rectification_page": (EVERYONE, True),
+    "console.rectification_verify": (EVERYONE, True),
+    "console.rectification_fix": (EVERYONE, True),
+    "console.centre_setup": ({M}, True),
+    "console.centre_policy": ({M}, True),
+    "console.calendar_override": ({A}, False),
+    "console.lift_suspension": ({M}, True),
+    "console.licence_import": ({M}, "POST"),
+    "console.survey_results": ({M, S}, False),
+    "console.notifications": ({A}, False),
+    "console.dashboard": ({M, S}, False),
+}
+POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
+          "max_active_per_person": "3", "no_show_limit": "3", "no_show_window_days": "90", "suspension_days": "30",
+          "no_show_grace_minutes": "15"}
+
+
+def console_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("console.") and rule.endpoint != "console.static":
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def request_for(rule, method, world):
+    """The URL (own centre's records) and a valid form for every console route."""
+    values = {"<int:window_id>": str(world["window"].id), "<int:ticket_id>": str(world["ticket"].id),
+              "<reference>": world["application"].reference,
+              "<int:material_id>": str(world["application"].materials[0].id),
+              "<int:feedback_id>": str(world["feedback"].id), "<int:rectification_id>": str(world["rectification"].id),
+              "<int:centre_id>": str(world["home"].id), "<int:suspension_id>": str(world["suspension"].id)}
+    url = fill(rule.rule, values)
+    home = str(world["home"].id)
+    forms = {
+        "console.ticket_action": {"action": "recall"},
+        "console.application_advance": {"to": "in_review", "internal_note": "审查"},
+        "console.application_intake": {"centre_id": home, "item_code": world["item"].code,
+                                       "applicant_name": "周敏", "applicant_id_number": id_number(31)},
+        "console.feedback_answer": {"answer": "已核实处理"},
+        "console.rectification_verify": {"note": "已电话联系"},
+        "console.rectification_fix": {"category": "立行立改", "reply": "已整改"},
+        "console.centre_policy": POLICY,
+        "console.calendar_override": {"day": "2027-01-02", "is_workday": "true", "note": "测试调休"},
+        "console.lift_suspension": {"reason": "本人说明情况"},
+        "console.licence_import": {"centre_id": home},
+    }
+    if rule.endpoint == "console.appointments":
+        url += f"?centre_id={home}"
+    return url, forms.get(rule.endpoint, {}) if method == "POST" else None
+
+
+def test_every_console_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule, _ in console_routes(app)}
+    assert endpoints ^ set(MATRIX) == set(), "add the console route to the access matrix"
+
+
+@pytest.mark.parametrize("role", [A, M, W, F, S])
+def test_role_by_page_by_centre(app, console, world, db_session, role):
+    insider_staff = make_staff(db_session, [world["home"]], (role,))
+    outsider_staff = make_staff(db_session, [world["other"]], (role,))
+    db_session.commit()
+    insider, outsider = console(insider_staff), console(outsider_staff)
+    for rule, method in console_routes(app):
+        allowed, scoped = MATRIX[rule.endpoint]
+        if allowed == PUBLIC or rule.endpoint == "console.logout":
+            continue
+        url, form = request_for(rule, method, world)
+        own = insider.post(url, form) if method == "POST" else insider.get(url)
+        if role in allowed or role == A:  # admins may do everything, everywhere
+            assert own.status_code not in (302, 404), (role, method, url, own.status_code)
+        else:
+            assert own.status_code == 404, (role, method, url, own.status_code)
+        if scoped in (True, method) and role != A:
+            theirs = outsider.post(url, form) if method == "POST" else outsider.get(url)
+            assert theirs.status_code == 404, (role, method, url, theirs.status_code)
+
+
+def test_signed_out_goes_to_the_login_page(app, world):
+    from tests.console.conftest import ConsoleUser
+
+    anonymous = ConsoleUser(app)
+    for rule, method in console_routes(app):
+        if MATRIX[rule.endpoint][0] == PUBLIC:
+            continue
+        url, form = request_for(rule, method, world)
+        response = anonymous.post(url, form) if method == "POST" else anonymous.get(url)
+        assert response.status_code == 302, (method, url)
+        assert response.headers["Location"].startswith("/console/login?next=")
+
+
+def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, console, world, db_session):
+    admin_staff = make_staff(db_session, [world["home"]], (A,))
+    db_session.commit()
+    admin = console(admin_staff)
+    for rule, method in console_routes(app):
+        if method != "POST":
+            continue
+        url, form = request_for(rule, method, world)
+        response = admin.post(url, form, csrf=False)
+        assert response.status_code == 400, url
+        assert "页面已过期" in response.get_data(as_text=True)
+        forged = admin.post(url, form | {"csrf_token": "forged"}, csrf=False)
+        assert forged.status_code == 400, url
+    db_session.expire_all()
+    assert world["ticket"].status == "waiting" and world["ticket"].call_count == 0
+    assert world["application"].status == "accepted_pending_materials"
+    assert world["feedback"].status == "submitted" and world["rectification"].status == "open"
+    assert world["suspension"].lifted_at is None and world["home"].booking_horizon_days == 7
