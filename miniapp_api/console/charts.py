@@ -13,7 +13,8 @@ STYLE = Style(
     background="white", plot_background="white", foreground="#1f2937", foreground_strong="#111827",
     foreground_subtle="#6b7280", colors=("#1d4ed8", "#b91c1c", "#047857", "#b45309"),
     font_family="'WenQuanYi Zen Hei', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif",
-    label_font_size=13, major_label_font_size=13, legend_font_size=14, title_font_size=16, value_font_size=12)
+    label_font_size=13, major_label_font_size=13, legend_font_size=14, title_font_size=16, value_font_size=12,
+    no_data_font_size=20)
 _COMMON = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=320, explicit_size=False,
                legend_at_bottom=True, print_values=False, show_y_guides=True, x_label_rotation=0,
                truncate_legend=-1, no_data_text="暂无数据")
