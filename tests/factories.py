@@ -189,3 +189,10 @@ def casework_world(db_session, cipher) -> dict:
     db_session.commit()
     return dict(suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, evaluation=evaluation, rectification=rectification)
+
+
+def reloaded(session, obj):
+    """The row as the database has it now. Requests close the session that loaded a test's objects, so
+    those objects keep stale values: assertions about what a request did must read the row again."""
+    session.expire_all()
+    return session.get(type(obj), obj.id)

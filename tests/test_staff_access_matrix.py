@@ -7,7 +7,7 @@ another centre get 404 (existence is not leaked). Citizen tokens never open the 
 import pytest
 
 from tests.test_access_matrix import fill
-from tests.factories import CentreFactory, casework_world, id_number, make_staff
+from tests.factories import CentreFactory, casework_world, id_number, make_staff, reloaded
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
 MATRIX = {
@@ -129,12 +129,15 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
         path = fill(rule.rule, values | ({"<reference>": t["batch"].reference} if "batches" in rule.rule else {}))
         response = client.open(path, method=method, headers=outsider, json=bodies.get(rule.endpoint))
         assert response.status_code == 404, (method, path, response.get_json())
-    db_session.expire_all()
-    assert t["application"].status == "accepted_pending_materials"
-    assert t["application"].materials[0].received_at is None
-    assert t["feedback"].status == "submitted" and t["feedback"].assignee_staff_id is None
-    assert t["rectification"].status == "open" and t["evaluation"].validity == "valid"
-    assert t["ticket"].status == "waiting" and t["ticket"].call_count == 0
+    application = reloaded(db_session, t["application"])
+    assert application.status == "accepted_pending_materials"
+    assert application.materials[0].received_at is None
+    feedback = reloaded(db_session, t["feedback"])
+    assert feedback.status == "submitted" and feedback.assignee_staff_id is None
+    assert reloaded(db_session, t["rectification"]).status == "open"
+    assert reloaded(db_session, t["evaluation"]).validity == "valid"
+    ticket = reloaded(db_session, t["ticket"])
+    assert ticket.status == "waiting" and ticket.call_count == 0
 
 
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):

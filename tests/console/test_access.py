@@ -4,7 +4,7 @@ signed out → the login page. A new console route without an entry fails the fi
 import pytest
 
 from miniapp_api.staff.models import Role
-from tests.factories import id_number, make_staff
+from tests.factories import id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
 A, M, W, F, S = Role.ADMIN, Role.CENTRE_MANAGER, Role.WINDOW_STAFF, Role.FEEDBACK_HANDLER, Role.SUPERVISOR
@@ -134,8 +134,10 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, conso
         assert "页面已过期" in response.get_data(as_text=True)
         forged = admin.post(url, form | {"csrf_token": "forged"}, csrf=False)
         assert forged.status_code == 400, url
-    db_session.expire_all()
-    assert world["ticket"].status == "waiting" and world["ticket"].call_count == 0
-    assert world["application"].status == "accepted_pending_materials"
-    assert world["feedback"].status == "submitted" and world["rectification"].status == "open"
-    assert world["suspension"].lifted_at is None and world["home"].booking_horizon_days == 7
+    ticket = reloaded(db_session, world["ticket"])
+    assert ticket.status == "waiting" and ticket.call_count == 0
+    assert reloaded(db_session, world["application"]).status == "accepted_pending_materials"
+    assert reloaded(db_session, world["feedback"]).status == "submitted"
+    assert reloaded(db_session, world["rectification"]).status == "open"
+    assert reloaded(db_session, world["suspension"]).lifted_at is None
+    assert reloaded(db_session, world["home"]).booking_horizon_days == 7

@@ -1,0 +1,157 @@
+"""Console behaviour behind the pages: sign-in rules, cookies, audit of personal data, bad input refused
+with a Chinese message and nothing changed, and the forms doing what the staff API does."""
+
+import io
+
+from sqlalchemy import func, select
+
+from miniapp_api.applications.models import Application
+from miniapp_api.licences.models import Licence
+from miniapp_api.platform_models import AuditLog
+from tests.console.conftest import ConsoleUser
+from tests.factories import id_number, make_staff, reloaded
+from tests.licences.test_licences import csv_text, food_licence
+
+
+def test_session_cookie_is_httponly_samesite_and_secure(app, world, db_session):
+    user = ConsoleUser(app)
+    response = user.log_in(world["home_staff"])
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_five_wrong_passwords_lock_the_account_with_a_chinese_message(app, world, db_session):
+    user = ConsoleUser(app)
+    for _ in range(5):
+        assert user.log_in(world["home_staff"], password="wrong-password-9").status_code == 401
+    locked = user.log_in(world["home_staff"])  # the right password, too late
+    assert locked.status_code == 423 and "账号已锁定" in locked.get_data(as_text=True)
+    failures = db_session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "login_failed", AuditLog.subject_id == str(world["home_staff"].id)))
+    assert failures == 5
+
+
+def test_next_only_leads_inside_the_console(app, world):
+    user = ConsoleUser(app)
+    for target, expected in (("//evil.example/", "/console/"), ("https://evil.example/", "/console/"),
+                             ("/console/feedback", "/console/feedback")):
+        response = user.client.post("/console/login", data={
+            "csrf_token": user.csrf(), "username": world["home_staff"].username, "password": "counter-Pass-2026",
+            "next": target})
+        assert response.headers["Location"] == expected
+
+
+def test_logging_out_revokes_the_session_even_for_a_copied_cookie(app, console, world):
+    user = console(world["home_staff"])
+    stolen = user.client.get_cookie("banshi_console").value
+    assert user.post("/console/logout").status_code == 303
+    thief = ConsoleUser(app)
+    thief.client.set_cookie("banshi_console", stolen)
+    assert thief.get("/console/").status_code == 302
+
+
+def test_looking_at_a_case_or_a_complaint_is_audit_logged(console, world, db_session):
+    user = console(world["home_staff"])
+    assert user.get(f"/console/applications/{world['application'].reference}").status_code == 200
+    assert user.get(f"/console/feedback/{world['feedback'].id}").status_code == 200
+    actions = set(db_session.scalars(select(AuditLog.action).where(
+        AuditLog.actor == f"staff:{world['home_staff'].id}")))
+    assert {"view_application", "view_feedback"} <= actions
+
+
+def test_application_page_masks_numbers_and_advances_by_form(console, world, db_session):
+    user = console(world["home_staff"])
+    reference = world["application"].reference
+    page = user.get(f"/console/applications/{reference}").get_data(as_text=True)
+    assert "137****1234" in page and id_number(5) not in page
+    illegal = user.post(f"/console/applications/{reference}/advance", {"to": "completed"})
+    assert illegal.status_code == 409 and "不能" in illegal.get_data(as_text=True)
+    received = user.post(f"/console/applications/{reference}/materials/{world['application'].materials[0].id}"
+                         "/received")
+    assert received.status_code == 303
+    moved = user.post(f"/console/applications/{reference}/advance", {"to": "in_review", "public_note": "进入审查"})
+    assert moved.status_code == 303
+    assert user.post(f"/console/applications/{reference}/advance", {"to": "in_review"}).status_code == 409
+    assert reloaded(db_session, world["application"]).status == "in_review"
+
+
+def test_bad_form_input_shows_field_messages_and_changes_nothing(console, world, db_session):
+    user = console(world["home_staff"])
+    policy = {"booking_horizon_days": "0", "min_notice_minutes": "30", "cancel_cutoff_minutes": "abc",
+              "max_active_per_person": "3", "no_show_limit": "3", "no_show_window_days": "90",
+              "suspension_days": "30", "no_show_grace_minutes": "15"}
+    response = user.post(f"/console/centres/{world['home'].id}/policy", policy)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "booking_horizon_days" in text and "cancel_cutoff_minutes" in text and "未做任何更改" in text
+    short = user.post(f"/console/feedback/{world['feedback'].id}/claim")
+    assert short.status_code == 303
+    answer = user.post(f"/console/feedback/{world['feedback'].id}/answer", {"answer": "好"})
+    assert answer.status_code == 422
+    nul = user.post(f"/console/rectifications/{world['rectification'].id}/fix",
+                    {"category": "立行立改", "reply": "已\x00整改"})
+    assert nul.status_code == 422
+    home = reloaded(db_session, world["home"])
+    assert home.booking_horizon_days == 7 and home.cancel_cutoff_minutes == 60
+    assert reloaded(db_session, world["feedback"]).answer is None
+    assert reloaded(db_session, world["rectification"]).status == "open"
+
+
+def test_intake_form_creates_a_case(console, world, db_session):
+    user = console(world["home_staff"])
+    response = user.post("/console/applications/new", {
+        "centre_id": str(world["home"].id), "item_code": world["item"].code, "applicant_type": "person",
+        "applicant_name": "刘洋", "applicant_id_number": id_number(77), "applicant_phone": "13900007777"})
+    assert response.status_code == 303
+    reference = response.headers["Location"].rsplit("/", 1)[-1]
+    assert db_session.scalars(select(Application).where(Application.reference == reference)).one().status \
+        == "submitted"
+    bad = user.post("/console/applications/new", {"centre_id": str(world["home"].id),
+                                                  "item_code": world["item"].code, "applicant_name": "刘洋",
+                                                  "applicant_id_number": "123"})
+    assert bad.status_code == 422 and "身份证" in bad.get_data(as_text=True)
+
+
+def test_licence_upload_reports_bad_lines_and_imports_all_or_nothing(console, world, db_session):
+    user = console(world["home_staff"])
+    url = "/console/licences/import"
+    before = db_session.scalar(select(func.count()).select_from(Licence))
+    broken = csv_text(food_licence("JY-CONSOLE-1", "2027-02-20"),
+                      "食品经营许可证,JY-CONSOLE-2,企业,某店,91371500MA00000000,,2021-12-01,2026-13-01,")
+    response = user.post(url, {"centre_id": str(world["home"].id),
+                               "file": (io.BytesIO(broken.encode()), "licences.csv")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 422 and "line 3" in response.get_data(as_text=True)
+    gbk = user.post(url, {"centre_id": str(world["home"].id),
+                          "file": (io.BytesIO("证照类型".encode("gbk")), "licences.csv")},
+                    content_type="multipart/form-data")
+    assert gbk.status_code == 422 and "UTF-8" in gbk.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Licence)) == before
+    good = csv_text(food_licence("JY-CONSOLE-1", "2027-02-20").replace("FOOD-RENEW", world["item"].code))
+    done = user.post(url, {"centre_id": str(world["home"].id),
+                           "file": (io.BytesIO(good.encode("utf-8-sig")), "licences.csv")},
+                     content_type="multipart/form-data")
+    assert done.status_code == 200 and "新增 1 张" in done.get_data(as_text=True)
+
+
+def test_manager_lifts_a_no_show_suspension_with_a_reason(console, world, db_session):
+    user = console(world["home_staff"])
+    url = f"/console/centres/{world['home'].id}/suspensions/{world['suspension'].id}/lift"
+    assert user.post(url, {"reason": ""}).status_code == 422
+    assert user.post(url, {"reason": "本人就医，提供了证明"}).status_code == 303
+    assert reloaded(db_session, world["suspension"]).lift_reason == "本人就医，提供了证明"
+    assert user.post(url, {"reason": "再次解除"}).status_code == 404
+
+
+def test_counter_skip_before_three_calls_is_refused(console, world, db_session):
+    clerk = make_staff(db_session, [world["home"]], ("window_staff",))
+    db_session.commit()
+    user = console(clerk)
+    base = f"/console/windows/{world['window'].id}"
+    assert user.post(f"{base}/call-next").status_code == 303
+    early = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "skip"})
+    assert early.status_code == 409 and "叫号满3次" in early.get_data(as_text=True)
+    unknown = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "explode"})
+    assert unknown.status_code == 422
+    assert reloaded(db_session, world["ticket"]).status == "called"
