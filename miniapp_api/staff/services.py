@@ -114,15 +114,13 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Staff
         raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
-    auth = session.scalars(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).one_or_none()
-    if auth is None or auth.revoked_at is not None:
+    found = session.execute(select(StaffSession, Staff).join(Staff, Staff.id == StaffSession.staff_id)
+                            .where(StaffSession.token_hash == hash_token(token))).one_or_none()
+    if found is None or found[0].revoked_at is not None or not found[1].active:
         raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
-    if not auth.is_active(now):
+    if not found[0].is_active(now):
         raise StaffAuthFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
-    staff = session.get(Staff, auth.staff_id)
-    if staff is None or not staff.active:
-        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
-    return staff
+    return found[1]
 
 
 def log_out(session: Session, token: str, *, now: datetime) -> None:
@@ -130,14 +128,19 @@ def log_out(session: Session, token: str, *, now: datetime) -> None:
                                                           StaffSession.revoked_at.is_(None)).values(revoked_at=now))
 
 
-def visible_centre_ids(session: Session, staff: Staff) -> set[int]:
-    """The staff member's centres and every centre below them (district → street → community)."""
+def visible_centres(staff: Staff):
+    """A SELECT of the staff member's centres and every centre below them (district → street → community),
+    to use inside another query; admins see every centre."""
     if Role.ADMIN in staff.roles:
-        return set(session.scalars(select(Centre.id)))
+        return select(Centre.id)
     assigned = select(staff_centre.c.centre_id.label("id")).where(staff_centre.c.staff_id == staff.id)
     tree = assigned.cte("tree", recursive=True)
     tree = tree.union(select(Centre.id).join(tree, Centre.parent_id == tree.c.id))
-    return set(session.scalars(select(tree.c.id)))
+    return select(tree.c.id)
+
+
+def visible_centre_ids(session: Session, staff: Staff) -> set[int]:
+    return set(session.scalars(visible_centres(staff)))
 
 
 def require_centre(session: Session, staff: Staff, centre_id: int) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from miniapp_api.appointments import queue
 from miniapp_api.platform_models import DomainEvent
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import make_staff
+from tests.factories import make_staff, reloaded
 
 NINE = MONDAY_8AM + timedelta(hours=1)
 
@@ -62,8 +62,7 @@ def test_bad_action_and_other_windows_ticket_change_nothing(client, counter, db_
     bad = client.post(f"/api/staff/v1/windows/{hall.general.id}/tickets/{tickets[0].id}/explode", headers=clerk)
     assert bad.status_code == 422 and "action" in bad.get_json()["error"]["fields"]
     assert client.post(f"{base}/call-next", headers=clerk).get_json()["ticket"] is None  # express: nobody waiting
-    db_session.expire_all()
-    assert {t.status for t in tickets} == {"waiting"}
+    assert {reloaded(db_session, t).status for t in tickets} == {"waiting"}
 
 
 def test_feedback_handlers_cannot_call(client, counter, db_session, staff_login):

@@ -23,6 +23,16 @@ def test_read_endpoint_figure_runs_and_reports_its_reference():
                                             abs=0.001)
 
 
+def test_console_window_figure_renders_the_full_queue_against_a_page_of_the_same_size():
+    result = subprocess.run([sys.executable, "bench/console_window.py", "--seconds", "0.5", "--clients", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["figure"] == "console_window" and figure["page_bytes"] > 10_000
+    assert figure["subject_result"]["statuses"] == {"200": figure["subject_result"]["requests"]} != {"200": 0}
+    assert figure["reference_result"]["statuses"] == {"200": figure["reference_result"]["requests"]}
+
+
 def test_booking_figure_runs_and_never_overbooks_the_hot_slot():
     result = subprocess.run([sys.executable, "bench/booking.py", "--seconds", "1", "--clients", "4",
                              "--hot-clients", "12"], cwd=ROOT, capture_output=True, text=True, timeout=300)
