@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from flask import abort, request
+from flask import abort, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
@@ -139,3 +139,20 @@ def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:
     app.config["RQ_DASHBOARD_REDIS_URL"] = [redis_url]
     rq_dashboard.web.setup_rq_connection(app)
     app.register_blueprint(rq_dashboard.blueprint, url_prefix="/rq")
+
+    @app.before_request
+    def _rq_dashboard_is_for_admins():
+        """Queues show job arguments (ids of citizens' records): admins signed in to the console only."""
+        if request.blueprint != "rq_dashboard":
+            return None
+        from miniapp_api.console.auth import signed_in_staff
+        from miniapp_api.staff.models import Role
+        from miniapp_api.staff.services import StaffAuthFailed
+
+        try:
+            staff = signed_in_staff()
+        except StaffAuthFailed:
+            return redirect("/console/login?next=/console/notifications")
+        if not staff.has_role(Role.ADMIN):
+            abort(404)
+        return None

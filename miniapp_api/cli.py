@@ -271,7 +271,8 @@ def dev(port: int, emulator_port: int) -> None:
         procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
         for name, command in procfile.processes.items():
             manager.add_process(name, command, env=dict(env, PORT=str(port), WECHAT_EMULATOR_PORT=str(emulator_port)))
-        click.echo(f"Banshi is starting: API docs http://127.0.0.1:{port}/api/v1/swagger  "
+        click.echo(f"Banshi is starting: staff console http://127.0.0.1:{port}/console/  "
+                   f"API docs http://127.0.0.1:{port}/api/v1/swagger  "
                    f"readiness http://127.0.0.1:{port}/readyz  "
                    f"WeChat emulator http://127.0.0.1:{emulator_port}/emulator/stats")
         manager.loop()

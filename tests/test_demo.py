@@ -36,3 +36,17 @@ def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cip
     assert statuses == ["accepted_pending_materials", "needs_correction", "ready_for_pickup"]
     staff = client.post("/api/staff/v1/auth/login", json={"username": cases.username, "password": cases.password})
     assert staff.status_code == 200
+    from tests.console.conftest import ConsoleUser
+
+    console = ConsoleUser(client.application)
+    console.log_in(type("Demo", (), {"username": cases.username})(), password=cases.password)
+    home = console.get("/console/").get_data(as_text=True)
+    assert "演示负责人" in home and "1</strong> 件诉求待办" in home
+    from sqlalchemy import select
+
+    from miniapp_api.centres.models import Centre
+    from miniapp_api.demo.cases import DISTRICT
+
+    district = db_session.scalars(select(Centre).where(Centre.name == DISTRICT)).one()
+    window = console.get(f"/console/windows/{district.windows[0].id}").get_data(as_text=True)
+    assert "等候中（6 人）" in window

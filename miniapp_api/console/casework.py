@@ -23,9 +23,9 @@ from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
 from miniapp_api.ratings.schemas import FixIn, RectificationOut, VerifyIn
 from miniapp_api.ratings.views import HANDLERS as RECTIFICATION_HANDLERS
-from miniapp_api.schemas import QueryModel
+from miniapp_api.schemas import QueryModel, StrictIn
 from miniapp_api.staff.models import Role
-from miniapp_api.staff.services import require_centre
+from miniapp_api.staff.services import require_centre, staff_of_centre
 
 FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
 
@@ -151,9 +151,11 @@ def _feedback_action(feedback_id: int, action, message: str):
 @bp.get("/feedback/<int:feedback_id>")
 @page(*FEEDBACK_ROLES)
 def feedback_page(feedback_id: int):
-    document = feedback_document(feedback.staff_feedback(db.session, g.staff, feedback_id))  # audit-logged
+    item = feedback.staff_feedback(db.session, g.staff, feedback_id)
+    document = feedback_document(item)  # audit-logged
+    handlers = staff_of_centre(db.session, item.centre_id, *FEEDBACK_ROLES) if item.centre_id else []
     db.session.commit()
-    return render_template("console/feedback.html", f=document)
+    return render_template("console/feedback.html", f=document, handlers=handlers)
 
 
 @bp.post("/feedback/<int:feedback_id>/claim")
@@ -161,6 +163,21 @@ def feedback_page(feedback_id: int):
 def feedback_claim(feedback_id: int):
     return _feedback_action(feedback_id, lambda f: feedback.assign(db.session, g.staff, f, g.staff.id, utcnow()),
                             "已接单")
+
+
+class AssignForm(StrictIn):
+    staff_id: int = Field(ge=1, le=2**62)
+
+
+@bp.post("/feedback/<int:feedback_id>/assign")
+@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+def feedback_assign(feedback_id: int):
+    """转派: a manager hands the case to a handler of its centre."""
+    def assign(item):
+        assignee_id = AssignForm.model_validate(form_data()).staff_id
+        feedback.assign(db.session, g.staff, item, assignee_id, utcnow())
+
+    return _feedback_action(feedback_id, assign, "已指派")
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")

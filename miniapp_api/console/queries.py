@@ -12,7 +12,7 @@ from miniapp_api.centres.models import Centre, Window
 from miniapp_api.clock import SHANGHAI
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.ratings.models import Rectification
-from miniapp_api.staff.models import Staff, StaffNotice
+from miniapp_api.staff.models import Staff, StaffNotice, staff_centre
 from miniapp_api.staff.services import visible_centre_ids
 
 OPEN_FEEDBACK = ("submitted", "assigned", "in_progress", "reopened")
@@ -30,8 +30,10 @@ def centres_of(session: Session, staff: Staff) -> list[Centre]:
 
 def home(session: Session, staff: Staff, now: datetime) -> dict:
     centre_ids = visible_centre_ids(session, staff)
+    own = select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id)
     windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
-                              .where(Window.centre_id.in_(centre_ids)).order_by(Centre.id, Window.id).limit(60)).all()
+                              .where(Window.centre_id.in_(centre_ids))
+                              .order_by(Window.centre_id.in_(own).desc(), Centre.id, Window.id).limit(60)).all()
     today = local_day(now)
     feedback_open, feedback_due = session.execute(select(
         func.count(), func.count().filter(Feedback.due_on <= today))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.clock import SHANGHAI
 from miniapp_api.licences.services import import_csv
 from miniapp_api.privacy import FieldCipher, credit_check_char, id_check_digit
 from miniapp_api.staff.models import Staff
@@ -48,8 +49,10 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
     district = session.scalars(select(Centre).where(Centre.name == DISTRICT)).one()
     items = {i.name: i for i in session.scalars(select(ServiceItem))}
     password = secrets.token_urlsafe(12) + "9a"
+    # Every role, so one account shows every console page (admins also see the notification page).
     manager = create_staff(session, username=DEMO_MANAGER, display_name="演示负责人", password=password,
-                           roles=["centre_manager", "window_staff"], centre_ids=[district.id])
+                           roles=["admin", "centre_manager", "window_staff", "feedback_handler", "supervisor"],
+                           centre_ids=[district.id])
     food, licence_item = items["食品经营许可证（新办）"], items["食品经营许可证（延续）"]
     business = applications.Applicant("business", "聊城运河小厨餐饮店", credit_code=_credit_code(1), phone=DEMO_PHONE)
     owed = applications.intake(session, cipher, manager, item_code=food.code, centre_id=district.id,
@@ -75,4 +78,27 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
         f"食品经营许可证,JY13715020000001,企业,聊城运河小厨餐饮店,{_credit_code(1)},{_id_number(1)},"
         f"{date(soon.year - 5, soon.month, min(soon.day, 28))},{soon},{licence_item.code}",
     )) + "\n", issuing_centre_id=district.id, now=now)
+    _seed_counter_and_feedback(session, district, manager, now)
     return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference])
+
+
+def _seed_counter_and_feedback(session: Session, district: Centre, manager: Staff, now: datetime) -> None:
+    """People waiting at the first window today and a complaint in the inbox, so the console has work."""
+    from miniapp_api.appointments.queue import issue_ticket
+    from miniapp_api.centres import calendar
+    from miniapp_api.citizens.models import Citizen
+    from miniapp_api.feedback.models import Feedback
+    from miniapp_api.feedback.services import sla_days
+
+    window = district.windows[0]
+    for _ in range(6):
+        issue_ticket(session, window=window, item_id=window.items[0].id, now=now)
+    citizen = Citizen(openid="o-demo-feedback", real_name="王建国")
+    session.add(citizen)
+    session.flush()
+    today, days = now.astimezone(SHANGHAI).date(), sla_days(session, "complaint")
+    session.add(Feedback(citizen_id=citizen.id, kind="complaint", centre_id=district.id, status="assigned",
+                         assignee_staff_id=manager.id, content_check="pass", contact_ok=False, anonymous=False,
+                         text="上午在综合窗口排了一个多小时，叫号屏坏了也没人提醒，希望改进。", photos=[],
+                         sla_days=days, due_on=calendar.add_working_days(session, today, days),
+                         remind_on=calendar.add_working_days(session, today, max(1, days // 2)), updated_at=now))

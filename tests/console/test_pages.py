@@ -155,3 +155,36 @@ def test_counter_skip_before_three_calls_is_refused(console, world, db_session):
     unknown = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "explode"})
     assert unknown.status_code == 422
     assert reloaded(db_session, world["ticket"]).status == "called"
+
+
+def test_rq_dashboard_is_for_signed_in_admins_only(settings, world, db_session, app):
+    from miniapp_api import create_app
+
+    dashboard_app = create_app(settings.model_copy(update={"rq_dashboard": True}))
+    try:
+        admin = make_staff(db_session, [world["home"]], ("admin",))
+        clerk = make_staff(db_session, [world["home"]], ("window_staff",))
+        db_session.commit()
+        anonymous = ConsoleUser(dashboard_app)
+        assert anonymous.get("/rq/").status_code == 302
+        as_clerk, as_admin = ConsoleUser(dashboard_app), ConsoleUser(dashboard_app)
+        assert as_clerk.log_in(clerk).status_code == 303 and as_admin.log_in(admin).status_code == 303
+        assert as_clerk.get("/rq/").status_code == 404
+        assert as_admin.get("/rq/").status_code == 200
+        assert "rq-dashboard" in as_admin.get("/console/notifications").get_data(as_text=True)
+    finally:
+        create_app(settings)
+
+
+def test_manager_assigns_a_complaint_to_a_handler_of_its_centre(console, world, db_session):
+    handler = make_staff(db_session, [world["home"]], ("feedback_handler",), name="赵敏")
+    stranger = make_staff(db_session, [world["other"]], ("feedback_handler",))
+    db_session.commit()
+    user = console(world["home_staff"])
+    url = f"/console/feedback/{world['feedback'].id}"
+    assert "赵敏" in user.get(url).get_data(as_text=True)
+    refused = user.post(f"{url}/assign", {"staff_id": str(stranger.id)})
+    assert refused.status_code == 422
+    assert reloaded(db_session, world["feedback"]).assignee_staff_id is None
+    assert user.post(f"{url}/assign", {"staff_id": str(handler.id)}).status_code == 303
+    assert reloaded(db_session, world["feedback"]).assignee_staff_id == handler.id
