@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     log_json: bool = True
     rq_dashboard: bool = False
     console_secure_cookie: bool = True
+    simulator: bool | None = None  # the phone simulator at /simulator/: on unless production, unless set
     rate_limits: bool = True
     proxy_hops: int = Field(default=0, ge=0, le=5)
 
@@ -142,6 +143,10 @@ class Settings(BaseSettings):
                 if not getattr(self, name):
                     raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production")
         return self
+
+    @property
+    def simulator_enabled(self) -> bool:
+        return self.simulator if self.simulator is not None else not self.is_production
 
     @property
     def is_production(self) -> bool:

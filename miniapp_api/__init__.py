@@ -103,6 +103,10 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     from miniapp_api.console.views import init_console
 
     init_console(app)
+    if settings.simulator_enabled:
+        from miniapp_api.simulator.views import bp as simulator_bp
+
+        app.register_blueprint(simulator_bp)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
     return app

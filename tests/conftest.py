@@ -25,6 +25,7 @@ from miniapp_api.migrations import upgrade
 from miniapp_api.models import load_all_models
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.wechat.emulator import make_emulator_server
+from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
 from tests.servers import ServersUnavailable, TestServers, find_servers
 

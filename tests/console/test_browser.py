@@ -12,7 +12,7 @@ from miniapp_api.clock import utcnow
 from miniapp_api.console.queries import local_day
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.ratings.models import RatingDaily
-from tests.console.conftest import assert_accessible
+from tests.browser import assert_accessible
 from tests.factories import STAFF_PASSWORD, build_hall, casework_world, id_number, make_staff
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,621 @@
+// The phone simulator: each screen is what a mini-program page would show, built on the public API
+// through the mini-program's own request layer (/simulator/lib/request.js). Errors from the API are
+// shown next to the field they name, in the API's own Chinese words.
+(function () {
+  "use strict";
+
+  var F = window.BanshiFormat;
+  var USERS_KEY = "banshi.sim.users";
+  var OPENID_KEY = "banshi.sim.openid";
+  var HOME_LOCATION = { lat: 36.4565, lng: 115.9855 };  // 聊城市东昌府区: "nearest centre" is measured from here
+  var KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"],
+               ["report", "举报"]];
+  var RELATIONS = ["父母", "子女", "配偶", "亲属", "员工", "朋友", "其他"];
+
+  var storage = {
+    get: function (key) { return window.localStorage.getItem(key); },
+    set: function (key, value) { window.localStorage.setItem(key, value); },
+    remove: function (key) { window.localStorage.removeItem(key); }
+  };
+
+  function fetchTransport(request) {
+    return window.fetch(request.url, {
+      method: request.method, headers: request.headers,
+      body: request.body === null ? undefined : JSON.stringify(request.body)
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  var api = window.BanshiRequest.createClient({
+    transport: fetchTransport, storage: storage, baseUrl: "",
+    onLoggedOut: function () { go("#/login"); }
+  });
+
+  function wechat(method, path, body) {  // the WeChat client's side, played by the emulator
+    return fetchTransport({ method: method, url: "/simulator/wechat/" + path,
+                            headers: { "Content-Type": "application/json" }, body: body || null })
+      .then(function (response) {
+        if (response.status >= 400) {
+          throw new window.BanshiRequest.BanshiError(response.status, "emulator",
+            (response.data && response.data.error && response.data.error.message) || "微信模拟器出错", {});
+        }
+        return response.data;
+      });
+  }
+
+  // --- rendering helpers ------------------------------------------------------------------------
+
+  function esc(value) {
+    return String(value === undefined || value === null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function go(hash) {
+    if (window.location.hash === hash) route(); else window.location.hash = hash;
+  }
+
+  function show(title, html) {
+    document.getElementById("title").textContent = title;
+    document.title = title + " · 办事通模拟器";
+    var screen = document.getElementById("screen");
+    screen.innerHTML = html;
+    screen.focus();
+  }
+
+  function field(name, label, attrs) {
+    attrs = attrs || {};
+    var type = attrs.type || "text";
+    var value = attrs.value === undefined ? "" : attrs.value;
+    var extra = (attrs.required ? " required" : "") + (attrs.inputmode ? ' inputmode="' + attrs.inputmode + '"' : "") +
+      (attrs.autocomplete ? ' autocomplete="' + attrs.autocomplete + '"' : "");
+    var id = "f-" + name.replace(/\./g, "-");
+    var input = type === "textarea"
+      ? '<textarea id="' + id + '" name="' + name + '" rows="4"' + extra + ">" + esc(value) + "</textarea>"
+      : '<input id="' + id + '" name="' + name + '" type="' + type + '" value="' + esc(value) + '"' + extra + ">";
+    return '<div class="field" data-field="' + name + '"><label for="' + id + '">' + esc(label) + "</label>" + input +
+      (attrs.hint ? '<p class="muted">' + esc(attrs.hint) + "</p>" : "") + "</div>";
+  }
+
+  function select(name, label, options, selected) {
+    var id = "f-" + name.replace(/\./g, "-");
+    return '<div class="field" data-field="' + name + '"><label for="' + id + '">' + esc(label) + '</label><select id="' +
+      id + '" name="' + name + '">' + options.map(function (o) {
+        return '<option value="' + esc(o[0]) + '"' + (o[0] === selected ? " selected" : "") + ">" + esc(o[1]) + "</option>";
+      }).join("") + "</select></div>";
+  }
+
+  function radios(name, legend, options, checked) {
+    return '<fieldset class="field" data-field="' + name + '"><legend><strong>' + esc(legend) + "</strong></legend>" +
+      options.map(function (o, i) {
+        var id = "f-" + name.replace(/\./g, "-") + "-" + i;
+        return '<label class="choice" for="' + id + '"><input type="radio" id="' + id + '" name="' + name + '" value="' +
+          esc(o[0]) + '"' + (String(o[0]) === String(checked) ? " checked" : "") + "> " + esc(o[1]) + "</label>";
+      }).join("") + "</fieldset>";
+  }
+
+  function form(id, inner, submitLabel) {
+    return '<form id="' + id + '" novalidate><p class="form-error" role="alert" hidden></p>' + inner +
+      '<button type="submit" class="primary">' + esc(submitLabel) + "</button></form>";
+  }
+
+  function clearErrors(formElement) {
+    formElement.querySelectorAll(".field-error").forEach(function (node) { node.remove(); });
+    formElement.querySelectorAll("[aria-invalid]").forEach(function (node) {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-describedby");
+    });
+    var general = formElement.querySelector(".form-error");
+    general.hidden = true;
+    general.textContent = "";
+  }
+
+  /** The API's message at the top of the form and each field's message right under that field. */
+  function showErrors(formElement, error) {
+    var general = formElement.querySelector(".form-error");
+    general.textContent = error.message || "提交失败，请稍后再试";
+    general.hidden = false;
+    var fields = F.fieldMessages(error);
+    Object.keys(fields).forEach(function (key) {
+      var candidates = [key, key.replace(/^answers\./, "answer."), key.split(".").slice(-1)[0]];
+      var box = null;
+      for (var i = 0; i < candidates.length && !box; i++) {
+        box = formElement.querySelector('[data-field="' + candidates[i] + '"]');
+      }
+      if (!box) {
+        general.textContent += "（" + fields[key] + "）";
+        return;
+      }
+      var id = "err-" + key.replace(/[^A-Za-z0-9_-]/g, "-");
+      var message = document.createElement("p");
+      message.className = "field-error";
+      message.id = id;
+      message.textContent = fields[key];
+      box.appendChild(message);
+      box.querySelectorAll("input, select, textarea").forEach(function (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", id);
+      });
+    });
+    var first = formElement.querySelector("[aria-invalid=true]") || general;
+    if (first.focus) first.focus();
+  }
+
+  function onSubmit(id, handler) {
+    var formElement = document.getElementById(id);
+    formElement.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors(formElement);
+      var values = {};
+      new window.FormData(formElement).forEach(function (value, key) {
+        if (values[key] === undefined) values[key] = value;
+        else values[key] = [].concat(values[key], value);
+      });
+      var button = formElement.querySelector("button[type=submit]");
+      button.disabled = true;
+      Promise.resolve().then(function () { return handler(values, formElement); })
+        .catch(function (error) { showErrors(formElement, error); })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  function failed(error) {
+    show("出错了", '<p class="form-error" role="alert">' + esc(error.message || "加载失败") + "</p>" +
+      '<a class="button" href="#/home">回到首页</a>');
+  }
+
+  function compact(values) {
+    var out = {};
+    Object.keys(values).forEach(function (key) { if (values[key] !== "") out[key] = values[key]; });
+    return out;
+  }
+
+  // --- pages --------------------------------------------------------------------------------------
+
+  function users() {
+    try { return JSON.parse(storage.get(USERS_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function loginPage() {
+    var known = users().map(function (u) {
+      return '<li><button type="button" data-openid="' + esc(u.openid) + '">以“' + esc(u.label) + "”登录</button></li>";
+    }).join("");
+    show("微信登录", '<div class="card"><p>模拟 <code>wx.login()</code>：选择一位测试用户，或新建一位。</p></div>' +
+      (known ? '<h2>已有的测试用户</h2><ul class="list">' + known + "</ul>" : "") +
+      "<h2>新建测试用户</h2>" + form("new-user", field("label", "称呼（只在模拟器里显示）", { value: "张阿姨", required: true }),
+        "新建并登录"));
+    document.querySelectorAll("[data-openid]").forEach(function (button) {
+      button.addEventListener("click", function () { logIn(button.getAttribute("data-openid")); });
+    });
+    onSubmit("new-user", function (values) {
+      var label = (values.label || "").trim() || "测试用户";
+      var openid = "o-sim-" + Math.random().toString(36).slice(2, 12);
+      var list = users();
+      list.push({ openid: openid, label: label });
+      storage.set(USERS_KEY, JSON.stringify(list));
+      return logIn(openid);
+    });
+  }
+
+  function logIn(openid) {
+    return wechat("POST", "login-codes", { openid: openid }).then(function (grant) {
+      return api.login(grant.code);
+    }).then(function () {
+      storage.set(OPENID_KEY, openid);
+      go("#/home");
+    });
+  }
+
+  function homePage() {
+    var tiles = [["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
+                 ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
+                 ["#/me", "我的"], ["#/consents", "订阅通知"]];
+    show("办事通", '<div class="tiles">' + tiles.map(function (t) {
+      return '<a class="tile" href="' + t[0] + '">' + t[1] + "</a>";
+    }).join("") + '</div><button type="button" id="logout">退出登录</button>');
+    document.getElementById("logout").addEventListener("click", function () {
+      api.logout().then(function () { storage.remove(OPENID_KEY); go("#/login"); });
+    });
+  }
+
+  function mePage() {
+    return api.get("/api/v1/me").then(function (me) {
+      show("我的", '<div class="card"><p>姓名：' + esc(me.real_name || "未填写") + "</p><p>身份证号：" +
+        esc(me.id_number_masked || "未填写") + "</p><p>手机号：" + esc(me.phone_masked || "未填写") + "</p></div>" +
+        "<h2>修改实名信息</h2>" + form("profile",
+          field("real_name", "姓名", { autocomplete: "name" }) +
+          field("id_number", "身份证号", { hint: "预约需要实名；只保存加密后的号码" }) +
+          field("phone", "手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存"));
+      onSubmit("profile", function (values) {
+        return api.patch("/api/v1/me", compact(values)).then(function () {
+          go("#/me");
+        });
+      });
+    });
+  }
+
+  function consentsPage() {
+    return api.get("/api/v1/subscriptions").then(function (list) {
+      show("订阅通知", '<div class="card"><p>模拟 <code>wx.requestSubscribeMessage</code>：允许后，预约结果和到点提醒会出现在微信“服务通知”里。</p></div>' +
+        '<ul class="list">' + (list.subscriptions || []).map(function (s) {
+          return '<li class="card">' + esc(s.purpose) + '：<span class="tag">' +
+            esc({ accept: "已允许", reject: "已拒绝", not_asked: "未授权" }[s.status] || s.status) + "</span></li>";
+        }).join("") + '</ul><button type="button" class="primary" id="allow">允许接收通知</button><p id="consent-result" role="status"></p>');
+      document.getElementById("allow").addEventListener("click", function () {
+        var kinds = {};
+        (list.subscriptions || []).forEach(function (s) { kinds[s.template_id] = s.subscription; });
+        var openid = storage.get(OPENID_KEY);
+        window.BanshiConsent.requestConsents(api, function (ids) {
+          return Promise.all(ids.map(function (id) {
+            return wechat("POST", "consents", { openid: openid, template_id: id, kind: kinds[id] || "one_time" });
+          })).then(function () {
+            var answer = {};
+            ids.forEach(function (id) { answer[id] = "accept"; });
+            return answer;
+          });
+        }).then(function () {
+          consentsPage();
+        }, function (error) {
+          document.getElementById("consent-result").textContent = error.message;
+        });
+      });
+    });
+  }
+
+  function itemsPage(query) {
+    var q = query.q || "";
+    return api.get("/api/v1/items", { q: q }).then(function (data) {
+      show("办事指南", form("search", field("q", "搜索事项（名称或拼音首字母）", { value: q }), "搜索") +
+        '<ul class="list">' + data.items.map(function (item) {
+          return '<li><a class="row" href="#/items/' + encodeURIComponent(item.code) + '">' + esc(item.name) +
+            (item.high_frequency ? ' <span class="tag">高频</span>' : "") + "</a></li>";
+        }).join("") + "</ul>");
+      onSubmit("search", function (values) { go("#/items?q=" + encodeURIComponent(values.q || "")); });
+    });
+  }
+
+  function guideRows(guide) {
+    return Object.keys(guide || {}).map(function (key) {
+      var value = guide[key];
+      if (Array.isArray(value)) value = value.join("；");
+      else if (value && typeof value === "object") value = JSON.stringify(value);
+      return "<p><strong>" + esc(key) + "</strong>：" + esc(value) + "</p>";
+    }).join("");
+  }
+
+  function itemPage(code) {
+    return api.get("/api/v1/items/" + encodeURIComponent(code)).then(function (item) {
+      show(item.name, '<div class="card">' + guideRows(item.guide) +
+        (item.time_limit_working_days ? "<p><strong>承诺时限</strong>：" + item.time_limit_working_days + " 个工作日</p>" : "") +
+        "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
+          return "<li>" + esc(m.name) + "（" + esc(m.form) + " " + m.count + " 份）" + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
+        }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>');
+    });
+  }
+
+  function bookPickItem() {
+    return api.get("/api/v1/items", { q: "" }).then(function (data) {
+      show("预约办事", "<h2>选择要办的事</h2><ul class=\"list\">" + data.items.map(function (item) {
+        return '<li><a class="row" href="#/book/' + encodeURIComponent(item.code) + '">' + esc(item.name) + "</a></li>";
+      }).join("") + "</ul>");
+    });
+  }
+
+  function slotChoices(slots) {
+    var periods = F.slotsByPeriod(slots);
+    function group(name, list) {
+      if (!list.length) return "";
+      return "<h3>" + name + '</h3><div class="slots">' + list.map(function (s) {
+        return '<label for="slot-' + s.id + '"><input type="radio" name="slot_id" id="slot-' + s.id + '" value="' + s.id + '"' +
+          (s.full ? " disabled" : "") + "> " + esc(s.label) + " " + esc(s.window) + (s.full ? "（约满）" : "") + "</label>";
+      }).join("") + "</div>";
+    }
+    return slots.length ? group("上午", periods.morning) + group("下午", periods.afternoon)
+      : '<p class="muted">这一天没有可预约的时段，请换一天。</p>';
+  }
+
+  function bookPage(code, query) {
+    return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code)),
+                        api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng })])
+      .then(function (loaded) {
+        var item = loaded[0], centres = loaded[1].centres || [];
+        var centreId = query.centre || (centres[0] && String(centres[0].id)) || "";
+        var date = query.date || "";
+        var slotsPromise = centreId && date
+          ? api.get("/api/v1/centres/" + centreId + "/slots", { item: code, date: date })
+          : Promise.resolve({ slots: [] });
+        return slotsPromise.then(function (slotData) {
+          show("预约 · " + item.name,
+            form("when", select("centre", "办理地点（离您最近的在前）", centres.map(function (c) {
+              return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
+            }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
+            (centreId && date ? "<h2>可约时段</h2>" + form("book",
+              '<div data-field="slot_id">' + slotChoices(slotData.slots || []) + "</div>" +
+              radios("who", "为谁预约", [["self", "为自己"], ["other", "为家人或他人代约"]], "self") +
+              '<div id="other-person" hidden>' + field("for_person.name", "对方姓名") +
+              field("for_person.id_number", "对方身份证号") +
+              field("for_person.phone", "对方手机号", { type: "tel", inputmode: "numeric" }) +
+              select("for_person.relation", "与您的关系", RELATIONS.map(function (r) { return [r, r]; }), "父母") + "</div>",
+              "确认预约") : ""));
+          onSubmit("when", function (values) {
+            go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date);
+          });
+          var bookForm = document.getElementById("book");
+          if (!bookForm) return;
+          bookForm.querySelectorAll("input[name=who]").forEach(function (input) {
+            input.addEventListener("change", function () {
+              document.getElementById("other-person").hidden = input.value !== "other" || !input.checked;
+            });
+          });
+          onSubmit("book", function (values) {
+            var body = { slot_id: values.slot_id ? Number(values.slot_id) : null, item_codes: [code] };
+            if (values.who === "other") {
+              body.for_person = { name: values["for_person.name"], id_number: values["for_person.id_number"],
+                                  phone: values["for_person.phone"], relation: values["for_person.relation"] };
+            }
+            if (!body.slot_id) {
+              throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择一个时段",
+                                                         { slot_id: "请选择一个时段" });
+            }
+            return api.post("/api/v1/appointments", body).then(function (appointment) {
+              go("#/appointments/" + appointment.id);
+            });
+          });
+        });
+      });
+  }
+
+  function appointmentsPage() {
+    return api.get("/api/v1/appointments").then(function (data) {
+      show("我的预约", data.appointments.length ? '<ul class="list">' + data.appointments.map(function (a) {
+        return '<li><a class="row" href="#/appointments/' + a.id + '">' + esc(a.items.map(function (i) { return i.name; }).join("、")) +
+          "<br>" + esc(F.slotTime(a.starts_at)) + ' <span class="tag">' + esc(a.status_name) + "</span></a></li>";
+      }).join("") + "</ul>" : '<p>还没有预约。</p><a class="button primary" href="#/book">去预约</a>');
+    });
+  }
+
+  function appointmentPage(id, query) {
+    return api.get("/api/v1/appointments/" + id).then(function (a) {
+      var can = F.appointmentActions(a);
+      var ticket = a.ticket ? '<div class="card"><p>您的排队号</p><p class="ticket" id="ticket-number">' + esc(a.ticket.number) +
+        "</p><p>" + esc(a.ticket.window_name) + " · " + esc(a.ticket.status_name) + "</p></div>" : "";
+      show("预约详情", '<div class="card"><p><strong>' + esc(a.items.map(function (i) { return i.name; }).join("、")) + "</strong></p>" +
+        "<p>" + esc(a.centre_name) + " · " + esc(a.window_name) + "</p><p>" + esc(F.slotTime(a.starts_at)) + "</p>" +
+        "<p>办事人：" + esc(a.person_name) + (a.for_someone_else ? "（代" + esc(a.relation) + "预约）" : "") +
+        '</p><p>状态：<span id="appointment-status">' + esc(a.status_name) + "</span></p></div>" + ticket +
+        '<p class="form-error" role="alert" id="action-error" hidden></p>' +
+        (can.checkIn ? '<button type="button" class="primary" id="check-in">到达现场，签到取号</button>' : "") +
+        (can.rate ? '<a class="button primary" href="#/rate/appointment/' + a.id + '">评价这次服务</a>' : "") +
+        (can.reschedule ? "<h2>改约</h2>" + form("reschedule", field("date", "新的日期", { type: "date", value: query.date || "", required: true }) +
+          (query.date ? '<div data-field="slot_id" id="new-slots"></div>' : ""), query.date ? "确认改约" : "查看可约时段") : "") +
+        (can.cancel ? '<button type="button" class="danger" id="cancel">取消预约</button>' : ""));
+      function act(promise) {
+        promise.then(function () { appointmentPage(id, {}); }, function (error) {
+          var box = document.getElementById("action-error");
+          box.textContent = error.message;
+          box.hidden = false;
+          box.focus && box.focus();
+        });
+      }
+      var checkIn = document.getElementById("check-in");
+      if (checkIn) checkIn.addEventListener("click", function () { act(api.post("/api/v1/appointments/" + id + "/check-in")); });
+      var cancel = document.getElementById("cancel");
+      if (cancel) cancel.addEventListener("click", function () {
+        if (window.confirm("确定取消这个预约吗？")) act(api.post("/api/v1/appointments/" + id + "/cancel"));
+      });
+      if (!can.reschedule) return;
+      if (query.date) {
+        var code = a.items[0].code;
+        api.get("/api/v1/centres/" + a.centre_id + "/slots", { item: code, date: query.date }).then(function (data) {
+          document.getElementById("new-slots").innerHTML = slotChoices(data.slots || []);
+        });
+      }
+      onSubmit("reschedule", function (values) {
+        if (!query.date || values.date !== query.date) {
+          go("#/appointments/" + id + "?date=" + values.date);
+          return;
+        }
+        return api.post("/api/v1/appointments/" + id + "/reschedule", { slot_id: values.slot_id ? Number(values.slot_id) : null })
+          .then(function (moved) { go("#/appointments/" + moved.id); });
+      });
+    });
+  }
+
+  function ratePage(target, id) {
+    show("评价", "<p>请为这次" + ({ appointment: "现场服务", application: "办件服务", feedback: "诉求答复" }[target] || "服务") +
+      "打分，差评我们会回访整改。</p>" + form("rate", radios("level", "满意程度", F.LEVELS.map(function (l) {
+        return [String(l.level), l.name];
+      }), "5") + field("comment", "想说的话（不满意时请写明原因）", { type: "textarea" }), "提交评价"));
+    onSubmit("rate", function (values) {
+      var body = { target: target, id: Number(id), level: Number(values.level) };
+      if (values.comment) body.comment = values.comment;
+      return api.post("/api/v1/evaluations", body).then(function (result) {
+        show("评价", '<div class="card"><p class="ok" role="status">感谢您的评价！</p>' +
+          (result.rectification_id ? "<p>我们会在 1 个工作日内与您联系核实。</p>" : "") +
+          '</div><a class="button" href="#/home">回到首页</a>');
+      });
+    });
+  }
+
+  function applicationsPage() {
+    return api.get("/api/v1/applications").then(function (data) {
+      show("办件进度", (data.applications.length ? '<ul class="list">' + data.applications.map(function (a) {
+        return '<li><a class="row" href="#/applications/' + encodeURIComponent(a.reference) + '">' + esc(a.item_name) +
+          "<br>" + esc(a.reference) + ' <span class="tag">' + esc(a.status_name) + "</span></a></li>";
+      }).join("") + "</ul>" : "<p>还没有办件记录。在窗口办理后，可凭回执上的受理编号查询。</p>") +
+        "<h2>凭回执查询</h2>" + form("lookup", field("reference", "受理编号", { hint: "如 BS20261123-7KQ4MX" }) +
+          field("phone_last4", "手机号后四位", { inputmode: "numeric" }), "查询"));
+      onSubmit("lookup", function (values) {
+        return api.post("/api/v1/applications/lookup", { reference: (values.reference || "").trim().toUpperCase(),
+                                                         phone_last4: (values.phone_last4 || "").trim() })
+          .then(function (found) { go("#/applications/" + encodeURIComponent(found.reference)); });
+      });
+    });
+  }
+
+  function applicationPage(reference) {
+    return api.get("/api/v1/applications/" + encodeURIComponent(reference)).then(function (a) {
+      var owed = a.materials.filter(function (m) { return !m.received; });
+      show("办件进度", '<div class="card"><p><strong>' + esc(a.item_name) + "</strong></p><p>受理编号 " + esc(a.reference) +
+        '</p><p>状态：<span id="application-status">' + esc(a.status_name) + "</span>" + (a.paused ? "（补正中，时限暂停）" : "") +
+        "</p>" + (a.due_on ? "<p>承诺办结：" + esc(a.due_on) + "</p>" : "") + "</div>" +
+        (owed.length ? "<h2>待补交的材料</h2>" + owed.map(function (m) {
+          return '<div class="card"><p>' + esc(m.name) + "，期限 " + esc(m.due_on) + "</p>" +
+            (m.reported_by_citizen_at ? '<p class="ok">已告知窗口您已寄送</p>' : "") + "</div>";
+        }).join("") : "") +
+        '<h2>办理过程</h2><ol class="timeline">' + a.timeline.map(function (e) {
+          return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
+            (e.note ? "<br>" + esc(e.note) : "") + "</li>";
+        }).join("") + "</ol>" +
+        "");
+    });
+  }
+
+  function feedbackListPage() {
+    return api.get("/api/v1/feedback").then(function (data) {
+      show("诉求与评价", "<h2>我要反映</h2>" + form("file-feedback", select("kind", "类型", KINDS, "suggestion") +
+        field("text", "内容（至少 5 个字）", { type: "textarea", required: true }) +
+        '<div class="field" data-field="contact_ok"><label class="choice" for="f-contact_ok"><input type="checkbox" id="f-contact_ok" name="contact_ok" value="true"> 同意工作人员电话联系我</label></div>',
+        "提交") + (data.feedback.length ? '<h2>我反映过的</h2><ul class="list">' + data.feedback.map(function (f) {
+          return '<li><a class="row" href="#/feedback/' + f.id + '">' + esc(f.kind_name) + "：" + esc(f.text.slice(0, 20)) +
+            ' <span class="tag">' + esc(f.status_name) + "</span></a></li>";
+        }).join("") + "</ul>" : ""));
+      onSubmit("file-feedback", function (values) {
+        return api.post("/api/v1/feedback", { kind: values.kind, text: values.text || "", contact_ok: values.contact_ok === "true" })
+          .then(function (filed) { go("#/feedback/" + filed.id); });
+      });
+    });
+  }
+
+  function feedbackPage(id) {
+    return api.get("/api/v1/feedback/" + id).then(function (f) {
+      show("诉求详情", '<div class="card"><p><span class="tag">' + esc(f.kind_name) + "</span> " + esc(f.text) +
+        '</p><p>状态：<span id="feedback-status">' + esc(f.status_name) + "</span></p><p>答复期限：" + esc(f.due_on) + "</p></div>" +
+        (f.answer ? '<div class="card"><h2>答复</h2><p>' + esc(f.answer) + "</p></div>" : "") +
+        (f.can_rate ? '<a class="button primary" href="#/rate/feedback/' + f.id + '">评价答复</a>' : "") +
+        '<ol class="timeline">' + f.timeline.map(function (e) {
+          return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.note ? "：" + esc(e.note) : "") + "</li>";
+        }).join("") + "</ol>");
+    });
+  }
+
+  function linkOf(page) {
+    var match;
+    if (!page) return null;
+    if ((match = /surveys\/answer\?token=([\w-]+)/.exec(page))) return "#/survey/" + match[1];
+    if ((match = /appointments\/detail\?id=(\d+)/.exec(page))) return "#/appointments/" + match[1];
+    if ((match = /applications\/detail\?ref=([\w-]+)/.exec(page))) return "#/applications/" + match[1];
+    if ((match = /feedback\/detail\?id=(\d+)/.exec(page))) return "#/feedback/" + match[1];
+    return null;
+  }
+
+  function messagesPage() {
+    var openid = storage.get(OPENID_KEY);
+    return Promise.all([api.get("/api/v1/messages"),
+                        openid ? wechat("GET", "inbox?openid=" + encodeURIComponent(openid)) : Promise.resolve([])])
+      .then(function (loaded) {
+        var messages = loaded[0].messages || [], pushed = loaded[1] || [];
+        show("消息", '<h2>消息中心</h2><ul class="list" id="in-app">' + (messages.length ? messages.map(function (m) {
+          var link = linkOf(m.page);
+          return '<li class="notice' + (m.read ? "" : " unread") + '"><strong>' + esc(m.title) + "</strong><br>" + esc(m.body) +
+            '<br><span class="muted">' + esc(m.at.slice(0, 16).replace("T", " ")) + " · 微信推送：" + esc(m.push_status_name) + "</span>" +
+            (link ? '<a class="button" href="' + link + '">查看</a>' : "") + "</li>";
+        }).join("") : "<li>暂无消息</li>") + '</ul><h2>微信“服务通知”</h2><ul class="list" id="service-notices">' +
+          (pushed.length ? pushed.map(function (p) {
+            var values = Object.keys(p.data || {}).map(function (k) { return esc(p.data[k].value); }).join(" · ");
+            var link = linkOf(p.page);
+            return '<li class="notice">' + values + (link ? '<a class="button" href="' + link + '">进入小程序查看</a>' : "") + "</li>";
+          }).join("") : "<li>暂无服务通知（需要先在“订阅通知”里允许）</li>") + "</ul>" +
+          '<button type="button" id="refresh">刷新</button>');
+        document.getElementById("refresh").addEventListener("click", messagesPage);
+        api.post("/api/v1/messages/read-all").catch(function () {});
+      });
+  }
+
+  function surveyPage(token) {
+    return api.get("/api/v1/surveys/" + encodeURIComponent(token)).then(function (survey) {
+      show(survey.title, '<div class="card"><p>' + esc(survey.about) + "</p><p class=\"muted\">请在 " +
+        esc(survey.expires_at.slice(0, 10)) + " 前填写</p></div>" + form("survey", survey.questions.map(function (q) {
+          var name = "answers." + q.key;
+          var legend = q.text + (q.required ? "（必答）" : "");
+          if (q.kind === "single") return radios(name, legend, q.options.map(function (o) { return [o, o]; }));
+          if (q.kind === "scale") return radios(name, legend, [5, 4, 3, 2, 1].map(function (n) {
+            return [String(n), n + " 分" + (n === 5 ? "（非常满意）" : n === 1 ? "（非常不满意）" : "")];
+          }));
+          if (q.kind === "yes_no") return radios(name, legend, [["true", "是"], ["false", "否"]]);
+          if (q.kind === "multiple") {
+            return '<fieldset class="field" data-field="' + name + '"><legend><strong>' + esc(legend) + "</strong></legend>" +
+              q.options.map(function (o, i) {
+                return '<label class="choice" for="q-' + q.key + "-" + i + '"><input type="checkbox" id="q-' + q.key + "-" + i +
+                  '" name="' + name + '" value="' + esc(o) + '"> ' + esc(o) + "</label>";
+              }).join("") + "</fieldset>";
+          }
+          return field(name, legend, { type: "textarea" });
+        }).join(""), "提交"));
+      onSubmit("survey", function (values) {
+        var answers = {};
+        survey.questions.forEach(function (q) {
+          var value = values["answers." + q.key];
+          if (value === undefined || value === "") return;
+          if (q.kind === "scale") value = Number(value);
+          else if (q.kind === "yes_no") value = value === "true";
+          else if (q.kind === "multiple") value = [].concat(value);
+          answers[q.key] = value;
+        });
+        return api.post("/api/v1/surveys/" + encodeURIComponent(token) + "/answers", { answers: answers }).then(function (result) {
+          show("谢谢", '<div class="card"><p class="ok" role="status">' + esc(result.thanks) + "</p>" +
+            (result.follow_up ? "<p>" + esc(result.follow_up) + "</p>" : "") + '</div><a class="button" href="#/home">回到首页</a>');
+        });
+      });
+    });
+  }
+
+  // --- routing --------------------------------------------------------------------------------------
+
+  var ROUTES = [
+    [/^#\/login$/, loginPage, true],
+    [/^#\/home$/, homePage],
+    [/^#\/me$/, mePage],
+    [/^#\/consents$/, consentsPage],
+    [/^#\/items$/, function (m, q) { return itemsPage(q); }],
+    [/^#\/items\/([^/?]+)$/, function (m) { return itemPage(decodeURIComponent(m[1])); }],
+    [/^#\/book$/, bookPickItem],
+    [/^#\/book\/([^/?]+)$/, function (m, q) { return bookPage(decodeURIComponent(m[1]), q); }],
+    [/^#\/appointments$/, appointmentsPage],
+    [/^#\/appointments\/(\d+)$/, function (m, q) { return appointmentPage(m[1], q); }],
+    [/^#\/rate\/(appointment|application|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
+    [/^#\/applications$/, applicationsPage],
+    [/^#\/applications\/([\w-]+)$/, function (m) { return applicationPage(m[1]); }],
+    [/^#\/feedback$/, feedbackListPage],
+    [/^#\/feedback\/(\d+)$/, function (m) { return feedbackPage(m[1]); }],
+    [/^#\/messages$/, messagesPage],
+    [/^#\/survey\/([\w-]+)$/, function (m) { return surveyPage(m[1]); }]
+  ];
+
+  function route() {
+    var hash = window.location.hash || "#/home";
+    var path = hash.split("?")[0];
+    var query = {};
+    (hash.split("?")[1] || "").split("&").forEach(function (pair) {
+      if (pair) query[decodeURIComponent(pair.split("=")[0])] = decodeURIComponent(pair.split("=")[1] || "");
+    });
+    if (!api.loggedIn() && path !== "#/login") return go("#/login");
+    for (var i = 0; i < ROUTES.length; i++) {
+      var match = ROUTES[i][0].exec(path);
+      if (match) {
+        var result = ROUTES[i][1](match, query);
+        if (result && result.catch) result.catch(failed);
+        return;
+      }
+    }
+    go("#/home");
+  }
+
+  window.addEventListener("hashchange", route);
+  route();
+})();

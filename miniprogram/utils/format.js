@@ -1,0 +1,55 @@
+/** Display helpers for the pages: plain functions, tested with Node's test runner. */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) module.exports = factory();
+  else root.BanshiFormat = factory();
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  var LEVELS = [
+    { level: 5, name: "非常满意" }, { level: 4, name: "满意" }, { level: 3, name: "基本满意" },
+    { level: 2, name: "不满意" }, { level: 1, name: "非常不满意" }
+  ];
+  var WEEKDAYS = "日一二三四五六";
+
+  /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
+  function slotTime(iso) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+    if (!match) return "";
+    var day = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+    return (+match[2]) + "月" + (+match[3]) + "日（周" + WEEKDAYS[day.getUTCDay()] + "）" + match[4] + ":" + match[5];
+  }
+
+  /** Slots split into 上午 and 下午 for big buttons; full ones stay visible but marked. */
+  function slotsByPeriod(slots) {
+    var periods = { morning: [], afternoon: [] };
+    (slots || []).forEach(function (slot) {
+      var hour = +(slot.starts_at || "").slice(11, 13);
+      var entry = { id: slot.id, label: (slot.starts_at || "").slice(11, 16) + "–" + (slot.ends_at || "").slice(11, 16),
+                    window: slot.window_name, full: slot.remaining <= 0, remaining: slot.remaining };
+      (hour < 12 ? periods.morning : periods.afternoon).push(entry);
+    });
+    return periods;
+  }
+
+  /** Which actions an appointment offers, from its status (the server decides; this only hides buttons). */
+  function appointmentActions(appointment) {
+    var status = appointment && appointment.status;
+    return {
+      cancel: status === "booked",
+      reschedule: status === "booked",
+      checkIn: status === "booked",
+      rate: status === "served"
+    };
+  }
+
+  /** Field messages of a BanshiError keyed by form field ("for_person.id_number" stays dotted). */
+  function fieldMessages(error) {
+    var out = {};
+    var fields = (error && error.fields) || {};
+    Object.keys(fields).forEach(function (key) { out[key.replace(/^body\./, "")] = fields[key]; });
+    return out;
+  }
+
+  return { LEVELS: LEVELS, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
+           fieldMessages: fieldMessages };
+});

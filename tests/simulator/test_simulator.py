@@ -1,0 +1,177 @@
+"""The citizen's side through the phone simulator, in Debian's Chromium, against the real stack: the app on a
+real port, RQ workers in their own processes, PostgreSQL, Redis, and the WeChat emulator over HTTP.
+
+The app's clock is moved with time-machine (the simulator page and the workers keep the real one), so the
+day of the visit is a fixed working Monday whatever day the suite runs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+import requests
+import time_machine
+from playwright.sync_api import Page, expect
+from rq import Queue
+from sqlalchemy import select, update
+
+from miniapp_api import events
+from miniapp_api.clock import utcnow
+from miniapp_api.notifications.delivery import in_quiet_hours
+from miniapp_api.notifications.models import Notification
+from miniapp_api.platform_models import DomainEvent
+from miniapp_api.surveys import services as surveys
+from tests.browser import assert_accessible
+from tests.factories import MONDAY_8AM, STAFF_PASSWORD, build_hall, id_number, make_staff
+
+pytestmark = pytest.mark.integration
+PHONE = {"width": 375, "height": 667}
+
+
+def run_worker(env) -> None:
+    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.fixture
+def hall_world(committed_db, wechat):
+    session = committed_db.session
+    hall = build_hall(session, MONDAY_8AM)
+    clerk = make_staff(session, [hall.centre], ("window_staff",))
+    session.commit()
+    return hall, clerk
+
+
+def new_citizen(page: Page, base: str, label: str) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/simulator/")
+    page.get_by_label("称呼（只在模拟器里显示）").fill(label)
+    page.get_by_role("button", name="新建并登录").click()
+    expect(page.locator("#title")).to_have_text("办事通")
+
+
+def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
+    """The counter, through the staff API: call, start, finish."""
+    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": clerk.username,
+                                                                  "password": STAFF_PASSWORD}, timeout=10)
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    called = requests.post(f"{base}/api/staff/v1/windows/{window_id}/call-next", headers=headers, timeout=10)
+    ticket = called.json()["ticket"]
+    for action in ("start", "finish"):
+        response = requests.post(f"{base}/api/staff/v1/windows/{window_id}/tickets/{ticket['id']}/{action}",
+                                 headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+
+
+def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live_server, hall_world, committed_db,
+                                                                 redis_client, process_env, artifacts):
+    hall, clerk = hall_world
+    session = committed_db.session
+    with time_machine.travel(MONDAY_8AM, tick=True) as clock:
+        new_citizen(page, live_server, "李奶奶")
+        assert_accessible(page, "simulator home")
+        page.screenshot(path=artifacts / "simulator-home.png")
+
+        # 我的: real name, as booking requires.
+        page.get_by_role("link", name="我的", exact=True).click()
+        page.get_by_label("姓名").fill("李秀英")
+        page.get_by_label("身份证号").fill(id_number(501))
+        page.get_by_label("手机号").fill("13912345678")
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".card").first).to_contain_text("李秀英")
+        expect(page.locator(".card").first).to_contain_text("139****5678")
+        assert_accessible(page, "simulator me")
+
+        # 订阅通知: the emulator's wx.requestSubscribeMessage, then the consents are recorded.
+        page.goto(f"{live_server}/simulator/#/consents")
+        tags = page.locator(".tag")
+        expect(tags.first).to_be_visible()
+        for _ in range(3):  # WeChat asks for at most three templates per tap
+            if tags.filter(has_text="未授权").count() == 0:
+                break
+            before = tags.filter(has_text="已允许").count()
+            page.get_by_role("button", name="允许接收通知").click()
+            expect(tags.filter(has_text="已允许")).not_to_have_count(before)
+        expect(tags.filter(has_text="未授权")).to_have_count(0)
+        assert_accessible(page, "simulator consents")
+
+        # 预约: the item's guide, the nearest centre, a slot at 09:15.
+        page.goto(f"{live_server}/simulator/#/items")
+        page.get_by_role("link", name=hall.quick.name).click()
+        expect(page.get_by_role("heading", name="需要带的材料")).to_be_visible()
+        assert_accessible(page, "simulator item guide")
+        page.get_by_role("link", name="预约办理").click()
+        page.get_by_label("日期").fill("2026-11-23")
+        page.get_by_role("button", name="查看可约时段").click()
+        slot = hall.slot(session, hall.general, "2026-11-23 09:15")
+        page.locator(f"#slot-{slot.id}").check()
+        assert_accessible(page, "simulator booking")
+        page.screenshot(path=artifacts / "simulator-booking.png", full_page=True)
+        page.get_by_role("button", name="确认预约").click()
+        expect(page.locator("#appointment-status")).to_have_text("已预约")
+        appointment_url = page.url
+
+        # Time passes: the reminder falls due; the sweep and a real worker deliver it.
+        session.execute(update(Notification).where(Notification.kind.like("appointment_reminder%"))
+                        .values(deliver_after=utcnow() - timedelta(minutes=1)))
+        session.commit()
+        Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
+        run_worker(process_env)
+        page.goto(f"{live_server}/simulator/#/messages")
+        expect(page.locator("#in-app")).to_contain_text("预约即将开始")
+        expect(page.locator("#service-notices .notice").first).to_be_visible()  # 预约成功, pushed at once
+        if not in_quiet_hours(_real_now()):
+            # The worker runs on the real clock: between 22:00 and 08:00 reminders wait for the morning.
+            expect(page.locator("#service-notices .notice")).to_have_count(2)
+        assert_accessible(page, "simulator messages")
+        page.screenshot(path=artifacts / "simulator-messages.png", full_page=True)
+
+        # 09:05 at the hall: check in, get a number.
+        clock.move_to(MONDAY_8AM + timedelta(minutes=65))
+        page.goto(appointment_url)
+        page.reload()
+        page.get_by_role("button", name="到达现场，签到取号").click()
+        expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+        assert_accessible(page, "simulator ticket")
+        page.screenshot(path=artifacts / "simulator-ticket.png", full_page=True)
+
+        staff_serves_the_next_person(live_server, clerk, hall.general.id)
+        # The consumers of `appointment.served` (the dispatch job does this after the commit): the follow-up
+        # survey is planned. The events' created_at is the database's clock, so they are named by id.
+        served = session.scalars(select(DomainEvent.id).where(DomainEvent.kind == "appointment.served")).all()
+        assert events.dispatch(session, list(served), utcnow()) == 1
+
+        # 好差评: the served visit asks for a rating.
+        page.goto(f"{live_server}/simulator/#/appointments")
+        page.locator("a.row").first.click()
+        expect(page.locator("#appointment-status")).to_have_text("已办结")
+        page.get_by_role("link", name="评价这次服务").click()
+        page.get_by_role("radio", name="满意", exact=True).check()
+        page.get_by_role("button", name="提交评价").click()
+        expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
+
+        # Two hours later the survey invitation is sent; the citizen answers it from the message centre.
+        clock.move_to(MONDAY_8AM + timedelta(minutes=65 + 125))
+        assert surveys.send_due(session, utcnow()) == 1
+        session.commit()
+        page.goto(f"{live_server}/simulator/#/messages")
+        page.locator("#in-app li", has_text="服务回访邀请").get_by_role("link", name="查看").click()
+        expect(page.locator("form#survey")).to_be_visible()
+        assert_accessible(page, "simulator survey")
+        for fieldset in page.locator("form#survey fieldset").all():
+            fieldset.locator("input").first.check()
+        page.get_by_role("button", name="提交").click()
+        expect(page.get_by_role("status")).to_be_visible()
+        page.screenshot(path=artifacts / "simulator-survey-done.png", full_page=True)
+
+
+def _real_now():
+    """The worker's clock (time-machine moves only this process's)."""
+    import datetime as real_datetime
+
+    return real_datetime.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), real_datetime.UTC)
