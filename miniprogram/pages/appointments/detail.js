@@ -1,0 +1,19 @@
+const { api, showError } = require("../../utils/api.js");
+const { appointmentActions, slotTime } = require("../../utils/format.js");
+
+Page({
+  data: { appointment: null, actions: {}, when: "", error: "" },
+  onLoad(query) { this.id = query.id; this.load(); },
+  load() {
+    api.get(`/api/v1/appointments/${this.id}`).then((appointment) => this.setData({
+      appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at) }),
+    (error) => showError(this, error));
+  },
+  checkIn() { api.post(`/api/v1/appointments/${this.id}/check-in`).then(() => this.load(), (e) => showError(this, e)); },
+  cancel() {
+    wx.showModal({ title: "取消预约", content: "确定取消这个预约吗？", success: (answer) => {
+      if (answer.confirm) api.post(`/api/v1/appointments/${this.id}/cancel`).then(() => this.load(), (e) => showError(this, e));
+    } });
+  },
+  rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=appointment&id=${this.id}` }); },
+});

@@ -1,0 +1,14 @@
+Page({
+  data: {
+    tiles: [
+      { title: "办事指南", url: "/pages/items/index" },
+      { title: "预约办事", url: "/pages/book/index" },
+      { title: "办件进度", url: "/pages/applications/detail" },
+      { title: "诉求与评价", url: "/pages/feedback/index" },
+      { title: "消息", url: "/pages/messages/index" },
+    ],
+  },
+  open(event) {
+    wx.navigateTo({ url: event.currentTarget.dataset.url });
+  },
+});

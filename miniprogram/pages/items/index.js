@@ -1,0 +1,20 @@
+const { api, showError } = require("../../utils/api.js");
+
+Page({
+  data: { q: "", items: [], item: null, error: "", fieldErrors: {} },
+  onLoad(query) {
+    if (query.code) this.open(query.code);
+    else this.search();
+  },
+  onInput(event) { this.setData({ q: event.detail.value }); },
+  search() {
+    api.get("/api/v1/items", { q: this.data.q }).then((data) => this.setData({ items: data.items, item: null }),
+                                                      (error) => showError(this, error));
+  },
+  pick(event) { this.open(event.currentTarget.dataset.code); },
+  open(code) {
+    api.get(`/api/v1/items/${encodeURIComponent(code)}`).then((item) => this.setData({ item }),
+                                                             (error) => showError(this, error));
+  },
+  book() { wx.navigateTo({ url: `/pages/book/index?code=${encodeURIComponent(this.data.item.code)}` }); },
+});

@@ -1,0 +1,67 @@
+// Page logic that does not need the WeChat runtime: formatting, slot grouping, actions, consent flow.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const format = require("../utils/format.js");
+const { requestConsents, MAX_PER_REQUEST } = require("../utils/consent.js");
+
+test("slot times read as a citizen says them", () => {
+  assert.equal(format.slotTime("2026-11-24T09:15:00+08:00"), "11月24日（周二）09:15");
+  assert.equal(format.slotTime("garbage"), "");
+});
+
+test("slots are split into morning and afternoon, full ones marked", () => {
+  const periods = format.slotsByPeriod([
+    { id: 1, starts_at: "2026-11-24T09:00:00+08:00", ends_at: "2026-11-24T09:15:00+08:00", window_name: "综合窗口", remaining: 2 },
+    { id: 2, starts_at: "2026-11-24T13:30:00+08:00", ends_at: "2026-11-24T13:45:00+08:00", window_name: "综合窗口", remaining: 0 },
+  ]);
+  assert.deepEqual(periods.morning.map((s) => [s.id, s.label, s.full]), [[1, "09:00–09:15", false]]);
+  assert.deepEqual(periods.afternoon.map((s) => [s.id, s.full]), [[2, true]]);
+});
+
+test("an appointment offers only the actions its status allows", () => {
+  assert.deepEqual(format.appointmentActions({ status: "booked" }),
+                   { cancel: true, reschedule: true, checkIn: true, rate: false });
+  assert.deepEqual(format.appointmentActions({ status: "served" }),
+                   { cancel: false, reschedule: false, checkIn: false, rate: true });
+  assert.equal(format.appointmentActions({ status: "cancelled" }).cancel, false);
+});
+
+test("field messages are keyed by form field", () => {
+  const messages = format.fieldMessages({ fields: { "body.phone": "手机号格式不正确", "for_person.name": "此项必填" } });
+  assert.deepEqual(messages, { phone: "手机号格式不正确", "for_person.name": "此项必填" });
+});
+
+test("five levels, best first, in the national 好差评 wording", () => {
+  assert.deepEqual(format.LEVELS.map((l) => l.name), ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]);
+});
+
+function fakeClient(subscriptions) {
+  const posted = [];
+  return {
+    posted,
+    get: async () => ({ subscriptions }),
+    post: async (path, body) => { posted.push([path, body]); return { subscriptions: [] }; },
+  };
+}
+
+test("consent asks for at most three templates, not-yet-granted first, and reports WeChat's answer", async () => {
+  const client = fakeClient([
+    { template_id: "T1", status: "accept" }, { template_id: "T2", status: "not_asked" },
+    { template_id: "T3", status: "reject" }, { template_id: "T4", status: "not_asked" },
+  ]);
+  let asked = null;
+  const result = await requestConsents(client, async (ids) => {
+    asked = ids;
+    return { T2: "accept", T3: "reject", T4: "accept", errMsg: "requestSubscribeMessage:ok" };
+  });
+  assert.equal(asked.length, MAX_PER_REQUEST);
+  assert.deepEqual(asked, ["T2", "T3", "T4"]);
+  assert.deepEqual(client.posted, [["/api/v1/subscriptions", { results: { T2: "accept", T3: "reject", T4: "accept" } }]]);
+  assert.deepEqual(result.results, { T2: "accept", T3: "reject", T4: "accept" });
+});
+
+test("a consent dialog closed without an answer posts nothing", async () => {
+  const client = fakeClient([{ template_id: "T1", status: "not_asked" }]);
+  await requestConsents(client, async () => ({ errMsg: "requestSubscribeMessage:fail cancel" }));
+  assert.deepEqual(client.posted, []);
+});

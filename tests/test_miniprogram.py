@@ -1,0 +1,43 @@
+"""The reference mini-program: its Node tests run here (README's test command), and every page the
+backend links to from a message exists in it."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from config.settings import PROJECT_ROOT
+
+MINIPROGRAM = PROJECT_ROOT / "miniprogram"
+
+
+def test_request_layer_and_page_logic_pass_nodes_test_runner():
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Node.js is required in CI for the mini-program's tests")
+        pytest.skip("no Node.js on this machine")
+    result = subprocess.run([node, "--test", "test/"], cwd=MINIPROGRAM, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    passed = int(re.search(r"^# pass (\d+)", result.stdout, re.M).group(1))
+    assert passed >= 15 and "# fail 0" in result.stdout
+
+
+def test_every_page_a_message_links_to_exists_in_the_mini_program():
+    from miniapp_api.applications import services as applications
+    from miniapp_api.feedback import services as feedback
+    from miniapp_api.licences import services as licences
+    from miniapp_api.notifications import appointments
+    from miniapp_api.ratings import rectifications
+    from miniapp_api.surveys import services as surveys
+
+    pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
+    linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
+                                                       surveys)}
+    assert linked - pages == set()
+    for page in pages:
+        for suffix in (".js", ".wxml", ".json"):
+            assert (MINIPROGRAM / f"{page}{suffix}").exists(), f"{page}{suffix}"
