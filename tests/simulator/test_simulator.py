@@ -55,6 +55,19 @@ def new_citizen(page: Page, base: str, label: str) -> None:
     expect(page.locator("#title")).to_have_text("办事通")
 
 
+def submit_expecting_field_error(page: Page, button: str, field: str) -> str:
+    """Submit, catch the API's error envelope, and check its message for `field` is shown under that field."""
+    with page.expect_response(lambda r: "/api/v1/" in r.url and r.status in (409, 422)) as caught:
+        page.get_by_role("button", name=button).click()
+    fields = caught.value.json()["error"]["fields"]
+    key = next(k for k in fields if k.removeprefix("body.") == field)
+    box = page.locator(f'[data-field="{field}"]')
+    expect(box.locator(".field-error")).to_have_text(fields[key])
+    expect(box.locator("input, select, textarea").first).to_have_attribute("aria-invalid", "true")
+    expect(box.locator("xpath=ancestor::form").locator(".form-error")).to_have_text(caught.value.json()["error"]["message"])
+    return fields[key]
+
+
 def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
     """The counter, through the staff API: call, start, finish."""
     token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": clerk.username,
@@ -163,6 +176,8 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         page.locator("#in-app li", has_text="服务回访邀请").get_by_role("link", name="查看").click()
         expect(page.locator("form#survey")).to_be_visible()
         assert_accessible(page, "simulator survey")
+        first_required = page.locator("form#survey [data-field]").first.get_attribute("data-field")
+        submit_expecting_field_error(page, "提交", first_required)
         for fieldset in page.locator("form#survey fieldset").all():
             fieldset.locator("input").first.check()
         page.get_by_role("button", name="提交").click()

@@ -269,14 +269,17 @@
 
   function itemsPage(query) {
     var q = query.q || "";
-    return api.get("/api/v1/items", { q: q }).then(function (data) {
+    function render(items, error) {
       show("办事指南", form("search", field("q", "搜索事项（名称或拼音首字母）", { value: q }), "搜索") +
-        '<ul class="list">' + data.items.map(function (item) {
+        '<ul class="list">' + items.map(function (item) {
           return '<li><a class="row" href="#/items/' + encodeURIComponent(item.code) + '">' + esc(item.name) +
             (item.high_frequency ? ' <span class="tag">高频</span>' : "") + "</a></li>";
         }).join("") + "</ul>");
       onSubmit("search", function (values) { go("#/items?q=" + encodeURIComponent(values.q || "")); });
-    });
+      if (error) showErrors(document.getElementById("search"), error);
+    }
+    return api.get("/api/v1/items", { q: q }).then(function (data) { render(data.items); },
+                                                    function (error) { render([], error); });
   }
 
   function guideRows(guide) {
@@ -477,8 +480,12 @@
   }
 
   function feedbackListPage() {
-    return api.get("/api/v1/feedback").then(function (data) {
+    return Promise.all([api.get("/api/v1/feedback"), api.get("/api/v1/centres")]).then(function (loaded) {
+      var data = loaded[0], centres = loaded[1].centres || [];
       show("诉求与评价", "<h2>我要反映</h2>" + form("file-feedback", select("kind", "类型", KINDS, "suggestion") +
+        select("centre_id", "涉及的服务中心", [["", "不确定（由工作人员分派）"]].concat(centres.map(function (c) {
+          return [String(c.id), c.name];
+        })), "") +
         field("text", "内容（至少 5 个字）", { type: "textarea", required: true }) +
         '<div class="field" data-field="contact_ok"><label class="choice" for="f-contact_ok"><input type="checkbox" id="f-contact_ok" name="contact_ok" value="true"> 同意工作人员电话联系我</label></div>',
         "提交") + (data.feedback.length ? '<h2>我反映过的</h2><ul class="list">' + data.feedback.map(function (f) {
@@ -486,7 +493,9 @@
             ' <span class="tag">' + esc(f.status_name) + "</span></a></li>";
         }).join("") + "</ul>" : ""));
       onSubmit("file-feedback", function (values) {
-        return api.post("/api/v1/feedback", { kind: values.kind, text: values.text || "", contact_ok: values.contact_ok === "true" })
+        var body = { kind: values.kind, text: values.text || "", contact_ok: values.contact_ok === "true" };
+        if (values.centre_id) body.centre_id = Number(values.centre_id);
+        return api.post("/api/v1/feedback", body)
           .then(function (filed) { go("#/feedback/" + filed.id); });
       });
     });
