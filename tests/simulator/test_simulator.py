@@ -137,7 +137,8 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         run_worker(process_env)
         page.goto(f"{live_server}/simulator/#/messages")
         expect(page.locator("#in-app")).to_contain_text("预约即将开始")
-        expect(page.locator("#service-notices .notice").first).to_be_visible()  # 预约成功, pushed at once
+        pushed = page.locator("#service-notices .notice").first  # 预约成功, pushed at once
+        expect(pushed).to_contain_text(hall.centre.name)
         if not in_quiet_hours(_real_now()):
             # The worker runs on the real clock: between 22:00 and 08:00 reminders wait for the morning.
             expect(page.locator("#service-notices .notice")).to_have_count(2)

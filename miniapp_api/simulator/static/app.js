@@ -536,7 +536,10 @@
             (link ? '<a class="button" href="' + link + '">查看</a>' : "") + "</li>";
         }).join("") : "<li>暂无消息</li>") + '</ul><h2>微信“服务通知”</h2><ul class="list" id="service-notices">' +
           (pushed.length ? pushed.map(function (p) {
-            var values = Object.keys(p.data || {}).map(function (k) { return esc(p.data[k].value); }).join(" · ");
+            var values = Object.keys(p.data || {}).map(function (k) {  // {thing1: "…"} as WeChat shows the fields
+              var value = p.data[k];
+              return esc(value && typeof value === "object" ? value.value : value);
+            }).join("<br>");
             var link = linkOf(p.page);
             return '<li class="notice">' + values + (link ? '<a class="button" href="' + link + '">进入小程序查看</a>' : "") + "</li>";
           }).join("") : "<li>暂无服务通知（需要先在“订阅通知”里允许）</li>") + "</ul>" +
