@@ -65,3 +65,12 @@ test("a consent dialog closed without an answer posts nothing", async () => {
   await requestConsents(client, async () => ({ errMsg: "requestSubscribeMessage:fail cancel" }));
   assert.deepEqual(client.posted, []);
 });
+
+test("the guide reads in Chinese with numbered steps, unknown parts kept", () => {
+  const lines = format.guideLines({ fee: "不收费", steps: ["带齐材料", "窗口受理"], what_you_get: "营业执照", note: "另见" });
+  assert.deepEqual(lines, [
+    { label: "办好后得到", text: "营业执照" }, { label: "怎么办", text: "1. 带齐材料 2. 窗口受理" },
+    { label: "收费", text: "不收费" }, { label: "note", text: "另见" },
+  ]);
+  assert.equal(format.materialLine({ name: "营业执照", form: "copy", count: 1 }), "营业执照（复印件 1 份）");
+});

@@ -10,6 +10,27 @@
     { level: 2, name: "不满意" }, { level: 1, name: "非常不满意" }
   ];
   var WEEKDAYS = "日一二三四五六";
+  var GUIDE_LABELS = { what_you_get: "办好后得到", who_can_apply: "谁可以办", steps: "怎么办", fee: "收费" };
+  var FORMS = { original: "原件", copy: "复印件" };
+
+  /** The item's plain-language guide as labelled lines, known parts first; lists read as 1. 2. 3. */
+  function guideLines(guide) {
+    var keys = Object.keys(guide || {});
+    var known = Object.keys(GUIDE_LABELS).filter(function (k) { return keys.indexOf(k) >= 0; });
+    var rest = keys.filter(function (k) { return !GUIDE_LABELS[k]; });
+    return known.concat(rest).map(function (key) {
+      var value = guide[key];
+      var text = Array.isArray(value)
+        ? value.map(function (step, i) { return (i + 1) + ". " + step; }).join(" ")
+        : (value && typeof value === "object" ? JSON.stringify(value) : String(value));
+      return { label: GUIDE_LABELS[key] || key, text: text };
+    });
+  }
+
+  /** "营业执照（复印件 1 份）". */
+  function materialLine(material) {
+    return material.name + "（" + (FORMS[material.form] || material.form) + " " + material.count + " 份）";
+  }
 
   /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
   function slotTime(iso) {
@@ -50,6 +71,6 @@
     return out;
   }
 
-  return { LEVELS: LEVELS, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
+  return { LEVELS: LEVELS, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages };
 });

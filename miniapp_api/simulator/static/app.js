@@ -283,11 +283,8 @@
   }
 
   function guideRows(guide) {
-    return Object.keys(guide || {}).map(function (key) {
-      var value = guide[key];
-      if (Array.isArray(value)) value = value.join("；");
-      else if (value && typeof value === "object") value = JSON.stringify(value);
-      return "<p><strong>" + esc(key) + "</strong>：" + esc(value) + "</p>";
+    return F.guideLines(guide).map(function (line) {
+      return "<p><strong>" + esc(line.label) + "</strong>：" + esc(line.text) + "</p>";
     }).join("");
   }
 
@@ -296,7 +293,7 @@
       show(item.name, '<div class="card">' + guideRows(item.guide) +
         (item.time_limit_working_days ? "<p><strong>承诺时限</strong>：" + item.time_limit_working_days + " 个工作日</p>" : "") +
         "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
-          return "<li>" + esc(m.name) + "（" + esc(m.form) + " " + m.count + " 份）" + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
+          return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
         }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>');
     });
   }

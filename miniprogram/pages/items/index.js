@@ -1,7 +1,8 @@
 const { api, showError } = require("../../utils/api.js");
+const { guideLines, materialLine } = require("../../utils/format.js");
 
 Page({
-  data: { q: "", items: [], item: null, error: "", fieldErrors: {} },
+  data: { q: "", items: [], item: null, guide: [], materials: [], error: "", fieldErrors: {} },
   onLoad(query) {
     if (query.code) this.open(query.code);
     else this.search();
@@ -13,7 +14,8 @@ Page({
   },
   pick(event) { this.open(event.currentTarget.dataset.code); },
   open(code) {
-    api.get(`/api/v1/items/${encodeURIComponent(code)}`).then((item) => this.setData({ item }),
+    api.get(`/api/v1/items/${encodeURIComponent(code)}`).then((item) => this.setData({
+      item, guide: guideLines(item.guide), materials: item.materials.map(materialLine) }),
                                                              (error) => showError(this, error));
   },
   book() { wx.navigateTo({ url: `/pages/book/index?code=${encodeURIComponent(this.data.item.code)}` }); },
