@@ -45,6 +45,13 @@ def done(message: str, endpoint: str, **values):
     return redirect(url_for(endpoint, **values), code=303)
 
 
+def act(record, action, message: str, endpoint: str, **values):
+    """Run a service action on a record the caller may touch, commit, and go back to its page."""
+    action(record)
+    db.session.commit()
+    return done(message, endpoint, **values)
+
+
 # --- applications ---------------------------------------------------------------------------------
 
 
@@ -142,10 +149,8 @@ def feedback_inbox():
 
 
 def _feedback_action(feedback_id: int, action, message: str):
-    item = feedback.staff_feedback(db.session, g.staff, feedback_id, lock=True)
-    action(item)
-    db.session.commit()
-    return done(message, "console.feedback_page", feedback_id=feedback_id)
+    return act(feedback.staff_feedback(db.session, g.staff, feedback_id, lock=True), action, message,
+               "console.feedback_page", feedback_id=feedback_id)
 
 
 @bp.get("/feedback/<int:feedback_id>")
@@ -211,10 +216,8 @@ def rectification_page(rectification_id: int):
 
 
 def _rectification_action(rectification_id: int, action, message: str):
-    rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
-    action(rectification)
-    db.session.commit()
-    return done(message, "console.rectification_page", rectification_id=rectification_id)
+    return act(rectifications.staff_rectification(db.session, g.staff, rectification_id), action, message,
+               "console.rectification_page", rectification_id=rectification_id)
 
 
 @bp.post("/rectifications/<int:rectification_id>/verify")

@@ -50,6 +50,8 @@ def hall_world(committed_db, wechat):
 def new_citizen(page: Page, base: str, label: str) -> None:
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/simulator/")
+    expect(page.get_by_role("button", name="新建并登录")).to_be_visible()
+    assert_accessible(page, "simulator login")
     page.get_by_label("称呼（只在模拟器里显示）").fill(label)
     page.get_by_role("button", name="新建并登录").click()
     expect(page.locator("#title")).to_have_text("办事通")
