@@ -59,7 +59,7 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
     due_on = row.due_on
     overdue = row.status in CLOCK_RUNNING and due_on is not None and due_on < today
     document: dict[str, Any] = {
-        "reference": row.reference, "item_code": row.item_code, "item_name": row.item_name,
+        "id": row.id, "reference": row.reference, "item_code": row.item_code, "item_name": row.item_name,
         "centre_name": row.centre_name, "status": row.status, "status_name": messages.STATUS_NAMES[row.status],
         "due_on": due_on.isoformat() if due_on else None, "overdue": overdue, "paused": row.paused_on is not None,
         "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(), "applicant_type": row.applicant_type,

@@ -91,6 +91,12 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.get_by_role("button", name="查询").click()
         expect(page.locator("#application-status")).to_have_text("已受理")
         assert_accessible(page, "application")
+        staff_completes(live_server, manager, case.reference)
+        page.reload()
+        expect(page.locator("#application-status")).to_have_text("已办结")
+        page.get_by_role("link", name="评价办件服务").click()
+        page.get_by_role("button", name="提交评价").click()
+        expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
 
         # Feedback: too short, then filed; staff answer it; a bad rating needs a reason.
         page.goto(f"{live_server}/simulator/#/feedback")
@@ -118,10 +124,22 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.screenshot(path=artifacts / "simulator-rated.png", full_page=True)
 
 
-def staff_answers(base: str, manager, feedback_id: int) -> None:
-    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": manager.username,
+def staff_headers(base: str, staff) -> dict[str, str]:
+    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": staff.username,
                                                                   "password": STAFF_PASSWORD}, timeout=10).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def staff_completes(base: str, manager, reference: str) -> None:
+    headers = staff_headers(base, manager)
+    for target in ("in_review", "approved", "completed"):  # an electronic licence: no pickup, no mail
+        moved = requests.post(f"{base}/api/staff/v1/applications/{reference}/advance", headers=headers,
+                              json={"to": target}, timeout=10)
+        assert moved.status_code == 200, moved.text
+
+
+def staff_answers(base: str, manager, feedback_id: int) -> None:
+    headers = staff_headers(base, manager)
     url = f"{base}/api/staff/v1/feedback/{feedback_id}"
     assert requests.post(f"{url}/assign", headers=headers, json={}, timeout=10).status_code == 200
     answered = requests.post(f"{url}/answer", headers=headers, json={"answer": "已安排专人维修叫号屏，并增开窗口。"},

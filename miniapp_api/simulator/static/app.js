@@ -472,7 +472,7 @@
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
             (e.note ? "<br>" + esc(e.note) : "") + "</li>";
         }).join("") + "</ol>" +
-        "");
+        (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : ""));
     });
   }
 

@@ -9,6 +9,7 @@ Page({
   },
   onReference(event) { this.setData({ reference: event.detail.value }); },
   onPhone(event) { this.setData({ phoneLast4: event.detail.value }); },
+  rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=application&id=${this.data.application.id}` }); },
   lookup() {
     this.setData({ error: "", fieldErrors: {} });
     api.post("/api/v1/applications/lookup", { reference: this.data.reference.trim().toUpperCase(),
