@@ -151,6 +151,7 @@ def casework_world(db_session, cipher) -> dict:
     from miniapp_api.ratings.rectifications import open_rectification
 
     home, other = CentreFactory(), CentreFactory()
+    home.hours.append(OpeningPeriod(weekday=0, opens=time(8, 30), closes=time(12, 0)))
     item = ItemFactory()
     window = WindowFactory(centre_id=home.id, items=[item])
     db_session.flush()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -165,3 +165,21 @@ class CalendarOverrideIn(StrictIn):
     day: dt.date
     is_workday: bool
     note: str = Field(min_length=2, max_length=100)
+
+
+class PeriodForm(StrictIn):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    opens: dt.time
+    closes: dt.time
+    label: str | None = Field(default=None, max_length=20, description="e.g. 延时服务")
+
+
+class WindowForm(StrictIn):
+    counters: int = Field(ge=1, le=100)
+    item_codes: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(default_factory=list, max_length=200)
+
+
+class NewWindowForm(WindowForm):
+    name: str = Field(min_length=1, max_length=40)
+    kind: Literal["general", "express", "complaints", "proxy"]
+    slot_minutes: int = Field(ge=5, le=240)

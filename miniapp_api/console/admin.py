@@ -10,9 +10,16 @@ from sqlalchemy import select
 
 from miniapp_api.appointments import services as appointments
 from miniapp_api.auth import field_cipher
-from miniapp_api.centres import calendar
-from miniapp_api.centres.models import CalendarOverride
-from miniapp_api.centres.schemas import BookingPolicyIn, CalendarOverrideIn
+from miniapp_api.centres import calendar, setup
+from miniapp_api.centres.messages import WINDOW_KIND_NAMES
+from miniapp_api.centres.models import CalendarOverride, ServiceItem
+from miniapp_api.centres.schemas import (
+    BookingPolicyIn,
+    CalendarOverrideIn,
+    NewWindowForm,
+    PeriodForm,
+    WindowForm,
+)
 from miniapp_api.centres.services import get_centre, set_booking_policy
 from miniapp_api.clock import utcnow
 from miniapp_api.console import queries
@@ -52,7 +59,9 @@ def centre_setup(centre_id: int):
     centre = get_centre(db.session, centre_id)
     today = queries.local_day(utcnow())
     overrides = db.session.scalars(select_overrides(today)).all()
+    items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
     return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,
+                           items=items, kinds=WINDOW_KIND_NAMES,
                            overrides=overrides, suspensions=appointments.active_suspensions(db.session, centre.id,
                                                                                              utcnow()),
                            warnings=calendar.open_warnings(db.session), is_admin=g.staff.has_role(Role.ADMIN))
@@ -66,11 +75,61 @@ def select_overrides(today):
 @bp.post("/centres/<int:centre_id>/policy")
 @page(*MANAGERS)
 def centre_policy(centre_id: int):
-    require_centre(db.session, g.staff, centre_id)
+    centre = _managed_centre(centre_id)
     body = BookingPolicyIn.model_validate(form_data())
-    set_booking_policy(db.session, get_centre(db.session, centre_id), body.model_dump(), f"staff:{g.staff.id}")
+    set_booking_policy(db.session, centre, body.model_dump(), f"staff:{g.staff.id}")
     db.session.commit()
     return done("预约规则已保存，对此后的预约生效", "console.centre_setup", centre_id=centre_id)
+
+
+def _managed_centre(centre_id: int):
+    require_centre(db.session, g.staff, centre_id)
+    return get_centre(db.session, centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/hours")
+@page(*MANAGERS)
+def hours_add(centre_id: int):
+    centre = _managed_centre(centre_id)
+    body = PeriodForm.model_validate(form_data())
+    added = setup.add_opening_period(db.session, centre, setup.PeriodIn(body.weekday, body.opens, body.closes,
+                                                                          body.label),
+                                     actor=f"staff:{g.staff.id}", now=utcnow())
+    db.session.commit()
+    return done(f"已增加办公时段，新开放 {added} 个预约时段", "console.centre_setup", centre_id=centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/hours/<int:period_id>/delete")
+@page(*MANAGERS)
+def hours_remove(centre_id: int, period_id: int):
+    centre = _managed_centre(centre_id)
+    setup.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
+    db.session.commit()
+    return done("已删除办公时段；已有的预约不受影响", "console.centre_setup", centre_id=centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/windows/<int:window_id>")
+@page(*MANAGERS)
+def window_update(centre_id: int, window_id: int):
+    centre = _managed_centre(centre_id)
+    window = setup.centre_window(centre, window_id)
+    body = WindowForm.model_validate(form_data(many=("item_codes",)))
+    setup.update_window(db.session, centre, window, counters=body.counters, item_codes=body.item_codes,
+                        actor=f"staff:{g.staff.id}", now=utcnow())
+    db.session.commit()
+    return done(f"已保存“{window.name}”", "console.centre_setup", centre_id=centre_id)
+
+
+@bp.post("/centres/<int:centre_id>/windows")
+@page(*MANAGERS)
+def window_add(centre_id: int):
+    centre = _managed_centre(centre_id)
+    body = NewWindowForm.model_validate(form_data(many=("item_codes",)))
+    window = setup.add_window(db.session, centre, name=body.name, kind=body.kind, counters=body.counters,
+                              slot_minutes=body.slot_minutes, item_codes=body.item_codes,
+                              actor=f"staff:{g.staff.id}", now=utcnow())
+    db.session.commit()
+    return done(f"已增加窗口“{window.name}”", "console.centre_setup", centre_id=centre_id)
 
 
 @bp.post("/centres/<int:centre_id>/calendar")

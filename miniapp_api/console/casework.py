@@ -30,11 +30,12 @@ from miniapp_api.staff.services import require_centre, staff_of_centre
 FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
 
 
-def form_data(*multiline: str) -> dict:
-    """The posted form as a dict: blank fields are absent, textareas named in `multiline` become lists of lines."""
-    data: dict = {}
+def form_data(*multiline: str, many: tuple[str, ...] = ()) -> dict:
+    """The posted form as a dict: blank fields are absent, textareas named in `multiline` become lists of lines,
+    fields named in `many` (checkbox groups) lists of their values (empty when none is ticked)."""
+    data: dict = {name: [v for v in request.form.getlist(name) if v.strip()] for name in many}
     for key, value in request.form.items():
-        if key == "csrf_token" or not value.strip():
+        if key == "csrf_token" or key in many or not value.strip():
             continue
         data[key] = [line.strip() for line in value.splitlines() if line.strip()] if key in multiline else value
     return data

@@ -37,6 +37,10 @@ MATRIX = {
     "console.rectification_fix": (EVERYONE, True),
     "console.centre_setup": ({M}, True),
     "console.centre_policy": ({M}, True),
+    "console.hours_add": ({M}, True),
+    "console.hours_remove": ({M}, True),
+    "console.window_update": ({M}, True),
+    "console.window_add": ({M}, True),
     "console.calendar_override": ({A}, False),
     "console.lift_suspension": ({M}, True),
     "console.licence_import": ({M}, "POST"),
@@ -62,7 +66,8 @@ def request_for(rule, method, world):
               "<reference>": world["application"].reference,
               "<int:material_id>": str(world["application"].materials[0].id),
               "<int:feedback_id>": str(world["feedback"].id), "<int:rectification_id>": str(world["rectification"].id),
-              "<int:centre_id>": str(world["home"].id), "<int:suspension_id>": str(world["suspension"].id)}
+              "<int:centre_id>": str(world["home"].id), "<int:suspension_id>": str(world["suspension"].id),
+              "<int:period_id>": str(world["home"].hours[0].id)}
     url = fill(rule.rule, values)
     home = str(world["home"].id)
     forms = {
@@ -75,6 +80,9 @@ def request_for(rule, method, world):
         "console.rectification_verify": {"note": "已电话联系"},
         "console.rectification_fix": {"category": "立行立改", "reply": "已整改"},
         "console.centre_policy": POLICY,
+        "console.hours_add": {"weekday": "3", "opens": "17:00", "closes": "18:00"},
+        "console.window_update": {"counters": "2", "item_codes": world["item"].code},
+        "console.window_add": {"name": "新窗口", "kind": "general", "counters": "1", "slot_minutes": "15"},
         "console.calendar_override": {"day": "2027-01-02", "is_workday": "true", "note": "测试调休"},
         "console.lift_suspension": {"reason": "本人说明情况"},
         "console.licence_import": {"centre_id": home},

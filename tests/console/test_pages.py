@@ -188,3 +188,23 @@ def test_manager_assigns_a_complaint_to_a_handler_of_its_centre(console, world, 
     assert reloaded(db_session, world["feedback"]).assignee_staff_id is None
     assert user.post(f"{url}/assign", {"staff_id": str(handler.id)}).status_code == 303
     assert reloaded(db_session, world["feedback"]).assignee_staff_id == handler.id
+
+
+def test_manager_adds_evening_hours_and_a_window_from_the_centre_page(console, world, db_session):
+    user = console(world["home_staff"])
+    url = f"/console/centres/{world['home'].id}"
+    backwards = user.post(f"{url}/hours", {"weekday": "3", "opens": "19:00", "closes": "17:00"})
+    assert backwards.status_code == 422 and "结束时间须晚于开始时间" in backwards.get_data(as_text=True)
+    assert user.post(f"{url}/hours", {"weekday": "3", "opens": "17:00", "closes": "19:00", "label": "延时服务"}
+                     ).status_code == 303
+    page = user.get(url).get_data(as_text=True)
+    assert "17:00–19:00" in page and "延时服务" in page
+    added = user.client.post(f"{url}/windows", data={
+        "csrf_token": user.csrf(), "name": "帮代办窗口", "kind": "proxy", "counters": "2", "slot_minutes": "20",
+        "item_codes": [world["item"].code]})
+    assert added.status_code == 303
+    home = reloaded(db_session, world["home"])
+    window = next(w for w in home.windows if w.name == "帮代办窗口")
+    assert window.counters == 2 and [i.code for i in window.items] == [world["item"].code]
+    none_ticked = user.post(f"{url}/windows/{window.id}", {"counters": "0"})
+    assert none_ticked.status_code == 422 and "counters" in none_ticked.get_data(as_text=True)
