@@ -268,7 +268,7 @@ def counter_tickets(session: Session, window_id: int, now: datetime) -> list[Cou
     """Today's open tickets at a window in calling order: one prebuilt Core query of plain values, because
     the window page lists them all on every refresh (200 waiting is a normal morning)."""
     rows = session.connection().execute(_COUNTER_TICKETS, {"window_id": window_id,
-                                                           "today": now.astimezone(SHANGHAI).date()})
+                                                           "today": now.astimezone(SHANGHAI).date()}).all()
     return [CounterTicket(id, number, status, calls, item, mask_name(person) if person else None, booked, taken)
             for id, number, status, calls, item, person, booked, taken in rows]
 
