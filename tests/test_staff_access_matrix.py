@@ -150,3 +150,14 @@ def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client,
     response = client.post("/api/staff/v1/surveys/campaigns", headers=manager,
                            json={"kind": "monthly", "period": "2026-10-01"})
     assert response.status_code == 404
+
+
+def test_window_staff_do_not_handle_feedback(client, two_centres, staff_login, db_session):
+    clerk = make_staff(db_session, [two_centres["home"]], ("window_staff",))
+    db_session.commit()
+    headers = staff_login(clerk)
+    feedback_id = two_centres["feedback"].id
+    assert client.get("/api/staff/v1/feedback", headers=headers).status_code == 404
+    assert client.get(f"/api/staff/v1/feedback/{feedback_id}", headers=headers).status_code == 404
+    assert client.post(f"/api/staff/v1/feedback/{feedback_id}/assign", headers=headers, json={}).status_code == 404
+    assert reloaded(db_session, two_centres["feedback"]).assignee_staff_id is None

@@ -18,6 +18,7 @@ from miniapp_api.console.views import bp, page
 from miniapp_api.extensions import db
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
+from miniapp_api.feedback.staff_views import FEEDBACK_ROLES
 from miniapp_api.feedback.staff_views import staff_document as feedback_document
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
@@ -27,7 +28,6 @@ from miniapp_api.schemas import QueryModel, StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_centre, staff_of_centre
 
-FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
 
 
 def form_data(*multiline: str, many: tuple[str, ...] = ()) -> dict:

@@ -31,6 +31,8 @@ from miniapp_api.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_role
 
+# Who handles feedback; window staff and others answer 404 here as in the console.
+FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
 bp = APIBlueprint("staff_feedback", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="诉求办理（工作人员）", description="Feedback inbox, answers and escalation")])
 
@@ -50,6 +52,7 @@ def staff_document(feedback) -> dict:
 
 
 def _act(feedback_id: int, action) -> dict:
+    require_role(g.staff, *FEEDBACK_ROLES)
     feedback = services.staff_feedback(db.session, g.staff, feedback_id, lock=True)
     action(feedback)
     db.session.flush()
@@ -62,6 +65,7 @@ def _act(feedback_id: int, action) -> dict:
 @staff_required
 def inbox(query: InboxQuery):
     """Open feedback of the caller's centres, soonest due first."""
+    require_role(g.staff, *FEEDBACK_ROLES)
     rows = services.staff_inbox(db.session, g.staff, status=query.status.value if query.status else None,
                                 triage=query.triage, mine=query.mine, limit=query.limit)
     today = today_in_shanghai(utcnow())
