@@ -136,11 +136,17 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
         "centre": f"/console/centres/{world['home'].id}", "licence-import": "/console/licences/import",
         "surveys": "/console/surveys", "notifications": "/console/notifications",
         "application-pending": f"/console/applications/{world['application'].reference}",
+        "window": f"/console/windows/{world['window'].id}", "dashboard": "/console/dashboard", "home": "/console/",
     }
     for name, path in pages.items():
         response = page.goto(live_server + path)
         assert response.status == 200, (name, response.status)
         assert_accessible(page, name)
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet at the counter: nothing scrolls sideways
+    for name, path in pages.items():
+        page.goto(live_server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (name, overflow)
     page.screenshot(path=artifacts / "console-centre.png", full_page=True)
     # An error page (bad input) is accessible too, and says what is wrong in Chinese.
     page.goto(f"{live_server}/console/centres/{world['home'].id}")
