@@ -94,9 +94,20 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         staff_completes(live_server, manager, case.reference)
         page.reload()
         expect(page.locator("#application-status")).to_have_text("已办结")
+        # A bad rating of the case: a rectification opens; staff fix it; the citizen is asked and is satisfied.
         page.get_by_role("link", name="评价办件服务").click()
+        page.get_by_role("radio", name="非常不满意").check()
+        page.get_by_label("想说的话（不满意时请写明原因）").fill("窗口让我跑了两趟")
         page.get_by_role("button", name="提交评价").click()
         expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
+        expect(page.locator(".card")).to_contain_text("1 个工作日内与您联系核实")
+        staff_fixes_the_rectification(live_server, manager)
+        page.goto(f"{live_server}/simulator/#/messages")
+        page.locator("#in-app li", has_text="整改结果回访").get_by_role("link", name="查看").click()
+        expect(page.locator("#rectification-status")).to_have_text("已整改，待回访")
+        assert_accessible(page, "rectification")
+        page.get_by_role("button", name="提交").click()
+        expect(page.locator("#rectification-status")).to_have_text("已回访办结")
 
         # Feedback: too short, then filed; staff answer it; a bad rating needs a reason.
         page.goto(f"{live_server}/simulator/#/feedback")
@@ -136,6 +147,15 @@ def staff_completes(base: str, manager, reference: str) -> None:
         moved = requests.post(f"{base}/api/staff/v1/applications/{reference}/advance", headers=headers,
                               json={"to": target}, timeout=10)
         assert moved.status_code == 200, moved.text
+
+
+def staff_fixes_the_rectification(base: str, manager) -> None:
+    headers = staff_headers(base, manager)
+    [open_one] = requests.get(f"{base}/api/staff/v1/rectifications", headers=headers, params={"status": "open"},
+                              timeout=10).json()["rectifications"]
+    fixed = requests.post(f"{base}/api/staff/v1/rectifications/{open_one['id']}/fix", headers=headers,
+                          json={"category": "立行立改", "reply": "已为您当场补办，并对窗口人员进行了培训"}, timeout=10)
+    assert fixed.status_code == 200, fixed.text
 
 
 def staff_answers(base: str, manager, feedback_id: int) -> None:

@@ -517,6 +517,7 @@
     if ((match = /appointments\/detail\?id=(\d+)/.exec(page))) return "#/appointments/" + match[1];
     if ((match = /applications\/detail\?ref=([\w-]+)/.exec(page))) return "#/applications/" + match[1];
     if ((match = /feedback\/detail\?id=(\d+)/.exec(page))) return "#/feedback/" + match[1];
+    if ((match = /ratings\/rectification\?id=(\d+)/.exec(page))) return "#/rectifications/" + match[1];
     return null;
   }
 
@@ -544,6 +545,26 @@
         document.getElementById("refresh").addEventListener("click", messagesPage);
         api.post("/api/v1/messages/read-all").catch(function () {});
       });
+  }
+
+  function rectificationPage(id) {
+    return api.get("/api/v1/rectifications/" + id).then(function (r) {
+      show("差评整改", '<div class="card"><p>您反映的问题：' + esc(r.summary) + '</p><p>状态：<span id="rectification-status">' +
+        esc(r.status_name) + "</span></p>" + (r.category ? "<p>整改方式：" + esc(r.category) + "</p>" : "") +
+        (r.reply ? "<p>整改情况：" + esc(r.reply) + "</p>" : "<p>我们会在 " + esc(r.fix_due_on) + " 前整改并告诉您。</p>") + "</div>" +
+        (r.can_revisit ? "<h2>您对整改结果满意吗？</h2>" + form("revisit",
+          radios("satisfied", "整改结果", [["true", "满意"], ["false", "仍不满意"]], "true") +
+          field("comment", "还想说的（仍不满意时请写明）", { type: "textarea" }), "提交") : "") +
+        '<ol class="timeline">' + r.timeline.map(function (e) {
+          return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + (e.note ? " " + esc(e.note) : "") + "</li>";
+        }).join("") + "</ol>");
+      if (!r.can_revisit) return;
+      onSubmit("revisit", function (values) {
+        var body = { satisfied: values.satisfied === "true" };
+        if (values.comment) body.comment = values.comment;
+        return api.post("/api/v1/rectifications/" + id + "/revisit", body).then(function () { rectificationPage(id); });
+      });
+    });
   }
 
   function surveyPage(token) {
@@ -603,7 +624,8 @@
     [/^#\/feedback$/, feedbackListPage],
     [/^#\/feedback\/(\d+)$/, function (m) { return feedbackPage(m[1]); }],
     [/^#\/messages$/, messagesPage],
-    [/^#\/survey\/([\w-]+)$/, function (m) { return surveyPage(m[1]); }]
+    [/^#\/survey\/([\w-]+)$/, function (m) { return surveyPage(m[1]); }],
+    [/^#\/rectifications\/(\d+)$/, function (m) { return rectificationPage(m[1]); }]
   ];
 
   function route() {
