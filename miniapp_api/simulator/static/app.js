@@ -466,13 +466,23 @@
         "</p>" + (a.due_on ? "<p>承诺办结：" + esc(a.due_on) + "</p>" : "") + "</div>" +
         (owed.length ? "<h2>待补交的材料</h2>" + owed.map(function (m) {
           return '<div class="card"><p>' + esc(m.name) + "，期限 " + esc(m.due_on) + "</p>" +
-            (m.reported_by_citizen_at ? '<p class="ok">已告知窗口您已寄送</p>' : "") + "</div>";
+            (m.reported_by_citizen_at ? '<p class="ok">已告知窗口您已寄送</p>'
+              : form("report-" + m.id, field("note", "怎么交的（如：已邮寄，顺丰单号…）"), "我已补交“" + m.name + "”")) + "</div>";
         }).join("") : "") +
         '<h2>办理过程</h2><ol class="timeline">' + a.timeline.map(function (e) {
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
             (e.note ? "<br>" + esc(e.note) : "") + "</li>";
         }).join("") + "</ol>" +
         (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : ""));
+      owed.forEach(function (m) {
+        if (m.reported_by_citizen_at) return;
+        onSubmit("report-" + m.id, function (values) {
+          var body = { material_id: m.id };
+          if (values.note) body.note = values.note;
+          return api.post("/api/v1/applications/" + encodeURIComponent(reference) + "/materials", body)
+            .then(function () { applicationPage(reference); });
+        });
+      });
     });
   }
 
