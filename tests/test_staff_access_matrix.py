@@ -95,14 +95,9 @@ def two_centres(db_session, cipher):
     return casework_world(db_session, cipher)
 
 
-def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_centres, staff_login, db_session):
-    t = two_centres
-    values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
-              "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
-              "<int:rectification_id>": str(t["rectification"].id),
-              "<int:evaluation_id>": str(t["evaluation"].id), "<int:window_id>": str(t["window"].id),
-              "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"}
-    bodies = {
+def valid_bodies(t: dict) -> dict:
+    """A valid body for every staff route that takes one, aimed at the home centre's records."""
+    return {
         "staff_applications.intake": {"item_code": t["item"].code, "centre_id": t["home"].id,
                                       "applicant": {"name": "周敏", "id_number": id_number(7)}},
         "staff_applications.advance": {"to": "in_review"},
@@ -122,6 +117,16 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
         "staff_ratings.request_invalidation": {"reason": "系误评，证据见录像", "evidence": ["录像"]},
         "staff_ratings.decide_invalidation": {"approve": True},
     }
+
+
+def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_centres, staff_login, db_session):
+    t = two_centres
+    values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
+              "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
+              "<int:rectification_id>": str(t["rectification"].id),
+              "<int:evaluation_id>": str(t["evaluation"].id), "<int:window_id>": str(t["window"].id),
+              "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"}
+    bodies = valid_bodies(t)
     outsider = staff_login(t["outsider"])
     for rule, method in staff_routes(app):
         if MATRIX[rule.endpoint] != CENTRE:
@@ -161,3 +166,62 @@ def test_window_staff_do_not_handle_feedback(client, two_centres, staff_login, d
     assert client.get(f"/api/staff/v1/feedback/{feedback_id}", headers=headers).status_code == 404
     assert client.post(f"/api/staff/v1/feedback/{feedback_id}/assign", headers=headers, json={}).status_code == 404
     assert reloaded(db_session, two_centres["feedback"]).assignee_staff_id is None
+
+
+A, M, W, F, S = "admin", "centre_manager", "window_staff", "feedback_handler", "supervisor"
+EVERY_ROLE = {A, M, W, F, S}
+# endpoint → the roles that may use it on their own centre's records (admins may use all)
+ROLES = {
+    "staff.log_out": EVERY_ROLE, "staff.show_me": EVERY_ROLE, "staff.list_notices": EVERY_ROLE,
+    "staff_applications.intake": {M, W}, "staff_applications.list_applications": EVERY_ROLE,
+    "staff_applications.show_application": EVERY_ROLE, "staff_applications.advance": {M, W},
+    "staff_applications.receive_material": {M, W}, "staff_applications.create_batch": {M, W},
+    "staff_applications.show_batch": EVERY_ROLE, "staff_applications.advance_batch": {M, W},
+    "staff_licences.import_licences": {M}, "staff_licences.renew": {M, W},
+    "staff_feedback.inbox": {M, F, S}, "staff_feedback.show": {M, F, S}, "staff_feedback.route": {A},
+    "staff_feedback.assign": {M, F, S}, "staff_feedback.start": {M, F, S}, "staff_feedback.answer": {M, F, S},
+    "staff_feedback.add_note": {M, F, S}, "staff_feedback.set_sla": {A},
+    "staff_ratings.list_rectifications": EVERY_ROLE, "staff_ratings.show_staff_rectification": EVERY_ROLE,
+    "staff_ratings.verify": EVERY_ROLE, "staff_ratings.fix": EVERY_ROLE, "staff_ratings.staff_revisit": EVERY_ROLE,
+    "staff_ratings.request_invalidation": {M, S}, "staff_ratings.decide_invalidation": {M, S},
+    "staff_ratings.rating_stats": EVERY_ROLE,
+    "staff_surveys.publish": {A}, "staff_surveys.run_campaign": {A, S}, "staff_surveys.show_results": EVERY_ROLE,
+    "staff_surveys.export_results": EVERY_ROLE,
+    "staff_counter.show_counter": EVERY_ROLE, "staff_counter.call_next": {M, W},
+    "staff_counter.act_on_ticket": {M, W},
+}
+EXTRA_BODIES = {
+    "staff_feedback.set_sla": {"working_days": 15},
+    "staff_surveys.publish": {"code": "service", "title": "办事满意度回访",
+                              "questions": [{"key": "score", "kind": "scale", "text": "您对这次办事满意吗？"}]},
+    "staff_surveys.run_campaign": {"kind": "monthly", "period": "2026-10-01"},
+}
+
+
+def test_every_staff_route_has_its_roles():
+    assert set(ROLES) == set(MATRIX) - {"staff.log_in"}
+
+
+@pytest.mark.parametrize("role", [A, M, W, F, S])
+def test_each_role_on_each_staff_endpoint_of_its_own_centre(app, client, two_centres, staff_login, db_session,
+                                                            role):
+    """Allowed → anything but 401/404 (the action may still be refused for its state: 409/422); not allowed → 404."""
+    t = two_centres
+    member = make_staff(db_session, [t["home"]], (role,))
+    db_session.commit()
+    headers = staff_login(member)
+    values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
+              "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
+              "<int:rectification_id>": str(t["rectification"].id), "<int:evaluation_id>": str(t["evaluation"].id),
+              "<int:window_id>": str(t["window"].id), "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall",
+              "<kind>": "complaint"}
+    bodies = valid_bodies(t) | EXTRA_BODIES
+    for rule, method in staff_routes(app):
+        if rule.endpoint in ("staff.log_in", "staff.log_out"):
+            continue
+        path = fill(rule.rule, values | ({"<reference>": t["batch"].reference} if "batches" in rule.rule else {}))
+        response = client.open(path, method=method, headers=headers, json=bodies.get(rule.endpoint))
+        if role == A or role in ROLES[rule.endpoint]:
+            assert response.status_code not in (401, 404), (role, method, path, response.get_json())
+        else:
+            assert response.status_code == 404, (role, method, path, response.status_code)
