@@ -29,6 +29,8 @@ from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.extensions import db
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
+from miniapp_api.notifications.messages import TITLES
+from miniapp_api.notifications.schemas import PUSH_STATUS_NAMES
 from miniapp_api.schemas import StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
@@ -42,6 +44,9 @@ POLICY_LABELS = {
     "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
     "no_show_grace_minutes": "迟到宽限（分钟）"}
 WEEKDAYS = "一二三四五六日"
+KIND_NAMES = {**TITLES, "application_status": "办件进度", "application_materials_due": "容缺材料补交提醒",
+              "feedback_status": "诉求进展", "licence_expiry": "证照到期提醒", "rating_followup": "评价整改回访",
+              "survey_invitation": "服务回访邀请"}
 
 
 class LiftIn(StrictIn):
@@ -199,5 +204,6 @@ def notifications():
     for kind, status, count in rows:
         kinds.setdefault(kind, {})[status] = count
     statuses = sorted({status for _, status, _ in rows})
-    return render_template("console/notifications.html", kinds=kinds, statuses=statuses,
+    return render_template("console/notifications.html", kinds=kinds, statuses=statuses, kind_names=KIND_NAMES,
+                           status_names=PUSH_STATUS_NAMES,
                            rq_dashboard="rq_dashboard" in current_app.blueprints)

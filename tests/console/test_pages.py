@@ -209,3 +209,17 @@ def test_manager_adds_evening_hours_and_a_window_from_the_centre_page(console, w
     assert window.counters == 2 and [i.code for i in window.items] == [world["item"].code]
     none_ticked = user.post(f"{url}/windows/{window.id}", {"counters": "0"})
     assert none_ticked.status_code == 422 and "柜台数" in none_ticked.get_data(as_text=True)
+
+
+def test_notification_page_names_kinds_and_statuses_in_chinese(console, world, db_session, app):
+    from miniapp_api.clock import utcnow
+    from miniapp_api.notifications.services import notify
+
+    citizen = world["feedback"].citizen_id
+    notify(db_session, citizen_id=citizen, kind="licence_expiry", title="证照到期提醒", body="即将到期", page=None,
+           context={"licence": "食品经营许可证", "number": "JY-1", "expires": "2027-01-01", "tip": "请及时办理延续"},
+           now=utcnow(), subject=("licence", world["licence"].id))
+    admin = make_staff(db_session, [world["home"]], ("admin",))
+    db_session.commit()
+    text = console(admin).get("/console/notifications").get_data(as_text=True)
+    assert "证照到期提醒" in text and "licence_expiry" not in text
