@@ -131,14 +131,17 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         expect(page.locator("#appointment-status")).to_have_text("已预约")
         appointment_url = page.url
 
-        # Time passes: the reminder falls due; the sweep and a real worker deliver it.
+        # Time passes: the reminder falls due; the sweep and a real worker deliver it while the citizen
+        # watches the message page (it refreshes itself).
+        page.goto(f"{live_server}/simulator/#/messages")
+        expect(page.locator("#in-app")).not_to_contain_text("预约即将开始")
         session.execute(update(Notification).where(Notification.kind.like("appointment_reminder%"))
                         .values(deliver_after=utcnow() - timedelta(minutes=1)))
         session.commit()
         Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
         run_worker(process_env)
-        page.goto(f"{live_server}/simulator/#/messages")
-        expect(page.locator("#in-app")).to_contain_text("预约即将开始")
+        expect(page.locator("#in-app")).to_contain_text("预约即将开始", timeout=15_000)
+        expect(page.locator("#arrivals")).to_contain_text("条新消息")
         pushed = page.locator("#service-notices .notice").first  # 预约成功, pushed at once
         expect(pushed).to_contain_text(hall.centre.name)
         if not in_quiet_hours(_real_now()):

@@ -11,6 +11,7 @@
   var KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"],
                ["report", "举报"]];
   var RELATIONS = ["父母", "子女", "配偶", "亲属", "员工", "朋友", "其他"];
+  var messagesTimer = null;  // the message page's refresh; stopped on every navigation
 
   var storage = {
     get: function (key) { return window.localStorage.getItem(key); },
@@ -531,30 +532,55 @@
     return null;
   }
 
-  function messagesPage() {
+  function loadMessages() {
     var openid = storage.get(OPENID_KEY);
     return Promise.all([api.get("/api/v1/messages"),
-                        openid ? wechat("GET", "inbox?openid=" + encodeURIComponent(openid)) : Promise.resolve([])])
-      .then(function (loaded) {
-        var messages = loaded[0].messages || [], pushed = loaded[1] || [];
-        show("消息", '<h2>消息中心</h2><ul class="list" id="in-app">' + (messages.length ? messages.map(function (m) {
-          var link = linkOf(m.page);
-          return '<li class="notice' + (m.read ? "" : " unread") + '"><strong>' + esc(m.title) + "</strong><br>" + esc(m.body) +
-            '<br><span class="muted">' + esc(m.at.slice(0, 16).replace("T", " ")) + " · 微信推送：" + esc(m.push_status_name) + "</span>" +
-            (link ? '<a class="button" href="' + link + '">查看</a>' : "") + "</li>";
-        }).join("") : "<li>暂无消息</li>") + '</ul><h2>微信“服务通知”</h2><ul class="list" id="service-notices">' +
-          (pushed.length ? pushed.map(function (p) {
-            var values = Object.keys(p.data || {}).map(function (k) {  // {thing1: "…"} as WeChat shows the fields
-              var value = p.data[k];
-              return esc(value && typeof value === "object" ? value.value : value);
-            }).join("<br>");
-            var link = linkOf(p.page);
-            return '<li class="notice">' + values + (link ? '<a class="button" href="' + link + '">进入小程序查看</a>' : "") + "</li>";
-          }).join("") : "<li>暂无服务通知（需要先在“订阅通知”里允许）</li>") + "</ul>" +
-          '<button type="button" id="refresh">刷新</button>');
-        document.getElementById("refresh").addEventListener("click", messagesPage);
-        api.post("/api/v1/messages/read-all").catch(function () {});
-      });
+                        openid ? wechat("GET", "inbox?openid=" + encodeURIComponent(openid)) : Promise.resolve([])]);
+  }
+
+  function inAppItems(messages) {
+    return messages.length ? messages.map(function (m) {
+      var link = linkOf(m.page);
+      return '<li class="notice' + (m.read ? "" : " unread") + '"><strong>' + esc(m.title) + "</strong><br>" + esc(m.body) +
+        '<br><span class="muted">' + esc(m.at.slice(0, 16).replace("T", " ")) + " · 微信推送：" + esc(m.push_status_name) + "</span>" +
+        (link ? '<a class="button" href="' + link + '">查看</a>' : "") + "</li>";
+    }).join("") : "<li>暂无消息</li>";
+  }
+
+  function pushedItems(pushed) {
+    return pushed.length ? pushed.map(function (p) {
+      var values = Object.keys(p.data || {}).map(function (k) {  // {thing1: "…"} as WeChat shows the fields
+        var value = p.data[k];
+        return esc(value && typeof value === "object" ? value.value : value);
+      }).join("<br>");
+      var link = linkOf(p.page);
+      return '<li class="notice">' + values + (link ? '<a class="button" href="' + link + '">进入小程序查看</a>' : "") + "</li>";
+    }).join("") : "<li>暂无服务通知（需要先在“订阅通知”里允许）</li>";
+  }
+
+  /** 消息: both lists, refreshed in place every 10 s while the page is open, so messages can be watched
+   * arriving; the refresh never moves the focus, and a polite status line says when something new came. */
+  function messagesPage() {
+    return loadMessages().then(function (loaded) {
+      var seen = (loaded[0].messages || []).length + (loaded[1] || []).length;
+      show("消息", '<p class="muted" role="status" id="arrivals">每 10 秒自动刷新</p><h2>消息中心</h2><ul class="list" id="in-app">' +
+        inAppItems(loaded[0].messages || []) + '</ul><h2>微信“服务通知”</h2><ul class="list" id="service-notices">' +
+        pushedItems(loaded[1] || []) + "</ul>" + '<button type="button" id="refresh">刷新</button>');
+      document.getElementById("refresh").addEventListener("click", messagesPage);
+      api.post("/api/v1/messages/read-all").catch(function () {});
+      window.clearInterval(messagesTimer);
+      messagesTimer = window.setInterval(function () {
+        loadMessages().then(function (fresh) {
+          var inApp = document.getElementById("in-app"), notices = document.getElementById("service-notices");
+          if (!inApp) return;
+          var count = (fresh[0].messages || []).length + (fresh[1] || []).length;
+          inApp.innerHTML = inAppItems(fresh[0].messages || []);
+          notices.innerHTML = pushedItems(fresh[1] || []);
+          if (count > seen) document.getElementById("arrivals").textContent = "收到 " + (count - seen) + " 条新消息";
+          seen = count;
+        }, function () { /* the next tick tries again */ });
+      }, 10000);
+    });
   }
 
   function rectificationPage(id) {
@@ -639,6 +665,7 @@
   ];
 
   function route() {
+    window.clearInterval(messagesTimer);
     var hash = window.location.hash || "#/home";
     var path = hash.split("?")[0];
     var query = {};
