@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api import events
 from miniapp_api.appointments import messages
@@ -242,15 +242,25 @@ class CounterTicket:
     taken_at: str          # HH:MM in Shanghai, formatted by PostgreSQL (200 rows are a normal morning)
 
 
-def staff_window(session: Session, staff, window_id: int) -> Window:
-    """A window of one of the staff member's centres (with its centre loaded); any other is 'not found'."""
+@dataclass(frozen=True)
+class CounterWindow:
+    id: int
+    name: str
+    centre_id: int
+    centre_name: str
+
+
+def staff_window(session: Session, staff, window_id: int) -> CounterWindow:
+    """A window of one of the staff member's centres, read as plain values in one query (the counter page
+    asks on every refresh); any other window is 'not found'."""
     from miniapp_api.staff.services import visible_centres
 
-    window = session.scalars(select(Window).options(joinedload(Window.centre)).where(
-        Window.id == window_id, Window.centre_id.in_(visible_centres(staff)))).first()
-    if window is None:
+    row = session.execute(select(Window.id, Window.name, Window.centre_id, Centre.name)
+                          .join(Centre, Centre.id == Window.centre_id)
+                          .where(Window.id == window_id, Window.centre_id.in_(visible_centres(staff)))).first()
+    if row is None:
         raise NotFound(messages.WINDOW_NOT_FOUND, code="window_not_found")
-    return window
+    return CounterWindow(*row)
 
 
 _COUNTER_TICKETS = (

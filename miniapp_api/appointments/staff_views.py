@@ -28,7 +28,7 @@ COUNTER_ROLES = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
 
 def counter_view(window) -> dict:
     tickets = queue.counter_tickets(db.session, window.id, utcnow())
-    return CounterOut(window_id=window.id, window_name=window.name, centre_name=window.centre.name,
+    return CounterOut(window_id=window.id, window_name=window.name, centre_name=window.centre_name,
                       waiting=sum(1 for t in tickets if t.status == "waiting"),
                       tickets=[CounterTicketOut.of(t) for t in tickets]).model_dump(mode="json")
 
