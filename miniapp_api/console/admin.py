@@ -8,6 +8,7 @@ from flask import current_app, g, render_template, request
 from pydantic import Field
 from sqlalchemy import select
 
+from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments import services as appointments
 from miniapp_api.auth import field_cipher
 from miniapp_api.centres import calendar, setup
@@ -62,7 +63,7 @@ class ImportFormIn(StrictIn):
 def centre_setup(centre_id: int):
     require_centre(db.session, g.staff, centre_id)
     centre = get_centre(db.session, centre_id)
-    today = queries.local_day(utcnow())
+    today = today_in_shanghai(utcnow())
     overrides = db.session.scalars(select_overrides(today)).all()
     items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
     return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,

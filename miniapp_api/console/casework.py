@@ -29,7 +29,6 @@ from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_centre, staff_of_centre
 
 
-
 def form_data(*multiline: str, many: tuple[str, ...] = ()) -> dict:
     """The posted form as a dict: blank fields are absent, textareas named in `multiline` become lists of lines,
     fields named in `many` (checkbox groups) lists of their values (empty when none is ticked)."""

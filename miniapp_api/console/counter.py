@@ -7,6 +7,7 @@ from datetime import date
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import BaseModel, Field
 
+from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments import queue
 from miniapp_api.appointments.messages import STATUS_NAMES
 from miniapp_api.appointments.schemas import CounterAction
@@ -80,7 +81,7 @@ def appointments():
     query = DayQuery.model_validate(request.args.to_dict())
     centres = queries.centres_of(db.session, g.staff)
     centre_id = query.centre_id or (centres[0].id if centres else None)
-    day = query.day or queries.local_day(utcnow())
+    day = query.day or today_in_shanghai(utcnow())
     windows = []
     if centre_id is not None:
         require_centre(db.session, g.staff, centre_id)

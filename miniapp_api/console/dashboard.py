@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import g, render_template, request
 from pydantic import Field
 
+from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.clock import utcnow
 from miniapp_api.console import charts, queries
 from miniapp_api.console.views import bp, page
@@ -33,7 +34,7 @@ def _percent(value: float | None) -> float | None:
 def dashboard():
     query = DashboardQuery.model_validate(request.args.to_dict())
     centre_ids = visible_centre_ids(db.session, g.staff)
-    until = queries.local_day(utcnow())
+    until = today_in_shanghai(utcnow())
     since = until - timedelta(days=query.days - 1)
     bookings = queries.bookings_per_day(db.session, centre_ids, since, until)
     waits = queries.wait_minutes_per_day(db.session, centre_ids, since, until)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
+from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
 from miniapp_api.centres.models import Centre, Window
 from miniapp_api.clock import SHANGHAI
@@ -17,10 +18,6 @@ from miniapp_api.staff.services import visible_centre_ids
 
 OPEN_FEEDBACK = ("submitted", "assigned", "in_progress", "reopened")
 OPEN_RECTIFICATION = ("open",)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
 
 
 def centres_of(session: Session, staff: Staff) -> list[Centre]:
@@ -34,7 +31,7 @@ def home(session: Session, staff: Staff, now: datetime) -> dict:
     windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
                               .where(Window.centre_id.in_(centre_ids))
                               .order_by(Window.centre_id.in_(own).desc(), Centre.id, Window.id).limit(60)).all()
-    today = local_day(now)
+    today = today_in_shanghai(now)
     feedback_open, feedback_due = session.execute(select(
         func.count(), func.count().filter(Feedback.due_on <= today))
         .where(Feedback.centre_id.in_(centre_ids), Feedback.status.in_(OPEN_FEEDBACK))).one()

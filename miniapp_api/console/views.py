@@ -85,11 +85,6 @@ def _console_context() -> dict:
     return {"staff": staff, "role_names": ROLE_NAMES, "can": (lambda *roles: bool(staff and staff.has_role(*roles)))}
 
 
-@bp.app_template_filter("hm")
-def _local_hour_minute(moment) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%H:%M") if moment else ""
-
-
 @bp.app_template_filter("field_label")
 def _field_label(name: str) -> str:
     """'line 3' (a CSV line) → 第3行; a form field → its label on the page."""
