@@ -71,8 +71,8 @@ def bookings_per_day(session: Session, centre_ids: set[int], since: date, until:
         .where(Appointment.centre_id.in_(centre_ids), Appointment.service_date.between(since, until),
                Appointment.status != "cancelled")
         .group_by(Appointment.service_date).order_by(Appointment.service_date)).all()
-    return [{"day": day, "bookings": total, "no_shows": missed,
-             "no_show_rate": round(100 * missed / ended, 1) if ended else None} for day, total, missed, ended in rows]
+    return [{"day": day, "bookings": total, "no_shows": missed, "ended": ended,
+             "no_show_rate": _percent(missed, ended)} for day, total, missed, ended in rows]
 
 
 def wait_minutes_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:
@@ -87,9 +87,9 @@ def wait_minutes_per_day(session: Session, centre_ids: set[int], since: date, un
 
 
 def feedback_sla(session: Session, centre_ids: set[int], since: date) -> list[dict]:
-    """Per month: feedback answered in time, answered late, and still open past due."""
-    month = func.date_trunc("month", Feedback.created_at.op("AT TIME ZONE")("Asia/Shanghai"))
-    answered_day = cast(Feedback.answered_at.op("AT TIME ZONE")("Asia/Shanghai"), Date)
+    """Per month of filing: feedback filed, answered by its due day, answered after it."""
+    month = func.date_trunc("month", func.timezone(str(SHANGHAI), Feedback.created_at))
+    answered_day = cast(func.timezone(str(SHANGHAI), Feedback.answered_at), Date)
     rows = session.execute(
         select(month, func.count(),
                func.count().filter(Feedback.answered_at.is_not(None), answered_day <= Feedback.due_on),
@@ -98,11 +98,15 @@ def feedback_sla(session: Session, centre_ids: set[int], since: date) -> list[di
             since, datetime.min.time(), SHANGHAI))
         .group_by(month).order_by(month)).all()
     return [{"month": m.strftime("%Y-%m"), "total": total, "on_time": on_time, "late": late,
-             "rate": round(100 * on_time / (on_time + late), 1) if on_time + late else None}
+             "rate": _percent(on_time, on_time + late)}
             for m, total, on_time, late in rows]
 
 
 def no_show_share(rows: list[dict]) -> float | None:
-    ended = sum(r["bookings"] for r in rows if r["no_show_rate"] is not None)
-    return round(100 * sum(r["no_shows"] for r in rows) / ended, 1) if ended else None
+    """The period's no-show rate, over ended appointments like each day's (not over all bookings)."""
+    return _percent(sum(r["no_shows"] for r in rows), sum(r["ended"] for r in rows))
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
