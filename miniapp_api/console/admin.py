@@ -170,7 +170,6 @@ def licence_import():
     if request.method == "GET":
         return render_template("console/licence_import.html", centres=centres, report=None)
     body = ImportFormIn.model_validate(form_data())
-    require_centre(db.session, g.staff, body.centre_id)
     upload = request.files.get("file")
     raw = upload.read() if upload else b""
     try:
@@ -178,9 +177,8 @@ def licence_import():
     except UnicodeDecodeError:
         raise DomainError("文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传",
                                    code="csv_encoding", status=422, fields={"file": "编码不正确"}) from None
-    report = licences.import_csv(db.session, field_cipher(), text, issuing_centre_id=body.centre_id, now=utcnow())
-    audit(db.session, g.staff, "import_licences", "centre", body.centre_id, created=report.created,
-          updated=report.updated)
+    report = licences.import_for_staff(db.session, field_cipher(), g.staff, text, centre_id=body.centre_id,
+                                       now=utcnow())
     db.session.commit()
     return render_template("console/licence_import.html", centres=centres, report=report)
 

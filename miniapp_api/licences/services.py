@@ -235,6 +235,17 @@ def import_csv(session: Session, cipher: FieldCipher, text: str, *, issuing_cent
                           fields={"csv": messages.CSV_BROKEN}) from None
 
 
+def import_for_staff(session: Session, cipher: FieldCipher, staff, text: str, *, centre_id: int,
+                     now: datetime) -> ImportReport:
+    """A staff member's import into one of their centres (else 404), audit-logged with its counts."""
+    from miniapp_api.staff.services import audit, require_centre
+
+    require_centre(session, staff, centre_id)
+    report = import_csv(session, cipher, text, issuing_centre_id=centre_id, now=now)
+    audit(session, staff, "import_licences", "centre", centre_id, created=report.created, updated=report.updated)
+    return report
+
+
 def _import_rows(session: Session, cipher: FieldCipher, text: str, *, issuing_centre_id: int,
                  now: datetime) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))

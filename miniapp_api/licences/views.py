@@ -20,7 +20,7 @@ from miniapp_api.licences.schemas import (
 )
 from miniapp_api.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
-from miniapp_api.staff.services import audit, require_centre, require_role, visible_centre_ids
+from miniapp_api.staff.services import require_role, visible_centre_ids
 
 bp = APIBlueprint("licences", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="证照", description="The citizen's licences and their expiry")])
@@ -42,11 +42,8 @@ def list_licences():
 def import_licences(body: ImportIn):
     """Import or update licences from CSV: every bad row is reported by line number and nothing is imported."""
     require_role(g.staff, Role.CENTRE_MANAGER)
-    require_centre(db.session, g.staff, body.centre_id)
-    report = services.import_csv(db.session, field_cipher(), body.csv, issuing_centre_id=body.centre_id,
-                                 now=utcnow())
-    audit(db.session, g.staff, "import_licences", "centre", body.centre_id, created=report.created,
-          updated=report.updated)
+    report = services.import_for_staff(db.session, field_cipher(), g.staff, body.csv, centre_id=body.centre_id,
+                                       now=utcnow())
     db.session.commit()
     return ImportOut(created=report.created, updated=report.updated).model_dump(mode="json")
 
