@@ -11,8 +11,17 @@ from playwright.sync_api import Page, expect
 
 from miniapp_api.applications import services as applications
 from tests.browser import assert_accessible
-from tests.factories import MONDAY_8AM, STAFF_PASSWORD, build_hall, id_number, make_staff
-from tests.simulator.test_simulator import new_citizen, submit_expecting_field_error
+from tests.factories import (
+    MONDAY_8AM,
+    build_hall,
+    id_number,
+    make_staff,
+)
+from tests.simulator.test_simulator import (
+    new_citizen,
+    staff_headers,
+    submit_expecting_field_error,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -151,12 +160,6 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.get_by_role("button", name="提交评价").click()
         expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
         page.screenshot(path=artifacts / "simulator-rated.png", full_page=True)
-
-
-def staff_headers(base: str, staff) -> dict[str, str]:
-    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": staff.username,
-                                                                  "password": STAFF_PASSWORD}, timeout=10).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def staff_completes(base: str, manager, reference: str) -> None:

@@ -26,7 +26,13 @@ from miniapp_api.notifications.models import Notification
 from miniapp_api.platform_models import DomainEvent
 from miniapp_api.surveys import services as surveys
 from tests.browser import assert_accessible
-from tests.factories import MONDAY_8AM, STAFF_PASSWORD, build_hall, id_number, make_staff
+from tests.factories import (
+    MONDAY_8AM,
+    STAFF_PASSWORD,
+    build_hall,
+    id_number,
+    make_staff,
+)
 
 pytestmark = pytest.mark.integration
 PHONE = {"width": 375, "height": 667}
@@ -70,11 +76,16 @@ def submit_expecting_field_error(page: Page, button: str, field: str) -> str:
     return fields[key]
 
 
+def staff_headers(base: str, staff) -> dict[str, str]:
+    """A staff member signed in to the staff API of the live server."""
+    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": staff.username,
+                                                                  "password": STAFF_PASSWORD}, timeout=10).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
     """The counter, through the staff API: call, start, finish."""
-    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": clerk.username,
-                                                                  "password": STAFF_PASSWORD}, timeout=10)
-    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    headers = staff_headers(base, clerk)
     called = requests.post(f"{base}/api/staff/v1/windows/{window_id}/call-next", headers=headers, timeout=10)
     ticket = called.json()["ticket"]
     for action in ("start", "finish"):
