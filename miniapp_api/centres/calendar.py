@@ -112,6 +112,14 @@ def open_warnings(session: Session) -> list[CalendarWarning]:
                                 .order_by(CalendarWarning.day)))
 
 
+def recent_overrides(session: Session, today: date, *, days_back: int = 30,
+                     limit: int = 60) -> list[CalendarOverride]:
+    """The admins' word on dates from a month ago on, for the setup page."""
+    since = today - timedelta(days=days_back)
+    return list(session.scalars(select(CalendarOverride).where(CalendarOverride.day >= since)
+                                .order_by(CalendarOverride.day).limit(limit)))
+
+
 class _Days:
     """Day statuses over a range, with the overrides read in one query (not one per day)."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from flask import current_app, g, render_template, request
 from pydantic import Field
@@ -13,7 +12,7 @@ from miniapp_api.appointments import services as appointments
 from miniapp_api.auth import field_cipher
 from miniapp_api.centres import calendar, setup
 from miniapp_api.centres.messages import WINDOW_KIND_NAMES
-from miniapp_api.centres.models import CalendarOverride, ServiceItem
+from miniapp_api.centres.models import ServiceItem
 from miniapp_api.centres.schemas import (
     BookingPolicyIn,
     CalendarOverrideIn,
@@ -64,18 +63,13 @@ def centre_setup(centre_id: int):
     require_centre(db.session, g.staff, centre_id)
     centre = get_centre(db.session, centre_id)
     today = today_in_shanghai(utcnow())
-    overrides = db.session.scalars(select_overrides(today)).all()
+    overrides = calendar.recent_overrides(db.session, today)
     items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
     return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,
                            items=items, kinds=WINDOW_KIND_NAMES,
                            overrides=overrides, suspensions=appointments.active_suspensions(db.session, centre.id,
                                                                                              utcnow()),
                            warnings=calendar.open_warnings(db.session), is_admin=g.staff.has_role(Role.ADMIN))
-
-
-def select_overrides(today):
-    return select(CalendarOverride).where(CalendarOverride.day >= today - timedelta(days=30)).order_by(
-        CalendarOverride.day).limit(60)
 
 
 @bp.post("/centres/<int:centre_id>/policy")

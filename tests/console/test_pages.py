@@ -223,3 +223,17 @@ def test_notification_page_names_kinds_and_statuses_in_chinese(console, world, d
     db_session.commit()
     text = console(admin).get("/console/notifications").get_data(as_text=True)
     assert "证照到期提醒" in text and "licence_expiry" not in text
+
+
+def test_admin_sets_a_calendar_override_shown_on_the_setup_page(console, world, db_session):
+    admin = make_staff(db_session, [world["home"]], ("admin",))
+    db_session.commit()
+    user = console(admin)
+    url = f"/console/centres/{world['home'].id}"
+    from miniapp_api.applications.services import today_in_shanghai
+    from miniapp_api.clock import utcnow
+
+    day = today_in_shanghai(utcnow()).isoformat()
+    assert user.post(f"{url}/calendar", {"day": day, "is_workday": "false", "note": "本地防汛停止对外服务"}
+                     ).status_code == 303
+    assert f"{day}：休息日（本地防汛停止对外服务）" in user.get(url).get_data(as_text=True)
