@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 from flask import current_app, g, render_template, request
 from pydantic import Field
 from sqlalchemy import select
 
+from miniapp_api.applications import messages as application_messages
 from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments import services as appointments
 from miniapp_api.auth import field_cipher
@@ -27,6 +27,8 @@ from miniapp_api.console.casework import done, form_data
 from miniapp_api.console.views import bp, page
 from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.extensions import db
+from miniapp_api.feedback import messages as feedback_messages
+from miniapp_api.licences import messages as licence_messages
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
 from miniapp_api.notifications.messages import TITLES
@@ -34,6 +36,7 @@ from miniapp_api.notifications.schemas import PUSH_STATUS_NAMES
 from miniapp_api.schemas import StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
+from miniapp_api.surveys import messages as survey_messages
 from miniapp_api.surveys import results
 from miniapp_api.surveys.services import live_survey
 
@@ -44,9 +47,11 @@ POLICY_LABELS = {
     "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
     "no_show_grace_minutes": "迟到宽限（分钟）"}
 WEEKDAYS = "一二三四五六日"
-KIND_NAMES = {**TITLES, "application_status": "办件进度", "application_materials_due": "容缺材料补交提醒",
-              "feedback_status": "诉求进展", "licence_expiry": "证照到期提醒", "rating_followup": "评价整改回访",
-              "survey_invitation": "服务回访邀请"}
+# Message kinds named as their messages are titled (the rating follow-ups share one kind).
+KIND_NAMES = {**TITLES, "application_status": application_messages.TITLE_STATUS,
+              "application_materials_due": application_messages.TITLE_MATERIALS,
+              "feedback_status": feedback_messages.TITLE, "licence_expiry": licence_messages.TITLE_EXPIRY,
+              "rating_followup": "评价整改回访", "survey_invitation": survey_messages.TITLE_INVITE}
 
 
 class LiftIn(StrictIn):
