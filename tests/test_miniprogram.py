@@ -41,3 +41,15 @@ def test_every_page_a_message_links_to_exists_in_the_mini_program():
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):
             assert (MINIPROGRAM / f"{page}{suffix}").exists(), f"{page}{suffix}"
+
+
+def test_the_shared_lists_match_the_api():
+    """Relations and feedback kinds the pages offer are the values the API accepts."""
+    from miniapp_api.appointments.messages import RELATIONS
+    from miniapp_api.feedback.models import FeedbackKind
+
+    source = (MINIPROGRAM / "utils" / "format.js").read_text()
+    relations = re.search(r"RELATIONS = \[([^\]]*)\]", source).group(1)
+    assert re.findall(r'"([^"]+)"', relations) == list(RELATIONS)
+    kinds = re.search(r"FEEDBACK_KINDS = \[(.*?)\];", source, re.S).group(1)
+    assert re.findall(r'\["(\w+)", "', kinds) == [k.value for k in FeedbackKind]

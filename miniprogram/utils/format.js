@@ -10,6 +10,10 @@
     { level: 2, name: "不满意" }, { level: 1, name: "非常不满意" }
   ];
   var WEEKDAYS = "日一二三四五六";
+  // The API's values with the words a citizen reads (the backend checks these lists; a test compares them).
+  var FEEDBACK_KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"],
+                        ["report", "举报"]];
+  var RELATIONS = ["父母", "子女", "配偶", "亲属", "员工", "朋友", "其他"];
   var GUIDE_LABELS = { what_you_get: "办好后得到", who_can_apply: "谁可以办", steps: "怎么办", fee: "收费" };
   var FORMS = { original: "原件", copy: "复印件" };
 
@@ -71,6 +75,6 @@
     return out;
   }
 
-  return { LEVELS: LEVELS, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
+  return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages };
 });

@@ -8,9 +8,6 @@
   var USERS_KEY = "banshi.sim.users";
   var OPENID_KEY = "banshi.sim.openid";
   var HOME_LOCATION = { lat: 36.4565, lng: 115.9855 };  // 聊城市东昌府区: "nearest centre" is measured from here
-  var KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"],
-               ["report", "举报"]];
-  var RELATIONS = ["父母", "子女", "配偶", "亲属", "员工", "朋友", "其他"];
   var messagesTimer = null;  // the message page's refresh; stopped on every navigation
 
   var storage = {
@@ -341,7 +338,7 @@
               '<div id="other-person" hidden>' + field("for_person.name", "对方姓名") +
               field("for_person.id_number", "对方身份证号") +
               field("for_person.phone", "对方手机号", { type: "tel", inputmode: "numeric" }) +
-              select("for_person.relation", "与您的关系", RELATIONS.map(function (r) { return [r, r]; }), "父母") + "</div>",
+              select("for_person.relation", "与您的关系", F.RELATIONS.map(function (r) { return [r, r]; }), "父母") + "</div>",
               "确认预约") : ""));
           onSubmit("when", function (values) {
             go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date);
@@ -490,7 +487,7 @@
   function feedbackListPage() {
     return Promise.all([api.get("/api/v1/feedback"), api.get("/api/v1/centres")]).then(function (loaded) {
       var data = loaded[0], centres = loaded[1].centres || [];
-      show("诉求与评价", "<h2>我要反映</h2>" + form("file-feedback", select("kind", "类型", KINDS, "suggestion") +
+      show("诉求与评价", "<h2>我要反映</h2>" + form("file-feedback", select("kind", "类型", F.FEEDBACK_KINDS, "suggestion") +
         select("centre_id", "涉及的服务中心", [["", "不确定（由工作人员分派）"]].concat(centres.map(function (c) {
           return [String(c.id), c.name];
         })), "") +

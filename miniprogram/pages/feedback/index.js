@@ -1,7 +1,5 @@
 const { api, showError } = require("../../utils/api.js");
-const { LEVELS } = require("../../utils/format.js");
-
-const KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"], ["report", "举报"]];
+const { LEVELS, FEEDBACK_KINDS: KINDS } = require("../../utils/format.js");
 
 Page({
   data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: 5, comment: "",
