@@ -13,6 +13,7 @@ import binascii
 import json
 import secrets
 from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,6 +90,9 @@ class Settings(BaseSettings):
     simulator: bool | None = None  # the phone simulator at /simulator/: on unless production, unless set
     rate_limits: bool = True
     proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Tests start worker processes on the clock of the test (time-machine moves only its own process):
+    # the process's clock starts at this instant and runs on from there. Refused in production.
+    clock_start: datetime | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -142,6 +146,10 @@ class Settings(BaseSettings):
             for name in ("database_url", "redis_url", "secret_key", "data_key", "wechat_appid", "wechat_secret"):
                 if not getattr(self, name):
                     raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production")
+            if self.clock_start is not None:
+                raise ValueError("CLOCK_START is for tests only and is refused when BANSHI_ENV=production")
+        if self.clock_start is not None and self.clock_start.tzinfo is None:
+            raise ValueError("CLOCK_START must carry its UTC offset, e.g. 2026-11-23T08:00:00+08:00")
         return self
 
     @property

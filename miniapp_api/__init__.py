@@ -10,6 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
 from config import ConfigError, Settings, load_settings
+from miniapp_api import clock
 from miniapp_api.errors import register_error_handlers, validation_error_response
 from miniapp_api.extensions import db, limiter, redis_store
 from miniapp_api.observability import configure_logging, init_request_logging
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         raise ConfigError("invalid configuration: DATABASE_URL and REDIS_URL must be set "
                           "(`banshi dev` starts embedded ones for development)")
     configure_logging(settings.log_level, settings.log_json)
+    clock.start_at(settings.clock_start)
 
     app = OpenAPI(
         __name__,

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,6 +48,29 @@ def test_production_names_the_missing_variable(missing):
 def test_malformed_values_are_refused_with_their_name(name, value, expected):
     with pytest.raises(ConfigError, match=expected):
         load_settings(**{**PRODUCTION, name: value})
+
+
+def test_an_injected_clock_is_for_tests_only(tmp_path):
+    with pytest.raises(ConfigError, match="CLOCK_START"):
+        load_settings(**PRODUCTION, clock_start="2026-11-23T08:00:00+08:00")
+    with pytest.raises(ConfigError, match="UTC offset"):
+        load_settings(banshi_env="testing", instance_path=tmp_path, clock_start="2026-11-23T08:00:00")
+    settings = load_settings(banshi_env="testing", instance_path=tmp_path, clock_start="2026-11-23T08:00:00+08:00")
+    assert settings.clock_start.isoformat() == "2026-11-23T08:00:00+08:00"
+
+
+def test_a_process_clock_started_at_an_instant_runs_on_from_it():
+    from miniapp_api import clock
+
+    start = datetime(2026, 11, 23, 23, 30, tzinfo=clock.SHANGHAI)
+    try:
+        clock.start_at(start)
+        first = clock.utcnow()
+        assert timedelta(0) <= first - start < timedelta(seconds=5)
+        assert clock.utcnow() >= first
+    finally:
+        clock.start_at(None)
+    assert abs(clock.utcnow() - datetime.now(UTC)) < timedelta(seconds=1)
 
 
 def test_development_fills_secrets_outside_the_repository(tmp_path):

@@ -2,14 +2,16 @@
 with a Chinese message and nothing changed, and the forms doing what the staff API does."""
 
 import io
+from datetime import timedelta
 
+import time_machine
 from sqlalchemy import func, select
 
 from miniapp_api.applications.models import Application
 from miniapp_api.licences.models import Licence
 from miniapp_api.platform_models import AuditLog
 from tests.console.conftest import ConsoleUser
-from tests.factories import id_number, make_staff, reloaded
+from tests.factories import MONDAY_8AM, id_number, make_staff, reloaded
 from tests.licences.test_licences import csv_text, food_licence
 
 
@@ -148,13 +150,15 @@ def test_manager_lifts_a_no_show_suspension_with_a_reason(console, world, db_ses
 def test_counter_skip_before_three_calls_is_refused(console, world, db_session):
     clerk = make_staff(db_session, [world["home"]], ("window_staff",))
     db_session.commit()
-    user = console(clerk)
-    base = f"/console/windows/{world['window'].id}"
-    assert user.post(f"{base}/call-next").status_code == 303
-    early = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "skip"})
-    assert early.status_code == 409 and "叫号满3次" in early.get_data(as_text=True)
-    unknown = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "explode"})
-    assert unknown.status_code == 422
+    # The counter works on today's tickets: the clock stands on the morning the ticket was issued.
+    with time_machine.travel(MONDAY_8AM + timedelta(minutes=20), tick=False):
+        user = console(clerk)
+        base = f"/console/windows/{world['window'].id}"
+        assert user.post(f"{base}/call-next").status_code == 303
+        early = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "skip"})
+        assert early.status_code == 409 and "叫号满3次" in early.get_data(as_text=True)
+        unknown = user.post(f"{base}/tickets/{world['ticket'].id}", {"action": "explode"})
+        assert unknown.status_code == 422
     assert reloaded(db_session, world["ticket"]).status == "called"
 
 

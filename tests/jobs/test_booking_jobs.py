@@ -1,8 +1,6 @@
-"""The booking sweeps, run by a real RQ worker process against the real clock."""
+"""The booking sweeps, run by a real RQ worker process on the test's clock."""
 
-import subprocess
-import sys
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from rq import Queue
 from sqlalchemy import func, select
@@ -10,12 +8,15 @@ from sqlalchemy import func, select
 from jobs.enqueue import enqueue_after_commit
 from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.centres.models import OpeningPeriod
-from miniapp_api.clock import SHANGHAI, utcnow
+from miniapp_api.clock import SHANGHAI
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity
+from tests.workers import run_worker
+
+WEDNESDAY_10AM = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 
 
 def test_worker_fills_the_horizon_and_marks_no_shows(app, committed_db, redis_client, process_env):
-    session, cipher, now = committed_db.session, app.extensions["banshi.cipher"], utcnow()
+    session, cipher, now = committed_db.session, app.extensions["banshi.cipher"], WEDNESDAY_10AM
     centre = CentreFactory()
     for weekday in range(7):  # open every day, so the horizon has slots whatever today is
         centre.hours.append(OpeningPeriod(weekday=weekday, opens=time(0, 0), closes=time(23, 45)))
@@ -35,9 +36,7 @@ def test_worker_fills_the_horizon_and_marks_no_shows(app, committed_db, redis_cl
     enqueue_after_commit(session, "sweeps", "jobs.booking.mark_no_shows", job_id="no-shows-test")
     session.commit()
 
-    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=process_env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_worker(process_env, at=now)
     queue = Queue("sweeps", connection=redis_client)
     assert queue.fetch_job("fill-test").return_value() > 0
     assert queue.fetch_job("no-shows-test").return_value() == 1

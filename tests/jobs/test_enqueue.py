@@ -1,15 +1,14 @@
 """Jobs go to Redis only after their transaction commits, and real RQ workers run them."""
 
-import subprocess
-import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rq import Queue
 from sqlalchemy import func, select
 
 from jobs.enqueue import enqueue_after_commit
 from miniapp_api.citizens.models import AuthSession, Citizen
-from miniapp_api.clock import utcnow
+from miniapp_api.clock import SHANGHAI
+from tests.workers import run_worker
 
 PURGE = "jobs.maintenance.purge_expired_sessions"
 
@@ -54,7 +53,7 @@ def test_redis_outage_at_commit_keeps_the_commit(settings, db_session, redis_cli
 
 
 def test_real_worker_runs_the_committed_job(committed_db, redis_client, process_env):
-    now = utcnow()
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
     with committed_db.new_session() as session:
         citizen = Citizen(openid="o-worker")
         session.add(citizen)
@@ -66,9 +65,7 @@ def test_real_worker_runs_the_committed_job(committed_db, redis_client, process_
         enqueue_after_commit(session, "sweeps", PURGE, job_id="purge-by-worker")
         session.commit()
 
-    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=process_env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_worker(process_env, at=now)
     job = sweeps(redis_client).fetch_job("purge-by-worker")
     assert job is not None and job.is_finished and job.return_value() == 1
     with committed_db.new_session() as session:

@@ -1,25 +1,20 @@
 """The whole path with real processes: commit → RQ → worker → wechatpy → emulator inbox."""
 
-import subprocess
-import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rq import Queue
 from sqlalchemy import select, update
 
 from miniapp_api.appointments import services as booking
-from miniapp_api.clock import utcnow
-from miniapp_api.notifications.delivery import in_quiet_hours
+from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import record_consents
 from tests.factories import build_hall, citizen_with_identity
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
+from tests.workers import run_worker
 
-
-def run_worker(env) -> None:
-    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
+MONDAY_NIGHT = datetime(2026, 11, 23, 23, 30, tzinfo=SHANGHAI)
+TUESDAY_8_05 = datetime(2026, 11, 24, 8, 5, tzinfo=SHANGHAI)
 
 
 def test_confirmation_and_reminders_reach_wechat_once(app, committed_db, wechat, redis_client, process_env):
@@ -35,20 +30,24 @@ def test_confirmation_and_reminders_reach_wechat_once(app, committed_db, wechat,
                              slot_id=slot.id, item_codes=[hall.quick.code], now=MONDAY_8AM)
     session.commit()
 
-    run_worker(process_env)
+    run_worker(process_env, at=MONDAY_8AM)
     assert [m["template_id"] for m in wechat.inbox(openid=citizen.openid)] == [STATUS_TEMPLATE]
 
-    # Time passes: both reminders are due. The due sweep and the worker run — twice.
+    # Time passes: both reminders are due. At 23:30 (quiet hours) the worker holds them for the morning.
     session.execute(update(Notification).where(Notification.kind.like("appointment_reminder%"))
-                    .values(deliver_after=utcnow() - timedelta(minutes=1)))
+                    .values(deliver_after=MONDAY_NIGHT - timedelta(minutes=1)))
     session.commit()
-    for _ in range(2):
+
+    def sweep_and_work(at: datetime) -> tuple[list[dict], list[str]]:
         Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
-        run_worker(process_env)
-    reminders = wechat.inbox(openid=citizen.openid, template_id=REMINDER_TEMPLATE)
-    session.expire_all()
-    statuses = sorted(session.scalars(select(Notification.status).where(Notification.kind.like("appointment_reminder%"))))
-    if in_quiet_hours(utcnow()):  # the worker runs on the real clock: at night reminders wait for 08:00
-        assert reminders == [] and statuses == ["pending", "pending"]
-    else:
-        assert len(reminders) == 2 and statuses == ["sent", "sent"]
+        run_worker(process_env, at=at)
+        session.expire_all()
+        return (wechat.inbox(openid=citizen.openid, template_id=REMINDER_TEMPLATE),
+                sorted(session.scalars(select(Notification.status)
+                                       .where(Notification.kind.like("appointment_reminder%")))))
+
+    assert sweep_and_work(MONDAY_NIGHT) == ([], ["pending", "pending"])
+    # 08:05 the next morning the sweep and the worker run, twice: each reminder reaches WeChat once.
+    for _ in range(2):
+        reminders, statuses = sweep_and_work(TUESDAY_8_05)
+    assert len(reminders) == 2 and statuses == ["sent", "sent"]

@@ -1,15 +1,13 @@
 """The citizen's side through the phone simulator, in Debian's Chromium, against the real stack: the app on a
 real port, RQ workers in their own processes, PostgreSQL, Redis, and the WeChat emulator over HTTP.
 
-The app's clock is moved with time-machine (the simulator page and the workers keep the real one), so the
-day of the visit is a fixed working Monday whatever day the suite runs.
+The app's clock is moved with time-machine and the workers start on the same instant (the simulator page
+keeps the real one), so the day and hour of the visit are a fixed working Monday whatever time the suite runs.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -21,7 +19,6 @@ from sqlalchemy import select, update
 
 from miniapp_api import events
 from miniapp_api.clock import utcnow
-from miniapp_api.notifications.delivery import in_quiet_hours
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform_models import DomainEvent
 from miniapp_api.surveys import services as surveys
@@ -33,15 +30,10 @@ from tests.factories import (
     id_number,
     make_staff,
 )
+from tests.workers import run_worker
 
 pytestmark = pytest.mark.integration
 PHONE = {"width": 375, "height": 667}
-
-
-def run_worker(env) -> None:
-    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 @pytest.fixture
@@ -150,14 +142,12 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
                         .values(deliver_after=utcnow() - timedelta(minutes=1)))
         session.commit()
         Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
-        run_worker(process_env)
+        run_worker(process_env, at=utcnow())
         expect(page.locator("#in-app")).to_contain_text("预约即将开始", timeout=15_000)
         expect(page.locator("#arrivals")).to_contain_text("条新消息")
         pushed = page.locator("#service-notices .notice").first  # 预约成功, pushed at once
         expect(pushed).to_contain_text(hall.centre.name)
-        if not in_quiet_hours(_real_now()):
-            # The worker runs on the real clock: between 22:00 and 08:00 reminders wait for the morning.
-            expect(page.locator("#service-notices .notice")).to_have_count(2)
+        expect(page.locator("#service-notices .notice")).to_have_count(2)
         assert_accessible(page, "simulator messages")
         page.screenshot(path=artifacts / "simulator-messages.png", full_page=True)
 
@@ -201,9 +191,3 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         expect(page.get_by_role("status")).to_be_visible()
         page.screenshot(path=artifacts / "simulator-survey-done.png", full_page=True)
 
-
-def _real_now():
-    """The worker's clock (time-machine moves only this process's)."""
-    import datetime as real_datetime
-
-    return real_datetime.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), real_datetime.UTC)

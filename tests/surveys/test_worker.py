@@ -1,23 +1,19 @@
 """Real RQ worker: a completed application becomes a survey invitation, which the send job delivers."""
 
-import subprocess
-import sys
+from datetime import datetime, timedelta
 
 from rq import Queue
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.clock import utcnow
+from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.models import Notification
 from miniapp_api.surveys.models import InvitationRule, SurveyInvitation
 from miniapp_api.surveys.services import ensure_defaults
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, id_number, make_staff
+from tests.workers import run_worker
 
-
-def run_worker(env) -> None:
-    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
 def test_completion_to_invitation_to_message_through_workers(app, committed_db, redis_client, process_env):
@@ -30,24 +26,21 @@ def test_completion_to_invitation_to_message_through_workers(app, committed_db, 
     citizen = citizen_with_identity(session, cipher, 31)
     application = applications.intake(session, cipher, staff, item_code=item.code, centre_id=centre.id,
                                       applicant=applications.Applicant("person", "张三", id_number=id_number(31)),
-                                      now=utcnow(), accept=applications.Advance(S.ACCEPTED))
+                                      now=MONDAY_10AM, accept=applications.Advance(S.ACCEPTED))
     application.citizen_id = citizen.id
     for step in (S.IN_REVIEW, S.APPROVED, S.COMPLETED):
-        applications.advance(session, staff, application, applications.Advance(step), utcnow())
+        applications.advance(session, staff, application, applications.Advance(step), MONDAY_10AM)
     session.commit()
 
-    run_worker(process_env)                      # the dispatch job enqueued at commit
+    run_worker(process_env, at=MONDAY_10AM)                      # the dispatch job enqueued at commit
     session.expire_all()
     [invitation] = session.query(SurveyInvitation).all()
     assert (invitation.subject_type, invitation.subject_id, invitation.citizen_id) == (
         "application", application.id, citizen.id)
     for _ in range(2):                           # the scheduler's job, run twice
         Queue("sweeps", connection=redis_client).enqueue("jobs.surveys.send_due_invitations")
-        run_worker(process_env)
+        run_worker(process_env, at=MONDAY_10AM + timedelta(minutes=1))
     session.expire_all()
     invitation = session.get(SurveyInvitation, invitation.id)
-    if invitation.scheduled_for > utcnow():      # completed at night: the invitation waits for 08:00
-        assert invitation.status == "scheduled"
-    else:
-        assert invitation.status == "sent"
-        assert session.query(Notification).filter_by(kind="survey_invitation").count() == 1
+    assert invitation.status == "sent"
+    assert session.query(Notification).filter_by(kind="survey_invitation").count() == 1
