@@ -25,10 +25,11 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
     from miniapp_api.centres.models import Centre, ServiceItem, Window
     from miniapp_api.citizens.models import AuthSession, Citizen
     from miniapp_api.citizens.services import hash_token
-    from miniapp_api.clock import utcnow
-    from miniapp_api.extensions import db, redis_store
     from miniapp_api.migrations import upgrade
-    from miniapp_api.privacy import FieldCipher
+    from miniapp_api.platform.clock import utcnow
+    from miniapp_api.platform.db import db
+    from miniapp_api.platform.privacy import FieldCipher
+    from miniapp_api.platform.queues import redis_store
     from miniapp_api.staff.services import create_staff
 
     settings = load_settings()

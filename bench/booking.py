@@ -52,10 +52,10 @@ def prepare(env: dict[str, str], now: datetime) -> dict:
     from config import load_settings
     from miniapp_api.appointments.models import Slot
     from miniapp_api.appointments.slots import sync_slots
-    from miniapp_api.extensions import db
-    from miniapp_api.migrations import upgrade
-    from tests.factories import CentreFactory, ItemFactory, WindowFactory, WEEKDAY_HOURS
     from miniapp_api.centres.models import OpeningPeriod
+    from miniapp_api.migrations import upgrade
+    from miniapp_api.platform.db import db
+    from tests.factories import WEEKDAY_HOURS, CentreFactory, ItemFactory, WindowFactory
 
     settings = load_settings()
     upgrade(settings.sqlalchemy_url)
@@ -158,7 +158,7 @@ def main() -> None:
 
     import psycopg
 
-    from miniapp_api.clock import utcnow
+    from miniapp_api.platform.clock import utcnow
 
     with bench_database("banshi_bench_booking") as (database_url, redis_url):
         env = environment_for_bench(database_url, redis_url)

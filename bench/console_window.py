@@ -29,9 +29,9 @@ def prepare(env: dict[str, str]) -> tuple[int, str]:
     os.environ.update(env)
     from config import load_settings
     from miniapp_api.appointments.queue import issue_ticket
-    from miniapp_api.clock import utcnow
-    from miniapp_api.extensions import db
     from miniapp_api.migrations import upgrade
+    from miniapp_api.platform.clock import utcnow
+    from miniapp_api.platform.db import db
     from miniapp_api.staff.services import create_staff
     from tests.factories import build_hall
 

@@ -56,9 +56,9 @@ def prepare(env: dict[str, str], clients: int, ratings: int) -> tuple[list[str],
     from miniapp_api.centres.models import Centre
     from miniapp_api.citizens.models import AuthSession, Citizen
     from miniapp_api.citizens.services import hash_token
-    from miniapp_api.clock import utcnow
-    from miniapp_api.extensions import db
     from miniapp_api.migrations import upgrade
+    from miniapp_api.platform.clock import utcnow
+    from miniapp_api.platform.db import db
     from miniapp_api.staff.models import StaffSession
     from miniapp_api.staff.services import create_staff
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 import multiprocessing
 import os
 import socket
@@ -19,6 +16,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 

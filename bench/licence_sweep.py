@@ -48,20 +48,19 @@ def main() -> None:
 
         from config import load_settings
         from miniapp_api.centres.models import Centre
-        from miniapp_api.clock import utcnow
-        from miniapp_api.extensions import db, redis_store
         from miniapp_api.licences.models import Licence
         from miniapp_api.licences.services import SWEEP_CHUNK, sweep_expiry_reminders
         from miniapp_api.migrations import upgrade
+        from miniapp_api.platform.clock import local_date, utcnow
+        from miniapp_api.platform.db import db
+        from miniapp_api.platform.queues import redis_store
 
         settings = load_settings()
         upgrade(settings.sqlalchemy_url)
         db.configure(settings.sqlalchemy_url)
         redis_store.configure(settings.redis_url)
         now = utcnow()
-        from miniapp_api.applications.services import today_in_shanghai
-
-        today = today_in_shanghai(now)
+        today = local_date(now)
         with db.new_session() as session:
             centre = Centre(name="聊城经济技术开发区政务服务中心", level="district", region="开发区")
             session.add(centre)

@@ -23,9 +23,9 @@ def prepare(database_url: str, env: dict[str, str]) -> str:
     from config import load_settings
     from miniapp_api.citizens.models import AuthSession, Citizen
     from miniapp_api.citizens.services import hash_token
-    from miniapp_api.clock import utcnow
-    from miniapp_api.extensions import db
     from miniapp_api.migrations import upgrade
+    from miniapp_api.platform.clock import utcnow
+    from miniapp_api.platform.db import db
 
     settings = load_settings()
     upgrade(settings.sqlalchemy_url)

@@ -62,9 +62,9 @@ def prepare(env: dict[str, str], count: int, emulator_url: str) -> None:
     from sqlalchemy import text
 
     from config import load_settings
-    from miniapp_api.extensions import db
     from miniapp_api.migrations import upgrade
     from miniapp_api.notifications.templates import template_fields, template_for
+    from miniapp_api.platform.db import db
 
     settings = load_settings()
     upgrade(settings.sqlalchemy_url)
@@ -95,7 +95,7 @@ def prepare(env: dict[str, str], count: int, emulator_url: str) -> None:
 def enqueue_due(env: dict[str, str], stale_seconds: float) -> int:
     """One run of the due sweep (what the scheduler does every minute)."""
     code = ("import os,sys; from datetime import timedelta; from jobs.runtime import job_app;"
-            "from miniapp_api.extensions import db, redis_store; from miniapp_api.clock import utcnow;"
+            "from miniapp_api.platform.db import db; from miniapp_api.platform.queues import redis_store; from miniapp_api.platform.clock import utcnow;"
             "from miniapp_api.notifications import delivery; import jobs.notifications as j;"
             f"delivery_stale=timedelta(seconds={stale_seconds});"
             "app=job_app(); ctx=app.app_context(); ctx.push();"

@@ -59,8 +59,8 @@ def main() -> None:
 
         from config import load_settings
         from miniapp_api.centres.models import Centre, ServiceItem
-        from miniapp_api.extensions import db
         from miniapp_api.migrations import upgrade
+        from miniapp_api.platform.db import db
         from miniapp_api.surveys.services import ensure_defaults
 
         settings = load_settings()

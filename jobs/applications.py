@@ -8,9 +8,9 @@ import structlog
 
 from jobs.runtime import in_app_context
 from miniapp_api.applications import services as applications
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.licences import services as licences
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
 
 log = structlog.get_logger(__name__)
 
@@ -18,7 +18,6 @@ log = structlog.get_logger(__name__)
 @in_app_context
 def flag_overdue_materials() -> int:
     flagged = applications.flag_overdue_materials(db.session, utcnow())
-    db.session.commit()
     log.info("applications.materials_flagged", flagged=flagged)
     return flagged
 
@@ -26,6 +25,5 @@ def flag_overdue_materials() -> int:
 @in_app_context
 def licence_expiry_reminders() -> dict[str, int]:
     report = licences.sweep_expiry_reminders(db.session, utcnow())
-    db.session.commit()
     log.info("licences.reminders", **asdict(report))
     return asdict(report)

@@ -7,8 +7,8 @@ import structlog
 from jobs.runtime import in_app_context
 from miniapp_api.appointments import services
 from miniapp_api.appointments.slots import fill_all_horizons
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
 
 log = structlog.get_logger(__name__)
 
@@ -17,7 +17,6 @@ log = structlog.get_logger(__name__)
 def fill_booking_horizons() -> int:
     """Add the new day's slots (and follow changed hours); booked seats are never touched."""
     added = fill_all_horizons(db.session, utcnow())
-    db.session.commit()
     log.info("slots.filled", added=added)
     return added
 
@@ -25,6 +24,5 @@ def fill_booking_horizons() -> int:
 @in_app_context
 def mark_no_shows() -> int:
     marked = services.mark_no_shows(db.session, utcnow())
-    db.session.commit()
     log.info("appointments.no_shows", marked=marked)
     return marked

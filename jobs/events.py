@@ -7,9 +7,10 @@ from datetime import timedelta
 import structlog
 
 from jobs.runtime import in_app_context
-from miniapp_api import events
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.unit_of_work import transaction
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +26,8 @@ def dispatch_pending_events(older_than_seconds: float = 300, batches: int = 20) 
     several sweeps in parallel share the work (SKIP LOCKED)."""
     handled = 0
     for _ in range(batches):
-        batch = events.dispatch_pending(db.session, utcnow(), timedelta(seconds=older_than_seconds))
+        with transaction(db.session):  # each batch its own unit of work: parallel sweeps share the backlog
+            batch = events.dispatch_pending(db.session, utcnow(), timedelta(seconds=older_than_seconds))
         if not batch:
             break
         handled += batch

@@ -7,9 +7,9 @@ from dataclasses import asdict
 import structlog
 
 from jobs.runtime import in_app_context
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.feedback import services as feedback
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
 from miniapp_api.ratings import rectifications
 from miniapp_api.wechat import gateway
 
@@ -20,7 +20,6 @@ log = structlog.get_logger(__name__)
 def check_content(feedback_id: int) -> str:
     """WeChat was unreachable at filing; RQ retries this (with backoff) while it still is."""
     verdict = feedback.recheck_content(db.session, gateway(), feedback_id, utcnow())
-    db.session.commit()
     log.info("feedback.content_checked", feedback_id=feedback_id, verdict=verdict)
     return verdict
 
@@ -28,7 +27,6 @@ def check_content(feedback_id: int) -> str:
 @in_app_context
 def feedback_sla_sweep() -> dict[str, int]:
     report = feedback.sla_sweep(db.session, utcnow())
-    db.session.commit()
     log.info("feedback.sla_sweep", **asdict(report))
     return asdict(report)
 
@@ -36,6 +34,5 @@ def feedback_sla_sweep() -> dict[str, int]:
 @in_app_context
 def rectification_sweep() -> dict[str, int]:
     report = rectifications.overdue_sweep(db.session, utcnow())
-    db.session.commit()
     log.info("rectifications.overdue", **asdict(report))
     return asdict(report)

@@ -6,10 +6,12 @@ import structlog
 from rq import Queue
 
 from jobs.runtime import in_app_context
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, redis_store
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.services import SEND_JOB, send_job_id
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.queues import redis_store
+from miniapp_api.platform.unit_of_work import transaction
 from miniapp_api.wechat import gateway
 
 log = structlog.get_logger(__name__)
@@ -55,8 +57,8 @@ def enqueue_due_notifications() -> int:
     # round of the loop can never pick them again.
     now = utcnow()
     while True:
-        ids = delivery.due_for_enqueue(db.session, now)
-        db.session.commit()
+        with transaction(db.session):  # the rows are marked before their jobs go to Redis
+            ids = delivery.due_for_enqueue(db.session, now)
         batches = [ids[i:i + SEND_BATCH] for i in range(0, len(ids), SEND_BATCH)]
         for start in range(0, len(batches), ENQUEUE_BATCH // SEND_BATCH):
             with redis_store.client.pipeline() as pipe:
@@ -72,7 +74,6 @@ def enqueue_due_notifications() -> int:
 @in_app_context
 def mark_stuck_notifications() -> int:
     marked = delivery.mark_stuck_unknown(db.session, utcnow())
-    db.session.commit()
     if marked:
         log.warning("notification.unknown", count=marked)
     return marked

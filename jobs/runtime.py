@@ -14,7 +14,9 @@ from typing import ParamSpec, TypeVar
 
 from flask import Flask
 
-from miniapp_api.extensions import db
+from miniapp_api import create_app
+from miniapp_api.platform.db import db
+from miniapp_api.platform.unit_of_work import transaction
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,8 +28,6 @@ _pid: int | None = None
 def job_app() -> Flask:
     global _app, _pid
     if _app is None:
-        from miniapp_api import create_app
-
         _app, _pid = create_app(), os.getpid()
     elif _pid != os.getpid():
         assert db.engine is not None
@@ -37,13 +37,15 @@ def job_app() -> Flask:
 
 
 def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
-    """Run a job inside the app context with its own session, removed afterwards."""
+    """Run a job inside the app context as one unit of work: its session commits once when the job returns
+    and rolls back if it raises (a job working in batches commits each batch with `transaction`)."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with job_app().app_context():
             try:
-                return func(*args, **kwargs)
+                with transaction(db.session):
+                    return func(*args, **kwargs)
             finally:
                 db.session.remove()
 

@@ -18,6 +18,7 @@ from croniter import croniter
 from rq import Queue
 
 from jobs.schedule import SCHEDULE, Periodic
+from miniapp_api.platform.clock import utcnow
 
 log = structlog.get_logger(__name__)
 CLAIM_TTL = timedelta(days=2)
@@ -54,8 +55,6 @@ def tick(connection: redis.Redis, *, since: datetime, now: datetime, zone: ZoneI
 
 
 def run_scheduler(connection: redis.Redis, zone: ZoneInfo, stop: threading.Event, poll_seconds: float = 1.0) -> None:
-    from miniapp_api.clock import utcnow
-
     since = utcnow() - CATCH_UP
     log.info("scheduler.started", entries=[e.name for e in SCHEDULE])
     while not stop.is_set():

@@ -7,9 +7,9 @@ from datetime import date
 import structlog
 
 from jobs.runtime import in_app_context
-from miniapp_api.applications.services import today_in_shanghai
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.unit_of_work import transaction
 from miniapp_api.surveys import campaigns, services
 
 log = structlog.get_logger(__name__)
@@ -22,8 +22,8 @@ SEED = 2026
 def send_due_invitations() -> int:
     sent = 0
     while True:
-        batch = services.send_due(db.session, utcnow())
-        db.session.commit()
+        with transaction(db.session):
+            batch = services.send_due(db.session, utcnow())
         sent += batch
         if batch < 500:
             break
@@ -34,7 +34,6 @@ def send_due_invitations() -> int:
 @in_app_context
 def remind_and_expire() -> dict[str, int]:
     reminded, expired = services.remind_and_expire(db.session, utcnow())
-    db.session.commit()
     log.info("surveys.reminded", reminded=reminded, expired=expired)
     return {"reminded": reminded, "expired": expired}
 
@@ -45,16 +44,14 @@ def _previous_month(today: date) -> date:
 
 @in_app_context
 def monthly_campaign() -> dict[str, int]:
-    outcome = campaigns.monthly_campaign(db.session, _previous_month(today_in_shanghai(utcnow())), MONTHLY_PER_ITEM,
+    outcome = campaigns.monthly_campaign(db.session, _previous_month(today()), MONTHLY_PER_ITEM,
                                          SEED, utcnow())
-    db.session.commit()
     return outcome
 
 
 @in_app_context
 def quarterly_audit() -> dict[str, int]:
-    month = _previous_month(today_in_shanghai(utcnow()))
+    month = _previous_month(today())
     quarter = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
     outcome = campaigns.audit_sample(db.session, quarter, AUDIT_RATE, SEED, utcnow())
-    db.session.commit()
     return outcome

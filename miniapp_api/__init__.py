@@ -8,13 +8,43 @@ from functools import cache
 from flask import abort, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigError, Settings, load_settings
-from miniapp_api import clock
-from miniapp_api.errors import register_error_handlers, validation_error_response
-from miniapp_api.extensions import db, limiter, redis_store
-from miniapp_api.observability import configure_logging, init_request_logging
-from miniapp_api.rate_limits import storage_uri
+from miniapp_api import bootstrap
+from miniapp_api.applications.staff_views import bp as staff_applications_bp
+from miniapp_api.applications.views import bp as applications_bp
+from miniapp_api.appointments.staff_views import bp as staff_counter_bp
+from miniapp_api.appointments.views import bp as appointments_bp
+from miniapp_api.centres.views import bp as centres_bp
+from miniapp_api.citizens import services as citizens
+from miniapp_api.citizens.views import bp as citizens_bp
+from miniapp_api.console import init_console
+from miniapp_api.console.auth import signed_in_staff
+from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
+from miniapp_api.feedback.views import bp as feedback_bp
+from miniapp_api.health import bp as health_bp
+from miniapp_api.licences.views import bp as licences_bp
+from miniapp_api.licences.views import staff_bp as staff_licences_bp
+from miniapp_api.metrics import bp as metrics_bp
+from miniapp_api.notifications.views import bp as notifications_bp
+from miniapp_api.platform import clock, unit_of_work
+from miniapp_api.platform.auth import init_auth
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import register_error_handlers, validation_error_response
+from miniapp_api.platform.observability import configure_logging, init_request_logging
+from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.platform.queues import redis_store
+from miniapp_api.platform.rate_limits import limiter, storage_uri
+from miniapp_api.ratings.views import bp as ratings_bp
+from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
+from miniapp_api.simulator.views import bp as simulator_bp
+from miniapp_api.staff import services as staff_services
+from miniapp_api.staff.models import Role
+from miniapp_api.staff.views import bp as staff_bp
+from miniapp_api.surveys.views import bp as surveys_bp
+from miniapp_api.surveys.views import staff_bp as staff_surveys_bp
+from miniapp_api.wechat import WeChatGateway
 
 API_VERSION = "1.0.0"
 
@@ -28,7 +58,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     configure_logging(settings.log_level, settings.log_json)
     clock.start_at(settings.clock_start)
 
-    app = OpenAPI(
+    app = BanshiApp(
         __name__,
         info=Info(title="Banshi 办事通 API", version=API_VERSION,
                   description="政务服务小程序后端：预约、办件进度、诉求与好差评"),
@@ -42,8 +72,6 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -65,6 +93,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
     db.init_app(app)
     redis_store.init_app(app)
+    unit_of_work.install()
+    bootstrap.wire_event_consumers()
     _init_services(app, settings)
     register_error_handlers(app)
     init_request_logging(app)
@@ -74,27 +104,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         if (request.content_length or 0) > settings.max_content_length:
             abort(413)
 
-    from miniapp_api.applications.staff_views import bp as staff_applications_bp
-    from miniapp_api.applications.views import bp as applications_bp
-    from miniapp_api.appointments.staff_views import bp as staff_counter_bp
-    from miniapp_api.appointments.views import bp as appointments_bp
-    from miniapp_api.auth import init_auth
-    from miniapp_api.centres.views import bp as centres_bp
-    from miniapp_api.citizens.views import bp as citizens_bp
-    from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
-    from miniapp_api.feedback.views import bp as feedback_bp
-    from miniapp_api.health import bp as health_bp
-    from miniapp_api.licences.views import bp as licences_bp
-    from miniapp_api.licences.views import staff_bp as staff_licences_bp
-    from miniapp_api.metrics import bp as metrics_bp
-    from miniapp_api.notifications.views import bp as notifications_bp
-    from miniapp_api.ratings.views import bp as ratings_bp
-    from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
-    from miniapp_api.staff.views import bp as staff_bp
-    from miniapp_api.surveys.views import bp as surveys_bp
-    from miniapp_api.surveys.views import staff_bp as staff_surveys_bp
-
-    init_auth(app)  # before the limiter, so per-citizen limits know the caller
+    # Before the limiter: per-citizen limits need the caller.
+    init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate)
     limiter.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
@@ -102,16 +113,16 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
-    from miniapp_api.console.views import init_console
-
     init_console(app)
     if settings.simulator_enabled:
-        from miniapp_api.simulator.views import bp as simulator_bp
-
         app.register_blueprint(simulator_bp)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
     return app
+
+
+class BanshiApp(unit_of_work.RequestTransaction, OpenAPI):
+    """The API app: each request's transaction is committed (or rolled back) in one place."""
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -125,9 +136,6 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 
 def _init_services(app: OpenAPI, settings: Settings) -> None:
-    from miniapp_api.privacy import FieldCipher
-    from miniapp_api.wechat import WeChatGateway
-
     app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
 
     @cache
@@ -139,6 +147,8 @@ def _init_services(app: OpenAPI, settings: Settings) -> None:
 
 
 def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:
+    # Imported only when mounted (never in production): importing rq_dashboard builds its blueprint and
+    # reads its own settings, work a process without the dashboard should not do.
     import rq_dashboard
 
     app.config.from_object(rq_dashboard.default_settings)
@@ -151,13 +161,9 @@ def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:
         """Queues show job arguments (ids of citizens' records): admins signed in to the console only."""
         if request.blueprint != "rq_dashboard":
             return None
-        from miniapp_api.console.auth import signed_in_staff
-        from miniapp_api.staff.models import Role
-        from miniapp_api.staff.services import StaffAuthFailed
-
         try:
             staff = signed_in_staff()
-        except StaffAuthFailed:
+        except staff_services.StaffAuthFailed:
             return redirect("/console/login?next=/console/notifications")
         if not staff.has_role(Role.ADMIN):
             abort(404)

@@ -9,9 +9,31 @@ import threading
 from pathlib import Path
 
 import click
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from honcho.printer import Printer
+from sqlalchemy import select
 
 from config import ConfigError, Settings, load_settings
 from config.settings import PROJECT_ROOT
+from jobs.runtime import job_app
+from jobs.scheduler import run_scheduler
+from jobs.worker import ForkingWorker, InProcessWorker
+from miniapp_api.demo import seed_demo
+from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+from miniapp_api.migrations import downgrade, new_revision, upgrade
+from miniapp_api.notifications.delivery import stats
+from miniapp_api.notifications.templates import emulator_templates
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.embedded import EmbeddedServers
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.observability import configure_logging
+from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import create_staff, hash_password
+from miniapp_api.wechat.emulator import make_emulator_server
 
 EMULATOR_PORT = 5001
 
@@ -44,16 +66,12 @@ def database() -> None:
 @database.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    from miniapp_api.migrations import upgrade
-
     upgrade(_settings().sqlalchemy_url, revision)
 
 
 @database.command("downgrade")
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
-    from miniapp_api.migrations import downgrade
-
     downgrade(_settings().sqlalchemy_url, revision)
 
 
@@ -61,7 +79,6 @@ def db_downgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Autogenerate a migration from the models."""
-    from miniapp_api.migrations import new_revision
 
     new_revision(_settings().sqlalchemy_url, message)
 
@@ -69,9 +86,6 @@ def db_revision(message: str) -> None:
 @main.command("seed-demo")
 def seed_demo_command() -> None:
     """Load demo centres, items, hours and windows from the field facts and fill the booking horizon (idempotent)."""
-    from miniapp_api.clock import utcnow
-    from miniapp_api.demo import seed_demo
-    from miniapp_api.extensions import db
 
     settings = _settings()
     db.configure(settings.sqlalchemy_url)
@@ -82,9 +96,6 @@ def seed_demo_command() -> None:
                f"{report.slots_added} new slots")
     if settings.is_production:
         return
-    from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
-    from miniapp_api.extensions import redis_store
-    from miniapp_api.privacy import FieldCipher
 
     if settings.redis_url:
         redis_store.configure(settings.redis_url)
@@ -110,10 +121,6 @@ def staff_group() -> None:
 @click.option("--centre", "centre_ids", multiple=True, type=int, help="Centre id (repeat for several)")
 @click.password_option(help="At least 12 characters with letters and digits")
 def staff_create(username: str, name: str, roles: tuple[str, ...], centre_ids: tuple[int, ...], password: str) -> None:
-    from miniapp_api.errors import DomainError
-    from miniapp_api.extensions import db
-    from miniapp_api.staff.services import create_staff
-
     db.configure(_settings().sqlalchemy_url)
     with db.new_session() as session:
         try:
@@ -130,13 +137,6 @@ def staff_create(username: str, name: str, roles: tuple[str, ...], centre_ids: t
 @click.argument("username")
 @click.password_option(help="At least 12 characters with letters and digits")
 def staff_set_password(username: str, password: str) -> None:
-    from sqlalchemy import select
-
-    from miniapp_api.errors import DomainError
-    from miniapp_api.extensions import db
-    from miniapp_api.staff.models import Staff
-    from miniapp_api.staff.services import hash_password
-
     db.configure(_settings().sqlalchemy_url)
     with db.new_session() as session:
         staff = session.scalars(select(Staff).where(Staff.username == username)).one_or_none()
@@ -163,9 +163,6 @@ def worker(burst: bool, fork: bool) -> None:
     ~380/s without, and every job is safe to lose mid-way (state lives in PostgreSQL:
     a claimed send becomes `unknown`, never a duplicate). Run more worker processes to scale.
     """
-    from jobs.runtime import job_app
-    from jobs.worker import ForkingWorker, InProcessWorker
-    from miniapp_api.extensions import QUEUE_NAMES, redis_store
 
     job_app()  # built once; forked job processes (with --fork) inherit it
     worker_class = ForkingWorker if fork else InProcessWorker
@@ -176,9 +173,6 @@ def worker(burst: bool, fork: bool) -> None:
 @main.command("scheduler")
 def scheduler() -> None:
     """The one process that enqueues periodic jobs (jobs/schedule.py)."""
-    from jobs.scheduler import run_scheduler
-    from miniapp_api.extensions import redis_store
-    from miniapp_api.observability import configure_logging
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -195,8 +189,6 @@ def scheduler() -> None:
 @click.option("--port", default=EMULATOR_PORT, type=int)
 def emulator(host: str, port: int) -> None:
     """The WeChat API emulator (development and tests only)."""
-    from miniapp_api.notifications.templates import emulator_templates
-    from miniapp_api.wechat.emulator import make_emulator_server
 
     settings = _settings()
     if settings.is_production:
@@ -220,8 +212,6 @@ def notifications_group() -> None:
 @notifications_group.command("stats")
 def notification_stats() -> None:
     """Messages per kind and push status (sent, failed, unknown, skipped, pending...)."""
-    from miniapp_api.extensions import db
-    from miniapp_api.notifications.delivery import stats
 
     db.configure(_settings().sqlalchemy_url)
     with db.new_session() as session:
@@ -237,12 +227,6 @@ def notification_stats() -> None:
 @click.option("--emulator-port", default=EMULATOR_PORT, type=int, help="Port of the WeChat emulator.")
 def dev(port: int, emulator_port: int) -> None:
     """Everything at once on the embedded default: PostgreSQL, Redis, emulator, web, worker, scheduler."""
-    from honcho.environ import parse_procfile
-    from honcho.manager import Manager
-    from honcho.printer import Printer
-
-    from miniapp_api.embedded import EmbeddedServers
-    from miniapp_api.migrations import upgrade
 
     settings = _settings()
     if settings.is_production:

@@ -8,8 +8,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from miniapp_api.errors import SERVICE_UNAVAILABLE, error_response
-from miniapp_api.extensions import db, redis_store
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import SERVICE_UNAVAILABLE, error_response
+from miniapp_api.platform.queues import redis_store
 
 bp = Blueprint("health", __name__)
 log = structlog.get_logger(__name__)

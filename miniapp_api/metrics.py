@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-from miniapp_api.extensions import QUEUE_NAMES, db, redis_store
 from miniapp_api.notifications.delivery import stats
+from miniapp_api.platform.db import db
+from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
 
 bp = Blueprint("metrics", __name__)
 

@@ -20,10 +20,11 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings, new_data_key
 from miniapp_api import create_app
-from miniapp_api.extensions import db, redis_store
+from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
-from miniapp_api.models import load_all_models
 from miniapp_api.notifications.templates import emulator_templates
+from miniapp_api.platform.db import db
+from miniapp_api.platform.queues import redis_store
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)

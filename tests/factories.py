@@ -15,10 +15,9 @@ from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.extensions import db
-from miniapp_api.privacy import FieldCipher, id_check_digit
-
+from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.privacy import FieldCipher, id_check_digit
 
 # Monday 23 November 2026, 08:00 in Shanghai: an ordinary working day.
 MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
@@ -115,7 +114,7 @@ def build_hall(session, now: datetime, *, counters: int = 2, weekend_hours: bool
 
 
 def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    return local_date(moment)
 
 
 STAFF_PASSWORD = "counter-Pass-2026"
@@ -132,7 +131,7 @@ def make_staff(session, centres: list[Centre], roles: tuple[str, ...] = ("window
 
 
 def credit_code(n: int) -> str:
-    from miniapp_api.privacy import credit_check_char
+    from miniapp_api.platform.privacy import credit_check_char
 
     first17 = f"91371500MA{n:07d}"
     return first17 + credit_check_char(first17)
@@ -144,7 +143,6 @@ def casework_world(db_session, cipher) -> dict:
     from miniapp_api.applications import services
     from miniapp_api.appointments.models import BookingSuspension
     from miniapp_api.appointments.queue import issue_ticket
-    from miniapp_api.clock import utcnow
     from miniapp_api.feedback.models import Feedback
     from miniapp_api.licences.models import Licence
     from miniapp_api.ratings.models import Evaluation

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from miniapp_api.embedded import EmbeddedServers
+from miniapp_api.platform.embedded import EmbeddedServers
 
 LOCAL_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOCAL_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

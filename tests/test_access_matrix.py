@@ -7,15 +7,13 @@ own record named in the URL; anyone else's gets 404, never 403 (existence is not
 from datetime import date, timedelta
 
 import time_machine
+from sqlalchemy import select
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
-from sqlalchemy import select
-
 from miniapp_api.notifications.models import Notification
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.surveys import services as surveys
-
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number, make_staff
 
@@ -98,7 +96,7 @@ def expired_and_revoked_tokens(db_session) -> list[dict[str, str]]:
 
     from miniapp_api.citizens.models import AuthSession, Citizen
     from miniapp_api.citizens.services import hash_token
-    from miniapp_api.clock import utcnow
+    from miniapp_api.platform.clock import utcnow
 
     citizen = Citizen(openid="o-expired-and-revoked")
     db_session.add(citizen)

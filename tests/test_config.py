@@ -60,7 +60,7 @@ def test_an_injected_clock_is_for_tests_only(tmp_path):
 
 
 def test_a_process_clock_started_at_an_instant_runs_on_from_it():
-    from miniapp_api import clock
+    from miniapp_api.platform import clock
 
     start = datetime(2026, 11, 23, 23, 30, tzinfo=clock.SHANGHAI)
     try:

@@ -19,8 +19,8 @@ def test_seed_loads_the_field_facts_and_is_idempotent(db_session):
 
 
 def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cipher, login):
-    from miniapp_api.clock import utcnow
     from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+    from miniapp_api.platform.clock import utcnow
 
     seed_demo(db_session)
     cases = seed_cases(db_session, cipher, utcnow())

@@ -5,7 +5,7 @@ import psycopg
 import pytest
 import redis
 
-from miniapp_api.embedded import EmbeddedServers
+from miniapp_api.platform.embedded import EmbeddedServers
 
 
 def processes_using(folder: str) -> list[psutil.Process]:

@@ -5,8 +5,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
+from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import downgrade, heads, upgrade
-from miniapp_api.models import load_all_models
 from tests.conftest import recreate_database
 
 

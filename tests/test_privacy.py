@@ -1,7 +1,7 @@
 import pytest
 
 from config.settings import new_data_key, parse_data_keys
-from miniapp_api.privacy import (
+from miniapp_api.platform.privacy import (
     DecryptionError,
     FieldCipher,
     id_check_digit,

@@ -6,8 +6,8 @@ another centre get 404 (existence is not leaked). Citizen tokens never open the 
 
 import pytest
 
-from tests.test_access_matrix import fill
 from tests.factories import CentreFactory, casework_world, id_number, make_staff, reloaded
+from tests.test_access_matrix import fill
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
 MATRIX = {
@@ -71,7 +71,7 @@ def test_staff_routes_refuse_missing_forged_expired_revoked_and_citizen_tokens(a
     from datetime import timedelta
 
     from miniapp_api.citizens.services import hash_token
-    from miniapp_api.clock import utcnow
+    from miniapp_api.platform.clock import utcnow
     from miniapp_api.staff.models import StaffSession
 
     citizen = login("o-citizen-at-staff-api")

@@ -7,8 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Sma
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.centres.models import Centre, ServiceItem
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
 class ApplicationStatus(StrEnum):

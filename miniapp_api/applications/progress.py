@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications import messages
 from miniapp_api.applications.models import CLOCK_RUNNING
+from miniapp_api.applications.services import APPLICATION_NOT_FOUND
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import NotFound
-from miniapp_api.privacy import FieldCipher, mask_id_number, mask_phone
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.errors import NotFound
+from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_phone
 
 _QUERY = """
 SELECT a.id, a.reference, a.status, a.due_on, a.paused_on, a.updated_at, a.applicant_type, a.applicant_name,
@@ -51,7 +52,7 @@ _BY_ID = text(_QUERY.format(where="a.id = :application_id"))
 
 
 def _local(value: str | None) -> str | None:
-    return datetime.fromisoformat(value).astimezone(SHANGHAI).isoformat() if value else None
+    return local_iso(datetime.fromisoformat(value)) if value else None
 
 
 def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCipher | None = None) -> dict:
@@ -62,7 +63,7 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
         "id": row.id, "reference": row.reference, "item_code": row.item_code, "item_name": row.item_name,
         "centre_name": row.centre_name, "status": row.status, "status_name": messages.STATUS_NAMES[row.status],
         "due_on": due_on.isoformat() if due_on else None, "overdue": overdue, "paused": row.paused_on is not None,
-        "updated_at": row.updated_at.astimezone(SHANGHAI).isoformat(), "applicant_type": row.applicant_type,
+        "updated_at": local_iso(row.updated_at), "applicant_type": row.applicant_type,
         "applicant_name": row.applicant_name,
         "accepted_on": row.accepted_on.isoformat() if row.accepted_on else None,
         "time_limit_working_days": row.time_limit_days, "promise_text": row.promise_text,
@@ -94,8 +95,6 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
 def for_citizen(session: Session, citizen_id: int, reference: str, today: date) -> dict:
     row = session.execute(_CITIZEN, {"reference": reference, "citizen_id": citizen_id, "staff_view": False}).first()
     if row is None:
-        from miniapp_api.applications.services import APPLICATION_NOT_FOUND
-
         raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
     return render(row, today)
 

@@ -8,10 +8,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from miniapp_api.applications import messages
 from miniapp_api.applications.models import Application, ApplicationStatus, MaterialKind
 from miniapp_api.applications.services import Advance, Applicant
-from miniapp_api.centres.schemas import local_iso
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone
-from miniapp_api.privacy import credit_code_is_valid
-from miniapp_api.schemas import QueryModel, StrictIn
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.privacy import credit_code_is_valid
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 _REFERENCE = r"^(BS|PL)\d{8}-[2-9A-HJ-NP-Z]{6}$"
 Reference = Annotated[str, Field(pattern=_REFERENCE, description="受理编号, e.g. BS20261123-7KQ4MX")]

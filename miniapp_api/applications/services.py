@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from miniapp_api import events
 from miniapp_api.applications import messages
 from miniapp_api.applications.models import (
     TRANSITIONS,
@@ -29,14 +28,15 @@ from miniapp_api.applications.models import (
 )
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.centres import calendar
-from miniapp_api.centres.models import ServiceItem, Window
+from miniapp_api.centres.models import ServiceItem, Window, window_item
 from miniapp_api.centres.services import get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import cancel_pending, notify
-from miniapp_api.privacy import FieldCipher
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date
+from miniapp_api.platform.db import one_or_not_found
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
 
@@ -58,14 +58,10 @@ DEFAULT_CORRECTION_DAYS = 5
 PAGE = "pages/applications/detail?ref={ref}"
 
 
-def today_in_shanghai(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
-
-
 def new_reference(prefix: str, now: datetime) -> str:
     """BS20261123-7KQ4MX: the day it was filed (readable) and 30 random bits (not guessable)."""
     random_part = "".join(secrets.choice(_ALPHABET) for _ in range(6))
-    return f"{prefix}{today_in_shanghai(now):%Y%m%d}-{random_part}"
+    return f"{prefix}{local_date(now):%Y%m%d}-{random_part}"
 
 
 class WorkingDays:
@@ -142,8 +138,6 @@ def _insert_with_unique_reference(session: Session, model, prefix: str, now: dat
 
 
 def _check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) -> None:
-    from miniapp_api.centres.models import window_item
-
     served = session.scalar(select(func.count()).select_from(window_item).join(
         Window, Window.id == window_item.c.window_id).where(Window.centre_id == centre_id,
                                                            window_item.c.item_id == item.id))
@@ -244,7 +238,7 @@ def _validate(session: Session, application: Application, spec: Advance, today: 
 def advance(session: Session, staff: Staff, application: Application, spec: Advance, now: datetime,
             days: WorkingDays | None = None, *, validated: bool = False) -> None:
     """Move one application to `spec.to`: timeline, clock, materials and the citizen's message together."""
-    today = today_in_shanghai(now)
+    today = local_date(now)
     days = days or WorkingDays(session)
     if not validated:
         _validate(session, application, spec, today)
@@ -260,7 +254,7 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
             for name in spec.missing_materials:
                 application.materials.append(ApplicationMaterial(kind=MaterialKind.DEFERRED, name=name,
                                                                  due_on=spec.materials_due_on))
-            extra = messages.EXTRA_DEFERRED.format(deadline=_day(spec.materials_due_on),
+            extra = messages.EXTRA_DEFERRED.format(deadline=chinese_date(spec.materials_due_on),
                                                    materials="、".join(spec.missing_materials))
     elif target is S.NEEDS_CORRECTION:
         due = spec.corrections_due_on or days.add(today, DEFAULT_CORRECTION_DAYS)
@@ -269,7 +263,7 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
             application.materials.append(ApplicationMaterial(kind=MaterialKind.CORRECTION, name=name, note=note,
                                                              due_on=due))
         extra = messages.EXTRA_CORRECTIONS.format(
-            deadline=_day(due), corrections="；".join(f"{n}（{note}）" if note else n for n, note in spec.corrections))
+            deadline=chinese_date(due), corrections="；".join(f"{n}（{note}）" if note else n for n, note in spec.corrections))
     elif previous is S.NEEDS_CORRECTION and target is S.IN_REVIEW:
         if application.due_on is not None and application.paused_on is not None:
             application.due_on = days.add(application.due_on, days.between(application.paused_on, today))
@@ -307,17 +301,13 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
         _tell_citizens(session, application, target, extra, now)
 
 
-def _day(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def _recipients(application: Application) -> list[int]:
     return list(dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c))
 
 
 def _tell_citizens(session: Session, application: Application, status: ApplicationStatus, extra: str,
                    now: datetime) -> None:
-    what = messages.STATUS_WHAT[status].format(due=_day(application.due_on) if application.due_on else "法定时限内")
+    what = messages.STATUS_WHAT[status].format(due=chinese_date(application.due_on) if application.due_on else "法定时限内")
     body = messages.BODY_STATUS.format(item=application.item.name, reference=application.reference, what=what,
                                        extra=extra)
     context = {"item": application.item.name, "reference": application.reference,
@@ -336,8 +326,8 @@ def _schedule_material_reminders(session: Session, application: Application, dea
     if not names:
         return
     body = messages.BODY_MATERIALS.format(item=application.item.name, reference=application.reference,
-                                          deadline=_day(deadline), materials=names)
-    context = {"item": application.item.name, "reference": application.reference, "deadline": _day(deadline),
+                                          deadline=chinese_date(deadline), materials=names)
+    context = {"item": application.item.name, "reference": application.reference, "deadline": chinese_date(deadline),
                "materials": names}
     for stage in MATERIAL_REMINDER_STAGES:
         at = datetime.combine(days.add(deadline, -stage), REMINDER_AT, SHANGHAI)
@@ -392,7 +382,7 @@ def report_material(session: Session, citizen_id: int, reference: str, material_
 
 def flag_overdue_materials(session: Session, now: datetime) -> int:
     """Daily: 容缺 materials past their deadline go on the staff's list (an internal event). Never a rejection."""
-    today = today_in_shanghai(now)
+    today = local_date(now)
     rows = list(session.scalars(select(ApplicationMaterial).where(
         ApplicationMaterial.kind == MaterialKind.DEFERRED, ApplicationMaterial.received_at.is_(None),
         ApplicationMaterial.flagged_at.is_(None), ApplicationMaterial.due_on < today)
@@ -400,7 +390,7 @@ def flag_overdue_materials(session: Session, now: datetime) -> int:
     for material in rows:
         material.flagged_at = now
         _event(session, material.application, "material_overdue", now, public_note=None, visible=False,
-               internal_note=f"{material.name}：承诺{_day(material.due_on)}前补交，已逾期，请联系申请人")
+               internal_note=f"{material.name}：承诺{chinese_date(material.due_on)}前补交，已逾期，请联系申请人")
     session.flush()
     return len(rows)
 
@@ -494,11 +484,11 @@ def staff_applications(session: Session, staff: Staff, filters: StaffFilter, now
         statement = statement.where(Application.status.in_([s.value for s in (S.ACCEPTED,
                                                                              S.ACCEPTED_PENDING_MATERIALS,
                                                                              S.IN_REVIEW)]),
-                                    Application.due_on < today_in_shanghai(now))
+                                    Application.due_on < local_date(now))
     if filters.materials_overdue:
         statement = statement.where(Application.id.in_(select(ApplicationMaterial.application_id).where(
             ApplicationMaterial.kind == MaterialKind.DEFERRED, ApplicationMaterial.received_at.is_(None),
-            ApplicationMaterial.due_on < today_in_shanghai(now))))
+            ApplicationMaterial.due_on < local_date(now))))
     if filters.before_id:
         statement = statement.where(Application.id < filters.before_id)
     return list(session.scalars(statement.order_by(Application.id.desc()).limit(filters.limit)))
@@ -549,7 +539,7 @@ def advance_batch(session: Session, staff: Staff, batch: ApplicationBatch, spec:
     if only_from:
         statement = statement.where(Application.status == only_from)
     members = list(session.scalars(statement.order_by(Application.id).with_for_update(of=Application)))
-    today = today_in_shanghai(now)
+    today = local_date(now)
     refused = []
     for member in members:
         try:

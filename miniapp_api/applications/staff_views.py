@@ -21,10 +21,10 @@ from miniapp_api.applications.schemas import (
     StaffApplicationOut,
     StaffListQuery,
 )
-from miniapp_api.auth import STAFF_BEARER, field_cipher, staff_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, field_cipher, staff_required
+from miniapp_api.platform.clock import local_date, today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_centre, require_role
 
@@ -34,7 +34,7 @@ HANDLERS = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
 
 
 def staff_document(application) -> dict:
-    return progress.by_id(db.session, application.id, services.today_in_shanghai(utcnow()), staff_view=True,
+    return progress.by_id(db.session, application.id, today(), staff_view=True,
                           cipher=field_cipher())
 
 
@@ -48,7 +48,6 @@ def intake(body: IntakeIn):
         db.session, field_cipher(), g.staff, item_code=body.item_code, centre_id=body.centre_id,
         applicant=body.applicant.to_applicant(), now=utcnow(), window_id=body.window_id,
         appointment_id=body.appointment_id, accept=body.accept.to_advance() if body.accept else None)
-    db.session.commit()
     return staff_document(application), 201
 
 
@@ -60,7 +59,7 @@ def list_applications(query: StaffListQuery):
     rows = services.staff_applications(db.session, g.staff, services.StaffFilter(
         centre_id=query.centre_id, status=query.status.value if query.status else None, overdue=query.overdue,
         materials_overdue=query.materials_overdue, limit=query.limit, before_id=query.before_id), now)
-    today = services.today_in_shanghai(now)
+    today = local_date(now)
     return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, today)).model_dump(mode="json")
                              for a in rows]}
 
@@ -70,7 +69,6 @@ def list_applications(query: StaffListQuery):
 def show_application(path: ApplicationPath):
     """The case with internal notes; personal numbers masked; the view is audit-logged."""
     application = services.staff_view(db.session, g.staff, path.reference)
-    db.session.commit()
     return staff_document(application)
 
 
@@ -81,7 +79,6 @@ def advance(path: ApplicationPath, body: AdvanceIn):
     require_role(g.staff, *HANDLERS)
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.advance(db.session, g.staff, application, body.to_advance(), utcnow())
-    db.session.commit()
     return staff_document(application)
 
 
@@ -93,16 +90,15 @@ def receive_material(path: MaterialPath):
     require_role(g.staff, *HANDLERS)
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.receive_material(db.session, g.staff, application, path.material_id, utcnow())
-    db.session.commit()
     return staff_document(application)
 
 
 def _batch_out(batch) -> dict:
-    today = services.today_in_shanghai(utcnow())
+    day = today()
     members = services.batch_members(db.session, batch.id)
     return BatchOut(reference=batch.reference, title=batch.title, item_name=batch.item.name,
                     business_name=batch.business_name, progress=services.batch_progress(db.session, batch.id),
-                    members=[ApplicationSummary(**ApplicationSummary.fields_of(a, today)) for a in members]
+                    members=[ApplicationSummary(**ApplicationSummary.fields_of(a, day)) for a in members]
                     ).model_dump(mode="json")
 
 
@@ -117,7 +113,6 @@ def create_batch(body: BatchIn):
         business_name=body.business_name, credit_code=body.credit_code,
         members=[m.to_applicant() for m in body.members], now=utcnow(), appointment_id=body.appointment_id,
         accept=body.accept.to_advance() if body.accept else None)
-    db.session.commit()
     return _batch_out(batch), 201
 
 
@@ -135,6 +130,5 @@ def advance_batch(path: BatchPath, body: BatchAdvanceIn):
     batch = services.staff_batch(db.session, g.staff, path.reference)
     count = services.advance_batch(db.session, g.staff, batch, body.to_advance(), utcnow(),
                                    only_from=body.only_from.value if body.only_from else None)
-    db.session.commit()
     return BatchAdvanceOut(advanced=count, progress=services.batch_progress(db.session, batch.id)
                            ).model_dump(mode="json")

@@ -14,28 +14,29 @@ from miniapp_api.applications.schemas import (
     LookupIn,
     MaterialReportIn,
 )
-from miniapp_api.auth import citizen_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, limiter
-from miniapp_api.rate_limits import LOOKUP_PER_CITIZEN, LOOKUP_PER_REFERENCE, per_citizen, per_lookup_reference
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import citizen_required
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.rate_limits import (
+    LOOKUP_PER_CITIZEN,
+    LOOKUP_PER_REFERENCE,
+    limiter,
+    per_citizen,
+    per_lookup_reference,
+)
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 
 bp = APIBlueprint("applications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办件进度", description="Application progress, 容缺 materials and lookup")])
 BEARER = [{"bearer": []}]
 
 
-def _today():
-    return services.today_in_shanghai(utcnow())
-
-
 @bp.get("/applications", responses={200: ApplicationList}, security=BEARER)
 @citizen_required
 def list_applications():
     """The caller's applications and those they are the named proxy (代办人) for, newest first."""
-    today = services.today_in_shanghai(utcnow())
-    rows = services.citizen_applications(db.session, g.citizen.id)
-    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, today)).model_dump(mode="json")
+    day, rows = today(), services.citizen_applications(db.session, g.citizen.id)
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day)).model_dump(mode="json")
                              for a in rows]}
 
 
@@ -43,7 +44,7 @@ def list_applications():
 @citizen_required
 def show_application(path: ApplicationPath):
     """Progress with the timeline, due date, materials still owed and how to collect the result."""
-    return progress.for_citizen(db.session, g.citizen.id, path.reference, _today())
+    return progress.for_citizen(db.session, g.citizen.id, path.reference, today())
 
 
 @bp.post("/applications/lookup", responses={200: ApplicationOut}, security=BEARER)
@@ -55,8 +56,7 @@ def lookup(body: LookupIn):
     it is then added to the caller's list."""
     application = services.lookup(db.session, g.citizen.id, body.reference, body.phone_last4,
                                   g.citizen.id_number_hash, utcnow())
-    db.session.commit()
-    return progress.by_id(db.session, application.id, _today())
+    return progress.by_id(db.session, application.id, today())
 
 
 @bp.post("/applications/<reference>/materials", responses={200: ApplicationOut}, security=BEARER)
@@ -65,5 +65,4 @@ def report_material(path: ApplicationPath, body: MaterialReportIn):
     """Tell staff a missing (容缺) or corrected (补正) material has been sent; staff confirm receipt."""
     services.report_material(db.session, g.citizen.id, path.reference, body.material_id, body.note,
                              body.attachments, utcnow())
-    db.session.commit()
-    return progress.for_citizen(db.session, g.citizen.id, path.reference, _today())
+    return progress.for_citizen(db.session, g.citizen.id, path.reference, today())

@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
-from miniapp_api import events
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import (
     Appointment,
@@ -34,9 +33,11 @@ from miniapp_api.appointments.services import (
 from miniapp_api.appointments.slots import opening_periods
 from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
 from miniapp_api.centres.services import get_centre, get_item
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.privacy import mask_name
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import SHANGHAI, local_date
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.privacy import mask_name
+from miniapp_api.staff.services import visible_centres
 
 TOO_EARLY_TO_CHECK_IN = "too_early_to_check_in"
 CHECK_IN_CLOSED = "check_in_closed"
@@ -52,7 +53,7 @@ OPEN_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.
 
 def issue_ticket(session: Session, *, window: Window, item_id: int, now: datetime,
                  appointment: Appointment | None = None, citizen_id: int | None = None) -> Ticket:
-    day = now.astimezone(SHANGHAI).date()
+    day = local_date(now)
     seq = session.execute(
         insert(TicketCounter).values(window_id=window.id, service_date=day, last_seq=1)
         .on_conflict_do_update(index_elements=["window_id", "service_date"],
@@ -104,7 +105,7 @@ def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_co
     centre = get_centre(session, centre_id)
     item = get_item(session, item_code)
     window = _window_for_walk_in(centre, item)
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     if not any(p.starts_at <= now < p.ends_at for p in opening_periods(session, centre, today)):
         raise BookingRefused(messages.CENTRE_CLOSED_NOW, code=CENTRE_CLOSED)
     existing = session.scalars(select(Ticket).where(
@@ -134,7 +135,7 @@ def average_service_minutes(session: Session, window: Window, now: datetime, sam
 
 def queue_overview(session: Session, centre_id: int, now: datetime) -> list[WindowQueue]:
     centre = get_centre(session, centre_id)
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     overview = []
     for window in centre.windows:
         open_tickets = list(session.scalars(select(Ticket).where(
@@ -167,7 +168,7 @@ def _require(ticket: Ticket, *statuses: TicketStatus) -> None:
 
 def call_next(session: Session, *, window_id: int, now: datetime) -> Ticket | None:
     """The next waiting ticket at the window: checked-in appointments first, then by number."""
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     ticket = session.scalars(
         select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
                              Ticket.status == TicketStatus.WAITING)
@@ -253,7 +254,6 @@ class CounterWindow:
 def staff_window(session: Session, staff, window_id: int) -> CounterWindow:
     """A window of one of the staff member's centres, read as plain values in one query (the counter page
     asks on every refresh); any other window is 'not found'."""
-    from miniapp_api.staff.services import visible_centres
 
     row = session.execute(select(Window.id, Window.name, Window.centre_id, Centre.name)
                           .join(Centre, Centre.id == Window.centre_id)
@@ -278,7 +278,7 @@ def counter_tickets(session: Session, window_id: int, now: datetime) -> list[Cou
     """Today's open tickets at a window in calling order: one prebuilt Core query of plain values, because
     the window page lists them all on every refresh (200 waiting is a normal morning)."""
     rows = session.connection().execute(_COUNTER_TICKETS, {"window_id": window_id,
-                                                           "today": now.astimezone(SHANGHAI).date()}).all()
+                                                           "today": local_date(now)}).all()
     return [CounterTicket(id, number, status, calls, item, mask_name(person) if person else None, booked, taken)
             for id, number, status, calls, item, person, booked, taken in rows]
 

@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
 from miniapp_api.appointments.queue import WindowQueue
-from miniapp_api.centres.schemas import local_iso
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
-from miniapp_api.privacy import FieldCipher, mask_phone
-from miniapp_api.schemas import QueryModel, StrictIn
+from miniapp_api.citizens.services import PHONE_CONTEXT
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.privacy import FieldCipher, mask_phone
+from miniapp_api.platform.schemas import QueryModel, StrictIn
+
 
 class ForPerson(StrictIn):
     """Booking for someone else (代预约/帮代办): counted against their own ID number."""
@@ -34,12 +36,6 @@ class BookIn(StrictIn):
         if any(not code or len(code) > 32 for code in value):
             raise ValueError(messages.ITEM_CODES_REQUIRED)
         return value
-
-
-class IdempotencyHeader(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    idempotency_key: str | None = Field(default=None, alias="Idempotency-Key", max_length=80,
-                                        description="retrying with the same key returns the first answer")
 
 
 class RescheduleIn(StrictIn):
@@ -124,8 +120,6 @@ class AppointmentOut(BaseModel):
 
     @classmethod
     def of(cls, appointment: Appointment, cipher: FieldCipher) -> AppointmentOut:
-        from miniapp_api.citizens.services import PHONE_CONTEXT
-
         phone = (mask_phone(cipher.decrypt(appointment.proxy_phone_enc, context=PHONE_CONTEXT))
                  if appointment.proxy_phone_enc else None)
         return cls(id=appointment.id, status=appointment.status,

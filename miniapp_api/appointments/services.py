@@ -30,11 +30,11 @@ from miniapp_api.centres.calendar import status_from
 from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.notifications import appointments as notices
-from miniapp_api.platform_models import AuditLog
-from miniapp_api.privacy import FieldCipher
+from miniapp_api.platform.clock import local
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform.privacy import FieldCipher
 
 SLOT_NOT_FOUND = "slot_not_found"
 SLOT_FULL = "slot_full"
@@ -88,7 +88,7 @@ def person_of(appointment: Appointment) -> Person:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(SHANGHAI)
+    return local(moment)
 
 
 def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[list[ServiceItem], bool]:

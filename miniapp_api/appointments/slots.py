@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from miniapp_api.appointments.models import Slot
 from miniapp_api.centres.calendar import day_status
 from miniapp_api.centres.models import Centre, CentreClosure, window_item
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI, local_date
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def desired_slots(session: Session, centre: Centre, day: date) -> list[dict]:
 
 
 def horizon_days(centre: Centre, now: datetime) -> list[date]:
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     return [today + timedelta(days=offset) for offset in range(centre.booking_horizon_days + 1)]
 
 

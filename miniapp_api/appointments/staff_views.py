@@ -14,10 +14,10 @@ from miniapp_api.appointments.schemas import (
     TicketOut,
     WindowPath,
 )
-from miniapp_api.auth import STAFF_BEARER, staff_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, staff_required
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_role
 
@@ -47,7 +47,6 @@ def call_next(path: WindowPath):
     require_role(g.staff, *COUNTER_ROLES)
     window = queue.staff_window(db.session, g.staff, path.window_id)
     ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
-    db.session.commit()
     return CalledOut(ticket=TicketOut.of(ticket) if ticket else None).model_dump(mode="json")
 
 
@@ -60,5 +59,4 @@ def act_on_ticket(path: CounterTicketPath):
     window = queue.staff_window(db.session, g.staff, path.window_id)
     ticket = queue.COUNTER_ACTIONS[path.action.value](db.session, window_id=window.id, ticket_id=path.ticket_id,
                                                      now=utcnow())
-    db.session.commit()
     return TicketOut.of(ticket).model_dump(mode="json")

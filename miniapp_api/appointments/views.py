@@ -9,7 +9,6 @@ from miniapp_api.appointments.schemas import (
     AppointmentOut,
     AppointmentPath,
     BookIn,
-    IdempotencyHeader,
     QueueOut,
     RescheduleIn,
     SlotList,
@@ -20,14 +19,14 @@ from miniapp_api.appointments.schemas import (
     WindowQueueOut,
 )
 from miniapp_api.appointments.slots import opening_periods, slots_for_item
-from miniapp_api.auth import citizen_required, field_cipher
 from miniapp_api.centres.schemas import CentrePath
 from miniapp_api.centres.services import get_centre, get_item
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, limiter
-from miniapp_api.idempotency import idempotent
-from miniapp_api.rate_limits import BOOKING_PER_CITIZEN, BOOKING_PER_IP, per_citizen
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import citizen_required, field_cipher
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.idempotency import idempotent
+from miniapp_api.platform.rate_limits import BOOKING_PER_CITIZEN, BOOKING_PER_IP, limiter, per_citizen
+from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
 
 bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="预约与排队", description="Slots, appointments, check-in and queue tickets")])
@@ -82,7 +81,6 @@ def cancel(path: AppointmentPath):
     """Cancel before the cut-off; the seat goes back at once."""
     appointment = services.cancel_appointment(db.session, citizen_id=g.citizen.id,
                                               appointment_id=path.appointment_id, now=utcnow())
-    db.session.commit()
     return _appointment_out(appointment)
 
 
@@ -94,7 +92,6 @@ def reschedule(path: AppointmentPath, body: RescheduleIn):
     appointment = services.reschedule_appointment(db.session, citizen_id=g.citizen.id,
                                                   appointment_id=path.appointment_id, slot_id=body.slot_id,
                                                   now=utcnow())
-    db.session.commit()
     return _appointment_out(appointment), 201
 
 
@@ -103,7 +100,6 @@ def reschedule(path: AppointmentPath, body: RescheduleIn):
 def check_in(path: AppointmentPath):
     """Check in at the hall and get a queue ticket."""
     ticket = queue.check_in(db.session, citizen_id=g.citizen.id, appointment_id=path.appointment_id, now=utcnow())
-    db.session.commit()
     return TicketOut.of(ticket).model_dump(mode="json")
 
 
@@ -113,7 +109,6 @@ def take_ticket(path: CentrePath, body: WalkInIn):
     """A walk-in queue ticket during opening hours."""
     ticket = queue.walk_in_ticket(db.session, citizen_id=g.citizen.id, centre_id=path.centre_id,
                                   item_code=body.item_code, now=utcnow())
-    db.session.commit()
     return TicketOut.of(ticket).model_dump(mode="json"), 201
 
 

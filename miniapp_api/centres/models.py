@@ -4,12 +4,23 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Date, Float, ForeignKey, SmallInteger, String, Table, Text, Time
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK
+from miniapp_api.platform.db import Base, CreatedAt, IntPK
 
 
 class CentreLevel(StrEnum):

@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, ServiceItem, Window
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.schemas import QueryModel, StrictIn
-
-
-def local_iso(moment: datetime | None) -> str | None:
-    """Times go out in Asia/Shanghai with their offset (2026-11-24T09:00:00+08:00)."""
-    return moment.astimezone(SHANGHAI).isoformat() if moment else None
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 
 class ItemQuery(QueryModel):

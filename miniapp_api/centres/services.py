@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from miniapp_api.appointments.models import Slot
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
-from miniapp_api.errors import NotFound
+from miniapp_api.platform.errors import NotFound
+from miniapp_api.platform.models import AuditLog
 
 ITEM_NOT_FOUND = "item_not_found"
 CENTRE_NOT_FOUND = "centre_not_found"
@@ -83,7 +85,6 @@ class CentreMatch:
 def _earliest_fitting(session: Session, item: ServiceItem, bookable) -> dict[int, datetime]:
     """Per centre, the first free slot from which the item fits: a 30-minute item needs the run of free
     consecutive slots starting there to last 30 minutes (gaps and islands over each window's free slots)."""
-    from miniapp_api.appointments.models import Slot
 
     free = (select(Slot.centre_id, Slot.window_id, Slot.starts_at, Slot.ends_at,
                    (Slot.starts_at != func.lag(Slot.ends_at).over(partition_by=Slot.window_id,
@@ -103,7 +104,6 @@ def _earliest_fitting(session: Session, item: ServiceItem, bookable) -> dict[int
 def centres_for_item(session: Session, *, item_code: str | None, lat: float | None, lng: float | None,
                      now: datetime) -> list[CentreMatch]:
     """Centres that handle the item, nearest first (when a position is given), then by earliest free slot."""
-    from miniapp_api.appointments.models import Slot
 
     centres = select(Centre)
     bookable = (Slot.starts_at >= now + func.make_interval(0, 0, 0, 0, 0, Centre.min_notice_minutes),
@@ -132,7 +132,6 @@ def centres_for_item(session: Session, *, item_code: str | None, lat: float | No
 
 def set_booking_policy(session: Session, centre: Centre, policy: dict[str, int], actor: str) -> None:
     """Applies to bookings made from now on; audit-logged with the values before and after."""
-    from miniapp_api.platform_models import AuditLog
 
     before = {name: getattr(centre, name) for name in policy}
     for name, value in policy.items():

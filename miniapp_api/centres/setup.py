@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.models import AuditLog
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from miniapp_api.centres.schemas import (
     ItemPath,
     ItemQuery,
     ItemSummary,
-    local_iso,
 )
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.clock import local_iso, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 
 bp = APIBlueprint("centres", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办事指南与服务中心", description="Service items, guides and halls (public)")])

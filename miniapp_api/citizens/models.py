@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
 class Citizen(Base):

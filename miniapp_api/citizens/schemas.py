@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from miniapp_api.citizens import messages
-from miniapp_api.privacy import id_number_is_valid
-from miniapp_api.schemas import StrictIn
+from miniapp_api.platform.privacy import id_number_is_valid
+from miniapp_api.platform.schemas import StrictIn
 
 _REAL_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from miniapp_api.citizens import messages
 from miniapp_api.citizens.models import AuthSession, Citizen
-from miniapp_api.errors import DomainError
-from miniapp_api.privacy import FieldCipher, mask_id_number, mask_phone
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_phone
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 INVALID_LOGIN_CODE = "invalid_login_code"

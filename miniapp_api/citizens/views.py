@@ -5,13 +5,13 @@ from dataclasses import asdict
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.auth import bearer_token, citizen_required, field_cipher
 from miniapp_api.citizens import services
 from miniapp_api.citizens.schemas import LoginIn, LoginOut, ProfileOut, ProfilePatch
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, limiter
-from miniapp_api.rate_limits import LOGIN_PER_IP
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import bearer_token, citizen_required, field_cipher
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.rate_limits import LOGIN_PER_IP, limiter
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.wechat import gateway
 
 bp = APIBlueprint("citizens", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -25,7 +25,6 @@ def log_in(body: LoginIn):
     """Log in with a wx.login code (code2Session); returns our bearer token."""
     issued = services.log_in(db.session, gateway(), field_cipher(), code=body.code, now=utcnow(),
                              session_days=current_app.config["SESSION_DAYS"])
-    db.session.commit()
     return LoginOut(token=issued.token, expires_at=issued.expires_at, citizen_id=issued.citizen.id).model_dump(mode="json")
 
 
@@ -34,7 +33,6 @@ def log_in(body: LoginIn):
 def log_out():
     """Revoke the token this request carries."""
     services.log_out(db.session, bearer_token() or "", now=utcnow())
-    db.session.commit()
     return "", 204
 
 
@@ -51,5 +49,4 @@ def update_profile(body: ProfilePatch):
     """Set real name, ID number and phone; null clears a field."""
     citizen = services.update_profile(db.session, field_cipher(), g.citizen,
                                       **{name: getattr(body, name) for name in body.model_fields_set})
-    db.session.commit()
     return ProfileOut(**asdict(services.profile_of(citizen, field_cipher()))).model_dump(mode="json")

@@ -7,9 +7,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from miniapp_api.applications import messages as application_messages
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments import services as appointments
-from miniapp_api.auth import field_cipher
 from miniapp_api.centres import calendar, setup
 from miniapp_api.centres.messages import WINDOW_KIND_NAMES
 from miniapp_api.centres.models import ServiceItem
@@ -21,19 +19,20 @@ from miniapp_api.centres.schemas import (
     WindowForm,
 )
 from miniapp_api.centres.services import get_centre, set_booking_policy
-from miniapp_api.clock import utcnow
 from miniapp_api.console import queries
+from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
-from miniapp_api.console.views import bp, page
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.extensions import db
 from miniapp_api.feedback import messages as feedback_messages
 from miniapp_api.licences import messages as licence_messages
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
 from miniapp_api.notifications.messages import TITLES
 from miniapp_api.notifications.schemas import PUSH_STATUS_NAMES
-from miniapp_api.schemas import StrictIn
+from miniapp_api.platform.auth import field_cipher
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.schemas import StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
 from miniapp_api.surveys import messages as survey_messages
@@ -67,8 +66,7 @@ class ImportFormIn(StrictIn):
 def centre_setup(centre_id: int):
     require_centre(db.session, g.staff, centre_id)
     centre = get_centre(db.session, centre_id)
-    today = today_in_shanghai(utcnow())
-    overrides = calendar.recent_overrides(db.session, today)
+    overrides = calendar.recent_overrides(db.session, today())
     items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
     return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,
                            items=items, kinds=WINDOW_KIND_NAMES,
@@ -83,7 +81,6 @@ def centre_policy(centre_id: int):
     centre = _managed_centre(centre_id)
     body = BookingPolicyIn.model_validate(form_data())
     set_booking_policy(db.session, centre, body.model_dump(), f"staff:{g.staff.id}")
-    db.session.commit()
     return done("预约规则已保存，对此后的预约生效", "console.centre_setup", centre_id=centre_id)
 
 
@@ -100,7 +97,6 @@ def hours_add(centre_id: int):
     added = setup.add_opening_period(db.session, centre, setup.PeriodIn(body.weekday, body.opens, body.closes,
                                                                           body.label),
                                      actor=f"staff:{g.staff.id}", now=utcnow())
-    db.session.commit()
     return done(f"已增加办公时段，新开放 {added} 个预约时段", "console.centre_setup", centre_id=centre_id)
 
 
@@ -109,7 +105,6 @@ def hours_add(centre_id: int):
 def hours_remove(centre_id: int, period_id: int):
     centre = _managed_centre(centre_id)
     setup.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
-    db.session.commit()
     return done("已删除办公时段；已有的预约不受影响", "console.centre_setup", centre_id=centre_id)
 
 
@@ -121,7 +116,6 @@ def window_update(centre_id: int, window_id: int):
     body = WindowForm.model_validate(form_data(many=("item_codes",)))
     setup.update_window(db.session, centre, window, counters=body.counters, item_codes=body.item_codes,
                         actor=f"staff:{g.staff.id}", now=utcnow())
-    db.session.commit()
     return done(f"已保存“{window.name}”", "console.centre_setup", centre_id=centre_id)
 
 
@@ -133,7 +127,6 @@ def window_add(centre_id: int):
     window = setup.add_window(db.session, centre, name=body.name, kind=body.kind, counters=body.counters,
                               slot_minutes=body.slot_minutes, item_codes=body.item_codes,
                               actor=f"staff:{g.staff.id}", now=utcnow())
-    db.session.commit()
     return done(f"已增加窗口“{window.name}”", "console.centre_setup", centre_id=centre_id)
 
 
@@ -144,7 +137,6 @@ def calendar_override(centre_id: int):
     body = CalendarOverrideIn.model_validate(form_data())
     calendar.set_override(db.session, body.day, is_workday=body.is_workday, note=body.note)
     audit(db.session, g.staff, "calendar_override", "calendar", body.day.isoformat(), is_workday=body.is_workday)
-    db.session.commit()
     return done(f"已设置 {body.day.isoformat()} 为{'工作日' if body.is_workday else '休息日'}",
                 "console.centre_setup", centre_id=centre_id)
 
@@ -158,7 +150,6 @@ def lift_suspension(centre_id: int, suspension_id: int):
     body = LiftIn.model_validate(form_data())
     appointments.lift_suspension(db.session, suspension_id=suspension_id, actor=f"staff:{g.staff.id}",
                                  reason=body.reason, now=utcnow())
-    db.session.commit()
     return done("已解除暂停预约", "console.centre_setup", centre_id=centre_id)
 
 
@@ -178,7 +169,6 @@ def licence_import():
                                    code="csv_encoding", status=422, fields={"file": "编码不正确"}) from None
     report = licences.import_for_staff(db.session, field_cipher(), g.staff, text, centre_id=body.centre_id,
                                        now=utcnow())
-    db.session.commit()
     return render_template("console/licence_import.html", centres=centres, report=report)
 
 

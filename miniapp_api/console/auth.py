@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import session
 
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
 from miniapp_api.staff import services as staff_services
 from miniapp_api.staff.models import Staff
 
@@ -15,7 +15,6 @@ TOKEN_KEY = "staff_token"
 def sign_in(username: str, password: str) -> Staff:
     """Password check with the API's lockout and audit; the token goes into a fresh session (no fixation)."""
     issued = staff_services.log_in(db.session, username=username, password=password, now=utcnow())
-    db.session.commit()
     session.clear()
     session[TOKEN_KEY] = issued.token
     session.permanent = True
@@ -31,5 +30,4 @@ def sign_out() -> None:
     token = session.get(TOKEN_KEY)
     if token:
         staff_services.log_out(db.session, token, now=utcnow())
-        db.session.commit()
     session.clear()

@@ -11,20 +11,20 @@ from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
 from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, IntakeIn
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.applications.staff_views import staff_document as application_document
-from miniapp_api.auth import field_cipher
-from miniapp_api.clock import utcnow
 from miniapp_api.console import queries
-from miniapp_api.console.views import bp, page
-from miniapp_api.extensions import db
+from miniapp_api.console.blueprint import bp, page
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
 from miniapp_api.feedback.staff_views import FEEDBACK_ROLES
 from miniapp_api.feedback.staff_views import staff_document as feedback_document
+from miniapp_api.platform.auth import field_cipher
+from miniapp_api.platform.clock import local_date, today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
 from miniapp_api.ratings.schemas import FixIn, RectificationOut, VerifyIn
 from miniapp_api.ratings.views import HANDLERS as RECTIFICATION_HANDLERS
-from miniapp_api.schemas import QueryModel, StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_centre, staff_of_centre
 
@@ -48,7 +48,6 @@ def done(message: str, endpoint: str, **values):
 def act(record, action, message: str, endpoint: str, **values):
     """Run a service action on a record the caller may touch, commit, and go back to its page."""
     action(record)
-    db.session.commit()
     return done(message, endpoint, **values)
 
 
@@ -64,7 +63,7 @@ class ApplicationFilter(QueryModel):
 
 def _summaries(filters: applications.StaffFilter) -> list[dict]:
     now = utcnow()
-    today = applications.today_in_shanghai(now)
+    today = local_date(now)
     return [ApplicationSummary.fields_of(a, today) | {"materials_owed": sum(1 for m in a.materials if not m.received_at)}
             for a in applications.staff_applications(db.session, g.staff, filters, now)]
 
@@ -93,7 +92,6 @@ def materials_outstanding():
 def application_page(reference: str):
     application = applications.staff_view(db.session, g.staff, reference)  # audit-logged: personal data
     document = application_document(application)
-    db.session.commit()
     targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS))
@@ -105,7 +103,6 @@ def application_advance(reference: str):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     body = AdvanceIn.model_validate(form_data("missing_materials"))
     applications.advance(db.session, g.staff, application, body.to_advance(), utcnow())
-    db.session.commit()
     return done(f"已改为“{STATUS_NAMES[body.to.value]}”", "console.application_page", reference=reference)
 
 
@@ -114,7 +111,6 @@ def application_advance(reference: str):
 def material_received(reference: str, material_id: int):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     applications.receive_material(db.session, g.staff, application, material_id, utcnow())
-    db.session.commit()
     return done("已登记收到材料", "console.application_page", reference=reference)
 
 
@@ -130,7 +126,6 @@ def application_intake():
     require_centre(db.session, g.staff, body.centre_id)
     application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,
                                       centre_id=body.centre_id, applicant=body.applicant.to_applicant(), now=utcnow())
-    db.session.commit()
     return done(f"已收件，受理编号 {application.reference}", "console.application_page",
                 reference=application.reference)
 
@@ -141,8 +136,8 @@ def application_intake():
 @bp.get("/feedback")
 @page(*FEEDBACK_ROLES)
 def feedback_inbox():
-    today = applications.today_in_shanghai(utcnow())
-    rows = [FeedbackOut.of(f, today) for f in feedback.staff_inbox(db.session, g.staff, status=None, triage=False,
+    day = today()
+    rows = [FeedbackOut.of(f, day) for f in feedback.staff_inbox(db.session, g.staff, status=None, triage=False,
                                                                    mine=request.args.get("mine") == "true",
                                                                    limit=200)]
     return render_template("console/feedback_inbox.html", rows=rows)
@@ -159,7 +154,6 @@ def feedback_page(feedback_id: int):
     item = feedback.staff_feedback(db.session, g.staff, feedback_id)
     document = feedback_document(item)  # audit-logged
     handlers = staff_of_centre(db.session, item.centre_id, *FEEDBACK_ROLES) if item.centre_id else []
-    db.session.commit()
     return render_template("console/feedback.html", f=document, handlers=handlers)
 
 
@@ -203,8 +197,7 @@ def feedback_answer(feedback_id: int):
 def rectification_list():
     rows = [RectificationOut.of(r, staff_view=True) for r in rectifications.staff_rectifications(
         db.session, g.staff, status=request.args.get("status") or None, overdue=False, limit=200, now=utcnow())]
-    today = applications.today_in_shanghai(utcnow()).isoformat()
-    return render_template("console/rectifications.html", rows=rows, today=today)
+    return render_template("console/rectifications.html", rows=rows, today=today().isoformat())
 
 
 @bp.get("/rectifications/<int:rectification_id>")

@@ -7,16 +7,15 @@ from datetime import date
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import BaseModel, Field
 
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments import queue
 from miniapp_api.appointments.messages import STATUS_NAMES
 from miniapp_api.appointments.schemas import CounterAction
 from miniapp_api.appointments.staff_views import COUNTER_ROLES
-from miniapp_api.clock import utcnow
 from miniapp_api.console import queries
-from miniapp_api.console.views import bp, page
-from miniapp_api.extensions import db
-from miniapp_api.schemas import QueryModel
+from miniapp_api.console.blueprint import bp, page
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.staff.services import require_centre
 
 ACTION_DONE = {"recall": "已再次叫号 {number}", "skip": "{number} 已过号", "start": "开始办理 {number}",
@@ -48,7 +47,6 @@ def window_page(window_id: int):
 def call_next(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
     ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
-    db.session.commit()
     flash(f"请 {ticket.number} 号到 {window.name} 办理" if ticket else "目前没有等候的人", "info")
     return redirect(url_for("console.window_page", window_id=window.id), code=303)
 
@@ -59,7 +57,6 @@ def ticket_action(window_id: int, ticket_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
     action = TicketAction.model_validate({"action": request.form.get("action", "")}).action.value
     ticket = queue.COUNTER_ACTIONS[action](db.session, window_id=window.id, ticket_id=ticket_id, now=utcnow())
-    db.session.commit()
     flash(ACTION_DONE[action].format(number=ticket.number), "info")
     return redirect(url_for("console.window_page", window_id=window.id), code=303)
 
@@ -81,7 +78,7 @@ def appointments():
     query = DayQuery.model_validate(request.args.to_dict())
     centres = queries.centres_of(db.session, g.staff)
     centre_id = query.centre_id or (centres[0].id if centres else None)
-    day = query.day or today_in_shanghai(utcnow())
+    day = query.day or today()
     windows = []
     if centre_id is not None:
         require_centre(db.session, g.staff, centre_id)

@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from flask import g, render_template, request
 from pydantic import Field
 
-from miniapp_api.applications.services import today_in_shanghai
-from miniapp_api.clock import utcnow
 from miniapp_api.console import charts, queries
-from miniapp_api.console.views import bp, page
-from miniapp_api.extensions import db
+from miniapp_api.console.blueprint import bp, page
+from miniapp_api.platform.clock import today
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.ratings.stats import rating_stats
-from miniapp_api.schemas import QueryModel
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import visible_centre_ids
 
@@ -34,7 +33,7 @@ def _percent(value: float | None) -> float | None:
 def dashboard():
     query = DashboardQuery.model_validate(request.args.to_dict())
     centre_ids = visible_centre_ids(db.session, g.staff)
-    until = today_in_shanghai(utcnow())
+    until = today()
     since = until - timedelta(days=query.days - 1)
     bookings = queries.bookings_per_day(db.session, centre_ids, since, until)
     waits = queries.wait_minutes_per_day(db.session, centre_ids, since, until)

@@ -7,11 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
 from miniapp_api.centres.models import Centre, Window
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.platform.clock import SHANGHAI, local, local_date
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.staff.models import Staff, StaffNotice, staff_centre
 from miniapp_api.staff.services import visible_centre_ids
@@ -31,7 +30,7 @@ def home(session: Session, staff: Staff, now: datetime) -> dict:
     windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
                               .where(Window.centre_id.in_(centre_ids))
                               .order_by(Window.centre_id.in_(own).desc(), Centre.id, Window.id).limit(60)).all()
-    today = today_in_shanghai(now)
+    today = local_date(now)
     feedback_open, feedback_due = session.execute(select(
         func.count(), func.count().filter(Feedback.due_on <= today))
         .where(Feedback.centre_id.in_(centre_ids), Feedback.status.in_(OPEN_FEEDBACK))).one()
@@ -54,7 +53,7 @@ def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[di
     windows: dict[int, dict] = {}
     for window_id, name, starts_at, ends_at, capacity, booked in rows:
         entry = windows.setdefault(window_id, {"name": name, "slots": [], "capacity": 0, "booked": 0})
-        entry["slots"].append({"starts": starts_at.astimezone(SHANGHAI), "ends": ends_at.astimezone(SHANGHAI),
+        entry["slots"].append({"starts": local(starts_at), "ends": local(ends_at),
                                "capacity": capacity, "booked": booked,
                                "use": round(100 * booked / capacity) if capacity else 0})
         entry["capacity"] += capacity

@@ -14,10 +14,15 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
+from miniapp_api.appointments.queue import issue_ticket
+from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, ServiceItem
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.feedback.models import Feedback
+from miniapp_api.feedback.services import sla_days
 from miniapp_api.licences.services import import_csv
-from miniapp_api.privacy import FieldCipher, credit_check_char, id_check_digit
+from miniapp_api.platform.clock import local_date
+from miniapp_api.platform.privacy import FieldCipher, credit_check_char, id_check_digit
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import create_staff
 
@@ -84,11 +89,6 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
 
 def _seed_counter_and_feedback(session: Session, district: Centre, manager: Staff, now: datetime) -> None:
     """People waiting at the first window today and a complaint in the inbox, so the console has work."""
-    from miniapp_api.appointments.queue import issue_ticket
-    from miniapp_api.centres import calendar
-    from miniapp_api.citizens.models import Citizen
-    from miniapp_api.feedback.models import Feedback
-    from miniapp_api.feedback.services import sla_days
 
     window = district.windows[0]
     for _ in range(6):
@@ -96,7 +96,7 @@ def _seed_counter_and_feedback(session: Session, district: Centre, manager: Staf
     citizen = Citizen(openid="o-demo-feedback", real_name="王建国")
     session.add(citizen)
     session.flush()
-    today, days = now.astimezone(SHANGHAI).date(), sla_days(session, "complaint")
+    today, days = local_date(now), sla_days(session, "complaint")
     session.add(Feedback(citizen_id=citizen.id, kind="complaint", centre_id=district.id, status="assigned",
                          assignee_staff_id=manager.id, content_check="pass", contact_ok=False, anonymous=False,
                          text="上午在综合窗口排了一个多小时，叫号屏坏了也没人提醒，希望改进。", photos=[],

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from miniapp_api.centres.schemas import local_iso
 from miniapp_api.feedback import messages
 from miniapp_api.feedback.models import Feedback, FeedbackKind, FeedbackStatus
 from miniapp_api.feedback.services import FeedbackIn
-from miniapp_api.schemas import QueryModel, StrictIn
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 PhotoId = Annotated[str, Field(min_length=1, max_length=200)]
 

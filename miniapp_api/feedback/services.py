@@ -8,22 +8,18 @@ reached the feedback is stored hidden from staff and a job checks it later.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import structlog
 from rq import Retry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from jobs.enqueue import enqueue_after_commit
-from miniapp_api import events
 from miniapp_api.applications.models import Application
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, ServiceItem, Window
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.feedback import messages
 from miniapp_api.feedback.models import (
     OPEN_STATUSES,
@@ -34,8 +30,12 @@ from miniapp_api.feedback.models import (
     FeedbackSla,
     FeedbackStatus,
 )
-from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import chinese_date, local_date
+from miniapp_api.platform.db import one_or_not_found
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
 from miniapp_api.wechat import WeChatError, WeChatGateway
@@ -77,10 +77,6 @@ def _tell(session: Session, feedback: Feedback, body: str, now: datetime) -> Non
                     "status": messages.STATUS_NAMES[feedback.status][:5], "tip": "点击查看办理进度"},
            title=messages.TITLE, body=body, page=PAGE.format(id=feedback.id), now=now,
            subject=("feedback", feedback.id))
-
-
-def _day(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 # --- filing ---------------------------------------------------------------------------------------------
@@ -155,7 +151,7 @@ def file_feedback(session: Session, gateway: WeChatGateway, citizen: Citizen, da
     if verdict is ContentCheck.RISKY:
         raise DomainError(messages.CONTENT_RISKY, code=CONTENT_RISKY, status=422,
                           fields={"text": messages.CONTENT_RISKY})
-    today = today_in_shanghai(now)
+    today = local_date(now)
     days = sla_days(session, data.kind)
     feedback = Feedback(citizen_id=citizen.id, kind=data.kind, text=data.text, location=data.location,
                         photos=data.photos, contact_ok=data.contact_ok, anonymous=data.anonymous,
@@ -170,7 +166,7 @@ def file_feedback(session: Session, gateway: WeChatGateway, citizen: Citizen, da
         enqueue_after_commit(session, "default", CHECK_JOB, feedback.id, job_id=f"feedback-check-{feedback.id}",
                              retry=Retry(max=6, interval=[60, 300, 900, 3600, 3600, 3600]))
     _tell(session, feedback, messages.BODY_FILED.format(kind=messages.KIND_NAMES[feedback.kind], id=feedback.id,
-                                                        due=_day(feedback.due_on)), now)
+                                                        due=chinese_date(feedback.due_on)), now)
     session.flush()
     return feedback
 
@@ -305,7 +301,7 @@ def close_satisfied(session: Session, feedback: Feedback, citizen_id: int, level
 
 def reopen_unsatisfied(session: Session, feedback: Feedback, citizen_id: int, reason: str, now: datetime) -> None:
     """Back to the same team (assignee kept), counted, with a fresh SLA from today."""
-    today = today_in_shanghai(now)
+    today = local_date(now)
     feedback.reopen_count += 1
     feedback.status = F.REOPENED if feedback.assignee_staff_id is None else F.ASSIGNED
     feedback.due_on = calendar.add_working_days(session, today, feedback.sla_days)
@@ -314,7 +310,7 @@ def reopen_unsatisfied(session: Session, feedback: Feedback, citizen_id: int, re
     feedback.updated_at = now
     _event(feedback, "reopened", now, actor=f"citizen:{citizen_id}", public_note=reason,
            reopen_count=feedback.reopen_count)
-    _tell(session, feedback, messages.BODY_REOPENED.format(id=feedback.id, due=_day(feedback.due_on)), now)
+    _tell(session, feedback, messages.BODY_REOPENED.format(id=feedback.id, due=chinese_date(feedback.due_on)), now)
 
 
 # --- SLA sweep: 催办 at half time, 督办 when overdue, again to the level above ------------------------------
@@ -329,13 +325,13 @@ class SweepReport:
 
 def sla_sweep(session: Session, now: datetime) -> SweepReport:
     """Safe to run any number of times: each step is recorded on the row before it can repeat."""
-    today, report = today_in_shanghai(now), SweepReport()
+    today, report = local_date(now), SweepReport()
     rows = list(session.scalars(select(Feedback).where(
         Feedback.status.in_([s.value for s in OPEN_STATUSES]),
         Feedback.content_check.in_([ContentCheck.PASS, ContentCheck.REVIEW]),
         Feedback.remind_on <= today).order_by(Feedback.id).with_for_update(skip_locked=True).limit(5000)))
     for feedback in rows:
-        kind, due = messages.KIND_NAMES[feedback.kind], _day(feedback.due_on)
+        kind, due = messages.KIND_NAMES[feedback.kind], chinese_date(feedback.due_on)
         subject = ("feedback", feedback.id)
         if feedback.reminded_at is None:
             handlers = ([feedback.assignee_staff_id] if feedback.assignee_staff_id else

@@ -5,12 +5,8 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications.services import today_in_shanghai
-from miniapp_api.auth import STAFF_BEARER, field_cipher, staff_required
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.feedback import services
 from miniapp_api.feedback.models import FeedbackSla
 from miniapp_api.feedback.schemas import (
@@ -26,8 +22,11 @@ from miniapp_api.feedback.schemas import (
     SlaPath,
     StaffFeedbackOut,
 )
-from miniapp_api.privacy import mask_phone
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, field_cipher, staff_required
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.privacy import mask_phone
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_role
 
@@ -45,7 +44,7 @@ def staff_document(feedback) -> dict:
         phone = mask_phone(field_cipher().decrypt(citizen.phone_enc, context=PHONE_CONTEXT))
     if not feedback.anonymous:
         audit(db.session, g.staff, "view_feedback", "feedback", feedback.id)
-    return FeedbackOut.of(feedback, today_in_shanghai(utcnow()), staff_view=True,
+    return FeedbackOut.of(feedback, today(), staff_view=True,
                           filed_by="匿名" if feedback.anonymous else (citizen.real_name or "微信用户"),
                           phone_masked=phone, content_check=feedback.content_check,
                           escalation_level=feedback.escalation_level, assignee_staff_id=feedback.assignee_staff_id)
@@ -57,7 +56,6 @@ def _act(feedback_id: int, action) -> dict:
     action(feedback)
     db.session.flush()
     body = staff_document(feedback)
-    db.session.commit()
     return body
 
 
@@ -68,8 +66,8 @@ def inbox(query: InboxQuery):
     require_role(g.staff, *FEEDBACK_ROLES)
     rows = services.staff_inbox(db.session, g.staff, status=query.status.value if query.status else None,
                                 triage=query.triage, mine=query.mine, limit=query.limit)
-    today = today_in_shanghai(utcnow())
-    return {"feedback": [FeedbackOut.of(f, today) for f in rows]}
+    day = today()
+    return {"feedback": [FeedbackOut.of(f, day) for f in rows]}
 
 
 @bp.get("/feedback/<int:feedback_id>", responses={200: StaffFeedbackOut}, security=STAFF_BEARER)
@@ -120,5 +118,4 @@ def set_sla(path: SlaPath, body: SlaIn):
     require_role(g.staff, Role.ADMIN)
     db.session.merge(FeedbackSla(kind=path.kind.value, working_days=body.working_days))
     audit(db.session, g.staff, "set_feedback_sla", "feedback_sla", path.kind.value, working_days=body.working_days)
-    db.session.commit()
     return {"working_days": body.working_days}

@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications.services import today_in_shanghai
-from miniapp_api.appointments.schemas import IdempotencyHeader
-from miniapp_api.auth import citizen_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, limiter
 from miniapp_api.feedback import services
 from miniapp_api.feedback.schemas import FeedbackList, FeedbackOut, FeedbackPath, FileFeedbackIn
-from miniapp_api.idempotency import idempotent
-from miniapp_api.rate_limits import FEEDBACK_PER_CITIZEN, per_citizen
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import citizen_required
+from miniapp_api.platform.clock import local_date, today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.idempotency import idempotent
+from miniapp_api.platform.rate_limits import FEEDBACK_PER_CITIZEN, limiter, per_citizen
+from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
 from miniapp_api.wechat import gateway
 
 bp = APIBlueprint("feedback", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -30,14 +28,14 @@ def file_feedback(body: FileFeedbackIn, header: IdempotencyHeader):
     """居民点单: a complaint, suggestion, consultation, praise or report; the text is checked by WeChat first."""
     now = utcnow()
     feedback = services.file_feedback(db.session, gateway(), g.citizen, body.to_input(), now)
-    return FeedbackOut.of(feedback, today_in_shanghai(now)), 201
+    return FeedbackOut.of(feedback, local_date(now)), 201
 
 
 @bp.get("/feedback", responses={200: FeedbackList}, security=BEARER)
 @citizen_required
 def list_feedback():
-    today = today_in_shanghai(utcnow())
-    return {"feedback": [FeedbackOut.of(f, today) for f in services.citizen_feedback_list(db.session, g.citizen.id)]}
+    day = today()
+    return {"feedback": [FeedbackOut.of(f, day) for f in services.citizen_feedback_list(db.session, g.citizen.id)]}
 
 
 @bp.get("/feedback/<int:feedback_id>", responses={200: FeedbackOut}, security=BEARER)
@@ -45,4 +43,4 @@ def list_feedback():
 def show_feedback(path: FeedbackPath):
     """The public timeline: filed, taken, answered, rated, reopened, 督办."""
     feedback = services.citizen_feedback(db.session, g.citizen.id, path.feedback_id)
-    return FeedbackOut.of(feedback, today_in_shanghai(utcnow()))
+    return FeedbackOut.of(feedback, today())

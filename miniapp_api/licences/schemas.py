@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from miniapp_api.licences.models import Licence
-from miniapp_api.schemas import StrictIn
+from miniapp_api.platform.schemas import StrictIn
 
 
 class LicenceQuery(BaseModel):

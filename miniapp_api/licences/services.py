@@ -22,12 +22,13 @@ from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
 from miniapp_api.centres.services import distance_km
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.licences import messages
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import cancel_pending, notify
-from miniapp_api.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
+from miniapp_api.platform.clock import chinese_date, local_date
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
+from miniapp_api.staff.services import audit, require_centre
 
 STAGES = (90, 30, 7)
 LICENCE_NOT_FOUND = "licence_not_found"
@@ -92,7 +93,6 @@ class RenewalFinder:
 def _remind(session: Session, licence: Licence, citizen_id: int, stage: int, today: date, now: datetime,
             renewal_centre: Centre | None) -> None:
     days_left = (licence.expires_on - today).days
-    expires = f"{licence.expires_on.year}年{licence.expires_on.month}月{licence.expires_on.day}日"
     item = licence.renewal_item
     renewal = (messages.RENEWAL_HINT.format(item=item.name, centre=renewal_centre.name)
                if item is not None and renewal_centre is not None else messages.RENEWAL_AT_COUNTER)
@@ -101,7 +101,7 @@ def _remind(session: Session, licence: Licence, citizen_id: int, stage: int, tod
                     "tip": messages.TIP_EXPIRY},
            title=messages.TITLE_EXPIRY,
            body=messages.BODY_EXPIRY.format(licence_type=licence.licence_type, number=licence.number,
-                                            holder=licence.holder_name, expires=expires, days=days_left,
+                                            holder=licence.holder_name, expires=chinese_date(licence.expires_on), days=days_left,
                                             renewal=renewal),
            page=PAGE.format(code=item.code, centre=renewal_centre.id) if item and renewal_centre else None,
            now=now, subject=("licence", licence.id),
@@ -110,7 +110,7 @@ def _remind(session: Session, licence: Licence, citizen_id: int, stage: int, tod
 
 def sweep_expiry_reminders(session: Session, now: datetime) -> SweepReport:
     """Send every reminder whose day has come; commits per chunk so a long sweep holds no long locks."""
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     report, find_renewal_centre = SweepReport(), RenewalFinder(session)
     while True:
         licences = list(session.scalars(
@@ -238,7 +238,6 @@ def import_csv(session: Session, cipher: FieldCipher, text: str, *, issuing_cent
 def import_for_staff(session: Session, cipher: FieldCipher, staff, text: str, *, centre_id: int,
                      now: datetime) -> ImportReport:
     """A staff member's import into one of their centres (else 404), audit-logged with its counts."""
-    from miniapp_api.staff.services import audit, require_centre
 
     require_centre(session, staff, centre_id)
     report = import_csv(session, cipher, text, issuing_centre_id=centre_id, now=now)

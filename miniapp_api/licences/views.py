@@ -5,10 +5,6 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications.services import today_in_shanghai
-from miniapp_api.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.licences import services
 from miniapp_api.licences.schemas import (
     ImportIn,
@@ -18,7 +14,10 @@ from miniapp_api.licences.schemas import (
     LicencePath,
     RenewIn,
 )
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_role, visible_centre_ids
 
@@ -32,9 +31,8 @@ staff_bp = APIBlueprint("staff_licences", __name__, url_prefix="/api/staff/v1", 
 @citizen_required
 def list_licences():
     """Licences whose holder or contact is the caller (by the ID number in the profile), soonest expiry first."""
-    today = today_in_shanghai(utcnow())
-    rows = services.citizen_licences(db.session, g.citizen)
-    return {"licences": [LicenceOut.of(lic, today).model_dump(mode="json") for lic in rows]}
+    day, rows = today(), services.citizen_licences(db.session, g.citizen)
+    return {"licences": [LicenceOut.of(lic, day).model_dump(mode="json") for lic in rows]}
 
 
 @staff_bp.post("/licences/import", responses={200: ImportOut}, security=STAFF_BEARER)
@@ -44,7 +42,6 @@ def import_licences(body: ImportIn):
     require_role(g.staff, Role.CENTRE_MANAGER)
     report = services.import_for_staff(db.session, field_cipher(), g.staff, body.csv, centre_id=body.centre_id,
                                        now=utcnow())
-    db.session.commit()
     return ImportOut(created=report.created, updated=report.updated).model_dump(mode="json")
 
 
@@ -55,5 +52,4 @@ def renew(path: LicencePath, body: RenewIn):
     require_role(g.staff, Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
     licence = services.staff_licence(db.session, path.licence_id, visible_centre_ids(db.session, g.staff))
     services.renew(db.session, licence, body.expires_on, utcnow())
-    db.session.commit()
-    return LicenceOut.of(licence, today_in_shanghai(utcnow())).model_dump(mode="json")
+    return LicenceOut.of(licence, today()).model_dump(mode="json")

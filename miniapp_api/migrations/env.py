@@ -1,7 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from miniapp_api.models import load_all_models
+from miniapp_api.bootstrap import load_all_models
 
 target_metadata = load_all_models().metadata
 url = context.config.attributes["sqlalchemy_url"]

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications import messages
 from miniapp_api.notifications.services import cancel_pending, day_before_reminder_time, notify
+from miniapp_api.platform.clock import local
 
 HOUR_BEFORE = timedelta(hours=1)
 PAGE = "pages/appointments/detail?id={id}"
@@ -24,12 +24,12 @@ def cause_marker(appointment) -> str:
 
 
 def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
-    local = appointment.starts_at.astimezone(SHANGHAI)
+    starts = local(appointment.starts_at)
     items = "、".join(line.item.name for line in appointment.lines)
     key_materials = [m["name"] for line in appointment.lines for m in line.item.materials if m.get("key")]
     centre = appointment.centre
     text = {
-        "starts": local.strftime("%Y年%m月%d日 %H:%M"), "time": local.strftime("%H:%M"), "centre": centre.name,
+        "starts": starts.strftime("%Y年%m月%d日 %H:%M"), "time": starts.strftime("%H:%M"), "centre": centre.name,
         "window": appointment.window.name, "items": items,
         "bring": messages.BRING.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
         "address": messages.ADDRESS.format(address=centre.address) if centre.address else "",

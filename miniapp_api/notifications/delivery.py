@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.appointments import cause_marker
 from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
 from miniapp_api.notifications.templates import template_for
+from miniapp_api.platform.clock import SHANGHAI, local, local_date
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 log = structlog.get_logger(__name__)
@@ -54,13 +54,13 @@ class Result:
 
 
 def in_quiet_hours(now: datetime) -> bool:
-    local = now.astimezone(SHANGHAI).time()
-    return local >= QUIET_START or local < QUIET_END
+    hour = local(now).time()
+    return hour >= QUIET_START or hour < QUIET_END
 
 
 def quiet_hours_end(now: datetime) -> datetime:
-    local = now.astimezone(SHANGHAI)
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    here = local(now)
+    day = here.date() if here.time() < QUIET_END else here.date() + timedelta(days=1)
     return datetime.combine(day, QUIET_END, SHANGHAI)
 
 
@@ -115,7 +115,7 @@ def _gone_causes(session: Session, rows: list[Notification]) -> set[int]:
 
 
 def _pushes_today(session: Session, citizen_ids: set[int], now: datetime) -> Counter:
-    midnight = datetime.combine(now.astimezone(SHANGHAI).date(), time(0), SHANGHAI)
+    midnight = datetime.combine(local_date(now), time(0), SHANGHAI)
     return Counter(dict(session.execute(
         select(Notification.citizen_id, func.count()).where(
             Notification.citizen_id.in_(citizen_ids), Notification.status == PushStatus.SENT,

@@ -4,9 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from miniapp_api.centres.schemas import local_iso
 from miniapp_api.notifications.models import Notification, PushStatus
-from miniapp_api.schemas import QueryModel, StrictIn
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}

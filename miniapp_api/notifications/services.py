@@ -13,12 +13,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from jobs.enqueue import enqueue_after_commit
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.notifications import messages
 from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
 from miniapp_api.notifications.templates import is_urgent, load_templates, template_fields
+from miniapp_api.platform.clock import SHANGHAI, local_date
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.unit_of_work import enqueue_after_commit
 
 SEND_JOB = "jobs.notifications.send_notification"
 UNKNOWN_TEMPLATE = "unknown_template"
@@ -121,5 +121,4 @@ def mark_read(session: Session, citizen_id: int, message_id: int | None, now: da
 
 
 def day_before_reminder_time(starts_at: datetime) -> datetime:
-    local = starts_at.astimezone(SHANGHAI)
-    return datetime.combine(local.date() - timedelta(days=1), DAY_BEFORE_AT, SHANGHAI)
+    return datetime.combine(local_date(starts_at) - timedelta(days=1), DAY_BEFORE_AT, SHANGHAI)

@@ -3,9 +3,6 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.auth import citizen_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.notifications import services
 from miniapp_api.notifications.schemas import (
     ConsentList,
@@ -18,7 +15,10 @@ from miniapp_api.notifications.schemas import (
     MessageQuery,
 )
 from miniapp_api.notifications.templates import load_templates
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import citizen_required
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 
 bp = APIBlueprint("notifications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_security=[{"bearer": []}],
@@ -43,7 +43,6 @@ def _consent_list(citizen_id: int) -> dict:
 def record_consents(body: ConsentsIn):
     """Record what wx.requestSubscribeMessage returned; each one-time accept allows one message."""
     services.record_consents(db.session, g.citizen.id, body.results, utcnow())
-    db.session.commit()
     return _consent_list(g.citizen.id)
 
 
@@ -67,7 +66,6 @@ def list_messages(query: MessageQuery):
 @citizen_required
 def mark_read(path: MessagePath):
     marked = services.mark_read(db.session, g.citizen.id, path.message_id, utcnow())
-    db.session.commit()
     return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, utcnow(),
                                                                         limit=1)[1]).model_dump()
 
@@ -76,5 +74,4 @@ def mark_read(path: MessagePath):
 @citizen_required
 def mark_all_read():
     marked = services.mark_read(db.session, g.citizen.id, None, utcnow())
-    db.session.commit()
     return MarkedOut(marked=marked, unread_count=0).model_dump()

@@ -14,13 +14,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
-from miniapp_api import events
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.centres import calendar
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.models import one_or_not_found
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import chinese_date, local_date
+from miniapp_api.platform.db import one_or_not_found
+from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import Evaluation, RatingDaily, Rectification, RectificationEvent
 from miniapp_api.ratings.models import RectificationStatus as R
@@ -39,15 +38,11 @@ def _event(rectification: Rectification, kind: str, now: datetime, actor: str, n
     rectification.events.append(RectificationEvent(at=now, actor=actor, kind=kind, note=note))
 
 
-def _day(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def open_rectification(session: Session, *, source: tuple[str, int], citizen_id: int, centre_id: int,
                        window_id: int | None, item_id: int | None, staff_id: int | None, summary: str,
                        level_name: str, now: datetime, evaluation_id: int | None = None) -> Rectification | None:
     """Exactly one rectification per source (a repeat returns None), with its notices and the citizen's message."""
-    today = today_in_shanghai(now)
+    today = local_date(now)
     verify_due = calendar.add_working_days(session, today, VERIFY_WORKING_DAYS)
     fix_due = calendar.add_working_days(session, today, FIX_WORKING_DAYS)
     rectification_id = session.execute(insert(Rectification).values(
@@ -63,8 +58,8 @@ def open_rectification(session: Session, *, source: tuple[str, int], citizen_id:
     managers = [s.id for s in staff_of_centre(session, centre_id, *MANAGERS)]
     notice(session, managers + ([staff_id] if staff_id else []), kind="bad_rating",
            subject=("rectification", rectification.id),
-           text=messages.STAFF_NEW_BAD.format(level=level_name, what=summary[:80], verify_due=_day(verify_due),
-                                              fix_due=_day(fix_due)),
+           text=messages.STAFF_NEW_BAD.format(level=level_name, what=summary[:80], verify_due=chinese_date(verify_due),
+                                              fix_due=chinese_date(fix_due)),
            dedupe=f"rectification:{rectification.id}:opened")
     notify(session, citizen_id=citizen_id, kind="rating_followup",
            context={"kind": "差评整改", "number": str(rectification.id), "status": "整改中",
@@ -94,7 +89,7 @@ def staff_rectifications(session: Session, staff: Staff, *, status: str | None, 
     if status:
         statement = statement.where(Rectification.status == status)
     if overdue:
-        statement = statement.where(Rectification.status == R.OPEN, Rectification.fix_due_on < today_in_shanghai(now))
+        statement = statement.where(Rectification.status == R.OPEN, Rectification.fix_due_on < local_date(now))
     return list(session.scalars(statement.options(selectinload(Rectification.events))
                                 .order_by(Rectification.fix_due_on, Rectification.id).limit(limit)))
 
@@ -123,7 +118,7 @@ def _move_rectified(session: Session, rectification: Rectification, delta: int) 
         return
     evaluation = session.get(Evaluation, rectification.evaluation_id)
     session.execute(update(RatingDaily).where(
-        RatingDaily.day == evaluation.created_at.astimezone(SHANGHAI).date(),
+        RatingDaily.day == local_date(evaluation.created_at),
         RatingDaily.centre_id == evaluation.centre_id, RatingDaily.window_id == (evaluation.window_id or 0),
         RatingDaily.item_id == (evaluation.item_id or 0), RatingDaily.staff_id == (evaluation.staff_id or 0))
         .values(rectified=RatingDaily.rectified + delta))
@@ -164,7 +159,7 @@ def revisit(session: Session, rectification: Rectification, *, satisfied: bool, 
         return
     rectification.status = R.OPEN
     rectification.escalation_level += 1
-    rectification.fix_due_on = calendar.add_working_days(session, today_in_shanghai(now), FIX_WORKING_DAYS)
+    rectification.fix_due_on = calendar.add_working_days(session, local_date(now), FIX_WORKING_DAYS)
     _move_rectified(session, rectification, -1)
     _event(rectification, "reopened", now, actor, note)
     supervisors = [s.id for s in staff_of_centre(session, rectification.centre_id, *MANAGERS)]
@@ -193,18 +188,18 @@ class SweepReport:
 
 def overdue_sweep(session: Session, now: datetime) -> SweepReport:
     """Open past the fix deadline ⇒ one 督办 per level (rule: overdue ⇒ one escalation)."""
-    today, report = today_in_shanghai(now), SweepReport()
+    today, report = local_date(now), SweepReport()
     rows = list(session.scalars(select(Rectification).where(
         Rectification.status == R.OPEN, Rectification.fix_due_on < today).with_for_update(skip_locked=True)
         .limit(5000)))
     for rectification in rows:
         supervisors = [s.id for s in staff_of_centre(session, rectification.centre_id, *MANAGERS)]
         written = notice(session, supervisors, kind="escalate", subject=("rectification", rectification.id),
-                         text=messages.STAFF_OVERDUE.format(fix_due=_day(rectification.fix_due_on),
+                         text=messages.STAFF_OVERDUE.format(fix_due=chinese_date(rectification.fix_due_on),
                                                             what=rectification.summary[:80]),
                          dedupe=f"rectification:{rectification.id}:overdue:{rectification.fix_due_on}")
         if written:
-            _event(rectification, "escalated", now, "system", f"超过整改期限{_day(rectification.fix_due_on)}")
+            _event(rectification, "escalated", now, "system", f"超过整改期限{chinese_date(rectification.fix_due_on)}")
             report.escalated += 1
     session.flush()
     return report

@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from miniapp_api.centres.schemas import local_iso
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import LEVEL_NAMES, Evaluation, Rectification
 from miniapp_api.ratings.services import RatingIn
-from miniapp_api.schemas import QueryModel, StrictIn
 
 Tag = Annotated[str, Field(min_length=1, max_length=20)]
 

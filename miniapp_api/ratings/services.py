@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
 from miniapp_api.feedback import services as feedback_services
 from miniapp_api.feedback.models import Feedback, FeedbackStatus
+from miniapp_api.platform.clock import local_date
+from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import messages, rectifications
 from miniapp_api.ratings.models import BAD_LEVELS, LEVEL_NAMES, Evaluation, RatingDaily
 from miniapp_api.staff.models import Role, Staff
@@ -93,7 +93,7 @@ class RatingIn:
 
 def _count(session: Session, evaluation: Evaluation, sign: int, *, rectified: int = 0) -> None:
     """Keep the daily pre-aggregate in step with the ratings, in the same transaction."""
-    day = evaluation.created_at.astimezone(SHANGHAI).date()
+    day = local_date(evaluation.created_at)
     good = 1 if evaluation.level not in BAD_LEVELS else 0
     values = dict(day=day, centre_id=evaluation.centre_id, window_id=evaluation.window_id or 0,
                   item_id=evaluation.item_id or 0, staff_id=evaluation.staff_id or 0, total=sign, good=sign * good,

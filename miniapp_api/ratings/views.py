@@ -6,12 +6,12 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
-from miniapp_api.appointments.schemas import IdempotencyHeader
-from miniapp_api.auth import STAFF_BEARER, citizen_required, staff_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
 from miniapp_api.feedback.services import answer_hours_by_centre
-from miniapp_api.idempotency import idempotent
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.idempotency import idempotent
+from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
 from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.ratings.schemas import (
@@ -32,7 +32,6 @@ from miniapp_api.ratings.schemas import (
     StatsQuery,
     VerifyIn,
 )
-from miniapp_api.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_role, visible_centre_ids
 
@@ -72,9 +71,7 @@ def list_evaluations():
 def show_rectification(path: RectificationPath):
     """What was done about the caller's 差评."""
     rectification = rectifications.citizen_rectification(db.session, g.citizen.id, path.rectification_id)
-    body = RectificationOut.of(rectification)
-    db.session.rollback()
-    return body
+    return RectificationOut.of(rectification)
 
 
 @bp.post("/rectifications/<int:rectification_id>/revisit", responses={200: RectificationOut}, security=BEARER)
@@ -85,7 +82,6 @@ def revisit(path: RectificationPath, body: RevisitIn):
     rectifications.revisit(db.session, rectification, satisfied=body.satisfied, note=body.comment,
                            actor=f"citizen:{g.citizen.id}", now=utcnow())
     result = RectificationOut.of(rectification)
-    db.session.commit()
     return result
 
 
@@ -97,7 +93,6 @@ def staff_act(rectification_id: int, action) -> dict:
     rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
     action(rectification)
     result = RectificationOut.of(rectification, staff_view=True)
-    db.session.commit()
     return result
 
 
@@ -149,7 +144,6 @@ def request_invalidation(path: EvaluationPath, body: InvalidationIn):
     """Ask for a 差评 to be found 误评/恶意, with evidence; another manager decides."""
     evaluation = services.request_invalidation(db.session, g.staff, path.evaluation_id, body.reason, body.evidence,
                                                utcnow())
-    db.session.commit()
     return EvaluationOut.of(evaluation)
 
 
@@ -160,7 +154,6 @@ def decide_invalidation(path: EvaluationPath, body: DecisionIn):
     """A second manager approves (the rating leaves the statistics; it is never deleted) or rejects."""
     evaluation = services.decide_invalidation(db.session, g.staff, path.evaluation_id, body.approve, body.note,
                                               utcnow())
-    db.session.commit()
     return EvaluationOut.of(evaluation)
 
 

@@ -7,8 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, SmallInt
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
 class Role(StrEnum):

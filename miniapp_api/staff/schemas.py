@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from miniapp_api.schemas import StrictIn
+from miniapp_api.platform.schemas import StrictIn
 
 
 class StaffLoginIn(StrictIn):

@@ -11,14 +11,16 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre
 from miniapp_api.citizens.services import hash_token
-from miniapp_api.errors import DomainError, NotFound
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff import messages
-from miniapp_api.staff.models import Role, Staff, StaffSession, staff_centre
+from miniapp_api.staff.models import Role, Staff, StaffNotice, StaffSession, staff_centre
 
 BAD_CREDENTIALS = "bad_credentials"
 ACCOUNT_LOCKED = "account_locked"
@@ -89,7 +91,7 @@ def log_in(session: Session, *, username: str, password: str, now: datetime) -> 
             staff.locked_until, staff.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
         session.add(AuditLog(actor=f"staff:{staff.id}", action="login_failed", subject_type="staff",
                              subject_id=str(staff.id), detail={"locked": staff.locked_until is not None}))
-        session.commit()  # the failure counts even though the request is refused
+        keep_on_refusal(session)  # the failure counts even though the request is refused
         raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
     if _hasher().check_needs_rehash(staff.password_hash):
         staff.password_hash = _hasher().hash(password)
@@ -169,9 +171,6 @@ def staff_of_centre(session: Session, centre_id: int, *roles: str) -> list[Staff
 def notice(session: Session, staff_ids: list[int], *, kind: str, subject: tuple[str, int], text: str,
            dedupe: str | None = None) -> int:
     """Console notices; with `dedupe`, a repeated sweep writes each one once per staff member."""
-    from sqlalchemy.dialects.postgresql import insert
-
-    from miniapp_api.staff.models import StaffNotice
 
     written = 0
     for staff_id in dict.fromkeys(staff_ids):

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import select
 from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy import select
 
-from miniapp_api.auth import STAFF_BEARER, bearer_token, staff_required
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db, limiter
-from miniapp_api.rate_limits import LOGIN_PER_IP
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, bearer_token, staff_required
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.rate_limits import LOGIN_PER_IP, limiter
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import services
 from miniapp_api.staff.models import StaffNotice
 from miniapp_api.staff.schemas import NoticeList, NoticeOut, StaffLoginIn, StaffLoginOut, StaffOut
@@ -27,7 +27,6 @@ def staff_out(staff) -> StaffOut:
 def log_in(body: StaffLoginIn):
     """Password login; five wrong passwords lock the account for 15 minutes."""
     issued = services.log_in(db.session, username=body.username, password=body.password, now=utcnow())
-    db.session.commit()
     return StaffLoginOut(token=issued.token, expires_at=issued.expires_at,
                          staff=staff_out(issued.staff)).model_dump(mode="json")
 
@@ -36,7 +35,6 @@ def log_in(body: StaffLoginIn):
 @staff_required
 def log_out():
     services.log_out(db.session, bearer_token() or "", now=utcnow())
-    db.session.commit()
     return "", 204
 
 

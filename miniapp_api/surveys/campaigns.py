@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments.models import Appointment, AppointmentItem, AppointmentStatus
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
 from miniapp_api.surveys.services import Subject, invite
 

@@ -3,12 +3,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
 class Survey(Base):

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import local, local_iso
 from miniapp_api.surveys.models import Survey, SurveyAnswer, SurveyInvitation
 
 ASKED = ("sent", "reminded", "answered", "expired")
@@ -18,7 +18,7 @@ ASKED = ("sent", "reminded", "answered", "expired")
 
 def _group(invitation: SurveyInvitation, group_by: str):
     if group_by == "month":
-        return (invitation.sent_at or invitation.created_at).astimezone(SHANGHAI).strftime("%Y-%m")
+        return local(invitation.sent_at or invitation.created_at).strftime("%Y-%m")
     return invitation.item_id if group_by == "item" else invitation.centre_id
 
 
@@ -91,5 +91,5 @@ def results_csv(session: Session, code: str, centre_ids: set[int]) -> str:
         values = ["；".join(v) if isinstance(v, list) else ("是" if v is True else "否" if v is False else v)
                   for v in (answer.answers.get(k, "") for k in keys)]
         writer.writerow([invitation.id, surveys[invitation.survey_id].version, invitation.kind, invitation.centre_id,
-                         invitation.item_id, invitation.answered_at.astimezone(SHANGHAI).isoformat(), *values])
+                         invitation.item_id, local_iso(invitation.answered_at), *values])
     return "\ufeff" + out.getvalue()   # BOM: Excel opens UTF-8 Chinese correctly

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from miniapp_api.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 
 class TokenPath(BaseModel):

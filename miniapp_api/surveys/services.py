@@ -18,10 +18,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError, NotFound
+from miniapp_api.centres.models import ServiceItem
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform.clock import SHANGHAI, chinese_date, local
+from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.models import Evaluation, Rectification, RectificationStatus
 from miniapp_api.surveys import messages
@@ -93,11 +94,11 @@ class Subject:
 
 
 def out_of_quiet_hours(moment: datetime) -> datetime:
-    local = moment.astimezone(SHANGHAI)
-    if local.time() >= QUIET_START:
-        return datetime.combine(local.date() + timedelta(days=1), QUIET_END, SHANGHAI)
-    if local.time() < QUIET_END:
-        return datetime.combine(local.date(), QUIET_END, SHANGHAI)
+    here = local(moment)
+    if here.time() >= QUIET_START:
+        return datetime.combine(here.date() + timedelta(days=1), QUIET_END, SHANGHAI)
+    if here.time() < QUIET_END:
+        return datetime.combine(here.date(), QUIET_END, SHANGHAI)
     return moment
 
 
@@ -181,8 +182,6 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
 
 
 def subject_title(session: Session, invitation: SurveyInvitation) -> str:
-    from miniapp_api.centres.models import ServiceItem
-
     if invitation.subject_type == "rectification":
         rectification = session.get(Rectification, invitation.subject_id)
         return rectification.summary[:30] if rectification else "您反映的问题"
@@ -205,17 +204,12 @@ def send_due(session: Session, now: datetime, limit: int = 500) -> int:
         template = messages.BODY_REVISIT if invitation.kind == "revisit" else messages.BODY_INVITE
         what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
-               context={"what": what, "deadline": _day(invitation.expires_at), "tip": "点击填写，约1分钟"},
+               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": "点击填写，约1分钟"},
                title=messages.TITLE_INVITE, body=template.format(what=what, days=invitation.expire_after_days),
                page=PAGE.format(token=token), now=now, subject=("survey_invitation", invitation.id),
                dedupe_key=f"survey:{invitation.id}:invite")
     session.flush()
     return len(rows)
-
-
-def _day(moment: datetime) -> str:
-    local = moment.astimezone(SHANGHAI)
-    return f"{local.year}年{local.month}月{local.day}日"
 
 
 def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
@@ -230,9 +224,9 @@ def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
         invitation.status, invitation.reminded_at = I.REMINDED, now
         what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
-               context={"what": what, "deadline": _day(invitation.expires_at), "tip": "问卷即将过期"},
+               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": "问卷即将过期"},
                title=messages.TITLE_REMIND,
-               body=messages.BODY_REMIND.format(what=what, expires=_day(invitation.expires_at)), page=page,
+               body=messages.BODY_REMIND.format(what=what, expires=chinese_date(invitation.expires_at)), page=page,
                now=now, subject=("survey_invitation", invitation.id), dedupe_key=f"survey:{invitation.id}:remind")
     expired = session.execute(update(SurveyInvitation).where(
         SurveyInvitation.status.in_([I.SENT, I.REMINDED]), SurveyInvitation.expires_at <= now)

@@ -1,6 +1,6 @@
 """Event consumers: completions become survey invitations; a fixed survey-born rectification gets a revisit.
 
-Registered in miniapp_api/events.py (CONSUMERS); they take a batch of events so a backlog of
+Subscribed in miniapp_api/bootstrap.py; they take a batch of events so a backlog of
 100,000 completions is handled set-based, a thousand at a time.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from miniapp_api.clock import utcnow
-from miniapp_api.platform_models import DomainEvent
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.models import DomainEvent
 from miniapp_api.surveys.services import Subject, invite
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Response, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.auth import STAFF_BEARER, citizen_required, staff_required
-from miniapp_api.centres.schemas import local_iso
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
-from miniapp_api.schemas import ERROR_RESPONSES
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.platform.clock import local_iso, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_role, visible_centre_ids
 from miniapp_api.surveys import campaigns, results, services
@@ -43,7 +42,6 @@ def show_survey(path: TokenPath):
     body = SurveyOut(title=survey.title, version=survey.version, about=about,
                      expires_at=local_iso(invitation.expires_at),
                      questions=survey.questions).model_dump(mode="json", exclude_none=True)
-    db.session.rollback()
     return body
 
 
@@ -53,7 +51,6 @@ def answer_survey(path: TokenPath, body: AnswersIn):
     """Answers are checked per question (field errors name the question); the link works once."""
     answer = services.submit(db.session, g.citizen.id, path.token, body.answers, utcnow())
     unhappy = answer.fixed is False or (answer.lowest_score is not None and answer.lowest_score <= 2)
-    db.session.commit()
     return AnswerOut(thanks="感谢您的反馈！",
                      follow_up="我们已安排整改，处理后会再次回访您" if unhappy else None).model_dump(mode="json"), 201
 
@@ -66,7 +63,6 @@ def publish(body: PublishIn):
     survey = services.publish_survey(db.session, body.code, body.title,
                                      [q.model_dump(exclude_none=True) for q in body.questions])
     audit(db.session, g.staff, "publish_survey", "survey", f"{survey.code}@{survey.version}")
-    db.session.commit()
     return PublishedOut(code=survey.code, version=survey.version).model_dump(mode="json"), 201
 
 
@@ -84,7 +80,6 @@ def run_campaign(body: CampaignIn):
         prefix = f"audit:{period:%Y-%m}:"
     db.session.flush()
     report = campaigns.campaign_report(db.session, body.kind, prefix)
-    db.session.commit()
     return CampaignOut(outcome=outcome, report=report).model_dump(mode="json")
 
 
@@ -107,6 +102,5 @@ def export_results(query: ResultsQuery):
     """Every answer as a CSV line (UTF-8 with BOM, opens in Excel)."""
     text = results.results_csv(db.session, query.code, visible_centre_ids(db.session, g.staff))
     audit(db.session, g.staff, "export_survey_results", "survey", query.code)
-    db.session.commit()
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=survey-{query.code}.csv"})

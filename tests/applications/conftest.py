@@ -4,7 +4,7 @@ import pytest
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 

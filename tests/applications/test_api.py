@@ -4,7 +4,7 @@ import time_machine
 
 from miniapp_api.applications.models import Application
 from miniapp_api.notifications.models import Notification
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import CentreFactory, credit_code, id_number, make_staff
 
@@ -159,9 +159,9 @@ def test_a_citizen_cannot_read_or_report_on_someone_elses_application(client, co
 def test_progress_documents_match_their_declared_schemas(client, counter, db_session, staff_login, cipher):
     """The read model builds JSON without pydantic: the OpenAPI schemas must still describe it exactly."""
     from miniapp_api.applications import progress
+    from miniapp_api.applications.models import ApplicationStatus as S
     from miniapp_api.applications.schemas import ApplicationOut, StaffApplicationOut
     from miniapp_api.applications.services import Advance
-    from miniapp_api.applications.models import ApplicationStatus as S
 
     application = counter.intake(cipher, MONDAY_8AM, accept=Advance(
         S.ACCEPTED_PENDING_MATERIALS, missing_materials=["从业人员健康证明"], promise_text=PROMISE,

@@ -7,11 +7,11 @@ import pytest
 from miniapp_api.applications import services
 from miniapp_api.applications.models import Application, ApplicationEvent
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError
 from miniapp_api.licences.models import Licence
 from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.staff.models import Staff
 from tests.appointments.conftest import MONDAY_8AM
 from tests.concurrency import run_together

@@ -6,9 +6,9 @@ import pytest
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationEvent, ApplicationStatus
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.clock import local
+from miniapp_api.platform.errors import DomainError
 from tests.applications.conftest import at
 from tests.factories import citizen_with_identity
 
@@ -49,7 +49,7 @@ def test_reminders_go_three_and_one_working_days_before_the_deadline_at_nine(cou
     second.citizen_id = applicant.id
     counter.advance(second, "accepted_pending_materials", now, missing_materials=["食品安全管理制度"],
                     promise_text=PROMISE, materials_due_on=date(2026, 12, 7))
-    due = [r.deliver_after.astimezone(SHANGHAI) for r in reminders(db_session, second)]
+    due = [local(r.deliver_after) for r in reminders(db_session, second)]
     # Mon 7 Dec: three working days before is Wed 2 Dec, one is Fri 4 Dec.
     assert [d.isoformat() for d in due] == ["2026-12-02T09:00:00+08:00", "2026-12-04T09:00:00+08:00"]
     assert "食品安全管理制度" in reminders(db_session, second)[0].body

@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
-from miniapp_api import events
+import pytest
+
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
-from miniapp_api.platform_models import AuditLog, DomainEvent, EventDelivery
-
-CONSUMER = "tests.applications.test_events.record_completions"
+from miniapp_api.platform import events
+from miniapp_api.platform.models import AuditLog, DomainEvent, EventDelivery
 
 
 def record_completions(session, batch: list[DomainEvent]) -> None:
@@ -24,8 +24,22 @@ def completed(counter, cipher, now):
     return application
 
 
-def test_completion_event_reaches_each_consumer_exactly_once(counter, cipher, now, db_session, monkeypatch):
-    monkeypatch.setitem(events.CONSUMERS, events.APPLICATION_COMPLETED, [CONSUMER])
+@pytest.fixture
+def consumer():
+    events.subscribe(events.APPLICATION_COMPLETED, record_completions)
+    yield record_completions
+    events.unsubscribe(events.APPLICATION_COMPLETED, record_completions)
+
+
+def test_consumers_are_subscribed_once_by_name(app, consumer):
+    events.subscribe(events.APPLICATION_COMPLETED, record_completions)   # a second app built: still once
+    subscribed = events.consumers(events.APPLICATION_COMPLETED)
+    assert list(subscribed).count("tests.applications.test_events.record_completions") == 1
+    # create_app wired the survey consumer under the name EventDelivery rows already carry
+    assert "miniapp_api.surveys.triggers.on_completion" in subscribed
+
+
+def test_completion_event_reaches_each_consumer_exactly_once(counter, cipher, now, db_session, consumer):
     application = completed(counter, cipher, now)
     db_session.commit()
     event = db_session.query(DomainEvent).filter_by(subject_id=application.id).one()
@@ -34,7 +48,10 @@ def test_completion_event_reaches_each_consumer_exactly_once(counter, cipher, no
     event.dispatched_at = None                                        # as if the sweep found it again
     db_session.commit()
     assert events.dispatch(db_session, [event.id], now) == 1          # handed over, but the consumer had it
-    assert db_session.query(EventDelivery).filter_by(event_id=event.id).count() == 1
+    # every consumer of the kind (this one and the survey's) handled it exactly once
+    deliveries = db_session.query(EventDelivery.consumer).filter_by(event_id=event.id).all()
+    assert sorted(c for (c,) in deliveries) == sorted(events.consumers(events.APPLICATION_COMPLETED))
+    assert "tests.applications.test_events.record_completions" in {c for (c,) in deliveries}
     seen = db_session.query(AuditLog).filter_by(action="saw_completion", subject_id=application.reference).count()
     assert seen == 1
 

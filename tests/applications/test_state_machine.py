@@ -6,8 +6,8 @@ import pytest
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
-from miniapp_api.errors import DomainError
-from miniapp_api.platform_models import DomainEvent
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import DomainEvent
 from tests.applications.conftest import at
 
 S = ApplicationStatus

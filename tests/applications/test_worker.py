@@ -6,12 +6,12 @@ from rq import Queue
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.licences.services import import_csv
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import record_consents
 from miniapp_api.notifications.templates import load_templates
-from miniapp_api.platform_models import DomainEvent
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.models import DomainEvent
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, id_number, make_staff
 from tests.workers import run_worker
 

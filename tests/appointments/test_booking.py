@@ -8,8 +8,8 @@ from sqlalchemy import select
 from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, BookingSuspension, Slot
 from miniapp_api.centres.models import CentreClosure
-from miniapp_api.errors import DomainError
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import id_number
 

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, AppointmentSlot, Slot
-from miniapp_api.errors import DomainError
+from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
 from tests.concurrency import run_together
 from tests.factories import build_hall, citizen_with_identity
+
 
 def try_booking(connections, citizen_id: int, person, slot_id: int, item_code: str) -> str:
     with connections() as session:

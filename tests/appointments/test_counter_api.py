@@ -7,7 +7,7 @@ import time_machine
 from sqlalchemy import select
 
 from miniapp_api.appointments import queue
-from miniapp_api.platform_models import DomainEvent
+from miniapp_api.platform.models import DomainEvent
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import make_staff, reloaded
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from miniapp_api.appointments import queue, services
 from miniapp_api.appointments.models import Appointment, Ticket
-from miniapp_api.errors import DomainError
+from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
 from tests.appointments.test_booking import assert_refused, book
 from tests.factories import build_hall, citizen_with_identity

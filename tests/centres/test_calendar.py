@@ -8,7 +8,7 @@ from miniapp_api.appointments.models import Slot
 from miniapp_api.appointments.slots import opening_periods, sync_slots
 from miniapp_api.centres.calendar import DayKind, Source, add_working_days, day_status, open_warnings, set_override
 from miniapp_api.centres.models import CalendarWarning
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI, local
 from tests.factories import build_hall
 
 
@@ -65,4 +65,4 @@ def test_slots_follow_the_calendar(db_session):
     assert slots_on(date(2026, 10, 3)) == 0  # a holiday Saturday: weekend hours do not apply
     assert slots_on(date(2026, 10, 10)) == slots_on(date(2026, 9, 28))  # 调休 Saturday works to Monday's hours
     periods = opening_periods(db_session, hall.centre, date(2026, 10, 10))
-    assert [p.starts_at.astimezone(SHANGHAI).hour for p in periods] == [8, 13]
+    assert [local(p.starts_at).hour for p in periods] == [8, 13]

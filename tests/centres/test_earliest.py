@@ -4,7 +4,7 @@ from sqlalchemy import update
 
 from miniapp_api.appointments.models import Slot
 from miniapp_api.centres.services import centres_for_item
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import local
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall
 
@@ -18,7 +18,7 @@ def test_an_item_needing_three_slots_skips_a_run_of_two(db_session):
     def earliest(item):
         [match] = [m for m in centres_for_item(db_session, item_code=item.code, lat=None, lng=None, now=MONDAY_8AM)
                    if m.centre.id == hall.centre.id]
-        return match.earliest_free.astimezone(SHANGHAI).strftime("%H:%M")
+        return local(match.earliest_free).strftime("%H:%M")
 
     # 08:30 and 08:45 are free but 09:00 is full: a 40-minute item needs three 15-minute slots in a row.
     assert earliest(hall.slow) == "09:15"

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.centres import setup
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import AuditLog
 from tests.appointments.test_booking import book
 from tests.factories import MONDAY_8AM, ItemFactory, build_hall, citizen_with_identity
 

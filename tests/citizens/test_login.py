@@ -17,7 +17,7 @@ from miniapp_api.citizens.services import (
     WECHAT_UNAVAILABLE,
     hash_token,
 )
-from miniapp_api.clock import utcnow
+from miniapp_api.platform.clock import utcnow
 from tests.test_app import assert_envelope
 
 

@@ -1,7 +1,7 @@
 from sqlalchemy import select, text
 
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.privacy import id_check_digit
+from miniapp_api.platform.privacy import id_check_digit
 from tests.test_app import assert_envelope
 
 ID_17 = "37150219900101123"

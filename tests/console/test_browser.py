@@ -7,10 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from miniapp_api.applications import services as applications
-from miniapp_api.applications.services import today_in_shanghai
 from miniapp_api.appointments.queue import issue_ticket
-from miniapp_api.clock import utcnow
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.ratings.models import RatingDaily
 from tests.browser import assert_accessible
 from tests.factories import (
@@ -36,7 +35,7 @@ def hall_day(committed_db, app, wechat):
         session, cipher, clerk, item_code=hall.quick.code, centre_id=hall.centre.id,
         applicant=applications.Applicant("person", "周敏", id_number=id_number(41), phone="13700004321"), now=now,
         accept=applications.Advance(applications.S.ACCEPTED))
-    today = today_in_shanghai(now)
+    today = local_date(now)
     feedback = Feedback(citizen_id=_citizen(session), kind="complaint", text="窗口午休时间没有人，等了四十分钟",
                         centre_id=hall.centre.id, content_check="pass", status="assigned",
                         assignee_staff_id=clerk.id, sla_days=15, due_on=today, remind_on=today, updated_at=now,

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from miniapp_api.applications.models import Application
 from miniapp_api.licences.models import Licence
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.models import AuditLog
 from tests.console.conftest import ConsoleUser
 from tests.factories import MONDAY_8AM, id_number, make_staff, reloaded
 from tests.licences.test_licences import csv_text, food_licence
@@ -216,7 +217,6 @@ def test_manager_adds_evening_hours_and_a_window_from_the_centre_page(console, w
 
 
 def test_notification_page_names_kinds_and_statuses_in_chinese(console, world, db_session, app):
-    from miniapp_api.clock import utcnow
     from miniapp_api.notifications.services import notify
 
     citizen = world["feedback"].citizen_id
@@ -234,10 +234,8 @@ def test_admin_sets_a_calendar_override_shown_on_the_setup_page(console, world, 
     db_session.commit()
     user = console(admin)
     url = f"/console/centres/{world['home'].id}"
-    from miniapp_api.applications.services import today_in_shanghai
-    from miniapp_api.clock import utcnow
 
-    day = today_in_shanghai(utcnow()).isoformat()
+    day = today().isoformat()
     assert user.post(f"{url}/calendar", {"day": day, "is_workday": "false", "note": "本地防汛停止对外服务"}
                      ).status_code == 303
     assert f"{day}：休息日（本地防汛停止对外服务）" in user.get(url).get_data(as_text=True)

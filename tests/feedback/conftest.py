@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, make_staff
 
 

@@ -2,9 +2,9 @@
 
 import time_machine
 
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
-from miniapp_api.citizens.models import Citizen
 from miniapp_api.staff.models import StaffNotice
 from tests.feedback.conftest import at
 

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.feedback import services
 from miniapp_api.feedback.models import Feedback, FeedbackKind
+from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.wechat import WeChatGateway
 from tests.factories import CentreFactory
 from tests.workers import run_worker

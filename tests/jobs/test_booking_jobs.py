@@ -5,10 +5,10 @@ from datetime import datetime, time, timedelta
 from rq import Queue
 from sqlalchemy import func, select
 
-from jobs.enqueue import enqueue_after_commit
 from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.centres.models import OpeningPeriod
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity
 from tests.workers import run_worker
 

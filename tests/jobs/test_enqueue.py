@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from rq import Queue
 from sqlalchemy import func, select
 
-from jobs.enqueue import enqueue_after_commit
 from miniapp_api.citizens.models import AuthSession, Citizen
-from miniapp_api.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from tests.workers import run_worker
 
 PURGE = "jobs.maintenance.purge_expired_sessions"
@@ -40,7 +40,7 @@ def test_same_job_id_is_enqueued_once(db_session, redis_client):
 
 
 def test_redis_outage_at_commit_keeps_the_commit(settings, db_session, redis_client):
-    from miniapp_api.extensions import redis_store
+    from miniapp_api.platform.queues import redis_store
 
     redis_store.configure("redis://127.0.0.1:1/0")
     try:

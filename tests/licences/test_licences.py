@@ -5,13 +5,20 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.licences import services
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.clock import SHANGHAI
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, credit_code, \
-    id_number, make_staff
+from tests.factories import (
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    citizen_with_identity,
+    credit_code,
+    id_number,
+    make_staff,
+)
 
 HEADER = "证照类型,证照编号,持证类型,持证人,统一社会信用代码,联系人身份证号,发证日期,到期日期,延续事项编码"
 
@@ -153,7 +160,7 @@ def test_staff_cannot_import_into_or_renew_for_another_centre(client, db_session
 
 
 def test_a_broken_csv_file_is_refused_clearly(db_session, district, cipher):
-    from miniapp_api.errors import DomainError
+    from miniapp_api.platform.errors import DomainError
 
     centre, _, _ = district
     with pytest.raises(DomainError) as refused:

@@ -3,9 +3,9 @@ from datetime import datetime
 import pytest
 
 from miniapp_api.appointments import services as booking
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.services import record_consents
 from miniapp_api.notifications.templates import load_templates
+from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.wechat import WeChatGateway
 from tests.factories import build_hall, citizen_with_identity
 

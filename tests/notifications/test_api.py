@@ -34,7 +34,7 @@ def test_bad_consent_input_is_refused(client, login):
 
 
 def test_message_centre_shows_every_message_and_counts_unread(client, login, db_session, wechat):
-    from miniapp_api.privacy import id_check_digit
+    from miniapp_api.platform.privacy import id_check_digit
     from tests.factories import build_hall
 
     with time_machine.travel(MONDAY_8AM, tick=True):

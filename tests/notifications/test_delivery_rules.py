@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.delivery import DAILY_PUSH_CAP, Outcome
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform.clock import SHANGHAI
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE
 
 CONTEXT = {"items": "营业执照（设立登记）", "starts_at": "2026年11月24日 09:00", "centre": "聊城市政务服务中心",

@@ -6,9 +6,9 @@ from rq import Queue
 from sqlalchemy import select, update
 
 from miniapp_api.appointments import services as booking
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import record_consents
+from miniapp_api.platform.clock import SHANGHAI
 from tests.factories import build_hall, citizen_with_identity
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
 from tests.workers import run_worker

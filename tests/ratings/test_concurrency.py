@@ -1,6 +1,6 @@
 """One rating per target under a concurrent double submit (real threads, own connections)."""
 
-from miniapp_api.errors import DomainError
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.ratings import services
 from miniapp_api.ratings.models import Evaluation, RatingDaily, Rectification
 from tests.appointments.conftest import MONDAY_8AM

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from miniapp_api.errors import DomainError
 from miniapp_api.notifications.models import Notification
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import AuditLog
 from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Evaluation, Rectification
 from miniapp_api.staff.models import StaffNotice

@@ -17,10 +17,10 @@ from playwright.sync_api import Page, expect
 from rq import Queue
 from sqlalchemy import select, update
 
-from miniapp_api import events
-from miniapp_api.clock import utcnow
 from miniapp_api.notifications.models import Notification
-from miniapp_api.platform_models import DomainEvent
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.models import DomainEvent
 from miniapp_api.surveys import services as surveys
 from tests.browser import assert_accessible
 from tests.factories import (

@@ -5,8 +5,8 @@ from datetime import timedelta
 import time_machine
 
 from miniapp_api.centres.models import Centre
-from miniapp_api.clock import utcnow
-from miniapp_api.platform_models import AuditLog
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.models import AuditLog
 from miniapp_api.staff.services import visible_centre_ids
 from tests.factories import STAFF_PASSWORD, CentreFactory, make_staff
 
@@ -74,7 +74,7 @@ def test_district_staff_see_their_street_and_community_centres(db_session):
 def test_weak_passwords_are_refused(db_session):
     import pytest
 
-    from miniapp_api.errors import DomainError
+    from miniapp_api.platform.errors import DomainError
     from miniapp_api.staff.services import create_staff
 
     with pytest.raises(DomainError) as refused:

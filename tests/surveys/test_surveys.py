@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from miniapp_api import events
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.clock import SHANGHAI
-from miniapp_api.errors import DomainError
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.surveys import campaigns, results, services

@@ -6,8 +6,8 @@ from rq import Queue
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.clock import SHANGHAI
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.surveys.models import InvitationRule, SurveyInvitation
 from miniapp_api.surveys.services import ensure_defaults
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, id_number, make_staff

@@ -1,18 +1,18 @@
-"""Shared resources, created unbound here and bound to an app in create_app."""
+"""The database: declarative base with the naming convention, the engine and the thread-scoped session,
+and the column types every domain's models share.
+
+One transaction per request or job: the unit of work (`platform.unit_of_work`) commits it once at the end.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
 
-import redis
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from rq import Queue
-from sqlalchemy import Engine, MetaData, create_engine
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
-
-QUEUE_NAMES = ("notify", "default", "sweeps")
+from sqlalchemy import BigInteger, DateTime, Engine, Identity, MetaData, create_engine, func
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,6 +25,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+IntPK = Annotated[int, mapped_column(BigInteger, Identity(), primary_key=True)]
+# timestamptz: PostgreSQL stores the instant in UTC whatever zone the client sent.
+UtcDateTime = Annotated[datetime, mapped_column(DateTime(timezone=True))]
+CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+
+
+def one_or_not_found(session, statement, not_found: Exception, *, lock: type | None = None):
+    """The one row the caller may see, else `not_found`: another person's record is simply not found.
+    With `lock`, that table's row is locked for the rest of the transaction."""
+    if lock is not None:
+        statement = statement.with_for_update(of=lock)
+    row = session.scalars(statement).one_or_none()
+    if row is None:
+        raise not_found
+    return row
 
 
 class Database:
@@ -61,33 +78,4 @@ class Database:
             session.close()
 
 
-class RedisHolder:
-    """The Redis connection and RQ queues, created from REDIS_URL in create_app."""
-
-    def __init__(self) -> None:
-        self._client: redis.Redis | None = None
-        self._url: str | None = None
-
-    def init_app(self, app) -> None:
-        self.configure(app.config["REDIS_URL"])
-
-    def configure(self, url: str) -> None:
-        if self._client is not None and self._url == url:
-            return
-        self._client = redis.Redis.from_url(url, health_check_interval=30)
-        self._url = url
-
-    @property
-    def client(self) -> redis.Redis:
-        assert self._client is not None, "Redis is not configured: call create_app first"
-        return self._client
-
-    def queue(self, name: str) -> Queue:
-        if name not in QUEUE_NAMES:
-            raise ValueError(f"unknown queue {name!r}")
-        return Queue(name, connection=self.client)
-
-
 db = Database()
-redis_store = RedisHolder()
-limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_enabled=True)

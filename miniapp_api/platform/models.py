@@ -8,8 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniapp_api.extensions import Base
-from miniapp_api.models import CreatedAt, IntPK, UtcDateTime
+from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
 class IdempotencyRecord(Base):

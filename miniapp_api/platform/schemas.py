@@ -66,3 +66,11 @@ class QueryModel(_NoNul):
             cached = super().model_json_schema()
             setattr(cls, "_default_json_schema", cached)
         return cached
+
+
+class IdempotencyHeader(BaseModel):
+    """The header of a creating POST (documented in OpenAPI; `platform.idempotency` reads and checks it)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    idempotency_key: str | None = Field(default=None, alias="Idempotency-Key", max_length=80,
+                                        description="retrying with the same key returns the first answer")

