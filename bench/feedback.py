@@ -33,7 +33,7 @@ from bench.reminders import start_emulator  # noqa: E402
 FEEDBACK = {"kind": "suggestion", "text": "建议在午间增加一个综合受理窗口，中午排队的人很多，老人等得很辛苦。",
             "contact_ok": True}
 RATINGS = """
-INSERT INTO evaluation (citizen_id, target_type, target_id, round, level, tags, channel, centre_id, window_id,
+INSERT INTO rating (citizen_id, target_type, target_id, round, level, tags, channel, centre_id, window_id,
                         item_id, staff_id, validity, invalidation, created_at)
 SELECT :citizen, 'application', i, 0, 1 + (i::bigint * 7919) % 5, '[]', 'miniapp', :centre, NULL, NULL, NULL, 'valid',
        '{}', now() - ((i % 365) || ' days')::interval
@@ -44,7 +44,7 @@ INSERT INTO rating_daily (day, centre_id, window_id, item_id, staff_id, total, g
 SELECT (created_at AT TIME ZONE 'Asia/Shanghai')::date, centre_id, coalesce(window_id, 0), coalesce(item_id, 0),
        coalesce(staff_id, 0), count(*), count(*) FILTER (WHERE level >= 3), count(*) FILTER (WHERE level <= 2),
        0, sum(level)
-  FROM evaluation GROUP BY 1, 2, 3, 4, 5
+  FROM rating GROUP BY 1, 2, 3, 4, 5
 """
 
 

@@ -145,7 +145,7 @@ def casework_world(db_session, cipher) -> dict:
     from miniapp_api.appointments.queue import issue_ticket
     from miniapp_api.feedback.models import Feedback
     from miniapp_api.licences.models import Licence
-    from miniapp_api.ratings.models import Evaluation
+    from miniapp_api.ratings.models import Rating
     from miniapp_api.ratings.rectifications import open_rectification
 
     home, other = CentreFactory(), CentreFactory()
@@ -174,20 +174,20 @@ def casework_world(db_session, cipher) -> dict:
     feedback = Feedback(citizen_id=citizen.id, kind="complaint", text="窗口人员态度不好", centre_id=home.id,
                         content_check="pass", status="submitted", sla_days=15, due_on=MONDAY_8AM.date(),
                         remind_on=MONDAY_8AM.date(), updated_at=MONDAY_8AM, photos=[])
-    evaluation = Evaluation(citizen_id=citizen.id, target_type="application", target_id=application.id, level=1,
+    rating = Rating(citizen_id=citizen.id, target_type="application", target_id=application.id, level=1,
                             centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
-    db_session.add_all([feedback, evaluation])
+    db_session.add_all([feedback, rating])
     db_session.flush()
-    rectification = open_rectification(db_session, source=("evaluation", evaluation.id), citizen_id=citizen.id,
+    rectification = open_rectification(db_session, source=("rating", rating.id), citizen_id=citizen.id,
                                        centre_id=home.id, window_id=None, item_id=None, staff_id=None,
                                        summary="差评", level_name="非常不满意", now=MONDAY_8AM,
-                                       evaluation_id=evaluation.id)
+                                       rating_id=rating.id)
     suspension = BookingSuspension(person_hash="f" * 64, centre_id=home.id, until=utcnow() + timedelta(days=30),
                                    reason="90天内3次预约未到场")
     db_session.add(suspension)
     db_session.commit()
     return dict(suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
-                batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, evaluation=evaluation, rectification=rectification)
+                batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 
 def reloaded(session, obj):

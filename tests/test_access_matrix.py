@@ -50,7 +50,9 @@ MATRIX = {
     "feedback.list_feedback": CITIZEN,
     "feedback.show_feedback": OWN,
     "ratings.rate": CITIZEN,
-    "ratings.list_evaluations": CITIZEN,
+    "ratings.list_ratings": CITIZEN,
+    "ratings.rate_by_old_url": CITIZEN,
+    "ratings.list_ratings_by_old_url": CITIZEN,
     "ratings.show_rectification": OWN,
     "ratings.revisit": OWN,
     "surveys.show_survey": OWN,
@@ -63,6 +65,7 @@ BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket":
           "applications.report_material": {"material_id": 1},
           "feedback.file_feedback": {"kind": "complaint", "text": "窗口人员态度不好"},
           "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
+          "ratings.rate_by_old_url": {"target": "appointment", "id": 1, "level": 5},
           "ratings.revisit": {"satisfied": True},
           "surveys.answer_survey": {"answers": {"score": 5}}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
@@ -142,7 +145,7 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
         owner_id = application.citizen_id
         feedback = client.post("/api/v1/feedback", headers=owner,
                                json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
-        rectification = open_rectification(db_session, source=("evaluation", 1), citizen_id=owner_id,
+        rectification = open_rectification(db_session, source=("rating", 1), citizen_id=owner_id,
                                            centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
                                            summary="测试", level_name="不满意", now=MONDAY_8AM)
         rectification.status = "fixed"

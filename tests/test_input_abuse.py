@@ -71,7 +71,7 @@ def test_huge_pages_odd_numbers_and_far_dates_never_break(client, login, path):
     {"target": ["application"], "id": "1", "level": "5"},
 ])
 def test_out_of_range_numbers_are_field_errors(client, login, body):
-    assert_refused(client.post("/api/v1/evaluations", headers=login("o-numbers"), json=body), 422)
+    assert_refused(client.post("/api/v1/ratings", headers=login("o-numbers"), json=body), 422)
 
 
 def test_negative_ids_in_paths_are_not_found(client, login):

@@ -50,7 +50,7 @@ MATRIX = {
     "staff_counter.act_on_ticket": CENTRE,
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
-                "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:evaluation_id>": "1",
+                "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
                 "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall"}
 
 
@@ -124,7 +124,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
               "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
               "<int:rectification_id>": str(t["rectification"].id),
-              "<int:evaluation_id>": str(t["evaluation"].id), "<int:window_id>": str(t["window"].id),
+              "<int:rating_id>": str(t["rating"].id), "<int:window_id>": str(t["window"].id),
               "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"}
     bodies = valid_bodies(t)
     outsider = staff_login(t["outsider"])
@@ -140,7 +140,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     feedback = reloaded(db_session, t["feedback"])
     assert feedback.status == "submitted" and feedback.assignee_staff_id is None
     assert reloaded(db_session, t["rectification"]).status == "open"
-    assert reloaded(db_session, t["evaluation"]).validity == "valid"
+    assert reloaded(db_session, t["rating"]).validity == "valid"
     ticket = reloaded(db_session, t["ticket"])
     assert ticket.status == "waiting" and ticket.call_count == 0
 
@@ -212,7 +212,7 @@ def test_each_role_on_each_staff_endpoint_of_its_own_centre(app, client, two_cen
     headers = staff_login(member)
     values = {"<reference>": t["application"].reference, "<int:material_id>": str(t["application"].materials[0].id),
               "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
-              "<int:rectification_id>": str(t["rectification"].id), "<int:evaluation_id>": str(t["evaluation"].id),
+              "<int:rectification_id>": str(t["rectification"].id), "<int:rating_id>": str(t["rating"].id),
               "<int:window_id>": str(t["window"].id), "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall",
               "<kind>": "complaint"}
     bodies = valid_bodies(t) | EXTRA_BODIES

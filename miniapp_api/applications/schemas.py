@@ -205,7 +205,7 @@ class BatchSummary(BaseModel):
 
 
 class ApplicationOut(ApplicationSummary):
-    id: int = Field(description="what POST /api/v1/evaluations takes as the application's id")
+    id: int = Field(description="what POST /api/v1/ratings takes as the application's id")
     applicant_type: str
     applicant_name: str
     accepted_on: dt.date | None

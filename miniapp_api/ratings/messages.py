@@ -10,7 +10,7 @@ RECTIFICATION_STATE = "整改当前状态为“{status}”，不能进行此操�
 INVALIDATION_ONLY_BAD = "只有差评可以申请认定为无效评价"
 INVALIDATION_SAME_PERSON = "申请人不能审核自己的申请，请由另一位负责人审核"
 INVALIDATION_NOT_REQUESTED = "该评价没有待审核的无效认定申请"
-EVALUATION_NOT_FOUND = "没有找到该评价"
+RATING_NOT_FOUND = "没有找到该评价"
 
 STATUS_NAMES = {"open": "整改中", "fixed": "已整改，待回访", "revisited": "已回访办结", "invalid": "认定无效"}
 EVENT_NAMES = {"opened": "收到差评", "verified": "回访核实", "fixed": "整改完成", "revisited": "回访",

@@ -25,19 +25,19 @@ LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意"
 BAD_LEVELS = (1, 2)   # 差评
 
 
-class Evaluation(Base):
+class Rating(Base):
     """好差评: one rating of one service, tied to where and by whom it was given. Never deleted.
 
     `round` is 0 except for feedback, whose answer can be rated again after a reopen (the latest counts).
     """
 
-    __tablename__ = "evaluation"
+    __tablename__ = "rating"
     __table_args__ = (
-        UniqueConstraint("target_type", "target_id", "round", name="uq_evaluation_target_round"),
+        UniqueConstraint("target_type", "target_id", "round", name="uq_rating_target_round"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
         CheckConstraint("target_type IN ('appointment', 'application', 'feedback')", name="target_known"),
         CheckConstraint("validity IN ('valid', 'invalidation_requested', 'invalid')", name="validity_known"),
-        Index("ix_evaluation_centre_created", "centre_id", "created_at"),
+        Index("ix_rating_centre_created", "centre_id", "created_at"),
     )
 
     id: Mapped[IntPK]
@@ -81,9 +81,9 @@ class Rectification(Base):
     )
 
     id: Mapped[IntPK]
-    source_type: Mapped[str] = mapped_column(String(20))   # evaluation, survey_answer
+    source_type: Mapped[str] = mapped_column(String(20))   # rating, survey_answer
     source_id: Mapped[int] = mapped_column(BigInteger)
-    evaluation_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("evaluation.id", ondelete="RESTRICT"))
+    rating_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("rating.id", ondelete="RESTRICT"))
     citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"), index=True)
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     window_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -21,7 +21,7 @@ from miniapp_api.platform.clock import chinese_date, local_date
 from miniapp_api.platform.db import one_or_not_found
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import messages
-from miniapp_api.ratings.models import Evaluation, RatingDaily, Rectification, RectificationEvent
+from miniapp_api.ratings.models import Rating, RatingDaily, Rectification, RectificationEvent
 from miniapp_api.ratings.models import RectificationStatus as R
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
@@ -40,13 +40,13 @@ def _event(rectification: Rectification, kind: str, now: datetime, actor: str, n
 
 def open_rectification(session: Session, *, source: tuple[str, int], citizen_id: int, centre_id: int,
                        window_id: int | None, item_id: int | None, staff_id: int | None, summary: str,
-                       level_name: str, now: datetime, evaluation_id: int | None = None) -> Rectification | None:
+                       level_name: str, now: datetime, rating_id: int | None = None) -> Rectification | None:
     """Exactly one rectification per source (a repeat returns None), with its notices and the citizen's message."""
     today = local_date(now)
     verify_due = calendar.add_working_days(session, today, VERIFY_WORKING_DAYS)
     fix_due = calendar.add_working_days(session, today, FIX_WORKING_DAYS)
     rectification_id = session.execute(insert(Rectification).values(
-        source_type=source[0], source_id=source[1], evaluation_id=evaluation_id, citizen_id=citizen_id,
+        source_type=source[0], source_id=source[1], rating_id=rating_id, citizen_id=citizen_id,
         centre_id=centre_id, window_id=window_id, item_id=item_id, staff_id=staff_id, rated_on=today,
         summary=summary[:500], status=R.OPEN, verify_due_on=verify_due, fix_due_on=fix_due, revisits=0,
         escalation_level=0, updated_at=now).on_conflict_do_nothing(constraint="uq_rectification_source")
@@ -114,13 +114,13 @@ def verify(staff: Staff, rectification: Rectification, note: str, now: datetime)
 
 def _move_rectified(session: Session, rectification: Rectification, delta: int) -> None:
     """The statistics row of the rating's day counts fixed 差评 (差评整改率)."""
-    if rectification.evaluation_id is None:
+    if rectification.rating_id is None:
         return
-    evaluation = session.get(Evaluation, rectification.evaluation_id)
+    rating = session.get(Rating, rectification.rating_id)
     session.execute(update(RatingDaily).where(
-        RatingDaily.day == local_date(evaluation.created_at),
-        RatingDaily.centre_id == evaluation.centre_id, RatingDaily.window_id == (evaluation.window_id or 0),
-        RatingDaily.item_id == (evaluation.item_id or 0), RatingDaily.staff_id == (evaluation.staff_id or 0))
+        RatingDaily.day == local_date(rating.created_at),
+        RatingDaily.centre_id == rating.centre_id, RatingDaily.window_id == (rating.window_id or 0),
+        RatingDaily.item_id == (rating.item_id or 0), RatingDaily.staff_id == (rating.staff_id or 0))
         .values(rectified=RatingDaily.rectified + delta))
 
 
@@ -169,10 +169,10 @@ def revisit(session: Session, rectification: Rectification, *, satisfied: bool, 
     session.flush()
 
 
-def close_as_invalid(session: Session, evaluation_id: int, staff: Staff, now: datetime) -> int:
+def close_as_invalid(session: Session, rating_id: int, staff: Staff, now: datetime) -> int:
     """An approved 误评/恶意差评: its rectification ends; returns 1 if it had been counted as rectified."""
     rectification = session.scalars(select(Rectification).where(
-        Rectification.evaluation_id == evaluation_id).with_for_update()).one_or_none()
+        Rectification.rating_id == rating_id).with_for_update()).one_or_none()
     if rectification is None:
         return 0
     counted = 1 if rectification.status in (R.FIXED, R.REVISITED) else 0

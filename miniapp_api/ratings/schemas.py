@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.ratings import messages
-from miniapp_api.ratings.models import LEVEL_NAMES, Evaluation, Rectification
+from miniapp_api.ratings.models import LEVEL_NAMES, Rating, Rectification
 from miniapp_api.ratings.services import RatingIn
 
 Tag = Annotated[str, Field(min_length=1, max_length=20)]
@@ -26,7 +26,7 @@ class RateIn(StrictIn):
                         comment=self.comment)
 
 
-class EvaluationOut(BaseModel):
+class RatingOut(BaseModel):
     id: int
     target: str
     target_id: int
@@ -40,16 +40,20 @@ class EvaluationOut(BaseModel):
     rectification_id: int | None = None
 
     @classmethod
-    def of(cls, evaluation: Evaluation, rectification_id: int | None = None) -> dict:
-        return cls(id=evaluation.id, target=evaluation.target_type, target_id=evaluation.target_id,
-                   level=evaluation.level, level_name=LEVEL_NAMES[evaluation.level], is_bad=evaluation.is_bad,
-                   tags=evaluation.tags, comment=evaluation.comment, validity=evaluation.validity,
-                   created_at=local_iso(evaluation.created_at), rectification_id=rectification_id
+    def of(cls, rating: Rating, rectification_id: int | None = None) -> dict:
+        return cls(id=rating.id, target=rating.target_type, target_id=rating.target_id,
+                   level=rating.level, level_name=LEVEL_NAMES[rating.level], is_bad=rating.is_bad,
+                   tags=rating.tags, comment=rating.comment, validity=rating.validity,
+                   created_at=local_iso(rating.created_at), rectification_id=rectification_id
                    ).model_dump(mode="json")
 
 
-class EvaluationList(BaseModel):
-    evaluations: list[EvaluationOut]
+class RatingList(BaseModel):
+    ratings: list[RatingOut]
+
+
+class LegacyRatingList(BaseModel):
+    evaluations: list[RatingOut]
 
 
 class RectificationEventOut(BaseModel):
@@ -94,8 +98,8 @@ class RectificationPath(BaseModel):
     rectification_id: int = Field(ge=1, le=2**62)
 
 
-class EvaluationPath(BaseModel):
-    evaluation_id: int = Field(ge=1, le=2**62)
+class RatingPath(BaseModel):
+    rating_id: int = Field(ge=1, le=2**62)
 
 
 class RevisitIn(StrictIn):

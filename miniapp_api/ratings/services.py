@@ -23,7 +23,7 @@ from miniapp_api.feedback.models import Feedback, FeedbackStatus
 from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import messages, rectifications
-from miniapp_api.ratings.models import BAD_LEVELS, LEVEL_NAMES, Evaluation, RatingDaily
+from miniapp_api.ratings.models import BAD_LEVELS, LEVEL_NAMES, Rating, RatingDaily
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
 
@@ -91,13 +91,13 @@ class RatingIn:
     comment: str | None = None
 
 
-def _count(session: Session, evaluation: Evaluation, sign: int, *, rectified: int = 0) -> None:
+def _count(session: Session, rating: Rating, sign: int, *, rectified: int = 0) -> None:
     """Keep the daily pre-aggregate in step with the ratings, in the same transaction."""
-    day = local_date(evaluation.created_at)
-    good = 1 if evaluation.level not in BAD_LEVELS else 0
-    values = dict(day=day, centre_id=evaluation.centre_id, window_id=evaluation.window_id or 0,
-                  item_id=evaluation.item_id or 0, staff_id=evaluation.staff_id or 0, total=sign, good=sign * good,
-                  bad=sign * (1 - good), rectified=rectified, level_sum=sign * evaluation.level)
+    day = local_date(rating.created_at)
+    good = 1 if rating.level not in BAD_LEVELS else 0
+    values = dict(day=day, centre_id=rating.centre_id, window_id=rating.window_id or 0,
+                  item_id=rating.item_id or 0, staff_id=rating.staff_id or 0, total=sign, good=sign * good,
+                  bad=sign * (1 - good), rectified=rectified, level_sum=sign * rating.level)
     statement = insert(RatingDaily).values(**values)
     session.execute(statement.on_conflict_do_update(
         index_elements=["day", "centre_id", "window_id", "item_id", "staff_id"],
@@ -105,7 +105,7 @@ def _count(session: Session, evaluation: Evaluation, sign: int, *, rectified: in
               for name in ("total", "good", "bad", "rectified", "level_sum")}))
 
 
-def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Evaluation:
+def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Rating:
     target = _target(session, citizen_id, data.target, data.target_id)
     if now - target.completed_at > timedelta(days=RATING_WINDOW_DAYS):
         raise DomainError(messages.RATING_CLOSED.format(days=RATING_WINDOW_DAYS), code=RATING_CLOSED, status=409)
@@ -114,16 +114,16 @@ def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Ev
     if bad and target.kind == "feedback" and not reason:
         raise DomainError(messages.REASON_REQUIRED, code="reason_required", status=422,
                           fields={"comment": messages.REASON_REQUIRED})
-    evaluation_id = session.execute(insert(Evaluation).values(
+    rating_id = session.execute(insert(Rating).values(
         citizen_id=citizen_id, target_type=target.kind, target_id=target.id, round=target.round, level=data.level,
         tags=data.tags, comment=data.comment, centre_id=target.centre_id, window_id=target.window_id,
         item_id=target.item_id, staff_id=target.staff_id, created_at=now, validity="valid", invalidation={},
-        channel="miniapp").on_conflict_do_nothing(constraint="uq_evaluation_target_round")
-        .returning(Evaluation.id)).scalar_one_or_none()
-    if evaluation_id is None:   # a double tap, or a second try: the first rating stands
+        channel="miniapp").on_conflict_do_nothing(constraint="uq_rating_target_round")
+        .returning(Rating.id)).scalar_one_or_none()
+    if rating_id is None:   # a double tap, or a second try: the first rating stands
         raise DomainError(messages.ALREADY_RATED, code=ALREADY_RATED, status=409)
-    evaluation = session.get(Evaluation, evaluation_id)
-    _count(session, evaluation, +1)
+    rating = session.get(Rating, rating_id)
+    _count(session, rating, +1)
     if target.kind == "feedback":
         feedback = session.get(Feedback, target.id)
         if bad:
@@ -132,18 +132,18 @@ def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Ev
             feedback_services.close_satisfied(session, feedback, citizen_id, LEVEL_NAMES[data.level], now)
     elif bad:
         rectifications.open_rectification(
-            session, source=("evaluation", evaluation.id), evaluation_id=evaluation.id, citizen_id=citizen_id,
+            session, source=("rating", rating.id), rating_id=rating.id, citizen_id=citizen_id,
             centre_id=target.centre_id, window_id=target.window_id, item_id=target.item_id,
             staff_id=target.staff_id, summary=f"{target.title}：{LEVEL_NAMES[data.level]}"
                                              + (f"（{reason}）" if reason else ""),
             level_name=LEVEL_NAMES[data.level], now=now)
     session.flush()
-    return evaluation
+    return rating
 
 
-def citizen_evaluations(session: Session, citizen_id: int, limit: int = 50) -> list[Evaluation]:
-    return list(session.scalars(select(Evaluation).where(Evaluation.citizen_id == citizen_id)
-                                .order_by(Evaluation.id.desc()).limit(limit)))
+def citizen_ratings(session: Session, citizen_id: int, limit: int = 50) -> list[Rating]:
+    return list(session.scalars(select(Rating).where(Rating.citizen_id == citizen_id)
+                                .order_by(Rating.id.desc()).limit(limit)))
 
 
 # --- invalidation (误评/恶意差评): one asks with evidence, another approves ----------------------------------
@@ -151,44 +151,44 @@ def citizen_evaluations(session: Session, citizen_id: int, limit: int = 50) -> l
 INVALIDATION_ROLES = (Role.CENTRE_MANAGER, Role.SUPERVISOR)
 
 
-def _staff_evaluation(session: Session, staff: Staff, evaluation_id: int) -> Evaluation:
-    evaluation = session.scalars(select(Evaluation).where(
-        Evaluation.id == evaluation_id, Evaluation.centre_id.in_(visible_centre_ids(session, staff)))
+def _staff_rating(session: Session, staff: Staff, rating_id: int) -> Rating:
+    rating = session.scalars(select(Rating).where(
+        Rating.id == rating_id, Rating.centre_id.in_(visible_centre_ids(session, staff)))
         .with_for_update()).one_or_none()
-    if evaluation is None or not staff.has_role(*INVALIDATION_ROLES):
-        raise NotFound(messages.EVALUATION_NOT_FOUND, code="evaluation_not_found")
-    return evaluation
+    if rating is None or not staff.has_role(*INVALIDATION_ROLES):
+        raise NotFound(messages.RATING_NOT_FOUND, code="rating_not_found")
+    return rating
 
 
-def request_invalidation(session: Session, staff: Staff, evaluation_id: int, reason: str, evidence: list[str],
-                         now: datetime) -> Evaluation:
-    evaluation = _staff_evaluation(session, staff, evaluation_id)
-    if not evaluation.is_bad or evaluation.validity != "valid":
+def request_invalidation(session: Session, staff: Staff, rating_id: int, reason: str, evidence: list[str],
+                         now: datetime) -> Rating:
+    rating = _staff_rating(session, staff, rating_id)
+    if not rating.is_bad or rating.validity != "valid":
         raise DomainError(messages.INVALIDATION_ONLY_BAD, code="not_invalidatable", status=409)
-    evaluation.validity = "invalidation_requested"
-    evaluation.invalidation = {"reason": reason, "evidence": evidence, "requested_by": staff.id,
+    rating.validity = "invalidation_requested"
+    rating.invalidation = {"reason": reason, "evidence": evidence, "requested_by": staff.id,
                                "requested_at": now.isoformat()}
-    audit(session, staff, "request_rating_invalidation", "evaluation", evaluation.id, reason=reason,
+    audit(session, staff, "request_rating_invalidation", "rating", rating.id, reason=reason,
           evidence=evidence)
     session.flush()
-    return evaluation
+    return rating
 
 
-def decide_invalidation(session: Session, staff: Staff, evaluation_id: int, approve: bool, note: str | None,
-                        now: datetime) -> Evaluation:
-    evaluation = _staff_evaluation(session, staff, evaluation_id)
-    if evaluation.validity != "invalidation_requested":
+def decide_invalidation(session: Session, staff: Staff, rating_id: int, approve: bool, note: str | None,
+                        now: datetime) -> Rating:
+    rating = _staff_rating(session, staff, rating_id)
+    if rating.validity != "invalidation_requested":
         raise DomainError(messages.INVALIDATION_NOT_REQUESTED, code="invalidation_not_requested", status=409)
-    if evaluation.invalidation.get("requested_by") == staff.id:
+    if rating.invalidation.get("requested_by") == staff.id:
         raise DomainError(messages.INVALIDATION_SAME_PERSON, code="second_person_required", status=409)
-    evaluation.invalidation = {**evaluation.invalidation, "decided_by": staff.id, "decided_at": now.isoformat(),
+    rating.invalidation = {**rating.invalidation, "decided_by": staff.id, "decided_at": now.isoformat(),
                                "approved": approve, "note": note}
     if approve:
-        evaluation.validity = "invalid"
-        rectified = rectifications.close_as_invalid(session, evaluation.id, staff, now)
-        _count(session, evaluation, -1, rectified=-rectified)
+        rating.validity = "invalid"
+        rectified = rectifications.close_as_invalid(session, rating.id, staff, now)
+        _count(session, rating, -1, rectified=-rectified)
     else:
-        evaluation.validity = "valid"
-    audit(session, staff, "decide_rating_invalidation", "evaluation", evaluation.id, approved=approve, note=note)
+        rating.validity = "valid"
+    audit(session, staff, "decide_rating_invalidation", "rating", rating.id, approved=approve, note=note)
     session.flush()
-    return evaluation
+    return rating

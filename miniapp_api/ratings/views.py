@@ -16,12 +16,13 @@ from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.ratings.schemas import (
     DecisionIn,
-    EvaluationList,
-    EvaluationOut,
-    EvaluationPath,
     FixIn,
     InvalidationIn,
     RateIn,
+    LegacyRatingList,
+    RatingList,
+    RatingOut,
+    RatingPath,
     RectificationList,
     RectificationOut,
     RectificationPath,
@@ -43,27 +44,52 @@ BEARER = [{"bearer": []}]
 HANDLERS = (Role.CENTRE_MANAGER, Role.SUPERVISOR, Role.FEEDBACK_HANDLER, Role.WINDOW_STAFF)
 
 
-def _rectification_ids(evaluation_ids: list[int]) -> dict[int, int]:
-    return dict(db.session.execute(select(Rectification.evaluation_id, Rectification.id)
-                                   .where(Rectification.evaluation_id.in_(evaluation_ids))).tuples().all())
+def _rectification_ids(rating_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Rectification.rating_id, Rectification.id)
+                                   .where(Rectification.rating_id.in_(rating_ids))).tuples().all())
 
 
-@bp.post("/evaluations", responses={201: EvaluationOut}, security=BEARER)
+def _rate(body: RateIn):
+    rating = services.rate(db.session, g.citizen.id, body.to_input(), utcnow())
+    return RatingOut.of(rating, _rectification_ids([rating.id]).get(rating.id)), 201
+
+
+def _my_ratings() -> list[RatingOut]:
+    rows = services.citizen_ratings(db.session, g.citizen.id)
+    links = _rectification_ids([e.id for e in rows])
+    return [RatingOut.of(e, links.get(e.id)) for e in rows]
+
+
+@bp.post("/ratings", responses={201: RatingOut}, security=BEARER)
 @citizen_required
 @idempotent
 def rate(body: RateIn, header: IdempotencyHeader):
     """Rate a served appointment, a completed application or a feedback answer, once; 不满意 or worse opens a
     rectification (or, for a feedback answer, sends it back to be handled again)."""
-    evaluation = services.rate(db.session, g.citizen.id, body.to_input(), utcnow())
-    return EvaluationOut.of(evaluation, _rectification_ids([evaluation.id]).get(evaluation.id)), 201
+    return _rate(body)
 
 
-@bp.get("/evaluations", responses={200: EvaluationList}, security=BEARER)
+@bp.get("/ratings", responses={200: RatingList}, security=BEARER)
 @citizen_required
-def list_evaluations():
-    rows = services.citizen_evaluations(db.session, g.citizen.id)
-    links = _rectification_ids([e.id for e in rows])
-    return {"evaluations": [EvaluationOut.of(e, links.get(e.id)) for e in rows]}
+def list_ratings():
+    return {"ratings": _my_ratings()}
+
+
+# The first name of the same endpoints: released mini-program versions post to /evaluations, and WeChat
+# updates a mini-program on the phone only on a later launch, so the old URL keeps answering as before.
+@bp.post("/evaluations", responses={201: RatingOut}, security=BEARER, deprecated=True)
+@citizen_required
+@idempotent
+def rate_by_old_url(body: RateIn, header: IdempotencyHeader):
+    """Deprecated: POST /api/v1/ratings."""
+    return _rate(body)
+
+
+@bp.get("/evaluations", responses={200: LegacyRatingList}, security=BEARER, deprecated=True)
+@citizen_required
+def list_ratings_by_old_url():
+    """Deprecated: GET /api/v1/ratings (the list under its old key)."""
+    return {"evaluations": _my_ratings()}
 
 
 @bp.get("/rectifications/<int:rectification_id>", responses={200: RectificationOut}, security=BEARER)
@@ -137,24 +163,24 @@ def staff_revisit(path: RectificationPath, body: StaffRevisitIn):
         db.session, r, satisfied=body.satisfied, note=body.note, actor=f"staff:{g.staff.id}", now=utcnow()))
 
 
-@staff_bp.post("/evaluations/<int:evaluation_id>/invalidation", responses={200: EvaluationOut},
+@staff_bp.post("/ratings/<int:rating_id>/invalidation", responses={200: RatingOut},
                security=STAFF_BEARER)
 @staff_required
-def request_invalidation(path: EvaluationPath, body: InvalidationIn):
+def request_invalidation(path: RatingPath, body: InvalidationIn):
     """Ask for a 差评 to be found 误评/恶意, with evidence; another manager decides."""
-    evaluation = services.request_invalidation(db.session, g.staff, path.evaluation_id, body.reason, body.evidence,
+    rating = services.request_invalidation(db.session, g.staff, path.rating_id, body.reason, body.evidence,
                                                utcnow())
-    return EvaluationOut.of(evaluation)
+    return RatingOut.of(rating)
 
 
-@staff_bp.post("/evaluations/<int:evaluation_id>/invalidation/decision", responses={200: EvaluationOut},
+@staff_bp.post("/ratings/<int:rating_id>/invalidation/decision", responses={200: RatingOut},
                security=STAFF_BEARER)
 @staff_required
-def decide_invalidation(path: EvaluationPath, body: DecisionIn):
+def decide_invalidation(path: RatingPath, body: DecisionIn):
     """A second manager approves (the rating leaves the statistics; it is never deleted) or rejects."""
-    evaluation = services.decide_invalidation(db.session, g.staff, path.evaluation_id, body.approve, body.note,
+    rating = services.decide_invalidation(db.session, g.staff, path.rating_id, body.approve, body.note,
                                               utcnow())
-    return EvaluationOut.of(evaluation)
+    return RatingOut.of(rating)
 
 
 @staff_bp.get("/ratings/stats", responses={200: StatsOut}, security=STAFF_BEARER)

@@ -24,7 +24,7 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import SHANGHAI, chinese_date, local
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import rectifications
-from miniapp_api.ratings.models import Evaluation, Rectification, RectificationStatus
+from miniapp_api.ratings.models import Rating, Rectification, RectificationStatus
 from miniapp_api.surveys import messages
 from miniapp_api.surveys.models import InvitationRule, InvitationStatus, Survey, SurveyAnswer, SurveyInvitation
 
@@ -145,9 +145,9 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
             SurveyInvitation.citizen_id.in_(citizens), SurveyInvitation.status != I.SKIPPED,
             SurveyInvitation.created_at > now - timedelta(days=widest_gap)).group_by(SurveyInvitation.citizen_id)
     ).tuples().all())
-    rated = set(session.execute(select(Evaluation.target_type, Evaluation.target_id).where(
-        Evaluation.target_id.in_({s.subject_id for s in subjects}),
-        Evaluation.target_type.in_({s.subject_type for s in subjects}))).tuples().all())
+    rated = set(session.execute(select(Rating.target_type, Rating.target_id).where(
+        Rating.target_id.in_({s.subject_id for s in subjects}),
+        Rating.target_type.in_({s.subject_type for s in subjects}))).tuples().all())
     rows = []
     for subject in subjects:
         rule = _pick_rule(rules, subject)

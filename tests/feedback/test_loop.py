@@ -35,7 +35,7 @@ def test_the_full_loop_with_one_reopen(client, db_session, hall, login, staff_lo
         mine = client.get(f"/api/v1/feedback/{feedback['id']}", headers=citizen).get_json()
         assert mine["status"] == "answered" and mine["can_rate"] is True
         assert "约谈当事人" not in str(mine)
-        unhappy = client.post("/api/v1/evaluations", headers=citizen,
+        unhappy = client.post("/api/v1/ratings", headers=citizen,
                               json={"target": "feedback", "id": feedback["id"], "level": 2,
                                     "comment": "今天中午还是没人"})
         assert unhappy.status_code == 201, unhappy.get_json()
@@ -48,14 +48,14 @@ def test_the_full_loop_with_one_reopen(client, db_session, hall, login, staff_lo
         assert client.post(f"{path}/start", headers=handler).status_code == 200
         assert client.post(f"{path}/answer", headers=handler,
                            json={"answer": "已安排专人午间值守并公示值守表。"}).status_code == 200
-        again = client.post("/api/v1/evaluations", headers=citizen,
+        again = client.post("/api/v1/ratings", headers=citizen,
                             json={"target": "feedback", "id": feedback["id"], "level": 4})
         assert again.status_code == 201
         closed = client.get(f"/api/v1/feedback/{feedback['id']}", headers=citizen).get_json()
         assert closed["status"] == "closed"
         titles = [e["kind"] for e in closed["timeline"]]
         assert titles == ["filed", "assigned", "started", "answered", "reopened", "started", "answered", "rated"]
-        third = client.post("/api/v1/evaluations", headers=citizen,
+        third = client.post("/api/v1/ratings", headers=citizen,
                             json={"target": "feedback", "id": feedback["id"], "level": 5})
         assert third.status_code == 409 and third.get_json()["error"]["code"] == "not_yet_ratable"
 
@@ -114,7 +114,7 @@ def test_citizens_and_other_centres_cannot_see_it(client, db_session, hall, logi
     filed = client.post("/api/v1/feedback", headers=owner, json={**COMPLAINT, "centre_id": hall.district.id})
     feedback_id = filed.get_json()["id"]
     assert client.get(f"/api/v1/feedback/{feedback_id}", headers=stranger).status_code == 404
-    assert client.post("/api/v1/evaluations", headers=stranger,
+    assert client.post("/api/v1/ratings", headers=stranger,
                        json={"target": "feedback", "id": feedback_id, "level": 1}).status_code == 404
     outsider = make_staff(db_session, [CentreFactory()], ("centre_manager",))
     db_session.commit()

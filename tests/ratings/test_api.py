@@ -10,12 +10,12 @@ def test_rate_then_staff_fix_then_the_citizen_accepts_the_fix(client, db_session
     with time_machine.travel(MONDAY_8AM, tick=False):
         citizen = login(served.citizen.openid)
         db_session.commit()
-        rated = client.post("/api/v1/evaluations", headers=citizen,
+        rated = client.post("/api/v1/ratings", headers=citizen,
                             json={"target": "application", "id": application.id, "level": 2, "tags": ["态度差"]})
         assert rated.status_code == 201, rated.get_json()
         body = rated.get_json()
         assert body["is_bad"] is True and body["level_name"] == "不满意" and body["rectification_id"]
-        again = client.post("/api/v1/evaluations", headers=citizen,
+        again = client.post("/api/v1/ratings", headers=citizen,
                             json={"target": "application", "id": application.id, "level": 5})
         assert again.status_code == 409 and again.get_json()["error"]["message"] == "您已评价过这项服务，感谢您的反馈"
         path = f"/api/staff/v1/rectifications/{body['rectification_id']}"
@@ -39,10 +39,10 @@ def test_bad_rating_input_gets_field_messages(client, db_session, served, login)
     application = served.completed_application()
     db_session.commit()
     citizen = login(served.citizen.openid)
-    response = client.post("/api/v1/evaluations", headers=citizen,
+    response = client.post("/api/v1/ratings", headers=citizen,
                            json={"target": "application", "id": application.id, "level": 7})
     assert response.status_code == 422 and response.get_json()["error"]["fields"] == {"level": "数值太大"}
-    response = client.post("/api/v1/evaluations", headers=citizen,
+    response = client.post("/api/v1/ratings", headers=citizen,
                            json={"target": "ticket", "id": application.id, "level": 3})
     assert response.status_code == 422 and "target" in response.get_json()["error"]["fields"]
 
@@ -60,7 +60,23 @@ def test_nobody_rates_someone_elses_appointment(client, db_session, login, ciphe
             now=MONDAY_8AM)
         db_session.commit()
         body = {"target": "appointment", "id": appointment.id, "level": 1}
-        stranger = client.post("/api/v1/evaluations", headers=login("o-stranger-rates"), json=body)
+        stranger = client.post("/api/v1/ratings", headers=login("o-stranger-rates"), json=body)
         assert stranger.status_code == 404 and stranger.get_json()["error"]["code"] == "target_not_found"
-        early = client.post("/api/v1/evaluations", headers=login(owner.openid), json=body)
+        early = client.post("/api/v1/ratings", headers=login(owner.openid), json=body)
         assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_yet_ratable"
+
+
+def test_the_old_evaluations_url_still_answers_released_mini_programs(client, db_session, served, login):
+    """Released mini-programs post to /api/v1/evaluations: the same rating, the list under its old key."""
+    application = served.completed_application()
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        citizen = login(served.citizen.openid)
+        db_session.commit()
+        rated = client.post("/api/v1/evaluations", headers=citizen,
+                            json={"target": "application", "id": application.id, "level": 5})
+        assert rated.status_code == 201 and rated.get_json()["level_name"] == "非常满意"
+        twice = client.post("/api/v1/ratings", headers=citizen,
+                            json={"target": "application", "id": application.id, "level": 1})
+        assert twice.status_code == 409                                   # one rating, whichever URL took it
+        new, old = (client.get(url, headers=citizen).get_json() for url in ("/api/v1/ratings", "/api/v1/evaluations"))
+        assert new["ratings"] == old["evaluations"] and [r["id"] for r in new["ratings"]] == [rated.get_json()["id"]]

@@ -2,7 +2,7 @@
 
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.ratings import services
-from miniapp_api.ratings.models import Evaluation, RatingDaily, Rectification
+from miniapp_api.ratings.models import Rating, RatingDaily, Rectification
 from tests.appointments.conftest import MONDAY_8AM
 from tests.concurrency import run_together
 from tests.ratings.conftest import Served
@@ -29,6 +29,6 @@ def test_eight_simultaneous_bad_ratings_of_one_application_make_one_rating_and_o
 
     outcomes = run_together(8, tap)
     assert outcomes.count("rated") == 1 and outcomes.count("already_rated") == 7
-    assert session.query(Evaluation).count() == 1
+    assert session.query(Rating).count() == 1
     assert session.query(Rectification).count() == 1
     assert [(row.total, row.bad) for row in session.query(RatingDaily)] == [(1, 1)]

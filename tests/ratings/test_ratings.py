@@ -8,7 +8,7 @@ from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.ratings import rectifications, services, stats
-from miniapp_api.ratings.models import Evaluation, Rectification
+from miniapp_api.ratings.models import Rating, Rectification
 from miniapp_api.staff.models import StaffNotice
 from tests.appointments.conftest import MONDAY_8AM
 
@@ -26,10 +26,10 @@ def figures(session, served, group_by="centre"):
 
 def test_a_bad_rating_is_rectified_revisited_reopened_and_finally_accepted(db_session, served):
     application = served.completed_application()
-    evaluation = rate(db_session, served, application, 1, tags=["办理慢"], comment="跑了三次")
-    assert (evaluation.centre_id, evaluation.window_id, evaluation.item_id, evaluation.staff_id) == (
+    rating = rate(db_session, served, application, 1, tags=["办理慢"], comment="跑了三次")
+    assert (rating.centre_id, rating.window_id, rating.item_id, rating.staff_id) == (
         served.centre.id, served.window.id, served.item.id, served.handler.id)
-    rectification = db_session.query(Rectification).filter_by(evaluation_id=evaluation.id).one()
+    rectification = db_session.query(Rectification).filter_by(rating_id=rating.id).one()
     assert str(rectification.verify_due_on) == "2026-11-24" and str(rectification.fix_due_on) == "2026-12-14"
     told = [n.kind for n in db_session.query(Notification).filter_by(subject_type="rectification")]
     assert told == ["rating_followup"]
@@ -85,20 +85,20 @@ def test_rating_needs_completion_and_closes_after_thirty_days(db_session, served
 
 def test_invalidating_a_bad_rating_needs_evidence_and_a_second_person(db_session, served):
     application = served.completed_application()
-    evaluation = rate(db_session, served, application, 1, comment="乱写的")
+    rating = rate(db_session, served, application, 1, comment="乱写的")
     now = MONDAY_8AM + timedelta(days=2)
-    services.request_invalidation(db_session, served.manager, evaluation.id, "评价内容与办件无关，系误评",
+    services.request_invalidation(db_session, served.manager, rating.id, "评价内容与办件无关，系误评",
                                   ["窗口录像 2026-11-23 08:10"], now)
     with pytest.raises(DomainError) as refused:
-        services.decide_invalidation(db_session, served.manager, evaluation.id, True, None, now)
+        services.decide_invalidation(db_session, served.manager, rating.id, True, None, now)
     assert refused.value.code == "second_person_required"
     with pytest.raises(DomainError):   # window staff may not decide (not found, like another centre's)
-        services.decide_invalidation(db_session, served.handler, evaluation.id, True, None, now)
-    services.decide_invalidation(db_session, served.second_manager, evaluation.id, True, "录像核实", now)
-    assert db_session.get(Evaluation, evaluation.id).validity == "invalid"
+        services.decide_invalidation(db_session, served.handler, rating.id, True, None, now)
+    services.decide_invalidation(db_session, served.second_manager, rating.id, True, "录像核实", now)
+    assert db_session.get(Rating, rating.id).validity == "invalid"
     assert db_session.query(Rectification).one().status == "invalid"
     assert stats.rating_stats(db_session, {served.centre.id}, "centre", None, None) == []
-    actions = [a.action for a in db_session.query(AuditLog).filter_by(subject_type="evaluation")]
+    actions = [a.action for a in db_session.query(AuditLog).filter_by(subject_type="rating")]
     assert actions == ["request_rating_invalidation", "decide_rating_invalidation"]
 
 

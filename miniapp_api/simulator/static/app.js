@@ -432,7 +432,7 @@
     onSubmit("rate", function (values) {
       var body = { target: target, id: Number(id), level: Number(values.level) };
       if (values.comment) body.comment = values.comment;
-      return api.post("/api/v1/evaluations", body).then(function (result) {
+      return api.post("/api/v1/ratings", body).then(function (result) {
         show("评价", '<div class="card"><p class="ok" role="status">感谢您的评价！</p>' +
           (result.rectification_id ? "<p>我们会在 1 个工作日内与您联系核实。</p>" : "") +
           '</div><a class="button" href="#/home">回到首页</a>');

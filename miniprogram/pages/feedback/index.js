@@ -12,7 +12,7 @@ Page({
   submit() {
     this.setData({ error: "", fieldErrors: {} });
     const request = this.data.rate
-      ? api.post("/api/v1/evaluations", { target: this.data.rate.target, id: this.data.rate.id, level: this.data.level,
+      ? api.post("/api/v1/ratings", { target: this.data.rate.target, id: this.data.rate.id, level: this.data.level,
                                           comment: this.data.comment || undefined })
       : api.post("/api/v1/feedback", { kind: KINDS[this.data.kindIndex][0], text: this.data.text });
     request.then(() => this.setData({ done: "已提交，谢谢您！" }), (error) => showError(this, error));
