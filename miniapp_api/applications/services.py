@@ -27,15 +27,16 @@ from miniapp_api.applications.models import (
     MaterialKind,
 )
 from miniapp_api.appointments.models import Appointment
+from miniapp_api.appointments.services import APPOINTMENT_NOT_FOUND
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import ServiceItem, Window, window_item
-from miniapp_api.centres.services import get_item
+from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, WINDOW_NOT_FOUND, get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date
 from miniapp_api.platform.db import one_or_not_found
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import ILLEGAL_TRANSITION, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
@@ -43,7 +44,6 @@ from miniapp_api.staff.services import audit, visible_centre_ids
 S = ApplicationStatus
 APPLICATION_NOT_FOUND = "application_not_found"
 BATCH_NOT_FOUND = "batch_not_found"
-ILLEGAL_TRANSITION = "illegal_transition"
 MATERIALS_OUTSTANDING = "materials_outstanding"
 MATERIAL_NOT_FOUND = "material_not_found"
 MATERIAL_ALREADY_RECEIVED = "material_already_received"
@@ -142,7 +142,7 @@ def _check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) -
         Window, Window.id == window_item.c.window_id).where(Window.centre_id == centre_id,
                                                            window_item.c.item_id == item.id))
     if not served:
-        raise DomainError(messages.ITEM_NOT_AT_CENTRE, code="item_not_at_centre", status=422,
+        raise DomainError(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422,
                           fields={"item_code": messages.ITEM_NOT_AT_CENTRE})
 
 
@@ -163,7 +163,7 @@ def _people_of_appointment(session: Session, centre_id: int, appointment_id: int
         return None, None
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.centre_id != centre_id:
-        raise DomainError(messages.APPOINTMENT_NOT_AT_CENTRE, code="appointment_not_found", status=422,
+        raise DomainError(messages.APPOINTMENT_NOT_AT_CENTRE, code=APPOINTMENT_NOT_FOUND, status=422,
                           fields={"appointment_id": messages.APPOINTMENT_NOT_AT_CENTRE})
     booked_for_self = appointment.proxy_relation is None and (id_hash is None or appointment.person_hash == id_hash)
     return (appointment.citizen_id, None) if booked_for_self else (None, appointment.citizen_id)
@@ -176,7 +176,7 @@ def intake(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: st
     item = get_item(session, item_code)
     _check_item_at_centre(session, item, centre_id)
     if window_id is not None and session.scalar(select(Window.centre_id).where(Window.id == window_id)) != centre_id:
-        raise DomainError(messages.WINDOW_NOT_AT_CENTRE, code="window_not_found", status=422,
+        raise DomainError(messages.WINDOW_NOT_AT_CENTRE, code=WINDOW_NOT_FOUND, status=422,
                           fields={"window_id": messages.WINDOW_NOT_AT_CENTRE})
     values = _applicant_values(cipher, applicant)
     citizen_id, proxy_id = _people_of_appointment(session, centre_id, appointment_id, values["id_number_hash"])

@@ -32,7 +32,7 @@ from miniapp_api.appointments.services import (
 )
 from miniapp_api.appointments.slots import opening_periods
 from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
-from miniapp_api.centres.services import get_centre, get_item
+from miniapp_api.centres.services import WINDOW_NOT_FOUND, get_centre, get_item
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -259,7 +259,7 @@ def staff_window(session: Session, staff, window_id: int) -> CounterWindow:
                           .join(Centre, Centre.id == Window.centre_id)
                           .where(Window.id == window_id, Window.centre_id.in_(visible_centres(staff)))).first()
     if row is None:
-        raise NotFound(messages.WINDOW_NOT_FOUND, code="window_not_found")
+        raise NotFound(messages.WINDOW_NOT_FOUND, code=WINDOW_NOT_FOUND)
     return CounterWindow(*row)
 
 

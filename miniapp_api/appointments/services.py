@@ -28,6 +28,7 @@ from miniapp_api.appointments.models import (
 )
 from miniapp_api.centres.calendar import status_from
 from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
+from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications import appointments as notices
@@ -45,12 +46,11 @@ TOO_LATE_TO_CANCEL = "too_late_to_cancel"
 QUOTA_EXCEEDED = "quota_exceeded"
 DUPLICATE_BOOKING = "duplicate_booking"
 BOOKING_SUSPENDED = "booking_suspended"
-ITEM_NOT_AT_CENTRE = "item_not_at_centre"
 CENTRE_CLOSED = "centre_closed"
 PROFILE_INCOMPLETE = "profile_incomplete"
 APPOINTMENT_NOT_FOUND = "appointment_not_found"
 NOT_CANCELLABLE = "not_cancellable"
-UNKNOWN_ITEM = "unknown_item"
+REASON_REQUIRED = "reason_required"
 
 
 class BookingRefused(DomainError):
@@ -350,7 +350,7 @@ def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason:
     if suspension is None or suspension.lifted_at is not None:
         raise NotFound()
     if not reason.strip():
-        raise DomainError("请填写解除原因", code="reason_required", status=422, fields={"reason": "此项必填"})
+        raise DomainError("请填写解除原因", code=REASON_REQUIRED, status=422, fields={"reason": "此项必填"})
     suspension.lifted_at, suspension.lifted_by, suspension.lift_reason = now, actor, reason.strip()
     session.add(AuditLog(actor=actor, action="booking_suspension.lift", subject_type="booking_suspension",
                          subject_id=str(suspension.id), detail={"reason": reason.strip()}))

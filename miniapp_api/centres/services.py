@@ -18,6 +18,9 @@ from miniapp_api.platform.models import AuditLog
 
 ITEM_NOT_FOUND = "item_not_found"
 CENTRE_NOT_FOUND = "centre_not_found"
+WINDOW_NOT_FOUND = "window_not_found"
+UNKNOWN_ITEM = "unknown_item"
+ITEM_NOT_AT_CENTRE = "item_not_at_centre"
 _ASCII_QUERY = re.compile(r"^[A-Za-z]+$")
 
 

@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
+from miniapp_api.centres.services import UNKNOWN_ITEM, WINDOW_NOT_FOUND
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
+
+PERIOD_ORDER = "period_order"
+PERIOD_OVERLAP = "period_overlap"
+PERIOD_NOT_FOUND = "period_not_found"
+WINDOW_NAME_TAKEN = "window_name_taken"
 
 
 @dataclass(frozen=True)
@@ -36,14 +42,14 @@ def _audit(session: Session, actor: str, action: str, centre: Centre, **detail) 
 def add_opening_period(session: Session, centre: Centre, period: PeriodIn, *, actor: str, now: datetime) -> int:
     """A new period (e.g. 延时服务 on Thursday evenings); refused when it overlaps one of the same weekday."""
     if period.closes <= period.opens:
-        raise DomainError(messages.PERIOD_ORDER, code="period_order", status=422,
+        raise DomainError(messages.PERIOD_ORDER, code=PERIOD_ORDER, status=422,
                           fields={"closes": messages.PERIOD_ORDER})
     for existing in centre.hours:
         if existing.weekday == period.weekday and existing.opens < period.closes and period.opens < existing.closes:
             text = messages.PERIOD_OVERLAP.format(weekday=messages.WEEKDAY_NAMES[existing.weekday],
                                                   opens=existing.opens.strftime("%H:%M"),
                                                   closes=existing.closes.strftime("%H:%M"))
-            raise DomainError(text, code="period_overlap", status=409, fields={"opens": text})
+            raise DomainError(text, code=PERIOD_OVERLAP, status=409, fields={"opens": text})
     centre.hours.append(OpeningPeriod(weekday=period.weekday, opens=period.opens, closes=period.closes,
                                       label=period.label))
     session.flush()
@@ -55,7 +61,7 @@ def add_opening_period(session: Session, centre: Centre, period: PeriodIn, *, ac
 def remove_opening_period(session: Session, centre: Centre, period_id: int, *, actor: str, now: datetime) -> None:
     period = next((p for p in centre.hours if p.id == period_id), None)
     if period is None:
-        raise NotFound(messages.PERIOD_NOT_FOUND, code="period_not_found")
+        raise NotFound(messages.PERIOD_NOT_FOUND, code=PERIOD_NOT_FOUND)
     centre.hours.remove(period)
     session.delete(period)
     session.flush()
@@ -69,14 +75,14 @@ def _items(session: Session, codes: list[str]) -> list[ServiceItem]:
     missing = sorted(set(codes) - {i.code for i in items})
     if missing:
         text = messages.UNKNOWN_ITEMS.format(codes="、".join(missing))
-        raise DomainError(text, code="unknown_item", status=422, fields={"item_codes": text})
+        raise DomainError(text, code=UNKNOWN_ITEM, status=422, fields={"item_codes": text})
     return items
 
 
 def centre_window(centre: Centre, window_id: int) -> Window:
     window = next((w for w in centre.windows if w.id == window_id), None)
     if window is None:
-        raise NotFound(messages.WINDOW_NOT_FOUND, code="window_not_found")
+        raise NotFound(messages.WINDOW_NOT_FOUND, code=WINDOW_NOT_FOUND)
     return window
 
 
@@ -95,7 +101,7 @@ def update_window(session: Session, centre: Centre, window: Window, *, counters:
 def add_window(session: Session, centre: Centre, *, name: str, kind: str, counters: int, slot_minutes: int,
                item_codes: list[str], actor: str, now: datetime) -> Window:
     if any(w.name == name for w in centre.windows):
-        raise DomainError(messages.WINDOW_NAME_TAKEN, code="window_name_taken", status=409,
+        raise DomainError(messages.WINDOW_NAME_TAKEN, code=WINDOW_NAME_TAKEN, status=409,
                           fields={"name": messages.WINDOW_NAME_TAKEN})
     window = Window(centre_id=centre.id, name=name, kind=kind, counters=counters, slot_minutes=slot_minutes,
                     items=_items(session, item_codes))

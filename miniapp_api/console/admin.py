@@ -39,6 +39,9 @@ from miniapp_api.surveys import messages as survey_messages
 from miniapp_api.surveys import results
 from miniapp_api.surveys.services import live_survey
 
+SUSPENSION_NOT_FOUND = "suspension_not_found"
+CSV_ENCODING = "csv_encoding"
+
 MANAGERS = (Role.CENTRE_MANAGER,)
 POLICY_LABELS = {
     "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
@@ -146,7 +149,7 @@ def calendar_override(centre_id: int):
 def lift_suspension(centre_id: int, suspension_id: int):
     require_centre(db.session, g.staff, centre_id)
     if suspension_id not in {s.id for s in appointments.active_suspensions(db.session, centre_id, utcnow())}:
-        raise NotFound("没有找到该暂停记录", code="suspension_not_found")
+        raise NotFound("没有找到该暂停记录", code=SUSPENSION_NOT_FOUND)
     body = LiftIn.model_validate(form_data())
     appointments.lift_suspension(db.session, suspension_id=suspension_id, actor=f"staff:{g.staff.id}",
                                  reason=body.reason, now=utcnow())
@@ -166,7 +169,7 @@ def licence_import():
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError("文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传",
-                                   code="csv_encoding", status=422, fields={"file": "编码不正确"}) from None
+                                   code=CSV_ENCODING, status=422, fields={"file": "编码不正确"}) from None
     report = licences.import_for_staff(db.session, field_cipher(), g.staff, text, centre_id=body.centre_id,
                                        now=utcnow())
     return render_template("console/licence_import.html", centres=centres, report=report)

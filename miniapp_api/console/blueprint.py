@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from miniapp_api.console import auth
 from miniapp_api.platform.clock import local
-from miniapp_api.platform.errors import DomainError, field_errors
+from miniapp_api.platform.errors import NOT_FOUND, DomainError, field_errors
 from miniapp_api.staff import services as staff_services
 from miniapp_api.staff.models import Role, Staff
 
@@ -59,7 +59,7 @@ def _guard():
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     view = current_app.view_functions.get(request.endpoint or "")
     if not g.staff.has_role(*getattr(view, "console_roles", ())):
-        raise DomainError("没有找到该页面", code="not_found", status=404)
+        raise DomainError("没有找到该页面", code=NOT_FOUND, status=404)
     return None
 
 

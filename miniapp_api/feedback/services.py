@@ -34,7 +34,7 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import chinese_date, local_date
 from miniapp_api.platform.db import one_or_not_found
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import ILLEGAL_TRANSITION, NOT_FOUND, DomainError, NotFound
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
@@ -44,7 +44,8 @@ log = structlog.get_logger(__name__)
 F = FeedbackStatus
 FEEDBACK_NOT_FOUND = "feedback_not_found"
 CONTENT_RISKY = "content_risky"
-ILLEGAL_STEP = "illegal_transition"
+LINK_NOT_FOUND = "link_not_found"
+ASSIGNEE_NOT_HANDLER = "assignee_not_handler"
 CHECK_JOB = "jobs.feedback.check_content"
 # Working days to answer (Guangdong's 12345 rules: 咨询 2, 建议/求助 10, 投诉/举报 15); praise is acknowledged in 5.
 DEFAULT_SLA = {"consultation": 2, "suggestion": 10, "complaint": 15, "report": 15, "praise": 5}
@@ -99,7 +100,7 @@ class FeedbackIn:
 
 def _link_error(what: str, field_name: str) -> DomainError:
     message = messages.LINK_NOT_FOUND.format(what=what)
-    return DomainError(message, code="link_not_found", status=422, fields={field_name: message})
+    return DomainError(message, code=LINK_NOT_FOUND, status=422, fields={field_name: message})
 
 
 def _resolve_links(session: Session, citizen_id: int, data: FeedbackIn) -> dict:
@@ -240,13 +241,13 @@ def staff_inbox(session: Session, staff: Staff, *, status: str | None, triage: b
 def _require(feedback: Feedback, *allowed: FeedbackStatus) -> None:
     if feedback.status not in allowed:
         raise DomainError(messages.ILLEGAL_STEP.format(status=messages.STATUS_NAMES[feedback.status]),
-                          code=ILLEGAL_STEP, status=409)
+                          code=ILLEGAL_TRANSITION, status=409)
 
 
 def route(session: Session, staff: Staff, feedback: Feedback, centre_id: int, now: datetime) -> None:
     """Triage: an admin sends unplaced feedback to a centre."""
     if Role.ADMIN not in staff.roles:
-        raise NotFound(messages.TRIAGE_ONLY_ADMIN, code="not_found")
+        raise NotFound(messages.TRIAGE_ONLY_ADMIN, code=NOT_FOUND)
     _require(feedback, F.SUBMITTED)
     if session.get(Centre, centre_id) is None:
         raise _link_error("服务中心", "centre_id")
@@ -260,7 +261,7 @@ def assign(session: Session, staff: Staff, feedback: Feedback, assignee_id: int,
     assignee = session.get(Staff, assignee_id)
     if (assignee is None or feedback.centre_id is None or not assignee.active
             or feedback.centre_id not in visible_centre_ids(session, assignee)):
-        raise DomainError(messages.ASSIGNEE_NOT_HANDLER, code="assignee_not_handler", status=422,
+        raise DomainError(messages.ASSIGNEE_NOT_HANDLER, code=ASSIGNEE_NOT_HANDLER, status=422,
                           fields={"staff_id": messages.ASSIGNEE_NOT_HANDLER})
     feedback.assignee_staff_id, feedback.status, feedback.updated_at = assignee.id, F.ASSIGNED, now
     _event(feedback, "assigned", now, **_staff_actor(staff), public_note=None,

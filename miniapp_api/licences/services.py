@@ -26,7 +26,7 @@ from miniapp_api.licences import messages
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.platform.clock import chinese_date, local_date
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
 from miniapp_api.staff.services import audit, require_centre
 
@@ -157,7 +157,7 @@ def citizen_licences(session: Session, citizen: Citizen) -> list[Licence]:
 def renew(session: Session, licence: Licence, new_expires_on: date, now: datetime) -> Licence:
     """A renewed licence: later expiry, reminder stages start over, unsent reminders are dropped."""
     if new_expires_on <= licence.expires_on:
-        raise DomainError(messages.NEW_EXPIRY_NOT_LATER, code="validation_failed", status=422,
+        raise DomainError(messages.NEW_EXPIRY_NOT_LATER, code=VALIDATION_FAILED, status=422,
                           fields={"expires_on": messages.NEW_EXPIRY_NOT_LATER})
     licence.expires_on, licence.updated_at = new_expires_on, now
     licence.last_reminder_days, licence.next_reminder_on = None, first_reminder_on(new_expires_on)

@@ -20,6 +20,7 @@ log = structlog.get_logger(__name__)
 # Generic codes (domain packages define their own beside their services).
 VALIDATION_FAILED = "validation_failed"
 NOT_FOUND = "not_found"
+ILLEGAL_TRANSITION = "illegal_transition"  # a state machine refuses the step (applications, feedback, ratings)
 METHOD_NOT_ALLOWED = "method_not_allowed"
 PAYLOAD_TOO_LARGE = "payload_too_large"
 UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"

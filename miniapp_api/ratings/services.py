@@ -31,6 +31,11 @@ TARGET_NOT_FOUND = "target_not_found"
 NOT_YET_RATABLE = "not_yet_ratable"
 RATING_CLOSED = "rating_closed"
 ALREADY_RATED = "already_rated"
+REASON_REQUIRED = "reason_required"
+RATING_NOT_FOUND = "rating_not_found"
+NOT_INVALIDATABLE = "not_invalidatable"
+INVALIDATION_NOT_REQUESTED = "invalidation_not_requested"
+SECOND_PERSON_REQUIRED = "second_person_required"
 RATING_WINDOW_DAYS = 30
 
 
@@ -112,7 +117,7 @@ def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Ra
     bad = data.level in BAD_LEVELS
     reason = "；".join(filter(None, ["、".join(data.tags), data.comment]))
     if bad and target.kind == "feedback" and not reason:
-        raise DomainError(messages.REASON_REQUIRED, code="reason_required", status=422,
+        raise DomainError(messages.REASON_REQUIRED, code=REASON_REQUIRED, status=422,
                           fields={"comment": messages.REASON_REQUIRED})
     rating_id = session.execute(insert(Rating).values(
         citizen_id=citizen_id, target_type=target.kind, target_id=target.id, round=target.round, level=data.level,
@@ -156,7 +161,7 @@ def _staff_rating(session: Session, staff: Staff, rating_id: int) -> Rating:
         Rating.id == rating_id, Rating.centre_id.in_(visible_centre_ids(session, staff)))
         .with_for_update()).one_or_none()
     if rating is None or not staff.has_role(*INVALIDATION_ROLES):
-        raise NotFound(messages.RATING_NOT_FOUND, code="rating_not_found")
+        raise NotFound(messages.RATING_NOT_FOUND, code=RATING_NOT_FOUND)
     return rating
 
 
@@ -164,7 +169,7 @@ def request_invalidation(session: Session, staff: Staff, rating_id: int, reason:
                          now: datetime) -> Rating:
     rating = _staff_rating(session, staff, rating_id)
     if not rating.is_bad or rating.validity != "valid":
-        raise DomainError(messages.INVALIDATION_ONLY_BAD, code="not_invalidatable", status=409)
+        raise DomainError(messages.INVALIDATION_ONLY_BAD, code=NOT_INVALIDATABLE, status=409)
     rating.validity = "invalidation_requested"
     rating.invalidation = {"reason": reason, "evidence": evidence, "requested_by": staff.id,
                                "requested_at": now.isoformat()}
@@ -178,9 +183,9 @@ def decide_invalidation(session: Session, staff: Staff, rating_id: int, approve:
                         now: datetime) -> Rating:
     rating = _staff_rating(session, staff, rating_id)
     if rating.validity != "invalidation_requested":
-        raise DomainError(messages.INVALIDATION_NOT_REQUESTED, code="invalidation_not_requested", status=409)
+        raise DomainError(messages.INVALIDATION_NOT_REQUESTED, code=INVALIDATION_NOT_REQUESTED, status=409)
     if rating.invalidation.get("requested_by") == staff.id:
-        raise DomainError(messages.INVALIDATION_SAME_PERSON, code="second_person_required", status=409)
+        raise DomainError(messages.INVALIDATION_SAME_PERSON, code=SECOND_PERSON_REQUIRED, status=409)
     rating.invalidation = {**rating.invalidation, "decided_by": staff.id, "decided_at": now.isoformat(),
                                "approved": approve, "note": note}
     if approve:

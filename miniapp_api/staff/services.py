@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre
+from miniapp_api.centres.services import CENTRE_NOT_FOUND
 from miniapp_api.citizens.services import hash_token
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff import messages
@@ -148,12 +149,12 @@ def visible_centre_ids(session: Session, staff: Staff) -> set[int]:
 def require_centre(session: Session, staff: Staff, centre_id: int) -> None:
     """Another centre's records are 'not found', never 'forbidden'."""
     if centre_id not in visible_centre_ids(session, staff):
-        raise NotFound(messages.CENTRE_NOT_FOUND, code="centre_not_found")
+        raise NotFound(messages.CENTRE_NOT_FOUND, code=CENTRE_NOT_FOUND)
 
 
 def require_role(staff: Staff, *roles: str) -> None:
     if not staff.has_role(*roles):
-        raise NotFound(messages.FORBIDDEN_ROLE, code="not_found")
+        raise NotFound(messages.FORBIDDEN_ROLE, code=NOT_FOUND)
 
 
 def audit(session: Session, staff: Staff, action: str, subject_type: str, subject_id: object, **detail) -> None:

@@ -22,7 +22,7 @@ from miniapp_api.centres.models import ServiceItem
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import SHANGHAI, chinese_date, local
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.models import Rating, Rectification, RectificationStatus
 from miniapp_api.surveys import messages
@@ -287,7 +287,7 @@ def validate_answers(questions: list[dict], answers: dict[str, Any]) -> dict[str
         if problem:
             errors[f"answers.{question['key']}"] = problem
     if errors:
-        raise DomainError("问卷填写有误，请按提示修改", code="validation_failed", status=422, fields=errors)
+        raise DomainError("问卷填写有误，请按提示修改", code=VALIDATION_FAILED, status=422, fields=errors)
     return {q["key"]: answers[q["key"]] for q in questions if answers.get(q["key"]) not in (None, "", [])}
 
 
