@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from miniapp_api.platform import messages
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import SERVICE_UNAVAILABLE, error_response
 from miniapp_api.platform.queues import redis_store
@@ -39,4 +40,4 @@ def readiness():
         log.warning("readyz.redis_down", error=type(exc).__name__)
     if all(v == "ok" for v in checks.values()):
         return jsonify({"status": "ok", "checks": checks})
-    return error_response(SERVICE_UNAVAILABLE, "服务暂时不可用，请稍后再试", 503, checks=checks)
+    return error_response(SERVICE_UNAVAILABLE, messages.SERVICE_UNAVAILABLE, 503, checks=checks)

@@ -19,7 +19,7 @@ from miniapp_api.centres.schemas import (
     WindowForm,
 )
 from miniapp_api.centres.services import get_centre, set_booking_policy
-from miniapp_api.console import queries
+from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
 from miniapp_api.feedback import messages as feedback_messages
@@ -43,17 +43,11 @@ SUSPENSION_NOT_FOUND = "suspension_not_found"
 CSV_ENCODING = "csv_encoding"
 
 MANAGERS = (Role.CENTRE_MANAGER,)
-POLICY_LABELS = {
-    "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
-    "cancel_cutoff_minutes": "最晚取消/改约（开始前分钟）", "max_active_per_person": "每人有效预约上限",
-    "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
-    "no_show_grace_minutes": "迟到宽限（分钟）"}
-WEEKDAYS = "一二三四五六日"
 # Message kinds named as their messages are titled (the rating follow-ups share one kind).
 KIND_NAMES = {**TITLES, "application_status": application_messages.TITLE_STATUS,
               "application_materials_due": application_messages.TITLE_MATERIALS,
               "feedback_status": feedback_messages.TITLE, "licence_expiry": licence_messages.TITLE_EXPIRY,
-              "rating_followup": "评价整改回访", "survey_invitation": survey_messages.TITLE_INVITE}
+              "rating_followup": messages.RATING_FOLLOWUP, "survey_invitation": survey_messages.TITLE_INVITE}
 
 
 class LiftIn(StrictIn):
@@ -71,7 +65,8 @@ def centre_setup(centre_id: int):
     centre = get_centre(db.session, centre_id)
     overrides = calendar.recent_overrides(db.session, today())
     items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
-    return render_template("console/centre.html", centre=centre, labels=POLICY_LABELS, weekdays=WEEKDAYS,
+    return render_template("console/centre.html", centre=centre, labels=messages.POLICY_LABELS,
+                           weekdays=messages.WEEKDAYS,
                            items=items, kinds=WINDOW_KIND_NAMES,
                            overrides=overrides, suspensions=appointments.active_suspensions(db.session, centre.id,
                                                                                              utcnow()),
@@ -84,7 +79,7 @@ def centre_policy(centre_id: int):
     centre = _managed_centre(centre_id)
     body = BookingPolicyIn.model_validate(form_data())
     set_booking_policy(db.session, centre, body.model_dump(), f"staff:{g.staff.id}")
-    return done("预约规则已保存，对此后的预约生效", "console.centre_setup", centre_id=centre_id)
+    return done(messages.POLICY_SAVED, "console.centre_setup", centre_id=centre_id)
 
 
 def _managed_centre(centre_id: int):
@@ -100,7 +95,7 @@ def hours_add(centre_id: int):
     added = setup.add_opening_period(db.session, centre, setup.PeriodIn(body.weekday, body.opens, body.closes,
                                                                           body.label),
                                      actor=f"staff:{g.staff.id}", now=utcnow())
-    return done(f"已增加办公时段，新开放 {added} 个预约时段", "console.centre_setup", centre_id=centre_id)
+    return done(messages.PERIOD_ADDED.format(slots=added), "console.centre_setup", centre_id=centre_id)
 
 
 @bp.post("/centres/<int:centre_id>/hours/<int:period_id>/delete")
@@ -108,7 +103,7 @@ def hours_add(centre_id: int):
 def hours_remove(centre_id: int, period_id: int):
     centre = _managed_centre(centre_id)
     setup.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
-    return done("已删除办公时段；已有的预约不受影响", "console.centre_setup", centre_id=centre_id)
+    return done(messages.PERIOD_REMOVED, "console.centre_setup", centre_id=centre_id)
 
 
 @bp.post("/centres/<int:centre_id>/windows/<int:window_id>")
@@ -119,7 +114,7 @@ def window_update(centre_id: int, window_id: int):
     body = WindowForm.model_validate(form_data(many=("item_codes",)))
     setup.update_window(db.session, centre, window, counters=body.counters, item_codes=body.item_codes,
                         actor=f"staff:{g.staff.id}", now=utcnow())
-    return done(f"已保存“{window.name}”", "console.centre_setup", centre_id=centre_id)
+    return done(messages.WINDOW_SAVED.format(name=window.name), "console.centre_setup", centre_id=centre_id)
 
 
 @bp.post("/centres/<int:centre_id>/windows")
@@ -130,7 +125,7 @@ def window_add(centre_id: int):
     window = setup.add_window(db.session, centre, name=body.name, kind=body.kind, counters=body.counters,
                               slot_minutes=body.slot_minutes, item_codes=body.item_codes,
                               actor=f"staff:{g.staff.id}", now=utcnow())
-    return done(f"已增加窗口“{window.name}”", "console.centre_setup", centre_id=centre_id)
+    return done(messages.WINDOW_ADDED.format(name=window.name), "console.centre_setup", centre_id=centre_id)
 
 
 @bp.post("/centres/<int:centre_id>/calendar")
@@ -140,7 +135,8 @@ def calendar_override(centre_id: int):
     body = CalendarOverrideIn.model_validate(form_data())
     calendar.set_override(db.session, body.day, is_workday=body.is_workday, note=body.note)
     audit(db.session, g.staff, "calendar_override", "calendar", body.day.isoformat(), is_workday=body.is_workday)
-    return done(f"已设置 {body.day.isoformat()} 为{'工作日' if body.is_workday else '休息日'}",
+    return done(messages.DAY_SET.format(day=body.day.isoformat(),
+                                         kind=messages.WORKDAY if body.is_workday else messages.RESTDAY),
                 "console.centre_setup", centre_id=centre_id)
 
 
@@ -149,11 +145,11 @@ def calendar_override(centre_id: int):
 def lift_suspension(centre_id: int, suspension_id: int):
     require_centre(db.session, g.staff, centre_id)
     if suspension_id not in {s.id for s in appointments.active_suspensions(db.session, centre_id, utcnow())}:
-        raise NotFound("没有找到该暂停记录", code=SUSPENSION_NOT_FOUND)
+        raise NotFound(messages.SUSPENSION_NOT_FOUND, code=SUSPENSION_NOT_FOUND)
     body = LiftIn.model_validate(form_data())
     appointments.lift_suspension(db.session, suspension_id=suspension_id, actor=f"staff:{g.staff.id}",
                                  reason=body.reason, now=utcnow())
-    return done("已解除暂停预约", "console.centre_setup", centre_id=centre_id)
+    return done(messages.SUSPENSION_LIFTED, "console.centre_setup", centre_id=centre_id)
 
 
 @bp.route("/licences/import", methods=["GET", "POST"])
@@ -168,8 +164,8 @@ def licence_import():
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError("文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传",
-                                   code=CSV_ENCODING, status=422, fields={"file": "编码不正确"}) from None
+        raise DomainError(messages.CSV_NOT_UTF8,
+                                   code=CSV_ENCODING, status=422, fields={"file": messages.CSV_ENCODING_FIELD}) from None
     report = licences.import_for_staff(db.session, field_cipher(), g.staff, text, centre_id=body.centre_id,
                                        now=utcnow())
     return render_template("console/licence_import.html", centres=centres, report=report)

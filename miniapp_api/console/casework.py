@@ -11,7 +11,7 @@ from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
 from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, IntakeIn
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.applications.staff_views import staff_document as application_document
-from miniapp_api.console import queries
+from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
@@ -103,7 +103,7 @@ def application_advance(reference: str):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     body = AdvanceIn.model_validate(form_data("missing_materials"))
     applications.advance(db.session, g.staff, application, body.to_advance(), utcnow())
-    return done(f"已改为“{STATUS_NAMES[body.to.value]}”", "console.application_page", reference=reference)
+    return done(messages.APPLICATION_MOVED.format(status=STATUS_NAMES[body.to.value]), "console.application_page", reference=reference)
 
 
 @bp.post("/applications/<reference>/materials/<int:material_id>/received")
@@ -111,7 +111,7 @@ def application_advance(reference: str):
 def material_received(reference: str, material_id: int):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     applications.receive_material(db.session, g.staff, application, material_id, utcnow())
-    return done("已登记收到材料", "console.application_page", reference=reference)
+    return done(messages.MATERIAL_RECEIVED, "console.application_page", reference=reference)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -126,7 +126,7 @@ def application_intake():
     require_centre(db.session, g.staff, body.centre_id)
     application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,
                                       centre_id=body.centre_id, applicant=body.applicant.to_applicant(), now=utcnow())
-    return done(f"已收件，受理编号 {application.reference}", "console.application_page",
+    return done(messages.APPLICATION_TAKEN_IN.format(reference=application.reference), "console.application_page",
                 reference=application.reference)
 
 
@@ -161,7 +161,7 @@ def feedback_page(feedback_id: int):
 @page(*FEEDBACK_ROLES)
 def feedback_claim(feedback_id: int):
     return _feedback_action(feedback_id, lambda f: feedback.assign(db.session, g.staff, f, g.staff.id, utcnow()),
-                            "已接单")
+                            messages.FEEDBACK_CLAIMED)
 
 
 class AssignForm(StrictIn):
@@ -176,7 +176,7 @@ def feedback_assign(feedback_id: int):
         assignee_id = AssignForm.model_validate(form_data()).staff_id
         feedback.assign(db.session, g.staff, item, assignee_id, utcnow())
 
-    return _feedback_action(feedback_id, assign, "已指派")
+    return _feedback_action(feedback_id, assign, messages.FEEDBACK_ASSIGNED)
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")
@@ -186,7 +186,7 @@ def feedback_answer(feedback_id: int):
         body = AnswerIn.model_validate(form_data())
         feedback.answer(db.session, g.staff, item, body.answer, body.internal_note, utcnow())
 
-    return _feedback_action(feedback_id, answer, "已答复，群众将收到通知并可评价")
+    return _feedback_action(feedback_id, answer, messages.FEEDBACK_ANSWERED)
 
 
 # --- rectifications (差评整改) ---------------------------------------------------------------------
@@ -219,7 +219,7 @@ def rectification_verify(rectification_id: int):
     return _rectification_action(
         rectification_id, lambda r: rectifications.verify(g.staff, r, VerifyIn.model_validate(form_data()).note,
                                                           utcnow()),
-        "已记录回访核实")
+        messages.RECTIFICATION_VERIFIED)
 
 
 @bp.post("/rectifications/<int:rectification_id>/fix")
@@ -229,4 +229,4 @@ def rectification_fix(rectification_id: int):
         body = FixIn.model_validate(form_data())
         rectifications.fix(db.session, g.staff, rectification, body.category, body.reply, utcnow())
 
-    return _rectification_action(rectification_id, fix, "已登记整改，群众将收到回复")
+    return _rectification_action(rectification_id, fix, messages.RECTIFICATION_FIXED)

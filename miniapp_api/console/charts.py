@@ -9,6 +9,8 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
+from miniapp_api.console import messages
+
 STYLE = Style(
     background="white", plot_background="white", foreground="#1f2937", foreground_strong="#111827",
     foreground_subtle="#6b7280", colors=("#1d4ed8", "#b91c1c", "#047857", "#b45309"),
@@ -17,7 +19,7 @@ STYLE = Style(
     no_data_font_size=20)
 _COMMON = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=320, explicit_size=False,
                legend_at_bottom=True, print_values=False, show_y_guides=True, x_label_rotation=0,
-               truncate_legend=-1, no_data_text="暂无数据")
+               truncate_legend=-1, no_data_text=messages.NO_DATA)
 
 
 def _svg(chart, label: str) -> Markup:

@@ -11,15 +11,12 @@ from miniapp_api.appointments import queue
 from miniapp_api.appointments.messages import STATUS_NAMES
 from miniapp_api.appointments.schemas import CounterAction
 from miniapp_api.appointments.staff_views import COUNTER_ROLES
-from miniapp_api.console import queries
+from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.staff.services import require_centre
-
-ACTION_DONE = {"recall": "已再次叫号 {number}", "skip": "{number} 已过号", "start": "开始办理 {number}",
-               "finish": "{number} 已办结"}
 
 
 class DayQuery(QueryModel):
@@ -47,7 +44,8 @@ def window_page(window_id: int):
 def call_next(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
     ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
-    flash(f"请 {ticket.number} 号到 {window.name} 办理" if ticket else "目前没有等候的人", "info")
+    flash(messages.CALLED.format(number=ticket.number, window=window.name) if ticket else messages.NOBODY_WAITING,
+          "info")
     return redirect(url_for("console.window_page", window_id=window.id), code=303)
 
 
@@ -57,7 +55,7 @@ def ticket_action(window_id: int, ticket_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
     action = TicketAction.model_validate({"action": request.form.get("action", "")}).action.value
     ticket = queue.COUNTER_ACTIONS[action](db.session, window_id=window.id, ticket_id=ticket_id, now=utcnow())
-    flash(ACTION_DONE[action].format(number=ticket.number), "info")
+    flash(messages.ACTION_DONE[action].format(number=ticket.number), "info")
     return redirect(url_for("console.window_page", window_id=window.id), code=303)
 
 

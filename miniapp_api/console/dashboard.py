@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import g, render_template, request
 from pydantic import Field
 
-from miniapp_api.console import charts, queries
+from miniapp_api.console import charts, messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today
 from miniapp_api.platform.db import db
@@ -15,8 +15,6 @@ from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.ratings.stats import rating_stats
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import visible_centre_ids
-
-GROUPS = {"centre": "按中心", "window": "按窗口", "item": "按事项", "month": "按月份"}
 
 
 class DashboardQuery(QueryModel):
@@ -45,18 +43,23 @@ def dashboard():
         return [r["day"].strftime("%m-%d") for r in rows]
 
     figures = {
-        "bookings": charts.bars("每日预约量", day_labels(bookings), {
-            "预约": [r["bookings"] for r in bookings], "未到场": [r["no_shows"] for r in bookings]}),
-        "no_show": charts.lines("爽约率", day_labels(bookings), {"爽约率": [r["no_show_rate"] for r in bookings]},
+        "bookings": charts.bars(messages.CHART_BOOKINGS, day_labels(bookings), {
+            messages.SERIES_BOOKINGS: [r["bookings"] for r in bookings],
+            messages.SERIES_NO_SHOWS: [r["no_shows"] for r in bookings]}),
+        "no_show": charts.lines(messages.CHART_NO_SHOW_RATE, day_labels(bookings),
+                                {messages.CHART_NO_SHOW_RATE: [r["no_show_rate"] for r in bookings]},
                                 unit="%"),
-        "waits": charts.lines("取号到叫号等候时间（分钟）", day_labels(waits), {
-            "平均": [r["average"] for r in waits], "90%的人不超过": [r["p90"] for r in waits]}, unit=" 分钟"),
-        "ratings": charts.bars(f"好评率与差评整改率（{GROUPS[query.group_by]}）", [r["name"] for r in ratings], {
-            "好评率": [_percent(r["good_rate"]) for r in ratings],
-            "差评整改率": [_percent(r["rectification_rate"]) for r in ratings]}, percent=True),
-        "sla": charts.bars("诉求按时答复", [r["month"] for r in sla], {
-            "按时答复": [r["on_time"] for r in sla], "超时答复": [r["late"] for r in sla]}, stacked=True),
+        "waits": charts.lines(messages.CHART_WAITS, day_labels(waits), {
+            messages.SERIES_AVERAGE: [r["average"] for r in waits], messages.SERIES_P90: [r["p90"] for r in waits]},
+            unit=messages.UNIT_MINUTES),
+        "ratings": charts.bars(messages.CHART_RATINGS.format(group=messages.GROUPS[query.group_by]),
+                               [r["name"] for r in ratings], {
+            messages.SERIES_GOOD_RATE: [_percent(r["good_rate"]) for r in ratings],
+            messages.SERIES_RECTIFIED_RATE: [_percent(r["rectification_rate"]) for r in ratings]}, percent=True),
+        "sla": charts.bars(messages.CHART_SLA, [r["month"] for r in sla], {
+            messages.SERIES_ON_TIME: [r["on_time"] for r in sla], messages.SERIES_LATE: [r["late"] for r in sla]},
+            stacked=True),
     }
-    return render_template("console/dashboard.html", query=query, groups=GROUPS, figures=figures,
+    return render_template("console/dashboard.html", query=query, groups=messages.GROUPS, figures=figures,
                            bookings=bookings, waits=waits, ratings=ratings, sla=sla,
                            no_show_share=queries.no_show_share(bookings), percent=_percent)

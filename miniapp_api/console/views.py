@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from miniapp_api.console import auth, queries
+from miniapp_api.console import auth, messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -27,7 +27,7 @@ def login():
     username, password = request.form.get("username", "").strip(), request.form.get("password", "")
     if not username or not password or len(username) > 40 or len(password) > 128:
         return render_template("console/login.html", next=request.form.get("next", ""),
-                               error="请输入用户名和密码"), 422
+                               error=messages.LOGIN_REQUIRED_FIELDS), 422
     try:
         auth.sign_in(username, password)
     except staff_services.StaffAuthFailed as exc:  # a failed attempt still counts (kept by the service)

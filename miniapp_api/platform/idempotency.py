@@ -18,14 +18,15 @@ from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from miniapp_api.platform import messages
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import IdempotencyRecord
 
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
-KEY_REUSED_MESSAGE = "同一个请求编号已用于不同的内容，请重新提交"
-KEY_INVALID_MESSAGE = "请求编号格式不正确"
+KEY_REUSED_MESSAGE = messages.IDEMPOTENCY_KEY_REUSED
+KEY_INVALID_MESSAGE = messages.IDEMPOTENCY_KEY_INVALID
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 HEADER = "Idempotency-Key"
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-NUL_MESSAGE = "内容不能包含空字符（\\u0000）"
+from miniapp_api.platform import messages
+
+NUL_MESSAGE = messages.NUL_CHARACTER
 
 
 def _has_nul(value: Any) -> bool:

@@ -1,0 +1,69 @@
+"""What staff read on the console's pages: role and field names, confirmations and refusals. Reviewed in one place."""
+
+from miniapp_api.staff.models import Role
+
+ROLE_NAMES = {Role.ADMIN: "系统管理员", Role.CENTRE_MANAGER: "中心负责人", Role.WINDOW_STAFF: "窗口工作人员",
+              Role.FEEDBACK_HANDLER: "诉求办理人员", Role.SUPERVISOR: "督办人员"}
+# Form fields as the pages label them, for the error page's per-field list.
+FIELD_LABELS = {
+    "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约", "cancel_cutoff_minutes": "最晚取消/改约",
+    "max_active_per_person": "每人有效预约上限", "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数",
+    "suspension_days": "暂停预约天数", "no_show_grace_minutes": "迟到宽限", "to": "改为", "public_note": "给申请人的说明",
+    "internal_note": "内部备注", "missing_materials": "容缺材料", "promise_text": "书面承诺", "materials_due_on": "补交期限",
+    "corrections": "补正材料", "corrections_due_on": "补正期限", "pickup_place": "领取地点", "pickup_hours": "领取时间",
+    "carrier": "快递公司", "tracking_number": "快递单号", "centre_id": "服务中心", "item_code": "事项编码",
+    "applicant": "申请人", "answer": "答复内容", "staff_id": "指派给", "note": "核实情况", "category": "整改方式",
+    "reply": "给群众的回复", "reason": "原因", "day": "日期", "is_workday": "这一天", "weekday": "星期", "opens": "开始",
+    "closes": "结束", "label": "说明", "counters": "柜台数", "item_codes": "办理的事项", "name": "窗口名称",
+    "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件",
+}
+CSV_LINE = "第{number}行"
+PAGE_NOT_FOUND = "没有找到该页面"
+INVALID_FORM = "提交的信息有误，请按提示修改"
+FORM_EXPIRED = "页面已过期或来源不明，请刷新页面后重新提交"
+LOGIN_REQUIRED_FIELDS = "请输入用户名和密码"
+
+# Centre setup
+POLICY_LABELS = {
+    "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
+    "cancel_cutoff_minutes": "最晚取消/改约（开始前分钟）", "max_active_per_person": "每人有效预约上限",
+    "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
+    "no_show_grace_minutes": "迟到宽限（分钟）"}
+WEEKDAYS = "一二三四五六日"
+RATING_FOLLOWUP = "评价整改回访"
+POLICY_SAVED = "预约规则已保存，对此后的预约生效"
+PERIOD_ADDED = "已增加办公时段，新开放 {slots} 个预约时段"
+PERIOD_REMOVED = "已删除办公时段；已有的预约不受影响"
+WINDOW_SAVED = "已保存“{name}”"
+WINDOW_ADDED = "已增加窗口“{name}”"
+DAY_SET = "已设置 {day} 为{kind}"
+WORKDAY, RESTDAY = "工作日", "休息日"
+SUSPENSION_NOT_FOUND = "没有找到该暂停记录"
+SUSPENSION_LIFTED = "已解除暂停预约"
+CSV_NOT_UTF8 = "文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传"
+CSV_ENCODING_FIELD = "编码不正确"
+
+# Casework
+APPLICATION_MOVED = "已改为“{status}”"
+MATERIAL_RECEIVED = "已登记收到材料"
+APPLICATION_TAKEN_IN = "已收件，受理编号 {reference}"
+FEEDBACK_CLAIMED = "已接单"
+FEEDBACK_ASSIGNED = "已指派"
+FEEDBACK_ANSWERED = "已答复，群众将收到通知并可评价"
+RECTIFICATION_VERIFIED = "已记录回访核实"
+RECTIFICATION_FIXED = "已登记整改，群众将收到回复"
+
+# Counter
+ACTION_DONE = {"recall": "已再次叫号 {number}", "skip": "{number} 已过号", "start": "开始办理 {number}",
+               "finish": "{number} 已办结"}
+CALLED = "请 {number} 号到 {window} 办理"
+NOBODY_WAITING = "目前没有等候的人"
+
+# Dashboard
+GROUPS = {"centre": "按中心", "window": "按窗口", "item": "按事项", "month": "按月份"}
+CHART_BOOKINGS, SERIES_BOOKINGS, SERIES_NO_SHOWS = "每日预约量", "预约", "未到场"
+CHART_NO_SHOW_RATE = "爽约率"
+CHART_WAITS, SERIES_AVERAGE, SERIES_P90, UNIT_MINUTES = "取号到叫号等候时间（分钟）", "平均", "90%的人不超过", " 分钟"
+CHART_RATINGS, SERIES_GOOD_RATE, SERIES_RECTIFIED_RATE = "好评率与差评整改率（{group}）", "好评率", "差评整改率"
+CHART_SLA, SERIES_ON_TIME, SERIES_LATE = "诉求按时答复", "按时答复", "超时答复"
+NO_DATA = "暂无数据"

@@ -1,0 +1,42 @@
+"""What anyone reads when a request fails for a reason no domain owns. Reviewed in one place."""
+
+BAD_REQUEST = "请求格式有误，请检查后重试"
+UNAUTHENTICATED = "请先登录"
+NOT_FOUND = "您访问的内容不存在"
+METHOD_NOT_ALLOWED = "不支持该操作方式"
+PAYLOAD_TOO_LARGE = "提交的内容过大，请精简后重试"
+UNSUPPORTED_MEDIA_TYPE = "请以 JSON 格式提交"
+RATE_LIMITED = "操作太频繁，请稍后再试"
+SERVICE_UNAVAILABLE = "服务暂时不可用，请稍后再试"
+CANNOT_COMPLETE = "请求无法完成"
+INVALID_INPUT = "提交的信息有误，请按提示修改"
+UNSTORABLE = "提交的内容无法保存，请检查后重试"
+CRASHED = "系统繁忙，请稍后再试；如问题持续，请把请求编号告诉工作人员"
+FIELD_FORMAT = "格式不正确"
+FIELD_REQUIRED = "此项必填"
+NUL_CHARACTER = "内容不能包含空字符（\\u0000）"
+IDEMPOTENCY_KEY_REUSED = "同一个请求编号已用于不同的内容，请重新提交"
+IDEMPOTENCY_KEY_INVALID = "请求编号格式不正确"
+
+# Pydantic error types → a Chinese explanation for the field.
+FIELD_MESSAGES: dict[str, str] = {
+    "missing": FIELD_REQUIRED,
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "string_type": "应为文字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "extra_forbidden": "不支持此项",
+    "string_pattern_mismatch": FIELD_FORMAT,
+    "model_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "json_invalid": "不是有效的 JSON",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+}
