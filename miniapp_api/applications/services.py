@@ -275,7 +275,7 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
         centre = application.centre
         application.delivery = "pickup"
         application.pickup_place = spec.pickup_place or "".join(filter(None, (centre.name, centre.address)))
-        application.pickup_hours = spec.pickup_hours or "工作日办公时间"
+        application.pickup_hours = spec.pickup_hours or messages.PICKUP_HOURS_DEFAULT
         extra = messages.EXTRA_PICKUP.format(place=application.pickup_place, hours=application.pickup_hours)
     elif target is S.MAILED:
         application.delivery, application.carrier = "mail", spec.carrier
@@ -307,7 +307,7 @@ def _recipients(application: Application) -> list[int]:
 
 def _tell_citizens(session: Session, application: Application, status: ApplicationStatus, extra: str,
                    now: datetime) -> None:
-    what = messages.STATUS_WHAT[status].format(due=chinese_date(application.due_on) if application.due_on else "法定时限内")
+    what = messages.STATUS_WHAT[status].format(due=chinese_date(application.due_on) if application.due_on else messages.WITHIN_LEGAL_LIMIT)
     body = messages.BODY_STATUS.format(item=application.item.name, reference=application.reference, what=what,
                                        extra=extra)
     context = {"item": application.item.name, "reference": application.reference,
@@ -374,7 +374,8 @@ def report_material(session: Session, citizen_id: int, reference: str, material_
         raise DomainError(messages.MATERIAL_ALREADY_RECEIVED, code=MATERIAL_ALREADY_RECEIVED, status=409)
     material.citizen_reported_at, material.citizen_note = now, note
     application.updated_at = now
-    text = material.name + (f"：{note}" if note else "") + (f"（附件{len(attachments)}个）" if attachments else "")
+    text = (material.name + (messages.MATERIAL_NOTE.format(note=note) if note else "")
+            + (messages.MATERIAL_ATTACHMENTS.format(count=len(attachments)) if attachments else ""))
     _event(session, application, "material_reported", now, actor=(f"citizen:{citizen_id}", None), public_note=text)
     session.flush()
     return material
@@ -390,7 +391,8 @@ def flag_overdue_materials(session: Session, now: datetime) -> int:
     for material in rows:
         material.flagged_at = now
         _event(session, material.application, "material_overdue", now, public_note=None, visible=False,
-               internal_note=f"{material.name}：承诺{chinese_date(material.due_on)}前补交，已逾期，请联系申请人")
+               internal_note=messages.MATERIAL_OVERDUE_NOTE.format(material=material.name,
+                                                                   due=chinese_date(material.due_on)))
     session.flush()
     return len(rows)
 
@@ -517,7 +519,7 @@ def create_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_co
             **_applicant_values(cipher, member))
         application = session.get(Application, application_id)
         _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
-               public_note=f"批量办理：{title}")
+               public_note=messages.BATCH_NOTE.format(title=title))
         if accept is not None:
             advance(session, staff, application, accept, now, days)
     return session.get(ApplicationBatch, batch_id)

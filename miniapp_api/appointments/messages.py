@@ -32,3 +32,9 @@ STATUS_NAMES = {
     "waiting": "等候中", "called": "已叫号", "missed": "已过号",
 }
 RELATIONS = ("父母", "子女", "配偶", "亲属", "员工", "朋友", "其他")
+
+CANCELLED_BY_CITIZEN = "本人取消"
+CANCELLED_BY_RESCHEDULE = "改约"
+SUSPENDED_FOR_NO_SHOWS = "{days}天内预约未到场{count}次"
+LIFT_REASON_REQUIRED = "请填写解除原因"
+FIELD_REQUIRED = "此项必填"

@@ -280,7 +280,7 @@ def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int
     appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(appointment, now)
     release_seats(session, appointment)
-    end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason or "本人取消")
+    end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason or messages.CANCELLED_BY_CITIZEN)
     session.flush()
     notices.appointment_cancelled(session, appointment, now, reason)
     return appointment
@@ -299,7 +299,7 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     wanted = _consecutive_slots(session, target, slots_needed([line.item for line in old.lines], target.window))
     _lock_slots(session, [s.id for s in old.slots] + [s.id for s in wanted])
     release_seats(session, old)
-    end_appointment(old, AppointmentStatus.CANCELLED, now, "改约")
+    end_appointment(old, AppointmentStatus.CANCELLED, now, messages.CANCELLED_BY_RESCHEDULE)
     session.flush()
     new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,
                            item_codes=[line.item.code for line in old.lines], now=now, confirm=False)
@@ -341,7 +341,7 @@ def _suspend_if_over_limit(session: Session, appointment: Appointment, now: date
         session.add(BookingSuspension(
             person_hash=appointment.person_hash, centre_id=centre.id,
             until=now + timedelta(days=centre.suspension_days),
-            reason=f"{centre.no_show_window_days}天内预约未到场{no_shows}次"))
+            reason=messages.SUSPENDED_FOR_NO_SHOWS.format(days=centre.no_show_window_days, count=no_shows)))
 
 
 def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason: str, now: datetime) -> BookingSuspension:
@@ -350,7 +350,8 @@ def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason:
     if suspension is None or suspension.lifted_at is not None:
         raise NotFound()
     if not reason.strip():
-        raise DomainError("请填写解除原因", code=REASON_REQUIRED, status=422, fields={"reason": "此项必填"})
+        raise DomainError(messages.LIFT_REASON_REQUIRED, code=REASON_REQUIRED, status=422,
+                          fields={"reason": messages.FIELD_REQUIRED})
     suspension.lifted_at, suspension.lifted_by, suspension.lift_reason = now, actor, reason.strip()
     session.add(AuditLog(actor=actor, action="booking_suspension.lift", subject_type="booking_suspension",
                          subject_id=str(suspension.id), detail={"reason": reason.strip()}))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from miniapp_api.centres import messages
 from miniapp_api.centres.models import CalendarOverride, CalendarWarning
 
 log = structlog.get_logger(__name__)
@@ -101,7 +102,7 @@ def record_missing_data(session: Session, day: date) -> None:
     _warned.add(day)
     log.warning("calendar.no_data", day=day.isoformat())
     session.execute(insert(CalendarWarning).values(
-        day=day, message=f"节假日数据缺少 {day.year} 年，{day.isoformat()} 暂按周一至周五上班计算，请管理员补充调休安排")
+        day=day, message=messages.CALENDAR_NO_DATA.format(year=day.year, day=day.isoformat()))
         .on_conflict_do_nothing(index_elements=["day"]))
 
 

@@ -12,3 +12,5 @@ PERIOD_NOT_FOUND = "没有找到该办公时段"
 WINDOW_NOT_FOUND = "没有找到该窗口"
 WINDOW_NAME_TAKEN = "本中心已有同名窗口"
 UNKNOWN_ITEMS = "没有找到事项：{codes}"
+
+CALENDAR_NO_DATA = "节假日数据缺少 {year} 年，{day} 暂按周一至周五上班计算，请管理员补充调休安排"

@@ -26,8 +26,7 @@ from miniapp_api.feedback import messages as feedback_messages
 from miniapp_api.licences import messages as licence_messages
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
-from miniapp_api.notifications.messages import TITLES
-from miniapp_api.notifications.schemas import PUSH_STATUS_NAMES
+from miniapp_api.notifications.messages import PUSH_STATUS_NAMES, TITLES
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db

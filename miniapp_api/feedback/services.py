@@ -75,7 +75,7 @@ def _staff_actor(staff: Staff) -> dict:
 def _tell(session: Session, feedback: Feedback, body: str, now: datetime) -> None:
     notify(session, citizen_id=feedback.citizen_id, kind="feedback_status",
            context={"kind": messages.KIND_NAMES[feedback.kind], "number": str(feedback.id),
-                    "status": messages.STATUS_NAMES[feedback.status][:5], "tip": "点击查看办理进度"},
+                    "status": messages.STATUS_NAMES[feedback.status][:5], "tip": messages.TIP_PROGRESS},
            title=messages.TITLE, body=body, page=PAGE.format(id=feedback.id), now=now,
            subject=("feedback", feedback.id))
 
@@ -108,21 +108,21 @@ def _resolve_links(session: Session, citizen_id: int, data: FeedbackIn) -> dict:
     links: dict = {"centre_id": data.centre_id, "window_id": data.window_id, "item_id": None,
                    "appointment_id": None, "application_id": None}
     if data.centre_id is not None and session.get(Centre, data.centre_id) is None:
-        raise _link_error("服务中心", "centre_id")
+        raise _link_error(messages.LINK_CENTRE, "centre_id")
     if data.item_code:
         item_id = session.scalar(select(ServiceItem.id).where(ServiceItem.code == data.item_code))
         if item_id is None:
-            raise _link_error("事项", "item_code")
+            raise _link_error(messages.LINK_ITEM, "item_code")
         links["item_id"] = item_id
     if data.window_id is not None:
         window = session.get(Window, data.window_id)
         if window is None:
-            raise _link_error("窗口", "window_id")
+            raise _link_error(messages.LINK_WINDOW, "window_id")
         links["centre_id"] = window.centre_id
     if data.appointment_id is not None:
         appointment = session.get(Appointment, data.appointment_id)
         if appointment is None or appointment.citizen_id != citizen_id:
-            raise _link_error("预约", "appointment_id")
+            raise _link_error(messages.LINK_APPOINTMENT, "appointment_id")
         links.update(appointment_id=appointment.id, centre_id=appointment.centre_id,
                      window_id=appointment.window_id)
     if data.application_ref:
@@ -130,7 +130,7 @@ def _resolve_links(session: Session, citizen_id: int, data: FeedbackIn) -> dict:
             Application.reference == data.application_ref,
             (Application.citizen_id == citizen_id) | (Application.proxy_citizen_id == citizen_id))).one_or_none()
         if application is None:
-            raise _link_error("办件", "application_ref")
+            raise _link_error(messages.LINK_APPLICATION, "application_ref")
         links.update(application_id=application.id, centre_id=application.centre_id,
                      window_id=application.window_id or links["window_id"], item_id=application.item_id)
     return links
@@ -250,7 +250,7 @@ def route(session: Session, staff: Staff, feedback: Feedback, centre_id: int, no
         raise NotFound(messages.TRIAGE_ONLY_ADMIN, code=NOT_FOUND)
     _require(feedback, F.SUBMITTED)
     if session.get(Centre, centre_id) is None:
-        raise _link_error("服务中心", "centre_id")
+        raise _link_error(messages.LINK_CENTRE, "centre_id")
     feedback.centre_id, feedback.updated_at = centre_id, now
     _event(feedback, "routed", now, **_staff_actor(staff))
 
@@ -265,7 +265,7 @@ def assign(session: Session, staff: Staff, feedback: Feedback, assignee_id: int,
                           fields={"staff_id": messages.ASSIGNEE_NOT_HANDLER})
     feedback.assignee_staff_id, feedback.status, feedback.updated_at = assignee.id, F.ASSIGNED, now
     _event(feedback, "assigned", now, **_staff_actor(staff), public_note=None,
-           internal_note=f"指派给{assignee.display_name}" if assignee.id != staff.id else None)
+           internal_note=messages.ASSIGNED_TO.format(name=assignee.display_name) if assignee.id != staff.id else None)
 
 
 def start(staff: Staff, feedback: Feedback, now: datetime) -> None:
@@ -342,7 +342,7 @@ def sla_sweep(session: Session, now: datetime) -> SweepReport:
                    text=messages.STAFF_REMIND.format(id=feedback.id, kind=kind, due=due),
                    dedupe=f"feedback:{feedback.id}:remind:{feedback.reopen_count}")
             feedback.reminded_at = now
-            _event(feedback, "reminded", now, visible=False, internal_note="已过办理时限一半，已催办")
+            _event(feedback, "reminded", now, visible=False, internal_note=messages.HALF_TIME_REMINDED)
             report.reminded += 1
         if feedback.due_on < today and feedback.escalation_level == 0:
             supervisors = [s.id for s in staff_of_centre(session, feedback.centre_id, *SUPERVISOR_ROLES)] \
@@ -366,7 +366,7 @@ def sla_sweep(session: Session, now: datetime) -> SweepReport:
                    text=messages.STAFF_ESCALATE_UP.format(id=feedback.id, kind=kind),
                    dedupe=f"feedback:{feedback.id}:escalate2:{feedback.reopen_count}")
             feedback.escalation_level = 2
-            _event(feedback, "escalated", now, visible=False, internal_note="督办后仍未答复，已上报上级中心", level=2)
+            _event(feedback, "escalated", now, visible=False, internal_note=messages.ESCALATED_TO_PARENT, level=2)
             report.escalated_up += 1
     session.flush()
     return report

@@ -7,7 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
-from miniapp_api.feedback import services
+from miniapp_api.feedback import messages, services
 from miniapp_api.feedback.models import FeedbackSla
 from miniapp_api.feedback.schemas import (
     AnswerIn,
@@ -45,7 +45,7 @@ def staff_document(feedback) -> dict:
     if not feedback.anonymous:
         audit(db.session, g.staff, "view_feedback", "feedback", feedback.id)
     return FeedbackOut.of(feedback, today(), staff_view=True,
-                          filed_by="匿名" if feedback.anonymous else (citizen.real_name or "微信用户"),
+                          filed_by=messages.FILED_ANONYMOUSLY if feedback.anonymous else (citizen.real_name or messages.WECHAT_USER),
                           phone_masked=phone, content_check=feedback.content_check,
                           escalation_level=feedback.escalation_level, assignee_staff_id=feedback.assignee_staff_id)
 

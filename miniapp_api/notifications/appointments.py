@@ -68,7 +68,7 @@ def appointment_booked(session: Session, appointment, now: datetime) -> None:
 def appointment_cancelled(session: Session, appointment, now: datetime, reason: str | None) -> None:
     cancel_pending(session, ("appointment", appointment.id), "appointment_cancelled")
     _send(session, appointment, "appointment_cancelled", messages.CANCELLED_BODY, now, dedupe=True,
-          extra={"reason": f"原因：{reason}。" if reason else ""})
+          extra={"reason": messages.CANCEL_REASON.format(reason=reason) if reason else ""})
 
 
 def appointment_rescheduled(session: Session, old, new, now: datetime) -> None:

@@ -22,3 +22,8 @@ ADDRESS = "地址：{address}。"
 CONSENT_RESULT_INVALID = "订阅结果只能是 accept、reject、ban 或 filter"
 UNKNOWN_TEMPLATE = "不是本小程序使用的消息模板：{template_id}"
 MESSAGE_NOT_FOUND = "没有找到该消息"
+
+CANCEL_REASON = "原因：{reason}。"
+PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
+                     "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
+CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒"}

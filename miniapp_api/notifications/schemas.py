@@ -4,12 +4,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from miniapp_api.notifications import messages
 from miniapp_api.notifications.models import Notification, PushStatus
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
-
-PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
-                     "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
 
 
 class ConsentsIn(StrictIn):
@@ -54,7 +52,7 @@ class MessageOut(BaseModel):
     def of(cls, row: Notification) -> MessageOut:
         status = row.status if row.status in PushStatus.__members__.values() else PushStatus.PENDING
         return cls(id=row.id, kind=row.kind, title=row.title, body=row.body, page=row.page,
-                   read=row.read_at is not None, push_status=status, push_status_name=PUSH_STATUS_NAMES[status],
+                   read=row.read_at is not None, push_status=status, push_status_name=messages.PUSH_STATUS_NAMES[status],
                    at=local_iso(row.deliver_after))
 
 

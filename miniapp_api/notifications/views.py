@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.notifications import services
+from miniapp_api.notifications import messages, services
 from miniapp_api.notifications.schemas import (
     ConsentList,
     ConsentOut,
@@ -23,7 +23,6 @@ from miniapp_api.platform.schemas import ERROR_RESPONSES
 bp = APIBlueprint("notifications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_security=[{"bearer": []}],
                   abp_tags=[Tag(name="消息与订阅", description="Subscribe-message consents and the message centre")])
-PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒"}
 
 
 def _consent_list(citizen_id: int) -> dict:
@@ -31,7 +30,7 @@ def _consent_list(citizen_id: int) -> dict:
     rows = []
     for group, template in load_templates().items():
         consent = granted.get(template.template_id)
-        rows.append(ConsentOut(template_id=template.template_id, purpose=PURPOSES.get(group, group),
+        rows.append(ConsentOut(template_id=template.template_id, purpose=messages.CONSENT_PURPOSES.get(group, group),
                                subscription="long_term" if template.long_term else "one_time",
                                status=consent.last_result if consent else "not_asked",
                                remaining_one_time=consent.one_time_balance if consent else 0))

@@ -23,3 +23,12 @@ BODY_FIXED = "您反映的问题（{what}）已处理：{reply}。请在小程�
 STAFF_NEW_BAD = "收到差评（{level}）：{what}。请于{verify_due}前回访核实，{fix_due}前完成整改。"
 STAFF_OVERDUE = "差评整改已超期（应于{fix_due}前完成）：{what}，请督办。"
 STAFF_REOPENED = "差评回访仍不满意，已重新整改并升级督办：{what}"
+
+LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+PUSH_KIND = "差评整改"
+PUSH_STATUS_OPEN, PUSH_TIP_OPEN = "整改中", "我们会尽快联系您核实"
+PUSH_STATUS_FIXED, PUSH_TIP_FIXED = "已整改", "请告诉我们是否满意"
+OVERDUE_EVENT = "超过整改期限{due}"
+VISIT_TITLE = "预约办事"
+FEEDBACK_ANSWER_TITLE = "诉求（编号 {id}）的答复"
+NOT_LINKED = "未关联"

@@ -62,8 +62,8 @@ def open_rectification(session: Session, *, source: tuple[str, int], citizen_id:
                                               fix_due=chinese_date(fix_due)),
            dedupe=f"rectification:{rectification.id}:opened")
     notify(session, citizen_id=citizen_id, kind="rating_followup",
-           context={"kind": "差评整改", "number": str(rectification.id), "status": "整改中",
-                    "tip": "我们会尽快联系您核实"},
+           context={"kind": messages.PUSH_KIND, "number": str(rectification.id), "status": messages.PUSH_STATUS_OPEN,
+                    "tip": messages.PUSH_TIP_OPEN},
            title=messages.TITLE_RECEIVED,
            body=messages.BODY_BAD_RECEIVED.format(what=summary[:60], level=level_name,
                                                   verify_days=VERIFY_WORKING_DAYS, fix_days=FIX_WORKING_DAYS),
@@ -137,8 +137,8 @@ def fix(session: Session, staff: Staff, rectification: Rectification, category: 
         "centre_id": rectification.centre_id, "item_id": rectification.item_id,
         "round": sum(1 for e in rectification.events if e.kind == "fixed")})
     notify(session, citizen_id=rectification.citizen_id, kind="rating_followup",
-           context={"kind": "差评整改", "number": str(rectification.id), "status": "已整改",
-                    "tip": "请告诉我们是否满意"},
+           context={"kind": messages.PUSH_KIND, "number": str(rectification.id), "status": messages.PUSH_STATUS_FIXED,
+                    "tip": messages.PUSH_TIP_FIXED},
            title=messages.TITLE_FIXED,
            body=messages.BODY_FIXED.format(what=rectification.summary[:40], reply=reply[:120]),
            page=PAGE.format(id=rectification.id), now=now, subject=("rectification", rectification.id))
@@ -199,7 +199,7 @@ def overdue_sweep(session: Session, now: datetime) -> SweepReport:
                                                             what=rectification.summary[:80]),
                          dedupe=f"rectification:{rectification.id}:overdue:{rectification.fix_due_on}")
         if written:
-            _event(rectification, "escalated", now, "system", f"超过整改期限{chinese_date(rectification.fix_due_on)}")
+            _event(rectification, "escalated", now, "system", messages.OVERDUE_EVENT.format(due=chinese_date(rectification.fix_due_on)))
             report.escalated += 1
     session.flush()
     return report

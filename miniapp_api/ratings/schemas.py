@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.ratings import messages
-from miniapp_api.ratings.models import LEVEL_NAMES, Rating, Rectification
+from miniapp_api.ratings.messages import LEVEL_NAMES
+from miniapp_api.ratings.models import Rating, Rectification
 from miniapp_api.ratings.services import RatingIn
 
 Tag = Annotated[str, Field(min_length=1, max_length=20)]

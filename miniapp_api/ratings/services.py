@@ -23,7 +23,8 @@ from miniapp_api.feedback.models import Feedback, FeedbackStatus
 from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.ratings import messages, rectifications
-from miniapp_api.ratings.models import BAD_LEVELS, LEVEL_NAMES, Rating, RatingDaily
+from miniapp_api.ratings.messages import LEVEL_NAMES
+from miniapp_api.ratings.models import BAD_LEVELS, Rating, RatingDaily
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
 
@@ -67,7 +68,7 @@ def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Tar
         lines = appointment.lines
         return Target(kind, appointment.id, 0, appointment.updated_at or appointment.ends_at, appointment.centre_id,
                       appointment.window_id, lines[0].item_id if lines else None, None,
-                      "、".join(line.item.name for line in lines) or "预约办事")
+                      "、".join(line.item.name for line in lines) or messages.VISIT_TITLE)
     if kind == "application":
         application = session.get(Application, target_id, with_for_update=True)
         if application is None or citizen_id not in (application.citizen_id, application.proxy_citizen_id):
@@ -84,7 +85,7 @@ def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Tar
         raise not_yet
     return Target(kind, feedback.id, feedback.reopen_count, feedback.answered_at, feedback.centre_id,
                   feedback.window_id, feedback.item_id, feedback.answered_by_staff_id,
-                  f"诉求（编号 {feedback.id}）的答复")
+                  messages.FEEDBACK_ANSWER_TITLE.format(id=feedback.id))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import RatingDaily
 from miniapp_api.staff.models import Staff
 
@@ -52,6 +53,6 @@ def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: d
     for row in rows:
         if not row[1]:
             continue
-        name = row.key if model is None else names.get(row.key, "未关联")
+        name = row.key if model is None else names.get(row.key, messages.NOT_LINKED)
         result.append({"key": row.key, "name": name, **rates(*(int(v or 0) for v in row[1:]))})
     return result

@@ -38,3 +38,17 @@ REVISIT_SURVEY = {
         {"key": "comment", "kind": "text", "text": "还有什么需要补充的？", "required": False, "max_length": 300},
     ],
 }
+
+THIS_VISIT = "本次办事"
+YOUR_ISSUE = "您反映的问题"
+FEEDBACK_SUBJECT = "诉求（编号 {id}）"
+TIP_INVITE = "点击填写，约1分钟"
+TIP_REMIND = "问卷即将过期"
+ANSWERS_INVALID = "问卷填写有误，请按提示修改"
+REVISIT_SUMMARY = "回访：{what}"
+REVISIT_NOT_FIXED = "，问题未解决"
+REVISIT_SCORE = "，评分{score}"
+REVISIT_UNHAPPY = "回访不满意"
+THANKS = "感谢您的反馈！"
+FOLLOW_UP = "我们已安排整改，处理后会再次回访您"
+YES, NO = "是", "否"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.platform.clock import local, local_iso
+from miniapp_api.surveys import messages
 from miniapp_api.surveys.models import Survey, SurveyAnswer, SurveyInvitation
 
 ASKED = ("sent", "reminded", "answered", "expired")
@@ -88,7 +89,7 @@ def results_csv(session: Session, code: str, centre_ids: set[int]) -> str:
         SurveyInvitation.survey_id.in_(surveys), SurveyInvitation.centre_id.in_(centre_ids))
         .order_by(SurveyInvitation.id))
     for invitation, answer in rows:
-        values = ["；".join(v) if isinstance(v, list) else ("是" if v is True else "否" if v is False else v)
+        values = ["；".join(v) if isinstance(v, list) else (messages.YES if v is True else messages.NO if v is False else v)
                   for v in (answer.answers.get(k, "") for k in keys)]
         writer.writerow([invitation.id, surveys[invitation.survey_id].version, invitation.kind, invitation.centre_id,
                          invitation.item_id, local_iso(invitation.answered_at), *values])

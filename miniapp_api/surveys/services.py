@@ -90,7 +90,7 @@ class Subject:
     centre_id: int | None
     item_id: int | None
     key: str                  # the trigger key: the same trigger always produces the same key
-    what: str = "本次办事"
+    what: str = messages.THIS_VISIT
 
 
 def out_of_quiet_hours(moment: datetime) -> datetime:
@@ -184,11 +184,11 @@ def invite(session: Session, subjects: list[Subject], now: datetime, *, kind: st
 def subject_title(session: Session, invitation: SurveyInvitation) -> str:
     if invitation.subject_type == "rectification":
         rectification = session.get(Rectification, invitation.subject_id)
-        return rectification.summary[:30] if rectification else "您反映的问题"
+        return rectification.summary[:30] if rectification else messages.YOUR_ISSUE
     if invitation.subject_type == "feedback":
-        return f"诉求（编号 {invitation.subject_id}）"
+        return messages.FEEDBACK_SUBJECT.format(id=invitation.subject_id)
     item = session.get(ServiceItem, invitation.item_id) if invitation.item_id else None
-    return item.name if item else "本次办事"
+    return item.name if item else messages.THIS_VISIT
 
 
 def send_due(session: Session, now: datetime, limit: int = 500) -> int:
@@ -204,7 +204,7 @@ def send_due(session: Session, now: datetime, limit: int = 500) -> int:
         template = messages.BODY_REVISIT if invitation.kind == "revisit" else messages.BODY_INVITE
         what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
-               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": "点击填写，约1分钟"},
+               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": messages.TIP_INVITE},
                title=messages.TITLE_INVITE, body=template.format(what=what, days=invitation.expire_after_days),
                page=PAGE.format(token=token), now=now, subject=("survey_invitation", invitation.id),
                dedupe_key=f"survey:{invitation.id}:invite")
@@ -224,7 +224,7 @@ def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
         invitation.status, invitation.reminded_at = I.REMINDED, now
         what = subject_title(session, invitation)
         notify(session, citizen_id=invitation.citizen_id, kind="survey_invitation",
-               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": "问卷即将过期"},
+               context={"what": what, "deadline": chinese_date(invitation.expires_at), "tip": messages.TIP_REMIND},
                title=messages.TITLE_REMIND,
                body=messages.BODY_REMIND.format(what=what, expires=chinese_date(invitation.expires_at)), page=page,
                now=now, subject=("survey_invitation", invitation.id), dedupe_key=f"survey:{invitation.id}:remind")
@@ -287,7 +287,7 @@ def validate_answers(questions: list[dict], answers: dict[str, Any]) -> dict[str
         if problem:
             errors[f"answers.{question['key']}"] = problem
     if errors:
-        raise DomainError("问卷填写有误，请按提示修改", code=VALIDATION_FAILED, status=422, fields=errors)
+        raise DomainError(messages.ANSWERS_INVALID, code=VALIDATION_FAILED, status=422, fields=errors)
     return {q["key"]: answers[q["key"]] for q in questions if answers.get(q["key"]) not in (None, "", [])}
 
 
@@ -314,8 +314,9 @@ def submit(session: Session, citizen_id: int, token: str, answers: dict[str, Any
         rectifications.open_rectification(
             session, source=("survey_answer", answer.id), citizen_id=citizen_id, centre_id=invitation.centre_id,
             window_id=None, item_id=invitation.item_id, staff_id=None,
-            summary=f"回访：{what}" + ("，问题未解决" if fixed is False else f"，评分{answer.lowest_score}")
+            summary=messages.REVISIT_SUMMARY.format(what=what) + (
+                messages.REVISIT_NOT_FIXED if fixed is False else messages.REVISIT_SCORE.format(score=answer.lowest_score))
                     + (f"（{clean['comment']}）" if clean.get("comment") else ""),
-            level_name="回访不满意", now=now)
+            level_name=messages.REVISIT_UNHAPPY, now=now)
     session.flush()
     return answer

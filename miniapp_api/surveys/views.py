@@ -11,7 +11,7 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_role, visible_centre_ids
-from miniapp_api.surveys import campaigns, results, services
+from miniapp_api.surveys import campaigns, messages, results, services
 from miniapp_api.surveys.schemas import (
     AnswerOut,
     AnswersIn,
@@ -51,8 +51,8 @@ def answer_survey(path: TokenPath, body: AnswersIn):
     """Answers are checked per question (field errors name the question); the link works once."""
     answer = services.submit(db.session, g.citizen.id, path.token, body.answers, utcnow())
     unhappy = answer.fixed is False or (answer.lowest_score is not None and answer.lowest_score <= 2)
-    return AnswerOut(thanks="感谢您的反馈！",
-                     follow_up="我们已安排整改，处理后会再次回访您" if unhappy else None).model_dump(mode="json"), 201
+    return AnswerOut(thanks=messages.THANKS,
+                     follow_up=messages.FOLLOW_UP if unhappy else None).model_dump(mode="json"), 201
 
 
 @staff_bp.post("/surveys", responses={201: PublishedOut}, security=STAFF_BEARER)
