@@ -45,12 +45,6 @@ def done(message: str, endpoint: str, **values):
     return redirect(url_for(endpoint, **values), code=303)
 
 
-def act(record, action, message: str, endpoint: str, **values):
-    """Run a service action on a record the caller may touch, commit, and go back to its page."""
-    action(record)
-    return done(message, endpoint, **values)
-
-
 # --- applications ---------------------------------------------------------------------------------
 
 
@@ -144,8 +138,9 @@ def feedback_inbox():
 
 
 def _feedback_action(feedback_id: int, action, message: str):
-    return act(feedback.staff_feedback(db.session, g.staff, feedback_id, lock=True), action, message,
-               "console.feedback_page", feedback_id=feedback_id)
+    """Act on a complaint the caller may handle (locked), then back to its page (the request commits)."""
+    action(feedback.staff_feedback(db.session, g.staff, feedback_id, lock=True))
+    return done(message, "console.feedback_page", feedback_id=feedback_id)
 
 
 @bp.get("/feedback/<int:feedback_id>")
@@ -209,8 +204,9 @@ def rectification_page(rectification_id: int):
 
 
 def _rectification_action(rectification_id: int, action, message: str):
-    return act(rectifications.staff_rectification(db.session, g.staff, rectification_id), action, message,
-               "console.rectification_page", rectification_id=rectification_id)
+    """Act on a rectification the caller may handle, then back to its page (the request commits)."""
+    action(rectifications.staff_rectification(db.session, g.staff, rectification_id))
+    return done(message, "console.rectification_page", rectification_id=rectification_id)
 
 
 @bp.post("/rectifications/<int:rectification_id>/verify")

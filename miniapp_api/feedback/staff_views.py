@@ -55,8 +55,7 @@ def _act(feedback_id: int, action) -> dict:
     feedback = services.staff_feedback(db.session, g.staff, feedback_id, lock=True)
     action(feedback)
     db.session.flush()
-    body = staff_document(feedback)
-    return body
+    return staff_document(feedback)
 
 
 @bp.get("/feedback", responses={200: FeedbackList}, security=STAFF_BEARER)

@@ -107,8 +107,7 @@ def revisit(path: RectificationPath, body: RevisitIn):
     rectification = rectifications.citizen_rectification(db.session, g.citizen.id, path.rectification_id)
     rectifications.revisit(db.session, rectification, satisfied=body.satisfied, note=body.comment,
                            actor=f"citizen:{g.citizen.id}", now=utcnow())
-    result = RectificationOut.of(rectification)
-    return result
+    return RectificationOut.of(rectification)
 
 
 # --- staff -----------------------------------------------------------------------------------------------
@@ -118,8 +117,7 @@ def staff_act(rectification_id: int, action) -> dict:
     require_role(g.staff, *HANDLERS)
     rectification = rectifications.staff_rectification(db.session, g.staff, rectification_id)
     action(rectification)
-    result = RectificationOut.of(rectification, staff_view=True)
-    return result
+    return RectificationOut.of(rectification, staff_view=True)
 
 
 @staff_bp.get("/rectifications", responses={200: RectificationList}, security=STAFF_BEARER)
