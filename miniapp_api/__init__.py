@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     db.init_app(app)
     redis_store.init_app(app)
     unit_of_work.install()
-    bootstrap.wire_event_consumers()
+    bootstrap.wire()
     _init_services(app, settings)
     register_error_handlers(app)
     init_request_logging(app)

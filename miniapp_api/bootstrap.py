@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from miniapp_api.applications import models as _applications  # noqa: F401  (registers its tables)
 from miniapp_api.appointments import models as _appointments  # noqa: F401
+from miniapp_api.appointments import services as appointments
 from miniapp_api.centres import models as _centres  # noqa: F401
 from miniapp_api.citizens import models as _citizens  # noqa: F401
 from miniapp_api.feedback import models as _feedback  # noqa: F401
 from miniapp_api.licences import models as _licences  # noqa: F401
+from miniapp_api.notifications import delivery
 from miniapp_api.notifications import models as _notifications  # noqa: F401
 from miniapp_api.platform import events
 from miniapp_api.platform import models as _platform  # noqa: F401
@@ -21,6 +23,17 @@ from miniapp_api.surveys import triggers as surveys
 def load_all_models() -> type[Base]:
     """Every domain's tables on one metadata (Alembic, tests)."""
     return Base
+
+
+def wire() -> None:
+    """All of it; create_app calls this for every app it builds (web and worker), and it is idempotent."""
+    wire_event_consumers()
+    wire_outbox_checks()
+
+
+def wire_outbox_checks() -> None:
+    """Before a reminder goes out, the domain that owns its subject says whether its cause still stands."""
+    delivery.check_causes_with("appointment", appointments.gone_reminders)
 
 
 def wire_event_consumers() -> None:

@@ -363,3 +363,15 @@ def active_suspensions(session: Session, centre_id: int, now: datetime) -> list[
     return list(session.scalars(select(BookingSuspension).where(
         BookingSuspension.centre_id == centre_id, BookingSuspension.lifted_at.is_(None),
         BookingSuspension.until > now).order_by(BookingSuspension.until)))
+
+
+def gone_reminders(session: Session, rows: list) -> set[int]:
+    """The outbox asks before sending: reminder rows whose appointment was cancelled, moved or already handled."""
+    reminders = [r for r in rows if r.kind.startswith("appointment_reminder")]
+    if not reminders:
+        return set()
+    appointments = {a.id: a for a in session.scalars(select(Appointment).where(
+        Appointment.id.in_({r.subject_id for r in reminders})))}
+    return {row.id for row in reminders
+            if (appointment := appointments.get(row.subject_id)) is None
+            or appointment.status != AppointmentStatus.BOOKED or notices.cause_marker(appointment) != row.cause_marker}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
+from miniapp_api.appointments import finder
 from miniapp_api.centres import services
 from miniapp_api.centres.schemas import (
     CentreDetail,
@@ -39,7 +40,7 @@ def show_item(path: ItemPath):
 @bp.get("/centres", responses={200: CentreList})
 def list_centres(query: CentreQuery):
     """Centres handling an item, nearest first when a position is given, then by earliest free slot."""
-    matches = services.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())
+    matches = finder.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())
     return CentreList(centres=[CentreSummary.of(m.centre, distance_km=m.distance_km,
                                                 earliest_free_slot=local_iso(m.earliest_free))
                                for m in matches]).model_dump(mode="json")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from miniapp_api.applications import messages as application_messages
 from miniapp_api.appointments import services as appointments
-from miniapp_api.centres import calendar, setup
+from miniapp_api.appointments import setup
+from miniapp_api.centres import calendar
 from miniapp_api.centres.messages import WINDOW_KIND_NAMES
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.centres.schemas import (

@@ -11,6 +11,7 @@ marks it `unknown`: it may have reached the citizen, so it is never resent.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -19,9 +20,7 @@ import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from miniapp_api.appointments.models import Appointment, AppointmentStatus
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.notifications.appointments import cause_marker
 from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
 from miniapp_api.notifications.templates import template_for
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
@@ -98,19 +97,23 @@ def _claim(session: Session, ids: list[int], now: datetime) -> list[Notification
                                 .order_by(Notification.id).execution_options(populate_existing=True)))
 
 
+# subject type → which of these rows no longer have a cause (a reminder of an appointment since cancelled or
+# moved). The domain that owns the subject registers its check at start (bootstrap), so the outbox never
+# imports it.
+CauseCheck = Callable[[Session, list[Notification]], set[int]]
+_cause_checks: dict[str, CauseCheck] = {}
+
+
+def check_causes_with(subject_type: str, check: CauseCheck) -> None:
+    _cause_checks[subject_type] = check
+
+
 def _gone_causes(session: Session, rows: list[Notification]) -> set[int]:
-    """Reminder rows whose appointment was cancelled, moved or already handled."""
-    reminders = [r for r in rows if r.subject_type == "appointment" and r.kind.startswith("appointment_reminder")]
-    if not reminders:
-        return set()
-    appointments = {a.id: a for a in session.scalars(select(Appointment).where(
-        Appointment.id.in_({r.subject_id for r in reminders})))}
-    gone = set()
-    for row in reminders:
-        appointment = appointments.get(row.subject_id)
-        if (appointment is None or appointment.status != AppointmentStatus.BOOKED
-                or cause_marker(appointment) != row.cause_marker):
-            gone.add(row.id)
+    gone: set[int] = set()
+    for subject_type, check in _cause_checks.items():
+        mine = [r for r in rows if r.subject_type == subject_type]
+        if mine:
+            gone |= check(session, mine)
     return gone
 
 

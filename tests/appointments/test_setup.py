@@ -5,8 +5,8 @@ from datetime import datetime, time
 import pytest
 from sqlalchemy import func, select
 
+from miniapp_api.appointments import setup
 from miniapp_api.appointments.models import Appointment, Slot
-from miniapp_api.centres import setup
 from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog

@@ -1,4 +1,4 @@
-"""Changing a centre's opening hours, windows and the items each window handles.
+"""Setting a centre up for booking: its opening hours, windows and the items each window handles.
 
 Every change re-fits the booking horizon at once through `sync_slots`, which adds missing slots and
 removes future unbooked ones that no longer fit, and never touches a booked seat: people who booked a
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.appointments.slots import sync_slots
-from miniapp_api.centres import messages
+from miniapp_api.centres import messages  # the centre's own words for its hours and windows
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.centres.services import UNKNOWN_ITEM, WINDOW_NOT_FOUND
 from miniapp_api.platform.errors import DomainError, NotFound

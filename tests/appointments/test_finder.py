@@ -2,8 +2,8 @@
 
 from sqlalchemy import update
 
+from miniapp_api.appointments.finder import centres_for_item
 from miniapp_api.appointments.models import Slot
-from miniapp_api.centres.services import centres_for_item
 from miniapp_api.platform.clock import local
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall
