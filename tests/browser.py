@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -29,7 +31,6 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app on a real port in this process (threaded), so the browser talks HTTP to it."""
-    from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -49,7 +50,6 @@ def artifacts():
 
 def assert_accessible(page, name: str) -> None:
     """axe-core in the page: no serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
 
     violations = Axe().run(page).response["violations"]
     severe = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations

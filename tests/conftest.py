@@ -28,6 +28,7 @@ from miniapp_api.platform.queues import redis_store
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
+from tests.factories import STAFF_PASSWORD
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
 TEST_DATABASE = "banshi_test"
@@ -198,7 +199,6 @@ def cipher(app):
 @pytest.fixture
 def staff_login(client):
     """Log a staff member in through the staff API; returns the auth header."""
-    from tests.factories import STAFF_PASSWORD
 
     def log_in(staff) -> dict[str, str]:
         response = client.post("/api/staff/v1/auth/login", json={"username": staff.username,

@@ -10,14 +10,21 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
-from miniapp_api.appointments.models import Slot
+from miniapp_api.applications import services
+from miniapp_api.appointments.models import BookingSuspension, Slot
+from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
+from miniapp_api.feedback.models import Feedback
+from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.privacy import FieldCipher, id_check_digit
+from miniapp_api.platform.privacy import FieldCipher, credit_check_char, id_check_digit
+from miniapp_api.ratings.models import Rating
+from miniapp_api.ratings.rectifications import open_rectification
+from miniapp_api.staff.services import create_staff
 
 # Monday 23 November 2026, 08:00 in Shanghai: an ordinary working day.
 MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
@@ -123,16 +130,12 @@ _staff_numbers = itertools.count(1)
 
 def make_staff(session, centres: list[Centre], roles: tuple[str, ...] = ("window_staff",), *,
                username: str | None = None, name: str = "王芳"):
-    from miniapp_api.staff.services import create_staff
-
     username = username or f"staff{next(_staff_numbers)}"
     return create_staff(session, username=username, display_name=name, password=STAFF_PASSWORD, roles=list(roles),
                         centre_ids=[c.id for c in centres])
 
 
 def credit_code(n: int) -> str:
-    from miniapp_api.platform.privacy import credit_check_char
-
     first17 = f"91371500MA{n:07d}"
     return first17 + credit_check_char(first17)
 
@@ -140,13 +143,6 @@ def credit_code(n: int) -> str:
 def casework_world(db_session, cipher) -> dict:
     """Two centres; the home one holds one of everything staff work on (window, ticket, application with a
     容缺 material, batch, licence, feedback, rating with its rectification, booking suspension)."""
-    from miniapp_api.applications import services
-    from miniapp_api.appointments.models import BookingSuspension
-    from miniapp_api.appointments.queue import issue_ticket
-    from miniapp_api.feedback.models import Feedback
-    from miniapp_api.licences.models import Licence
-    from miniapp_api.ratings.models import Rating
-    from miniapp_api.ratings.rectifications import open_rectification
 
     home, other = CentreFactory(), CentreFactory()
     home.hours.append(OpeningPeriod(weekday=0, opens=time(8, 30), closes=time(12, 0)))

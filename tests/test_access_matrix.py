@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.citizens.models import AuthSession, Citizen
+from miniapp_api.citizens.services import hash_token
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
@@ -95,11 +98,6 @@ def test_every_api_route_has_an_entry(app):
 
 def expired_and_revoked_tokens(db_session) -> list[dict[str, str]]:
     """A real citizen's tokens: one past its expiry, one revoked by logging out."""
-    from datetime import timedelta
-
-    from miniapp_api.citizens.models import AuthSession, Citizen
-    from miniapp_api.citizens.services import hash_token
-    from miniapp_api.platform.clock import utcnow
 
     citizen = Citizen(openid="o-expired-and-revoked")
     db_session.add(citizen)

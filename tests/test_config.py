@@ -7,6 +7,7 @@ import pytest
 
 from config import ConfigError, load_settings
 from config.settings import new_data_key
+from miniapp_api.platform import clock
 
 PRODUCTION = {
     "banshi_env": "production",
@@ -60,8 +61,6 @@ def test_an_injected_clock_is_for_tests_only(tmp_path):
 
 
 def test_a_process_clock_started_at_an_instant_runs_on_from_it():
-    from miniapp_api.platform import clock
-
     start = datetime(2026, 11, 23, 23, 30, tzinfo=clock.SHANGHAI)
     try:
         clock.start_at(start)

@@ -2,6 +2,9 @@ from sqlalchemy import func, select
 
 from miniapp_api.centres.models import Centre, ServiceItem
 from miniapp_api.demo import field_facts, seed_demo
+from miniapp_api.demo.cases import DEMO_PHONE, DISTRICT, seed_cases
+from miniapp_api.platform.clock import utcnow
+from tests.console.conftest import ConsoleUser
 
 
 def test_seed_loads_the_field_facts_and_is_idempotent(db_session):
@@ -19,9 +22,6 @@ def test_seed_loads_the_field_facts_and_is_idempotent(db_session):
 
 
 def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cipher, login):
-    from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
-    from miniapp_api.platform.clock import utcnow
-
     seed_demo(db_session)
     cases = seed_cases(db_session, cipher, utcnow())
     assert seed_cases(db_session, cipher, utcnow()) is None
@@ -36,16 +36,11 @@ def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cip
     assert statuses == ["accepted_pending_materials", "needs_correction", "ready_for_pickup"]
     staff = client.post("/api/staff/v1/auth/login", json={"username": cases.username, "password": cases.password})
     assert staff.status_code == 200
-    from tests.console.conftest import ConsoleUser
 
     console = ConsoleUser(client.application)
     console.log_in(type("Demo", (), {"username": cases.username})(), password=cases.password)
     home = console.get("/console/").get_data(as_text=True)
     assert "演示负责人" in home and "1</strong> 件诉求待办" in home
-    from sqlalchemy import select
-
-    from miniapp_api.centres.models import Centre
-    from miniapp_api.demo.cases import DISTRICT
 
     district = db_session.scalars(select(Centre).where(Centre.name == DISTRICT)).one()
     window = console.get(f"/console/windows/{district.windows[0].id}").get_data(as_text=True)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from miniapp_api.feedback.models import Feedback
-from tests.factories import CentreFactory
+from tests.factories import CentreFactory, make_staff
 
 INJECTION = "<script>alert('x')</script>' OR '1'='1'; DROP TABLE citizen; --"
 
@@ -92,8 +92,6 @@ def test_nul_characters_anywhere_in_the_input_are_refused(client, login, db_sess
 
 
 def test_a_header_injection_through_the_csv_file_name_is_refused(client, db_session, staff_login):
-    from tests.factories import make_staff
-
     admin = make_staff(db_session, [], ("admin",))
     db_session.commit()
     response = client.get("/api/staff/v1/surveys/results.csv?code=x%0D%0ASet-Cookie:%20a=b", headers=staff_login(admin))

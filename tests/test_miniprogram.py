@@ -10,6 +10,14 @@ import subprocess
 import pytest
 
 from config.settings import PROJECT_ROOT
+from miniapp_api.applications import services as applications
+from miniapp_api.appointments.messages import RELATIONS
+from miniapp_api.feedback import services as feedback
+from miniapp_api.feedback.models import FeedbackKind
+from miniapp_api.licences import services as licences
+from miniapp_api.notifications import appointments
+from miniapp_api.ratings import rectifications
+from miniapp_api.surveys import services as surveys
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 
@@ -27,13 +35,6 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 
 
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
-    from miniapp_api.applications import services as applications
-    from miniapp_api.feedback import services as feedback
-    from miniapp_api.licences import services as licences
-    from miniapp_api.notifications import appointments
-    from miniapp_api.ratings import rectifications
-    from miniapp_api.surveys import services as surveys
-
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
                                                        surveys)}
@@ -45,8 +46,6 @@ def test_every_page_a_message_links_to_exists_in_the_mini_program():
 
 def test_the_shared_lists_match_the_api():
     """Relations and feedback kinds the pages offer are the values the API accepts."""
-    from miniapp_api.appointments.messages import RELATIONS
-    from miniapp_api.feedback.models import FeedbackKind
 
     source = (MINIPROGRAM / "utils" / "format.js").read_text()
     relations = re.search(r"RELATIONS = \[([^\]]*)\]", source).group(1)

@@ -11,6 +11,9 @@ import psycopg
 import pytest
 import requests
 
+from miniapp_api.notifications.templates import load_templates
+from miniapp_api.platform.privacy import id_check_digit
+
 pytestmark = pytest.mark.integration
 
 
@@ -36,8 +39,6 @@ def wait_for(url: str, seconds: float = 90) -> requests.Response:
 
 def book_through_the_stack(api: str, wechat: str, token: str, openid: str) -> None:
     """As a citizen on the demo data: profile, earliest slot, consent, book; the worker pushes the confirmation."""
-    from miniapp_api.notifications.templates import load_templates
-    from miniapp_api.platform.privacy import id_check_digit
 
     headers = {"Authorization": f"Bearer {token}"}
     first17 = "37150219850505123"

@@ -4,8 +4,13 @@ public: anyone (login). staff: any logged-in staff member. centre: acts on one c
 another centre get 404 (existence is not leaked). Citizen tokens never open the staff API.
 """
 
+from datetime import timedelta
+
 import pytest
 
+from miniapp_api.citizens.services import hash_token
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.staff.models import StaffSession
 from tests.factories import CentreFactory, casework_world, id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
@@ -68,12 +73,6 @@ def test_every_staff_route_has_an_entry(app):
 
 
 def test_staff_routes_refuse_missing_forged_expired_revoked_and_citizen_tokens(app, client, login, db_session):
-    from datetime import timedelta
-
-    from miniapp_api.citizens.services import hash_token
-    from miniapp_api.platform.clock import utcnow
-    from miniapp_api.staff.models import StaffSession
-
     citizen = login("o-citizen-at-staff-api")
     staff, now = make_staff(db_session, [CentreFactory()]), utcnow()
     db_session.add_all([

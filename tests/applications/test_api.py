@@ -2,7 +2,12 @@
 
 import time_machine
 
+from miniapp_api.applications import progress
 from miniapp_api.applications.models import Application
+from miniapp_api.applications.models import ApplicationStatus as S
+from miniapp_api.applications.schemas import ApplicationOut, StaffApplicationOut
+from miniapp_api.applications.services import Advance
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
@@ -144,7 +149,6 @@ def test_bad_intake_input_gets_field_messages_in_chinese(client, counter, staff_
 def test_a_citizen_cannot_read_or_report_on_someone_elses_application(client, counter, db_session, login, cipher):
     owner, stranger = login("o-owner-app"), login("o-stranger-app")
     application = counter.intake(cipher, MONDAY_8AM, accept=None)
-    from miniapp_api.citizens.models import Citizen
 
     application.citizen_id = db_session.query(Citizen).filter_by(openid="o-owner-app").one().id
     db_session.commit()
@@ -158,10 +162,6 @@ def test_a_citizen_cannot_read_or_report_on_someone_elses_application(client, co
 
 def test_progress_documents_match_their_declared_schemas(client, counter, db_session, staff_login, cipher):
     """The read model builds JSON without pydantic: the OpenAPI schemas must still describe it exactly."""
-    from miniapp_api.applications import progress
-    from miniapp_api.applications.models import ApplicationStatus as S
-    from miniapp_api.applications.schemas import ApplicationOut, StaffApplicationOut
-    from miniapp_api.applications.services import Advance
 
     application = counter.intake(cipher, MONDAY_8AM, accept=Advance(
         S.ACCEPTED_PENDING_MATERIALS, missing_materials=["从业人员健康证明"], promise_text=PROMISE,

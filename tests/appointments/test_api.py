@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from miniapp_api import create_app
 from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.demo import seed_demo
 from tests.appointments.conftest import MONDAY_8AM
@@ -240,8 +241,6 @@ def test_same_key_retried_concurrently_books_once(app, committed_db, wechat):
 
 
 def test_per_ip_limit_uses_the_forwarded_address_behind_a_proxy(settings, db_session, redis_client):
-    from miniapp_api import create_app
-
     app = create_app(settings.model_copy(update={"proxy_hops": 1}))
     try:
         client = app.test_client()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, BookingSuspension, Slot
 from miniapp_api.centres.models import CentreClosure
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
@@ -136,8 +137,6 @@ def test_quota_counts_the_real_person_across_accounts(db_session, cipher, hall, 
 
 
 def test_profile_must_be_complete_to_book_for_oneself(db_session, cipher):
-    from miniapp_api.citizens.models import Citizen
-
     anonymous = Citizen(openid="o-no-name")
     with pytest.raises(DomainError) as error:
         services.person_for_self(anonymous, cipher)

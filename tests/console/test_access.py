@@ -4,6 +4,7 @@ signed out → the login page. A new console route without an entry fails the fi
 import pytest
 
 from miniapp_api.staff.models import Role
+from tests.console.conftest import ConsoleUser
 from tests.factories import id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
@@ -119,8 +120,6 @@ def test_role_by_page_by_centre(app, console, world, db_session, role):
 
 
 def test_signed_out_goes_to_the_login_page(app, world):
-    from tests.console.conftest import ConsoleUser
-
     anonymous = ConsoleUser(app)
     for rule, method in console_routes(app):
         if MATRIX[rule.endpoint][0] == PUBLIC:

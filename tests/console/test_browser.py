@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from miniapp_api.applications import services as applications
 from miniapp_api.appointments.queue import issue_ticket
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.ratings.models import RatingDaily
@@ -48,8 +49,6 @@ def hall_day(committed_db, app, wechat):
 
 
 def _citizen(session) -> int:
-    from miniapp_api.citizens.models import Citizen
-
     citizen = Citizen(openid="o-browser-citizen")
     session.add(citizen)
     session.flush()

@@ -7,8 +7,10 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import func, select
 
+from miniapp_api import create_app
 from miniapp_api.applications.models import Application
 from miniapp_api.licences.models import Licence
+from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.models import AuditLog
 from tests.console.conftest import ConsoleUser
@@ -164,8 +166,6 @@ def test_counter_skip_before_three_calls_is_refused(console, world, db_session):
 
 
 def test_rq_dashboard_is_for_signed_in_admins_only(settings, world, db_session, app):
-    from miniapp_api import create_app
-
     dashboard_app = create_app(settings.model_copy(update={"rq_dashboard": True}))
     try:
         admin = make_staff(db_session, [world["home"]], ("admin",))
@@ -217,8 +217,6 @@ def test_manager_adds_evening_hours_and_a_window_from_the_centre_page(console, w
 
 
 def test_notification_page_names_kinds_and_statuses_in_chinese(console, world, db_session, app):
-    from miniapp_api.notifications.services import notify
-
     citizen = world["feedback"].citizen_id
     notify(db_session, citizen_id=citizen, kind="licence_expiry", title="证照到期提醒", body="即将到期", page=None,
            context={"licence": "食品经营许可证", "number": "JY-1", "expires": "2027-01-01", "tip": "请及时办理延续"},

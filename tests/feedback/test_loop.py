@@ -6,6 +6,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
 from miniapp_api.staff.models import StaffNotice
+from tests.factories import CentreFactory, make_staff
 from tests.feedback.conftest import at
 
 COMPLAINT = {"kind": "complaint", "text": "三号窗口工作人员午休提前半小时离岗，排了一个小时的队。", "contact_ok": True}
@@ -108,8 +109,6 @@ def test_anonymous_feedback_hides_the_citizen_from_staff(client, db_session, hal
 
 
 def test_citizens_and_other_centres_cannot_see_it(client, db_session, hall, login, staff_login):
-    from tests.factories import CentreFactory, make_staff
-
     owner, stranger = login("o-owner-fb"), login("o-stranger-fb")
     filed = client.post("/api/v1/feedback", headers=owner, json={**COMPLAINT, "centre_id": hall.district.id})
     feedback_id = filed.get_json()["id"]

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services
 from miniapp_api.feedback.models import Feedback, FeedbackKind
 from miniapp_api.platform.clock import SHANGHAI
@@ -15,7 +16,6 @@ MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 def test_the_late_content_check_runs_in_a_worker(app, committed_db, wechat, redis_client, process_env, settings):
     session = committed_db.session
     centre = CentreFactory()
-    from miniapp_api.citizens.models import Citizen
 
     citizen = Citizen(openid="o-late-check")
     session.add(citizen)

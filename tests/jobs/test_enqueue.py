@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from tests.workers import run_worker
 
@@ -40,8 +41,6 @@ def test_same_job_id_is_enqueued_once(db_session, redis_client):
 
 
 def test_redis_outage_at_commit_keeps_the_commit(settings, db_session, redis_client):
-    from miniapp_api.platform.queues import redis_store
-
     redis_store.configure("redis://127.0.0.1:1/0")
     try:
         db_session.add(Citizen(openid="o-kept"))

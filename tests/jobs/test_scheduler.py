@@ -1,5 +1,6 @@
 """The periodic table becomes RQ jobs exactly once per fire time, however many schedulers run."""
 
+import importlib
 import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,8 +24,6 @@ def test_cron_is_read_in_shanghai_time():
 
 
 def test_every_schedule_entry_names_a_real_job():
-    import importlib
-
     for entry in SCHEDULE:
         module, _, name = entry.func.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name)), entry.func

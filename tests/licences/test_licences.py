@@ -9,6 +9,7 @@ from miniapp_api.licences import services
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import (
     CentreFactory,
@@ -160,8 +161,6 @@ def test_staff_cannot_import_into_or_renew_for_another_centre(client, db_session
 
 
 def test_a_broken_csv_file_is_refused_clearly(db_session, district, cipher):
-    from miniapp_api.platform.errors import DomainError
-
     centre, _, _ = district
     with pytest.raises(DomainError) as refused:
         services.import_csv(db_session, cipher, csv_text('"' + "长" * 140_000 + '",x'), issuing_centre_id=centre.id,

@@ -2,6 +2,10 @@
 
 import time_machine
 
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.privacy import id_check_digit
+from tests.factories import build_hall
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
 from tests.test_app import assert_envelope
 
@@ -34,9 +38,6 @@ def test_bad_consent_input_is_refused(client, login):
 
 
 def test_message_centre_shows_every_message_and_counts_unread(client, login, db_session, wechat):
-    from miniapp_api.platform.privacy import id_check_digit
-    from tests.factories import build_hall
-
     with time_machine.travel(MONDAY_8AM, tick=True):
         hall = build_hall(db_session, MONDAY_8AM)
         db_session.commit()
@@ -62,9 +63,6 @@ def test_message_centre_shows_every_message_and_counts_unread(client, login, db_
 
 
 def test_metrics_count_notifications_by_status(client, db_session):
-    from miniapp_api.citizens.models import Citizen
-    from miniapp_api.notifications.models import Notification
-
     citizen = Citizen(openid="o-metrics")
     db_session.add(citizen)
     db_session.flush()

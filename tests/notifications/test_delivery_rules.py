@@ -9,7 +9,7 @@ from sqlalchemy import select
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.delivery import DAILY_PUSH_CAP, Outcome
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
-from miniapp_api.notifications.services import notify
+from miniapp_api.notifications.services import notify, record_consents
 from miniapp_api.platform.clock import SHANGHAI
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE
 
@@ -75,7 +75,6 @@ def test_one_time_consent_is_one_message(db_session, subscriber, gateway, wechat
 def test_wechat_refusing_the_user_drops_the_consent(db_session, subscriber, gateway, wechat):
     citizen = subscriber(status_accepts=0, reminders=False)
     # We believe the citizen accepted long-term reminders; WeChat says they switched them off.
-    from miniapp_api.notifications.services import record_consents
 
     record_consents(db_session, citizen.id, {REMINDER_TEMPLATE: "accept"}, MONDAY_8AM)
     db_session.commit()

@@ -13,7 +13,12 @@ from miniapp_api.appointments.models import Appointment
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.delivery import Outcome
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
+from miniapp_api.notifications.services import notify, record_consents
 from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.db import db
+from miniapp_api.platform.queues import redis_store
+from miniapp_api.wechat import WeChatGateway
+from tests.factories import citizen_with_identity
 from tests.notifications.conftest import MONDAY_8AM, REMINDER_TEMPLATE, STATUS_TEMPLATE
 
 
@@ -93,8 +98,6 @@ def test_rescheduled_appointment_reminds_at_the_new_time_only(db_session, subscr
 
 
 def test_a_lost_enqueue_is_recovered_by_the_due_sweep(db_session, subscriber, book, settings):
-    from miniapp_api.platform.queues import redis_store
-
     citizen = subscriber()
     redis_store.configure("redis://127.0.0.1:1/0")  # Redis unreachable at commit time
     try:
@@ -110,11 +113,6 @@ def test_a_lost_enqueue_is_recovered_by_the_due_sweep(db_session, subscriber, bo
 
 
 def test_two_workers_racing_send_once(app, committed_db, settings, wechat, redis_client):
-    from miniapp_api.notifications.services import notify, record_consents
-    from miniapp_api.platform.db import db
-    from miniapp_api.wechat import WeChatGateway
-    from tests.factories import citizen_with_identity
-
     session = db.session
     citizen = citizen_with_identity(session, app.extensions["banshi.cipher"], 4321)
     wechat.state.session_keys[citizen.openid] = "k"

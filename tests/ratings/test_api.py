@@ -2,7 +2,9 @@
 
 import time_machine
 
+from miniapp_api.appointments import services as booking
 from tests.appointments.conftest import MONDAY_8AM
+from tests.factories import build_hall, citizen_with_identity
 
 
 def test_rate_then_staff_fix_then_the_citizen_accepts_the_fix(client, db_session, served, login, staff_login):
@@ -48,9 +50,6 @@ def test_bad_rating_input_gets_field_messages(client, db_session, served, login)
 
 
 def test_nobody_rates_someone_elses_appointment(client, db_session, login, cipher):
-    from miniapp_api.appointments import services as booking
-    from tests.factories import build_hall, citizen_with_identity
-
     with time_machine.travel(MONDAY_8AM, tick=False):
         hall = build_hall(db_session, MONDAY_8AM)
         owner = citizen_with_identity(db_session, cipher, 77)

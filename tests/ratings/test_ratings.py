@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from miniapp_api.applications import services as applications
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
@@ -11,6 +12,7 @@ from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Rating, Rectification
 from miniapp_api.staff.models import StaffNotice
 from tests.appointments.conftest import MONDAY_8AM
+from tests.factories import citizen_with_identity
 
 
 def rate(session, served, target, level, **extra):
@@ -67,8 +69,6 @@ def test_a_good_rating_opens_nothing_and_a_second_rating_is_refused(db_session, 
 
 
 def test_rating_needs_completion_and_closes_after_thirty_days(db_session, served):
-    from miniapp_api.applications import services as applications
-
     application = served.completed_application()
     unfinished = applications.intake(db_session, served.cipher, served.handler, item_code=served.item.code,
                                      centre_id=served.centre.id, now=MONDAY_8AM,
@@ -103,8 +103,6 @@ def test_invalidating_a_bad_rating_needs_evidence_and_a_second_person(db_session
 
 
 def test_statistics_by_every_dimension(db_session, served, cipher):
-    from tests.factories import citizen_with_identity
-
     levels = [5, 5, 4, 3, 2, 1]
     for n, level in enumerate(levels, start=2):
         other = citizen_with_identity(db_session, cipher, 100 + n)

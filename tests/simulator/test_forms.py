@@ -9,6 +9,7 @@ import requests
 import time_machine
 from playwright.sync_api import Page, expect
 
+from miniapp_api import create_app
 from miniapp_api.applications import services as applications
 from tests.browser import assert_accessible
 from tests.factories import (
@@ -208,8 +209,6 @@ def test_readable_at_200_percent_zoom(page: Page, live_server, world):
 
 
 def test_the_simulator_is_off_in_production(settings):
-    from miniapp_api import create_app
-
     production = settings.model_copy(update={"simulator": None, "banshi_env": type(settings.banshi_env)("production")})
     assert production.simulator_enabled is False
     assert settings.model_copy(update={"simulator": False}).simulator_enabled is False

@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from miniapp_api.centres.models import Centre
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
-from miniapp_api.staff.services import visible_centre_ids
+from miniapp_api.staff.services import create_staff, visible_centre_ids
 from tests.factories import STAFF_PASSWORD, CentreFactory, make_staff
 
 
@@ -72,11 +74,6 @@ def test_district_staff_see_their_street_and_community_centres(db_session):
 
 
 def test_weak_passwords_are_refused(db_session):
-    import pytest
-
-    from miniapp_api.platform.errors import DomainError
-    from miniapp_api.staff.services import create_staff
-
     with pytest.raises(DomainError) as refused:
         create_staff(db_session, username="weak", display_name="弱", password="12345678", roles=["window_staff"],
                      centre_ids=[])

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from miniapp_api.applications.models import Application
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform import events
@@ -164,8 +165,6 @@ def test_not_fixed_opens_a_rectification_and_the_revisit_after_the_fix_closes_th
 
 
 def test_monthly_campaign_is_stratified_by_centre_and_runs_once(db_session, cipher):
-    from miniapp_api.applications.models import Application
-
     services.ensure_defaults(db_session)
     big, small, item = CentreFactory(), CentreFactory(), ItemFactory()
     people = citizens(db_session, 40)
