@@ -1,4 +1,5 @@
-"""Wiring done once at start, above every domain: the complete model metadata and the event consumers."""
+"""Wiring done once at start, above every domain: the complete model metadata, the event consumers and the
+outbox's cause checks — so no domain has to import the domains that react to it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def wire_outbox_checks() -> None:
 
 
 def wire_event_consumers() -> None:
-    """Who reacts to which domain event (idempotent: create_app calls it for every app it builds)."""
+    """Who reacts to which domain event."""
     for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
         events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
     events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix

@@ -85,8 +85,8 @@ def install() -> None:
 
 @contextmanager
 def transaction(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
-    """One unit of work outside a request (a job, a batch of a sweep, a command): commit when the block
-    ends normally, roll back on any error."""
+    """One unit of work outside a request (a job, a batch of a sweep): commit when the block ends normally,
+    roll back on any error."""
     try:
         yield session
     except BaseException:

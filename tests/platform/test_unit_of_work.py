@@ -1,0 +1,71 @@
+"""The request owns its transaction: one commit after a successful answer, nothing kept from a refusal (unless
+kept on purpose), and the jobs a refused request asked for never reach Redis."""
+
+from __future__ import annotations
+
+import pytest
+from flask import jsonify
+from rq import Queue
+from sqlalchemy import func, select
+
+from miniapp_api import create_app
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal
+
+JOB = "jobs.maintenance.purge_expired_sessions"
+
+
+@pytest.fixture
+def uow_app(settings, committed_db, redis_client):
+    """An app with four probe routes that each write an audit row and ask for a job."""
+    app = create_app(settings)
+
+    def write(action: str) -> None:
+        db.session.add(AuditLog(actor="test", action=action, subject_type="probe", subject_id="1"))
+        enqueue_after_commit(db.session, "sweeps", JOB, job_id=f"uow-{action}")
+
+    @app.post("/probe/ok")
+    def ok():
+        write("ok")
+        return jsonify({"done": True}), 201
+
+    @app.post("/probe/refused")
+    def refused():
+        write("refused")
+        raise DomainError("不行", code="probe_refused", status=409)
+
+    @app.post("/probe/answered-422")
+    def answered_422():
+        write("answered-422")
+        return jsonify({"error": "no"}), 422
+
+    @app.post("/probe/kept")
+    def kept():
+        write("kept")
+        keep_on_refusal(db.session)
+        raise DomainError("不行", code="probe_refused", status=423)
+
+    yield app
+    create_app(settings)   # rebind the suite's app to its settings
+
+
+def rows(action: str) -> int:
+    with db.new_session() as session:
+        return session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == action))
+
+
+@pytest.mark.parametrize(("path", "status", "stored"), [
+    ("/probe/ok", 201, True),
+    ("/probe/refused", 409, False),
+    ("/probe/answered-422", 422, False),
+    ("/probe/kept", 423, True),
+])
+def test_the_request_commits_once_or_not_at_all(uow_app, redis_client, path, status, stored):
+    action = path.rsplit("/", 1)[1]
+    response = uow_app.test_client().post(path)
+    assert response.status_code == status
+    assert rows(action) == (1 if stored else 0)
+    enqueued = Queue("sweeps", connection=redis_client).fetch_job(f"uow-{action}") is not None
+    assert enqueued is stored
