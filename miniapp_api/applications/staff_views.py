@@ -59,8 +59,8 @@ def list_applications(query: StaffListQuery):
     rows = services.staff_applications(db.session, g.staff, services.StaffFilter(
         centre_id=query.centre_id, status=query.status.value if query.status else None, overdue=query.overdue,
         materials_overdue=query.materials_overdue, limit=query.limit, before_id=query.before_id), now)
-    today = local_date(now)
-    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, today)).model_dump(mode="json")
+    day = local_date(now)
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day)).model_dump(mode="json")
                              for a in rows]}
 
 

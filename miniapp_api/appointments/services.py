@@ -32,7 +32,7 @@ from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications import appointments as notices
-from miniapp_api.platform.clock import local
+from miniapp_api.platform.clock import local, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher
@@ -87,10 +87,6 @@ def person_of(appointment: Appointment) -> Person:
                   relation=appointment.proxy_relation)
 
 
-def _local(moment: datetime) -> datetime:
-    return local(moment)
-
-
 def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[list[ServiceItem], bool]:
     """The items by code, and whether the window handles all of them (one query)."""
     unique_codes = list(dict.fromkeys(codes))
@@ -112,8 +108,8 @@ def _check_timing(centre: Centre, starts_at: datetime, now: datetime) -> None:
     if starts_at < now + timedelta(minutes=centre.min_notice_minutes):
         raise BookingRefused(messages.TOO_LATE_TO_BOOK.format(minutes=centre.min_notice_minutes),
                              code=TOO_LATE_TO_BOOK)
-    last_day = _local(now).date() + timedelta(days=centre.booking_horizon_days)
-    if _local(starts_at).date() > last_day:
+    last_day = local_date(now) + timedelta(days=centre.booking_horizon_days)
+    if local_date(starts_at) > last_day:
         raise BookingRefused(messages.OUTSIDE_HORIZON.format(days=centre.booking_horizon_days),
                              code=OUTSIDE_HORIZON, status=422)
 
@@ -142,7 +138,7 @@ def _check_person(session: Session, centre: Centre, person: Person, item_ids: li
                      Appointment.ends_at > now).scalar_subquery())
     until, duplicate, active_count = session.execute(select(suspended_until, duplicates, active)).one()
     if until is not None:
-        shown = _local(until).strftime("%Y年%m月%d日")
+        shown = local(until).strftime("%Y年%m月%d日")
         raise BookingRefused(messages.BOOKING_SUSPENDED.format(until=shown), code=BOOKING_SUSPENDED, status=403,
                              until=until.isoformat())
     if duplicate:
@@ -207,7 +203,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     if not all_served:
         raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
     _check_timing(centre, slot.starts_at, now)
-    service_date = _local(slot.starts_at).date()
+    service_date = local_date(slot.starts_at)
     # Slots exist only inside opening hours; what can change after they were made is the
     # calendar (an override) or a closure: both are read here, in one round trip.
     override_workday, override_note, closure = session.execute(select(

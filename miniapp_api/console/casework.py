@@ -57,8 +57,8 @@ class ApplicationFilter(QueryModel):
 
 def _summaries(filters: applications.StaffFilter) -> list[dict]:
     now = utcnow()
-    today = local_date(now)
-    return [ApplicationSummary.fields_of(a, today) | {"materials_owed": sum(1 for m in a.materials if not m.received_at)}
+    day = local_date(now)
+    return [ApplicationSummary.fields_of(a, day) | {"materials_owed": sum(1 for m in a.materials if not m.received_at)}
             for a in applications.staff_applications(db.session, g.staff, filters, now)]
 
 

@@ -19,7 +19,7 @@ def start_at(moment: datetime | None) -> None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC) + _offset if _offset else datetime.now(UTC)
+    return datetime.now(UTC) + _offset
 
 
 def local(moment: datetime, zone: ZoneInfo = SHANGHAI) -> datetime:

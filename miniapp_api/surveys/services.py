@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -19,9 +19,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import ServiceItem
+from miniapp_api.notifications.delivery import in_quiet_hours, quiet_hours_end
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import notify
-from miniapp_api.platform.clock import SHANGHAI, chinese_date, local
+from miniapp_api.platform.clock import chinese_date
 from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.models import Rating, Rectification, RectificationStatus
@@ -32,7 +33,6 @@ I = InvitationStatus
 SURVEY_NOT_FOUND = "survey_not_found"
 SURVEY_EXPIRED = "survey_expired"
 ALREADY_ANSWERED = "survey_already_answered"
-QUIET_START, QUIET_END = time(22, 0), time(8, 0)
 PAGE = "pages/surveys/answer?token={token}"
 DEFAULT_RULES = (
     # trigger, survey, delay (minutes), sample rate
@@ -94,12 +94,8 @@ class Subject:
 
 
 def out_of_quiet_hours(moment: datetime) -> datetime:
-    here = local(moment)
-    if here.time() >= QUIET_START:
-        return datetime.combine(here.date() + timedelta(days=1), QUIET_END, SHANGHAI)
-    if here.time() < QUIET_END:
-        return datetime.combine(here.date(), QUIET_END, SHANGHAI)
-    return moment
+    """An invitation due in quiet hours waits for their end, by the outbox's own rule."""
+    return quiet_hours_end(moment) if in_quiet_hours(moment) else moment
 
 
 def sampled(rule_id: int, key: str, rate: float) -> bool:
