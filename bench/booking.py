@@ -32,8 +32,8 @@ PGBENCH_SCRIPT = """\\set slot random(:first_slot, :last_slot)
 \\set person random(1, 2000000000)
 BEGIN;
 UPDATE slot SET booked = booked + 1 WHERE id = :slot AND booked < capacity;
-INSERT INTO appointment (citizen_id, person_hash, person_name, centre_id, window_id, service_date, starts_at, ends_at, status)
-  VALUES (:citizen, md5(:person::text) || md5(:slot::text), '测试', :centre, :window, '2030-01-01', now(), now() + interval '15 minutes', 'booked')
+INSERT INTO appointment (citizen_id, person_hash, accountable_hash, person_name, centre_id, window_id, service_date, starts_at, ends_at, status)
+  VALUES (:citizen, md5(:person::text) || md5(:slot::text), md5(:person::text) || md5(:slot::text), '测试', :centre, :window, '2030-01-01', now(), now() + interval '15 minutes', 'booked')
   RETURNING id \\gset appt_
 INSERT INTO appointment_item (appointment_id, item_id, person_hash, service_date, active)
   VALUES (:appt_id, :item, md5(:person::text) || md5(:slot::text), '2030-01-01', true);
@@ -87,10 +87,11 @@ def prepare(env: dict[str, str], now: datetime) -> dict:
 
     endpoint_slots, pgbench_slots = slot_ids(endpoint_window), slot_ids(pgbench_window)
     hot_slot = slot_ids(hot_window)[0]
-    # Citizens with real-name profiles and bearer tokens bs_bench<n>, made in SQL for speed.
+    # Face-verified citizens and bearer tokens bs_bench<n>, made in SQL for speed.
     session.execute(text("""
-        INSERT INTO citizen (openid, real_name, id_number_hash)
-        SELECT 'o-bench-' || n, '测试', md5('person' || n) || md5('p' || n) FROM generate_series(1, :count) n"""),
+        INSERT INTO citizen (openid, real_name, id_number_hash, verified_id_hash, verified_at)
+        SELECT 'o-bench-' || n, '测试', md5('person' || n) || md5('p' || n), md5('person' || n) || md5('p' || n), now()
+        FROM generate_series(1, :count) n"""),
                     {"count": CITIZENS})
     session.execute(text("""
         INSERT INTO auth_session (citizen_id, token_hash, expires_at)

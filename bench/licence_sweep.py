@@ -30,10 +30,10 @@ SELECT '食品经营许可证', 'JY' || i, 'business', '聊城某店' || i, md5(
   FROM (SELECT i, (:today + ((i % 1825) - 400))::date AS e FROM generate_series(1, :count) AS i) AS s
 """
 # Steady state: every earlier stage was sent on its day, so today's due rows are those exactly 90, 30
-# or 7 days from expiry. Their contacts have mini-program accounts.
+# or 7 days from expiry. Their contacts have face-verified mini-program accounts.
 CITIZENS = """
-INSERT INTO citizen (openid, id_number_hash)
-SELECT 'o-bench-' || l.id, l.contact_id_hash FROM licence l WHERE l.next_reminder_on = :today
+INSERT INTO citizen (openid, id_number_hash, verified_id_hash, verified_at)
+SELECT 'o-bench-' || l.id, l.contact_id_hash, l.contact_id_hash, now() FROM licence l WHERE l.next_reminder_on = :today
 """
 
 

@@ -24,6 +24,7 @@ from miniapp_api.console.auth import signed_in_staff
 from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
 from miniapp_api.feedback.views import bp as feedback_bp
 from miniapp_api.health import bp as health_bp
+from miniapp_api.identity.views import bp as identity_bp
 from miniapp_api.licences.views import bp as licences_bp
 from miniapp_api.licences.views import staff_bp as staff_licences_bp
 from miniapp_api.metrics import bp as metrics_bp
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     limiter.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+    for blueprint in (citizens_bp, identity_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)

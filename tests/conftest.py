@@ -28,7 +28,8 @@ from miniapp_api.platform.queues import redis_store
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
-from tests.factories import STAFF_PASSWORD
+from tests.factories import STAFF_PASSWORD, id_number
+from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
 TEST_DATABASE = "banshi_test"
@@ -79,6 +80,15 @@ class Emulator:
 
     def reset(self) -> None:
         self.control("POST", "reset")
+
+    def face_check(self, verify_id: str, openid: str, verify_ret: int = 10000) -> requests.Response:
+        """What wx.requestFacialVerify does on the citizen's phone (verify_ret picks the outcome); a refusal
+        (400) is an answer the tests look at, not an error."""
+        return requests.post(f"{self.url}/emulator/facial-verify", timeout=5,
+                             json={"verify_id": verify_id, "openid": openid, "verify_ret": verify_ret})
+
+    def phone_code(self, openid: str, phone: str) -> str:
+        return self.control("POST", "phone-codes", openid=openid, phone=phone).json()["code"]
 
 
 @pytest.fixture(scope="session")
@@ -189,6 +199,21 @@ def login(client, wechat):
     return log_in
 
 
+
+
+@pytest.fixture
+def verified_login(client, login, wechat):
+    """Log a new WeChat user in and pass face verification through the emulator; returns the auth header."""
+    counter = iter(range(5000, 10_000))
+
+    def log_in(name: str = "王芳", number: str | None = None, openid: str | None = None) -> dict[str, str]:
+        openid = openid or f"o-verified-{secrets.token_hex(6)}"
+        headers = login(openid)
+        confirmed = verify_face(client, wechat, headers, openid, name, number or id_number(next(counter)))
+        assert confirmed.status_code == 200 and confirmed.get_json()["verified"], confirmed.get_json()
+        return headers
+
+    return log_in
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -18,6 +18,7 @@ from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Windo
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.identity.services import apply_verified_identity, invite_relative
 from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.platform.db import db
@@ -74,12 +75,17 @@ def id_number(n: int) -> str:
     return first17 + id_check_digit(first17)
 
 
-def citizen_with_identity(session, cipher: FieldCipher, n: int, *, name: str = "张三") -> Citizen:
-    """A citizen who has filled in real name and ID number (needed to book)."""
+def citizen_with_identity(session, cipher: FieldCipher, n: int, *, name: str = "张三",
+                          verified: bool = True) -> Citizen:
+    """A citizen who has entered real name and ID number and (unless told otherwise) passed face verification:
+    the identity is applied by the same service a passed face check calls."""
     citizen = Citizen(openid=f"o-test-{n}")
     session.add(citizen)
     session.flush()
-    return update_profile(session, cipher, citizen, real_name=name, id_number=id_number(n))
+    if not verified:
+        return update_profile(session, cipher, citizen, real_name=name, id_number=id_number(n))
+    return apply_verified_identity(session, cipher, citizen, real_name=name, id_number=id_number(n),
+                                   now=datetime(2026, 11, 1, tzinfo=timezone.utc))
 
 
 def person_hash(cipher: FieldCipher, n: int) -> str:
@@ -181,8 +187,11 @@ def casework_world(db_session, cipher) -> dict:
     suspension = BookingSuspension(person_hash="f" * 64, centre_id=home.id, until=utcnow() + timedelta(days=30),
                                    reason="90天内3次预约未到场")
     db_session.add(suspension)
+    delegate = citizen_with_identity(db_session, cipher, 7001, name="周小明")
+    invitation = invite_relative(db_session, cipher, delegate, name="周大爷", id_number=id_number(7002),
+                                 relation="父母", scopes=["book", "view"], valid_days=365, now=utcnow())
     db_session.commit()
-    return dict(suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

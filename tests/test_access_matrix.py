@@ -26,6 +26,16 @@ MATRIX = {
     "citizens.log_out": CITIZEN,
     "citizens.show_profile": CITIZEN,
     "citizens.update_profile": CITIZEN,
+    "identity.verify_phone": CITIZEN,
+    "identity.start_verification": CITIZEN,
+    "identity.confirm_verification": OWN,
+    "identity.list_relatives": CITIZEN,
+    "identity.invite_relative": CITIZEN,
+    "identity.accept_relative": CITIZEN,
+    "identity.revoke_relative": OWN,
+    "appointments.list_relative_appointments": OWN,
+    "applications.list_relative_applications": OWN,
+    "licences.list_relative_licences": OWN,
     "centres.list_items": PUBLIC,
     "centres.show_item": PUBLIC,
     "centres.list_centres": PUBLIC,
@@ -61,7 +71,10 @@ MATRIX = {
     "surveys.show_survey": OWN,
     "surveys.answer_survey": OWN,
 }
-BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
+RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
+BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"code": "ABCDEFGH"},
+          "identity.start_verification": {"real_name": "孙丽", "id_number": "110101194001011234"},
+          "identity.invite_relative": RELATIVE,"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
           "appointments.book": {"slot_id": 1, "item_codes": ["X"]}, "citizens.update_profile": {},
           "notifications.record_consents": {"results": {"x": "accept"}},
           "applications.lookup": {"reference": "BS20261123-ABCDEF", "phone_last4": "1234"},
@@ -73,7 +86,7 @@ BODIES = {"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket":
           "surveys.answer_survey": {"answers": {"score": 5}}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
-                "<token>": "x" * 32}
+                "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -123,12 +136,15 @@ def test_citizen_routes_refuse_callers_without_a_valid_token(app, client, db_ses
             assert response.get_json()["error"]["code"] in ("unauthenticated", "invalid_token", "session_expired")
 
 
-def test_another_citizens_records_are_not_found(app, client, login, db_session):
+def test_another_citizens_records_are_not_found(app, client, login, verified_login, wechat, db_session):
     with time_machine.travel(MONDAY_8AM, tick=True):
         hall = build_hall(db_session, MONDAY_8AM)
         db_session.commit()
-        owner, stranger = login("o-owner"), login("o-stranger")
-        client.patch("/api/v1/me", headers=owner, json={"real_name": "孙丽", "id_number": id_number(61)})
+        owner, stranger = verified_login("孙丽", id_number(61), openid="o-owner"), verified_login("钱进")
+        pending = client.post("/api/v1/me/verifications", headers=owner,
+                              json={"real_name": "孙丽", "id_number": id_number(61)}).get_json()
+        relative = client.post("/api/v1/relatives", headers=owner, json=dict(RELATIVE, id_number=id_number(62)))
+        assert relative.status_code == 201, relative.get_json()
         slot = hall.slot(db_session, hall.general, "2026-11-24 09:00")
         appointment = client.post("/api/v1/appointments", headers=owner,
                                   json={"slot_id": slot.id, "item_codes": [hall.quick.code]}).get_json()
@@ -157,7 +173,8 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
-               "<int:rectification_id>": str(rectification.id), "<token>": token}
+               "<int:rectification_id>": str(rectification.id), "<token>": token,
+               "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"])}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -170,7 +187,8 @@ def test_another_citizens_records_are_not_found(app, client, login, db_session):
             assert response.status_code == 404, (method, path)
             assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found",
                                                             "application_not_found", "feedback_not_found",
-                                                            "rectification_not_found", "survey_not_found")
+                                                            "rectification_not_found", "survey_not_found",
+                                                            "relative_not_found", "verification_not_found")
         # The owner's records are untouched by all of that.
         mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"

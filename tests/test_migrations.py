@@ -62,3 +62,34 @@ def test_the_rename_to_rating_keeps_every_row_and_its_links(servers):
         assert "evaluation" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_identity_migration_leaves_old_profiles_unverified_and_no_shows_accountable(servers):
+    """0008: a profile typed in before face verification existed is a claim (unverified, still there); an old
+    appointment's no-shows count against the person when booked for oneself, else against the booking account."""
+    url = psycopg_url(recreate_database(servers.admin_postgres_url, "banshi_migrations"))
+    upgrade(url, "0007")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("""
+                WITH c AS (INSERT INTO citizen (openid, real_name, id_number_hash) VALUES ('o-old', '老用户', 'h-self')
+                           RETURNING id),
+                     h AS (INSERT INTO centre (name, level, region) VALUES ('某中心', 'district', '某区') RETURNING id),
+                     w AS (INSERT INTO service_window (centre_id, name, kind, counters, slot_minutes)
+                           SELECT h.id, '一号窗口', 'general', 1, 15 FROM h RETURNING id, centre_id)
+                INSERT INTO appointment (citizen_id, person_hash, person_name, proxy_relation, centre_id, window_id,
+                                         service_date, starts_at, ends_at, status)
+                SELECT c.id, x.person, '某人', x.relation, w.centre_id, w.id, '2026-11-24', '2026-11-24T01:00Z',
+                       '2026-11-24T01:15Z', 'no_show'
+                FROM c, w, (VALUES ('h-self', NULL), ('h-parent', '父母')) AS x(person, relation)"""))
+        upgrade(url)
+        with engine.connect() as connection:
+            citizen = connection.execute(text(
+                "SELECT id, real_name, id_number_hash, verified_id_hash, verified_at FROM citizen")).one()
+            accountable = dict(connection.execute(text("SELECT person_hash, accountable_hash FROM appointment")).all())
+    finally:
+        engine.dispose()
+    assert (citizen.real_name, citizen.id_number_hash) == ("老用户", "h-self")
+    assert citizen.verified_id_hash is None and citizen.verified_at is None
+    assert accountable == {"h-self": "h-self", "h-parent": f"account:{citizen.id}"}

@@ -14,6 +14,8 @@ from miniapp_api.applications import services as applications
 from miniapp_api.appointments.messages import RELATIONS
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import FeedbackKind
+from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
+from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications import appointments
 from miniapp_api.ratings import rectifications
@@ -48,7 +50,11 @@ def test_the_shared_lists_match_the_api():
     """Relations and feedback kinds the pages offer are the values the API accepts."""
 
     source = (MINIPROGRAM / "utils" / "format.js").read_text()
-    relations = re.search(r"RELATIONS = \[([^\]]*)\]", source).group(1)
+    relations = re.search(r" RELATIONS = \[([^\]]*)\]", source).group(1)
     assert re.findall(r'"([^"]+)"', relations) == list(RELATIONS)
+    family = re.search(r"FAMILY_RELATIONS = \[([^\]]*)\]", source).group(1)
+    assert re.findall(r'"([^"]+)"', family) == list(FAMILY_RELATIONS)
+    scopes = re.search(r"SCOPES = \[(.*?)\];", source, re.S).group(1)
+    assert re.findall(r'\["(\w+)", "', scopes) == [s.value for s in Scope]
     kinds = re.search(r"FEEDBACK_KINDS = \[(.*?)\];", source, re.S).group(1)
     assert re.findall(r'\["(\w+)", "', kinds) == [k.value for k in FeedbackKind]

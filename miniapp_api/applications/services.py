@@ -32,6 +32,7 @@ from miniapp_api.centres import calendar
 from miniapp_api.centres.models import ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, WINDOW_NOT_FOUND, get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.identity.services import Principal
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date
@@ -415,6 +416,16 @@ def citizen_applications(session: Session, citizen_id: int, *, limit: int = 50) 
     return list(session.scalars(select(Application).options(selectinload(Application.item),
                                                             selectinload(Application.centre))
                                 .where(_owned_by(citizen_id)).order_by(Application.id.desc()).limit(limit)))
+
+
+def relative_applications(session: Session, principal: Principal, *, limit: int = 50) -> list[Application]:
+    """An authorised relative's applications: filed under their verified ID number or by their own account."""
+    theirs = Application.id_number_hash == principal.id_hash
+    if principal.citizen_id is not None:
+        theirs = theirs | (Application.citizen_id == principal.citizen_id)
+    return list(session.scalars(select(Application).options(selectinload(Application.item),
+                                                            selectinload(Application.centre))
+                                .where(theirs).order_by(Application.id.desc()).limit(limit)))
 
 
 def _one(session: Session, reference: str, scope, lock: bool) -> Application:

@@ -14,6 +14,9 @@ from miniapp_api.applications.schemas import (
     LookupIn,
     MaterialReportIn,
 )
+from miniapp_api.identity.models import Scope
+from miniapp_api.identity.schemas import RelativePath
+from miniapp_api.identity.services import principal_for
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
@@ -40,6 +43,16 @@ def list_applications():
                              for a in rows]}
 
 
+@bp.get("/relatives/<int:authorisation_id>/applications", responses={200: ApplicationList}, security=BEARER)
+@citizen_required
+def list_relative_applications(path: RelativePath):
+    """An authorised relative's applications (needs the view scope)."""
+    principal = principal_for(db.session, g.citizen, path.authorisation_id, Scope.VIEW, utcnow())
+    day, rows = today(), services.relative_applications(db.session, principal)
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day)).model_dump(mode="json")
+                             for a in rows]}
+
+
 @bp.get("/applications/<reference>", responses={200: ApplicationOut}, security=BEARER)
 @citizen_required
 def show_application(path: ApplicationPath):
@@ -55,7 +68,7 @@ def lookup(body: LookupIn):
     """Find an application filed at the counter by its reference and the last 4 digits of the phone given there;
     it is then added to the caller's list."""
     application = services.lookup(db.session, g.citizen.id, body.reference, body.phone_last4,
-                                  g.citizen.id_number_hash, utcnow())
+                                  g.citizen.verified_id_hash, utcnow())
     return progress.by_id(db.session, application.id, today())
 
 

@@ -71,8 +71,10 @@ class Slot(Base):
 class Appointment(Base):
     """A booking of one or more consecutive slots at one window, for the account holder or someone else.
 
-    person_hash is the keyed hash of the real person's ID number: quotas, duplicate
-    checks and no-show limits count people, not accounts.
+    person_hash is the keyed hash of the real person's ID number: quotas and duplicate
+    checks count people, not accounts. accountable_hash is whom a no-show counts
+    against: the person when they booked (or their authorised relative did), else
+    the account that booked, so typing someone's ID number cannot get them suspended.
     """
 
     __tablename__ = "appointment"
@@ -82,6 +84,7 @@ class Appointment(Base):
                         name="status_known"),
         Index("ix_appointment_citizen_start", "citizen_id", "starts_at"),
         Index("ix_appointment_person_status", "person_hash", "status"),
+        Index("ix_appointment_accountable_status", "accountable_hash", "status"),
         Index("ix_appointment_booked_end", "ends_at", postgresql_where=text("status = 'booked'")),
     )
 
@@ -89,6 +92,10 @@ class Appointment(Base):
     citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"))
     person_hash: Mapped[str] = mapped_column(String(64))
     person_name: Mapped[str] = mapped_column(String(40))
+    accountable_hash: Mapped[str] = mapped_column(String(64))
+    # The authorisation (亲友代办) a relative booked under, if any.
+    authorisation_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("relative_authorisation.id",
+                                                                                ondelete="SET NULL"))
     proxy_id_number_enc: Mapped[str | None] = mapped_column(Text)
     proxy_phone_enc: Mapped[str | None] = mapped_column(Text)
     proxy_relation: Mapped[str | None] = mapped_column(String(20))

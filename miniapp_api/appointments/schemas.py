@@ -4,7 +4,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
@@ -29,6 +29,14 @@ class BookIn(StrictIn):
     slot_id: int = Field(ge=1, le=2**62)
     item_codes: list[str] = Field(min_length=1, max_length=5)
     for_person: ForPerson | None = None
+    for_relative: int | None = Field(None, ge=1, le=2**62, description=(
+        "an authorisation (亲友代办) with the book scope: book for that relative without retyping their details"))
+
+    @model_validator(mode="after")
+    def _one_person(self) -> BookIn:
+        if self.for_person is not None and self.for_relative is not None:
+            raise ValueError(messages.ONE_PERSON_ONLY)
+        return self
 
     @field_validator("item_codes")
     @classmethod

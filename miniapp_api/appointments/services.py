@@ -31,6 +31,8 @@ from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, 
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.identity import messages as identity_messages
+from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
 from miniapp_api.notifications import appointments as notices
 from miniapp_api.platform.clock import local, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -59,32 +61,57 @@ class BookingRefused(DomainError):
 
 @dataclass(frozen=True)
 class Person:
-    """The real person an appointment is for: the account holder, or someone they book for."""
+    """The real person an appointment is for: the account holder, or someone they book for.
+
+    `hash` counts the person (quota, duplicates); `accountable` is whom a no-show counts
+    against; `booker_verified` says whether the account booking has a face-verified identity.
+    """
 
     hash: str
     name: str
+    accountable: str
+    booker_verified: bool
     id_number_enc: str | None = None
     phone_enc: str | None = None
     relation: str | None = None
+    authorisation_id: int | None = None
+
+
+def account_key(citizen: Citizen) -> str:
+    """Whom an account's own actions count against: the verified person, else the account itself
+    (never a typed-in ID number, which anyone can type)."""
+    return citizen.verified_id_hash or f"account:{citizen.id}"
 
 
 def person_for_self(citizen: Citizen, cipher: FieldCipher) -> Person:
-    if not citizen.real_name or not citizen.id_number_hash:
+    if not citizen.real_name or not (citizen.verified_id_hash or citizen.id_number_hash):
         raise DomainError(messages.PROFILE_INCOMPLETE, code=PROFILE_INCOMPLETE, status=422)
-    return Person(hash=citizen.id_number_hash, name=citizen.real_name)
+    key = account_key(citizen)
+    return Person(hash=key, name=citizen.real_name, accountable=key, booker_verified=citizen.verified)
 
 
-def person_for_other(cipher: FieldCipher, *, name: str, id_number: str, phone: str, relation: str) -> Person:
-    """代预约: counted by the other person's ID number, so one account cannot hoard seats."""
+def person_for_other(cipher: FieldCipher, booker: Citizen, *, name: str, id_number: str, phone: str,
+                     relation: str) -> Person:
+    """代预约 without an authorisation: counted by the other person's ID number (one account cannot
+    hoard seats), but a no-show counts against the booker, never against the person named."""
     return Person(hash=cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT), name=name,
+                  accountable=account_key(booker), booker_verified=booker.verified,
                   id_number_enc=cipher.encrypt(id_number, context=ID_NUMBER_CONTEXT),
                   phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT), relation=relation)
 
 
+def person_for_relative(principal: Principal) -> Person:
+    """亲友代办 under an authorisation in force: the relative's own record, as if they had booked."""
+    return Person(hash=principal.id_hash, name=principal.name, accountable=principal.id_hash, booker_verified=True,
+                  id_number_enc=principal.id_number_enc, relation=principal.relation,
+                  authorisation_id=principal.authorisation_id)
+
+
 def person_of(appointment: Appointment) -> Person:
     return Person(hash=appointment.person_hash, name=appointment.person_name,
+                  accountable=appointment.accountable_hash, booker_verified=True,
                   id_number_enc=appointment.proxy_id_number_enc, phone_enc=appointment.proxy_phone_enc,
-                  relation=appointment.proxy_relation)
+                  relation=appointment.proxy_relation, authorisation_id=appointment.authorisation_id)
 
 
 def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[list[ServiceItem], bool]:
@@ -126,9 +153,11 @@ def active_suspension(session: Session, person_hash: str, now: datetime) -> Book
 
 def _check_person(session: Session, centre: Centre, person: Person, item_ids: list[int], service_date,
                   now: datetime) -> None:
-    """Suspension, duplicate and quota in one round trip (this runs on every booking)."""
+    """Suspension (of the person or of whoever answers for the booking), duplicate and quota in one
+    round trip (this runs on every booking)."""
     suspended_until = (select(func.max(BookingSuspension.until))
-                       .where(BookingSuspension.person_hash == person.hash, BookingSuspension.until > now,
+                       .where(BookingSuspension.person_hash.in_({person.hash, person.accountable}),
+                              BookingSuspension.until > now,
                               BookingSuspension.lifted_at.is_(None)).scalar_subquery())
     duplicates = (select(func.count()).select_from(AppointmentItem)
                   .where(AppointmentItem.person_hash == person.hash, AppointmentItem.item_id.in_(item_ids),
@@ -199,6 +228,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     if slot is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
     centre = slot.centre
+    if not person.booker_verified and not centre.allow_unverified_booking:
+        raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
     items, all_served = _load_items(session, item_codes, slot.window_id)
     if not all_served:
         raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
@@ -221,7 +252,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     take_seats(session, slots)
 
     appointment = Appointment(
-        citizen_id=citizen_id, person_hash=person.hash, person_name=person.name,
+        citizen_id=citizen_id, person_hash=person.hash, person_name=person.name, accountable_hash=person.accountable,
+        authorisation_id=person.authorisation_id,
         proxy_id_number_enc=person.id_number_enc, proxy_phone_enc=person.phone_enc, proxy_relation=person.relation,
         centre_id=centre.id, window_id=slot.window_id, service_date=service_date,
         starts_at=slots[0].starts_at, ends_at=slots[-1].ends_at, status=AppointmentStatus.BOOKED,
@@ -310,6 +342,14 @@ def list_appointments(session: Session, citizen_id: int, *, limit: int = 50) -> 
                                 .order_by(Appointment.starts_at.desc()).limit(limit)))
 
 
+def relative_appointments(session: Session, principal: Principal, *, limit: int = 50) -> list[Appointment]:
+    """A relative's appointments, whoever booked them: by their verified ID, or made by their own account."""
+    mine = Appointment.person_hash == principal.id_hash
+    if principal.citizen_id is not None:
+        mine = mine | (Appointment.citizen_id == principal.citizen_id)
+    return list(session.scalars(select(Appointment).where(mine).order_by(Appointment.starts_at.desc()).limit(limit)))
+
+
 def mark_no_shows(session: Session, now: datetime) -> int:
     """Booked and never checked in by the end of the last slot plus the centre's grace: no_show.
 
@@ -328,14 +368,16 @@ def mark_no_shows(session: Session, now: datetime) -> int:
 
 
 def _suspend_if_over_limit(session: Session, appointment: Appointment, now: datetime) -> None:
-    centre = appointment.centre
+    """No-shows count against the accountable key: the person when they (or their authorised relative)
+    booked, the booking account when someone was named without authorisation."""
+    centre, key = appointment.centre, appointment.accountable_hash
     since = now - timedelta(days=centre.no_show_window_days)
     no_shows = session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.person_hash == appointment.person_hash, Appointment.status == AppointmentStatus.NO_SHOW,
+        Appointment.accountable_hash == key, Appointment.status == AppointmentStatus.NO_SHOW,
         Appointment.starts_at >= since))
-    if no_shows >= centre.no_show_limit and active_suspension(session, appointment.person_hash, now) is None:
+    if no_shows >= centre.no_show_limit and active_suspension(session, key, now) is None:
         session.add(BookingSuspension(
-            person_hash=appointment.person_hash, centre_id=centre.id,
+            person_hash=key, centre_id=centre.id,
             until=now + timedelta(days=centre.suspension_days),
             reason=messages.SUSPENDED_FOR_NO_SHOWS.format(days=centre.no_show_window_days, count=no_shows)))
 

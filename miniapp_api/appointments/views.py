@@ -21,6 +21,9 @@ from miniapp_api.appointments.schemas import (
 from miniapp_api.appointments.slots import opening_periods, slots_for_item
 from miniapp_api.centres.schemas import CentrePath
 from miniapp_api.centres.services import get_centre, get_item
+from miniapp_api.identity.models import Scope
+from miniapp_api.identity.schemas import RelativePath
+from miniapp_api.identity.services import principal_for
 from miniapp_api.platform.auth import citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -54,8 +57,13 @@ def list_slots(path: CentrePath, query: SlotQuery):
 @idempotent
 def book(body: BookIn, header: IdempotencyHeader):
     """Book a slot (and the consecutive ones the items need), for oneself or for someone else."""
-    person = (services.person_for_other(field_cipher(), **body.for_person.model_dump()) if body.for_person
-              else services.person_for_self(g.citizen, field_cipher()))
+    if body.for_relative is not None:
+        person = services.person_for_relative(
+            principal_for(db.session, g.citizen, body.for_relative, Scope.BOOK, utcnow()))
+    elif body.for_person is not None:
+        person = services.person_for_other(field_cipher(), g.citizen, **body.for_person.model_dump())
+    else:
+        person = services.person_for_self(g.citizen, field_cipher())
     appointment = services.book_appointment(db.session, citizen_id=g.citizen.id, person=person,
                                             slot_id=body.slot_id, item_codes=body.item_codes, now=utcnow())
     return _appointment_out(appointment), 201
@@ -67,6 +75,14 @@ def list_appointments():
     """The caller's appointments, newest first."""
     rows = services.list_appointments(db.session, g.citizen.id)
     return {"appointments": [_appointment_out(a) for a in rows]}
+
+
+@bp.get("/relatives/<int:authorisation_id>/appointments", responses={200: AppointmentList}, security=BEARER)
+@citizen_required
+def list_relative_appointments(path: RelativePath):
+    """An authorised relative's appointments (needs the view scope), whoever booked them."""
+    principal = principal_for(db.session, g.citizen, path.authorisation_id, Scope.VIEW, utcnow())
+    return {"appointments": [_appointment_out(a) for a in services.relative_appointments(db.session, principal)]}
 
 
 @bp.get("/appointments/<int:appointment_id>", responses={200: AppointmentOut}, security=BEARER)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,6 +81,9 @@ class Centre(Base):
     no_show_window_days: Mapped[int] = mapped_column(SmallInteger, default=90, server_default="90")
     suspension_days: Mapped[int] = mapped_column(SmallInteger, default=30, server_default="30")
     no_show_grace_minutes: Mapped[int] = mapped_column(SmallInteger, default=15, server_default="15")
+    # Off everywhere by default: booking needs a face-verified identity. A hall whose walk-in
+    # public must book without one (no smartphone camera, say) switches this on.
+    allow_unverified_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[CreatedAt]
 
     parent: Mapped[Centre | None] = relationship(remote_side="Centre.id")

@@ -12,7 +12,10 @@ class Citizen(Base):
     """A WeChat user of the mini-program, known by openid.
 
     Personal numbers are stored only encrypted (`*_enc`), with a keyed hash
-    (`*_hash`) for look-ups and per-person quotas.
+    (`*_hash`) for look-ups. What the citizen typed (real_name, id_number_*) is
+    only a claim; `verified_id_hash` is set by a passed face verification (人脸核身)
+    and is the only identity that rules about a person trust: licences, linking
+    applications, quotas, suspensions. One verified account per person (unique).
     """
 
     __tablename__ = "citizen"
@@ -25,10 +28,18 @@ class Citizen(Base):
     real_name: Mapped[str | None] = mapped_column(String(40))
     id_number_enc: Mapped[str | None] = mapped_column(Text)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    verified_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verified_at: Mapped[UtcDateTime | None]
     phone_enc: Mapped[str | None] = mapped_column(Text)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set when the phone came from WeChat's getPhoneNumber; a typed phone clears it.
+    phone_verified_at: Mapped[UtcDateTime | None]
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[UtcDateTime | None]
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_id_hash is not None
 
     sessions: Mapped[list[AuthSession]] = relationship(back_populates="citizen", cascade="all, delete-orphan")
 

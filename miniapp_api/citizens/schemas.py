@@ -54,6 +54,9 @@ class ProfileOut(BaseModel):
     id_number_masked: str | None = Field(description="e.g. 3715**********1234")
     phone_masked: str | None = Field(description="e.g. 138****5678")
     registered_at: datetime
+    verified: bool = Field(description="name and ID number confirmed by face verification (实名核验)")
+    verified_at: datetime | None
+    phone_verified: bool = Field(description="the phone came from WeChat's getPhoneNumber")
 
 
 class ProfilePatch(StrictIn):

@@ -24,6 +24,7 @@ WECHAT_UNAVAILABLE = "wechat_unavailable"
 UNAUTHENTICATED = "unauthenticated"
 INVALID_TOKEN = "invalid_token"
 SESSION_EXPIRED = "session_expired"
+IDENTITY_LOCKED = "identity_locked"
 
 TOKEN_PREFIX = "bs_"
 ID_NUMBER_CONTEXT = "citizen.id_number"
@@ -117,18 +118,37 @@ _UNSET = object()
 
 def update_profile(session: Session, cipher: FieldCipher, citizen: Citizen, *, real_name: object = _UNSET,
                    id_number: object = _UNSET, phone: object = _UNSET) -> Citizen:
-    """Set or clear (None) profile fields; values arrive already validated by the schema."""
+    """Set or clear (None) profile fields; values arrive already validated by the schema.
+
+    A verified name and ID number are locked: only a new face verification changes them.
+    A typed phone is unverified until it comes through WeChat's getPhoneNumber.
+    """
+    if citizen.verified_id_hash is not None and (
+            (real_name is not _UNSET and real_name != citizen.real_name)
+            or (id_number is not _UNSET and (not id_number or cipher.lookup_hash(
+                str(id_number).upper(), context=ID_NUMBER_CONTEXT) != citizen.verified_id_hash))):
+        raise DomainError(messages.IDENTITY_LOCKED, code=IDENTITY_LOCKED, status=409)
     if real_name is not _UNSET:
         citizen.real_name = real_name  # type: ignore[assignment]
     if id_number is not _UNSET:
-        value = str(id_number).upper() if id_number else None
-        citizen.id_number_enc = cipher.encrypt(value, context=ID_NUMBER_CONTEXT) if value else None
-        citizen.id_number_hash = cipher.lookup_hash(value, context=ID_NUMBER_CONTEXT) if value else None
+        set_id_number(cipher, citizen, str(id_number).upper() if id_number else None)
     if phone is not _UNSET:
-        citizen.phone_enc = cipher.encrypt(str(phone), context=PHONE_CONTEXT) if phone else None
-        citizen.phone_hash = cipher.lookup_hash(str(phone), context=PHONE_CONTEXT) if phone else None
+        set_phone(cipher, citizen, str(phone) if phone else None)
     session.flush()
     return citizen
+
+
+def set_id_number(cipher: FieldCipher, citizen: Citizen, value: str | None) -> None:
+    """Stored encrypted, with a keyed hash beside it; None clears both."""
+    citizen.id_number_enc = cipher.encrypt(value, context=ID_NUMBER_CONTEXT) if value else None
+    citizen.id_number_hash = cipher.lookup_hash(value, context=ID_NUMBER_CONTEXT) if value else None
+
+
+def set_phone(cipher: FieldCipher, citizen: Citizen, value: str | None, *, verified_at: datetime | None = None) -> None:
+    """A typed phone is unverified; one WeChat vouched for carries the moment it did."""
+    citizen.phone_enc = cipher.encrypt(value, context=PHONE_CONTEXT) if value else None
+    citizen.phone_hash = cipher.lookup_hash(value, context=PHONE_CONTEXT) if value else None
+    citizen.phone_verified_at = verified_at if value else None
 
 
 @dataclass(frozen=True)
@@ -138,6 +158,9 @@ class Profile:
     id_number_masked: str | None
     phone_masked: str | None
     registered_at: datetime
+    verified: bool
+    verified_at: datetime | None
+    phone_verified: bool
 
 
 def profile_of(citizen: Citizen, cipher: FieldCipher) -> Profile:
@@ -146,4 +169,6 @@ def profile_of(citizen: Citizen, cipher: FieldCipher) -> Profile:
     phone = cipher.decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
     return Profile(id=citizen.id, real_name=citizen.real_name,
                    id_number_masked=mask_id_number(id_number) if id_number else None,
-                   phone_masked=mask_phone(phone) if phone else None, registered_at=citizen.created_at)
+                   phone_masked=mask_phone(phone) if phone else None, registered_at=citizen.created_at,
+                   verified=citizen.verified, verified_at=citizen.verified_at,
+                   phone_verified=citizen.phone_verified_at is not None)

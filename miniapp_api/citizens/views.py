@@ -10,7 +10,7 @@ from miniapp_api.citizens.schemas import LoginIn, LoginOut, ProfileOut, ProfileP
 from miniapp_api.platform.auth import bearer_token, citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.rate_limits import LOGIN_PER_IP, limiter
+from miniapp_api.platform.rate_limits import LOGIN_PER_IP, PROFILE_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.wechat import gateway
 
@@ -45,8 +45,10 @@ def show_profile():
 
 @bp.patch("/me", responses={200: ProfileOut}, security=BEARER)
 @citizen_required
+@limiter.limit(PROFILE_PER_CITIZEN, key_func=per_citizen)
 def update_profile(body: ProfilePatch):
-    """Set real name, ID number and phone; null clears a field."""
+    """Set real name, ID number and phone; null clears a field. A verified name and ID number are locked
+    (a new face verification changes them); a typed phone is unverified."""
     citizen = services.update_profile(db.session, field_cipher(), g.citizen,
                                       **{name: getattr(body, name) for name in body.model_fields_set})
     return ProfileOut(**asdict(services.profile_of(citizen, field_cipher()))).model_dump(mode="json")

@@ -15,7 +15,8 @@ FIELD_LABELS = {
     "applicant": "申请人", "answer": "答复内容", "staff_id": "指派给", "note": "核实情况", "category": "整改方式",
     "reply": "给群众的回复", "reason": "原因", "day": "日期", "is_workday": "这一天", "weekday": "星期", "opens": "开始",
     "closes": "结束", "label": "说明", "counters": "柜台数", "item_codes": "办理的事项", "name": "窗口名称",
-    "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件",
+    "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件", "code": "授权码",
+    "paper_ref": "授权书扫描件编号",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -67,3 +68,13 @@ CHART_WAITS, SERIES_AVERAGE, SERIES_P90, UNIT_MINUTES = "取号到叫号等候�
 CHART_RATINGS, SERIES_GOOD_RATE, SERIES_RECTIFIED_RATE = "好评率与差评整改率（{group}）", "好评率", "差评整改率"
 CHART_SLA, SERIES_ON_TIME, SERIES_LATE = "诉求按时答复", "按时答复", "超时答复"
 NO_DATA = "暂无数据"
+
+# Identity: paper authorisations (亲友代办) and velocity alerts
+AUTHORISATION_RECORDED = "已登记纸质授权书，{name}的亲友代办授权已生效"
+ALERT_KINDS = {
+    "verifications_by_account": "同一账号 1 小时内发起 {count} 次实名核验",
+    "verifications_by_id": "同一身份证号 1 小时内在 {count} 个账号发起核验",
+    "bookings_by_account": "同一账号 1 小时内预约 {count} 次",
+    "bookings_by_person": "同一人 1 小时内被 {count} 个账号预约",
+    "cancellations_by_account": "同一账号 1 小时内取消 {count} 次",
+}

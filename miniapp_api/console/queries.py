@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
 from miniapp_api.centres.models import Centre, Window
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.identity.models import FaceVerification
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
 from miniapp_api.ratings.models import Rectification
-from miniapp_api.staff.models import Staff, StaffNotice, staff_centre
+from miniapp_api.staff.models import Role, Staff, StaffNotice, staff_centre
 from miniapp_api.staff.services import visible_centre_ids
 
 OPEN_FEEDBACK = ("submitted", "assigned", "in_progress", "reopened")
@@ -109,3 +110,48 @@ def no_show_share(rows: list[dict]) -> float | None:
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
+
+
+# Velocity alerts: how many of one thing one account (or one ID number) did in the last hour before it is
+# worth a look. Scalpers (号贩子) and ID-number probing show up here first.
+ALERT_WINDOW = timedelta(hours=1)
+ALERT_THRESHOLDS = {"verifications_by_account": 3, "verifications_by_id": 2, "bookings_by_account": 5,
+                    "bookings_by_person": 3, "cancellations_by_account": 3}
+
+
+def velocity_alerts(session: Session, staff: Staff, now: datetime) -> list[dict]:
+    """Accounts and ID numbers with many verifications, bookings or cancellations in the last hour.
+    Bookings and cancellations are counted at the staff member's centres; verifications (not tied to a
+    centre) are shown to admins only. ID numbers appear only as the start of their keyed hash."""
+    since, centre_ids = now - ALERT_WINDOW, visible_centre_ids(session, staff)
+    alerts: list[dict] = []
+
+    def add(kind: str, rows) -> None:
+        alerts.extend({"kind": kind, "subject": subject, "count": count} for subject, count in rows)
+
+    if staff.has_role(Role.ADMIN):
+        add("verifications_by_account", session.execute(
+            select(FaceVerification.citizen_id, func.count()).where(FaceVerification.created_at >= since)
+            .group_by(FaceVerification.citizen_id)
+            .having(func.count() >= ALERT_THRESHOLDS["verifications_by_account"])).all())
+        add("verifications_by_id", [(f"#{h[:8]}", n) for h, n in session.execute(
+            select(FaceVerification.id_number_hash, func.count(func.distinct(FaceVerification.citizen_id)))
+            .where(FaceVerification.created_at >= since).group_by(FaceVerification.id_number_hash)
+            .having(func.count(func.distinct(FaceVerification.citizen_id))
+                    >= ALERT_THRESHOLDS["verifications_by_id"])).all()])
+    add("bookings_by_account", session.execute(
+        select(Appointment.citizen_id, func.count()).where(Appointment.created_at >= since,
+                                                           Appointment.centre_id.in_(centre_ids))
+        .group_by(Appointment.citizen_id).having(func.count() >= ALERT_THRESHOLDS["bookings_by_account"])).all())
+    add("bookings_by_person", [(f"#{h[:8]}", n) for h, n in session.execute(
+        select(Appointment.person_hash, func.count(func.distinct(Appointment.citizen_id)))
+        .where(Appointment.created_at >= since, Appointment.centre_id.in_(centre_ids))
+        .group_by(Appointment.person_hash)
+        .having(func.count(func.distinct(Appointment.citizen_id)) >= ALERT_THRESHOLDS["bookings_by_person"])).all()])
+    add("cancellations_by_account", session.execute(
+        select(Appointment.citizen_id, func.count()).where(Appointment.status == "cancelled",
+                                                           Appointment.updated_at >= since,
+                                                           Appointment.centre_id.in_(centre_ids))
+        .group_by(Appointment.citizen_id)
+        .having(func.count() >= ALERT_THRESHOLDS["cancellations_by_account"])).all())
+    return sorted(alerts, key=lambda a: -a["count"])

@@ -22,6 +22,7 @@ from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
 from miniapp_api.centres.services import distance_km
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
+from miniapp_api.identity.services import reminder_recipients
 from miniapp_api.licences import messages
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import cancel_pending, notify
@@ -119,11 +120,9 @@ def sweep_expiry_reminders(session: Session, now: datetime) -> SweepReport:
             .options(selectinload(Licence.renewal_item), selectinload(Licence.issuing_centre))))
         if not licences:
             return report
-        hashes = {lic.contact_id_hash for lic in licences if lic.contact_id_hash}
-        citizens_by_hash: dict[str, list[int]] = {}
-        for citizen_id, id_hash in session.execute(select(Citizen.id, Citizen.id_number_hash)
-                                                   .where(Citizen.id_number_hash.in_(hashes))):
-            citizens_by_hash.setdefault(id_hash, []).append(citizen_id)
+        # Only a face-verified holder, and relatives they authorised to receive reminders.
+        citizens_by_hash = reminder_recipients(session, {lic.contact_id_hash for lic in licences
+                                                         if lic.contact_id_hash}, now)
         for licence in licences:
             days_left = (licence.expires_on - today).days
             stage = stage_due(days_left, licence.last_reminder_days) if licence.status == "valid" else None
@@ -144,14 +143,18 @@ def sweep_expiry_reminders(session: Session, now: datetime) -> SweepReport:
 # --- citizen and staff ---------------------------------------------------------------------------------
 
 
-def citizen_licences(session: Session, citizen: Citizen) -> list[Licence]:
-    """Licences whose contact is this citizen (matched by the ID number in the profile)."""
-    if not citizen.id_number_hash:
+def licences_of_person(session: Session, id_hash: str | None) -> list[Licence]:
+    """Licences whose contact is this person (by verified ID number), soonest expiry first."""
+    if not id_hash:
         return []
     return list(session.scalars(select(Licence).options(selectinload(Licence.renewal_item),
                                                         selectinload(Licence.issuing_centre))
-                                .where(Licence.contact_id_hash == citizen.id_number_hash)
-                                .order_by(Licence.expires_on)))
+                                .where(Licence.contact_id_hash == id_hash).order_by(Licence.expires_on)))
+
+
+def citizen_licences(session: Session, citizen: Citizen) -> list[Licence]:
+    """Only a face-verified identity sees licences: a typed-in ID number is a claim, not a key."""
+    return licences_of_person(session, citizen.verified_id_hash)
 
 
 def renew(session: Session, licence: Licence, new_expires_on: date, now: datetime) -> Licence:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
+from miniapp_api.identity.models import Scope
+from miniapp_api.identity.schemas import RelativePath
+from miniapp_api.identity.services import principal_for
 from miniapp_api.licences import services
 from miniapp_api.licences.schemas import (
     ImportIn,
@@ -17,6 +20,7 @@ from miniapp_api.licences.schemas import (
 from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.rate_limits import LICENCES_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import require_role, visible_centre_ids
@@ -29,9 +33,21 @@ staff_bp = APIBlueprint("staff_licences", __name__, url_prefix="/api/staff/v1", 
 
 @bp.get("/licences", responses={200: LicenceList}, security=[{"bearer": []}])
 @citizen_required
+@limiter.limit(LICENCES_PER_CITIZEN, key_func=per_citizen)
 def list_licences():
-    """Licences whose holder or contact is the caller (by the ID number in the profile), soonest expiry first."""
+    """Licences whose holder or contact is the caller (by the face-verified ID number), soonest expiry first.
+    Empty until the caller's identity is verified."""
     day, rows = today(), services.citizen_licences(db.session, g.citizen)
+    return {"licences": [LicenceOut.of(lic, day).model_dump(mode="json") for lic in rows]}
+
+
+@bp.get("/relatives/<int:authorisation_id>/licences", responses={200: LicenceList}, security=[{"bearer": []}])
+@citizen_required
+@limiter.limit(LICENCES_PER_CITIZEN, key_func=per_citizen)
+def list_relative_licences(path: RelativePath):
+    """An authorised relative's licences (needs the view scope)."""
+    principal = principal_for(db.session, g.citizen, path.authorisation_id, Scope.VIEW, utcnow())
+    day, rows = today(), services.licences_of_person(db.session, principal.id_hash)
     return {"licences": [LicenceOut.of(lic, day).model_dump(mode="json") for lic in rows]}
 
 

@@ -30,6 +30,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "feedback_status": ("feedback_progress", True),
     "rating_followup": ("feedback_progress", True),
     "survey_invitation": ("survey_invite", False),
+    # Identity moved to another account, a relative's authorisation started or ended: told at once.
+    "account_security": ("account_security", True),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,

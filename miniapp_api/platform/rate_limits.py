@@ -6,6 +6,8 @@ from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from miniapp_api.platform.auth import field_cipher
+
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_enabled=True)
 
 BOOKING_PER_CITIZEN = "10 per minute;60 per day"
@@ -15,6 +17,13 @@ LOOKUP_PER_CITIZEN = "10 per minute;30 per day"
 # Four digits are 10,000 guesses: a handful per reference per hour makes guessing hopeless.
 LOOKUP_PER_REFERENCE = "5 per hour"
 FEEDBACK_PER_CITIZEN = "5 per minute;20 per day"
+PROFILE_PER_CITIZEN = "10 per hour;30 per day"
+# A face check is a scarce, paid WeChat capability and the way to probe ID numbers: few tries, per
+# account and per ID number, then the hall (never locked out for good: the windows stay a route).
+VERIFY_PER_CITIZEN = "5 per hour;10 per day"
+VERIFY_PER_ID_NUMBER = "5 per day"
+LICENCES_PER_CITIZEN = "30 per minute;200 per day"
+RELATIVES_PER_CITIZEN = "10 per hour;20 per day"
 
 
 def per_citizen() -> str:
@@ -26,6 +35,15 @@ def per_lookup_reference() -> str:
     body = request.get_json(silent=True)
     reference = body.get("reference") if isinstance(body, dict) else None
     return f"lookup:{str(reference)[:40]}"
+
+
+def per_id_number_in_body() -> str:
+    """The ID number a request names, as a keyed hash: the counter key never holds the number itself."""
+    body = request.get_json(silent=True)
+    value = body.get("id_number") if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        return per_citizen()
+    return "idnum:" + field_cipher().lookup_hash(value.strip().upper(), context="rate_limit.id_number")
 
 
 def storage_uri(redis_url: str) -> str:

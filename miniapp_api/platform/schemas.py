@@ -49,7 +49,7 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
-ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 404, 405, 409, 410, 413, 422, 423, 429, 500, 503)}
+ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 403, 404, 405, 409, 410, 413, 422, 423, 429, 500, 502, 503)}
 
 
 class QueryModel(_NoNul):

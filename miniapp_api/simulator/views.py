@@ -1,5 +1,6 @@
 """Serves the simulator page, the mini-program's own request layer, and the emulator calls WeChat's
-client would make (wx.login's code, wx.requestSubscribeMessage's consent, the service-notification list)."""
+client would make (wx.login's code, wx.requestSubscribeMessage's consent, the service-notification list,
+the getPhoneNumber button's code, wx.requestFacialVerify)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="st
                static_url_path="/static")
 MINIPROGRAM_UTILS = PROJECT_ROOT / "miniprogram" / "utils"
 SHARED_SCRIPTS = {"request.js", "format.js", "consent.js"}
+FACIAL_VERIFY_FAILED = "刷脸没有完成：这次核验已失效、已用过或不属于当前微信用户，请重新发起实名核验"
 
 
 def _emulator(method: str, path: str, **kwargs):
@@ -60,3 +62,27 @@ def inbox():
     if not openid:
         abort(404)
     return _emulator("GET", "inbox", params={"openid": openid})
+
+
+@bp.post("/wechat/phone-codes")
+def phone_code():
+    """The getPhoneNumber button, 允许 tapped: a one-time code for this test user's WeChat phone."""
+    body = request.get_json(silent=True) or {}
+    return _emulator("POST", "phone-codes", json={"openid": str(body.get("openid", ""))[:64],
+                                                  "phone": str(body.get("phone", ""))[:20]})
+
+
+@bp.post("/wechat/facial-verify")
+def facial_verify():
+    """wx.requestFacialVerify on the phone; the chosen verify_ret stands for how the face check went."""
+    body = request.get_json(silent=True) or {}
+    try:
+        verify_ret = int(body.get("verify_ret", 10000))
+    except (TypeError, ValueError):
+        abort(400)
+    answer = _emulator("POST", "facial-verify", json={"verify_id": str(body.get("verify_id", ""))[:300],
+                                                      "openid": str(body.get("openid", ""))[:64],
+                                                      "verify_ret": verify_ret})
+    if isinstance(answer, tuple) or answer.status_code < 400:
+        return answer
+    return jsonify({"error": {"code": "facial_verify_failed", "message": FACIAL_VERIFY_FAILED, "fields": {}}}), 400

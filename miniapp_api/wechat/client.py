@@ -7,6 +7,8 @@ lock, and only if nobody else has refreshed it already.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
@@ -24,6 +26,8 @@ T = TypeVar("T")
 
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 RETRYABLE_ERRCODES = frozenset({-1, 45009})
+# Not WeChat's: our own code for an answer that came back but cannot be trusted.
+WATERMARK_MISMATCH = -40013
 # Refresh this long before WeChat's expiry so no process ever holds a dying token.
 TOKEN_SAFETY_SECONDS = 300
 
@@ -56,6 +60,32 @@ class TextVerdict:
     @property
     def passed(self) -> bool:
         return self.suggest == "pass"
+
+
+@dataclass(frozen=True)
+class VerifiedPhone:
+    phone: str          # purePhoneNumber: without the country code
+    country_code: str
+
+
+@dataclass(frozen=True)
+class FaceSession:
+    verify_id: str
+    expires_in: int
+
+
+CERT_TYPE_ID_CARD = "IDENTITY_CARD"
+# The answer of queryverifyinfo that means the face matched the ID (anything else is a failure).
+FACE_VERIFIED = 10000
+
+
+def cert_hash(cert_name: str, cert_no: str, cert_type: str = CERT_TYPE_ID_CARD) -> str:
+    """WeChat's digest of the certificate data given to getverifyid (face verification docs, 注意事项):
+    each value standard-base64 encoded (UTF-8), joined as cert_type=…&cert_name=…&cert_no=…, SHA-256, lower hex."""
+    def b64(value: str) -> str:
+        return base64.b64encode(value.encode()).decode()
+    joined = f"cert_type={b64(cert_type)}&cert_name={b64(cert_name)}&cert_no={b64(cert_no)}"
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 class _SharedTokenClient(WeChatClient):
@@ -150,6 +180,33 @@ class WeChatGateway:
         result = self._call(lambda: self._client.wxa._post("wxa/msg_sec_check", data=body))
         verdict = result.get("result") or {}
         return TextVerdict(suggest=verdict.get("suggest", "review"), label=int(verdict.get("label", 21000)))
+
+
+    def user_phone_number(self, code: str, openid: str) -> VerifiedPhone:
+        """phonenumber.getPhoneNumber: exchange a getPhoneNumber button's code (one use, 5 minutes).
+
+        Passing the openid makes WeChat refuse a code minted for someone else; the
+        watermark must name our own appid, or the number is not for us.
+        """
+        result = self._call(lambda: self._client.wxa._post("wxa/business/getuserphonenumber",
+                                                            data={"code": code, "openid": openid}))
+        info = result.get("phone_info") or {}
+        if (info.get("watermark") or {}).get("appid") != self._client.appid or not info.get("purePhoneNumber"):
+            raise WeChatError(WATERMARK_MISMATCH, "phone_info watermark does not name this appid")
+        return VerifiedPhone(phone=str(info["purePhoneNumber"]), country_code=str(info.get("countryCode", "86")))
+
+    def face_verify_id(self, out_seq_no: str, name: str, id_number: str, openid: str) -> FaceSession:
+        """getVerifyId (人脸核身): a session the mini-program runs with wx.requestFacialVerify."""
+        body = {"out_seq_no": out_seq_no, "openid": openid,
+                "cert_info": {"cert_type": CERT_TYPE_ID_CARD, "cert_name": name, "cert_no": id_number}}
+        result = self._call(lambda: self._client.wxa._post("cityservice/face/identify/getverifyid", data=body))
+        return FaceSession(verify_id=str(result["verify_id"]), expires_in=int(result.get("expires_in", 3600)))
+
+    def face_verify_result(self, verify_id: str, out_seq_no: str, digest: str, openid: str) -> int:
+        """queryVerifyInfo: the verify_ret of a face session (FACE_VERIFIED means the person is who they said)."""
+        body = {"verify_id": verify_id, "out_seq_no": out_seq_no, "cert_hash": digest, "openid": openid}
+        result = self._call(lambda: self._client.wxa._post("cityservice/face/identify/queryverifyinfo", data=body))
+        return int(result.get("verify_ret", 0))
 
 
 def gateway() -> WeChatGateway:

@@ -74,3 +74,14 @@ test("the guide reads in Chinese with numbered steps, unknown parts kept", () =>
   ]);
   assert.equal(format.materialLine({ name: "营业执照", form: "copy", count: 1 }), "营业执照（复印件 1 份）");
 });
+
+test("relatives' scopes go out in the API's order, each once", () => {
+  assert.deepEqual(format.scopesFrom(["remind", "book", "remind"]), ["book", "remind"]);
+  assert.deepEqual(format.scopesFrom([]), []);
+  assert.deepEqual(format.SCOPES.map((s) => s[0]), ["book", "view", "remind"]);
+});
+
+test("the page tells the outcome of a face check in plain words", () => {
+  assert.match(format.faceOutcome({ verified: true }), /通过/);
+  assert.match(format.faceOutcome({ verified: false }), /未通过/);
+});

@@ -14,6 +14,9 @@
   var FEEDBACK_KINDS = [["complaint", "投诉"], ["suggestion", "建议"], ["consultation", "咨询"], ["praise", "表扬"],
                         ["report", "举报"]];
   var RELATIONS = ["父母", "子女", "配偶", "亲属", "员工", "朋友", "其他"];
+  // 亲友代办 scopes, in the order the API lists them, with the words a citizen reads.
+  var SCOPES = [["book", "代为预约"], ["view", "查看办件与证照"], ["remind", "接收提醒"]];
+  var FAMILY_RELATIONS = ["配偶", "父母", "子女", "祖父母", "孙子女", "兄弟姐妹", "其他亲属"];
   var GUIDE_LABELS = { what_you_get: "办好后得到", who_can_apply: "谁可以办", steps: "怎么办", fee: "收费" };
   var FORMS = { original: "原件", copy: "复印件" };
 
@@ -75,6 +78,17 @@
     return out;
   }
 
-  return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
+  /** The ticked scopes in the API's order, each once; an empty choice stays empty (the API says why). */
+  function scopesFrom(ticked) {
+    return SCOPES.map(function (s) { return s[0]; }).filter(function (s) { return ticked.indexOf(s) >= 0; });
+  }
+
+  /** What the page says after the server confirmed a face check. */
+  function faceOutcome(profile) {
+    return profile.verified ? "实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
+  }
+
+  return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
+           faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages };
 });

@@ -23,11 +23,11 @@ def intake_body(counter, person=1, phone="13812345678", **extra):
     return body
 
 
-def test_counter_intake_then_progress_as_the_citizen_sees_it(client, counter, db_session, staff_login, login):
+def test_counter_intake_then_progress_as_the_citizen_sees_it(client, counter, db_session, staff_login,
+                                                            verified_login):
     with time_machine.travel(MONDAY_8AM, tick=False):
         staff = staff_login(counter.staff)
-        citizen = login("o-lina")
-        client.patch("/api/v1/me", headers=citizen, json={"real_name": "李娜", "id_number": id_number(1)})
+        citizen = verified_login("李娜", id_number(1), openid="o-lina")
         created = client.post("/api/staff/v1/applications", headers=staff, json=intake_body(counter, accept={
             "to": "accepted_pending_materials", "missing_materials": ["从业人员健康证明"], "promise_text": PROMISE,
             "materials_due_on": "2026-12-04", "internal_note": "申请人说健康证明下周出"}))

@@ -12,6 +12,7 @@ from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.demo import seed_demo
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
+from tests.flows import verify_face
 from tests.test_app import assert_envelope
 
 
@@ -22,16 +23,8 @@ def frozen():
 
 
 @pytest.fixture
-def real_name_login(client, login):
-    counter = iter(range(100, 10_000))
-
-    def log_in(name: str = "王芳") -> dict[str, str]:
-        headers = login()
-        response = client.patch("/api/v1/me", headers=headers, json={"real_name": name, "id_number": id_number(next(counter))})
-        assert response.status_code == 200
-        return headers
-
-    return log_in
+def real_name_login(verified_login):
+    return verified_login
 
 
 def test_item_search_by_name_pinyin_and_audience(client, db_session):
@@ -215,9 +208,9 @@ def test_same_key_retried_concurrently_books_once(app, committed_db, wechat):
         slot_id, code = hall.slot(committed_db.session, hall.general, "2026-11-24 09:00").id, hall.quick.code
         committed_db.session.commit()
         setup = app.test_client()
-        token = setup.post("/api/v1/auth/login", json={"code": wechat.login_code()}).get_json()["token"]
+        token = setup.post("/api/v1/auth/login", json={"code": wechat.login_code("o-retry")}).get_json()["token"]
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-storm-1"}
-        setup.patch("/api/v1/me", headers=headers, json={"real_name": "赵敏", "id_number": id_number(4242)})
+        assert verify_face(setup, wechat, headers, "o-retry", "赵敏", id_number(4242)).status_code == 200
         answers: list[tuple[int, dict]] = []
         barrier = threading.Barrier(8)
 

@@ -100,7 +100,8 @@ def test_item_must_be_handled_at_the_window(db_session, cipher, hall, make_citiz
     assert_refused(services.ITEM_NOT_AT_CENTRE, book, db_session, cipher, make_citizen(), express_slot, [hall.slow])
     with pytest.raises(DomainError) as unknown:
         services.book_appointment(db_session, citizen_id=make_citizen().id,
-                                  person=services.Person(hash="x" * 64, name="李四"), slot_id=express_slot.id,
+                                  person=services.Person(hash="x" * 64, name="李四", accountable="x" * 64,
+                                                         booker_verified=True), slot_id=express_slot.id,
                                   item_codes=["NOPE"], now=MONDAY_8AM)
     assert unknown.value.code == services.UNKNOWN_ITEM and "NOPE" in unknown.value.fields["item_codes"]
 
@@ -122,15 +123,18 @@ def test_duplicate_same_item_same_day(db_session, cipher, hall, make_citizen):
 
 
 def test_quota_counts_the_real_person_across_accounts(db_session, cipher, hall, make_citizen):
-    parent = services.person_for_other(cipher, name="王大爷", id_number=id_number(9001), phone="13900001111",
-                                       relation="父母")
     son, daughter = make_citizen("王小明"), make_citizen("王小红")
+
+    def parent(booker):
+        return services.person_for_other(cipher, booker, name="王大爷", id_number=id_number(9001),
+                                         phone="13900001111", relation="父母")
+
     for day, account in (("2026-11-24", son), ("2026-11-25", daughter), ("2026-11-26", son)):
         book(db_session, cipher, account, hall.slot(db_session, hall.general, f"{day} 09:00"), [hall.quick],
-             person=parent)
+             person=parent(account))
     fourth = hall.slot(db_session, hall.general, "2026-11-27 09:00")
     error = assert_refused(services.QUOTA_EXCEEDED, book, db_session, cipher, daughter, fourth, [hall.quick],
-                           person=parent)
+                           person=parent(daughter))
     assert "3" in error.message
     # The account holder's own quota is untouched by bookings made for the parent.
     assert book(db_session, cipher, daughter, fourth, [hall.quick]).person_name == "王小红"

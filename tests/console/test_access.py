@@ -48,6 +48,9 @@ MATRIX = {
     "console.survey_results": ({M, S}, False),
     "console.notifications": ({A}, False),
     "console.dashboard": ({M, S}, False),
+    "console.relative_authorisation": ({M, W}, False),
+    "console.record_relative_authorisation": ({M, W}, "POST"),   # posting checks the centre it is recorded at
+    "console.velocity_alerts": ({M, S}, False),
 }
 POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
           "max_active_per_person": "3", "no_show_limit": "3", "no_show_window_days": "90", "suspension_days": "30",
@@ -87,6 +90,8 @@ def request_for(rule, method, world):
         "console.calendar_override": {"day": "2027-01-02", "is_workday": "true", "note": "测试调休"},
         "console.lift_suspension": {"reason": "本人说明情况"},
         "console.licence_import": {"centre_id": home},
+        "console.record_relative_authorisation": {"code": world["invite_code"], "centre_id": home,
+                                                  "paper_ref": "SCAN-2026-0001"},
     }
     if rule.endpoint == "console.appointments":
         url += f"?centre_id={home}"

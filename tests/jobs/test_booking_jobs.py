@@ -29,7 +29,8 @@ def test_worker_fills_the_horizon_and_marks_no_shows(app, committed_db, redis_cl
     past = Slot(window_id=window.id, centre_id=centre.id, starts_at=started, ends_at=started + timedelta(minutes=15),
                 capacity=2, booked=1)
     session.add(past)
-    session.add(Appointment(citizen_id=citizen.id, person_hash=citizen.id_number_hash, person_name="张三",
+    session.add(Appointment(citizen_id=citizen.id, person_hash=citizen.verified_id_hash,
+                            accountable_hash=citizen.verified_id_hash, person_name="张三",
                             centre_id=centre.id, window_id=window.id, service_date=started.date(),
                             starts_at=past.starts_at, ends_at=past.ends_at, status="booked", slots=[past]))
     enqueue_after_commit(session, "sweeps", "jobs.booking.fill_booking_horizons", job_id="fill-test")

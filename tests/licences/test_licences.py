@@ -127,15 +127,14 @@ def test_a_renewed_licence_stops_its_reminders(client, db_session, district, cip
     assert len(reminders(db_session)) == 1
 
 
-def test_the_citizen_sees_their_licences_with_a_renewal_link(client, db_session, district, cipher, login):
+def test_the_citizen_sees_their_licences_with_a_renewal_link(client, db_session, district, cipher, verified_login):
     centre, _, renewal = district
     services.import_csv(db_session, cipher, csv_text(food_licence("JY4", "2027-01-10", contact=8),
                                                      food_licence("JY5", "2030-01-10", contact=9)),
                         issuing_centre_id=centre.id, now=MONDAY_8AM)
     db_session.commit()
     with time_machine.travel(MONDAY_8AM, tick=False):
-        citizen = login("o-licence-holder")
-        client.patch("/api/v1/me", headers=citizen, json={"real_name": "刘洋", "id_number": id_number(8)})
+        citizen = verified_login("刘洋", id_number(8), openid="o-licence-holder")
         licences = client.get("/api/v1/licences", headers=citizen).get_json()["licences"]
     assert [(lic["number"], lic["status"], lic["days_left"]) for lic in licences] == [("JY4", "expiring", 48)]
     assert licences[0]["renewal"]["item_code"] == renewal.code

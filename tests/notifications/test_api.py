@@ -37,13 +37,13 @@ def test_bad_consent_input_is_refused(client, login):
                     "validation_failed")
 
 
-def test_message_centre_shows_every_message_and_counts_unread(client, login, db_session, wechat):
+def test_message_centre_shows_every_message_and_counts_unread(client, login, verified_login, db_session, wechat):
     with time_machine.travel(MONDAY_8AM, tick=True):
         hall = build_hall(db_session, MONDAY_8AM)
         db_session.commit()
-        headers, stranger = login("o-messages"), login("o-stranger")
         number = "37150219900101123"
-        client.patch("/api/v1/me", headers=headers, json={"real_name": "刘洋", "id_number": number + id_check_digit(number)})
+        headers = verified_login("刘洋", number + id_check_digit(number), openid="o-messages")
+        stranger = login("o-stranger")
         slot = hall.slot(db_session, hall.general, "2026-11-24 09:00")
         client.post("/api/v1/appointments", headers=headers, json={"slot_id": slot.id, "item_codes": [hall.quick.code]})
         inbox = client.get("/api/v1/messages", headers=headers).get_json()

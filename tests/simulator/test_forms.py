@@ -54,13 +54,24 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
 
         page.get_by_role("link", name="我的", exact=True).click()
         page.get_by_label("身份证号").fill("37150219")
-        message = submit_expecting_field_error(page, "保存", "id_number")
+        message = submit_expecting_field_error(page, "开始人脸核验", "id_number")
         assert "身份证" in message
         assert_accessible(page, "profile with an error")
         page.get_by_label("姓名").fill("王建国")
         page.get_by_label("身份证号").fill(id_number(602))
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="开始人脸核验").click()
+        # A failed face check reads as its reason and verifies nothing; the second try passes.
+        page.get_by_label("刷脸结果（模拟器里选择）").select_option("10004")
+        page.get_by_role("button", name="完成刷脸").click()
+        expect(page.locator("#face .form-error, #face [role=alert]").first).to_contain_text("比对不一致")
+        expect(page.locator("#identity-status")).to_contain_text("未实名核验")
+        page.get_by_role("button", name="开始人脸核验").click()
+        page.get_by_label("刷脸结果（模拟器里选择）").select_option("10000")
+        page.get_by_role("button", name="完成刷脸").click()
+        expect(page.locator("#identity-status")).to_contain_text("已实名核验")
         expect(page.locator(".card").first).to_contain_text("王建国")
+        page.get_by_label("手动填写手机号").fill("139")
+        submit_expecting_field_error(page, "保存", "phone")
 
         page.goto(f"{live_server}/simulator/#/items")
         page.get_by_label("搜索事项（名称或拼音首字母）").fill("营" * 41)

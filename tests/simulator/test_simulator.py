@@ -95,14 +95,18 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         assert_accessible(page, "simulator home")
         page.screenshot(path=artifacts / "simulator-home.png")
 
-        # 我的: real name, as booking requires.
+        # 我的: face verification (人脸核身), as booking requires, and the phone WeChat vouches for.
         page.get_by_role("link", name="我的", exact=True).click()
         page.get_by_label("姓名").fill("李秀英")
         page.get_by_label("身份证号").fill(id_number(501))
-        page.get_by_label("手机号").fill("13912345678")
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="开始人脸核验").click()
+        page.get_by_label("刷脸结果（模拟器里选择）").select_option("10000")
+        page.get_by_role("button", name="完成刷脸").click()
+        expect(page.locator("#identity-status")).to_contain_text("已实名核验")
+        page.get_by_label("微信绑定的手机号（模拟）").fill("13912345678")
+        page.get_by_role("button", name="使用微信手机号").click()
         expect(page.locator(".card").first).to_contain_text("李秀英")
-        expect(page.locator(".card").first).to_contain_text("139****5678")
+        expect(page.locator(".card").first).to_contain_text("139****5678（微信验证）")
         assert_accessible(page, "simulator me")
 
         # 订阅通知: the emulator's wx.requestSubscribeMessage, then the consents are recorded.

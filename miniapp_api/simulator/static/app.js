@@ -221,19 +221,118 @@
     });
   }
 
+  var FACE_OUTCOMES = [["10000", "本人刷脸，核验通过"], ["10004", "不是本人（10004）"],
+                       ["10002", "光线太暗，未检测到人脸（10002）"], ["90002", "中途取消（90002）"]];
+
   function mePage() {
     return api.get("/api/v1/me").then(function (me) {
-      show("我的", '<div class="card"><p>姓名：' + esc(me.real_name || "未填写") + "</p><p>身份证号：" +
-        esc(me.id_number_masked || "未填写") + "</p><p>手机号：" + esc(me.phone_masked || "未填写") + "</p></div>" +
-        "<h2>修改实名信息</h2>" + form("profile",
-          field("real_name", "姓名", { autocomplete: "name" }) +
-          field("id_number", "身份证号", { hint: "预约需要实名；只保存加密后的号码" }) +
-          field("phone", "手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存"));
-      onSubmit("profile", function (values) {
-        return api.patch("/api/v1/me", compact(values)).then(function () {
-          go("#/me");
+      show("我的", '<div class="card" id="profile-card"><p>姓名：' + esc(me.real_name || "未填写") + "</p><p>身份证号：" +
+        esc(me.id_number_masked || "未填写") + "</p><p>手机号：" + esc(me.phone_masked || "未填写") +
+        (me.phone_masked ? (me.phone_verified ? "（微信验证）" : "（未验证）") : "") + '</p><p id="identity-status">实名状态：' +
+        (me.verified ? "已实名核验" : "未实名核验（预约、查看证照需先核验）") + "</p></div>" +
+        '<a class="button" href="#/relatives">亲友代办</a>' +
+        "<h2>" + (me.verified ? "重新实名核验" : "实名核验（人脸核身）") + "</h2>" + form("verify",
+          field("real_name", "姓名", { autocomplete: "name", value: me.verified ? me.real_name : "" }) +
+          field("id_number", "身份证号", { hint: "由微信人脸核身确认是本人；只保存加密后的号码" }), "开始人脸核验") +
+        '<div id="face-check" hidden><h2>模拟刷脸</h2>' + form("face",
+          select("verify_ret", "刷脸结果（模拟器里选择）", FACE_OUTCOMES, "10000"), "完成刷脸") + "</div>" +
+        "<h2>手机号</h2>" + form("wx-phone",
+          field("wx_phone", "微信绑定的手机号（模拟）", { type: "tel", inputmode: "numeric", value: "13800138000" }),
+          "使用微信手机号") +
+        form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存"));
+      var started = null;
+      onSubmit("verify", function (values) {
+        return api.post("/api/v1/me/verifications", values).then(function (verification) {
+          started = verification;
+          document.getElementById("face-check").hidden = false;
+          document.getElementById("f-verify_ret").focus();
         });
       });
+      onSubmit("face", function (values) {
+        // wx.requestFacialVerify({verifyId}) on the phone, then the server asks WeChat how it went.
+        return wechat("POST", "facial-verify", { verify_id: started.verify_id, openid: storage.get(OPENID_KEY),
+                                                 verify_ret: Number(values.verify_ret) })
+          .then(function () { return api.post("/api/v1/me/verifications/" + started.id + "/confirm", {}); })
+          .then(function () { route(); });
+      });
+      onSubmit("wx-phone", function (values) {
+        // <button open-type="getPhoneNumber"> gives a code; the server exchanges it with WeChat.
+        return wechat("POST", "phone-codes", { openid: storage.get(OPENID_KEY), phone: values.wx_phone })
+          .then(function (grant) { return api.post("/api/v1/me/phone", { code: grant.code }); })
+          .then(function () { route(); });
+      });
+      onSubmit("profile", function (values) {
+        return api.patch("/api/v1/me", compact(values)).then(function () { route(); });
+      });
+    });
+  }
+
+  var SCOPES = [["book", "代为预约"], ["view", "查看办件与证照"], ["remind", "接收提醒"]];
+
+  function relativeRow(r, mine) {
+    return "<li><p><strong>" + esc(r.name) + "</strong>（" + esc(r.relation) + "）" + (r.id_number_masked ? esc(r.id_number_masked) : "") +
+      ' <span class="tag">' + esc(r.state_name) + "</span></p><p>" + esc(r.scope_names.join("、")) +
+      (r.expires_at ? "，有效期至 " + esc(r.expires_at.slice(0, 10)) : "") + "</p>" +
+      (mine && r.state === "active" ? '<a class="button" href="#/relatives/' + r.id + '">查看' + esc(r.name) + "的记录</a>" : "") +
+      (r.state === "active" || r.state === "pending"
+        ? '<button type="button" data-revoke="' + r.id + '">撤销对' + esc(r.name) + "的授权</button>" : "") + "</li>";
+  }
+
+  function relativesPage() {
+    return api.get("/api/v1/relatives").then(function (list) {
+      show("亲友代办", "<h2>我代办的亲友</h2>" + (list.acting_for.length ? '<ul class="list" id="acting-for">' +
+          list.acting_for.map(function (r) { return relativeRow(r, true); }).join("") + "</ul>" : "<p>还没有添加亲友。</p>") +
+        '<div id="invite" class="card" hidden></div>' +
+        "<h2>添加亲友</h2>" + form("add-relative",
+          field("name", "亲友姓名") + field("id_number", "亲友身份证号") +
+          select("relation", "与您的关系", F.FAMILY_RELATIONS.map(function (r) { return [r, r]; }), "父母") +
+          '<fieldset class="field" data-field="scopes"><legend><strong>代办权限</strong></legend>' +
+          SCOPES.map(function (s) {
+            return '<label class="choice" for="scope-' + s[0] + '"><input type="checkbox" id="scope-' + s[0] + '" name="scope_' +
+              s[0] + '" value="' + s[0] + '" checked> ' + s[1] + "</label>";
+          }).join("") + "</fieldset>", "申请代办") +
+        "<h2>代我办理的人</h2>" + (list.acting_for_me.length ? '<ul class="list" id="acting-for-me">' +
+          list.acting_for_me.map(function (r) { return relativeRow(r, false); }).join("") + "</ul>" : "<p>没有人代您办理。</p>") +
+        "<h2>确认亲友的代办申请</h2>" + form("accept-relative", field("code", "授权码", { hint: "亲友申请后会得到 8 位授权码" }),
+          "确认授权"));
+      document.querySelectorAll("[data-revoke]").forEach(function (button) {
+        button.addEventListener("click", function () {
+          api.post("/api/v1/relatives/" + button.getAttribute("data-revoke") + "/revoke", {}).then(route).catch(failed);
+        });
+      });
+      onSubmit("add-relative", function (values) {
+        var scopes = SCOPES.map(function (s) { return s[0]; }).filter(function (s) { return values["scope_" + s]; });
+        return api.post("/api/v1/relatives", { name: values.name, id_number: values.id_number, relation: values.relation,
+                                               scopes: scopes }).then(function (created) {
+          var box = document.getElementById("invite");
+          box.hidden = false;
+          box.innerHTML = '<p>授权码：<strong id="invite-code">' + esc(created.invite_code) + "</strong></p><p>请" +
+            esc(created.name) + "在自己的微信里完成实名核验后输入授权码确认；没有手机的亲友，可带纸质授权书到政务服务中心窗口登记。授权码 3 天内有效。</p>";
+          box.focus();
+        });
+      });
+      onSubmit("accept-relative", function (values) {
+        return api.post("/api/v1/relatives/accept", values).then(function () { route(); });
+      });
+    });
+  }
+
+  function relativeRecordsPage(id) {
+    function maybe(path) { return api.get(path).catch(function (error) { return { refused: error.message }; }); }
+    return Promise.all([maybe("/api/v1/relatives/" + id + "/appointments"), maybe("/api/v1/relatives/" + id + "/applications"),
+                        maybe("/api/v1/relatives/" + id + "/licences")]).then(function (data) {
+      function section(title, result, key, render) {
+        if (result.refused) return "<h2>" + title + '</h2><p class="muted">' + esc(result.refused) + "</p>";
+        var rows = result[key] || [];
+        return "<h2>" + title + "</h2>" + (rows.length ? '<ul class="list">' + rows.map(render).join("") + "</ul>" : "<p>没有记录。</p>");
+      }
+      show("亲友的记录", section("预约", data[0], "appointments", function (a) {
+        return "<li>" + esc(a.items.map(function (i) { return i.name; }).join("、")) + " · " + esc(a.status_name) + "</li>";
+      }) + section("办件", data[1], "applications", function (a) {
+        return "<li>" + esc(a.item_name) + " · " + esc(a.status_name) + "</li>";
+      }) + section("证照", data[2], "licences", function (l) {
+        return "<li>" + esc(l.licence_type) + " " + esc(l.number) + " · 有效期至 " + esc(l.expires_on) + "</li>";
+      }) + '<a class="button" href="#/relatives">返回亲友代办</a>');
     });
   }
 
@@ -319,9 +418,13 @@
 
   function bookPage(code, query) {
     return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code)),
-                        api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng })])
+                        api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng }),
+                        api.get("/api/v1/relatives")])
       .then(function (loaded) {
         var item = loaded[0], centres = loaded[1].centres || [];
+        var relatives = (loaded[2].acting_for || []).filter(function (r) {
+          return r.state === "active" && r.scopes.indexOf("book") >= 0;
+        });
         var centreId = query.centre || (centres[0] && String(centres[0].id)) || "";
         var date = query.date || "";
         var slotsPromise = centreId && date
@@ -334,7 +437,11 @@
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
             (centreId && date ? "<h2>可约时段</h2>" + form("book",
               '<div data-field="slot_id">' + slotChoices(slotData.slots || []) + "</div>" +
-              radios("who", "为谁预约", [["self", "为自己"], ["other", "为家人或他人代约"]], "self") +
+              radios("who", "为谁预约", [["self", "为自己"]].concat(relatives.length ? [["relative", "为已授权的亲友"]] : [])
+                .concat([["other", "为家人或他人代约"]]), "self") +
+              (relatives.length ? '<div id="relative-person" hidden>' + select("for_relative", "选择亲友", relatives.map(function (r) {
+                return [String(r.id), r.name + "（" + r.relation + "）"];
+              }), String(relatives[0].id)) + "</div>" : "") +
               '<div id="other-person" hidden>' + field("for_person.name", "对方姓名") +
               field("for_person.id_number", "对方身份证号") +
               field("for_person.phone", "对方手机号", { type: "tel", inputmode: "numeric" }) +
@@ -347,11 +454,14 @@
           if (!bookForm) return;
           bookForm.querySelectorAll("input[name=who]").forEach(function (input) {
             input.addEventListener("change", function () {
-              document.getElementById("other-person").hidden = input.value !== "other" || !input.checked;
+              var who = bookForm.querySelector("input[name=who]:checked").value;
+              document.getElementById("other-person").hidden = who !== "other";
+              if (document.getElementById("relative-person")) document.getElementById("relative-person").hidden = who !== "relative";
             });
           });
           onSubmit("book", function (values) {
             var body = { slot_id: values.slot_id ? Number(values.slot_id) : null, item_codes: [code] };
+            if (values.who === "relative") body.for_relative = Number(values.for_relative);
             if (values.who === "other") {
               body.for_person = { name: values["for_person.name"], id_number: values["for_person.id_number"],
                                   phone: values["for_person.phone"], relation: values["for_person.relation"] };
@@ -644,6 +754,8 @@
     [/^#\/login$/, loginPage, true],
     [/^#\/home$/, homePage],
     [/^#\/me$/, mePage],
+    [/^#\/relatives$/, relativesPage],
+    [/^#\/relatives\/(\d+)$/, function (m) { return relativeRecordsPage(m[1]); }],
     [/^#\/consents$/, consentsPage],
     [/^#\/items$/, function (m, q) { return itemsPage(q); }],
     [/^#\/items\/([^/?]+)$/, function (m) { return itemPage(decodeURIComponent(m[1])); }],

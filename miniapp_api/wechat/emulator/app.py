@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import threading
 import time
@@ -12,13 +13,25 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from miniapp_api.wechat.client import CERT_TYPE_ID_CARD, FACE_VERIFIED, cert_hash
 from miniapp_api.wechat.emulator.fields import field_problem
 
 CODE_LIFETIME = 300          # wx.login codes last five minutes
 OLD_TOKEN_GRACE = 300        # a replaced access_token keeps working five more minutes
 LOGIN_CALLS_PER_MINUTE = 100  # per user, then 45011
 DEFAULT_RISKY_WORDS = {"赌博": 20006, "诈骗": 20008, "色情": 20002, "傻逼": 20003, "加微信领钱": 10001}
-APIS = ("token", "jscode2session", "subscribe_send", "msg_sec_check")
+PHONE_CODE_LIFETIME = 300   # a getPhoneNumber code lasts five minutes, once
+FACE_SESSION_LIFETIME = 3600  # getverifyid's default expires_in
+OUT_SEQ_NO = re.compile(r"^[A-Za-z0-9_-]{5,32}$")
+# Face verification errcodes. WeChat documents that a wrong or expired verify_id, or
+# cert_info/openid that differ from getverifyid's, come back as an errcode (not a
+# verify_ret) without fixing the numbers for all of them; 84001 is the one seen in
+# the field for an invalid verify_id. The others are this emulator's choice.
+FACE_INVALID_ID = 84001        # unknown or expired verify_id
+FACE_MISMATCH = 84002          # openid, out_seq_no or cert_hash differ from getverifyid's
+FACE_NOT_FINISHED = 84003      # the face check was never run on the phone
+APIS = ("token", "jscode2session", "subscribe_send", "msg_sec_check", "getuserphonenumber", "getverifyid",
+        "queryverifyinfo")
 
 
 @dataclass
@@ -47,6 +60,23 @@ class CodeGrant:
 
 
 @dataclass
+class PhoneGrant:
+    openid: str
+    phone: str
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class FaceSessionRecord:
+    openid: str
+    out_seq_no: str
+    cert_hash: str
+    issued_at: float
+    verify_ret: int | None = None   # set when the phone ran wx.requestFacialVerify
+
+
+@dataclass
 class EmulatorState:
     appid: str
     secret: str
@@ -66,6 +96,9 @@ class EmulatorState:
     inbox: list[dict[str, Any]] = field(default_factory=list)
     faults: list[FaultRule] = field(default_factory=list)
     risky_words: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RISKY_WORDS))
+    phone_codes: dict[str, PhoneGrant] = field(default_factory=dict)
+    face_sessions: dict[str, FaceSessionRecord] = field(default_factory=dict)
+    out_seq_nos: set[str] = field(default_factory=set)
     calls: Counter = field(default_factory=Counter)
     lock: threading.RLock = field(default_factory=threading.RLock)
     initial_templates: dict[str, list[str]] = field(default_factory=dict)
@@ -81,7 +114,8 @@ class EmulatorState:
         fresh = EmulatorState(self.appid, self.secret, self.token_daily_quota, self.token_lifetime, self.seed)
         fresh.templates.update(self.initial_templates)
         for name in ("clock_offset", "tokens", "current_token", "token_fetches", "codes", "session_keys",
-                     "login_calls", "blocked", "templates", "consents", "inbox", "faults", "risky_words", "calls"):
+                     "login_calls", "blocked", "templates", "consents", "inbox", "faults", "risky_words", "calls",
+                     "phone_codes", "face_sessions", "out_seq_nos"):
             setattr(self, name, getattr(fresh, name))
         self.random = random.Random(self.seed)
 
@@ -261,7 +295,107 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
         return _wx(0, "ok", result={"suggest": suggest, "label": label}, detail=detail,
                    trace_id=secrets.token_hex(12))
 
+    @app.post("/wxa/business/getuserphonenumber")
+    def get_user_phone_number():
+        if (fault := injected_fault("getuserphonenumber")) is not None:
+            return fault
+        if (problem := token_problem()) is not None:
+            return problem
+        payload = request.get_json(force=True, silent=True)
+        if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
+            return _wx(47001, "data format error")
+        with state.lock:
+            grant = state.phone_codes.get(payload["code"])
+            if grant is None or grant.used or state.now() - grant.issued_at > PHONE_CODE_LIFETIME:
+                return _wx(40029, "invalid code")
+            if payload.get("openid") not in (None, grant.openid):
+                return _wx(40029, "invalid code, not issued to this openid")
+            grant.used = True
+            timestamp = int(state.now())
+        return _wx(0, "ok", phone_info={"phoneNumber": grant.phone, "purePhoneNumber": grant.phone,
+                                        "countryCode": "86", "watermark": {"timestamp": timestamp,
+                                                                           "appid": state.appid}})
+
+    @app.post("/cityservice/face/identify/getverifyid")
+    def get_verify_id():
+        if (fault := injected_fault("getverifyid")) is not None:
+            return fault
+        if (problem := token_problem()) is not None:
+            return problem
+        payload = request.get_json(force=True, silent=True)
+        cert = payload.get("cert_info") if isinstance(payload, dict) else None
+        if not isinstance(cert, dict) or not all(isinstance(cert.get(k), str) and cert.get(k)
+                                                 for k in ("cert_type", "cert_name", "cert_no")):
+            return _wx(47001, "data format error")
+        out_seq_no = payload.get("out_seq_no")
+        if not isinstance(out_seq_no, str) or not OUT_SEQ_NO.match(out_seq_no):
+            return _wx(47003, "argument invalid! out_seq_no")
+        if cert["cert_type"] != CERT_TYPE_ID_CARD:
+            return _wx(47003, "argument invalid! cert_type")
+        with state.lock:
+            if payload.get("openid") not in state.session_keys:
+                return _wx(40003, "invalid openid")
+            if out_seq_no in state.out_seq_nos:
+                return _wx(47003, "argument invalid! out_seq_no repeated")
+            state.out_seq_nos.add(out_seq_no)
+            verify_id = secrets.token_urlsafe(48)
+            state.face_sessions[verify_id] = FaceSessionRecord(
+                payload["openid"], out_seq_no, cert_hash(cert["cert_name"], cert["cert_no"], cert["cert_type"]),
+                state.now())
+        return _wx(0, "ok", verify_id=verify_id, expires_in=FACE_SESSION_LIFETIME)
+
+    @app.post("/cityservice/face/identify/queryverifyinfo")
+    def query_verify_info():
+        if (fault := injected_fault("queryverifyinfo")) is not None:
+            return fault
+        if (problem := token_problem()) is not None:
+            return problem
+        payload = request.get_json(force=True, silent=True)
+        if not isinstance(payload, dict) or not all(isinstance(payload.get(k), str)
+                                                    for k in ("verify_id", "out_seq_no", "cert_hash", "openid")):
+            return _wx(47001, "data format error")
+        with state.lock:
+            record = state.face_sessions.get(payload["verify_id"])
+            if record is None or state.now() - record.issued_at > FACE_SESSION_LIFETIME:
+                return _wx(FACE_INVALID_ID, "invalid verify_id")
+            if (payload["openid"], payload["out_seq_no"], payload["cert_hash"]) != (
+                    record.openid, record.out_seq_no, record.cert_hash):
+                return _wx(FACE_MISMATCH, "openid, out_seq_no or cert_hash not match")
+            if record.verify_ret is None:
+                return _wx(FACE_NOT_FINISHED, "face verification not finished")
+            return _wx(0, "ok", verify_ret=record.verify_ret)
+
     # --- control API (not part of WeChat) ------------------------------------
+
+    @app.post("/emulator/phone-codes")
+    def mint_phone_code():
+        """What tapping 允许 on a getPhoneNumber button gives the page."""
+        body = request.get_json(silent=True) or {}
+        openid, phone = body.get("openid"), str(body.get("phone") or "")
+        if not openid or not re.fullmatch(r"1\d{10}", phone):
+            return jsonify({"error": "openid and an 11-digit phone are required"}), 400
+        code = secrets.token_urlsafe(24)
+        with state.lock:
+            state.phone_codes[code] = PhoneGrant(openid, phone, state.now())
+        return jsonify({"code": code}), 201
+
+    @app.post("/emulator/facial-verify")
+    def facial_verify():
+        """What wx.requestFacialVerify does on the phone: only the user the session was made for, once,
+        before it expires. verify_ret picks the outcome (10000 = the face matched)."""
+        body = request.get_json(silent=True) or {}
+        verify_ret = int(body.get("verify_ret", FACE_VERIFIED))
+        with state.lock:
+            record = state.face_sessions.get(str(body.get("verify_id")))
+            if record is None or state.now() - record.issued_at > FACE_SESSION_LIFETIME:
+                return jsonify({"errCode": FACE_INVALID_ID, "errMsg": "requestFacialVerify:fail invalid verifyId"}), 400
+            if record.openid != body.get("openid"):
+                return jsonify({"errCode": FACE_INVALID_ID, "errMsg": "requestFacialVerify:fail user mismatch"}), 400
+            if record.verify_ret is not None:
+                return jsonify({"errCode": FACE_INVALID_ID, "errMsg": "requestFacialVerify:fail verifyId used"}), 400
+            record.verify_ret = verify_ret
+        return jsonify({"errCode": 0, "errMsg": "requestFacialVerify:ok", "verifyResult": verify_ret}), 200
+
 
     @app.post("/emulator/login-codes")
     def mint_login_code():

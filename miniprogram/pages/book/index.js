@@ -8,9 +8,14 @@ function askWeChat(ids) {
 
 Page({
   data: { code: "", centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
-          error: "", fieldErrors: {} },
+          people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {} },
   onLoad(query) {
     this.setData({ code: query.code });
+    // 亲友代办: relatives whose authorisation lets the caller book for them, offered after "为自己".
+    api.get("/api/v1/relatives").then((list) => {
+      const relatives = list.acting_for.filter((r) => r.state === "active" && r.scopes.indexOf("book") >= 0);
+      this.setData({ relatives, people: ["为自己"].concat(relatives.map((r) => `为${r.name}（${r.relation}）`)) });
+    }, () => null);
     wx.getLocation({ type: "gcj02", complete: (where) => this.loadCentres(where && where.latitude, where && where.longitude) });
   },
   loadCentres(lat, lng) {
@@ -26,13 +31,18 @@ Page({
       .then((data) => this.setData({ periods: slotsByPeriod(data.slots), slotId: null }),
             (error) => showError(this, error));
   },
+  pickPerson(event) { this.setData({ personIndex: Number(event.detail.value) }); },
   pickSlot(event) { this.setData({ slotId: Number(event.currentTarget.dataset.id) }); },
   book() {
     this.setData({ error: "", fieldErrors: {} });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.
     requestConsents(api, askWeChat)
       .catch(() => null)
-      .then(() => api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: [this.data.code] }))
+      .then(() => {
+        const relative = this.data.relatives[this.data.personIndex - 1];
+        return api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: [this.data.code],
+                                                  for_relative: relative ? relative.id : undefined });
+      })
       .then((appointment) => wx.redirectTo({ url: `/pages/appointments/detail?id=${appointment.id}` }),
             (error) => showError(this, error));
   },

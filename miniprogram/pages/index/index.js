@@ -6,6 +6,7 @@ Page({
       { title: "办件进度", url: "/pages/applications/detail" },
       { title: "诉求与评价", url: "/pages/feedback/index" },
       { title: "消息", url: "/pages/messages/index" },
+      { title: "我的（实名核验、亲友代办）", url: "/pages/me/index" },
     ],
   },
   open(event) {
