@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     console_secure_cookie: bool = True
     simulator: bool | None = None  # the phone simulator at /simulator/: on unless production, unless set
     rate_limits: bool = True
+    # Connect and read timeout of every Redis call on the request path (rate limits, enqueue after commit,
+    # WeChat's shared token). Redis is never on the critical path of a citizen's write: a slow or absent
+    # Redis costs at most this per call, then the request goes on without it.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
     proxy_hops: int = Field(default=0, ge=0, le=5)
     # Tests start worker processes on the clock of the test (time-machine moves only its own process):
     # the process's clock starts at this instant and runs on from there. Refused in production.

@@ -36,7 +36,7 @@ from miniapp_api.platform.errors import register_error_handlers, validation_erro
 from miniapp_api.platform.observability import configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
-from miniapp_api.platform.rate_limits import limiter, storage_uri
+from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_uri
 from miniapp_api.ratings.views import bp as ratings_bp
 from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
 from miniapp_api.simulator.views import bp as simulator_bp
@@ -90,6 +90,13 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         BANSHI_SETTINGS=settings,
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url),
+        # Redis away: never a 500 for it. Limits are kept per process in memory until Redis is back
+        # (flask-limiter checks again with backoff), and each failure is logged and counted.
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": settings.redis_timeout_seconds,
+                                   "socket_connect_timeout": settings.redis_timeout_seconds},
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        REDIS_TIMEOUT_SECONDS=settings.redis_timeout_seconds,
     )
 
     db.init_app(app)
@@ -108,6 +115,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     # Before the limiter: per-citizen limits need the caller.
     init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate)
     limiter.init_app(app)
+    count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
     for blueprint in (citizens_bp, identity_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,

@@ -166,7 +166,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     job_app()  # built once; forked job processes (with --fork) inherit it
     worker_class = ForkingWorker if fork else InProcessWorker
-    rq_worker = worker_class(list(QUEUE_NAMES), connection=redis_store.client)
+    rq_worker = worker_class(list(QUEUE_NAMES), connection=redis_store.worker_client())
     rq_worker.work(with_scheduler=True, burst=burst)
 
 

@@ -44,6 +44,7 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
     DEFERRED = "deferred"
     RETRY = "retry"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,12 @@ def _plan_failure(session: Session, plan: _Plan, consent: SubscriptionConsent, g
     if error.errcode == 43101:
         _drop_consent(session, consent)
         plan.end(Outcome.SKIPPED, PushStatus.SKIPPED, f"consent_refused ({reason})")
+        return
+    if error.maybe_delivered:
+        # The message went out and no answer came back: WeChat may have delivered it (and used the consent).
+        # Never resend; count it as unknown, as a worker lost mid-send is.
+        log.warning("notification.unknown", id=row.id, kind=row.kind, error=error.errmsg)
+        plan.end(Outcome.UNKNOWN, PushStatus.UNKNOWN, f"no answer after sending ({error.errmsg})"[:200])
         return
     _give_back(session, consent, grant)
     if not error.retryable:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 from rq import Queue
 
 QUEUE_NAMES = ("notify", "default", "sweeps")
+# After a Redis call on the request path fails, this process leaves Redis alone for a while (a breaker):
+# one slow answer is paid once, not once per call, and the next request after the pause tries again.
+AWAY_SECONDS = 5.0
 
 
 class RedisHolder:
@@ -14,15 +19,30 @@ class RedisHolder:
     def __init__(self) -> None:
         self._client: redis.Redis | None = None
         self._url: str | None = None
+        self._away_until = 0.0
+
+    def is_away(self) -> bool:
+        return time.monotonic() < self._away_until
+
+    def mark_away(self) -> None:
+        self._away_until = time.monotonic() + AWAY_SECONDS
 
     def init_app(self, app) -> None:
-        self.configure(app.config["REDIS_URL"])
+        self.configure(app.config["REDIS_URL"], timeout=app.config.get("REDIS_TIMEOUT_SECONDS", 0.5))
 
-    def configure(self, url: str) -> None:
+    def configure(self, url: str, *, timeout: float = 0.5) -> None:
+        """The shared client answers within `timeout` or raises a RedisError (callers go on without Redis)."""
         if self._client is not None and self._url == url:
             return
-        self._client = redis.Redis.from_url(url, health_check_interval=30)
-        self._url = url
+        self._client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=timeout,
+                                            socket_connect_timeout=timeout)
+        self._url, self._away_until = url, 0.0
+
+    def worker_client(self) -> redis.Redis:
+        """A client of its own for an RQ worker: RQ raises its read timeout past the blocking dequeue
+        (about 7 minutes), which must not reach the shared client the jobs' own code uses."""
+        assert self._url is not None, "Redis is not configured: call create_app first"
+        return redis.Redis.from_url(self._url, health_check_interval=30, socket_connect_timeout=5)
 
     @property
     def client(self) -> redis.Redis:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
+import structlog
 from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from miniapp_api.platform.auth import field_cipher
 
+log = structlog.get_logger(__name__)
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_enabled=True)
 
 BOOKING_PER_CITIZEN = "10 per minute;60 per day"
@@ -49,3 +53,25 @@ def per_id_number_in_body() -> str:
 def storage_uri(redis_url: str) -> str:
     """limits spells a unix-socket Redis `redis+unix://`."""
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+
+class _StorageFailures(logging.Handler):
+    """flask-limiter reports a failing storage (Redis down or slow) only by logging it. Each report is counted
+    for /metrics and logged once more as a structured warning; the request itself goes on."""
+
+    count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            _StorageFailures.count += 1
+            log.warning("rate_limit.storage_unavailable", detail=record.getMessage()[:200])
+
+
+def count_storage_failures() -> None:
+    logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(h, _StorageFailures) for h in logger.handlers):
+        logger.addHandler(_StorageFailures())
+
+
+def storage_failures() -> int:
+    return _StorageFailures.count

@@ -62,11 +62,19 @@ def enqueue_now(job: PendingJob) -> bool:
 
 
 def _enqueue_pending(session: Session) -> None:
+    """After the commit, best effort: the rows are safe in PostgreSQL and the sweeps enqueue what is left.
+    After one Redis failure the rest are not tried (nor, for a few seconds, anything else in this process),
+    so a Redis that is away costs one timeout at most."""
+    failed: str | None = "RedisAway" if redis_store.is_away() else None
     for job in session.info.pop(_PENDING, []):
-        try:
-            enqueue_now(job)
-        except RedisError as exc:
-            log.error("enqueue.failed_after_commit", queue=job.queue, job_id=job.job_id, error=type(exc).__name__)
+        if failed is None:
+            try:
+                enqueue_now(job)
+                continue
+            except RedisError as exc:
+                failed = type(exc).__name__
+                redis_store.mark_away()
+        log.error("enqueue.failed_after_commit", queue=job.queue, job_id=job.job_id, error=failed)
 
 
 def _drop_pending(session: Session, previous_transaction) -> None:

@@ -16,10 +16,13 @@ from typing import Any, Callable, TypeVar
 import redis
 import requests
 import structlog
+import urllib3
 from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
+
+from miniapp_api.platform.queues import redis_store
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -35,10 +38,13 @@ TOKEN_SAFETY_SECONDS = 300
 class WeChatError(Exception):
     """A failed WeChat call. errcode None means no WeChat answer (network or HTTP error)."""
 
-    def __init__(self, errcode: int | None, errmsg: str):
+    def __init__(self, errcode: int | None, errmsg: str, *, maybe_delivered: bool = False):
         super().__init__(f"WeChat error {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+        # The request went out and no answer came back (a read timeout, a connection dropped mid-answer):
+        # WeChat may have acted on it. A send must then be `unknown`, never retried.
+        self.maybe_delivered = maybe_delivered
 
     @property
     def retryable(self) -> bool:
@@ -133,6 +139,8 @@ class WeChatGateway:
         self._client = _SharedTokenClient(appid, secret, api_base, redis_client, timeout)
 
     def _call(self, request: Callable[[], T], *, needs_token: bool = True) -> T:
+        if needs_token and redis_store.is_away():
+            raise WeChatError(None, "RedisAway")   # the shared token lives in Redis; not now, later
         try:
             used_token = self._client.access_token if needs_token else None
             try:
@@ -145,8 +153,13 @@ class WeChatGateway:
                 return request()
         except WeChatClientException as exc:
             raise WeChatError(exc.errcode, exc.errmsg or "no answer") from None
-        except (requests.RequestException, redis.exceptions.LockError) as exc:
+        except redis.exceptions.RedisError as exc:
+            # Redis holds the shared token: without it there is no call, and the caller's answer is "later".
+            if not isinstance(exc, redis.exceptions.LockError):
+                redis_store.mark_away()
             raise WeChatError(None, type(exc).__name__) from None
+        except requests.RequestException as exc:
+            raise WeChatError(None, type(exc).__name__, maybe_delivered=_may_have_arrived(exc)) from None
 
     def code_to_session(self, code: str) -> LoginIdentity:
         """auth.code2Session. Success replies may omit errcode: absent means success.
@@ -207,6 +220,16 @@ class WeChatGateway:
         body = {"verify_id": verify_id, "out_seq_no": out_seq_no, "cert_hash": digest, "openid": openid}
         result = self._call(lambda: self._client.wxa._post("cityservice/face/identify/queryverifyinfo", data=body))
         return int(result.get("verify_ret", 0))
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """False only when the request surely never reached WeChat (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        return not isinstance(getattr(reason, "reason", reason), urllib3.exceptions.NewConnectionError)
+    return isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError))
 
 
 def gateway() -> WeChatGateway:

@@ -165,3 +165,38 @@ def test_one_sweep_never_picks_its_own_rows_twice(db_session, subscriber, book):
     first = delivery.due_for_enqueue(db_session, later, stale_after=timedelta(0))
     assert len(first) == 3
     assert delivery.due_for_enqueue(db_session, later, stale_after=timedelta(0)) == []
+
+
+def test_a_send_that_times_out_after_reaching_wechat_is_unknown_and_never_resent(db_session, subscriber, book,
+                                                                                settings, redis_client, wechat):
+    """WeChat takes the message but answers after our read timeout: it may be delivered, so it must not go twice."""
+    impatient = WeChatGateway(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, redis_client,
+                              timeout=0.5)
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    confirmation = rows(db_session, kind="appointment_booked")[0]
+    wechat.fault("subscribe_send", latency_ms=1500, times=1)
+    result = delivery.deliver(db_session, impatient, confirmation.id, MONDAY_8AM)
+    assert result.outcome is Outcome.UNKNOWN
+    assert rows(db_session, id=confirmation.id)[0].status == "unknown"
+    assert delivery.deliver(db_session, impatient, confirmation.id, MONDAY_8AM).outcome is Outcome.NOT_CLAIMED
+    assert confirmation.id not in delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(hours=1))
+    arrived = []
+    for _ in range(100):   # the emulator finishes its slow answer: the message did arrive, once
+        arrived = wechat.inbox(openid=citizen.openid, template_id=STATUS_TEMPLATE)
+        if arrived:
+            break
+        threading.Event().wait(0.05)
+    assert len(arrived) == 1
+
+
+def test_a_refused_connection_is_retried_because_nothing_was_sent(db_session, subscriber, book, redis_client):
+    dead = WeChatGateway("wx-none", "secret", "http://127.0.0.1:1", redis_client, timeout=0.5)
+    redis_client.set("banshi:wechat:wx-none_access_token", '"token"', ex=600)   # a cached token: the send is tried
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    confirmation = rows(db_session, kind="appointment_booked")[0]
+    assert delivery.deliver(db_session, dead, confirmation.id, MONDAY_8AM).outcome is Outcome.RETRY
+    assert rows(db_session, id=confirmation.id)[0].status == "pending"
