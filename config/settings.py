@@ -70,7 +70,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    banshi_env: Environment = Environment.DEVELOPMENT
+    # Fail closed: without BANSHI_ENV this is production (every secret required, no simulator, no dashboard).
+    # `./run` and the tests say development / testing explicitly.
+    banshi_env: Environment = Environment.PRODUCTION
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str | None = None
@@ -89,11 +91,15 @@ class Settings(BaseSettings):
     console_secure_cookie: bool = True
     simulator: bool | None = None  # the phone simulator at /simulator/: on unless production, unless set
     rate_limits: bool = True
+    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; production without one closes it.
+    metrics_token: str | None = None
     # Connect and read timeout of every Redis call on the request path (rate limits, enqueue after commit,
     # WeChat's shared token). Redis is never on the critical path of a citizen's write: a slow or absent
     # Redis costs at most this per call, then the request goes on without it.
     redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
-    proxy_hops: int = Field(default=0, ge=0, le=5)
+    # How many proxies sit in front of gunicorn (their X-Forwarded-For is trusted that deep). Required in
+    # production: a wrong 0 behind a proxy puts every caller in one rate-limit bucket.
+    proxy_hops: int | None = Field(default=None, ge=0, le=5)
     # Tests start worker processes on the clock of the test (time-machine moves only its own process):
     # the process's clock starts at this instant and runs on from there. Refused in production.
     clock_start: datetime | None = None
@@ -147,9 +153,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_requires_everything(self) -> Settings:
         if self.banshi_env is Environment.PRODUCTION:
+            unset = "" if "banshi_env" in self.model_fields_set else (
+                " (BANSHI_ENV is not set, which means production; on a development machine set BANSHI_ENV=development)")
             for name in ("database_url", "redis_url", "secret_key", "data_key", "wechat_appid", "wechat_secret"):
                 if not getattr(self, name):
-                    raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production")
+                    raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production{unset}")
+            if self.proxy_hops is None:
+                raise ValueError("PROXY_HOPS is required when BANSHI_ENV=production: 0 when clients reach gunicorn "
+                                 "directly, else the number of proxies in front of it")
             if self.clock_start is not None:
                 raise ValueError("CLOCK_START is for tests only and is refused when BANSHI_ENV=production")
         if self.clock_start is not None and self.clock_start.tzinfo is None:

@@ -25,6 +25,14 @@ def check_content(feedback_id: int) -> str:
 
 
 @in_app_context
+def sweep_unchecked_feedback() -> dict[str, int]:
+    """Feedback still waiting for its content check: check again, or hand it to staff for a manual check."""
+    report = feedback.sweep_unchecked(db.session, gateway(), utcnow())
+    log.info("feedback.unchecked_sweep", **asdict(report))
+    return asdict(report)
+
+
+@in_app_context
 def feedback_sla_sweep() -> dict[str, int]:
     report = feedback.sla_sweep(db.session, utcnow())
     log.info("feedback.sla_sweep", **asdict(report))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import structlog
+from flask import current_app
 from rq import Queue
 
 from jobs.runtime import in_app_context
@@ -18,6 +19,12 @@ log = structlog.get_logger(__name__)
 ENQUEUE_BATCH = 1000
 SEND_BATCH = 100  # ids per job from the due sweep: claims, consents and results go to PostgreSQL in bulk
 BATCH_JOB = "jobs.notifications.send_notifications"
+
+
+def batch_timeout(count: int, per_call_seconds: float) -> int:
+    """RQ kills a job at its timeout (default 180 s) and the rows it had claimed turn `unknown` unsent: a batch
+    gets time for every send to wait WeChat's full timeout, plus a margin for the database work."""
+    return int(count * (per_call_seconds + 1)) + 60
 
 
 def _send(notification_ids: list[int]) -> dict[str, int]:
@@ -53,6 +60,7 @@ def enqueue_due_notifications() -> int:
     a crash or a Redis outage left behind."""
     total = 0
     queue = redis_store.queue("notify")
+    per_call = current_app.config["BANSHI_SETTINGS"].wechat_timeout_seconds
     # One `now` for the whole sweep: rows it enqueues are marked with it, so a later
     # round of the loop can never pick them again.
     now = utcnow()
@@ -63,7 +71,7 @@ def enqueue_due_notifications() -> int:
         for start in range(0, len(batches), ENQUEUE_BATCH // SEND_BATCH):
             with redis_store.client.pipeline() as pipe:
                 queue.enqueue_many([Queue.prepare_data(BATCH_JOB, (batch,), job_id=send_job_id(batch[0], now),
-                                                       result_ttl=0)
+                                                       result_ttl=0, timeout=batch_timeout(len(batch), per_call))
                                     for batch in batches[start:start + ENQUEUE_BATCH // SEND_BATCH]], pipeline=pipe)
                 pipe.execute()
         total += len(ids)

@@ -33,6 +33,7 @@ SCHEDULE: tuple[Periodic, ...] = (
              job_timeout=3600),
     # Hourly in working hours: a 督办 is raised the morning a deadline has passed.
     Periodic("feedback-sla", "jobs.feedback.feedback_sla_sweep", "15 8-18 * * *"),
+    Periodic("feedback-unchecked", "jobs.feedback.sweep_unchecked_feedback", "*/15 * * * *"),
     Periodic("rectifications-overdue", "jobs.feedback.rectification_sweep", "20 8 * * *"),
     Periodic("survey-invitations", "jobs.surveys.send_due_invitations", "*/5 * * * *"),
     Periodic("survey-reminders", "jobs.surveys.remind_and_expire", "30 * * * *"),

@@ -1,9 +1,11 @@
 """The scheduler process: turns SCHEDULE's cron entries into RQ jobs.
 
 Why not `rq cron`: in RQ 2.12 two cron processes enqueue every run twice. Here
-every fire time is claimed with SET NX in Redis first, so any number of
-schedulers (or a restart) enqueue each run exactly once; after downtime the
-most recent missed run of each entry is enqueued once on start.
+every fire time is claimed in Redis in the same MULTI/EXEC transaction that
+enqueues its job (WATCH on the claim key): a run is claimed exactly when it is
+enqueued, so any number of schedulers (or a restart) enqueue each run exactly
+once, and a Redis failure between the two cannot leave a claimed run that never
+ran. After downtime the most recent missed run of each entry is enqueued once.
 """
 
 from __future__ import annotations
@@ -45,13 +47,30 @@ def tick(connection: redis.Redis, *, since: datetime, now: datetime, zone: ZoneI
         fire = latest_fire_time(entry, since, now, zone)
         if fire is None:
             continue
-        if not connection.set(claim_key(entry, fire), now.isoformat(), nx=True, ex=CLAIM_TTL):
-            continue
-        job_id = f"periodic-{entry.name}-{int(fire.timestamp())}"
-        Queue(entry.queue, connection=connection).enqueue(entry.func, job_id=job_id, job_timeout=entry.job_timeout)
-        log.info("scheduler.enqueued", entry=entry.name, job_id=job_id, fire_time=fire.isoformat())
-        enqueued.append(job_id)
+        job_id = _claim_and_enqueue(connection, entry, fire, now)
+        if job_id is not None:
+            log.info("scheduler.enqueued", entry=entry.name, job_id=job_id, fire_time=fire.isoformat())
+            enqueued.append(job_id)
     return enqueued
+
+
+def _claim_and_enqueue(connection: redis.Redis, entry: Periodic, fire: datetime, now: datetime) -> str | None:
+    """Claim and enqueue in one transaction: both are written, or neither (then the next tick tries again)."""
+    key, job_id = claim_key(entry, fire), f"periodic-{entry.name}-{int(fire.timestamp())}"
+    queue = Queue(entry.queue, connection=connection)
+    with connection.pipeline() as pipe:
+        try:
+            pipe.watch(key)
+            if pipe.exists(key):
+                return None
+            pipe.multi()
+            pipe.set(key, now.isoformat(), ex=CLAIM_TTL)
+            queue.enqueue_many([Queue.prepare_data(entry.func, job_id=job_id, timeout=entry.job_timeout)],
+                               pipeline=pipe)
+            pipe.execute()
+        except redis.exceptions.WatchError:
+            return None   # another scheduler claimed this run between our WATCH and EXEC
+    return job_id
 
 
 def run_scheduler(connection: redis.Redis, zone: ZoneInfo, stop: threading.Event, poll_seconds: float = 1.0) -> None:

@@ -33,6 +33,7 @@ from miniapp_api.platform import clock, unit_of_work
 from miniapp_api.platform.auth import init_auth
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import register_error_handlers, validation_error_response
+from miniapp_api.platform.headers import init_security_headers
 from miniapp_api.platform.observability import configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         REDIS_TIMEOUT_SECONDS=settings.redis_timeout_seconds,
+        METRICS_TOKEN=settings.metrics_token,
+        METRICS_OPEN_WITHOUT_TOKEN=not settings.is_production,
     )
 
     db.init_app(app)
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
     init_console(app)
+    init_security_headers(app, hsts=settings.is_production)
     if settings.simulator_enabled:
         app.register_blueprint(simulator_bp)
     if settings.rq_dashboard or settings.banshi_env == "development":
@@ -176,4 +180,14 @@ def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:
             return redirect("/console/login?next=/console/notifications")
         if not staff.has_role(Role.ADMIN):
             abort(404)
+        # Its actions (delete, requeue, empty) carry no CSRF token: they must come from a page of this very
+        # site, as the Origin (or, failing that, the Referer) header shows. A mutating GET is refused outright.
+        changes = request.method not in ("GET", "HEAD") or "/requeue/" in request.path
+        if changes and (request.method == "GET" or not _same_origin()):
+            abort(403)
         return None
+
+
+def _same_origin() -> bool:
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return source.rstrip("/") == request.host_url.rstrip("/") or source.startswith(request.host_url)

@@ -32,7 +32,7 @@ from miniapp_api.platform.observability import configure_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
 from miniapp_api.staff.models import Staff
-from miniapp_api.staff.services import create_staff, hash_password
+from miniapp_api.staff.services import create_staff, hash_password, revoke_sessions
 from miniapp_api.wechat.emulator import make_emulator_server
 
 EMULATOR_PORT = 5001
@@ -149,8 +149,9 @@ def staff_set_password(username: str, password: str) -> None:
             click.echo(exc.message, err=True)
             sys.exit(2)
         staff.failed_logins, staff.locked_until = 0, None
+        ended = revoke_sessions(session, staff.id, now=utcnow())   # old password, old sessions
         session.commit()
-        click.echo(f"password of {username} changed")
+        click.echo(f"password of {username} changed; {ended} open session(s) ended")
 
 
 @main.command("worker")

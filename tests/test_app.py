@@ -2,7 +2,10 @@
 
 import json
 
+from flask import Flask
+
 from miniapp_api import create_app
+from miniapp_api.platform.headers import init_security_headers
 
 
 def assert_envelope(response, status: int, code: str) -> dict:
@@ -82,3 +85,24 @@ def test_request_id_is_generated_returned_and_logged(client, capsys):
     logged = [line for line in lines if line.get("event") == "request" and line["path"] == "/api/v1/nowhere"]
     assert logged and logged[-1]["request_id"] == response.headers["X-Request-ID"]
     assert logged[-1]["status"] == 404
+
+
+def test_security_headers_on_api_answers_errors_and_pages(client):
+    for response in (client.get("/api/v1/items"), client.get("/api/v1/nothing-here"), client.get("/healthz")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    page = client.get("/console/login")
+    assert page.mimetype == "text/html" and "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert "Strict-Transport-Security" not in page.headers          # not in testing: no TLS here
+    docs = client.get("/api/v1/swagger")
+    assert "Content-Security-Policy" not in docs.headers             # its viewer comes from a CDN
+
+
+def test_production_answers_carry_hsts():
+    """create_app turns HSTS on when BANSHI_ENV=production (init_security_headers(app, hsts=settings.is_production))."""
+    bare = Flask("hsts-probe")
+    bare.add_url_rule("/", "root", lambda: "ok")
+    init_security_headers(bare, hsts=True)
+    answer = bare.test_client().get("/")
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -17,6 +17,7 @@ PRODUCTION = {
     "data_key": "k1:" + new_data_key(),
     "wechat_appid": "wx0123456789abcdef",
     "wechat_secret": "0123456789abcdef0123456789abcdef",
+    "proxy_hops": 1,
 }
 
 
@@ -27,7 +28,7 @@ def test_complete_production_settings_load():
 
 
 @pytest.mark.parametrize("missing", ["database_url", "redis_url", "secret_key", "data_key", "wechat_appid",
-                                     "wechat_secret"])
+                                     "wechat_secret", "proxy_hops"])
 def test_production_names_the_missing_variable(missing):
     values = dict(PRODUCTION)
     del values[missing]
@@ -49,6 +50,17 @@ def test_production_names_the_missing_variable(missing):
 def test_malformed_values_are_refused_with_their_name(name, value, expected):
     with pytest.raises(ConfigError, match=expected):
         load_settings(**{**PRODUCTION, name: value})
+
+
+def test_without_banshi_env_it_is_production_and_fails_closed(tmp_path, monkeypatch):
+    """A forgotten BANSHI_ENV must not mean development (generated secrets, simulator, rq-dashboard)."""
+    monkeypatch.delenv("BANSHI_ENV", raising=False)
+    with pytest.raises(ConfigError) as error:
+        load_settings(instance_path=tmp_path)
+    assert "BANSHI_ENV is not set" in str(error.value)
+    assert not (tmp_path / "dev-secrets.json").exists()
+    settings = load_settings(**{k: v for k, v in PRODUCTION.items() if k != "banshi_env"})
+    assert settings.is_production and not settings.simulator_enabled
 
 
 def test_an_injected_clock_is_for_tests_only(tmp_path):

@@ -1,4 +1,6 @@
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from config.settings import new_data_key, parse_data_keys
 from miniapp_api.platform.privacy import (
@@ -64,3 +66,13 @@ def test_id_number_checksum():
     assert not id_number_is_valid(wrong)
     assert not id_number_is_valid("12345")
     assert id_number_is_valid("11010519491231002X")
+
+
+def test_a_database_error_never_carries_the_values_bound_to_it(db_session):
+    """Crash logs print the exception: its text must not hold the ID number or phone that was being written."""
+    secret = "371502199001011234"
+    with pytest.raises(DBAPIError) as error:
+        # PostgreSQL's own message does not echo this value: only SQLAlchemy's parameter list could show it.
+        db_session.execute(text("SELECT 1 / 0 WHERE CAST(:value AS text) IS NOT NULL"), {"value": secret})
+    assert secret not in str(error.value)
+    assert "hidden" in str(error.value)

@@ -11,6 +11,7 @@ import pytest
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.staff.models import StaffSession
+from tests.console.conftest import ConsoleUser
 from tests.factories import CentreFactory, casework_world, id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
@@ -47,8 +48,8 @@ MATRIX = {
     "staff_ratings.decide_invalidation": CENTRE,
     "staff_ratings.rating_stats": STAFF,
     "staff_surveys.publish": STAFF,          # admins only
-    "staff_surveys.run_campaign": STAFF,     # admins and supervisors
-    "staff_surveys.show_results": STAFF,     # rows of the caller's centres only
+    "staff_surveys.run_campaign": STAFF,     # admins only: a campaign spans every centre
+    "staff_surveys.show_results": STAFF,     # managers and supervisors: rows of the caller's centres only
     "staff_surveys.export_results": STAFF,
     "staff_counter.show_counter": CENTRE,
     "staff_counter.call_next": CENTRE,
@@ -184,9 +185,9 @@ ROLES = {
     "staff_ratings.verify": EVERY_ROLE, "staff_ratings.fix": EVERY_ROLE, "staff_ratings.staff_revisit": EVERY_ROLE,
     "staff_ratings.request_invalidation": {M, S}, "staff_ratings.decide_invalidation": {M, S},
     "staff_ratings.rating_stats": EVERY_ROLE,
-    "staff_surveys.publish": {A}, "staff_surveys.run_campaign": {A, S}, "staff_surveys.show_results": EVERY_ROLE,
-    "staff_surveys.export_results": EVERY_ROLE,
-    "staff_counter.show_counter": EVERY_ROLE, "staff_counter.call_next": {M, W},
+    "staff_surveys.publish": {A}, "staff_surveys.run_campaign": {A}, "staff_surveys.show_results": {M, S},
+    "staff_surveys.export_results": {M, S},
+    "staff_counter.show_counter": {M, W}, "staff_counter.call_next": {M, W},
     "staff_counter.act_on_ticket": {M, W},
 }
 EXTRA_BODIES = {
@@ -224,3 +225,43 @@ def test_each_role_on_each_staff_endpoint_of_its_own_centre(app, client, two_cen
             assert response.status_code not in (401, 404), (role, method, path, response.get_json())
         else:
             assert response.status_code == 404, (role, method, path, response.status_code)
+
+
+def test_the_api_and_the_console_read_one_role_table(app, client, two_centres, staff_login, db_session):
+    """Where the two used to disagree (reassigning feedback, a window's queue, survey figures and campaigns),
+    each role now gets the same answer from the staff API as from the console page for the same thing."""
+    t = two_centres
+    handler = make_staff(db_session, [t["home"]], ("feedback_handler",))
+    other_handler = make_staff(db_session, [t["home"]], ("feedback_handler",))
+    supervisor = make_staff(db_session, [t["home"]], ("supervisor",))
+    clerk = make_staff(db_session, [t["home"]], ("window_staff",))
+    admin = make_staff(db_session, [t["home"]], ("admin",))
+    db_session.commit()
+    feedback, window = t["feedback"].id, t["window"].id
+    cases = [  # (staff, API call, console page or action, allowed)
+        (handler, ("POST", f"/api/staff/v1/feedback/{feedback}/assign", {"staff_id": other_handler.id}),
+         ("POST", f"/console/feedback/{feedback}/assign", {"staff_id": str(other_handler.id)}), False),
+        (handler, ("GET", f"/api/staff/v1/windows/{window}/queue", None), ("GET", f"/console/windows/{window}", None),
+         False),
+        (clerk, ("GET", f"/api/staff/v1/windows/{window}/queue", None), ("GET", f"/console/windows/{window}", None),
+         True),
+        (handler, ("GET", "/api/staff/v1/surveys/results?code=service", None), ("GET", "/console/surveys", None),
+         False),
+        (supervisor, ("GET", "/api/staff/v1/surveys/results?code=service", None), ("GET", "/console/surveys", None),
+         True),
+    ]
+    for staff, (method, url, body), (page_method, page, form), allowed in cases:
+        api = client.open(url, method=method, headers=staff_login(staff), json=body)
+        user = ConsoleUser(app)
+        assert user.log_in(staff).status_code == 303
+        shown = user.post(page, form) if page_method == "POST" else user.get(page)
+        assert (api.status_code != 404) is allowed and (shown.status_code != 404) is allowed, (staff.roles, url,
+                                                                                              api.status_code,
+                                                                                              shown.status_code)
+    # The handler may still claim the case for themselves.
+    assert client.post(f"/api/staff/v1/feedback/{feedback}/assign", headers=staff_login(handler), json={}
+                       ).status_code == 200
+    campaign = {"kind": "audit", "period": "2026-10-01", "rate": 0.05, "seed": 7}
+    assert client.post("/api/staff/v1/surveys/campaigns", headers=staff_login(supervisor),
+                       json=campaign).status_code == 404
+    assert client.post("/api/staff/v1/surveys/campaigns", headers=staff_login(admin), json=campaign).status_code == 200

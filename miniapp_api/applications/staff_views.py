@@ -25,12 +25,12 @@ from miniapp_api.platform.auth import STAFF_BEARER, field_cipher, staff_required
 from miniapp_api.platform.clock import local_date, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_centre, require_role
 
 bp = APIBlueprint("staff_applications", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办件管理（工作人员）", description="Counter intake and application progress")])
-HANDLERS = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
+HANDLERS = permissions.APPLICATIONS
 
 
 def staff_document(application) -> dict:

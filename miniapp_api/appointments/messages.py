@@ -13,6 +13,7 @@ BOOKING_SUSPENDED = "因多次预约后未到场，预约功能暂停至{until}�
 ITEM_NOT_AT_CENTRE = "该窗口不办理所选事项，请选择其他窗口或服务中心"
 CENTRE_CLOSED = "服务中心当天不对外办公，请选择其他日期"
 CENTRE_CLOSED_NOW = "服务中心现在不在办公时间，请在办公时间内取号"
+TOO_MANY_TICKETS = "您已有 {limit} 个排队号码未办理，请先办理或等号码过号后再取新号"
 PROFILE_INCOMPLETE = "预约需要实名，请先在“我的”里填写姓名和身份证号"
 APPOINTMENT_NOT_FOUND = "没有找到该预约"
 NOT_CANCELLABLE = "该预约当前状态为“{status}”，不能取消或改约"

@@ -45,6 +45,9 @@ NOT_CHECKABLE = "not_checkable"
 TICKET_NOT_FOUND = "ticket_not_found"
 TICKET_STATE = "ticket_state"
 NOT_CALLED_ENOUGH = "not_called_enough"
+TOO_MANY_TICKETS = "too_many_tickets"
+# Walk-in numbers can be taken from anywhere: one person holds at most this many at once, across all halls.
+MAX_OPEN_WALK_INS = 2
 
 CHECK_IN_OPENS_MINUTES = 30   # before the appointment starts
 CALLS_BEFORE_MISSED = 3
@@ -101,7 +104,8 @@ def _window_for_walk_in(centre: Centre, item: ServiceItem) -> Window:
 
 
 def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_code: str, now: datetime) -> Ticket:
-    """A ticket without an appointment, during opening hours; one open ticket per person per window."""
+    """A ticket without an appointment, during opening hours; one open ticket per person per window, and
+    MAX_OPEN_WALK_INS open walk-in tickets per person in all (the view also rate-limits taking them)."""
     centre = get_centre(session, centre_id)
     item = get_item(session, item_code)
     window = _window_for_walk_in(centre, item)
@@ -113,6 +117,11 @@ def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_co
         Ticket.status.in_(OPEN_TICKET_STATUSES))).first()
     if existing is not None:
         return existing
+    held = session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.citizen_id == citizen_id, Ticket.appointment_id.is_(None), Ticket.service_date == today,
+        Ticket.status.in_(OPEN_TICKET_STATUSES)))
+    if held >= MAX_OPEN_WALK_INS:
+        raise BookingRefused(messages.TOO_MANY_TICKETS.format(limit=MAX_OPEN_WALK_INS), code=TOO_MANY_TICKETS)
     return issue_ticket(session, window=window, item_id=item.id, now=now, citizen_id=citizen_id)
 
 

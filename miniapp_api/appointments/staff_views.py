@@ -18,12 +18,12 @@ from miniapp_api.platform.auth import STAFF_BEARER, staff_required
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_role
 
 bp = APIBlueprint("staff_counter", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="窗口叫号（工作人员）", description="The calling queue at a counter")])
-COUNTER_ROLES = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
+COUNTER_ROLES = permissions.COUNTER
 
 
 def counter_view(window) -> dict:
@@ -37,6 +37,7 @@ def counter_view(window) -> dict:
 @staff_required
 def show_counter(path: WindowPath):
     """Today's open tickets at the window: called and serving first, then checked-in appointments, then walk-ins."""
+    require_role(g.staff, *COUNTER_ROLES)
     return counter_view(queue.staff_window(db.session, g.staff, path.window_id))
 
 

@@ -28,7 +28,13 @@ from miniapp_api.platform.auth import citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.idempotency import idempotent
-from miniapp_api.platform.rate_limits import BOOKING_PER_CITIZEN, BOOKING_PER_IP, limiter, per_citizen
+from miniapp_api.platform.rate_limits import (
+    BOOKING_PER_CITIZEN,
+    BOOKING_PER_IP,
+    WALK_IN_PER_CITIZEN,
+    limiter,
+    per_citizen,
+)
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
 
 bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -121,6 +127,7 @@ def check_in(path: AppointmentPath):
 
 @bp.post("/centres/<int:centre_id>/tickets", responses={201: TicketOut}, security=BEARER)
 @citizen_required
+@limiter.limit(WALK_IN_PER_CITIZEN, key_func=per_citizen)
 def take_ticket(path: CentrePath, body: WalkInIn):
     """A walk-in queue ticket during opening hours."""
     ticket = queue.walk_in_ticket(db.session, citizen_id=g.citizen.id, centre_id=path.centre_id,

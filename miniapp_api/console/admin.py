@@ -33,6 +33,7 @@ from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.staff import permissions
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
 from miniapp_api.surveys import messages as survey_messages
@@ -42,7 +43,7 @@ from miniapp_api.surveys.services import live_survey
 SUSPENSION_NOT_FOUND = "suspension_not_found"
 CSV_ENCODING = "csv_encoding"
 
-MANAGERS = (Role.CENTRE_MANAGER,)
+MANAGERS = permissions.CENTRE_SETUP
 # Message kinds named as their messages are titled (the rating follow-ups share one kind).
 KIND_NAMES = {**TITLES, "application_status": application_messages.TITLE_STATUS,
               "application_materials_due": application_messages.TITLE_MATERIALS,
@@ -129,7 +130,7 @@ def window_add(centre_id: int):
 
 
 @bp.post("/centres/<int:centre_id>/calendar")
-@page(Role.ADMIN)
+@page(*permissions.CALENDAR)
 def calendar_override(centre_id: int):
     """The working-day calendar is national: only admins change it (the page just hosts the form)."""
     body = CalendarOverrideIn.model_validate(form_data())
@@ -172,7 +173,7 @@ def licence_import():
 
 
 @bp.get("/surveys")
-@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+@page(*permissions.SURVEY_RESULTS)
 def survey_results():
     code = request.args.get("code", "service")
     code = code if code in ("service", "revisit") else "service"
@@ -184,7 +185,7 @@ def survey_results():
 
 
 @bp.get("/notifications")
-@page(Role.ADMIN)
+@page(*permissions.NOTIFICATIONS)
 def notifications():
     rows = notification_stats(db.session)
     kinds: dict[str, dict[str, int]] = {}

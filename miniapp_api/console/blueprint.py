@@ -9,6 +9,7 @@ import structlog
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from pydantic import ValidationError
+from werkzeug.exceptions import TooManyRequests
 
 from miniapp_api.console import auth, messages
 from miniapp_api.platform.clock import local
@@ -96,6 +97,11 @@ def _domain_error(exc: DomainError):
 @bp.errorhandler(ValidationError)
 def _invalid_form(exc: ValidationError):
     return _error_page(422, messages.INVALID_FORM, {k.split(".")[0]: v for k, v in field_errors(exc).items()})
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(exc: TooManyRequests):
+    return _error_page(429, messages.TOO_MANY_TRIES)
 
 
 @bp.errorhandler(CSRFError)

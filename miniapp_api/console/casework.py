@@ -25,7 +25,7 @@ from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
 from miniapp_api.ratings.schemas import FixIn, RectificationOut, VerifyIn
 from miniapp_api.ratings.views import HANDLERS as RECTIFICATION_HANDLERS
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_centre, staff_of_centre
 
 
@@ -164,7 +164,7 @@ class AssignForm(StrictIn):
 
 
 @bp.post("/feedback/<int:feedback_id>/assign")
-@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+@page(*permissions.FEEDBACK_REASSIGN)
 def feedback_assign(feedback_id: int):
     """转派: a manager hands the case to a handler of its centre."""
     def assign(item):

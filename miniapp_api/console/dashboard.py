@@ -13,7 +13,7 @@ from miniapp_api.platform.clock import today
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.ratings.stats import rating_stats
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import visible_centre_ids
 
 
@@ -27,7 +27,7 @@ def _percent(value: float | None) -> float | None:
 
 
 @bp.get("/dashboard")
-@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+@page(*permissions.DASHBOARD)
 def dashboard():
     query = DashboardQuery.model_validate(request.args.to_dict())
     centre_ids = visible_centre_ids(db.session, g.staff)

@@ -15,10 +15,10 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import mask_id_number
 from miniapp_api.platform.schemas import StrictIn
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_centre
 
-HALL_STAFF = (Role.WINDOW_STAFF, Role.CENTRE_MANAGER)
+HALL_STAFF = permissions.RELATIVE_PAPER
 
 
 class PaperAuthorisationIn(StrictIn):
@@ -54,7 +54,7 @@ def record_relative_authorisation():
 
 
 @bp.get("/alerts")
-@page(Role.CENTRE_MANAGER, Role.SUPERVISOR)
+@page(*permissions.ALERTS)
 def velocity_alerts():
     alerts = queries.velocity_alerts(db.session, g.staff, utcnow())
     return render_template("console/alerts.html", alerts=alerts, kinds=messages.ALERT_KINDS)

@@ -21,6 +21,7 @@ FIELD_LABELS = {
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
 INVALID_FORM = "提交的信息有误，请按提示修改"
+TOO_MANY_TRIES = "尝试太频繁，请稍后再试"
 FORM_EXPIRED = "页面已过期或来源不明，请刷新页面后重新提交"
 LOGIN_REQUIRED_FIELDS = "请输入用户名和密码"
 

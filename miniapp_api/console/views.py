@@ -8,6 +8,7 @@ from miniapp_api.console import auth, messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.rate_limits import STAFF_LOGIN_PER_IP, STAFF_LOGIN_PER_USERNAME, limiter, per_username
 from miniapp_api.staff import services as staff_services
 
 # --- sign-in --------------------------------------------------------------------------------------
@@ -21,6 +22,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(STAFF_LOGIN_PER_USERNAME, key_func=per_username, methods=["POST"])
+@limiter.limit(STAFF_LOGIN_PER_IP, methods=["POST"])
 def login():
     if request.method == "GET":
         return render_template("console/login.html", next=request.args.get("next", ""), error=None)

@@ -13,7 +13,8 @@ STATUS_NAMES = {"submitted": "已提交", "assigned": "已接单", "in_progress"
                 "reopened": "重新办理", "closed": "已办结"}
 EVENT_NAMES = {"filed": "居民点单", "routed": "已分派", "assigned": "干部接单", "started": "开始办理",
                "answered": "已答复", "rated": "群众评单", "reopened": "不满意，重新办理", "reminded": "催办",
-               "escalated": "督办", "closed": "已办结", "note": "备注", "content_checked": "内容审核"}
+               "escalated": "督办", "closed": "已办结", "note": "备注", "content_checked": "内容审核",
+               "manual_review": "转人工审核"}
 
 TITLE = "诉求办理进度"
 BODY_FILED = "您的{kind}（编号 {id}）已收到，我们将在{due}前答复。"
@@ -31,3 +32,4 @@ HALF_TIME_REMINDED = "已过办理时限一半，已催办"
 ESCALATED_TO_PARENT = "督办后仍未答复，已上报上级中心"
 FILED_ANONYMOUSLY = "匿名"
 WECHAT_USER = "微信用户"
+MANUAL_REVIEW_NOTE = "微信内容安全检查一直未能完成，请人工审核内容后再办理"

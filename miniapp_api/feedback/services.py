@@ -8,7 +8,7 @@ reached the feedback is stored hidden from staff and a job checks it later.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from rq import Retry
@@ -47,6 +47,8 @@ CONTENT_RISKY = "content_risky"
 LINK_NOT_FOUND = "link_not_found"
 ASSIGNEE_NOT_HANDLER = "assignee_not_handler"
 CHECK_JOB = "jobs.feedback.check_content"
+# Unchecked this long (WeChat's check never came back): staff review it by hand.
+MANUAL_REVIEW_AFTER = timedelta(hours=24)
 # Working days to answer (Guangdong's 12345 rules: 咨询 2, 建议/求助 10, 投诉/举报 15); praise is acknowledged in 5.
 DEFAULT_SLA = {"consultation": 2, "suggestion": 10, "complaint": 15, "report": 15, "praise": 5}
 ESCALATE_AGAIN_AFTER = 2          # working days after the first 督办 with still no answer
@@ -156,7 +158,7 @@ def file_feedback(session: Session, gateway: WeChatGateway, citizen: Citizen, da
     days = sla_days(session, data.kind)
     feedback = Feedback(citizen_id=citizen.id, kind=data.kind, text=data.text, location=data.location,
                         photos=data.photos, contact_ok=data.contact_ok, anonymous=data.anonymous,
-                        content_check=verdict, status=F.SUBMITTED, sla_days=days,
+                        content_check=verdict, status=F.SUBMITTED, sla_days=days, created_at=now,
                         due_on=calendar.add_working_days(session, today, days),
                         remind_on=calendar.add_working_days(session, today, max(1, days // 2)),
                         updated_at=now, **links)
@@ -187,6 +189,40 @@ def recheck_content(session: Session, gateway: WeChatGateway, feedback_id: int, 
     feedback.updated_at = now
     session.flush()
     return feedback.content_check
+
+
+@dataclass
+class UncheckedSweep:
+    checked: int = 0
+    to_manual_review: int = 0
+    still_waiting: int = 0
+
+
+def sweep_unchecked(session: Session, gateway: WeChatGateway, now: datetime, *, limit: int = 200) -> UncheckedSweep:
+    """Feedback whose content check never ran (its retries spent, or its job lost with Redis) is checked
+    again; after MANUAL_REVIEW_AFTER it goes to staff flagged for a manual check, so nothing stays hidden
+    from staff and from the SLA sweep for good."""
+    report = UncheckedSweep()
+    rows = list(session.scalars(select(Feedback).where(Feedback.content_check == ContentCheck.UNCHECKED)
+                                .order_by(Feedback.id).limit(limit).with_for_update(skip_locked=True)))
+    wechat_down = False
+    for feedback in rows:
+        if feedback.created_at <= now - MANUAL_REVIEW_AFTER:
+            feedback.content_check, feedback.updated_at = ContentCheck.REVIEW, now
+            _event(feedback, "manual_review", now, internal_note=messages.MANUAL_REVIEW_NOTE, visible=False)
+            report.to_manual_review += 1
+            continue
+        if wechat_down:
+            report.still_waiting += 1
+            continue
+        try:
+            recheck_content(session, gateway, feedback.id, now)
+            report.checked += 1
+        except WeChatError:
+            wechat_down = True   # one refusal is enough for this round; the next round tries again
+            report.still_waiting += 1
+    session.flush()
+    return report
 
 
 # --- reading --------------------------------------------------------------------------------------------

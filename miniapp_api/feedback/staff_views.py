@@ -27,11 +27,11 @@ from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import mask_phone
 from miniapp_api.platform.schemas import ERROR_RESPONSES
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import audit, require_role
 
 # Who handles feedback; window staff and others answer 404 here as in the console.
-FEEDBACK_ROLES = (Role.FEEDBACK_HANDLER, Role.CENTRE_MANAGER, Role.SUPERVISOR)
+FEEDBACK_ROLES = permissions.FEEDBACK
 bp = APIBlueprint("staff_feedback", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="诉求办理（工作人员）", description="Feedback inbox, answers and escalation")])
 
@@ -85,7 +85,9 @@ def route(path: FeedbackPath, body: RouteIn):
 @bp.post("/feedback/<int:feedback_id>/assign", responses={200: StaffFeedbackOut}, security=STAFF_BEARER)
 @staff_required
 def assign(path: FeedbackPath, body: AssignIn):
-    """干部接单: claim it (no staff_id) or assign it to a handler of its centre."""
+    """干部接单: claim it (no staff_id) or assign it to a handler of its centre (managers and supervisors)."""
+    if body.staff_id not in (None, g.staff.id):
+        require_role(g.staff, *permissions.FEEDBACK_REASSIGN)
     return _act(path.feedback_id,
                 lambda f: services.assign(db.session, g.staff, f, body.staff_id or g.staff.id, utcnow()))
 
@@ -114,7 +116,7 @@ def add_note(path: FeedbackPath, body: NoteIn):
 @staff_required
 def set_sla(path: SlaPath, body: SlaIn):
     """Working days to answer one kind of feedback (admins); applies to feedback filed from now on."""
-    require_role(g.staff, Role.ADMIN)
+    require_role(g.staff, *permissions.FEEDBACK_SLA)
     db.session.merge(FeedbackSla(kind=path.kind.value, working_days=body.working_days))
     audit(db.session, g.staff, "set_feedback_sla", "feedback_sla", path.kind.value, working_days=body.working_days)
     return {"working_days": body.working_days}

@@ -64,7 +64,8 @@ class Database:
         # No pre-ping: it costs a round trip per request (~20 % of a read). After a
         # database restart the first use of a stale connection fails (answered 503)
         # and SQLAlchemy then invalidates the whole pool, so service recovers at once.
-        self.engine = create_engine(url, pool_size=10, max_overflow=20)
+        # hide_parameters: an error (and the crash log that prints it) never carries the values bound to SQL.
+        self.engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
         self.session.remove()
         self.session_factory.configure(bind=self.engine)
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from miniapp_api.platform import messages
 from miniapp_api.platform.db import db
@@ -28,6 +30,8 @@ IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
 KEY_REUSED_MESSAGE = messages.IDEMPOTENCY_KEY_REUSED
 KEY_INVALID_MESSAGE = messages.IDEMPOTENCY_KEY_INVALID
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+# A retry comes within minutes (the mini-program retries a dropped request at once); a day is ample.
+KEEP_RECORDS = timedelta(days=1)
 HEADER = "Idempotency-Key"
 
 
@@ -66,3 +70,9 @@ def idempotent(view):
         return body, status
 
     return wrapper
+
+
+def purge_old_records(session: Session, *, now: datetime) -> int:
+    """Delete stored answers older than KEEP_RECORDS: a key that old is not a retry any more."""
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP_RECORDS))
+    return result.rowcount or 0

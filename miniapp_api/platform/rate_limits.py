@@ -17,10 +17,14 @@ limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_
 BOOKING_PER_CITIZEN = "10 per minute;60 per day"
 BOOKING_PER_IP = "60 per minute"
 LOGIN_PER_IP = "30 per minute"
+# Staff password logins: each try costs an argon2 hash. Per address, and per username wherever it comes from.
+STAFF_LOGIN_PER_IP = "20 per minute;200 per day"
+STAFF_LOGIN_PER_USERNAME = "10 per 15 minutes"
 LOOKUP_PER_CITIZEN = "10 per minute;30 per day"
 # Four digits are 10,000 guesses: a handful per reference per hour makes guessing hopeless.
 LOOKUP_PER_REFERENCE = "5 per hour"
 FEEDBACK_PER_CITIZEN = "5 per minute;20 per day"
+WALK_IN_PER_CITIZEN = "6 per hour;12 per day"
 PROFILE_PER_CITIZEN = "10 per hour;30 per day"
 # A face check is a scarce, paid WeChat capability and the way to probe ID numbers: few tries, per
 # account and per ID number, then the hall (never locked out for good: the windows stay a route).
@@ -35,10 +39,19 @@ def per_citizen() -> str:
     return f"citizen:{citizen.id}" if citizen is not None else f"ip:{get_remote_address()}"
 
 
+def per_username() -> str:
+    """The username a staff login names (JSON body or console form), trimmed and lower-cased."""
+    body = request.get_json(silent=True) if request.is_json else None
+    name = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return "staff-login:" + (str(name).strip().lower()[:40] if name else "-")
+
+
 def per_lookup_reference() -> str:
     body = request.get_json(silent=True)
     reference = body.get("reference") if isinstance(body, dict) else None
-    return f"lookup:{str(reference)[:40]}"
+    # The key is the reference as the lookup reads it (trimmed, upper case, no inner spaces): padding or case
+    # must not open a new bucket of guesses.
+    return "lookup:" + "".join(str(reference).split()).upper()[:40]
 
 
 def per_id_number_in_body() -> str:

@@ -33,7 +33,7 @@ from miniapp_api.ratings.schemas import (
     StatsQuery,
     VerifyIn,
 )
-from miniapp_api.staff.models import Role
+from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_role, visible_centre_ids
 
 bp = APIBlueprint("ratings", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -41,7 +41,7 @@ bp = APIBlueprint("ratings", __name__, url_prefix="/api/v1", abp_responses=ERROR
 staff_bp = APIBlueprint("staff_ratings", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                         abp_tags=[Tag(name="好差评与整改（工作人员）", description="Rectification, appeals, statistics")])
 BEARER = [{"bearer": []}]
-HANDLERS = (Role.CENTRE_MANAGER, Role.SUPERVISOR, Role.FEEDBACK_HANDLER, Role.WINDOW_STAFF)
+HANDLERS = permissions.RECTIFICATIONS
 
 
 def _rectification_ids(rating_ids: list[int]) -> dict[int, int]:

@@ -24,7 +24,6 @@ from miniapp_api.staff import messages
 from miniapp_api.staff.models import Role, Staff, StaffNotice, StaffSession, staff_centre
 
 BAD_CREDENTIALS = "bad_credentials"
-ACCOUNT_LOCKED = "account_locked"
 UNAUTHENTICATED = "unauthenticated"
 INVALID_TOKEN = "invalid_token"
 SESSION_EXPIRED = "session_expired"
@@ -78,14 +77,19 @@ class IssuedStaffSession:
 
 
 def log_in(session: Session, *, username: str, password: str, now: datetime) -> IssuedStaffSession:
-    """Check the password; five failures lock the account for 15 minutes (the attempt is audit-logged)."""
+    """Check the password; five failures lock the account for 15 minutes (the attempt is audit-logged). Unknown,
+    inactive, locked and wrong all answer the same 401, at the same cost (one argon2 verification)."""
     staff = session.scalars(select(Staff).where(Staff.username == username).with_for_update()).one_or_none()
     if staff is None or not staff.active:
         _verify(_decoy_hash(), password)
         raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
     if staff.locked_until and staff.locked_until > now:
-        minutes = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
-        raise StaffAuthFailed(messages.LOCKED.format(minutes=minutes), code=ACCOUNT_LOCKED, status=423)
+        # Read exactly like a wrong password, so a locked answer does not tell that the username exists.
+        _verify(_decoy_hash(), password)
+        session.add(AuditLog(actor=f"staff:{staff.id}", action="login_while_locked", subject_type="staff",
+                             subject_id=str(staff.id), detail={}))
+        keep_on_refusal(session)
+        raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
     if not _verify(staff.password_hash, password):
         staff.failed_logins += 1
         if staff.failed_logins >= MAX_FAILURES:
@@ -124,6 +128,22 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Staff
     if not found[0].is_active(now):
         raise StaffAuthFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
     return found[1]
+
+
+def revoke_sessions(session: Session, staff_id: int, *, now: datetime) -> int:
+    """Every open session of this staff member ends now (a new password, a disabled account)."""
+    result = session.execute(StaffSession.__table__.update().where(
+        StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None), StaffSession.expires_at > now)
+        .values(revoked_at=now))
+    return result.rowcount or 0
+
+
+def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
+    """Delete staff sessions that expired or were revoked more than keep_days ago."""
+    cutoff = now - timedelta(days=keep_days)
+    result = session.execute(StaffSession.__table__.delete().where(
+        (StaffSession.expires_at < cutoff) | (StaffSession.revoked_at < cutoff)))
+    return result.rowcount or 0
 
 
 def log_out(session: Session, token: str, *, now: datetime) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from miniapp_api.platform.auth import STAFF_BEARER, bearer_token, staff_required
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.rate_limits import LOGIN_PER_IP, limiter
+from miniapp_api.platform.rate_limits import STAFF_LOGIN_PER_IP, STAFF_LOGIN_PER_USERNAME, limiter, per_username
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import services
 from miniapp_api.staff.models import StaffNotice
@@ -23,7 +23,8 @@ def staff_out(staff) -> StaffOut:
 
 
 @bp.post("/auth/login", responses={200: StaffLoginOut})
-@limiter.limit(LOGIN_PER_IP)
+@limiter.limit(STAFF_LOGIN_PER_USERNAME, key_func=per_username)
+@limiter.limit(STAFF_LOGIN_PER_IP)
 def log_in(body: StaffLoginIn):
     """Password login; five wrong passwords lock the account for 15 minutes."""
     issued = services.log_in(db.session, username=body.username, password=body.password, now=utcnow())

@@ -75,6 +75,15 @@ def survey_results(session: Session, code: str, group_by: str, centre_ids: set[i
     return rows
 
 
+# A cell starting with one of these is a formula to Excel and WPS (=HYPERLINK(...) runs when opened).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Citizens' text as text: a leading apostrophe keeps a would-be formula inert (OWASP's CSV advice)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def results_csv(session: Session, code: str, centre_ids: set[int]) -> str:
     """One line per answer, one column per question of any version (the citizen is not identified)."""
     surveys = {s.id: s for s in session.scalars(select(Survey).where(Survey.code == code))}
@@ -92,5 +101,5 @@ def results_csv(session: Session, code: str, centre_ids: set[int]) -> str:
         values = ["；".join(v) if isinstance(v, list) else (messages.YES if v is True else messages.NO if v is False else v)
                   for v in (answer.answers.get(k, "") for k in keys)]
         writer.writerow([invitation.id, surveys[invitation.survey_id].version, invitation.kind, invitation.centre_id,
-                         invitation.item_id, local_iso(invitation.answered_at), *values])
+                         invitation.item_id, local_iso(invitation.answered_at), *map(spreadsheet_safe, values)])
     return "\ufeff" + out.getvalue()   # BOM: Excel opens UTF-8 Chinese correctly

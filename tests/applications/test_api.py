@@ -173,3 +173,15 @@ def test_progress_documents_match_their_declared_schemas(client, counter, db_ses
     assert StaffApplicationOut.model_validate(staff_doc).model_dump(mode="json") == staff_doc
     assert citizen_doc["timeline"][0]["at"].endswith("+08:00")
     assert staff_doc["timeline"][-1]["internal_note"] == "内部" and citizen_doc["timeline"][-1]["internal_note"] is None
+
+
+def test_padding_a_reference_does_not_open_a_new_bucket_of_guesses(client, counter, db_session, login, cipher):
+    application = counter.intake(cipher, MONDAY_8AM)
+    db_session.commit()
+    citizen = login("o-padder")
+    paddings = ["{}", " {}", "{}\t", "  {} ", "\t{}\t", "{}  ", " \t{}"]
+    statuses = [client.post("/api/v1/applications/lookup", headers=citizen,
+                            json={"reference": padding.format(application.reference),
+                                  "phone_last4": f"{n:04d}"}).status_code
+                for n, padding in enumerate(paddings, start=1)]
+    assert statuses == [404] * 5 + [429] * 2

@@ -58,6 +58,18 @@ def test_walk_in_during_opening_hours_only(db_session, hall, make_citizen):
     assert slow.number == "B001"
 
 
+def test_walk_in_numbers_held_at_once_are_capped(db_session, hall, make_citizen):
+    """Numbers can be taken remotely: nobody hoards places in several queues (here: a second hall)."""
+    citizen = make_citizen()
+    other = build_hall(db_session, MONDAY_8AM)
+    for item in (hall.quick, hall.slow):
+        queue.walk_in_ticket(db_session, citizen_id=citizen.id, centre_id=hall.centre.id, item_code=item.code, now=NINE)
+    with pytest.raises(DomainError) as refused:
+        queue.walk_in_ticket(db_session, citizen_id=citizen.id, centre_id=other.centre.id,
+                             item_code=other.slow.code, now=NINE)
+    assert refused.value.code == queue.TOO_MANY_TICKETS and "2" in refused.value.message
+
+
 def test_calling_serving_and_missing(db_session, cipher, hall, make_citizen):
     walker, booker = make_citizen(), make_citizen()
     walk_in = queue.walk_in_ticket(db_session, citizen_id=walker.id, centre_id=hall.centre.id,

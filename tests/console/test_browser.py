@@ -70,7 +70,7 @@ def test_counter_case_feedback_and_charts(page: Page, live_server, hall_day, art
     page.get_by_label("用户名").fill(hall_day["clerk"].username)
     page.get_by_label("密码").fill("wrong-password-1")
     page.get_by_role("button", name="登录").click()
-    expect(page.locator("#login-error")).to_have_text("用户名或密码错误")
+    expect(page.locator("#login-error")).to_contain_text("用户名或密码错误")
     sign_in(page, live_server, hall_day["clerk"].username)
     expect(page.get_by_role("heading", level=1)).to_have_text("您好，李娜")
     assert_accessible(page, "home")

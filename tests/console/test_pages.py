@@ -31,7 +31,7 @@ def test_five_wrong_passwords_lock_the_account_with_a_chinese_message(app, world
     for _ in range(5):
         assert user.log_in(world["home_staff"], password="wrong-password-9").status_code == 401
     locked = user.log_in(world["home_staff"])  # the right password, too late
-    assert locked.status_code == 423 and "账号已锁定" in locked.get_data(as_text=True)
+    assert locked.status_code == 401 and "连续输错 5 次账号将锁定" in locked.get_data(as_text=True)
     failures = db_session.scalar(select(func.count()).select_from(AuditLog).where(
         AuditLog.action == "login_failed", AuditLog.subject_id == str(world["home_staff"].id)))
     assert failures == 5
@@ -178,6 +178,13 @@ def test_rq_dashboard_is_for_signed_in_admins_only(settings, world, db_session, 
         assert as_clerk.get("/rq/").status_code == 404
         assert as_admin.get("/rq/").status_code == 200
         assert "rq-dashboard" in as_admin.get("/console/notifications").get_data(as_text=True)
+        # Its actions have no CSRF token of their own: only a request from this site's own page goes through.
+        forged = as_admin.client.post("/rq/queue/notify/failed/empty", headers={"Origin": "https://evil.example"})
+        assert forged.status_code == 403
+        assert as_admin.client.post("/rq/queue/notify/failed/empty").status_code == 403
+        assert as_admin.client.get("/rq/requeue/failed").status_code == 403
+        own = as_admin.client.post("/rq/queue/notify/failed/empty", headers={"Origin": "http://localhost"})
+        assert own.status_code == 200
     finally:
         create_app(settings)
 

@@ -1,6 +1,6 @@
 """Real RQ worker: feedback filed while WeChat's content check was down is checked by the job afterwards."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services
@@ -32,3 +32,37 @@ def test_the_late_content_check_runs_in_a_worker(app, committed_db, wechat, redi
     run_worker(process_env, at=MONDAY_10AM)
     session.expire_all()
     assert session.get(Feedback, feedback.id).content_check == "pass"
+
+
+def test_unchecked_feedback_whose_job_was_lost_is_swept_then_handed_to_staff(db_session, wechat, redis_client,
+                                                                             settings):
+    """The check job is gone (Redis lost it, or its retries were spent): the sweep checks again while WeChat
+    answers, and after a day hands what is still unchecked to staff for a manual check (then the SLA counts)."""
+    centre = CentreFactory()
+    gateway = WeChatGateway(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, redis_client,
+                            settings.wechat_timeout_seconds)
+    people = [Citizen(openid=f"o-unchecked-{n}") for n in range(3)]
+    db_session.add_all(people)
+    db_session.flush()
+    for citizen in people:
+        wechat.state.session_keys[citizen.openid] = "k"
+    wechat.fault("msg_sec_check", errcode=-1)
+    filed = [services.file_feedback(db_session, gateway, citizen, services.FeedbackIn(
+        kind=FeedbackKind.SUGGESTION, text=f"建议增加自助机 {n}", centre_id=centre.id), MONDAY_10AM)
+        for n, citizen in enumerate(people)]
+    redis_client.flushdb()                  # the check jobs are lost with Redis
+    assert {f.content_check for f in filed} == {"unchecked"}
+    # WeChat still down: the sweep stops at the first refusal and keeps them waiting.
+    report = services.sweep_unchecked(db_session, gateway, MONDAY_10AM + timedelta(minutes=15))
+    assert (report.checked, report.to_manual_review, report.still_waiting) == (0, 0, 3)
+    # WeChat back for one of them, then a day passes for the rest.
+    wechat.control("DELETE", "faults")
+    wechat.fault("msg_sec_check", errcode=-1, times=1)
+    filed[0].created_at = MONDAY_10AM + timedelta(hours=2)     # the newest one
+    report = services.sweep_unchecked(db_session, gateway, MONDAY_10AM + timedelta(hours=25))
+    assert report.to_manual_review == 2 and report.still_waiting == 1
+    report = services.sweep_unchecked(db_session, gateway, MONDAY_10AM + timedelta(hours=25, minutes=15))
+    assert report.checked == 1
+    assert [f.content_check for f in filed] == ["pass", "review", "review"]
+    note = [e for e in filed[1].events if e.kind == "manual_review"][0]
+    assert not note.visible_to_citizen and "人工审核" in note.internal_note

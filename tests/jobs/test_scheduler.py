@@ -1,10 +1,13 @@
 """The periodic table becomes RQ jobs exactly once per fire time, however many schedulers run."""
 
 import importlib
+import secrets
 import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+import redis
 from rq import Queue
 
 from jobs.schedule import SCHEDULE, Periodic
@@ -56,3 +59,28 @@ def test_next_day_fires_again(redis_client):
     assert len(tick(redis_client, since=day_two - timedelta(minutes=5), now=day_two, zone=SHANGHAI,
                     schedule=(NIGHTLY,))) == 1
     assert Queue("sweeps", connection=redis_client).count == 2
+
+
+def test_a_redis_failure_between_claim_and_enqueue_loses_no_run(redis_client):
+    """The claim and the job are one transaction: when Redis refuses the enqueue (here a real Redis ACL user
+    that may claim but not write jobs), nothing is claimed, and the next tick enqueues the run."""
+    now = datetime(2026, 11, 22, 19, 31, tzinfo=UTC)
+    user = f"claims-only-{secrets.token_hex(4)}"
+    password = secrets.token_hex(16)
+    redis_client.acl_setuser(user, enabled=True, passwords=[f"+{password}"], keys=["*"],
+                             commands=["+ping", "+watch", "+unwatch", "+exists", "+multi", "+exec", "+discard",
+                                       "+set", "+get", "+select", "+sadd"])
+    pool_kwargs = redis_client.connection_pool.connection_kwargs
+    restricted = redis.Redis(username=user, password=password, **{k: v for k, v in pool_kwargs.items()
+                                                                  if k not in ("username", "password")})
+    try:
+        with pytest.raises(redis.exceptions.RedisError):
+            tick(restricted, since=now - timedelta(hours=6), now=now, zone=SHANGHAI, schedule=(NIGHTLY,))
+        assert Queue("sweeps", connection=redis_client).count == 0
+        assert redis_client.keys("banshi:periodic:*") == []      # not claimed: the run is still to do
+        assert len(tick(redis_client, since=now - timedelta(hours=6), now=now, zone=SHANGHAI,
+                        schedule=(NIGHTLY,))) == 1
+        assert Queue("sweeps", connection=redis_client).count == 1
+    finally:
+        restricted.close()
+        redis_client.acl_deluser(user)

@@ -62,7 +62,8 @@ def test_message_centre_shows_every_message_and_counts_unread(client, login, ver
         assert client.post("/api/v1/messages/read-all", headers=headers).get_json() == {"marked": 1, "unread_count": 0}
 
 
-def test_metrics_count_notifications_by_status(client, db_session):
+def test_metrics_count_notifications_by_status(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 0)   # every scrape reads afresh here
     citizen = Citizen(openid="o-metrics")
     db_session.add(citizen)
     db_session.flush()
@@ -74,3 +75,26 @@ def test_metrics_count_notifications_by_status(client, db_session):
     assert 'banshi_notifications{kind="appointment_reminder_day",status="sent"} 2.0' in text
     assert 'banshi_notifications{kind="appointment_reminder_day",status="unknown"} 1.0' in text
     assert 'banshi_queue_jobs{queue="notify"}' in text
+
+
+def test_metrics_need_the_token_when_one_is_set_and_are_cached(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-token-0123456789")
+    monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 3600)
+    monkeypatch.setitem(app.extensions, "banshi.metrics_cache", {})
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    scrape = {"Authorization": "Bearer scrape-token-0123456789"}
+    first = client.get("/metrics", headers=scrape)
+    assert first.status_code == 200 and "banshi_redis_up 1.0" in first.get_data(as_text=True)
+    citizen = Citizen(openid="o-metrics-cache")
+    db_session.add(citizen)
+    db_session.flush()
+    db_session.add(Notification(citizen_id=citizen.id, kind="survey_invitation", title="t", body="b", fields={},
+                                status="sent", deliver_after=MONDAY_8AM))
+    db_session.commit()
+    # The GROUP BY ran once: a scrape inside the cache time reads the same figures.
+    assert client.get("/metrics", headers=scrape).get_data() == first.get_data()
+    # Production without a token: closed.
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", None)
+    monkeypatch.setitem(app.config, "METRICS_OPEN_WITHOUT_TOKEN", False)
+    assert client.get("/metrics").status_code == 404

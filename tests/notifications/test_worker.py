@@ -1,11 +1,15 @@
 """The whole path with real processes: commit → RQ → worker → wechatpy → emulator inbox."""
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 from rq import Queue
 from sqlalchemy import select, update
 
+from jobs.notifications import SEND_BATCH, batch_timeout
 from miniapp_api.appointments import services as booking
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import record_consents
 from miniapp_api.platform.clock import SHANGHAI
@@ -51,3 +55,27 @@ def test_confirmation_and_reminders_reach_wechat_once(app, committed_db, wechat,
     for _ in range(2):
         reminders, statuses = sweep_and_work(TUESDAY_8_05)
     assert len(reminders) == 2 and statuses == ["sent", "sent"]
+
+
+def test_batch_send_jobs_get_time_for_every_send_in_them(app, committed_db, redis_client, process_env, settings):
+    """RQ's default 180 s would kill a 100-message batch while WeChat is slow, leaving claimed rows `unknown`
+    and unsent: the due sweep sizes each batch job's timeout to its sends."""
+    session = committed_db.session
+    citizen = Citizen(openid="o-batch-timeout")
+    session.add(citizen)
+    session.flush()
+    session.add_all([Notification(citizen_id=citizen.id, kind="appointment_reminder_day", title="t", body="b",
+                                  fields={}, status="pending", deliver_after=MONDAY_8AM, attempts=0, deferrals=0)
+                     for _ in range(SEND_BATCH + 5)])
+    session.commit()
+    swept = subprocess.run([sys.executable, "-c", "from jobs.notifications import enqueue_due_notifications as sweep; "
+                            "print(sweep())"], env={**process_env, "CLOCK_START": MONDAY_8AM.isoformat()},
+                           capture_output=True, text=True, timeout=120)
+    assert swept.returncode == 0, swept.stderr[-2000:]
+    jobs = Queue("notify", connection=redis_client).get_jobs()
+    sizes = sorted(len(job.args[0]) for job in jobs)
+    assert sizes == [5, SEND_BATCH]
+    for job in jobs:
+        assert job.timeout == batch_timeout(len(job.args[0]), settings.wechat_timeout_seconds)
+        assert job.timeout >= len(job.args[0]) * settings.wechat_timeout_seconds > 0
+    assert max(job.timeout for job in jobs) > 180

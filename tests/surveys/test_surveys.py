@@ -1,5 +1,6 @@
 """Surveys: one invitation per trigger, sampling, contact gaps, one reminder, expiry, answers, the fix loop."""
 
+import csv
 from datetime import datetime, timedelta
 
 import pytest
@@ -193,7 +194,8 @@ def test_results_and_csv(db_session, place):
     rows = invitations(db_session)
     services.submit(db_session, people[0], sent_token(db_session, rows[0]), {"score": 5, "once": True,
                                                                             "improve": ["线上办理"]}, NOON)
-    services.submit(db_session, people[1], sent_token(db_session, rows[1]), {"score": 2, "once": False}, NOON)
+    services.submit(db_session, people[1], sent_token(db_session, rows[1]), {
+        "score": 2, "once": False, "comment": '=HYPERLINK("http://evil.example/x","点此领取补贴")'}, NOON)
     [row] = results.survey_results(db_session, "service", "item", {centre.id}, None, None)
     assert (row["asked"], row["answered"], row["response_rate"]) == (3, 2, 0.6667)
     assert row["questions"]["score"] == {"average": 3.5, "answers": 2}
@@ -202,6 +204,9 @@ def test_results_and_csv(db_session, place):
     exported = results.results_csv(db_session, "service", {centre.id}).lstrip("\ufeff").splitlines()
     assert exported[0].startswith("invitation_id,survey_version,kind") and len(exported) == 3
     assert ",是," in exported[1] and "线上办理" in exported[1]
+    # Free text that looks like a formula stays text in Excel (CSV formula injection).
+    [comment] = [cell for cell in next(csv.reader([exported[2]])) if "HYPERLINK" in cell]
+    assert comment.startswith("'=HYPERLINK(")
     assert db_session.query(Rectification).count() == 1    # the score of 2 opened one
 
 
@@ -213,3 +218,45 @@ def test_publishing_a_new_version_keeps_the_old_one(db_session):
     assert db_session.execute(select(func.count()).select_from(text("survey")).where(
         text("code = 'service'"))).scalar() == 2
     db_session.get(Citizen, 1)   # the session is still usable
+
+
+def test_quarterly_audit_samples_three_to_five_percent_of_each_centres_cases(db_session):
+    """The level above audits 3–5 % of the quarter's completed cases: per centre (each at least one), the
+    same sample for the same seed, only the quarter's cases, and once."""
+    services.ensure_defaults(db_session)
+    large, medium, tiny, item = CentreFactory(), CentreFactory(), CentreFactory(), ItemFactory()
+    sizes = {large.id: 300, medium.id: 120, tiny.id: 7}
+    people = citizens(db_session, sum(sizes.values()) + 10)
+    n = 0
+    for centre_id, size in sizes.items():
+        for _ in range(size):
+            db_session.add(Application(reference=f"BS20261115-Q{n:05d}", item_id=item.id, centre_id=centre_id,
+                                       applicant_type="person", applicant_name="测试", citizen_id=people[n],
+                                       status="completed", updated_at=NOON,
+                                       completed_at=datetime(2026, 10 + n % 3, 10, 10, tzinfo=SHANGHAI)))
+            n += 1
+    for extra in range(10):   # completed after the quarter: never sampled
+        db_session.add(Application(reference=f"BS20270105-Q{extra:05d}", item_id=item.id, centre_id=large.id,
+                                   applicant_type="person", applicant_name="测试", citizen_id=people[n + extra],
+                                   status="completed", updated_at=NOON,
+                                   completed_at=datetime(2027, 1, 5, 10, tzinfo=SHANGHAI)))
+    db_session.flush()
+    quarter = datetime(2026, 10, 1).date()
+    outcome = campaigns.audit_sample(db_session, quarter, 0.04, seed=11, now=NOON)
+    sampled = {c: invitations(db_session, centre_id=c, kind="audit") for c in sizes}
+    assert {c: len(rows) for c, rows in sampled.items()} == {large.id: 12, medium.id: 5, tiny.id: 1}
+    assert sum(outcome.values()) == 18
+    for centre_id, rows in sampled.items():
+        share = len(rows) / sizes[centre_id]
+        assert 0.03 <= share <= 0.05 or len(rows) == 1       # a tiny centre still gets one
+        ids = {r.subject_id for r in rows}
+        cases = set(db_session.scalars(select(Application.id).where(
+            Application.centre_id == centre_id, Application.completed_at < datetime(2027, 1, 1, tzinfo=SHANGHAI))))
+        assert ids <= cases and len(ids) == len(rows)
+    # Spread over the quarter's three months, not bunched in one.
+    months = {db_session.get(Application, r.subject_id).completed_at.astimezone(SHANGHAI).month
+              for r in sampled[large.id]}
+    assert months == {10, 11, 12}
+    # Run again: nobody is invited twice.
+    campaigns.audit_sample(db_session, quarter, 0.04, seed=11, now=NOON)
+    assert len(invitations(db_session, kind="audit")) == 18

@@ -1,0 +1,29 @@
+"""Who may do what: one table for the staff API and the console, so the two can never disagree.
+
+Admins may do everything everywhere (Staff.has_role); every other permission is a tuple of roles, and both
+the API's `require_role(staff, *X)` and the console's `@page(*X)` read it from here.
+"""
+
+from __future__ import annotations
+
+from miniapp_api.staff.models import Role
+
+A, M, W, F, S = Role.ADMIN, Role.CENTRE_MANAGER, Role.WINDOW_STAFF, Role.FEEDBACK_HANDLER, Role.SUPERVISOR
+
+COUNTER = (W, M)                    # a window's queue: see it, call, serve
+APPLICATIONS = (W, M)               # counter intake and moving a case along
+FEEDBACK = (F, M, S)                # the feedback inbox: read, claim, answer
+FEEDBACK_REASSIGN = (M, S)          # give a case to another handler
+FEEDBACK_SLA = (A,)                 # the time limits per kind, for the whole city
+RECTIFICATIONS = (M, S, F, W)       # follow up bad ratings
+LICENCE_IMPORT = (M,)
+LICENCE_RENEW = (W, M)
+CENTRE_SETUP = (M,)                 # opening hours, windows, booking rules of one's centre
+CALENDAR = (A,)                     # working-day overrides, city-wide
+DASHBOARD = (M, S)
+SURVEY_RESULTS = (M, S)             # figures of one's own centres
+SURVEY_PUBLISH = (A,)
+SURVEY_CAMPAIGNS = (A,)             # campaigns sample every centre of the city
+RELATIVE_PAPER = (W, M)             # record a signed paper authorisation (亲友代办)
+ALERTS = (M, S)                     # velocity alerts
+NOTIFICATIONS = (A,)                # push statistics and the job dashboard
