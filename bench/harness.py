@@ -134,6 +134,7 @@ def load(port: int, request_for: RequestFor, *, clients: int, seconds: float, pr
         "rps": round(count / seconds, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
         "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
+        "max_ms": round(latencies[-1] * 1000, 2) if count else None,
     }
 
 

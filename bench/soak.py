@@ -1,19 +1,27 @@
-"""Fault-injection soak: booking load and reminder fan-out together, while the harness SIGKILLs a
-worker, restarts Redis empty, makes PostgreSQL refuse connections for a few seconds, and the WeChat
-emulator injects errors and latency. Afterwards the invariants are read from the database, Redis and
-the emulator's inbox:
+"""Fault-injection soak: bookings, feedback and reminder fan-out together, with the rate limits on (the
+clients come through one proxy, PROXY_HOPS=1, each with its own address), while the harness SIGKILLs a
+gunicorn worker and an RQ worker, pauses Redis (hung, not dead), kills Redis and restarts it empty, makes
+PostgreSQL refuse connections for a few seconds, and the WeChat emulator answers with errors, 5xx and
+after 6 s (past the client's 5 s timeout). Afterwards the invariants are read from the database, Redis
+and the emulator's inbox:
 
-- no slot over capacity, and every slot's `booked` equals its active appointments;
-- every due notification is sent exactly once, or explained (`failed` with a reason, `unknown`);
+- every acknowledged booking (201) is in the database; no slot over capacity, and every slot's `booked`
+  equals its active appointments;
+- every due notification is sent exactly once, or explained (`failed` with a reason, `unknown`, and of the
+  unknown ones, how many really reached WeChat);
 - nothing left pending or sending, no jobs left queued or stuck in a started registry;
 - the web process answers /readyz 200 and books again, without having been restarted.
 
-Usage: bench/soak.py [--seconds 60] [--reminders 20000]; exits non-zero when an invariant fails.
+It reports requests, answers by status and the worst latency per load.
+Usage: bench/soak.py [--seconds 60] [--reminders 20000] [--redis-pause 10]; exits non-zero when an
+invariant fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import psutil  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
@@ -34,7 +43,40 @@ from bench.harness import ROOT, emit, environment_for_bench, free_port, gunicorn
 
 FAULTS = ({"api": "subscribe_send", "errcode": -1, "rate": 0.1}, {"api": "subscribe_send", "errcode": 45009,
           "rate": 0.03}, {"api": "subscribe_send", "http_status": 502, "rate": 0.03},
-          {"api": "subscribe_send", "latency_ms": 80, "rate": 0.1})
+          {"api": "subscribe_send", "latency_ms": 6000, "rate": 0.01},     # answers after the 5 s timeout
+          {"api": "subscribe_send", "latency_ms": 80, "rate": 0.1},
+          {"api": "msg_sec_check", "latency_ms": 6000, "rate": 0.05}, {"api": "msg_sec_check", "http_status": 503,
+                                                                       "rate": 0.05})
+FEEDBACK_CITIZENS = range(50_001, 59_000)   # bench citizens the booking load does not use
+
+
+def through_proxy(request_for):
+    """Each client behind the proxy with an address of its own (X-Forwarded-For, PROXY_HOPS=1)."""
+    def wrapped(client: int, n: int):
+        method, path, headers, body = request_for(client, n)
+        return method, path, {**headers, "X-Forwarded-For": f"10.9.{client // 250}.{client % 250 + 1}"}, body
+    return wrapped
+
+
+def feedback_requests(centre_id: int):
+    def request_for(client: int, n: int):
+        citizen = FEEDBACK_CITIZENS[(client * 997 + n) % len(FEEDBACK_CITIZENS)]
+        body = json.dumps({"kind": "suggestion", "text": f"建议增加周末延时服务（{client}-{n}）",
+                           "centre_id": centre_id}, ensure_ascii=False).encode()
+        return ("POST", "/api/v1/feedback", {"Authorization": f"Bearer bs_bench{citizen}",
+                                             "Content-Type": "application/json"}, body)
+    return request_for
+
+
+def kill_a_gunicorn_worker(port: int) -> int:
+    """SIGKILL one worker of the gunicorn serving `port`; its master starts another."""
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if "gunicorn" in cmdline and f"127.0.0.1:{port}" in cmdline and process.children():
+            worker = process.children()[0]
+            worker.send_signal(signal.SIGKILL)
+            return worker.pid
+    raise RuntimeError("no gunicorn worker found")
 
 
 def refuse_connections(admin_url: str, database: str, seconds: float) -> None:
@@ -73,6 +115,7 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--pg-outage", type=float, default=3)
+    parser.add_argument("--redis-pause", type=float, default=10)
     args = parser.parse_args()
 
     from tests.conftest import recreate_database
@@ -85,6 +128,7 @@ def main() -> None:
     database = "banshi_bench_soak"
     database_url = recreate_database(servers.admin_postgres_url, database)
     env = environment_for_bench(database_url, f"redis://127.0.0.1:{redis_port}/0")
+    env.update(RATE_LIMITS="true", PROXY_HOPS="1")    # the limiter stays in the path, as in production
     emulator, emulator_url = reminders.start_emulator(env)
     env["WECHAT_API_BASE"] = emulator_url
     workers: list[subprocess.Popen] = []
@@ -103,20 +147,34 @@ def main() -> None:
             reminders.enqueue_due(env, stale_seconds=300)
             workers = [start_worker() for _ in range(2)]
             load_result: dict = {}
+            feedback_result: dict = {}
             loader = threading.Thread(target=lambda: load_result.update(load(
-                port, booking.booking_requests(setup, args.clients), clients=args.clients, seconds=args.seconds)))
+                port, through_proxy(booking.booking_requests(setup, args.clients)), clients=args.clients,
+                seconds=args.seconds)))
+            feedback_loader = threading.Thread(target=lambda: feedback_result.update(load(
+                port, through_proxy(feedback_requests(setup["centre"])), clients=2, seconds=args.seconds,
+                processes=1)))
             loader.start()
+            feedback_loader.start()
             started = time.monotonic()
 
             def at(share: float) -> None:
                 time.sleep(max(0.0, started + args.seconds * share - time.monotonic()))
 
+            at(0.1)
+            kill_a_gunicorn_worker(port)
+            events.append("gunicorn worker SIGKILLed (the master starts another)")
             at(0.2)
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait()
             workers[0] = start_worker()
             events.append("worker SIGKILLed and replaced")
-            at(0.4)
+            at(0.3)
+            os.kill(redis_server.pid, signal.SIGSTOP)
+            time.sleep(args.redis_pause)
+            os.kill(redis_server.pid, signal.SIGCONT)
+            events.append(f"Redis paused (hung) for {args.redis_pause:g} s")
+            at(0.45)
             redis_server.kill()
             redis_server.wait()
             redis_server = reminders.start_redis(redis_port, scratch)
@@ -127,6 +185,7 @@ def main() -> None:
             refuse_connections(servers.admin_postgres_url, database, args.pg_outage)
             events.append(f"PostgreSQL refused connections for {args.pg_outage:g} s")
             loader.join()
+            feedback_loader.join()
             # Each web process meets its dead pooled connections once (answered 503, its pool is then
             # invalidated): recovery means /readyz and a booking answer normally again, without a restart.
             recovery_started, unready_answers = time.monotonic(), 0
@@ -172,6 +231,10 @@ def main() -> None:
         inbox = requests.get(f"{emulator_url}/emulator/inbox", timeout=120).json()
         per_user = Counter(message["touser"] for message in inbox if message["touser"].startswith("o-rem-"))
         checked = invariants(database_url)
+        with psycopg.connect(database_url) as connection:
+            unknown_users = [row[0] for row in connection.execute(
+                "SELECT c.openid FROM notification n JOIN citizen c ON c.id = n.citizen_id "
+                "WHERE n.status = 'unknown' AND c.openid LIKE 'o-rem-%'")]
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -182,11 +245,18 @@ def main() -> None:
     statuses = checked["notification_statuses"]
     duplicates = sum(c - 1 for c in per_user.values() if c > 1)
     lost = checked["due_but_pending"] + statuses.get("sending", 0)
+    acknowledged = load_result.get("statuses", {}).get("201", 0) + (after == 201)
+    lost_bookings = max(0, acknowledged - checked["appointments_booked"])
+    unknown = {"rows": len(unknown_users), "reached_wechat": sum(1 for u in unknown_users if per_user[u])}
+    answers_5xx = {name: sum(v for k, v in result.get("statuses", {}).items() if k == "error" or k.startswith("5"))
+                   for name, result in (("bookings", load_result), ("feedback", feedback_result))}
     ok = (checked["slots_over_capacity"] == 0 and checked["slots_with_drift"] == 0 and duplicates == 0 and lost == 0
-          and checked["failed_without_reason"] == 0 and readyz == 200 and after in (201, 409)
-          and not any(queued.values()))
+          and lost_bookings == 0 and checked["failed_without_reason"] == 0 and readyz == 200
+          and after in (201, 409) and not any(queued.values()))
     emit({"figure": "soak", "seconds": args.seconds, "reminders": args.reminders, "faults": list(FAULTS),
-          "events": events, "booking_load": load_result, **checked, "duplicates": duplicates, "lost": lost,
+          "events": events, "booking_load": load_result, "feedback_load": feedback_result,
+          "acknowledged_bookings": acknowledged, "lost_bookings": lost_bookings, "answers_5xx": answers_5xx,
+          "unknown_notifications": unknown, **checked, "duplicates": duplicates, "lost": lost,
           "marked_unknown_after_settling": stuck, "queued_jobs_left": queued, "started_registry": started_jobs,
           "readyz_after": readyz, "unready_answers_before_recovery": unready_answers,
           "recovered_after_seconds": recovered_after, "booking_after": after, "invariants_hold": ok})

@@ -33,6 +33,17 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+def parse_sentinels(raw: str) -> list[tuple[str, int]]:
+    """REDIS_SENTINELS: host:port pairs separated by commas."""
+    nodes = []
+    for part in raw.split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("must be host:port pairs separated by commas, e.g. 10.0.0.5:26379,10.0.0.6:26379")
+        nodes.append((host, int(port)))
+    return nodes
+
+
 def parse_data_keys(raw: str) -> dict[str, bytes]:
     """Parse DATA_KEY: `kid:base64key[,kid:base64key...]`, newest first.
 
@@ -97,12 +108,19 @@ class Settings(BaseSettings):
     # WeChat's shared token). Redis is never on the critical path of a citizen's write: a slow or absent
     # Redis costs at most this per call, then the request goes on without it.
     redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
+    # Redis Sentinel: "host:port,host:port,…" of the Sentinels; REDIS_URL then gives only the database number
+    # and password, and the master is whatever the Sentinels say REDIS_MASTER_NAME is now.
+    redis_sentinels: str | None = None
+    redis_master_name: str = "banshi"
     # How many proxies sit in front of gunicorn (their X-Forwarded-For is trusted that deep). Required in
     # production: a wrong 0 behind a proxy puts every caller in one rate-limit bucket.
     proxy_hops: int | None = Field(default=None, ge=0, le=5)
     # Tests start worker processes on the clock of the test (time-machine moves only its own process):
     # the process's clock starts at this instant and runs on from there. Refused in production.
     clock_start: datetime | None = None
+    # With CLOCK_START: the real instant it stands for. Processes started at different moments then share one
+    # clock (without it each starts at CLOCK_START when it starts).
+    clock_anchor: datetime | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +136,13 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_nodes(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_sentinels(value)
         return value
 
     @field_validator("wechat_api_base")

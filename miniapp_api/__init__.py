@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         raise ConfigError("invalid configuration: DATABASE_URL and REDIS_URL must be set "
                           "(`banshi dev` starts embedded ones for development)")
     configure_logging(settings.log_level, settings.log_json)
-    clock.start_at(settings.clock_start)
+    clock.start_at(settings.clock_start, settings.clock_anchor)
 
     app = BanshiApp(
         __name__,
@@ -80,6 +80,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SQLALCHEMY_URL=settings.sqlalchemy_url,
         REDIS_URL=settings.redis_url,
+        REDIS_SENTINELS=settings.redis_sentinels,
+        REDIS_MASTER_NAME=settings.redis_master_name,
         SESSION_DAYS=settings.session_days,
         # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
         # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         BANSHI_SETTINGS=settings,
         RATELIMIT_ENABLED=settings.rate_limits,
-        RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url),
+        RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url, settings.redis_sentinels, settings.redis_master_name),
         # Redis away: never a 500 for it. Limits are kept per process in memory until Redis is back
         # (flask-limiter checks again with backoff), and each failure is logged and counted.
         RATELIMIT_STORAGE_OPTIONS={"socket_timeout": settings.redis_timeout_seconds,

@@ -24,6 +24,7 @@ from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.templates import emulator_templates
+from miniapp_api.platform import clock
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.embedded import EmbeddedServers
@@ -177,8 +178,10 @@ def scheduler() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
+    clock.start_at(settings.clock_start, settings.clock_anchor)   # tests: the scheduler runs on the test's clock too
     assert settings.redis_url, "REDIS_URL is not set"
-    redis_store.configure(settings.redis_url)
+    redis_store.configure(settings.redis_url, timeout=settings.redis_timeout_seconds,
+                          sentinels=settings.redis_sentinels, master=settings.redis_master_name)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

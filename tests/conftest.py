@@ -32,6 +32,12 @@ from tests.factories import STAFF_PASSWORD, id_number
 from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
+if os.environ.get("BANSHI_FAKETIME"):
+    # A night-clock run (scripts/clock.sh): libfaketime is loaded in this process; the processes the tests
+    # start (Chromium, Node, workers, gunicorn) run on the real clock or on the test's through CLOCK_START.
+    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
+        os.environ.pop(name, None)
+
 TEST_DATABASE = "banshi_test"
 
 

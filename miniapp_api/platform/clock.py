@@ -12,10 +12,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _offset = timedelta(0)
 
 
-def start_at(moment: datetime | None) -> None:
-    """Make this process's clock read `moment` now and run on from it (None: the real clock)."""
+def start_at(moment: datetime | None, anchor: datetime | None = None) -> None:
+    """Make this process's clock read `moment` now (or at the real instant `anchor`) and run on from it
+    (None: the real clock)."""
     global _offset
-    _offset = timedelta(0) if moment is None else moment - datetime.now(UTC)
+    _offset = timedelta(0) if moment is None else moment - (anchor or datetime.now(UTC))
 
 
 def utcnow() -> datetime:

@@ -63,8 +63,10 @@ def per_id_number_in_body() -> str:
     return "idnum:" + field_cipher().lookup_hash(value.strip().upper(), context="rate_limit.id_number")
 
 
-def storage_uri(redis_url: str) -> str:
-    """limits spells a unix-socket Redis `redis+unix://`."""
+def storage_uri(redis_url: str, sentinels: str | None = None, master: str = "") -> str:
+    """limits spells a unix-socket Redis `redis+unix://`, and Sentinels `redis+sentinel://h:p,h:p/master`."""
+    if sentinels:
+        return f"redis+sentinel://{sentinels.replace(' ', '')}/{master}"
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 

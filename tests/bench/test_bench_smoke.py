@@ -98,11 +98,15 @@ def test_survey_invitation_figure_schedules_every_event_once():
 
 def test_a_short_fault_injection_soak_keeps_every_invariant():
     result = subprocess.run([sys.executable, "bench/soak.py", "--seconds", "15", "--reminders", "1000",
-                             "--clients", "4", "--pg-outage", "2"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=900)
+                             "--clients", "4", "--pg-outage", "2", "--redis-pause", "3"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
     figure = json.loads([line for line in result.stdout.splitlines() if '"figure"' in line][-1])
-    assert figure["events"] == ["worker SIGKILLed and replaced", "Redis killed and restarted empty",
-                                "PostgreSQL refused connections for 2 s"]
+    assert figure["events"] == ["gunicorn worker SIGKILLed (the master starts another)",
+                                "worker SIGKILLed and replaced", "Redis paused (hung) for 3 s",
+                                "Redis killed and restarted empty", "PostgreSQL refused connections for 2 s"]
+    assert figure["acknowledged_bookings"] > 0 and figure["lost_bookings"] == 0
+    assert figure["feedback_load"]["requests"] > 0
+    assert figure["unknown_notifications"]["reached_wechat"] <= figure["unknown_notifications"]["rows"]
     assert figure["slots_over_capacity"] == 0 and figure["slots_with_drift"] == 0
     assert figure["duplicates"] == 0 and figure["lost"] == 0 and figure["failed_without_reason"] == 0
     assert figure["readyz_after"] == 200 and figure["booking_after"] in (201, 409)
