@@ -80,8 +80,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SQLALCHEMY_URL=settings.sqlalchemy_url,
         REDIS_URL=settings.redis_url,
-        REDIS_SENTINELS=settings.redis_sentinels,
-        REDIS_MASTER_NAME=settings.redis_master_name,
+        # Not REDIS_SENTINELS / REDIS_MASTER_NAME: rq-dashboard reads those names as its own legacy settings.
+        BANSHI_REDIS_SENTINELS=settings.redis_sentinels,
+        BANSHI_REDIS_MASTER_NAME=settings.redis_master_name,
         SESSION_DAYS=settings.session_days,
         # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
         # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).

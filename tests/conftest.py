@@ -10,11 +10,13 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import psycopg
 import pytest
 import redis
 import requests
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -32,11 +34,30 @@ from tests.factories import STAFF_PASSWORD, id_number
 from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
-if os.environ.get("BANSHI_FAKETIME"):
-    # A night-clock run (scripts/clock.sh): libfaketime is loaded in this process; the processes the tests
-    # start (Chromium, Node, workers, gunicorn) run on the real clock or on the test's through CLOCK_START.
-    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
-        os.environ.pop(name, None)
+# A night-clock run (scripts/clock.sh, in CI): the wall clock of this process starts at BANSHI_WALL_CLOCK and
+# runs on from there, for the whole session. Tests that move time themselves travel from it (time-machine
+# nests); the processes tests start are given the test's instant (CLOCK_START), as always.
+WALL_CLOCK = os.environ.get("BANSHI_WALL_CLOCK")
+
+
+def pytest_sessionstart(session):
+    if WALL_CLOCK:
+        traveller = time_machine.travel(datetime.fromisoformat(WALL_CLOCK), tick=True)
+        traveller.start()
+        session.config.stash[_WALL_CLOCK_KEY] = traveller
+
+
+def pytest_sessionfinish(session):
+    traveller = session.config.stash.get(_WALL_CLOCK_KEY, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    return f"wall clock starts at {WALL_CLOCK} (night-clock run)" if WALL_CLOCK else None
+
+
+_WALL_CLOCK_KEY = pytest.StashKey()
 
 TEST_DATABASE = "banshi_test"
 

@@ -34,7 +34,8 @@ class RedisHolder:
 
     def init_app(self, app) -> None:
         self.configure(app.config["REDIS_URL"], timeout=app.config.get("REDIS_TIMEOUT_SECONDS", 0.5),
-                       sentinels=app.config.get("REDIS_SENTINELS"), master=app.config.get("REDIS_MASTER_NAME", ""))
+                       sentinels=app.config.get("BANSHI_REDIS_SENTINELS"),
+                       master=app.config.get("BANSHI_REDIS_MASTER_NAME", ""))
 
     def configure(self, url: str, *, timeout: float = 0.5, sentinels: str | None = None, master: str = "") -> None:
         """The shared client answers within `timeout` or raises a RedisError (callers go on without Redis).

@@ -187,10 +187,12 @@ class WeChatGateway:
         result = self._call(lambda: self._client.wxa._post("cgi-bin/message/subscribe/send", data=body))
         return int(result.get("msgid", 0))
 
-    def check_text(self, openid: str, content: str, scene: int = 2) -> TextVerdict:
-        """msgSecCheck v2: decide on result.suggest, not errcode 87014 (v1 only)."""
+    def check_text(self, openid: str, content: str, scene: int = 2, *, timeout: float | None = None) -> TextVerdict:
+        """msgSecCheck v2: decide on result.suggest, not errcode 87014 (v1 only). A citizen's request may ask
+        for a shorter timeout than the gateway's (a late check runs afterwards)."""
         body = {"version": 2, "openid": openid, "scene": scene, "content": content}
-        result = self._call(lambda: self._client.wxa._post("wxa/msg_sec_check", data=body))
+        options = {"timeout": timeout} if timeout else {}
+        result = self._call(lambda: self._client.wxa._post("wxa/msg_sec_check", data=body, **options))
         verdict = result.get("result") or {}
         return TextVerdict(suggest=verdict.get("suggest", "review"), label=int(verdict.get("label", 21000)))
 

@@ -66,3 +66,20 @@ def test_unchecked_feedback_whose_job_was_lost_is_swept_then_handed_to_staff(db_
     assert [f.content_check for f in filed] == ["pass", "review", "review"]
     note = [e for e in filed[1].events if e.kind == "manual_review"][0]
     assert not note.visible_to_citizen and "人工审核" in note.internal_note
+
+
+def test_a_slow_content_check_does_not_hold_the_citizen(db_session, wechat, redis_client, settings):
+    """WeChat answering in 3 s is past what filing waits for (FILING_CHECK_SECONDS): the feedback is taken at
+    once, unchecked, and the late check decides (the gateway's own timeout, 5 s, would have waited)."""
+    centre = CentreFactory()
+    gateway = WeChatGateway(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, redis_client,
+                            settings.wechat_timeout_seconds)
+    citizen = Citizen(openid="o-slow-check")
+    db_session.add(citizen)
+    db_session.flush()
+    wechat.state.session_keys[citizen.openid] = "k"
+    wechat.fault("msg_sec_check", latency_ms=3000, times=1)
+    filed = services.file_feedback(db_session, gateway, citizen, services.FeedbackIn(
+        kind=FeedbackKind.SUGGESTION, text="建议增加轮椅", centre_id=centre.id), MONDAY_10AM)
+    assert services.FILING_CHECK_SECONDS < 3 < settings.wechat_timeout_seconds
+    assert filed.content_check == "unchecked"
