@@ -31,8 +31,17 @@ def row(figure: dict) -> str:
            f"{target if target is not None else '–'} | {verdict} |"
 
 
+def _figure(line: str) -> dict | None:
+    """A figure line, or None for anything else that reached the file (a stray log line, half a line)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and "figure" in value else None
+
+
 def main() -> None:
-    figures = [json.loads(line) for line in sys.stdin if line.strip().startswith("{")]
+    figures = [figure for figure in map(_figure, sys.stdin) if figure is not None]
     print("| figure | measured | reference (same run) | ratio | target | verdict |")
     print("|---|---|---|---|---|---|")
     for figure in figures:

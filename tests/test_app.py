@@ -81,7 +81,7 @@ def test_request_id_is_generated_returned_and_logged(client, capsys):
     assert len(request_id) == 16
     response = client.get("/api/v1/nowhere", headers={"X-Request-ID": "bad id with spaces"})
     assert response.headers["X-Request-ID"] != "bad id with spaces"
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     logged = [line for line in lines if line.get("event") == "request" and line["path"] == "/api/v1/nowhere"]
     assert logged and logged[-1]["request_id"] == response.headers["X-Request-ID"]
     assert logged[-1]["status"] == 404

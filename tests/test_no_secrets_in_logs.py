@@ -33,7 +33,8 @@ def test_a_citizen_journey_leaves_no_personal_data_in_the_logs(client, wechat, d
             "for_person": {"name": "周大妈", "id_number": relative, "phone": "13600001111", "relation": "父母"}})
         client.get("/api/v1/appointments", headers=headers)
         client.get("/api/v1/relatives", headers=headers)
-    logged = capsys.readouterr().out + capsys.readouterr().err
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err
     session_key = wechat.state.session_keys["o-private"]
     access_tokens = list(wechat.state.tokens)
     assert invite["invite_code"] and len(verify_ids) == 2

@@ -26,7 +26,9 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # stderr: standard output is for what a command prints (bench figures, CLI answers), never logs.
+        # Looked up when a logger is made, so a redirected stderr (tests, daemons) is honoured.
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
 

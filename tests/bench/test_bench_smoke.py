@@ -111,3 +111,23 @@ def test_a_short_fault_injection_soak_keeps_every_invariant():
     assert figure["duplicates"] == 0 and figure["lost"] == 0 and figure["failed_without_reason"] == 0
     assert figure["readyz_after"] == 200 and figure["booking_after"] in (201, 409)
     assert figure["invariants_hold"] is True and result.returncode == 0
+
+
+def test_the_report_skips_stray_lines_and_logs_go_to_stderr():
+    """bench/run appends every figure script's stdout to results.jsonl: a log line there once crashed the
+    report. Logs now go to stderr, and the report keeps only figure lines whatever else it is given."""
+    lines = "\n".join([
+        '{"event": "calendar.no_data", "level": "warning"}',   # a log line
+        "not json at all",
+        '{"figure": "read_endpoint", "subject": "GET /api/v1/me", "ratio": 0.2, "target_ratio": 0.5}',
+        '{"figure": "booking", "ratio": 0.3, "target_ratio": 0.25',   # cut short
+    ])
+    report = subprocess.run([sys.executable, "bench/report.py"], input=lines, cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "read_endpoint" in report.stdout and "calendar" not in report.stdout
+    logged = subprocess.run([sys.executable, "-c", "from miniapp_api.platform.observability import "
+                             "configure_logging; import structlog; configure_logging(); "
+                             "structlog.get_logger('x').warning('calendar.no_data')"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert logged.stdout == "" and "calendar.no_data" in logged.stderr
