@@ -24,6 +24,7 @@ class RedisHolder:
         self._url: str | None = None
         self._sentinel: Sentinel | None = None
         self._master = ""
+        self._options: dict = {}   # database number and password from REDIS_URL (Sentinel only)
         self._away_until = 0.0
 
     def is_away(self) -> bool:
