@@ -35,6 +35,7 @@ from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
 from miniapp_api.notifications import appointments as notices
 from miniapp_api.platform.clock import local, local_date
+from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher
@@ -141,10 +142,6 @@ def _check_timing(centre: Centre, starts_at: datetime, now: datetime) -> None:
                              code=OUTSIDE_HORIZON, status=422)
 
 
-def _lock_person(session: Session, person_hash: str) -> None:
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(person_hash, 0))))
-
-
 def active_suspension(session: Session, person_hash: str, now: datetime) -> BookingSuspension | None:
     return session.scalars(select(BookingSuspension).where(
         BookingSuspension.person_hash == person_hash, BookingSuspension.until > now,
@@ -246,7 +243,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     if closure is not None or day.schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
-    _lock_person(session, person.hash)
+    lock_for_transaction(session, person.hash)
     _check_person(session, centre, person, [item.id for item in items], service_date, now)
     slots = _consecutive_slots(session, slot, slots_needed(items, slot.window))
     take_seats(session, slots)
@@ -320,7 +317,7 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     old = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(old, now)
     # Lock order, as in booking: the person first, then every slot involved by id.
-    _lock_person(session, old.person_hash)
+    lock_for_transaction(session, old.person_hash)
     target = session.scalars(select(Slot).where(Slot.id == slot_id).options(selectinload(Slot.window))).one_or_none()
     if target is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)

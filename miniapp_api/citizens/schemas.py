@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from miniapp_api.citizens import messages
+from miniapp_api.citizens.services import profile_of
 from miniapp_api.platform.privacy import id_number_is_valid
 from miniapp_api.platform.schemas import StrictIn
 
@@ -57,6 +59,11 @@ class ProfileOut(BaseModel):
     verified: bool = Field(description="name and ID number confirmed by face verification (实名核验)")
     verified_at: datetime | None
     phone_verified: bool = Field(description="the phone came from WeChat's getPhoneNumber")
+
+    @classmethod
+    def of(cls, citizen, cipher) -> dict:
+        """The caller's profile as the API answers it (personal numbers masked)."""
+        return cls(**asdict(profile_of(citizen, cipher))).model_dump(mode="json")
 
 
 class ProfilePatch(StrictIn):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
@@ -40,7 +38,7 @@ def log_out():
 @citizen_required
 def show_profile():
     """The caller's profile, personal numbers masked."""
-    return ProfileOut(**asdict(services.profile_of(g.citizen, field_cipher()))).model_dump(mode="json")
+    return ProfileOut.of(g.citizen, field_cipher())
 
 
 @bp.patch("/me", responses={200: ProfileOut}, security=BEARER)
@@ -51,4 +49,4 @@ def update_profile(body: ProfilePatch):
     (a new face verification changes them); a typed phone is unverified."""
     citizen = services.update_profile(db.session, field_cipher(), g.citizen,
                                       **{name: getattr(body, name) for name in body.model_fields_set})
-    return ProfileOut(**asdict(services.profile_of(citizen, field_cipher()))).model_dump(mode="json")
+    return ProfileOut.of(citizen, field_cipher())

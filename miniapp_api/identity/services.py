@@ -30,6 +30,7 @@ from miniapp_api.identity.models import (
 )
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import chinese_date, local
+from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher
@@ -83,11 +84,6 @@ def require_verified(citizen: Citizen) -> str:
     if citizen.verified_id_hash is None:
         raise DomainError(messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
     return citizen.verified_id_hash
-
-
-def _lock_identity(session: Session, id_hash: str) -> None:
-    """Serialise everything that moves one person's verified identity (two accounts verifying at once)."""
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("identity:" + id_hash, 0))))
 
 
 # --- verified phone -------------------------------------------------------------------------------------
@@ -209,7 +205,7 @@ def apply_verified_identity(session: Session, cipher: FieldCipher, citizen: Citi
     """The face check passed: lock name and ID number to this account. An account that held this
     identity before loses it (and is told); the person's authorisations follow them."""
     id_hash = cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
-    _lock_identity(session, id_hash)
+    lock_for_transaction(session, "identity:" + id_hash)   # two accounts verifying one person at once
     previous = session.scalars(select(Citizen).where(Citizen.verified_id_hash == id_hash, Citizen.id != citizen.id)
                                .with_for_update()).one_or_none()
     if previous is not None:

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.schemas import ProfileOut
-from miniapp_api.citizens.services import profile_of
 from miniapp_api.identity import services
 from miniapp_api.identity.schemas import (
     InviteCodeIn,
@@ -42,7 +39,7 @@ BEARER = [{"bearer": []}]
 
 
 def _profile() -> dict:
-    return ProfileOut(**asdict(profile_of(g.citizen, field_cipher()))).model_dump(mode="json")
+    return ProfileOut.of(g.citizen, field_cipher())
 
 
 @bp.post("/me/phone", responses={200: ProfileOut}, security=BEARER)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, Engine, Identity, MetaData, create_engine, func
+from sqlalchemy import BigInteger, DateTime, Engine, Identity, MetaData, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -42,6 +42,12 @@ def one_or_not_found(session, statement, not_found: Exception, *, lock: type | N
     if row is None:
         raise not_found
     return row
+
+
+def lock_for_transaction(session: Session, key: str) -> None:
+    """A transaction-scoped advisory lock on a string key: writers that touch one person (or one identity)
+    queue behind each other until the holder commits or rolls back."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 class Database:

@@ -39,25 +39,27 @@ def per_citizen() -> str:
     return f"citizen:{citizen.id}" if citizen is not None else f"ip:{get_remote_address()}"
 
 
+def _named_in_request(name: str) -> object:
+    """A field of the request's JSON body (or, for the console's forms, of the posted form), None if absent."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return body.get(name) if isinstance(body, dict) else request.form.get(name)
+
+
 def per_username() -> str:
     """The username a staff login names (JSON body or console form), trimmed and lower-cased."""
-    body = request.get_json(silent=True) if request.is_json else None
-    name = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    name = _named_in_request("username")
     return "staff-login:" + (str(name).strip().lower()[:40] if name else "-")
 
 
 def per_lookup_reference() -> str:
-    body = request.get_json(silent=True)
-    reference = body.get("reference") if isinstance(body, dict) else None
     # The key is the reference as the lookup reads it (trimmed, upper case, no inner spaces): padding or case
     # must not open a new bucket of guesses.
-    return "lookup:" + "".join(str(reference).split()).upper()[:40]
+    return "lookup:" + "".join(str(_named_in_request("reference")).split()).upper()[:40]
 
 
 def per_id_number_in_body() -> str:
     """The ID number a request names, as a keyed hash: the counter key never holds the number itself."""
-    body = request.get_json(silent=True)
-    value = body.get("id_number") if isinstance(body, dict) else None
+    value = _named_in_request("id_number")
     if not isinstance(value, str) or not value.strip():
         return per_citizen()
     return "idnum:" + field_cipher().lookup_hash(value.strip().upper(), context="rate_limit.id_number")
