@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from miniapp_api.citizens import messages
 from miniapp_api.citizens.models import AuthSession, Citizen
+from miniapp_api.platform.auth import purge_ended_sessions
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_phone
 from miniapp_api.wechat import WeChatError, WeChatGateway
@@ -106,11 +107,7 @@ def log_out(session: Session, token: str, *, now: datetime) -> None:
 
 def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
     """Delete sessions that expired or were revoked more than keep_days ago."""
-    cutoff = now - timedelta(days=keep_days)
-    result = session.execute(
-        AuthSession.__table__.delete().where(
-            (AuthSession.expires_at < cutoff) | (AuthSession.revoked_at < cutoff)))
-    return result.rowcount or 0
+    return purge_ended_sessions(session, AuthSession, now=now, keep_days=keep_days)
 
 
 _UNSET = object()

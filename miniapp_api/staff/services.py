@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from miniapp_api.centres.models import Centre
 from miniapp_api.centres.services import CENTRE_NOT_FOUND
 from miniapp_api.citizens.services import hash_token
+from miniapp_api.platform.auth import purge_ended_sessions
 from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.unit_of_work import keep_on_refusal
@@ -140,10 +141,7 @@ def revoke_sessions(session: Session, staff_id: int, *, now: datetime) -> int:
 
 def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
     """Delete staff sessions that expired or were revoked more than keep_days ago."""
-    cutoff = now - timedelta(days=keep_days)
-    result = session.execute(StaffSession.__table__.delete().where(
-        (StaffSession.expires_at < cutoff) | (StaffSession.revoked_at < cutoff)))
-    return result.rowcount or 0
+    return purge_ended_sessions(session, StaffSession, now=now, keep_days=keep_days)
 
 
 def log_out(session: Session, token: str, *, now: datetime) -> None:
