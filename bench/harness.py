@@ -143,9 +143,11 @@ def bench_database(name: str):
     """A fresh database `name` on the local servers (or embedded ones); yields (database_url, redis_url)."""
     import tempfile
 
+    from miniapp_api.platform.observability import configure_logging
     from tests.conftest import recreate_database
     from tests.servers import find_servers
 
+    configure_logging("WARNING")  # this process's own log lines (setup) go to stderr, never into the figures
     servers = find_servers(ci=False, scratch=Path(tempfile.mkdtemp(prefix="banshi-bench-")))
     try:
         yield recreate_database(servers.admin_postgres_url, name), servers.redis_url

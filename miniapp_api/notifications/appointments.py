@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from miniapp_api.notifications import messages
-from miniapp_api.notifications.services import cancel_pending, day_before_reminder_time, notify
+from miniapp_api.notifications.services import (
+    Draft,
+    cancel_pending,
+    day_before_reminder_time,
+    insert_drafts,
+    notify,
+)
 from miniapp_api.platform.clock import local
 
 HOUR_BEFORE = timedelta(hours=1)
@@ -39,30 +45,46 @@ def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     return text, fields
 
 
-def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, *,
-          deliver_after: datetime | None = None, dedupe: bool = False, extra: dict[str, str] | None = None) -> None:
+def _draft(appointment, kind: str, body_template: str, *, deliver_after: datetime | None = None,
+           dedupe: bool = False, extra: dict[str, str] | None = None) -> Draft:
     text, fields = _context(appointment, kind)
     text.update(extra or {})
-    notify(session, citizen_id=appointment.citizen_id, kind=kind, context=fields, title=messages.TITLES[kind],
-           body=body_template.format(**text), page=PAGE.format(id=appointment.id), now=now,
-           deliver_after=deliver_after, subject=("appointment", appointment.id), cause_marker=cause_marker(appointment),
-           dedupe_key=f"appointment:{appointment.id}:{kind}" if dedupe else None)
+    return Draft(citizen_id=appointment.citizen_id, kind=kind, context=fields, title=messages.TITLES[kind],
+                 body=body_template.format(**text), page=PAGE.format(id=appointment.id),
+                 deliver_after=deliver_after, subject=("appointment", appointment.id),
+                 cause_marker=cause_marker(appointment),
+                 dedupe_key=f"appointment:{appointment.id}:{kind}" if dedupe else None)
+
+
+def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, **options) -> None:
+    draft = _draft(appointment, kind, body_template, **options)
+    notify(session, now=now, **{name: getattr(draft, name) for name in Draft.__dataclass_fields__})
+
+
+def reminder_drafts(appointment, now: datetime) -> list[Draft]:
+    """The day-before and hour-before reminders that are still ahead."""
+    drafts = []
+    day_before = day_before_reminder_time(appointment.starts_at)
+    if day_before > now:
+        drafts.append(_draft(appointment, "appointment_reminder_day", messages.REMINDER_DAY_BODY,
+                             deliver_after=day_before, dedupe=True))
+    hour_before = appointment.starts_at - HOUR_BEFORE
+    if hour_before > now:
+        drafts.append(_draft(appointment, "appointment_reminder_hour", messages.REMINDER_HOUR_BODY,
+                             deliver_after=hour_before, dedupe=True))
+    return drafts
+
+
+def booked_drafts(appointment, now: datetime) -> list[Draft]:
+    """The confirmation and the reminders of a new booking: the booking writes them in its own statement."""
+    return [_draft(appointment, "appointment_booked", messages.BOOKED_BODY, dedupe=True),
+            *reminder_drafts(appointment, now)]
 
 
 def schedule_reminders(session: Session, appointment, now: datetime) -> None:
-    day_before = day_before_reminder_time(appointment.starts_at)
-    if day_before > now:
-        _send(session, appointment, "appointment_reminder_day", messages.REMINDER_DAY_BODY, now,
-              deliver_after=day_before, dedupe=True)
-    hour_before = appointment.starts_at - HOUR_BEFORE
-    if hour_before > now:
-        _send(session, appointment, "appointment_reminder_hour", messages.REMINDER_HOUR_BODY, now,
-              deliver_after=hour_before, dedupe=True)
-
-
-def appointment_booked(session: Session, appointment, now: datetime) -> None:
-    _send(session, appointment, "appointment_booked", messages.BOOKED_BODY, now, dedupe=True)
-    schedule_reminders(session, appointment, now)
+    drafts = reminder_drafts(appointment, now)
+    if drafts:
+        insert_drafts(session, drafts, now)
 
 
 def appointment_cancelled(session: Session, appointment, now: datetime, reason: str | None) -> None:

@@ -7,9 +7,11 @@ Later ones (reminders) are picked up by the due sweep at their time.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -32,27 +34,78 @@ def send_job_id(notification_id: int, enqueued_at: datetime) -> str:
     return f"notify-{notification_id}-{int(enqueued_at.timestamp())}"
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One notification to write: what `notify` takes, as a value, so that several go in one INSERT."""
+
+    citizen_id: int
+    kind: str
+    context: dict[str, str]
+    title: str
+    body: str
+    page: str | None
+    deliver_after: datetime | None = None
+    subject: tuple[str, int] | None = None
+    cause_marker: str | None = None
+    dedupe_key: str | None = None
+
+
+# Every outbox row is written by this one statement, from a JSON array of rows (one bound parameter, so
+# the SQL text is the same for one row or three and PostgreSQL keeps it prepared). The booking embeds it
+# as a CTE in its own single write; `notify` runs it alone.
+OUTBOX_INSERT = """
+INSERT INTO notification (citizen_id, kind, subject_type, subject_id, cause_marker, dedupe_key, title, body, page,
+                          fields, urgent, status, deliver_after, enqueued_at, attempts, deferrals)
+SELECT citizen_id, kind, subject_type, subject_id, cause_marker, dedupe_key, title, body, page,
+       fields, urgent, 'pending', deliver_after, enqueued_at, 0, 0
+FROM jsonb_to_recordset(CAST(:outbox AS jsonb)) AS draft(
+    citizen_id bigint, kind varchar, subject_type varchar, subject_id bigint, cause_marker varchar,
+    dedupe_key varchar, title varchar, body text, page varchar, fields jsonb, urgent boolean,
+    deliver_after timestamptz, enqueued_at timestamptz)
+ON CONFLICT ON CONSTRAINT uq_notification_dedupe_key DO NOTHING
+RETURNING id, enqueued_at"""
+
+
+def outbox_rows(drafts: list[Draft], now: datetime) -> str:
+    """The drafts as the JSON array OUTBOX_INSERT reads."""
+    rows = []
+    for draft in drafts:
+        deliver_after = draft.deliver_after or now
+        rows.append(dict(
+            citizen_id=draft.citizen_id, kind=draft.kind, subject_type=draft.subject[0] if draft.subject else None,
+            subject_id=draft.subject[1] if draft.subject else None, cause_marker=draft.cause_marker,
+            dedupe_key=draft.dedupe_key, title=draft.title, body=draft.body, page=draft.page,
+            fields=template_fields(draft.kind, draft.context), urgent=is_urgent(draft.kind),
+            deliver_after=deliver_after.isoformat(),
+            enqueued_at=now.isoformat() if deliver_after <= now else None))
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def insert_drafts(session: Session, drafts: list[Draft], now: datetime) -> list[tuple[int, datetime | None]]:
+    """Write the drafts (skipping any whose dedupe_key exists) and enqueue those due now; the rows written."""
+    written = [(row.id, row.enqueued_at) for row in session.execute(text(OUTBOX_INSERT),
+                                                                     {"outbox": outbox_rows(drafts, now)})]
+    enqueue_due(session, written, now)
+    return written
+
+
+def enqueue_due(session: Session, written: list[tuple[int, datetime | None]], now: datetime) -> None:
+    """Send jobs, after commit, for the written rows that are due now (the sweep takes the later ones)."""
+    for notification_id, enqueued_at in written:
+        if enqueued_at is not None:
+            enqueue_after_commit(session, "notify", SEND_JOB, notification_id,
+                                 job_id=send_job_id(notification_id, now), result_ttl=0)
+
+
 def notify(session: Session, *, citizen_id: int, kind: str, context: dict[str, str], title: str, body: str,
            page: str | None, now: datetime, deliver_after: datetime | None = None,
            subject: tuple[str, int] | None = None, cause_marker: str | None = None,
            dedupe_key: str | None = None) -> Notification | None:
     """Write one notification; None when one with the same dedupe_key already exists."""
-    deliver_after = deliver_after or now
-    due_now = deliver_after <= now
-    values = dict(citizen_id=citizen_id, kind=kind, subject_type=subject[0] if subject else None,
-                  subject_id=subject[1] if subject else None, cause_marker=cause_marker, dedupe_key=dedupe_key,
-                  title=title, body=body, page=page, fields=template_fields(kind, context), urgent=is_urgent(kind),
-                  status=PushStatus.PENDING, deliver_after=deliver_after, enqueued_at=now if due_now else None,
-                  attempts=0, deferrals=0)
-    notification_id = session.execute(insert(Notification).values(**values)
-                                      .on_conflict_do_nothing(constraint="uq_notification_dedupe_key")
-                                      .returning(Notification.id)).scalar_one_or_none()
-    if notification_id is None:
-        return None
-    if due_now:
-        enqueue_after_commit(session, "notify", SEND_JOB, notification_id, job_id=send_job_id(notification_id, now),
-                             result_ttl=0)
-    return session.get(Notification, notification_id)
+    draft = Draft(citizen_id=citizen_id, kind=kind, context=context, title=title, body=body, page=page,
+                  deliver_after=deliver_after, subject=subject, cause_marker=cause_marker, dedupe_key=dedupe_key)
+    written = insert_drafts(session, [draft], now)
+    return session.get(Notification, written[0][0]) if written else None
 
 
 def cancel_pending(session: Session, subject: tuple[str, int], reason: str) -> int:
