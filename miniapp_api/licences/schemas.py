@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from miniapp_api.licences.models import Licence
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 
-class LicenceQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LicenceQuery(QueryModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
 

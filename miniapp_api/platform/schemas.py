@@ -52,12 +52,10 @@ class ErrorEnvelope(BaseModel):
 ERROR_RESPONSES = {status: ErrorEnvelope for status in (400, 401, 403, 404, 405, 409, 410, 413, 422, 423, 429, 500, 502, 503)}
 
 
-class QueryModel(_NoNul):
-    """Query-string models. flask-openapi3 asks for the model's JSON schema on every request to tell list
-    parameters from scalars; computing it costs more than the rest of a small read, so the default
-    schema is computed once per class (flask-openapi3 only reads it)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _SchemaOnce(BaseModel):
+    """Query-string and header models. flask-openapi3 asks for the model's JSON schema on every request
+    (to tell list parameters from scalars, and nullable headers); computing it costs more than the rest
+    of a small read, so the default schema is computed once per class (flask-openapi3 only reads it)."""
 
     @classmethod
     def model_json_schema(cls, *args, **kwargs):  # type: ignore[override]
@@ -70,7 +68,11 @@ class QueryModel(_NoNul):
         return cached
 
 
-class IdempotencyHeader(BaseModel):
+class QueryModel(_SchemaOnce, _NoNul):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdempotencyHeader(_SchemaOnce):
     """The header of a creating POST (documented in OpenAPI; `platform.idempotency` reads and checks it)."""
 
     model_config = ConfigDict(populate_by_name=True)
