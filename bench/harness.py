@@ -23,7 +23,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_ARGS = ["--workers", "2", "--threads", "4", "--log-level", "warning"]
+# The servers bench/servers.py compares; the figures run under SERVER (the production settings,
+# config/gunicorn.py) unless BENCH_SERVER names another.
+SERVERS = {
+    "gunicorn-gthread-2x4": ["gunicorn", "--workers", "2", "--threads", "4", "--worker-class", "gthread"],
+    "gunicorn-gthread-4x2": ["gunicorn", "--workers", "4", "--threads", "2", "--worker-class", "gthread"],
+    "gunicorn-sync-4": ["gunicorn", "--workers", "4", "--worker-class", "sync"],
+    "gunicorn-sync-8": ["gunicorn", "--workers", "8", "--worker-class", "sync"],
+    "granian-2x4": ["granian", "--workers", "2", "--blocking-threads", "4"],
+    "granian-4x1": ["granian", "--workers", "4", "--blocking-threads", "1"],
+}
+SERVER = "gunicorn-gthread-2x4"
 
 
 def free_port() -> int:
@@ -32,11 +42,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _server_command(app_spec: str, port: int, server: str) -> list[str]:
+    kind, *options = SERVERS[server]
+    if kind == "granian":
+        module, _, call = app_spec.partition(":")
+        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                "--log-level", "warning", "--no-access-log", *options, "--factory", f"{module}:{call.rstrip('()')}"]
+    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options,
+            app_spec]
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str]):
+def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
+    """The app under a real server (gunicorn by default, see SERVERS), yielding its port once it answers."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_ARGS,
-                                app_spec], env=env, cwd=ROOT)
+    server = server or os.environ.get("BENCH_SERVER") or SERVER
+    # The server's own output goes to stderr: standard output carries the figures.
+    process = subprocess.Popen(_server_command(app_spec, port, server), env=env, cwd=ROOT, stdout=sys.stderr)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -47,7 +69,7 @@ def gunicorn(app_spec: str, env: dict[str, str]):
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"gunicorn {app_spec} did not start")
+                    raise RuntimeError(f"{server} {app_spec} did not start")
                 time.sleep(0.2)
         yield port
     finally:

@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         if (request.content_length or 0) > settings.max_content_length:
             abort(413)
 
+    unit_of_work.init_read_only(app)   # before authentication, whose query it concerns
     # Before the limiter: per-citizen limits need the caller.
     init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate)
     limiter.init_app(app)

@@ -28,6 +28,7 @@ from miniapp_api.platform.rate_limits import (
     per_lookup_reference,
 )
 from miniapp_api.platform.schemas import ERROR_RESPONSES
+from miniapp_api.platform.unit_of_work import read_only
 
 bp = APIBlueprint("applications", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办件进度", description="Application progress, 容缺 materials and lookup")])
@@ -36,6 +37,7 @@ BEARER = [{"bearer": []}]
 
 @bp.get("/applications", responses={200: ApplicationList}, security=BEARER)
 @citizen_required
+@read_only
 def list_applications():
     """The caller's applications and those they are the named proxy (代办人) for, newest first."""
     day, rows = today(), services.citizen_applications(db.session, g.citizen.id)
@@ -55,6 +57,7 @@ def list_relative_applications(path: RelativePath):
 
 @bp.get("/applications/<reference>", responses={200: ApplicationOut}, security=BEARER)
 @citizen_required
+@read_only
 def show_application(path: ApplicationPath):
     """Progress with the timeline, due date, materials still owed and how to collect the result."""
     return progress.for_citizen(db.session, g.citizen.id, path.reference, today())

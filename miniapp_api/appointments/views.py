@@ -36,6 +36,7 @@ from miniapp_api.platform.rate_limits import (
     per_citizen,
 )
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
+from miniapp_api.platform.unit_of_work import read_only
 
 bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="预约与排队", description="Slots, appointments, check-in and queue tickets")])
@@ -47,6 +48,7 @@ def _appointment_out(appointment) -> dict:
 
 
 @bp.get("/centres/<int:centre_id>/slots", responses={200: SlotList})
+@read_only
 def list_slots(path: CentrePath, query: SlotQuery):
     """A day's slots at the centre's windows for an item, with remaining seats."""
     centre = get_centre(db.session, path.centre_id)
@@ -77,6 +79,7 @@ def book(body: BookIn, header: IdempotencyHeader):
 
 @bp.get("/appointments", responses={200: AppointmentList}, security=BEARER)
 @citizen_required
+@read_only
 def list_appointments():
     """The caller's appointments, newest first."""
     rows = services.list_appointments(db.session, g.citizen.id)
@@ -93,6 +96,7 @@ def list_relative_appointments(path: RelativePath):
 
 @bp.get("/appointments/<int:appointment_id>", responses={200: AppointmentOut}, security=BEARER)
 @citizen_required
+@read_only
 def show_appointment(path: AppointmentPath):
     return _appointment_out(services.own_appointment(db.session, g.citizen.id, path.appointment_id))
 
@@ -136,6 +140,7 @@ def take_ticket(path: CentrePath, body: WalkInIn):
 
 
 @bp.get("/centres/<int:centre_id>/queue", responses={200: QueueOut})
+@read_only
 def show_queue(path: CentrePath):
     """People waiting per window and an estimated wait from recent service times."""
     windows = queue.queue_overview(db.session, path.centre_id, utcnow())

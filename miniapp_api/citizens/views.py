@@ -10,6 +10,7 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import LOGIN_PER_IP, PROFILE_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
+from miniapp_api.platform.unit_of_work import read_only
 from miniapp_api.wechat import gateway
 
 bp = APIBlueprint("citizens", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -36,6 +37,7 @@ def log_out():
 
 @bp.get("/me", responses={200: ProfileOut}, security=BEARER)
 @citizen_required
+@read_only
 def show_profile():
     """The caller's profile, personal numbers masked."""
     return ProfileOut.of(g.citizen, field_cipher())

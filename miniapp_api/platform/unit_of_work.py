@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from flask import current_app, request
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, scoped_session
 
 from miniapp_api.platform.db import db
@@ -120,6 +121,24 @@ def _end_refused(session: Session | scoped_session) -> None:
     else:
         session.info.pop(_PENDING, None)
         session.close()
+
+
+def read_only(view):
+    """Mark a view that only reads: its statements run in autocommit, with no BEGIN and no COMMIT round trip.
+    Under READ COMMITTED every statement takes its own snapshot anyway, so a read-only view sees exactly what
+    it would inside a transaction. A marked view must not write: each statement would commit on its own."""
+    view.read_only = True
+    return view
+
+
+def init_read_only(app) -> None:
+    """Before authentication (registered first): a read-only view's session starts on an autocommit
+    connection. Not when the session is bound to a connection (the tests' rolled-back outer transaction)."""
+    @app.before_request
+    def _autocommit_reads() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "read_only", False) and isinstance(db.session.get_bind(), Engine):
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 class RequestTransaction:

@@ -12,6 +12,7 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.idempotency import idempotent
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
+from miniapp_api.platform.unit_of_work import read_only
 from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.ratings.schemas import (
@@ -183,6 +184,7 @@ def decide_invalidation(path: RatingPath, body: DecisionIn):
 
 @staff_bp.get("/ratings/stats", responses={200: StatsOut}, security=STAFF_BEARER)
 @staff_required
+@read_only
 def rating_stats(query: StatsQuery):
     """好评率, 差评整改率 and average level per centre, window, item, staff member or month (pre-aggregated)."""
     centres = visible_centre_ids(db.session, g.staff)

@@ -12,7 +12,7 @@ from miniapp_api import create_app
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
-from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal
+from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal, read_only
 
 JOB = "jobs.maintenance.purge_expired_sessions"
 
@@ -69,3 +69,35 @@ def test_the_request_commits_once_or_not_at_all(uow_app, redis_client, path, sta
     assert rows(action) == (1 if stored else 0)
     enqueued = Queue("sweeps", connection=redis_client).fetch_job(f"uow-{action}") is not None
     assert enqueued is stored
+
+
+def _status_after_a_select() -> str:
+    """Run a statement in the request's session, then ask psycopg whether the connection is inside a transaction."""
+    db.session.execute(select(1))
+    return db.session.connection().connection.driver_connection.info.transaction_status.name
+
+
+@pytest.fixture
+def read_app(settings, committed_db, redis_client):
+    app = create_app(settings)
+
+    @app.get("/probe/read")
+    @read_only
+    def marked_read():
+        return jsonify({"status": _status_after_a_select()})
+
+    @app.get("/probe/plain")
+    def plain_read():
+        return jsonify({"status": _status_after_a_select()})
+
+    yield app
+    create_app(settings)
+
+
+def test_a_read_only_view_runs_in_autocommit_and_the_next_request_gets_a_transaction_again(read_app):
+    client = read_app.test_client()
+    # No BEGIN was sent: after its statement the connection is idle, not in a transaction.
+    assert client.get("/probe/read").get_json() == {"status": "IDLE"}
+    # The pooled connection went back with autocommit off: an unmarked view is inside BEGIN as always.
+    assert client.get("/probe/plain").get_json() == {"status": "INTRANS"}
+    assert client.get("/probe/read").get_json() == {"status": "IDLE"}
