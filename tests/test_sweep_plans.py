@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, text
 
-from miniapp_api.appointments.services import mark_no_shows
 from miniapp_api.applications.services import flag_overdue_materials
+from miniapp_api.appointments.services import mark_no_shows
 from miniapp_api.feedback.services import sla_sweep, sweep_unchecked
 from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.notifications.delivery import due_for_enqueue, mark_stuck_unknown

@@ -140,23 +140,26 @@ def _resolve_links(session: Session, citizen_id: int, data: FeedbackIn) -> dict:
     return links
 
 
-def _content_verdict(gateway: WeChatGateway, openid: str, text: str) -> ContentCheck:
-    """The check while the citizen waits: at most FILING_CHECK_SECONDS, else the late check does it."""
+def content_verdict(gateway: WeChatGateway, openid: str, data: FeedbackIn) -> ContentCheck:
+    """The check while the citizen waits, at most FILING_CHECK_SECONDS (else the late check does it); risky
+    content is refused here. The view runs it before the filing's transaction begins (see views.py)."""
     try:
-        verdict = gateway.check_text(openid, text, timeout=FILING_CHECK_SECONDS)
+        verdict = gateway.check_text(openid, "\n".join(filter(None, (data.text, data.location))),
+                                     timeout=FILING_CHECK_SECONDS)
     except WeChatError as exc:
         log.warning("feedback.content_check_unavailable", errcode=exc.errcode)
         return ContentCheck.UNCHECKED
-    return {"pass": ContentCheck.PASS, "risky": ContentCheck.RISKY}.get(verdict.suggest, ContentCheck.REVIEW)
-
-
-def file_feedback(session: Session, gateway: WeChatGateway, citizen: Citizen, data: FeedbackIn,
-                  now: datetime) -> Feedback:
-    links = _resolve_links(session, citizen.id, data)
-    verdict = _content_verdict(gateway, citizen.openid, "\n".join(filter(None, (data.text, data.location))))
-    if verdict is ContentCheck.RISKY:
+    checked = {"pass": ContentCheck.PASS, "risky": ContentCheck.RISKY}.get(verdict.suggest, ContentCheck.REVIEW)
+    if checked is ContentCheck.RISKY:
         raise DomainError(messages.CONTENT_RISKY, code=CONTENT_RISKY, status=422,
                           fields={"text": messages.CONTENT_RISKY})
+    return checked
+
+
+def file_feedback(session: Session, citizen: Citizen, data: FeedbackIn, verdict: ContentCheck,
+                  now: datetime) -> Feedback:
+    """File checked feedback (`verdict` from content_verdict)."""
+    links = _resolve_links(session, citizen.id, data)
     today = local_date(now)
     days = sla_days(session, data.kind)
     feedback = Feedback(citizen_id=citizen.id, kind=data.kind, text=data.text, location=data.location,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
@@ -13,6 +15,7 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.idempotency import idempotent
 from miniapp_api.platform.rate_limits import FEEDBACK_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
+from miniapp_api.platform.unit_of_work import end_read_part
 from miniapp_api.wechat import gateway
 
 bp = APIBlueprint("feedback", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
@@ -20,14 +23,31 @@ bp = APIBlueprint("feedback", __name__, url_prefix="/api/v1", abp_responses=ERRO
 BEARER = [{"bearer": []}]
 
 
+def content_checked_first(view):
+    """WeChat's content check before the filing's transaction: no transaction stays open (no connection held,
+    no row locked) for the up to FILING_CHECK_SECONDS the check may take. Safe: authentication only read, so
+    ending its transaction commits nothing (end_read_part refuses otherwise); the filing (with the
+    Idempotency-Key claim) then runs in its own transaction, committed once at the end as always; a retry with
+    the same key is checked again, which costs one WeChat call and changes nothing."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        end_read_part(db.session)
+        g.content_verdict = services.content_verdict(gateway(), g.citizen.openid, kwargs["body"].to_input())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/feedback", responses={201: FeedbackOut}, security=BEARER)
 @citizen_required
 @limiter.limit(FEEDBACK_PER_CITIZEN, key_func=per_citizen)
+@content_checked_first
 @idempotent
 def file_feedback(body: FileFeedbackIn, header: IdempotencyHeader):
     """居民点单: a complaint, suggestion, consultation, praise or report; the text is checked by WeChat first."""
     now = utcnow()
-    feedback = services.file_feedback(db.session, gateway(), g.citizen, body.to_input(), now)
+    feedback = services.file_feedback(db.session, g.citizen, body.to_input(), g.content_verdict, now)
     return FeedbackOut.of(feedback, local_date(now)), 201
 
 

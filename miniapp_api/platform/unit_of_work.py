@@ -141,6 +141,17 @@ def init_read_only(app) -> None:
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+def end_read_part(session: Session | scoped_session) -> None:
+    """End the request's transaction so far when it has only read (authentication), before a call to another
+    service, so that no transaction stays open while we wait. The one exception to "one commit at the end":
+    it refuses if anything was written or queued, so the commit it makes changes nothing."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted or session.info.get(_PENDING):
+        raise RuntimeError("end_read_part after a write: the request's work would be committed early")
+    session.commit()
+
+
 class RequestTransaction:
     """Mixin for the Flask app class: each request's transaction ends in one place.
 

@@ -13,6 +13,11 @@ from tests.workers import run_worker
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
+def file_checked(session, gateway, citizen, data, now):
+    """As the filing view does: WeChat's check first, then the filing with its verdict."""
+    return services.file_feedback(session, citizen, data, services.content_verdict(gateway, citizen.openid, data), now)
+
+
 def test_the_late_content_check_runs_in_a_worker(app, committed_db, wechat, redis_client, process_env, settings):
     session = committed_db.session
     centre = CentreFactory()
@@ -24,7 +29,7 @@ def test_the_late_content_check_runs_in_a_worker(app, committed_db, wechat, redi
     gateway = WeChatGateway(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base, redis_client,
                             settings.wechat_timeout_seconds)
     wechat.fault("msg_sec_check", errcode=-1)
-    feedback = services.file_feedback(session, gateway, citizen, services.FeedbackIn(
+    feedback = file_checked(session, gateway, citizen, services.FeedbackIn(
         kind=FeedbackKind.SUGGESTION, text="建议大厅增加老年人专用座椅", centre_id=centre.id), MONDAY_10AM)
     session.commit()
     assert feedback.content_check == "unchecked"
@@ -47,7 +52,7 @@ def test_unchecked_feedback_whose_job_was_lost_is_swept_then_handed_to_staff(db_
     for citizen in people:
         wechat.state.session_keys[citizen.openid] = "k"
     wechat.fault("msg_sec_check", errcode=-1)
-    filed = [services.file_feedback(db_session, gateway, citizen, services.FeedbackIn(
+    filed = [file_checked(db_session, gateway, citizen, services.FeedbackIn(
         kind=FeedbackKind.SUGGESTION, text=f"建议增加自助机 {n}", centre_id=centre.id), MONDAY_10AM)
         for n, citizen in enumerate(people)]
     redis_client.flushdb()                  # the check jobs are lost with Redis
@@ -79,7 +84,40 @@ def test_a_slow_content_check_does_not_hold_the_citizen(db_session, wechat, redi
     db_session.flush()
     wechat.state.session_keys[citizen.openid] = "k"
     wechat.fault("msg_sec_check", latency_ms=3000, times=1)
-    filed = services.file_feedback(db_session, gateway, citizen, services.FeedbackIn(
+    filed = file_checked(db_session, gateway, citizen, services.FeedbackIn(
         kind=FeedbackKind.SUGGESTION, text="建议增加轮椅", centre_id=centre.id), MONDAY_10AM)
     assert services.FILING_CHECK_SECONDS < 3 < settings.wechat_timeout_seconds
     assert filed.content_check == "unchecked"
+
+
+def test_no_transaction_is_open_while_wechat_checks_the_text(app, committed_db, wechat, redis_client, settings):
+    """Filing waits up to FILING_CHECK_SECONDS for WeChat's check: meanwhile the request holds no transaction
+    (PostgreSQL shows none of its sessions idle in transaction), so a slow WeChat cannot pin connections."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    centre = CentreFactory()
+    committed_db.session.commit()
+    client = app.test_client()
+    openid = "o-check-outside"
+    token = client.post("/api/v1/auth/login", json={"code": wechat.login_code(openid)}).get_json()["token"]
+    wechat.fault("msg_sec_check", latency_ms=1200, times=1)
+    answer: dict = {}
+    filing = threading.Thread(target=lambda: answer.update(response=client.post(
+        "/api/v1/feedback", json={"kind": "suggestion", "text": "建议增加老花镜", "centre_id": centre.id},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "outside-1"})))
+    filing.start()
+    seen = []
+    with committed_db.engine.connect() as probe:
+        while filing.is_alive():
+            seen.append(probe.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar())
+            probe.rollback()
+            time.sleep(0.05)
+    filing.join()
+    assert answer["response"].status_code == 201, answer["response"].get_json()
+    assert len(seen) >= 10                        # sampled all through the 1.2 s check
+    assert max(seen) == 0
