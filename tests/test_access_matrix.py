@@ -157,6 +157,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
             accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
                                     promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
         owner_id = application.citizen_id
+        db_session.commit()   # what the test built is committed before the next request (as in every test)
         feedback = client.post("/api/v1/feedback", headers=owner,
                                json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
         rectification = open_rectification(db_session, source=("rating", 1), citizen_id=owner_id,
