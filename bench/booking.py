@@ -30,6 +30,7 @@ from bench.harness import (  # noqa: E402
     gunicorn,
     load,
     lua_string,
+    worker_rss_mb,
     wrk_available,
     wrk_load,
 )
@@ -211,6 +212,7 @@ def main() -> None:
                 uniform = python_uniform
                 hot = load(port, hot_requests({**setup, "citizens_per_client": hot_per_client}, hot_first),
                            clients=args.hot_clients, seconds=args.seconds / 2)
+            web_rss = worker_rss_mb(port)
         with psycopg.connect(database_url) as connection:
             hot_booked, hot_capacity = connection.execute("SELECT booked, capacity FROM slot WHERE id = %s",
                                                           (setup["hot_slot"],)).fetchone()
@@ -229,6 +231,7 @@ def main() -> None:
           "python_generator_result": python_uniform,
           "python_generator_bookings_per_second": round(python_uniform["statuses"].get("201", 0) / args.seconds, 1),
           "ratio": round(ratio, 3), "target_ratio": 0.25, "stretch_ratio": 0.4,
+          "web_worker_rss_mb": web_rss, "web_worker_rss_target_mb": 120,
           "p99_target_ms": 50, "meets_target": ratio >= 0.25 and (uniform["p99_ms"] or 1e9) <= 50,
           "hot_slot": {"clients": args.hot_clients, "result": hot, "capacity": hot_capacity, "booked": hot_booked,
                        "appointments": hot_rows, "ratio_to_uniform_rate": round(hot_ratio, 3),

@@ -52,6 +52,18 @@ def _server_command(app_spec: str, port: int, server: str) -> list[str]:
             app_spec]
 
 
+_RUNNING: dict[int, subprocess.Popen] = {}
+
+
+def worker_rss_mb(port: int) -> float:
+    """The largest resident set of the server's worker processes (the master does no request work)."""
+    import psutil
+
+    master = psutil.Process(_RUNNING[port].pid)
+    workers = master.children(recursive=True) or [master]
+    return round(max(worker.memory_info().rss for worker in workers) / 2**20, 1)
+
+
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
     """The app under a real server (gunicorn by default, see SERVERS), yielding its port once it answers."""
@@ -71,8 +83,10 @@ def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{server} {app_spec} did not start")
                 time.sleep(0.2)
+        _RUNNING[port] = process
         yield port
     finally:
+        _RUNNING.pop(port, None)
         process.terminate()
         process.wait(timeout=30)
 
@@ -281,16 +295,40 @@ def against_bare(env: dict[str, str], path: str, headers: dict[str, str], *, cli
     return compare(env, get(path, headers), get("/hello"), clients=clients, seconds=seconds)
 
 
+def wrk_requests(request_for: RequestFor, clients: int) -> tuple[str, str]:
+    """Lua for wrk from a Python request maker: each client's first request (clients differ only in their
+    headers, e.g. their own bearer token), taken in turn."""
+    made = list(dict.fromkeys(
+        (method, path, tuple(sorted(headers.items())), body or b"")
+        for method, path, headers, body in (request_for(client, 0) for client in range(clients))))
+    entries = []
+    for method, path, headers, body in made:
+        header_table = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers)
+        entries.append(f"{{{lua_string(method)}, {lua_string(path)}, {{{header_table}}}, "
+                       f"{lua_string(body.decode()) if body else 'nil'}}}")
+    return ("  local r = made[(thread_id * 7919 + n) % #made + 1]\n"
+            "  return wrk.format(r[1], r[2], r[3], r[4])", "made = {" + ",\n".join(entries) + "}\n")
+
+
+def _measure(port: int, request_for: RequestFor, *, clients: int, seconds: float) -> dict:
+    """wrk when installed (a one-second warm-up first), else the Python generator."""
+    if wrk_available():
+        request_lua, preamble = wrk_requests(request_for, clients)
+        wrk_load(port, request_lua, clients=clients, seconds=1, preamble=preamble)
+        return wrk_load(port, request_lua, clients=clients, seconds=seconds, preamble=preamble)
+    load(port, request_for, clients=clients, seconds=1)
+    return load(port, request_for, clients=clients, seconds=seconds)
+
+
 def compare(env: dict[str, str], subject_request: RequestFor, reference_request: RequestFor, *, clients: int,
             seconds: float) -> tuple[dict, dict]:
-    """Load the bare app, then the real one, with the same gunicorn settings and client, each after a
-    one-second warm-up; returns (subject, reference)."""
+    """Load the bare app, then the real one, under the same server settings and the same load generator;
+    returns (subject, reference); the subject's result carries the web worker's memory afterwards."""
     with gunicorn("bench.bare_app:create_bare_app()", env) as port:
-        load(port, reference_request, clients=clients, seconds=1)
-        reference = load(port, reference_request, clients=clients, seconds=seconds)
+        reference = _measure(port, reference_request, clients=clients, seconds=seconds)
     with gunicorn("miniapp_api:create_app()", env) as port:
-        load(port, subject_request, clients=clients, seconds=1)
-        subject = load(port, subject_request, clients=clients, seconds=seconds)
+        subject = _measure(port, subject_request, clients=clients, seconds=seconds)
+        subject["web_worker_rss_mb"] = worker_rss_mb(port)
     return subject, reference
 
 

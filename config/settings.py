@@ -12,8 +12,8 @@ import base64
 import binascii
 import json
 import secrets
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,6 +76,13 @@ def new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
+def psycopg_url(url: str) -> str:
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Settings(BaseSettings):
     """Every variable is documented in config/.env.example."""
 
@@ -85,6 +92,12 @@ class Settings(BaseSettings):
     # `./run` and the tests say development / testing explicitly.
     banshi_env: Environment = Environment.PRODUCTION
     database_url: str | None = None
+    # A streaming replica of DATABASE_URL for reads that may be a second stale (public slot, item and centre
+    # listings). Unset: everything reads the primary. A replica that is down, or behind by more than
+    # REPLICA_MAX_LAG_SECONDS, is left alone until it is back (checked at most every REPLICA_CHECK_SECONDS).
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = Field(default=1.0, ge=0, le=600)
+    replica_check_seconds: float = Field(default=1.0, ge=0, le=60)
     redis_url: str | None = None
     secret_key: str | None = None
     data_key: str | None = None
@@ -122,7 +135,7 @@ class Settings(BaseSettings):
     # clock (without it each starts at CLOCK_START when it starts).
     clock_anchor: datetime | None = None
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_replica_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
         if value is None:
@@ -213,11 +226,11 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The URL with the psycopg 3 driver named, whatever form was given."""
         assert self.database_url is not None, "DATABASE_URL is not set"
-        url = self.database_url
-        for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
-        return url
+        return psycopg_url(self.database_url)
+
+    @property
+    def sqlalchemy_replica_url(self) -> str | None:
+        return psycopg_url(self.database_replica_url) if self.database_replica_url else None
 
     def with_local_secrets(self) -> Settings:
         """Fill missing secrets for development/testing from instance/dev-secrets.json.

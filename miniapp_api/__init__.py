@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SQLALCHEMY_URL=settings.sqlalchemy_url,
+        SQLALCHEMY_REPLICA_URL=settings.sqlalchemy_replica_url,
+        REPLICA_MAX_LAG_SECONDS=settings.replica_max_lag_seconds,
+        REPLICA_CHECK_SECONDS=settings.replica_check_seconds,
         REDIS_URL=settings.redis_url,
         # Not REDIS_SENTINELS / REDIS_MASTER_NAME: rq-dashboard reads those names as its own legacy settings.
         BANSHI_REDIS_SENTINELS=settings.redis_sentinels,

@@ -36,7 +36,7 @@ from miniapp_api.platform.rate_limits import (
     per_citizen,
 )
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
-from miniapp_api.platform.unit_of_work import read_only
+from miniapp_api.platform.unit_of_work import read_only, stale_read
 
 bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="预约与排队", description="Slots, appointments, check-in and queue tickets")])
@@ -48,7 +48,7 @@ def _appointment_out(appointment) -> dict:
 
 
 @bp.get("/centres/<int:centre_id>/slots", responses={200: SlotList})
-@read_only
+@stale_read
 def list_slots(path: CentrePath, query: SlotQuery):
     """A day's slots at the centre's windows for an item, with remaining seats."""
     centre = get_centre(db.session, path.centre_id)
@@ -140,7 +140,7 @@ def take_ticket(path: CentrePath, body: WalkInIn):
 
 
 @bp.get("/centres/<int:centre_id>/queue", responses={200: QueueOut})
-@read_only
+@stale_read
 def show_queue(path: CentrePath):
     """People waiting per window and an estimated wait from recent service times."""
     windows = queue.queue_overview(db.session, path.centre_id, utcnow())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import CalendarOverride, CalendarWarning
+from miniapp_api.platform.db import db
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +102,8 @@ def record_missing_data(session: Session, day: date) -> None:
         return
     _warned.add(day)
     log.warning("calendar.no_data", day=day.isoformat())
+    if db.on_replica(session):
+        return   # a listing served by the replica cannot write; the hourly slot sweep records it
     session.execute(insert(CalendarWarning).values(
         day=day, message=messages.CALENDAR_NO_DATA.format(year=day.year, day=day.isoformat()))
         .on_conflict_do_nothing(index_elements=["day"]))

@@ -19,14 +19,14 @@ from miniapp_api.centres.schemas import (
 from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
-from miniapp_api.platform.unit_of_work import read_only
+from miniapp_api.platform.unit_of_work import stale_read
 
 bp = APIBlueprint("centres", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办事指南与服务中心", description="Service items, guides and halls (public)")])
 
 
 @bp.get("/items", responses={200: ItemList})
-@read_only
+@stale_read
 def list_items(query: ItemQuery):
     """Search items by name, category or pinyin initials."""
     items = services.search_items(db.session, query=query.q, audience=query.audience)
@@ -40,7 +40,7 @@ def show_item(path: ItemPath):
 
 
 @bp.get("/centres", responses={200: CentreList})
-@read_only
+@stale_read
 def list_centres(query: CentreQuery):
     """Centres handling an item, nearest first when a position is given, then by earliest free slot."""
     matches = finder.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())
@@ -50,7 +50,7 @@ def list_centres(query: CentreQuery):
 
 
 @bp.get("/centres/<int:centre_id>", responses={200: CentreDetail})
-@read_only
+@stale_read
 def show_centre(path: CentrePath):
     """A centre's address, opening hours, windows and booking policy."""
     return CentreDetail.of_centre(services.get_centre(db.session, path.centre_id)).model_dump(mode="json")

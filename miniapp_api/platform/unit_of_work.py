@@ -131,13 +131,25 @@ def read_only(view):
     return view
 
 
+def stale_read(view):
+    """A read-only view whose answer may be a second stale (public listings): it reads the replica when one
+    is configured and usable (platform.db.Replica), else the primary in autocommit. Never for a page that
+    must show the caller's own write, nor behind authentication (a new login may not be on the replica yet)."""
+    view.stale_ok = True
+    return read_only(view)
+
+
 def init_read_only(app) -> None:
     """Before authentication (registered first): a read-only view's session starts on an autocommit
     connection. Not when the session is bound to a connection (the tests' rolled-back outer transaction)."""
     @app.before_request
     def _autocommit_reads() -> None:
         view = current_app.view_functions.get(request.endpoint or "")
-        if getattr(view, "read_only", False) and isinstance(db.session.get_bind(), Engine):
+        if not getattr(view, "read_only", False):
+            return
+        if getattr(view, "stale_ok", False) and db.use_replica():
+            return
+        if isinstance(db.session.get_bind(), Engine):
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -1,6 +1,10 @@
 """Real RQ worker: feedback filed while WeChat's content check was down is checked by the job afterwards."""
 
+import threading
+import time
 from datetime import datetime, timedelta
+
+from sqlalchemy import text
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services
@@ -93,11 +97,6 @@ def test_a_slow_content_check_does_not_hold_the_citizen(db_session, wechat, redi
 def test_no_transaction_is_open_while_wechat_checks_the_text(app, committed_db, wechat, redis_client, settings):
     """Filing waits up to FILING_CHECK_SECONDS for WeChat's check: meanwhile the request holds no transaction
     (PostgreSQL shows none of its sessions idle in transaction), so a slow WeChat cannot pin connections."""
-    import threading
-    import time
-
-    from sqlalchemy import text
-
     centre = CentreFactory()
     committed_db.session.commit()
     client = app.test_client()
