@@ -109,6 +109,9 @@ def test_no_transaction_is_open_while_wechat_checks_the_text(app, committed_db, 
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "outside-1"})))
     filing.start()
     seen = []
+    # From the moment the emulator has the call (it counts it before its injected delay) until the answer.
+    while wechat.state.calls["msg_sec_check"] == 0 and filing.is_alive():
+        time.sleep(0.01)
     with committed_db.engine.connect() as probe:
         while filing.is_alive():
             seen.append(probe.execute(text(
@@ -118,5 +121,5 @@ def test_no_transaction_is_open_while_wechat_checks_the_text(app, committed_db, 
             time.sleep(0.05)
     filing.join()
     assert answer["response"].status_code == 201, answer["response"].get_json()
-    assert len(seen) >= 10                        # sampled all through the 1.2 s check
+    assert len(seen) >= 5                         # sampled through the 1.2 s check
     assert max(seen) == 0
