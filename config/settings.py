@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     database_replica_url: str | None = None
     replica_max_lag_seconds: float = Field(default=1.0, ge=0, le=600)
     replica_check_seconds: float = Field(default=1.0, ge=0, le=60)
+    # How long each process keeps a public listing (slots, items, centres) before asking the database again;
+    # unset: 2 s, and 0 (off) in tests, which book and list again at once.
+    public_cache_seconds: float | None = Field(default=None, ge=0, le=60)
     redis_url: str | None = None
     secret_key: str | None = None
     data_key: str | None = None

@@ -34,6 +34,7 @@ from miniapp_api.platform.auth import init_auth
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import register_error_handlers, validation_error_response
 from miniapp_api.platform.headers import init_security_headers
+from miniapp_api.platform.http_cache import init_public_cache
 from miniapp_api.platform.observability import configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
             abort(413)
 
     unit_of_work.init_read_only(app)   # before authentication, whose query it concerns
+    init_public_cache(app, settings.public_cache_seconds if settings.public_cache_seconds is not None
+                      else 0.0 if settings.banshi_env == "testing" else 2.0)
     # Before the limiter: per-citizen limits need the caller.
     init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate)
     limiter.init_app(app)

@@ -27,6 +27,7 @@ from miniapp_api.identity.services import principal_for
 from miniapp_api.platform.auth import citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.idempotency import idempotent
 from miniapp_api.platform.rate_limits import (
     BOOKING_PER_CITIZEN,
@@ -49,6 +50,7 @@ def _appointment_out(appointment) -> dict:
 
 @bp.get("/centres/<int:centre_id>/slots", responses={200: SlotList})
 @stale_read
+@public_cached
 def list_slots(path: CentrePath, query: SlotQuery):
     """A day's slots at the centre's windows for an item, with remaining seats."""
     centre = get_centre(db.session, path.centre_id)

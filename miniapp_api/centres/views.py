@@ -18,6 +18,7 @@ from miniapp_api.centres.schemas import (
 )
 from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import stale_read
 
@@ -27,6 +28,7 @@ bp = APIBlueprint("centres", __name__, url_prefix="/api/v1", abp_responses=ERROR
 
 @bp.get("/items", responses={200: ItemList})
 @stale_read
+@public_cached
 def list_items(query: ItemQuery):
     """Search items by name, category or pinyin initials."""
     items = services.search_items(db.session, query=query.q, audience=query.audience)
@@ -41,6 +43,7 @@ def show_item(path: ItemPath):
 
 @bp.get("/centres", responses={200: CentreList})
 @stale_read
+@public_cached
 def list_centres(query: CentreQuery):
     """Centres handling an item, nearest first when a position is given, then by earliest free slot."""
     matches = finder.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from miniapp_api import create_app
 from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.demo import seed_demo
+from miniapp_api.platform.http_cache import PublicCache
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
 from tests.flows import verify_face
@@ -244,3 +245,39 @@ def test_per_ip_limit_uses_the_forwarded_address_behind_a_proxy(settings, db_ses
         assert other.status_code == 401  # a different citizen's address is not held back
     finally:
         create_app(settings)
+
+
+class FakeTimer:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_slots_page_is_kept_a_few_seconds_and_answers_304_when_unchanged(db_session, settings, frozen):
+    """What thousands of phones poll at 08:00: each process keeps the answer PUBLIC_CACHE_SECONDS, a repeat
+    with its ETag is a 304 without a body, and after the time the seats are read again."""
+    app = create_app(settings.model_copy(update={"public_cache_seconds": 5}))
+    timer = FakeTimer()
+    app.extensions["banshi.public_cache"] = PublicCache(5, timer=timer)
+    client = app.test_client()
+    hall = build_hall(db_session, MONDAY_8AM)
+    db_session.commit()
+    url, query = f"/api/v1/centres/{hall.centre.id}/slots", {"item": hall.slow.code, "date": "2026-11-24"}
+    first = client.get(url, query_string=query)
+    assert first.status_code == 200 and first.headers["Cache-Control"] in ("public, max-age=5", "max-age=5, public")
+    etag = first.headers["ETag"]
+    assert client.get(url, query_string=query, headers={"If-None-Match": etag}).status_code == 304
+
+    slot = hall.slot(db_session, hall.general, "2026-11-24 08:30")
+    slot.booked += 1
+    db_session.commit()
+    timer.now += 4    # within the time: the kept answer
+    assert client.get(url, query_string=query).get_json() == first.get_json()
+    timer.now += 2    # past it: read again, a new ETag
+    fresh = client.get(url, query_string=query)
+    assert fresh.get_json()["slots"][0]["remaining"] == first.get_json()["slots"][0]["remaining"] - 1
+    assert fresh.headers["ETag"] != etag
+    assert client.get(url, query_string=query, headers={"If-None-Match": etag}).status_code == 200
+    create_app(settings)
