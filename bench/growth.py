@@ -39,7 +39,7 @@ def grow(database_url: str, setup: dict, *, appointments: int, notifications: in
         people = connection.execute("SELECT count(*) FROM citizen WHERE openid LIKE 'o-history-%%'").fetchone()[0]
         connection.execute("""
             INSERT INTO citizen (openid, real_name)
-            SELECT 'o-history-' || n, '历史' FROM generate_series(%(start)s, %(stop)s) n""",
+            SELECT 'o-history-' || n, '历史' FROM generate_series(CAST(%(start)s AS bigint), CAST(%(stop)s AS bigint)) n""",
             {"start": people + 1, "stop": max(people, appointments // 5)})
         first, citizens = connection.execute(
             "SELECT min(id), count(*) FROM citizen WHERE openid LIKE 'o-history-%%'").fetchone()
@@ -49,11 +49,11 @@ def grow(database_url: str, setup: dict, *, appointments: int, notifications: in
                 INSERT INTO appointment (citizen_id, person_hash, accountable_hash, person_name, centre_id, window_id,
                                          service_date, starts_at, ends_at, status, created_at)
                 SELECT %(first)s + n %% %(citizens)s, md5('history' || n) || md5('h'), md5('history' || n) || md5('h'),
-                       '历史', %(centre)s, %(window)s, date '2024-01-01' + (n %% 600),
+                       '历史', %(centre)s, %(window)s, date '2024-01-01' + CAST(n %% 600 AS integer),
                        timestamptz '2024-01-01 01:00+00' + (n %% 600) * interval '1 day',
                        timestamptz '2024-01-01 01:15+00' + (n %% 600) * interval '1 day', 'served',
                        timestamptz '2023-12-01 00:00+00' + (n %% 600) * interval '1 day'
-                FROM generate_series(%(start)s, %(stop)s) n""",
+                FROM generate_series(CAST(%(start)s AS bigint), CAST(%(stop)s AS bigint)) n""",
                 {"first": first, "citizens": citizens, "centre": setup["centre"],
                  "window": setup["pgbench_window"], "start": have + 1, "stop": appointments})
         have = connection.execute("SELECT count(*) FROM notification").fetchone()[0]
@@ -67,7 +67,7 @@ def grow(database_url: str, setup: dict, *, appointments: int, notifications: in
                        timestamptz '2024-01-01 10:00+00' + (n %% 600) * interval '1 day',
                        timestamptz '2024-01-01 10:00+00' + (n %% 600) * interval '1 day',
                        timestamptz '2024-01-02 10:00+00' + (n %% 600) * interval '1 day', 1, 0
-                FROM generate_series(%(start)s, %(stop)s) n""",
+                FROM generate_series(CAST(%(start)s AS bigint), CAST(%(stop)s AS bigint)) n""",
                 {"first": first, "citizens": citizens, "start": start,
                  "stop": min(notifications, start + step - 1)})
         connection.execute("VACUUM ANALYZE appointment")

@@ -224,9 +224,10 @@ end
 
 
 def wrk_available() -> bool:
+    """wrk is installed and not turned off (BENCH_GENERATOR=python compares with figures taken before wrk)."""
     import shutil
 
-    return shutil.which("wrk") is not None
+    return shutil.which("wrk") is not None and os.environ.get("BENCH_GENERATOR") != "python"
 
 
 def wrk_load(port: int, request_lua: str, *, clients: int, seconds: float, preamble: str = "",

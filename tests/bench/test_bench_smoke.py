@@ -1,6 +1,7 @@
 """The benchmarks keep working: a tiny run prints their JSON figure (no timing is asserted)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -9,6 +10,14 @@ import pytest
 from bench.harness import ROOT
 
 pytestmark = pytest.mark.integration
+
+
+def needs_wrk(result: subprocess.CompletedProcess) -> None:
+    """Figures that only wrk drives: skip without it, but CI installs it (scripts/wrk.sh) and must have it."""
+    if "wrk is not installed" in result.stderr:
+        if os.environ.get("CI") == "true":
+            pytest.fail("wrk is not installed (scripts/wrk.sh installs Debian's package)")
+        pytest.skip("wrk is not installed")
 
 
 def test_read_endpoint_figure_runs_and_reports_its_reference():
@@ -131,3 +140,28 @@ def test_the_report_skips_stray_lines_and_logs_go_to_stderr():
                              "structlog.get_logger('x').warning('calendar.no_data')"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert logged.stdout == "" and "calendar.no_data" in logged.stderr
+
+
+def test_growth_figure_compares_the_same_loads_before_and_after_the_tables_grow():
+    result = subprocess.run([sys.executable, "bench/growth.py", "--seconds", "1", "--clients", "2",
+                             "--small-appointments", "100", "--large-appointments", "2000",
+                             "--large-notifications", "20000"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    needs_wrk(result)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["figure"] == "growth" and set(figure["ratios"]) == {"booking", "me", "appointments", "messages"}
+    for run in (figure["small"], figure["large"]):
+        assert run["booking"]["statuses"].get("201", 0) > 0 and run["booking"]["errors"] == 0
+        assert run["me"]["statuses"] == {"200": run["me"]["requests"]} != {"200": 0}
+    assert figure["ratio"] == min(figure["ratios"].values())
+
+
+def test_servers_figure_runs_the_same_loads_under_a_named_server():
+    result = subprocess.run([sys.executable, "bench/servers.py", "--seconds", "1", "--clients", "2",
+                             "--only", "gunicorn-sync-4"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    needs_wrk(result)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [row["server"] for row in figure["servers"]] == ["gunicorn-sync-4"]
+    row = figure["servers"][0]
+    assert row["booking"]["statuses"].get("201", 0) > 0 and row["read_me"]["errors"] == 0
