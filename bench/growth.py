@@ -11,7 +11,6 @@ Usage: bench/growth.py [--seconds N] [--large-appointments N] [--large-notificat
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import booking  # noqa: E402
-from bench.harness import bench_database, emit, environment_for_bench, gunicorn, wrk_available, wrk_load  # noqa: E402
+from bench.harness import (  # noqa: E402
+    bench_database,
+    emit,
+    environment_for_bench,
+    gunicorn,
+    timed_parser,
+    wrk_available,
+    wrk_load,
+)
 
 READS = {
     "me": '  return wrk.format("GET", "/api/v1/me", {["Authorization"] = "Bearer bs_bench" .. (1 + n % 5000)})',
@@ -87,9 +94,7 @@ def measure(env: dict[str, str], setup: dict, seconds: float, clients: int, firs
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--clients", type=int, default=32)
+    parser = timed_parser(clients=32)
     parser.add_argument("--small-appointments", type=int, default=10_000)
     parser.add_argument("--large-appointments", type=int, default=1_000_000)
     parser.add_argument("--large-notifications", type=int, default=10_000_000)
