@@ -29,11 +29,11 @@ from bench.harness import (  # noqa: E402
 )
 
 READS = {
-    "me": '  return wrk.format("GET", "/api/v1/me", {["Authorization"] = "Bearer bs_bench" .. (1 + n % 5000)})',
+    "me": '  return wrk.format("GET", "/api/v1/me", {["Authorization"] = "Bearer bs_bench" .. (1 + n % readers)})',
     "appointments": '  return wrk.format("GET", "/api/v1/appointments", '
-                    '{["Authorization"] = "Bearer bs_bench" .. (1 + n % 5000)})',
+                    '{["Authorization"] = "Bearer bs_bench" .. (1 + n % readers)})',
     "messages": '  return wrk.format("GET", "/api/v1/messages", '
-                '{["Authorization"] = "Bearer bs_bench" .. (1 + n % 5000)})',
+                '{["Authorization"] = "Bearer bs_bench" .. (1 + n % readers)})',
 }
 
 
@@ -82,12 +82,15 @@ def grow(database_url: str, setup: dict, *, appointments: int, notifications: in
     return round(time.monotonic() - started, 1)
 
 
-def measure(env: dict[str, str], setup: dict, seconds: float, clients: int, first_citizen: int) -> dict:
+def measure(env: dict[str, str], setup: dict, seconds: float, clients: int, first_citizen: int,
+            readers: int) -> dict:
+    """The reads rotate over the first `readers` citizens (at most 5,000), then the booking load."""
+    preamble = f"readers = {min(readers, 5000)}\n"
     with gunicorn("miniapp_api:create_app()", env) as port:
         reads = {}
         for name, lua in READS.items():
-            wrk_load(port, lua, clients=clients, seconds=1)
-            reads[name] = wrk_load(port, lua, clients=clients, seconds=seconds)
+            wrk_load(port, lua, clients=clients, seconds=1, preamble=preamble)
+            reads[name] = wrk_load(port, lua, clients=clients, seconds=seconds, preamble=preamble)
         booked = booking.wrk_booking(port, setup, clients=clients, seconds=seconds, first_citizen=first_citizen)
     return {"booking": {**booked, "bookings_per_second": round(booked["statuses"].get("201", 0) / seconds, 1)},
             **reads}
@@ -111,10 +114,11 @@ def main() -> None:
         setup["citizens_per_client"] = per_client
         small_fill = grow(database_url, setup, appointments=args.small_appointments,
                           notifications=10 * args.small_appointments)
-        small = measure(env, setup, args.seconds, args.clients, first_citizen=10)
+        small = measure(env, setup, args.seconds, args.clients, first_citizen=10, readers=citizens)
         large_fill = grow(database_url, setup, appointments=args.large_appointments,
                           notifications=args.large_notifications)
-        large = measure(env, setup, args.seconds, args.clients, first_citizen=10 + args.clients * per_client)
+        large = measure(env, setup, args.seconds, args.clients, first_citizen=10 + args.clients * per_client,
+                        readers=citizens)
     ratios = {"booking": round(large["booking"]["bookings_per_second"] / small["booking"]["bookings_per_second"], 3)}
     ratios.update({name: round(large[name]["rps"] / small[name]["rps"], 3) for name in READS})
     emit({"figure": "growth", "clients": args.clients, "seconds": args.seconds,
