@@ -104,6 +104,7 @@ def record_missing_data(session: Session, day: date) -> None:
     log.warning("calendar.no_data", day=day.isoformat())
     if db.on_replica(session):
         return   # a listing served by the replica cannot write; the hourly slot sweep records it
+    # Under a read-only view (autocommit) this one idempotent row commits on its own: harmless by design.
     session.execute(insert(CalendarWarning).values(
         day=day, message=messages.CALENDAR_NO_DATA.format(year=day.year, day=day.isoformat()))
         .on_conflict_do_nothing(index_elements=["day"]))
