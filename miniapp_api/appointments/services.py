@@ -34,7 +34,7 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
 from miniapp_api.notifications import appointments as notices
-from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_due, outbox_rows
+from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
 from miniapp_api.platform.clock import local, local_date
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -186,12 +186,15 @@ taken AS (
 SELECT suspended_until, duplicates, active_count, EXISTS (SELECT FROM taken) AS taken FROM rules"""
 
 
+_ACTIVE_STATUS_NAMES = [str(status) for status in ACTIVE_STATUSES]
+
+
 def _check_person_and_take_seat(session: Session, centre: Centre, person: Person, item_ids: list[int],
                                 service_date, now: datetime, seat: Slot | None) -> None:
     """One round trip for every booking: the person rules, and with `seat` that slot's seat (see above)."""
     row = session.execute(text(PERSON_RULES_AND_SEAT), dict(
         answerable=sorted({person.hash, person.accountable}), now=now, person=person.hash, item_ids=item_ids,
-        service_date=service_date, active_statuses=[str(status) for status in ACTIVE_STATUSES],
+        service_date=service_date, active_statuses=_ACTIVE_STATUS_NAMES,
         seat_id=seat.id if seat is not None else None, quota=centre.max_active_per_person)).one()
     refusal = _refusal(centre, row.suspended_until, row.duplicates, row.active_count)
     if refusal is not None:
@@ -278,11 +281,11 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
     slots = _consecutive_slots(session, slot, slots_needed(items, slot.window))
-    item_ids = [item.id for item in items]
-    if len(slots) == 1:
-        _check_person_and_take_seat(session, centre, person, item_ids, service_date, now, slot)
-    else:
-        _check_person_and_take_seat(session, centre, person, item_ids, service_date, now, None)
+    # One slot (nearly every booking): its seat goes with the rules. Several: the rules, then each seat in id order.
+    single = len(slots) == 1
+    _check_person_and_take_seat(session, centre, person, [item.id for item in items], service_date, now,
+                                slot if single else None)
+    if not single:
         take_seats(session, slots)
     return _write_appointment(session, appointment_id, citizen_id, person, centre, slot.window, slots, items,
                               service_date, now, confirm)
@@ -345,7 +348,7 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
         make_transient_to_detached(line)
     make_transient_to_detached(appointment)
     session.add(appointment)
-    enqueue_due(session, [(note_id, now) for note_id in row.due_now or ()], now)
+    enqueue_sends(session, row.due_now or [], now)
     return appointment
 
 

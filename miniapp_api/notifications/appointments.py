@@ -16,7 +16,6 @@ from miniapp_api.notifications.services import (
     cancel_pending,
     day_before_reminder_time,
     insert_drafts,
-    notify,
 )
 from miniapp_api.platform.clock import local
 
@@ -57,8 +56,7 @@ def _draft(appointment, kind: str, body_template: str, *, deliver_after: datetim
 
 
 def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, **options) -> None:
-    draft = _draft(appointment, kind, body_template, **options)
-    notify(session, now=now, **{name: getattr(draft, name) for name in Draft.__dataclass_fields__})
+    insert_drafts(session, [_draft(appointment, kind, body_template, **options)], now)
 
 
 def reminder_drafts(appointment, now: datetime) -> list[Draft]:

@@ -81,20 +81,18 @@ def outbox_rows(drafts: list[Draft], now: datetime) -> str:
     return json.dumps(rows, ensure_ascii=False)
 
 
-def insert_drafts(session: Session, drafts: list[Draft], now: datetime) -> list[tuple[int, datetime | None]]:
-    """Write the drafts (skipping any whose dedupe_key exists) and enqueue those due now; the rows written."""
-    written = [(row.id, row.enqueued_at) for row in session.execute(text(OUTBOX_INSERT),
-                                                                     {"outbox": outbox_rows(drafts, now)})]
-    enqueue_due(session, written, now)
-    return written
+def insert_drafts(session: Session, drafts: list[Draft], now: datetime) -> list[int]:
+    """Write the drafts (skipping any whose dedupe_key exists) and enqueue those due now; the ids written."""
+    written = session.execute(text(OUTBOX_INSERT), {"outbox": outbox_rows(drafts, now)}).all()
+    enqueue_sends(session, [row.id for row in written if row.enqueued_at is not None], now)
+    return [row.id for row in written]
 
 
-def enqueue_due(session: Session, written: list[tuple[int, datetime | None]], now: datetime) -> None:
-    """Send jobs, after commit, for the written rows that are due now (the sweep takes the later ones)."""
-    for notification_id, enqueued_at in written:
-        if enqueued_at is not None:
-            enqueue_after_commit(session, "notify", SEND_JOB, notification_id,
-                                 job_id=send_job_id(notification_id, now), result_ttl=0)
+def enqueue_sends(session: Session, notification_ids: list[int], now: datetime) -> None:
+    """Send jobs, after commit, for rows written due now (the due sweep takes the later ones)."""
+    for notification_id in notification_ids:
+        enqueue_after_commit(session, "notify", SEND_JOB, notification_id,
+                             job_id=send_job_id(notification_id, now), result_ttl=0)
 
 
 def notify(session: Session, *, citizen_id: int, kind: str, context: dict[str, str], title: str, body: str,
@@ -105,7 +103,7 @@ def notify(session: Session, *, citizen_id: int, kind: str, context: dict[str, s
     draft = Draft(citizen_id=citizen_id, kind=kind, context=context, title=title, body=body, page=page,
                   deliver_after=deliver_after, subject=subject, cause_marker=cause_marker, dedupe_key=dedupe_key)
     written = insert_drafts(session, [draft], now)
-    return session.get(Notification, written[0][0]) if written else None
+    return session.get(Notification, written[0]) if written else None
 
 
 def cancel_pending(session: Session, subject: tuple[str, int], reason: str) -> int:

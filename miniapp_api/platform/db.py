@@ -135,9 +135,21 @@ class Database:
         """This thread's session (for the rest of the request) reads the replica, if there is a usable one."""
         if self.replica is None or not self.replica.usable():
             return False
-        self.session.remove()
-        self.session.registry.set(self.session_factory(bind=self.replica.engine))
+        self._bind_request_session(self.replica.engine)
         return True
+
+    def use_autocommit(self) -> bool:
+        """This thread's session (for the rest of the request) runs each statement on its own, with no BEGIN or
+        COMMIT; a connection is taken only when the first statement runs. Not when sessions are bound to a
+        connection (the tests' rolled-back outer transaction)."""
+        if not isinstance(self.session_factory.kw.get("bind"), Engine):
+            return False
+        self._bind_request_session(self.autocommit_engine)
+        return True
+
+    def _bind_request_session(self, engine: Engine) -> None:
+        self.session.remove()
+        self.session.registry.set(self.session_factory(bind=engine))
 
     def configure(self, url: str) -> None:
         if self.engine is not None and str(self.engine.url) == url:
@@ -149,6 +161,8 @@ class Database:
         # and SQLAlchemy then invalidates the whole pool, so service recovers at once.
         # hide_parameters: an error (and the crash log that prints it) never carries the values bound to SQL.
         self.engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+        # The same pool; each connection it hands out is switched to autocommit and back (read-only views).
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.session.remove()
         self.session_factory.configure(bind=self.engine)
 

@@ -21,7 +21,7 @@ import structlog
 from flask import current_app, request
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
 from miniapp_api.platform.db import db
@@ -140,17 +140,13 @@ def stale_read(view):
 
 
 def init_read_only(app) -> None:
-    """Before authentication (registered first): a read-only view's session starts on an autocommit
-    connection. Not when the session is bound to a connection (the tests' rolled-back outer transaction)."""
+    """Before authentication (registered first): a read-only view's session reads the replica when it may,
+    else runs in autocommit on the primary."""
     @app.before_request
     def _autocommit_reads() -> None:
         view = current_app.view_functions.get(request.endpoint or "")
-        if not getattr(view, "read_only", False):
-            return
-        if getattr(view, "stale_ok", False) and db.use_replica():
-            return
-        if isinstance(db.session.get_bind(), Engine):
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if getattr(view, "read_only", False) and not (getattr(view, "stale_ok", False) and db.use_replica()):
+            db.use_autocommit()
 
 
 def end_read_part(session: Session | scoped_session) -> None:
