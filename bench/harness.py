@@ -55,13 +55,19 @@ def _server_command(app_spec: str, port: int, server: str) -> list[str]:
 _RUNNING: dict[int, subprocess.Popen] = {}
 
 
+def worker_pids(port: int) -> list[int]:
+    """The worker processes of the server on `port` (the master itself when it has none)."""
+    import psutil
+
+    master = psutil.Process(_RUNNING[port].pid)
+    return [worker.pid for worker in master.children(recursive=True)] or [master.pid]
+
+
 def worker_rss_mb(port: int) -> float:
     """The largest resident set of the server's worker processes (the master does no request work)."""
     import psutil
 
-    master = psutil.Process(_RUNNING[port].pid)
-    workers = master.children(recursive=True) or [master]
-    return round(max(worker.memory_info().rss for worker in workers) / 2**20, 1)
+    return round(max(psutil.Process(pid).memory_info().rss for pid in worker_pids(port)) / 2**20, 1)
 
 
 @contextmanager

@@ -19,18 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import bench_database, emit, environment_for_bench, gunicorn, load  # noqa: E402
+from bench.harness import bench_database, emit, environment_for_bench, gunicorn, load, worker_pids  # noqa: E402
 
 IDLE = ("select (selectors.py", "wait (threading.py", "accept (socket.py", "sleep (gunicorn", "_wait_for_tstate_lock",
         "poll (selectors.py", "run_for_one", "wait_for_events")
-
-
-def worker_pids(port: int) -> list[int]:
-    """The gunicorn workers: children of the master listening on `port`."""
-    out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines()
-    rows = [line.split(None, 2) for line in out[1:]]
-    masters = [int(pid) for pid, _ppid, args in rows if "gunicorn" in args and f":{port}" in args]
-    return [int(pid) for pid, ppid, _args in rows if masters and int(ppid) in masters]
 
 
 # The README's breakdown: a sample counts toward a part when a frame naming it is on its stack (parts overlap:
