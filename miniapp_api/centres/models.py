@@ -179,6 +179,9 @@ class ServiceItem(Base):
     time_limit_working_days: Mapped[int | None] = mapped_column(SmallInteger)
     guide: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    # Who keeps the guide up to date (智能导服): staff of this centre edit it in the console.
+    owner_centre_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="SET NULL"))
+    department: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[CreatedAt]
 
 

@@ -33,6 +33,14 @@ def pinyin_initials(name: str) -> str:
     return "".join(letter for letter in letters if letter.isalpha()).lower()
 
 
+def full_pinyin(name: str) -> str:
+    """营业执照 → yingyezhizhao (the same lazy import as pinyin_initials, for the same reason)."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+    return "".join(s for s in syllables if s.isalpha()).lower()
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

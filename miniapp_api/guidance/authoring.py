@@ -1,0 +1,331 @@
+"""Staff author guidance: drafts, versions, publishing, synonyms, item guides, and all-or-none imports.
+
+A save writes the newest draft of a code (a new version when the newest is published); publishing makes the
+newest draft the version citizens see and retires the one before, then refreshes the search index. Staff
+edit only what their centres own (admins everything), and what they cannot see is 'not found'.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.guidance import index, messages, scenarios
+from miniapp_api.guidance.models import (
+    DocKind,
+    GuideEntry,
+    GuideScenario,
+    GuideSynonym,
+    ItemGuideRevision,
+    Versioned,
+    VersionStatus,
+)
+from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
+from miniapp_api.guidance.services import ENTRY_NOT_FOUND, GUIDANCE_INVALID, NO_DRAFT
+from miniapp_api.platform.errors import DomainError, NotFound, field_errors
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import audit, require_centre
+
+MODELS: dict[str, type[Versioned]] = {DocKind.ENTRY: GuideEntry, DocKind.SCENARIO: GuideScenario,
+                                      DocKind.ITEM: ItemGuideRevision}
+IMPORT_LIMIT = 5000
+CSV_COLUMNS = ("code", "question", "variants", "answer", "item_codes", "scenario_codes", "owner_centre", "department")
+
+
+def _author(staff: Staff) -> str:
+    return staff.display_name[:40]
+
+
+def _invalid(fields: dict[str, str]) -> DomainError:
+    return DomainError(next(iter(fields.values())), code=GUIDANCE_INVALID, status=422, fields=fields)
+
+
+def versions(session: Session, model: type[Versioned], code: str) -> list[Any]:
+    return list(session.scalars(select(model).where(model.code == code).order_by(model.version.desc())))
+
+
+def owned(session: Session, staff: Staff, model: type[Versioned], code: str) -> list[Any]:
+    """A code's versions, newest first, if the staff's centres own it; else 'not found'."""
+    rows = versions(session, model, code)
+    if not rows:
+        raise NotFound(messages.ENTRY_NOT_FOUND, code=ENTRY_NOT_FOUND)
+    require_centre(session, staff, rows[0].owner_centre_id)
+    return rows
+
+
+def _save_version(session: Session, staff: Staff, model: type[Versioned], code: str, values: dict[str, Any],
+                  now: datetime) -> Any:
+    """Update the newest draft, or start a new version after the published one."""
+    require_centre(session, staff, values["owner_centre_id"])
+    existing = versions(session, model, code)
+    if existing:
+        require_centre(session, staff, existing[0].owner_centre_id)
+    if existing and existing[0].status == VersionStatus.DRAFT:
+        row = existing[0]
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.created_at, row.created_by = now, _author(staff)
+    else:
+        row = model(code=code, version=(existing[0].version + 1) if existing else 1, status=VersionStatus.DRAFT,
+                    created_by=_author(staff), created_at=now, **values)
+        session.add(row)
+    session.flush()
+    audit(session, staff, "guidance.save", model.__tablename__, code, version=row.version)
+    return row
+
+
+def _known_items(session: Session, codes: list[str]) -> set[str]:
+    return set(session.scalars(select(ServiceItem.code).where(ServiceItem.code.in_(codes)))) if codes else set()
+
+
+def _check_entry(session: Session, form: EntryForm, pending_scenarios: set[str] = frozenset()) -> None:
+    problems = {}
+    missing_items = sorted(set(form.item_codes) - _known_items(session, form.item_codes))
+    if missing_items:
+        problems["item_codes"] = messages.UNKNOWN_ITEMS.format(codes="、".join(missing_items))
+    known = set(session.scalars(select(GuideScenario.code).where(GuideScenario.code.in_(form.scenario_codes))))
+    missing_scenarios = sorted(set(form.scenario_codes) - known - set(pending_scenarios))
+    if missing_scenarios:
+        problems["scenario_codes"] = messages.UNKNOWN_SCENARIOS.format(codes="、".join(missing_scenarios))
+    if problems:
+        raise _invalid(problems)
+
+
+def _check_scenario(session: Session, form: ScenarioForm) -> None:
+    codes = [o.get("item") for o in form.outcomes if isinstance(o, dict) and isinstance(o.get("item"), str)]
+    try:
+        scenarios.check_definition(form.questions, form.outcomes, _known_items(session, codes))
+    except scenarios.DefinitionError as exc:
+        raise _invalid(exc.fields) from exc
+
+
+def save_entry(session: Session, staff: Staff, form: EntryForm, now: datetime) -> GuideEntry:
+    _check_entry(session, form)
+    return _save_version(session, staff, GuideEntry, form.code, form.model_dump(exclude={"code"}), now)
+
+
+def save_scenario(session: Session, staff: Staff, form: ScenarioForm, now: datetime) -> GuideScenario:
+    _check_scenario(session, form)
+    return _save_version(session, staff, GuideScenario, form.code, form.model_dump(exclude={"code"}), now)
+
+
+def save_item_guide(session: Session, staff: Staff, item: ServiceItem, form: ItemGuideForm,
+                    now: datetime) -> ItemGuideRevision:
+    """A draft of the item's guide; items without an owner centre are edited by admins only."""
+    if item.owner_centre_id is None and not staff.has_role():   # has_role() with no role: admins only
+        raise NotFound(messages.ENTRY_NOT_FOUND, code=ENTRY_NOT_FOUND)
+    values = {"guide": form.guide(), "materials": form.materials, "department": item.department or "",
+              "owner_centre_id": item.owner_centre_id}
+    return _save_version(session, staff, ItemGuideRevision, item.code, values, now)
+
+
+def _publish_version(session: Session, staff: Staff, kind: str, code: str, now: datetime) -> Any:
+    model = MODELS[kind]
+    rows = owned(session, staff, model, code)
+    draft = rows[0]
+    if draft.status != VersionStatus.DRAFT:
+        raise DomainError(messages.NO_DRAFT, code=NO_DRAFT, status=409)
+    for row in rows[1:]:
+        if row.status == VersionStatus.PUBLISHED:
+            row.status = VersionStatus.RETIRED
+    session.flush()     # the partial unique index allows one published version per code
+    draft.status, draft.published_at, draft.published_by = VersionStatus.PUBLISHED, now, _author(staff)
+    session.flush()
+    audit(session, staff, "guidance.publish", model.__tablename__, code, version=draft.version)
+    return draft
+
+
+def publish(session: Session, staff: Staff, kind: str, code: str, now: datetime) -> Any:
+    """The newest draft becomes what citizens see; the version before is retired; the index follows."""
+    draft = _publish_version(session, staff, kind, code, now)
+    index.write_docs(session, [doc_for(session, kind, draft)])
+    return draft
+
+
+def doc_for(session: Session, kind: str, row: Any) -> dict[str, Any]:
+    """The index document of a published version (an item guide is copied onto its item first)."""
+    if kind == DocKind.ENTRY:
+        names = index.item_names(session, row.item_codes)
+        audiences = dict(session.execute(select(ServiceItem.code, ServiceItem.audience).where(
+            ServiceItem.code.in_(row.item_codes))).tuples().all())
+        return index.entry_doc(row, names, index.scenario_titles(session, row.scenario_codes),
+                               index.entry_audience(names, audiences))
+    if kind == DocKind.SCENARIO:
+        return index.scenario_doc(row, index.item_names(session, [o["item"] for o in row.outcomes if o.get("item")]))
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == row.code)).one()
+    item.guide, item.materials = row.guide, row.materials
+    session.flush()
+    return index.item_doc(item)
+
+
+def add_synonyms(session: Session, staff: Staff, form: SynonymForm, now: datetime) -> GuideSynonym:
+    """Synonym groups are small and take effect at once (published); retiring one removes it."""
+    require_centre(session, staff, form.owner_centre_id)
+    group = GuideSynonym(words=form.words, owner_centre_id=form.owner_centre_id, department=form.department,
+                         status=VersionStatus.PUBLISHED, created_by=_author(staff), created_at=now)
+    session.add(group)
+    session.flush()
+    audit(session, staff, "guidance.synonyms", "guide_synonym", group.id, words=form.words)
+    return group
+
+
+def retire_synonyms(session: Session, staff: Staff, group_id: int) -> None:
+    group = session.get(GuideSynonym, group_id)
+    if group is None:
+        raise NotFound(messages.ENTRY_NOT_FOUND, code=ENTRY_NOT_FOUND)
+    require_centre(session, staff, group.owner_centre_id)
+    group.status = VersionStatus.RETIRED
+    audit(session, staff, "guidance.synonyms_retired", "guide_synonym", group.id)
+
+
+# --- import -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass
+class ImportPlan:
+    entries: list[tuple[int, EntryForm]] = field(default_factory=list)
+    scenarios: list[tuple[int, ScenarioForm]] = field(default_factory=list)
+    synonyms: list[tuple[int, SynonymForm]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.entries) + len(self.scenarios) + len(self.synonyms)
+
+
+def _yaml_rows(content: str) -> list[ImportRow]:
+    """YAML: {entries: [...], scenarios: [...], synonyms: [[...], ...]}; lines are where each record starts."""
+    try:
+        node = yaml.compose(content, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _invalid({f"line {mark.line + 1 if mark else 1}": messages.IMPORT_YAML.format(
+            problem=getattr(exc, "problem", None) or str(exc)[:80])}) from exc
+    if not isinstance(data, dict) or node is None:
+        raise _invalid({"file": messages.IMPORT_EMPTY})
+    rows = []
+    for key_node, value_node in node.value:
+        kind = {"entries": "entry", "scenarios": "scenario", "synonyms": "synonym"}.get(key_node.value)
+        if kind is None or not isinstance(data.get(key_node.value), list):
+            raise _invalid({f"line {key_node.start_mark.line + 1}": messages.IMPORT_EMPTY})
+        for child, record in zip(value_node.value, data[key_node.value], strict=True):
+            rows.append(ImportRow(child.start_mark.line + 1, kind, record))
+    return rows
+
+
+def _csv_rows(content: str) -> list[ImportRow]:
+    """CSV of Q&A entries, one per line; list cells separated by | (variants, item codes, scenario codes)."""
+    reader = csv.DictReader(io.StringIO(content))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise _invalid({"line 1": messages.IMPORT_COLUMNS.format(columns="、".join(missing))})
+    return [ImportRow(reader.line_num, "entry", dict(row)) for row in reader]
+
+
+def read_import(filename: str, raw: bytes) -> list[ImportRow]:
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _invalid({"file": messages.IMPORT_ENCODING}) from exc
+    lowered = filename.lower()
+    if lowered.endswith(".csv"):
+        rows = _csv_rows(content)
+    elif lowered.endswith((".yaml", ".yml")):
+        rows = _yaml_rows(content)
+    else:
+        raise _invalid({"file": messages.IMPORT_FORMAT})
+    if not rows:
+        raise _invalid({"file": messages.IMPORT_EMPTY})
+    if len(rows) > IMPORT_LIMIT:
+        raise _invalid({"file": messages.IMPORT_TOO_MANY.format(limit=IMPORT_LIMIT)})
+    return rows
+
+
+def _with_owner(session: Session, staff: Staff, record: dict[str, Any], centres: dict[str, int]) -> dict[str, Any]:
+    """Import rows name their owner centre (owner_centre: name) or take the importer's only centre."""
+    record = dict(record)
+    name = record.pop("owner_centre", None)
+    if name:
+        record["owner_centre_id"] = centres.get(str(name), -1)
+    return record
+
+
+def plan_import(session: Session, staff: Staff, rows: list[ImportRow]) -> ImportPlan:
+    """Validate every row before anything is written; errors keyed by line ('line 12')."""
+    centres = dict(session.execute(select(Centre.name, Centre.id)).tuples().all())
+    plan = ImportPlan()
+    seen: dict[tuple[str, str], int] = {}
+    scenario_codes = {str(r.data.get("code")) for r in rows if r.kind == "scenario" and isinstance(r.data, dict)}
+    for row in rows:
+        where = f"line {row.line}"
+        if not isinstance(row.data, dict) and row.kind != "synonym":
+            plan.errors[where] = messages.IMPORT_EMPTY
+            continue
+        try:
+            if row.kind == "synonym":
+                data = row.data if isinstance(row.data, dict) else {"words": row.data}
+                form = SynonymForm.model_validate(_with_owner(session, staff, data, centres))
+                require_centre(session, staff, form.owner_centre_id)
+                plan.synonyms.append((row.line, form))
+                continue
+            record = _with_owner(session, staff, row.data, centres)
+            if row.kind == "entry":
+                form = EntryForm.model_validate(record)
+                _check_entry(session, form, scenario_codes)
+            else:
+                form = ScenarioForm.model_validate(record)
+                _check_scenario(session, form)
+            require_centre(session, staff, form.owner_centre_id)
+            key = (row.kind, form.code)
+            if key in seen:
+                plan.errors[where] = messages.IMPORT_DUPLICATE.format(line=seen[key])
+                continue
+            seen[key] = row.line
+            (plan.entries if row.kind == "entry" else plan.scenarios).append((row.line, form))
+        except ValidationError as exc:
+            problems = field_errors(exc)
+            plan.errors[where] = "；".join(f"{name}: {text}" for name, text in problems.items())
+        except DomainError as exc:
+            plan.errors[where] = "；".join(f"{name}: {text}" for name, text in (exc.fields or {}).items()) \
+                or exc.message
+    return plan
+
+
+def apply_import(session: Session, staff: Staff, plan: ImportPlan, *, publish_now: bool, now: datetime) -> int:
+    """Write a valid plan as drafts (and publish them when asked): all of it, or nothing if it has errors."""
+    if plan.errors:
+        raise _invalid(plan.errors)
+    for _, form in plan.scenarios:
+        _save_version(session, staff, GuideScenario, form.code, form.model_dump(exclude={"code"}), now)
+    for _, form in plan.entries:
+        _save_version(session, staff, GuideEntry, form.code, form.model_dump(exclude={"code"}), now)
+    for _, form in plan.synonyms:
+        add_synonyms(session, staff, form, now)
+    if publish_now:
+        published = [(kind, _publish_version(session, staff, kind, form.code, now))
+                     for kind, forms in ((DocKind.SCENARIO, plan.scenarios), (DocKind.ENTRY, plan.entries))
+                     for _, form in forms]
+        index.write_docs(session, [doc_for(session, kind, row) for kind, row in published])
+    return plan.count
+
+
+def drafts_count(session: Session) -> dict[str, int]:
+    return {kind: session.scalar(select(func.count()).select_from(model).where(
+        model.status == VersionStatus.DRAFT)) or 0 for kind, model in MODELS.items()}
