@@ -23,6 +23,7 @@ from miniapp_api.console import init_console
 from miniapp_api.console.auth import signed_in_staff
 from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
 from miniapp_api.feedback.views import bp as feedback_bp
+from miniapp_api.guidance.views import bp as guidance_bp
 from miniapp_api.health import bp as health_bp
 from miniapp_api.identity.views import bp as identity_bp
 from miniapp_api.licences.views import bp as licences_bp
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, identity_bp, centres_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+    for blueprint in (citizens_bp, identity_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)

@@ -21,6 +21,7 @@ from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+from miniapp_api.demo.guidance import seed_guidance
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.templates import emulator_templates
@@ -92,9 +93,10 @@ def seed_demo_command() -> None:
     db.configure(settings.sqlalchemy_url)
     with db.new_session() as session:
         report = seed_demo(session, now=utcnow())
+        guidance = seed_guidance(session, utcnow())
         session.commit()
     click.echo(f"demo data: {report.centres} centres, {report.items} service items, {report.windows} windows, "
-               f"{report.slots_added} new slots")
+               f"{report.slots_added} new slots, {guidance} new guidance entries and scenarios")
     if settings.is_production:
         return
 

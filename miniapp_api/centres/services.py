@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +22,7 @@ ITEM_NOT_AT_CENTRE = "item_not_at_centre"
 _ASCII_QUERY = re.compile(r"^[A-Za-z]+$")
 
 
+@lru_cache(maxsize=8192)
 def pinyin_initials(name: str) -> str:
     """营业执照（设立登记） → yyzzsldj: what people type on a phone keyboard to find it.
 
@@ -33,6 +35,7 @@ def pinyin_initials(name: str) -> str:
     return "".join(letter for letter in letters if letter.isalpha()).lower()
 
 
+@lru_cache(maxsize=8192)
 def full_pinyin(name: str) -> str:
     """营业执照 → yingyezhizhao (the same lazy import as pinyin_initials, for the same reason)."""
     from pypinyin import Style, lazy_pinyin

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from miniapp_api.centres.messages import AUDIENCE_NAMES
 from miniapp_api.centres.schemas import CentreSummary, ItemSummary, Material
+from miniapp_api.feedback.models import FeedbackKind
+from miniapp_api.feedback.services import FeedbackIn
 from miniapp_api.guidance import messages
 from miniapp_api.guidance.models import GuideScenario
 from miniapp_api.guidance.services import CODE, Answer, ScenarioResult
@@ -61,6 +63,11 @@ class HandoffIn(StrictIn):
     centre_id: int | None = Field(default=None, ge=1, le=2**62, description="the centre to ask (else the owner)")
 
     _words = field_validator("q")(_has_words)
+
+    def to_input(self) -> FeedbackIn:
+        """What the feedback loop files (and WeChat checks): a consultation quoting the question."""
+        return FeedbackIn(kind=FeedbackKind.CONSULTATION, text=messages.HANDOFF_TEXT.format(query=self.q),
+                          centre_id=self.centre_id)
 
 
 # --- answers ---------------------------------------------------------------------------------------------

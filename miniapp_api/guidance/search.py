@@ -39,6 +39,7 @@ TYPO_CREDIT = 0.35
 UNKNOWN_TERM_WEIGHT = 2.0       # a term no document holds: a word nothing answers, or two words' seam
 COMMON_SHARE = 0.25
 CANDIDATES = 60
+KIND_ORDER = {"item": 0, "scenario": 1, "entry": 2}
 
 _SYNONYMS = text("""
     SELECT words FROM guide_synonym
@@ -139,7 +140,7 @@ def _pinyin_search(session: Session, letters: str, audience: str | None, limit: 
         exact = letters in pinyin
         if exact or any(term.startswith(letters) for term in pinyin):
             hits.append(Hit(row.kind, row.ref, row.title, row.owner_centre_id, 1.0 if exact else 0.9))
-    hits.sort(key=lambda h: (-h.score, h.kind != "item", len(h.title), h.ref))
+    hits.sort(key=lambda h: (-h.score, KIND_ORDER[h.kind], len(h.title), h.ref))
     return Outcome(letters, hits[:limit])
 
 
@@ -170,5 +171,6 @@ def search(session: Session, raw: str, *, audience: str | None = None, limit: in
         return Outcome(normalised)
     rows = session.execute(_CANDIDATES, {"tsq": tsquery_any(informative), "audience": audience}).all()
     hits = [Hit(row.kind, row.ref, row.title, row.owner_centre_id, score(query, row.weights)) for row in rows]
-    hits.sort(key=lambda h: (-h.score, len(h.title), h.kind, h.ref))
+    # Ties: the item or scenario itself before the entries that speak of it (营业执照 → the item).
+    hits.sort(key=lambda h: (-h.score, KIND_ORDER[h.kind], len(h.title), h.ref))
     return Outcome(normalised, [h for h in hits if h.score > 0][:limit])

@@ -27,8 +27,8 @@ WEIGHT_ORDER = "ABCD"
 # Bigrams of how people ask rather than of what they ask about: left out of queries, so 我想问一下社保
 # weighs the same as 社保. Only whole bigrams of filler words, never ones that can be part of a subject.
 STOP_TERMS = frozenset("""
-我想 想要 想问 问一 一下 请问 怎么 怎样 如何 什么 可以 能不 能否 需要 应该 是不 不是 有没 一个 我们 你们
-的话 了吗 了怎 该怎 请教 麻烦 谢谢 您好 你好 现在 知道 告诉 帮我 给我 我的 我要 我该 然后 已经 这个 那个 这样
+我想 想要 想问 一下 请问 怎么 怎样 如何 什么 可以 能不 能否 需要 应该 是不 不是 有没 一个 我们 你们
+的话 请教 麻烦 谢谢 您好 你好 现在 知道 告诉 帮我 给我 我的 我要 我该 然后 已经 这个 那个 这样
 """.split())
 
 # Bigrams of what kind of answer is wanted (when, how long, what to bring, lost, expired) rather than what it
@@ -86,8 +86,12 @@ def without_fillers(text: str) -> str:
 
 
 def query_terms(text: str) -> list[str]:
-    """A query's terms in order, once each, with the filler words cut out."""
-    return list(dict.fromkeys(bigrams(without_fillers(text))))
+    """A query's terms in order, once each, with the filler words cut out; a character left alone between
+    fillers (问 of 我想问一下) is dropped when the query has words."""
+    pieces = without_fillers(text).split()
+    if any(len(p) > 1 for p in pieces):
+        pieces = [p for p in pieces if len(p) > 1 or p.isascii()]
+    return list(dict.fromkeys(bigrams(" ".join(pieces))))
 
 
 class TermWeights:

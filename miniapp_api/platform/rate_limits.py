@@ -32,6 +32,8 @@ VERIFY_PER_CITIZEN = "5 per hour;10 per day"
 VERIFY_PER_ID_NUMBER = "5 per day"
 LICENCES_PER_CITIZEN = "30 per minute;200 per day"
 RELATIVES_PER_CITIZEN = "10 per hour;20 per day"
+GUIDE_SEARCH_PER_IP = "120 per minute"      # public, and an unanswered question is written down
+HANDOFF_PER_CITIZEN = "5 per hour;10 per day"
 
 
 def per_citizen() -> str:

@@ -6,8 +6,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-26 03:37:56.131795
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0009'
