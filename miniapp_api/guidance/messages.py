@@ -18,6 +18,7 @@ ANSWER_NOT_ASKED = "根据您之前的回答，这个问题不需要回答"
 YES, NO = "是", "否"
 PROGRESS = "第{answered}题/共{total}题"
 CHECKLIST_DONE = "根据您的回答，需要办理以下{count}个事项"
+CHECKLIST_NONE = "根据您的回答，不需要办理事项，请看下面的提示"
 
 ENTRY_NOT_FOUND = "没有找到该问答"
 NO_DRAFT = "没有待发布的草稿"

@@ -18,7 +18,7 @@ from miniapp_api.guidance.text import normalize
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 Audience = Literal["citizen", "business"]
-Answers = dict[str, bool | str]
+Answers = dict[str, Any]     # checked against the scenario's questions by the service (yes/no must be true/false)
 
 
 def _has_words(value: str) -> str:
@@ -199,7 +199,8 @@ class ResultOut(BaseModel):
     def of(cls, result: ScenarioResult) -> ResultOut:
         codes = [i.code for i in result.items]
         return cls(scenario=ScenarioSummary.of(result.scenario),
-                   message=messages.CHECKLIST_DONE.format(count=len(result.items)),
+                   message=(messages.CHECKLIST_DONE.format(count=len(result.items)) if result.items
+                            else messages.CHECKLIST_NONE),
                    items=[ItemSummary.of(i) for i in result.items], notes=result.checklist.notes,
                    materials=[ChecklistMaterial(name=m.name, key=m.key, form=m.form, count=m.count,
                                                 form_name=messages.FORM_NAMES.get(m.form, m.form),
