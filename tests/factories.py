@@ -18,6 +18,7 @@ from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Windo
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym
 from miniapp_api.identity.services import apply_verified_identity, invite_relative
 from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
@@ -190,9 +191,27 @@ def casework_world(db_session, cipher) -> dict:
     delegate = citizen_with_identity(db_session, cipher, 7001, name="周小明")
     invitation = invite_relative(db_session, cipher, delegate, name="周大爷", id_number=id_number(7002),
                                  relation="父母", scopes=["book", "view"], valid_days=365, now=utcnow())
+    item.owner_centre_id, item.department = home.id, "市场监管局"
+    guide = guidance_world(db_session, home, item)
     db_session.commit()
-    return dict(invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
+
+
+def guidance_world(session, home: Centre, item) -> dict:
+    """A published Q&A entry and scenario and a synonym group owned by `home` (codes and the group's id)."""
+    common = {"version": 1, "status": "published", "owner_centre_id": home.id, "department": "综合服务",
+              "created_by": "测试", "published_by": "测试", "published_at": MONDAY_8AM}
+    session.add(GuideEntry(code="matrix-entry", question="测试问题", answer="测试答案", variants=[],
+                           item_codes=[item.code], scenario_codes=[], centre_ids=[], **common))
+    session.add(GuideScenario(code="matrix-scenario", title="测试情景", summary="测试", audience="citizen",
+                              questions=[{"key": "first", "text": "是否第一次？", "kind": "yesno"}],
+                              outcomes=[{"item": item.code}], **common))
+    group = GuideSynonym(words=["测试", "试验"], status="published", owner_centre_id=home.id, department="综合服务",
+                         created_by="测试")
+    session.add(group)
+    session.flush()
+    return {"entry": "matrix-entry", "scenario": "matrix-scenario", "synonyms": group.id}
 
 
 def reloaded(session, obj):

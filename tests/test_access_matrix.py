@@ -40,6 +40,12 @@ MATRIX = {
     "centres.show_item": PUBLIC,
     "centres.list_centres": PUBLIC,
     "centres.show_centre": PUBLIC,
+    "guidance.search": PUBLIC,
+    "guidance.list_scenarios": PUBLIC,
+    "guidance.start_scenario": PUBLIC,
+    "guidance.answer_scenario": PUBLIC,
+    "guidance.scenario_result": PUBLIC,
+    "guidance.hand_off": CITIZEN,
     "appointments.list_slots": PUBLIC,
     "appointments.show_queue": PUBLIC,
     "appointments.book": CITIZEN,
@@ -83,10 +89,11 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
           "ratings.rate_by_old_url": {"target": "appointment", "id": 1, "level": 5},
           "ratings.revisit": {"satisfied": True},
-          "surveys.answer_survey": {"answers": {"score": 5}}}
+          "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
-                "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1"}
+                "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
+                "<code>": "open-restaurant"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:

@@ -15,10 +15,11 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.centres.services import get_item
 from miniapp_api.guidance import index, messages, scenarios
 from miniapp_api.guidance.models import (
     DocKind,
@@ -33,7 +34,7 @@ from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm,
 from miniapp_api.guidance.services import ENTRY_NOT_FOUND, GUIDANCE_INVALID, NO_DRAFT
 from miniapp_api.platform.errors import DomainError, NotFound, field_errors
 from miniapp_api.staff.models import Staff
-from miniapp_api.staff.services import audit, require_centre
+from miniapp_api.staff.services import audit, require_centre, visible_centres
 
 MODELS: dict[str, type[Versioned]] = {DocKind.ENTRY: GuideEntry, DocKind.SCENARIO: GuideScenario,
                                       DocKind.ITEM: ItemGuideRevision}
@@ -118,11 +119,19 @@ def save_scenario(session: Session, staff: Staff, form: ScenarioForm, now: datet
     return _save_version(session, staff, GuideScenario, form.code, form.model_dump(exclude={"code"}), now)
 
 
+def editable_item(session: Session, staff: Staff, code: str) -> ServiceItem:
+    """An item whose guide the staff may edit: one their centres own (an item with no owner centre yet has no
+    one to keep its guide, so nobody edits it until one is named)."""
+    item = get_item(session, code)
+    if item.owner_centre_id is None:
+        raise NotFound(messages.ENTRY_NOT_FOUND, code=ENTRY_NOT_FOUND)
+    require_centre(session, staff, item.owner_centre_id)
+    return item
+
+
 def save_item_guide(session: Session, staff: Staff, item: ServiceItem, form: ItemGuideForm,
                     now: datetime) -> ItemGuideRevision:
-    """A draft of the item's guide; items without an owner centre are edited by admins only."""
-    if item.owner_centre_id is None and not staff.has_role():   # has_role() with no role: admins only
-        raise NotFound(messages.ENTRY_NOT_FOUND, code=ENTRY_NOT_FOUND)
+    """A draft of the item's guide (the item from editable_item)."""
     values = {"guide": form.guide(), "materials": form.materials, "department": item.department or "",
               "owner_centre_id": item.owner_centre_id}
     return _save_version(session, staff, ItemGuideRevision, item.code, values, now)
@@ -326,6 +335,38 @@ def apply_import(session: Session, staff: Staff, plan: ImportPlan, *, publish_no
     return plan.count
 
 
-def drafts_count(session: Session) -> dict[str, int]:
-    return {kind: session.scalar(select(func.count()).select_from(model).where(
-        model.status == VersionStatus.DRAFT)) or 0 for kind, model in MODELS.items()}
+# --- what the console lists -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Listed:
+    row: Any                       # the newest version
+    published_version: int | None
+
+
+def newest_versions(session: Session, staff: Staff, model: type[Versioned], *, text: str | None = None,
+                    limit: int = 500) -> list[Listed]:
+    """The newest version of every code the staff's centres own, with the version citizens see."""
+    statement = (select(model).where(model.owner_centre_id.in_(visible_centres(staff)))
+                 .distinct(model.code).order_by(model.code, model.version.desc()))
+    if text:
+        title = GuideEntry.question if model is GuideEntry else GuideScenario.title if model is GuideScenario \
+            else model.code
+        statement = statement.where(title.contains(text, autoescape=True) | model.code.contains(text, autoescape=True))
+    rows = list(session.scalars(statement.limit(limit)))
+    published = dict(session.execute(select(model.code, model.version).where(
+        model.code.in_([r.code for r in rows]), model.status == VersionStatus.PUBLISHED)).tuples().all())
+    return [Listed(row, published.get(row.code)) for row in rows]
+
+
+def owned_items(session: Session, staff: Staff) -> list[ServiceItem]:
+    """Items whose guides the staff may edit: those their centres own."""
+    return list(session.scalars(select(ServiceItem).where(ServiceItem.owner_centre_id.in_(visible_centres(staff)))
+                                .order_by(ServiceItem.code)))
+
+
+def synonym_groups(session: Session, staff: Staff) -> list[GuideSynonym]:
+    return list(session.scalars(select(GuideSynonym).where(
+        GuideSynonym.status == VersionStatus.PUBLISHED, GuideSynonym.owner_centre_id.in_(visible_centres(staff)))
+        .order_by(GuideSynonym.id)))
+

@@ -27,3 +27,6 @@ SURVEY_CAMPAIGNS = (A,)             # campaigns sample every centre of the city
 RELATIVE_PAPER = (W, M)             # record a signed paper authorisation (亲友代办)
 ALERTS = (M, S)                     # velocity alerts
 NOTIFICATIONS = (A,)                # push statistics and the job dashboard
+GUIDANCE_AUTHOR = (W, M)            # write Q&A, scenarios, item guides and synonyms of one's centres (drafts)
+GUIDANCE_PUBLISH = (M,)             # make a draft what citizens see
+GUIDANCE_REPORT = (W, M, S)         # questions that found no good answer

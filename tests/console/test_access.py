@@ -51,10 +51,28 @@ MATRIX = {
     "console.relative_authorisation": ({M, W}, False),
     "console.record_relative_authorisation": ({M, W}, "POST"),   # posting checks the centre it is recorded at
     "console.velocity_alerts": ({M, S}, False),
+    "console.guidance_home": ({M, W}, False),
+    "console.guidance_entry_new": ({M, W}, "POST"),     # posting checks the owner centre named
+    "console.guidance_entry": ({M, W}, True),
+    "console.guidance_scenario_new": ({M, W}, "POST"),
+    "console.guidance_scenario": ({M, W}, True),
+    "console.guidance_item": ({M, W}, True),
+    "console.guidance_publish": ({M}, True),
+    "console.guidance_synonyms_add": ({M, W}, "POST"),
+    "console.guidance_synonyms_retire": ({M, W}, True),
+    "console.guidance_import": ({M, W}, False),     # another centre's rows are refused by line (test_authoring)
+    "console.guidance_misses": ({M, W, S}, False),
 }
+GUIDE_ENTRY = {"question": "矩阵测试问题", "answer": "矩阵测试答案", "department": "综合服务"}
 POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
           "max_active_per_person": "3", "no_show_limit": "3", "no_show_window_days": "90", "suspension_days": "30",
           "no_show_grace_minutes": "15"}
+
+
+def guide_scenario(world) -> dict:
+    return {"title": "矩阵测试情景", "summary": "测试", "audience": "citizen", "department": "综合服务",
+            "questions": "- {key: first, text: 是否第一次办理？, kind: yesno}",
+            "outcomes": f"- {{item: {world['item'].code}}}"}
 
 
 def console_routes(app):
@@ -72,6 +90,10 @@ def request_for(rule, method, world):
               "<int:feedback_id>": str(world["feedback"].id), "<int:rectification_id>": str(world["rectification"].id),
               "<int:centre_id>": str(world["home"].id), "<int:suspension_id>": str(world["suspension"].id),
               "<int:period_id>": str(world["home"].hours[0].id)}
+    guide = world["guide"]
+    values["<code>"] = {"console.guidance_scenario": guide["scenario"], "console.guidance_item": world["item"].code
+                        }.get(rule.endpoint, guide["entry"])
+    values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"])}
     url = fill(rule.rule, values)
     home = str(world["home"].id)
     forms = {
@@ -92,6 +114,16 @@ def request_for(rule, method, world):
         "console.licence_import": {"centre_id": home},
         "console.record_relative_authorisation": {"code": world["invite_code"], "centre_id": home,
                                                   "paper_ref": "SCAN-2026-0001"},
+        "console.guidance_entry_new": {"code": "matrix-new", **GUIDE_ENTRY, "owner_centre_id": home},
+        "console.guidance_entry": {**GUIDE_ENTRY, "owner_centre_id": home},
+        "console.guidance_scenario_new": {"code": "matrix-new", **guide_scenario(world), "owner_centre_id": home},
+        "console.guidance_scenario": {**guide_scenario(world), "owner_centre_id": home},
+        "console.guidance_item": {"what_you_get": "许可证", "who_can_apply": "经营者", "steps": "提交\n领证",
+                                  "fee": "不收费", "materials": "申请书, 必需, 原件, 1"},
+        "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
+        "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
+            f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"
+            f" department: 综合}}\n")},
     }
     if rule.endpoint == "console.appointments":
         url += f"?centre_id={home}"

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from miniapp_api.centres.models import Centre
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.guidance import guidance_data, seed_guidance
+from tests.console.conftest import console  # noqa: F401  (the console pages' signed-in client)
 from tests.factories import make_staff
 
 SEEDED_AT = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

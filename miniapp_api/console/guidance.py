@@ -1,0 +1,203 @@
+"""Console pages for 智能导服: Q&A entries, scenarios, item guides and synonyms (draft → preview → publish),
+all-or-none imports with a preview, and the report of questions that found no good answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import yaml
+from flask import g, render_template, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from miniapp_api.centres.messages import AUDIENCE_NAMES
+from miniapp_api.centres.models import ServiceItem
+from miniapp_api.console import messages, queries
+from miniapp_api.console.blueprint import bp, page
+from miniapp_api.console.casework import done, form_data
+from miniapp_api.guidance import authoring, scenarios, services
+from miniapp_api.guidance import messages as guide_messages
+from miniapp_api.guidance.models import DocKind, GuideEntry, GuideScenario, ItemGuideRevision
+from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
+from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError, field_errors
+from miniapp_api.staff import permissions
+
+AUTHORS = permissions.GUIDANCE_AUTHOR
+PUBLISHERS = permissions.GUIDANCE_PUBLISH
+FORM_INVALID = "form_invalid"
+EDITORS = {DocKind.ENTRY: "console.guidance_entry", DocKind.SCENARIO: "console.guidance_scenario",
+           DocKind.ITEM: "console.guidance_item"}
+
+
+def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """A form model, its errors labelled as this page labels its fields (编号 rather than a code elsewhere)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {("guide_code" if k.split(".")[0] == "code" else k.split(".")[0]): v
+                  for k, v in field_errors(exc).items()}
+        labelled = {messages.GUIDANCE_LABELS.get(k, k): v for k, v in fields.items()}
+        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422, fields=labelled) from exc
+
+
+def _yaml_list(data: dict[str, Any], name: str) -> None:
+    try:
+        value = yaml.safe_load(data.get(name) or "[]")
+    except yaml.YAMLError as exc:
+        problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
+        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
+                          fields={messages.GUIDANCE_LABELS[name]: problem}) from exc
+    if not isinstance(value, list):
+        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
+                          fields={messages.GUIDANCE_LABELS[name]: messages.YAML_LIST})
+    data[name] = value
+
+
+def _page(template: str, **context):
+    return render_template(f"console/{template}", centres=queries.centres_of(db.session, g.staff),
+                           status_names=guide_messages.STATUS_NAMES, audience_names=AUDIENCE_NAMES,
+                           form_names=guide_messages.FORM_NAMES, can_publish=g.staff.has_role(*PUBLISHERS),
+                           **context)
+
+
+@bp.get("/guidance")
+@page(*AUTHORS)
+def guidance_home():
+    text = (request.args.get("q") or "").strip()[:40] or None
+    session = db.session
+    return _page("guidance.html", text=text,
+                 entries=authoring.newest_versions(session, g.staff, GuideEntry, text=text),
+                 scenarios=authoring.newest_versions(session, g.staff, GuideScenario, text=text),
+                 items=authoring.owned_items(session, g.staff),
+                 synonyms=authoring.synonym_groups(session, g.staff))
+
+
+def _history(model, code: str) -> list:
+    return authoring.owned(db.session, g.staff, model, code) if code else []
+
+
+def _entry_page(code: str | None):
+    history = _history(GuideEntry, code)
+    if request.method == "POST":
+        data = form_data("variants", "item_codes", "scenario_codes", many=("item_codes",))
+        data["code"] = code or data.get("code", "")
+        saved = authoring.save_entry(db.session, g.staff, _validated(EntryForm, data), utcnow())
+        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_entry", code=saved.code)
+    items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
+    return _page("guidance_entry.html", history=history, current=history[0] if history else None, items=items,
+                 question=request.args.get("question", "")[:200])
+
+
+@bp.route("/guidance/entries/new", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_entry_new():
+    return _entry_page(None)
+
+
+@bp.route("/guidance/entries/<code>", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_entry(code: str):
+    return _entry_page(code)
+
+
+def _scenario_page(code: str | None):
+    history = _history(GuideScenario, code)
+    if request.method == "POST":
+        data = form_data()
+        data["code"] = code or data.get("code", "")
+        _yaml_list(data, "questions")
+        _yaml_list(data, "outcomes")
+        saved = authoring.save_scenario(db.session, g.staff, _validated(ScenarioForm, data), utcnow())
+        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_scenario", code=saved.code)
+    current = history[0] if history else None
+    preview = None
+    if current:
+        names = dict(db.session.execute(select(ServiceItem.code, ServiceItem.name)).tuples().all())
+        preview = {"first": scenarios.next_question(current.questions, {}),
+                   "outcomes": [{**o, "item_name": names.get(o.get("item"), "")} for o in current.outcomes]}
+    return _page("guidance_scenario.html", history=history, current=current, preview=preview,
+                 dump=lambda value: yaml.safe_dump(value, allow_unicode=True, sort_keys=False))
+
+
+@bp.route("/guidance/scenarios/new", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_scenario_new():
+    return _scenario_page(None)
+
+
+@bp.route("/guidance/scenarios/<code>", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_scenario(code: str):
+    return _scenario_page(code)
+
+
+@bp.route("/guidance/items/<code>", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_item(code: str):
+    item = authoring.editable_item(db.session, g.staff, code)
+    history = authoring.versions(db.session, ItemGuideRevision, code)
+    if request.method == "POST":
+        form = _validated(ItemGuideForm, form_data("steps"))
+        saved = authoring.save_item_guide(db.session, g.staff, item, form, utcnow())
+        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_item", code=code)
+    draft = history[0] if history and history[0].status == "draft" else None
+    shown = {"guide": draft.guide, "materials": draft.materials} if draft else \
+        {"guide": item.guide, "materials": item.materials}
+    return _page("guidance_item.html", item=item, history=history, draft=draft, shown=shown)
+
+
+@bp.post("/guidance/<kind>/<code>/publish")
+@page(*PUBLISHERS)
+def guidance_publish(kind: str, code: str):
+    if kind not in EDITORS:
+        raise DomainError(messages.PAGE_NOT_FOUND, code="not_found", status=404)
+    published = authoring.publish(db.session, g.staff, kind, code, utcnow())
+    return done(messages.PUBLISHED.format(version=published.version), EDITORS[kind], code=code)
+
+
+@bp.post("/guidance/synonyms")
+@page(*AUTHORS)
+def guidance_synonyms_add():
+    authoring.add_synonyms(db.session, g.staff, _validated(SynonymForm, form_data()), utcnow())
+    return done(messages.SYNONYMS_ADDED, "console.guidance_home")
+
+
+@bp.post("/guidance/synonyms/<int:group_id>/retire")
+@page(*AUTHORS)
+def guidance_synonyms_retire(group_id: int):
+    authoring.retire_synonyms(db.session, g.staff, group_id)
+    return done(messages.SYNONYMS_RETIRED, "console.guidance_home")
+
+
+@bp.route("/guidance/import", methods=["GET", "POST"])
+@page(*AUTHORS)
+def guidance_import():
+    """Upload → preview (every row checked, errors by line, nothing written) → confirm (the same content again,
+    checked again, written all or none)."""
+    if request.method == "GET":
+        return _page("guidance_import.html", plan=None)
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        filename, raw = upload.filename, upload.read()
+    else:
+        filename, raw = request.form.get("filename", ""), request.form.get("content", "").encode("utf-8")
+    plan = authoring.plan_import(db.session, g.staff, authoring.read_import(filename, raw))
+    action = request.form.get("action", "preview")
+    if action == "preview" or plan.errors:
+        return (_page("guidance_import.html", plan=plan, filename=filename, content=raw.decode("utf-8-sig")),
+                422 if plan.errors else 200)
+    publish_now = action == "publish" and g.staff.has_role(*PUBLISHERS)
+    count = authoring.apply_import(db.session, g.staff, plan, publish_now=publish_now, now=utcnow())
+    how = messages.IMPORT_PUBLISHED if publish_now else messages.IMPORT_AS_DRAFTS
+    return done(messages.IMPORT_DONE.format(count=count, how=how), "console.guidance_home")
+
+
+@bp.get("/guidance/misses")
+@page(*permissions.GUIDANCE_REPORT)
+def guidance_misses():
+    days = 30
+    rows = services.misses(db.session, utcnow() - timedelta(days=days))
+    return _page("guidance_misses.html", rows=rows, days=days, is_author=g.staff.has_role(*AUTHORS))
