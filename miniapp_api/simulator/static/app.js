@@ -210,12 +210,14 @@
   }
 
   function homePage() {
-    var tiles = [["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
+    var tiles = [["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
                  ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
                  ["#/me", "我的"], ["#/consents", "订阅通知"]];
-    show("办事通", '<div class="tiles">' + tiles.map(function (t) {
+    show("办事通", form("home-search", field("q", "搜一搜：说说您想办什么事", { hint: "例如：我想开个小饭馆、营业执照丢了、yyzz" }),
+                      "搜索") + '<div class="tiles">' + tiles.map(function (t) {
       return '<a class="tile" href="' + t[0] + '">' + t[1] + "</a>";
     }).join("") + '</div><button type="button" id="logout">退出登录</button>');
+    onSubmit("home-search", function (values) { go("#/guide?q=" + encodeURIComponent(values.q || "")); });
     document.getElementById("logout").addEventListener("click", function () {
       api.logout().then(function () { storage.remove(OPENID_KEY); go("#/login"); });
     });
@@ -379,6 +381,113 @@
                                                     function (error) { render([], error); });
   }
 
+  // --- 智能导服: ask in your own words, scenario interviews -----------------------------------------------
+
+  function guidePage(query) {
+    var q = query.q || "";
+    function render(body, error) {
+      var html = form("ask", field("q", "说说您想办什么事", { value: q }), "搜索");
+      if (body) {
+        html += '<p id="guide-message" class="' + (body.confident ? "ok" : "warn") + '" role="status">' + esc(body.message) + "</p>";
+        if (body.best) {
+          html += '<div class="card" id="best-answer"><p><span class="tag">' + esc(body.best.kind_name) + "</span> <strong>" +
+            esc(body.best.title) + "</strong></p><p>" + esc(body.best.answer) + "</p></div>";
+        }
+        if (body.scenarios.length) {
+          html += "<h2>按情景一步步问您</h2><ul class=\"list\">" + body.scenarios.map(function (sc) {
+            return '<li><a class="row" href="#/scenarios/' + encodeURIComponent(sc.code) + '">' + esc(sc.title) + "</a></li>";
+          }).join("") + "</ul>";
+        }
+        if (body.items.length) {
+          html += "<h2>相关事项</h2><ul class=\"list\">" + body.items.map(function (item) {
+            return '<li><a class="row" href="#/items/' + encodeURIComponent(item.code) + '">' + esc(item.name) + "</a></li>";
+          }).join("") + "</ul>";
+        }
+        if (body.suggestions.length) {
+          html += "<h2>" + esc(body.suggestion_title) + '</h2><ul class="list" id="suggestions">' + body.suggestions.map(function (t) {
+            return '<li><a class="row" href="#/guide?q=' + encodeURIComponent(t) + '">' + esc(t) + "</a></li>";
+          }).join("") + "</ul>";
+        }
+        if (body.handoff.offered) {
+          html += form("handoff", '<p class="muted">' + esc(body.handoff.centre_name ? "将转给：" + body.handoff.centre_name : "将由工作人员分派") +
+            "</p>", "转人工咨询") + '<p id="handoff-result" role="status"></p>';
+        }
+      }
+      show("智能导服", html);
+      onSubmit("ask", function (values) { go("#/guide?q=" + encodeURIComponent(values.q || "")); });
+      if (error) showErrors(document.getElementById("ask"), error);
+      if (body && body.handoff.offered) {
+        onSubmit("handoff", function () {
+          return api.post("/api/v1/guide/handoff", { q: q, centre_id: body.handoff.centre_id }).then(function (done) {
+            document.getElementById("handoff-result").textContent = done.message;
+            document.querySelector("#handoff button").disabled = true;
+          });
+        });
+      }
+    }
+    if (!q) return Promise.resolve(render(null));
+    return api.get("/api/v1/guide/search", { q: q }).then(function (body) { render(body); },
+                                                          function (error) { render(null, error); });
+  }
+
+  function scenariosPage() {
+    return api.get("/api/v1/guide/scenarios").then(function (data) {
+      show("我要办事", '<p class="muted">选一个最像您情况的，回答几个问题，告诉您要办哪些事、带什么材料、去哪里办。</p><ul class="list">' +
+        data.scenarios.map(function (sc) {
+          return '<li><a class="row" href="#/scenarios/' + encodeURIComponent(sc.code) + '">' + esc(sc.title) +
+            ' <span class="muted">' + esc(sc.summary) + "</span></a></li>";
+        }).join("") + "</ul>");
+    });
+  }
+
+  function scenarioPage(code) {
+    var answers = {};
+    var version = null;
+    function ask(step) {
+      if (step.done) return result();
+      var question = step.question;
+      show(step.scenario.title, '<p class="muted" id="progress">' + esc(step.progress) + "</p>" +
+        form("answer", radios(question.key, question.text, question.options.map(function (o) {
+          return [String(o.value), o.label];
+        }), null), "下一步"));
+      onSubmit("answer", function (values) {
+        var picked = values[question.key];
+        if (picked === undefined) {
+          throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择一项", { key: "请选择一项" });
+        }
+        var option = question.options.filter(function (o) { return String(o.value) === picked; })[0];
+        answers[question.key] = option.value;
+        return api.post("/api/v1/guide/scenarios/" + encodeURIComponent(code) + "/answers",
+                        { answers: answers, version: version }).then(ask);
+      });
+    }
+    function result() {
+      return api.post("/api/v1/guide/scenarios/" + encodeURIComponent(code) + "/result",
+                      { answers: answers, version: version, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng })
+        .then(function (checklist) {
+          var codes = checklist.items.map(function (i) { return i.code; });
+          show("办事清单", '<p class="ok" role="status" id="checklist-message">' + esc(checklist.message) + "</p>" +
+            '<ol id="checklist-items">' + checklist.items.map(function (item) {
+              return '<li><a href="#/items/' + encodeURIComponent(item.code) + '">' + esc(item.name) + "</a></li>";
+            }).join("") + "</ol>" +
+            checklist.notes.map(function (n) { return '<p class="card">提示：' + esc(n) + "</p>"; }).join("") +
+            (checklist.materials.length ? "<h2>一套材料（已合并重复的）</h2><ul id=\"checklist-materials\">" + checklist.materials.map(function (m) {
+              return "<li>" + esc(m.name) + "（" + esc(m.form_name) + " " + m.count + " 份）" +
+                (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
+            }).join("") + "</ul>" : "") +
+            (checklist.centres.length ? "<h2>离您最近、能一次办完的地方</h2><ul class=\"list\">" + checklist.centres.map(function (c) {
+              return '<li><a class="row" href="#/book/' + encodeURIComponent(codes[0]) + "?also=" + encodeURIComponent(codes.slice(1).join(",")) +
+                "&centre=" + c.id + '">一键预约 · ' + esc(c.name) +
+                (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "") + "</a></li>";
+            }).join("") + "</ul>" : ""));
+        });
+    }
+    return api.get("/api/v1/guide/scenarios/" + encodeURIComponent(code)).then(function (step) {
+      version = step.scenario.version;
+      return ask(step);
+    });
+  }
+
   function guideRows(guide) {
     return F.guideLines(guide).map(function (line) {
       return "<p><strong>" + esc(line.label) + "</strong>：" + esc(line.text) + "</p>";
@@ -426,12 +535,14 @@
           return r.state === "active" && r.scopes.indexOf("book") >= 0;
         });
         var centreId = query.centre || (centres[0] && String(centres[0].id)) || "";
+        var also = (query.also || "").split(",").filter(function (c) { return c; });  // items booked with it (情景清单)
         var date = query.date || "";
         var slotsPromise = centreId && date
           ? api.get("/api/v1/centres/" + centreId + "/slots", { item: code, date: date })
           : Promise.resolve({ slots: [] });
         return slotsPromise.then(function (slotData) {
           show("预约 · " + item.name,
+            (also.length ? '<p class="card" id="also-items">同一次到场一并办理：' + esc(also.join("、")) + "</p>" : "") +
             form("when", select("centre", "办理地点（离您最近的在前）", centres.map(function (c) {
               return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
@@ -448,7 +559,8 @@
               select("for_person.relation", "与您的关系", F.RELATIONS.map(function (r) { return [r, r]; }), "父母") + "</div>",
               "确认预约") : ""));
           onSubmit("when", function (values) {
-            go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date);
+            go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date +
+               (also.length ? "&also=" + encodeURIComponent(also.join(",")) : ""));
           });
           var bookForm = document.getElementById("book");
           if (!bookForm) return;
@@ -460,7 +572,7 @@
             });
           });
           onSubmit("book", function (values) {
-            var body = { slot_id: values.slot_id ? Number(values.slot_id) : null, item_codes: [code] };
+            var body = { slot_id: values.slot_id ? Number(values.slot_id) : null, item_codes: [code].concat(also) };
             if (values.who === "relative") body.for_relative = Number(values.for_relative);
             if (values.who === "other") {
               body.for_person = { name: values["for_person.name"], id_number: values["for_person.id_number"],
@@ -757,6 +869,9 @@
     [/^#\/relatives$/, relativesPage],
     [/^#\/relatives\/(\d+)$/, function (m) { return relativeRecordsPage(m[1]); }],
     [/^#\/consents$/, consentsPage],
+    [/^#\/guide$/, function (m, q) { return guidePage(q); }],
+    [/^#\/scenarios$/, scenariosPage],
+    [/^#\/scenarios\/([\w-]+)$/, function (m) { return scenarioPage(m[1]); }],
     [/^#\/items$/, function (m, q) { return itemsPage(q); }],
     [/^#\/items\/([^/?]+)$/, function (m) { return itemPage(decodeURIComponent(m[1])); }],
     [/^#\/book$/, bookPickItem],

@@ -7,10 +7,12 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {} },
   onLoad(query) {
-    this.setData({ code: query.code });
+    // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
+    this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
+                   preferredCentre: query.centre || "" });
     // 亲友代办: relatives whose authorisation lets the caller book for them, offered after "为自己".
     api.get("/api/v1/relatives").then((list) => {
       const relatives = list.acting_for.filter((r) => r.state === "active" && r.scopes.indexOf("book") >= 0);
@@ -20,7 +22,10 @@ Page({
   },
   loadCentres(lat, lng) {
     api.get("/api/v1/centres", { item: this.data.code, lat, lng })
-      .then((data) => this.setData({ centres: data.centres }), (error) => showError(this, error));
+      .then((data) => {
+        const preferred = data.centres.findIndex((c) => String(c.id) === this.data.preferredCentre);
+        this.setData({ centres: data.centres, centreIndex: Math.max(preferred, 0) });
+      }, (error) => showError(this, error));
   },
   pickCentre(event) { this.setData({ centreIndex: Number(event.detail.value) }); this.loadSlots(); },
   pickDate(event) { this.setData({ date: event.detail.value }); this.loadSlots(); },
@@ -40,7 +45,7 @@ Page({
       .catch(() => null)
       .then(() => {
         const relative = this.data.relatives[this.data.personIndex - 1];
-        return api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: [this.data.code],
+        return api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: [this.data.code].concat(this.data.also),
                                                   for_relative: relative ? relative.id : undefined });
       })
       .then((appointment) => wx.redirectTo({ url: `/pages/appointments/detail?id=${appointment.id}` }),

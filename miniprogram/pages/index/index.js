@@ -1,6 +1,8 @@
 Page({
   data: {
+    q: "",
     tiles: [
+      { title: "我要办事（情景引导）", url: "/pages/guide/index" },
       { title: "办事指南", url: "/pages/items/index" },
       { title: "预约办事", url: "/pages/book/index" },
       { title: "办件进度", url: "/pages/applications/detail" },
@@ -12,4 +14,7 @@ Page({
   open(event) {
     wx.navigateTo({ url: event.currentTarget.dataset.url });
   },
+  onInput(event) { this.setData({ q: event.detail.value }); },
+  // The home search box asks 智能导服 (answers, scenarios and items), not only the item list.
+  search() { wx.navigateTo({ url: `/pages/guide/index?q=${encodeURIComponent(this.data.q)}` }); },
 });
