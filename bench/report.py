@@ -15,6 +15,9 @@ def row(figure: dict) -> str:
         against = f"{reference.get('rps')} req/s"
     elif "rate" in figure:
         measured, against = f"{figure['rate']} /s", f"{figure.get('reference_rate')} /s"
+    elif "p95_ms" in figure:
+        measured = f"p95 {figure['p95_ms']} ms, top-1 {figure['top1']:.1%}, top-3 {figure['top3']:.1%}"
+        against = f"p95 {figure['reference_p95_ms']} ms"
     elif "messages_per_second" in figure:
         measured = f"{figure['messages_per_second']} msg/s, {figure['duplicates']} duplicates, {figure['lost']} lost"
         against = f"{figure.get('reference_rate')} msg/s"
@@ -23,6 +26,8 @@ def row(figure: dict) -> str:
         against = f"{figure.get('due_count_full_scan_ms', '')} ms" if "due_count_full_scan_ms" in figure else ""
     ratio = figure.get("ratio")
     target = figure.get("target_ratio")
+    if target is None and "target_p95_ms" in figure:
+        target = f"p95 ≤ {figure['target_p95_ms']:g} ms"
     meets = figure.get("meets_target")
     if meets is None and ratio is not None and target is not None:
         meets = ratio >= target

@@ -105,11 +105,13 @@ _ASKS = ["{s}怎么办理", "{s}需要什么材料", "{s}多久能办好", "{s}�
          "{s}可以代办吗", "{s}丢了怎么补", "{s}到期怎么续", "{s}办理条件是什么", "{s}要本人去吗", "{s}能邮寄吗"]
 
 
-def generated_records(entries: int, scenarios: int, item_codes: list[str], seed: int = 1) -> tuple[list, list]:
-    """Entry and scenario records of realistic size and wording (subjects × places × ways of asking)."""
+def generated_records(entries: int, scenarios: int, item_codes: list[str], seed: int = 1,
+                      first: int = 0) -> tuple[list, list]:
+    """Entry and scenario records of realistic size and wording (subjects × places × ways of asking), numbered
+    from `first` so a later batch adds to an earlier one."""
     rng = random.Random(seed)
     entry_records = []
-    for n in range(entries):
+    for n in range(first, first + entries):
         subject, place = _SUBJECTS[n % len(_SUBJECTS)], _PLACES[(n // len(_SUBJECTS)) % len(_PLACES)]
         ask = _ASKS[(n // (len(_SUBJECTS) * len(_PLACES))) % len(_ASKS)]
         question = ask.format(s=subject, p=place) + f"（{place}第{n}号）"
@@ -118,7 +120,7 @@ def generated_records(entries: int, scenarios: int, item_codes: list[str], seed:
                               "answer": f"{place}办理{subject}：请带齐材料到{place}政务服务中心窗口，或在网上提交。编号{n}。",
                               "item_codes": [rng.choice(item_codes)], "scenario_codes": [], "department": "综合服务"})
     scenario_records = []
-    for n in range(scenarios):
+    for n in range(first, first + scenarios):
         subject = _SUBJECTS[n % len(_SUBJECTS)]
         codes = rng.sample(item_codes, k=min(2, len(item_codes)))
         scenario_records.append({
@@ -129,14 +131,16 @@ def generated_records(entries: int, scenarios: int, item_codes: list[str], seed:
     return entry_records, scenario_records
 
 
-def seed_generated(session: Session, now: datetime, *, entries: int, scenarios: int, seed: int = 1) -> int:
+def seed_generated(session: Session, now: datetime, *, entries: int, scenarios: int, seed: int = 1,
+                   first: int = 0) -> int:
     """Publish generated entries and scenarios (bulk, one index pass): the scale of the reports or beyond."""
     owner = session.scalar(select(Centre.id).order_by(Centre.id))
     item_codes = list(session.scalars(select(ServiceItem.code).order_by(ServiceItem.code)))
-    entry_records, scenario_records = generated_records(entries, scenarios, item_codes, seed)
+    entry_records, scenario_records = generated_records(entries, scenarios, item_codes, seed, first)
     common = {"version": 1, "status": VersionStatus.PUBLISHED, "created_by": AUTHOR, "created_at": now,
               "published_at": now, "published_by": AUTHOR, "owner_centre_id": owner}
-    session.execute(GuideScenario.__table__.insert(), [{**r, **common} for r in scenario_records])
+    if scenario_records:
+        session.execute(GuideScenario.__table__.insert(), [{**r, **common} for r in scenario_records])
     for start in range(0, len(entry_records), 5000):
         session.execute(GuideEntry.__table__.insert(), [{**r, **common} for r in entry_records[start:start + 5000]])
     session.flush()

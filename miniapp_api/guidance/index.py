@@ -53,9 +53,9 @@ def entry_weights(entry: GuideEntry, items: dict[str, str], scenarios: dict[str,
     linked = [items[c] for c in entry.item_codes if c in items] + [scenarios[c] for c in entry.scenario_codes
                                                                      if c in scenarios]
     return (TermWeights().add("A", [entry.question], with_characters=True)
-            .add("B", [*entry.variants, *linked], with_characters=True)
-            .add("C", [entry.answer])
-            .add_terms("D", _pinyin([entry.question, *[items[c] for c in entry.item_codes if c in items]])))
+            .add("B", entry.variants, with_characters=True)
+            .add("C", [*linked, entry.answer])
+            .add_terms("D", _pinyin([entry.question])))
 
 
 def scenario_weights(scenario: GuideScenario, items: dict[str, str]) -> TermWeights:
@@ -77,7 +77,7 @@ def item_weights(item: ServiceItem) -> TermWeights:
 
 def _doc_values(kind: DocKind, ref: str, title: str, audience: str, owner: int | None, weights: TermWeights) -> dict:
     return {"kind": kind, "ref": ref, "title": title, "audience": audience, "owner_centre_id": owner,
-            "weights": weights.weights, "vector": weights.tsvector()}
+            "weights": weights.weights, "vector": weights.tsvector(), "title_vector": weights.tsvector("AB")}
 
 
 def entry_doc(entry: GuideEntry, items: dict[str, str], scenarios: dict[str, str], audience: str) -> dict:
@@ -100,7 +100,8 @@ def write_docs(session: Session, docs: list[dict]) -> None:
         statement = insert(GuideDoc).values(docs[start:start + 1000])
         session.execute(statement.on_conflict_do_update(
             constraint="uq_guide_doc_kind_ref",
-            set_={c: statement.excluded[c] for c in ("title", "audience", "owner_centre_id", "weights", "vector")}))
+            set_={c: statement.excluded[c] for c in ("title", "audience", "owner_centre_id", "weights", "vector",
+                                                    "title_vector")}))
     refresh_terms(session)
 
 

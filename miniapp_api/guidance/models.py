@@ -126,14 +126,15 @@ class GuideSynonym(Base):
 class GuideDoc(Base):
     """The search index: one row per published entry, scenario and item.
 
-    weights: term → its strongest weight letter (the scorer reads it); vector: the same as a tsvector for
-    the GIN index that finds candidates.
+    weights: term → its strongest weight letter (the scorer reads it); vector: the same as a tsvector, and
+    title_vector its A and B terms, for the GIN indexes that find candidates (search.py says which when).
     """
 
     __tablename__ = "guide_doc"
     __table_args__ = (UniqueConstraint("kind", "ref", name="uq_guide_doc_kind_ref"),
                       CheckConstraint("kind IN ('entry', 'scenario', 'item')", name="kind_known"),
-                      Index("ix_guide_doc_vector", "vector", postgresql_using="gin"))
+                      Index("ix_guide_doc_vector", "vector", postgresql_using="gin"),
+                      Index("ix_guide_doc_title_vector", "title_vector", postgresql_using="gin"))
 
     id: Mapped[IntPK]
     kind: Mapped[str] = mapped_column(String(10))
@@ -143,6 +144,7 @@ class GuideDoc(Base):
     owner_centre_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="SET NULL"))
     weights: Mapped[dict[str, str]] = mapped_column(JSONB)
     vector: Mapped[str] = mapped_column(TSVECTOR)
+    title_vector: Mapped[str] = mapped_column(TSVECTOR)     # the A and B terms: what the question itself says
 
 
 class GuideTerm(Base):
@@ -150,7 +152,7 @@ class GuideTerm(Base):
 
     __tablename__ = "guide_term"
 
-    term: Mapped[str] = mapped_column(String(60), primary_key=True)
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
     docs: Mapped[int] = mapped_column(Integer)
 
 

@@ -2,8 +2,9 @@
 
 1. The query is normalised (full-width, traditional, case), cut into bigrams, and filler bigrams dropped.
 2. Synonym groups the query names add their other words (社保 → 社会保障卡).
-3. Candidates: documents holding any informative term (a term in more than a quarter of the documents is
-   too common to pick candidates with), best `ts_rank` first.
+3. Candidates: the best (`ts_rank`) of the documents holding a rare term anywhere, and the best of those
+   holding a common term in the question or title (A and B, ranked on those alone: a small vector), so the
+   work stays bounded however large the index grows; only they are read whole (their term weights).
 4. Score: the share of the query's information the document covers. Each term counts by its rarity (idf)
    times where the document holds it (question/title 1.0, variants and linked names 0.8, answer 0.45,
    pinyin 0.3); a term missing but whose characters appear in the title counts a little (one wrong
@@ -37,20 +38,38 @@ CONFIDENT = 0.6
 FIELD_CREDIT = {"A": 1.0, "B": 0.8, "C": 0.45, "D": 0.3}
 TYPO_CREDIT = 0.35
 UNKNOWN_TERM_WEIGHT = 2.0       # a term no document holds: a word nothing answers, or two words' seam
-COMMON_SHARE = 0.25
+RARE_DOCS, RARE_SHARE = 50, 0.01     # a term in at most this many documents finds candidates wherever it is
+COMMON_BUDGET = 0.05                  # common terms find candidates until they hold this share of documents
+NOTHING = "'#'"                        # a tsquery no document matches ('#' is never a term)
 CANDIDATES = 60
 KIND_ORDER = {"item": 0, "scenario": 1, "entry": 2}
 
 _SYNONYMS = text("""
     SELECT words FROM guide_synonym
     WHERE status = 'published' AND EXISTS (SELECT 1 FROM unnest(words) AS w WHERE strpos(:q, w) > 0)""")
+# Pinyin is how people type an item's or a scenario's name (yyzz): those first, entries only when none match.
+_PINYIN = text(f"""
+    SELECT kind, ref, title, owner_centre_id, weights FROM guide_doc
+    WHERE vector @@ CAST(:tsq AS tsquery) AND (kind = 'entry') = :entries
+      AND (CAST(:audience AS text) IS NULL OR audience IN (:audience, 'all'))
+    ORDER BY length(title), kind, ref LIMIT {CANDIDATES}""")
 _TERM_COUNTS = text("SELECT term, docs FROM guide_term WHERE term = ANY(CAST(:terms AS text[]))")
 _CANDIDATES = text(f"""
-    SELECT kind, ref, title, owner_centre_id, weights,
-           ts_rank('{{0.3, 0.45, 0.8, 1.0}}', vector, CAST(:tsq AS tsquery)) AS rank
-    FROM guide_doc
-    WHERE vector @@ CAST(:tsq AS tsquery) AND (CAST(:audience AS text) IS NULL OR audience IN (:audience, 'all'))
-    ORDER BY rank DESC, kind, ref LIMIT {CANDIDATES}""")
+    WITH rare AS (
+        SELECT id, ts_rank('{{0.3, 0.45, 0.8, 1.0}}', vector, CAST(:tsq AS tsquery)) AS rank FROM guide_doc
+        WHERE vector @@ CAST(:rare AS tsquery) AND (CAST(:audience AS text) IS NULL OR audience IN (:audience, 'all'))
+        ORDER BY rank DESC LIMIT {CANDIDATES}),
+    common AS (
+        SELECT id, ts_rank('{{0.3, 0.45, 0.8, 1.0}}', title_vector, CAST(:tsq AS tsquery)) AS rank FROM guide_doc
+        WHERE title_vector @@ CAST(:common AS tsquery)
+          AND (CAST(:audience AS text) IS NULL OR audience IN (:audience, 'all'))
+        ORDER BY rank DESC LIMIT {CANDIDATES}),
+    candidates AS (SELECT id, max(rank) AS rank FROM (SELECT * FROM rare UNION ALL SELECT * FROM common) AS c
+                   GROUP BY id)
+    SELECT d.kind, d.ref, d.title, d.owner_centre_id, d.weights
+    FROM candidates JOIN guide_doc AS d USING (id)
+    ORDER BY candidates.rank DESC, d.kind, d.ref""")
+
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,9 @@ def score(query: _Query, weights: dict[str, str]) -> float:
 
 
 def _pinyin_search(session: Session, letters: str, audience: str | None, limit: int) -> Outcome:
-    rows = session.execute(_CANDIDATES, {"tsq": tsquery_any([letters], prefix=True), "audience": audience}).all()
+    prefix = tsquery_any([letters], prefix=True)
+    rows = session.execute(_PINYIN, {"tsq": prefix, "entries": False, "audience": audience}).all() or \
+        session.execute(_PINYIN, {"tsq": prefix, "entries": True, "audience": audience}).all()
     hits = []
     for row in rows:
         pinyin = [term for term, letter in row.weights.items() if letter == "D"]
@@ -166,10 +187,19 @@ def search(session: Session, raw: str, *, audience: str | None = None, limit: in
     total = counts.pop(DOC_COUNT, 0)
     query = _Query(terms, chars, synonyms, counts, total)
     known = [t for t in [*terms, *expansion] if counts.get(t)]
-    informative = [t for t in known if counts[t] <= COMMON_SHARE * total] or known
-    if not informative:
+    if not known:
         return Outcome(normalised)
-    rows = session.execute(_CANDIDATES, {"tsq": tsquery_any(informative), "audience": audience}).all()
+    # Candidates: a document holding a rare term anywhere, or a common one in its question or title. Bounds
+    # the rows ranked however large the index grows (食品 in 20,000 answers does not make 20,000 candidates).
+    rare_limit = max(RARE_DOCS, RARE_SHARE * total)
+    rare = [t for t in known if counts[t] <= rare_limit]
+    common: list[str] = []
+    for term in sorted((t for t in known if counts[t] > rare_limit), key=lambda t: counts[t]):
+        if common and sum(counts[t] for t in common) + counts[term] > COMMON_BUDGET * total:
+            break               # the rarer common terms find the candidates; 办吗 in every third title does not
+        common.append(term)
+    rows = session.execute(_CANDIDATES, {"tsq": tsquery_any(known), "rare": tsquery_any(rare) or NOTHING,
+                                         "common": tsquery_any(common) or NOTHING, "audience": audience}).all()
     hits = [Hit(row.kind, row.ref, row.title, row.owner_centre_id, score(query, row.weights)) for row in rows]
     # Ties: the item or scenario itself before the entries that speak of it (营业执照 → the item).
     hits.sort(key=lambda h: (-h.score, KIND_ORDER[h.kind], len(h.title), h.ref))

@@ -117,10 +117,11 @@ class TermWeights:
             self.weights.setdefault(term, weight)
         return self
 
-    def tsvector(self) -> str:
-        """The tsvector literal: one position per term carrying its weight (positions are not used)."""
-        return " ".join(f"'{term}':{position}{weight}"
-                        for position, (term, weight) in enumerate(sorted(self.weights.items()), start=1))
+    def tsvector(self, letters: str = WEIGHT_ORDER) -> str:
+        """The tsvector literal of the terms weighted `letters`: one position per term carrying its weight
+        (positions are not used)."""
+        chosen = sorted((term, weight) for term, weight in self.weights.items() if weight in letters)
+        return " ".join(f"'{term}':{position}{weight}" for position, (term, weight) in enumerate(chosen, start=1))
 
 
 def tsquery_any(terms: Iterable[str], *, prefix: bool = False) -> str:

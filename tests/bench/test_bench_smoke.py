@@ -86,6 +86,16 @@ def test_licence_sweep_figure_reads_due_rows_through_the_index():
     assert figure["second_run_reminded"] == 0
 
 
+def test_guide_search_figure_reports_hit_rates_and_latency_at_two_sizes():
+    result = subprocess.run([sys.executable, "bench/guide.py", "--size", "400", "--large", "900"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    small, large = (json.loads(line) for line in result.stdout.strip().splitlines()[-2:])
+    assert small["figure"] == "guide search (400 entries)" and large["figure"] == "guide search (900 entries)"
+    assert small["questions"] >= 150 and small["top3"] >= 0.9 and small["top1"] >= 0.75
+    assert large["p95_ms"] > 0 and large["reference_p95_ms"] > 0 and large["ratio"] > 1
+
+
 def test_feedback_figures_run_against_their_references():
     result = subprocess.run([sys.executable, "bench/feedback.py", "--seconds", "0.5", "--clients", "2",
                              "--ratings", "5000"], cwd=ROOT, capture_output=True, text=True, timeout=300)
