@@ -1,6 +1,6 @@
 # Sourced by ./test. In CI, after a whole-suite run, the suites that meet the clock (the simulator, the
-# console, jobs and everything that starts workers, bookings, reminders, surveys, feedback, identity) run
-# again with the wall clock at 03:00 and at 23:30 in Asia/Shanghai, today.
+# console, jobs and everything that starts workers, bookings, reminders, surveys, feedback, identity, the
+# guidance report's days) run again with the wall clock at 03:00 and at 23:30 in Asia/Shanghai, today.
 #
 # The project's own clock does it: BANSHI_WALL_CLOCK starts the test process's clock (time-machine) at that
 # instant for the whole session, and every process a test starts is given the test's instant (CLOCK_START).
@@ -8,7 +8,7 @@
 # between the faked and the real time (4 hours here) and Chromium, Node and the embedded servers broke, so
 # it is not used.
 CLOCK_SUITES=(tests/simulator tests/console tests/jobs tests/notifications tests/feedback tests/surveys
-              tests/applications tests/appointments tests/ratings tests/identity tests/licences)
+              tests/applications tests/appointments tests/ratings tests/identity tests/licences tests/guidance)
 
 clock_runs() {
     local day status=0

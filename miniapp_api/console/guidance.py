@@ -82,7 +82,7 @@ def _history(model, code: str) -> list:
 def _entry_page(code: str | None):
     history = _history(GuideEntry, code)
     if request.method == "POST":
-        data = form_data("variants", "item_codes", "scenario_codes", many=("item_codes",))
+        data = form_data("variants", "item_codes", "scenario_codes", many=("item_codes", "centre_ids"))
         data["code"] = code or data.get("code", "")
         saved = authoring.save_entry(db.session, g.staff, _validated(EntryForm, data), utcnow())
         return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_entry", code=saved.code)

@@ -97,6 +97,9 @@ def _check_entry(session: Session, form: EntryForm, pending_scenarios: set[str] 
     missing_scenarios = sorted(set(form.scenario_codes) - known - set(pending_scenarios))
     if missing_scenarios:
         problems["scenario_codes"] = messages.UNKNOWN_SCENARIOS.format(codes="、".join(missing_scenarios))
+    known_centres = set(session.scalars(select(Centre.id).where(Centre.id.in_(form.centre_ids))))
+    if set(form.centre_ids) - known_centres:
+        problems["centre_ids"] = messages.UNKNOWN_CENTRE
     if problems:
         raise _invalid(problems)
 
@@ -267,8 +270,8 @@ def read_import(filename: str, raw: bytes) -> list[ImportRow]:
     return rows
 
 
-def _with_owner(session: Session, staff: Staff, record: dict[str, Any], centres: dict[str, int]) -> dict[str, Any]:
-    """Import rows name their owner centre (owner_centre: name) or take the importer's only centre."""
+def _with_owner(record: dict[str, Any], centres: dict[str, int]) -> dict[str, Any]:
+    """Import rows name their owner centre by name (owner_centre) or by id (owner_centre_id)."""
     record = dict(record)
     name = record.pop("owner_centre", None)
     if name:
@@ -290,11 +293,11 @@ def plan_import(session: Session, staff: Staff, rows: list[ImportRow]) -> Import
         try:
             if row.kind == "synonym":
                 data = row.data if isinstance(row.data, dict) else {"words": row.data}
-                form = SynonymForm.model_validate(_with_owner(session, staff, data, centres))
+                form = SynonymForm.model_validate(_with_owner(data, centres))
                 require_centre(session, staff, form.owner_centre_id)
                 plan.synonyms.append((row.line, form))
                 continue
-            record = _with_owner(session, staff, row.data, centres)
+            record = _with_owner(row.data, centres)
             if row.kind == "entry":
                 form = EntryForm.model_validate(record)
                 _check_entry(session, form, scenario_codes)

@@ -9,11 +9,10 @@ from pydantic import BaseModel, Field, field_validator
 
 from miniapp_api.centres.messages import AUDIENCE_NAMES
 from miniapp_api.centres.schemas import CentreSummary, ItemSummary, Material
-from miniapp_api.feedback.models import FeedbackKind
 from miniapp_api.feedback.services import FeedbackIn
 from miniapp_api.guidance import messages
 from miniapp_api.guidance.models import GuideScenario
-from miniapp_api.guidance.services import CODE, Answer, ScenarioResult
+from miniapp_api.guidance.services import CODE, Answer, ScenarioResult, handoff_feedback
 from miniapp_api.guidance.text import normalize
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
@@ -65,9 +64,8 @@ class HandoffIn(StrictIn):
     _words = field_validator("q")(_has_words)
 
     def to_input(self) -> FeedbackIn:
-        """What the feedback loop files (and WeChat checks): a consultation quoting the question."""
-        return FeedbackIn(kind=FeedbackKind.CONSULTATION, text=messages.HANDOFF_TEXT.format(query=self.q),
-                          centre_id=self.centre_id)
+        """What WeChat checks before the filing (feedback.views.content_checked_first reads this)."""
+        return handoff_feedback(self.q, self.centre_id)
 
 
 # --- answers ---------------------------------------------------------------------------------------------
@@ -94,12 +92,18 @@ class ScenarioSummary(BaseModel):
                    audience_name=AUDIENCE_NAMES.get(scenario.audience, ""), version=scenario.version)
 
 
+class CentreLink(BaseModel):
+    id: int
+    name: str
+
+
 class Best(BaseModel):
     kind: str
     kind_name: str
     code: str
     title: str
     answer: str
+    centres: list[CentreLink] = Field(default_factory=list, description="centres the entry points to")
 
 
 class Handoff(BaseModel):
@@ -244,6 +248,7 @@ class EntryForm(_Owned):
     answer: str = Field(min_length=2, max_length=2000)
     item_codes: list[str] = Field(default_factory=list, max_length=10)
     scenario_codes: list[str] = Field(default_factory=list, max_length=10)
+    centre_ids: list[int] = Field(default_factory=list, max_length=20)
 
     _split = field_validator("variants", "item_codes", "scenario_codes", mode="before")(_lines)
 

@@ -42,6 +42,7 @@ ENTRY_NOT_FOUND = "entry_not_found"
 NO_DRAFT = "no_draft"
 GUIDANCE_INVALID = "guidance_invalid"
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+LONG_NUMBER = re.compile(r"[0-9x]{6,}")
 SUGGESTIONS = 3
 
 
@@ -74,8 +75,10 @@ def _best(session: Session, hit: Hit) -> tuple[dict[str, Any], list[str], list[s
     """The best document's card, and the items and scenarios it leads to."""
     if hit.kind == DocKind.ENTRY:
         entry = _published(session, GuideEntry, [hit.ref])[hit.ref]
-        return ({"kind": hit.kind, "code": entry.code, "title": entry.question, "answer": entry.answer},
-                entry.item_codes, entry.scenario_codes)
+        centres = list(session.scalars(select(Centre).where(Centre.id.in_(entry.centre_ids)).order_by(Centre.id))) \
+            if entry.centre_ids else []
+        return ({"kind": hit.kind, "code": entry.code, "title": entry.question, "answer": entry.answer,
+                 "centres": [{"id": c.id, "name": c.name} for c in centres]}, entry.item_codes, entry.scenario_codes)
     if hit.kind == DocKind.SCENARIO:
         scenario = _published(session, GuideScenario, [hit.ref])[hit.ref]
         codes = [o["item"] for o in scenario.outcomes if o.get("item")]
@@ -110,10 +113,16 @@ def answer_question(session: Session, raw: str, *, audience: str | None, now: da
                   suggestions=suggestions, handoff_centre=session.get(Centre, owner_id) if owner_id else None)
 
 
+def masked(query: str) -> str:
+    """A question as the report keeps it: runs of six or more digits (an ID or phone number someone typed into
+    the search box) become ******, so the report never holds a citizen's numbers."""
+    return LONG_NUMBER.sub("******", query)[:100]
+
+
 def record_miss(session: Session, outcome: Outcome, now: datetime, *, feedback_id: int | None = None) -> None:
     """Count an unanswered (or handed-off) question for the staff's report, one row per question and day."""
     best = outcome.hits[0] if outcome.hits else None
-    values = {"query": outcome.query[:100], "day": local_date(now), "asked": 1, "handed_off": int(bool(feedback_id)),
+    values = {"query": masked(outcome.query), "day": local_date(now), "asked": 1, "handed_off": int(bool(feedback_id)),
               "best_score": outcome.best_score, "best_title": best.title if best else None,
               "last_feedback_id": feedback_id, "last_asked_at": now}
     statement = insert(GuideMiss).values(**values)
@@ -127,6 +136,12 @@ def record_miss(session: Session, outcome: Outcome, now: datetime, *, feedback_i
     session.execute(statement.on_conflict_do_update(constraint="uq_guide_miss_query_day", set_=updates))
 
 
+def handoff_feedback(query: str, centre_id: int | None) -> feedback.FeedbackIn:
+    """What 转人工 files (and WeChat checks first): a consultation quoting the question."""
+    return feedback.FeedbackIn(kind=FeedbackKind.CONSULTATION, text=messages.HANDOFF_TEXT.format(query=query),
+                               centre_id=centre_id)
+
+
 def hand_off(session: Session, citizen: Citizen, query: str, centre_id: int | None, verdict: ContentCheck,
              now: datetime) -> Feedback:
     """转人工: the question becomes a 咨询 feedback with the owner centre of the best guess (or the centre the
@@ -134,9 +149,7 @@ def hand_off(session: Session, citizen: Citizen, query: str, centre_id: int | No
     outcome = search(session, query)
     if centre_id is None and outcome.hits:
         centre_id = outcome.hits[0].owner_centre_id
-    filed = feedback.file_feedback(session, citizen, feedback.FeedbackIn(
-        kind=FeedbackKind.CONSULTATION, text=messages.HANDOFF_TEXT.format(query=query), centre_id=centre_id),
-        verdict, now)
+    filed = feedback.file_feedback(session, citizen, handoff_feedback(query, centre_id), verdict, now)
     record_miss(session, outcome, now, feedback_id=filed.id)
     return filed
 

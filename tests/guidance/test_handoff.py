@@ -51,3 +51,10 @@ def test_the_report_lists_recent_misses_most_asked_first(client, db_session, gui
     assert [(r["query"], r["asked"]) for r in rows] == [("驾驶证到期换证", 3), ("公积金怎么提取", 1)]
     everything = services.misses(db_session, at("2026-11-23 09:00") - timedelta(days=30))
     assert [(r["query"], r["asked"]) for r in everything] == [("驾驶证到期换证", 3), ("公积金怎么提取", 2)]
+
+
+def test_numbers_typed_into_the_search_box_never_reach_the_report(client, db_session, guide):
+    client.get("/api/v1/guide/search", query_string={"q": "我的身份证370102199001011234丢了社保"})
+    client.get("/api/v1/guide/search", query_string={"q": "电话13912345678怎么改社保"})
+    kept = [m.query for m in db_session.query(GuideMiss).order_by(GuideMiss.id)]
+    assert kept == ["我的身份证******丢了社保", "电话******怎么改社保"]

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from miniapp_api.appointments.models import Slot
 from miniapp_api.appointments.slots import sync_slots
+from miniapp_api.demo.guidance import guidance_data
 from miniapp_api.guidance import scenarios
 from tests.factories import MONDAY_8AM
 
@@ -24,6 +25,14 @@ PATHS = [
      [], [], [], ["只卖预包装食品的不需要食品经营许可证，到窗口办理备案即可"]),
     ("open-restaurant", {"has_licence": False, "has_shop": False},
      ["SD0003"], COMPANY, ["住所使用证明"], ["没有实体店面的（只在网上卖）请先确定经营场所，营业执照需要住所证明"]),
+    ("open-restaurant", {"has_licence": True, "has_shop": False},
+     [], [], [], ["没有实体店面的（只在网上卖）请先确定经营场所，营业执照需要住所证明"]),
+    ("open-restaurant", {"has_licence": False, "has_shop": True, "prepackaged_only": True},
+     ["SD0003"], COMPANY, ["住所使用证明"], ["只卖预包装食品的不需要食品经营许可证，到窗口办理备案即可"]),
+    ("open-restaurant", {"has_licence": False, "has_shop": True, "prepackaged_only": False, "area": "small"},
+     ["SD0003", "SD0001"], COMPANY + FOOD_NEW, ["住所使用证明", *FOOD_NEW_LATER], []),
+    ("open-restaurant", {"has_licence": True, "has_shop": True, "prepackaged_only": False, "area": "large"},
+     ["SD0001"], FOOD_NEW, [*FOOD_NEW_LATER, "食品安全管理人员名单"], []),
     ("renew-food-licence", {"expired": False, "changed": False},
      ["SD0002"], ["食品经营许可延续申请书", "原食品经营许可证", "营业执照"], ["从业人员健康证明"], []),
     ("renew-food-licence", {"expired": False, "changed": True},
@@ -33,6 +42,16 @@ PATHS = [
     ("start-business", {"form": "company", "name_ready": True}, ["SD0003"], COMPANY, ["住所使用证明"], []),
     ("start-business", {"form": "individual", "name_ready": False}, ["SD0003"], COMPANY, ["住所使用证明"],
      ["个体工商户不需要公司章程和股东主体资格证明", "可以先在网上自主申报名称，再到窗口办理设立登记"]),
+    ("start-business", {"form": "company", "name_ready": False}, ["SD0003"], COMPANY, ["住所使用证明"],
+     ["可以先在网上自主申报名称，再到窗口办理设立登记"]),
+    ("start-business", {"form": "individual", "name_ready": True}, ["SD0003"], COMPANY, ["住所使用证明"],
+     ["个体工商户不需要公司章程和股东主体资格证明"]),
+    ("branch-changes", {"count": "few", "same_change": False},
+     ["SD0004"], ["分支机构变更登记申请书（每个分支机构一份）", "隶属企业营业执照", "各分支机构变更事项清单"],
+     ["变更事项相关证明"], []),
+    ("branch-changes", {"count": "many", "same_change": True},
+     ["SD0004"], ["分支机构变更登记申请书（每个分支机构一份）", "隶属企业营业执照"], ["变更事项相关证明"],
+     ["10个及以上的请提前预约，窗口安排批量专办"]),
     ("branch-changes", {"count": "few", "same_change": True},
      ["SD0004"], ["分支机构变更登记申请书（每个分支机构一份）", "隶属企业营业执照"], ["变更事项相关证明"], []),
     ("branch-changes", {"count": "many", "same_change": False},
@@ -59,6 +78,17 @@ PATHS = [
     ("farm-facility-land", {"agreement": False, "kind": "breeding"},
      ["SD0008"], ["设施农用地备案表", "用地协议", "申请人身份证"], ["动物防疫条件说明"],
      ["请先与村集体经济组织签订用地协议，再提交备案"]),
+    ("farm-facility-land", {"agreement": True, "kind": "breeding"},
+     ["SD0008"], ["设施农用地备案表", "用地协议", "申请人身份证"], ["动物防疫条件说明"], []),
+    ("farm-facility-land", {"agreement": False, "kind": "planting"},
+     ["SD0008"], ["设施农用地备案表", "用地协议", "申请人身份证"], [], ["请先与村集体经济组织签订用地协议，再提交备案"]),
+    ("health-cross-province", {"matter": "birth", "mail": False},
+     ["SD0009"], ["申请人身份证", "事项申请表", "出生医学证明补发申请表"], [], []),
+    ("health-cross-province", {"matter": "vaccine", "mail": True}, ["SD0009"], ["申请人身份证", "事项申请表"], [],
+     ["结果可以邮寄到家，请准备好收件地址"]),
+    ("health-cross-province", {"matter": "other", "mail": True}, ["SD0009"], ["申请人身份证", "事项申请表"], [],
+     ["结果可以邮寄到家，请准备好收件地址"]),
+    ("health-cross-province", {"matter": "other", "mail": False}, ["SD0009"], ["申请人身份证", "事项申请表"], [], []),
     ("health-cross-province", {"matter": "birth", "mail": True},
      ["SD0009"], ["申请人身份证", "事项申请表", "出生医学证明补发申请表"], [], ["结果可以邮寄到家，请准备好收件地址"]),
     ("health-cross-province", {"matter": "vaccine", "mail": False}, ["SD0009"], ["申请人身份证", "事项申请表"], [], []),
@@ -97,9 +127,32 @@ def test_each_answer_path_gives_the_hand_written_checklist(client, guide, code, 
         assert result["centres"] == [] and result["message"] == "根据您的回答，不需要办理事项，请看下面的提示"
 
 
-def test_every_demo_scenario_has_a_path_above(client, guide):
+def answer_paths(questions: list[dict]) -> list[dict]:
+    """Every complete way through an interview: each option of each question that applies, in turn."""
+    finished, open_paths = [], [{}]
+    while open_paths:
+        answers = open_paths.pop()
+        question = scenarios.next_question(questions, answers)
+        if question is None:
+            finished.append(answers)
+            continue
+        values = [True, False] if question["kind"] == "yesno" else [o["value"] for o in question["options"]]
+        open_paths.extend({**answers, question["key"]: value} for value in values)
+    return finished
+
+
+def test_every_answer_path_of_every_demo_scenario_has_a_hand_written_checklist_above(guide):
+    written = {(code, tuple(sorted(answers.items()))) for code, answers, *_ in PATHS}
+    every = {(scenario["code"], tuple(sorted(answers.items())))
+             for scenario in guidance_data()["scenarios"] for answers in answer_paths(scenario["questions"])}
+    assert every == written and len(every) == len(PATHS) == 39
+
+
+def test_the_list_names_the_nine_demo_scenarios(client, guide):
     listed = client.get("/api/v1/guide/scenarios").get_json()["scenarios"]
     assert {s["code"] for s in listed} == {p[0] for p in PATHS} and len(listed) == 9
+    assert client.get("/api/v1/guide/scenarios", query_string={"audience": "business"}).get_json()["scenarios"][0][
+        "audience_name"] == "法人"
 
 
 def test_materials_shared_by_two_items_are_listed_once():

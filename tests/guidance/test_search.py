@@ -3,11 +3,14 @@
 from pathlib import Path
 
 import pytest
+import time_machine
 import yaml
 
 from miniapp_api.guidance import authoring, search
 from miniapp_api.guidance.models import GuideDoc, GuideMiss
 from miniapp_api.guidance.schemas import EntryForm, SynonymForm
+from miniapp_api.platform.errors import DomainError
+from tests.factories import MONDAY_8AM
 from tests.guidance.conftest import SEEDED_AT
 
 EVAL = yaml.safe_load((Path(__file__).resolve().parents[2] / "bench" / "guide_eval.yaml").read_text())
@@ -79,6 +82,7 @@ def test_the_answer_leads_to_items_and_scenarios(client, guide):
     assert body["handoff"]["offered"] is False and body["suggestions"] == []
 
 
+@time_machine.travel(MONDAY_8AM, tick=False)          # both questions on one day, whatever the hour
 def test_a_weak_answer_says_so_offers_a_person_and_is_written_down(client, db_session, guide):
     body = client.get("/api/v1/guide/search", query_string={"q": "社保卡丢了怎么补办"}).get_json()
     assert body["confident"] is False and body["message"].startswith("没有找到确切的答案")
@@ -119,3 +123,20 @@ def test_sql_and_tsquery_syntax_is_only_text(client, db_session, guide, query):
 def test_the_missing_question_parameter_is_refused(client, guide):
     response = client.get("/api/v1/guide/search")
     assert response.status_code == 422 and "q" in response.get_json()["error"]["fields"]
+
+
+def test_an_entry_names_the_centres_it_points_to(client, db_session, guide):
+    authoring.save_entry(db_session, guide.manager, EntryForm(
+        code="canal-weekend", question="运河社区周六能办食品证吗？", answer="运河社区服务中心周六上午开放，可以办理。",
+        item_codes=["SD0001"], centre_ids=[guide.business_owner.id], owner_centre_id=guide.business_owner.id,
+        department="市场监管局"), SEEDED_AT)
+    authoring.publish(db_session, guide.manager, "entry", "canal-weekend", SEEDED_AT)
+    db_session.commit()
+    body = client.get("/api/v1/guide/search", query_string={"q": "运河社区周六能办食品证吗"}).get_json()
+    assert body["best"]["code"] == "canal-weekend"
+    assert body["best"]["centres"] == [{"id": guide.business_owner.id, "name": guide.business_owner.name}]
+    with pytest.raises(DomainError) as refused:
+        authoring.save_entry(db_session, guide.manager, EntryForm(
+            code="nowhere", question="不存在的中心问题？", answer="答案。", centre_ids=[999999],
+            owner_centre_id=guide.business_owner.id, department="市场监管局"), SEEDED_AT)
+    assert refused.value.fields == {"centre_ids": "没有找到该服务中心"}

@@ -391,7 +391,9 @@
         html += '<p id="guide-message" class="' + (body.confident ? "ok" : "warn") + '" role="status">' + esc(body.message) + "</p>";
         if (body.best) {
           html += '<div class="card" id="best-answer"><p><span class="tag">' + esc(body.best.kind_name) + "</span> <strong>" +
-            esc(body.best.title) + "</strong></p><p>" + esc(body.best.answer) + "</p></div>";
+            esc(body.best.title) + "</strong></p><p>" + esc(body.best.answer) + "</p>" +
+            (body.best.centres.length ? "<p>去这里办：" + body.best.centres.map(function (c) { return esc(c.name); }).join("、") + "</p>" : "") +
+            "</div>";
         }
         if (body.scenarios.length) {
           html += "<h2>按情景一步步问您</h2><ul class=\"list\">" + body.scenarios.map(function (sc) {
