@@ -159,7 +159,12 @@ def _publish_version(session: Session, staff: Staff, kind: str, code: str, now: 
 def publish(session: Session, staff: Staff, kind: str, code: str, now: datetime) -> Any:
     """The newest draft becomes what citizens see; the version before is retired; the index follows."""
     draft = _publish_version(session, staff, kind, code, now)
-    index.write_docs(session, [doc_for(session, kind, draft)])
+    docs = [doc_for(session, kind, draft)]
+    if kind == DocKind.SCENARIO:      # entries that link the scenario name it in their index text
+        linked = session.scalars(select(GuideEntry).where(GuideEntry.status == VersionStatus.PUBLISHED,
+                                                          GuideEntry.scenario_codes.any(code)))
+        docs += [doc_for(session, DocKind.ENTRY, entry) for entry in linked]
+    index.write_docs(session, docs)
     return draft
 
 

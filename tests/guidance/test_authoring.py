@@ -4,10 +4,11 @@ edited with a preview, and the console pages."""
 import io
 
 import pytest
+from sqlalchemy import select
 
 from miniapp_api.guidance import authoring, search
-from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym
-from miniapp_api.guidance.schemas import EntryForm
+from miniapp_api.guidance.models import GuideDoc, GuideEntry, GuideScenario, GuideSynonym
+from miniapp_api.guidance.schemas import EntryForm, ScenarioForm
 from miniapp_api.platform.errors import DomainError, NotFound
 from tests.console.conftest import ConsoleUser
 from tests.guidance.conftest import SEEDED_AT
@@ -227,3 +228,17 @@ def test_the_console_pages_show_entries_scenarios_and_the_misses(client, db_sess
     misses = author.get("/console/guidance/misses").get_data(as_text=True)
     assert "公积金怎么提取" in misses and "新建问答" in misses
     assert ConsoleUser(app).get("/console/guidance").status_code == 302
+
+
+def test_publishing_a_scenario_reindexes_the_entries_that_link_it(db_session, guide):
+    def linked_terms() -> dict:
+        return db_session.scalars(select(GuideDoc.weights).where(GuideDoc.ref == "food-new-02")).one()
+
+    assert "餐厅" not in linked_terms()
+    current = authoring.versions(db_session, GuideScenario, "open-restaurant")[0]
+    form = ScenarioForm(code="open-restaurant", title="我想开个小餐厅", summary=current.summary,
+                        audience=current.audience, questions=current.questions, outcomes=current.outcomes,
+                        owner_centre_id=current.owner_centre_id, department=current.department)
+    authoring.save_scenario(db_session, guide.author, form, SEEDED_AT)
+    authoring.publish(db_session, guide.manager, "scenario", "open-restaurant", SEEDED_AT)
+    assert linked_terms()["餐厅"] == "C"
