@@ -73,6 +73,7 @@ MATRIX = {
     "ratings.rate_by_old_url": CITIZEN,
     "ratings.list_ratings_by_old_url": CITIZEN,
     "ratings.show_rectification": OWN,
+    "ratings.public_centre_ratings": PUBLIC,
     "ratings.revisit": OWN,
     "surveys.show_survey": OWN,
     "surveys.answer_survey": OWN,

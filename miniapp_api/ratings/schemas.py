@@ -11,6 +11,7 @@ from miniapp_api.ratings import messages
 from miniapp_api.ratings.messages import LEVEL_NAMES
 from miniapp_api.ratings.models import Rating, Rectification
 from miniapp_api.ratings.services import RatingIn
+from miniapp_api.ratings.stats import PUBLIC_DAYS, PUBLIC_MIN_RATINGS, PublicRatings
 
 Tag = Annotated[str, Field(min_length=1, max_length=20)]
 
@@ -164,3 +165,48 @@ class StatsRow(BaseModel):
 class StatsOut(BaseModel):
     group_by: str
     rows: list[StatsRow]
+
+
+def _percent(rate: float | None) -> str | None:
+    return None if rate is None else messages.PUBLIC_RATE.format(percent=f"{rate * 100:.1f}")
+
+
+class PublicItemRating(BaseModel):
+    code: str
+    name: str
+    total: int
+    good_rate: float
+    good_rate_text: str
+
+
+class PublicRatingsOut(BaseModel):
+    """A centre's 好差评 as published: counts always; rates only from PUBLIC_MIN_RATINGS ratings on."""
+
+    centre_id: int
+    period: str
+    total: int
+    shown: bool = Field(description="false: too few ratings to publish a rate")
+    good_rate: float | None
+    good_rate_text: str
+    rectification_rate: float | None
+    rectification_text: str
+    items: list[PublicItemRating] = Field(description="items with at least the threshold of ratings")
+    threshold: int
+    definition: str
+
+    @classmethod
+    def of(cls, public: PublicRatings) -> PublicRatingsOut:
+        centre = public.centre
+        shown = centre["total"] >= PUBLIC_MIN_RATINGS
+        too_few = messages.PUBLIC_TOO_FEW.format(count=PUBLIC_MIN_RATINGS)
+        return cls(centre_id=public.centre_id,
+                   period=messages.PUBLIC_PERIOD.format(days=PUBLIC_DAYS, since=public.since, until=public.until),
+                   total=centre["total"], shown=shown, good_rate=centre["good_rate"] if shown else None,
+                   good_rate_text=_percent(centre["good_rate"]) if shown else too_few,
+                   rectification_rate=centre["rectification_rate"] if shown else None,
+                   rectification_text=(_percent(centre["rectification_rate"]) or messages.PUBLIC_NO_BAD) if shown
+                   else too_few,
+                   items=[PublicItemRating(code=row["code"], name=row["name"], total=row["total"],
+                                           good_rate=row["good_rate"], good_rate_text=_percent(row["good_rate"]))
+                          for row in public.items],
+                   threshold=PUBLIC_MIN_RATINGS, definition=messages.PUBLIC_DEFINITION)

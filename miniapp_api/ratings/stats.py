@@ -7,7 +7,8 @@ ratings found invalid on appeal leave both.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,3 +57,32 @@ def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: d
         name = row.key if model is None else names.get(row.key, messages.NOT_LINKED)
         result.append({"key": row.key, "name": name, **rates(*(int(v or 0) for v in row[1:]))})
     return result
+
+
+# --- published for the public (国办 2019 好差评: results are made public) ----------------------------------------
+
+PUBLIC_DAYS = 90
+PUBLIC_MIN_RATINGS = 20     # below this a rate says more about chance than about the service: not shown
+
+
+@dataclass(frozen=True)
+class PublicRatings:
+    """A centre's last 90 days from the same daily pre-aggregate as the dashboard; rates only from 20 ratings on,
+    for the centre as for each item."""
+
+    centre_id: int
+    since: date
+    until: date
+    centre: dict
+    items: list[dict]
+
+
+def public_ratings(session: Session, centre_id: int, today: date) -> PublicRatings:
+    since = today - timedelta(days=PUBLIC_DAYS - 1)
+    rows = rating_stats(session, {centre_id}, "centre", since, today)
+    centre = rows[0] if rows else rates(0, 0, 0, 0, 0)
+    codes = dict(session.execute(select(ServiceItem.id, ServiceItem.code)).tuples().all())
+    items = [{**row, "code": codes[row["key"]]} for row in rating_stats(session, {centre_id}, "item", since, today)
+             if row["key"] in codes and row["total"] >= PUBLIC_MIN_RATINGS]
+    items.sort(key=lambda row: (-row["total"], row["code"]))
+    return PublicRatings(centre_id, since, today, centre, items)

@@ -6,13 +6,16 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
+from miniapp_api.centres.schemas import CentrePath
+from miniapp_api.centres.services import get_centre
 from miniapp_api.feedback.services import answer_hours_by_centre
 from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
-from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.idempotency import idempotent
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
-from miniapp_api.platform.unit_of_work import read_only
+from miniapp_api.platform.unit_of_work import read_only, stale_read
 from miniapp_api.ratings import rectifications, services, stats
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.ratings.schemas import (
@@ -20,6 +23,7 @@ from miniapp_api.ratings.schemas import (
     FixIn,
     InvalidationIn,
     LegacyRatingList,
+    PublicRatingsOut,
     RateIn,
     RatingList,
     RatingOut,
@@ -196,3 +200,13 @@ def rating_stats(query: StatsQuery):
         for row in rows:
             row["average_answer_hours"] = hours.get(row["key"])
     return {"group_by": query.group_by, "rows": rows}
+
+
+@bp.get("/centres/<int:centre_id>/ratings", responses={200: PublicRatingsOut})
+@stale_read
+@public_cached
+def public_centre_ratings(path: CentrePath):
+    """The centre's published 好评率, number of ratings and 差评整改率 over the last 90 days, and per item from
+    20 ratings on (the same pre-aggregated statistics as the staff dashboard)."""
+    centre = get_centre(db.session, path.centre_id)
+    return PublicRatingsOut.of(stats.public_ratings(db.session, centre.id, today())).model_dump(mode="json")

@@ -506,6 +506,22 @@
     });
   }
 
+  function centrePage(id) {
+    return Promise.all([api.get("/api/v1/centres/" + id), api.get("/api/v1/centres/" + id + "/ratings")])
+      .then(function (loaded) {
+        var centre = loaded[0], ratings = loaded[1];
+        show(centre.name, '<div class="card" id="centre-ratings"><h2>服务评价（' + esc(ratings.period) + "）</h2>" +
+          "<p>评价数：" + ratings.total + " 条</p><p>好评率：" + esc(ratings.good_rate_text) + "</p><p>差评整改率：" +
+          esc(ratings.rectification_text) + "</p>" +
+          (ratings.items.length ? "<h3>各事项好评率（评价满" + ratings.threshold + "条的事项）</h3><ul>" + ratings.items.map(function (i) {
+            return "<li>" + esc(i.name) + "：" + esc(i.good_rate_text) + "（" + i.total + " 条）</li>";
+          }).join("") + "</ul>" : "") + '<p class="muted">' + esc(ratings.definition) + "</p></div>" +
+          "<h2>办公时间</h2><ul>" + centre.opening_hours.map(function (h) {
+            return "<li>" + esc(h.weekday_name) + " " + esc(h.opens) + "–" + esc(h.closes) + (h.label ? "（" + esc(h.label) + "）" : "") + "</li>";
+          }).join("") + "</ul>");
+      });
+  }
+
   function bookPickItem() {
     return api.get("/api/v1/items", { q: "" }).then(function (data) {
       show("预约办事", "<h2>选择要办的事</h2><ul class=\"list\">" + data.items.map(function (item) {
@@ -548,6 +564,7 @@
             form("when", select("centre", "办理地点（离您最近的在前）", centres.map(function (c) {
               return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
+            (centreId ? '<p><a href="#/centres/' + esc(centreId) + '" id="centre-link">这个中心的办公时间和服务评价</a></p>' : "") +
             (centreId && date ? "<h2>可约时段</h2>" + form("book",
               '<div data-field="slot_id">' + slotChoices(slotData.slots || []) + "</div>" +
               radios("who", "为谁预约", [["self", "为自己"]].concat(relatives.length ? [["relative", "为已授权的亲友"]] : [])
@@ -871,6 +888,7 @@
     [/^#\/relatives$/, relativesPage],
     [/^#\/relatives\/(\d+)$/, function (m) { return relativeRecordsPage(m[1]); }],
     [/^#\/consents$/, consentsPage],
+    [/^#\/centres\/(\d+)$/, function (m) { return centrePage(m[1]); }],
     [/^#\/guide$/, function (m, q) { return guidePage(q); }],
     [/^#\/scenarios$/, scenariosPage],
     [/^#\/scenarios\/([\w-]+)$/, function (m) { return scenarioPage(m[1]); }],

@@ -27,6 +27,10 @@ Page({
         this.setData({ centres: data.centres, centreIndex: Math.max(preferred, 0) });
       }, (error) => showError(this, error));
   },
+  openCentre() {
+    const centre = this.data.centres[this.data.centreIndex];
+    if (centre) wx.navigateTo({ url: `/pages/centres/detail?id=${centre.id}` });
+  },
   pickCentre(event) { this.setData({ centreIndex: Number(event.detail.value) }); this.loadSlots(); },
   pickDate(event) { this.setData({ date: event.detail.value }); this.loadSlots(); },
   loadSlots() {
