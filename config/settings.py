@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     # How long each process keeps a public listing (slots, items, centres) before asking the database again;
     # unset: 2 s, and 0 (off) in tests, which book and list again at once.
     public_cache_seconds: float | None = Field(default=None, ge=0, le=60)
+    # At the hall: "前面还有 N 人" is pushed when the people ahead of a ticket drop to this many.
+    queue_near_ahead: int = Field(default=3, ge=0, le=20)
     redis_url: str | None = None
     secret_key: str | None = None
     data_key: str | None = None

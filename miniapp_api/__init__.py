@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     app.config.update(
+        QUEUE_NEAR_AHEAD=settings.queue_near_ahead,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SQLALCHEMY_URL=settings.sqlalchemy_url,

@@ -33,6 +33,8 @@ from miniapp_api.appointments.services import (
 from miniapp_api.appointments.slots import opening_periods
 from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
 from miniapp_api.centres.services import WINDOW_NOT_FOUND, get_centre, get_item
+from miniapp_api.notifications import appointments as notices
+from miniapp_api.notifications.services import insert_drafts
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -175,19 +177,39 @@ def _require(ticket: Ticket, *statuses: TicketStatus) -> None:
                           code=TICKET_STATE, status=409)
 
 
-def call_next(session: Session, *, window_id: int, now: datetime) -> Ticket | None:
-    """The next waiting ticket at the window: checked-in appointments first, then by number."""
+QUEUE_NEAR_AHEAD = 3      # "前面还有 N 人" goes out when the people ahead drop to this (QUEUE_NEAR_AHEAD setting)
+
+
+def _waiting(window_id: int, today):
+    """A window's waiting tickets in calling order: checked-in appointments first, then by number."""
+    return (select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
+                                 Ticket.status == TicketStatus.WAITING)
+            .order_by(Ticket.appointment_id.is_(None), Ticket.seq))
+
+
+def call_next(session: Session, *, window_id: int, now: datetime, near_ahead: int = QUEUE_NEAR_AHEAD) -> Ticket | None:
+    """The next waiting ticket at the window. Its holder hears 请到窗口, and those now `near_ahead` or fewer
+    from the counter hear 前面还有 N 人 (in-app and, with consent, WeChat; each once, never held back)."""
     today = local_date(now)
-    ticket = session.scalars(
-        select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
-                             Ticket.status == TicketStatus.WAITING)
-        .order_by(Ticket.appointment_id.is_(None), Ticket.seq).limit(1)
-        .with_for_update(skip_locked=True)).first()
+    ticket = session.scalars(_waiting(window_id, today).limit(1).with_for_update(skip_locked=True)).first()
     if ticket is None:
         return None
     ticket.status, ticket.call_count, ticket.called_at = TicketStatus.CALLED, 1, now
     session.flush()
+    behind = session.scalars(_waiting(window_id, today).limit(near_ahead + 1)).all()
+    drafts = notices.queue_drafts(ticket, list(enumerate(behind)))
+    if drafts:
+        insert_drafts(session, drafts, now)
     return ticket
+
+
+def gone_queue_pushes(session: Session, rows: list) -> set[int]:
+    """The outbox asks before sending: a 前面还有 N 人 whose ticket is no longer waiting, or a 请到窗口 whose
+    ticket is no longer called, is past its moment and stays unsent."""
+    tickets = dict(session.execute(select(Ticket.id, Ticket.status).where(
+        Ticket.id.in_({r.subject_id for r in rows}))).tuples().all())
+    wanted = {"queue_near": TicketStatus.WAITING, "queue_called": TicketStatus.CALLED}
+    return {row.id for row in rows if tickets.get(row.subject_id) != wanted.get(row.kind)}
 
 
 def recall(session: Session, *, window_id: int, ticket_id: int, now: datetime) -> Ticket:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.appointments import queue
@@ -47,7 +47,8 @@ def call_next(path: WindowPath):
     """Call the next person; two counters calling at once never get the same ticket."""
     require_role(g.staff, *COUNTER_ROLES)
     window = queue.staff_window(db.session, g.staff, path.window_id)
-    ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
+    ticket = queue.call_next(db.session, window_id=window.id, now=utcnow(),
+                             near_ahead=current_app.config["QUEUE_NEAR_AHEAD"])
     return CalledOut(ticket=TicketOut.of(ticket) if ticket else None).model_dump(mode="json")
 
 

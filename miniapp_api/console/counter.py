@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import BaseModel, Field
 
 from miniapp_api.appointments import queue
@@ -43,7 +43,8 @@ def window_page(window_id: int):
 @page(*COUNTER_ROLES)
 def call_next(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
-    ticket = queue.call_next(db.session, window_id=window.id, now=utcnow())
+    ticket = queue.call_next(db.session, window_id=window.id, now=utcnow(),
+                             near_ahead=current_app.config["QUEUE_NEAR_AHEAD"])
     flash(messages.CALLED.format(number=ticket.number, window=window.name) if ticket else messages.NOBODY_WAITING,
           "info")
     return redirect(url_for("console.window_page", window_id=window.id), code=303)

@@ -95,3 +95,26 @@ def appointment_rescheduled(session: Session, old, new, now: datetime) -> None:
     cancel_pending(session, ("appointment", old.id), "appointment_rescheduled")
     _send(session, new, "appointment_rescheduled", messages.RESCHEDULED_BODY, now, dedupe=True)
     schedule_reminders(session, new, now)
+
+
+# --- at the hall: "前面还有 3 人" and "请到 X 号窗口" --------------------------------------------------------------
+
+
+def _ticket_draft(ticket, kind: str, body: str, tip: str, **extra: str) -> Draft:
+    window = ticket.window
+    text = {"number": ticket.number, "window": window.name, "centre": window.centre.name, **extra}
+    page = PAGE.format(id=ticket.appointment_id) if ticket.appointment_id else None
+    return Draft(citizen_id=ticket.citizen_id, kind=kind, context={**text, "tip": tip.format(**text)},
+                 title=messages.TITLES[kind], body=body.format(**text), page=page, subject=("ticket", ticket.id),
+                 dedupe_key=f"ticket:{ticket.id}:{kind}")
+
+
+def queue_drafts(called, ahead_of: list[tuple[int, object]]) -> list[Draft]:
+    """The called ticket's 请到窗口, and 前面还有 N 人 for each (people ahead, ticket) given; each ticket hears
+    each once (the dedupe key), however often the counter calls."""
+    drafts = []
+    if called.citizen_id:
+        drafts.append(_ticket_draft(called, "queue_called", messages.QUEUE_CALLED_BODY, messages.QUEUE_CALLED_TIP))
+    drafts += [_ticket_draft(ticket, "queue_near", messages.QUEUE_NEAR_BODY, messages.QUEUE_NEAR_TIP,
+                             ahead=str(ahead)) for ahead, ticket in ahead_of if ticket.citizen_id]
+    return drafts

@@ -6,6 +6,8 @@ TITLES = {
     "appointment_rescheduled": "预约已改约",
     "appointment_reminder_day": "明天有预约",
     "appointment_reminder_hour": "预约即将开始",
+    "queue_near": "快到您了",
+    "queue_called": "请到窗口办理",
 }
 STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled": "已取消",
                   "appointment_rescheduled": "已改约"}
@@ -27,3 +29,7 @@ CANCEL_REASON = "原因：{reason}。"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒"}
+QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"
+QUEUE_NEAR_TIP = "前面还有{ahead}人"
+QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"
+QUEUE_CALLED_TIP = "已叫到您的号，请到窗口办理"

@@ -32,6 +32,9 @@ KINDS: dict[str, tuple[str, bool]] = {
     "survey_invitation": ("survey_invite", False),
     # Identity moved to another account, a relative's authorisation started or ended: told at once.
     "account_security": ("account_security", True),
+    # At the hall: the queue ahead is short, and the number is called. Useless late, so never held back.
+    "queue_near": ("queue_call", True),
+    "queue_called": ("queue_call", True),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
