@@ -71,7 +71,8 @@ def item_weights(item: ServiceItem) -> TermWeights:
     unbracketed = item.name.replace("（", "").replace("）", "")     # typed as one word: 食品经营许可证延续
     return (TermWeights().add("A", [item.name, unbracketed], with_characters=True)
             .add("B", [item.category, guide.get("what_you_get")], with_characters=True)
-            .add("C", [guide.get("who_can_apply"), *guide.get("steps", []), *(m["name"] for m in item.materials)])
+            .add("C", [guide.get("short"), guide.get("who_can_apply"), *guide.get("steps", []),
+                       *(m["name"] for m in item.materials)])
             .add_terms("D", _pinyin([item.name])))
 
 

@@ -285,6 +285,7 @@ class SynonymForm(StrictIn):
 
 
 class ItemGuideForm(StrictIn):
+    short: str | None = Field(default=None, max_length=120, description="one plain sentence for 长辈模式")
     what_you_get: str = Field(min_length=2, max_length=200)
     who_can_apply: str = Field(min_length=2, max_length=300)
     steps: list[str] = Field(min_length=1, max_length=12)
@@ -313,5 +314,6 @@ class ItemGuideForm(StrictIn):
         return materials
 
     def guide(self) -> dict[str, Any]:
-        return {"what_you_get": self.what_you_get, "who_can_apply": self.who_can_apply, "steps": self.steps,
-                "fee": self.fee}
+        guide = {"what_you_get": self.what_you_get, "who_can_apply": self.who_can_apply, "steps": self.steps,
+                 "fee": self.fee}
+        return {"short": self.short, **guide} if self.short else guide

@@ -44,3 +44,15 @@ test("a centre's ratings read as lines, counts always and rates as the backend p
                               items: [{ name: "不动产登记", good_rate_text: "95.0%", total: 40 }] });
   assert.equal(shown[3], "不动产登记：95.0%（40 条）");
 });
+
+test("长辈模式 from WeChat's font size or the citizen's switch, and the three things on its home page", () => {
+  const { elderMode, homeTiles } = require("../utils/elder.js");
+  assert.equal(elderMode(17, ""), false);
+  assert.equal(elderMode(20, ""), true);
+  assert.equal(elderMode(17, "1"), true);
+  const tiles = [{ url: "/pages/guide/index" }, { url: "/pages/items/index" }, { url: "/pages/book/index" },
+                 { url: "/pages/applications/detail" }, { url: "/pages/messages/index" }];
+  assert.deepEqual(homeTiles(tiles, true).map((t) => t.url),
+                   ["/pages/guide/index", "/pages/book/index", "/pages/applications/detail"]);
+  assert.equal(homeTiles(tiles, false).length, 5);
+});

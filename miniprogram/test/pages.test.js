@@ -85,3 +85,20 @@ test("the page tells the outcome of a face check in plain words", () => {
   assert.match(format.faceOutcome({ verified: true }), /通过/);
   assert.match(format.faceOutcome({ verified: false }), /未通过/);
 });
+
+test("长辈模式 slots: only free ones, earliest first, by hour, with the seats left in words", () => {
+  const groups = format.slotsByHour([
+    { id: 3, starts_at: "2026-11-24T14:00:00+08:00", window_name: "综合窗口", remaining: 1 },
+    { id: 1, starts_at: "2026-11-24T09:15:00+08:00", window_name: "综合窗口", remaining: 2 },
+    { id: 2, starts_at: "2026-11-24T09:00:00+08:00", window_name: "综合窗口", remaining: 0 },
+    { id: 4, starts_at: "2026-11-24T09:45:00+08:00", window_name: "综合窗口", remaining: 3 },
+  ]);
+  assert.deepEqual(groups.map((g) => g.label), ["上午9点", "下午2点"]);
+  assert.deepEqual(groups[0].slots.map((s) => [s.id, s.time, s.seats]), [[1, "09:15", "余2个号"], [4, "09:45", "余3个号"]]);
+});
+
+test("长辈模式 follows WeChat's font size: larger than the standard 17 px turns it on", () => {
+  assert.equal(format.elderFromFontSize(17), false);
+  assert.equal(format.elderFromFontSize(20), true);
+  assert.equal(format.elderFromFontSize(undefined), false);
+});

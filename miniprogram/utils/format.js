@@ -17,7 +17,8 @@
   // 亲友代办 scopes, in the order the API lists them, with the words a citizen reads.
   var SCOPES = [["book", "代为预约"], ["view", "查看办件与证照"], ["remind", "接收提醒"]];
   var FAMILY_RELATIONS = ["配偶", "父母", "子女", "祖父母", "孙子女", "兄弟姐妹", "其他亲属"];
-  var GUIDE_LABELS = { what_you_get: "办好后得到", who_can_apply: "谁可以办", steps: "怎么办", fee: "收费" };
+  var GUIDE_LABELS = { short: "一句话说明", what_you_get: "办好后得到", who_can_apply: "谁可以办", steps: "怎么办",
+                       fee: "收费" };
   var FORMS = { original: "原件", copy: "复印件" };
 
   /** The item's plain-language guide as labelled lines, known parts first; lists read as 1. 2. 3. */
@@ -59,6 +60,27 @@
     return periods;
   }
 
+  /** 长辈模式's slot picker: only slots with seats left, earliest first, grouped by hour (上午9点, 下午2点). */
+  function slotsByHour(slots) {
+    var groups = [];
+    (slots || []).filter(function (slot) { return slot.remaining > 0; })
+      .sort(function (a, b) { return a.starts_at < b.starts_at ? -1 : a.starts_at > b.starts_at ? 1 : 0; })
+      .forEach(function (slot) {
+        var hour = +(slot.starts_at || "").slice(11, 13);
+        var label = (hour < 12 ? "上午" : "下午") + (hour > 12 ? hour - 12 : hour) + "点";
+        var last = groups[groups.length - 1];
+        if (!last || last.label !== label) groups.push(last = { label: label, slots: [] });
+        last.slots.push({ id: slot.id, time: (slot.starts_at || "").slice(11, 16), window: slot.window_name,
+                          seats: "余" + slot.remaining + "个号" });
+      });
+    return groups;
+  }
+
+  /** WeChat's font size setting (px; 17 is the standard size): larger than standard turns 长辈模式 on. */
+  function elderFromFontSize(fontSizeSetting) {
+    return Number(fontSizeSetting) > 17;
+  }
+
   /** Which actions an appointment offers, from its status (the server decides; this only hides buttons). */
   function appointmentActions(appointment) {
     var status = appointment && appointment.status;
@@ -89,6 +111,7 @@
   }
 
   return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
-           faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, appointmentActions: appointmentActions,
+           faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
+           elderFromFontSize: elderFromFontSize, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages };
 });

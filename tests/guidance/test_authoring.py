@@ -154,7 +154,8 @@ def test_files_that_cannot_be_read_are_refused_with_a_reason(db_session, guide, 
 def test_an_item_guide_edited_in_the_console_reaches_citizens_when_published(app, client, db_session, guide,
                                                                              console):
     author, manager = console(guide.author), console(guide.manager)
-    form = {"what_you_get": "食品经营许可证（电子证照同步发放）", "who_can_apply": "开饭店、小吃店的经营者",
+    form = {"short": "开饭店先办这个，当场受理，不收费。",
+            "what_you_get": "食品经营许可证（电子证照同步发放）", "who_can_apply": "开饭店、小吃店的经营者",
             "steps": "网上或窗口提交\n当场受理\n领证", "fee": "不收费",
             "materials": "食品经营许可申请书, 必需, 原件, 1\n营业执照, 必需, 复印件, 1\n健康证明, 可容缺, 复印件, 3"}
     assert author.post("/console/guidance/items/SD0001", form).status_code == 303
@@ -167,6 +168,7 @@ def test_an_item_guide_edited_in_the_console_reaches_citizens_when_published(app
     assert manager.post("/console/guidance/item/SD0001/publish").status_code == 303
     item = client.get("/api/v1/items/SD0001").get_json()
     assert item["guide"]["who_can_apply"] == "开饭店、小吃店的经营者"
+    assert item["guide"]["short"] == "开饭店先办这个，当场受理，不收费。"           # 长辈模式's one sentence
     assert [m["name"] for m in item["materials"]][-1] == "健康证明"
     assert search.search(db_session, "开饭店小吃店经营者").hits
 

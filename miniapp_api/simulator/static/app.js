@@ -9,6 +9,8 @@
   var OPENID_KEY = "banshi.sim.openid";
   var HOME_LOCATION = { lat: 36.4565, lng: 115.9855 };  // 聊城市东昌府区: "nearest centre" is measured from here
   var messagesTimer = null;  // the message page's refresh; stopped on every navigation
+  var ELDER_KEY = "banshi.sim.elder";      // 长辈模式 switched on by the citizen
+  var FONT_KEY = "banshi.sim.fontsize";    // the phone's WeChat font size (wx.getSystemInfo's fontSizeSetting), simulated
 
   var storage = {
     get: function (key) { return window.localStorage.getItem(key); },
@@ -52,6 +54,11 @@
     return String(value === undefined || value === null ? "" : value).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
+  }
+
+  /** 长辈模式: switched on here, or WeChat's font size set larger than standard. */
+  function elderOn() {
+    return storage.get(ELDER_KEY) === "1" || F.elderFromFontSize(storage.get(FONT_KEY));
   }
 
   function go(hash) {
@@ -210,7 +217,8 @@
   }
 
   function homePage() {
-    var tiles = [["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
+    if (elderOn()) return elderHomePage();
+    var tiles = [["#/elder", "长辈模式"], ["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
                  ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
                  ["#/me", "我的"], ["#/consents", "订阅通知"]];
     show("办事通", form("home-search", field("q", "搜一搜：说说您想办什么事", { hint: "例如：我想开个小饭馆、营业执照丢了、yyzz" }),
@@ -221,6 +229,30 @@
     document.getElementById("logout").addEventListener("click", function () {
       api.logout().then(function () { storage.remove(OPENID_KEY); go("#/login"); });
     });
+  }
+
+  /** 长辈模式's home: the search box and the three things most often done, large; nothing else to find. */
+  function elderHomePage() {
+    var tiles = [["#/book", "预约办事"], ["#/appointments", "我的预约"], ["#/applications", "办件进度"]];
+    show("办事通 · 长辈模式", form("home-search", field("q", "说说您想办什么事"), "搜索") +
+      '<div class="elder-tiles">' + tiles.map(function (t) {
+        return '<a class="tile" href="' + t[0] + '">' + t[1] + "</a>";
+      }).join("") + '</div><a class="button" href="#/elder">长辈模式设置</a>');
+    onSubmit("home-search", function (values) { go("#/guide?q=" + encodeURIComponent(values.q || "")); });
+  }
+
+  function elderPage() {
+    var size = storage.get(FONT_KEY) || "17";
+    show("长辈模式", '<p id="elder-state" class="card">长辈模式：' + (elderOn() ? "已开启" : "未开启") +
+      "（字更大、按钮更大、首页只留常用的三件事、选时段按钟点排好）</p>" +
+      '<button type="button" id="elder-toggle" class="primary">' + (storage.get(ELDER_KEY) === "1" ? "关闭长辈模式" : "开启长辈模式") +
+      "</button>" + form("font", select("fontsize", "微信字体大小（模拟器里设置，字体调大自动开启长辈模式）",
+        [["17", "标准"], ["20", "大"], ["24", "特大"]], size), "保存字体设置") + '<a class="button" href="#/home">回到首页</a>');
+    document.getElementById("elder-toggle").addEventListener("click", function () {
+      if (storage.get(ELDER_KEY) === "1") storage.remove(ELDER_KEY); else storage.set(ELDER_KEY, "1");
+      route();
+    });
+    onSubmit("font", function (values) { storage.set(FONT_KEY, values.fontsize); route(); });
   }
 
   var FACE_OUTCOMES = [["10000", "本人刷脸，核验通过"], ["10004", "不是本人（10004）"],
@@ -498,7 +530,8 @@
 
   function itemPage(code) {
     return api.get("/api/v1/items/" + encodeURIComponent(code)).then(function (item) {
-      show(item.name, '<div class="card">' + guideRows(item.guide) +
+      var guide = elderOn() && item.guide.short ? { short: item.guide.short } : item.guide;   // 长辈模式: the short one
+      show(item.name, '<div class="card" id="item-guide">' + guideRows(guide) +
         (item.time_limit_working_days ? "<p><strong>承诺时限</strong>：" + item.time_limit_working_days + " 个工作日</p>" : "") +
         "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
           return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
@@ -543,6 +576,21 @@
       : '<p class="muted">这一天没有可预约的时段，请换一天。</p>';
   }
 
+  /** 长辈模式's slot picker: free slots only, none the rules no longer allow (before the centre's earliest
+   *  bookable time), by hour, seats left in words, and 最早可约 as one tap. */
+  function elderSlotChoices(slots, notBefore) {
+    var groups = F.slotsByHour((slots || []).filter(function (slot) { return !notBefore || slot.starts_at >= notBefore; }));
+    if (!groups.length) return '<p class="muted">这一天没有可预约的时段，请换一天。</p>';
+    var first = groups[0].slots[0];
+    return '<button type="button" class="primary" id="earliest" data-slot="' + first.id + '">最早可约：' + esc(first.time) +
+      " · 一键预约</button>" + groups.map(function (g) {
+        return "<h3>" + esc(g.label) + '</h3><div class="slots">' + g.slots.map(function (slot) {
+          return '<label for="slot-' + slot.id + '"><input type="radio" name="slot_id" id="slot-' + slot.id + '" value="' +
+            slot.id + '"> ' + esc(slot.time) + "（" + esc(slot.seats) + "）</label>";
+        }).join("") + "</div>";
+      }).join("");
+  }
+
   function bookPage(code, query) {
     return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code)),
                         api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng }),
@@ -554,6 +602,8 @@
         });
         var centreId = query.centre || (centres[0] && String(centres[0].id)) || "";
         var also = (query.also || "").split(",").filter(function (c) { return c; });  // items booked with it (情景清单)
+        var chosen = centres.filter(function (c) { return String(c.id) === centreId; })[0];
+        var earliestFree = chosen && chosen.earliest_free_slot;   // the finder's earliest bookable start
         var date = query.date || "";
         var slotsPromise = centreId && date
           ? api.get("/api/v1/centres/" + centreId + "/slots", { item: code, date: date })
@@ -561,12 +611,17 @@
         return slotsPromise.then(function (slotData) {
           show("预约 · " + item.name,
             (also.length ? '<p class="card" id="also-items">同一次到场一并办理：' + esc(also.join("、")) + "</p>" : "") +
+            (elderOn() && earliestFree && !date ? '<a class="button primary" id="earliest-day" href="#/book/' +
+              encodeURIComponent(code) + "?centre=" + esc(centreId) + "&date=" + esc(earliestFree.slice(0, 10)) +
+              (also.length ? "&also=" + encodeURIComponent(also.join(",")) : "") + '">最早可约：' +
+              esc(F.slotTime(earliestFree)) + "</a>" : "") +
             form("when", select("centre", "办理地点（离您最近的在前）", centres.map(function (c) {
               return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
             (centreId ? '<p><a href="#/centres/' + esc(centreId) + '" id="centre-link">这个中心的办公时间和服务评价</a></p>' : "") +
             (centreId && date ? "<h2>可约时段</h2>" + form("book",
-              '<div data-field="slot_id">' + slotChoices(slotData.slots || []) + "</div>" +
+              '<div data-field="slot_id">' + (elderOn() ? elderSlotChoices(slotData.slots, earliestFree)
+                                                : slotChoices(slotData.slots || [])) + "</div>" +
               radios("who", "为谁预约", [["self", "为自己"]].concat(relatives.length ? [["relative", "为已授权的亲友"]] : [])
                 .concat([["other", "为家人或他人代约"]]), "self") +
               (relatives.length ? '<div id="relative-person" hidden>' + select("for_relative", "选择亲友", relatives.map(function (r) {
@@ -583,6 +638,11 @@
           });
           var bookForm = document.getElementById("book");
           if (!bookForm) return;
+          var earliest = document.getElementById("earliest");
+          if (earliest) earliest.addEventListener("click", function () {
+            document.getElementById("slot-" + earliest.getAttribute("data-slot")).checked = true;
+            bookForm.requestSubmit();
+          });
           bookForm.querySelectorAll("input[name=who]").forEach(function (input) {
             input.addEventListener("change", function () {
               var who = bookForm.querySelector("input[name=who]:checked").value;
@@ -645,7 +705,17 @@
       if (checkIn) checkIn.addEventListener("click", function () { act(api.post("/api/v1/appointments/" + id + "/check-in")); });
       var cancel = document.getElementById("cancel");
       if (cancel) cancel.addEventListener("click", function () {
-        if (window.confirm("确定取消这个预约吗？")) act(api.post("/api/v1/appointments/" + id + "/cancel"));
+        if (!elderOn()) {
+          if (window.confirm("确定取消这个预约吗？")) act(api.post("/api/v1/appointments/" + id + "/cancel"));
+          return;
+        }
+        // 长辈模式 has no pop-ups: the question is asked on the page, with a large button to say yes.
+        cancel.insertAdjacentHTML("afterend", '<p class="card" id="cancel-question">确定取消这个预约吗？</p>' +
+          '<button type="button" class="danger" id="cancel-yes">确定取消</button>');
+        cancel.remove();
+        document.getElementById("cancel-yes").addEventListener("click", function () {
+          act(api.post("/api/v1/appointments/" + id + "/cancel"));
+        });
       });
       if (!can.reschedule) return;
       if (query.date) {
@@ -888,6 +958,7 @@
     [/^#\/relatives$/, relativesPage],
     [/^#\/relatives\/(\d+)$/, function (m) { return relativeRecordsPage(m[1]); }],
     [/^#\/consents$/, consentsPage],
+    [/^#\/elder$/, elderPage],
     [/^#\/centres\/(\d+)$/, function (m) { return centrePage(m[1]); }],
     [/^#\/guide$/, function (m, q) { return guidePage(q); }],
     [/^#\/scenarios$/, scenariosPage],
@@ -910,6 +981,7 @@
 
   function route() {
     window.clearInterval(messagesTimer);
+    document.body.classList.toggle("elder", elderOn());
     var hash = window.location.hash || "#/home";
     var path = hash.split("?")[0];
     var query = {};

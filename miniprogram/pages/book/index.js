@@ -1,5 +1,5 @@
 const { api, showError } = require("../../utils/api.js");
-const { slotsByPeriod } = require("../../utils/format.js");
+const { slotsByHour, slotsByPeriod } = require("../../utils/format.js");
 const { requestConsents } = require("../../utils/consent.js");
 
 function askWeChat(ids) {
@@ -7,9 +7,10 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {} },
   onLoad(query) {
+    this.setData({ elder: getApp().globalData.elder });
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
     this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
                    preferredCentre: query.centre || "" });
@@ -37,11 +38,17 @@ Page({
     const centre = this.data.centres[this.data.centreIndex];
     if (!centre || !this.data.date) return;
     api.get(`/api/v1/centres/${centre.id}/slots`, { item: this.data.code, date: this.data.date })
-      .then((data) => this.setData({ periods: slotsByPeriod(data.slots), slotId: null }),
+      .then((data) => this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null }),
             (error) => showError(this, error));
   },
   pickPerson(event) { this.setData({ personIndex: Number(event.detail.value) }); },
   pickSlot(event) { this.setData({ slotId: Number(event.currentTarget.dataset.id) }); },
+  // 长辈模式: 最早可约 in one tap — the earliest free slot of the day, booked for oneself at once.
+  bookEarliest() {
+    const first = this.data.hours[0] && this.data.hours[0].slots[0];
+    if (!first) return;
+    this.setData({ slotId: first.id, personIndex: 0 }, () => this.book());
+  },
   book() {
     this.setData({ error: "", fieldErrors: {} });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.

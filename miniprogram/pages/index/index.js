@@ -1,15 +1,26 @@
+const { KEY, homeTiles } = require("../../utils/elder.js");
+
+const TILES = [
+  { title: "我要办事（情景引导）", url: "/pages/guide/index" },
+  { title: "办事指南", url: "/pages/items/index" },
+  { title: "预约办事", url: "/pages/book/index" },
+  { title: "办件进度", url: "/pages/applications/detail" },
+  { title: "诉求与评价", url: "/pages/feedback/index" },
+  { title: "消息", url: "/pages/messages/index" },
+  { title: "我的（实名核验、亲友代办）", url: "/pages/me/index" },
+];
+
 Page({
-  data: {
-    q: "",
-    tiles: [
-      { title: "我要办事（情景引导）", url: "/pages/guide/index" },
-      { title: "办事指南", url: "/pages/items/index" },
-      { title: "预约办事", url: "/pages/book/index" },
-      { title: "办件进度", url: "/pages/applications/detail" },
-      { title: "诉求与评价", url: "/pages/feedback/index" },
-      { title: "消息", url: "/pages/messages/index" },
-      { title: "我的（实名核验、亲友代办）", url: "/pages/me/index" },
-    ],
+  data: { q: "", elder: false, tiles: TILES },
+  onShow() {
+    const elder = getApp().globalData.elder;
+    this.setData({ elder, tiles: homeTiles(TILES, elder) });
+  },
+  toggleElder() {
+    const elder = !this.data.elder;
+    getApp().globalData.elder = elder;
+    wx.setStorageSync(KEY, elder ? "1" : "");
+    this.setData({ elder, tiles: homeTiles(TILES, elder) });
   },
   open(event) {
     wx.navigateTo({ url: event.currentTarget.dataset.url });
