@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import cache
 
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         QUEUE_NEAR_AHEAD=settings.queue_near_ahead,
+        # The call screens' rotating check-in codes (appointments/presence.py): a key of its own from the secret.
+        PRESENCE_KEY=hmac.new(settings.secret_key.encode(), b"banshi presence codes", hashlib.sha256).digest(),
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,
         SQLALCHEMY_URL=settings.sqlalchemy_url,

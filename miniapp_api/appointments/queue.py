@@ -23,6 +23,7 @@ from miniapp_api.appointments.models import (
     TicketCounter,
     TicketStatus,
 )
+from miniapp_api.appointments.presence import Presence, require_presence
 from miniapp_api.appointments.services import (
     CENTRE_CLOSED,
     ITEM_NOT_AT_CENTRE,
@@ -72,11 +73,14 @@ def issue_ticket(session: Session, *, window: Window, item_id: int, now: datetim
     return ticket
 
 
-def check_in(session: Session, *, citizen_id: int, appointment_id: int, now: datetime) -> Ticket:
-    """At the hall (or by scanning the appointment's QR code): a queue ticket. Repeating it returns the same one."""
+def check_in(session: Session, *, citizen_id: int, appointment_id: int, now: datetime,
+             presence: Presence | None = None, presence_key: bytes = b"") -> Ticket:
+    """At the hall: a queue ticket (a centre that asks for presence wants its screens' code or a location
+    close by: presence.py). Repeating it returns the same one."""
     appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
     if appointment.status == AppointmentStatus.CHECKED_IN and appointment.ticket is not None:
         return appointment.ticket
+    require_presence(presence_key, appointment.centre, presence, now)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingRefused(messages.NOT_CHECKABLE.format(status=messages.STATUS_NAMES[appointment.status]),
                              code=NOT_CHECKABLE)
@@ -105,10 +109,13 @@ def _window_for_walk_in(centre: Centre, item: ServiceItem) -> Window:
     return serving[0]
 
 
-def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_code: str, now: datetime) -> Ticket:
-    """A ticket without an appointment, during opening hours; one open ticket per person per window, and
-    MAX_OPEN_WALK_INS open walk-in tickets per person in all (the view also rate-limits taking them)."""
+def walk_in_ticket(session: Session, *, citizen_id: int, centre_id: int, item_code: str, now: datetime,
+                   presence: Presence | None = None, presence_key: bytes = b"") -> Ticket:
+    """A ticket without an appointment, during opening hours, at the hall where the centre asks for presence;
+    one open ticket per person per window, and MAX_OPEN_WALK_INS open walk-in tickets per person in all (the
+    view also rate-limits taking them)."""
     centre = get_centre(session, centre_id)
+    require_presence(presence_key, centre, presence, now)
     item = get_item(session, item_code)
     window = _window_for_walk_in(centre, item)
     today = local_date(now)

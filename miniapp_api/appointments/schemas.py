@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket
+from miniapp_api.appointments.presence import Presence
 from miniapp_api.appointments.queue import WindowQueue
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
 from miniapp_api.citizens.services import PHONE_CONTEXT
@@ -54,7 +55,26 @@ class AppointmentPath(BaseModel):
     appointment_id: int = Field(ge=1, le=2**62)
 
 
-class WalkInIn(StrictIn):
+class _PresenceFields(BaseModel):
+    """Being at the hall, where the centre asks for it: the call screen's code, or a location."""
+
+    token: str | None = Field(default=None, max_length=80, description="the code in the call screen's QR")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+    def presence(self) -> Presence:
+        return Presence(token=self.token, lat=self.lat, lng=self.lng)
+
+
+class PresenceIn(_PresenceFields, StrictIn):
+    pass
+
+
+class CheckInQuery(_PresenceFields, QueryModel):
+    """In the query, not a body: check-in was a body-less POST, and released mini-programs still send it so."""
+
+
+class WalkInIn(PresenceIn):
     item_code: str = Field(min_length=1, max_length=32)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.appointments import queue, services
@@ -9,6 +9,7 @@ from miniapp_api.appointments.schemas import (
     AppointmentOut,
     AppointmentPath,
     BookIn,
+    CheckInQuery,
     QueueOut,
     RescheduleIn,
     SlotList,
@@ -125,9 +126,10 @@ def reschedule(path: AppointmentPath, body: RescheduleIn):
 
 @bp.post("/appointments/<int:appointment_id>/check-in", responses={200: TicketOut}, security=BEARER)
 @citizen_required
-def check_in(path: AppointmentPath):
-    """Check in at the hall and get a queue ticket."""
-    ticket = queue.check_in(db.session, citizen_id=g.citizen.id, appointment_id=path.appointment_id, now=utcnow())
+def check_in(path: AppointmentPath, query: CheckInQuery):
+    """Check in at the hall and get a queue ticket (with the call screen's code where the centre asks for it)."""
+    ticket = queue.check_in(db.session, citizen_id=g.citizen.id, appointment_id=path.appointment_id, now=utcnow(),
+                            presence=query.presence(), presence_key=current_app.config["PRESENCE_KEY"])
     return TicketOut.of(ticket).model_dump(mode="json")
 
 
@@ -137,7 +139,8 @@ def check_in(path: AppointmentPath):
 def take_ticket(path: CentrePath, body: WalkInIn):
     """A walk-in queue ticket during opening hours."""
     ticket = queue.walk_in_ticket(db.session, citizen_id=g.citizen.id, centre_id=path.centre_id,
-                                  item_code=body.item_code, now=utcnow())
+                                  item_code=body.item_code, now=utcnow(), presence=body.presence(),
+                                  presence_key=current_app.config["PRESENCE_KEY"])
     return TicketOut.of(ticket).model_dump(mode="json"), 201
 
 

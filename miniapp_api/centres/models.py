@@ -84,6 +84,10 @@ class Centre(Base):
     # Off everywhere by default: booking needs a face-verified identity. A hall whose walk-in
     # public must book without one (no smartphone camera, say) switches this on.
     allow_unverified_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Check-in and walk-in tickets only at the hall: the call screens' rotating QR code, or (radius set) a
+    # location within this many metres (appointments/presence.py).
+    presence_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    checkin_radius_m: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[CreatedAt]
 
     parent: Mapped[Centre | None] = relationship(remote_side="Centre.id")

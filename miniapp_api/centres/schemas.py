@@ -154,6 +154,9 @@ class BookingPolicyIn(StrictIn):
     no_show_grace_minutes: int = Field(ge=0, le=120)
     # A checkbox: absent means off. On lets citizens without face verification book here.
     allow_unverified_booking: bool = False
+    # Checkboxes and an optional number: check-in and walk-in tickets only at the hall (presence.py).
+    presence_check: bool = False
+    checkin_radius_m: int | None = Field(default=None, ge=50, le=2000)
 
 
 class CalendarOverrideIn(StrictIn):

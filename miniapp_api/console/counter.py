@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
+import segno
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from miniapp_api.appointments import queue
 from miniapp_api.appointments.messages import STATUS_NAMES
+from miniapp_api.appointments.presence import hall_code
 from miniapp_api.appointments.schemas import CounterAction
 from miniapp_api.appointments.staff_views import COUNTER_ROLES
+from miniapp_api.centres.services import get_centre
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import QueryModel
 from miniapp_api.staff.services import require_centre
+
+# What the call screen's QR holds: the mini-program's check-in reads the code after the prefix (wx.scanCode).
+PRESENCE_QR = "BANSHI-HALL:{code}"
 
 
 class DayQuery(QueryModel):
@@ -67,7 +74,11 @@ def call_screen(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
     tickets = queue.counter_tickets(db.session, window.id, utcnow())
     called = [t for t in tickets if t.status == "called"]
-    return render_template("console/screen.html", window=window, called=called,
+    code = qr = None
+    if get_centre(db.session, window.centre_id).presence_check:     # the code citizens scan to check in here
+        code = hall_code(current_app.config["PRESENCE_KEY"], window.centre_id, utcnow())
+        qr = segno.make(PRESENCE_QR.format(code=code), error="m").svg_inline(scale=5, title=messages.SCAN_TO_CHECK_IN)
+    return render_template("console/screen.html", window=window, called=called, code=code, qr=Markup(qr or ""),
                            waiting=sum(1 for t in tickets if t.status == "waiting"))
 
 

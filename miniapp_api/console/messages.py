@@ -16,7 +16,7 @@ FIELD_LABELS = {
     "reply": "给群众的回复", "reason": "原因", "day": "日期", "is_workday": "这一天", "weekday": "星期", "opens": "开始",
     "closes": "结束", "label": "说明", "counters": "柜台数", "item_codes": "办理的事项", "name": "窗口名称",
     "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件", "code": "授权码",
-    "paper_ref": "授权书扫描件编号",
+    "paper_ref": "授权书扫描件编号", "checkin_radius_m": "定位签到范围",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -96,3 +96,4 @@ IMPORT_AS_DRAFTS = "（草稿，逐条发布后生效）"
 IMPORT_PUBLISHED = "并已发布"
 YAML_FIELD = "YAML 格式错误：{problem}"
 YAML_LIST = "应为列表"
+SCAN_TO_CHECK_IN = "扫码签到取号"

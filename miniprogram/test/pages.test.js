@@ -102,3 +102,8 @@ test("长辈模式 follows WeChat's font size: larger than the standard 17 px tu
   assert.equal(format.elderFromFontSize(20), true);
   assert.equal(format.elderFromFontSize(undefined), false);
 });
+
+test("the call screen's QR holds the hall's check-in code after a prefix", () => {
+  assert.equal(format.hallCode("BANSHI-HALL:4.5984652.943657a926b3c15d"), "4.5984652.943657a926b3c15d");
+  assert.equal(format.hallCode(undefined), "");
+});

@@ -76,6 +76,11 @@
     return groups;
   }
 
+  /** The check-in code in what wx.scanCode read from a call screen's QR ("BANSHI-HALL:<code>"). */
+  function hallCode(scanned) {
+    return String(scanned || "").replace(/^BANSHI-HALL:/, "");
+  }
+
   /** WeChat's font size setting (px; 17 is the standard size): larger than standard turns 长辈模式 on. */
   function elderFromFontSize(fontSizeSetting) {
     return Number(fontSizeSetting) > 17;
@@ -112,6 +117,6 @@
 
   return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
-           elderFromFontSize: elderFromFontSize, appointmentActions: appointmentActions,
+           elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages };
 });

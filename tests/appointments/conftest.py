@@ -19,3 +19,4 @@ def make_citizen(db_session, cipher):
         return citizen_with_identity(db_session, cipher, next(counter), name=name)
 
     return make
+from tests.console.conftest import console  # noqa: F401  (the call screen test signs staff in)

@@ -688,7 +688,10 @@
         "<p>办事人：" + esc(a.person_name) + (a.for_someone_else ? "（代" + esc(a.relation) + "预约）" : "") +
         '</p><p>状态：<span id="appointment-status">' + esc(a.status_name) + "</span></p></div>" + ticket +
         '<p class="form-error" role="alert" id="action-error" hidden></p>' +
-        (can.checkIn ? '<button type="button" class="primary" id="check-in">到达现场，签到取号</button>' : "") +
+        (can.checkIn ? '<button type="button" class="primary" id="check-in">到达现场，签到取号</button>' +
+          // The hall asks for presence: the phone scans the call screen's QR (wx.scanCode); here, type its code.
+          '<div id="scan" hidden>' + form("scan-form", field("token", "扫码签到：叫号屏上的签到码（模拟器里手动输入）"),
+                                          "扫码签到") + "</div>" : "") +
         (can.rate ? '<a class="button primary" href="#/rate/appointment/' + a.id + '">评价这次服务</a>' : "") +
         (can.reschedule ? "<h2>改约</h2>" + form("reschedule", field("date", "新的日期", { type: "date", value: query.date || "", required: true }) +
           (query.date ? '<div data-field="slot_id" id="new-slots"></div>' : ""), query.date ? "确认改约" : "查看可约时段") : "") +
@@ -702,7 +705,19 @@
         });
       }
       var checkIn = document.getElementById("check-in");
-      if (checkIn) checkIn.addEventListener("click", function () { act(api.post("/api/v1/appointments/" + id + "/check-in")); });
+      if (checkIn) checkIn.addEventListener("click", function () {
+        api.post("/api/v1/appointments/" + id + "/check-in").then(function () { appointmentPage(id, {}); },
+          function (error) {
+            if (error.code !== "presence_required") return act(Promise.reject(error));
+            document.getElementById("scan").hidden = false;      // at this hall: scan the screen's code
+            document.querySelector("#scan .form-error").textContent = error.message;
+            document.querySelector("#scan .form-error").hidden = false;
+          });
+      });
+      if (document.getElementById("scan-form")) onSubmit("scan-form", function (values) {
+        return api.post("/api/v1/appointments/" + id + "/check-in?token=" + encodeURIComponent(
+          F.hallCode(values.token))).then(function () { appointmentPage(id, {}); });
+      });
       var cancel = document.getElementById("cancel");
       if (cancel) cancel.addEventListener("click", function () {
         if (!elderOn()) {
