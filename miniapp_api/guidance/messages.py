@@ -27,7 +27,7 @@ UNKNOWN_ITEMS = "没有找到事项：{codes}"
 UNKNOWN_SCENARIOS = "没有找到办事情景：{codes}"
 UNKNOWN_CENTRE = "没有找到该服务中心"
 CODE_SHAPE = "编号只能包含小写字母、数字和连字符，2-40个字符"
-SYNONYM_WORDS = "同义词组需要2-12个词，每个词1-30个字，用“=”或逗号分隔"
+SYNONYM_WORDS = "同义词组需要2-12个词，每个词2-30个字，用“=”或逗号分隔"
 
 DEF_WHEN_SHAPE = "条件应写成“问题编号: 取值”"
 DEF_WHEN_UNKNOWN = "条件引用了前面没有的问题：{key}"

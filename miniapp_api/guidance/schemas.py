@@ -279,7 +279,8 @@ class SynonymForm(StrictIn):
         if isinstance(value, str):
             value = value.replace("＝", "=").replace("，", ",").replace("=", ",").split(",")
         words = list(dict.fromkeys(_lines(value)))
-        if not 2 <= len(words) <= 12 or any(not 1 <= len(w) <= 30 for w in words):
+        # Two characters at least: a one-character "word" (证) is inside nearly every question and would expand all.
+        if not 2 <= len(words) <= 12 or any(not 2 <= len(w) <= 30 for w in words):
             raise ValueError(messages.SYNONYM_WORDS)
         return words
 

@@ -4,11 +4,12 @@ edited with a preview, and the console pages."""
 import io
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from miniapp_api.guidance import authoring, search
 from miniapp_api.guidance.models import GuideDoc, GuideEntry, GuideScenario, GuideSynonym
-from miniapp_api.guidance.schemas import EntryForm, ScenarioForm
+from miniapp_api.guidance.schemas import EntryForm, ScenarioForm, SynonymForm
 from miniapp_api.platform.errors import DomainError, NotFound
 from tests.console.conftest import ConsoleUser
 from tests.guidance.conftest import SEEDED_AT
@@ -244,3 +245,10 @@ def test_publishing_a_scenario_reindexes_the_entries_that_link_it(db_session, gu
     authoring.save_scenario(db_session, guide.author, form, SEEDED_AT)
     authoring.publish(db_session, guide.manager, "scenario", "open-restaurant", SEEDED_AT)
     assert linked_terms()["餐厅"] == "C"
+
+
+@pytest.mark.parametrize("words", ["社保", "证=证件", "=".join(f"词{n}" for n in range(13)), "社保=" + "保" * 31])
+def test_a_synonym_group_that_would_expand_everything_or_nothing_is_refused(guide, words):
+    with pytest.raises(ValidationError) as refused:
+        SynonymForm(words=words, owner_centre_id=guide.business_owner.id, department="综合服务")
+    assert "同义词组需要2-12个词，每个词2-30个字" in str(refused.value)
