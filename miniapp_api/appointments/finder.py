@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.appointments.models import Slot
 from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
-from miniapp_api.centres.services import distance_km, get_item
+from miniapp_api.centres.services import centre_distance_km, get_item
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,9 @@ def centres_for_item(session: Session, *, item_code: str | None, lat: float | No
             .where(Slot.booked < Slot.capacity, *bookable).group_by(Slot.centre_id)).tuples().all())
     matches = []
     for centre in session.scalars(centres.options(selectinload(Centre.hours))):
-        distance = None
-        if lat is not None and lng is not None and centre.latitude is not None and centre.longitude is not None:
-            distance = round(distance_km(lat, lng, centre.latitude, centre.longitude), 2)
-        matches.append(CentreMatch(centre, distance, earliest_by_centre.get(centre.id)))
+        distance = centre_distance_km(centre, lat, lng)
+        matches.append(CentreMatch(centre, None if distance is None else round(distance, 2),
+                                   earliest_by_centre.get(centre.id)))
     far = now + timedelta(days=3650)
     matches.sort(key=lambda m: (m.distance_km if m.distance_km is not None else math.inf,
                                 m.earliest_free or far, m.centre.id))

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from miniapp_api.appointments import messages
 from miniapp_api.centres.models import Centre
-from miniapp_api.centres.services import distance_km
+from miniapp_api.centres.services import centre_distance_km
 from miniapp_api.platform.errors import DomainError
 
 PRESENCE_REQUIRED = "presence_required"
@@ -44,10 +44,8 @@ def require_presence(key: bytes, centre: Centre, presence: Presence | None, now:
     if presence.token and any(hmac.compare_digest(presence.token, hall_code(key, centre.id, now, periods_ago=n))
                               for n in (0, 1)):
         return
-    if (centre.checkin_radius_m and presence.lat is not None and presence.lng is not None
-            and centre.latitude is not None and centre.longitude is not None
-            and distance_km(presence.lat, presence.lng, centre.latitude, centre.longitude) * 1000
-            <= centre.checkin_radius_m):
+    distance = centre_distance_km(centre, presence.lat, presence.lng)
+    if centre.checkin_radius_m and distance is not None and distance * 1000 <= centre.checkin_radius_m:
         return
     message = messages.PRESENCE_REQUIRED_NEAR if centre.checkin_radius_m else messages.PRESENCE_REQUIRED
     raise DomainError(message, code=PRESENCE_REQUIRED, status=403, fields={"token": message})

@@ -86,6 +86,13 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * radius * math.asin(math.sqrt(a))
 
 
+def centre_distance_km(centre: Centre, lat: float | None, lng: float | None) -> float | None:
+    """How far a position is from a centre; None when either is unknown (no position given, no map point)."""
+    if lat is None or lng is None or centre.latitude is None or centre.longitude is None:
+        return None
+    return distance_km(lat, lng, centre.latitude, centre.longitude)
+
+
 def set_booking_policy(session: Session, centre: Centre, policy: dict[str, int], actor: str) -> None:
     """Applies to bookings made from now on; audit-logged with the values before and after."""
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
-from miniapp_api.centres.services import distance_km
+from miniapp_api.centres.services import centre_distance_km
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import ContentCheck, Feedback, FeedbackKind
@@ -222,10 +222,8 @@ def centres_for_all(session: Session, item_ids: list[int], lat: float | None, ln
                .having(func.count(func.distinct(window_item.c.item_id)) == len(item_ids)))
     fits = []
     for centre in session.scalars(select(Centre).where(Centre.id.in_(serving))):
-        distance = None
-        if lat is not None and lng is not None and centre.latitude is not None and centre.longitude is not None:
-            distance = round(distance_km(lat, lng, centre.latitude, centre.longitude), 2)
-        fits.append(CentreFit(centre, distance))
+        distance = centre_distance_km(centre, lat, lng)
+        fits.append(CentreFit(centre, None if distance is None else round(distance, 2)))
     fits.sort(key=lambda f: (f.distance_km is None, f.distance_km or 0.0, f.centre.id))
     return fits[:limit]
 

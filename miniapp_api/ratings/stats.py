@@ -81,8 +81,10 @@ def public_ratings(session: Session, centre_id: int, today: date) -> PublicRatin
     since = today - timedelta(days=PUBLIC_DAYS - 1)
     rows = rating_stats(session, {centre_id}, "centre", since, today)
     centre = rows[0] if rows else rates(0, 0, 0, 0, 0)
-    codes = dict(session.execute(select(ServiceItem.id, ServiceItem.code)).tuples().all())
-    items = [{**row, "code": codes[row["key"]]} for row in rating_stats(session, {centre_id}, "item", since, today)
-             if row["key"] in codes and row["total"] >= PUBLIC_MIN_RATINGS]
+    published = [row for row in rating_stats(session, {centre_id}, "item", since, today)
+                 if row["total"] >= PUBLIC_MIN_RATINGS]
+    codes = dict(session.execute(select(ServiceItem.id, ServiceItem.code).where(
+        ServiceItem.id.in_([row["key"] for row in published]))).tuples().all()) if published else {}
+    items = [{**row, "code": codes[row["key"]]} for row in published if row["key"] in codes]
     items.sort(key=lambda row: (-row["total"], row["code"]))
     return PublicRatings(centre_id, since, today, centre, items)
