@@ -1,11 +1,11 @@
-"""Booking sweeps: keep the booking horizon filled, mark no-shows."""
+"""Booking sweeps: keep the booking horizon filled, mark no-shows, move the waitlist on."""
 
 from __future__ import annotations
 
 import structlog
 
 from jobs.runtime import in_app_context
-from miniapp_api.appointments import services
+from miniapp_api.appointments import services, waitlist
 from miniapp_api.appointments.slots import fill_all_horizons
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -26,3 +26,11 @@ def mark_no_shows() -> int:
     marked = services.mark_no_shows(db.session, utcnow())
     log.info("appointments.no_shows", marked=marked)
     return marked
+
+
+@in_app_context
+def expire_waitlist_offers() -> int:
+    """Held seats nobody confirmed in time pass to the next in line (or back to the pool)."""
+    lapsed = waitlist.expire_offers(db.session, utcnow())
+    log.info("waitlist.offers_expired", lapsed=lapsed)
+    return lapsed

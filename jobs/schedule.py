@@ -24,6 +24,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     # opening hours reach the slots within the hour.
     Periodic("fill-booking-horizons", "jobs.booking.fill_booking_horizons", "5 * * * *"),
     Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
+    # Every minute: a held seat that runs out should reach the next person at once.
+    Periodic("expire-waitlist-offers", "jobs.booking.expire_waitlist_offers", "* * * * *"),
     Periodic("enqueue-due-notifications", "jobs.notifications.enqueue_due_notifications", "* * * * *"),
     Periodic("mark-stuck-notifications", "jobs.notifications.mark_stuck_notifications", "*/5 * * * *"),
     Periodic("dispatch-pending-events", "jobs.events.dispatch_pending_events", "*/5 * * * *"),

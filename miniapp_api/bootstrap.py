@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from miniapp_api.applications import models as _applications  # noqa: F401  (registers its tables)
 from miniapp_api.appointments import models as _appointments  # noqa: F401
-from miniapp_api.appointments import queue
+from miniapp_api.appointments import queue, waitlist
 from miniapp_api.appointments import services as appointments
 from miniapp_api.centres import models as _centres  # noqa: F401
 from miniapp_api.citizens import models as _citizens  # noqa: F401
@@ -39,6 +39,7 @@ def wire_outbox_checks() -> None:
     """Before a reminder goes out, the domain that owns its subject says whether its cause still stands."""
     delivery.check_causes_with("appointment", appointments.gone_reminders)
     delivery.check_causes_with("ticket", queue.gone_queue_pushes)
+    delivery.check_causes_with("waitlist_offer", waitlist.gone_offers)
 
 
 def wire_event_consumers() -> None:

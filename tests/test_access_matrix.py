@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.notifications.models import Notification
@@ -55,6 +56,11 @@ MATRIX = {
     "appointments.cancel": OWN,
     "appointments.reschedule": OWN,
     "appointments.check_in": OWN,
+    "appointments.join_waitlist": CITIZEN,
+    "appointments.list_waitlist": CITIZEN,
+    "appointments.cancel_waitlist": OWN,
+    "appointments.confirm_offer": OWN,
+    "appointments.decline_offer": OWN,
     "notifications.record_consents": CITIZEN,
     "notifications.list_consents": CITIZEN,
     "notifications.list_messages": CITIZEN,
@@ -82,6 +88,8 @@ RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": 
 BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"code": "ABCDEFGH"},
           "identity.start_verification": {"real_name": "孙丽", "id_number": "110101194001011234"},
           "identity.invite_relative": RELATIVE,"appointments.reschedule": {"slot_id": 1}, "appointments.take_ticket": {"item_code": "X"},
+          "appointments.join_waitlist": {"centre_id": 1, "item_code": "X", "date_from": "2026-11-24",
+                                         "date_to": "2026-11-24"},
           "appointments.book": {"slot_id": 1, "item_codes": ["X"]}, "citizens.update_profile": {},
           "notifications.record_consents": {"results": {"x": "accept"}},
           "applications.lookup": {"reference": "BS20261123-ABCDEF", "phone_last4": "1234"},
@@ -94,7 +102,7 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
-                "<code>": "open-restaurant"}
+                "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -178,12 +186,21 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         surveys.send_due(db_session, MONDAY_8AM + timedelta(hours=3))
         token = db_session.scalar(select(Notification.page).where(Notification.kind == "survey_invitation")
                                   ).split("token=")[1]
+        entry = WaitlistEntry(citizen_id=owner_id, person_hash="matrix", person_name="孙丽", centre_id=hall.centre.id,
+                              item_id=hall.quick.id, date_from=date(2026, 11, 24), date_to=date(2026, 11, 24),
+                              status="offered", created_at=MONDAY_8AM)
+        db_session.add(entry)
+        db_session.flush()
+        offer = WaitlistOffer(entry_id=entry.id, slot_id=slot.id, centre_id=hall.centre.id, status="held",
+                              expires_at=MONDAY_8AM + timedelta(hours=1), created_at=MONDAY_8AM)
+        db_session.add(offer)
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
                "<int:rectification_id>": str(rectification.id), "<token>": token,
-               "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"])}
+               "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
+               "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -197,8 +214,12 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
             assert response.get_json()["error"]["code"] in ("appointment_not_found", "message_not_found",
                                                             "application_not_found", "feedback_not_found",
                                                             "rectification_not_found", "survey_not_found",
-                                                            "relative_not_found", "verification_not_found")
+                                                            "relative_not_found", "verification_not_found",
+                                                            "waitlist_not_found", "offer_not_found")
         # The owner's records are untouched by all of that.
+        waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
+        assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]
+        assert client.get("/api/v1/waitlist", headers=stranger).get_json()["entries"] == []
         mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"
         assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 4

@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 
 from miniapp_api.applications.services import flag_overdue_materials
 from miniapp_api.appointments.services import mark_no_shows
+from miniapp_api.appointments.waitlist import expire_offers
 from miniapp_api.feedback.services import sla_sweep, sweep_unchecked
 from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.notifications.delivery import due_for_enqueue, mark_stuck_unknown
@@ -27,7 +28,8 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 # Tables that grow with every citizen, booking and message; the catalogue (centres, items, windows) does not.
 GROWING = {"appointment", "appointment_item", "appointment_slot", "notification", "feedback", "feedback_event",
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
-           "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension"}
+           "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
+           "waitlist_entry", "waitlist_offer"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -40,6 +42,7 @@ SWEEPS = {
     "overdue rectifications": lambda session: overdue_sweep(session, NOW),
     "survey invitations": lambda session: send_due(session, NOW),
     "survey reminders": lambda session: remind_and_expire(session, NOW),
+    "waitlist offers": lambda session: expire_offers(session, NOW),
 }
 
 

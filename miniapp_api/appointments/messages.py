@@ -42,3 +42,19 @@ FIELD_REQUIRED = "此项必填"
 ONE_PERSON_ONLY = "请选择为亲友预约，或填写被预约人信息，二者只能选一"
 PRESENCE_REQUIRED = "请在服务大厅扫描叫号屏上的二维码签到取号"
 PRESENCE_REQUIRED_NEAR = "请在服务大厅扫描叫号屏上的二维码，或在大厅附近打开定位后再签到取号"
+
+# The waitlist (候补)
+SEATS_AVAILABLE = "所选日期和时段还有可预约的号源，请直接预约"
+ALREADY_WAITING = "您已在该事项的候补队列中，可在“我的候补”查看"
+TOO_MANY_WAITLISTS = "每人最多同时候补{limit}个事项，请先取消不需要的候补"
+WAITLIST_DATES = "候补日期须在今天起{days}天内，且开始日期不晚于结束日期"
+WAITLIST_TIMES = "候补的开始时间须早于结束时间"
+WAITLIST_NOT_FOUND = "没有找到该候补"
+WAITLIST_NOT_CANCELLABLE = "该候补当前状态为“{status}”，不能取消"
+OFFER_NOT_FOUND = "没有找到该候补号源"
+OFFER_EXPIRED = "候补号源的保留时间已过，号源已顺延给下一位候补的群众"
+OFFER_GONE = "该候补号源{status}，不能再操作"
+WAITLIST_STATUS_NAMES = {"waiting": "候补中", "offered": "候补成功，待确认", "booked": "已预约", "cancelled": "已取消",
+                         "lapsed": "未确认，已失效", "expired": "已过期"}
+OFFER_STATUS_NAMES = {"held": "保留中", "confirmed": "已确认", "declined": "已放弃", "expired": "已过期",
+                      "withdrawn": "已随候补取消"}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -12,6 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -210,3 +211,92 @@ class BookingSuspension(Base):
     lifted_at: Mapped[UtcDateTime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(80))
     lift_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"      # in line
+    OFFERED = "offered"      # holds an offer (one at a time)
+    BOOKED = "booked"        # confirmed an offer: an appointment exists
+    CANCELLED = "cancelled"  # the citizen left the line (or declined an offer)
+    LAPSED = "lapsed"        # let an offer run out
+    EXPIRED = "expired"      # the days asked for passed with no offer
+
+
+LIVE_WAITLIST_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class OfferStatus(StrEnum):
+    HELD = "held"            # the seat is kept for the entry until expires_at
+    CONFIRMED = "confirmed"  # booked
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the entry was cancelled while holding it
+
+
+class WaitlistEntry(Base):
+    """A person in line (候补) for an item at a centre, over a range of days and optionally of times of day.
+
+    First come, first served: the line is the id order. One live entry per person, item and centre."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'offered', 'booked', 'cancelled', 'lapsed', 'expired')",
+                        name="status_known"),
+        CheckConstraint("date_from <= date_to", name="dates_ordered"),
+        CheckConstraint("time_from IS NULL OR time_to IS NULL OR time_from < time_to", name="times_ordered"),
+        Index("uq_live_waitlist_per_person_item", "person_hash", "centre_id", "item_id", unique=True,
+              postgresql_where=text("status IN ('waiting', 'offered')")),
+        Index("ix_waitlist_line", "centre_id", "id", postgresql_where=text("status = 'waiting'")),
+        Index("ix_waitlist_waiting_until", "date_to", postgresql_where=text("status = 'waiting'")),
+        Index("ix_waitlist_citizen", "citizen_id", "id"),
+    )
+
+    id: Mapped[IntPK]
+    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"))
+    person_hash: Mapped[str] = mapped_column(String(64))
+    person_name: Mapped[str] = mapped_column(String(40))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="CASCADE"))
+    date_from: Mapped[date] = mapped_column(Date)
+    date_to: Mapped[date] = mapped_column(Date)
+    # Local (Asia/Shanghai) times of day; None: any time the centre is open.
+    time_from: Mapped[time | None] = mapped_column(Time)
+    time_to: Mapped[time | None] = mapped_column(Time)
+    status: Mapped[str] = mapped_column(String(16), default=WaitlistStatus.WAITING)
+    appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="SET NULL"))
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UtcDateTime | None]
+
+    centre: Mapped[Centre] = relationship()
+    item: Mapped[ServiceItem] = relationship()
+
+
+class WaitlistOffer(Base):
+    """A freed seat held for one entry (候补成功) until expires_at. While held, the slot counts the seat as
+    booked, so nobody else can take it; it ends confirmed, or passes to the next in line, or goes back.
+
+    `chain_id` is the first offer of the seat: a freed seat's offers form one chain, and the dashboard's fill
+    rate is the share of chains that ended in a booking."""
+
+    __tablename__ = "waitlist_offer"
+    __table_args__ = (
+        CheckConstraint("status IN ('held', 'confirmed', 'declined', 'expired', 'withdrawn')", name="status_known"),
+        Index("uq_one_held_offer_per_entry", "entry_id", unique=True, postgresql_where=text("status = 'held'")),
+        Index("ix_waitlist_offer_held_expiry", "expires_at", postgresql_where=text("status = 'held'")),
+        Index("ix_waitlist_offer_slot", "slot_id"),
+        Index("ix_waitlist_offer_centre_created", "centre_id", "created_at"),
+    )
+
+    id: Mapped[IntPK]
+    entry_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("waitlist_entry.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("slot.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="CASCADE"))
+    chain_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.HELD)
+    expires_at: Mapped[UtcDateTime]
+    decided_at: Mapped[UtcDateTime | None]
+    appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="SET NULL"))
+    created_at: Mapped[CreatedAt]
+
+    entry: Mapped[WaitlistEntry] = relationship()
+    slot: Mapped[Slot] = relationship()

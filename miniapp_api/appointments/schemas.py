@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from miniapp_api.appointments import messages
-from miniapp_api.appointments.models import Appointment, Slot, Ticket
+from miniapp_api.appointments.models import Appointment, Slot, Ticket, WaitlistEntry, WaitlistOffer
 from miniapp_api.appointments.presence import Presence
 from miniapp_api.appointments.queue import WindowQueue
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
@@ -229,3 +229,77 @@ class CounterOut(BaseModel):
 
 class CalledOut(BaseModel):
     ticket: TicketOut | None = Field(description="null when nobody is waiting")
+
+
+# --- the waitlist (候补) ----------------------------------------------------------------------------------------
+
+
+class WaitlistIn(StrictIn):
+    centre_id: int = Field(ge=1, le=2**62)
+    item_code: str = Field(min_length=1, max_length=32)
+    date_from: dt.date
+    date_to: dt.date
+    time_from: dt.time | None = Field(default=None, description="local time of day; empty: whenever open")
+    time_to: dt.time | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> WaitlistIn:
+        if self.time_from is not None and self.time_to is not None and self.time_from >= self.time_to:
+            raise ValueError(messages.WAITLIST_TIMES)
+        return self
+
+
+class WaitlistPath(BaseModel):
+    entry_id: int = Field(ge=1, le=2**62)
+
+
+class OfferPath(BaseModel):
+    offer_id: int = Field(ge=1, le=2**62)
+
+
+class OfferOut(BaseModel):
+    id: int
+    status: str
+    status_name: str
+    starts_at: str
+    ends_at: str
+    window_name: str
+    expires_at: str
+
+    @classmethod
+    def of(cls, offer: WaitlistOffer) -> OfferOut:
+        return cls(id=offer.id, status=offer.status, status_name=messages.OFFER_STATUS_NAMES[offer.status],
+                   starts_at=local_iso(offer.slot.starts_at), ends_at=local_iso(offer.slot.ends_at),
+                   window_name=offer.slot.window.name, expires_at=local_iso(offer.expires_at))
+
+
+class WaitlistOut(BaseModel):
+    id: int
+    status: str
+    status_name: str
+    centre_id: int
+    centre_name: str
+    item: ItemLine
+    date_from: str
+    date_to: str
+    time_from: str | None
+    time_to: str | None
+    people_ahead: int | None = Field(description="waiting before this entry for the same item; null unless waiting")
+    offer: OfferOut | None = Field(description="the seat held for this entry, to confirm before expires_at")
+    appointment_id: int | None
+    created_at: str
+
+    @classmethod
+    def of(cls, entry: WaitlistEntry, people_ahead: int | None, offer: WaitlistOffer | None) -> WaitlistOut:
+        return cls(id=entry.id, status=entry.status, status_name=messages.WAITLIST_STATUS_NAMES[entry.status],
+                   centre_id=entry.centre_id, centre_name=entry.centre.name,
+                   item=ItemLine(code=entry.item.code, name=entry.item.name),
+                   date_from=entry.date_from.isoformat(), date_to=entry.date_to.isoformat(),
+                   time_from=entry.time_from.strftime("%H:%M") if entry.time_from else None,
+                   time_to=entry.time_to.strftime("%H:%M") if entry.time_to else None,
+                   people_ahead=people_ahead, offer=OfferOut.of(offer) if offer else None,
+                   appointment_id=entry.appointment_id, created_at=local_iso(entry.created_at))
+
+
+class WaitlistList(BaseModel):
+    entries: list[WaitlistOut]

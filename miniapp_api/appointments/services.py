@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from miniapp_api.appointments import messages
+from miniapp_api.appointments import messages, seats
 from miniapp_api.appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -240,16 +240,18 @@ def take_seats(session: Session, slots: list[Slot]) -> None:
             raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
 
 
-def release_seats(session: Session, appointment: Appointment) -> None:
-    slot_ids = [slot.id for slot in appointment.slots]
-    _lock_slots(session, slot_ids)
-    session.execute(update(Slot).where(Slot.id.in_(slot_ids)).values(booked=Slot.booked - 1)
-                    .execution_options(synchronize_session=False))
+def give_up_seats(session: Session, appointment: Appointment, now: datetime) -> None:
+    """The appointment's seats go to the waitlist (held for the first in line) or back to the pool: the centre's
+    line first, then the slots in id order."""
+    seats.lock_line(session, appointment.centre_id)
+    _lock_slots(session, [slot.id for slot in appointment.slots])
+    seats.free_seats(session, appointment, now)
 
 
 def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_id: int, item_codes: list[str],
-                     now: datetime, confirm: bool = True) -> Appointment:
+                     now: datetime, confirm: bool = True, seat_held: bool = False) -> Appointment:
     """Book; with `confirm`, the confirmation and reminders go into the outbox in this transaction.
+    `seat_held`: the first slot's seat is already the person's (a waitlist offer), only the rules are checked.
 
     The hot path of the 08:00 rush, in five statements (seven round trips with BEGIN and COMMIT): the slot
     with its window and centre; the items; the person's lock with the calendar and a new appointment id; the
@@ -284,9 +286,9 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     # One slot (nearly every booking): its seat goes with the rules. Several: the rules, then each seat in id order.
     single = len(slots) == 1
     _check_person_and_take_seat(session, centre, person, [item.id for item in items], service_date, now,
-                                slot if single else None)
+                                slot if single and not seat_held else None)
     if not single:
-        take_seats(session, slots)
+        take_seats(session, slots[1:] if seat_held else slots)
     return _write_appointment(session, appointment_id, citizen_id, person, centre, slot.window, slots, items,
                               service_date, now, confirm)
 
@@ -386,7 +388,7 @@ def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int
                        reason: str | None = None) -> Appointment:
     appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(appointment, now)
-    release_seats(session, appointment)
+    give_up_seats(session, appointment, now)
     end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason or messages.CANCELLED_BY_CITIZEN)
     session.flush()
     notices.appointment_cancelled(session, appointment, now, reason)
@@ -398,14 +400,16 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     """Cancel and book in one transaction: if the new seat cannot be had, nothing changes."""
     old = own_appointment(session, citizen_id, appointment_id, lock=True)
     _ensure_changeable(old, now)
-    # Lock order, as in booking: the person first, then every slot involved by id.
+    # Lock order: the old centre's waitlist line (seats.py), then as in booking the person, then every slot
+    # involved by id.
+    seats.lock_line(session, old.centre_id)
     lock_for_transaction(session, old.person_hash)
     target = session.scalars(select(Slot).where(Slot.id == slot_id).options(selectinload(Slot.window))).one_or_none()
     if target is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
     wanted = _consecutive_slots(session, target, slots_needed([line.item for line in old.lines], target.window))
     _lock_slots(session, [s.id for s in old.slots] + [s.id for s in wanted])
-    release_seats(session, old)
+    seats.free_seats(session, old, now)
     end_appointment(old, AppointmentStatus.CANCELLED, now, messages.CANCELLED_BY_RESCHEDULE)
     session.flush()
     new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,

@@ -3,19 +3,25 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.appointments import queue, services
+from miniapp_api.appointments import queue, services, waitlist
 from miniapp_api.appointments.schemas import (
     AppointmentList,
     AppointmentOut,
     AppointmentPath,
     BookIn,
     CheckInQuery,
+    OfferOut,
+    OfferPath,
     QueueOut,
     RescheduleIn,
     SlotList,
     SlotOut,
     SlotQuery,
     TicketOut,
+    WaitlistIn,
+    WaitlistList,
+    WaitlistOut,
+    WaitlistPath,
     WalkInIn,
     WindowQueueOut,
 )
@@ -150,3 +156,57 @@ def show_queue(path: CentrePath):
     """People waiting per window and an estimated wait from recent service times."""
     windows = queue.queue_overview(db.session, path.centre_id, utcnow())
     return QueueOut(windows=[WindowQueueOut.of(w) for w in windows]).model_dump(mode="json")
+
+
+# --- the waitlist (候补) ----------------------------------------------------------------------------------------
+
+
+def _entries_out(entries) -> dict:
+    ahead = waitlist.people_ahead(db.session, entries)
+    offers = waitlist.held_offers(db.session, [e.id for e in entries])
+    return WaitlistList(entries=[WaitlistOut.of(e, ahead.get(e.id), offers.get(e.id)) for e in entries]
+                        ).model_dump(mode="json")
+
+
+@bp.post("/waitlist", responses={201: WaitlistOut}, security=BEARER)
+@citizen_required
+@limiter.limit(BOOKING_PER_CITIZEN, key_func=per_citizen)
+@idempotent
+def join_waitlist(body: WaitlistIn, header: IdempotencyHeader):
+    """Wait for a full item at a centre over some days (and times of day): a freed seat is held for the first
+    in line (候补成功), who confirms it in one tap. Face-verified citizens only, while those days are full."""
+    entry = waitlist.join(db.session, g.citizen, waitlist.Wanted(**body.model_dump()), utcnow())
+    return WaitlistOut.of(entry, waitlist.people_ahead(db.session, [entry]).get(entry.id), None
+                          ).model_dump(mode="json"), 201
+
+
+@bp.get("/waitlist", responses={200: WaitlistList}, security=BEARER)
+@citizen_required
+@read_only
+def list_waitlist():
+    """The caller's waitlist entries, newest first, with their place in line and any seat held for them."""
+    return _entries_out(waitlist.my_entries(db.session, g.citizen.id))
+
+
+@bp.post("/waitlist/<int:entry_id>/cancel", responses={200: WaitlistOut}, security=BEARER)
+@citizen_required
+def cancel_waitlist(path: WaitlistPath):
+    """Leave the line; a seat held for the entry passes to the next person."""
+    entry = waitlist.cancel_entry(db.session, g.citizen.id, path.entry_id, utcnow())
+    return WaitlistOut.of(entry, None, None).model_dump(mode="json")
+
+
+@bp.post("/waitlist/offers/<int:offer_id>/confirm", responses={201: AppointmentOut}, security=BEARER)
+@citizen_required
+@idempotent
+def confirm_offer(path: OfferPath, header: IdempotencyHeader):
+    """Book the seat held for the caller, before the hold runs out."""
+    appointment = waitlist.confirm_offer(db.session, g.citizen, path.offer_id, utcnow())
+    return _appointment_out(appointment), 201
+
+
+@bp.post("/waitlist/offers/<int:offer_id>/decline", responses={200: OfferOut}, security=BEARER)
+@citizen_required
+def decline_offer(path: OfferPath):
+    """不需要了: the seat goes to the next in line at once, and the entry leaves the line."""
+    return OfferOut.of(waitlist.decline_offer(db.session, g.citizen, path.offer_id, utcnow())).model_dump(mode="json")

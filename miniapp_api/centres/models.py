@@ -88,6 +88,8 @@ class Centre(Base):
     # location within this many metres (appointments/presence.py).
     presence_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     checkin_radius_m: Mapped[int | None] = mapped_column(SmallInteger)
+    # How long a freed seat is held for the next person on the waitlist (候补) before it passes on.
+    waitlist_hold_minutes: Mapped[int] = mapped_column(SmallInteger, default=15, server_default="15")
     created_at: Mapped[CreatedAt]
 
     parent: Mapped[Centre | None] = relationship(remote_side="Centre.id")

@@ -152,6 +152,7 @@ class BookingPolicyIn(StrictIn):
     no_show_window_days: int = Field(ge=7, le=365)
     suspension_days: int = Field(ge=1, le=180)
     no_show_grace_minutes: int = Field(ge=0, le=120)
+    waitlist_hold_minutes: int = Field(default=15, ge=5, le=120)
     # A checkbox: absent means off. On lets citizens without face verification book here.
     allow_unverified_booking: bool = False
     # Checkboxes and an optional number: check-in and walk-in tickets only at the hall (presence.py).

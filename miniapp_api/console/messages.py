@@ -17,6 +17,7 @@ FIELD_LABELS = {
     "closes": "结束", "label": "说明", "counters": "柜台数", "item_codes": "办理的事项", "name": "窗口名称",
     "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件", "code": "授权码",
     "paper_ref": "授权书扫描件编号", "checkin_radius_m": "定位签到范围",
+    "waitlist_hold_minutes": "候补号源保留",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -30,7 +31,7 @@ POLICY_LABELS = {
     "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
     "cancel_cutoff_minutes": "最晚取消/改约（开始前分钟）", "max_active_per_person": "每人有效预约上限",
     "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
-    "no_show_grace_minutes": "迟到宽限（分钟）"}
+    "no_show_grace_minutes": "迟到宽限（分钟）", "waitlist_hold_minutes": "候补号源保留（分钟）"}
 WEEKDAYS = "一二三四五六日"
 RATING_FOLLOWUP = "评价整改回访"
 POLICY_SAVED = "预约规则已保存，对此后的预约生效"

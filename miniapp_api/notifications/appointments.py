@@ -118,3 +118,32 @@ def queue_drafts(called, ahead_of: list[tuple[int, object]]) -> list[Draft]:
     drafts += [_ticket_draft(ticket, "queue_near", messages.QUEUE_NEAR_BODY, messages.QUEUE_NEAR_TIP,
                              ahead=str(ahead)) for ahead, ticket in ahead_of if ticket.citizen_id]
     return drafts
+
+
+# --- the waitlist: 候补成功 (a seat held until a time) and its lapse -------------------------------------------------
+
+WAITLIST_PAGE = "pages/waitlist/index?offer={id}"
+
+
+def _offer_draft(offer, kind: str, body: str, tip: str) -> Draft:
+    slot, entry = offer.slot, offer.entry
+    starts = local(slot.starts_at)
+    text = {"starts": starts.strftime("%m月%d日 %H:%M"), "centre": slot.window.centre.name, "window": slot.window.name,
+            "items": entry.item.name, "expires": local(offer.expires_at).strftime("%H:%M")}
+    context = {"items": entry.item.name, "starts_at": starts.strftime("%Y年%m月%d日 %H:%M"),
+               "centre": slot.window.centre.name, "tip": tip.format(**text)}
+    # The message waits for the end of quiet hours like any other; the hold was counted from then (seats.py).
+    return Draft(citizen_id=entry.citizen_id, kind=kind, context=context, title=messages.TITLES[kind],
+                 body=body.format(**text), page=WAITLIST_PAGE.format(id=offer.id), subject=("waitlist_offer", offer.id),
+                 dedupe_key=f"waitlist_offer:{offer.id}:{kind}")
+
+
+def waitlist_offered(session: Session, offer, now: datetime) -> None:
+    insert_drafts(session, [_offer_draft(offer, "waitlist_offer", messages.WAITLIST_OFFER_BODY,
+                                         messages.WAITLIST_OFFER_TIP)], now)
+
+
+def waitlist_lapsed(session: Session, offer, now: datetime) -> None:
+    cancel_pending(session, ("waitlist_offer", offer.id), "waitlist_lapsed")
+    insert_drafts(session, [_offer_draft(offer, "waitlist_lapsed", messages.WAITLIST_LAPSED_BODY,
+                                         messages.WAITLIST_LAPSED_TIP)], now)

@@ -8,6 +8,8 @@ TITLES = {
     "appointment_reminder_hour": "预约即将开始",
     "queue_near": "快到您了",
     "queue_called": "请到窗口办理",
+    "waitlist_offer": "候补成功",
+    "waitlist_lapsed": "候补已失效",
 }
 STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled": "已取消",
                   "appointment_rescheduled": "已改约"}
@@ -28,8 +30,14 @@ MESSAGE_NOT_FOUND = "没有找到该消息"
 CANCEL_REASON = "原因：{reason}。"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
-CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒"}
+CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
+                    "waitlist_result": "候补结果通知"}
 QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"
 QUEUE_NEAR_TIP = "前面还有{ahead}人"
 QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"
 QUEUE_CALLED_TIP = "已叫到您的号，请到窗口办理"
+WAITLIST_OFFER_BODY = ("候补成功：{starts} 在{centre}（{window}）办理{items}的号源已为您保留，请在 {expires} 前确认预约，"
+                       "逾时将顺延给下一位。")
+WAITLIST_OFFER_TIP = "请在{expires}前确认"
+WAITLIST_LAPSED_BODY = "为您保留的 {starts} {items}号源未在 {expires} 前确认，已顺延给下一位。如仍需办理，可重新预约或候补。"
+WAITLIST_LAPSED_TIP = "未确认，候补已失效"

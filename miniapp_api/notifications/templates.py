@@ -35,6 +35,9 @@ KINDS: dict[str, tuple[str, bool]] = {
     # At the hall: the queue ahead is short, and the number is called. Useless late, so never held back.
     "queue_near": ("queue_call", True),
     "queue_called": ("queue_call", True),
+    # The waitlist: a seat held for a short time (offered at night, the hold starts in the morning).
+    "waitlist_offer": ("waitlist_result", False),
+    "waitlist_lapsed": ("waitlist_result", False),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
