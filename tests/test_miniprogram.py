@@ -39,7 +39,7 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
-                                                       surveys)}
+                                                       surveys)} | {appointments.WAITLIST_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):

@@ -6,7 +6,10 @@ from datetime import date, timedelta
 
 from flask import g, render_template, request
 from pydantic import Field
+from sqlalchemy import select
 
+from miniapp_api.appointments.waitlist import line_figures
+from miniapp_api.centres.models import Centre
 from miniapp_api.console import charts, messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today
@@ -38,6 +41,10 @@ def dashboard():
     ratings = rating_stats(db.session, centre_ids, query.group_by, since if query.group_by != "month" else
                            date(until.year - 1, until.month, 1), until)
     sla = queries.feedback_sla(db.session, centre_ids, date(until.year - 1, until.month, 1))
+    names = dict(db.session.execute(select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids))).all())
+    # The waitlist: people in line now, seats held now, and how many freed seats the line filled.
+    lines = [(names[f.centre_id], f) for f in line_figures(db.session, sorted(centre_ids), since, until)
+             if f.waiting or f.held or f.freed]
 
     def day_labels(rows):
         return [r["day"].strftime("%m-%d") for r in rows]
@@ -61,5 +68,5 @@ def dashboard():
             stacked=True),
     }
     return render_template("console/dashboard.html", query=query, groups=messages.GROUPS, figures=figures,
-                           bookings=bookings, waits=waits, ratings=ratings, sla=sla,
+                           bookings=bookings, waits=waits, ratings=ratings, sla=sla, lines=lines,
                            no_show_share=queries.no_show_share(bookings), percent=_percent)

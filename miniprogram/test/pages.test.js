@@ -107,3 +107,26 @@ test("the call screen's QR holds the hall's check-in code after a prefix", () =>
   assert.equal(format.hallCode("BANSHI-HALL:4.5984652.943657a926b3c15d"), "4.5984652.943657a926b3c15d");
   assert.equal(format.hallCode(undefined), "");
 });
+
+test("a day is full only when it has slots and none has a seat left", () => {
+  assert.equal(format.dayFull([]), false);
+  assert.equal(format.dayFull([{ remaining: 0 }, { remaining: 1 }]), false);
+  assert.equal(format.dayFull([{ remaining: 0 }, { remaining: 0 }]), true);
+});
+
+test("waitlist choices and entries read in words", () => {
+  assert.deepEqual(format.waitlistTimes("morning"), { time_to: "12:00" });
+  assert.deepEqual(format.waitlistTimes("all"), {});
+  const entry = {
+    id: 7, status: "waiting", status_name: "候补中", item: { code: "x", name: "居民身份证换领" }, centre_name: "东昌府区政务服务中心",
+    date_from: "2026-11-24", date_to: "2026-11-24", time_from: null, time_to: "12:00", people_ahead: 2, offer: null,
+    appointment_id: null };
+  const waiting = format.waitlistView(entry);
+  assert.equal(waiting.ahead, "前面还有 2 人");
+  assert.equal(waiting.when, "2026-11-24，开门–12:00");
+  assert.equal(waiting.cancellable, true);
+  const offered = format.waitlistView(Object.assign({}, entry, { status: "offered", status_name: "候补成功，待确认",
+    offer: { id: 3, starts_at: "2026-11-24T09:00:00+08:00", window_name: "综合窗口", expires_at: "2026-11-23T08:15:00+08:00" } }));
+  assert.equal(offered.ahead, "");
+  assert.equal(offered.offerText, "已为您保留 11月24日（周二）09:00（综合窗口）的号，请在 08:15 前确认");
+});

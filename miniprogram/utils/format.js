@@ -76,6 +76,35 @@
     return groups;
   }
 
+  /** A day whose every slot is taken: the page offers 候补 instead of a slot list. */
+  function dayFull(slots) {
+    return (slots || []).length > 0 && slots.every(function (slot) { return slot.remaining <= 0; });
+  }
+
+  /** 候补 time choices → the API's local times of day (empty: whenever the centre is open). */
+  var WAITLIST_PERIODS = [["all", "全天都可以"], ["morning", "只要上午"], ["afternoon", "只要下午"]];
+  function waitlistTimes(period) {
+    if (period === "morning") return { time_to: "12:00" };
+    if (period === "afternoon") return { time_from: "12:00" };
+    return {};
+  }
+
+  /** One waitlist entry as the page shows it: status in words, place in line, the held seat to confirm. */
+  function waitlistView(entry) {
+    var days = entry.date_from === entry.date_to ? entry.date_from : entry.date_from + " 至 " + entry.date_to;
+    var times = entry.time_from || entry.time_to ? "，" + (entry.time_from || "开门") + "–" + (entry.time_to || "下班") : "";
+    var offer = entry.offer;
+    return {
+      id: entry.id, title: entry.item.name, where: entry.centre_name, when: days + times, status: entry.status_name,
+      ahead: entry.status === "waiting" && entry.people_ahead !== null ? "前面还有 " + entry.people_ahead + " 人" : "",
+      offerId: offer ? offer.id : null,
+      offerText: offer ? "已为您保留 " + slotTime(offer.starts_at) + "（" + offer.window_name + "）的号，请在 " +
+        (offer.expires_at || "").slice(11, 16) + " 前确认" : "",
+      cancellable: entry.status === "waiting" || entry.status === "offered",
+      appointmentId: entry.appointment_id
+    };
+  }
+
   /** The check-in code in what wx.scanCode read from a call screen's QR ("BANSHI-HALL:<code>"). */
   function hallCode(scanned) {
     return String(scanned || "").replace(/^BANSHI-HALL:/, "");
@@ -118,5 +147,6 @@
   return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
-           fieldMessages: fieldMessages };
+           fieldMessages: fieldMessages, dayFull: dayFull, WAITLIST_PERIODS: WAITLIST_PERIODS,
+           waitlistTimes: waitlistTimes, waitlistView: waitlistView };
 });

@@ -5,10 +5,11 @@ import io
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from miniapp_api import create_app
 from miniapp_api.applications.models import Application
+from miniapp_api.appointments.models import Slot, WaitlistEntry, WaitlistOffer
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import today, utcnow
@@ -244,3 +245,34 @@ def test_admin_sets_a_calendar_override_shown_on_the_setup_page(console, world, 
     assert user.post(f"{url}/calendar", {"day": day, "is_workday": "false", "note": "本地防汛停止对外服务"}
                      ).status_code == 303
     assert f"{day}：休息日（本地防汛停止对外服务）" in user.get(url).get_data(as_text=True)
+
+
+def test_the_dashboard_shows_each_centres_line_and_fill_rate_to_its_own_staff(console, world, db_session):
+    home, item = world["home"], world["item"]
+    slot = Slot(window_id=world["window"].id, centre_id=home.id, starts_at=utcnow() + timedelta(days=1),
+                ends_at=utcnow() + timedelta(days=1, minutes=15), capacity=2, booked=2)
+    db_session.add(slot)
+    entries = [WaitlistEntry(citizen_id=world["feedback"].citizen_id, person_hash=f"p{n}", person_name="周敏",
+                             centre_id=home.id, item_id=item.id, date_from=today(), date_to=today(),
+                             status=status, created_at=utcnow()) for n, status in enumerate(("booked", "waiting",
+                                                                                              "offered"))]
+    db_session.add_all(entries)
+    db_session.flush()
+    confirmed = WaitlistOffer(entry_id=entries[0].id, slot_id=slot.id, centre_id=home.id, status="confirmed",
+                              expires_at=utcnow(), created_at=utcnow())
+    db_session.add(confirmed)
+    db_session.flush()
+    confirmed.chain_id = confirmed.id
+    db_session.add(WaitlistOffer(entry_id=entries[2].id, slot_id=slot.id, centre_id=home.id, status="held",
+                                 chain_id=None, expires_at=utcnow(), created_at=utcnow()))
+    db_session.flush()
+    db_session.execute(update(WaitlistOffer).where(WaitlistOffer.chain_id.is_(None))
+                       .values(chain_id=WaitlistOffer.id))
+    db_session.commit()
+
+    page = console(world["home_staff"]).get("/console/dashboard").get_data(as_text=True)
+    section = page.split("<h2>候补</h2>")[1].split("</section>")[0]
+    cells = [cell.split("</td>")[0] for cell in section.split("<td>")[1:]]
+    assert cells == [home.name, "2", "1", "2", "1", "50.0%"]
+    elsewhere = console(world["outsider"]).get("/console/dashboard").get_data(as_text=True)
+    assert "期间没有候补" in elsewhere and home.name not in elsewhere

@@ -219,7 +219,7 @@
   function homePage() {
     if (elderOn()) return elderHomePage();
     var tiles = [["#/elder", "长辈模式"], ["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
-                 ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
+                 ["#/waitlist", "我的候补"], ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
                  ["#/me", "我的"], ["#/consents", "订阅通知"]];
     show("办事通", form("home-search", field("q", "搜一搜：说说您想办什么事", { hint: "例如：我想开个小饭馆、营业执照丢了、yyzz" }),
                       "搜索") + '<div class="tiles">' + tiles.map(function (t) {
@@ -619,6 +619,9 @@
               return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
             (centreId ? '<p><a href="#/centres/' + esc(centreId) + '" id="centre-link">这个中心的办公时间和服务评价</a></p>' : "") +
+            (centreId && date && F.dayFull(slotData.slots) ? '<div class="card" id="waitlist-offer"><p>这一天已约满。' +
+              "加入候补后，有人取消时号源会按候补先后为您保留，并通知您确认。</p>" +
+              form("waitlist", radios("period", "想办理的时间", F.WAITLIST_PERIODS, "all"), "加入候补") + "</div>" : "") +
             (centreId && date ? "<h2>可约时段</h2>" + form("book",
               '<div data-field="slot_id">' + (elderOn() ? elderSlotChoices(slotData.slots, earliestFree)
                                                 : slotChoices(slotData.slots || [])) + "</div>" +
@@ -635,6 +638,11 @@
           onSubmit("when", function (values) {
             go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date +
                (also.length ? "&also=" + encodeURIComponent(also.join(",")) : ""));
+          });
+          if (document.getElementById("waitlist")) onSubmit("waitlist", function (values) {
+            var body = Object.assign({ centre_id: Number(centreId), item_code: code, date_from: date, date_to: date },
+                                     F.waitlistTimes(values.period));
+            return api.post("/api/v1/waitlist", body).then(function () { go("#/waitlist"); });
           });
           var bookForm = document.getElementById("book");
           if (!bookForm) return;
@@ -667,6 +675,36 @@
           });
         });
       });
+  }
+
+  /** 我的候补: place in line, the seat held for you (确认预约 in one tap, or 不需要了), leaving the line. */
+  function waitlistPage() {
+    return api.get("/api/v1/waitlist").then(function (data) {
+      var rows = data.entries.map(F.waitlistView);
+      show("我的候补", (rows.length ? '<ul class="list">' + rows.map(function (e) {
+        return '<li class="card" id="waitlist-' + e.id + '"><p><strong>' + esc(e.title) + "</strong></p><p>" + esc(e.where) +
+          "，" + esc(e.when) + '</p><p>状态：<span class="tag">' + esc(e.status) + "</span> " + esc(e.ahead) + "</p>" +
+          (e.offerId ? '<p class="notice" id="offer-' + e.offerId + '">' + esc(e.offerText) + '</p><button type="button" class="primary" data-confirm="' +
+            e.offerId + '">确认预约</button> <button type="button" data-decline="' + e.offerId + '">不需要了</button>' : "") +
+          (e.appointmentId ? '<a class="button" href="#/appointments/' + e.appointmentId + '">查看预约</a>' : "") +
+          (e.cancellable && !e.offerId ? '<button type="button" data-leave="' + e.id + '">取消候补</button>' : "") + "</li>";
+      }).join("") + "</ul>" : "<p>没有候补。某天约满时，可在预约页面加入候补。</p>") + '<a class="button" href="#/book">去预约</a>');
+      function on(attribute, act) {
+        document.querySelectorAll("[" + attribute + "]").forEach(function (button) {
+          button.addEventListener("click", function () {
+            button.disabled = true;
+            act(button.getAttribute(attribute)).catch(failed);
+          });
+        });
+      }
+      on("data-confirm", function (id) {
+        return api.post("/api/v1/waitlist/offers/" + id + "/confirm", {}).then(function (appointment) {
+          go("#/appointments/" + appointment.id);
+        });
+      });
+      on("data-decline", function (id) { return api.post("/api/v1/waitlist/offers/" + id + "/decline", {}).then(route); });
+      on("data-leave", function (id) { return api.post("/api/v1/waitlist/" + id + "/cancel", {}).then(route); });
+    });
   }
 
   function appointmentsPage() {
@@ -852,6 +890,7 @@
     if ((match = /applications\/detail\?ref=([\w-]+)/.exec(page))) return "#/applications/" + match[1];
     if ((match = /feedback\/detail\?id=(\d+)/.exec(page))) return "#/feedback/" + match[1];
     if ((match = /ratings\/rectification\?id=(\d+)/.exec(page))) return "#/rectifications/" + match[1];
+    if (/waitlist\/index/.test(page)) return "#/waitlist";
     return null;
   }
 
@@ -983,6 +1022,7 @@
     [/^#\/book$/, bookPickItem],
     [/^#\/book\/([^/?]+)$/, function (m, q) { return bookPage(decodeURIComponent(m[1]), q); }],
     [/^#\/appointments$/, appointmentsPage],
+    [/^#\/waitlist$/, waitlistPage],
     [/^#\/appointments\/(\d+)$/, function (m, q) { return appointmentPage(m[1], q); }],
     [/^#\/rate\/(appointment|application|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
     [/^#\/applications$/, applicationsPage],

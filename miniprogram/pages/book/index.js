@@ -1,5 +1,5 @@
 const { api, showError } = require("../../utils/api.js");
-const { slotsByHour, slotsByPeriod } = require("../../utils/format.js");
+const { dayFull, slotsByHour, slotsByPeriod, WAITLIST_PERIODS, waitlistTimes } = require("../../utils/format.js");
 const { requestConsents } = require("../../utils/consent.js");
 
 function askWeChat(ids) {
@@ -8,7 +8,8 @@ function askWeChat(ids) {
 
 Page({
   data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
-          people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {} },
+          people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
+          waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
@@ -38,8 +39,21 @@ Page({
     const centre = this.data.centres[this.data.centreIndex];
     if (!centre || !this.data.date) return;
     api.get(`/api/v1/centres/${centre.id}/slots`, { item: this.data.code, date: this.data.date })
-      .then((data) => this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null }),
+      .then((data) => this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null,
+                                     full: dayFull(data.slots) }),
             (error) => showError(this, error));
+  },
+  pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
+  // 候补: the day is full; wait for a freed seat (held for the first in line, confirmed in 我的候补).
+  joinWaitlist() {
+    const centre = this.data.centres[this.data.centreIndex];
+    this.setData({ error: "", fieldErrors: {} });
+    requestConsents(api, askWeChat)
+      .catch(() => null)
+      .then(() => api.post("/api/v1/waitlist", Object.assign({
+        centre_id: centre.id, item_code: this.data.code, date_from: this.data.date, date_to: this.data.date },
+        waitlistTimes(WAITLIST_PERIODS[this.data.waitlistIndex][0]))))
+      .then(() => wx.redirectTo({ url: "/pages/waitlist/index" }), (error) => showError(this, error));
   },
   pickPerson(event) { this.setData({ personIndex: Number(event.detail.value) }); },
   pickSlot(event) { this.setData({ slotId: Number(event.currentTarget.dataset.id) }); },
