@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     instance_path: Path = PROJECT_ROOT / "instance"
     session_days: int = Field(default=30, ge=1, le=365)
+    # 注销: how long after the request the personal data is erased (the cancellation messages go out first).
+    account_erase_after_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
+    # Retention periods in days per kind of record, over the defaults in accounts/retention.py (JSON).
+    retention_days: dict[str, int] = Field(default_factory=dict)
     max_content_length: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
     log_json: bool = True

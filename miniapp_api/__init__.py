@@ -14,6 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigError, Settings, load_settings
 from miniapp_api import bootstrap
+from miniapp_api.accounts.retention import periods
+from miniapp_api.accounts.views import bp as accounts_bp
 from miniapp_api.applications.staff_views import bp as staff_applications_bp
 from miniapp_api.applications.views import bp as applications_bp
 from miniapp_api.appointments.staff_views import bp as staff_counter_bp
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         BANSHI_REDIS_SENTINELS=settings.redis_sentinels,
         BANSHI_REDIS_MASTER_NAME=settings.redis_master_name,
         SESSION_DAYS=settings.session_days,
+        ACCOUNT_ERASE_AFTER=timedelta(minutes=settings.account_erase_after_minutes),
+        RETENTION_DAYS=periods(settings.retention_days),
         # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
         # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
         SESSION_COOKIE_NAME="banshi_console",
@@ -137,7 +141,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, identity_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+    for blueprint in (citizens_bp, accounts_bp, identity_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)

@@ -9,11 +9,13 @@ that would read the whole table every time it runs.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
 
+from miniapp_api.accounts import retention
+from miniapp_api.accounts.services import erase_due
 from miniapp_api.applications.services import flag_overdue_materials
 from miniapp_api.appointments.services import mark_no_shows
 from miniapp_api.appointments.waitlist import expire_offers
@@ -29,7 +31,7 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 GROWING = {"appointment", "appointment_item", "appointment_slot", "notification", "feedback", "feedback_event",
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
            "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
-           "waitlist_entry", "waitlist_offer"}
+           "waitlist_entry", "waitlist_offer", "face_verification"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -43,6 +45,8 @@ SWEEPS = {
     "survey invitations": lambda session: send_due(session, NOW),
     "survey reminders": lambda session: remind_and_expire(session, NOW),
     "waitlist offers": lambda session: expire_offers(session, NOW),
+    "retention purge": lambda session: retention.purge(session, NOW),
+    "account erasure": lambda session: erase_due(session, None, NOW, grace=timedelta(hours=1)),  # none due
 }
 
 

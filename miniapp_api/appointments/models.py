@@ -87,6 +87,7 @@ class Appointment(Base):
         Index("ix_appointment_person_status", "person_hash", "status"),
         Index("ix_appointment_accountable_status", "accountable_hash", "status"),
         Index("ix_appointment_booked_end", "ends_at", postgresql_where=text("status = 'booked'")),
+        Index("brin_appointment_ends", "ends_at", postgresql_using="brin"),
     )
 
     id: Mapped[IntPK]
@@ -200,7 +201,8 @@ class BookingSuspension(Base):
     """Booking suspended for a person after repeated no-shows; staff may lift it early with a reason."""
 
     __tablename__ = "booking_suspension"
-    __table_args__ = (Index("ix_suspension_person_until", "person_hash", "until"),)
+    __table_args__ = (Index("ix_suspension_person_until", "person_hash", "until"),
+                      Index("ix_suspension_until", "until"))
 
     id: Mapped[IntPK]
     person_hash: Mapped[str] = mapped_column(String(64))
@@ -248,6 +250,7 @@ class WaitlistEntry(Base):
               postgresql_where=text("status IN ('waiting', 'offered')")),
         Index("ix_waitlist_line", "centre_id", "id", postgresql_where=text("status = 'waiting'")),
         Index("ix_waitlist_waiting_until", "date_to", postgresql_where=text("status = 'waiting'")),
+        Index("brin_waitlist_date_to", "date_to", postgresql_using="brin"),
         Index("ix_waitlist_citizen", "citizen_id", "id"),
     )
 

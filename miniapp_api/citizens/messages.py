@@ -7,6 +7,7 @@ WECHAT_UNAVAILABLE = "微信服务暂时不可用，请稍后再试"
 NOT_LOGGED_IN = "请先登录"
 INVALID_TOKEN = "登录状态无效，请重新登录"
 SESSION_EXPIRED = "登录已过期，请重新登录"
+ACCOUNT_CLOSING = "该账号正在注销，个人信息清除后（约1小时）可重新登录使用"
 
 REAL_NAME_INVALID = "请填写 2 到 20 个字的真实姓名（可含间隔号·）"
 ID_NUMBER_INVALID = "身份证号码格式不正确，请核对 18 位号码"

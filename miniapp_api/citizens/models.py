@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
@@ -19,6 +19,8 @@ class Citizen(Base):
     """
 
     __tablename__ = "citizen"
+    __table_args__ = (Index("ix_citizen_awaiting_erasure", "deletion_requested_at",
+                            postgresql_where=text("deletion_requested_at IS NOT NULL AND erased_at IS NULL")),)
 
     id: Mapped[IntPK]
     openid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -36,6 +38,11 @@ class Citizen(Base):
     phone_verified_at: Mapped[UtcDateTime | None]
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[UtcDateTime | None]
+    # 注销: asked for (sessions revoked, bookings cancelled, no login) and, after a short grace for the
+    # cancellation messages to go out, erased (accounts/services.py): the row stays as an empty tombstone so
+    # that anonymous ratings and case records still point somewhere.
+    deletion_requested_at: Mapped[UtcDateTime | None]
+    erased_at: Mapped[UtcDateTime | None]
 
     @property
     def verified(self) -> bool:

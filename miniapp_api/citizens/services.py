@@ -33,6 +33,9 @@ PHONE_CONTEXT = "citizen.phone"
 SESSION_KEY_CONTEXT = "citizen.session_key"
 
 
+ACCOUNT_CLOSING = "account_closing"
+
+
 class LoginRefused(DomainError):
     status = 401
 
@@ -75,6 +78,8 @@ def log_in(session: Session, gateway: WeChatGateway, cipher: FieldCipher, *, cod
     # Concurrent first logins of one user must not create two citizens.
     session.execute(insert(Citizen).values(openid=identity.openid).on_conflict_do_nothing(index_elements=["openid"]))
     citizen = session.scalars(select(Citizen).where(Citizen.openid == identity.openid)).one()
+    if citizen.deletion_requested_at is not None:
+        raise LoginRefused(messages.ACCOUNT_CLOSING, code=ACCOUNT_CLOSING, status=403)
     citizen.unionid = identity.unionid or citizen.unionid
     citizen.session_key_enc = cipher.encrypt(identity.session_key, context=SESSION_KEY_CONTEXT)
     citizen.last_login_at = now

@@ -27,6 +27,7 @@ class FaceVerification(Base):
         CheckConstraint("status IN ('pending', 'verified', 'failed')", name="status_known"),
         Index("ix_face_verification_citizen_created", "citizen_id", "created_at"),
         Index("ix_face_verification_id_hash_created", "id_number_hash", "created_at"),
+        Index("brin_face_verification_created", "created_at", postgresql_using="brin"),
     )
 
     id: Mapped[IntPK]

@@ -29,7 +29,8 @@ class AuditLog(Base):
     """Who did what to whom: staff actions on people's records and views of personal data."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),
+                      Index("brin_audit_created", "created_at", postgresql_using="brin"))
 
     id: Mapped[IntPK]
     actor: Mapped[str] = mapped_column(String(80))

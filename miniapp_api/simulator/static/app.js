@@ -273,8 +273,21 @@
         "<h2>手机号</h2>" + form("wx-phone",
           field("wx_phone", "微信绑定的手机号（模拟）", { type: "tel", inputmode: "numeric", value: "13800138000" }),
           "使用微信手机号") +
-        form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存"));
+        form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存") +
+        '<a class="button" href="#/elder">长辈模式</a>' +
+        '<h2>注销账号</h2><p class="muted">注销后立即退出登录，未开始的预约和候补会取消，亲友授权会结束；姓名、身份证号、' +
+        "手机号等个人信息将在约1小时内清除，无法恢复。评价会匿名保留，办件档案由办理部门按规定保存。</p>" +
+        form("delete-account", field("confirm", "如确定注销，请输入“确认注销”", { autocomplete: "off" }), "注销账号"));
       var started = null;
+      onSubmit("delete-account", function (values) {
+        return api.post("/api/v1/me/deletion", values).then(function (result) {
+          // Every session was revoked by the server: forget it here without a logout call (its 401 would
+          // take the page straight to the login screen before the citizen read what happened).
+          storage.remove(window.BanshiRequest.TOKEN_KEY);
+          storage.remove(OPENID_KEY);
+          show("账号已注销", '<p id="deletion-result">' + esc(result.message) + '</p><a class="button" href="#/login">返回登录</a>');
+        });
+      });
       onSubmit("verify", function (values) {
         return api.post("/api/v1/me/verifications", values).then(function (verification) {
           started = verification;

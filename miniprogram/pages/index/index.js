@@ -4,6 +4,7 @@ const TILES = [
   { title: "我要办事（情景引导）", url: "/pages/guide/index" },
   { title: "办事指南", url: "/pages/items/index" },
   { title: "预约办事", url: "/pages/book/index" },
+  { title: "我的候补", url: "/pages/waitlist/index" },
   { title: "办件进度", url: "/pages/applications/detail" },
   { title: "诉求与评价", url: "/pages/feedback/index" },
   { title: "消息", url: "/pages/messages/index" },

@@ -1,13 +1,32 @@
 // 我的: face verification (人脸核身) before booking, and the phone WeChat vouches for.
 const { api, showError } = require("../../utils/api.js");
+const { TOKEN_KEY } = require("../../utils/request.js");
 const { faceOutcome } = require("../../utils/format.js");
+const { KEY } = require("../../utils/elder.js");
 
 Page({
-  data: { me: null, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "" },
-  onShow() { this.load(); },
+  data: { me: null, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "", elder: false },
+  onShow() { this.setData({ elder: getApp().globalData.elder }); this.load(); },
   load() { return api.get("/api/v1/me").then((me) => this.setData({ me }), (error) => showError(this, error)); },
   onName(event) { this.setData({ realName: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
+  onConfirm(event) { this.setData({ confirm: event.detail.value }); },
+  toggleElder() {
+    const elder = !this.data.elder;
+    getApp().globalData.elder = elder;
+    wx.setStorageSync(KEY, elder ? "1" : "");
+    this.setData({ elder });
+  },
+  /** 注销: the server cancels, revokes and later erases; this phone forgets the login and goes home. */
+  deleteAccount() {
+    this.setData({ error: "", fieldErrors: {}, done: "" });
+    api.post("/api/v1/me/deletion", { confirm: this.data.confirm })
+      .then((result) => {
+        // The server revoked every session: forget it here (a logout call's 401 would leave the page at once).
+        wx.removeStorageSync(TOKEN_KEY);
+        this.setData({ me: null, done: result.message });
+      }, (error) => showError(this, error));
+  },
   /** getVerifyId on the server, wx.requestFacialVerify on the phone, then the server asks WeChat how it went. */
   verify() {
     this.setData({ error: "", fieldErrors: {}, done: "" });

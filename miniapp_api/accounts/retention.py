@@ -1,0 +1,85 @@
+"""How long each kind of record keeps personal data, and the daily purge that holds to it.
+
+Periods in days, overridable per kind with RETENTION_DAYS (JSON, e.g. {"notification": 90}). A record past
+its period is deleted when nothing else needs it, or has the person cut out when the statistics do
+(appointments). Sessions and idempotency answers have their own, shorter purge (jobs.maintenance).
+Each purge reads its rows through an index (tests/test_sweep_plans.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, cast, delete, literal, update
+from sqlalchemy.orm import Session
+
+from miniapp_api.accounts import messages
+from miniapp_api.appointments.models import (
+    ACTIVE_STATUSES,
+    LIVE_WAITLIST_STATUSES,
+    Appointment,
+    AppointmentItem,
+    BookingSuspension,
+    WaitlistEntry,
+)
+from miniapp_api.guidance.models import GuideMiss
+from miniapp_api.identity.models import FaceVerification
+from miniapp_api.notifications.models import FINAL_STATUSES, Notification
+from miniapp_api.platform.clock import local_date
+from miniapp_api.platform.models import AuditLog
+
+RETENTION_DAYS: dict[str, int] = {
+    # Messages in the message centre, once final (sent, failed, skipped, cancelled): half a year.
+    "notification": 180,
+    # Face-check attempts: the result lives on the account; the attempt's encrypted name and number go soon.
+    "face_verification": 30,
+    # Ended waitlist entries, with their offers.
+    "waitlist": 365,
+    # Unanswered guidance questions (digits already masked): a year of the staff's to-do list.
+    "guide_miss": 365,
+    # Suspensions for no-shows, a year after they ended.
+    "booking_suspension": 365,
+    # Ended appointments keep their times, items and outcome for the statistics; the person is cut out.
+    "appointment_person": 1095,
+    # The audit log: three years (the Cybersecurity Law asks for at least six months of logs).
+    "audit_log": 1095,
+}
+
+
+def periods(overrides: dict[str, int] | None = None) -> dict[str, int]:
+    unknown = set(overrides or {}) - set(RETENTION_DAYS)
+    if unknown:
+        raise ValueError(f"unknown retention kinds: {sorted(unknown)}")
+    return {**RETENTION_DAYS, **(overrides or {})}
+
+
+def purge(session: Session, now: datetime, overrides: dict[str, int] | None = None) -> dict[str, int]:
+    """One pass over every kind; what each removed or anonymised. Safe to run twice."""
+    days = periods(overrides)
+
+    def before(kind: str) -> datetime:
+        return now - timedelta(days=days[kind])
+
+    done = {}
+    done["notification"] = session.execute(delete(Notification).where(
+        Notification.created_at < before("notification"), Notification.status.in_(FINAL_STATUSES))).rowcount
+    done["face_verification"] = session.execute(delete(FaceVerification).where(
+        FaceVerification.created_at < before("face_verification"))).rowcount
+    done["waitlist"] = session.execute(delete(WaitlistEntry).where(
+        WaitlistEntry.date_to < local_date(before("waitlist")),
+        WaitlistEntry.status.not_in(LIVE_WAITLIST_STATUSES))).rowcount
+    done["guide_miss"] = session.execute(delete(GuideMiss).where(
+        GuideMiss.day < local_date(before("guide_miss")))).rowcount
+    done["booking_suspension"] = session.execute(delete(BookingSuspension).where(
+        BookingSuspension.until < before("booking_suspension"))).rowcount
+    old = (Appointment.ends_at < before("appointment_person"), Appointment.status.not_in(ACTIVE_STATUSES),
+           Appointment.person_name != messages.ERASED_NAME)
+    session.execute(update(AppointmentItem).where(AppointmentItem.appointment_id.in_(
+        Appointment.__table__.select().with_only_columns(Appointment.id).where(*old))).values(
+        person_hash=literal("erased:") + cast(AppointmentItem.appointment_id, Text)))
+    done["appointment_person"] = session.execute(update(Appointment).where(*old).values(
+        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None,
+        person_hash=literal("erased:") + cast(Appointment.id, Text),
+        accountable_hash=literal("erased:") + cast(Appointment.id, Text))).rowcount
+    done["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.created_at < before("audit_log"))).rowcount
+    return done
