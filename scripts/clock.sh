@@ -8,7 +8,8 @@
 # between the faked and the real time (4 hours here) and Chromium, Node and the embedded servers broke, so
 # it is not used.
 CLOCK_SUITES=(tests/simulator tests/console tests/jobs tests/notifications tests/feedback tests/surveys
-              tests/applications tests/appointments tests/ratings tests/identity tests/licences tests/guidance)
+              tests/applications tests/appointments tests/ratings tests/identity tests/licences tests/guidance
+              tests/accounts)
 
 clock_runs() {
     local day status=0
