@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -104,6 +105,17 @@ class Settings(BaseSettings):
     # At the hall: "前面还有 N 人" is pushed when the people ahead of a ticket drop to this many.
     queue_near_ahead: int = Field(default=3, ge=0, le=20)
     redis_url: str | None = None
+    # Tencent Cloud SMS (SendSms, API 3.0): the second channel for important messages to people without a
+    # WeChat consent (notifications/sms.py). Unset: no SMS. SMS_ENDPOINT/SMS_SCHEME point development at the
+    # emulator.
+    sms_secret_id: str | None = None
+    sms_secret_key: str | None = None
+    sms_sdk_app_id: str | None = None
+    sms_sign_name: str = "办事通"
+    sms_endpoint: str = "sms.tencentcloudapi.com"
+    sms_scheme: Literal["https", "http"] = "https"
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sms_daily_cap: int = Field(default=3, ge=0, le=20)
     secret_key: str | None = None
     data_key: str | None = None
     wechat_appid: str | None = None
@@ -219,6 +231,10 @@ class Settings(BaseSettings):
         return self.simulator if self.simulator is not None else not self.is_production
 
     @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_secret_id and self.sms_secret_key and self.sms_sdk_app_id)
+
+    @property
     def is_production(self) -> bool:
         return self.banshi_env is Environment.PRODUCTION
 
@@ -254,6 +270,9 @@ class Settings(BaseSettings):
             "data_key": lambda: "k1:" + new_data_key(),
             "wechat_appid": lambda: "wx" + secrets.token_hex(8),
             "wechat_secret": lambda: secrets.token_hex(16),
+            "sms_secret_id": lambda: "AKID" + secrets.token_hex(16),
+            "sms_secret_key": lambda: secrets.token_hex(16),
+            "sms_sdk_app_id": lambda: "1400" + str(secrets.randbelow(10**6)).zfill(6),
         }
         if all(getattr(self, name) for name in missing):
             return self

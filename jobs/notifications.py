@@ -28,7 +28,8 @@ def batch_timeout(count: int, per_call_seconds: float) -> int:
 
 
 def _send(notification_ids: list[int]) -> dict[str, int]:
-    results = delivery.deliver_batch(db.session, gateway(), notification_ids, utcnow())
+    results = delivery.deliver_batch(db.session, gateway(), notification_ids, utcnow(),
+                                     sms=current_app.extensions["banshi.sms"]())
     queue = redis_store.queue("notify")
     for notification_id, result in results:
         if result.outcome is delivery.Outcome.RETRY and result.retry_at is not None:
@@ -60,7 +61,8 @@ def enqueue_due_notifications() -> int:
     a crash or a Redis outage left behind."""
     total = 0
     queue = redis_store.queue("notify")
-    per_call = current_app.config["BANSHI_SETTINGS"].wechat_timeout_seconds
+    settings = current_app.config["BANSHI_SETTINGS"]
+    per_call = max(settings.wechat_timeout_seconds, settings.sms_timeout_seconds)  # a row goes one way or the other
     # One `now` for the whole sweep: rows it enqueues are marked with it, so a later
     # round of the loop can never pick them again.
     now = utcnow()

@@ -33,6 +33,7 @@ from miniapp_api.identity.views import bp as identity_bp
 from miniapp_api.licences.views import bp as licences_bp
 from miniapp_api.licences.views import staff_bp as staff_licences_bp
 from miniapp_api.metrics import bp as metrics_bp
+from miniapp_api.notifications.sms import SmsChannel
 from miniapp_api.notifications.views import bp as notifications_bp
 from miniapp_api.platform import clock, unit_of_work
 from miniapp_api.platform.auth import init_auth
@@ -47,6 +48,7 @@ from miniapp_api.platform.rate_limits import count_storage_failures, limiter, st
 from miniapp_api.ratings.views import bp as ratings_bp
 from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
 from miniapp_api.simulator.views import bp as simulator_bp
+from miniapp_api.sms import SmsConfig, SmsGateway
 from miniapp_api.staff import services as staff_services
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.views import bp as staff_bp
@@ -177,6 +179,18 @@ def _init_services(app: OpenAPI, settings: Settings) -> None:
                              redis_store.client, settings.wechat_timeout_seconds)
 
     app.extensions["banshi.wechat"] = wechat_gateway
+
+    @cache
+    def sms_channel() -> SmsChannel | None:
+        if not settings.sms_enabled:
+            return None
+        return SmsChannel(gateway=SmsGateway(SmsConfig(
+            settings.sms_secret_id or "", settings.sms_secret_key or "", settings.sms_sdk_app_id or "",
+            settings.sms_sign_name, endpoint=settings.sms_endpoint, scheme=settings.sms_scheme,
+            timeout_seconds=settings.sms_timeout_seconds)), cipher=app.extensions["banshi.cipher"],
+            daily_cap=settings.sms_daily_cap)
+
+    app.extensions["banshi.sms"] = sms_channel
 
 
 def _mount_rq_dashboard(app: OpenAPI, redis_url: str) -> None:

@@ -24,6 +24,7 @@ from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
+from miniapp_api.notifications.sms import emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.platform import clock
 from miniapp_api.platform.clock import utcnow
@@ -33,6 +34,7 @@ from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.observability import configure_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
+from miniapp_api.sms.emulator import SmsEmulatorState
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import create_staff, hash_password, revoke_sessions
 from miniapp_api.wechat.emulator import make_emulator_server
@@ -200,8 +202,10 @@ def emulator(host: str, port: int) -> None:
     if settings.is_production:
         click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
         sys.exit(2)
+    sms = SmsEmulatorState(settings.sms_secret_id or "", settings.sms_secret_key or "", settings.sms_sdk_app_id or "",
+                           {settings.sms_sign_name}, emulator_sms_templates()) if settings.sms_enabled else None
     server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "",
-                                  templates=emulator_templates())
+                                  templates=emulator_templates(), sms=sms)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     click.echo(f"WeChat emulator on http://{host}:{port}")
     try:
@@ -241,9 +245,13 @@ def dev(port: int, emulator_port: int) -> None:
     env = dict(os.environ, BANSHI_ENV=settings.banshi_env.value, PYTHONUNBUFFERED="1",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                SECRET_KEY=settings.secret_key or "", DATA_KEY=settings.data_key or "",
-               WECHAT_APPID=settings.wechat_appid or "", WECHAT_SECRET=settings.wechat_secret or "")
+               WECHAT_APPID=settings.wechat_appid or "", WECHAT_SECRET=settings.wechat_secret or "",
+               SMS_SECRET_ID=settings.sms_secret_id or "", SMS_SECRET_KEY=settings.sms_secret_key or "",
+               SMS_SDK_APP_ID=settings.sms_sdk_app_id or "")
     if "WECHAT_API_BASE" not in os.environ:
         env["WECHAT_API_BASE"] = f"http://127.0.0.1:{emulator_port}"
+    if "SMS_ENDPOINT" not in os.environ:   # Tencent Cloud SMS: the same emulator answers it
+        env.update(SMS_ENDPOINT=f"127.0.0.1:{emulator_port}", SMS_SCHEME="http")
     servers = None
     if not settings.database_url or not settings.redis_url:
         servers = EmbeddedServers(settings.instance_path)

@@ -24,9 +24,11 @@ from config.settings import Settings, new_data_key
 from miniapp_api import create_app
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
+from miniapp_api.notifications.sms import emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.platform.db import db
 from miniapp_api.platform.queues import redis_store
+from miniapp_api.sms.emulator import SmsEmulatorState
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
@@ -123,23 +125,57 @@ def wechat_credentials() -> tuple[str, str]:
     return "wx" + secrets.token_hex(8), secrets.token_hex(16)
 
 
+class SmsEmulator:
+    """Tencent Cloud SMS as the emulator serves it (on the WeChat emulator's server), and its control API."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def inbox(self, **filters) -> list[dict]:
+        return requests.get(f"{self.url}/emulator/sms/inbox", params=filters, timeout=5).json()
+
+    def fault(self, **rule) -> None:
+        requests.post(f"{self.url}/emulator/sms/faults", json=rule, timeout=5).raise_for_status()
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/emulator/sms/reset", timeout=5).raise_for_status()
+
+
 @pytest.fixture(scope="session")
-def emulator_server(wechat_credentials) -> Iterator[Emulator]:
-    server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7, templates=emulator_templates())
+def sms_credentials() -> tuple[str, str, str]:
+    return "AKID" + secrets.token_hex(16), secrets.token_hex(16), "1400" + str(secrets.randbelow(10**6)).zfill(6)
+
+
+@pytest.fixture(scope="session")
+def emulator_server(wechat_credentials, sms_credentials) -> Iterator[Emulator]:
+    sms = SmsEmulatorState(*sms_credentials, {"办事通"}, emulator_sms_templates())
+    server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7, templates=emulator_templates(),
+                                  sms=sms)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Emulator(f"http://127.0.0.1:{server.server_port}", server.app)
     server.shutdown()
 
 
+@pytest.fixture
+def sms_emulator(emulator_server) -> Iterator[SmsEmulator]:
+    emulator = SmsEmulator(emulator_server.url)
+    emulator.reset()
+    yield emulator
+    emulator.reset()
+
+
 @pytest.fixture(scope="session")
-def settings(servers, emulator_server, wechat_credentials, tmp_path_factory) -> Settings:
+def settings(servers, emulator_server, wechat_credentials, sms_credentials, tmp_path_factory) -> Settings:
     url = recreate_database(servers.admin_postgres_url, TEST_DATABASE)
     upgrade(make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     appid, secret = wechat_credentials
     return Settings(banshi_env="testing", database_url=url, redis_url=servers.redis_url,
                     secret_key=secrets.token_urlsafe(40), data_key="k1:" + new_data_key(), wechat_appid=appid,
                     wechat_secret=secret, wechat_api_base=emulator_server.url, log_json=True,
+                    sms_secret_id=sms_credentials[0], sms_secret_key=sms_credentials[1],
+                    sms_sdk_app_id=sms_credentials[2], sms_endpoint=emulator_server.url.removeprefix("http://"),
+                    sms_scheme="http", sms_timeout_seconds=2.0,
                     instance_path=tmp_path_factory.mktemp("instance"))
 
 
@@ -157,6 +193,9 @@ def process_env(settings) -> dict[str, str]:
     env.update(BANSHI_ENV="testing", DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
                SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key, WECHAT_APPID=settings.wechat_appid,
                WECHAT_SECRET=settings.wechat_secret, WECHAT_API_BASE=settings.wechat_api_base,
+               SMS_SECRET_ID=settings.sms_secret_id, SMS_SECRET_KEY=settings.sms_secret_key,
+               SMS_SDK_APP_ID=settings.sms_sdk_app_id, SMS_ENDPOINT=settings.sms_endpoint, SMS_SCHEME="http",
+               SMS_TIMEOUT_SECONDS="2.0",
                INSTANCE_PATH=str(settings.instance_path))
     return env
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORM = {"platform", "wechat"}
+PLATFORM = {"platform", "wechat", "sms"}
 DOMAINS = {"accounts", "centres", "citizens", "guidance", "identity", "appointments", "applications", "feedback", "ratings", "surveys",
            "notifications", "licences", "staff"}
 VIEW_MODULES = {"views", "staff_views"}

@@ -43,7 +43,7 @@ from miniapp_api.feedback.models import Feedback, FeedbackEvent
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
 from miniapp_api.notifications import appointments as notices
-from miniapp_api.notifications.models import Notification, SubscriptionConsent
+from miniapp_api.notifications.models import Notification, SmsOptOut, SubscriptionConsent
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog, IdempotencyRecord
 from miniapp_api.platform.privacy import FieldCipher
@@ -130,7 +130,7 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     cid = citizen.id
 
     # What only served the account: gone.
-    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent):
+    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut):
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
     session.execute(delete(RelativeAuthorisation).where(or_(

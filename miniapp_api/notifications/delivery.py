@@ -21,9 +21,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
+from miniapp_api.citizens.services import PHONE_CONTEXT
+from miniapp_api.notifications.models import Notification, PushStatus, SmsOptOut, SubscriptionConsent
+from miniapp_api.notifications.sms import SmsChannel, load_sms_templates, sms_params
 from miniapp_api.notifications.templates import template_for
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
+from miniapp_api.sms import SmsError
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 log = structlog.get_logger(__name__)
@@ -118,11 +121,13 @@ def _gone_causes(session: Session, rows: list[Notification]) -> set[int]:
     return gone
 
 
-def _pushes_today(session: Session, citizen_ids: set[int], now: datetime) -> Counter:
+def _sent_today(session: Session, citizen_ids: set[int], now: datetime, *, sms: bool) -> Counter:
+    """Messages sent to each citizen since local midnight, on WeChat or by SMS (each has its own cap)."""
     midnight = datetime.combine(local_date(now), time(0), SHANGHAI)
+    by_channel = Notification.channel == "sms" if sms else Notification.channel.is_distinct_from("sms")
     return Counter(dict(session.execute(
         select(Notification.citizen_id, func.count()).where(
-            Notification.citizen_id.in_(citizen_ids), Notification.status == PushStatus.SENT,
+            Notification.citizen_id.in_(citizen_ids), Notification.status == PushStatus.SENT, by_channel,
             Notification.sent_at >= midnight).group_by(Notification.citizen_id)).tuples().all()))
 
 
@@ -161,8 +166,8 @@ def _write_back(session: Session, plans: list[_Plan]) -> None:
     session.commit()
 
 
-def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now: datetime,
-                  *, chunk: int = 25) -> list[tuple[int, Result]]:
+def deliver_batch(session: Session, gateway: WeChatGateway | None, ids: list[int], now: datetime,
+                  *, chunk: int = 25, sms: SmsChannel | None = None) -> list[tuple[int, Result]]:
     """Push a batch: DB work in bulk, one WeChat call per message (WeChat has no batch send).
 
     Rows are claimed `chunk` at a time, just before they are sent, and their outcomes
@@ -171,21 +176,47 @@ def deliver_batch(session: Session, gateway: WeChatGateway, ids: list[int], now:
     """
     results: list[tuple[int, Result]] = []
     for start in range(0, len(ids), chunk):
-        results.extend(_deliver_chunk(session, gateway, ids[start:start + chunk], now))
+        results.extend(_deliver_chunk(session, gateway, ids[start:start + chunk], now, sms))
     return results
 
 
-def _deliver_chunk(session: Session, gateway: WeChatGateway, ids: list[int], now: datetime) -> list[tuple[int, Result]]:
+class _SmsRecipients:
+    """Who among a chunk's citizens may get an SMS of which kind: a verified phone, the kind not opted out,
+    under the daily cap. Read only when some row would need it."""
+
+    def __init__(self, session: Session, sms: SmsChannel, citizen_ids: set[int], now: datetime):
+        self.sms, self.kinds = sms, load_sms_templates()
+        self.phones = dict(session.execute(select(Citizen.id, Citizen.phone_enc).where(
+            Citizen.id.in_(citizen_ids), Citizen.phone_verified_at.is_not(None), Citizen.phone_enc.is_not(None),
+            Citizen.erased_at.is_(None))).tuples().all())
+        self.opted_out = set(session.execute(select(SmsOptOut.citizen_id, SmsOptOut.kind).where(
+            SmsOptOut.citizen_id.in_(citizen_ids))).tuples().all())
+        self.sent = _sent_today(session, citizen_ids, now, sms=True)
+
+    def phone_for(self, row: Notification) -> str | None:
+        """The number to text, counted against the day's cap; None when SMS is not for this row."""
+        citizen = row.citizen_id
+        if (row.kind not in self.kinds or citizen not in self.phones or (citizen, row.kind) in self.opted_out
+                or self.sent[citizen] >= self.sms.daily_cap):
+            return None
+        self.sent[citizen] += 1
+        return self.sms.cipher.decrypt(self.phones[citizen], context=PHONE_CONTEXT)
+
+
+def _deliver_chunk(session: Session, gateway: WeChatGateway | None, ids: list[int], now: datetime,
+                   sms: SmsChannel | None = None) -> list[tuple[int, Result]]:
     rows = _claim(session, ids, now)
     plans = [_Plan(row) for row in rows]
     gone = _gone_causes(session, rows)
     citizen_ids = {row.citizen_id for row in rows}
-    sent_today = _pushes_today(session, citizen_ids, now) if rows else Counter()
+    sent_today = _sent_today(session, citizen_ids, now, sms=False) if rows else Counter()
     openids = dict(session.execute(select(Citizen.id, Citizen.openid).where(Citizen.id.in_(citizen_ids))).tuples().all())
     consents = {(c.citizen_id, c.template_id): c for c in session.scalars(select(SubscriptionConsent).where(
         SubscriptionConsent.citizen_id.in_(citizen_ids)))}
+    texting = _SmsRecipients(session, sms, citizen_ids, now) if sms is not None and rows else None
 
     to_send: list[tuple[_Plan, str, SubscriptionConsent, str]] = []
+    to_text: list[tuple[_Plan, str]] = []
     for plan in plans:
         row = plan.row
         if row.id in gone:
@@ -199,7 +230,10 @@ def _deliver_chunk(session: Session, gateway: WeChatGateway, ids: list[int], now
             template_id = template_for(row.kind).template_id
             consent = consents.get((row.citizen_id, template_id))
             grant = _take_consent(session, consent)
-            if grant is None:
+            phone = texting.phone_for(row) if grant is None and texting is not None else None
+            if phone is not None:
+                to_text.append((plan, phone))
+            elif grant is None:
                 plan.end(Outcome.SKIPPED, PushStatus.SKIPPED, "no_consent")
             else:
                 sent_today[row.citizen_id] += 1
@@ -213,8 +247,17 @@ def _deliver_chunk(session: Session, gateway: WeChatGateway, ids: list[int], now
         except WeChatError as error:
             _plan_failure(session, plan, consent, grant, error, now)
         else:
-            plan.end(Outcome.SENT, PushStatus.SENT, None, wechat_msgid=msgid, sent_at=now)
-    _write_back(session, [plan for plan, *_ in to_send])
+            plan.end(Outcome.SENT, PushStatus.SENT, None, wechat_msgid=msgid, channel="wechat", sent_at=now)
+    for plan, phone in to_text:
+        row = plan.row
+        try:
+            serial = sms.gateway.send(phone, load_sms_templates()[row.kind].template_id,  # type: ignore[union-attr]
+                                      sms_params(row.kind, row.fields), context=f"notification:{row.id}")
+        except SmsError as error:
+            _plan_sms_failure(plan, error, now)
+        else:
+            plan.end(Outcome.SENT, PushStatus.SENT, None, channel="sms", sms_serial=serial, sent_at=now)
+    _write_back(session, [plan for plan, *_ in to_send] + [plan for plan, _ in to_text])
     return [(plan.row.id, Result(plan.outcome, plan.retry_at)) for plan in plans]
 
 
@@ -242,13 +285,33 @@ def _plan_failure(session: Session, plan: _Plan, consent: SubscriptionConsent, g
         log.warning("notification.failed", id=row.id, kind=row.kind, errcode=error.errcode,
                     cause=FATAL_ERRCODES.get(error.errcode or 0, "refused"))
         plan.end(Outcome.FAILED, PushStatus.FAILED, reason)
-    elif row.attempts >= MAX_ATTEMPTS:
-        plan.end(Outcome.FAILED, PushStatus.FAILED, f"gave_up after {row.attempts} attempts ({reason})")
     else:
-        retry_at = now + backoff(row.attempts)
-        plan.end(Outcome.RETRY, PushStatus.PENDING, f"retrying ({reason})", deliver_after=retry_at,
-                 enqueued_at=retry_at)
-        plan.retry_at = retry_at
+        _retry_or_give_up(plan, reason, now)
+
+
+def _retry_or_give_up(plan: _Plan, reason: str, now: datetime) -> None:
+    row = plan.row
+    if row.attempts >= MAX_ATTEMPTS:
+        plan.end(Outcome.FAILED, PushStatus.FAILED, f"gave_up after {row.attempts} attempts ({reason})"[:200])
+        return
+    retry_at = now + backoff(row.attempts)
+    plan.end(Outcome.RETRY, PushStatus.PENDING, f"retrying ({reason})"[:200], deliver_after=retry_at,
+             enqueued_at=retry_at)
+    plan.retry_at = retry_at
+
+
+def _plan_sms_failure(plan: _Plan, error: SmsError, now: datetime) -> None:
+    """As for WeChat: sent without an answer is unknown (never resent); throttled or unreachable is retried;
+    a refusal (wrong or blacklisted number, the number's daily limit, an unapproved template) is final."""
+    row, reason = plan.row, f"sms {error.code}: {error.message}"[:200]
+    if error.maybe_delivered:
+        log.warning("notification.unknown", id=row.id, kind=row.kind, channel="sms", error=error.code)
+        plan.end(Outcome.UNKNOWN, PushStatus.UNKNOWN, f"no answer after sending ({reason})"[:200], channel="sms")
+    elif error.retryable:
+        _retry_or_give_up(plan, reason, now)
+    else:
+        log.warning("notification.failed", id=row.id, kind=row.kind, channel="sms", code=error.code)
+        plan.end(Outcome.FAILED, PushStatus.FAILED, reason, channel="sms")
 
 
 def due_for_enqueue(session: Session, now: datetime, *, limit: int = 5000, stale_after: timedelta = timedelta(minutes=5)) -> list[int]:

@@ -30,6 +30,10 @@ MESSAGE_NOT_FOUND = "没有找到该消息"
 CANCEL_REASON = "原因：{reason}。"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
+SMS_KIND_NAMES = {"licence_expiry": "证照到期提醒", "application_materials_due": "补交材料提醒",
+                  "waitlist_offer": "候补成功通知"}
+UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
+SENT_BY_SMS = "已发送短信"
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
                     "waitlist_result": "候补结果通知"}
 QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"

@@ -73,6 +73,9 @@ class Notification(Base):
     deferrals: Mapped[int] = mapped_column(SmallInteger, default=0)
     status_reason: Mapped[str | None] = mapped_column(String(200))
     wechat_msgid: Mapped[int | None] = mapped_column(BigInteger)
+    # How it went out: 'wechat' (a subscribe message) or 'sms' (no consent, a verified phone: sms.py).
+    channel: Mapped[str | None] = mapped_column(String(8))
+    sms_serial: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[UtcDateTime | None]
     read_at: Mapped[UtcDateTime | None]
     created_at: Mapped[CreatedAt]
@@ -101,3 +104,13 @@ class SubscriptionConsent(Base):
     one_time_balance: Mapped[int] = mapped_column(SmallInteger, default=0)
     last_result: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[UtcDateTime]
+
+
+class SmsOptOut(Base):
+    """A kind of message the citizen does not want by SMS (我的 → 短信提醒); WeChat and in-app are unaffected."""
+
+    __tablename__ = "sms_opt_out"
+
+    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[CreatedAt]

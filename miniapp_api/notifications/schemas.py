@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from miniapp_api.notifications import messages
 from miniapp_api.notifications.models import Notification, PushStatus
+from miniapp_api.notifications.sms import sms_kinds
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
@@ -51,8 +52,10 @@ class MessageOut(BaseModel):
     @classmethod
     def of(cls, row: Notification) -> MessageOut:
         status = row.status if row.status in PushStatus.__members__.values() else PushStatus.PENDING
+        name = messages.SENT_BY_SMS if status == PushStatus.SENT and row.channel == "sms" else \
+            messages.PUSH_STATUS_NAMES[status]
         return cls(id=row.id, kind=row.kind, title=row.title, body=row.body, page=row.page,
-                   read=row.read_at is not None, push_status=status, push_status_name=messages.PUSH_STATUS_NAMES[status],
+                   read=row.read_at is not None, push_status=status, push_status_name=name,
                    at=local_iso(row.deliver_after))
 
 
@@ -64,3 +67,28 @@ class MessageList(BaseModel):
 class MarkedOut(BaseModel):
     marked: int
     unread_count: int
+
+
+class SmsKindOut(BaseModel):
+    kind: str
+    name: str
+    enabled: bool
+
+
+class SmsPreferencesOut(BaseModel):
+    available: bool = Field(description="SMS is set up on this server")
+    phone_verified: bool = Field(description="only a phone WeChat vouched for (getPhoneNumber) is ever texted")
+    daily_cap: int
+    kinds: list[SmsKindOut]
+
+
+class SmsPreferencesIn(StrictIn):
+    opted_out: list[str] = Field(max_length=20, description="kinds never to send by SMS")
+
+    @field_validator("opted_out")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [kind for kind in value if kind not in sms_kinds()]
+        if unknown:
+            raise ValueError(messages.UNKNOWN_SMS_KIND.format(kind="、".join(unknown)))
+        return sorted(set(value))

@@ -11,12 +11,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.notifications import messages
-from miniapp_api.notifications.models import Notification, PushStatus, SubscriptionConsent
+from miniapp_api.notifications.models import Notification, PushStatus, SmsOptOut, SubscriptionConsent
 from miniapp_api.notifications.templates import is_urgent, load_templates, template_fields
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -173,3 +173,16 @@ def mark_read(session: Session, citizen_id: int, message_id: int | None, now: da
 
 def day_before_reminder_time(starts_at: datetime) -> datetime:
     return datetime.combine(local_date(starts_at) - timedelta(days=1), DAY_BEFORE_AT, SHANGHAI)
+
+
+# --- SMS preferences (我的 → 短信提醒) ------------------------------------------------------------------------
+
+
+def sms_opt_outs(session: Session, citizen_id: int) -> set[str]:
+    return set(session.scalars(select(SmsOptOut.kind).where(SmsOptOut.citizen_id == citizen_id)))
+
+
+def set_sms_opt_outs(session: Session, citizen_id: int, kinds: list[str]) -> None:
+    session.execute(delete(SmsOptOut).where(SmsOptOut.citizen_id == citizen_id))
+    session.add_all(SmsOptOut(citizen_id=citizen_id, kind=kind) for kind in kinds)
+    session.flush()

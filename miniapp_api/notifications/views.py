@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.notifications import messages, services
@@ -13,7 +13,11 @@ from miniapp_api.notifications.schemas import (
     MessageOut,
     MessagePath,
     MessageQuery,
+    SmsKindOut,
+    SmsPreferencesIn,
+    SmsPreferencesOut,
 )
+from miniapp_api.notifications.sms import sms_kinds
 from miniapp_api.notifications.templates import load_templates
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import utcnow
@@ -74,3 +78,29 @@ def mark_read(path: MessagePath):
 def mark_all_read():
     marked = services.mark_read(db.session, g.citizen.id, None, utcnow())
     return MarkedOut(marked=marked, unread_count=0).model_dump()
+
+
+def _sms_preferences(citizen) -> dict:
+    off = services.sms_opt_outs(db.session, citizen.id)
+    return SmsPreferencesOut(
+        available=current_app.extensions["banshi.sms"]() is not None,
+        phone_verified=citizen.phone_verified_at is not None and citizen.phone_enc is not None,
+        daily_cap=current_app.config["BANSHI_SETTINGS"].sms_daily_cap,
+        kinds=[SmsKindOut(kind=kind, name=messages.SMS_KIND_NAMES.get(kind, kind), enabled=kind not in off)
+               for kind in sms_kinds()]).model_dump(mode="json")
+
+
+@bp.get("/me/sms", responses={200: SmsPreferencesOut})
+@citizen_required
+def sms_preferences():
+    """短信提醒: which important messages may come by SMS when WeChat cannot deliver them (a verified phone,
+    no WeChat consent), at most `daily_cap` a day."""
+    return _sms_preferences(g.citizen)
+
+
+@bp.put("/me/sms", responses={200: SmsPreferencesOut})
+@citizen_required
+def set_sms_preferences(body: SmsPreferencesIn):
+    """Turn SMS off (or back on) per kind; in-app messages and WeChat are unaffected."""
+    services.set_sms_opt_outs(db.session, g.citizen.id, body.opted_out)
+    return _sms_preferences(g.citizen)

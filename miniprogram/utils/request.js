@@ -86,6 +86,7 @@
       get: function (path, query) { return send("GET", path + queryString(query)); },
       post: function (path, body, headers) { return send("POST", path, body || {}, headers); },
       patch: function (path, body) { return send("PATCH", path, body || {}); },
+      put: function (path, body) { return send("PUT", path, body || {}); },
       login: function (code) {
         return send("POST", "/api/v1/auth/login", { code: code }).then(function (data) {
           storage.set(TOKEN_KEY, data.token);

@@ -275,10 +275,12 @@
           "使用微信手机号") +
         form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存") +
         '<a class="button" href="#/elder">长辈模式</a>' +
+        '<h2>短信提醒</h2><div id="sms-prefs"><p class="muted">正在读取…</p></div>' +
         '<h2>注销账号</h2><p class="muted">注销后立即退出登录，未开始的预约和候补会取消，亲友授权会结束；姓名、身份证号、' +
         "手机号等个人信息将在约1小时内清除，无法恢复。评价会匿名保留，办件档案由办理部门按规定保存。</p>" +
         form("delete-account", field("confirm", "如确定注销，请输入“确认注销”", { autocomplete: "off" }), "注销账号"));
       var started = null;
+      smsPreferences();
       onSubmit("delete-account", function (values) {
         return api.post("/api/v1/me/deletion", values).then(function (result) {
           // Every session was revoked by the server: forget it here without a logout call (its 401 would
@@ -310,6 +312,26 @@
       });
       onSubmit("profile", function (values) {
         return api.patch("/api/v1/me", compact(values)).then(function () { route(); });
+      });
+    });
+  }
+
+  /** 短信提醒 in 我的: per kind, on unless switched off; only for a phone WeChat vouched for. */
+  function smsPreferences(saved) {
+    return api.get("/api/v1/me/sms").then(function (prefs) {
+      var box = document.getElementById("sms-prefs");
+      if (!box) return;
+      if (!prefs.available) { box.innerHTML = '<p class="muted">本服务暂未开通短信提醒。</p>'; return; }
+      box.innerHTML = '<p class="muted">没有订阅微信通知时，以下重要提醒会发短信到您' +
+        (prefs.phone_verified ? "经微信验证的手机号" : "的手机号（需先“使用微信手机号”验证，目前不会发送）") +
+        "，每天最多 " + esc(prefs.daily_cap) + " 条。</p>" + form("sms", '<fieldset class="field"><legend>发短信的提醒</legend>' +
+        prefs.kinds.map(function (k) {
+          return '<label class="choice" for="sms-' + esc(k.kind) + '"><input type="checkbox" id="sms-' + esc(k.kind) +
+            '" name="sms_' + esc(k.kind) + '"' + (k.enabled ? " checked" : "") + "> " + esc(k.name) + "</label>";
+        }).join("") + "</fieldset>", "保存短信提醒设置") + (saved ? '<p role="status" id="sms-saved">已保存</p>' : "");
+      onSubmit("sms", function (values) {
+        var off = prefs.kinds.filter(function (k) { return !values["sms_" + k.kind]; }).map(function (k) { return k.kind; });
+        return api.put("/api/v1/me/sms", { opted_out: off }).then(function () { return smsPreferences(true); });
       });
     });
   }

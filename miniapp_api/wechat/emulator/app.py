@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from miniapp_api.sms.emulator import SmsEmulatorState, sms_emulator_blueprint
 from miniapp_api.wechat.client import CERT_TYPE_ID_CARD, FACE_VERIFIED, cert_hash
 from miniapp_api.wechat.emulator.fields import field_problem
 
@@ -126,8 +127,12 @@ def _wx(errcode: int, errmsg: str, **extra: Any) -> Response:
 
 
 def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_daily_quota: int = 2000,
-                    templates: dict[str, list[str]] | None = None) -> Flask:
+                    templates: dict[str, list[str]] | None = None, sms: SmsEmulatorState | None = None) -> Flask:
+    """WeChat's servers; with `sms`, Tencent Cloud SMS's too (on `POST /`, which WeChat does not use)."""
     app = Flask("wechat_emulator")
+    if sms is not None:
+        app.register_blueprint(sms_emulator_blueprint(sms))
+        app.extensions["sms_emulator"] = sms
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     state = EmulatorState(appid, secret, token_daily_quota=token_daily_quota, seed=seed)
     state.initial_templates = dict(templates or {})

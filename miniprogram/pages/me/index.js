@@ -5,8 +5,21 @@ const { faceOutcome } = require("../../utils/format.js");
 const { KEY } = require("../../utils/elder.js");
 
 Page({
-  data: { me: null, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "", elder: false },
-  onShow() { this.setData({ elder: getApp().globalData.elder }); this.load(); },
+  data: { me: null, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "", elder: false,
+          sms: null, smsOn: [] },
+  onShow() {
+    this.setData({ elder: getApp().globalData.elder });
+    this.load();
+    api.get("/api/v1/me/sms").then((sms) => this.setData({
+      sms, smsOn: sms.kinds.filter((k) => k.enabled).map((k) => k.kind) }), () => null);
+  },
+  onSmsKinds(event) { this.setData({ smsOn: event.detail.value }); },
+  /** 短信提醒: the kinds left unticked are never sent by SMS (in-app and WeChat are unaffected). */
+  saveSms() {
+    const off = this.data.sms.kinds.map((k) => k.kind).filter((kind) => this.data.smsOn.indexOf(kind) < 0);
+    api.put("/api/v1/me/sms", { opted_out: off })
+      .then((sms) => this.setData({ sms, done: "短信提醒设置已保存" }), (error) => showError(this, error));
+  },
   load() { return api.get("/api/v1/me").then((me) => this.setData({ me }), (error) => showError(this, error)); },
   onName(event) { this.setData({ realName: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
