@@ -51,8 +51,8 @@ test("长辈模式 from WeChat's font size or the citizen's switch, and the thre
   assert.equal(elderMode(20, ""), true);
   assert.equal(elderMode(17, "1"), true);
   const tiles = [{ url: "/pages/guide/index" }, { url: "/pages/items/index" }, { url: "/pages/book/index" },
-                 { url: "/pages/applications/detail" }, { url: "/pages/messages/index" }];
+                 { url: "/pages/appointments/index" }, { url: "/pages/applications/detail" }];
   assert.deepEqual(homeTiles(tiles, true).map((t) => t.url),
-                   ["/pages/guide/index", "/pages/book/index", "/pages/applications/detail"]);
+                   ["/pages/book/index", "/pages/appointments/index", "/pages/applications/detail"]);
   assert.equal(homeTiles(tiles, false).length, 5);
 });

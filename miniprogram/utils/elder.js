@@ -11,7 +11,8 @@ function elderMode(fontSizeSetting, stored) {
 
 /** The home page's tiles: in 长辈模式 only the three things most often done. */
 function homeTiles(all, elder) {
-  const common = ["/pages/book/index", "/pages/applications/detail", "/pages/guide/index"];
+  // The three most used, as in the simulator: book, my appointments, application progress.
+  const common = ["/pages/book/index", "/pages/appointments/index", "/pages/applications/detail"];
   return elder ? all.filter((tile) => common.indexOf(tile.url) >= 0) : all;
 }
 

@@ -105,6 +105,14 @@
     };
   }
 
+  /** A licence's state in words (never colour alone): 有效, 还有 N 天到期, 已过期, 已注销. */
+  function licenceState(licence) {
+    if (licence.status === "revoked") return "已注销";
+    if (licence.status === "expired" || licence.days_left < 0) return "已过期";
+    if (licence.status === "expiring") return "还有 " + licence.days_left + " 天到期，请及时办理延续";
+    return "有效";
+  }
+
   /** The check-in code in what wx.scanCode read from a call screen's QR ("BANSHI-HALL:<code>"). */
   function hallCode(scanned) {
     return String(scanned || "").replace(/^BANSHI-HALL:/, "");
@@ -148,5 +156,5 @@
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages, dayFull: dayFull, WAITLIST_PERIODS: WAITLIST_PERIODS,
-           waitlistTimes: waitlistTimes, waitlistView: waitlistView };
+           waitlistTimes: waitlistTimes, waitlistView: waitlistView, licenceState: licenceState };
 });
