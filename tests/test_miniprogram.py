@@ -6,11 +6,15 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
+import time_machine
+from sqlalchemy import text
 
 from config.settings import PROJECT_ROOT
 from miniapp_api.applications import services as applications
+from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import FeedbackKind
@@ -20,6 +24,8 @@ from miniapp_api.licences import services as licences
 from miniapp_api.notifications import appointments
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
+from tests.factories import MONDAY_8AM, ItemFactory, build_hall, citizen_with_identity, id_number
+from tests.licences.test_licences import csv_text, food_licence
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 
@@ -58,3 +64,38 @@ def test_the_shared_lists_match_the_api():
     assert re.findall(r'\["(\w+)", "', scopes) == [s.value for s in Scope]
     kinds = re.search(r"FEEDBACK_KINDS = \[(.*?)\];", source, re.S).group(1)
     assert re.findall(r'\["(\w+)", "', kinds) == [k.value for k in FeedbackKind]
+
+
+@pytest.mark.integration
+def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_server, committed_db, wechat, app):
+    """miniprogram-simulate loads the real pages (WXML, page code, utils) and drives them: their wx.request is
+    real HTTP to this server, wx.login and the face check go to the WeChat emulator."""
+    node = shutil.which("node")
+    installed = (MINIPROGRAM / "node_modules" / "miniprogram-simulate").exists()
+    if node is None or not installed:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Node.js and the mini-program's npm packages (scripts/node.sh) are required in CI")
+        pytest.skip("no Node.js or no miniprogram/node_modules on this machine")
+    session, cipher = committed_db.session, app.extensions["banshi.cipher"]
+    with time_machine.travel(MONDAY_8AM + timedelta(hours=1), tick=True):   # the hall is open: walk-ins too
+        hall = build_hall(session, MONDAY_8AM, counters=1)
+        ItemFactory(code="FOOD-RENEW", name="食品经营许可证（延续）")
+        holder = citizen_with_identity(session, cipher, 9501, name="李持")
+        holder_appointment = booking.book_appointment(
+            session, citizen_id=holder.id, person=booking.person_for_self(holder, cipher),
+            slot_id=hall.slot(session, hall.general, "2026-11-25 10:00").id, item_codes=[hall.quick.code],
+            now=MONDAY_8AM)
+        session.execute(text("UPDATE slot SET booked = capacity WHERE centre_id = :centre "
+                             "AND (starts_at AT TIME ZONE 'Asia/Shanghai')::date = '2026-11-25'"),
+                        {"centre": hall.centre.id})
+        licences.import_csv(session, cipher, csv_text(food_licence("JY13715000000077", "2027-01-20", contact=9502)),
+                            issuing_centre_id=hall.centre.id, now=MONDAY_8AM)
+        session.commit()
+        fixture = {"item": hall.quick.code, "centre_name": hall.centre.name, "day": "2026-11-24",
+                   "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
+                   "id_number": id_number(9502), "licence_type": "食品经营许可证"}
+        result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
+                                timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
+                                                      BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "# pass 5" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

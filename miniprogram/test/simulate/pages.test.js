@@ -1,0 +1,111 @@
+// The pages themselves, in Tencent's miniprogram-simulate, against a live Banshi (tests/test_miniprogram.py
+// starts it, with its WeChat emulator, and says where in BANSHI_API, WECHAT_EMULATOR and BANSHI_FIXTURE).
+// Each step asserts on the rendered WXML, and every field a page binds from API data must be in the answer.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const h = require("./harness.js");
+
+const live = Boolean(h.API && process.env.BANSHI_FIXTURE);
+const fixture = live ? JSON.parse(process.env.BANSHI_FIXTURE) : {};
+const CITIZEN = "o-simulate-citizen";
+
+test("a page binding a field the API does not return is caught", () => {
+  const wxml = '<view wx:for="{{appointments}}" wx:key="id">{{item.centre_name}} {{item.window_nam}}</view>' +
+               '<view>{{me.real_name || "未填写"}} {{error}}</view>';
+  const data = { appointments: [{ centre_name: "东昌府区政务服务中心", window_name: "综合窗口" }],
+                 me: { real_name: null }, error: "" };
+  assert.deepEqual(h.bindingProblems(wxml, data, ["appointments", "me"]),
+                   ['binds {{appointments[].window_nam}}: the data has no "window_nam"']);
+  assert.deepEqual(h.bindingProblems(wxml.replace("window_nam", "window_name"), data, ["appointments", "me"]), []);
+});
+
+test("log in, verify, book, see the appointment, cancel it", { skip: !live && "no live server" }, async () => {
+  await h.launch(CITIZEN);
+  assert.match(h.state.storage["banshi.token"], /^bs_/);
+
+  const me = await h.open("pages/me/index");
+  assert.match(me.text(), /实名状态：未实名核验/);
+  h.assertBindings(me, ["me", "sms"]);
+  await h.tap(me, "onName", { detail: { value: "周模拟" } });
+  await h.tap(me, "onIdNumber", { detail: { value: fixture.id_number } });
+  await h.tap(me, "verify");
+  assert.match(me.text(), /实名状态：已实名核验/);
+  assert.match(me.text(), /姓名：周模拟/);
+
+  const book = await h.open(`pages/book/index?code=${fixture.item}`);
+  assert.match(book.text(), new RegExp(`办理地点：${fixture.centre_name}`));
+  h.assertBindings(book, ["centres"]);
+  await h.tap(book, "pickDate", { detail: { value: fixture.day } });
+  const first = book.component.data.periods.morning.find((slot) => !slot.full);
+  assert.ok(first, "a free morning slot is listed");
+  assert.match(book.text(), /上午 09:00–09:15/);
+  await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: first.id } } });
+  await h.tap(book, "book");
+  const link = h.lastNavigation();
+  assert.match(link, /^\/pages\/appointments\/detail\?id=\d+$/);
+
+  const detail = await h.open(link);
+  assert.match(detail.text(), /状态：已预约/);
+  assert.match(detail.text(), new RegExp(fixture.centre_name));
+  h.assertBindings(detail, ["appointment"]);
+  await h.tap(detail, "cancel");
+  assert.match(detail.text(), /状态：已取消/);
+
+  const list = await h.open("pages/appointments/index");
+  assert.match(list.text(), /状态：已取消/);
+  h.assertBindings(list, ["appointments"]);
+});
+
+test("join the waitlist on a full day, get the held seat, confirm it", { skip: !live && "no live server" }, async () => {
+  await h.launch(CITIZEN);
+  const book = await h.open(`pages/book/index?code=${fixture.item}`);
+  await h.tap(book, "pickDate", { detail: { value: fixture.full_day } });
+  assert.match(book.text(), /这一天已约满/);
+  await h.tap(book, "joinWaitlist");
+  assert.equal(h.lastNavigation(), "/pages/waitlist/index");
+  let waitlist = await h.open("pages/waitlist/index");
+  assert.match(waitlist.text(), /状态：候补中 前面还有 0 人/);
+  h.assertBindings(waitlist, ["entries"]);
+
+  // Someone with a booking that day cancels it, on their own phone.
+  await h.launch(fixture.holder_openid);
+  const theirs = await h.open(`pages/appointments/detail?id=${fixture.holder_appointment}`);
+  await h.tap(theirs, "cancel");
+  assert.match(theirs.text(), /状态：已取消/);
+
+  await h.launch(CITIZEN);
+  waitlist = await h.open("pages/waitlist/index?offer=0");
+  assert.match(waitlist.text(), /状态：候补成功，待确认/);
+  assert.match(waitlist.text(), /已为您保留 .*10:00.*的号，请在 \d\d:\d\d 前确认/);
+  const offer = waitlist.component.data.entries[0].offerId;
+  await h.tap(waitlist, "confirm", { currentTarget: { dataset: { id: offer } } });
+  const booked = await h.open(h.lastNavigation());
+  assert.match(booked.text(), /状态：已预约/);
+});
+
+test("长辈模式: large-font WeChat gets three actions and slots by the hour", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(CITIZEN, { fontSize: 24 });
+    const home = await h.open("pages/index/index");
+    const text = home.text();
+    for (const action of ["预约办事", "我的预约", "办件进度"]) assert.match(text, new RegExp(action));
+    assert.doesNotMatch(text, /办事指南|诉求与评价/);
+    const book = await h.open(`pages/book/index?code=${fixture.item}`);
+    await h.tap(book, "pickDate", { detail: { value: fixture.day } });
+    assert.match(book.text(), /最早可约：\d\d:\d\d · 一键预约/);
+    assert.match(book.text(), /上午9点/);
+    assert.match(book.text(), /余\d+个号/);
+  });
+
+test("证照 and 现场取号 render what the API returns", { skip: !live && "no live server" }, async () => {
+  await h.launch(CITIZEN);
+  const licences = await h.open("pages/licences/index");
+  assert.match(licences.text(), new RegExp(`${fixture.licence_type}`));
+  assert.match(licences.text(), /还有 \d+ 天到期/);
+  h.assertBindings(licences, ["licences"]);
+  const tickets = await h.open(`pages/tickets/index?item=${fixture.item}`);
+  h.assertBindings(tickets, ["centres"]);
+  await h.tap(tickets, "take");
+  assert.match(tickets.text(), /您的号码\s*[A-D]\d{3}/);
+  h.assertBindings(tickets, ["ticket"]);
+});
