@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, literal, update
+from sqlalchemy import Text, case, cast, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.accounts import messages
@@ -46,6 +46,23 @@ RETENTION_DAYS: dict[str, int] = {
 }
 
 
+def _erased(column):
+    return literal("erased:") + cast(column, Text)
+
+
+def cut_person_out(session: Session, appointment_ids, *, only_hashes: list[str] | None = None) -> int:
+    """Appointments keep their times, items and outcome; the person goes: name, the encrypted numbers of anyone
+    booked for, the keyed hashes (`erased:<id>`). With `only_hashes`, whom a no-show counts against is erased
+    only when it is one of those (another account's booking keeps its own accountability)."""
+    accountable = _erased(Appointment.id) if only_hashes is None else case(
+        (Appointment.accountable_hash.in_(only_hashes), _erased(Appointment.id)), else_=Appointment.accountable_hash)
+    session.execute(update(AppointmentItem).where(AppointmentItem.appointment_id.in_(appointment_ids))
+                    .values(person_hash=_erased(AppointmentItem.appointment_id)))
+    return session.execute(update(Appointment).where(Appointment.id.in_(appointment_ids)).values(
+        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None,
+        person_hash=_erased(Appointment.id), accountable_hash=accountable)).rowcount
+
+
 def periods(overrides: dict[str, int] | None = None) -> dict[str, int]:
     unknown = set(overrides or {}) - set(RETENTION_DAYS)
     if unknown:
@@ -72,14 +89,8 @@ def purge(session: Session, now: datetime, overrides: dict[str, int] | None = No
         GuideMiss.day < local_date(before("guide_miss")))).rowcount
     done["booking_suspension"] = session.execute(delete(BookingSuspension).where(
         BookingSuspension.until < before("booking_suspension"))).rowcount
-    old = (Appointment.ends_at < before("appointment_person"), Appointment.status.not_in(ACTIVE_STATUSES),
-           Appointment.person_name != messages.ERASED_NAME)
-    session.execute(update(AppointmentItem).where(AppointmentItem.appointment_id.in_(
-        Appointment.__table__.select().with_only_columns(Appointment.id).where(*old))).values(
-        person_hash=literal("erased:") + cast(AppointmentItem.appointment_id, Text)))
-    done["appointment_person"] = session.execute(update(Appointment).where(*old).values(
-        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None,
-        person_hash=literal("erased:") + cast(Appointment.id, Text),
-        accountable_hash=literal("erased:") + cast(Appointment.id, Text))).rowcount
+    done["appointment_person"] = cut_person_out(session, select(Appointment.id).where(
+        Appointment.ends_at < before("appointment_person"), Appointment.status.not_in(ACTIVE_STATUSES),
+        Appointment.person_name != messages.ERASED_NAME).scalar_subquery())
     done["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.created_at < before("audit_log"))).rowcount
     return done

@@ -21,17 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy import Text, cast, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from miniapp_api.accounts import messages
+from miniapp_api.accounts.retention import cut_person_out
 from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationMaterial
 from miniapp_api.appointments import waitlist
 from miniapp_api.appointments.models import (
     LIVE_WAITLIST_STATUSES,
     Appointment,
-    AppointmentItem,
     AppointmentStatus,
     BookingSuspension,
     WaitlistEntry,
@@ -138,15 +138,9 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
         RelativeAuthorisation.principal_id_hash.in_(hashes))))
 
     # Bookings and the line: kept for the statistics, the person cut out.
-    booked = select(Appointment.id).where(or_(Appointment.citizen_id == cid, Appointment.person_hash.in_(hashes),
-                                              Appointment.accountable_hash.in_(hashes)))
-    session.execute(update(AppointmentItem).where(AppointmentItem.appointment_id.in_(booked))
-                    .values(person_hash=literal("erased:") + cast(AppointmentItem.appointment_id, Text)))
-    session.execute(update(Appointment).where(Appointment.id.in_(booked)).values(
-        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None,
-        person_hash=literal("erased:") + cast(Appointment.id, Text),
-        accountable_hash=case((Appointment.accountable_hash.in_(hashes), literal("erased:") + cast(Appointment.id, Text)),
-                              else_=Appointment.accountable_hash)))
+    cut_person_out(session, select(Appointment.id).where(or_(
+        Appointment.citizen_id == cid, Appointment.person_hash.in_(hashes),
+        Appointment.accountable_hash.in_(hashes))).scalar_subquery(), only_hashes=hashes)
     session.execute(update(WaitlistEntry).where(or_(WaitlistEntry.citizen_id == cid,
                                                     WaitlistEntry.person_hash.in_(hashes))).values(
         person_name=messages.ERASED_NAME, person_hash=literal("erased:") + cast(WaitlistEntry.id, Text)))

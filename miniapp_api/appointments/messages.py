@@ -49,6 +49,7 @@ ALREADY_WAITING = "您已在该事项的候补队列中，可在“我的候补�
 TOO_MANY_WAITLISTS = "每人最多同时候补{limit}个事项，请先取消不需要的候补"
 WAITLIST_DATES = "候补日期须在今天起{days}天内，且开始日期不晚于结束日期"
 WAITLIST_TIMES = "候补的开始时间须早于结束时间"
+WAITLIST_TOO_LONG = "该事项办理时间较长，暂不支持候补，请选择其他日期预约或到窗口现场取号"
 WAITLIST_NOT_FOUND = "没有找到该候补"
 WAITLIST_NOT_CANCELLABLE = "该候补当前状态为“{status}”，不能取消"
 OFFER_NOT_FOUND = "没有找到该候补号源"

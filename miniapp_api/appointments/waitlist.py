@@ -57,6 +57,7 @@ WAITLIST_NOT_FOUND = "waitlist_not_found"
 OFFER_NOT_FOUND = "offer_not_found"
 OFFER_GONE = "offer_gone"
 NOT_CANCELLABLE = "waitlist_not_cancellable"
+WAITLIST_TOO_LONG = "waitlist_item_too_long"
 
 # One person waits for at most this many items at once, across all centres.
 MAX_LIVE_ENTRIES = 3
@@ -97,8 +98,12 @@ def join(session: Session, citizen: Citizen, wanted: Wanted, now: datetime) -> W
         raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
     centre = get_centre(session, wanted.centre_id)
     item = get_item(session, wanted.item_code)
-    if not any(item.id in {i.id for i in window.items} for window in centre.windows):
+    windows = [window for window in centre.windows if item.id in {i.id for i in window.items}]
+    if not windows:
         raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
+    if all(item.duration_minutes > window.slot_minutes for window in windows):
+        # A freed seat is one slot (seats.FIRST_IN_LINE); an item needing several is never offered one.
+        raise BookingRefused(messages.WAITLIST_TOO_LONG, code=WAITLIST_TOO_LONG, status=422)
     today = local_date(now)
     last_day = today + timedelta(days=centre.booking_horizon_days)
     if not today <= wanted.date_from <= wanted.date_to <= last_day:

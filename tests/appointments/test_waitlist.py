@@ -79,6 +79,14 @@ def test_joining_needs_a_verified_identity_and_a_full_day(db_session, hall, make
     assert anonymous.value.status == 403
 
 
+def test_an_item_longer_than_a_slot_cannot_wait(db_session, hall, make_citizen):
+    fill_day(db_session, hall.centre.id, TUESDAY)
+    with pytest.raises(DomainError) as refused:
+        waitlist.join(db_session, make_citizen(), waitlist.Wanted(
+            centre_id=hall.centre.id, item_code=hall.slow.code, date_from=TUESDAY, date_to=TUESDAY), MONDAY_8AM)
+    assert refused.value.code == waitlist.WAITLIST_TOO_LONG and "暂不支持候补" in refused.value.message
+
+
 def test_dates_outside_the_horizon_are_refused_with_a_field(db_session, hall, make_citizen):
     fill_day(db_session, hall.centre.id, TUESDAY)
     with pytest.raises(DomainError) as refused:

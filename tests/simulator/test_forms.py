@@ -71,7 +71,7 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         expect(page.locator("#identity-status")).to_contain_text("已实名核验")
         expect(page.locator(".card").first).to_contain_text("王建国")
         page.get_by_label("手动填写手机号").fill("139")
-        submit_expecting_field_error(page, "保存", "phone")
+        submit_expecting_field_error(page, "保存手机号", "phone")
 
         page.goto(f"{live_server}/simulator/#/items")
         page.get_by_label("搜索事项（名称或拼音首字母）").fill("营" * 41)

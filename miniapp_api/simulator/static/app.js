@@ -273,7 +273,7 @@
         "<h2>手机号</h2>" + form("wx-phone",
           field("wx_phone", "微信绑定的手机号（模拟）", { type: "tel", inputmode: "numeric", value: "13800138000" }),
           "使用微信手机号") +
-        form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存") +
+        form("profile", field("phone", "手动填写手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel" }), "保存手机号") +
         '<a class="button" href="#/elder">长辈模式</a>' +
         '<h2>短信提醒</h2><div id="sms-prefs"><p class="muted">正在读取…</p></div>' +
         '<h2>注销账号</h2><p class="muted">注销后立即退出登录，未开始的预约和候补会取消，亲友授权会结束；姓名、身份证号、' +
