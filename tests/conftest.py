@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -139,6 +140,13 @@ class SmsEmulator:
 
     def reset(self) -> None:
         requests.post(f"{self.url}/emulator/sms/reset", timeout=5).raise_for_status()
+
+    def follow_the_wall_clock(self) -> None:
+        """Tencent's clock is the real one, and so is the clock a worker process signs with; in a night-clock
+        run this process's time is moved, so the emulator is set back to the real wall clock."""
+        real = time_machine.escape_hatch.time.time() if time_machine.escape_hatch.is_travelling() else time.time()
+        requests.post(f"{self.url}/emulator/sms/clock", json={"offset_seconds": real - time.time()},
+                      timeout=5).raise_for_status()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ per-number frequency limits (one in 30 seconds, five an hour, ten a day). Answer
 `{"Response": {"SendStatusSet": [...], "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}}}`.
 
 Control API under /emulator/sms/: the inbox of delivered messages, fault injection (an error code for the
-request or for the number, an HTTP status, latency), reset.
+request or for the number, an HTTP status, latency), its clock, reset.
 """
 
 from __future__ import annotations
@@ -220,6 +220,14 @@ def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
         with state.lock:
             state.faults.append(rule)
         return jsonify(asdict(rule)), 201
+
+    @bp.post("/emulator/sms/clock")
+    def set_clock():
+        """Where the provider's clock stands against this process's: the timestamp check compares with it."""
+        body = request.get_json(silent=True) or {}
+        with state.lock:
+            state.clock_offset = float(body.get("offset_seconds", 0))
+        return jsonify({"now": state.now()})
 
     @bp.post("/emulator/sms/reset")
     def reset():
