@@ -10,7 +10,9 @@ and the emulator's inbox:
 - every due notification is sent exactly once, or explained (`failed` with a reason, `unknown`, and of the
   unknown ones, how many really reached WeChat);
 - nothing left pending or sending, no jobs left queued or stuck in a started registry;
-- the web process answers /readyz 200 and books again, without having been restarted.
+- the web process answers /readyz 200 and books again, without having been restarted;
+- the waitlist (bench/waitlist_soak.py) kept its seats straight while holders cancelled and people in line
+  confirmed or declined through the faults.
 
 It reports requests, answers by status and the worst latency per load.
 Usage: bench/soak.py [--seconds 60] [--reminders 20000] [--redis-pause 10]; exits non-zero when an
@@ -38,7 +40,7 @@ import psutil  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-from bench import booking, reminders  # noqa: E402
+from bench import booking, reminders, waitlist_soak  # noqa: E402
 from bench.harness import ROOT, emit, environment_for_bench, free_port, gunicorn, load  # noqa: E402
 
 FAULTS = ({"api": "subscribe_send", "errcode": -1, "rate": 0.1}, {"api": "subscribe_send", "errcode": 45009,
@@ -92,10 +94,12 @@ def refuse_connections(admin_url: str, database: str, seconds: float) -> None:
 def invariants(database_url: str) -> dict:
     with psycopg.connect(database_url) as connection:
         over = connection.execute("SELECT count(*) FROM slot WHERE booked > capacity").fetchone()[0]
+        # A seat is taken by a live booking or held for someone on the waitlist, and by nothing else.
         drift = connection.execute("""
             SELECT count(*) FROM slot s WHERE s.booked <> (
               SELECT count(*) FROM appointment_slot x JOIN appointment a ON a.id = x.appointment_id
-               WHERE x.slot_id = s.id AND a.status IN ('booked', 'checked_in', 'serving', 'served'))""").fetchone()[0]
+               WHERE x.slot_id = s.id AND a.status IN ('booked', 'checked_in', 'serving', 'served')) + (
+              SELECT count(*) FROM waitlist_offer o WHERE o.slot_id = s.id AND o.status = 'held')""").fetchone()[0]
         statuses = Counter(dict(connection.execute(
             "SELECT status, count(*) FROM notification GROUP BY status").fetchall()))
         # Reminders of the appointments booked during the soak fall due tomorrow: pending, and not late.
@@ -136,6 +140,7 @@ def main() -> None:
     try:
         reminders.prepare(env, args.reminders, emulator_url)     # first: it writes one reminder per citizen
         setup = booking.prepare(env, datetime.now().astimezone())
+        line = waitlist_soak.prepare(env, datetime.now().astimezone())
         for fault in FAULTS:
             requests.post(f"{emulator_url}/emulator/faults", json=fault, timeout=5).raise_for_status()
 
@@ -148,6 +153,16 @@ def main() -> None:
             workers = [start_worker() for _ in range(2)]
             load_result: dict = {}
             feedback_result: dict = {}
+            churn_result: dict = {}
+
+            def enqueue_expiry_sweep() -> None:
+                from redis import Redis
+                from rq import Queue
+                Queue("sweeps", connection=Redis(port=redis_port, socket_timeout=2, socket_connect_timeout=2)
+                      ).enqueue(waitlist_soak.EXPIRE_JOB)
+
+            churner = threading.Thread(target=lambda: churn_result.update(waitlist_soak.churn(
+                port, line, args.seconds, enqueue_expiry_sweep)))
             loader = threading.Thread(target=lambda: load_result.update(load(
                 port, through_proxy(booking.booking_requests(setup, args.clients)), clients=args.clients,
                 seconds=args.seconds)))
@@ -156,6 +171,7 @@ def main() -> None:
                 processes=1)))
             loader.start()
             feedback_loader.start()
+            churner.start()
             started = time.monotonic()
 
             def at(share: float) -> None:
@@ -186,6 +202,7 @@ def main() -> None:
             events.append(f"PostgreSQL refused connections for {args.pg_outage:g} s")
             loader.join()
             feedback_loader.join()
+            churner.join()
             # Each web process meets its dead pooled connections once (answered 503, its pool is then
             # invalidated): recovery means /readyz and a booking answer normally again, without a restart.
             recovery_started, unready_answers = time.monotonic(), 0
@@ -231,6 +248,7 @@ def main() -> None:
         inbox = requests.get(f"{emulator_url}/emulator/inbox", timeout=120).json()
         per_user = Counter(message["touser"] for message in inbox if message["touser"].startswith("o-rem-"))
         checked = invariants(database_url)
+        waiting = waitlist_soak.check(database_url, line, churn_result)
         with psycopg.connect(database_url) as connection:
             unknown_users = [row[0] for row in connection.execute(
                 "SELECT c.openid FROM notification n JOIN citizen c ON c.id = n.citizen_id "
@@ -252,14 +270,16 @@ def main() -> None:
                    for name, result in (("bookings", load_result), ("feedback", feedback_result))}
     ok = (checked["slots_over_capacity"] == 0 and checked["slots_with_drift"] == 0 and duplicates == 0 and lost == 0
           and lost_bookings == 0 and checked["failed_without_reason"] == 0 and readyz == 200
-          and after in (201, 409) and not any(queued.values()))
+          and after in (201, 409) and not any(queued.values()) and line["booked_out"] and waiting["holds"])
     emit({"figure": "soak", "seconds": args.seconds, "reminders": args.reminders, "faults": list(FAULTS),
           "events": events, "booking_load": load_result, "feedback_load": feedback_result,
           "acknowledged_bookings": acknowledged, "lost_bookings": lost_bookings, "answers_5xx": answers_5xx,
           "unknown_notifications": unknown, **checked, "duplicates": duplicates, "lost": lost,
           "marked_unknown_after_settling": stuck, "queued_jobs_left": queued, "started_registry": started_jobs,
           "readyz_after": readyz, "unready_answers_before_recovery": unready_answers,
-          "recovered_after_seconds": recovered_after, "booking_after": after, "invariants_hold": ok})
+          "recovered_after_seconds": recovered_after, "booking_after": after,
+          "waitlist": {**waiting, **{k: v for k, v in churn_result.items() if k != "cancels_acknowledged"}},
+          "invariants_hold": ok})
     sys.exit(0 if ok else 1)
 
 

@@ -129,6 +129,9 @@ def test_a_short_fault_injection_soak_keeps_every_invariant():
     assert figure["slots_over_capacity"] == 0 and figure["slots_with_drift"] == 0
     assert figure["duplicates"] == 0 and figure["lost"] == 0 and figure["failed_without_reason"] == 0
     assert figure["readyz_after"] == 200 and figure["booking_after"] in (201, 409)
+    line = figure["waitlist"]     # seats freed, held and confirmed through the same faults
+    assert line["cancels_acknowledged"] > 0 and line["offers"] > 0 and line["holds"] is True
+    assert line["entries_holding_two"] == 0 and line["confirmed_without_booking"] == 0
     assert figure["invariants_hold"] is True and result.returncode == 0
 
 
