@@ -8,6 +8,7 @@ from flask import current_app
 from jobs.runtime import in_app_context
 from miniapp_api.accounts import retention
 from miniapp_api.accounts import services as accounts
+from miniapp_api.businesses import services as businesses
 from miniapp_api.citizens import services as citizens
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -44,3 +45,11 @@ def purge_by_retention() -> int:
     done = retention.purge(db.session, utcnow(), current_app.config["RETENTION_DAYS"])
     log.info("retention.purged", **done)
     return sum(done.values())
+
+
+@in_app_context
+def link_business_representatives() -> int:
+    """Representatives in the registry who have since verified their identity are linked to their business."""
+    linked = businesses.link_representatives(db.session)
+    log.info("businesses.linked", linked=linked)
+    return linked

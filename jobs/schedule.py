@@ -21,6 +21,7 @@ class Periodic:
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
     Periodic("purge-by-retention", "jobs.maintenance.purge_by_retention", "40 3 * * *", job_timeout=3600),
+    Periodic("link-business-representatives", "jobs.maintenance.link_business_representatives", "50 2 * * *"),
     Periodic("erase-closed-accounts", "jobs.maintenance.erase_closed_accounts", "*/10 * * * *"),
     # Hourly rather than nightly: the new day opens just after midnight, and changed
     # opening hours reach the slots within the hour.

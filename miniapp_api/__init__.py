@@ -20,6 +20,8 @@ from miniapp_api.applications.staff_views import bp as staff_applications_bp
 from miniapp_api.applications.views import bp as applications_bp
 from miniapp_api.appointments.staff_views import bp as staff_counter_bp
 from miniapp_api.appointments.views import bp as appointments_bp
+from miniapp_api.businesses.views import bp as businesses_bp
+from miniapp_api.businesses.views import staff_bp as staff_businesses_bp
 from miniapp_api.centres.views import bp as centres_bp
 from miniapp_api.citizens import services as citizens
 from miniapp_api.citizens.views import bp as citizens_bp
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, accounts_bp, identity_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+    for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)

@@ -7,6 +7,7 @@ from miniapp_api.applications import models as _applications  # noqa: F401  (reg
 from miniapp_api.appointments import models as _appointments  # noqa: F401
 from miniapp_api.appointments import queue, waitlist
 from miniapp_api.appointments import services as appointments
+from miniapp_api.businesses import models as _businesses  # noqa: F401
 from miniapp_api.centres import models as _centres  # noqa: F401
 from miniapp_api.citizens import models as _citizens  # noqa: F401
 from miniapp_api.feedback import models as _feedback  # noqa: F401

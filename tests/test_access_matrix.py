@@ -12,6 +12,7 @@ from sqlalchemy import select
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
+from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.notifications.models import Notification
@@ -19,7 +20,7 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import build_hall, id_number, make_staff
+from tests.factories import build_hall, credit_code, id_number, make_staff
 
 PUBLIC, CITIZEN, OWN = "public", "citizen", "own"
 MATRIX = {
@@ -28,6 +29,8 @@ MATRIX = {
     "citizens.show_profile": CITIZEN,
     "citizens.update_profile": CITIZEN,
     "accounts.delete_account": CITIZEN,
+    "businesses.list_businesses": CITIZEN,
+    "businesses.show_business": OWN,
     "identity.verify_phone": CITIZEN,
     "identity.start_verification": CITIZEN,
     "identity.confirm_verification": OWN,
@@ -107,7 +110,7 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
-                "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1"}
+                "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -199,13 +202,21 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         offer = WaitlistOffer(entry_id=entry.id, slot_id=slot.id, centre_id=hall.centre.id, status="held",
                               expires_at=MONDAY_8AM + timedelta(hours=1), created_at=MONDAY_8AM)
         db_session.add(offer)
+        business = Business(credit_code=credit_code(61), name="孙丽商店", kind="individual", industry_code="F52",
+                            size_class="micro", address="聊城", region="371502", registered_on=date(2024, 1, 1),
+                            representative_name="孙丽")
+        db_session.add(business)
+        db_session.flush()
+        db_session.add(BusinessLink(business_id=business.id, citizen_id=owner_id, role="representative",
+                                    source="registry"))
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
                "<int:rectification_id>": str(rectification.id), "<token>": token,
                "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
-               "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id)}
+               "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
+               "<int:business_id>": str(business.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -220,7 +231,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "application_not_found", "feedback_not_found",
                                                             "rectification_not_found", "survey_not_found",
                                                             "relative_not_found", "verification_not_found",
-                                                            "waitlist_not_found", "offer_not_found")
+                                                            "waitlist_not_found", "offer_not_found",
+                                                            "business_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

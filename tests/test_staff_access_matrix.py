@@ -12,7 +12,7 @@ from miniapp_api.citizens.services import hash_token
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.staff.models import StaffSession
 from tests.console.conftest import ConsoleUser
-from tests.factories import CentreFactory, casework_world, id_number, make_staff, reloaded
+from tests.factories import CentreFactory, casework_world, credit_code, id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
@@ -30,6 +30,8 @@ MATRIX = {
     "staff_applications.advance_batch": CENTRE,
     "staff_licences.import_licences": CENTRE,
     "staff_licences.renew": CENTRE,
+    "staff_businesses.import_businesses": STAFF,    # centre managers: the registry is city-wide
+    "staff_businesses.confirm_agent": STAFF,        # window staff and managers of any hall
     "staff.list_notices": STAFF,
     "staff_feedback.inbox": STAFF,
     "staff_feedback.show": CENTRE,
@@ -178,6 +180,7 @@ ROLES = {
     "staff_applications.receive_material": {M, W}, "staff_applications.create_batch": {M, W},
     "staff_applications.show_batch": EVERY_ROLE, "staff_applications.advance_batch": {M, W},
     "staff_licences.import_licences": {M}, "staff_licences.renew": {M, W},
+    "staff_businesses.import_businesses": {M}, "staff_businesses.confirm_agent": {M, W},
     "staff_feedback.inbox": {M, F, S}, "staff_feedback.show": {M, F, S}, "staff_feedback.route": {A},
     "staff_feedback.assign": {M, F, S}, "staff_feedback.start": {M, F, S}, "staff_feedback.answer": {M, F, S},
     "staff_feedback.add_note": {M, F, S}, "staff_feedback.set_sla": {A},
@@ -195,6 +198,8 @@ EXTRA_BODIES = {
     "staff_surveys.publish": {"code": "service", "title": "办事满意度回访",
                               "questions": [{"key": "score", "kind": "scale", "text": "您对这次办事满意吗？"}]},
     "staff_surveys.run_campaign": {"kind": "monthly", "period": "2026-10-01"},
+    "staff_businesses.import_businesses": {"csv": "x"},
+    "staff_businesses.confirm_agent": {"credit_code": credit_code(1), "id_number": id_number(9), "name": "周敏"},
 }
 
 

@@ -37,6 +37,7 @@ from miniapp_api.appointments.models import (
     WaitlistEntry,
 )
 from miniapp_api.appointments.services import account_key, end_appointment, give_up_seats
+from miniapp_api.businesses.models import BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
@@ -130,7 +131,7 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     cid = citizen.id
 
     # What only served the account: gone.
-    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut):
+    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut, BusinessLink):
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
     session.execute(delete(RelativeAuthorisation).where(or_(

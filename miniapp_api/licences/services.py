@@ -8,8 +8,6 @@ row is locked while its stage advances, and every reminder carries a dedupe key
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +24,7 @@ from miniapp_api.identity.services import reminder_recipients
 from miniapp_api.licences import messages
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import cancel_pending, notify
+from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import chinese_date, local_date
 from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
@@ -231,11 +230,7 @@ def _parse_row(row: dict[str, str], items: dict[str, int]) -> dict:
 def import_csv(session: Session, cipher: FieldCipher, text: str, *, issuing_centre_id: int,
                now: datetime) -> ImportReport:
     """All rows or none: every bad row is reported by its line number (the header is line 1)."""
-    try:
-        return _import_rows(session, cipher, text, issuing_centre_id=issuing_centre_id, now=now)
-    except csv.Error:   # a broken file (stray quotes, bare carriage returns): a clear refusal, not a crash
-        raise DomainError(messages.CSV_BROKEN, code=CSV_INVALID, status=422,
-                          fields={"csv": messages.CSV_BROKEN}) from None
+    return _import_rows(session, cipher, text, issuing_centre_id=issuing_centre_id, now=now)
 
 
 def import_for_staff(session: Session, cipher: FieldCipher, staff, text: str, *, centre_id: int,
@@ -250,42 +245,18 @@ def import_for_staff(session: Session, cipher: FieldCipher, staff, text: str, *,
 
 def _import_rows(session: Session, cipher: FieldCipher, text: str, *, issuing_centre_id: int,
                  now: datetime) -> ImportReport:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        message = messages.CSV_HEADER.format(columns="、".join(missing))
-        raise DomainError(message, code=CSV_INVALID, status=422, fields={"line 1": message})
+    rows = csv_rows.rows_of(text, REQUIRED, missing_header=messages.CSV_HEADER, broken=messages.CSV_BROKEN)
     items = dict(session.execute(select(ServiceItem.code, ServiceItem.id)).tuples().all())
-    errors: dict[str, str] = {}
-    parsed, seen = [], {}
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(row.values()):
-            continue
-        try:
-            values = _parse_row(row, items)
-        except ValueError as exc:
-            errors[f"line {line}"] = str(exc)
-            continue
-        key = (values["licence_type"], values["number"])
-        if key in seen:
-            errors[f"line {line}"] = messages.ROW_DUPLICATE.format(line=seen[key])
-            continue
-        seen[key] = line
-        parsed.append(values)
+    parsed, seen, errors = csv_rows.parse_all(rows, lambda row: _parse_row(row, items),
+                                              lambda values: (values["licence_type"], values["number"]),
+                                              duplicate=messages.ROW_DUPLICATE)
     existing = _existing(session, [(v["licence_type"], v["number"]) for v in parsed])
     for values in parsed:
         found = existing.get((values["licence_type"], values["number"]))
         if found is not None and found.issuing_centre_id != issuing_centre_id:
             line = seen[(values["licence_type"], values["number"])]
             errors[f"line {line}"] = messages.ROW_OTHER_CENTRE
-    if errors:
-        errors = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
-        raise DomainError(messages.CSV_INVALID.format(count=len(errors)), code=CSV_INVALID, status=422,
-                          fields=dict(list(errors.items())[:100]), error_count=len(errors))
-    if not parsed:
-        raise DomainError(messages.CSV_EMPTY, code=CSV_INVALID, status=422, fields={"csv": messages.CSV_EMPTY})
+    csv_rows.refuse(errors, summary=messages.CSV_INVALID, parsed=parsed, empty=messages.CSV_EMPTY)
     created = updated = 0
     for values in parsed:
         contact = values.pop("contact")

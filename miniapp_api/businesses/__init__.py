@@ -1,0 +1,1 @@
+"""市场主体: businesses from the registry, and the verified citizens who act for them."""

@@ -1,0 +1,77 @@
+"""Businesses: the citizen's linked businesses; staff import the registry and confirm agents at the counter."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_openapi3 import APIBlueprint, Tag
+
+from miniapp_api.businesses import messages, services
+from miniapp_api.businesses.schemas import (
+    AgentIn,
+    AgentOut,
+    BusinessDetail,
+    BusinessImportIn,
+    BusinessImportOut,
+    BusinessList,
+    BusinessOut,
+    BusinessPath,
+)
+from miniapp_api.licences.schemas import LicenceOut
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.db import db
+from miniapp_api.platform.schemas import ERROR_RESPONSES
+from miniapp_api.platform.unit_of_work import read_only
+from miniapp_api.staff import permissions
+from miniapp_api.staff.services import require_role
+
+bp = APIBlueprint("businesses", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
+                  abp_tags=[Tag(name="我的企业", description="Businesses the citizen acts for")])
+staff_bp = APIBlueprint("staff_businesses", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
+                        abp_tags=[Tag(name="市场主体（工作人员）", description="Registry import and counter links")])
+BEARER = [{"bearer": []}]
+
+
+@bp.get("/businesses", responses={200: BusinessList}, security=BEARER)
+@citizen_required
+@read_only
+def list_businesses():
+    """Businesses the caller acts for: as legal representative (the registry matched their verified identity)
+    or as an agent confirmed at a counter."""
+    rows = services.citizen_businesses(db.session, g.citizen.id)
+    return BusinessList(businesses=[BusinessOut.of(b, link) for b, link in rows]).model_dump(mode="json")
+
+
+@bp.get("/businesses/<int:business_id>", responses={200: BusinessDetail}, security=BEARER)
+@citizen_required
+@read_only
+def show_business(path: BusinessPath):
+    """One linked business with the licences it holds; any other business is 'not found'."""
+    business, link = services.own_business(db.session, g.citizen.id, path.business_id)
+    day = today()
+    return BusinessDetail(**BusinessOut.of(business, link).model_dump(), licences=[
+        LicenceOut.of(licence, day) for licence in services.business_licences(db.session, business)]
+    ).model_dump(mode="json")
+
+
+@staff_bp.post("/businesses/import", responses={200: BusinessImportOut}, security=STAFF_BEARER)
+@staff_required
+def import_businesses(body: BusinessImportIn):
+    """Import or update businesses from the registry's CSV: every bad row is reported by line, nothing is
+    saved unless all are right; importing the same file again changes nothing."""
+    require_role(g.staff, *permissions.BUSINESS_IMPORT)
+    report = services.import_csv(db.session, field_cipher(), g.staff, body.csv, utcnow())
+    return BusinessImportOut(created=report.created, updated=report.updated, linked=report.linked
+                             ).model_dump(mode="json")
+
+
+@staff_bp.post("/businesses/agents", responses={201: AgentOut}, security=STAFF_BEARER)
+@staff_required
+def confirm_agent(body: AgentIn):
+    """At the counter: a verified citizen becomes the business's agent (经办人), checked against their own
+    verified identity."""
+    require_role(g.staff, *permissions.BUSINESS_AGENT)
+    link = services.confirm_agent(db.session, field_cipher(), g.staff, credit_code=body.credit_code,
+                                  id_number=body.id_number, name=body.name)
+    return AgentOut(business_id=link.business_id, business_name=link.business.name, citizen_id=link.citizen_id,
+                    role=link.role, role_name=messages.ROLE_NAMES[link.role]).model_dump(mode="json"), 201
