@@ -50,6 +50,6 @@ def purge_by_retention() -> int:
 @in_app_context
 def link_business_representatives() -> int:
     """Representatives in the registry who have since verified their identity are linked to their business."""
-    linked = businesses.link_representatives(db.session)
+    linked = businesses.link_representatives(db.session, utcnow())
     log.info("businesses.linked", linked=linked)
     return linked

@@ -49,12 +49,7 @@ class ImportReport:
 
 
 def _parse_row(row: dict[str, str]) -> dict:
-    for column in REQUIRED:
-        if not row.get(column):
-            raise ValueError(messages.ROW_REQUIRED.format(column=column))
-    for column, limit in LIMITS.items():
-        if len(row[column]) > limit:
-            raise ValueError(messages.ROW_TOO_LONG.format(column=column))
+    csv_rows.check_cells(row, REQUIRED, LIMITS, empty=messages.ROW_REQUIRED, too_long=messages.ROW_TOO_LONG)
     credit_code = row["统一社会信用代码"].upper()
     if not credit_code_is_valid(credit_code):
         raise ValueError(messages.ROW_CREDIT_CODE)
@@ -95,7 +90,7 @@ def import_csv(session: Session, cipher: FieldCipher, staff: Staff, csv_text: st
         session.execute(upsert.on_conflict_do_update(index_elements=["credit_code"], set_={
             name: upsert.excluded[name] for name in (*values, "updated_at") if name != "credit_code"}))
     ids = list(session.scalars(select(Business.id).where(Business.credit_code.in_([v["credit_code"] for v in parsed]))))
-    linked = link_representatives(session, business_ids=ids)
+    linked = link_representatives(session, now, business_ids=ids)
     report = ImportReport(created=len(parsed) - len(existing), updated=len(existing), linked=linked)
     audit(session, staff, "import_businesses", "business", "csv", created=report.created, updated=report.updated,
           linked=report.linked)
@@ -106,7 +101,7 @@ def import_csv(session: Session, cipher: FieldCipher, staff: Staff, csv_text: st
 # ON CONFLICT DO NOTHING make a second run add nothing); a representative the registry replaced loses the link.
 LINK_REPRESENTATIVES = """
 WITH gone AS (
-    UPDATE business_link l SET revoked_at = now()
+    UPDATE business_link l SET revoked_at = :now
     FROM business b, citizen c
     WHERE l.business_id = b.id AND l.citizen_id = c.id AND l.role = 'representative' AND l.revoked_at IS NULL
       AND (CAST(:ids AS bigint[]) IS NULL OR b.id = ANY(CAST(:ids AS bigint[])))
@@ -120,9 +115,9 @@ ON CONFLICT (business_id, citizen_id) WHERE revoked_at IS NULL DO NOTHING
 RETURNING id"""
 
 
-def link_representatives(session: Session, *, business_ids: list[int] | None = None) -> int:
+def link_representatives(session: Session, now: datetime, *, business_ids: list[int] | None = None) -> int:
     """Link verified representatives (of these businesses, or all: the nightly sweep); how many new links."""
-    return len(session.execute(text(LINK_REPRESENTATIVES), {"ids": business_ids}).all())
+    return len(session.execute(text(LINK_REPRESENTATIVES), {"ids": business_ids, "now": now}).all())
 
 
 def confirm_agent(session: Session, cipher: FieldCipher, staff: Staff, *, credit_code: str, id_number: str,

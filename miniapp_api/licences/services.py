@@ -201,12 +201,7 @@ def _parse_date(value: str, column: str) -> date:
 
 
 def _parse_row(row: dict[str, str], items: dict[str, int]) -> dict:
-    for column in REQUIRED:
-        if not row.get(column):
-            raise ValueError(messages.ROW_REQUIRED.format(column=column))
-    for column, limit in LIMITS.items():
-        if len(row[column]) > limit:
-            raise ValueError(messages.ROW_TOO_LONG.format(column=column))
+    csv_rows.check_cells(row, REQUIRED, LIMITS, empty=messages.ROW_REQUIRED, too_long=messages.ROW_TOO_LONG)
     holder_type = HOLDER_TYPES.get(row["持证类型"])
     if holder_type is None:
         raise ValueError(messages.ROW_HOLDER_TYPE)

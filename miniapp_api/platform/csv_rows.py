@@ -33,6 +33,17 @@ def rows_of(text: str, required: Iterable[str], *, missing_header: str, broken: 
         raise DomainError(broken, code=CSV_INVALID, status=422, fields={"csv": broken}) from None
 
 
+def check_cells(row: dict[str, str], required: Iterable[str], limits: dict[str, int], *, empty: str,
+                too_long: str) -> None:
+    """The cells every row must fill, and the longest each may be (messages name the column)."""
+    for column in required:
+        if not row.get(column):
+            raise ValueError(empty.format(column=column))
+    for column, limit in limits.items():
+        if len(row.get(column) or "") > limit:
+            raise ValueError(too_long.format(column=column))
+
+
 def parse_all(rows: list[tuple[int, dict[str, str]]], parse: Callable[[dict[str, str]], dict[str, Any]],
               key: Callable[[dict[str, Any]], Hashable], *, duplicate: str) -> tuple[list[dict], dict[Hashable, int],
                                                                                      dict[str, str]]:

@@ -89,8 +89,8 @@ def test_a_representative_who_verifies_later_is_linked_by_the_sweep(db_session, 
     services.import_csv(db_session, cipher, staff, csv_of(row(1, representative=31)), utcnow())
     assert db_session.scalar(select(func.count()).select_from(BusinessLink)) == 0
     citizen_with_identity(db_session, cipher, 31, name="刘洋")
-    assert services.link_representatives(db_session) == 1
-    assert services.link_representatives(db_session) == 0
+    assert services.link_representatives(db_session, utcnow()) == 1
+    assert services.link_representatives(db_session, utcnow()) == 0
 
 
 def test_an_agent_is_confirmed_at_the_counter_and_sees_the_business_licences(client, db_session, staff_login,
