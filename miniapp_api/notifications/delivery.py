@@ -182,7 +182,7 @@ def deliver_batch(session: Session, gateway: WeChatGateway | None, ids: list[int
 
 class _SmsRecipients:
     """Who among a chunk's citizens may get an SMS of which kind: a verified phone, the kind not opted out,
-    under the daily cap. Read only when some row would need it."""
+    under the daily cap."""
 
     def __init__(self, session: Session, sms: SmsChannel, citizen_ids: set[int], now: datetime):
         self.sms, self.kinds = sms, load_sms_templates()
@@ -213,7 +213,10 @@ def _deliver_chunk(session: Session, gateway: WeChatGateway | None, ids: list[in
     openids = dict(session.execute(select(Citizen.id, Citizen.openid).where(Citizen.id.in_(citizen_ids))).tuples().all())
     consents = {(c.citizen_id, c.template_id): c for c in session.scalars(select(SubscriptionConsent).where(
         SubscriptionConsent.citizen_id.in_(citizen_ids)))}
-    texting = _SmsRecipients(session, sms, citizen_ids, now) if sms is not None and rows else None
+    # Phones, opt-outs and today's texts are read only for a chunk holding a kind that may go by SMS (most
+    # chunks, appointment reminders among them, never do).
+    texting = (_SmsRecipients(session, sms, citizen_ids, now)
+               if sms is not None and any(row.kind in load_sms_templates() for row in rows) else None)
 
     to_send: list[tuple[_Plan, str, SubscriptionConsent, str]] = []
     to_text: list[tuple[_Plan, str]] = []
