@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, Time, cast, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from miniapp_api.appointments import messages, seats
 from miniapp_api.appointments.models import (
@@ -166,14 +166,16 @@ def my_entries(session: Session, citizen_id: int, *, limit: int = 30) -> list[Wa
 
 
 def people_ahead(session: Session, entries: list[WaitlistEntry]) -> dict[int, int]:
-    """For each waiting entry, how many are waiting before it for the same item at the same centre."""
-    waiting = [e for e in entries if e.status == WaitlistStatus.WAITING]
-    ahead = {}
-    for entry in waiting:
-        ahead[entry.id] = session.scalar(select(func.count()).select_from(WaitlistEntry).where(
-            WaitlistEntry.centre_id == entry.centre_id, WaitlistEntry.item_id == entry.item_id,
-            WaitlistEntry.status == WaitlistStatus.WAITING, WaitlistEntry.id < entry.id)) or 0
-    return ahead
+    """For each waiting entry, how many are waiting before it for the same item at the same centre (one query
+    for the whole list)."""
+    waiting = [e.id for e in entries if e.status == WaitlistStatus.WAITING]
+    if not waiting:
+        return {}
+    before = aliased(WaitlistEntry)
+    ahead = (select(func.count()).select_from(before).where(
+        before.centre_id == WaitlistEntry.centre_id, before.item_id == WaitlistEntry.item_id,
+        before.status == WaitlistStatus.WAITING, before.id < WaitlistEntry.id).scalar_subquery())
+    return dict(session.execute(select(WaitlistEntry.id, ahead).where(WaitlistEntry.id.in_(waiting))).tuples().all())
 
 
 def held_offers(session: Session, entry_ids: list[int]) -> dict[int, WaitlistOffer]:
