@@ -22,6 +22,10 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
     Periodic("purge-by-retention", "jobs.maintenance.purge_by_retention", "40 3 * * *", job_timeout=3600),
     Periodic("link-business-representatives", "jobs.maintenance.link_business_representatives", "50 2 * * *"),
+    # 政策快享: every rule in force against everyone (ages and registration months move on), after the registry
+    # link sweep so newly linked representatives hear of their businesses' matches; then the one reminder.
+    Periodic("match-policies", "jobs.policies.match_nightly", "20 3 * * *", job_timeout=3600),
+    Periodic("policy-reminders", "jobs.policies.remind_and_expire", "0 10 * * *"),
     Periodic("erase-closed-accounts", "jobs.maintenance.erase_closed_accounts", "*/10 * * * *"),
     # Hourly rather than nightly: the new day opens just after midnight, and changed
     # opening hours reach the slots within the hour.

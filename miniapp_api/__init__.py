@@ -47,6 +47,8 @@ from miniapp_api.platform.observability import configure_logging, init_request_l
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_uri
+from miniapp_api.policies.views import bp as policies_bp
+from miniapp_api.policies.views import staff_bp as staff_policies_bp
 from miniapp_api.ratings.views import bp as ratings_bp
 from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
 from miniapp_api.simulator.views import bp as simulator_bp
@@ -145,7 +147,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
+    for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, policies_bp, staff_policies_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
                       feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)

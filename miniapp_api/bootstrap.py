@@ -19,6 +19,7 @@ from miniapp_api.notifications import models as _notifications  # noqa: F401
 from miniapp_api.platform import events
 from miniapp_api.platform import models as _platform  # noqa: F401
 from miniapp_api.platform.db import Base
+from miniapp_api.policies import models as _policies  # noqa: F401
 from miniapp_api.ratings import models as _ratings  # noqa: F401
 from miniapp_api.staff import models as _staff  # noqa: F401
 from miniapp_api.surveys import models as _surveys  # noqa: F401

@@ -22,6 +22,7 @@ from jobs.worker import ForkingWorker, InProcessWorker
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
+from miniapp_api.demo.policies import seed_policies
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.sms import emulator_sms_templates
@@ -106,7 +107,9 @@ def seed_demo_command() -> None:
         redis_store.configure(settings.redis_url)
     with db.new_session() as session:
         cases = seed_cases(session, FieldCipher(settings.data_keys), utcnow())
+        policies = seed_policies(session, utcnow())
         session.commit()
+    click.echo(f"demo policies: {policies} new policy items published and matched")
     if cases:
         click.echo(f"demo staff account (shown once): {cases.username} / {cases.password}  "
                    f"(change it with `banshi staff set-password {cases.username}`)")

@@ -23,4 +23,5 @@ ROW_INDUSTRY = "行业代码应为国民经济行业分类（GB/T 4754）代码�
 ROW_REGION = "所属区划应为 6 位行政区划代码"
 ROW_DATE = "成立日期格式应为YYYY-MM-DD"
 ROW_ID_NUMBER = "法定代表人身份证号不正确"
+ROW_EMPLOYEES = "从业人数应为整数（可留空）"
 ROW_DUPLICATE = "与第{line}行的统一社会信用代码重复"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
@@ -41,6 +41,7 @@ class Business(Base):
     address: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(6))              # administrative division code (GB/T 2260)
     registered_on: Mapped[date] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)     # 从业人数, when the registry reports it
     representative_name: Mapped[str] = mapped_column(String(40))
     representative_id_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[CreatedAt]

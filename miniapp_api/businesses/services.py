@@ -32,8 +32,8 @@ CITIZEN_NOT_VERIFIED = "citizen_not_verified"
 ALREADY_LINKED = "already_linked"
 
 COLUMNS = ("统一社会信用代码", "名称", "类型", "行业代码", "规模", "注册地址", "所属区划", "成立日期", "法定代表人",
-           "法定代表人身份证号")
-REQUIRED = COLUMNS[:-1]
+           "法定代表人身份证号", "从业人数")
+REQUIRED = COLUMNS[:-2]
 KINDS = {"企业": BusinessKind.ENTERPRISE, "个体工商户": BusinessKind.INDIVIDUAL}
 SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro"}
 LIMITS = {"名称": 100, "注册地址": 200, "法定代表人": 40}
@@ -46,6 +46,7 @@ class ImportReport:
     created: int
     updated: int
     linked: int
+    business_ids: list[int]
 
 
 def _parse_row(row: dict[str, str]) -> dict:
@@ -69,9 +70,13 @@ def _parse_row(row: dict[str, str]) -> dict:
     id_number = (row.get("法定代表人身份证号") or "").upper() or None
     if id_number is not None and not id_number_is_valid(id_number):
         raise ValueError(messages.ROW_ID_NUMBER)
+    employees = (row.get("从业人数") or "").strip()
+    if employees and not (employees.isdigit() and int(employees) <= 10_000_000):
+        raise ValueError(messages.ROW_EMPLOYEES)
     return dict(credit_code=credit_code, name=row["名称"], kind=str(KINDS[row["类型"]]), industry_code=industry,
                 size_class=SIZES[row["规模"]], address=row["注册地址"], region=row["所属区划"],
-                registered_on=registered_on, representative_name=row["法定代表人"], id_number=id_number)
+                registered_on=registered_on, representative_name=row["法定代表人"], id_number=id_number,
+                employees=int(employees) if employees else None)
 
 
 def import_csv(session: Session, cipher: FieldCipher, staff: Staff, csv_text: str, now: datetime) -> ImportReport:
@@ -91,7 +96,7 @@ def import_csv(session: Session, cipher: FieldCipher, staff: Staff, csv_text: st
             name: upsert.excluded[name] for name in (*values, "updated_at") if name != "credit_code"}))
     ids = list(session.scalars(select(Business.id).where(Business.credit_code.in_([v["credit_code"] for v in parsed]))))
     linked = link_representatives(session, now, business_ids=ids)
-    report = ImportReport(created=len(parsed) - len(existing), updated=len(existing), linked=linked)
+    report = ImportReport(created=len(parsed) - len(existing), updated=len(existing), linked=linked, business_ids=ids)
     audit(session, staff, "import_businesses", "business", "csv", created=report.created, updated=report.updated,
           linked=report.linked)
     return report

@@ -22,6 +22,7 @@ from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
+from miniapp_api.policies import services as policies
 from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_role
 
@@ -58,9 +59,11 @@ def show_business(path: BusinessPath):
 @staff_required
 def import_businesses(body: BusinessImportIn):
     """Import or update businesses from the registry's CSV: every bad row is reported by line, nothing is
-    saved unless all are right; importing the same file again changes nothing."""
+    saved unless all are right; importing the same file again changes nothing. Policies are matched again
+    over the imported businesses once it commits."""
     require_role(g.staff, *permissions.BUSINESS_IMPORT)
     report = services.import_csv(db.session, field_cipher(), g.staff, body.csv, utcnow())
+    policies.facts_changed(db.session, "business", report.business_ids)   # 政策快享 over the changed facts
     return BusinessImportOut(created=report.created, updated=report.updated, linked=report.linked
                              ).model_dump(mode="json")
 

@@ -35,7 +35,7 @@ SMS_KIND_NAMES = {"licence_expiry": "证照到期提醒", "application_materials
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
 SENT_BY_SMS = "已发送短信"
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
-                    "waitlist_result": "候补结果通知"}
+                    "waitlist_result": "候补结果通知", "policy_notice": "政策提醒", "policy_grant": "政策兑现进度"}
 QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"
 QUEUE_NEAR_TIP = "前面还有{ahead}人"
 QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"

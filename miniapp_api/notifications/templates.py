@@ -38,6 +38,12 @@ KINDS: dict[str, tuple[str, bool]] = {
     # The waitlist: a seat held for a short time (offered at night, the hold starts in the morning).
     "waitlist_offer": ("waitlist_result", False),
     "waitlist_lapsed": ("waitlist_result", False),
+    # 政策快享: a new match, its one reminder, a withdrawal, a new policy of a subscribed category; grant progress.
+    "policy_match": ("policy_notice", False),
+    "policy_reminder": ("policy_notice", False),
+    "policy_withdrawn": ("policy_notice", False),
+    "policy_new": ("policy_notice", False),
+    "policy_grant": ("policy_grant", False),
 }
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
