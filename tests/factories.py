@@ -14,6 +14,7 @@ from miniapp_api.applications import services
 from miniapp_api.appointments.models import BookingSuspension, Slot
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
+from miniapp_api.businesses.models import Business
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
@@ -24,6 +25,7 @@ from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import FieldCipher, credit_check_char, id_check_digit
+from miniapp_api.policies.models import PolicyDocument, PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
 from miniapp_api.ratings.models import Rating
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.staff.services import create_staff
@@ -193,9 +195,50 @@ def casework_world(db_session, cipher) -> dict:
                                  relation="父母", scopes=["book", "view"], valid_days=365, now=utcnow())
     item.owner_centre_id, item.department = home.id, "市场监管局"
     guide = guidance_world(db_session, home, item)
+    policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
+
+
+BUSINESS_RULE = {"subject": "business", "all": [{"fact": "size_class", "op": "in", "value": ["micro"]}]}
+BUSINESS_CASES = [{"name": "微型", "facts": {"size_class": "micro"}, "eligible": True},
+                  {"name": "中型", "facts": {"size_class": "medium"}, "eligible": False, "failed": ["size_class"]}]
+
+
+def policy_world(session, home: Centre, citizen: Citizen) -> dict:
+    """A published 免申即享 item of the home centre about businesses, one business, its match confirmed by the
+    citizen and the grant case waiting for review."""
+    document = PolicyDocument(title="测试政策文件", department="测试局", centre_id=home.id, issued_on=date(2026, 1, 1),
+                              summary="白话解读")
+    session.add(document)
+    session.flush()
+    item = PolicyItem(document_id=document.id, code=f"T-{document.id}", title="小微企业测试补贴", benefit="1000元",
+                      mode="exempt", subject="business", category="企业发展", valid_from=date(2026, 1, 1),
+                      valid_until=date(2030, 12, 31), owner_department="测试局", status="draft")
+    session.add(item)
+    session.flush()
+    rule = PolicyRule(policy_item_id=item.id, version=1, rule=BUSINESS_RULE, cases=BUSINESS_CASES,
+                      published_at=MONDAY_8AM)
+    session.add(rule)
+    session.flush()
+    item.rule_id, item.status, item.published_at = rule.id, "published", MONDAY_8AM
+    business = Business(credit_code=credit_code(99), name="测试小店", kind="individual", industry_code="F52",
+                        size_class="micro", address="聊城", region="371502", registered_on=date(2024, 1, 1),
+                        representative_name="周敏")
+    session.add(business)
+    session.flush()
+    match = PolicyMatch(policy_item_id=item.id, rule_id=rule.id, business_id=business.id, status="confirmed",
+                        matched_at=MONDAY_8AM, answered_at=MONDAY_8AM, answered_by_citizen_id=citizen.id)
+    session.add(match)
+    session.flush()
+    grant = PolicyGrant(reference=f"ZCT{match.id:08d}", match_id=match.id, policy_item_id=item.id,
+                        citizen_id=citizen.id, business_id=business.id, account_name="周敏", bank="工商银行",
+                        account_enc="x", account_last4="1234", status="reviewing", matched_at=MONDAY_8AM,
+                        confirmed_at=MONDAY_8AM)
+    session.add(grant)
+    session.flush()
+    return dict(document=document, item=item, business=business, match=match, grant=grant)
 
 
 def guidance_world(session, home: Centre, item) -> dict:

@@ -20,7 +20,7 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import build_hall, credit_code, id_number, make_staff
+from tests.factories import build_hall, credit_code, id_number, make_staff, policy_world
 
 PUBLIC, CITIZEN, OWN = "public", "citizen", "own"
 MATRIX = {
@@ -89,7 +89,17 @@ MATRIX = {
     "ratings.revisit": OWN,
     "surveys.show_survey": OWN,
     "surveys.answer_survey": OWN,
+    "policies.browse": PUBLIC,
+    "policies.show_policy": PUBLIC,
+    "policies.eligibility": CITIZEN,        # evaluates the caller (and their businesses) only
+    "policies.list_matches": CITIZEN,
+    "policies.show_match": OWN,
+    "policies.confirm_match": OWN,
+    "policies.decline_match": OWN,
+    "policies.get_subscriptions": CITIZEN,
+    "policies.put_subscriptions": CITIZEN,
 }
+PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
 BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"code": "ABCDEFGH"},
           "identity.start_verification": {"real_name": "孙丽", "id_number": "110101194001011234"},
@@ -106,11 +116,13 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
           "ratings.rate_by_old_url": {"target": "appointment", "id": 1, "level": 5},
           "ratings.revisit": {"satisfied": True},
-          "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"}}
+          "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"},
+          "policies.confirm_match": PAYOUT, "policies.put_subscriptions": {"categories": []}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
-                "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1"}
+                "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
+                "<int:item_id>": "1", "<int:match_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -209,6 +221,11 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         db_session.flush()
         db_session.add(BusinessLink(business_id=business.id, citizen_id=owner_id, role="representative",
                                     source="registry"))
+        # A 免申即享 match of the business the owner acts for: the stranger can neither read nor answer it.
+        policy = policy_world(db_session, hall.centre, db_session.get(Citizen, owner_id))
+        policy["match"].status = "matched"
+        db_session.delete(policy["grant"])
+        policy["match"].business_id = business.id
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
@@ -216,14 +233,14 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:rectification_id>": str(rectification.id), "<token>": token,
                "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
-               "<int:business_id>": str(business.id)}
+               "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
             path = fill(rule.rule, ids)
             body = {"appointments.reschedule": {"slot_id": slot.id},
                     "applications.report_material": {"material_id": material_id},
-                    "ratings.revisit": {"satisfied": False},
+                    "ratings.revisit": {"satisfied": False}, "policies.confirm_match": PAYOUT,
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
@@ -232,7 +249,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "rectification_not_found", "survey_not_found",
                                                             "relative_not_found", "verification_not_found",
                                                             "waitlist_not_found", "offer_not_found",
-                                                            "business_not_found")
+                                                            "business_not_found", "policy_match_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]
@@ -246,3 +263,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         assert client.get(f"/api/v1/rectifications/{rectification.id}", headers=owner).get_json()["status"] == "fixed"
         assert client.get("/api/v1/feedback", headers=stranger).get_json()["feedback"] == []
         assert client.get(f"/api/v1/surveys/{token}", headers=owner).status_code == 200
+        # The match of the owner's business is still open, and only the owner sees it.
+        assert [(m["id"], m["status"]) for m in client.get("/api/v1/policy-matches", headers=owner).get_json()[
+            "matches"]] == [(policy["match"].id, "matched")]
+        assert client.get("/api/v1/policy-matches", headers=stranger).get_json()["matches"] == []

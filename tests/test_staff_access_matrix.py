@@ -12,7 +12,16 @@ from miniapp_api.citizens.services import hash_token
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.staff.models import StaffSession
 from tests.console.conftest import ConsoleUser
-from tests.factories import CentreFactory, casework_world, credit_code, id_number, make_staff, reloaded
+from tests.factories import (
+    BUSINESS_CASES,
+    BUSINESS_RULE,
+    CentreFactory,
+    casework_world,
+    credit_code,
+    id_number,
+    make_staff,
+    reloaded,
+)
 from tests.test_access_matrix import fill
 
 PUBLIC, STAFF, CENTRE = "public", "staff", "centre"
@@ -56,10 +65,23 @@ MATRIX = {
     "staff_counter.show_counter": CENTRE,
     "staff_counter.call_next": CENTRE,
     "staff_counter.act_on_ticket": CENTRE,
+    "staff_policies.staff_list": STAFF,             # rows of the caller's centres only
+    "staff_policies.create_document": CENTRE,
+    "staff_policies.create_item": CENTRE,
+    "staff_policies.staff_show": CENTRE,
+    "staff_policies.save_rule": CENTRE,
+    "staff_policies.check": CENTRE,
+    "staff_policies.publish": CENTRE,
+    "staff_policies.retire": CENTRE,
+    "staff_policies.list_grants": STAFF,            # rows of the caller's centres only
+    "staff_policies.review_grant": CENTRE,
+    "staff_policies.grant_paid": CENTRE,
+    "staff_policies.import_person_facts": STAFF,    # centre managers: shared data is city-wide
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
-                "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall"}
+                "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall",
+                "<int:item_id>": "1", "<int:document_id>": "1", "<int:grant_id>": "1"}
 
 
 def staff_routes(app):
@@ -97,6 +119,12 @@ def two_centres(db_session, cipher):
     return casework_world(db_session, cipher)
 
 
+def policy_ids(t: dict) -> dict:
+    policy = t["policy"]
+    return {"<int:item_id>": str(policy["item"].id), "<int:document_id>": str(policy["document"].id),
+            "<int:grant_id>": str(policy["grant"].id)}
+
+
 def valid_bodies(t: dict) -> dict:
     """A valid body for every staff route that takes one, aimed at the home centre's records."""
     return {
@@ -118,6 +146,14 @@ def valid_bodies(t: dict) -> dict:
         "staff_ratings.staff_revisit": {"satisfied": True, "note": "电话回访满意"},
         "staff_ratings.request_invalidation": {"reason": "系误评，证据见录像", "evidence": ["录像"]},
         "staff_ratings.decide_invalidation": {"approve": True},
+        "staff_policies.create_document": {"title": "新政策", "department": "测试局", "centre_id": t["home"].id,
+                                           "issued_on": "2026-11-01", "summary": "白话解读"},
+        "staff_policies.create_item": {"code": "NEW-1", "title": "新补贴", "benefit": "500元", "mode": "info",
+                                       "subject": "person", "category": "养老服务", "valid_from": "2026-11-01",
+                                       "valid_until": "2027-11-01", "owner_department": "测试局"},
+        "staff_policies.save_rule": {"rule": BUSINESS_RULE, "cases": BUSINESS_CASES},
+        "staff_policies.check": {"credit_code": t["policy"]["business"].credit_code},
+        "staff_policies.review_grant": {"approve": True},
     }
 
 
@@ -127,7 +163,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
               "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
               "<int:rectification_id>": str(t["rectification"].id),
               "<int:rating_id>": str(t["rating"].id), "<int:window_id>": str(t["window"].id),
-              "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"}
+              "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall"} | policy_ids(t)
     bodies = valid_bodies(t)
     outsider = staff_login(t["outsider"])
     for rule, method in staff_routes(app):
@@ -145,6 +181,8 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     assert reloaded(db_session, t["rating"]).validity == "valid"
     ticket = reloaded(db_session, t["ticket"])
     assert ticket.status == "waiting" and ticket.call_count == 0
+    assert reloaded(db_session, t["policy"]["grant"]).status == "reviewing"
+    assert reloaded(db_session, t["policy"]["item"]).status == "published"
 
 
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):
@@ -192,6 +230,11 @@ ROLES = {
     "staff_surveys.export_results": {M, S},
     "staff_counter.show_counter": {M, W}, "staff_counter.call_next": {M, W},
     "staff_counter.act_on_ticket": {M, W},
+    "staff_policies.staff_list": {M, W}, "staff_policies.create_document": {M, W},
+    "staff_policies.create_item": {M, W}, "staff_policies.staff_show": {M, W}, "staff_policies.save_rule": {M, W},
+    "staff_policies.check": {M, W}, "staff_policies.publish": {M}, "staff_policies.retire": {M},
+    "staff_policies.list_grants": {M, W}, "staff_policies.review_grant": {M, W}, "staff_policies.grant_paid": {M, W},
+    "staff_policies.import_person_facts": {M},
 }
 EXTRA_BODIES = {
     "staff_feedback.set_sla": {"working_days": 15},
@@ -199,6 +242,7 @@ EXTRA_BODIES = {
                               "questions": [{"key": "score", "kind": "scale", "text": "您对这次办事满意吗？"}]},
     "staff_surveys.run_campaign": {"kind": "monthly", "period": "2026-10-01"},
     "staff_businesses.import_businesses": {"csv": "x"},
+    "staff_policies.import_person_facts": {"csv": "x"},
     "staff_businesses.confirm_agent": {"credit_code": credit_code(1), "id_number": id_number(9), "name": "周敏"},
 }
 
@@ -219,7 +263,7 @@ def test_each_role_on_each_staff_endpoint_of_its_own_centre(app, client, two_cen
               "<int:licence_id>": str(t["licence"].id), "<int:feedback_id>": str(t["feedback"].id),
               "<int:rectification_id>": str(t["rectification"].id), "<int:rating_id>": str(t["rating"].id),
               "<int:window_id>": str(t["window"].id), "<int:ticket_id>": str(t["ticket"].id), "<action>": "recall",
-              "<kind>": "complaint"}
+              "<kind>": "complaint"} | policy_ids(t)
     bodies = valid_bodies(t) | EXTRA_BODIES
     for rule, method in staff_routes(app):
         if rule.endpoint in ("staff.log_in", "staff.log_out"):
