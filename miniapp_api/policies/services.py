@@ -149,12 +149,12 @@ def publish(session: Session, staff: Staff | None, item: PolicyItem, now: dateti
     if rule.published_at is not None:
         raise DomainError(messages.ALREADY_PUBLISHED, status=409)
     results = rules.run_cases(rule.rule, rule.cases)
-    if not {True, False} <= {case["eligible"] for case in rule.cases}:
-        raise DomainError(messages.CASES_EMPTY, code=CASES_FAILING, status=422, fields={"cases": messages.CASES_EMPTY})
     failing = [r for r in results if not r.passed]
     if failing:
         raise DomainError(messages.CASES_FAILING.format(count=len(failing)), code=CASES_FAILING, status=422,
                           fields={f"cases[{results.index(r)}]": r.message for r in failing})
+    if not {True, False} <= {case["eligible"] for case in rule.cases}:
+        raise DomainError(messages.CASES_EMPTY, code=CASES_FAILING, status=422, fields={"cases": messages.CASES_EMPTY})
     first = item.published_at is None
     rule.published_at = now
     item.rule_id, item.status = rule.id, "published"
