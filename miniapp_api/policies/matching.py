@@ -221,7 +221,8 @@ def _withdrawal_messages(session: Session, item: PolicyItem, rule: PolicyRule, w
         session.execute(update(PolicyMatch).where(PolicyMatch.id == match_id).values(end_reason=reason[:200]))
         for citizen_id, subject_text in recipients(session, item.subject, match_id):
             drafts.append(Draft(
-                citizen_id=citizen_id, kind=WITHDRAWN_KIND, context={"policy": item.title, "benefit": item.benefit, "tip": reason},
+                citizen_id=citizen_id, kind=WITHDRAWN_KIND,
+                context={"policy": item.title, "benefit": item.benefit, "tip": reason},
                 title=messages.WITHDRAWN_TITLE, page=match_page(match_id), subject=("policy_match", match_id),
                 body=messages.WITHDRAWN_BODY.format(subject=subject_text, title=item.title, reason=reason,
                                                     department=item.owner_department),
