@@ -178,3 +178,14 @@ def test_servers_figure_runs_the_same_loads_under_a_named_server():
     assert [row["server"] for row in figure["servers"]] == ["gunicorn-sync-4"]
     row = figure["servers"][0]
     assert row["booking"]["statuses"].get("201", 0) > 0 and row["read_me"]["errors"] == 0
+
+
+def test_policy_matching_figure_matches_once_and_reaches_every_eligible_inbox():
+    result = subprocess.run([sys.executable, "bench/policies.py", "--items", "40", "--businesses", "1500",
+                             "--citizens", "6000"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["figure"] == "policy matching" and figure["matches"] > 0
+    assert figure["second_run_new_matches"] == 0
+    assert figure["broad_policy_messages"] == figure["broad_policy_eligible"] > 0
+    assert figure["meets_target"] is True
