@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from miniapp_api.console import admin, casework, counter, dashboard, guidance, identity, views  # noqa: F401  (routes on bp)
+from miniapp_api.console import (  # noqa: F401  (routes on bp)
+    admin,
+    casework,
+    counter,
+    dashboard,
+    guidance,
+    identity,
+    policies,
+    views,
+)
 from miniapp_api.console.blueprint import bp, csrf
 
 __all__ = ["bp", "init_console"]

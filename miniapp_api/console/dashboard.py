@@ -1,4 +1,4 @@
-"""The dashboard: bookings and no-shows, waiting times, 好评率 and 差评整改率, feedback answered in time."""
+"""The dashboard: bookings and no-shows, waiting times, 好评率 and 差评整改率, feedback answered in time, 政策快享."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import QueryModel
+from miniapp_api.policies.messages import MODE_NAMES
+from miniapp_api.policies.stats import policy_figures
 from miniapp_api.ratings.stats import rating_stats
 from miniapp_api.staff import permissions
 from miniapp_api.staff.services import visible_centre_ids
@@ -67,6 +69,8 @@ def dashboard():
             messages.SERIES_ON_TIME: [r["on_time"] for r in sla], messages.SERIES_LATE: [r["late"] for r in sla]},
             stacked=True),
     }
+    policies = policy_figures(db.session, sorted(centre_ids))
     return render_template("console/dashboard.html", query=query, groups=messages.GROUPS, figures=figures,
-                           bookings=bookings, waits=waits, ratings=ratings, sla=sla, lines=lines,
+                           bookings=bookings, waits=waits, ratings=ratings, sla=sla, lines=lines, policies=policies,
+                           mode_names=MODE_NAMES,
                            no_show_share=queries.no_show_share(bookings), percent=_percent)

@@ -171,10 +171,7 @@ class Outcome:
 class Evaluation:
     eligible: bool
     outcomes: list[Outcome]       # every condition, in the rule's order (any-groups flattened)
-
-    @property
-    def failed(self) -> list[str]:
-        return sorted({o.fact for o in self.outcomes if not o.passed})
+    failed: list[str]             # the facts that make them ineligible (a group's members only if none held)
 
 
 def _region_name(code: str) -> str:
@@ -269,17 +266,13 @@ def _outcome(cond: dict, subject: str, facts: dict[str, Any]) -> Outcome:
 def evaluate(rule: dict, facts: dict[str, Any]) -> Evaluation:
     """The rule on one subject's facts (fact name → value; `licences` a collection of licence types,
     `registered_on` an optional date for the explanation). A missing fact fails its condition."""
-    subject, outcomes, eligible = rule["subject"], [], True
+    subject, outcomes, failed = rule["subject"], [], set()
     for cond in rule["all"]:
-        if "any" in cond:
-            group = [_outcome(inner, subject, facts) for inner in cond["any"]]
-            outcomes.extend(group)
-            eligible &= any(o.passed for o in group)
-        else:
-            outcome = _outcome(cond, subject, facts)
-            outcomes.append(outcome)
-            eligible &= outcome.passed
-    return Evaluation(eligible=eligible, outcomes=outcomes)
+        group = [_outcome(inner, subject, facts) for inner in cond.get("any", [cond])]
+        outcomes.extend(group)
+        if not any(o.passed for o in group):
+            failed |= {o.fact for o in group}
+    return Evaluation(eligible=not failed, outcomes=outcomes, failed=sorted(failed))
 
 
 # ---------------------------------------------------------------------------------------------- SQL

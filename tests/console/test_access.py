@@ -62,6 +62,12 @@ MATRIX = {
     "console.guidance_synonyms_retire": ({M, W}, True),
     "console.guidance_import": ({M, W}, False),     # another centre's rows are refused by line (test_authoring)
     "console.guidance_misses": ({M, W, S}, False),
+    "console.policy_list": ({M, W}, False),         # lists the caller's centres' items only
+    "console.policy_page": ({M, W}, True),
+    "console.policy_publish": ({M}, True),
+    "console.policy_grants": ({M, W}, False),       # lists the caller's centres' grant cases only
+    "console.policy_grant_review": ({M, W}, True),
+    "console.policy_grant_paid": ({M, W}, True),
 }
 GUIDE_ENTRY = {"question": "矩阵测试问题", "answer": "矩阵测试答案", "department": "综合服务"}
 POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
@@ -93,7 +99,8 @@ def request_for(rule, method, world):
     guide = world["guide"]
     values["<code>"] = {"console.guidance_scenario": guide["scenario"], "console.guidance_item": world["item"].code
                         }.get(rule.endpoint, guide["entry"])
-    values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"])}
+    values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"]),
+               "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id)}
     url = fill(rule.rule, values)
     home = str(world["home"].id)
     forms = {
@@ -120,6 +127,10 @@ def request_for(rule, method, world):
         "console.guidance_scenario": {**guide_scenario(world), "owner_centre_id": home},
         "console.guidance_item": {"what_you_get": "许可证", "who_can_apply": "经营者", "steps": "提交\n领证",
                                   "fee": "不收费", "materials": "申请书, 必需, 原件, 1"},
+        "console.policy_page": {"fact_1": "size_class", "op_1": "in", "value_1": "微型", "cases": (
+            "- {name: 微型, facts: {size_class: micro}, eligible: true}\n"
+            "- {name: 中型, facts: {size_class: medium}, eligible: false}\n")},
+        "console.policy_grant_review": {"approve": "yes"},
         "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
         "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
             f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"

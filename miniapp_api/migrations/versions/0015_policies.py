@@ -4,8 +4,8 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-26 09:57:13.540051
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0015'
