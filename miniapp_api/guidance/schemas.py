@@ -112,6 +112,14 @@ class Handoff(BaseModel):
     centre_name: str | None
 
 
+class PolicyHit(BaseModel):
+    id: int
+    title: str
+    benefit: str
+    mode_name: str
+    page: str
+
+
 class SearchOut(BaseModel):
     query: str
     confident: bool
@@ -123,6 +131,7 @@ class SearchOut(BaseModel):
     suggestions: list[str] = Field(description="您是不是要找: titles close to the question")
     suggestion_title: str | None
     handoff: Handoff
+    policies: list[PolicyHit] = Field(default_factory=list, description="政策快享 items the question is about")
 
     @classmethod
     def of(cls, answer: Answer) -> SearchOut:

@@ -11,6 +11,7 @@ from miniapp_api.guidance.schemas import (
     AnswersIn,
     HandoffIn,
     HandoffOut,
+    PolicyHit,
     ResultIn,
     ResultOut,
     ScenarioList,
@@ -22,26 +23,34 @@ from miniapp_api.guidance.schemas import (
     StepOut,
 )
 from miniapp_api.platform.auth import citizen_required
-from miniapp_api.platform.clock import chinese_date, utcnow
+from miniapp_api.platform.clock import chinese_date, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.idempotency import idempotent
 from miniapp_api.platform.rate_limits import GUIDE_SEARCH_PER_IP, HANDOFF_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES, IdempotencyHeader
 from miniapp_api.platform.unit_of_work import stale_read
+from miniapp_api.policies.messages import MODE_NAMES
+from miniapp_api.policies.search import found_items
 
 bp = APIBlueprint("guidance", __name__, url_prefix="/api/v1/guide", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="智能导服", description="Ask in your own words; scenario interviews; ask a person")])
 BEARER = [{"bearer": []}]
+POLICY_HITS = 3
 
 
 @bp.get("/search", responses={200: SearchOut})
 @limiter.limit(GUIDE_SEARCH_PER_IP)
 def search(query: SearchQuery):
     """The best answer first, then the items and scenarios it leads to; below the confidence line, 您是不是要找
-    suggestions and an offer to ask a person (the question is also written down for staff)."""
+    suggestions and an offer to ask a person (the question is also written down for staff). Policies (政策快享)
+    the question is about come with it."""
     answer = services.answer_question(db.session, query.q, audience=query.audience, now=utcnow())
-    return SearchOut.of(answer).model_dump(mode="json")
+    out = SearchOut.of(answer)
+    out.policies = [PolicyHit(id=i.id, title=i.title, benefit=i.benefit, mode_name=MODE_NAMES[i.mode],
+                              page=f"/pages/policies/detail?id={i.id}")
+                    for i in found_items(db.session, query.q, today(), limit=POLICY_HITS)]
+    return out.model_dump(mode="json")
 
 
 @bp.get("/scenarios", responses={200: ScenarioList})

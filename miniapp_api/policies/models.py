@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.centres.models import Centre
@@ -90,6 +90,7 @@ class PolicyItem(Base):
         CheckConstraint("status IN ('draft', 'published', 'retired')", name="status_known"),
         CheckConstraint("valid_from <= valid_until", name="valid_period"),
         CheckConstraint("status <> 'published' OR rule_id IS NOT NULL", name="published_has_rule"),
+        Index("ix_policy_item_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[IntPK]
@@ -112,6 +113,8 @@ class PolicyItem(Base):
     rule_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("policy_rule.id", ondelete="RESTRICT",
                                                                        use_alter=True))
     published_at: Mapped[UtcDateTime | None]
+    # What search.py finds it by (a tsvector literal of its bigrams), written when it is published.
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR)
     created_at: Mapped[CreatedAt]
 
     document: Mapped[PolicyDocument] = relationship(back_populates="items")

@@ -25,7 +25,7 @@ from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
-from miniapp_api.policies import matching, messages, rules
+from miniapp_api.policies import matching, messages, rules, search
 from miniapp_api.policies.models import (
     GrantStatus,
     MatchStatus,
@@ -157,6 +157,7 @@ def publish(session: Session, staff: Staff | None, item: PolicyItem, now: dateti
         raise DomainError(messages.CASES_EMPTY, code=CASES_FAILING, status=422, fields={"cases": messages.CASES_EMPTY})
     first = item.published_at is None
     rule.published_at = now
+    item.search_vector = search.search_vector(item, item.document)
     item.rule_id, item.status = rule.id, "published"
     item.published_at = item.published_at or now
     session.flush()
@@ -211,17 +212,15 @@ def check_subject(session: Session, cipher: FieldCipher, item: PolicyItem, *, id
 
 def browse(session: Session, today: date, *, q: str | None, category: str | None, limit: int,
            offset: int) -> tuple[list[PolicyItem], int]:
-    """Published items in force, newest first; `q` searches titles, benefits, departments and summaries."""
-    query = select(PolicyItem).join(PolicyDocument).where(*matching.in_force(today))
+    """Published items in force: with `q`, those search.py finds in the citizen's own words (best first),
+    else newest first; optionally of one category."""
+    if q:
+        found = [i for i in search.found_items(session, q, today, limit=100)
+                 if category is None or i.category == category]
+        return found[offset:offset + limit], len(found)
+    query = select(PolicyItem).where(*matching.in_force(today))
     if category:
         query = query.where(PolicyItem.category == category)
-    if q:
-        words = [w for w in re.split(r"\s+", q.strip()) if w][:5]
-        for word in words:
-            like = f"%{word.replace('%', '').replace('_', '')}%"
-            query = query.where(or_(PolicyItem.title.ilike(like), PolicyItem.benefit.ilike(like),
-                                    PolicyItem.owner_department.ilike(like), PolicyDocument.title.ilike(like),
-                                    PolicyDocument.summary.ilike(like)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(PolicyItem.published_at.desc(), PolicyItem.id.desc())
                            .limit(limit).offset(offset))

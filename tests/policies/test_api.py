@@ -260,3 +260,13 @@ def test_browse_search_detail_and_subscriptions(client, db_session, staff_login,
     assert client.post(f"/api/staff/v1/policy-items/{item['id']}/publish", headers=headers).status_code == 200
     titles = [m["title"] for m in client.get("/api/v1/messages", headers=citizen).get_json()["messages"]]
     assert titles == ["新政策发布"]
+
+
+def test_citizens_find_policies_in_their_own_words_also_through_the_guide(client, db_session, published):
+    found = client.get("/api/v1/policies", query_string={"q": "我是残疾人，有什么补贴吗"}).get_json()
+    assert {p["title"] for p in found["policies"]} == {"重度残疾人护理补贴", "残疾人职业技能培训补贴"}
+    assert client.get("/api/v1/policies", query_string={"q": "餐饮店有什么补贴"}).get_json()["policies"][0][
+        "title"] == "餐饮业纾困补贴"
+    assert client.get("/api/v1/policies", query_string={"q": "护照怎么办理"}).get_json()["total"] == 0
+    guide = client.get("/api/v1/guide/search", query_string={"q": "高龄津贴怎么领取"}).get_json()
+    assert guide["policies"][0]["title"] == "80周岁以上高龄津贴" and guide["policies"][0]["mode_name"] == "免申即享"
