@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import structlog
 
 from jobs.runtime import in_app_context, job_app
@@ -14,6 +16,7 @@ from miniapp_api.policies import services as policies
 log = structlog.get_logger(__name__)
 HELPERS = 3          # extra workers a run fans out to (each claims tasks until none is left)
 WORK_JOB = "jobs.policies.work_match_tasks"
+JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")     # RQ job ids: letters, digits, _ and - only
 
 
 def _plan_and_work(run_key: str, rule_ids: list[int] | None) -> int:
@@ -22,7 +25,8 @@ def _plan_and_work(run_key: str, rule_ids: list[int] | None) -> int:
             with transaction(db.session):
                 planned = matching.plan(db.session, run_key, utcnow(), rule_ids=rule_ids)
                 for helper in range(HELPERS if planned > 1 else 0):
-                    enqueue_after_commit(db.session, "sweeps", WORK_JOB, job_id=f"policy-work-{run_key}-{helper}")
+                    enqueue_after_commit(db.session, "sweeps", WORK_JOB,
+                                         job_id=f"policy-work-{JOB_ID_UNSAFE.sub('-', run_key)}-{helper}")
             log.info("policy.run_planned", run=run_key, tasks=planned)
         finally:
             db.session.remove()

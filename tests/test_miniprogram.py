@@ -6,22 +6,24 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from config.settings import PROJECT_ROOT
 from miniapp_api.applications import services as applications
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
+from miniapp_api.demo.policies import seed_policies
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import FeedbackKind
 from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
 from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications import appointments
+from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
 from tests.factories import MONDAY_8AM, ItemFactory, build_hall, citizen_with_identity, id_number
@@ -90,12 +92,21 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                         {"centre": hall.centre.id})
         licences.import_csv(session, cipher, csv_text(food_licence("JY13715000000077", "2027-01-20", contact=9502)),
                             issuing_centre_id=hall.centre.id, now=MONDAY_8AM)
+        # 政策快享: an 86-year-old with 聊城 户籍 and a 1-level disability certificate, the demo policies matched.
+        elder = citizen_with_identity(session, cipher, 9503, name="孙秀英")
+        session.add(PersonFact(id_hash=elder.verified_id_hash, birth_date=date(1940, 3, 1), hukou_region="371502",
+                               disability_level=1, updated_at=MONDAY_8AM))
+        seed_policies(session, MONDAY_8AM, centre=hall.centre)
+        allowance = session.scalars(select(PolicyItem).where(PolicyItem.code == "GXJT-01")).one()
+        policy_match = session.scalar(select(PolicyMatch.id).where(PolicyMatch.policy_item_id == allowance.id,
+                                                                   PolicyMatch.citizen_id == elder.id))
         session.commit()
-        fixture = {"item": hall.quick.code, "centre_name": hall.centre.name, "day": "2026-11-24",
+        fixture = {"item": hall.quick.code, "policy_openid": elder.openid, "policy_id": allowance.id,
+                   "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证"}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 5" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 6" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -27,6 +27,7 @@ from miniapp_api.identity.models import FaceVerification
 from miniapp_api.notifications.models import FINAL_STATUSES, Notification
 from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.models import AuditLog
+from miniapp_api.policies.models import MatchTask
 
 RETENTION_DAYS: dict[str, int] = {
     # Messages in the message centre, once final (sent, failed, skipped, cancelled): half a year.
@@ -41,6 +42,8 @@ RETENTION_DAYS: dict[str, int] = {
     "booking_suspension": 365,
     # Ended appointments keep their times, items and outcome for the statistics; the person is cut out.
     "appointment_person": 1095,
+    # 政策快享 matching chunks, once done: a month, for looking into a run.
+    "policy_match_task": 30,
     # The audit log: three years (the Cybersecurity Law asks for at least six months of logs).
     "audit_log": 1095,
 }
@@ -92,5 +95,7 @@ def purge(session: Session, now: datetime, overrides: dict[str, int] | None = No
     done["appointment_person"] = cut_person_out(session, select(Appointment.id).where(
         Appointment.ends_at < before("appointment_person"), Appointment.status.not_in(ACTIVE_STATUSES),
         Appointment.person_name != messages.ERASED_NAME).scalar_subquery())
+    done["policy_match_task"] = session.execute(delete(MatchTask).where(
+        MatchTask.created_at < before("policy_match_task"), MatchTask.done_at.is_not(None))).rowcount
     done["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.created_at < before("audit_log"))).rowcount
     return done

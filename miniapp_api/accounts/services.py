@@ -48,6 +48,7 @@ from miniapp_api.notifications.models import Notification, SmsOptOut, Subscripti
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog, IdempotencyRecord
 from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.policies.models import PolicyGrant, PolicySubscription
 from miniapp_api.ratings.models import Rating, Rectification, RectificationEvent
 from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
 
@@ -131,9 +132,13 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     cid = citizen.id
 
     # What only served the account: gone.
-    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut, BusinessLink):
+    for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut, BusinessLink,
+                  PolicySubscription):
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
+    # 免申即享 grant cases stay for the audit of payouts, without whose account it was.
+    session.execute(update(PolicyGrant).where(PolicyGrant.citizen_id == cid).values(
+        account_name=REDACTED, account_enc=REDACTED, account_last4="****"))
     session.execute(delete(RelativeAuthorisation).where(or_(
         RelativeAuthorisation.delegate_id == cid, RelativeAuthorisation.principal_citizen_id == cid,
         RelativeAuthorisation.principal_id_hash.in_(hashes))))

@@ -224,6 +224,8 @@ class MatchTask(Base):
     __table_args__ = (
         UniqueConstraint("run_key", "rule_id", "lo_id", name="uq_policy_match_task"),
         Index("ix_policy_match_task_open", "id", postgresql_where=text("done_at IS NULL")),
+        # The retention purge reads old chunks by age.
+        Index("brin_policy_match_task_created", "created_at", postgresql_using="brin"),
     )
 
     id: Mapped[IntPK]

@@ -130,3 +130,16 @@ test("waitlist choices and entries read in words", () => {
   assert.equal(offered.ahead, "");
   assert.equal(offered.offerText, "已为您保留 11月24日（周二）09:00（综合窗口）的号，请在 08:15 前确认");
 });
+
+test("a policy match reads whose it is, its state and the 免申即享 steps in words", () => {
+  const view = format.policyMatchView({
+    id: 7, policy: { title: "高龄津贴", benefit: "每月100元", mode_name: "免申即享" }, subject_text: "您",
+    status: "confirmed", status_name: "已确认", grant_status_name: "审核中", can_confirm: false, end_reason: null,
+    steps: [{ name: "数据比对", done: true }, { name: "意愿确认", done: true }, { name: "审核", done: false },
+            { name: "拨付到账", done: false }],
+  });
+  assert.equal(view.status, "审核中");
+  assert.equal(view.steps, "数据比对（已完成） → 意愿确认（已完成） → 审核 → 拨付到账");
+  assert.equal(view.open, false);
+  assert.equal(view.canConfirm, false);
+});

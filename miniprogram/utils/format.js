@@ -147,6 +147,16 @@
     return SCOPES.map(function (s) { return s[0]; }).filter(function (s) { return ticked.indexOf(s) >= 0; });
   }
 
+  /** A 政策快享 match as its card reads: whose, what, its state, and the 免申即享 steps in words. */
+  function policyMatchView(match) {
+    return {
+      id: match.id, title: match.policy.title, benefit: match.policy.benefit, mode: match.policy.mode_name,
+      whose: match.subject_text, status: match.grant_status_name || match.status_name,
+      steps: match.steps.map(function (step) { return step.name + (step.done ? "（已完成）" : ""); }).join(" → "),
+      canConfirm: match.can_confirm, open: match.status === "matched", endReason: match.end_reason || ""
+    };
+  }
+
   /** What the page says after the server confirmed a face check. */
   function faceOutcome(profile) {
     return profile.verified ? "实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
@@ -156,5 +166,6 @@
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages, dayFull: dayFull, WAITLIST_PERIODS: WAITLIST_PERIODS,
-           waitlistTimes: waitlistTimes, waitlistView: waitlistView, licenceState: licenceState };
+           waitlistTimes: waitlistTimes, waitlistView: waitlistView, licenceState: licenceState,
+           policyMatchView: policyMatchView };
 });

@@ -11,9 +11,10 @@ from miniapp_api.applications import services as applications
 from miniapp_api.appointments.models import Appointment, Slot, WaitlistEntry
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.policies.models import PolicyGrant, PolicySubscription
 from miniapp_api.ratings.models import Rating
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import build_hall, citizen_with_identity, id_number, make_staff
+from tests.factories import build_hall, citizen_with_identity, id_number, make_staff, policy_world
 from tests.test_app import assert_envelope
 
 NAME, PHONE, OPENID = "欧阳明远", "13912340987", "o-leaving-for-good"
@@ -76,6 +77,11 @@ def leaving(app, client, db_session, wechat, verified_login):
         case = applications.intake(session, cipher, staff, item_code=hall.quick.code, centre_id=hall.centre.id,
                                    applicant=applications.Applicant("person", NAME, id_number=NUMBER, phone=PHONE),
                                    now=MONDAY_8AM)
+        # A 免申即享 payout to their own account, and a policy category they follow.
+        policy = policy_world(session, hall.centre, citizen)
+        policy["grant"].account_name = NAME
+        policy["grant"].account_enc = cipher.encrypt("6222021610001234", context="policy_account")
+        session.add(PolicySubscription(citizen_id=citizen.id, category="养老服务"))
         session.commit()
         identifiers = [NAME, NUMBER, PHONE, OPENID, citizen.verified_id_hash,
                        cipher.lookup_hash(PHONE, context=PHONE_CONTEXT),
@@ -129,6 +135,10 @@ def test_deleting_an_account_cancels_logs_out_and_erases_everything_but_what_the
     assert feedback_text == "建议周末开放，我是***，电话***"
     assert session.scalar(select(func.count()).select_from(WaitlistEntry).where(
         WaitlistEntry.person_name != "已注销", WaitlistEntry.citizen_id == citizen_id)) == 0
+
+    grant = session.scalars(select(PolicyGrant).where(PolicyGrant.citizen_id == citizen_id)).one()
+    assert (grant.account_name, grant.account_enc, grant.status) == ("***", "***", "reviewing")
+    assert session.scalar(select(func.count()).select_from(PolicySubscription)) == 0
 
     # The same WeChat user may start afresh: a new, empty account.
     with time_machine.travel(MONDAY_8AM + timedelta(hours=2), tick=False):

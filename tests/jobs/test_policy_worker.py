@@ -10,6 +10,7 @@ from datetime import date
 
 import psycopg
 from rq import Queue
+from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 from miniapp_api.demo.policies import seed_policies
@@ -60,6 +61,7 @@ def test_a_killed_matching_run_ends_as_an_uninterrupted_one(app, committed_db, r
     session.execute(Notification.__table__.delete())
     session.execute(PolicyMatch.__table__.delete())
     session.commit()
+    Queue("sweeps", connection=redis_client).empty()   # the runs each verification queued: this test is the night's
     item = session.scalars(select(PolicyItem).where(PolicyItem.code == "GXJT-02")).one()
     some_citizen = expected[0][[m[0] for m in expected[0]].index(item.id)][1]
 
@@ -96,5 +98,6 @@ def test_a_killed_matching_run_ends_as_an_uninterrupted_one(app, committed_db, r
         Queue("sweeps", connection=redis_client).enqueue(NIGHTLY)
         run_worker(process_env, at=NOW)
     assert snapshot(session) == expected
+    assert FailedJobRegistry("sweeps", connection=redis_client).count == 0   # helpers too were enqueued and ran
     assert session.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.done_at.is_(None))) == 0
     assert done_before < session.scalar(select(func.count()).select_from(MatchTask))

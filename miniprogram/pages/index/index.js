@@ -8,6 +8,7 @@ const TILES = [
   { title: "我的候补", url: "/pages/waitlist/index" },
   { title: "现场取号", url: "/pages/tickets/index" },
   { title: "我的证照", url: "/pages/licences/index" },
+  { title: "政策快享（免申即享）", url: "/pages/policies/index" },
   { title: "办件进度", url: "/pages/applications/detail" },
   { title: "诉求与评价", url: "/pages/feedback/index" },
   { title: "消息", url: "/pages/messages/index" },

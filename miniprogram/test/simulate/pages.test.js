@@ -109,3 +109,32 @@ test("证照 and 现场取号 render what the API returns", { skip: !live && "no
   assert.match(tickets.text(), /您的号码\s*[A-D]\d{3}/);
   h.assertBindings(tickets, ["ticket"]);
 });
+
+test("政策快享: the found policy, why, a search in one's own words, 免申即享 confirmed", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(fixture.policy_openid);
+    const list = await h.open("pages/policies/index");
+    assert.match(list.text(), /为您找到的政策/);
+    assert.match(list.text(), /80周岁以上高龄津贴（免申即享）/);
+    h.assertBindings(list, ["policies", "categories", "matches"]);
+    await h.tap(list, "onInput", { detail: { value: "我是残疾人有什么补贴" } });
+    await h.tap(list, "search");
+    assert.match(list.text(), /重度残疾人护理补贴/);
+    assert.doesNotMatch(list.text(), /小微企业房租补贴/);
+
+    const detail = await h.open(`pages/policies/detail?id=${fixture.policy_id}`);
+    h.assertBindings(detail, ["policy", "results"]);
+    assert.match(detail.text(), /您：符合条件/);
+    assert.match(detail.text(), /符合：年龄不低于80岁（您的年龄为86岁）/);
+
+    const match = await h.open(`pages/policies/match?id=${fixture.policy_match}`);
+    assert.match(match.text(), /您：待确认/);
+    assert.match(match.text(), /数据比对（已完成） → 意愿确认 → 审核 → 拨付到账/);
+    await h.tap(match, "onAccountName", { detail: { value: "孙秀英" } });
+    await h.tap(match, "onBank", { detail: { value: "中国农业银行聊城分行" } });
+    await h.tap(match, "onAccountNumber", { detail: { value: "62284800123" } });
+    await h.tap(match, "confirm");
+    assert.match(match.text(), /已确认，办件号ZC\d{8}-\w{6}，审核中/);
+    assert.match(match.text(), /您：审核中/);
+    assert.doesNotMatch(match.text(), /确认享受/);
+  });
