@@ -101,7 +101,7 @@ SCAN_TO_CHECK_IN = "扫码签到取号"
 
 # 政策快享
 POLICY_ROW = "第{row}行条件"
-POLICY_LABELS = {"rule": "适用条件", "rule.subject": "适用对象", "rule.all": "适用条件", "cases": "测试用例"}
+RULE_LABELS = {"rule": "适用条件", "rule.subject": "适用对象", "rule.all": "适用条件", "cases": "测试用例"}
 POLICY_RULE_SAVED = "已保存为第{version}版草稿：测试用例通过 {passed}/{total}"
 POLICY_PUBLISHED = "第{version}版已发布，正在与个人和企业数据比对"
 GRANT_REVIEWED = "办件 {reference}：{status}"

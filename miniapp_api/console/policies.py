@@ -106,7 +106,7 @@ def _labelled(errors: dict[str, str], rows_of: dict[str, int]) -> dict[str, str]
     labelled = {}
     for path, message in errors.items():
         row = next((rows_of[p] for p in sorted(rows_of, key=len, reverse=True) if path.startswith(p)), None)
-        labelled[messages.POLICY_ROW.format(row=row) if row else messages.POLICY_LABELS.get(path.split("[")[0],
+        labelled[messages.POLICY_ROW.format(row=row) if row else messages.RULE_LABELS.get(path.split("[")[0],
                                                                                             path)] = message
     return labelled
 
@@ -117,10 +117,10 @@ def _cases(text: str) -> list:
     except yaml.YAMLError as exc:
         problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.POLICY_LABELS["cases"]: problem}) from exc
+                          fields={messages.RULE_LABELS["cases"]: problem}) from exc
     if not isinstance(value, list):
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.POLICY_LABELS["cases"]: messages.YAML_LIST})
+                          fields={messages.RULE_LABELS["cases"]: messages.YAML_LIST})
     return value
 
 

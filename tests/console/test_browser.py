@@ -141,6 +141,10 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
         "surveys": "/console/surveys", "notifications": "/console/notifications",
         "application-pending": f"/console/applications/{world['application'].reference}",
         "window": f"/console/windows/{world['window'].id}", "dashboard": "/console/dashboard", "home": "/console/",
+        "policies": "/console/policies", "policy": f"/console/policies/{world['policy']['item'].id}",
+        "policy-check": f"/console/policies/{world['policy']['item'].id}?credit_code="
+                        f"{world['policy']['business'].credit_code}",
+        "policy-grants": "/console/policy-grants",
     }
     for name, path in pages.items():
         response = page.goto(live_server + path)
