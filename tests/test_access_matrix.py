@@ -96,6 +96,8 @@ MATRIX = {
     "policies.show_match": OWN,
     "policies.confirm_match": OWN,
     "policies.decline_match": OWN,
+    "policies.application_form": OWN,
+    "policies.apply_match": OWN,
     "policies.get_subscriptions": CITIZEN,
     "policies.put_subscriptions": CITIZEN,
 }
@@ -117,7 +119,8 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "ratings.rate_by_old_url": {"target": "appointment", "id": 1, "level": 5},
           "ratings.revisit": {"satisfied": True},
           "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"},
-          "policies.confirm_match": PAYOUT, "policies.put_subscriptions": {"categories": []}}
+          "policies.confirm_match": PAYOUT, "policies.apply_match": PAYOUT,
+          "policies.put_subscriptions": {"categories": []}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
@@ -241,6 +244,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
             body = {"appointments.reschedule": {"slot_id": slot.id},
                     "applications.report_material": {"material_id": material_id},
                     "ratings.revisit": {"satisfied": False}, "policies.confirm_match": PAYOUT,
+                    "policies.apply_match": PAYOUT,
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)

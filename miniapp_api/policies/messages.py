@@ -7,6 +7,7 @@ MATCH_STATUS_NAMES = {"matched": "待确认", "confirmed": "已确认", "decline
 GRANT_STATUS_NAMES = {"reviewing": "审核中", "approved": "审核通过，待拨付", "paid": "已拨付到账",
                       "rejected": "未通过审核"}
 GRANT_STEPS = ("数据比对", "意愿确认", "审核", "拨付到账")
+FAST_STEPS = ("数据比对", "在线申请", "审核", "拨付到账")
 ITEM_STATUS_NAMES = {"draft": "草稿", "published": "已发布", "retired": "已停止"}
 
 # Facts: labels, units and choice names.
@@ -86,7 +87,15 @@ ITEM_RETIRED = "该政策事项已停止，不能再发布"
 CODE_TAKEN = "政策事项编码“{code}”已存在"
 VALID_PERIOD = "有效期的开始日期不能晚于结束日期"
 MATCH_ANSWERED = "该政策您已{status}"
-NOT_EXEMPT = "该政策不是免申即享，请按“{mode}”办理"
+WRONG_MODE = "该政策为“{mode}”，请按对应方式办理"
+PHONE_REQUIRED = "请填写联系电话"
+FORM_APPLICANT = "申请人"
+FORM_ID_NUMBER = "身份证号"
+FORM_BUSINESS = "企业名称"
+FORM_CREDIT_CODE = "统一社会信用代码"
+FORM_INDUSTRY = "行业代码"
+FORM_REGISTERED = "成立日期"
+FORM_EMPLOYEES = "从业人数"
 ACCOUNT_NUMBER = "银行账号应为 8–30 位数字"
 GRANT_STATE = "该办件当前为“{status}”，不能这样操作"
 REASON_REQUIRED = "不通过时请写明原因"
@@ -122,7 +131,7 @@ NEW_POLICY_TITLE = "新政策发布"
 NEW_POLICY_BODY = "您订阅的“{category}”类发布了新政策“{title}”：{benefit}。"
 GRANT_TITLE = "政策兑现进度"
 GRANT_BODY = {
-    "reviewing": "您已确认享受“{title}”，办件号{reference}，正在审核。",
+    "reviewing": "您已确认享受（或提交申请）“{title}”，办件号{reference}，正在审核。",
     "approved": "“{title}”（办件号{reference}）已审核通过，正在拨付。",
     "paid": "“{title}”（办件号{reference}）已拨付到账，尾号{last4}的账户请注意查收。",
     "rejected": "“{title}”（办件号{reference}）未通过审核：{reason}。如有疑问请联系{department}。",

@@ -173,8 +173,9 @@ class PolicyMatch(Base):
 
 
 class PolicyGrant(Base):
-    """The grant case of a confirmed 免申即享 match: 数据比对 → 意愿确认 → 审核 → 拨付到账, handled by the owner
-    centre's staff. The payout account number is stored encrypted."""
+    """The grant case of a confirmed 免申即享 match (数据比对 → 意愿确认 → 审核 → 拨付到账) or of a submitted
+    快申快享 application (数据比对 → 在线申请 → 审核 → 拨付到账), handled by the owner centre's staff. The payout
+    account number is stored encrypted."""
 
     __tablename__ = "policy_grant"
     __table_args__ = (
@@ -201,6 +202,8 @@ class PolicyGrant(Base):
     paid_at: Mapped[UtcDateTime | None]
     staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
     reject_reason: Mapped[str | None] = mapped_column(String(200))
+    # 快申快享: the prefilled application as submitted (identifiers masked, the contact phone encrypted).
+    form: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     item: Mapped[PolicyItem] = relationship()
 

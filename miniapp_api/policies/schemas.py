@@ -121,7 +121,8 @@ class MatchOut(BaseModel):
     matched_at: str
     answered_at: str | None
     end_reason: str | None
-    can_confirm: bool
+    can_confirm: bool = Field(description="免申即享: confirm with the payout account")
+    can_apply: bool = Field(description="快申快享: the prefilled application (GET …/form, POST …/apply)")
     grant_reference: str | None
     grant_status: str | None
     grant_status_name: str | None
@@ -139,6 +140,7 @@ def match_out(match: PolicyMatch, grant: PolicyGrant | None, subject_text: str,
         subject_text=subject_text, status=match.status, status_name=messages.MATCH_STATUS_NAMES[match.status],
         matched_at=local_iso(match.matched_at), answered_at=local_iso(match.answered_at), end_reason=match.end_reason,
         can_confirm=match.status == "matched" and match.item.mode == "exempt",
+        can_apply=match.status == "matched" and match.item.mode == "fast",
         grant_reference=grant.reference if grant else None, grant_status=grant.status if grant else None,
         grant_status_name=messages.GRANT_STATUS_NAMES[grant.status] if grant else None,
         steps=[StepOut(name=name, done=at is not None, at=local_iso(at)) for name, at in steps])
@@ -148,6 +150,34 @@ class ConfirmIn(StrictIn):
     account_name: str = Field(min_length=1, max_length=80, description="收款户名")
     bank: str = Field(min_length=2, max_length=60, description="开户银行")
     account_number: str = Field(min_length=8, max_length=30, description="银行账号 (digits)")
+
+
+class KnownFieldOut(BaseModel):
+    label: str
+    value: str
+
+
+class FormOut(BaseModel):
+    """快申快享: the application as the system already knows it."""
+
+    policy: PolicyOut
+    known: list[KnownFieldOut]
+    phone: str | None = Field(description="the account's phone, masked; another may be typed")
+    can_apply: bool
+
+
+class ApplyIn(StrictIn):
+    phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$", description="contact phone if not the account's")
+    note: str | None = Field(default=None, max_length=200)
+    account_name: str = Field(min_length=1, max_length=80, description="收款户名")
+    bank: str = Field(min_length=2, max_length=60, description="开户银行")
+    account_number: str = Field(min_length=8, max_length=30, description="银行账号 (digits)")
+
+
+class SubmittedForm(BaseModel):
+    fields: list[KnownFieldOut]
+    phone: str
+    note: str
 
 
 class GrantOut(BaseModel):
@@ -163,6 +193,7 @@ class GrantOut(BaseModel):
     reviewed_at: str | None
     paid_at: str | None
     reject_reason: str | None
+    form: SubmittedForm | None = Field(description="快申快享: the application as submitted")
 
     @classmethod
     def of(cls, grant: PolicyGrant) -> GrantOut:
@@ -170,7 +201,9 @@ class GrantOut(BaseModel):
                    status_name=messages.GRANT_STATUS_NAMES[grant.status], account_name=grant.account_name,
                    bank=grant.bank, account=f"****{grant.account_last4}", confirmed_at=local_iso(grant.confirmed_at),
                    reviewed_at=local_iso(grant.reviewed_at), paid_at=local_iso(grant.paid_at),
-                   reject_reason=grant.reject_reason)
+                   reject_reason=grant.reject_reason, form=SubmittedForm(
+                       fields=grant.form["fields"], phone=grant.form["phone"], note=grant.form["note"])
+                   if grant.form else None)
 
 
 class GrantList(BaseModel):

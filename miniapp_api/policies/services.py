@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from miniapp_api.applications.services import new_reference
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid
+from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_id_number, mask_name, mask_phone
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.policies import matching, messages, rules, search
 from miniapp_api.policies.models import (
@@ -48,7 +48,7 @@ MATCH_NOT_FOUND = "policy_match_not_found"
 GRANT_NOT_FOUND = "policy_grant_not_found"
 CASES_FAILING = "rule_cases_failing"
 MATCH_ANSWERED = "match_answered"
-NOT_EXEMPT = "not_exempt"
+WRONG_MODE = "wrong_mode"
 GRANT_STATE = "grant_state"
 CODE_TAKEN = "policy_code_taken"
 UNKNOWN_CATEGORY = "unknown_category"
@@ -285,27 +285,80 @@ def _require_open(match: PolicyMatch) -> None:
         raise DomainError(messages.MATCH_ANSWERED.format(status=status), code=MATCH_ANSWERED, status=409)
 
 
-def confirm(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, account_name: str, bank: str,
-            account_number: str, now: datetime) -> PolicyGrant:
-    """意愿确认 of a 免申即享 match with the payout account: the grant case starts in 审核. Once only (row lock)."""
-    match = own_match(session, citizen.id, match_id, lock=True)
-    _require_open(match)
-    item = match.item
-    if item.mode != Mode.EXEMPT:
-        raise DomainError(messages.NOT_EXEMPT.format(mode=messages.MODE_NAMES[item.mode]), code=NOT_EXEMPT,
-                          status=409)
+def _open_grant(session: Session, cipher: FieldCipher, citizen: Citizen, match: PolicyMatch, *, account_name: str,
+                bank: str, account_number: str, now: datetime, form: dict | None = None) -> PolicyGrant:
+    """The grant case of an answered match, in 审核, with the payout account (stored encrypted)."""
     if not ACCOUNT.match(account_number):
         raise DomainError(messages.ACCOUNT_NUMBER, status=422, fields={"account_number": messages.ACCOUNT_NUMBER})
     match.status, match.answered_at, match.answered_by_citizen_id = MatchStatus.CONFIRMED, now, citizen.id
     grant = PolicyGrant(
-        reference=new_reference("ZC", now), match_id=match.id, policy_item_id=item.id, citizen_id=citizen.id,
-        business_id=match.business_id, account_name=account_name, bank=bank,
+        reference=new_reference("ZC", now), match_id=match.id, policy_item_id=match.policy_item_id,
+        citizen_id=citizen.id, business_id=match.business_id, account_name=account_name, bank=bank,
         account_enc=cipher.encrypt(account_number, context=ACCOUNT_CONTEXT), account_last4=account_number[-4:],
-        status=GrantStatus.REVIEWING, matched_at=match.matched_at, confirmed_at=now)
+        status=GrantStatus.REVIEWING, matched_at=match.matched_at, confirmed_at=now, form=form)
     session.add(grant)
     session.flush()
-    _grant_message(session, grant, item, now)
+    _grant_message(session, grant, match.item, now)
     return grant
+
+
+def _open_match_of_mode(session: Session, citizen: Citizen, match_id: int, mode: str) -> PolicyMatch:
+    match = own_match(session, citizen.id, match_id, lock=True)
+    _require_open(match)
+    if match.item.mode != mode:
+        raise DomainError(messages.WRONG_MODE.format(mode=messages.MODE_NAMES[match.item.mode]), code=WRONG_MODE,
+                          status=409)
+    return match
+
+
+def confirm(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, account_name: str, bank: str,
+            account_number: str, now: datetime) -> PolicyGrant:
+    """意愿确认 of a 免申即享 match with the payout account: the grant case starts in 审核. Once only (row lock)."""
+    match = _open_match_of_mode(session, citizen, match_id, Mode.EXEMPT)
+    return _open_grant(session, cipher, citizen, match, account_name=account_name, bank=bank,
+                       account_number=account_number, now=now)
+
+
+@dataclass(frozen=True)
+class KnownField:
+    label: str
+    value: str
+
+
+def prefilled(session: Session, cipher: FieldCipher, citizen: Citizen, match: PolicyMatch) -> list[KnownField]:
+    """快申快享: what the application already knows — the applicant (masked), the business and the facts the
+    rule read — so the citizen types none of it again."""
+    name = citizen.real_name or ""
+    id_number = cipher.decrypt(citizen.id_number_enc, context=ID_NUMBER_CONTEXT) if citizen.id_number_enc else ""
+    known = [KnownField(messages.FORM_APPLICANT, mask_name(name)),
+             KnownField(messages.FORM_ID_NUMBER, mask_id_number(id_number) if id_number else "")]
+    if match.business_id is not None:
+        business = session.get(Business, match.business_id)
+        known += [KnownField(messages.FORM_BUSINESS, business.name),
+                  KnownField(messages.FORM_CREDIT_CODE, business.credit_code),
+                  KnownField(messages.FORM_INDUSTRY, business.industry_code),
+                  KnownField(messages.FORM_REGISTERED, f"{business.registered_on:%Y年%m月%d日}"),
+                  KnownField(messages.FORM_EMPLOYEES, "" if business.employees is None else str(business.employees))]
+    return known
+
+
+def current_phone(cipher: FieldCipher, citizen: Citizen) -> str | None:
+    return cipher.decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
+
+
+def apply_fast(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, phone: str | None,
+               note: str | None, account_name: str, bank: str, account_number: str, now: datetime) -> PolicyGrant:
+    """快申快享: the prefilled application submitted in one step (only a contact phone, a note and the payout
+    account to add); it is reviewed and paid as a 免申即享 grant is. The form is kept as submitted (masked)."""
+    match = _open_match_of_mode(session, citizen, match_id, Mode.FAST)
+    contact = phone or current_phone(cipher, citizen)
+    if not contact:
+        raise DomainError(messages.PHONE_REQUIRED, status=422, fields={"phone": messages.PHONE_REQUIRED})
+    form = {"fields": [{"label": f.label, "value": f.value} for f in prefilled(session, cipher, citizen, match)],
+            "phone": mask_phone(contact), "phone_enc": cipher.encrypt(contact, context=PHONE_CONTEXT),
+            "note": note or ""}
+    return _open_grant(session, cipher, citizen, match, account_name=account_name, bank=bank,
+                       account_number=account_number, now=now, form=form)
 
 
 def decline(session: Session, citizen: Citizen, match_id: int, now: datetime) -> PolicyMatch:
@@ -395,8 +448,8 @@ def _grant_message(session: Session, grant: PolicyGrant, item: PolicyItem, now: 
 
 
 def grant_steps(match: PolicyMatch, grant: PolicyGrant | None) -> list[tuple[str, datetime | None]]:
-    """The 免申即享 timeline: 数据比对 → 意愿确认 → 审核 → 拨付到账, each with when it happened."""
-    names = messages.GRANT_STEPS
+    """The timeline: 数据比对 → 意愿确认 (快申快享: 在线申请) → 审核 → 拨付到账, each with when it happened."""
+    names = messages.FAST_STEPS if match.item.mode == Mode.FAST else messages.GRANT_STEPS
     return [(names[0], match.matched_at), (names[1], grant.confirmed_at if grant else None),
             (names[2], grant.reviewed_at if grant else None), (names[3], grant.paid_at if grant else None)]
 

@@ -11,11 +11,13 @@ from miniapp_api.businesses.models import Business
 from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.privacy import mask_phone
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
 from miniapp_api.policies import messages, rules, services
 from miniapp_api.policies.models import PolicyMatch, PolicyRule
 from miniapp_api.policies.schemas import (
+    ApplyIn,
     BrowseQuery,
     CaseOut,
     CheckIn,
@@ -27,12 +29,14 @@ from miniapp_api.policies.schemas import (
     DocumentPath,
     EligibilityList,
     EligibilityOut,
+    FormOut,
     GrantList,
     GrantOut,
     GrantPath,
     GrantQuery,
     ItemIn,
     ItemPath,
+    KnownFieldOut,
     MatchList,
     MatchPath,
     PersonFactsIn,
@@ -138,6 +142,30 @@ def confirm_match(path: MatchPath, body: ConfirmIn):
     """免申即享 意愿确认 with the payout account: no application, no materials; a grant case starts in 审核."""
     grant = services.confirm(db.session, field_cipher(), g.citizen, path.match_id, account_name=body.account_name,
                              bank=body.bank, account_number=body.account_number, now=utcnow())
+    return GrantOut.of(grant).model_dump(mode="json"), 201
+
+
+@bp.get("/policy-matches/<int:match_id>/form", responses={200: FormOut}, security=BEARER)
+@citizen_required
+@read_only
+def application_form(path: MatchPath):
+    """快申快享: the application prefilled from what is known (applicant, business, the facts the rule read)."""
+    match = services.own_match(db.session, g.citizen.id, path.match_id)
+    cipher = field_cipher()
+    phone = services.current_phone(cipher, g.citizen)
+    return FormOut(policy=PolicyOut.of(match.item), known=[
+        KnownFieldOut(label=f.label, value=f.value) for f in services.prefilled(db.session, cipher, g.citizen, match)],
+        phone=mask_phone(phone) if phone else None,
+        can_apply=match.status == "matched" and match.item.mode == "fast").model_dump(mode="json")
+
+
+@bp.post("/policy-matches/<int:match_id>/apply", responses={201: GrantOut}, security=BEARER)
+@citizen_required
+def apply_match(path: MatchPath, body: ApplyIn):
+    """快申快享: submit the prefilled application with a contact phone, a note and the payout account."""
+    grant = services.apply_fast(db.session, field_cipher(), g.citizen, path.match_id, phone=body.phone,
+                                note=body.note, account_name=body.account_name, bank=body.bank,
+                                account_number=body.account_number, now=utcnow())
     return GrantOut.of(grant).model_dump(mode="json"), 201
 
 

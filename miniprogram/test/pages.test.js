@@ -142,4 +142,7 @@ test("a policy match reads whose it is, its state and the 免申即享 steps in 
   assert.equal(view.steps, "数据比对（已完成） → 意愿确认（已完成） → 审核 → 拨付到账");
   assert.equal(view.open, false);
   assert.equal(view.canConfirm, false);
+  assert.equal(format.policyMatchView({ id: 8, policy: { title: "研发补助", benefit: "", mode_name: "快申快享" },
+    subject_text: "您的企业“某公司”", status: "matched", status_name: "待确认", grant_status_name: null, can_confirm: false,
+    can_apply: true, steps: [] }).canApply, true);
 });

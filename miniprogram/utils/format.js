@@ -153,7 +153,8 @@
       id: match.id, title: match.policy.title, benefit: match.policy.benefit, mode: match.policy.mode_name,
       whose: match.subject_text, status: match.grant_status_name || match.status_name,
       steps: match.steps.map(function (step) { return step.name + (step.done ? "（已完成）" : ""); }).join(" → "),
-      canConfirm: match.can_confirm, open: match.status === "matched", endReason: match.end_reason || ""
+      canConfirm: match.can_confirm, canApply: match.can_apply, open: match.status === "matched",
+      endReason: match.end_reason || ""
     };
   }
 

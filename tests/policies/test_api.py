@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from miniapp_api.policies import matching
 from miniapp_api.policies import services as policies
 from miniapp_api.policies.models import PersonFact, PolicyDocument, PolicyGrant, PolicyMatch, PolicyRule
 from tests.factories import CentreFactory, id_number, make_staff, person_hash
-from tests.policies.conftest import NOW
+from tests.policies.conftest import NOW, add_business, link
 from tests.test_app import assert_envelope
 
 ELDER_RULE = {"subject": "person", "all": [{"fact": "age", "op": ">=", "value": 80},
@@ -270,3 +271,50 @@ def test_citizens_find_policies_in_their_own_words_also_through_the_guide(client
     assert client.get("/api/v1/policies", query_string={"q": "护照怎么办理"}).get_json()["total"] == 0
     guide = client.get("/api/v1/guide/search", query_string={"q": "高龄津贴怎么领取"}).get_json()
     assert guide["policies"][0]["title"] == "80周岁以上高龄津贴" and guide["policies"][0]["mode_name"] == "免申即享"
+
+
+def test_fast_policies_open_a_prefilled_application_submitted_in_one_step(client, db_session, published, cipher,
+                                                                          verified_login):
+    centre, items = published
+    headers = verified_login("刘洋", id_number(8811))
+    business = add_business(db_session, 8811, registered=date(2021, 3, 15), industry="I6510", employees=25,
+                            centre=centre)
+    from_login = db_session.scalar(select(Citizen.id).where(Citizen.verified_id_hash == person_hash(cipher, 8811)))
+    link(db_session, business, from_login)
+    db_session.commit()
+    run_matching(db_session, "fast")
+    db_session.commit()
+    matches = {m["policy"]["code"]: m for m in client.get("/api/v1/policy-matches", headers=headers).get_json()[
+        "matches"]}
+    assert set(matches) == {"QYFZ-01", "WGBT-01", "KJCX-01"}
+    fast = matches["KJCX-01"]
+    assert (fast["can_apply"], fast["can_confirm"]) == (True, False)
+    assert fast["subject_text"] == "您的企业“测试企业8811”"
+    assert [s["name"] for s in fast["steps"]] == ["数据比对", "在线申请", "审核", "拨付到账"]
+    form = client.get(f"/api/v1/policy-matches/{fast['id']}/form", headers=headers).get_json()
+    known = {f["label"]: f["value"] for f in form["known"]}
+    assert known["企业名称"] == "测试企业8811" and known["统一社会信用代码"] == business.credit_code
+    assert known["从业人数"] == "25" and known["成立日期"] == "2021年03月15日" and known["申请人"] == "刘*"
+    assert id_number(8811) not in str(form) and form["can_apply"] is True
+    # 免申即享 and 快申快享 each take only their own path.
+    assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/confirm", headers=headers, json=PAYOUT), 409,
+                    "wrong_mode")
+    assert_envelope(client.post(f"/api/v1/policy-matches/{matches['QYFZ-01']['id']}/apply", headers=headers,
+                                json=PAYOUT), 409, "wrong_mode")
+    bad = dict(PAYOUT, phone="12345")
+    assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers, json=bad), 422,
+                    "validation_failed")
+    no_phone = assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
+                                           json=PAYOUT), 422, "bad_request")
+    assert no_phone["fields"] == {"phone": "请填写联系电话"}
+    grant = client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
+                        json=dict(PAYOUT, phone="13912345678", note="研发投入见年报"))
+    assert grant.status_code == 201, grant.get_json()
+    grant = grant.get_json()
+    assert grant["form"]["phone"] == "139****5678" and grant["form"]["note"] == "研发投入见年报"
+    stored = db_session.scalar(select(PolicyGrant).where(PolicyGrant.id == grant["id"]))
+    assert cipher.decrypt(stored.form["phone_enc"], context="citizen.phone") == "13912345678"
+    assert "13912345678" not in str(stored.form["fields"])
+    [fast] = [m for m in client.get("/api/v1/policy-matches", headers=headers).get_json()["matches"]
+              if m["id"] == fast["id"]]
+    assert [s["done"] for s in fast["steps"]] == [True, True, False, False] and fast["status"] == "confirmed"

@@ -4,11 +4,30 @@ const { api, showError } = require("../../utils/api.js");
 const { fieldMessages, policyMatchView } = require("../../utils/format.js");
 
 Page({
-  data: { match: null, accountName: "", bank: "", accountNumber: "", fields: {}, done: "", error: "" },
+  data: { match: null, form: null, phone: "", note: "", accountName: "", bank: "", accountNumber: "", fields: {},
+          done: "", error: "" },
   onLoad(query) { this.id = query.id; this.load(); },
   load() {
-    return api.get(`/api/v1/policy-matches/${this.id}`).then(
-      (data) => this.setData({ match: policyMatchView(data.matches[0]), error: "" }), (error) => showError(this, error));
+    return api.get(`/api/v1/policy-matches/${this.id}`).then((data) => {
+      const match = policyMatchView(data.matches[0]);
+      this.setData({ match, error: "" });
+      // 快申快享: the application comes prefilled; only the contact phone, a note and the account are asked.
+      if (match.canApply) {
+        return api.get(`/api/v1/policy-matches/${this.id}/form`).then((form) => this.setData({ form }));
+      }
+      return this.setData({ form: null });
+    }, (error) => showError(this, error));
+  },
+  onPhone(event) { this.setData({ phone: event.detail.value }); },
+  onNote(event) { this.setData({ note: event.detail.value }); },
+  apply() {
+    const body = { account_name: this.data.accountName, bank: this.data.bank, account_number: this.data.accountNumber };
+    if (this.data.phone) body.phone = this.data.phone;
+    if (this.data.note) body.note = this.data.note;
+    return api.post(`/api/v1/policy-matches/${this.id}/apply`, body).then((grant) => {
+      this.setData({ done: `申请已提交，办件号${grant.reference}，${grant.status_name}`, fields: {} });
+      return this.load();
+    }, (error) => { this.setData({ fields: fieldMessages(error) }); showError(this, error); });
   },
   onAccountName(event) { this.setData({ accountName: event.detail.value }); },
   onBank(event) { this.setData({ bank: event.detail.value }); },
