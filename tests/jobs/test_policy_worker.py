@@ -1,11 +1,6 @@
 """政策快享 matching in real RQ workers: a worker SIGKILLed in the middle of a chunk leaves
 no half-done chunk, and the restarted run ends with exactly the matches (and messages) of an uninterrupted one."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import date
 
 import psycopg
@@ -18,7 +13,7 @@ from miniapp_api.notifications.models import Notification
 from miniapp_api.policies.models import MatchTask, PolicyItem, PolicyMatch
 from tests.factories import CentreFactory
 from tests.policies.conftest import NOW, add_business, add_person, link
-from tests.workers import run_worker
+from tests.workers import kill_worker_when, run_worker
 
 NIGHTLY = "jobs.policies.match_nightly"
 
@@ -71,20 +66,7 @@ def test_a_killed_matching_run_ends_as_an_uninterrupted_one(app, committed_db, r
         blocker.execute("INSERT INTO policy_match (policy_item_id, rule_id, citizen_id, status, matched_at) "
                         "VALUES (%s, %s, %s, 'matched', now())", (item.id, item.rule_id, some_citizen))
         Queue("sweeps", connection=redis_client).enqueue(NIGHTLY)
-        worker = subprocess.Popen([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"],
-                                  env={**process_env, "CLOCK_START": NOW.isoformat()}, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while not waiting_on_a_row(admin):
-                assert time.monotonic() < deadline, "the worker never reached the held row"
-                assert worker.poll() is None, "the worker ended before it waited"
-                time.sleep(0.05)
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=30)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
+        kill_worker_when(process_env, at=NOW, ready=lambda: waiting_on_a_row(admin), what="the held row")
         blocker.rollback()
 
     session.expire_all()

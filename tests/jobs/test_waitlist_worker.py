@@ -1,11 +1,6 @@
 """The waitlist sweep in a real RQ worker, killed in the middle of passing a seat on: the next run does it
 exactly once (the killed run's transaction never committed)."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 
 import psycopg
@@ -18,7 +13,7 @@ from miniapp_api.appointments.seats import line_key
 from miniapp_api.notifications.models import Notification
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, citizen_with_identity
-from tests.workers import run_worker
+from tests.workers import kill_worker_when, run_worker
 
 TUESDAY = date(2026, 11, 24)
 EXPIRE_JOB = "jobs.booking.expire_waitlist_offers"
@@ -52,20 +47,7 @@ def test_a_worker_killed_while_passing_a_seat_on_leaves_it_to_the_next_run(
             psycopg.connect(settings.database_url) as blocker:
         blocker.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (line_key(hall.centre.id),))
         Queue("sweeps", connection=redis_client).enqueue(EXPIRE_JOB)
-        worker = subprocess.Popen([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"],
-                                  env={**process_env, "CLOCK_START": late.isoformat()}, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while not waiting_for_lock(admin):
-                assert time.monotonic() < deadline, "the worker never reached the line's lock"
-                assert worker.poll() is None, "the worker ended before the sweep waited"
-                time.sleep(0.05)
-            os.killpg(worker.pid, signal.SIGKILL)       # the worker and its work horse, mid-transaction
-            worker.wait(timeout=30)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
+        kill_worker_when(process_env, at=late, ready=lambda: waiting_for_lock(admin), what="the line's lock")
         blocker.rollback()
 
     session.expire_all()
