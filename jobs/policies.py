@@ -73,8 +73,22 @@ def match_changed(subject: str, ids: list[int]) -> int:
     return len(changes.added)
 
 
-@in_app_context
 def remind_and_expire() -> tuple[int, int]:
-    reminded, expired = policies.remind_and_expire(db.session, utcnow())
+    """Daily: open matches of ended policies expire; then the one reminder, each batch its own transaction (a
+    city's matches a week old can be a million)."""
+    with job_app().app_context():
+        try:
+            now = utcnow()
+            with transaction(db.session):
+                expired = policies.expire_ended(db.session, now)
+            reminded = 0
+            while True:
+                with transaction(db.session):
+                    batch = policies.remind_batch(db.session, now)
+                reminded += batch
+                if batch < policies.REMIND_BATCH:
+                    break
+        finally:
+            db.session.remove()
     log.info("policy.swept", reminded=reminded, expired=expired)
     return reminded, expired

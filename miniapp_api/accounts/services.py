@@ -136,9 +136,9 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
                   PolicySubscription):
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
-    # 免申即享 grant cases stay for the audit of payouts, without whose account it was.
+    # 免申即享 / 快申快享 grant cases stay for the audit of payouts, without whose account or form it was.
     session.execute(update(PolicyGrant).where(PolicyGrant.citizen_id == cid).values(
-        account_name=REDACTED, account_enc=REDACTED, account_last4="****"))
+        account_name=REDACTED, account_enc=REDACTED, account_last4="****", form=None))
     session.execute(delete(RelativeAuthorisation).where(or_(
         RelativeAuthorisation.delegate_id == cid, RelativeAuthorisation.principal_citizen_id == cid,
         RelativeAuthorisation.principal_id_hash.in_(hashes))))

@@ -171,7 +171,7 @@ def _check(item) -> dict | None:
     if not (id_number or credit_code):
         return None
     try:
-        evaluation = services.check_subject(db.session, field_cipher(), item, id_number=id_number,
+        evaluation = services.check_subject(db.session, field_cipher(), g.staff, item, id_number=id_number,
                                             credit_code=credit_code, now=utcnow())
     except DomainError as exc:
         return {"error": exc.message}

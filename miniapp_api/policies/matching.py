@@ -109,7 +109,8 @@ def _params(item: PolicyItem, now: datetime) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- planning
 
-def plan(session: Session, run_key: str, now: datetime, *, rule_ids: list[int] | None = None) -> int:
+def plan(session: Session, run_key: str, now: datetime, *, rule_ids: list[int] | None = None,
+         chunk: int = CHUNK) -> int:
     """Tasks for a run over the rules in force (or these rules): one per rule and id range of its subjects.
     Planning the same run twice adds nothing. How many tasks were added."""
     query = select(PolicyItem.subject, PolicyItem.rule_id).where(*in_force(local_date(now)))
@@ -126,8 +127,8 @@ def plan(session: Session, run_key: str, now: datetime, *, rule_ids: list[int] |
         lo, hi = bounds[Subject(subject)]
         if lo is None:
             continue
-        rows += [{"run_key": run_key, "rule_id": rule_id, "lo_id": start, "hi_id": min(start + CHUNK - 1, hi)}
-                 for start in range(lo, hi + 1, CHUNK)]
+        rows += [{"run_key": run_key, "rule_id": rule_id, "lo_id": start, "hi_id": min(start + chunk - 1, hi)}
+                 for start in range(lo, hi + 1, chunk)]
     if not rows:
         return 0
     added = session.execute(insert(MatchTask).values(rows).on_conflict_do_nothing(

@@ -55,6 +55,7 @@ UNKNOWN_CATEGORY = "unknown_category"
 SUBJECT_NOT_FOUND = "subject_not_found"
 ACCOUNT_CONTEXT = "policy_account"
 REMIND_AFTER = timedelta(days=7)
+REMIND_BATCH = 2000
 PUBLISH_JOB = "jobs.policies.match_published"
 SUBJECTS_JOB = "jobs.policies.match_changed"
 CATEGORIES = ("就业创业", "养老服务", "助残帮扶", "企业发展", "科技创新", "稳岗补贴", "餐饮服务", "住房保障")
@@ -117,6 +118,7 @@ def save_rule(session: Session, staff: Staff | None, item: PolicyItem, rule: dic
     errors |= rules.case_errors(cases, item.subject) if not errors else {}
     if errors:
         raise DomainError(next(iter(errors.values())), code=rules.INVALID_RULE, status=422, fields=errors)
+    _lock_item(session, item)
     version = (session.scalar(select(func.max(PolicyRule.version)).where(PolicyRule.policy_item_id == item.id))
                or 0) + 1
     saved = PolicyRule(policy_item_id=item.id, version=version, rule=rule, cases=cases,
@@ -126,6 +128,13 @@ def save_rule(session: Session, staff: Staff | None, item: PolicyItem, rule: dic
     if staff is not None:
         audit(session, staff, "policy.rule_saved", "policy_item", item.id, version=version)
     return SavedRule(saved, rules.run_cases(rule, cases))
+
+
+def _lock_item(session: Session, item: PolicyItem) -> None:
+    """Saving versions and publishing take the item's row lock: two editors get distinct version numbers, two
+    publishers publish once (the other sees it published)."""
+    session.execute(select(PolicyItem.id).where(PolicyItem.id == item.id).with_for_update())
+    session.refresh(item)
 
 
 def latest_rule(session: Session, item: PolicyItem) -> PolicyRule | None:
@@ -141,6 +150,7 @@ def rule_versions(session: Session, item: PolicyItem) -> list[PolicyRule]:
 def publish(session: Session, staff: Staff | None, item: PolicyItem, now: datetime) -> PolicyRule:
     """Make the latest rule version the one matched: all its test cases must pass, with at least one eligible
     and one ineligible case. Matching runs for it after commit; subscribers of the category are told."""
+    _lock_item(session, item)
     if item.status == "retired":
         raise DomainError(messages.ITEM_RETIRED, status=409)
     rule = latest_rule(session, item)
@@ -191,9 +201,10 @@ def _tell_subscribers(session: Session, item: PolicyItem, now: datetime) -> None
         for citizen_id in subscribers], now)
 
 
-def check_subject(session: Session, cipher: FieldCipher, item: PolicyItem, *, id_number: str | None,
+def check_subject(session: Session, cipher: FieldCipher, staff: Staff, item: PolicyItem, *, id_number: str | None,
                   credit_code: str | None, now: datetime) -> rules.Evaluation:
-    """Staff look at one person's or business's evaluation against the item's latest rule."""
+    """Staff look at one person's or business's evaluation against the item's latest rule: it shows someone's
+    facts (age, disability), so every look is audit-logged (who, which item, whom)."""
     if item.subject == Subject.PERSON and id_number:
         subject_id = session.scalar(select(Citizen.id).where(Citizen.verified_id_hash == cipher.lookup_hash(
             id_number.upper(), context=ID_NUMBER_CONTEXT)))
@@ -205,6 +216,8 @@ def check_subject(session: Session, cipher: FieldCipher, item: PolicyItem, *, id
     facts = matching.subject_facts(session, item, subject_id, now) if subject_id and rule else None
     if facts is None:
         raise NotFound(messages.SUBJECT_NOT_FOUND, code=SUBJECT_NOT_FOUND)
+    audit(session, staff, "policy.subject_checked", "policy_item", item.id, subject=item.subject,
+          checked_id=subject_id)
     return rules.evaluate(rule.rule, facts)
 
 
@@ -462,17 +475,31 @@ def _expire(session: Session, item_ids: list[int], now: datetime) -> int:
         status=MatchStatus.EXPIRED, ended_at=now).returning(PolicyMatch.id)).all())
 
 
-def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
-    """One reminder a week after the match for a match still unanswered (not for information-only items);
-    then the match expires with its policy (period over, or stopped). (reminded, expired)."""
+def expire_ended(session: Session, now: datetime) -> int:
+    """Open matches expire with their policy (period over, or stopped)."""
     today = local_date(now)
     ended = list(session.scalars(select(PolicyItem.id).where(or_(PolicyItem.status == "retired",
                                                                  PolicyItem.valid_until < today))))
-    expired = _expire(session, ended, now) if ended else 0
+    return _expire(session, ended, now) if ended else 0
+
+
+def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
+    """One sweep in one transaction (tests, small runs): (reminded, expired)."""
+    expired = expire_ended(session, now)
+    reminded = 0
+    while (batch := remind_batch(session, now)) == REMIND_BATCH:
+        reminded += batch
+    return reminded + batch, expired
+
+
+def remind_batch(session: Session, now: datetime) -> int:
+    """One reminder a week after the match for a match still unanswered (not for information-only items),
+    REMIND_BATCH at a time (SKIP LOCKED: two sweeps share the work); how many were reminded."""
+    today = local_date(now)
     due = session.execute(select(PolicyMatch, PolicyItem).join(PolicyItem).where(
         PolicyMatch.status == MatchStatus.MATCHED, PolicyMatch.reminded_at.is_(None),
         PolicyMatch.matched_at <= now - REMIND_AFTER, PolicyItem.mode != Mode.INFO, *matching.in_force(today))
-        .order_by(PolicyMatch.id).limit(5000).with_for_update(of=PolicyMatch, skip_locked=True)).tuples().all()
+        .order_by(PolicyMatch.id).limit(REMIND_BATCH).with_for_update(of=PolicyMatch, skip_locked=True)).tuples().all()
     drafts = []
     for match, item in due:
         match.reminded_at = now
@@ -486,7 +513,7 @@ def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
                 dedupe_key=f"policy_reminder:{match.id}:{citizen_id}"))
     if drafts:
         insert_drafts(session, drafts, now)
-    return len(due), expired
+    return len(due)
 
 
 # ---------------------------------------------------------------------------------------------- person facts
@@ -506,7 +533,10 @@ def _fact_row(row: dict[str, str]) -> dict:
     level = (row.get("残疾等级") or "").strip()
     if level and level not in ("1", "2", "3", "4"):
         raise ValueError(messages.FACT_ROW_DISABILITY)
-    birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    try:
+        birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        raise ValueError(messages.FACT_ROW_ID) from None
     return {"id_number": id_number, "birth_date": birth, "hukou_region": row["户籍区划"],
             "disability_level": int(level) if level else None}
 

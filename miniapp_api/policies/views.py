@@ -268,12 +268,11 @@ def retire(path: ItemPath):
 
 @staff_bp.post("/policy-items/<int:item_id>/check", responses={200: CheckOut}, security=STAFF_BEARER)
 @staff_required
-@read_only
 def check(path: ItemPath, body: CheckIn):
     """One person's (by ID number) or business's (by credit code) evaluation, condition by condition."""
     require_role(g.staff, *permissions.POLICY_AUTHOR)
     item = services.staff_item(db.session, g.staff, path.item_id)
-    evaluation = services.check_subject(db.session, field_cipher(), item, id_number=body.id_number,
+    evaluation = services.check_subject(db.session, field_cipher(), g.staff, item, id_number=body.id_number,
                                         credit_code=body.credit_code, now=utcnow())
     return CheckOut(eligible=evaluation.eligible, conditions=[StaffConditionOut.of(o) for o in evaluation.outcomes]
                     ).model_dump(mode="json")

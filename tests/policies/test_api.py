@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
+from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform.privacy import id_check_digit
 from miniapp_api.policies import matching
 from miniapp_api.policies import services as policies
 from miniapp_api.policies.models import PersonFact, PolicyDocument, PolicyGrant, PolicyMatch, PolicyRule
@@ -159,6 +161,12 @@ def test_match_explain_confirm_review_pay_and_nothing_twice(client, db_session, 
     assert any("已拨付到账，尾号5678" in b for b in bodies) and any("正在审核" in b for b in bodies)
     assert client.get("/api/staff/v1/policy-grants?status=paid", headers=headers).get_json()["grants"][0][
         "reference"] == grant["reference"]
+    # Staff looking at one person's evaluation see their facts: every look is audit-logged.
+    check = client.post(f"/api/staff/v1/policy-items/{item_id}/check", headers=headers,
+                        json={"id_number": id_number(8802)}).get_json()
+    assert check["eligible"] is False and check["conditions"][0]["actual"] == 46
+    logged = db_session.scalars(select(AuditLog).where(AuditLog.action == "policy.subject_checked")).all()
+    assert [(a.subject_id, a.detail["subject"]) for a in logged] == [(str(item_id), "person")]
 
 
 def test_a_fact_change_withdraws_an_open_match_with_its_reason(client, db_session, staff_login, verified_login,
@@ -215,12 +223,15 @@ def test_one_reminder_then_the_match_expires_with_the_policy(client, db_session,
 def test_declining_is_recorded_and_bad_fact_csv_saves_nothing(client, db_session, staff_login, verified_login,
                                                               cipher):
     headers, item_id = publish_elder_policy(client, db_session, staff_login)
+    first17 = "37150219801340" + "123"                      # month 13: the check digit is right, the date is not
+    bad_date = f"{first17 + id_check_digit(first17)},371502,"
     bad = "\n".join((FACTS_HEADER, f"{id_number(8801)},371502,", "110101194001011230,371502,", f"{id_number(8803)},37,",
-                     f"{id_number(8804)},371502,5", f"{id_number(8801)},371502,")) + "\n"
+                     f"{id_number(8804)},371502,5", f"{id_number(8801)},371502,", bad_date)) + "\n"
     error = assert_envelope(client.post("/api/staff/v1/person-facts/import", headers=headers, json={"csv": bad}),
                             422, "csv_invalid")
     assert error["fields"] == {"line 3": "身份证号不正确", "line 4": "户籍区划应为 6 位行政区划代码",
-                               "line 5": "残疾等级只能是 1–4 或留空", "line 6": "与第2行的身份证号重复"}
+                               "line 5": "残疾等级只能是 1–4 或留空", "line 6": "与第2行的身份证号重复",
+                               "line 7": "身份证号不正确"}
     assert db_session.scalar(select(func.count()).select_from(PersonFact)) == 0
 
     elder = verified_login("孙秀英", id_number(8801))
