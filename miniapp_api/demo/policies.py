@@ -49,14 +49,7 @@ def seed_policies(session: Session, now: datetime, *, centre: Centre | None = No
             services.save_rule(session, None, item, raw["rule"], raw["cases"])
             services.publish(session, None, item, now)
             added += 1
-    match_all(session, now)
-    return added
-
-
-def match_all(session: Session, now: datetime) -> int:
-    """Run the matching inline (the demo is small): every published rule against everyone; new matches."""
+    # The demo is small: every published rule against everyone, inline.
     matching.plan(session, f"seed:{now.isoformat()}", now)
-    added = 0
-    while (task := matching.claim_task(session)) is not None:
-        added += len(matching.run_task(session, task, now).added)
+    matching.run_open_tasks(session, now)
     return added

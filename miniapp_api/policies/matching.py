@@ -22,12 +22,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.businesses.models import Business
+from miniapp_api.businesses.services import citizen_businesses
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.notifications.templates import template_fields
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.policies import messages, rules
-from miniapp_api.policies.models import MatchStatus, MatchTask, PolicyItem, PolicyMatch, PolicyRule, Subject
+from miniapp_api.policies.models import MatchTask, PolicyItem, PolicyMatch, PolicyRule, Subject
 
 CHUNK = 25_000
 MATCH_KIND = "policy_match"
@@ -142,8 +143,13 @@ def claim_task(session: Session) -> MatchTask | None:
                            .limit(1).with_for_update(skip_locked=True)).one_or_none()
 
 
-def open_tasks(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.done_at.is_(None))) or 0
+def run_open_tasks(session: Session, now: datetime) -> int:
+    """Every open task, inline in the caller's one transaction (the demo seed, tests); the workers instead
+    commit each task on its own (jobs/policies.py). How many new matches."""
+    added = 0
+    while (task := claim_task(session)) is not None:
+        added += len(run_task(session, task, now).added)
+    return added
 
 
 # ---------------------------------------------------------------------------------------------- running
@@ -264,12 +270,6 @@ def subjects_of_citizen(session: Session, citizen: Citizen) -> list[tuple[str, i
     found: list[tuple[str, int, str]] = []
     if citizen.verified:
         found.append((Subject.PERSON, citizen.id, messages.SUBJECT_YOU))
-    for business_id, name in session.execute(text(
-            "SELECT b.id, b.name FROM business b JOIN business_link l ON l.business_id = b.id "
-            "WHERE l.citizen_id = :c AND l.revoked_at IS NULL ORDER BY b.name"), {"c": citizen.id}).all():
-        found.append((Subject.BUSINESS, business_id, messages.SUBJECT_FIRM.format(name=name)))
+    for business, _ in citizen_businesses(session, citizen.id):
+        found.append((Subject.BUSINESS, business.id, messages.SUBJECT_FIRM.format(name=business.name)))
     return found
-
-
-def match_status_is_open(match: PolicyMatch) -> bool:
-    return match.status == MatchStatus.MATCHED

@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from miniapp_api.centres.models import Centre
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
+# The categories citizens browse and subscribe to; an item has one.
+CATEGORIES = ("就业创业", "养老服务", "助残帮扶", "企业发展", "科技创新", "稳岗补贴", "餐饮服务", "住房保障")
+
 
 class Mode(StrEnum):
     EXEMPT = "exempt"     # 免申即享: granted on data, the beneficiary only confirms

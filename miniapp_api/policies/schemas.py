@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.policies import messages, rules
-from miniapp_api.policies.models import PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
+from miniapp_api.policies.models import CATEGORIES, PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
 
 Id = Field(ge=1, le=2**62)
 
@@ -241,7 +241,7 @@ class ItemIn(StrictIn):
     amount_yuan: int | None = Field(default=None, ge=0, le=10**9)
     mode: Literal["exempt", "fast", "info"]
     subject: Literal["person", "business"]
-    category: Literal["就业创业", "养老服务", "助残帮扶", "企业发展", "科技创新", "稳岗补贴", "餐饮服务", "住房保障"]
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
     valid_from: date
     valid_until: date
     owner_department: str = Field(min_length=2, max_length=60)

@@ -27,6 +27,7 @@ from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_i
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.policies import matching, messages, rules, search
 from miniapp_api.policies.models import (
+    CATEGORIES,
     GrantStatus,
     MatchStatus,
     Mode,
@@ -58,7 +59,6 @@ REMIND_AFTER = timedelta(days=7)
 REMIND_BATCH = 2000
 PUBLISH_JOB = "jobs.policies.match_published"
 SUBJECTS_JOB = "jobs.policies.match_changed"
-CATEGORIES = ("就业创业", "养老服务", "助残帮扶", "企业发展", "科技创新", "稳岗补贴", "餐饮服务", "住房保障")
 ACCOUNT = re.compile(r"^\d{8,30}$")
 
 

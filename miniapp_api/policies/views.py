@@ -15,7 +15,7 @@ from miniapp_api.platform.privacy import mask_phone
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
 from miniapp_api.policies import messages, rules, services
-from miniapp_api.policies.models import PolicyMatch, PolicyRule
+from miniapp_api.policies.models import CATEGORIES, PolicyMatch, PolicyRule
 from miniapp_api.policies.schemas import (
     ApplyIn,
     BrowseQuery,
@@ -76,7 +76,7 @@ def browse(query: BrowseQuery):
     items, total = services.browse(db.session, today(), q=query.q, category=query.category, limit=PAGE_SIZE,
                                    offset=(query.page - 1) * PAGE_SIZE)
     return PolicyList(policies=[PolicyOut.of(i) for i in items], total=total,
-                      categories=list(services.CATEGORIES)).model_dump(mode="json")
+                      categories=list(CATEGORIES)).model_dump(mode="json")
 
 
 @bp.get("/policies/<int:item_id>", responses={200: PolicyDetail})
@@ -182,7 +182,7 @@ def decline_match(path: MatchPath):
 @read_only
 def get_subscriptions():
     return SubscriptionsOut(categories=services.subscriptions(db.session, g.citizen.id),
-                            available=list(services.CATEGORIES)).model_dump(mode="json")
+                            available=list(CATEGORIES)).model_dump(mode="json")
 
 
 @bp.put("/me/policy-subscriptions", responses={200: SubscriptionsOut}, security=BEARER)
@@ -190,7 +190,7 @@ def get_subscriptions():
 def put_subscriptions(body: SubscriptionsIn):
     """The categories whose newly published policies the caller hears of (政策订阅)."""
     categories = services.set_subscriptions(db.session, g.citizen.id, body.categories)
-    return SubscriptionsOut(categories=categories, available=list(services.CATEGORIES)).model_dump(mode="json")
+    return SubscriptionsOut(categories=categories, available=list(CATEGORIES)).model_dump(mode="json")
 
 
 # ---------------------------------------------------------------------------------------------- staff

@@ -34,8 +34,7 @@ PAYOUT = {"account_name": "孙秀英", "bank": "中国农业银行聊城分行",
 
 def run_matching(session, key: str, now=NOW) -> None:
     matching.plan(session, key, now)
-    while (task := matching.claim_task(session)) is not None:
-        matching.run_task(session, task, now)
+    matching.run_open_tasks(session, now)
 
 
 def author(client, db_session, staff_login):
