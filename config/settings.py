@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     sms_daily_cap: int = Field(default=3, ge=0, le=20)
     secret_key: str | None = None
     data_key: str | None = None
+    # Ed25519 private key signing electronic certificates (电子证照): base64 of its 32 raw bytes.
+    certificate_signing_key: str | None = None
     wechat_appid: str | None = None
     wechat_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
@@ -130,6 +132,19 @@ class Settings(BaseSettings):
     # Retention periods in days per kind of record, over the defaults in accounts/retention.py (JSON).
     retention_days: dict[str, int] = Field(default_factory=dict)
     max_content_length: int = Field(default=1_048_576, ge=1024)
+    # Uploads (files/): the one route with bodies past MAX_CONTENT_LENGTH; each kind has its own limit below it.
+    upload_max_bytes: int = Field(default=25 * 1_048_576, ge=1024)
+    # Where uploaded files live: "local" (FILE_STORAGE_PATH, default instance/files) or "s3" (S3_* below).
+    file_storage: Literal["local", "s3"] = "local"
+    file_storage_path: Path | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # How long a signed file link (an image in a page, a PDF) works.
+    file_link_seconds: int = Field(default=600, ge=10, le=86_400)
     log_level: str = "INFO"
     log_json: bool = True
     rq_dashboard: bool = False
@@ -202,6 +217,18 @@ class Settings(BaseSettings):
             parse_data_keys(value)
         return value
 
+    @field_validator("certificate_signing_key")
+    @classmethod
+    def _ed25519_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                raw = base64.b64decode(value, validate=True)
+            except ValueError:
+                raise ValueError("must be base64 of a 32-byte Ed25519 private key") from None
+            if len(raw) != 32:
+                raise ValueError("must be base64 of a 32-byte Ed25519 private key")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret(cls, value: str | None) -> str | None:
@@ -214,7 +241,8 @@ class Settings(BaseSettings):
         if self.banshi_env is Environment.PRODUCTION:
             unset = "" if "banshi_env" in self.model_fields_set else (
                 " (BANSHI_ENV is not set, which means production; on a development machine set BANSHI_ENV=development)")
-            for name in ("database_url", "redis_url", "secret_key", "data_key", "wechat_appid", "wechat_secret"):
+            for name in ("database_url", "redis_url", "secret_key", "data_key", "wechat_appid", "wechat_secret",
+                         "certificate_signing_key"):
                 if not getattr(self, name):
                     raise ValueError(f"{name.upper()} is required when BANSHI_ENV=production{unset}")
             if self.proxy_hops is None:
@@ -222,6 +250,8 @@ class Settings(BaseSettings):
                                  "directly, else the number of proxies in front of it")
             if self.clock_start is not None:
                 raise ValueError("CLOCK_START is for tests only and is refused when BANSHI_ENV=production")
+        if self.file_storage == "s3" and not self.s3_bucket:
+            raise ValueError("S3_BUCKET is required when FILE_STORAGE=s3")
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             raise ValueError("CLOCK_START must carry its UTC offset, e.g. 2026-11-23T08:00:00+08:00")
         return self
@@ -233,6 +263,10 @@ class Settings(BaseSettings):
     @property
     def sms_enabled(self) -> bool:
         return bool(self.sms_secret_id and self.sms_secret_key and self.sms_sdk_app_id)
+
+    @property
+    def files_root(self) -> Path:
+        return self.file_storage_path or self.instance_path / "files"
 
     @property
     def is_production(self) -> bool:
@@ -268,6 +302,7 @@ class Settings(BaseSettings):
         missing = {
             "secret_key": lambda: secrets.token_urlsafe(48),
             "data_key": lambda: "k1:" + new_data_key(),
+            "certificate_signing_key": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
             "wechat_appid": lambda: "wx" + secrets.token_hex(8),
             "wechat_secret": lambda: secrets.token_hex(16),
             "sms_secret_id": lambda: "AKID" + secrets.token_hex(16),

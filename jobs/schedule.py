@@ -26,6 +26,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     # link sweep so newly linked representatives hear of their businesses' matches; then the one reminder.
     Periodic("match-policies", "jobs.policies.match_nightly", "20 3 * * *", job_timeout=3600),
     Periodic("policy-reminders", "jobs.policies.remind_and_expire", "0 10 * * *"),
+    # Uploads nobody attached within a week, and blobs of requests that died before their record committed.
+    Periodic("sweep-files", "jobs.files.sweep_files", "10 4 * * *", job_timeout=3600),
     Periodic("erase-closed-accounts", "jobs.maintenance.erase_closed_accounts", "*/10 * * * *"),
     # Hourly rather than nightly: the new day opens just after midnight, and changed
     # opening hours reach the slots within the hour.

@@ -29,6 +29,10 @@ from miniapp_api.console import init_console
 from miniapp_api.console.auth import signed_in_staff
 from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
 from miniapp_api.feedback.views import bp as feedback_bp
+from miniapp_api.files.views import UPLOAD_PATH
+from miniapp_api.files.views import bp as files_bp
+from miniapp_api.files.views import links_bp as file_links_bp
+from miniapp_api.files.views import staff_bp as staff_files_bp
 from miniapp_api.guidance.views import bp as guidance_bp
 from miniapp_api.health import bp as health_bp
 from miniapp_api.identity.views import bp as identity_bp
@@ -47,6 +51,7 @@ from miniapp_api.platform.observability import configure_logging, init_request_l
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_uri
+from miniapp_api.platform.storage import LocalStorage, S3Storage
 from miniapp_api.policies.views import bp as policies_bp
 from miniapp_api.policies.views import staff_bp as staff_policies_bp
 from miniapp_api.ratings.views import bp as ratings_bp
@@ -61,6 +66,7 @@ from miniapp_api.surveys.views import staff_bp as staff_surveys_bp
 from miniapp_api.wechat import WeChatGateway
 
 API_VERSION = "1.0.0"
+UPLOAD_PATHS = frozenset({UPLOAD_PATH})
 
 
 def create_app(settings: Settings | None = None) -> OpenAPI:
@@ -123,6 +129,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         REDIS_TIMEOUT_SECONDS=settings.redis_timeout_seconds,
         METRICS_TOKEN=settings.metrics_token,
         METRICS_OPEN_WITHOUT_TOKEN=not settings.is_production,
+        FILE_LINK_SECONDS=settings.file_link_seconds,
     )
 
     db.init_app(app)
@@ -135,7 +142,10 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
     @app.before_request
     def _refuse_oversized_bodies() -> None:
-        if (request.content_length or 0) > settings.max_content_length:
+        # Uploads alone may be larger; each kind of file has its own limit below this (files/checks.py).
+        limit = settings.upload_max_bytes if request.path in UPLOAD_PATHS else settings.max_content_length
+        request.max_content_length = limit
+        if (request.content_length or 0) > limit:
             abort(413)
 
     unit_of_work.init_read_only(app)   # before authentication, whose query it concerns
@@ -147,8 +157,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(file_links_bp)
     for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, policies_bp, staff_policies_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      feedback_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
+                      feedback_bp, files_bp, staff_files_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
     init_console(app)
@@ -176,6 +187,11 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 def _init_services(app: OpenAPI, settings: Settings) -> None:
     app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
+    app.extensions["banshi.storage"] = (
+        S3Storage(bucket=settings.s3_bucket or "", endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                  access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,
+                  timeout_seconds=settings.s3_timeout_seconds)
+        if settings.file_storage == "s3" else LocalStorage(settings.files_root))
 
     @cache
     def wechat_gateway() -> WeChatGateway:

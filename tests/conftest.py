@@ -6,6 +6,7 @@ stand-in is the WeChat emulator, served on a local port.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import threading
@@ -180,6 +181,7 @@ def settings(servers, emulator_server, wechat_credentials, sms_credentials, tmp_
     appid, secret = wechat_credentials
     return Settings(banshi_env="testing", database_url=url, redis_url=servers.redis_url,
                     secret_key=secrets.token_urlsafe(40), data_key="k1:" + new_data_key(), wechat_appid=appid,
+                    certificate_signing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
                     wechat_secret=secret, wechat_api_base=emulator_server.url, log_json=True,
                     sms_secret_id=sms_credentials[0], sms_secret_key=sms_credentials[1],
                     sms_sdk_app_id=sms_credentials[2], sms_endpoint=emulator_server.url.removeprefix("http://"),
@@ -199,7 +201,8 @@ def process_env(settings) -> dict[str, str]:
     """Environment for subprocesses (workers, gunicorn) configured like the test app."""
     env = dict(os.environ)
     env.update(BANSHI_ENV="testing", DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
-               SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key, WECHAT_APPID=settings.wechat_appid,
+               SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key,
+               CERTIFICATE_SIGNING_KEY=settings.certificate_signing_key, WECHAT_APPID=settings.wechat_appid,
                WECHAT_SECRET=settings.wechat_secret, WECHAT_API_BASE=settings.wechat_api_base,
                SMS_SECRET_ID=settings.sms_secret_id, SMS_SECRET_KEY=settings.sms_secret_key,
                SMS_SDK_APP_ID=settings.sms_sdk_app_id, SMS_ENDPOINT=settings.sms_endpoint, SMS_SCHEME="http",

@@ -19,6 +19,7 @@ from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Windo
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.files.models import FileAttachment, StoredFile
 from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym
 from miniapp_api.identity.services import apply_verified_identity, invite_relative
 from miniapp_api.licences.models import Licence
@@ -183,6 +184,14 @@ def casework_world(db_session, cipher) -> dict:
                             centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
     db_session.add_all([feedback, rating])
     db_session.flush()
+    # The complaint's photo (metadata only: the staff routes answer with a link, not the bytes).
+    photo = StoredFile(owner_citizen_id=citizen.id, purpose="feedback", kind="image", content_type="image/jpeg",
+                       size=1, sha256="0" * 64, created_at=MONDAY_8AM)
+    db_session.add(photo)
+    db_session.flush()
+    feedback.photos = [photo.id]
+    db_session.add(FileAttachment(file_id=photo.id, subject_type="feedback", subject_id=feedback.id,
+                                  centre_id=home.id, created_at=MONDAY_8AM))
     rectification = open_rectification(db_session, source=("rating", rating.id), citizen_id=citizen.id,
                                        centre_id=home.id, window_id=None, item_id=None, staff_id=None,
                                        summary="差评", level_name="非常不满意", now=MONDAY_8AM,
@@ -197,7 +206,7 @@ def casework_world(db_session, cipher) -> dict:
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

@@ -15,12 +15,14 @@ from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
+from miniapp_api.files import services as files
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, credit_code, id_number, make_staff, policy_world
+from tests.files.samples import photo_with_gps
 
 PUBLIC, CITIZEN, OWN = "public", "citizen", "own"
 MATRIX = {
@@ -100,6 +102,8 @@ MATRIX = {
     "policies.apply_match": OWN,
     "policies.get_subscriptions": CITIZEN,
     "policies.put_subscriptions": CITIZEN,
+    "files.upload": CITIZEN,
+    "files.show": OWN,
 }
 PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
@@ -125,7 +129,7 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
-                "<int:item_id>": "1", "<int:match_id>": "1"}
+                "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -229,6 +233,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         policy["match"].status = "matched"
         db_session.delete(policy["grant"])
         policy["match"].business_id = business.id
+        photo = files.store(db_session, app.extensions["banshi.storage"], db_session.get(Citizen, owner_id),
+                            photo_with_gps(), "material", MONDAY_8AM)
         db_session.commit()
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
@@ -236,7 +242,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:rectification_id>": str(rectification.id), "<token>": token,
                "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
-               "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id)}
+               "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
+               "<int:file_id>": str(photo.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -253,7 +260,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "rectification_not_found", "survey_not_found",
                                                             "relative_not_found", "verification_not_found",
                                                             "waitlist_not_found", "offer_not_found",
-                                                            "business_not_found", "policy_match_not_found")
+                                                            "business_not_found", "policy_match_not_found",
+                                                            "file_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

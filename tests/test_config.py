@@ -17,6 +17,7 @@ PRODUCTION = {
     "data_key": "k1:" + new_data_key(),
     "wechat_appid": "wx0123456789abcdef",
     "wechat_secret": "0123456789abcdef0123456789abcdef",
+    "certificate_signing_key": "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=",
     "proxy_hops": 1,
 }
 
@@ -28,7 +29,7 @@ def test_complete_production_settings_load():
 
 
 @pytest.mark.parametrize("missing", ["database_url", "redis_url", "secret_key", "data_key", "wechat_appid",
-                                     "wechat_secret", "proxy_hops"])
+                                     "wechat_secret", "certificate_signing_key", "proxy_hops"])
 def test_production_names_the_missing_variable(missing):
     values = dict(PRODUCTION)
     del values[missing]

@@ -77,11 +77,13 @@ MATRIX = {
     "staff_policies.review_grant": CENTRE,
     "staff_policies.grant_paid": CENTRE,
     "staff_policies.import_person_facts": STAFF,    # centre managers: shared data is city-wide
+    "staff_files.staff_show": CENTRE,               # a file attached to a record of the caller's centres
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
                 "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall",
-                "<int:item_id>": "1", "<int:document_id>": "1", "<int:grant_id>": "1"}
+                "<int:item_id>": "1", "<int:document_id>": "1", "<int:grant_id>": "1",
+                "<int:file_id>": "1"}
 
 
 def staff_routes(app):
@@ -120,9 +122,10 @@ def two_centres(db_session, cipher):
 
 
 def policy_ids(t: dict) -> dict:
+    """The ids of the policy records and of the feedback's photo (the routes added after the first matrix)."""
     policy = t["policy"]
     return {"<int:item_id>": str(policy["item"].id), "<int:document_id>": str(policy["document"].id),
-            "<int:grant_id>": str(policy["grant"].id)}
+            "<int:grant_id>": str(policy["grant"].id), "<int:file_id>": str(t["photo"].id)}
 
 
 def valid_bodies(t: dict) -> dict:
@@ -235,6 +238,7 @@ ROLES = {
     "staff_policies.check": {M, W}, "staff_policies.publish": {M}, "staff_policies.retire": {M},
     "staff_policies.list_grants": {M, W}, "staff_policies.review_grant": {M, W}, "staff_policies.grant_paid": {M, W},
     "staff_policies.import_person_facts": {M},
+    "staff_files.staff_show": EVERY_ROLE,
 }
 EXTRA_BODIES = {
     "staff_feedback.set_sla": {"working_days": 15},

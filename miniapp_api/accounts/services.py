@@ -41,6 +41,7 @@ from miniapp_api.businesses.models import BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
+from miniapp_api.files import services as files
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
 from miniapp_api.notifications import appointments as notices
@@ -48,12 +49,14 @@ from miniapp_api.notifications.models import Notification, SmsOptOut, Subscripti
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog, IdempotencyRecord
 from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.policies.models import PolicyGrant, PolicySubscription
 from miniapp_api.ratings.models import Rating, Rectification, RectificationEvent
 from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
 
 ALREADY_CLOSING = "account_closing"
 REDACTED = "***"
+DROP_BLOBS_JOB = "jobs.files.drop_blobs"   # by name: domains never import jobs
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,12 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     session.execute(update(Application).where(Application.proxy_citizen_id == cid).values(proxy_citizen_id=None))
     session.execute(update(ApplicationBatch).where(ApplicationBatch.agent_citizen_id == cid)
                     .values(agent_citizen_id=None))
+
+    # Their uploads (photos, materials): rows now, blobs once this commits and nothing else shares them.
+    session.execute(update(Feedback).where(Feedback.citizen_id == cid).values(photos=[]))
+    dropped = files.drop_citizen_files(session, cid)
+    if dropped:
+        enqueue_after_commit(session, "default", DROP_BLOBS_JOB, dropped, job_id=f"drop-blobs-citizen-{cid}")
 
     # The tombstone.
     citizen.openid = f"erased:{cid}"

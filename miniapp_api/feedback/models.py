@@ -63,7 +63,7 @@ class Feedback(Base):
     appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="SET NULL"))
     application_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("application.id", ondelete="SET NULL"))
     location: Mapped[str | None] = mapped_column(String(100))
-    photos: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    photos: Mapped[list[int]] = mapped_column(JSONB, default=list)   # stored_file ids
     contact_ok: Mapped[bool] = mapped_column(default=False)
     anonymous: Mapped[bool] = mapped_column(default=False)      # hidden from staff; the system still knows
     content_check: Mapped[str] = mapped_column(String(10))

@@ -11,7 +11,7 @@ from miniapp_api.feedback.services import FeedbackIn
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
-PhotoId = Annotated[str, Field(min_length=1, max_length=200)]
+PhotoId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class FeedbackPath(BaseModel):
@@ -27,7 +27,8 @@ class FileFeedbackIn(StrictIn):
     appointment_id: int | None = Field(default=None, ge=1, le=2**62)
     application_ref: str | None = Field(default=None, max_length=20)
     location: str | None = Field(default=None, max_length=100)
-    photos: list[PhotoId] = Field(default_factory=list, max_length=6, description="file ids from wx.uploadFile")
+    photos: list[PhotoId] = Field(default_factory=list, max_length=6,
+                                  description="ids of images uploaded with POST /files (purpose feedback)")
     contact_ok: bool = Field(default=False, description="staff may call the citizen back")
     anonymous: bool = Field(default=False, description="hide who filed it from staff (the system still knows)")
 
@@ -59,6 +60,7 @@ class FeedbackOut(BaseModel):
     reopen_count: int
     can_rate: bool
     created_at: str
+    photos: list[int] = Field(description="file ids: GET /files/{id} (staff: /api/staff/v1/files/{id}) gives a link")
     timeline: list[FeedbackEventOut]
 
     @classmethod
@@ -71,6 +73,7 @@ class FeedbackOut(BaseModel):
             overdue=feedback.status not in ("answered", "closed") and feedback.due_on < today,
             answer=feedback.answer, answered_at=local_iso(feedback.answered_at), reopen_count=feedback.reopen_count,
             can_rate=feedback.status == FeedbackStatus.ANSWERED, created_at=local_iso(feedback.created_at),
+            photos=[int(p) for p in feedback.photos or []],
             timeline=[FeedbackEventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
                                        note=e.public_note, internal_note=e.internal_note if staff_view else None,
                                        by=e.actor_name if staff_view else None) for e in events],

@@ -30,6 +30,7 @@ from miniapp_api.feedback.models import (
     FeedbackSla,
     FeedbackStatus,
 )
+from miniapp_api.files import services as files
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import chinese_date, local_date
@@ -97,7 +98,7 @@ class FeedbackIn:
     appointment_id: int | None = None
     application_ref: str | None = None
     location: str | None = None
-    photos: list[str] = field(default_factory=list)
+    photos: list[int] = field(default_factory=list)   # the citizen's uploaded images (files)
     contact_ok: bool = False
     anonymous: bool = False
 
@@ -170,6 +171,8 @@ def file_feedback(session: Session, citizen: Citizen, data: FeedbackIn, verdict:
                         updated_at=now, **links)
     session.add(feedback)
     session.flush()
+    files.attach(session, citizen.id, data.photos, subject=("feedback", feedback.id), centre_id=feedback.centre_id,
+                 field="photos", now=now)
     _event(feedback, "filed", now, actor=f"citizen:{citizen.id}", public_note=None)
     if verdict is ContentCheck.UNCHECKED:
         enqueue_after_commit(session, "default", CHECK_JOB, feedback.id, job_id=f"feedback-check-{feedback.id}",
@@ -294,6 +297,7 @@ def route(session: Session, staff: Staff, feedback: Feedback, centre_id: int, no
     if session.get(Centre, centre_id) is None:
         raise _link_error(messages.LINK_CENTRE, "centre_id")
     feedback.centre_id, feedback.updated_at = centre_id, now
+    files.move_attachments(session, ("feedback", feedback.id), centre_id)
     _event(feedback, "routed", now, **_staff_actor(staff))
 
 

@@ -424,6 +424,15 @@ def principal_for(session: Session, delegate: Citizen, authorisation_id: int, sc
                      authorisation.principal_id_enc, authorisation.principal_citizen_id, authorisation.relation)
 
 
+def acts_for(session: Session, delegate: Citizen, principal: Citizen, scope: Scope, now: datetime) -> bool:
+    """Whether `delegate` holds an authorisation in force from `principal` granting `scope`."""
+    if delegate.verified_id_hash is None:
+        return False
+    return session.scalar(select(RelativeAuthorisation.id).where(
+        RelativeAuthorisation.delegate_id == delegate.id, in_force(now), _principal_match(principal),
+        RelativeAuthorisation.scopes.any(scope.value)).limit(1)) is not None
+
+
 def reminder_recipients(session: Session, id_hashes: set[str], now: datetime) -> dict[str, list[int]]:
     """Who gets a person's reminders: their own verified account, and delegates authorised to receive them."""
     recipients: dict[str, list[int]] = {}

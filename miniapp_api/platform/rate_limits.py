@@ -31,6 +31,8 @@ PROFILE_PER_CITIZEN = "10 per hour;30 per day"
 VERIFY_PER_CITIZEN = "5 per hour;10 per day"
 VERIFY_PER_ID_NUMBER = "5 per day"
 LICENCES_PER_CITIZEN = "30 per minute;200 per day"
+# Uploads: a filing with a dozen materials, retried on a weak signal, fits; a script filling the disk does not.
+UPLOADS_PER_CITIZEN = "30 per minute;300 per day"
 RELATIVES_PER_CITIZEN = "10 per hour;20 per day"
 GUIDE_SEARCH_PER_IP = "120 per minute"      # public, and an unanswered question is written down
 HANDOFF_PER_CITIZEN = "5 per hour;10 per day"

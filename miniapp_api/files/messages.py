@@ -1,0 +1,18 @@
+"""What citizens and staff read about files, and the error codes."""
+
+FILE_NOT_FOUND = "未找到该文件，或您无权查看。"
+LINK_EXPIRED = "文件链接已过期，请返回页面重新打开。"
+EMPTY_FILE = "文件是空的，请重新选择。"
+TYPE_NOT_ALLOWED = "只能上传 JPG、PNG 图片或 PDF 文件，该文件的实际格式不符合要求。"
+TYPE_NOT_ALLOWED_FOR_PURPOSE = "这里只能上传{kinds}。"
+KIND_NAMES = {"image": "图片（JPG、PNG）", "pdf": "PDF 文件"}
+TOO_LARGE = "{kind}不能超过 {limit} MB，这个文件有 {size} MB。"
+IMAGE_UNREADABLE = "图片已损坏或无法识别，请重新拍摄或选择。"
+IMAGE_TOO_MANY_PIXELS = "图片分辨率过大，请压缩后再上传。"
+PDF_UNREADABLE = "PDF 文件无法打开，可能已损坏，请重新导出后上传。"
+PDF_ENCRYPTED = "PDF 文件设有密码，工作人员无法查看，请去掉密码后上传。"
+PDF_EMPTY = "PDF 文件没有内容页，请检查后上传。"
+FILE_MISSING = "请选择要上传的文件。"
+PURPOSE_UNKNOWN = "上传用途不正确。"
+NOT_YOUR_FILE = "照片 {id} 不存在或不是您上传的，请重新上传。"
+NOT_AN_IMAGE = "照片 {id} 不是图片，请上传照片。"
