@@ -1,6 +1,7 @@
 """The reference: a bare Flask JSON endpoint, served with the same gunicorn settings as Banshi."""
 
 import os
+import tempfile
 
 from flask import Flask, jsonify, render_template_string, request
 
@@ -23,6 +24,21 @@ def create_bare_app() -> Flask:
     def echo():
         """The reference for writes: parse the same JSON body, answer 201."""
         return jsonify(request.get_json()), 201
+
+    upload_dir = os.environ.get("BENCH_UPLOAD_DIR")
+
+    @app.post("/upload")
+    def upload():
+        """The reference for uploads: take the same multipart body and write the file to disk (fsync), nothing
+        else — no check, no re-encoding, no database."""
+        data = request.files["file"].read()
+        handle, name = tempfile.mkstemp(dir=upload_dir)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.unlink(name)
+        return jsonify({"size": len(data)}), 201
 
     target = int(os.environ.get("BENCH_PAGE_BYTES", "0"))
     with app.app_context():

@@ -20,6 +20,7 @@ from miniapp_api.applications.services import flag_overdue_materials
 from miniapp_api.appointments.services import mark_no_shows
 from miniapp_api.appointments.waitlist import expire_offers
 from miniapp_api.feedback.services import sla_sweep, sweep_unchecked
+from miniapp_api.files.services import drop_unused
 from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.notifications.delivery import due_for_enqueue, mark_stuck_unknown
 from miniapp_api.platform.db import db
@@ -31,7 +32,7 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 GROWING = {"appointment", "appointment_item", "appointment_slot", "notification", "feedback", "feedback_event",
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
            "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
-           "waitlist_entry", "waitlist_offer", "face_verification"}
+           "waitlist_entry", "waitlist_offer", "face_verification", "stored_file", "file_attachment"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -46,6 +47,7 @@ SWEEPS = {
     "survey reminders": lambda session: remind_and_expire(session, NOW),
     "waitlist offers": lambda session: expire_offers(session, NOW),
     "retention purge": lambda session: retention.purge(session, NOW),
+    "unused uploads": lambda session: drop_unused(session, NOW),
     "account erasure": lambda session: erase_due(session, None, NOW, grace=timedelta(hours=1)),  # none due
 }
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -25,13 +26,16 @@ from miniapp_api.files.models import FileAttachment, StoredFile
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.services import acts_for
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.storage import Storage, blob_key
+from miniapp_api.platform.storage import BlobMissing, Storage, StorageUnavailable, blob_key
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
+
+log = structlog.get_logger(__name__)
 
 FILE_NOT_FOUND = "file_not_found"
 LINK_EXPIRED = "file_link_expired"
 FILE_NOT_USABLE = "file_not_usable"
+STORAGE_UNAVAILABLE = "file_storage_unavailable"
 LINK_SALT = "banshi file link"
 UNUSED_AFTER = timedelta(days=7)     # an upload never attached to anything is deleted after this
 SWEEP_CHUNK = 1000
@@ -39,6 +43,10 @@ SWEEP_CHUNK = 1000
 
 def not_found() -> NotFound:
     return NotFound(messages.FILE_NOT_FOUND, code=FILE_NOT_FOUND)
+
+
+def unavailable() -> DomainError:
+    return DomainError(messages.STORAGE_UNAVAILABLE, code=STORAGE_UNAVAILABLE, status=503)
 
 
 def sha256_of(data: bytes) -> str:
@@ -51,7 +59,11 @@ def store(session: Session, storage: Storage, owner: Citizen, data: bytes, purpo
     the same owner give back the record they already have."""
     checked: Checked = check(data, purpose)
     digest = sha256_of(checked.data)
-    storage.put(blob_key(digest), checked.data, checked.content_type)
+    try:
+        storage.put(blob_key(digest), checked.data, checked.content_type)
+    except StorageUnavailable as exc:
+        log.warning("files.storage_unavailable", error=str(exc)[:200])
+        raise unavailable() from None
     new_id = session.scalar(insert(StoredFile).values(
         owner_citizen_id=owner.id, purpose=purpose, kind=checked.kind, content_type=checked.content_type,
         size=len(checked.data), sha256=digest, width=checked.width, height=checked.height, pages=checked.pages,
@@ -65,7 +77,15 @@ def store(session: Session, storage: Storage, owner: Citizen, data: bytes, purpo
 
 
 def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
-    return storage.get(blob_key(stored.sha256))
+    """The stored bytes; a blob gone missing is not found, a store out of reach is 503."""
+    try:
+        return storage.get(blob_key(stored.sha256))
+    except BlobMissing:
+        log.error("files.blob_missing", file_id=stored.id)
+        raise not_found() from None
+    except StorageUnavailable as exc:
+        log.warning("files.storage_unavailable", error=str(exc)[:200])
+        raise unavailable() from None
 
 
 # --- who may read ---------------------------------------------------------------------------------------
@@ -167,10 +187,9 @@ def open_link(session: Session, secret: str, token: str, now: datetime) -> Store
 def drop_unused(session: Session, now: datetime) -> list[str]:
     """Delete uploads older than a week that nothing uses; returns the hashes whose blobs may now go."""
     cutoff = now - UNUSED_AFTER
-    hashes = list(session.scalars(delete(StoredFile).where(
-        StoredFile.id.in_(select(StoredFile.id).where(
-            StoredFile.created_at < cutoff,
-            ~exists().where(FileAttachment.file_id == StoredFile.id)).limit(SWEEP_CHUNK))).returning(StoredFile.sha256)))
+    unused = select(StoredFile.id).where(StoredFile.created_at < cutoff,
+                                         ~exists().where(FileAttachment.file_id == StoredFile.id)).limit(SWEEP_CHUNK)
+    hashes = list(session.scalars(delete(StoredFile).where(StoredFile.id.in_(unused)).returning(StoredFile.sha256)))
     return sorted(set(hashes))
 
 

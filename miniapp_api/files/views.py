@@ -13,7 +13,6 @@ from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import UPLOADS_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
-from miniapp_api.platform.storage import BlobMissing
 
 UPLOAD_PATH = "/api/v1/files"
 
@@ -61,10 +60,7 @@ def staff_show(path: FilePath):
 @links_bp.get("/files/<token>")
 def download(token: str):
     stored = services.open_link(db.session, current_app.config["SECRET_KEY"], token, utcnow())
-    try:
-        data = services.read_bytes(storage(), stored)
-    except BlobMissing:
-        raise services.not_found() from None
+    data = services.read_bytes(storage(), stored)
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(stored.content_type, "bin")
     response = Response(data, mimetype=stored.content_type)
     response.headers["Content-Disposition"] = f'inline; filename="file-{stored.id}.{extension}"'

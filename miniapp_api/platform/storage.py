@@ -25,6 +25,10 @@ class BlobMissing(LookupError):
     pass
 
 
+class StorageUnavailable(RuntimeError):
+    """The store could not be reached or refused the write (disk full, S3 down or timing out)."""
+
+
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
@@ -60,13 +64,19 @@ class LocalStorage:
         tmp_dir = self.root / TMP_DIR
         tmp_dir.mkdir(parents=True, exist_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=tmp_dir)
+        try:
+            handle, name = tempfile.mkstemp(dir=tmp_dir)
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(name, target)
+        except OSError as exc:
+            Path(name).unlink(missing_ok=True)
+            raise StorageUnavailable(str(exc)) from exc
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
@@ -116,8 +126,10 @@ class S3Storage:
                  secret_access_key: str | None, timeout_seconds: float, prefix: str = "files/"):
         import boto3  # noqa: PLC0415  (only a process configured for S3 loads boto3)
         from botocore.config import Config  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         self.bucket, self.prefix = bucket, prefix
+        self._failures = (BotoCoreError, ClientError)
         self.client = boto3.client(
             "s3", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
@@ -125,27 +137,30 @@ class S3Storage:
                           retries={"max_attempts": 2, "mode": "standard"}))
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type)
+        except self._failures as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     def get(self, key: str) -> bytes:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
         except self.client.exceptions.NoSuchKey:
             raise BlobMissing(key) from None
+        except self._failures as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError  # noqa: PLC0415
-
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
             return True
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        except self._failures as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
-            raise
+            raise StorageUnavailable(str(exc)) from exc
 
     def modified(self, key: str) -> float:
         return self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)["LastModified"].timestamp()

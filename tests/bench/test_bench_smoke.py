@@ -189,3 +189,13 @@ def test_policy_matching_figure_matches_once_and_reaches_every_eligible_inbox():
     assert figure["second_run_new_matches"] == 0
     assert figure["broad_policy_messages"] == figure["broad_policy_eligible"] > 0
     assert figure["meets_target"] is True
+
+
+def test_upload_figure_stores_every_photo_and_reports_both_references():
+    result = subprocess.run([sys.executable, "bench/uploads.py", "--seconds", "0.5", "--clients", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["subject_result"]["statuses"] == {"201": figure["subject_result"]["requests"]} != {"201": 0}
+    assert figure["reference_result"]["statuses"] == {"201": figure["reference_result"]["requests"]}
+    assert figure["plain_write_per_second"] > 0 and figure["image_mb"] > 0.5

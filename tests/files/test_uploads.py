@@ -48,7 +48,8 @@ def test_a_phone_photo_comes_back_without_its_gps_and_the_same_photo_twice_is_on
     first = upload(client, me, original)
     assert first.status_code == 201, first.get_json()
     body = first.get_json()["file"]
-    assert body["kind"] == "image" and body["content_type"] == "image/jpeg" and (body["width"], body["height"]) == (640, 480)
+    assert body["kind"] == "image" and body["content_type"] == "image/jpeg"
+    assert (body["width"], body["height"]) == (640, 480)
     served = client.get(body["url"])
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
