@@ -23,6 +23,11 @@ from miniapp_api.appointments.views import bp as appointments_bp
 from miniapp_api.businesses.views import bp as businesses_bp
 from miniapp_api.businesses.views import staff_bp as staff_businesses_bp
 from miniapp_api.centres.views import bp as centres_bp
+from miniapp_api.certificates import services as certificate_services
+from miniapp_api.certificates.signing import Signer
+from miniapp_api.certificates.views import bp as certificates_bp
+from miniapp_api.certificates.views import staff_bp as staff_certificates_bp
+from miniapp_api.certificates.views import verify_bp as certificate_verify_bp
 from miniapp_api.citizens import services as citizens
 from miniapp_api.citizens.views import bp as citizens_bp
 from miniapp_api.console import init_console
@@ -158,8 +163,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
     app.register_blueprint(file_links_bp)
+    app.register_blueprint(certificate_verify_bp)
     for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, policies_bp, staff_policies_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      feedback_bp, files_bp, staff_files_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
+                      certificates_bp, staff_certificates_bp, feedback_bp, files_bp, staff_files_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
     init_console(app)
@@ -187,6 +193,10 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 def _init_services(app: OpenAPI, settings: Settings) -> None:
     app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
+    if not settings.certificate_signing_key:
+        raise ConfigError("invalid configuration: CERTIFICATE_SIGNING_KEY must be set (electronic certificates)")
+    app.extensions["banshi.signer"] = Signer.from_base64(settings.certificate_signing_key)
+    certificate_services.configure(app.extensions["banshi.signer"], app.extensions["banshi.cipher"])
     app.extensions["banshi.storage"] = (
         S3Storage(bucket=settings.s3_bucket or "", endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
                   access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,

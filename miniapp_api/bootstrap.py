@@ -9,6 +9,8 @@ from miniapp_api.appointments import queue, waitlist
 from miniapp_api.appointments import services as appointments
 from miniapp_api.businesses import models as _businesses  # noqa: F401
 from miniapp_api.centres import models as _centres  # noqa: F401
+from miniapp_api.certificates import models as _certificates  # noqa: F401
+from miniapp_api.certificates import services as certificates
 from miniapp_api.citizens import models as _citizens  # noqa: F401
 from miniapp_api.feedback import models as _feedback  # noqa: F401
 from miniapp_api.files import models as _files  # noqa: F401
@@ -49,4 +51,5 @@ def wire_event_consumers() -> None:
     """Who reacts to which domain event."""
     for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
         events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
+    events.subscribe(events.APPLICATION_COMPLETED, certificates.on_completion)   # 电子证照 issued or renewed
     events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix

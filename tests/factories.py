@@ -16,6 +16,7 @@ from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.businesses.models import Business
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.feedback.models import Feedback
@@ -174,6 +175,12 @@ def casework_world(db_session, cipher) -> dict:
     licence = Licence(licence_type="食品经营许可证", number="JY-1", holder_type="person", holder_name="周敏",
                       issuing_centre_id=home.id, issued_on=MONDAY_8AM.date(), expires_on=MONDAY_8AM.date())
     db_session.add(licence)
+    db_session.flush()
+    certificate = Certificate(identifier="1120371571202600000" + "1", type_code="1120", type_name="食品经营许可证",
+                              licence_id=licence.id, holder_type="person", holder_name="周敏",
+                              issuing_centre_id=home.id, issued_on=MONDAY_8AM.date(), expires_on=MONDAY_8AM.date(),
+                              payload={}, signature="", key_id="0" * 16, verify_token="matrix-token-0001")
+    db_session.add(certificate)
     citizen = Citizen(openid="o-matrix-citizen")
     db_session.add(citizen)
     db_session.flush()
@@ -206,7 +213,7 @@ def casework_world(db_session, cipher) -> dict:
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

@@ -13,9 +13,11 @@ from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
 from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.files import services as files
+from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.ratings.rectifications import open_rectification
@@ -104,6 +106,11 @@ MATRIX = {
     "policies.put_subscriptions": CITIZEN,
     "files.upload": CITIZEN,
     "files.show": OWN,
+    "certificates.list_certificates": CITIZEN,
+    "certificates.show_certificate": OWN,
+    "certificates.certificate_pdf": OWN,
+    "certificates.list_relative_certificates": OWN,
+    "certificates.verify_certificate": PUBLIC,
 }
 PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
@@ -129,7 +136,7 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
-                "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1"}
+                "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -235,7 +242,20 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         policy["match"].business_id = business.id
         photo = files.store(db_session, app.extensions["banshi.storage"], db_session.get(Citizen, owner_id),
                             photo_with_gps(), "material", MONDAY_8AM)
+        owner_row = db_session.get(Citizen, owner_id)
+        licence = Licence(licence_type="特种设备安全管理和作业人员证", number="TS-1", holder_type="person",
+                          holder_name="孙丽", issuing_centre_id=hall.centre.id, issued_on=date(2026, 1, 1),
+                          expires_on=date(2030, 1, 1))
+        db_session.add(licence)
+        db_session.flush()
+        certificate = Certificate(identifier="23103715712026000017", type_code="2310", type_name=licence.licence_type,
+                                  licence_id=licence.id, holder_type="person", holder_name="孙丽",
+                                  holder_id_hash=owner_row.verified_id_hash, issuing_centre_id=hall.centre.id,
+                                  issued_on=date(2026, 1, 1), expires_on=date(2030, 1, 1), payload={}, signature="",
+                                  key_id="0" * 16, verify_token="matrix-own-token")
+        db_session.add(certificate)
         db_session.commit()
+        assert client.get(f"/api/v1/certificates/{certificate.id}", headers=owner).status_code == 200
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
@@ -243,7 +263,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
                "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
-               "<int:file_id>": str(photo.id)}
+               "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -261,7 +281,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "relative_not_found", "verification_not_found",
                                                             "waitlist_not_found", "offer_not_found",
                                                             "business_not_found", "policy_match_not_found",
-                                                            "file_not_found")
+                                                            "file_not_found", "certificate_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

@@ -78,12 +78,14 @@ MATRIX = {
     "staff_policies.grant_paid": CENTRE,
     "staff_policies.import_person_facts": STAFF,    # centre managers: shared data is city-wide
     "staff_files.staff_show": CENTRE,               # a file attached to a record of the caller's centres
+    "staff_certificates.staff_list": STAFF,         # rows of the caller's centres only
+    "staff_certificates.revoke": CENTRE,
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
                 "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall",
                 "<int:item_id>": "1", "<int:document_id>": "1", "<int:grant_id>": "1",
-                "<int:file_id>": "1"}
+                "<int:file_id>": "1", "<int:certificate_id>": "1"}
 
 
 def staff_routes(app):
@@ -125,7 +127,8 @@ def policy_ids(t: dict) -> dict:
     """The ids of the policy records and of the feedback's photo (the routes added after the first matrix)."""
     policy = t["policy"]
     return {"<int:item_id>": str(policy["item"].id), "<int:document_id>": str(policy["document"].id),
-            "<int:grant_id>": str(policy["grant"].id), "<int:file_id>": str(t["photo"].id)}
+            "<int:grant_id>": str(policy["grant"].id), "<int:file_id>": str(t["photo"].id),
+            "<int:certificate_id>": str(t["certificate"].id)}
 
 
 def valid_bodies(t: dict) -> dict:
@@ -157,6 +160,7 @@ def valid_bodies(t: dict) -> dict:
         "staff_policies.save_rule": {"rule": BUSINESS_RULE, "cases": BUSINESS_CASES},
         "staff_policies.check": {"credit_code": t["policy"]["business"].credit_code},
         "staff_policies.review_grant": {"approve": True},
+        "staff_certificates.revoke": {"reason": "证照信息有误"},
     }
 
 
@@ -186,6 +190,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     assert ticket.status == "waiting" and ticket.call_count == 0
     assert reloaded(db_session, t["policy"]["grant"]).status == "reviewing"
     assert reloaded(db_session, t["policy"]["item"]).status == "published"
+    assert reloaded(db_session, t["certificate"]).status == "valid"
 
 
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):
@@ -239,6 +244,7 @@ ROLES = {
     "staff_policies.list_grants": {M, W}, "staff_policies.review_grant": {M, W}, "staff_policies.grant_paid": {M, W},
     "staff_policies.import_person_facts": {M},
     "staff_files.staff_show": EVERY_ROLE,
+    "staff_certificates.staff_list": EVERY_ROLE, "staff_certificates.revoke": {M},
 }
 EXTRA_BODIES = {
     "staff_feedback.set_sla": {"working_days": 15},

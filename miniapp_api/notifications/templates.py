@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "application_status": ("application_progress", False),
     "application_materials_due": ("application_materials", False),
     "licence_expiry": ("licence_expiry", False),
+    # 电子证照: issued, renewed or revoked (the licence template: licence, number, expiry, tip).
+    "certificate_status": ("licence_expiry", False),
     "feedback_status": ("feedback_progress", True),
     "rating_followup": ("feedback_progress", True),
     "survey_invitation": ("survey_invite", False),

@@ -1,0 +1,306 @@
+"""电子证照: issue or renew on a completed application, sign, show to the holder, verify for anyone, revoke.
+
+Issuing runs as a consumer of `application.completed` (wired in bootstrap), once per event: a case that was
+approved and whose item issues or renews a certificate type gets one certificate. A renewal finds the
+holder's valid licence of that type, moves its expiry (the licence sweep's stages start over and unsent
+reminders are dropped, as for any renewal) and supersedes the previous certificate.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from miniapp_api.applications.models import Application, ApplicationEvent, ApplicationStatus
+from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.services import citizen_businesses
+from miniapp_api.centres.models import ServiceItem
+from miniapp_api.certificates import messages
+from miniapp_api.certificates.kinds import CertificateType, catalogue, identifier
+from miniapp_api.certificates.models import Certificate, CertificateSequence
+from miniapp_api.certificates.signing import Signer
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
+from miniapp_api.licences.models import Licence
+from miniapp_api.licences.services import first_reminder_on, renew
+from miniapp_api.notifications.services import cancel_pending, notify
+from miniapp_api.platform.clock import chinese_date, local_date
+from miniapp_api.platform.errors import ILLEGAL_TRANSITION, DomainError, NotFound
+from miniapp_api.platform.models import DomainEvent
+from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_name
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import audit, visible_centre_ids
+
+log = structlog.get_logger(__name__)
+
+CERTIFICATE_NOT_FOUND = "certificate_not_found"
+PAGE = "pages/licences/certificate?id={id}"
+
+
+def not_found() -> NotFound:
+    return NotFound(messages.CERTIFICATE_NOT_FOUND, code=CERTIFICATE_NOT_FOUND)
+
+
+# The signing key and the field cipher, set by create_app (web and worker): the issuing consumer runs inside a
+# job or a test without a request, so it cannot look them up on the current app.
+_keys: dict[str, object] = {}
+
+
+def configure(signing: Signer, cipher: FieldCipher) -> None:
+    _keys.update(signer=signing, cipher=cipher)
+
+
+def signer() -> Signer:
+    found = _keys.get("signer")
+    assert isinstance(found, Signer), "create_app configures the certificate signer"
+    return found
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# --- issuing -------------------------------------------------------------------------------------------
+
+
+def on_completion(session: Session, events: list[DomainEvent]) -> None:
+    """Consumer of `application.completed`: issue what each approved case's item issues."""
+    cipher = _keys["cipher"]
+    assert isinstance(cipher, FieldCipher)
+    for event in events:
+        application = session.get(Application, event.subject_id)
+        if application is not None:
+            issue_for(session, signer(), cipher, application, datetime.fromisoformat(event.payload["completed_at"]))
+
+
+def was_approved(session: Session, application: Application) -> bool:
+    return session.scalar(select(ApplicationEvent.id).where(
+        ApplicationEvent.application_id == application.id,
+        ApplicationEvent.to_status == ApplicationStatus.APPROVED).limit(1)) is not None
+
+
+def _next_number(session: Session, type_code: str, region_code: str, year: int) -> int:
+    """The next running number: one upsert, its row locked until the issuing transaction ends."""
+    return session.scalar(insert(CertificateSequence).values(type_code=type_code, region_code=region_code,
+                                                             year=year, last=1)
+                          .on_conflict_do_update(index_elements=["type_code", "region_code", "year"],
+                                                 set_={"last": CertificateSequence.last + 1})
+                          .returning(CertificateSequence.last))
+
+
+def _holder_licence(session: Session, kind: CertificateType, application: Application) -> Licence | None:
+    match = (Licence.credit_code == application.credit_code if application.applicant_type == "business"
+             else Licence.contact_id_hash == application.id_number_hash)
+    return session.scalars(select(Licence).where(Licence.licence_type == kind.licence_type, Licence.status == "valid",
+                                                 Licence.holder_type == application.applicant_type, match)
+                           .order_by(Licence.expires_on.desc(), Licence.id.desc()).limit(1)
+                           .with_for_update()).one_or_none()
+
+
+def _field_value(field, values: dict[str, str]) -> str:
+    return field.value if field.value is not None else values.get(field.source or "", "")
+
+
+def issue_for(session: Session, signer: Signer, cipher: FieldCipher, application: Application,
+              now: datetime) -> Certificate | None:
+    """The certificate a completed case issues (None when its item issues none, or it was not approved).
+    Issuing twice for one case gives back the first certificate."""
+    kind = catalogue().for_item(application.item.name)
+    if kind is None or not was_approved(session, application):
+        return None
+    existing = session.scalars(select(Certificate).where(Certificate.application_id == application.id)).one_or_none()
+    if existing is not None:
+        return existing
+    today = local_date(now)
+    centre = application.centre
+    licence = _holder_licence(session, kind, application)
+    renewing = licence is not None
+    region = catalogue().region_code(centre.region)
+    number = identifier(kind.code, region, today.year, _next_number(session, kind.code, region, today.year))
+    if licence is not None:
+        renew(session, licence, add_years(max(licence.expires_on, today), kind.validity_years), now)
+        session.execute(update(Certificate).where(Certificate.licence_id == licence.id, Certificate.status == "valid")
+                        .values(status="superseded"))
+    else:
+        renewal_item_id = session.scalar(select(ServiceItem.id).where(ServiceItem.name.in_(kind.renewed_by)).limit(1))
+        expires = add_years(today, kind.validity_years)
+        licence = Licence(licence_type=kind.licence_type, number=number, holder_type=application.applicant_type,
+                          holder_name=application.applicant_name, credit_code=application.credit_code,
+                          contact_id_hash=application.id_number_hash, issuing_centre_id=centre.id,
+                          renewal_item_id=renewal_item_id, issued_on=today, expires_on=expires,
+                          next_reminder_on=first_reminder_on(expires), status="valid", updated_at=now)
+        session.add(licence)
+        session.flush()
+    id_masked = (mask_id_number(cipher.decrypt(application.id_number_enc, context=ID_NUMBER_CONTEXT))
+                 if application.applicant_type == "person" and application.id_number_enc else "")
+    values = {"holder_name": application.applicant_name, "holder_id_masked": id_masked,
+              "credit_code": application.credit_code or "", "item": application.item.name, "centre": centre.name,
+              "reference": application.reference}
+    payload = {
+        "identifier": number, "type_code": kind.code, "type": kind.licence_type, "licence_number": licence.number,
+        "holder_type": application.applicant_type, "holder_name": application.applicant_name,
+        "holder_id": id_masked, "credit_code": application.credit_code or "", "issuer": centre.name,
+        "issued_on": today.isoformat(), "expires_on": licence.expires_on.isoformat(),
+        "data": {f.label: _field_value(f, values) for f in kind.fields},
+    }
+    certificate = Certificate(
+        identifier=number, type_code=kind.code, type_name=kind.licence_type, licence_id=licence.id,
+        application_id=application.id, holder_type=application.applicant_type,
+        holder_name=application.applicant_name, holder_id_hash=application.id_number_hash,
+        credit_code=application.credit_code, issuing_centre_id=centre.id, issued_on=today,
+        expires_on=licence.expires_on, payload=payload, signature=signer.sign(payload), key_id=signer.key_id,
+        verify_token=secrets.token_urlsafe(18), status="valid", created_at=now)
+    session.add(certificate)
+    session.flush()
+    body = (messages.BODY_RENEWED if renewing else messages.BODY_ISSUED).format(
+        item=application.item.name, reference=application.reference, type=kind.licence_type, identifier=number,
+        expires=chinese_date(certificate.expires_on))
+    for citizen_id in dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c):
+        notify(session, citizen_id=citizen_id, kind="certificate_status", title=messages.TITLE_ISSUED, body=body,
+               context={"licence": kind.licence_type, "number": number, "expires": certificate.expires_on.isoformat(),
+                        "tip": "电子证照已签发，可在小程序中出示"},
+               page=PAGE.format(id=certificate.id), now=now, subject=("certificate", certificate.id),
+               dedupe_key=f"certificate:{certificate.id}:issued:{citizen_id}")
+    log.info("certificate.issued", certificate_id=certificate.id, renewal=renewing)
+    return certificate
+
+
+# --- who sees which -----------------------------------------------------------------------------------
+
+
+def _held_by(session: Session, citizen: Citizen):
+    """Certificates of the citizen as a person (by the verified ID number) or of businesses they act for."""
+    credit_codes = [business.credit_code for business, _ in citizen_businesses(session, citizen.id)]
+    clauses = []
+    if citizen.verified_id_hash:
+        clauses.append((Certificate.holder_type == "person") & (Certificate.holder_id_hash == citizen.verified_id_hash))
+    if credit_codes:
+        clauses.append((Certificate.holder_type == "business") & Certificate.credit_code.in_(credit_codes))
+    return or_(*clauses) if clauses else None
+
+
+def for_citizen(session: Session, citizen: Citizen) -> list[Certificate]:
+    held = _held_by(session, citizen)
+    if held is None:
+        return []
+    return list(session.scalars(select(Certificate).where(held).options(selectinload(Certificate.issuing_centre))
+                                .order_by(Certificate.status != "valid", Certificate.expires_on.desc(),
+                                          Certificate.id.desc())))
+
+
+def of_person(session: Session, id_hash: str) -> list[Certificate]:
+    """A relative's certificates (the delegate's view scope was checked by the caller)."""
+    return list(session.scalars(select(Certificate).where(Certificate.holder_type == "person",
+                                                          Certificate.holder_id_hash == id_hash)
+                                .options(selectinload(Certificate.issuing_centre))
+                                .order_by(Certificate.status != "valid", Certificate.id.desc())))
+
+
+def citizen_certificate(session: Session, citizen: Citizen, certificate_id: int) -> Certificate:
+    held = _held_by(session, citizen)
+    found = None if held is None else session.scalars(select(Certificate).where(
+        Certificate.id == certificate_id, held)).one_or_none()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def staff_certificates(session: Session, staff: Staff, *, identifier_like: str | None = None,
+                       limit: int = 50) -> list[Certificate]:
+    statement = select(Certificate).where(Certificate.issuing_centre_id.in_(visible_centre_ids(session, staff)))
+    if identifier_like:
+        statement = statement.where(or_(Certificate.identifier == identifier_like.upper(),
+                                        Certificate.holder_name == identifier_like,
+                                        Certificate.credit_code == identifier_like.upper()))
+    return list(session.scalars(statement.order_by(Certificate.id.desc()).limit(limit)))
+
+
+def staff_certificate(session: Session, staff: Staff, certificate_id: int, *, lock: bool = False) -> Certificate:
+    statement = select(Certificate).where(Certificate.id == certificate_id,
+                                          Certificate.issuing_centre_id.in_(visible_centre_ids(session, staff)))
+    found = session.scalars(statement.with_for_update() if lock else statement).one_or_none()
+    if found is None:
+        raise not_found()
+    return found
+
+
+# --- status, verification, revocation ---------------------------------------------------------------------
+
+
+def status_of(certificate: Certificate, today: date) -> str:
+    if certificate.status in ("revoked", "superseded"):
+        return certificate.status
+    return "expired" if certificate.expires_on < today else "valid"
+
+
+@dataclass(frozen=True)
+class Verification:
+    found: bool
+    status: str | None = None            # valid, expired, revoked, superseded, tampered
+    certificate: Certificate | None = None
+
+    @property
+    def holder_masked(self) -> str:
+        """Who holds it, as a stranger scanning it may read: a person's name and ID number masked; a
+        business's name and credit code (public in the business registry)."""
+        c = self.certificate
+        if c is None:
+            return ""
+        if c.holder_type == "business":
+            return f"{c.holder_name}（{c.credit_code}）"
+        return f"{mask_name(c.holder_name)}（{c.payload.get('holder_id', '')}）"
+
+
+def verify(session: Session, signer: Signer, token: str, today: date) -> Verification:
+    """What the QR code's page says. The stored payload is checked against its signature every time: a row
+    changed in the database (or a payload copied with one field edited) reads as tampered."""
+    certificate = session.scalars(select(Certificate).where(Certificate.verify_token == token)
+                                  .options(selectinload(Certificate.issuing_centre))).one_or_none()
+    if certificate is None:
+        return Verification(False)
+    intact = signer.verify(certificate.payload, certificate.signature, certificate.key_id)
+    consistent = (certificate.payload.get("identifier") == certificate.identifier
+                  and certificate.payload.get("expires_on") == certificate.expires_on.isoformat())
+    status = status_of(certificate, today) if intact and consistent else "tampered"
+    return Verification(True, status, certificate)
+
+
+def revoke(session: Session, staff: Staff, certificate: Certificate, reason: str, now: datetime) -> None:
+    """撤销: the certificate and its licence stop; pending expiry reminders are dropped; the holder is told."""
+    if certificate.status == "revoked":
+        raise DomainError(messages.ALREADY_REVOKED, code=ILLEGAL_TRANSITION, status=409)
+    if certificate.status == "superseded":
+        raise DomainError(messages.NOT_CURRENT, code=ILLEGAL_TRANSITION, status=409)
+    certificate.status, certificate.revoked_at = "revoked", now
+    certificate.revoked_reason, certificate.revoked_by_staff_id = reason, staff.id
+    licence = session.get(Licence, certificate.licence_id, with_for_update=True)
+    assert licence is not None
+    licence.status, licence.next_reminder_on, licence.updated_at = "revoked", None, now
+    cancel_pending(session, ("licence", licence.id), "licence_revoked")
+    audit(session, staff, "certificate.revoke", "certificate", certificate.id, reason=reason)
+    body = messages.BODY_REVOKED.format(type=certificate.type_name, identifier=certificate.identifier,
+                                        centre=certificate.issuing_centre.name, reason=reason)
+    for citizen_id in _holder_accounts(session, certificate):
+        notify(session, citizen_id=citizen_id, kind="certificate_status", title=messages.TITLE_REVOKED, body=body,
+               context={"licence": certificate.type_name, "number": certificate.identifier,
+                        "expires": certificate.expires_on.isoformat(), "tip": "证照已撤销，详情请查看消息"},
+               page=PAGE.format(id=certificate.id), now=now, subject=("certificate", certificate.id),
+               dedupe_key=f"certificate:{certificate.id}:revoked:{citizen_id}")
+    session.flush()
+
+
+def _holder_accounts(session: Session, certificate: Certificate) -> list[int]:
+    if certificate.holder_type == "person":
+        return list(session.scalars(select(Citizen.id).where(Citizen.verified_id_hash == certificate.holder_id_hash)))
+    return list(session.scalars(select(BusinessLink.citizen_id).join(Business, Business.id == BusinessLink.business_id)
+                                .where(Business.credit_code == certificate.credit_code,
+                                       BusinessLink.revoked_at.is_(None))))
