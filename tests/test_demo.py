@@ -1,8 +1,10 @@
 from sqlalchemy import func, select
 
 from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.demo import field_facts, seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, DISTRICT, seed_cases
+from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from tests.console.conftest import ConsoleUser
 
@@ -33,7 +35,11 @@ def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cip
                             json={"reference": reference, "phone_last4": DEMO_PHONE[-4:]})
         assert found.status_code == 200
         statuses.append(found.get_json()["status"])
-    assert statuses == ["accepted_pending_materials", "needs_correction", "ready_for_pickup"]
+    assert statuses == ["accepted_pending_materials", "needs_correction", "ready_for_pickup", "completed"]
+    # The completed renewal issues 李娜's electronic certificate once its completion event is dispatched.
+    events.dispatch(db_session, events.pending_events(db_session, utcnow()), utcnow())
+    certificate = db_session.scalars(select(Certificate)).one()
+    assert certificate.type_name == "特种设备安全管理和作业人员证" and certificate.holder_name == "李娜"
     staff = client.post("/api/staff/v1/auth/login", json={"username": cases.username, "password": cases.password})
     assert staff.status_code == 200
 

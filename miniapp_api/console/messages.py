@@ -105,3 +105,5 @@ RULE_LABELS = {"rule": "适用条件", "rule.subject": "适用对象", "rule.all
 POLICY_RULE_SAVED = "已保存为第{version}版草稿：测试用例通过 {passed}/{total}"
 POLICY_PUBLISHED = "第{version}版已发布，正在与个人和企业数据比对"
 GRANT_REVIEWED = "办件 {reference}：{status}"
+CERTIFICATE_REVOKED = "证照 {identifier} 已撤销，已通知持证人"
+REVOKE_REASON_NEEDED = "请填写撤销原因（4 至 200 字），持证人会收到这个原因"

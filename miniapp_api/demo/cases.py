@@ -77,6 +77,13 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
                                 accept=applications.Advance(S.ACCEPTED))
     for target in (S.IN_REVIEW, S.APPROVED, S.READY_FOR_PICKUP):
         applications.advance(session, manager, ready, applications.Advance(target), now)
+    # A renewal done and collected: completing it issues 李娜's electronic certificate (the worker runs the
+    # completion event), shown under 我的证照 with its QR code.
+    renewed = applications.intake(session, cipher, manager, item_code=items["特种设备作业人员证复审"].code,
+                                  centre_id=district.id, applicant=person, now=now,
+                                  accept=applications.Advance(S.ACCEPTED))
+    for target in (S.IN_REVIEW, S.APPROVED, S.COMPLETED):
+        applications.advance(session, manager, renewed, applications.Advance(target), now)
     soon = now.date() + timedelta(days=60)
     import_csv(session, cipher, "\n".join((
         "证照类型,证照编号,持证类型,持证人,统一社会信用代码,联系人身份证号,发证日期,到期日期,延续事项编码",
@@ -84,7 +91,8 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
         f"{date(soon.year - 5, soon.month, min(soon.day, 28))},{soon},{licence_item.code}",
     )) + "\n", issuing_centre_id=district.id, now=now)
     _seed_counter_and_feedback(session, district, manager, now)
-    return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference])
+    return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference,
+                                              renewed.reference])
 
 
 def _seed_counter_and_feedback(session: Session, district: Centre, manager: Staff, now: datetime) -> None:

@@ -62,6 +62,8 @@ MATRIX = {
     "console.guidance_synonyms_retire": ({M, W}, True),
     "console.guidance_import": ({M, W}, False),     # another centre's rows are refused by line (test_authoring)
     "console.guidance_misses": ({M, W, S}, False),
+    "console.certificate_list": (EVERYONE, False),   # lists the caller's centres' certificates only
+    "console.certificate_revoke": ({M}, True),
     "console.policy_list": ({M, W}, False),         # lists the caller's centres' items only
     "console.policy_page": ({M, W}, True),
     "console.policy_publish": ({M}, True),
@@ -100,7 +102,8 @@ def request_for(rule, method, world):
     values["<code>"] = {"console.guidance_scenario": guide["scenario"], "console.guidance_item": world["item"].code
                         }.get(rule.endpoint, guide["entry"])
     values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"]),
-               "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id)}
+               "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id),
+               "<int:certificate_id>": str(world["certificate"].id)}
     url = fill(rule.rule, values)
     home = str(world["home"].id)
     forms = {
@@ -131,6 +134,7 @@ def request_for(rule, method, world):
             "- {name: 微型, facts: {size_class: micro}, eligible: true}\n"
             "- {name: 中型, facts: {size_class: medium}, eligible: false}\n")},
         "console.policy_grant_review": {"approve": "yes"},
+        "console.certificate_revoke": {"reason": "证照信息有误"},
         "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
         "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
             f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"

@@ -145,6 +145,9 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
         "policy-check": f"/console/policies/{world['policy']['item'].id}?credit_code="
                         f"{world['policy']['business'].credit_code}",
         "policy-grants": "/console/policy-grants",
+        "certificates": "/console/certificates",
+        # The public page a certificate's QR code opens (what a stranger's phone shows).
+        "certificate-verify": f"/verify/{world['certificate'].verify_token}",
     }
     for name, path in pages.items():
         response = page.goto(live_server + path)
