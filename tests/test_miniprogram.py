@@ -14,8 +14,11 @@ from sqlalchemy import select, text
 
 from config.settings import PROJECT_ROOT
 from miniapp_api.applications import services as applications
+from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
+from miniapp_api.certificates import services as certificates
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.demo.policies import seed_policies
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import FeedbackKind
@@ -23,10 +26,20 @@ from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
 from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications import appointments
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
-from tests.factories import MONDAY_8AM, ItemFactory, build_hall, citizen_with_identity, id_number
+from tests.factories import (
+    MONDAY_8AM,
+    ItemFactory,
+    WindowFactory,
+    build_hall,
+    citizen_with_identity,
+    id_number,
+    make_staff,
+)
 from tests.licences.test_licences import csv_text, food_licence
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
@@ -47,7 +60,7 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
-                                                       surveys)} | {appointments.WAITLIST_PAGE.split("?")[0]}
+                                                       surveys, certificates)} | {appointments.WAITLIST_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):
@@ -92,6 +105,18 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                         {"centre": hall.centre.id})
         licences.import_csv(session, cipher, csv_text(food_licence("JY13715000000077", "2027-01-20", contact=9502)),
                             issuing_centre_id=hall.centre.id, now=MONDAY_8AM)
+        # 电子证照: the same person's operator certificate, issued by a completed 复审 case.
+        review = ItemFactory(code="OPERATOR-REVIEW", name="特种设备作业人员证复审")
+        WindowFactory(centre_id=hall.centre.id, items=[review])
+        clerk = make_staff(session, [hall.centre], ("window_staff",))
+        case = applications.intake(session, cipher, clerk, item_code=review.code, centre_id=hall.centre.id,
+                                   applicant=applications.Applicant("person", "王持证", id_number=id_number(9502)),
+                                   now=MONDAY_8AM, accept=applications.Advance(ApplicationStatus.ACCEPTED))
+        for step in (ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED, ApplicationStatus.COMPLETED):
+            applications.advance(session, clerk, case, applications.Advance(step), MONDAY_8AM)
+        events.dispatch(session, events.pending_events(session, utcnow()), utcnow())
+        certificate_id = session.scalar(select(Certificate.id).where(Certificate.application_id == case.id))
+        assert certificate_id is not None
         # 政策快享: an 86-year-old with 聊城 户籍 and a 1-level disability certificate, the demo policies matched.
         elder = citizen_with_identity(session, cipher, 9503, name="孙秀英")
         session.add(PersonFact(id_hash=elder.verified_id_hash, birth_date=date(1940, 3, 1), hukou_region="371502",
@@ -104,7 +129,8 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         fixture = {"item": hall.quick.code, "policy_openid": elder.openid, "policy_id": allowance.id,
                    "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
-                   "id_number": id_number(9502), "licence_type": "食品经营许可证"}
+                   "id_number": id_number(9502), "licence_type": "食品经营许可证",
+                   "certificate_id": certificate_id}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))

@@ -220,7 +220,7 @@
     if (elderOn()) return elderHomePage();
     var tiles = [["#/elder", "长辈模式"], ["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
                  ["#/waitlist", "我的候补"], ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
-                 ["#/me", "我的"], ["#/consents", "订阅通知"]];
+                 ["#/certificates", "我的证照"], ["#/me", "我的"], ["#/consents", "订阅通知"]];
     show("办事通", form("home-search", field("q", "搜一搜：说说您想办什么事", { hint: "例如：我想开个小饭馆、营业执照丢了、yyzz" }),
                       "搜索") + '<div class="tiles">' + tiles.map(function (t) {
       return '<a class="tile" href="' + t[0] + '">' + t[1] + "</a>";
@@ -839,6 +839,32 @@
     });
   }
 
+  function certificatesPage() {
+    return api.get("/api/v1/certificates").then(function (data) {
+      show("我的证照", (data.certificates.length ? '<ul class="list">' + data.certificates.map(function (c) {
+        return '<li><a class="row" href="#/certificates/' + c.id + '">' + esc(c.type_name) + "<br>" + esc(c.identifier) +
+          ' <span class="tag">' + esc(c.status_name) + "</span></a></li>";
+      }).join("") + "</ul>" : "<p>还没有电子证照。办结的事项签发电子证照后会显示在这里（需先完成实名核验）。</p>") +
+        '<a class="button" href="#/home">回到首页</a>');
+    });
+  }
+
+  function certificatePage(id) {
+    return api.get("/api/v1/certificates/" + encodeURIComponent(id)).then(function (c) {
+      show("电子证照", '<div class="card"><p><strong>' + esc(c.type_name) + "</strong></p>" +
+        "<p>证照编号 " + esc(c.identifier) + '</p><p>状态：<span id="certificate-status">' + esc(c.status_name) + "</span>" +
+        (c.revoked_reason ? "（" + esc(c.revoked_reason) + "）" : "") + "</p>" +
+        "<p>持证主体：" + esc(c.holder_name) + (c.holder_id_masked ? "（" + esc(c.holder_id_masked) + "）" : "") +
+        (c.credit_code ? "（" + esc(c.credit_code) + "）" : "") + "</p>" +
+        c.fields.map(function (f) { return "<p>" + esc(f.label) + "：" + esc(f.value) + "</p>"; }).join("") +
+        "<p>有效期：" + esc(c.issued_on) + " 至 " + esc(c.expires_on) + "</p><p>签发机关：" + esc(c.issuing_centre) + "</p></div>" +
+        '<div class="card qr"><img id="certificate-qr" src="' + esc(c.qr_svg) + '" alt="证照核验二维码" width="200" height="200">' +
+        "<p>出示此二维码，对方扫码即可核验真伪和状态。</p>" +
+        '<a id="verify-link" href="' + esc(c.verify_url) + '" target="_blank" rel="noopener">打开核验页面</a></div>' +
+        '<a class="button" href="#/certificates">返回我的证照</a>');
+    });
+  }
+
   function applicationsPage() {
     return api.get("/api/v1/applications").then(function (data) {
       show("办件进度", (data.applications.length ? '<ul class="list">' + data.applications.map(function (a) {
@@ -1060,6 +1086,8 @@
     [/^#\/waitlist$/, waitlistPage],
     [/^#\/appointments\/(\d+)$/, function (m, q) { return appointmentPage(m[1], q); }],
     [/^#\/rate\/(appointment|application|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
+    [/^#\/certificates$/, certificatesPage],
+    [/^#\/certificates\/(\d+)$/, function (m) { return certificatePage(m[1]); }],
     [/^#\/applications$/, applicationsPage],
     [/^#\/applications\/([\w-]+)$/, function (m) { return applicationPage(m[1]); }],
     [/^#\/feedback$/, feedbackListPage],

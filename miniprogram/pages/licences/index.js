@@ -3,12 +3,14 @@ const { api, showError } = require("../../utils/api.js");
 const { licenceState } = require("../../utils/format.js");
 
 Page({
-  data: { licences: [], loaded: false, error: "" },
+  data: { licences: [], certificates: [], loaded: false, error: "" },
   onShow() {
-    api.get("/api/v1/licences").then((data) => this.setData({
+    Promise.all([api.get("/api/v1/licences"), api.get("/api/v1/certificates")]).then(([data, signed]) => this.setData({
       loaded: true,
       licences: data.licences.map((l) => Object.assign({}, l, { state: licenceState(l) })),
+      certificates: signed.certificates,
     }), (error) => showError(this, error));
   },
+  openCertificate(event) { wx.navigateTo({ url: `/pages/licences/certificate?id=${event.currentTarget.dataset.id}` }); },
   renew(event) { wx.navigateTo({ url: `/${event.currentTarget.dataset.page}` }); },
 });

@@ -102,7 +102,12 @@ test("证照 and 现场取号 render what the API returns", { skip: !live && "no
   const licences = await h.open("pages/licences/index");
   assert.match(licences.text(), new RegExp(`${fixture.licence_type}`));
   assert.match(licences.text(), /还有 \d+ 天到期/);
-  h.assertBindings(licences, ["licences"]);
+  assert.match(licences.text(), /电子证照 · 特种设备安全管理和作业人员证/);
+  h.assertBindings(licences, ["licences", "certificates"]);
+  const certificate = await h.open(`pages/licences/certificate?id=${fixture.certificate_id}`);
+  assert.match(certificate.text(), /状态：有效/);
+  assert.match(certificate.text(), /出示此二维码/);
+  h.assertBindings(certificate, ["certificate"]);
   const tickets = await h.open(`pages/tickets/index?item=${fixture.item}`);
   h.assertBindings(tickets, ["centres"]);
   await h.tap(tickets, "take");
