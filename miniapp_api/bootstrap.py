@@ -14,6 +14,7 @@ from miniapp_api.certificates import services as certificates
 from miniapp_api.citizens import models as _citizens  # noqa: F401
 from miniapp_api.feedback import models as _feedback  # noqa: F401
 from miniapp_api.files import models as _files  # noqa: F401
+from miniapp_api.filing import models as _filing  # noqa: F401
 from miniapp_api.guidance import models as _guidance  # noqa: F401
 from miniapp_api.identity import models as _identity  # noqa: F401
 from miniapp_api.licences import models as _licences  # noqa: F401

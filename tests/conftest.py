@@ -63,7 +63,9 @@ def pytest_report_header(config):
 
 _WALL_CLOCK_KEY = pytest.StashKey()
 
-TEST_DATABASE = "banshi_test"
+# Another checkout may run its own suite beside this one (a git worktree): BANSHI_TEST_DATABASE and
+# BANSHI_TEST_REDIS_DB keep them apart.
+TEST_DATABASE = os.environ.get("BANSHI_TEST_DATABASE", "banshi_test")
 
 
 def database_url(admin_url: str, name: str) -> str:

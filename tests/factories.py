@@ -21,6 +21,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.files.models import FileAttachment, StoredFile
+from miniapp_api.filing.models import Filing
 from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym
 from miniapp_api.identity.services import apply_verified_identity, invite_relative
 from miniapp_api.licences.models import Licence
@@ -191,6 +192,10 @@ def casework_world(db_session, cipher) -> dict:
                             centre_id=home.id, created_at=MONDAY_8AM, tags=[], invalidation={})
     db_session.add_all([feedback, rating])
     db_session.flush()
+    # The case also came in online (网上申报): the form behind it.
+    db_session.add(Filing(citizen_id=citizen.id, item_id=item.id, centre_id=home.id, values={}, materials={},
+                          deferred=[], delivery="pickup", status="submitted", application_id=application.id,
+                          created_at=MONDAY_8AM, updated_at=MONDAY_8AM, submitted_at=MONDAY_8AM))
     # The complaint's photo (metadata only: the staff routes answer with a link, not the bytes).
     photo = StoredFile(owner_citizen_id=citizen.id, purpose="feedback", kind="image", content_type="image/jpeg",
                        size=1, sha256="0" * 64, created_at=MONDAY_8AM)

@@ -20,7 +20,7 @@ from miniapp_api.platform.embedded import EmbeddedServers
 
 LOCAL_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOCAL_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_TEST_DB = 9
+REDIS_TEST_DB = int(os.environ.get("BANSHI_TEST_REDIS_DB", "9"))
 
 START_REDIS = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
                "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]

@@ -17,6 +17,7 @@ from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.files import services as files
+from miniapp_api.filing.models import Filing
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
@@ -111,6 +112,13 @@ MATRIX = {
     "certificates.certificate_pdf": OWN,
     "certificates.list_relative_certificates": OWN,
     "certificates.verify_certificate": PUBLIC,
+    "filing.online_form": CITIZEN,
+    "filing.start_filing": CITIZEN,
+    "filing.list_filings": CITIZEN,
+    "filing.show_filing": OWN,
+    "filing.save_filing": OWN,
+    "filing.submit_filing": OWN,
+    "filing.answer_corrections": OWN,
 }
 PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
@@ -136,7 +144,8 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
-                "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1"}
+                "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1",
+                "<int:filing_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -254,6 +263,9 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                   issued_on=date(2026, 1, 1), expires_on=date(2030, 1, 1), payload={}, signature="",
                                   key_id="0" * 16, verify_token="matrix-own-token")
         db_session.add(certificate)
+        filing = Filing(citizen_id=owner_id, item_id=hall.quick.id, centre_id=hall.centre.id, values={}, materials={},
+                        deferred=[], delivery="pickup", status="draft", created_at=MONDAY_8AM, updated_at=MONDAY_8AM)
+        db_session.add(filing)
         db_session.commit()
         assert client.get(f"/api/v1/certificates/{certificate.id}", headers=owner).status_code == 200
         material_id = application.materials[0].id
@@ -263,7 +275,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
                "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
-               "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id)}
+               "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id),
+               "<int:filing_id>": str(filing.id)}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -272,6 +285,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                     "applications.report_material": {"material_id": material_id},
                     "ratings.revisit": {"satisfied": False}, "policies.confirm_match": PAYOUT,
                     "policies.apply_match": PAYOUT,
+                    "filing.answer_corrections": {"answers": [{"material_id": material_id, "file_ids": [photo.id]}]},
+                    "filing.save_filing": {},
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
@@ -281,7 +296,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "relative_not_found", "verification_not_found",
                                                             "waitlist_not_found", "offer_not_found",
                                                             "business_not_found", "policy_match_not_found",
-                                                            "file_not_found", "certificate_not_found")
+                                                            "file_not_found", "certificate_not_found",
+                                                            "filing_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

@@ -80,6 +80,7 @@ MATRIX = {
     "staff_files.staff_show": CENTRE,               # a file attached to a record of the caller's centres
     "staff_certificates.staff_list": STAFF,         # rows of the caller's centres only
     "staff_certificates.revoke": CENTRE,
+    "staff_filing.staff_filing": CENTRE,            # the online form behind a case of the caller's centres
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
@@ -245,6 +246,7 @@ ROLES = {
     "staff_policies.import_person_facts": {M},
     "staff_files.staff_show": EVERY_ROLE,
     "staff_certificates.staff_list": EVERY_ROLE, "staff_certificates.revoke": {M},
+    "staff_filing.staff_filing": EVERY_ROLE,
 }
 EXTRA_BODIES = {
     "staff_feedback.set_sla": {"working_days": 15},

@@ -42,6 +42,7 @@ from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
 from miniapp_api.files import services as files
+from miniapp_api.filing.models import Filing
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
 from miniapp_api.notifications import appointments as notices
@@ -190,6 +191,9 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     session.execute(update(ApplicationBatch).where(ApplicationBatch.agent_citizen_id == cid)
                     .values(agent_citizen_id=None))
 
+    # Online filings: drafts go; a submitted one stays with its case, without the mailing address.
+    session.execute(delete(Filing).where(Filing.citizen_id == cid, Filing.status == "draft"))
+    session.execute(update(Filing).where(Filing.citizen_id == cid).values(mail_enc=None))
     # Their uploads (photos, materials): rows now, blobs once this commits and nothing else shares them.
     session.execute(update(Feedback).where(Feedback.citizen_id == cid).values(photos=[]))
     dropped = files.drop_citizen_files(session, cid)

@@ -46,6 +46,7 @@ STATUS_WHAT = {
     "accepted_pending_materials": "已容缺受理，承诺{due}前办结",
     "needs_correction": "需要补正材料，办理时限暂停计算",
     "in_review": "已收到补正材料，继续审查",
+    "submitted": "已收到补正材料，重新进入预审",
     "approved": "已审批通过",
     "rejected": "未予许可",
     "ready_for_pickup": "已办好，可以领取",

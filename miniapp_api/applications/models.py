@@ -4,6 +4,7 @@ from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.centres.models import Centre, ServiceItem
@@ -25,11 +26,13 @@ class ApplicationStatus(StrEnum):
 
 S = ApplicationStatus
 TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
-    S.SUBMITTED: frozenset({S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS, S.REJECTED}),
+    # 预审 of an online filing may ask for 补正 before acceptance: the legal clock has not started yet.
+    S.SUBMITTED: frozenset({S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS, S.NEEDS_CORRECTION, S.REJECTED}),
     S.ACCEPTED: frozenset({S.IN_REVIEW}),
     S.ACCEPTED_PENDING_MATERIALS: frozenset({S.IN_REVIEW}),
     S.IN_REVIEW: frozenset({S.NEEDS_CORRECTION, S.APPROVED, S.REJECTED}),
-    S.NEEDS_CORRECTION: frozenset({S.IN_REVIEW}),
+    # Back to review once corrected: to 预审 (submitted) when it was never accepted, else to in_review.
+    S.NEEDS_CORRECTION: frozenset({S.IN_REVIEW, S.SUBMITTED}),
     # An electronic certificate (电子证照) needs neither pickup nor mail.
     S.APPROVED: frozenset({S.READY_FOR_PICKUP, S.MAILED, S.COMPLETED}),
     S.REJECTED: frozenset({S.COMPLETED}),
@@ -150,6 +153,8 @@ class ApplicationMaterial(Base):
     citizen_note: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[UtcDateTime | None]
     received_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    # Files the citizen uploaded for it online (a 补正 answered from the phone): stored_file ids.
+    files: Mapped[list[int]] = mapped_column(JSONB, default=list, server_default="[]")
     flagged_at: Mapped[UtcDateTime | None]      # past its deadline: on the staff's list, never auto-rejected
 
     application: Mapped[Application] = relationship(back_populates="materials")

@@ -192,6 +192,34 @@ def intake(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: st
     return application
 
 
+def record_citizen_event(session: Session, application: Application, citizen_id: int, kind: str, now: datetime,
+                         public_note: str) -> None:
+    """A line of the timeline written by the applicant's own action (an online 补正)."""
+    _event(session, application, kind, now, actor=(f"citizen:{citizen_id}", None), public_note=public_note)
+    application.updated_at = now
+
+
+def check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) -> None:
+    _check_item_at_centre(session, item, centre_id)
+
+
+def file_online(session: Session, cipher: FieldCipher, *, item: ServiceItem, centre_id: int, applicant: Applicant,
+                citizen_id: int | None, proxy_citizen_id: int | None, delivery: str, now: datetime,
+                public_note: str, internal_note: str | None = None) -> Application:
+    """网上申报: a case submitted from the phone, waiting for 预审 (no staff member yet)."""
+    _check_item_at_centre(session, item, centre_id)
+    application_id = _insert_with_unique_reference(
+        session, Application, "BS", now, item_id=item.id, centre_id=centre_id, citizen_id=citizen_id,
+        proxy_citizen_id=proxy_citizen_id, status=S.SUBMITTED, delivery=delivery, updated_at=now,
+        **_applicant_values(cipher, applicant))
+    application = session.get(Application, application_id)
+    assert application is not None
+    _event(session, application, "submitted_online", now, actor=(f"citizen:{citizen_id or proxy_citizen_id}", None),
+           to_status=S.SUBMITTED, public_note=public_note, internal_note=internal_note)
+    session.flush()
+    return application
+
+
 # --- the state machine -------------------------------------------------------------------------------
 
 
@@ -200,7 +228,10 @@ def _invalid(field_name: str, message: str, code: str = INVALID_ADVANCE) -> Doma
 
 
 def check_transition(application: Application, to: ApplicationStatus) -> None:
-    if to not in TRANSITIONS[S(application.status)]:
+    # After 补正 a case goes back where it came from: 预审 if it was never accepted, else review.
+    back_from_correction = S(application.status) is S.NEEDS_CORRECTION and to in (S.SUBMITTED, S.IN_REVIEW)
+    wrong_way_back = back_from_correction and (to is S.SUBMITTED) != (application.accepted_on is None)
+    if to not in TRANSITIONS[S(application.status)] or wrong_way_back:
         raise DomainError(messages.ILLEGAL_TRANSITION.format(current=messages.STATUS_NAMES[application.status],
                                                              target=messages.STATUS_NAMES[to]),
                           code=ILLEGAL_TRANSITION, status=409, current=application.status, target=to.value)
@@ -236,7 +267,7 @@ def _validate(session: Session, application: Application, spec: Advance, today: 
                               code=MATERIALS_OUTSTANDING, status=409)
 
 
-def advance(session: Session, staff: Staff, application: Application, spec: Advance, now: datetime,
+def advance(session: Session, staff: Staff | None, application: Application, spec: Advance, now: datetime,
             days: WorkingDays | None = None, *, validated: bool = False) -> None:
     """Move one application to `spec.to`: timeline, clock, materials and the citizen's message together."""
     today = local_date(now)
@@ -265,13 +296,13 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
                                                              due_on=due))
         extra = messages.EXTRA_CORRECTIONS.format(
             deadline=chinese_date(due), corrections="；".join(f"{n}（{note}）" if note else n for n, note in spec.corrections))
-    elif previous is S.NEEDS_CORRECTION and target is S.IN_REVIEW:
+    elif previous is S.NEEDS_CORRECTION and target in (S.IN_REVIEW, S.SUBMITTED):
         if application.due_on is not None and application.paused_on is not None:
             application.due_on = days.add(application.due_on, days.between(application.paused_on, today))
         application.paused_on = None
         for material in application.materials:
             if material.kind == MaterialKind.CORRECTION and material.received_at is None:
-                material.received_at, material.received_by_staff_id = now, staff.id
+                material.received_at, material.received_by_staff_id = now, staff.id if staff else None
     elif target is S.READY_FOR_PICKUP:
         centre = application.centre
         application.delivery = "pickup"
@@ -298,7 +329,7 @@ def advance(session: Session, staff: Staff, application: Application, spec: Adva
             "proxy_citizen_id": application.proxy_citizen_id, "centre_id": application.centre_id,
             "window_id": application.window_id, "item_id": application.item_id,
             "handler_staff_id": application.handler_staff_id, "completed_at": now.isoformat()})
-    if target is not S.IN_REVIEW or previous is S.NEEDS_CORRECTION:
+    if target not in (S.IN_REVIEW, S.SUBMITTED) or previous is S.NEEDS_CORRECTION:
         _tell_citizens(session, application, target, extra, now)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+import re
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import Field
+from sqlalchemy import select
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.messages import STATUS_NAMES
@@ -17,9 +20,14 @@ from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
 from miniapp_api.feedback.staff_views import FEEDBACK_ROLES
 from miniapp_api.feedback.staff_views import staff_document as feedback_document
+from miniapp_api.files import services as files
+from miniapp_api.files.models import StoredFile
+from miniapp_api.filing import services as filing
+from miniapp_api.filing.forms import definition_for
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import local_date, today, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
@@ -88,14 +96,43 @@ def application_page(reference: str):
     document = application_document(application)
     targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
-                           may_act=g.staff.has_role(*APPLICATION_HANDLERS))
+                           may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
+                           answered={m.id: _file_links(m.files) for m in application.materials if m.files})
+
+
+def _file_links(ids: list[int]) -> list[dict]:
+    """Signed links to files of a case the page already showed the caller may see."""
+    now, seconds, secret = utcnow(), current_app.config["FILE_LINK_SECONDS"], current_app.config["SECRET_KEY"]
+    rows = db.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)).order_by(StoredFile.id))
+    return [{"id": f.id, "kind": f.kind, "url": f"/files/{files.sign_link(secret, f, now, seconds).token}"}
+            for f in rows]
+
+
+def _online_form(reference: str) -> dict | None:
+    """网上申报: what the applicant filled, uploaded and promised, for 预审 (None for a counter case)."""
+    try:
+        found = filing.for_staff(db.session, field_cipher(), g.staff, reference)
+    except NotFound:
+        return None
+    online = found.filing
+    definition = definition_for(online.item.name)
+    labels = [(f.label, online.values[f.key]) for f in definition.fields if f.key in online.values] \
+        if definition else []
+    return {"values": labels, "deferred": online.deferred, "promise": online.promise_text,
+            "delivery": online.delivery, "mail": found.mail,
+            "materials": [{"name": name, "key": key, "files": _file_links(online.materials.get(name, []))}
+                          for name, key in filing.material_names(online.item).items()]}
 
 
 @bp.post("/applications/<reference>/advance")
 @page(*APPLICATION_HANDLERS)
 def application_advance(reference: str):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
-    body = AdvanceIn.model_validate(form_data("missing_materials"))
+    data = form_data("missing_materials", "corrections")
+    # 补正: one line per material, "材料名：原因".
+    data["corrections"] = [dict(zip(("name", "note"), re.split(r"[:：]", line, maxsplit=1), strict=False))
+                           for line in data.get("corrections", [])]
+    body = AdvanceIn.model_validate(data)
     applications.advance(db.session, g.staff, application, body.to_advance(), utcnow())
     return done(messages.APPLICATION_MOVED.format(status=STATUS_NAMES[body.to.value]), "console.application_page", reference=reference)
 

@@ -119,9 +119,18 @@ def attach(session: Session, owner_id: int, file_ids: Sequence[int], *, subject:
            centre_id: int | None, field: str, kinds: Iterable[str] = ("image",), now: datetime) -> None:
     """Attach the owner's files to a record, refusing (by position in `field`) any that is not theirs or not of
     the kinds the record takes."""
-    kinds = set(kinds)
     if not file_ids:
         return
+    check_usable(session, owner_id, file_ids, kinds=kinds, field=field)
+    session.execute(insert(FileAttachment).values([
+        {"file_id": file_id, "subject_type": subject[0], "subject_id": subject[1], "centre_id": centre_id,
+         "created_at": now} for file_id in dict.fromkeys(file_ids)]).on_conflict_do_nothing())
+
+
+def check_usable(session: Session, owner_id: int, file_ids: Sequence[int], *, kinds: Iterable[str],
+                 field: str) -> None:
+    """Refuse, by position in `field`, a file that is not the owner's or not of the kinds the record takes."""
+    kinds = set(kinds)
     found = {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids),
                                                                       StoredFile.owner_citizen_id == owner_id))}
     for position, file_id in enumerate(file_ids):
@@ -129,13 +138,10 @@ def attach(session: Session, owner_id: int, file_ids: Sequence[int], *, subject:
         if stored is None:
             message = messages.NOT_YOUR_FILE.format(id=file_id)
         elif stored.kind not in kinds:
-            message = messages.NOT_AN_IMAGE.format(id=file_id)
+            message = (messages.NOT_AN_IMAGE if kinds == {"image"} else messages.NOT_A_MATERIAL).format(id=file_id)
         else:
             continue
         raise DomainError(message, code=FILE_NOT_USABLE, status=422, fields={f"{field}[{position}]": message})
-    session.execute(insert(FileAttachment).values([
-        {"file_id": file_id, "subject_type": subject[0], "subject_id": subject[1], "centre_id": centre_id,
-         "created_at": now} for file_id in dict.fromkeys(file_ids)]).on_conflict_do_nothing())
 
 
 def move_attachments(session: Session, subject: tuple[str, int], centre_id: int | None) -> None:

@@ -1,0 +1,311 @@
+"""网上申报: a verified citizen (or a business's linked agent) fills an item's form, prefilled from what the
+system knows, uploads the materials, saves a draft and submits; the case then runs the usual state machine.
+Staff 预审 it in the console: accept (容缺 with what the applicant promised), ask for 补正 per material, or
+reject. The applicant answers a 补正 online with new files, and the case goes back to 预审 (or to review
+when it had been accepted)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.applications import services as applications
+from miniapp_api.applications.models import Application, ApplicationStatus, MaterialKind
+from miniapp_api.businesses.models import Business
+from miniapp_api.businesses.services import own_business
+from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.files import services as files
+from miniapp_api.filing import messages
+from miniapp_api.filing.forms import FormDefinition, check_values, definition_for
+from miniapp_api.filing.models import Filing
+from miniapp_api.identity.services import require_verified
+from miniapp_api.licences.models import Licence
+from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
+from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.staff.models import Staff
+from miniapp_api.staff.services import audit
+
+FILING_NOT_FOUND = "filing_not_found"
+NOT_OFFERED = "not_offered_online"
+MAIL_CONTEXT = "filing.mail"
+MATERIAL_KINDS = ("image", "pdf")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+S = ApplicationStatus
+
+
+def _invalid(errors: dict[str, str]) -> DomainError:
+    return DomainError(next(iter(errors.values())), code=VALIDATION_FAILED, status=422, fields=errors)
+
+
+@dataclass(frozen=True)
+class MailTo:
+    name: str
+    phone: str
+    address: str
+
+
+@dataclass
+class FilingInput:
+    values: dict[str, Any] = field(default_factory=dict)
+    materials: dict[str, list[int]] = field(default_factory=dict)
+    deferred: list[str] = field(default_factory=list)
+    promise_text: str | None = None
+    delivery: str = "pickup"
+    mail: MailTo | None = None
+
+
+# --- what is offered ----------------------------------------------------------------------------------
+
+
+def offered(session: Session, item_code: str) -> tuple[ServiceItem, FormDefinition]:
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == item_code)).one_or_none()
+    definition = definition_for(item.name) if item is not None else None
+    if item is None or definition is None:
+        raise NotFound(messages.NOT_OFFERED_ONLINE, code=NOT_OFFERED)
+    return item, definition
+
+
+def centres_for(session: Session, item: ServiceItem) -> list[Centre]:
+    return list(session.scalars(select(Centre).where(Centre.id.in_(
+        select(Window.centre_id).join(window_item, window_item.c.window_id == Window.id)
+        .where(window_item.c.item_id == item.id))).order_by(Centre.name)))
+
+
+def _licence(session: Session, definition: FormDefinition, citizen: Citizen, business: Business | None):
+    if definition.licence_type is None:
+        return None
+    holder = (Licence.credit_code == business.credit_code if business is not None
+              else Licence.contact_id_hash == citizen.verified_id_hash)
+    return session.scalars(select(Licence).where(Licence.licence_type == definition.licence_type,
+                                                 Licence.status == "valid", holder)
+                           .order_by(Licence.expires_on.desc()).limit(1)).one_or_none()
+
+
+def prefill(session: Session, definition: FormDefinition, citizen: Citizen, business: Business | None) -> dict:
+    """What the system already knows, by each field's `prefill` source (the applicant can still change it)."""
+    licence = _licence(session, definition, citizen, business)
+    known: dict[str, Any] = {}
+    if business is not None:
+        known |= {"business.name": business.name, "business.address": business.address,
+                  "business.credit_code": business.credit_code, "business.employees": business.employees}
+    if licence is not None:
+        known |= {"licence.number": licence.number, "licence.expires_on": licence.expires_on.isoformat()}
+    return {f.key: known[f.prefill] for f in definition.fields if f.prefill and known.get(f.prefill) is not None}
+
+
+def _business_for(session: Session, citizen: Citizen, definition: FormDefinition,
+                  business_id: int | None) -> Business | None:
+    if definition.applicant == "business":
+        if business_id is None:
+            raise _invalid({"business_id": messages.BUSINESS_NEEDED})
+        return own_business(session, citizen.id, business_id)[0]
+    if business_id is not None:
+        raise _invalid({"business_id": messages.PERSON_ONLY})
+    return None
+
+
+# --- drafts ---------------------------------------------------------------------------------------------
+
+
+def start(session: Session, citizen: Citizen, *, item_code: str, centre_id: int, business_id: int | None,
+          now: datetime) -> Filing:
+    """A new draft, prefilled. Needs a face-verified applicant (and, for a business item, a linked agent)."""
+    require_verified(citizen)
+    item, definition = offered(session, item_code)
+    business = _business_for(session, citizen, definition, business_id)
+    applications.check_item_at_centre(session, item, centre_id)
+    filing = Filing(citizen_id=citizen.id, business_id=business.id if business else None, item_id=item.id,
+                    centre_id=centre_id, values=prefill(session, definition, citizen, business), materials={},
+                    deferred=[], delivery="pickup", status="draft", created_at=now, updated_at=now)
+    session.add(filing)
+    session.flush()
+    return filing
+
+
+def own_filing(session: Session, citizen: Citizen, filing_id: int, *, lock: bool = False) -> Filing:
+    statement = select(Filing).where(Filing.id == filing_id, Filing.citizen_id == citizen.id)
+    found = session.scalars(statement.with_for_update() if lock else statement).one_or_none()
+    if found is None:
+        raise NotFound(messages.FILING_NOT_FOUND, code=FILING_NOT_FOUND)
+    return found
+
+
+def citizen_filings(session: Session, citizen: Citizen) -> list[Filing]:
+    return list(session.scalars(select(Filing).where(Filing.citizen_id == citizen.id)
+                                .order_by(Filing.id.desc()).limit(50)))
+
+
+def material_names(item: ServiceItem) -> dict[str, bool]:
+    """The item's materials: name → key material."""
+    return {m["name"]: bool(m.get("key")) for m in item.materials or []}
+
+
+def _check_materials(session: Session, citizen: Citizen, item: ServiceItem, data: FilingInput) -> dict[str, str]:
+    names, errors = material_names(item), {}
+    for name, ids in data.materials.items():
+        if name not in names:
+            errors[f"materials.{name}"] = messages.UNKNOWN_MATERIAL
+            continue
+        try:
+            files.check_usable(session, citizen.id, ids, kinds=MATERIAL_KINDS, field=f"materials.{name}")
+        except DomainError as refused:
+            errors.update(refused.fields)
+    for name in data.deferred:
+        if name not in names:
+            errors[f"deferred.{name}"] = messages.UNKNOWN_MATERIAL
+        elif names[name]:
+            errors[f"deferred.{name}"] = messages.KEY_CANNOT_DEFER.format(name=name)
+    return errors
+
+
+def _check_mail(data: FilingInput) -> dict[str, str]:
+    if data.delivery != "mail":
+        return {}
+    mail = data.mail
+    if mail is None or not mail.name.strip() or not mail.address.strip():
+        return {"mail": messages.MAIL_NEEDED}
+    if not MOBILE.match(mail.phone):
+        return {"mail.phone": messages.BAD_PHONE}
+    return {}
+
+
+def save(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing, data: FilingInput,
+         now: datetime) -> Filing:
+    """Keep a draft as typed so far: every value must be well-formed, none is required yet."""
+    if filing.status != "draft":
+        raise DomainError(messages.NOT_A_DRAFT, code=ILLEGAL_TRANSITION, status=409)
+    definition = definition_for(filing.item.name)
+    assert definition is not None
+    clean, errors = check_values(definition, data.values, complete=False)
+    errors |= _check_materials(session, citizen, filing.item, data) | _check_mail(data)
+    if errors:
+        raise _invalid(errors)
+    filing.values, filing.materials = clean, {k: list(dict.fromkeys(v)) for k, v in data.materials.items() if v}
+    filing.deferred, filing.promise_text = list(dict.fromkeys(data.deferred)), data.promise_text
+    filing.delivery = data.delivery
+    filing.mail_enc = (cipher.encrypt(json.dumps(data.mail.__dict__, ensure_ascii=False), context=MAIL_CONTEXT)
+                       if data.delivery == "mail" and data.mail else None)
+    filing.updated_at = now
+    session.flush()
+    return filing
+
+
+def mail_of(cipher: FieldCipher, filing: Filing) -> MailTo | None:
+    return MailTo(**json.loads(cipher.decrypt(filing.mail_enc, context=MAIL_CONTEXT))) if filing.mail_enc else None
+
+
+def _applicant(session: Session, cipher: FieldCipher, citizen: Citizen,
+               filing: Filing) -> applications.Applicant:
+    id_number = cipher.decrypt(citizen.id_number_enc, context=ID_NUMBER_CONTEXT) if citizen.id_number_enc else None
+    phone = cipher.decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
+    if filing.business_id is None:
+        return applications.Applicant("person", citizen.real_name or "", id_number=id_number, phone=phone)
+    business = own_business(session, citizen.id, filing.business_id)[0]
+    return applications.Applicant("business", business.name, id_number=id_number, credit_code=business.credit_code,
+                                  phone=phone)
+
+
+def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing, now: datetime) -> Application:
+    """Check the whole filing and turn it into a case waiting for 预审. Nothing changes when anything is wrong:
+    every problem comes back at once, by field."""
+    if filing.status != "draft":
+        raise DomainError(messages.NOT_A_DRAFT, code=ILLEGAL_TRANSITION, status=409)
+    require_verified(citizen)
+    definition = definition_for(filing.item.name)
+    assert definition is not None
+    data = FilingInput(values=filing.values, materials=filing.materials, deferred=filing.deferred,
+                       promise_text=filing.promise_text, delivery=filing.delivery, mail=mail_of(cipher, filing))
+    _, errors = check_values(definition, filing.values, complete=True)
+    errors |= _check_materials(session, citizen, filing.item, data) | _check_mail(data)
+    for name, key in material_names(filing.item).items():
+        if filing.materials.get(name):
+            continue
+        if key:
+            errors[f"materials.{name}"] = messages.KEY_MATERIAL_MISSING.format(name=name)
+        elif name not in filing.deferred:
+            errors[f"materials.{name}"] = messages.MATERIAL_MISSING.format(name=name)
+    if filing.deferred and not (filing.promise_text or "").strip():
+        errors["promise_text"] = messages.PROMISE_NEEDED
+    if errors:
+        raise _invalid(errors)
+    for_business = filing.business_id is not None
+    internal = (messages.DEFERRED_NOTE.format(names="、".join(filing.deferred), promise=filing.promise_text)
+                if filing.deferred else None)
+    application = applications.file_online(
+        session, cipher, item=filing.item, centre_id=filing.centre_id, applicant=_applicant(session, cipher, citizen,
+                                                                                             filing),
+        citizen_id=None if for_business else citizen.id, proxy_citizen_id=citizen.id if for_business else None,
+        delivery=filing.delivery, now=now, public_note=messages.SUBMITTED_NOTE, internal_note=internal)
+    every_file = [file_id for ids in filing.materials.values() for file_id in ids]
+    files.attach(session, citizen.id, every_file, subject=("application", application.id),
+                 centre_id=filing.centre_id, field="materials", kinds=MATERIAL_KINDS, now=now)
+    filing.status, filing.application_id, filing.submitted_at, filing.updated_at = "submitted", application.id, now, now
+    session.flush()
+    return application
+
+
+# --- 补正 answered online -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectionAnswer:
+    material_id: int
+    file_ids: list[int]
+    note: str | None = None
+
+
+def answer_corrections(session: Session, citizen: Citizen, reference: str, answers: list[CorrectionAnswer],
+                       now: datetime) -> Application:
+    """The applicant's corrected materials, uploaded from the phone. When every 补正 item has an answer the
+    case goes back by itself: to 预审 if it was never accepted, else to review (the clock runs again)."""
+    application = applications.citizen_application(session, citizen.id, reference, lock=True)
+    if application.status != S.NEEDS_CORRECTION:
+        raise DomainError(messages.CORRECTION_NOT_OWED, code=ILLEGAL_TRANSITION, status=409)
+    owed = {m.id: m for m in application.materials if m.kind == MaterialKind.CORRECTION and m.received_at is None}
+    for position, answer in enumerate(answers):
+        material = owed.get(answer.material_id)
+        if material is None:
+            raise _invalid({f"answers[{position}].material_id": messages.CORRECTION_NOT_OWED})
+        if not answer.file_ids:
+            raise _invalid({f"answers[{position}].file_ids": messages.CORRECTION_FILES_NEEDED})
+        files.attach(session, citizen.id, answer.file_ids, subject=("application", application.id),
+                     centre_id=application.centre_id, field=f"answers[{position}].file_ids", kinds=MATERIAL_KINDS,
+                     now=now)
+        material.files = list(dict.fromkeys([*material.files, *answer.file_ids]))
+        material.citizen_reported_at, material.citizen_note = now, answer.note
+    names = "、".join(owed[a.material_id].name for a in answers)
+    applications.record_citizen_event(session, application, citizen.id, "material_reported", now,
+                                      messages.CORRECTION_ANSWERED.format(names=names))
+    if all(m.citizen_reported_at is not None for m in owed.values()):
+        back = S.SUBMITTED if application.accepted_on is None else S.IN_REVIEW
+        applications.advance(session, None, application, applications.Advance(back), now)
+    session.flush()
+    return application
+
+
+# --- staff ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffFiling:
+    filing: Filing
+    mail: MailTo | None
+
+
+def for_staff(session: Session, cipher: FieldCipher, staff: Staff, reference: str) -> StaffFiling:
+    """The online form behind a case of the staff member's centres (404 for a counter case or another
+    centre's); reading it is audit-logged, as it shows the mailing address."""
+    application = applications.staff_application(session, staff, reference)
+    filing = session.scalars(select(Filing).where(Filing.application_id == application.id)).one_or_none()
+    if filing is None:
+        raise NotFound(messages.FILING_NOT_FOUND, code=FILING_NOT_FOUND)
+    audit(session, staff, "filing.view", "application", application.id)
+    return StaffFiling(filing, mail_of(cipher, filing))
