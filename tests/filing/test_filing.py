@@ -24,11 +24,9 @@ from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_co
 from tests.files import samples
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
-MATERIALS = [
-    {"name": "食品经营许可申请书", "key": True}, {"name": "营业执照", "key": True},
-    {"name": "法定代表人或负责人身份证", "key": True}, {"name": "经营场所平面图和设备布局图", "key": True},
-    {"name": "食品安全管理制度", "key": False}, {"name": "从业人员健康证明", "key": False},
-]
+MATERIALS = [{"name": name, "key": key, "form": "copy", "count": 1} for name, key in (
+    ("食品经营许可申请书", True), ("营业执照", True), ("法定代表人或负责人身份证", True), ("经营场所平面图和设备布局图", True),
+    ("食品安全管理制度", False), ("从业人员健康证明", False))]
 KEY = [m["name"] for m in MATERIALS if m["key"]]
 VALUES = {"premises": "聊城市开发区黄河路18号", "main_form": "餐饮服务经营者", "scope": "热食类食品制售", "staff_count": 6}
 MAIL = {"name": "王老板", "phone": "13912345678", "address": "山东省聊城市开发区黄河路18号"}

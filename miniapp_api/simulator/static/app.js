@@ -570,7 +570,125 @@
         (item.time_limit_working_days ? "<p><strong>承诺时限</strong>：" + item.time_limit_working_days + " 个工作日</p>" : "") +
         "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
           return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
-        }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>');
+        }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>' +
+        '<a class="button" href="#/file/' + encodeURIComponent(item.code) + '">网上申报</a>');
+    });
+  }
+
+  // --- 网上申报 --------------------------------------------------------------------------------------
+
+  function uploadFile(file, purpose) {  // what wx.uploadFile does: multipart, the bearer token, the JSON answer
+    var body = new window.FormData();
+    body.append("purpose", purpose);
+    body.append("file", file);
+    return window.fetch("/api/v1/files", { method: "POST", body: body, headers: {
+      Authorization: "Bearer " + storage.get(window.BanshiRequest.TOKEN_KEY) } }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.status >= 400) {
+          throw new window.BanshiRequest.BanshiError(response.status, data.error.code, data.error.message,
+                                                     data.error.fields || {});
+        }
+        return data.file;
+      });
+    });
+  }
+
+  function startFilingPage(code) {
+    return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code) + "/online-form"),
+                        api.get("/api/v1/businesses")]).then(function (data) {
+      var definition = data[0], businesses = data[1].businesses || [];
+      var inner = select("centre_id", "办理中心", definition.centres.map(function (c) { return [String(c.id), c.name]; })) +
+        (definition.applicant === "business" ? (businesses.length
+          ? select("business_id", "以哪家企业申报", businesses.map(function (b) { return [String(b.id), b.name]; }))
+          : '<p class="form-error">该事项需以企业身份申报，您还没有关联企业。</p>') : "");
+      show("网上申报 · " + definition.item_name, form("start-filing", inner, "开始填写"));
+      onSubmit("start-filing", function (values) {
+        return api.post("/api/v1/filings", { item_code: code, centre_id: Number(values.centre_id),
+                                             business_id: values.business_id ? Number(values.business_id) : null })
+          .then(function (filing) { go("#/filings/" + filing.id); });
+      });
+    });
+  }
+
+  function filingField(f, value) {
+    var name = "values." + f.key, label = f.label + (f.required ? "（必填）" : "");
+    if (f.type === "choice") {
+      return select(name, label, [["", "请选择"]].concat(f.choices.map(function (c) { return [c, c]; })), value || "");
+    }
+    return field(name, label, { type: { textarea: "textarea", number: "number", date: "date" }[f.type] || "text",
+                                value: value === undefined || value === null ? "" : value });
+  }
+
+  function filingPage(id) {
+    return api.get("/api/v1/filings/" + id).then(function (filing) {
+      if (filing.status !== "draft") return go("#/applications/" + encodeURIComponent(filing.reference));
+      return api.get("/api/v1/items/" + encodeURIComponent(filing.item_code) + "/online-form" +
+                     (filing.business_id ? "?business_id=" + filing.business_id : "")).then(function (definition) {
+        var uploaded = JSON.parse(JSON.stringify(filing.materials || {}));
+        var mail = filing.mail || { name: "", phone: "", address: "" };
+        var inner = definition.fields.map(function (f) { return filingField(f, filing.values[f.key]); }).join("") +
+          "<h2>申请材料</h2>" + definition.materials.map(function (m, i) {
+            var count = (uploaded[m.name] || []).length;
+            return '<div class="field" data-field="materials.' + esc(m.name) + '"><label for="m-' + i + '">' + esc(m.name) +
+              (m.key ? "（必需）" : "（可容缺后补）") + '</label><input type="file" id="m-' + i + '" data-material="' + esc(m.name) +
+              '" accept="image/jpeg,image/png,application/pdf" multiple><p class="muted" id="m-' + i + '-count">' +
+              (count ? "已上传 " + count + " 个文件" : "未上传") + "</p>" +
+              (m.key ? "" : '<label class="choice" for="d-' + i + '"><input type="checkbox" id="d-' + i + '" name="deferred" value="' +
+                esc(m.name) + '"' + (filing.deferred.indexOf(m.name) >= 0 ? " checked" : "") + "> 容缺后补</label>") + "</div>";
+          }).join("") +
+          field("promise_text", "容缺承诺（选择容缺后补时填写）", { value: filing.promise_text || "" }) +
+          radios("delivery", "取件方式", [["pickup", "到中心领取"], ["mail", "邮寄到家"]], filing.delivery) +
+          '<div data-field="mail">' + field("mail.name", "收件人", { value: mail.name }) +
+          field("mail.phone", "收件手机号", { value: mail.phone, inputmode: "numeric" }) +
+          field("mail.address", "收件地址", { value: mail.address }) + "</div>" +
+          '<input type="hidden" name="action" value="submit">';
+        show("网上申报 · " + filing.item_name, '<p class="muted">办理中心：' + esc(filing.centre_name) + "</p>" +
+          form("filing", inner, "提交申报") + '<button type="button" id="save-draft">保存草稿</button>');
+        document.querySelectorAll("input[data-material]").forEach(function (input) {
+          input.addEventListener("change", function () {
+            var name = input.getAttribute("data-material"), counter = document.getElementById(input.id + "-count");
+            counter.textContent = "上传中…";
+            Promise.all(Array.prototype.map.call(input.files, function (file) { return uploadFile(file, "material"); }))
+              .then(function (files) {
+                uploaded[name] = (uploaded[name] || []).concat(files.map(function (f) { return f.id; }));
+                counter.textContent = "已上传 " + uploaded[name].length + " 个文件";
+              }).catch(function (error) { counter.textContent = error.message; });
+          });
+        });
+        function body(values) {
+          var fieldValues = {};
+          definition.fields.forEach(function (f) {
+            var v = values["values." + f.key];
+            if (v !== undefined && v !== "") fieldValues[f.key] = v;
+          });
+          var delivery = values.delivery || "pickup";
+          return { values: fieldValues, materials: uploaded, deferred: [].concat(values.deferred || []),
+                   promise_text: values.promise_text || null, delivery: delivery,
+                   mail: delivery === "mail" ? { name: values["mail.name"] || "", phone: values["mail.phone"] || "",
+                                                 address: values["mail.address"] || "" } : null };
+        }
+        function collect() {
+          var values = {};
+          new window.FormData(document.getElementById("filing")).forEach(function (value, key) {
+            values[key] = values[key] === undefined ? value : [].concat(values[key], value);
+          });
+          return values;
+        }
+        document.getElementById("save-draft").addEventListener("click", function () {
+          var formElement = document.getElementById("filing");
+          clearErrors(formElement);
+          api.put("/api/v1/filings/" + id, body(collect())).then(function () {
+            var general = formElement.querySelector(".form-error");
+            general.textContent = "草稿已保存";
+            general.hidden = false;
+          }).catch(function (error) { showErrors(formElement, error); });
+        });
+        onSubmit("filing", function (values) {
+          return api.put("/api/v1/filings/" + id, body(values)).then(function () {
+            return api.post("/api/v1/filings/" + id + "/submit", {});
+          }).then(function (done) { go("#/applications/" + encodeURIComponent(done.reference)); });
+        });
+      });
     });
   }
 
@@ -888,9 +1006,13 @@
         '</p><p>状态：<span id="application-status">' + esc(a.status_name) + "</span>" + (a.paused ? "（补正中，时限暂停）" : "") +
         "</p>" + (a.due_on ? "<p>承诺办结：" + esc(a.due_on) + "</p>" : "") + "</div>" +
         (owed.length ? "<h2>待补交的材料</h2>" + owed.map(function (m) {
+          var online = a.status === "needs_correction" && m.kind === "correction";
           return '<div class="card"><p>' + esc(m.name) + "，期限 " + esc(m.due_on) + "</p>" +
-            (m.reported_by_citizen_at ? '<p class="ok">已告知窗口您已寄送</p>'
-              : form("report-" + m.id, field("note", "怎么交的（如：已邮寄，顺丰单号…）"), "我已补交“" + m.name + "”")) + "</div>";
+            (m.note ? "<p>补正原因：" + esc(m.note) + "</p>" : "") +
+            (m.reported_by_citizen_at ? '<p class="ok">' + (online ? "已在线补正" : "已告知窗口您已寄送") + "</p>"
+              : online ? form("fix-" + m.id, field("file", "补正后的材料（图片或 PDF）", { type: "file" }) +
+                                field("note", "说明（可不填）"), "提交补正“" + m.name + "”")
+                : form("report-" + m.id, field("note", "怎么交的（如：已邮寄，顺丰单号…）"), "我已补交“" + m.name + "”")) + "</div>";
         }).join("") : "") +
         '<h2>办理过程</h2><ol class="timeline">' + a.timeline.map(function (e) {
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
@@ -899,6 +1021,19 @@
         (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : ""));
       owed.forEach(function (m) {
         if (m.reported_by_citizen_at) return;
+        if (a.status === "needs_correction" && m.kind === "correction") {
+          onSubmit("fix-" + m.id, function (values) {
+            if (!values.file || !values.file.size) {
+              throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择补正后的材料",
+                                                         { file: "请选择补正后的材料" });
+            }
+            return uploadFile(values.file, "material").then(function (uploaded) {
+              return api.post("/api/v1/applications/" + encodeURIComponent(reference) + "/corrections", {
+                answers: [{ material_id: m.id, file_ids: [uploaded.id], note: values.note || null }] });
+            }).then(function () { applicationPage(reference); });
+          });
+          return;
+        }
         onSubmit("report-" + m.id, function (values) {
           var body = { material_id: m.id };
           if (values.note) body.note = values.note;
@@ -1086,6 +1221,8 @@
     [/^#\/waitlist$/, waitlistPage],
     [/^#\/appointments\/(\d+)$/, function (m, q) { return appointmentPage(m[1], q); }],
     [/^#\/rate\/(appointment|application|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
+    [/^#\/file\/([^/?]+)$/, function (m) { return startFilingPage(decodeURIComponent(m[1])); }],
+    [/^#\/filings\/(\d+)$/, function (m) { return filingPage(m[1]); }],
     [/^#\/certificates$/, certificatesPage],
     [/^#\/certificates\/(\d+)$/, function (m) { return certificatePage(m[1]); }],
     [/^#\/applications$/, applicationsPage],
