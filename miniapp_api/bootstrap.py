@@ -3,6 +3,7 @@ outbox's cause checks — so no domain has to import the domains that react to i
 
 from __future__ import annotations
 
+from miniapp_api.applications import batches
 from miniapp_api.applications import models as _applications  # noqa: F401  (registers its tables)
 from miniapp_api.appointments import models as _appointments  # noqa: F401
 from miniapp_api.appointments import queue, waitlist
@@ -53,4 +54,5 @@ def wire_event_consumers() -> None:
     for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
         events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
     events.subscribe(events.APPLICATION_COMPLETED, certificates.on_completion)   # 电子证照 issued or renewed
+    events.subscribe(events.APPLICATION_COMPLETED, batches.on_completion)        # a batch's one completion message
     events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +59,13 @@ class ApplicationBatch(Base):
     agent_citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"))
     created_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[CreatedAt]
+    # A member list uploaded in the console is created by a worker in chunks: `members_created` of
+    # `member_total` so far (the progress bar); the list waits encrypted (ID numbers) until it is all created.
+    member_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    members_created: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    import_status: Mapped[str] = mapped_column(String(8), default="done", server_default="done")
+    members_enc: Mapped[str | None] = mapped_column(Text)
+    completion_notified_at: Mapped[UtcDateTime | None]
 
     item: Mapped[ServiceItem] = relationship()
 

@@ -541,6 +541,29 @@ def staff_applications(session: Session, staff: Staff, filters: StaffFilter, now
 # --- batches (批量办理) ------------------------------------------------------------------------------------
 
 
+def new_batch(session: Session, staff: Staff, *, item: ServiceItem, centre_id: int, title: str, business_name: str,
+              credit_code: str | None, agent_id: int | None, now: datetime) -> ApplicationBatch:
+    batch_id = _insert_with_unique_reference(
+        session, ApplicationBatch, "PL", now, title=title, business_name=business_name, credit_code=credit_code,
+        item_id=item.id, centre_id=centre_id, agent_citizen_id=agent_id, created_by_staff_id=staff.id)
+    batch = session.get(ApplicationBatch, batch_id)
+    assert batch is not None
+    return batch
+
+
+def add_batch_member(session: Session, cipher: FieldCipher, staff: Staff | None, batch: ApplicationBatch,
+                     member: Applicant, now: datetime, appointment_id: int | None = None) -> Application:
+    application_id = _insert_with_unique_reference(
+        session, Application, "BS", now, batch_id=batch.id, item_id=batch.item_id, centre_id=batch.centre_id,
+        handler_staff_id=staff.id if staff else None, appointment_id=appointment_id, status=S.SUBMITTED,
+        updated_at=now, **_applicant_values(cipher, member))
+    application = session.get(Application, application_id)
+    assert application is not None
+    _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
+           public_note=messages.BATCH_NOTE.format(title=batch.title))
+    return application
+
+
 def create_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: str, centre_id: int, title: str,
                  business_name: str, credit_code: str | None, members: list[Applicant], now: datetime,
                  appointment_id: int | None = None, accept: Advance | None = None) -> ApplicationBatch:
@@ -550,21 +573,15 @@ def create_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_co
     _, agent_id = _people_of_appointment(session, centre_id, appointment_id, None)
     if appointment_id is not None and agent_id is None:
         agent_id = session.get(Appointment, appointment_id).citizen_id
-    batch_id = _insert_with_unique_reference(
-        session, ApplicationBatch, "PL", now, title=title, business_name=business_name, credit_code=credit_code,
-        item_id=item.id, centre_id=centre_id, agent_citizen_id=agent_id, created_by_staff_id=staff.id)
+    batch = new_batch(session, staff, item=item, centre_id=centre_id, title=title, business_name=business_name,
+                      credit_code=credit_code, agent_id=agent_id, now=now)
+    batch.member_total = batch.members_created = len(members)
     days = WorkingDays(session)
     for member in members:
-        application_id = _insert_with_unique_reference(
-            session, Application, "BS", now, batch_id=batch_id, item_id=item.id, centre_id=centre_id,
-            handler_staff_id=staff.id, appointment_id=appointment_id, status=S.SUBMITTED, updated_at=now,
-            **_applicant_values(cipher, member))
-        application = session.get(Application, application_id)
-        _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
-               public_note=messages.BATCH_NOTE.format(title=title))
+        application = add_batch_member(session, cipher, staff, batch, member, now, appointment_id)
         if accept is not None:
             advance(session, staff, application, accept, now, days)
-    return session.get(ApplicationBatch, batch_id)
+    return batch
 
 
 def staff_batch(session: Session, staff: Staff, reference: str) -> ApplicationBatch:

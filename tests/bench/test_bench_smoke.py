@@ -199,3 +199,11 @@ def test_upload_figure_stores_every_photo_and_reports_both_references():
     assert figure["subject_result"]["statuses"] == {"201": figure["subject_result"]["requests"]} != {"201": 0}
     assert figure["reference_result"]["statuses"] == {"201": figure["reference_result"]["requests"]}
     assert figure["plain_write_per_second"] > 0 and figure["image_mb"] > 0.5
+
+
+def test_batch_figure_creates_every_member_and_reports_its_reference():
+    result = subprocess.run([sys.executable, "bench/batches.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["created"] == figure["members"] == 1000
+    assert figure["rate"] > 0 and figure["reference_rate"] > 0

@@ -62,6 +62,10 @@ MATRIX = {
     "console.guidance_synonyms_retire": ({M, W}, True),
     "console.guidance_import": ({M, W}, False),     # another centre's rows are refused by line (test_authoring)
     "console.guidance_misses": ({M, W, S}, False),
+    "console.batch_list": (EVERYONE, False),         # lists the caller's centres' batches only
+    "console.batch_new": ({M, W}, False),
+    "console.batch_page": (EVERYONE, True),
+    "console.batch_advance": ({M, W}, True),
     "console.certificate_list": (EVERYONE, False),   # lists the caller's centres' certificates only
     "console.certificate_revoke": ({M}, True),
     "console.policy_list": ({M, W}, False),         # lists the caller's centres' items only
@@ -104,6 +108,8 @@ def request_for(rule, method, world):
     values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"]),
                "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id),
                "<int:certificate_id>": str(world["certificate"].id)}
+    if "/batches/" in rule.rule:
+        values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
     home = str(world["home"].id)
     forms = {
@@ -135,6 +141,7 @@ def request_for(rule, method, world):
             "- {name: 中型, facts: {size_class: medium}, eligible: false}\n")},
         "console.policy_grant_review": {"approve": "yes"},
         "console.certificate_revoke": {"reason": "证照信息有误"},
+        "console.batch_advance": {"to": "accepted"},
         "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
         "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
             f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"

@@ -146,6 +146,8 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
                         f"{world['policy']['business'].credit_code}",
         "policy-grants": "/console/policy-grants",
         "certificates": "/console/certificates",
+        "batches": "/console/batches", "batch-new": "/console/batches/new",
+        "batch": f"/console/batches/{world['batch'].reference}",
         # The public page a certificate's QR code opens (what a stranger's phone shows).
         "certificate-verify": f"/verify/{world['certificate'].verify_token}",
     }

@@ -1,0 +1,142 @@
+"""批量办理 from a member list: the whole list checked first (errors by row and column, nothing created), members
+created a chunk per transaction (the progress the console shows), resumable, moved together, certificates
+issued for every member, and one completion message to the business's agent."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from miniapp_api.applications import batches
+from miniapp_api.applications.member_lists import MemberListInvalid, parse
+from miniapp_api.applications.models import Application, ApplicationBatch
+from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.certificates.models import Certificate
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.notifications.models import Notification
+from miniapp_api.platform import events
+from miniapp_api.platform.clock import SHANGHAI
+from tests.console.conftest import console  # noqa: F401  (the console fixture)
+from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+OPERATORS = 140
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def operators(count: int = OPERATORS) -> bytes:
+    return xlsx([["姓名", "身份证号", "手机号"], *[[f"作业人员{n:03d}", id_number(3000 + n), f"139{n:08d}"]
+                                              for n in range(count)]])
+
+
+def test_a_valid_list_of_140_operators_reads_whole():
+    members = parse("名单.xlsx", operators(), "person")
+    assert len(members) == OPERATORS and members[0].name == "作业人员000" and members[0].id_number == id_number(3000)
+    assert members[5].phone == "13900000005"
+
+
+def test_every_bad_cell_is_reported_by_row_and_column_in_csv_and_xlsx():
+    rows = [["姓名", "身份证号", "手机号"], ["张三", id_number(1), ""], ["", id_number(2), ""],
+            ["李四", "370101199001011234", ""], ["王五", id_number(1), ""], ["赵六", id_number(5), "12345"]]
+    for name, data in (("a.csv", "\n".join(",".join(r) for r in rows).encode("utf-8-sig")), ("a.xlsx", xlsx(rows))):
+        with pytest.raises(MemberListInvalid) as refused:
+            parse(name, data, "person")
+        assert [(p.row, p.column) for p in refused.value.problems] == [
+            (3, "姓名"), (4, "身份证号"), (5, "身份证号"), (6, "手机号")], name
+        assert refused.value.problems[2].message == "“身份证号”与第2行重复"
+    with pytest.raises(MemberListInvalid) as missing:
+        parse("b.csv", "分支机构名称,信用代码\n一分店,x\n".encode(), "business")
+    assert [(p.row, p.column) for p in missing.value.problems] == [(1, "统一社会信用代码")]
+    with pytest.raises(MemberListInvalid) as junk:
+        parse("c.xlsx", b"PK\x03\x04 not a workbook", "person")
+    assert "无法读取" in junk.value.message
+    branches = parse("d.csv", f"分支机构名称,统一社会信用代码\n一分店,{credit_code(1)}\n二分店,{credit_code(2)}\n".encode(),
+                     "business")
+    assert [(b.kind, b.credit_code) for b in branches] == [("business", credit_code(1)), ("business", credit_code(2))]
+
+
+@pytest.fixture
+def hall(db_session):
+    centre = CentreFactory(region="开发区")
+    item = ItemFactory(name="特种设备作业人员证复审", audience="citizen")
+    WindowFactory(centre_id=centre.id, items=[item])
+    clerk = make_staff(db_session, [centre], ("window_staff",))
+    company = Business(credit_code=credit_code(77), name="聊城市开发区物流有限公司", kind="enterprise",
+                       industry_code="G5430", size_class="medium", address="聊城", region="371571",
+                       registered_on=date(2015, 1, 1), representative_name="孙经理")
+    agent = Citizen(openid="o-batch-agent")
+    db_session.add_all([company, agent])
+    db_session.flush()
+    db_session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
+    db_session.commit()
+    return dict(centre=centre, item=item, clerk=clerk, agent=agent)
+
+
+def test_140_operators_from_an_xlsx_created_in_chunks_renewed_together_with_one_message_to_the_agent(
+        app, db_session, console, hall):
+    cipher = app.extensions["banshi.cipher"]
+    desk = console(hall["clerk"])
+    form = {"centre_id": str(hall["centre"].id), "item_code": hall["item"].code, "title": "2026年叉车司机复审",
+            "business_name": "聊城市开发区物流有限公司", "credit_code": credit_code(77), "member_kind": "person"}
+    bad = operators(3)[:-10]
+    refused = desk.client.post("/console/batches/new", data={**form, "csrf_token": desk.csrf(),
+                                                             "members": (io.BytesIO(bad), "名单.xlsx")},
+                               content_type="multipart/form-data")
+    assert refused.status_code == 422 and "无法读取" in refused.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(ApplicationBatch)) == 0
+
+    created = desk.client.post("/console/batches/new", data={**form, "csrf_token": desk.csrf(),
+                                                             "members": (io.BytesIO(operators()), "名单.xlsx")},
+                               content_type="multipart/form-data")
+    assert created.status_code == 303, created.get_data(as_text=True)
+    batch = db_session.scalars(select(ApplicationBatch)).one()
+    batch_id, reference = batch.id, batch.reference
+    assert (batch.member_total, batch.members_created, batch.import_status) == (OPERATORS, 0, "queued")
+    assert id_number(3000) not in (batch.members_enc or "")                  # the list waits encrypted
+    assert batch.agent_citizen_id == hall["agent"].id
+    page = desk.get(created.headers["Location"]).get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and 'value="0" max="140"' in page
+
+    # The worker's loop, a chunk per transaction: the page follows, and a second run adds nothing.
+    assert batches.create_members_chunk(db_session, cipher, batch_id, NOW) is True
+    db_session.commit()
+    assert 'value="100" max="140"' in desk.get(created.headers["Location"]).get_data(as_text=True)
+    assert batches.create_members_chunk(db_session, cipher, batch_id, NOW) is False
+    assert batches.create_members_chunk(db_session, cipher, batch_id, NOW) is False
+    db_session.commit()
+    assert db_session.scalar(select(func.count()).select_from(Application)) == OPERATORS
+    batch = db_session.get(ApplicationBatch, batch_id)
+    assert batch.import_status == "done" and batch.members_enc is None
+
+    for step in ("accepted", "in_review", "approved", "completed"):
+        moved = desk.post(f"/console/batches/{reference}/advance", {"to": step})
+        assert moved.status_code == 303, (step, moved.get_data(as_text=True)[:300])
+    events.dispatch(db_session, events.pending_events(db_session, NOW), NOW)
+    db_session.commit()
+    assert db_session.scalar(select(func.count()).select_from(Certificate)) == OPERATORS
+    told = db_session.scalars(select(Notification).where(Notification.citizen_id == hall["agent"].id,
+                                                         Notification.subject_type == "batch")).all()
+    assert len(told) == 1 and "共140件已全部办结：140件准予" in told[0].body
+    events.dispatch(db_session, events.pending_events(db_session, NOW), NOW)   # a repeat tells no one again
+    assert db_session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.subject_type == "batch")) == 1
