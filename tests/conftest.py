@@ -34,6 +34,7 @@ from miniapp_api.sms.emulator import SmsEmulatorState
 from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
+from tests.console.conftest import console  # noqa: F401  (a signed-in console client, for other packages too)
 from tests.factories import STAFF_PASSWORD, id_number
 from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers

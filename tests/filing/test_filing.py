@@ -19,7 +19,6 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.filing.models import Filing
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI
-from tests.console.conftest import console  # noqa: F401  (the console fixture)
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
 from tests.files import samples
 
