@@ -1,0 +1,95 @@
+"""A 140-operator renewal batch end to end in Chromium: the company's XLSX uploaded in the console (a bad one
+first: errors by row and column), the members created by a real RQ worker while the progress bar follows, the
+whole batch moved to 办结, 140 electronic certificates issued, one of them verified through its QR page, and the
+company's agent told once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from openpyxl import Workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.certificates.models import Certificate
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.notifications.models import Notification
+from tests.browser import assert_accessible
+from tests.console.test_browser import sign_in
+from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.workers import run_worker
+
+pytestmark = pytest.mark.integration
+OPERATORS = 140
+
+
+def workbook(path, rows) -> str:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return str(path)
+
+
+def test_a_140_member_batch_from_an_xlsx_to_140_certificates(page: Page, live_server, committed_db, process_env,
+                                                              tmp_path, wechat):
+    session = committed_db.session
+    centre = CentreFactory(region="开发区")
+    item = ItemFactory(name="特种设备作业人员证复审", audience="citizen")
+    WindowFactory(centre_id=centre.id, items=[item])
+    clerk = make_staff(session, [centre], ("window_staff",), name="李窗口")
+    company = Business(credit_code=credit_code(88), name="聊城市开发区物流有限公司", kind="enterprise",
+                       industry_code="G5430", size_class="medium", address="聊城", region="371571",
+                       registered_on=date(2015, 1, 1), representative_name="孙经理")
+    agent = Citizen(openid="o-batch-agent-browser")
+    session.add_all([company, agent])
+    session.flush()
+    session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
+    session.commit()
+    header = ["姓名", "身份证号", "手机号"]
+    good = workbook(tmp_path / "名单.xlsx", [header, *[[f"作业人员{n:03d}", id_number(5000 + n), None]
+                                                      for n in range(OPERATORS)]])
+    bad = workbook(tmp_path / "有误的名单.xlsx", [header, ["张三", id_number(1), None], ["", "12345", "1380000"]])
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        sign_in(page, live_server, clerk.username)
+        page.goto(f"{live_server}/console/batches/new")
+
+        def fill(path: str) -> None:
+            page.get_by_label("事项编码").fill(item.code)
+            page.get_by_label("批次名称").fill("2026年叉车司机复审")
+            page.get_by_label("企业名称").fill("聊城市开发区物流有限公司")
+            page.get_by_label("统一社会信用代码（企业在小程序里跟进进度）").fill(credit_code(88))
+            page.get_by_label("名单文件（.xlsx 或 .csv）").set_input_files(path)
+            page.get_by_role("button", name="检查名单并创建").click()
+
+        fill(bad)
+        problems = page.get_by_role("table", name="需要改正的地方")
+        expect(problems).to_contain_text("第3行")
+        expect(problems).to_contain_text("“姓名”未填写")
+        expect(problems).to_contain_text("“身份证号”不正确，请核对")
+        expect(problems).to_contain_text("手机号应为11位")
+        assert_accessible(page, "batch list errors")
+        fill(good)
+        expect(page.locator("#import-status")).to_contain_text("正在创建")
+        expect(page.locator("#creating")).to_have_attribute("max", str(OPERATORS))
+
+        run_worker(process_env, at=MONDAY_8AM)          # the RQ job creates the members, 100 a transaction
+        page.reload()
+        expect(page.locator("#import-status")).to_have_text("已全部创建")
+        expect(page.locator("#created")).to_have_text(str(OPERATORS))
+        assert_accessible(page, "batch page")
+        for step in ("已受理", "审查中", "已批准", "已办结"):
+            page.get_by_label("全部改为").select_option(label=step)
+            page.get_by_role("button", name="确认").click()
+            expect(page.locator("main")).to_contain_text(f"{OPERATORS} 件已变更为“{step}”")
+        run_worker(process_env, at=MONDAY_8AM)          # the completion events: certificates, the agent's message
+
+    assert session.scalar(select(func.count()).select_from(Certificate)) == OPERATORS
+    told = session.scalars(select(Notification.body).where(Notification.citizen_id == agent.id)).all()
+    assert len(told) == 1 and "共140件已全部办结" in told[0]
+    token = session.scalar(select(Certificate.verify_token).order_by(Certificate.id).limit(1))
+    page.goto(f"{live_server}/verify/{token}")
+    expect(page.get_by_role("status")).to_have_text("有效")
