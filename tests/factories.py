@@ -14,7 +14,7 @@ from miniapp_api.applications import services
 from miniapp_api.appointments.models import BookingSuspension, Slot
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
-from miniapp_api.businesses.models import Business
+from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
@@ -150,6 +150,24 @@ def make_staff(session, centres: list[Centre], roles: tuple[str, ...] = ("window
 def credit_code(n: int) -> str:
     first17 = f"91371500MA{n:07d}"
     return first17 + credit_check_char(first17)
+
+
+def operator_review_hall(session, **staff_options):
+    """A district centre handling 特种设备作业人员证复审 (its completion renews an operator's certificate), and a
+    window clerk; plus a logistics company whose agent follows its batches in the app."""
+    centre = CentreFactory(region="开发区")
+    item = ItemFactory(name="特种设备作业人员证复审", audience="citizen")
+    WindowFactory(centre_id=centre.id, items=[item])
+    clerk = make_staff(session, [centre], ("window_staff",), **staff_options)
+    company = Business(credit_code=credit_code(88), name="聊城市开发区物流有限公司", kind="enterprise",
+                       industry_code="G5430", size_class="medium", address="聊城", region="371571",
+                       registered_on=date(2015, 1, 1), representative_name="孙经理")
+    agent = Citizen(openid=f"o-batch-agent-{next(_staff_numbers)}")
+    session.add_all([company, agent])
+    session.flush()
+    session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
+    session.commit()
+    return dict(centre=centre, item=item, clerk=clerk, company=company, agent=agent)
 
 
 def casework_world(db_session, cipher) -> dict:

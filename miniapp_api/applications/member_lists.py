@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 
@@ -19,14 +18,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 from miniapp_api.applications import messages
 from miniapp_api.applications.services import Applicant
 from miniapp_api.platform.errors import DomainError
-from miniapp_api.platform.privacy import credit_code_is_valid, id_number_is_valid
+from miniapp_api.platform.privacy import credit_code_is_valid, id_number_is_valid, mobile_is_valid
 
 LIST_INVALID = "member_list_invalid"
 MAX_MEMBERS = 2000
 MAX_REPORTED = 100
 COLUMNS = {"person": ("姓名", "身份证号", "手机号"), "business": ("分支机构名称", "统一社会信用代码")}
 REQUIRED = {"person": ("姓名", "身份证号"), "business": ("分支机构名称", "统一社会信用代码")}
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def parse(filename: str, data: bytes, kind: str) -> list[Applicant]:
             else:
                 seen[key] = row_number
         phone = cell.get("手机号", "")
-        if phone and not MOBILE.match(phone):
+        if phone and not mobile_is_valid(phone):
             problems.append(Problem(row_number, "手机号", messages.MEMBER_PHONE_INVALID))
         members.append(Applicant("person", name, id_number=key, phone=phone or None) if kind == "person"
                        else Applicant("business", name, credit_code=key))

@@ -9,11 +9,10 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from miniapp_api.citizens import messages
 from miniapp_api.citizens.services import profile_of
-from miniapp_api.platform.privacy import id_number_is_valid
+from miniapp_api.platform.privacy import id_number_is_valid, mobile_is_valid
 from miniapp_api.platform.schemas import StrictIn
 
 _REAL_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]{2,20}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _real_name(value: str) -> str:
@@ -29,7 +28,7 @@ def _id_number(value: str) -> str:
 
 
 def _mobile(value: str) -> str:
-    if not _MOBILE.match(value):
+    if not mobile_is_valid(value):
         raise ValueError(messages.PHONE_INVALID)
     return value
 

@@ -7,7 +7,6 @@ when it had been accepted)."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,7 @@ from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
 from miniapp_api.licences.models import Licence
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
-from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.platform.privacy import FieldCipher, mobile_is_valid
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit
 
@@ -37,7 +36,6 @@ FILING_NOT_FOUND = "filing_not_found"
 NOT_OFFERED = "not_offered_online"
 MAIL_CONTEXT = "filing.mail"
 MATERIAL_KINDS = ("image", "pdf")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 S = ApplicationStatus
 
 
@@ -172,7 +170,7 @@ def _check_mail(data: FilingInput) -> dict[str, str]:
     mail = data.mail
     if mail is None or not mail.name.strip() or not mail.address.strip():
         return {"mail": messages.MAIL_NEEDED}
-    if not MOBILE.match(mail.phone):
+    if not mobile_is_valid(mail.phone):
         return {"mail.phone": messages.BAD_PHONE}
     return {}
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -76,6 +77,14 @@ def mask_phone(value: str) -> str:
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def mobile_is_valid(value: str) -> bool:
+    """A mainland mobile number: 11 digits, 13x–19x."""
+    return bool(MOBILE.match(value))
 
 
 def id_number_is_valid(value: str) -> bool:

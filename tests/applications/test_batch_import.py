@@ -5,7 +5,7 @@ issued for every member, and one completion message to the business's agent."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -15,13 +15,11 @@ from sqlalchemy import func, select
 from miniapp_api.applications import batches
 from miniapp_api.applications.member_lists import MemberListInvalid, parse
 from miniapp_api.applications.models import Application, ApplicationBatch
-from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
-from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import credit_code, id_number, operator_review_hall
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 OPERATORS = 140
@@ -76,19 +74,7 @@ def test_every_bad_cell_is_reported_by_row_and_column_in_csv_and_xlsx():
 
 @pytest.fixture
 def hall(db_session):
-    centre = CentreFactory(region="开发区")
-    item = ItemFactory(name="特种设备作业人员证复审", audience="citizen")
-    WindowFactory(centre_id=centre.id, items=[item])
-    clerk = make_staff(db_session, [centre], ("window_staff",))
-    company = Business(credit_code=credit_code(77), name="聊城市开发区物流有限公司", kind="enterprise",
-                       industry_code="G5430", size_class="medium", address="聊城", region="371571",
-                       registered_on=date(2015, 1, 1), representative_name="孙经理")
-    agent = Citizen(openid="o-batch-agent")
-    db_session.add_all([company, agent])
-    db_session.flush()
-    db_session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
-    db_session.commit()
-    return dict(centre=centre, item=item, clerk=clerk, agent=agent)
+    return operator_review_hall(db_session)
 
 
 def test_140_operators_from_an_xlsx_created_in_chunks_renewed_together_with_one_message_to_the_agent(
@@ -96,7 +82,7 @@ def test_140_operators_from_an_xlsx_created_in_chunks_renewed_together_with_one_
     cipher = app.extensions["banshi.cipher"]
     desk = console(hall["clerk"])
     form = {"centre_id": str(hall["centre"].id), "item_code": hall["item"].code, "title": "2026年叉车司机复审",
-            "business_name": "聊城市开发区物流有限公司", "credit_code": credit_code(77), "member_kind": "person"}
+            "business_name": hall["company"].name, "credit_code": hall["company"].credit_code, "member_kind": "person"}
     bad = operators(3)[:-10]
     refused = desk.client.post("/console/batches/new", data={**form, "csrf_token": desk.csrf(),
                                                              "members": (io.BytesIO(bad), "名单.xlsx")},

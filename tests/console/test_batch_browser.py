@@ -5,21 +5,17 @@ company's agent told once."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import time_machine
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
-from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
 from tests.browser import assert_accessible
 from tests.console.test_browser import sign_in
-from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import MONDAY_8AM, id_number, operator_review_hall
 from tests.workers import run_worker
 
 pytestmark = pytest.mark.integration
@@ -37,18 +33,8 @@ def workbook(path, rows) -> str:
 def test_a_140_member_batch_from_an_xlsx_to_140_certificates(page: Page, live_server, committed_db, process_env,
                                                               tmp_path, wechat):
     session = committed_db.session
-    centre = CentreFactory(region="开发区")
-    item = ItemFactory(name="特种设备作业人员证复审", audience="citizen")
-    WindowFactory(centre_id=centre.id, items=[item])
-    clerk = make_staff(session, [centre], ("window_staff",), name="李窗口")
-    company = Business(credit_code=credit_code(88), name="聊城市开发区物流有限公司", kind="enterprise",
-                       industry_code="G5430", size_class="medium", address="聊城", region="371571",
-                       registered_on=date(2015, 1, 1), representative_name="孙经理")
-    agent = Citizen(openid="o-batch-agent-browser")
-    session.add_all([company, agent])
-    session.flush()
-    session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
-    session.commit()
+    hall = operator_review_hall(session, name="李窗口")
+    item, clerk, agent = hall["item"], hall["clerk"], hall["agent"]
     header = ["姓名", "身份证号", "手机号"]
     good = workbook(tmp_path / "名单.xlsx", [header, *[[f"作业人员{n:03d}", id_number(5000 + n), None]
                                                       for n in range(OPERATORS)]])
@@ -61,7 +47,7 @@ def test_a_140_member_batch_from_an_xlsx_to_140_certificates(page: Page, live_se
             page.get_by_label("事项编码").fill(item.code)
             page.get_by_label("批次名称").fill("2026年叉车司机复审")
             page.get_by_label("企业名称").fill("聊城市开发区物流有限公司")
-            page.get_by_label("统一社会信用代码（企业在小程序里跟进进度）").fill(credit_code(88))
+            page.get_by_label("统一社会信用代码（企业在小程序里跟进进度）").fill(hall["company"].credit_code)
             page.get_by_label("名单文件（.xlsx 或 .csv）").set_input_files(path)
             page.get_by_role("button", name="检查名单并创建").click()
 

@@ -8,15 +8,12 @@ import pytest
 import requests
 import time_machine
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from miniapp_api.citizens.models import Citizen
-from miniapp_api.identity.services import apply_verified_identity
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
-from tests.simulator.test_simulator import new_citizen, staff_headers
+from tests.simulator.test_simulator import new_verified_citizen, staff_headers
 
 pytestmark = pytest.mark.integration
 NUMBER = id_number(851)
@@ -31,12 +28,7 @@ def test_a_completed_case_shows_its_certificate_with_a_qr_code_that_verifies(pag
     clerk, manager = make_staff(session, [centre], ("window_staff",)), make_staff(session, [centre], ("centre_manager",))
     session.commit()
     with time_machine.travel(MONDAY_8AM, tick=True):
-        new_citizen(page, live_server, "周师傅")
-        openid = page.evaluate("localStorage.getItem('banshi.sim.openid')")
-        citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
-        apply_verified_identity(session, app.extensions["banshi.cipher"], citizen, real_name="周师傅",
-                                id_number=NUMBER, now=MONDAY_8AM)
-        session.commit()
+        new_verified_citizen(page, live_server, session, app.extensions["banshi.cipher"], "周师傅", NUMBER)
 
         headers = staff_headers(live_server, clerk)
         case = requests.post(f"{live_server}/api/staff/v1/applications", headers=headers, timeout=10, json={

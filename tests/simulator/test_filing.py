@@ -11,14 +11,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from miniapp_api.applications.models import Application
-from miniapp_api.citizens.models import Citizen
-from miniapp_api.identity.services import apply_verified_identity
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 from tests.files import samples
-from tests.simulator.test_simulator import new_citizen, staff_headers
+from tests.simulator.test_simulator import new_verified_citizen, staff_headers
 
 pytestmark = pytest.mark.integration
 NUMBER = id_number(861)
@@ -42,12 +40,7 @@ def test_filing_online_through_a_correction_to_a_certificate_that_verifies(page:
     sharp.write_bytes(samples.photo_with_gps(size=(1200, 900), colour=(10, 200, 10)))
     pdf.write_bytes(samples.pdf())
     with time_machine.travel(MONDAY_8AM, tick=True):
-        new_citizen(page, live_server, "周师傅")
-        openid = page.evaluate("localStorage.getItem('banshi.sim.openid')")
-        citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
-        apply_verified_identity(session, app.extensions["banshi.cipher"], citizen, real_name="周师傅",
-                                id_number=NUMBER, now=MONDAY_8AM)
-        session.commit()
+        new_verified_citizen(page, live_server, session, app.extensions["banshi.cipher"], "周师傅", NUMBER)
 
         # Fill → upload → submit.
         page.goto(f"{live_server}/simulator/#/items/{item.code}")

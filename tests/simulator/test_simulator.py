@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 from rq import Queue
 from sqlalchemy import select, update
 
+from miniapp_api.citizens.models import Citizen
+from miniapp_api.identity.services import apply_verified_identity
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
@@ -53,6 +55,15 @@ def new_citizen(page: Page, base: str, label: str) -> None:
     page.get_by_label("称呼（只在模拟器里显示）").fill(label)
     page.get_by_role("button", name="新建并登录").click()
     expect(page.locator("#title")).to_have_text("办事通")
+
+
+def new_verified_citizen(page: Page, base: str, session, cipher, name: str, number: str) -> None:
+    """A new simulator user whose face check passed (the simulator's own face flow is tested below)."""
+    new_citizen(page, base, name)
+    openid = page.evaluate("localStorage.getItem('banshi.sim.openid')")
+    citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
+    apply_verified_identity(session, cipher, citizen, real_name=name, id_number=number, now=MONDAY_8AM)
+    session.commit()
 
 
 def submit_expecting_field_error(page: Page, button: str, field: str) -> str:
