@@ -100,3 +100,25 @@ test("query strings skip empty values and encode Chinese", () => {
                "?q=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7&lat=0");
   assert.equal(queryString({}), "");
 });
+
+test("an upload goes as wx.uploadFile sends it, and its string answer and errors are read like any other", async () => {
+  const uploads = [];
+  const answers = [{ status: 201, data: JSON.stringify({ file: { id: 9, kind: "image" } }) },
+                   { status: 422, data: JSON.stringify({ error: { code: "file_refused", message: "只能上传图片",
+                                                                   fields: { file: "只能上传图片" } } }) }];
+  const uploader = (upload) => { uploads.push(upload); return Promise.resolve(answers.shift()); };
+  const storage = memoryStorage({ [TOKEN_KEY]: "bs_abc" });
+  const client = createClient({ transport: () => Promise.reject(new Error("unused")), storage, uploader,
+                                baseUrl: "https://banshi.example" });
+  const stored = await client.upload("/api/v1/files", "wxfile://tmp/1.jpg", { purpose: "feedback" });
+  assert.equal(stored.file.id, 9);
+  assert.deepEqual(uploads[0], { url: "https://banshi.example/api/v1/files", filePath: "wxfile://tmp/1.jpg",
+                                 name: "file", formData: { purpose: "feedback" },
+                                 headers: { Authorization: "Bearer bs_abc" } });
+  await assert.rejects(client.upload("/api/v1/files", "wxfile://tmp/2.exe", { purpose: "feedback" }), (error) => {
+    assert.ok(error instanceof BanshiError);
+    assert.equal(error.status, 422);
+    assert.equal(error.fields.file, "只能上传图片");
+    return true;
+  });
+});

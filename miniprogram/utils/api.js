@@ -16,6 +16,21 @@ function wxTransport(request) {
   });
 }
 
+function wxUploader(upload) {
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: upload.url,
+      filePath: upload.filePath,
+      name: upload.name,
+      formData: upload.formData,
+      header: upload.headers,
+      timeout: 60000,
+      success: (response) => resolve({ status: response.statusCode, data: response.data }),
+      fail: reject,
+    });
+  });
+}
+
 const storage = {
   get: (key) => wx.getStorageSync(key) || null,
   set: (key, value) => wx.setStorageSync(key, value),
@@ -24,6 +39,7 @@ const storage = {
 
 const api = createClient({
   transport: wxTransport,
+  uploader: wxUploader,
   storage,
   baseUrl: config.baseUrl,
   onLoggedOut: () => wx.reLaunch({ url: "/pages/index/index" }),

@@ -42,6 +42,8 @@
    * options.transport(request) → Promise<{status, data}>; request = {method, url, headers, body}
    * options.storage: {get(key), set(key, value), remove(key)}
    * options.baseUrl: "https://banshi.example.gov.cn"
+   * options.uploader(upload) → Promise<{status, data}>; upload = {url, filePath, name, formData, headers}:
+   *   wx.uploadFile (multipart; its data comes back as a string)
    */
   function createClient(options) {
     var transport = options.transport;
@@ -97,7 +99,27 @@
         var done = function () { storage.remove(TOKEN_KEY); };
         return send("POST", "/api/v1/auth/logout").then(done, done);
       },
-      loggedIn: function () { return Boolean(storage.get(TOKEN_KEY)); }
+      loggedIn: function () { return Boolean(storage.get(TOKEN_KEY)); },
+      /** One file as wx.uploadFile sends it (multipart, field "file"), with the token; the API's file record. */
+      upload: function (path, filePath, formData) {
+        var headers = {};
+        var token = storage.get(TOKEN_KEY);
+        if (token) headers.Authorization = "Bearer " + token;
+        if (!options.uploader) return Promise.reject(new BanshiError(0, "network", NETWORK_MESSAGE, {}));
+        return options.uploader({ url: baseUrl + path, filePath: filePath, name: "file", formData: formData || {},
+                                  headers: headers }).then(function (response) {
+          var data = response.data;
+          if (typeof data === "string") {
+            try { data = data ? JSON.parse(data) : null; } catch (e) { data = null; }
+          }
+          if (response.status === 401) {
+            storage.remove(TOKEN_KEY);
+            onLoggedOut();
+          }
+          if (response.status >= 400) throw errorOf(response.status, data);
+          return data;
+        }, function () { throw new BanshiError(0, "network", NETWORK_MESSAGE, {}); });
+      }
     };
   }
 

@@ -3,18 +3,32 @@ const { LEVELS, FEEDBACK_KINDS: KINDS } = require("../../utils/format.js");
 
 Page({
   data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: 5, comment: "",
-          rate: null, error: "", fieldErrors: {}, done: "" },
+          rate: null, error: "", fieldErrors: {}, done: "", photos: [] },
   onLoad(query) { if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } }); },
   onKind(event) { this.setData({ kindIndex: Number(event.detail.value) }); },
   onText(event) { this.setData({ text: event.detail.value }); },
   onLevel(event) { this.setData({ level: Number(event.detail.value) }); },
   onComment(event) { this.setData({ comment: event.detail.value }); },
+  // Photos: chosen on the phone, uploaded at once (the server strips their GPS position), sent as file ids.
+  addPhotos() {
+    const left = 6 - this.data.photos.length;
+    if (left <= 0) return;
+    wx.chooseMedia({ count: left, mediaType: ["image"], sizeType: ["compressed"], success: (chosen) => {
+      Promise.all(chosen.tempFiles.map((f) => api.upload("/api/v1/files", f.tempFilePath, { purpose: "feedback" })
+        .then((stored) => ({ id: stored.file.id, path: f.tempFilePath }))))
+        .then((added) => this.setData({ photos: this.data.photos.concat(added) }), (error) => showError(this, error));
+    } });
+  },
+  removePhoto(event) {
+    this.setData({ photos: this.data.photos.filter((p) => p.id !== Number(event.currentTarget.dataset.id)) });
+  },
   submit() {
     this.setData({ error: "", fieldErrors: {} });
     const request = this.data.rate
       ? api.post("/api/v1/ratings", { target: this.data.rate.target, id: this.data.rate.id, level: this.data.level,
                                           comment: this.data.comment || undefined })
-      : api.post("/api/v1/feedback", { kind: KINDS[this.data.kindIndex][0], text: this.data.text });
+      : api.post("/api/v1/feedback", { kind: KINDS[this.data.kindIndex][0], text: this.data.text,
+                                       photos: this.data.photos.map((p) => p.id) });
     request.then(() => this.setData({ done: "已提交，谢谢您！" }), (error) => showError(this, error));
   },
 });
