@@ -43,6 +43,8 @@ from miniapp_api.filing.views import staff_bp as staff_filing_bp
 from miniapp_api.guidance.views import bp as guidance_bp
 from miniapp_api.health import bp as health_bp
 from miniapp_api.identity.views import bp as identity_bp
+from miniapp_api.inspections.views import bp as inspections_bp
+from miniapp_api.inspections.views import staff_bp as staff_inspections_bp
 from miniapp_api.licences.views import bp as licences_bp
 from miniapp_api.licences.views import staff_bp as staff_licences_bp
 from miniapp_api.metrics import bp as metrics_bp
@@ -167,7 +169,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_blueprint(file_links_bp)
     app.register_blueprint(certificate_verify_bp)
     for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, policies_bp, staff_policies_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      certificates_bp, staff_certificates_bp, feedback_bp, files_bp, staff_files_bp, filing_bp, staff_filing_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
+                      certificates_bp, staff_certificates_bp, feedback_bp, files_bp, staff_files_bp, filing_bp, staff_filing_bp, inspections_bp, staff_inspections_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
                       staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
         app.register_api(blueprint)
     init_console(app)

@@ -18,6 +18,7 @@ from miniapp_api.files import models as _files  # noqa: F401
 from miniapp_api.filing import models as _filing  # noqa: F401
 from miniapp_api.guidance import models as _guidance  # noqa: F401
 from miniapp_api.identity import models as _identity  # noqa: F401
+from miniapp_api.inspections import models as _inspections  # noqa: F401
 from miniapp_api.licences import models as _licences  # noqa: F401
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications import models as _notifications  # noqa: F401

@@ -24,6 +24,7 @@ from miniapp_api.files.models import FileAttachment, StoredFile
 from miniapp_api.filing.models import Filing
 from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym
 from miniapp_api.identity.services import apply_verified_identity, invite_relative
+from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.platform.db import db
@@ -214,6 +215,15 @@ def casework_world(db_session, cipher) -> dict:
     db_session.add(Filing(citizen_id=citizen.id, item_id=item.id, centre_id=home.id, values={}, materials={},
                           deferred=[], delivery="pickup", status="submitted", application_id=application.id,
                           created_at=MONDAY_8AM, updated_at=MONDAY_8AM, submitted_at=MONDAY_8AM))
+    # A remote inspection of the case, in the home manager's time.
+    slot = InspectorSlot(staff_id=home_staff.id, centre_id=home.id, starts_at=MONDAY_8AM + timedelta(days=1),
+                         ends_at=MONDAY_8AM + timedelta(days=1, minutes=30))
+    db_session.add(slot)
+    db_session.flush()
+    inspection = Inspection(application_id=application.id, inspector_staff_id=home_staff.id, slot_id=slot.id,
+                            checklist=[{"key": "layout", "text": "布局与平面图一致", "evidence": "photo"}], evidence={},
+                            status="scheduled", created_at=MONDAY_8AM)
+    db_session.add(inspection)
     # The complaint's photo (metadata only: the staff routes answer with a link, not the bytes).
     photo = StoredFile(owner_citizen_id=citizen.id, purpose="feedback", kind="image", content_type="image/jpeg",
                        size=1, sha256="0" * 64, created_at=MONDAY_8AM)
@@ -236,7 +246,7 @@ def casework_world(db_session, cipher) -> dict:
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

@@ -119,6 +119,8 @@ MATRIX = {
     "filing.save_filing": OWN,
     "filing.submit_filing": OWN,
     "filing.answer_corrections": OWN,
+    "inspections.show_inspection": OWN,
+    "inspections.add_evidence": OWN,
 }
 PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
@@ -287,6 +289,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                     "policies.apply_match": PAYOUT,
                     "filing.answer_corrections": {"answers": [{"material_id": material_id, "file_ids": [photo.id]}]},
                     "filing.save_filing": {},
+                    "inspections.add_evidence": {"line": "layout", "file_ids": [photo.id]},
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)
@@ -297,7 +300,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "waitlist_not_found", "offer_not_found",
                                                             "business_not_found", "policy_match_not_found",
                                                             "file_not_found", "certificate_not_found",
-                                                            "filing_not_found")
+                                                            "filing_not_found", "inspection_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

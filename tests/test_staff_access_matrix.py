@@ -81,12 +81,17 @@ MATRIX = {
     "staff_certificates.staff_list": STAFF,         # rows of the caller's centres only
     "staff_certificates.revoke": CENTRE,
     "staff_filing.staff_filing": CENTRE,            # the online form behind a case of the caller's centres
+    "staff_inspections.add_slot": CENTRE,           # a time at one of the caller's centres
+    "staff_inspections.list_slots": STAFF,          # times of the caller's centres only
+    "staff_inspections.schedule": CENTRE,
+    "staff_inspections.staff_show": CENTRE,
+    "staff_inspections.conclude": CENTRE,           # and only the assigned inspector signs (403 for others)
 }
 PLACEHOLDERS = {"<reference>": "BS20261123-ABCDEF", "<int:material_id>": "1", "<int:licence_id>": "1",
                 "<int:feedback_id>": "1", "<int:rectification_id>": "1", "<int:rating_id>": "1",
                 "<kind>": "complaint", "<int:window_id>": "1", "<int:ticket_id>": "1", "<action>": "recall",
                 "<int:item_id>": "1", "<int:document_id>": "1", "<int:grant_id>": "1",
-                "<int:file_id>": "1", "<int:certificate_id>": "1"}
+                "<int:file_id>": "1", "<int:certificate_id>": "1", "<int:inspection_id>": "1"}
 
 
 def staff_routes(app):
@@ -129,7 +134,7 @@ def policy_ids(t: dict) -> dict:
     policy = t["policy"]
     return {"<int:item_id>": str(policy["item"].id), "<int:document_id>": str(policy["document"].id),
             "<int:grant_id>": str(policy["grant"].id), "<int:file_id>": str(t["photo"].id),
-            "<int:certificate_id>": str(t["certificate"].id)}
+            "<int:certificate_id>": str(t["certificate"].id), "<int:inspection_id>": str(t["inspection"].id)}
 
 
 def valid_bodies(t: dict) -> dict:
@@ -162,6 +167,9 @@ def valid_bodies(t: dict) -> dict:
         "staff_policies.check": {"credit_code": t["policy"]["business"].credit_code},
         "staff_policies.review_grant": {"approve": True},
         "staff_certificates.revoke": {"reason": "证照信息有误"},
+        "staff_inspections.add_slot": {"centre_id": t["home"].id, "starts_at": "2030-01-02T10:00:00+08:00"},
+        "staff_inspections.schedule": {"slot_id": 1},
+        "staff_inspections.conclude": {"findings": {"layout": {"ok": True}}, "conclusion": "pass"},
     }
 
 
@@ -192,6 +200,7 @@ def test_staff_of_another_centre_get_404_on_every_centre_route(app, client, two_
     assert reloaded(db_session, t["policy"]["grant"]).status == "reviewing"
     assert reloaded(db_session, t["policy"]["item"]).status == "published"
     assert reloaded(db_session, t["certificate"]).status == "valid"
+    assert reloaded(db_session, t["inspection"]).status == "scheduled"
 
 
 def test_admin_only_and_role_restricted_actions_are_not_found_for_others(client, two_centres, staff_login):
@@ -247,6 +256,8 @@ ROLES = {
     "staff_files.staff_show": EVERY_ROLE,
     "staff_certificates.staff_list": EVERY_ROLE, "staff_certificates.revoke": {M},
     "staff_filing.staff_filing": EVERY_ROLE,
+    "staff_inspections.add_slot": {M, W}, "staff_inspections.list_slots": {M, W}, "staff_inspections.schedule": {M, W},
+    "staff_inspections.staff_show": {M, W}, "staff_inspections.conclude": {M, W},
 }
 EXTRA_BODIES = {
     "staff_feedback.set_sla": {"working_days": 15},

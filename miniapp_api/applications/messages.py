@@ -36,6 +36,7 @@ STATUS_PHRASES = {
 EVENT_NAMES = {
     "created": "窗口收件", "status": "状态变更", "material_received": "材料已收到",
     "material_reported": "申请人已补交材料", "material_overdue": "容缺材料逾期未补齐", "note": "备注",
+    "submitted_online": "网上申报", "inspection": "远程踏勘",
 }
 
 TITLE_STATUS = "办件进度通知"

@@ -199,6 +199,13 @@ def record_citizen_event(session: Session, application: Application, citizen_id:
     application.updated_at = now
 
 
+def record_staff_event(session: Session, application: Application, staff: Staff, kind: str, now: datetime,
+                       public_note: str) -> None:
+    """A line of the timeline from another part of the handling (a remote inspection scheduled or passed)."""
+    _event(session, application, kind, now, staff=staff, public_note=public_note)
+    application.updated_at = now
+
+
 def check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) -> None:
     _check_item_at_centre(session, item, centre_id)
 

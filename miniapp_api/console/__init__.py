@@ -18,6 +18,7 @@ from miniapp_api.console import (  # noqa: F401  (routes on bp)
     dashboard,
     guidance,
     identity,
+    inspections,
     policies,
     views,
 )

@@ -77,6 +77,11 @@ def _local_date(moment) -> str:
     return local(moment).strftime("%Y-%m-%d") if moment else ""
 
 
+@bp.app_template_filter("ymdhm")
+def _local_minute(moment) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def _back_link() -> str:
     referrer = request.referrer or ""
     same_site = urlsplit(referrer).netloc == request.host and urlsplit(referrer).path.startswith("/console")

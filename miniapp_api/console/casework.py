@@ -24,6 +24,8 @@ from miniapp_api.files import services as files
 from miniapp_api.files.models import StoredFile
 from miniapp_api.filing import services as filing
 from miniapp_api.filing.forms import definition_for
+from miniapp_api.inspections import services as inspections
+from miniapp_api.inspections.models import Inspection
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import local_date, today, utcnow
 from miniapp_api.platform.db import db
@@ -97,7 +99,17 @@ def application_page(reference: str):
     targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
+                           inspection=_inspection_of(application),
                            answered={m.id: _file_links(m.files) for m in application.materials if m.files})
+
+
+def _inspection_of(application) -> dict | None:
+    """远程踏勘 on the case page: the scheduled or signed one, or the free times to schedule it in."""
+    if inspections.checklist_for(application.item.name) is None or not g.staff.has_role(*permissions.INSPECTION):
+        return None
+    found = db.session.scalars(select(Inspection).where(Inspection.application_id == application.id)).one_or_none()
+    return {"inspection": found, "slots": [] if found else [
+        s for s in inspections.free_slots(db.session, g.staff, utcnow()) if s.centre_id == application.centre_id]}
 
 
 def _file_links(ids: list[int]) -> list[dict]:

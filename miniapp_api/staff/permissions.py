@@ -20,6 +20,8 @@ LICENCE_IMPORT = (M,)
 LICENCE_RENEW = (W, M)
 # 撤销电子证照: a centre manager, with a reason the holder is told.
 CERTIFICATE_REVOKE = (M,)
+# 远程踏勘: offer inspection times, schedule, inspect and sign (window staff and managers).
+INSPECTION = (W, M)
 BUSINESS_IMPORT = (M,)              # the registry's businesses (市场主体), city-wide
 BUSINESS_AGENT = (W, M)             # confirm a verified citizen as a business's agent at the counter
 CENTRE_SETUP = (M,)                 # opening hours, windows, booking rules of one's centre

@@ -62,6 +62,10 @@ MATRIX = {
     "console.guidance_synonyms_retire": ({M, W}, True),
     "console.guidance_import": ({M, W}, False),     # another centre's rows are refused by line (test_authoring)
     "console.guidance_misses": ({M, W, S}, False),
+    "console.inspection_list": ({M, W}, False),      # the caller's own inspections and their centres' times
+    "console.inspection_page": ({M, W}, True),
+    "console.inspection_conclude": ({M, W}, True),
+    "console.inspection_schedule": ({M, W}, True),
     "console.batch_list": (EVERYONE, False),         # lists the caller's centres' batches only
     "console.batch_new": ({M, W}, False),
     "console.batch_page": (EVERYONE, True),
@@ -107,7 +111,8 @@ def request_for(rule, method, world):
                         }.get(rule.endpoint, guide["entry"])
     values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"]),
                "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id),
-               "<int:certificate_id>": str(world["certificate"].id)}
+               "<int:certificate_id>": str(world["certificate"].id),
+               "<int:inspection_id>": str(world["inspection"].id)}
     if "/batches/" in rule.rule:
         values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
@@ -142,6 +147,9 @@ def request_for(rule, method, world):
         "console.policy_grant_review": {"approve": "yes"},
         "console.certificate_revoke": {"reason": "证照信息有误"},
         "console.batch_advance": {"to": "accepted"},
+        "console.inspection_list": {"centre_id": home, "starts_at": "2030-01-02T10:00", "minutes": "30"},
+        "console.inspection_conclude": {"ok_layout": "yes", "conclusion": "pass"},
+        "console.inspection_schedule": {"slot_id": "1"},
         "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
         "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
             f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"

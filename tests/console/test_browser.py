@@ -147,6 +147,7 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
         "policy-grants": "/console/policy-grants",
         "certificates": "/console/certificates",
         "batches": "/console/batches", "batch-new": "/console/batches/new",
+        "inspections": "/console/inspections", "inspection": f"/console/inspections/{world['inspection'].id}",
         "batch": f"/console/batches/{world['batch'].reference}",
         # The public page a certificate's QR code opens (what a stranger's phone shows).
         "certificate-verify": f"/verify/{world['certificate'].verify_token}",

@@ -999,6 +999,37 @@
     });
   }
 
+  // 远程踏勘: when, the video link, and the checklist's photos to upload before or during the session.
+  function inspectionPart(reference) {
+    var path = "/api/v1/applications/" + encodeURIComponent(reference) + "/inspection";
+    return api.get(path).then(function (inspection) {
+      var box = document.getElementById("inspection");
+      if (!box) return;
+      box.innerHTML = "<h2>远程踏勘</h2><div class=\"card\"><p>时间：" + esc(inspection.starts_at.slice(0, 16).replace("T", " ")) +
+        "</p>" + (inspection.video_link ? '<p>视频链接：<a href="' + esc(inspection.video_link) + '" rel="noopener" target="_blank">' +
+        esc(inspection.video_link) + "</a></p>" : "") + '<p>状态：<span id="inspection-status">' +
+        (inspection.status === "concluded" ? (inspection.conclusion === "pass" ? "踏勘通过" : "需补正") : "待踏勘") + "</span></p></div>" +
+        inspection.lines.map(function (line, i) {
+          var done = line.file_ids.length ? "已上传 " + line.file_ids.length + " 张" : "未上传";
+          return '<div class="card"><p>' + esc(line.text) + "</p>" + (line.evidence === "photo"
+            ? (inspection.status === "scheduled"
+              ? form("evidence-" + i, field("file", "拍照上传（" + done + "）", { type: "file" }), "上传这一项的照片")
+              : "<p>" + done + "</p>") : "<p>视频时现场查看，无需上传</p>") + "</div>";
+        }).join("");
+      inspection.lines.forEach(function (line, i) {
+        if (line.evidence !== "photo" || inspection.status !== "scheduled") return;
+        onSubmit("evidence-" + i, function (values) {
+          if (!values.file || !values.file.size) {
+            throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择照片", { file: "请选择照片" });
+          }
+          return uploadFile(values.file, "inspection").then(function (uploaded) {
+            return api.post(path + "/evidence", { line: line.key, file_ids: [uploaded.id] });
+          }).then(function () { inspectionPart(reference); });
+        });
+      });
+    }).catch(function () { /* no inspection for this case */ });
+  }
+
   function applicationPage(reference) {
     return api.get("/api/v1/applications/" + encodeURIComponent(reference)).then(function (a) {
       var owed = a.materials.filter(function (m) { return !m.received; });
@@ -1018,7 +1049,9 @@
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
             (e.note ? "<br>" + esc(e.note) : "") + "</li>";
         }).join("") + "</ol>" +
-        (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : ""));
+        (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : "") +
+        '<div id="inspection"></div>');
+      inspectionPart(reference);
       owed.forEach(function (m) {
         if (m.reported_by_citizen_at) return;
         if (a.status === "needs_correction" && m.kind === "correction") {

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from miniapp_api.inspections.models import Inspection, InspectorSlot
+from miniapp_api.inspections.services import Finding
+from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.schemas import StrictIn
+
+
+class SlotIn(StrictIn):
+    centre_id: int = Field(ge=1, le=2**62)
+    starts_at: dt.datetime = Field(description="with its UTC offset, e.g. 2026-11-25T10:00:00+08:00")
+    minutes: int = Field(default=30, ge=10, le=240)
+
+
+class SlotOut(BaseModel):
+    id: int
+    staff_id: int
+    centre_id: int
+    starts_at: str
+    ends_at: str
+
+    @classmethod
+    def of(cls, slot: InspectorSlot) -> dict:
+        return cls(id=slot.id, staff_id=slot.staff_id, centre_id=slot.centre_id, starts_at=local_iso(slot.starts_at),
+                   ends_at=local_iso(slot.ends_at)).model_dump()
+
+
+class SlotList(BaseModel):
+    slots: list[SlotOut]
+
+
+class ScheduleIn(StrictIn):
+    slot_id: int = Field(ge=1, le=2**62)
+    video_link: str | None = Field(default=None, max_length=300, pattern=r"^https://",
+                                   description="the city's video system (the call itself is out of scope)")
+
+
+class InspectionPath(BaseModel):
+    inspection_id: int = Field(ge=1, le=2**62)
+
+
+class ReferencePath(BaseModel):
+    reference: str = Field(min_length=6, max_length=20)
+
+
+class LineOut(BaseModel):
+    key: str
+    text: str
+    evidence: Literal["photo", "none"]
+    file_ids: list[int]
+    ok: bool | None = None
+    note: str | None = None
+
+
+class InspectionOut(BaseModel):
+    id: int
+    reference: str
+    starts_at: str
+    ends_at: str
+    video_link: str | None
+    status: Literal["scheduled", "concluded"]
+    conclusion: Literal["pass", "correction"] | None
+    signed_by: str | None
+    signed_at: str | None
+    lines: list[LineOut]
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> dict:
+        findings = inspection.findings or {}
+        return cls(id=inspection.id, reference=inspection.application.reference,
+                   starts_at=local_iso(inspection.slot.starts_at), ends_at=local_iso(inspection.slot.ends_at),
+                   video_link=inspection.video_link, status=inspection.status, conclusion=inspection.conclusion,
+                   signed_by=inspection.signed_by, signed_at=local_iso(inspection.signed_at),
+                   lines=[LineOut(key=line["key"], text=line["text"], evidence=line.get("evidence", "none"),
+                                  file_ids=inspection.evidence.get(line["key"], []),
+                                  ok=findings.get(line["key"], {}).get("ok"),
+                                  note=findings.get(line["key"], {}).get("note"))
+                          for line in inspection.checklist]).model_dump()
+
+
+class EvidenceIn(StrictIn):
+    line: str = Field(min_length=1, max_length=40, description="the checklist line's key")
+    file_ids: list[int] = Field(min_length=1, max_length=9, description="images uploaded with POST /files")
+
+
+class FindingIn(StrictIn):
+    ok: bool
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ConclusionIn(StrictIn):
+    findings: dict[str, FindingIn] = Field(min_length=1, max_length=30)
+    conclusion: Literal["pass", "correction"]
+
+    def to_findings(self) -> dict[str, Finding]:
+        return {key: Finding(f.ok, f.note) for key, f in self.findings.items()}
