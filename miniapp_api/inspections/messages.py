@@ -20,3 +20,4 @@ BODY_SCHEDULED = "您的“{item}”（受理编号 {reference}）将于{when}�
 EVENT_SCHEDULED = "已安排远程踏勘：{when}，踏勘人员 {inspector}"
 EVENT_PASSED = "远程踏勘通过（{inspector}签署）"
 EVENT_CORRECTION = "远程踏勘发现问题，需补正：{lines}"
+NEEDS_OFFSET = "开始时间请带上时区，如 2026-11-25T10:00:00+08:00"

@@ -3,8 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from miniapp_api.inspections import messages
 from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.inspections.services import Finding
 from miniapp_api.platform.clock import local_iso
@@ -15,6 +16,13 @@ class SlotIn(StrictIn):
     centre_id: int = Field(ge=1, le=2**62)
     starts_at: dt.datetime = Field(description="with its UTC offset, e.g. 2026-11-25T10:00:00+08:00")
     minutes: int = Field(default=30, ge=10, le=240)
+
+    @field_validator("starts_at")
+    @classmethod
+    def _with_offset(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError(messages.NEEDS_OFFSET)
+        return value
 
 
 class SlotOut(BaseModel):

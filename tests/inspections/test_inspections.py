@@ -68,6 +68,9 @@ def test_an_inspection_from_the_calendar_through_evidence_to_a_signed_correction
     overlap = client.post("/api/staff/v1/inspector-slots", headers=inspector, json={
         "centre_id": world["centre"].id, "starts_at": "2026-11-24T14:15:00+08:00", "minutes": 30})
     assert overlap.status_code == 422
+    naive = client.post("/api/staff/v1/inspector-slots", headers=inspector, json={
+        "centre_id": world["centre"].id, "starts_at": "2026-11-25T14:00:00", "minutes": 30})
+    assert naive.status_code == 422 and "时区" in str(naive.get_json()["error"])
     free = client.get("/api/staff/v1/inspector-slots", headers=clerk).get_json()["slots"]
     assert [s["id"] for s in free] == [offered.get_json()["id"]]
 
