@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -10,7 +10,7 @@ from miniapp_api.filing.services import CorrectionAnswer, FilingInput, MailTo, m
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
-FileIds = list[int]
+FileIds = list[Annotated[int, Field(ge=1, le=2**62)]]
 
 
 class ItemPath(BaseModel):

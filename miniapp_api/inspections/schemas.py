@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -93,7 +93,8 @@ class InspectionOut(BaseModel):
 
 class EvidenceIn(StrictIn):
     line: str = Field(min_length=1, max_length=40, description="the checklist line's key")
-    file_ids: list[int] = Field(min_length=1, max_length=9, description="images uploaded with POST /files")
+    file_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=9,
+                                                                  description="images uploaded with POST /files")
 
 
 class FindingIn(StrictIn):
