@@ -20,7 +20,7 @@ from miniapp_api.applications.services import (
     check_item_at_centre,
     new_batch,
 )
-from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.services import agents_of
 from miniapp_api.centres.services import get_item
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform.models import DomainEvent
@@ -38,9 +38,7 @@ def agent_of(session: Session, credit_code: str | None) -> int | None:
     """The business's agent in the app (its representative first), who follows the batch on the phone."""
     if not credit_code:
         return None
-    return session.scalar(select(BusinessLink.citizen_id).join(Business, Business.id == BusinessLink.business_id)
-                          .where(Business.credit_code == credit_code, BusinessLink.revoked_at.is_(None))
-                          .order_by(BusinessLink.role != "representative", BusinessLink.id).limit(1))
+    return next(iter(agents_of(session, credit_code)), None)
 
 
 def queue_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: str, centre_id: int, title: str,

@@ -161,6 +161,13 @@ def citizen_businesses(session: Session, citizen_id: int) -> list[tuple[Business
                                 .order_by(Business.name)).tuples())
 
 
+def agents_of(session: Session, credit_code: str) -> list[int]:
+    """The citizens acting for the business in the app, its representative first."""
+    return list(session.scalars(select(BusinessLink.citizen_id).join(Business, Business.id == BusinessLink.business_id)
+                                .where(Business.credit_code == credit_code, BusinessLink.revoked_at.is_(None))
+                                .order_by(BusinessLink.role != "representative", BusinessLink.id)))
+
+
 def own_business(session: Session, citizen_id: int, business_id: int) -> tuple[Business, BusinessLink]:
     """A business the citizen is linked to; 404 for any other (existence is not leaked)."""
     found = session.execute(select(Business, BusinessLink).join(BusinessLink, BusinessLink.business_id == Business.id)

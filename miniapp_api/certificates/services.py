@@ -18,8 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.applications.models import Application, ApplicationEvent, ApplicationStatus
-from miniapp_api.businesses.models import Business, BusinessLink
-from miniapp_api.businesses.services import citizen_businesses
+from miniapp_api.businesses.services import agents_of, citizen_businesses
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import messages
 from miniapp_api.certificates.kinds import CertificateType, catalogue, identifier
@@ -301,6 +300,4 @@ def revoke(session: Session, staff: Staff, certificate: Certificate, reason: str
 def _holder_accounts(session: Session, certificate: Certificate) -> list[int]:
     if certificate.holder_type == "person":
         return list(session.scalars(select(Citizen.id).where(Citizen.verified_id_hash == certificate.holder_id_hash)))
-    return list(session.scalars(select(BusinessLink.citizen_id).join(Business, Business.id == BusinessLink.business_id)
-                                .where(Business.credit_code == certificate.credit_code,
-                                       BusinessLink.revoked_at.is_(None))))
+    return agents_of(session, certificate.credit_code or "")

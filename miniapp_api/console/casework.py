@@ -116,7 +116,7 @@ def _file_links(ids: list[int]) -> list[dict]:
     """Signed links to files of a case the page already showed the caller may see."""
     now, seconds, secret = utcnow(), current_app.config["FILE_LINK_SECONDS"], current_app.config["SECRET_KEY"]
     rows = db.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)).order_by(StoredFile.id))
-    return [{"id": f.id, "kind": f.kind, "url": f"/files/{files.sign_link(secret, f, now, seconds).token}"}
+    return [{"id": f.id, "kind": f.kind, "url": files.sign_link(secret, f, now, seconds).url}
             for f in rows]
 
 

@@ -45,16 +45,10 @@ class FileOut(BaseModel):
     def of(cls, stored: StoredFile, link: Link) -> FileOut:
         return cls(id=stored.id, purpose=stored.purpose, kind=stored.kind, content_type=stored.content_type,
                    size=stored.size, sha256=stored.sha256, width=stored.width, height=stored.height,
-                   pages=stored.pages, created_at=local_iso(stored.created_at) or "", url=f"/files/{link.token}",
+                   pages=stored.pages, created_at=local_iso(stored.created_at) or "", url=link.url,
                    url_expires_at=local_iso(link.expires_at) or "")
 
 
 class FileEnvelope(BaseModel):
     file: FileOut
-
-
-def link_fields(stored: StoredFile, link: Link) -> dict:
-    """A file as other answers embed it (a feedback's photos)."""
-    return {"id": stored.id, "kind": stored.kind, "url": f"/files/{link.token}",
-            "url_expires_at": local_iso(link.expires_at)}
 

@@ -164,6 +164,10 @@ class Link:
     token: str
     expires_at: datetime
 
+    @property
+    def url(self) -> str:
+        return f"/files/{self.token}"
+
 
 def sign_link(secret: str, stored: StoredFile, now: datetime, seconds: int) -> Link:
     expires_at = now + timedelta(seconds=seconds)

@@ -21,9 +21,6 @@ class FilingPath(BaseModel):
     filing_id: int = Field(ge=1, le=2**62)
 
 
-class ReferencePath(BaseModel):
-    reference: str = Field(min_length=6, max_length=20)
-
 
 class FormQuery(QueryModel):
     business_id: int | None = Field(default=None, ge=1, le=2**62, description="the business applied for")

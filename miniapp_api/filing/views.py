@@ -7,6 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
 from miniapp_api.applications.models import Application
+from miniapp_api.applications.schemas import ApplicationPath
 from miniapp_api.businesses.services import own_business
 from miniapp_api.filing import services
 from miniapp_api.filing.forms import definition_for
@@ -21,7 +22,6 @@ from miniapp_api.filing.schemas import (
     FormQuery,
     ItemPath,
     MailOut,
-    ReferencePath,
     StaffFilingOut,
     StartIn,
     SubmittedOut,
@@ -98,7 +98,7 @@ def submit_filing(path: FilingPath):
 
 @bp.post("/applications/<reference>/corrections", responses={200: SubmittedOut}, security=[{"bearer": []}])
 @citizen_required
-def answer_corrections(path: ReferencePath, body: CorrectionsIn):
+def answer_corrections(path: ApplicationPath, body: CorrectionsIn):
     """补正 from the phone: new files per material asked for. With every one answered, the case goes back to
     预审 (or review) by itself."""
     application = services.answer_corrections(db.session, g.citizen, path.reference, body.to_answers(), utcnow())
@@ -107,7 +107,7 @@ def answer_corrections(path: ReferencePath, body: CorrectionsIn):
 
 @staff_bp.get("/applications/<reference>/filing", responses={200: StaffFilingOut}, security=STAFF_BEARER)
 @staff_required
-def staff_filing(path: ReferencePath):
+def staff_filing(path: ApplicationPath):
     """The online form behind a case of the caller's centres: values, materials with file ids, 容缺 promise,
     delivery and mailing address (audit-logged)."""
     found = services.for_staff(db.session, field_cipher(), g.staff, path.reference)

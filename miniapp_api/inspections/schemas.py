@@ -52,9 +52,6 @@ class InspectionPath(BaseModel):
     inspection_id: int = Field(ge=1, le=2**62)
 
 
-class ReferencePath(BaseModel):
-    reference: str = Field(min_length=6, max_length=20)
-
 
 class LineOut(BaseModel):
     key: str

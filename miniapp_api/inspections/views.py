@@ -6,13 +6,13 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.applications import services as applications
+from miniapp_api.applications.schemas import ApplicationPath
 from miniapp_api.inspections import services
 from miniapp_api.inspections.schemas import (
     ConclusionIn,
     EvidenceIn,
     InspectionOut,
     InspectionPath,
-    ReferencePath,
     ScheduleIn,
     SlotIn,
     SlotList,
@@ -33,14 +33,14 @@ staff_bp = APIBlueprint("staff_inspections", __name__, url_prefix="/api/staff/v1
 
 @bp.get("/applications/<reference>/inspection", responses={200: InspectionOut}, security=[{"bearer": []}])
 @citizen_required
-def show_inspection(path: ReferencePath):
+def show_inspection(path: ApplicationPath):
     """The case's remote inspection: when, the video link, each checklist line with the photos uploaded."""
     return InspectionOut.of(services.for_citizen(db.session, g.citizen, path.reference))
 
 
 @bp.post("/applications/<reference>/inspection/evidence", responses={200: InspectionOut}, security=[{"bearer": []}])
 @citizen_required
-def add_evidence(path: ReferencePath, body: EvidenceIn):
+def add_evidence(path: ApplicationPath, body: EvidenceIn):
     """Photos for one checklist line (uploaded with POST /files, purpose inspection), until it is concluded."""
     return InspectionOut.of(services.add_evidence(db.session, g.citizen, path.reference, body.line, body.file_ids,
                                                   utcnow()))
@@ -66,7 +66,7 @@ def list_slots():
 
 @staff_bp.post("/applications/<reference>/inspection", responses={201: InspectionOut}, security=STAFF_BEARER)
 @staff_required
-def schedule(path: ReferencePath, body: ScheduleIn):
+def schedule(path: ApplicationPath, body: ScheduleIn):
     """Schedule the case's remote inspection in a free inspector time (one inspection per time); the applicant is
     told when, the link and what to photograph."""
     require_role(g.staff, *permissions.INSPECTION)
