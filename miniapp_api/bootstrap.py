@@ -54,6 +54,7 @@ def wire_event_consumers() -> None:
     """Who reacts to which domain event."""
     for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
         events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
+    events.subscribe(events.BUNDLE_COMPLETED, surveys.on_bundle_completion)   # one survey for a whole 一件事
     events.subscribe(events.APPLICATION_COMPLETED, certificates.on_completion)   # 电子证照 issued or renewed
     events.subscribe(events.APPLICATION_COMPLETED, batches.on_completion)        # a batch's one completion message
     events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix

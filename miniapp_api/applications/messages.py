@@ -82,3 +82,12 @@ MEMBER_DUPLICATE = "“{column}”与第{row}行重复"
 MEMBER_PHONE_INVALID = "手机号应为11位"
 BATCH_DONE_TITLE = "批量办件已全部办结"
 BATCH_DONE_BODY = "您单位的批量办件“{title}”（批次号 {reference}）共{count}件已全部办结：{outcomes}。可在办件进度里查看每一件。"
+
+# 一件事 bundles (the parent case).
+BUNDLE_NOT_FOUND = "没有找到该“一件事”办件，或您无权查看"
+TITLE_BUNDLE_DONE = "一件事已全部办结"
+BODY_BUNDLE_DONE = "您申请的“{title}”（受理编号 {reference}）所含事项已全部办结。请对这件事整体评价，差评我们会回访整改。"
+TIP_BUNDLE_RATE = "点击查看并评价"
+BUNDLE_PHASES = {
+    "submitted": "等待预审", "in_progress": "办理中", "needs_correction": "有事项待补正", "completed": "已全部办结",
+}

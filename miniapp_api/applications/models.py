@@ -70,6 +70,35 @@ class ApplicationBatch(Base):
     item: Mapped[ServiceItem] = relationship()
 
 
+class BundleCase(Base):
+    """一件事: the parent case of an online bundle, one child Application per item (each with its own
+    department, state and legal time limit). Its progress is derived from the children; `completed_at` is set
+    once, under this row's lock, by whichever child completes last."""
+
+    __tablename__ = "bundle_case"
+    __table_args__ = (
+        CheckConstraint("applicant_type IN ('person', 'business')", name="applicant_type_known"),
+    )
+
+    id: Mapped[IntPK]
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    bundle_code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(80))
+    applicant_type: Mapped[str] = mapped_column(String(10))
+    applicant_name: Mapped[str] = mapped_column(String(80))
+    citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"), index=True)
+    proxy_citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="SET NULL"),
+                                                         index=True)
+    centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
+    # 跨省通办: the province that receives and handles it (a field of the shared form), else NULL.
+    receiving_province: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[CreatedAt]
+    completed_at: Mapped[UtcDateTime | None]
+
+    centre: Mapped[Centre] = relationship()
+    children: Mapped[list[Application]] = relationship(order_by="Application.id", back_populates="bundle_case")
+
+
 class Application(Base):
     """办件: one case, known to the citizen by its reference number (受理编号)."""
 
@@ -90,6 +119,9 @@ class Application(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     batch_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("application_batch.id", ondelete="RESTRICT"),
                                                  index=True)
+    # A child of a 一件事 bundle (its parent case); NULL for a case of one item.
+    bundle_case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bundle_case.id", ondelete="RESTRICT"),
+                                                       index=True)
     item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     window_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="SET NULL"))
@@ -126,6 +158,7 @@ class Application(Base):
     item: Mapped[ServiceItem] = relationship()
     centre: Mapped[Centre] = relationship()
     batch: Mapped[ApplicationBatch | None] = relationship()
+    bundle_case: Mapped[BundleCase | None] = relationship(back_populates="children")
     materials: Mapped[list[ApplicationMaterial]] = relationship(order_by="ApplicationMaterial.id",
                                                                  back_populates="application")
     events: Mapped[list[ApplicationEvent]] = relationship(order_by="ApplicationEvent.id")

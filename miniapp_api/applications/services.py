@@ -24,6 +24,7 @@ from miniapp_api.applications.models import (
     ApplicationEvent,
     ApplicationMaterial,
     ApplicationStatus,
+    BundleCase,
     MaterialKind,
 )
 from miniapp_api.appointments.models import Appointment
@@ -45,6 +46,7 @@ from miniapp_api.staff.services import audit, visible_centre_ids
 S = ApplicationStatus
 APPLICATION_NOT_FOUND = "application_not_found"
 BATCH_NOT_FOUND = "batch_not_found"
+BUNDLE_NOT_FOUND = "bundle_not_found"
 MATERIALS_OUTSTANDING = "materials_outstanding"
 MATERIAL_NOT_FOUND = "material_not_found"
 MATERIAL_ALREADY_RECEIVED = "material_already_received"
@@ -57,6 +59,7 @@ REMINDER_AT = time(9, 0)
 MATERIAL_REMINDER_STAGES = (3, 1)                  # working days before the promised deadline
 DEFAULT_CORRECTION_DAYS = 5
 PAGE = "pages/applications/detail?ref={ref}"
+BUNDLE_PAGE = "pages/bundles/detail?ref={ref}"
 
 
 def new_reference(prefix: str, now: datetime) -> str:
@@ -212,19 +215,33 @@ def check_item_at_centre(session: Session, item: ServiceItem, centre_id: int) ->
 
 def file_online(session: Session, cipher: FieldCipher, *, item: ServiceItem, centre_id: int, applicant: Applicant,
                 citizen_id: int | None, proxy_citizen_id: int | None, delivery: str, now: datetime,
-                public_note: str, internal_note: str | None = None) -> Application:
-    """网上申报: a case submitted from the phone, waiting for 预审 (no staff member yet)."""
+                public_note: str, internal_note: str | None = None, bundle_case_id: int | None = None) -> Application:
+    """网上申报: a case submitted from the phone, waiting for 预审 (no staff member yet); with `bundle_case_id`,
+    one child case of a 一件事 bundle."""
     _check_item_at_centre(session, item, centre_id)
     application_id = _insert_with_unique_reference(
         session, Application, "BS", now, item_id=item.id, centre_id=centre_id, citizen_id=citizen_id,
         proxy_citizen_id=proxy_citizen_id, status=S.SUBMITTED, delivery=delivery, updated_at=now,
-        **_applicant_values(cipher, applicant))
+        bundle_case_id=bundle_case_id, **_applicant_values(cipher, applicant))
     application = session.get(Application, application_id)
     assert application is not None
     _event(session, application, "submitted_online", now, actor=(f"citizen:{citizen_id or proxy_citizen_id}", None),
            to_status=S.SUBMITTED, public_note=public_note, internal_note=internal_note)
     session.flush()
     return application
+
+
+def open_bundle_case(session: Session, *, bundle_code: str, title: str, centre_id: int, applicant: Applicant,
+                     citizen_id: int | None, proxy_citizen_id: int | None, receiving_province: str | None,
+                     now: datetime) -> BundleCase:
+    """一件事: the parent case its children (file_online with its id) hang from, with its own 受理编号."""
+    bundle_id = _insert_with_unique_reference(
+        session, BundleCase, "YJ", now, bundle_code=bundle_code, title=title, applicant_type=applicant.kind,
+        applicant_name=applicant.name, citizen_id=citizen_id, proxy_citizen_id=proxy_citizen_id, centre_id=centre_id,
+        receiving_province=receiving_province, created_at=now)
+    bundle = session.get(BundleCase, bundle_id)
+    assert bundle is not None
+    return bundle
 
 
 # --- the state machine -------------------------------------------------------------------------------
@@ -335,9 +352,34 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
             "reference": application.reference, "citizen_id": application.citizen_id,
             "proxy_citizen_id": application.proxy_citizen_id, "centre_id": application.centre_id,
             "window_id": application.window_id, "item_id": application.item_id,
-            "handler_staff_id": application.handler_staff_id, "completed_at": now.isoformat()})
+            "handler_staff_id": application.handler_staff_id, "completed_at": now.isoformat(),
+            "bundle_case_id": application.bundle_case_id})
+        if application.bundle_case_id is not None:
+            _complete_bundle_if_last(session, application.bundle_case_id, now)
     if target not in (S.IN_REVIEW, S.SUBMITTED) or previous is S.NEEDS_CORRECTION:
         _tell_citizens(session, application, target, extra, now)
+
+
+def _complete_bundle_if_last(session: Session, bundle_id: int, now: datetime) -> None:
+    """The child that completes last completes its 一件事, once: the parent's row lock orders two children
+    completed at the same moment, and the second one, reading after the first committed, sees none open."""
+    bundle = session.scalars(select(BundleCase).where(BundleCase.id == bundle_id).with_for_update()).one()
+    open_children = session.scalar(select(func.count()).select_from(Application).where(
+        Application.bundle_case_id == bundle_id, Application.status != S.COMPLETED))
+    if bundle.completed_at is not None or open_children:
+        return
+    bundle.completed_at = now
+    people = list(dict.fromkeys(c for c in (bundle.citizen_id, bundle.proxy_citizen_id) if c))
+    events.publish(session, events.BUNDLE_COMPLETED, ("bundle", bundle.id), {
+        "reference": bundle.reference, "citizen_id": bundle.citizen_id, "proxy_citizen_id": bundle.proxy_citizen_id,
+        "centre_id": bundle.centre_id, "item_id": None, "completed_at": now.isoformat()})
+    context = {"item": bundle.title[:20], "reference": bundle.reference,
+               "status": messages.STATUS_PHRASES[S.COMPLETED], "tip": messages.TIP_BUNDLE_RATE}
+    for citizen_id in people:
+        notify(session, citizen_id=citizen_id, kind="application_status", context=context,
+               title=messages.TITLE_BUNDLE_DONE, body=messages.BODY_BUNDLE_DONE.format(
+                   title=bundle.title, reference=bundle.reference), page=BUNDLE_PAGE.format(ref=bundle.reference),
+               now=now, subject=("bundle", bundle.id))
 
 
 def _recipients(application: Application) -> list[int]:
@@ -633,3 +675,40 @@ def batch_members(session: Session, batch_id: int) -> list[Application]:
 def batch_progress(session: Session, batch_id: int) -> dict[str, int]:
     return dict(session.execute(select(Application.status, func.count()).where(Application.batch_id == batch_id)
                                 .group_by(Application.status)).tuples().all())
+
+
+# --- 一件事 (the parent case) -----------------------------------------------------------------------------
+
+
+def bundle_phase(children: list[Application]) -> str:
+    """The parent's progress, derived from its children: all done, any waiting for 补正, all still in 预审,
+    else in progress."""
+    statuses = {S(c.status) for c in children}
+    if statuses == {S.COMPLETED}:
+        return "completed"
+    if S.NEEDS_CORRECTION in statuses:
+        return "needs_correction"
+    if statuses == {S.SUBMITTED}:
+        return "submitted"
+    return "in_progress"
+
+
+def citizen_bundle(session: Session, citizen_id: int, reference: str, *, lock: bool = False) -> BundleCase:
+    """The applicant's (or their proxy's) 一件事 with its children and their timelines; anyone else: 404."""
+    statement = (select(BundleCase).where(BundleCase.reference == reference,
+                                          (BundleCase.citizen_id == citizen_id)
+                                          | (BundleCase.proxy_citizen_id == citizen_id))
+                 .options(selectinload(BundleCase.children).selectinload(Application.events),
+                          selectinload(BundleCase.children).selectinload(Application.item),
+                          selectinload(BundleCase.children).selectinload(Application.materials)))
+    found = session.scalars(statement.with_for_update(of=BundleCase) if lock else statement).one_or_none()
+    if found is None:
+        raise NotFound(messages.BUNDLE_NOT_FOUND, code=BUNDLE_NOT_FOUND)
+    return found
+
+
+def citizen_bundles(session: Session, citizen_id: int, *, limit: int = 50) -> list[BundleCase]:
+    return list(session.scalars(select(BundleCase).where((BundleCase.citizen_id == citizen_id)
+                                                         | (BundleCase.proxy_citizen_id == citizen_id))
+                                .options(selectinload(BundleCase.children).selectinload(Application.item))
+                                .order_by(BundleCase.id.desc()).limit(limit)))

@@ -9,7 +9,6 @@ one person cannot both pass the quota check.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +25,7 @@ from miniapp_api.appointments.models import (
     BookingSuspension,
     Slot,
 )
+from miniapp_api.appointments.slots import slots_needed
 from miniapp_api.centres.calendar import status_from
 from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
@@ -224,10 +224,6 @@ def _lock_slots(session: Session, slot_ids: list[int]) -> None:
     """Row-lock slots in id order: every path that touches several slots locks them in this
     one global order, so concurrent bookings, cancels and reschedules cannot deadlock."""
     session.execute(select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update())
-
-
-def slots_needed(items: list[ServiceItem], window: Window) -> int:
-    return max(1, math.ceil(sum(item.duration_minutes for item in items) / window.slot_minutes))
 
 
 def take_seats(session: Session, slots: list[Slot]) -> None:

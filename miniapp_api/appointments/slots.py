@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.appointments.models import Slot
 from miniapp_api.centres.calendar import day_status
-from miniapp_api.centres.models import Centre, CentreClosure, window_item
+from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.platform.clock import SHANGHAI, local_date
 
 
@@ -91,8 +92,14 @@ def fill_all_horizons(session: Session, now: datetime) -> int:
 
 def slots_for_item(session: Session, centre: Centre, item_id: int, day: date) -> list[Slot]:
     """The day's slots at the centre's windows that handle the item, earliest first."""
+    return slots_for_items(session, centre, [item_id], day)
+
+
+def slots_for_items(session: Session, centre: Centre, item_ids: list[int], day: date) -> list[Slot]:
+    """The day's slots at the centre's windows that handle every one of the items, earliest first."""
     start = datetime.combine(day, datetime.min.time(), SHANGHAI)
-    serving = select(window_item.c.window_id).where(window_item.c.item_id == item_id)
+    serving = (select(window_item.c.window_id).where(window_item.c.item_id.in_(item_ids))
+               .group_by(window_item.c.window_id).having(func.count() == len(set(item_ids))))
     return list(session.scalars(
         select(Slot).options(selectinload(Slot.window))
         .where(Slot.centre_id == centre.id, Slot.window_id.in_(serving), Slot.starts_at >= start,
@@ -100,3 +107,27 @@ def slots_for_item(session: Session, centre: Centre, item_id: int, day: date) ->
         .order_by(Slot.starts_at, Slot.window_id)))
 
 
+
+
+def slots_needed(items: list[ServiceItem], window: Window) -> int:
+    """How many of the window's slots the items take together."""
+    return max(1, math.ceil(sum(item.duration_minutes for item in items) / window.slot_minutes))
+
+
+def bookable_starts(session: Session, centre: Centre, items: list[ServiceItem], day: date) -> list[list[Slot]]:
+    """Where several items can be booked as one visit (多事项预约): runs of back-to-back slots at one window
+    that handles them all, as many as the items' durations need together, each with a free seat. The booking
+    itself takes the same run (services.book_appointment), all or nothing."""
+    slots = slots_for_items(session, centre, [i.id for i in items], day)
+    by_window: dict[int, list[Slot]] = {}
+    for slot in slots:
+        by_window.setdefault(slot.window_id, []).append(slot)
+    runs = []
+    for window_slots in by_window.values():
+        needed = slots_needed(items, window_slots[0].window)
+        for position in range(len(window_slots) - needed + 1):
+            run = window_slots[position:position + needed]
+            back_to_back = all(a.ends_at == b.starts_at for a, b in zip(run, run[1:]))
+            if back_to_back and all(s.booked < s.capacity for s in run):
+                runs.append(run)
+    return sorted(runs, key=lambda run: (run[0].starts_at, run[0].window_id))

@@ -24,3 +24,8 @@ CORRECTION_ANSWERED = "申请人已在线补正：{names}"
 CORRECTION_NOT_OWED = "这份材料不在补正清单上，或已补正"
 CORRECTION_FILES_NEEDED = "请上传补正后的材料"
 DEFERRED_NOTE = "申请人选择容缺后补：{names}；承诺：{promise}"
+
+# 一件事 bundles
+BUNDLE_NOT_OFFERED = "没有找到该“一件事”，或暂不支持网上申报"
+BUNDLE_CHILD_NOTE = "“{title}”（受理编号 {reference}）一表申请已提交，本事项等待窗口预审"
+ITEM_OR_BUNDLE = "请选择要申报的事项或“一件事”（二者选一）"

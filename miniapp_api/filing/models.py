@@ -21,6 +21,7 @@ class Filing(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'submitted')", name="status_known"),
         CheckConstraint("delivery IN ('pickup', 'mail')", name="delivery_known"),
+        CheckConstraint("(item_id IS NULL) <> (bundle_code IS NULL)", name="item_or_bundle"),
         Index("ix_filing_citizen", "citizen_id", "status"),
         Index("uq_filing_application", "application_id", unique=True,
               postgresql_where=text("application_id IS NOT NULL")),
@@ -29,7 +30,9 @@ class Filing(Base):
     id: Mapped[IntPK]
     citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="CASCADE"))
     business_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("business.id", ondelete="SET NULL"))
-    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
+    # One item, or a 一件事 bundle (`bundle_code`, bundles.yaml): one form and one material set for its items.
+    item_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="RESTRICT"))
+    bundle_code: Mapped[str | None] = mapped_column(String(40))
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     values: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     materials: Mapped[dict[str, list[int]]] = mapped_column(JSONB, default=dict)
@@ -39,9 +42,11 @@ class Filing(Base):
     mail_enc: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     application_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("application.id", ondelete="SET NULL"))
+    bundle_case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bundle_case.id", ondelete="SET NULL"),
+                                                       index=True)
     created_at: Mapped[UtcDateTime]
     updated_at: Mapped[UtcDateTime]
     submitted_at: Mapped[UtcDateTime | None]
 
-    item: Mapped[ServiceItem] = relationship()
+    item: Mapped[ServiceItem | None] = relationship()
     centre: Mapped[Centre] = relationship()

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from miniapp_api.applications import messages as application_messages
+from miniapp_api.applications.models import BundleCase
+from miniapp_api.applications.services import bundle_phase
+from miniapp_api.filing import messages
+from miniapp_api.filing.bundles import BundleDefinition
 from miniapp_api.filing.forms import FormDefinition
 from miniapp_api.filing.models import Filing
-from miniapp_api.filing.services import CorrectionAnswer, FilingInput, MailTo, material_names
+from miniapp_api.filing.services import CorrectionAnswer, FilingInput, MailTo, Offer, material_names
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import QueryModel, StrictIn
 
@@ -37,6 +43,11 @@ class FieldOut(BaseModel):
     choices: list[str]
 
 
+def field_out(f) -> FieldOut:
+    return FieldOut(key=f.key, label=f.label, type=f.type, required=f.required, max_length=f.max_length, min=f.min,
+                    max=f.max, choices=list(f.choices))
+
+
 class MaterialOut(BaseModel):
     name: str
     key: bool = Field(description="必需材料: cannot be deferred (容缺)")
@@ -59,17 +70,22 @@ class FormOut(BaseModel):
     @classmethod
     def of(cls, item, definition: FormDefinition, centres, prefill: dict) -> dict:
         return cls(item_code=item.code, item_name=item.name, applicant=definition.applicant,
-                   fields=[FieldOut(key=f.key, label=f.label, type=f.type, required=f.required,
-                                    max_length=f.max_length, min=f.min, max=f.max, choices=list(f.choices))
-                           for f in definition.fields],
+                   fields=[field_out(f) for f in definition.fields],
                    materials=[MaterialOut(name=n, key=k) for n, k in material_names(item).items()],
                    centres=[CentreChoice(id=c.id, name=c.name) for c in centres], prefill=prefill).model_dump()
 
 
 class StartIn(StrictIn):
-    item_code: str = Field(min_length=1, max_length=32)
-    centre_id: int = Field(ge=1, le=2**62, description="the centre that will handle it")
+    item_code: str | None = Field(default=None, min_length=1, max_length=32, description="one item, or…")
+    bundle_code: str | None = Field(default=None, min_length=1, max_length=40, description="…a 一件事 bundle")
+    centre_id: int = Field(ge=1, le=2**62, description="the centre that will handle it (every item, for a bundle)")
     business_id: int | None = Field(default=None, ge=1, le=2**62, description="for a business item: which business")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> StartIn:
+        if (self.item_code is None) == (self.bundle_code is None):
+            raise ValueError(messages.ITEM_OR_BUNDLE)
+        return self
 
 
 class MailIn(StrictIn):
@@ -101,8 +117,9 @@ class MailOut(BaseModel):
 
 class FilingOut(BaseModel):
     id: int
-    item_code: str
-    item_name: str
+    item_code: str | None = Field(description="the item; None for a 一件事 bundle")
+    bundle_code: str | None
+    item_name: str = Field(description="the item's or the bundle's name")
     centre_id: int
     centre_name: str
     business_id: int | None
@@ -113,12 +130,13 @@ class FilingOut(BaseModel):
     promise_text: str | None
     delivery: str
     mail: MailOut | None
-    reference: str | None = Field(description="the case's 受理编号 once submitted")
+    reference: str | None = Field(description="the case's 受理编号 once submitted (the parent case's, for a bundle)")
     updated_at: str
 
     @classmethod
-    def of(cls, filing: Filing, mail: MailTo | None, reference: str | None) -> dict:
-        return cls(id=filing.id, item_code=filing.item.code, item_name=filing.item.name, centre_id=filing.centre_id,
+    def of(cls, filing: Filing, mail: MailTo | None, reference: str | None, bundle_name: str | None) -> dict:
+        return cls(id=filing.id, item_code=filing.item.code if filing.item else None, bundle_code=filing.bundle_code,
+                   item_name=filing.item.name if filing.item else bundle_name or "", centre_id=filing.centre_id,
                    centre_name=filing.centre.name, business_id=filing.business_id, status=filing.status,
                    values=filing.values, materials=filing.materials, deferred=filing.deferred,
                    promise_text=filing.promise_text, delivery=filing.delivery,
@@ -133,6 +151,7 @@ class FilingList(BaseModel):
 class SubmittedOut(BaseModel):
     reference: str
     status: str
+    kind: Literal["application", "bundle"] = Field("application", description="a bundle's parent case (一件事)")
 
 
 class AnswerIn(StrictIn):
@@ -151,6 +170,8 @@ class CorrectionsIn(StrictIn):
 class StaffFilingOut(BaseModel):
     reference: str
     item_name: str
+    bundle_reference: str | None = Field(description="the 一件事 this case is one item of (its parent case)")
+    bundle_title: str | None
     values: list[dict[str, Any]] = Field(description="label and value, in the form's order")
     materials: list[dict[str, Any]] = Field(description="name, key, file ids (GET /api/staff/v1/files/{id})")
     deferred: list[str]
@@ -158,3 +179,155 @@ class StaffFilingOut(BaseModel):
     delivery: str
     mail: MailOut | None
     submitted_at: str | None
+
+
+# --- 一件事 bundles -----------------------------------------------------------------------------------
+
+
+class BundlePath(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+
+
+class BundleReference(BaseModel):
+    reference: str = Field(pattern=r"^YJ\d{8}-[2-9A-HJ-NP-Z]{6}$", description="一件事受理编号, e.g. YJ20261123-7KQ4MX")
+
+
+class BundleItemOut(BaseModel):
+    code: str
+    name: str
+    department: str
+    time_limit_working_days: int | None
+
+
+class BundleOut(BaseModel):
+    code: str
+    name: str
+    summary: str
+    applicant: Literal["person", "business"]
+    items: list[BundleItemOut]
+
+    @classmethod
+    def of(cls, offer: Offer) -> BundleOut:
+        bundle = offer.bundle
+        assert bundle is not None
+        departments = {i.item_name: i.department for i in bundle.items}
+        return cls(code=bundle.code, name=bundle.name, summary=bundle.summary, applicant=bundle.applicant,
+                   items=[BundleItemOut(code=i.code, name=i.name, department=departments[i.name],
+                                        time_limit_working_days=i.time_limit_working_days) for i in offer.items])
+
+
+class BundleList(BaseModel):
+    bundles: list[BundleOut]
+
+
+class SetMaterialOut(MaterialOut):
+    items: list[str] = Field(description="the items that need it (asked for once)")
+
+
+class NotNeededOut(BaseModel):
+    name: str
+    reason: str
+
+
+class BundleFormOut(BundleOut):
+    """The shared form (一表申请) and the one material set (一套材料); same shape as an item's form."""
+
+    fields: list[FieldOut]
+    materials: list[SetMaterialOut]
+    not_needed: list[NotNeededOut]
+    centres: list[CentreChoice] = Field(description="centres that handle every item of the bundle")
+    prefill: dict[str, Any]
+
+    @classmethod
+    def of_form(cls, offer: Offer, centres, prefill: dict) -> dict:
+        bundle: BundleDefinition = offer.bundle  # type: ignore[assignment]
+        return cls(**BundleOut.of(offer).model_dump(),
+                   fields=[field_out(f) for f in offer.form.fields],
+                   materials=[SetMaterialOut(name=n, key=k, items=list(offer.needed_by[n]))
+                              for n, k in offer.materials.items()],
+                   not_needed=[NotNeededOut(name=n, reason=r) for n, r in bundle.not_needed.items()],
+                   centres=[CentreChoice(id=c.id, name=c.name) for c in centres], prefill=prefill).model_dump()
+
+
+class BundleSlotsQuery(QueryModel):
+    centre_id: int = Field(ge=1, le=2**62)
+    date: dt.date
+
+
+class BundleSlotOut(BaseModel):
+    slot_id: int
+    window_name: str
+    starts_at: str
+    ends_at: str = Field(description="when the visit ends: every item of the bundle in one sitting")
+    slots_taken: int = Field(description="consecutive slots the visit takes")
+
+
+class BundleSlotList(BaseModel):
+    date: str
+    item_codes: list[str] = Field(description="book with POST /appointments and these item_codes")
+    slots: list[BundleSlotOut]
+
+
+class ChildOut(BaseModel):
+    reference: str
+    item_name: str
+    department: str
+    status: str
+    status_name: str
+    due_on: str | None
+    paused: bool
+
+
+class TimelineLine(BaseModel):
+    at: str
+    item_name: str
+    title: str
+    status_name: str | None
+    note: str | None
+
+
+class BundleCaseOut(BaseModel):
+    id: int
+    reference: str
+    title: str
+    phase: str
+    phase_name: str
+    receiving_province: str | None
+    centre_name: str
+    children: list[ChildOut]
+    timeline: list[TimelineLine] = Field(description="every item's public events, oldest first")
+    completed_at: str | None
+    can_rate: bool
+
+    @classmethod
+    def of(cls, bundle: BundleCase, departments: dict[str, str], rated: bool) -> dict:
+        names = application_messages.STATUS_NAMES
+        phase = bundle_phase(bundle.children)
+        lines = sorted(((e.at, c.item.name, e) for c in bundle.children for e in c.events if e.visible_to_citizen),
+                       key=lambda row: (row[0], row[2].id))
+        return cls(
+            id=bundle.id, reference=bundle.reference, title=bundle.title, phase=phase,
+            phase_name=application_messages.BUNDLE_PHASES[phase], receiving_province=bundle.receiving_province,
+            centre_name=bundle.centre.name,
+            children=[ChildOut(reference=c.reference, item_name=c.item.name,
+                               department=departments.get(c.item.name, c.item.department or ""), status=c.status,
+                               status_name=names[c.status], due_on=c.due_on.isoformat() if c.due_on else None,
+                               paused=c.paused_on is not None) for c in bundle.children],
+            timeline=[TimelineLine(at=local_iso(at) or "", item_name=item_name,
+                                   title=application_messages.EVENT_NAMES.get(e.kind, e.kind),
+                                   status_name=names.get(e.to_status) if e.to_status else None, note=e.public_note)
+                      for at, item_name, e in lines],
+            completed_at=local_iso(bundle.completed_at), can_rate=bundle.completed_at is not None and not rated,
+        ).model_dump()
+
+
+class BundleCaseSummary(BaseModel):
+    reference: str
+    title: str
+    phase: str
+    phase_name: str
+    items: list[str]
+
+
+class BundleCaseList(BaseModel):
+    bundle_cases: list[BundleCaseSummary]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.applications import services as applications
-from miniapp_api.applications.models import Application, ApplicationStatus, MaterialKind
+from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase, MaterialKind
 from miniapp_api.businesses.models import Business
 from miniapp_api.businesses.services import own_business
 from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
@@ -23,6 +23,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.files import services as files
 from miniapp_api.filing import messages
+from miniapp_api.filing.bundles import BundleDefinition, bundle_definition, material_set
 from miniapp_api.filing.forms import FormDefinition, check_values, definition_for
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
@@ -71,10 +72,49 @@ def offered(session: Session, item_code: str) -> tuple[ServiceItem, FormDefiniti
     return item, definition
 
 
-def centres_for(session: Session, item: ServiceItem) -> list[Centre]:
-    return list(session.scalars(select(Centre).where(Centre.id.in_(
-        select(Window.centre_id).join(window_item, window_item.c.window_id == Window.id)
-        .where(window_item.c.item_id == item.id))).order_by(Centre.name)))
+@dataclass(frozen=True)
+class Offer:
+    """What a filing fills in: one item's form and materials, or a bundle's shared form (一表申请) and its one
+    material set (一套材料), each material with the items that need it."""
+
+    form: FormDefinition
+    items: list[ServiceItem]
+    materials: dict[str, bool]                      # name → key material
+    needed_by: dict[str, tuple[str, ...]]           # name → the item names that need it
+    bundle: BundleDefinition | None = None
+
+
+def offered_bundle(session: Session, code: str) -> Offer:
+    definition = bundle_definition(code)
+    items = {i.name: i for i in session.scalars(select(ServiceItem).where(
+        ServiceItem.name.in_(definition.item_names)))} if definition else {}
+    if definition is None or len(items) != len(definition.items):
+        raise NotFound(messages.BUNDLE_NOT_OFFERED, code=NOT_OFFERED)
+    ordered = [items[name] for name in definition.item_names]
+    folded = material_set(definition, {i.name: i.materials or [] for i in ordered})
+    return Offer(definition.form(), ordered, {m.name: m.key for m in folded}, {m.name: m.items for m in folded},
+                 definition)
+
+
+def offer_of(session: Session, filing: Filing) -> Offer:
+    if filing.bundle_code is not None:
+        return offered_bundle(session, filing.bundle_code)
+    item = filing.item
+    assert item is not None
+    definition = definition_for(item.name)
+    assert definition is not None
+    names = material_names(item)
+    return Offer(definition, [item], names, {name: (item.name,) for name in names})
+
+
+def centres_for(session: Session, items: list[ServiceItem]) -> list[Centre]:
+    """The centres with windows for every one of the items (a bundle is handled at one centre)."""
+    statement = select(Centre).order_by(Centre.name)
+    for item in items:
+        statement = statement.where(Centre.id.in_(
+            select(Window.centre_id).join(window_item, window_item.c.window_id == Window.id)
+            .where(window_item.c.item_id == item.id)))
+    return list(session.scalars(statement))
 
 
 def _licence(session: Session, definition: FormDefinition, citizen: Citizen, business: Business | None):
@@ -113,16 +153,22 @@ def _business_for(session: Session, citizen: Citizen, definition: FormDefinition
 # --- drafts ---------------------------------------------------------------------------------------------
 
 
-def start(session: Session, citizen: Citizen, *, item_code: str, centre_id: int, business_id: int | None,
-          now: datetime) -> Filing:
-    """A new draft, prefilled. Needs a face-verified applicant (and, for a business item, a linked agent)."""
+def start(session: Session, citizen: Citizen, *, item_code: str | None, centre_id: int, business_id: int | None,
+          now: datetime, bundle_code: str | None = None) -> Filing:
+    """A new draft (of one item, or of a 一件事 bundle), prefilled. Needs a face-verified applicant (and, for a
+    business item, a linked agent); the centre must handle every item."""
     require_verified(citizen)
-    item, definition = offered(session, item_code)
-    business = _business_for(session, citizen, definition, business_id)
-    applications.check_item_at_centre(session, item, centre_id)
-    filing = Filing(citizen_id=citizen.id, business_id=business.id if business else None, item_id=item.id,
-                    centre_id=centre_id, values=prefill(session, definition, citizen, business), materials={},
-                    deferred=[], delivery="pickup", status="draft", created_at=now, updated_at=now)
+    if bundle_code is not None:
+        offer, item_id = offered_bundle(session, bundle_code), None
+    else:
+        item, definition = offered(session, item_code or "")
+        offer, item_id = Offer(definition, [item], {}, {}), item.id
+    business = _business_for(session, citizen, offer.form, business_id)
+    for item in offer.items:
+        applications.check_item_at_centre(session, item, centre_id)
+    filing = Filing(citizen_id=citizen.id, business_id=business.id if business else None, item_id=item_id,
+                    bundle_code=bundle_code, centre_id=centre_id, values=prefill(session, offer.form, citizen, business),
+                    materials={}, deferred=[], delivery="pickup", status="draft", created_at=now, updated_at=now)
     session.add(filing)
     session.flush()
     return filing
@@ -146,8 +192,8 @@ def material_names(item: ServiceItem) -> dict[str, bool]:
     return {m["name"]: bool(m.get("key")) for m in item.materials or []}
 
 
-def _check_materials(session: Session, citizen: Citizen, item: ServiceItem, data: FilingInput) -> dict[str, str]:
-    names, errors = material_names(item), {}
+def _check_materials(session: Session, citizen: Citizen, names: dict[str, bool], data: FilingInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
     for name, ids in data.materials.items():
         if name not in names:
             errors[f"materials.{name}"] = messages.UNKNOWN_MATERIAL
@@ -180,10 +226,9 @@ def save(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing
     """Keep a draft as typed so far: every value must be well-formed, none is required yet."""
     if filing.status != "draft":
         raise DomainError(messages.NOT_A_DRAFT, code=ILLEGAL_TRANSITION, status=409)
-    definition = definition_for(filing.item.name)
-    assert definition is not None
-    clean, errors = check_values(definition, data.values, complete=False)
-    errors |= _check_materials(session, citizen, filing.item, data) | _check_mail(data)
+    offer = offer_of(session, filing)
+    clean, errors = check_values(offer.form, data.values, complete=False)
+    errors |= _check_materials(session, citizen, offer.materials, data) | _check_mail(data)
     if errors:
         raise _invalid(errors)
     filing.values, filing.materials = clean, {k: list(dict.fromkeys(v)) for k, v in data.materials.items() if v}
@@ -211,19 +256,19 @@ def _applicant(session: Session, cipher: FieldCipher, citizen: Citizen,
                                   phone=phone)
 
 
-def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing, now: datetime) -> Application:
-    """Check the whole filing and turn it into a case waiting for 预审. Nothing changes when anything is wrong:
-    every problem comes back at once, by field."""
+def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing,
+           now: datetime) -> Application | BundleCase:
+    """Check the whole filing and turn it into a case waiting for 预审 — for a bundle, a parent case with one
+    child case per item. Nothing changes when anything is wrong: every problem comes back at once, by field."""
     if filing.status != "draft":
         raise DomainError(messages.NOT_A_DRAFT, code=ILLEGAL_TRANSITION, status=409)
     require_verified(citizen)
-    definition = definition_for(filing.item.name)
-    assert definition is not None
+    offer = offer_of(session, filing)
     data = FilingInput(values=filing.values, materials=filing.materials, deferred=filing.deferred,
                        promise_text=filing.promise_text, delivery=filing.delivery, mail=mail_of(cipher, filing))
-    _, errors = check_values(definition, filing.values, complete=True)
-    errors |= _check_materials(session, citizen, filing.item, data) | _check_mail(data)
-    for name, key in material_names(filing.item).items():
+    _, errors = check_values(offer.form, filing.values, complete=True)
+    errors |= _check_materials(session, citizen, offer.materials, data) | _check_mail(data)
+    for name, key in offer.materials.items():
         if filing.materials.get(name):
             continue
         if key:
@@ -235,19 +280,37 @@ def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Fili
     if errors:
         raise _invalid(errors)
     for_business = filing.business_id is not None
-    internal = (messages.DEFERRED_NOTE.format(names="、".join(filing.deferred), promise=filing.promise_text)
-                if filing.deferred else None)
-    application = applications.file_online(
-        session, cipher, item=filing.item, centre_id=filing.centre_id, applicant=_applicant(session, cipher, citizen,
-                                                                                             filing),
-        citizen_id=None if for_business else citizen.id, proxy_citizen_id=citizen.id if for_business else None,
-        delivery=filing.delivery, now=now, public_note=messages.SUBMITTED_NOTE, internal_note=internal)
-    every_file = [file_id for ids in filing.materials.values() for file_id in ids]
-    files.attach(session, citizen.id, every_file, subject=("application", application.id),
-                 centre_id=filing.centre_id, field="materials", kinds=MATERIAL_KINDS, now=now)
-    filing.status, filing.application_id, filing.submitted_at, filing.updated_at = "submitted", application.id, now, now
+    applicant = _applicant(session, cipher, citizen, filing)
+    people = dict(citizen_id=None if for_business else citizen.id, proxy_citizen_id=citizen.id if for_business else None)
+    bundle = None
+    if offer.bundle is not None:
+        bundle = applications.open_bundle_case(
+            session, bundle_code=offer.bundle.code, title=offer.bundle.name, centre_id=filing.centre_id,
+            applicant=applicant, receiving_province=offer.bundle.receiving_province(filing.values), now=now, **people)
+    cases = []
+    for item in offer.items:
+        deferred = [name for name in filing.deferred if item.name in offer.needed_by.get(name, ())]
+        internal = (messages.DEFERRED_NOTE.format(names="、".join(deferred), promise=filing.promise_text)
+                    if deferred else None)
+        public = (messages.BUNDLE_CHILD_NOTE.format(title=bundle.title, reference=bundle.reference) if bundle
+                  else messages.SUBMITTED_NOTE)
+        application = applications.file_online(
+            session, cipher, item=item, centre_id=filing.centre_id, applicant=applicant, delivery=filing.delivery,
+            now=now, public_note=public, internal_note=internal, bundle_case_id=bundle.id if bundle else None,
+            **people)
+        # Each child's department sees the materials its item needs (staff of the one centre, as at the counter).
+        its_files = [file_id for name, ids in filing.materials.items() if item.name in offer.needed_by.get(name, ())
+                     for file_id in ids]
+        files.attach(session, citizen.id, its_files, subject=("application", application.id),
+                     centre_id=filing.centre_id, field="materials", kinds=MATERIAL_KINDS, now=now)
+        cases.append(application)
+    filing.status, filing.submitted_at, filing.updated_at = "submitted", now, now
+    if bundle is not None:
+        filing.bundle_case_id = bundle.id
+    else:
+        filing.application_id = cases[0].id
     session.flush()
-    return application
+    return bundle if bundle is not None else cases[0]
 
 
 # --- 补正 answered online -----------------------------------------------------------------------------
@@ -294,16 +357,41 @@ def answer_corrections(session: Session, citizen: Citizen, reference: str, answe
 
 @dataclass(frozen=True)
 class StaffFiling:
+    """The online form behind one case: for a bundle's child, what the shared form says for that item (under
+    the item's own field keys) and only the materials its item needs."""
+
     filing: Filing
+    item: ServiceItem
+    values: dict[str, Any]
+    materials: dict[str, bool]
     mail: MailTo | None
+    bundle: BundleCase | None
 
 
 def for_staff(session: Session, cipher: FieldCipher, staff: Staff, reference: str) -> StaffFiling:
     """The online form behind a case of the staff member's centres (404 for a counter case or another
     centre's); reading it is audit-logged, as it shows the mailing address."""
     application = applications.staff_application(session, staff, reference)
-    filing = session.scalars(select(Filing).where(Filing.application_id == application.id)).one_or_none()
+    behind = (Filing.bundle_case_id == application.bundle_case_id if application.bundle_case_id is not None
+              else Filing.application_id == application.id)
+    filing = session.scalars(select(Filing).where(behind)).one_or_none()
     if filing is None:
         raise NotFound(messages.FILING_NOT_FOUND, code=FILING_NOT_FOUND)
     audit(session, staff, "filing.view", "application", application.id)
-    return StaffFiling(filing, mail_of(cipher, filing))
+    offer = offer_of(session, filing)
+    item = application.item
+    values = offer.bundle.values_for(item.name, filing.values) if offer.bundle else dict(filing.values)
+    needed = {name: key for name, key in offer.materials.items() if item.name in offer.needed_by.get(name, ())}
+    return StaffFiling(filing, item, values, needed, mail_of(cipher, filing), application.bundle_case)
+
+
+def labels_for(found: StaffFiling) -> dict[str, str]:
+    """Field key → label as the item's own form says, else as the bundle's shared form says."""
+    own = definition_for(found.item.name)
+    labels = {f.key: f.label for f in own.fields} if own else {}
+    bundle = bundle_definition(found.filing.bundle_code) if found.filing.bundle_code else None
+    for shared in bundle.fields if bundle else ():
+        key = shared.field.key if shared.maps is None else shared.maps.get(found.item.name)
+        if key is not None:
+            labels.setdefault(key, shared.field.label)
+    return labels

@@ -28,6 +28,7 @@ DISPATCH_JOB = "jobs.events.dispatch_event"  # by name: the platform never impor
 
 # The events domains publish (the names publishers and consumers agree on).
 APPLICATION_COMPLETED = "application.completed"
+BUNDLE_COMPLETED = "bundle.completed"          # the last child case of a 一件事 completed
 APPOINTMENT_SERVED = "appointment.served"
 FEEDBACK_CLOSED = "feedback.closed"
 RECTIFICATION_FIXED = "rectification.fixed"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from miniapp_api.applications.models import Application, ApplicationStatus
+from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
 from miniapp_api.feedback import services as feedback_services
 from miniapp_api.feedback.models import Feedback, FeedbackStatus
@@ -32,6 +32,7 @@ TARGET_NOT_FOUND = "target_not_found"
 NOT_YET_RATABLE = "not_yet_ratable"
 RATING_CLOSED = "rating_closed"
 ALREADY_RATED = "already_rated"
+RATE_THE_BUNDLE = "rate_the_bundle"
 REASON_REQUIRED = "reason_required"
 RATING_NOT_FOUND = "rating_not_found"
 NOT_INVALIDATABLE = "not_invalidatable"
@@ -73,11 +74,20 @@ def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Tar
         application = session.get(Application, target_id, with_for_update=True)
         if application is None or citizen_id not in (application.citizen_id, application.proxy_citizen_id):
             raise not_found
+        if application.bundle_case_id is not None:   # one rating for the whole 一件事, not one per item
+            raise DomainError(messages.RATE_THE_BUNDLE, code=RATE_THE_BUNDLE, status=409)
         if application.status != ApplicationStatus.COMPLETED or application.completed_at is None:
             raise not_yet
         return Target(kind, application.id, 0, application.completed_at, application.centre_id,
                       application.window_id, application.item_id, application.handler_staff_id,
                       application.item.name)
+    if kind == "bundle":
+        bundle = session.get(BundleCase, target_id, with_for_update=True)
+        if bundle is None or citizen_id not in (bundle.citizen_id, bundle.proxy_citizen_id):
+            raise not_found
+        if bundle.completed_at is None:
+            raise not_yet
+        return Target(kind, bundle.id, 0, bundle.completed_at, bundle.centre_id, None, None, None, bundle.title)
     feedback = session.get(Feedback, target_id, with_for_update=True)
     if feedback is None or feedback.citizen_id != citizen_id:
         raise not_found
@@ -86,6 +96,11 @@ def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Tar
     return Target(kind, feedback.id, feedback.reopen_count, feedback.answered_at, feedback.centre_id,
                   feedback.window_id, feedback.item_id, feedback.answered_by_staff_id,
                   messages.FEEDBACK_ANSWER_TITLE.format(id=feedback.id))
+
+
+def is_rated(session: Session, kind: str, target_id: int) -> bool:
+    return session.scalar(select(Rating.id).where(Rating.target_type == kind, Rating.target_id == target_id)
+                          .limit(1)) is not None
 
 
 @dataclass

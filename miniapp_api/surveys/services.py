@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from miniapp_api.applications.models import BundleCase
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.notifications.delivery import in_quiet_hours, quiet_hours_end
 from miniapp_api.notifications.models import Notification
@@ -183,6 +184,9 @@ def subject_title(session: Session, invitation: SurveyInvitation) -> str:
         return rectification.summary[:30] if rectification else messages.YOUR_ISSUE
     if invitation.subject_type == "feedback":
         return messages.FEEDBACK_SUBJECT.format(id=invitation.subject_id)
+    if invitation.subject_type == "bundle":
+        bundle = session.get(BundleCase, invitation.subject_id)
+        return bundle.title if bundle else messages.THIS_VISIT
     item = session.get(ServiceItem, invitation.item_id) if invitation.item_id else None
     return item.name if item else messages.THIS_VISIT
 

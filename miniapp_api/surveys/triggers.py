@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.events import APPLICATION_COMPLETED
 from miniapp_api.platform.models import DomainEvent
 from miniapp_api.surveys.services import Subject, invite
 
@@ -24,7 +25,16 @@ def _subject(event: DomainEvent) -> Subject | None:
 
 
 def on_completion(session: Session, events: list[DomainEvent]) -> None:
-    subjects = [s for s in map(_subject, events) if s is not None]
+    # A child case of a 一件事 is surveyed with its bundle (on_bundle_completion), not once per item.
+    alone = [e for e in events if not e.payload.get("bundle_case_id")]
+    invite(session, [s for s in map(_subject, alone) if s is not None], utcnow())
+
+
+def on_bundle_completion(session: Session, events: list[DomainEvent]) -> None:
+    """The whole 一件事 done: one survey, under the rules of a completed application (the same questions)."""
+    subjects = [Subject(trigger=APPLICATION_COMPLETED, subject_type=s.subject_type, subject_id=s.subject_id,
+                        citizen_id=s.citizen_id, centre_id=s.centre_id, item_id=None, key=s.key)
+                for s in map(_subject, events) if s is not None]
     invite(session, subjects, utcnow())
 
 
