@@ -23,7 +23,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.files import services as files
 from miniapp_api.filing import messages
-from miniapp_api.filing.bundles import BundleDefinition, bundle_definition, material_set
+from miniapp_api.filing.bundles import BundleDefinition, bundle_definition, bundle_definitions, material_set
 from miniapp_api.filing.forms import FormDefinition, check_values, definition_for
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
@@ -94,6 +94,17 @@ def offered_bundle(session: Session, code: str) -> Offer:
     folded = material_set(definition, {i.name: i.materials or [] for i in ordered})
     return Offer(definition.form(), ordered, {m.name: m.key for m in folded}, {m.name: m.items for m in folded},
                  definition)
+
+
+def offered_bundles(session: Session) -> list[Offer]:
+    """Every bundle whose items are all in the catalogue (a city without one of them does not offer it)."""
+    offers = []
+    for code in bundle_definitions():
+        try:
+            offers.append(offered_bundle(session, code))
+        except NotFound:
+            continue
+    return offers
 
 
 def offer_of(session: Session, filing: Filing) -> Offer:

@@ -14,7 +14,7 @@ from miniapp_api.appointments.slots import bookable_starts
 from miniapp_api.businesses.services import own_business
 from miniapp_api.centres.services import get_centre
 from miniapp_api.filing import services
-from miniapp_api.filing.bundles import bundle_definition, bundle_definitions
+from miniapp_api.filing.bundles import bundle_definition
 from miniapp_api.filing.models import Filing
 from miniapp_api.filing.schemas import (
     BundleCaseList,
@@ -158,8 +158,7 @@ def staff_filing(path: ApplicationPath):
 @public_cached
 def list_bundles():
     """The 一件事 bundles offered online: their items and the department that handles each."""
-    return {"bundles": [BundleOut.of(services.offered_bundle(db.session, code)).model_dump()
-                        for code in bundle_definitions()]}
+    return {"bundles": [BundleOut.of(offer).model_dump() for offer in services.offered_bundles(db.session)]}
 
 
 @bp.get("/bundles/<code>/online-form", responses={200: BundleFormOut}, security=[{"bearer": []}])

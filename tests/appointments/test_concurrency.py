@@ -15,11 +15,13 @@ from tests.concurrency import run_together
 from tests.factories import build_hall, citizen_with_identity
 
 
-def try_booking(connections, citizen_id: int, person, slot_id: int, item_code: str) -> str:
+def try_booking(connections, citizen_id: int, person, slot_id: int, item_code: str | list[str]) -> str:
+    """One booking on its own connection; `item_code` may be several (one visit for a bundle)."""
     with connections() as session:
         try:
             services.book_appointment(session, citizen_id=citizen_id, person=person, slot_id=slot_id,
-                                      item_codes=[item_code], now=MONDAY_8AM)
+                                      item_codes=[item_code] if isinstance(item_code, str) else item_code,
+                                      now=MONDAY_8AM)
             session.commit()
             return "booked"
         except DomainError as refusal:
