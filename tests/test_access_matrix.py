@@ -119,6 +119,11 @@ MATRIX = {
     "filing.save_filing": OWN,
     "filing.submit_filing": OWN,
     "filing.answer_corrections": OWN,
+    "filing.list_bundles": PUBLIC,
+    "filing.bundle_form": CITIZEN,
+    "filing.bundle_slots": PUBLIC,
+    "filing.list_bundle_cases": CITIZEN,
+    "filing.show_bundle_case": OWN,
     "inspections.show_inspection": OWN,
     "inspections.add_evidence": OWN,
 }
@@ -147,7 +152,7 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
                 "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1",
-                "<int:filing_id>": "1"}
+                "<int:filing_id>": "1", "<bundle_reference>": "YJ20261123-ABCDEF"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -268,8 +273,13 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         filing = Filing(citizen_id=owner_id, item_id=hall.quick.id, centre_id=hall.centre.id, values={}, materials={},
                         deferred=[], delivery="pickup", status="draft", created_at=MONDAY_8AM, updated_at=MONDAY_8AM)
         db_session.add(filing)
+        bundle = services.open_bundle_case(db_session, bundle_code="KSCJ", title="残疾人证跨省通办一件事",
+                                           centre_id=hall.centre.id, applicant=services.Applicant("person", "孙丽"),
+                                           citizen_id=owner_id, proxy_citizen_id=None, receiving_province="河南省",
+                                           now=MONDAY_8AM)
         db_session.commit()
         assert client.get(f"/api/v1/certificates/{certificate.id}", headers=owner).status_code == 200
+        assert client.get(f"/api/v1/bundle-cases/{bundle.reference}", headers=owner).status_code == 200
         material_id = application.materials[0].id
         ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
                "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
@@ -278,7 +288,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
                "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
                "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id),
-               "<int:filing_id>": str(filing.id)}
+               "<int:filing_id>": str(filing.id), "<bundle_reference>": bundle.reference}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -300,7 +310,8 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "waitlist_not_found", "offer_not_found",
                                                             "business_not_found", "policy_match_not_found",
                                                             "file_not_found", "certificate_not_found",
-                                                            "filing_not_found", "inspection_not_found")
+                                                            "filing_not_found", "inspection_not_found",
+                                                            "bundle_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]

@@ -189,7 +189,7 @@ class BundlePath(BaseModel):
 
 
 class BundleReference(BaseModel):
-    reference: str = Field(pattern=r"^YJ\d{8}-[2-9A-HJ-NP-Z]{6}$", description="一件事受理编号, e.g. YJ20261123-7KQ4MX")
+    bundle_reference: str = Field(pattern=r"^YJ\d{8}-[2-9A-HJ-NP-Z]{6}$", description="一件事受理编号, e.g. YJ20261123-7KQ4MX")
 
 
 class BundleItemOut(BaseModel):

@@ -204,11 +204,11 @@ def list_bundle_cases():
         for b in found]}
 
 
-@bp.get("/bundle-cases/<reference>", responses={200: BundleCaseOut}, security=[{"bearer": []}])
+@bp.get("/bundle-cases/<bundle_reference>", responses={200: BundleCaseOut}, security=[{"bearer": []}])
 @citizen_required
 def show_bundle_case(path: BundleReference):
     """One 一件事: each item's case with its department, state and time limit, one timeline of all of them, and
     whether it can be rated (once every item is done: rating and survey are for the whole bundle)."""
-    bundle = applications.citizen_bundle(db.session, g.citizen.id, path.reference)
+    bundle = applications.citizen_bundle(db.session, g.citizen.id, path.bundle_reference)
     return BundleCaseOut.of(bundle, _departments(bundle.bundle_code),
                             rated=ratings.is_rated(db.session, "bundle", bundle.id))
