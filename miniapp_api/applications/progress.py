@@ -27,7 +27,7 @@ SELECT a.id, a.reference, a.status, a.due_on, a.paused_on, a.updated_at, a.appli
        a.accepted_on, a.time_limit_days, a.promise_text, a.delivery, a.pickup_place, a.pickup_hours, a.carrier,
        a.tracking_number, a.id_number_enc, a.phone_enc, a.credit_code, a.citizen_id, a.proxy_citizen_id,
        i.code AS item_code, i.name AS item_name, c.name AS centre_name, b.reference AS batch_reference,
-       b.title AS batch_title,
+       b.title AS batch_title, bc.reference AS bundle_reference,
        (SELECT json_agg(json_build_object('at', e.at, 'kind', e.kind, 'to_status', e.to_status,
                                           'public_note', e.public_note, 'internal_note', e.internal_note,
                                           'actor_name', e.actor_name) ORDER BY e.id)
@@ -44,6 +44,7 @@ SELECT a.id, a.reference, a.status, a.due_on, a.paused_on, a.updated_at, a.appli
   JOIN service_item i ON i.id = a.item_id
   JOIN centre c ON c.id = a.centre_id
   LEFT JOIN application_batch b ON b.id = a.batch_id
+  LEFT JOIN bundle_case bc ON bc.id = a.bundle_case_id
  WHERE {where}
 """
 _CITIZEN = text(_QUERY.format(where="a.reference = :reference AND (a.citizen_id = :citizen_id "
@@ -63,7 +64,8 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
         "id": row.id, "reference": row.reference, "item_code": row.item_code, "item_name": row.item_name,
         "centre_name": row.centre_name, "status": row.status, "status_name": messages.STATUS_NAMES[row.status],
         "due_on": due_on.isoformat() if due_on else None, "overdue": overdue, "paused": row.paused_on is not None,
-        "updated_at": local_iso(row.updated_at), "applicant_type": row.applicant_type,
+        "updated_at": local_iso(row.updated_at), "bundle_reference": row.bundle_reference,
+        "applicant_type": row.applicant_type,
         "applicant_name": row.applicant_name,
         "accepted_on": row.accepted_on.isoformat() if row.accepted_on else None,
         "time_limit_working_days": row.time_limit_days, "promise_text": row.promise_text,

@@ -188,10 +188,13 @@ class ApplicationSummary(BaseModel):
     overdue: bool
     paused: bool = Field(description="补正: the time limit is not counting")
     updated_at: str
+    bundle_reference: str | None = Field(None, description="the 一件事 (parent case) this case is one item of; "
+                                                            "rated and surveyed as a whole there")
 
     @classmethod
     def fields_of(cls, application: Application, today: dt.date) -> dict:
-        return dict(reference=application.reference, item_code=application.item.code,
+        return dict(bundle_reference=application.bundle_case.reference if application.bundle_case_id else None,
+                    reference=application.reference, item_code=application.item.code,
                     item_name=application.item.name, centre_name=application.centre.name,
                     status=application.status, status_name=messages.STATUS_NAMES[application.status],
                     due_on=application.due_on, overdue=application.is_overdue(today),

@@ -494,7 +494,8 @@ def _owned_by(citizen_id: int):
 
 def citizen_applications(session: Session, citizen_id: int, *, limit: int = 50) -> list[Application]:
     return list(session.scalars(select(Application).options(selectinload(Application.item),
-                                                            selectinload(Application.centre))
+                                                            selectinload(Application.centre),
+                                                            selectinload(Application.bundle_case))
                                 .where(_owned_by(citizen_id)).order_by(Application.id.desc()).limit(limit)))
 
 

@@ -219,7 +219,7 @@
   function homePage() {
     if (elderOn()) return elderHomePage();
     var tiles = [["#/elder", "长辈模式"], ["#/scenarios", "我要办事"], ["#/items", "办事指南"], ["#/book", "预约办事"], ["#/appointments", "我的预约"],
-                 ["#/waitlist", "我的候补"], ["#/applications", "办件进度"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
+                 ["#/waitlist", "我的候补"], ["#/applications", "办件进度"], ["#/bundles", "一件事"], ["#/feedback", "诉求与评价"], ["#/messages", "消息"],
                  ["#/certificates", "我的证照"], ["#/me", "我的"], ["#/consents", "订阅通知"]];
     show("办事通", form("home-search", field("q", "搜一搜：说说您想办什么事", { hint: "例如：我想开个小饭馆、营业执照丢了、yyzz" }),
                       "搜索") + '<div class="tiles">' + tiles.map(function (t) {
@@ -593,19 +593,23 @@
     });
   }
 
-  function startFilingPage(code) {
-    return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code) + "/online-form"),
-                        api.get("/api/v1/businesses")]).then(function (data) {
+  function formUrl(kind, code, businessId) {  // an item's online form, or a 一件事 bundle's shared one
+    return (kind === "bundle" ? "/api/v1/bundles/" : "/api/v1/items/") + encodeURIComponent(code) + "/online-form" +
+      (businessId ? "?business_id=" + businessId : "");
+  }
+
+  function startFilingPage(code, kind) {
+    return Promise.all([api.get(formUrl(kind, code)), api.get("/api/v1/businesses")]).then(function (data) {
       var definition = data[0], businesses = data[1].businesses || [];
       var inner = select("centre_id", "办理中心", definition.centres.map(function (c) { return [String(c.id), c.name]; })) +
         (definition.applicant === "business" ? (businesses.length
           ? select("business_id", "以哪家企业申报", businesses.map(function (b) { return [String(b.id), b.name]; }))
           : '<p class="form-error">该事项需以企业身份申报，您还没有关联企业。</p>') : "");
-      show("网上申报 · " + definition.item_name, form("start-filing", inner, "开始填写"));
+      show("网上申报 · " + (definition.item_name || definition.name), form("start-filing", inner, "开始填写"));
       onSubmit("start-filing", function (values) {
-        return api.post("/api/v1/filings", { item_code: code, centre_id: Number(values.centre_id),
-                                             business_id: values.business_id ? Number(values.business_id) : null })
-          .then(function (filing) { go("#/filings/" + filing.id); });
+        var body = { centre_id: Number(values.centre_id), business_id: values.business_id ? Number(values.business_id) : null };
+        body[kind === "bundle" ? "bundle_code" : "item_code"] = code;
+        return api.post("/api/v1/filings", body).then(function (filing) { go("#/filings/" + filing.id); });
       });
     });
   }
@@ -621,16 +625,21 @@
 
   function filingPage(id) {
     return api.get("/api/v1/filings/" + id).then(function (filing) {
-      if (filing.status !== "draft") return go("#/applications/" + encodeURIComponent(filing.reference));
-      return api.get("/api/v1/items/" + encodeURIComponent(filing.item_code) + "/online-form" +
-                     (filing.business_id ? "?business_id=" + filing.business_id : "")).then(function (definition) {
+      var bundle = Boolean(filing.bundle_code);
+      if (filing.status !== "draft") {
+        return go((bundle ? "#/bundle-cases/" : "#/applications/") + encodeURIComponent(filing.reference));
+      }
+      return api.get(formUrl(bundle ? "bundle" : "item", filing.bundle_code || filing.item_code,
+                             filing.business_id)).then(function (definition) {
         var uploaded = JSON.parse(JSON.stringify(filing.materials || {}));
         var mail = filing.mail || { name: "", phone: "", address: "" };
         var inner = definition.fields.map(function (f) { return filingField(f, filing.values[f.key]); }).join("") +
           "<h2>申请材料</h2>" + definition.materials.map(function (m, i) {
             var count = (uploaded[m.name] || []).length;
             return '<div class="field" data-field="materials.' + esc(m.name) + '"><label for="m-' + i + '">' + esc(m.name) +
-              (m.key ? "（必需）" : "（可容缺后补）") + '</label><input type="file" id="m-' + i + '" data-material="' + esc(m.name) +
+              (m.key ? "（必需）" : "（可容缺后补）") + '</label>' +
+              (m.items && m.items.length > 1 ? '<p class="muted">' + esc(m.items.join("、")) + "共用，只交一份</p>" : "") +
+              '<input type="file" id="m-' + i + '" data-material="' + esc(m.name) +
               '" accept="image/jpeg,image/png,application/pdf" multiple><p class="muted" id="m-' + i + '-count">' +
               (count ? "已上传 " + count + " 个文件" : "未上传") + "</p>" +
               (m.key ? "" : '<label class="choice" for="d-' + i + '"><input type="checkbox" id="d-' + i + '" name="deferred" value="' +
@@ -643,6 +652,9 @@
           field("mail.address", "收件地址", { value: mail.address }) + "</div>" +
           '<input type="hidden" name="action" value="submit">';
         show("网上申报 · " + filing.item_name, '<p class="muted">办理中心：' + esc(filing.centre_name) + "</p>" +
+          (definition.not_needed && definition.not_needed.length ? '<div class="card" id="not-needed"><p>一件事免交：</p><ul>' +
+            definition.not_needed.map(function (n) { return "<li>" + esc(n.name) + "：" + esc(n.reason) + "</li>"; }).join("") +
+            "</ul></div>" : "") +
           form("filing", inner, "提交申报") + '<button type="button" id="save-draft">保存草稿</button>');
         document.querySelectorAll("input[data-material]").forEach(function (input) {
           input.addEventListener("change", function () {
@@ -686,9 +698,80 @@
         onSubmit("filing", function (values) {
           return api.put("/api/v1/filings/" + id, body(values)).then(function () {
             return api.post("/api/v1/filings/" + id + "/submit", {});
-          }).then(function (done) { go("#/applications/" + encodeURIComponent(done.reference)); });
+          }).then(function (done) {
+            go((done.kind === "bundle" ? "#/bundle-cases/" : "#/applications/") + encodeURIComponent(done.reference));
+          });
         });
       });
+    });
+  }
+
+  // --- 一件事 ----------------------------------------------------------------------------------------
+
+  function bundlesPage() {
+    return api.get("/api/v1/bundles").then(function (data) {
+      show("一件事", "<p>几件相关的事一起办：一张表、一套材料、一个窗口。</p>" + (data.bundles.length ? '<ul class="list">' +
+        data.bundles.map(function (b) {
+          return '<li><a class="row" href="#/bundles/' + encodeURIComponent(b.code) + '">' + esc(b.name) + "<br><span class=\"muted\">" +
+            esc(b.summary) + "</span></a></li>";
+        }).join("") + "</ul>" : "<p>暂无可办的一件事。</p>"));
+    });
+  }
+
+  function bundlePage(code) {
+    return api.get("/api/v1/bundles").then(function (data) {
+      var b = data.bundles.filter(function (x) { return x.code === code; })[0];
+      if (!b) return show("一件事", '<p class="form-error">没有找到该“一件事”。</p>');
+      show(b.name, '<div class="card"><p>' + esc(b.summary) + '</p><h2>包含的事项</h2><ol id="bundle-items">' +
+        b.items.map(function (i) {
+          return "<li>" + esc(i.name) + "（" + esc(i.department) + (i.time_limit_working_days ? "，" + i.time_limit_working_days + " 个工作日" : "") + "）</li>";
+        }).join("") + "</ol></div>" +
+        '<a class="button primary" href="#/file-bundle/' + encodeURIComponent(b.code) + '">网上申报（一表申请）</a>' +
+        '<a class="button" href="#/book-bundle/' + encodeURIComponent(b.code) + '">预约到窗口一次办完</a>');
+    });
+  }
+
+  function bundleBookPage(code, query) {
+    return api.get("/api/v1/bundles/" + encodeURIComponent(code) + "/online-form").then(function (definition) {
+      var centre = query.centre || (definition.centres[0] ? String(definition.centres[0].id) : "");
+      var date = query.date || new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+      var pick = form("bundle-day", select("centre", "办理中心（能一次办完全部事项的）", definition.centres.map(function (c) {
+        return [String(c.id), c.name]; }), centre) + field("date", "日期", { type: "date", value: date }), "查看可约时段");
+      if (!centre) return show("预约 · " + definition.name, '<p class="form-error">暂无能一次办完这些事项的中心。</p>');
+      return api.get("/api/v1/bundles/" + encodeURIComponent(code) + "/slots", { centre_id: centre, date: date }).then(function (slots) {
+        show("预约 · " + definition.name, pick + "<h2>一次办完需要连续的时段</h2>" + (slots.slots.length ? '<ul class="list" id="bundle-slots">' +
+          slots.slots.map(function (s) {
+            return '<li><button type="button" class="row" data-slot="' + s.slot_id + '">' + esc(s.starts_at.slice(11, 16)) + "–" +
+              esc(s.ends_at.slice(11, 16)) + " · " + esc(s.window_name) + "</button></li>";
+          }).join("") + "</ul>" : "<p>这一天没有能一次办完的时段，请换一天。</p>"));
+        onSubmit("bundle-day", function (values) {
+          go("#/book-bundle/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date);
+        });
+        document.querySelectorAll("[data-slot]").forEach(function (button) {
+          button.addEventListener("click", function () {
+            api.post("/api/v1/appointments", { slot_id: Number(button.getAttribute("data-slot")), item_codes: slots.item_codes })
+              .then(function (appointment) { go("#/appointments/" + appointment.id); }, failed);
+          });
+        });
+      });
+    });
+  }
+
+  function bundleCasePage(reference) {
+    return api.get("/api/v1/bundle-cases/" + encodeURIComponent(reference)).then(function (b) {
+      show("一件事进度", '<div class="card"><p><strong>' + esc(b.title) + "</strong></p><p>受理编号 " + esc(b.reference) + "</p>" +
+        '<p>进度：<span id="bundle-phase">' + esc(b.phase_name) + "</span></p>" +
+        (b.receiving_province ? "<p>跨省通办受理地：" + esc(b.receiving_province) + "</p>" : "") +
+        "<p>办理中心：" + esc(b.centre_name) + "</p></div><h2>各事项</h2><ul class=\"list\" id=\"bundle-children\">" +
+        b.children.map(function (c) {
+          return '<li><a class="row" href="#/applications/' + encodeURIComponent(c.reference) + '">' + esc(c.item_name) +
+            "<br>" + esc(c.department) + " · <span data-child-status>" + esc(c.status_name) + "</span>" +
+            (c.due_on ? " · 承诺办结 " + esc(c.due_on) : "") + "</a></li>";
+        }).join("") + '</ul><h2>办理过程</h2><ol class="timeline">' + b.timeline.map(function (e) {
+          return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.item_name) + "：" + esc(e.title) +
+            (e.status_name ? "（" + esc(e.status_name) + "）" : "") + (e.note ? "<br>" + esc(e.note) : "") + "</li>";
+        }).join("") + "</ol>" +
+        (b.can_rate ? '<a class="button primary" href="#/rate/bundle/' + b.id + '">评价这件事</a>' : ""));
     });
   }
 
@@ -942,7 +1025,8 @@
   }
 
   function ratePage(target, id) {
-    show("评价", "<p>请为这次" + ({ appointment: "现场服务", application: "办件服务", feedback: "诉求答复" }[target] || "服务") +
+    show("评价", "<p>请为这次" + ({ appointment: "现场服务", application: "办件服务", bundle: "一件事办理",
+                                  feedback: "诉求答复" }[target] || "服务") +
       "打分，差评我们会回访整改。</p>" + form("rate", radios("level", "满意程度", F.LEVELS.map(function (l) {
         return [String(l.level), l.name];
       }), "5") + field("comment", "想说的话（不满意时请写明原因）", { type: "textarea" }), "提交评价"));
@@ -984,8 +1068,12 @@
   }
 
   function applicationsPage() {
-    return api.get("/api/v1/applications").then(function (data) {
-      show("办件进度", (data.applications.length ? '<ul class="list">' + data.applications.map(function (a) {
+    return Promise.all([api.get("/api/v1/applications"), api.get("/api/v1/bundle-cases")]).then(function (loaded) {
+      var data = loaded[0], bundles = loaded[1].bundle_cases;
+      show("办件进度", (bundles.length ? '<h2>一件事</h2><ul class="list" id="bundle-cases">' + bundles.map(function (b) {
+        return '<li><a class="row" href="#/bundle-cases/' + encodeURIComponent(b.reference) + '">' + esc(b.title) +
+          "<br>" + esc(b.reference) + ' <span class="tag">' + esc(b.phase_name) + "</span></a></li>";
+      }).join("") + "</ul><h2>单项办件</h2>" : "") + (data.applications.length ? '<ul class="list">' + data.applications.map(function (a) {
         return '<li><a class="row" href="#/applications/' + encodeURIComponent(a.reference) + '">' + esc(a.item_name) +
           "<br>" + esc(a.reference) + ' <span class="tag">' + esc(a.status_name) + "</span></a></li>";
       }).join("") + "</ul>" : "<p>还没有办件记录。在窗口办理后，可凭回执上的受理编号查询。</p>") +
@@ -1049,7 +1137,9 @@
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + " " + esc(e.title) + (e.status_name ? "：" + esc(e.status_name) : "") +
             (e.note ? "<br>" + esc(e.note) : "") + "</li>";
         }).join("") + "</ol>" +
-        (a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : "") +
+        (a.bundle_reference ? '<p><a id="bundle-link" href="#/bundle-cases/' + encodeURIComponent(a.bundle_reference) +
+          '">属于一件事（' + esc(a.bundle_reference) + "），查看全部事项并整体评价</a></p>"
+          : a.status === "completed" ? '<a class="button primary" href="#/rate/application/' + a.id + '">评价办件服务</a>' : "") +
         '<div id="inspection"></div>');
       inspectionPart(reference);
       owed.forEach(function (m) {
@@ -1253,8 +1343,13 @@
     [/^#\/appointments$/, appointmentsPage],
     [/^#\/waitlist$/, waitlistPage],
     [/^#\/appointments\/(\d+)$/, function (m, q) { return appointmentPage(m[1], q); }],
-    [/^#\/rate\/(appointment|application|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
-    [/^#\/file\/([^/?]+)$/, function (m) { return startFilingPage(decodeURIComponent(m[1])); }],
+    [/^#\/rate\/(appointment|application|bundle|feedback)\/([\w-]+)$/, function (m) { return ratePage(m[1], m[2]); }],
+    [/^#\/file\/([^/?]+)$/, function (m) { return startFilingPage(decodeURIComponent(m[1]), "item"); }],
+    [/^#\/file-bundle\/([^/?]+)$/, function (m) { return startFilingPage(decodeURIComponent(m[1]), "bundle"); }],
+    [/^#\/bundles$/, bundlesPage],
+    [/^#\/bundles\/([^/?]+)$/, function (m) { return bundlePage(decodeURIComponent(m[1])); }],
+    [/^#\/book-bundle\/([^/?]+)$/, function (m, q) { return bundleBookPage(decodeURIComponent(m[1]), q); }],
+    [/^#\/bundle-cases\/([\w-]+)$/, function (m) { return bundleCasePage(m[1]); }],
     [/^#\/filings\/(\d+)$/, function (m) { return filingPage(m[1]); }],
     [/^#\/certificates$/, certificatesPage],
     [/^#\/certificates\/(\d+)$/, function (m) { return certificatePage(m[1]); }],
