@@ -60,7 +60,8 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
-                                                       surveys, certificates)} | {appointments.WAITLIST_PAGE.split("?")[0]}
+                                                       surveys, certificates)} | {appointments.WAITLIST_PAGE.split("?")[0],
+                                                                                  applications.BUNDLE_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):
@@ -117,6 +118,20 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         events.dispatch(session, events.pending_events(session, utcnow()), utcnow())
         certificate_id = session.scalar(select(Certificate.id).where(Certificate.application_id == case.id))
         assert certificate_id is not None
+        # 一件事: the holder's 跨省通办 bundle, one item done, the other waiting for 预审.
+        bundle_items = [ItemFactory(name="卫生健康领域“一件事”跨省通办"), ItemFactory(name="残疾人证办理")]
+        WindowFactory(centre_id=hall.centre.id, items=bundle_items)
+        holder_applicant = applications.Applicant("person", "李持", id_number=id_number(9501))
+        bundle = applications.open_bundle_case(session, bundle_code="KSCJ", title="残疾人证跨省通办一件事",
+                                               centre_id=hall.centre.id, applicant=holder_applicant,
+                                               citizen_id=holder.id, proxy_citizen_id=None,
+                                               receiving_province="河南省", now=MONDAY_8AM)
+        children = [applications.file_online(session, cipher, item=item, centre_id=hall.centre.id,
+                                             applicant=holder_applicant, citizen_id=holder.id, proxy_citizen_id=None,
+                                             delivery="pickup", now=MONDAY_8AM, public_note="一表申请已提交",
+                                             bundle_case_id=bundle.id) for item in bundle_items]
+        applications.advance(session, clerk, children[0], applications.Advance(ApplicationStatus.ACCEPTED),
+                             MONDAY_8AM)
         # 政策快享: an 86-year-old with 聊城 户籍 and a 1-level disability certificate, the demo policies matched.
         elder = citizen_with_identity(session, cipher, 9503, name="孙秀英")
         session.add(PersonFact(id_hash=elder.verified_id_hash, birth_date=date(1940, 3, 1), hukou_region="371502",
@@ -130,9 +145,10 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
-                   "certificate_id": certificate_id}
+                   "certificate_id": certificate_id, "bundle_reference": bundle.reference,
+                   "bundle_child": children[1].reference}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 6" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 7" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -23,7 +23,6 @@ from miniapp_api.feedback.staff_views import staff_document as feedback_document
 from miniapp_api.files import services as files
 from miniapp_api.files.models import StoredFile
 from miniapp_api.filing import services as filing
-from miniapp_api.filing.forms import definition_for
 from miniapp_api.inspections import services as inspections
 from miniapp_api.inspections.models import Inspection
 from miniapp_api.platform.auth import field_cipher
@@ -127,13 +126,12 @@ def _online_form(reference: str) -> dict | None:
     except NotFound:
         return None
     online = found.filing
-    definition = definition_for(online.item.name)
-    labels = [(f.label, online.values[f.key]) for f in definition.fields if f.key in online.values] \
-        if definition else []
-    return {"values": labels, "deferred": online.deferred, "promise": online.promise_text,
-            "delivery": online.delivery, "mail": found.mail,
+    labels = [(label, found.values[key]) for key, label in filing.labels_for(found).items() if key in found.values]
+    return {"values": labels, "deferred": [n for n in online.deferred if n in found.materials],
+            "promise": online.promise_text, "delivery": online.delivery, "mail": found.mail,
+            "bundle": found.bundle,
             "materials": [{"name": name, "key": key, "files": _file_links(online.materials.get(name, []))}
-                          for name, key in filing.material_names(online.item).items()]}
+                          for name, key in found.materials.items()]}
 
 
 @bp.post("/applications/<reference>/advance")

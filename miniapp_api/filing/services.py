@@ -112,8 +112,9 @@ def offer_of(session: Session, filing: Filing) -> Offer:
         return offered_bundle(session, filing.bundle_code)
     item = filing.item
     assert item is not None
-    definition = definition_for(item.name)
-    assert definition is not None
+    # A form withdrawn after submission: its values still show, under their keys.
+    definition = definition_for(item.name) or FormDefinition(item.name, "business" if filing.business_id else "person",
+                                                             ())
     names = material_names(item)
     return Offer(definition, [item], names, {name: (item.name,) for name in names})
 

@@ -52,6 +52,11 @@ def catalogue_item(name: str, **extra):
 
 @pytest.fixture
 def world(db_session, frozen):
+    return bundle_world(db_session)
+
+
+def bundle_world(db_session) -> dict:
+    """A district centre handling both items of the 跨省通办 bundle, a community centre handling one, a clerk."""
     centre = CentreFactory(region="开发区", name="聊城经济技术开发区政务服务中心")
     community = CentreFactory(region="开发区", name="运河社区服务中心")
     health, card = catalogue_item(HEALTH), catalogue_item(CARD)

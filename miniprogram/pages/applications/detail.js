@@ -9,6 +9,7 @@ Page({
   },
   onReference(event) { this.setData({ reference: event.detail.value }); },
   onPhone(event) { this.setData({ phoneLast4: event.detail.value }); },
+  openBundle() { wx.navigateTo({ url: `/pages/bundles/detail?ref=${this.data.application.bundle_reference}` }); },
   rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=application&id=${this.data.application.id}` }); },
   lookup() {
     this.setData({ error: "", fieldErrors: {} });

@@ -115,6 +115,22 @@ test("证照 and 现场取号 render what the API returns", { skip: !live && "no
   h.assertBindings(tickets, ["ticket"]);
 });
 
+test("一件事: one case per item under one, each with its department and state", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(fixture.holder_openid);
+    const bundle = await h.open(`pages/bundles/detail?ref=${fixture.bundle_reference}`);
+    assert.match(bundle.text(), /残疾人证跨省通办一件事/);
+    assert.match(bundle.text(), /进度：办理中/);
+    assert.match(bundle.text(), /跨省通办受理地：河南省/);
+    assert.match(bundle.text(), /残疾人证办理（残疾人联合会）· 已提交/);
+    assert.doesNotMatch(bundle.text(), /评价这件事/);
+    h.assertBindings(bundle, ["bundle"]);
+    const child = await h.open(`pages/applications/detail?ref=${fixture.bundle_child}`);
+    assert.match(child.text(), new RegExp(`属于一件事 ${fixture.bundle_reference}`));
+    assert.doesNotMatch(child.text(), /评价办件服务/);
+    h.assertBindings(child, ["application"]);
+  });
+
 test("政策快享: the found policy, why, a search in one's own words, 免申即享 confirmed", { skip: !live && "no live server" },
   async () => {
     await h.launch(fixture.policy_openid);
