@@ -23,6 +23,7 @@ from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, CentreFactory, WindowFactory, id_number, make_staff
 from tests.files import samples
 from tests.filing.test_bundles import CARD, HEALTH, catalogue_item
+from tests.simulator.test_filing import certificate_shows_and_verifies
 from tests.simulator.test_simulator import new_verified_citizen, staff_headers
 
 pytestmark = pytest.mark.integration
@@ -116,13 +117,4 @@ def test_a_bundle_booked_filed_corrected_completed_rated_and_its_certificate_ver
         assert [(r.target_type, r.target_id) for r in session.scalars(select(Rating))] == [("bundle", bundle.id)]
 
         # The certificate the card item issued, its QR code, and the page the QR opens.
-        page.goto(f"{live_server}/simulator/#/certificates")
-        page.get_by_role("link", name="中华人民共和国残疾人证").click()
-        expect(page.locator("#certificate-status")).to_have_text("有效")
-        page.wait_for_function("document.querySelector('#certificate-qr').naturalWidth > 0")
-        with page.context.expect_page() as opened:
-            page.get_by_role("link", name="打开核验页面").click()
-        verification = opened.value
-        verification.wait_for_load_state()
-        expect(verification.get_by_role("status")).to_have_text("有效")
-        assert NUMBER not in verification.content()
+        certificate_shows_and_verifies(page, live_server, "中华人民共和国残疾人证", NUMBER)

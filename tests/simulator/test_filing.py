@@ -95,13 +95,18 @@ def test_filing_online_through_a_correction_to_a_certificate_that_verifies(page:
         session.commit()
 
         # The certificate, its QR code, and the page the QR opens.
-        page.goto(f"{live_server}/simulator/#/certificates")
-        page.get_by_role("link", name="特种设备安全管理和作业人员证").click()
-        expect(page.locator("#certificate-status")).to_have_text("有效")
-        page.wait_for_function("document.querySelector('#certificate-qr').naturalWidth > 0")
-        with page.context.expect_page() as opened:
-            page.get_by_role("link", name="打开核验页面").click()
-        verification = opened.value
-        verification.wait_for_load_state()
-        expect(verification.get_by_role("status")).to_have_text("有效")
-        assert NUMBER not in verification.content()
+        certificate_shows_and_verifies(page, live_server, "特种设备安全管理和作业人员证", NUMBER)
+
+
+def certificate_shows_and_verifies(page: Page, base: str, type_name: str, id_number: str) -> None:
+    """我的证照 → the certificate (有效, its QR code drawn) → the page its QR opens says 有效, without the ID number."""
+    page.goto(f"{base}/simulator/#/certificates")
+    page.get_by_role("link", name=type_name).click()
+    expect(page.locator("#certificate-status")).to_have_text("有效")
+    page.wait_for_function("document.querySelector('#certificate-qr').naturalWidth > 0")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="打开核验页面").click()
+    verification = opened.value
+    verification.wait_for_load_state()
+    expect(verification.get_by_role("status")).to_have_text("有效")
+    assert id_number not in verification.content()
