@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.accounts import messages
 from miniapp_api.accounts.retention import cut_person_out
-from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationMaterial
+from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationMaterial, BundleCase
 from miniapp_api.appointments import waitlist
 from miniapp_api.appointments.models import (
     LIVE_WAITLIST_STATUSES,
@@ -190,6 +190,8 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     session.execute(update(Application).where(Application.proxy_citizen_id == cid).values(proxy_citizen_id=None))
     session.execute(update(ApplicationBatch).where(ApplicationBatch.agent_citizen_id == cid)
                     .values(agent_citizen_id=None))
+    session.execute(update(BundleCase).where(BundleCase.citizen_id == cid).values(citizen_id=None))
+    session.execute(update(BundleCase).where(BundleCase.proxy_citizen_id == cid).values(proxy_citizen_id=None))
 
     # Online filings: drafts go; a submitted one stays with its case, without the mailing address.
     session.execute(delete(Filing).where(Filing.citizen_id == cid, Filing.status == "draft"))

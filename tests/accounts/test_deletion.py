@@ -22,7 +22,8 @@ NUMBER = id_number(8801)
 GRACE = timedelta(minutes=60)
 # What the administration keeps under the archives rules (its case files and registers) and a suspension still
 # running: the only places the person's identifiers may remain, by design (accounts/services.py).
-KEPT_BY_LAW = {("application", "applicant_name"), ("application", "id_number_hash"), ("licence", "holder_name"),
+KEPT_BY_LAW = {("application", "applicant_name"), ("application", "id_number_hash"), ("bundle_case", "applicant_name"),
+               ("licence", "holder_name"),
                ("licence", "contact_id_hash"), ("booking_suspension", "person_hash")}
 
 
@@ -77,6 +78,10 @@ def leaving(app, client, db_session, wechat, verified_login):
         case = applications.intake(session, cipher, staff, item_code=hall.quick.code, centre_id=hall.centre.id,
                                    applicant=applications.Applicant("person", NAME, id_number=NUMBER, phone=PHONE),
                                    now=MONDAY_8AM)
+        bundle = applications.open_bundle_case(
+            session, bundle_code="KSCJ", title="残疾人证跨省通办一件事", centre_id=hall.centre.id,
+            applicant=applications.Applicant("person", NAME), citizen_id=citizen.id, proxy_citizen_id=None,
+            receiving_province="河南省", now=MONDAY_8AM)
         # A 免申即享 payout to their own account, and a policy category they follow.
         policy = policy_world(session, hall.centre, citizen)
         policy["grant"].account_name = NAME
@@ -86,7 +91,7 @@ def leaving(app, client, db_session, wechat, verified_login):
         identifiers = [NAME, NUMBER, PHONE, OPENID, citizen.verified_id_hash,
                        cipher.lookup_hash(PHONE, context=PHONE_CONTEXT),
                        cipher.lookup_hash(NUMBER, context=ID_NUMBER_CONTEXT)]
-    return dict(hall=hall, headers=headers, booked=booked, slot=slot, citizen_id=citizen.id, case=case,
+    return dict(hall=hall, headers=headers, booked=booked, slot=slot, citizen_id=citizen.id, case=case, bundle=bundle,
                 identifiers=sorted(set(identifiers)))
 
 
@@ -127,6 +132,7 @@ def test_deleting_an_account_cancels_logs_out_and_erases_everything_but_what_the
     assert ("application", "applicant_name", NAME) in remaining      # the case file is the administration's
     session.expire_all()
     assert session.get(type(leaving["case"]), leaving["case"].id).citizen_id is None
+    assert session.get(type(leaving["bundle"]), leaving["bundle"].id).citizen_id is None   # 一件事: kept, unlinked
     tombstone = session.get(Citizen, citizen_id)
     assert tombstone.openid == f"erased:{citizen_id}" and tombstone.real_name is None
     rating = session.scalars(select(Rating).where(Rating.citizen_id == citizen_id)).one()
