@@ -6,7 +6,7 @@ and rating and survey for the whole bundle, never per item."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, BundleCase
+from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.filing.bundles import bundle_definitions
 from miniapp_api.filing.forms import definition_for
 from miniapp_api.platform import events
@@ -26,7 +28,7 @@ from miniapp_api.ratings.models import Rating, Rectification
 from miniapp_api.staff.models import Staff
 from miniapp_api.surveys.models import SurveyInvitation
 from tests.concurrency import connections, run_together  # noqa: F401
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
+from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
 from tests.files import samples
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -248,3 +250,71 @@ def test_every_bundle_form_fills_every_required_field_of_its_items_own_forms():
             filled = bundle.values_for(item_name, required)
             missing = [f.key for f in own.fields if f.required and f.key not in filled]
             assert not missing, (bundle.code, item_name, missing)
+
+
+def test_opening_a_restaurant_is_one_form_for_a_business_with_each_department_reading_its_part(
+        client, db_session, frozen, verified_login, staff_login, login):
+    centre = CentreFactory(region="开发区")
+    licence, food = (ItemFactory(name=name, audience="business", materials=CATALOGUE[name]["materials"],
+                                 time_limit_working_days=CATALOGUE[name]["time_limit_working_days"])
+                     for name in ("营业执照（设立登记）", "食品经营许可证（新办）"))
+    WindowFactory(centre_id=centre.id, items=[licence, food])
+    business = Business(credit_code=credit_code(41), name="聊城市开发区小周面馆", kind="individual",
+                        industry_code="H6210", size_class="micro", address="聊城市开发区长江路6号", region="371571",
+                        registered_on=date(2026, 11, 20), representative_name="周老板", employees=3)
+    db_session.add(business)
+    clerk = make_staff(db_session, [centre], ("window_staff",))
+    db_session.commit()
+    agent = verified_login("周老板", id_number(3304), openid="o-bundle-noodles")
+    agent_id = db_session.scalars(select(Citizen.id).where(Citizen.openid == "o-bundle-noodles")).one()
+    db_session.add(BusinessLink(business_id=business.id, citizen_id=agent_id, role="representative",
+                                source="registry"))
+    db_session.commit()
+
+    form = client.get(f"/api/v1/bundles/KBCY/online-form?business_id={business.id}", headers=agent).get_json()
+    assert form["prefill"] == {"premises": "聊城市开发区长江路6号", "staff_count": 3}
+    assert [(m["name"], m["key"]) for m in form["materials"]] == [
+        ("公司章程", True), ("股东主体资格证明", True), ("法定代表人身份证", True), ("住所使用证明", False),
+        ("经营场所平面图和设备布局图", True), ("食品安全管理制度", False), ("从业人员健康证明", False)]
+    assert next(m for m in form["materials"] if m["name"] == "法定代表人身份证")["items"] == [licence.name, food.name]
+    assert {n["name"] for n in form["not_needed"]} == {"设立登记申请书", "食品经营许可申请书", "营业执照"}
+    refused = client.post("/api/v1/filings", headers=agent, json={"bundle_code": "KBCY", "centre_id": centre.id})
+    assert refused.status_code == 422 and "business_id" in refused.get_json()["error"]["fields"]
+    stranger = verified_login("吴某", id_number(3305))
+    theirs = client.post("/api/v1/filings", headers=stranger, json={"bundle_code": "KBCY", "centre_id": centre.id,
+                                                                   "business_id": business.id})
+    assert theirs.status_code == 404
+    both = client.post("/api/v1/filings", headers=agent, json={"bundle_code": "KBCY", "item_code": food.code,
+                                                               "centre_id": centre.id})
+    assert both.status_code == 422
+
+    draft = client.post("/api/v1/filings", headers=agent, json={"bundle_code": "KBCY", "centre_id": centre.id,
+                                                                "business_id": business.id}).get_json()
+    photos = {name: [upload(client, agent, samples.photo_with_gps(colour=(n * 30, 60, 90)))]
+              for n, (name, key) in enumerate((m["name"], m["key"]) for m in form["materials"]) if key}
+    body = {"values": {"premises": "聊城市开发区长江路6号", "registered_capital": 10, "main_form": "餐饮服务经营者",
+                       "scope": "热食类食品制售", "staff_count": 3},
+            "materials": photos, "deferred": ["住所使用证明", "食品安全管理制度", "从业人员健康证明"],
+            "promise_text": "承诺开业前补交"}
+    assert client.put(f"/api/v1/filings/{draft['id']}", headers=agent, json=body).status_code == 200
+    submitted = client.post(f"/api/v1/filings/{draft['id']}/submit", headers=agent)
+    assert submitted.status_code == 201, submitted.get_json()
+    bundle = db_session.scalars(select(BundleCase).where(
+        BundleCase.reference == submitted.get_json()["reference"])).one()
+    assert (bundle.applicant_type, bundle.proxy_citizen_id, bundle.receiving_province) == ("business", agent_id, None)
+    assert all(c.credit_code == business.credit_code and c.proxy_citizen_id == agent_id for c in bundle.children)
+    children = [(c.item.name, c.reference, c.events[0].internal_note) for c in bundle.children]
+
+    desk = staff_login(clerk)
+    parts = {name: client.get(f"/api/staff/v1/applications/{ref}/filing", headers=desk).get_json()
+             for name, ref, _ in children}
+    assert {v["label"]: v["value"] for v in parts[licence.name]["values"]} == {
+        "经营场所地址": "聊城市开发区长江路6号", "注册资本（万元）": 10, "经营项目": "热食类食品制售"}
+    assert [v["label"] for v in parts[food.name]["values"]] == ["经营场所地址", "主体业态", "经营项目", "从业人员人数"]
+    assert parts[licence.name]["deferred"] == ["住所使用证明"]
+    assert parts[food.name]["deferred"] == ["食品安全管理制度", "从业人员健康证明"]
+    internal = {name: note for name, _, note in children}
+    assert "住所使用证明" in internal[licence.name] and "住所使用证明" not in internal[food.name]
+    listed = client.get("/api/v1/bundle-cases", headers=agent).get_json()["bundle_cases"]
+    assert [b["title"] for b in listed] == ["开办餐饮店一件事"]
+    assert client.get("/api/v1/bundle-cases", headers=login()).get_json()["bundle_cases"] == []
