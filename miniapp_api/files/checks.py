@@ -3,7 +3,8 @@
 The type comes from the content's signature (filetype reads the magic bytes), never from the name or the
 multipart Content-Type a phone sends. Images are decoded and written again by Pillow: what is stored is a
 fresh JPEG or PNG without EXIF (GPS position, camera, time), turned upright first so a phone photo still
-stands the right way. A PDF must open in pypdf, have a page and no password, since staff must read it.
+stands the right way. A PDF must open in pypdf, have a page and no password, since staff must read it. A short
+video (inspection evidence only) is checked box by box and has its metadata blanked (video.py).
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ import filetype
 import pypdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from miniapp_api.files import messages
+from miniapp_api.files import messages, video
 from miniapp_api.platform.errors import DomainError
 
 FILE_REFUSED = "file_refused"
 FILE_TOO_LARGE = "file_too_large"
 
 MB = 1024 * 1024
-LIMITS = {"image": 10 * MB, "pdf": 20 * MB}
+LIMITS = {"image": 10 * MB, "pdf": 20 * MB, "video": 20 * MB}
 # Signature MIME type → our kind.
-KINDS = {"image/jpeg": "image", "image/png": "image", "image/webp": "image", "application/pdf": "pdf"}
-# What each purpose takes.
-PURPOSES = {"material": ("image", "pdf"), "feedback": ("image",), "inspection": ("image",)}
+KINDS = {"image/jpeg": "image", "image/png": "image", "image/webp": "image", "application/pdf": "pdf",
+         "video/mp4": "video", "video/quicktime": "video"}
+# What each purpose takes: a remote inspection's evidence may be a short video of the site.
+PURPOSES = {"material": ("image", "pdf"), "feedback": ("image",), "inspection": ("image", "video")}
+MAX_VIDEO_SECONDS = 60
 MAX_PIXELS = 40_000_000   # a decompression bomb is refused before it is decoded
 LONG_SIDE = 4096          # larger photos are scaled down on re-encoding
 
@@ -40,6 +43,7 @@ class Checked:
     width: int | None = None
     height: int | None = None
     pages: int | None = None
+    seconds: float | None = None
 
 
 def _refuse(message: str, code: str = FILE_REFUSED, status: int = 422) -> DomainError:
@@ -66,7 +70,7 @@ def check(data: bytes, purpose: str) -> Checked:
     if len(data) > LIMITS[kind]:
         raise _refuse(messages.TOO_LARGE.format(kind=messages.KIND_NAMES[kind], limit=LIMITS[kind] // MB,
                                                 size=f"{len(data) / MB:.1f}"), code=FILE_TOO_LARGE, status=413)
-    return _image(data) if kind == "image" else _pdf(data)
+    return {"image": _image, "pdf": _pdf, "video": _video}[kind](data)
 
 
 def _image(data: bytes) -> Checked:
@@ -112,3 +116,17 @@ def _pdf(data: bytes) -> Checked:
     if not pages:
         raise _refuse(messages.PDF_EMPTY)
     return Checked("pdf", "application/pdf", data, pages=pages)
+
+
+def _video(data: bytes) -> Checked:
+    """A short MP4/QuickTime video: well-formed boxes, at most a minute, with its location and time metadata
+    blanked (files/video.py). Stored as video/mp4 (QuickTime files are served as such, which phones play)."""
+    try:
+        cleaned, seconds = video.clean(data)
+    except video.NotAVideo:
+        raise _refuse(messages.VIDEO_UNREADABLE) from None
+    if seconds <= 0:
+        raise _refuse(messages.VIDEO_UNREADABLE)
+    if seconds > MAX_VIDEO_SECONDS:
+        raise _refuse(messages.VIDEO_TOO_LONG.format(limit=MAX_VIDEO_SECONDS, seconds=round(seconds)))
+    return Checked("video", "video/mp4", cleaned, seconds=seconds)

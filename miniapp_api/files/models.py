@@ -17,7 +17,7 @@ class StoredFile(Base):
     __tablename__ = "stored_file"
     __table_args__ = (
         UniqueConstraint("owner_citizen_id", "sha256", name="uq_stored_file_owner_hash"),
-        CheckConstraint("kind IN ('image', 'pdf')", name="kind_known"),
+        CheckConstraint("kind IN ('image', 'pdf', 'video')", name="kind_known"),
         CheckConstraint("purpose IN ('material', 'feedback', 'inspection')", name="purpose_known"),
         Index("ix_stored_file_sha256", "sha256"),
         Index("brin_stored_file_created", "created_at", postgresql_using="brin"),
@@ -33,6 +33,7 @@ class StoredFile(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[int | None] = mapped_column(Integer)        # a video's length, rounded up
     created_at: Mapped[CreatedAt]
 
 

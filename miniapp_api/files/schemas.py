@@ -30,13 +30,14 @@ class LinkPath(BaseModel):
 class FileOut(BaseModel):
     id: int
     purpose: str
-    kind: Literal["image", "pdf"]
+    kind: Literal["image", "pdf", "video"]
     content_type: str
     size: int
     sha256: str = Field(description="hash of the stored bytes (after re-encoding): integrity and deduplication")
     width: int | None
     height: int | None
     pages: int | None
+    seconds: int | None = Field(description="a video's length")
     created_at: str
     url: str = Field(description="signed link to the bytes; works until url_expires_at")
     url_expires_at: str
@@ -45,7 +46,7 @@ class FileOut(BaseModel):
     def of(cls, stored: StoredFile, link: Link) -> FileOut:
         return cls(id=stored.id, purpose=stored.purpose, kind=stored.kind, content_type=stored.content_type,
                    size=stored.size, sha256=stored.sha256, width=stored.width, height=stored.height,
-                   pages=stored.pages, created_at=local_iso(stored.created_at) or "", url=link.url,
+                   pages=stored.pages, seconds=stored.seconds, created_at=local_iso(stored.created_at) or "", url=link.url,
                    url_expires_at=local_iso(link.expires_at) or "")
 
 

@@ -9,6 +9,7 @@ Reading happens through a signed link (`/files/<token>`) that carries the file i
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ def store(session: Session, storage: Storage, owner: Citizen, data: bytes, purpo
     new_id = session.scalar(insert(StoredFile).values(
         owner_citizen_id=owner.id, purpose=purpose, kind=checked.kind, content_type=checked.content_type,
         size=len(checked.data), sha256=digest, width=checked.width, height=checked.height, pages=checked.pages,
-        created_at=now).on_conflict_do_nothing(constraint="uq_stored_file_owner_hash").returning(StoredFile.id))
+        seconds=math.ceil(checked.seconds) if checked.seconds is not None else None, created_at=now).on_conflict_do_nothing(constraint="uq_stored_file_owner_hash").returning(StoredFile.id))
     if new_id is None:  # already uploaded by this owner (or by their other tap a moment ago)
         new_id = session.scalar(select(StoredFile.id).where(StoredFile.owner_citizen_id == owner.id,
                                                             StoredFile.sha256 == digest))
@@ -138,7 +139,8 @@ def check_usable(session: Session, owner_id: int, file_ids: Sequence[int], *, ki
         if stored is None:
             message = messages.NOT_YOUR_FILE.format(id=file_id)
         elif stored.kind not in kinds:
-            message = (messages.NOT_AN_IMAGE if kinds == {"image"} else messages.NOT_A_MATERIAL).format(id=file_id)
+            message = (messages.NOT_AN_IMAGE.format(id=file_id) if kinds == {"image"} else messages.NOT_OF_KINDS.format(
+                id=file_id, kinds="或".join(messages.KIND_NAMES[k] for k in sorted(kinds))))
         else:
             continue
         raise DomainError(message, code=FILE_NOT_USABLE, status=422, fields={f"{field}[{position}]": message})

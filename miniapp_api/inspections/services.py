@@ -31,6 +31,7 @@ from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import require_centre, visible_centre_ids
 
 INSPECTION_NOT_FOUND = "inspection_not_found"
+EVIDENCE_KINDS = ("image", "video")     # photos, or a short video of the site
 SLOT_TAKEN = "slot_taken"
 S = ApplicationStatus
 SCHEDULABLE = (S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS, S.IN_REVIEW)
@@ -161,7 +162,7 @@ def staff_inspections(session: Session, staff: Staff) -> list[Inspection]:
 
 def add_evidence(session: Session, citizen: Citizen, reference: str, line: str, file_ids: list[int],
                  now: datetime) -> Inspection:
-    """The applicant's photos for one checklist line, before or during the session."""
+    """The applicant's photos or short videos for one checklist line, before or during the session (added up)."""
     inspection = for_citizen(session, citizen, reference, lock=True)
     if inspection.status != "scheduled":
         raise DomainError(messages.CONCLUDED, code=ILLEGAL_TRANSITION, status=409)
@@ -172,7 +173,7 @@ def add_evidence(session: Session, citizen: Citizen, reference: str, line: str, 
         raise _invalid("line", messages.NO_EVIDENCE_NEEDED)
     application = inspection.application
     files.attach(session, citizen.id, file_ids, subject=("application", application.id),
-                 centre_id=application.centre_id, field="file_ids", kinds=("image",), now=now)
+                 centre_id=application.centre_id, field="file_ids", kinds=EVIDENCE_KINDS, now=now)
     inspection.evidence = {**inspection.evidence, line: list(dict.fromkeys([*inspection.evidence.get(line, []),
                                                                              *file_ids]))}
     session.flush()

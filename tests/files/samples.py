@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import sys
 from pathlib import Path
 
@@ -56,3 +57,23 @@ def broken_pdf() -> bytes:
 def executable() -> bytes:
     """This very Python interpreter's first 64 KB: an ELF executable, whatever name it is given."""
     return Path(sys.executable).resolve().read_bytes()[:65536]
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+LOCATION = b"+36.4500+115.9800/"       # where a phone says it filmed (Android's ©xyz)
+
+
+def video(seconds: float = 12, *, media: bytes = b"\x00\x00\x00\x10mdat-frames" * 64, brand: bytes = b"isom",
+          moov_first: bool = True) -> bytes:
+    """A small MP4 as phones write one, box by box: ftyp, moov (mvhd with the length, a track and user data
+    carrying the filming location), mdat. Not decodable frames — the checker reads structure, not pictures."""
+    mvhd = _box(b"mvhd", struct.pack(">B3xIIII", 0, 0, 0, 1000, int(seconds * 1000)) + bytes(80))
+    located = _box(b"udta", _box(b"\xa9xyz", struct.pack(">HH", len(LOCATION), 0x15c7) + LOCATION))
+    trak = _box(b"trak", _box(b"tkhd", bytes(84)) + located)
+    moov = _box(b"moov", mvhd + trak + located)
+    ftyp = _box(b"ftyp", brand + struct.pack(">I", 0x200) + brand + b"mp41")
+    mdat = _box(b"mdat", media)
+    return ftyp + (moov + mdat if moov_first else mdat + moov)

@@ -88,9 +88,13 @@ def test_an_inspection_from_the_calendar_through_evidence_to_a_signed_correction
     photo = client.post("/api/v1/files", headers=applicant, content_type="multipart/form-data",
                         data={"purpose": "inspection", "file": (io.BytesIO(samples.photo_with_gps()), "k.jpg",
                                                                  "image/jpeg")}).get_json()["file"]["id"]
+    clip = client.post("/api/v1/files", headers=applicant, content_type="multipart/form-data",
+                       data={"purpose": "inspection", "file": (io.BytesIO(samples.video(seconds=20)), "VID_1.mp4",
+                                                                "video/mp4")}).get_json()["file"]
+    assert (clip["kind"], clip["seconds"]) == ("video", 20)
     added = client.post(f"/api/v1/applications/{case.reference}/inspection/evidence", headers=applicant,
-                        json={"line": "pests", "file_ids": [photo]})
-    assert added.status_code == 200 and added.get_json()["lines"][2]["file_ids"] == [photo]
+                        json={"line": "pests", "file_ids": [photo, clip["id"]]})       # a photo and a short video
+    assert added.status_code == 200 and added.get_json()["lines"][2]["file_ids"] == [photo, clip["id"]]
     assert client.post(f"/api/v1/applications/{case.reference}/inspection/evidence", headers=applicant,
                        json={"line": "health", "file_ids": [photo]}).status_code == 422   # no photo asked for
     inspection_id = scheduled.get_json()["id"]

@@ -54,9 +54,14 @@ def test_the_applicant_uploads_the_checklist_photos_and_sees_the_signed_result(p
         expect(page.locator("#inspection-status")).to_have_text("待踏勘")
         expect(page.get_by_role("link", name="https://video.liaocheng.gov.cn/room/871")).to_be_visible()
         assert_accessible(page, "simulator remote inspection")
-        page.locator("#evidence-0").get_by_label("拍照上传（未上传）").set_input_files(str(photo))
-        page.locator("#evidence-0").get_by_role("button", name="上传这一项的照片").click()
-        expect(page.locator("#evidence-0").get_by_label("拍照上传（已上传 1 张）")).to_be_visible()
+        page.locator("#evidence-0").get_by_label("拍照或短视频（未上传）").set_input_files(str(photo))
+        page.locator("#evidence-0").get_by_role("button", name="上传这一项的照片或视频").click()
+        expect(page.locator("#evidence-0").get_by_label("拍照或短视频（已上传 1 个）")).to_be_visible()
+        clip = photo.with_name("site.mp4")                     # and a short video walking through the kitchen
+        clip.write_bytes(samples.video(seconds=25))
+        page.locator("#evidence-0").get_by_label("拍照或短视频（已上传 1 个）").set_input_files(str(clip))
+        page.locator("#evidence-0").get_by_role("button", name="上传这一项的照片或视频").click()
+        expect(page.locator("#evidence-0").get_by_label("拍照或短视频（已上传 2 个）")).to_be_visible()
 
         signed = requests.post(f"{live_server}/api/staff/v1/inspections/{inspection_id}/conclusion",
                                headers=staff_headers(live_server, inspector), timeout=10, json={

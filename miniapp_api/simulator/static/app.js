@@ -1098,17 +1098,18 @@
         esc(inspection.video_link) + "</a></p>" : "") + '<p>状态：<span id="inspection-status">' +
         (inspection.status === "concluded" ? (inspection.conclusion === "pass" ? "踏勘通过" : "需补正") : "待踏勘") + "</span></p></div>" +
         inspection.lines.map(function (line, i) {
-          var done = line.file_ids.length ? "已上传 " + line.file_ids.length + " 张" : "未上传";
+          var done = line.file_ids.length ? "已上传 " + line.file_ids.length + " 个" : "未上传";
           return '<div class="card"><p>' + esc(line.text) + "</p>" + (line.evidence === "photo"
             ? (inspection.status === "scheduled"
-              ? form("evidence-" + i, field("file", "拍照上传（" + done + "）", { type: "file" }), "上传这一项的照片")
+              ? form("evidence-" + i, field("file", "拍照或短视频（" + done + "）", { type: "file" }), "上传这一项的照片或视频")
               : "<p>" + done + "</p>") : "<p>视频时现场查看，无需上传</p>") + "</div>";
         }).join("");
       inspection.lines.forEach(function (line, i) {
         if (line.evidence !== "photo" || inspection.status !== "scheduled") return;
         onSubmit("evidence-" + i, function (values) {
           if (!values.file || !values.file.size) {
-            throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择照片", { file: "请选择照片" });
+            throw new window.BanshiRequest.BanshiError(422, "validation_failed", "请选择照片或视频",
+                                                       { file: "请选择照片或视频" });
           }
           return uploadFile(values.file, "inspection").then(function (uploaded) {
             return api.post(path + "/evidence", { line: line.key, file_ids: [uploaded.id] });
