@@ -369,21 +369,21 @@ def _complete_bundle_if_last(session: Session, bundle_id: int, now: datetime) ->
     if bundle.completed_at is not None or open_children:
         return
     bundle.completed_at = now
-    people = list(dict.fromkeys(c for c in (bundle.citizen_id, bundle.proxy_citizen_id) if c))
     events.publish(session, events.BUNDLE_COMPLETED, ("bundle", bundle.id), {
         "reference": bundle.reference, "citizen_id": bundle.citizen_id, "proxy_citizen_id": bundle.proxy_citizen_id,
         "centre_id": bundle.centre_id, "item_id": None, "completed_at": now.isoformat()})
     context = {"item": bundle.title[:20], "reference": bundle.reference,
                "status": messages.STATUS_PHRASES[S.COMPLETED], "tip": messages.TIP_BUNDLE_RATE}
-    for citizen_id in people:
+    for citizen_id in recipients(bundle):
         notify(session, citizen_id=citizen_id, kind="application_status", context=context,
                title=messages.TITLE_BUNDLE_DONE, body=messages.BODY_BUNDLE_DONE.format(
                    title=bundle.title, reference=bundle.reference), page=BUNDLE_PAGE.format(ref=bundle.reference),
                now=now, subject=("bundle", bundle.id))
 
 
-def _recipients(application: Application) -> list[int]:
-    return list(dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c))
+def recipients(case: Application | BundleCase) -> list[int]:
+    """Whom a case's messages go to: the applicant's account and the proxy's (an agent), each once."""
+    return list(dict.fromkeys(c for c in (case.citizen_id, case.proxy_citizen_id) if c))
 
 
 def _tell_citizens(session: Session, application: Application, status: ApplicationStatus, extra: str,
@@ -393,14 +393,14 @@ def _tell_citizens(session: Session, application: Application, status: Applicati
                                        extra=extra)
     context = {"item": application.item.name, "reference": application.reference,
                "status": messages.STATUS_PHRASES.get(status, ""), "tip": messages.TIP_STATUS}
-    for citizen_id in _recipients(application):
+    for citizen_id in recipients(application):
         notify(session, citizen_id=citizen_id, kind="application_status", context=context,
                title=messages.TITLE_STATUS, body=body, page=PAGE.format(ref=application.reference), now=now,
                subject=("application", application.id))
 
 
 def _schedule_material_reminders(session: Session, application: Application, deadline: date, now: datetime,
-                                 days: WorkingDays, recipients: list[int] | None = None) -> None:
+                                 days: WorkingDays, to: list[int] | None = None) -> None:
     """容缺 reminders 3 and 1 working days before the promised deadline, at 09:00; cancelled once all arrive."""
     names = "、".join(m.name for m in application.materials
                      if m.kind == MaterialKind.DEFERRED and m.received_at is None)
@@ -414,7 +414,7 @@ def _schedule_material_reminders(session: Session, application: Application, dea
         at = datetime.combine(days.add(deadline, -stage), REMINDER_AT, SHANGHAI)
         if at <= now:
             continue
-        for citizen_id in _recipients(application) if recipients is None else recipients:
+        for citizen_id in recipients(application) if to is None else to:
             notify(session, citizen_id=citizen_id, kind="application_materials_due", context=context,
                    title=messages.TITLE_MATERIALS, body=body, page=PAGE.format(ref=application.reference), now=now,
                    deliver_after=at, subject=("application_materials", application.id),
@@ -541,7 +541,7 @@ def lookup(session: Session, citizen_id: int, reference: str, phone_last4: str,
         owed = [m for m in application.materials if m.kind == MaterialKind.DEFERRED and m.received_at is None]
         if owed:   # the newly linked citizen gets the 容缺 reminders still ahead
             _schedule_material_reminders(session, application, owed[0].due_on, now, WorkingDays(session),
-                                         recipients=[citizen_id])
+                                         to=[citizen_id])
     return application
 
 

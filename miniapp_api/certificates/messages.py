@@ -19,3 +19,5 @@ BODY_RENEWED = "您的{type}已延续，新证照编号 {identifier}，有效期
 TITLE_REVOKED = "电子证照已撤销"
 BODY_REVOKED = "您的{type}（编号 {identifier}）已被{centre}撤销，原因：{reason}。如有疑问请联系签发机关。"
 PAGE_TITLE = "电子证照核验"
+TIP_ISSUED = "电子证照已签发，可在小程序中出示"
+TIP_REVOKED = "证照已撤销，详情请查看消息"

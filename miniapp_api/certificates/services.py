@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.applications.models import Application, ApplicationEvent, ApplicationStatus
+from miniapp_api.applications.services import recipients
 from miniapp_api.businesses.services import agents_of, citizen_businesses
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import messages
@@ -163,10 +164,10 @@ def issue_for(session: Session, signer: Signer, cipher: FieldCipher, application
     body = (messages.BODY_RENEWED if renewing else messages.BODY_ISSUED).format(
         item=application.item.name, reference=application.reference, type=kind.licence_type, identifier=number,
         expires=chinese_date(certificate.expires_on))
-    for citizen_id in dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c):
+    for citizen_id in recipients(application):
         notify(session, citizen_id=citizen_id, kind="certificate_status", title=messages.TITLE_ISSUED, body=body,
                context={"licence": kind.licence_type, "number": number, "expires": certificate.expires_on.isoformat(),
-                        "tip": "电子证照已签发，可在小程序中出示"},
+                        "tip": messages.TIP_ISSUED},
                page=PAGE.format(id=certificate.id), now=now, subject=("certificate", certificate.id),
                dedupe_key=f"certificate:{certificate.id}:issued:{citizen_id}")
     log.info("certificate.issued", certificate_id=certificate.id, renewal=renewing)
@@ -291,7 +292,7 @@ def revoke(session: Session, staff: Staff, certificate: Certificate, reason: str
     for citizen_id in _holder_accounts(session, certificate):
         notify(session, citizen_id=citizen_id, kind="certificate_status", title=messages.TITLE_REVOKED, body=body,
                context={"licence": certificate.type_name, "number": certificate.identifier,
-                        "expires": certificate.expires_on.isoformat(), "tip": "证照已撤销，详情请查看消息"},
+                        "expires": certificate.expires_on.isoformat(), "tip": messages.TIP_REVOKED},
                page=PAGE.format(id=certificate.id), now=now, subject=("certificate", certificate.id),
                dedupe_key=f"certificate:{certificate.id}:revoked:{citizen_id}")
     session.flush()

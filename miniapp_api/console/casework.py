@@ -99,7 +99,7 @@ def application_page(reference: str):
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
                            inspection=_inspection_of(application),
-                           answered={m.id: _file_links(m.files) for m in application.materials if m.files})
+                           answered={m.id: file_links(m.files) for m in application.materials if m.files})
 
 
 def _inspection_of(application) -> dict | None:
@@ -111,7 +111,7 @@ def _inspection_of(application) -> dict | None:
         s for s in inspections.free_slots(db.session, g.staff, utcnow()) if s.centre_id == application.centre_id]}
 
 
-def _file_links(ids: list[int]) -> list[dict]:
+def file_links(ids: list[int]) -> list[dict]:
     """Signed links to files of a case the page already showed the caller may see."""
     now, seconds, secret = utcnow(), current_app.config["FILE_LINK_SECONDS"], current_app.config["SECRET_KEY"]
     rows = db.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)).order_by(StoredFile.id))
@@ -130,7 +130,7 @@ def _online_form(reference: str) -> dict | None:
     return {"values": labels, "deferred": [n for n in online.deferred if n in found.materials],
             "promise": online.promise_text, "delivery": online.delivery, "mail": found.mail,
             "bundle": found.bundle,
-            "materials": [{"name": name, "key": key, "files": _file_links(online.materials.get(name, []))}
+            "materials": [{"name": name, "key": key, "files": file_links(online.materials.get(name, []))}
                           for name, key in found.materials.items()]}
 
 

@@ -11,7 +11,7 @@ from flask import g, render_template, request
 from miniapp_api.applications import services as applications
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
-from miniapp_api.console.casework import _file_links, done
+from miniapp_api.console.casework import done, file_links
 from miniapp_api.inspections import services
 from miniapp_api.platform.clock import SHANGHAI, utcnow
 from miniapp_api.platform.db import db
@@ -41,7 +41,7 @@ def inspection_list():
 @page(*permissions.INSPECTION)
 def inspection_page(inspection_id: int):
     inspection = services.for_staff(db.session, g.staff, inspection_id)
-    evidence = {key: _file_links(ids) for key, ids in inspection.evidence.items()}
+    evidence = {key: file_links(ids) for key, ids in inspection.evidence.items()}
     return render_template("console/inspection.html", i=inspection, evidence=evidence,
                            mine=inspection.inspector_staff_id == g.staff.id)
 

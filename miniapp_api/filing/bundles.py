@@ -42,6 +42,11 @@ class BundleDefinition:
     def item_names(self) -> list[str]:
         return [i.item_name for i in self.items]
 
+    @property
+    def departments(self) -> dict[str, str]:
+        """Item name → the department that handles it."""
+        return {i.item_name: i.department for i in self.items}
+
     def form(self) -> FormDefinition:
         """The shared form, checked field by field like any item's form."""
         return FormDefinition(self.name, self.applicant, tuple(f.field for f in self.fields))

@@ -210,7 +210,7 @@ class BundleOut(BaseModel):
     def of(cls, offer: Offer) -> BundleOut:
         bundle = offer.bundle
         assert bundle is not None
-        departments = {i.item_name: i.department for i in bundle.items}
+        departments = bundle.departments
         return cls(code=bundle.code, name=bundle.name, summary=bundle.summary, applicant=bundle.applicant,
                    items=[BundleItemOut(code=i.code, name=i.name, department=departments[i.name],
                                         time_limit_working_days=i.time_limit_working_days) for i in offer.items])
@@ -327,6 +327,13 @@ class BundleCaseSummary(BaseModel):
     phase: str
     phase_name: str
     items: list[str]
+
+    @classmethod
+    def of(cls, bundle: BundleCase) -> dict:
+        phase = bundle_phase(bundle.children)
+        return cls(reference=bundle.reference, title=bundle.title, phase=phase,
+                   phase_name=application_messages.BUNDLE_PHASES[phase],
+                   items=[c.item.name for c in bundle.children]).model_dump()
 
 
 class BundleCaseList(BaseModel):

@@ -6,7 +6,6 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
-from miniapp_api.applications import messages as application_messages
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, BundleCase
 from miniapp_api.applications.schemas import ApplicationPath
@@ -188,20 +187,12 @@ def bundle_slots(path: BundlePath, query: BundleSlotsQuery):
     ).model_dump()
 
 
-def _departments(code: str) -> dict[str, str]:
-    bundle = bundle_definition(code)
-    return {i.item_name: i.department for i in bundle.items} if bundle else {}
-
-
 @bp.get("/bundle-cases", responses={200: BundleCaseList}, security=[{"bearer": []}])
 @citizen_required
 def list_bundle_cases():
     """The caller's 一件事 cases (as applicant or as a business's agent), newest first."""
     found = applications.citizen_bundles(db.session, g.citizen.id)
-    return {"bundle_cases": [BundleCaseSummary(
-        reference=b.reference, title=b.title, phase=(phase := applications.bundle_phase(b.children)),
-        phase_name=application_messages.BUNDLE_PHASES[phase], items=[c.item.name for c in b.children]).model_dump()
-        for b in found]}
+    return {"bundle_cases": [BundleCaseSummary.of(b) for b in found]}
 
 
 @bp.get("/bundle-cases/<bundle_reference>", responses={200: BundleCaseOut}, security=[{"bearer": []}])
@@ -210,5 +201,6 @@ def show_bundle_case(path: BundleReference):
     """One 一件事: each item's case with its department, state and time limit, one timeline of all of them, and
     whether it can be rated (once every item is done: rating and survey are for the whole bundle)."""
     bundle = applications.citizen_bundle(db.session, g.citizen.id, path.bundle_reference)
-    return BundleCaseOut.of(bundle, _departments(bundle.bundle_code),
+    definition = bundle_definition(bundle.bundle_code)
+    return BundleCaseOut.of(bundle, definition.departments if definition else {},
                             rated=ratings.is_rated(db.session, "bundle", bundle.id))

@@ -117,13 +117,13 @@ def schedule(session: Session, staff: Staff, application: Application, *, slot_i
     applications.record_staff_event(session, application, staff, "inspection", now, messages.EVENT_SCHEDULED.format(
         when=_when(slot.starts_at), inspector=inspector.display_name if inspector else ""))
     lines = "、".join(line["text"] for line in checklist if line.get("evidence") == "photo")
-    for citizen_id in dict.fromkeys(c for c in (application.citizen_id, application.proxy_citizen_id) if c):
+    for citizen_id in applications.recipients(application):
         notify(session, citizen_id=citizen_id, kind="application_status", title=messages.TITLE_SCHEDULED,
                body=messages.BODY_SCHEDULED.format(item=application.item.name, reference=application.reference,
-                                                   when=_when(slot.starts_at), lines=lines or "无",
-                                                   link=video_link or "届时由踏勘人员发送"),
-               context={"item": application.item.name, "reference": application.reference, "status": "待踏勘",
-                        "tip": "请按清单上传照片"},
+                                                   when=_when(slot.starts_at), lines=lines or messages.NO_LINES,
+                                                   link=video_link or messages.LINK_LATER),
+               context={"item": application.item.name, "reference": application.reference,
+                        "status": messages.PHRASE_SCHEDULED, "tip": messages.TIP_SCHEDULED},
                page=applications.PAGE.format(ref=application.reference), now=now,
                subject=("inspection", inspection.id), dedupe_key=f"inspection:{inspection.id}:scheduled:{citizen_id}")
     return inspection
