@@ -36,7 +36,8 @@ from miniapp_api.appointments.models import (
     BookingSuspension,
     WaitlistEntry,
 )
-from miniapp_api.appointments.services import account_key, end_appointment, give_up_seats
+from miniapp_api.appointments.services import account_key, cancel_for_deletion
+from miniapp_api.authority import services as authority
 from miniapp_api.businesses.models import BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
@@ -45,7 +46,6 @@ from miniapp_api.files import services as files
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
-from miniapp_api.notifications import appointments as notices
 from miniapp_api.notifications.models import Notification, SmsOptOut, SubscriptionConsent
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog, IdempotencyRecord
@@ -69,9 +69,17 @@ class DeletionRequested:
 
 
 def _person_hashes(citizen: Citizen) -> list[str]:
-    """Every key the person's records are filed under: the verified identity, the typed ID number, the account."""
-    return sorted({h for h in (citizen.verified_id_hash, citizen.id_number_hash, account_key(citizen),
-                               f"account:{citizen.id}") if h})
+    """Every key the account's own records are filed under: its verified identity and the account itself. Never
+    the ID number it typed (authority): anyone can type anyone's number, and closing an account that typed a
+    stranger's must not touch the stranger's bookings, authorisations or history."""
+    return sorted({*authority.own_keys(citizen), account_key(citizen)})
+
+
+def _own_appointments(citizen_id: int, hashes: list[str]):
+    """The account's own appointments: for its person, and those it booked for others by name. A relative's
+    booking it made under an authorisation belongs to the relative and stays theirs."""
+    return or_(Appointment.person_hash.in_(hashes),
+               (Appointment.citizen_id == citizen_id) & Appointment.named_id_hash.is_not(None))
 
 
 def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace: timedelta) -> DeletionRequested:
@@ -83,14 +91,10 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
                     .values(revoked_at=now))
     hashes = _person_hashes(citizen)
     upcoming = list(session.scalars(select(Appointment).where(
-        or_(Appointment.citizen_id == citizen.id, Appointment.person_hash.in_(hashes)),
-        Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now)
-        .order_by(Appointment.id).with_for_update()))
+        _own_appointments(citizen.id, hashes), Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.starts_at > now).order_by(Appointment.id).with_for_update()))
     for appointment in upcoming:
-        give_up_seats(session, appointment, now)
-        end_appointment(appointment, AppointmentStatus.CANCELLED, now, messages.CANCELLED_BY_DELETION)
-        session.flush()
-        notices.appointment_cancelled(session, appointment, now, messages.CANCELLED_BY_DELETION)
+        cancel_for_deletion(session, appointment, now, messages.CANCELLED_BY_DELETION)
     entries = list(session.scalars(select(WaitlistEntry.id).where(
         WaitlistEntry.citizen_id == citizen.id, WaitlistEntry.status.in_(LIVE_WAITLIST_STATUSES))))
     for entry_id in entries:
@@ -149,8 +153,8 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
 
     # Bookings and the line: kept for the statistics, the person cut out.
     cut_person_out(session, select(Appointment.id).where(or_(
-        Appointment.citizen_id == cid, Appointment.person_hash.in_(hashes),
-        Appointment.accountable_hash.in_(hashes))).scalar_subquery(), only_hashes=hashes)
+        _own_appointments(cid, hashes), Appointment.accountable_hash.in_(hashes))).scalar_subquery(),
+        only_hashes=hashes)
     session.execute(update(WaitlistEntry).where(or_(WaitlistEntry.citizen_id == cid,
                                                     WaitlistEntry.person_hash.in_(hashes))).values(
         person_name=messages.ERASED_NAME, person_hash=literal("erased:") + cast(WaitlistEntry.id, Text)))

@@ -8,6 +8,9 @@ SLOT_IN_PAST = "该时段已过，请选择其他时段"
 TOO_LATE_TO_BOOK = "距开始不足{minutes}分钟的时段不能预约，请选择更晚的时段"
 TOO_LATE_TO_CANCEL = "距预约开始不足{minutes}分钟，已不能取消或改约；如不能前来，请致电服务中心"
 QUOTA_EXCEEDED = "每人最多同时保留{limit}个有效预约，请先办理或取消已有预约"
+QUOTA_FOR_OTHERS = ("每个账号最多同时为他人代预约{limit}个号，请先办理或取消已有的代预约；"
+                    "经常为家人办事，可请家人完成实名核验后在“亲友代办”中授权您")
+BOOKED_FOR_YOU = "{booker}为您预约"
 DUPLICATE_BOOKING = "您当天已预约过该事项，无需重复预约"
 BOOKING_SUSPENDED = "因多次预约后未到场，预约功能暂停至{until}，可到窗口现场取号办理"
 ITEM_NOT_AT_CENTRE = "该窗口不办理所选事项，请选择其他窗口或服务中心"
@@ -35,6 +38,7 @@ STATUS_NAMES = {
 RELATIONS = ("父母", "子女", "配偶", "亲属", "员工", "朋友", "其他")
 
 CANCELLED_BY_CITIZEN = "本人取消"
+CANCELLED_BY_NAMED_PERSON = "被预约人本人取消"
 CANCELLED_BY_RESCHEDULE = "改约"
 SUSPENDED_FOR_NO_SHOWS = "{days}天内预约未到场{count}次"
 LIFT_REASON_REQUIRED = "请填写解除原因"

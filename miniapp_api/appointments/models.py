@@ -72,10 +72,12 @@ class Slot(Base):
 class Appointment(Base):
     """A booking of one or more consecutive slots at one window, for the account holder or someone else.
 
-    person_hash is the keyed hash of the real person's ID number: quotas and duplicate
-    checks count people, not accounts. accountable_hash is whom a no-show counts
-    against: the person when they booked (or their authorised relative did), else
-    the account that booked, so typing someone's ID number cannot get them suspended.
+    person_hash is whom quotas and duplicate checks count: the verified person when they booked
+    for themselves (or their authorised relative did), else a key of the booking account and the name it
+    typed (`named:<account>:<hash>`), so a typed ID number never touches its owner's quota.
+    accountable_hash is whom a no-show counts against: the person, or for a booking by name the account.
+    named_id_hash is the typed ID number of a booking by name (代预约 without an authorisation): only so
+    that the named person, once face-verified on their own account, sees it and can cancel it.
     """
 
     __tablename__ = "appointment"
@@ -86,6 +88,7 @@ class Appointment(Base):
         Index("ix_appointment_citizen_start", "citizen_id", "starts_at"),
         Index("ix_appointment_person_status", "person_hash", "status"),
         Index("ix_appointment_accountable_status", "accountable_hash", "status"),
+        Index("ix_appointment_named", "named_id_hash", postgresql_where=text("named_id_hash IS NOT NULL")),
         Index("ix_appointment_booked_end", "ends_at", postgresql_where=text("status = 'booked'")),
         Index("brin_appointment_ends", "ends_at", postgresql_using="brin"),
     )
@@ -95,6 +98,7 @@ class Appointment(Base):
     person_hash: Mapped[str] = mapped_column(String(64))
     person_name: Mapped[str] = mapped_column(String(40))
     accountable_hash: Mapped[str] = mapped_column(String(64))
+    named_id_hash: Mapped[str | None] = mapped_column(String(64))
     # The authorisation (亲友代办) a relative booked under, if any.
     authorisation_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("relative_authorisation.id",
                                                                                 ondelete="SET NULL"))
@@ -123,6 +127,11 @@ class Appointment(Base):
     @property
     def is_for_someone_else(self) -> bool:
         return self.proxy_relation is not None
+
+    @property
+    def is_by_name(self) -> bool:
+        """Booked for someone by typing their name and ID number, without their authorisation."""
+        return self.named_id_hash is not None
 
 
 class AppointmentSlot(Base):

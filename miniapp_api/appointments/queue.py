@@ -29,9 +29,10 @@ from miniapp_api.appointments.services import (
     ITEM_NOT_AT_CENTRE,
     BookingRefused,
     end_appointment,
-    own_appointment,
+    appointment_for,
 )
 from miniapp_api.appointments.slots import opening_periods
+from miniapp_api.authority.services import Act
 from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
 from miniapp_api.centres.services import WINDOW_NOT_FOUND, get_centre, get_item
 from miniapp_api.notifications import appointments as notices
@@ -76,8 +77,9 @@ def issue_ticket(session: Session, *, window: Window, item_id: int, now: datetim
 def check_in(session: Session, *, citizen_id: int, appointment_id: int, now: datetime,
              presence: Presence | None = None, presence_key: bytes = b"") -> Ticket:
     """At the hall: a queue ticket (a centre that asks for presence wants its screens' code or a location
-    close by: presence.py). Repeating it returns the same one."""
-    appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
+    close by: presence.py). Repeating it returns the same one. Whoever has a grant on the booking may check it
+    in (authority): its booker, the person it is for, a delegate whose authorisation is in force."""
+    appointment, _ = appointment_for(session, citizen_id, appointment_id, Act.CHECK_IN, now, lock=True)
     if appointment.status == AppointmentStatus.CHECKED_IN and appointment.ticket is not None:
         return appointment.ticket
     require_presence(presence_key, appointment.centre, presence, now)

@@ -9,7 +9,7 @@ one person cannot both pass the quota check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select, text, update
@@ -26,6 +26,8 @@ from miniapp_api.appointments.models import (
     Slot,
 )
 from miniapp_api.appointments.slots import slots_needed
+from miniapp_api.authority import services as authority
+from miniapp_api.authority.services import Act, Basis
 from miniapp_api.centres.calendar import status_from
 from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
@@ -35,7 +37,7 @@ from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
 from miniapp_api.notifications import appointments as notices
 from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
-from miniapp_api.platform.clock import local, local_date
+from miniapp_api.platform.clock import local, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
@@ -67,6 +69,9 @@ class Person:
 
     `hash` counts the person (quota, duplicates); `accountable` is whom a no-show counts
     against; `booker_verified` says whether the account booking has a face-verified identity.
+    A booking by name (代预约, no authorisation) has `named_hash` (the typed ID number, only to show the
+    booking to that person) and `named_by` (the booking account, whose own cap of such bookings it counts
+    against). `told`: the accounts besides the booker that hear about it (the person it is for).
     """
 
     hash: str
@@ -77,6 +82,15 @@ class Person:
     phone_enc: str | None = None
     relation: str | None = None
     authorisation_id: int | None = None
+    named_hash: str | None = None
+    named_by: int | None = None
+    told: tuple[int, ...] = ()
+
+    @property
+    def lock_key(self) -> str:
+        """The advisory lock the person rules run under: the person, or for bookings by name the booking
+        account (its cap counts every person it names)."""
+        return f"named-by:{self.named_by}" if self.named_by is not None else self.hash
 
 
 def account_key(citizen: Citizen) -> str:
@@ -92,28 +106,58 @@ def person_for_self(citizen: Citizen, cipher: FieldCipher) -> Person:
     return Person(hash=key, name=citizen.real_name, accountable=key, booker_verified=citizen.verified)
 
 
-def person_for_other(cipher: FieldCipher, booker: Citizen, *, name: str, id_number: str, phone: str,
-                     relation: str) -> Person:
-    """代预约 without an authorisation: counted by the other person's ID number (one account cannot
-    hoard seats), but a no-show counts against the booker, never against the person named."""
-    return Person(hash=cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT), name=name,
-                  accountable=account_key(booker), booker_verified=booker.verified,
+def named_key(booker_id: int, typed_hash: str) -> str:
+    """Whom a booking by name counts as: the booking account and the name it typed, never the typed number's
+    owner (migration 0024 re-keys older rows the same way)."""
+    return f"named:{booker_id}:{typed_hash[:40]}"
+
+
+def person_for_other(session: Session, cipher: FieldCipher, booker: Citizen, *, name: str, id_number: str,
+                     phone: str, relation: str) -> Person:
+    """代预约 without an authorisation: a typed claim, so it affects only the account that typed it — it counts
+    against the account's own cap of bookings for others (the centre's `max_active_for_others`), a no-show
+    counts against the account, and the named person's quota, duplicates and suspension are never touched.
+    The named person, if face-verified on their own account, sees it (王某 为您预约), can cancel it, and is told."""
+    typed = cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
+    record = authority.Record(booker_id=booker.id, person_hash=named_key(booker.id, typed), named_hash=typed)
+    return Person(hash=record.person_hash, name=name, accountable=account_key(booker), booker_verified=booker.verified,
                   id_number_enc=cipher.encrypt(id_number, context=ID_NUMBER_CONTEXT),
-                  phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT), relation=relation)
+                  phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT), relation=relation, named_hash=typed,
+                  named_by=booker.id, told=tuple(authority.told(session, booker.id, record)))
 
 
-def person_for_relative(principal: Principal) -> Person:
-    """亲友代办 under an authorisation in force: the relative's own record, as if they had booked."""
+def person_for_relative(session: Session, delegate: Citizen, principal: Principal) -> Person:
+    """亲友代办 under an authorisation in force: the relative's own record, as if they had booked (their quota,
+    their no-shows); it belongs to them — they see it, cancel it and are told — and the delegate acts on it only
+    while the authorisation stays in force."""
+    record = authority.Record(booker_id=delegate.id, person_hash=principal.id_hash,
+                              authorisation_id=principal.authorisation_id)
     return Person(hash=principal.id_hash, name=principal.name, accountable=principal.id_hash, booker_verified=True,
                   id_number_enc=principal.id_number_enc, relation=principal.relation,
-                  authorisation_id=principal.authorisation_id)
+                  authorisation_id=principal.authorisation_id,
+                  told=tuple(authority.told(session, delegate.id, record)))
+
+
+def record_of(appointment: Appointment) -> authority.Record:
+    return authority.Record(booker_id=appointment.citizen_id, person_hash=appointment.person_hash,
+                            named_hash=appointment.named_id_hash, authorisation_id=appointment.authorisation_id)
 
 
 def person_of(appointment: Appointment) -> Person:
     return Person(hash=appointment.person_hash, name=appointment.person_name,
                   accountable=appointment.accountable_hash, booker_verified=True,
                   id_number_enc=appointment.proxy_id_number_enc, phone_enc=appointment.proxy_phone_enc,
-                  relation=appointment.proxy_relation, authorisation_id=appointment.authorisation_id)
+                  relation=appointment.proxy_relation, authorisation_id=appointment.authorisation_id,
+                  named_hash=appointment.named_id_hash,
+                  named_by=appointment.citizen_id if appointment.named_id_hash is not None else None)
+
+
+def recipients(session: Session, appointment: Appointment, now: datetime) -> list[int]:
+    """Who hears about the appointment: the account that booked it while it still has a grant on it, and the
+    person it is for on their own verified account."""
+    record = record_of(appointment)
+    booker = [appointment.citizen_id] if authority.booker_still_acts(session, record, now) else []
+    return booker + authority.told(session, appointment.citizen_id, record)
 
 
 def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[list[ServiceItem], bool]:
@@ -149,24 +193,34 @@ def active_suspension(session: Session, person_hash: str, now: datetime) -> Book
         BookingSuspension.lifted_at.is_(None)).order_by(BookingSuspension.until.desc())).first()
 
 
-def _refusal(centre: Centre, until: datetime | None, duplicate: int, active_count: int) -> BookingRefused | None:
+def _quota(centre: Centre, person: Person) -> int:
+    return centre.max_active_for_others if person.named_by is not None else centre.max_active_per_person
+
+
+def _refusal(centre: Centre, person: Person, until: datetime | None, duplicate: int,
+             active_count: int) -> BookingRefused | None:
     """The person rules, in one place: suspension (of the person or of whoever answers for the booking),
-    a duplicate booking of an item that day, and the centre's quota of active bookings."""
+    a duplicate booking of an item that day, and the centre's quota of active bookings (for bookings by name,
+    the account's cap of bookings for others)."""
     if until is not None:
         shown = local(until).strftime("%Y年%m月%d日")
         return BookingRefused(messages.BOOKING_SUSPENDED.format(until=shown), code=BOOKING_SUSPENDED, status=403,
                               until=until.isoformat())
     if duplicate:
         return BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING)
-    if active_count >= centre.max_active_per_person:
-        return BookingRefused(messages.QUOTA_EXCEEDED.format(limit=centre.max_active_per_person), code=QUOTA_EXCEEDED)
+    quota = _quota(centre, person)
+    if active_count >= quota:
+        if person.named_by is not None:
+            return BookingRefused(messages.QUOTA_FOR_OTHERS.format(limit=quota), code=QUOTA_EXCEEDED)
+        return BookingRefused(messages.QUOTA_EXCEEDED.format(limit=quota), code=QUOTA_EXCEEDED)
     return None
 
 
 # The person rules and the seat, in one statement run after the person's advisory lock (so its snapshot sees
 # every earlier booking of that person): a suspension of the person or of whoever answers for the booking, an
-# active booking of one of the items that day, and the number of active bookings. With :seat_id, that slot's
-# seat is taken in the same statement only when the rules all pass; `taken` says whether it was.
+# active booking of one of the items that day, and the number of active bookings (of the person; for a booking
+# by name, :named_by, the account's active bookings by name). With :seat_id, that slot's seat is taken in the
+# same statement only when the rules all pass; `taken` says whether it was.
 PERSON_RULES_AND_SEAT = """
 WITH rules AS (
     SELECT (SELECT max(until) FROM booking_suspension
@@ -176,7 +230,9 @@ WITH rules AS (
             WHERE person_hash = :person AND item_id = ANY(CAST(:item_ids AS bigint[]))
               AND service_date = :service_date AND active) AS duplicates,
            (SELECT count(*) FROM appointment
-            WHERE person_hash = :person AND status = ANY(CAST(:active_statuses AS varchar[])) AND ends_at > :now)
+            WHERE ((CAST(:named_by AS bigint) IS NULL AND person_hash = :person)
+                   OR (citizen_id = CAST(:named_by AS bigint) AND named_id_hash IS NOT NULL))
+              AND status = ANY(CAST(:active_statuses AS varchar[])) AND ends_at > :now)
                AS active_count),
 taken AS (
     UPDATE slot SET booked = booked + 1
@@ -194,9 +250,9 @@ def _check_person_and_take_seat(session: Session, centre: Centre, person: Person
     """One round trip for every booking: the person rules, and with `seat` that slot's seat (see above)."""
     row = session.execute(text(PERSON_RULES_AND_SEAT), dict(
         answerable=sorted({person.hash, person.accountable}), now=now, person=person.hash, item_ids=item_ids,
-        service_date=service_date, active_statuses=_ACTIVE_STATUS_NAMES,
-        seat_id=seat.id if seat is not None else None, quota=centre.max_active_per_person)).one()
-    refusal = _refusal(centre, row.suspended_until, row.duplicates, row.active_count)
+        service_date=service_date, active_statuses=_ACTIVE_STATUS_NAMES, named_by=person.named_by,
+        seat_id=seat.id if seat is not None else None, quota=_quota(centre, person))).one()
+    refusal = _refusal(centre, person, row.suspended_until, row.duplicates, row.active_count)
     if refusal is not None:
         raise refusal
     if seat is not None and not row.taken:
@@ -268,7 +324,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     # override) or a closure. They are read with the person's lock (writers that touch one person queue
     # behind each other until commit) and the new appointment's id, so the rows below can name it.
     _, override_workday, override_note, closure, appointment_id = session.execute(select(
-        transaction_lock(person.hash),
+        transaction_lock(person.lock_key),
         select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
         select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
         select(CentreClosure.id).where(CentreClosure.centre_id == centre.id, CentreClosure.day == service_date)
@@ -294,12 +350,12 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
 # (none when :outbox is an empty array). Returns when it was created and the outbox ids due now.
 WRITE_BOOKING = f"""
 WITH written AS (
-    INSERT INTO appointment (id, citizen_id, person_hash, person_name, accountable_hash, authorisation_id,
-                             proxy_id_number_enc, proxy_phone_enc, proxy_relation, centre_id, window_id,
-                             service_date, starts_at, ends_at, status)
-    VALUES (:id, :citizen_id, :person_hash, :person_name, :accountable_hash, :authorisation_id,
-            :proxy_id_number_enc, :proxy_phone_enc, :proxy_relation, :centre_id, :window_id,
-            :service_date, :starts_at, :ends_at, :status)
+    INSERT INTO appointment (id, citizen_id, person_hash, person_name, accountable_hash, named_id_hash,
+                             authorisation_id, proxy_id_number_enc, proxy_phone_enc, proxy_relation, centre_id,
+                             window_id, service_date, starts_at, ends_at, status)
+    VALUES (:id, :citizen_id, :person_hash, :person_name, :accountable_hash, :named_id_hash,
+            :authorisation_id, :proxy_id_number_enc, :proxy_phone_enc, :proxy_relation, :centre_id,
+            :window_id, :service_date, :starts_at, :ends_at, :status)
     RETURNING created_at),
 lines AS (
     INSERT INTO appointment_item (appointment_id, item_id, person_hash, service_date, active)
@@ -319,7 +375,7 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
     statement; the appointment then joins the session as if it had been loaded, relationships and all."""
     values = dict(
         id=appointment_id, citizen_id=citizen_id, person_hash=person.hash, person_name=person.name,
-        accountable_hash=person.accountable, authorisation_id=person.authorisation_id,
+        accountable_hash=person.accountable, named_id_hash=person.named_hash, authorisation_id=person.authorisation_id,
         proxy_id_number_enc=person.id_number_enc, proxy_phone_enc=person.phone_enc, proxy_relation=person.relation,
         centre_id=centre.id, window_id=window.id, service_date=service_date,
         starts_at=slots[0].starts_at, ends_at=slots[-1].ends_at, status=str(AppointmentStatus.BOOKED))
@@ -329,7 +385,7 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
     appointment.centre, appointment.window, appointment.slots, appointment.ticket = centre, window, slots, None
     appointment.lines = [AppointmentItem(appointment_id=appointment_id, item_id=item.id, person_hash=person.hash,
                                          service_date=service_date, active=True, item=item) for item in items]
-    drafts = notices.booked_drafts(appointment, now) if confirm else []
+    drafts = notices.booked_drafts(appointment, now, [citizen_id, *person.told]) if confirm else []
     try:
         with session.no_autoflush:
             row = session.execute(text(WRITE_BOOKING), dict(
@@ -350,15 +406,24 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
     return appointment
 
 
-def own_appointment(session: Session, citizen_id: int, appointment_id: int, *, lock: bool = False) -> Appointment:
-    """The caller's appointment, or 404 whether it does not exist or belongs to someone else."""
-    statement = select(Appointment).where(Appointment.id == appointment_id, Appointment.citizen_id == citizen_id)
+def _not_found() -> NotFound:
+    return NotFound(messages.APPOINTMENT_NOT_FOUND, code=APPOINTMENT_NOT_FOUND)
+
+
+def appointment_for(session: Session, actor: Citizen | int, appointment_id: int, act: Act, now: datetime, *,
+                    lock: bool = False) -> tuple[Appointment, Basis]:
+    """An appointment the account may do `act` to now (authority.require: its own, one made under a relative
+    authorisation still in force, one it booked by name, one that names its verified person), with the basis;
+    404 when it has no grant on it at all (existence is not leaked), 403 when it may see it but not do this."""
+    if isinstance(actor, int):
+        actor = session.get(Citizen, actor)   # the request's own citizen: already in the session, no query
+    statement = select(Appointment).where(Appointment.id == appointment_id)
     if lock:
         statement = statement.with_for_update()
     appointment = session.scalars(statement).one_or_none()
     if appointment is None:
-        raise NotFound(messages.APPOINTMENT_NOT_FOUND, code=APPOINTMENT_NOT_FOUND)
-    return appointment
+        raise _not_found()
+    return appointment, authority.require(session, actor, record_of(appointment), act, now, _not_found())
 
 
 def _ensure_changeable(appointment: Appointment, now: datetime) -> None:
@@ -382,24 +447,41 @@ def end_appointment(appointment: Appointment, status: AppointmentStatus, now: da
 
 def cancel_appointment(session: Session, *, citizen_id: int, appointment_id: int, now: datetime,
                        reason: str | None = None) -> Appointment:
-    appointment = own_appointment(session, citizen_id, appointment_id, lock=True)
+    """Cancel before the cut-off, by anyone with a grant on it (authority); everyone it concerns is told."""
+    appointment, basis = appointment_for(session, citizen_id, appointment_id, Act.CANCEL, now, lock=True)
     _ensure_changeable(appointment, now)
     give_up_seats(session, appointment, now)
+    if reason is None and basis == Basis.NAMED:
+        reason = messages.CANCELLED_BY_NAMED_PERSON
     end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason or messages.CANCELLED_BY_CITIZEN)
     session.flush()
-    notices.appointment_cancelled(session, appointment, now, reason)
+    notices.appointment_cancelled(session, appointment, now, reason, recipients(session, appointment, now))
     return appointment
+
+
+def cancel_for_deletion(session: Session, appointment: Appointment, now: datetime, reason: str) -> None:
+    """An account closing: its own upcoming bookings go (a locked row), everyone they concern is told."""
+    give_up_seats(session, appointment, now)
+    end_appointment(appointment, AppointmentStatus.CANCELLED, now, reason)
+    session.flush()
+    notices.appointment_cancelled(session, appointment, now, reason, recipients(session, appointment, now))
 
 
 def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id: int, slot_id: int,
                            now: datetime) -> Appointment:
-    """Cancel and book in one transaction: if the new seat cannot be had, nothing changes."""
-    old = own_appointment(session, citizen_id, appointment_id, lock=True)
+    """Cancel and book in one transaction: if the new seat cannot be had, nothing changes. The grant is checked
+    as for a new booking (a delegate's authorisation must still be in force with the booking scope); when the
+    person it is for moves a booking someone made for them, the new one is their own."""
+    old, basis = appointment_for(session, citizen_id, appointment_id, Act.RESCHEDULE, now, lock=True)
     _ensure_changeable(old, now)
+    person, booker_id = person_of(old), old.citizen_id
+    if basis == Basis.SELF and old.citizen_id != citizen_id:
+        person, booker_id = replace(person, authorisation_id=None, relation=None, id_number_enc=None,
+                                    phone_enc=None), citizen_id
     # Lock order: the old centre's waitlist line (seats.py), then as in booking the person, then every slot
     # involved by id.
     seats.lock_line(session, old.centre_id)
-    lock_for_transaction(session, old.person_hash)
+    lock_for_transaction(session, person.lock_key)
     target = session.scalars(select(Slot).where(Slot.id == slot_id).options(selectinload(Slot.window))).one_or_none()
     if target is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
@@ -408,17 +490,22 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     seats.free_seats(session, old, now)
     end_appointment(old, AppointmentStatus.CANCELLED, now, messages.CANCELLED_BY_RESCHEDULE)
     session.flush()
-    new = book_appointment(session, citizen_id=citizen_id, person=person_of(old), slot_id=slot_id,
+    new = book_appointment(session, citizen_id=booker_id, person=person, slot_id=slot_id,
                            item_codes=[line.item.code for line in old.lines], now=now, confirm=False)
     old.rescheduled_to_id = new.id
     session.flush()
-    notices.appointment_rescheduled(session, old, new, now)
+    notices.appointment_rescheduled(session, old, new, now, recipients(session, new, now))
     return new
 
 
-def list_appointments(session: Session, citizen_id: int, *, limit: int = 50) -> list[Appointment]:
-    return list(session.scalars(select(Appointment).where(Appointment.citizen_id == citizen_id)
-                                .order_by(Appointment.starts_at.desc()).limit(limit)))
+def list_appointments(session: Session, citizen_id: int, now: datetime | None = None, *,
+                      limit: int = 50) -> list[Appointment]:
+    """What 我的预约 lists: every appointment the account may view now (its own, those it made for others by name
+    or under an authorisation still in force, and those made for its verified person by anyone)."""
+    actor, now = session.get(Citizen, citizen_id), now or utcnow()
+    return list(session.scalars(select(Appointment).where(authority.visible(
+        actor, now, booker=Appointment.citizen_id, person=Appointment.person_hash, named=Appointment.named_id_hash,
+        authorisation=Appointment.authorisation_id)).order_by(Appointment.starts_at.desc()).limit(limit)))
 
 
 def relative_appointments(session: Session, principal: Principal, *, limit: int = 50) -> list[Appointment]:
@@ -483,7 +570,8 @@ def active_suspensions(session: Session, centre_id: int, now: datetime) -> list[
 
 
 def gone_reminders(session: Session, rows: list) -> set[int]:
-    """The outbox asks before sending: reminder rows whose appointment was cancelled, moved or already handled."""
+    """The outbox asks before sending: reminder rows whose appointment was cancelled, moved or already handled,
+    and reminders to a delegate whose authorisation has ended since (the principal's own copy still goes)."""
     reminders = [r for r in rows if r.kind.startswith("appointment_reminder")]
     if not reminders:
         return set()
@@ -491,4 +579,6 @@ def gone_reminders(session: Session, rows: list) -> set[int]:
         Appointment.id.in_({r.subject_id for r in reminders})))}
     return {row.id for row in reminders
             if (appointment := appointments.get(row.subject_id)) is None
-            or appointment.status != AppointmentStatus.BOOKED or notices.cause_marker(appointment) != row.cause_marker}
+            or appointment.status != AppointmentStatus.BOOKED or notices.cause_marker(appointment) != row.cause_marker
+            or (appointment.authorisation_id is not None and row.citizen_id == appointment.citizen_id
+                and not authority.booker_still_acts(session, record_of(appointment), utcnow()))}

@@ -26,6 +26,7 @@ from miniapp_api.appointments.schemas import (
     WindowQueueOut,
 )
 from miniapp_api.appointments.slots import opening_periods, slots_for_item
+from miniapp_api.authority.services import Act
 from miniapp_api.centres.schemas import CentrePath
 from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.identity.models import Scope
@@ -76,9 +77,9 @@ def book(body: BookIn, header: IdempotencyHeader):
     """Book a slot (and the consecutive ones the items need), for oneself or for someone else."""
     if body.for_relative is not None:
         person = services.person_for_relative(
-            principal_for(db.session, g.citizen, body.for_relative, Scope.BOOK, utcnow()))
+            db.session, g.citizen, principal_for(db.session, g.citizen, body.for_relative, Scope.BOOK, utcnow()))
     elif body.for_person is not None:
-        person = services.person_for_other(field_cipher(), g.citizen, **body.for_person.model_dump())
+        person = services.person_for_other(db.session, field_cipher(), g.citizen, **body.for_person.model_dump())
     else:
         person = services.person_for_self(g.citizen, field_cipher())
     appointment = services.book_appointment(db.session, citizen_id=g.citizen.id, person=person,
@@ -90,8 +91,9 @@ def book(body: BookIn, header: IdempotencyHeader):
 @citizen_required
 @read_only
 def list_appointments():
-    """The caller's appointments, newest first."""
-    rows = services.list_appointments(db.session, g.citizen.id)
+    """The caller's appointments, newest first: their own, those they booked for others (under an authorisation
+    still in force, or by name), and those someone booked for them (王某 为您预约)."""
+    rows = services.list_appointments(db.session, g.citizen.id, utcnow())
     return {"appointments": [_appointment_out(a) for a in rows]}
 
 
@@ -107,7 +109,8 @@ def list_relative_appointments(path: RelativePath):
 @citizen_required
 @read_only
 def show_appointment(path: AppointmentPath):
-    return _appointment_out(services.own_appointment(db.session, g.citizen.id, path.appointment_id))
+    appointment, _ = services.appointment_for(db.session, g.citizen, path.appointment_id, Act.VIEW, utcnow())
+    return _appointment_out(appointment)
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel", responses={200: AppointmentOut}, security=BEARER)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
@@ -12,6 +12,10 @@ from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 class BusinessKind(StrEnum):
     ENTERPRISE = "enterprise"
     INDIVIDUAL = "individual"     # 个体工商户
+
+
+# An agent link confirmed at a counter lasts this long unless renewed (confirmed again) or ended earlier.
+AGENT_TERM = timedelta(days=365)
 
 
 class LinkRole(StrEnum):
@@ -44,13 +48,23 @@ class Business(Base):
     employees: Mapped[int | None] = mapped_column(Integer)     # 从业人数, when the registry reports it
     representative_name: Mapped[str] = mapped_column(String(40))
     representative_id_hash: Mapped[str | None] = mapped_column(String(64))
+    # The payout account on record (对公账户) for 免申即享 grants: set by the representative or by staff,
+    # never taken from whoever confirms a grant. The number is sealed like any personal number.
+    payout_account_name: Mapped[str | None] = mapped_column(String(80))
+    payout_bank: Mapped[str | None] = mapped_column(String(60))
+    payout_account_enc: Mapped[str | None] = mapped_column(Text)
+    payout_account_last4: Mapped[str | None] = mapped_column(String(4))
+    payout_set_by: Mapped[str | None] = mapped_column(String(32))
+    payout_set_at: Mapped[UtcDateTime | None]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UtcDateTime | None]
 
 
 class BusinessLink(Base):
     """A verified citizen acting for a business: its representative (matched from the registry) or an agent
-    (confirmed by staff at a counter). Only a link in force lets a citizen see or act for the business."""
+    (confirmed by staff at a counter). Only a link in force lets a citizen see or act for the business: not
+    revoked, not past `expires_at` (agents: a year from confirmation, renewed by confirming again), and the
+    citizen still face-verified (`link_in_force`). Who ended it and why is kept (`ended_by`, `end_reason`)."""
 
     __tablename__ = "business_link"
     __table_args__ = (
@@ -68,6 +82,18 @@ class BusinessLink(Base):
     source: Mapped[str] = mapped_column(String(16))
     staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[CreatedAt]
+    expires_at: Mapped[UtcDateTime | None]
     revoked_at: Mapped[UtcDateTime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(32))      # registry, representative, staff:<id>, account
+    end_reason: Mapped[str | None] = mapped_column(String(200))
 
     business: Mapped[Business] = relationship()
+
+    def in_force(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def link_in_force(now: datetime) -> ColumnElement[bool]:
+    """A link that has not been ended and has not run out (the citizen's verification is checked by the caller's
+    join: `authority.business_links`)."""
+    return BusinessLink.revoked_at.is_(None) & (BusinessLink.expires_at.is_(None) | (BusinessLink.expires_at > now))

@@ -59,6 +59,7 @@ class Centre(Base):
         CheckConstraint("level IN ('city', 'district', 'street', 'community')", name="level_known"),
         CheckConstraint("booking_horizon_days BETWEEN 1 AND 90", name="horizon_range"),
         CheckConstraint("max_active_per_person >= 1", name="max_active_positive"),
+        CheckConstraint("max_active_for_others >= 0", name="max_for_others_not_negative"),
     )
 
     id: Mapped[IntPK]
@@ -77,6 +78,9 @@ class Centre(Base):
     min_notice_minutes: Mapped[int] = mapped_column(SmallInteger, default=30, server_default="30")
     cancel_cutoff_minutes: Mapped[int] = mapped_column(SmallInteger, default=60, server_default="60")
     max_active_per_person: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    # 代预约 by name (someone's name and ID number typed, no authorisation): how many such active bookings
+    # one account may hold; they count against the account, never against the person named. 0 = none.
+    max_active_for_others: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     no_show_limit: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
     no_show_window_days: Mapped[int] = mapped_column(SmallInteger, default=90, server_default="90")
     suspension_days: Mapped[int] = mapped_column(SmallInteger, default=30, server_default="30")

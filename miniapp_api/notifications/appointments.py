@@ -6,6 +6,7 @@ one way: appointments → notifications).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -44,57 +45,72 @@ def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     return text, fields
 
 
-def _draft(appointment, kind: str, body_template: str, *, deliver_after: datetime | None = None,
-           dedupe: bool = False, extra: dict[str, str] | None = None) -> Draft:
+def _drafts(appointment, kind: str, body_template: str, to: Sequence[int] | None, *,
+            deliver_after: datetime | None = None, dedupe: bool = False,
+            extra: dict[str, str] | None = None) -> list[Draft]:
+    """One draft per recipient (`to`; by default the account that booked). What is done for someone reaches
+    them too (the relative it was booked for, the person named), each with their own dedupe key."""
     text, fields = _context(appointment, kind)
     text.update(extra or {})
-    return Draft(citizen_id=appointment.citizen_id, kind=kind, context=fields, title=messages.TITLES[kind],
-                 body=body_template.format(**text), page=PAGE.format(id=appointment.id),
-                 deliver_after=deliver_after, subject=("appointment", appointment.id),
-                 cause_marker=cause_marker(appointment),
-                 dedupe_key=f"appointment:{appointment.id}:{kind}" if dedupe else None)
-
-
-def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, **options) -> None:
-    insert_drafts(session, [_draft(appointment, kind, body_template, **options)], now)
-
-
-def reminder_drafts(appointment, now: datetime) -> list[Draft]:
-    """The day-before and hour-before reminders that are still ahead."""
     drafts = []
-    day_before = day_before_reminder_time(appointment.starts_at)
-    if day_before > now:
-        drafts.append(_draft(appointment, "appointment_reminder_day", messages.REMINDER_DAY_BODY,
-                             deliver_after=day_before, dedupe=True))
-    hour_before = appointment.starts_at - HOUR_BEFORE
-    if hour_before > now:
-        drafts.append(_draft(appointment, "appointment_reminder_hour", messages.REMINDER_HOUR_BODY,
-                             deliver_after=hour_before, dedupe=True))
+    for citizen_id in dict.fromkeys(to if to is not None else [appointment.citizen_id]):
+        key = f"appointment:{appointment.id}:{kind}"
+        if citizen_id != appointment.citizen_id:
+            key += f":to:{citizen_id}"
+        body = body_template.format(**text)
+        if citizen_id != appointment.citizen_id:
+            body = messages.FOR_YOU_PREFIX.format(name=appointment.person_name) + body
+        drafts.append(Draft(citizen_id=citizen_id, kind=kind, context=fields, title=messages.TITLES[kind], body=body,
+                            page=PAGE.format(id=appointment.id), deliver_after=deliver_after,
+                            subject=("appointment", appointment.id), cause_marker=cause_marker(appointment),
+                            dedupe_key=key if dedupe else None))
     return drafts
 
 
-def booked_drafts(appointment, now: datetime) -> list[Draft]:
-    """The confirmation and the reminders of a new booking: the booking writes them in its own statement."""
-    return [_draft(appointment, "appointment_booked", messages.BOOKED_BODY, dedupe=True),
-            *reminder_drafts(appointment, now)]
-
-
-def schedule_reminders(session: Session, appointment, now: datetime) -> None:
-    drafts = reminder_drafts(appointment, now)
+def _send(session: Session, appointment, kind: str, body_template: str, now: datetime, to: Sequence[int] | None,
+          **options) -> None:
+    drafts = _drafts(appointment, kind, body_template, to, **options)
     if drafts:
         insert_drafts(session, drafts, now)
 
 
-def appointment_cancelled(session: Session, appointment, now: datetime, reason: str | None) -> None:
+def reminder_drafts(appointment, now: datetime, to: Sequence[int] | None = None) -> list[Draft]:
+    """The day-before and hour-before reminders that are still ahead."""
+    drafts = []
+    day_before = day_before_reminder_time(appointment.starts_at)
+    if day_before > now:
+        drafts += _drafts(appointment, "appointment_reminder_day", messages.REMINDER_DAY_BODY, to,
+                          deliver_after=day_before, dedupe=True)
+    hour_before = appointment.starts_at - HOUR_BEFORE
+    if hour_before > now:
+        drafts += _drafts(appointment, "appointment_reminder_hour", messages.REMINDER_HOUR_BODY, to,
+                          deliver_after=hour_before, dedupe=True)
+    return drafts
+
+
+def booked_drafts(appointment, now: datetime, to: Sequence[int] | None = None) -> list[Draft]:
+    """The confirmation and the reminders of a new booking: the booking writes them in its own statement."""
+    return [*_drafts(appointment, "appointment_booked", messages.BOOKED_BODY, to, dedupe=True),
+            *reminder_drafts(appointment, now, to)]
+
+
+def schedule_reminders(session: Session, appointment, now: datetime, to: Sequence[int] | None = None) -> None:
+    drafts = reminder_drafts(appointment, now, to)
+    if drafts:
+        insert_drafts(session, drafts, now)
+
+
+def appointment_cancelled(session: Session, appointment, now: datetime, reason: str | None,
+                          to: Sequence[int] | None = None) -> None:
     cancel_pending(session, ("appointment", appointment.id), "appointment_cancelled")
-    _send(session, appointment, "appointment_cancelled", messages.CANCELLED_BODY, now, dedupe=True,
+    _send(session, appointment, "appointment_cancelled", messages.CANCELLED_BODY, now, to, dedupe=True,
           extra={"reason": messages.CANCEL_REASON.format(reason=reason) if reason else ""})
 
 
-def appointment_rescheduled(session: Session, old, new, now: datetime) -> None:
+def appointment_rescheduled(session: Session, old, new, now: datetime, to: Sequence[int] | None = None) -> None:
     cancel_pending(session, ("appointment", old.id), "appointment_rescheduled")
-    _send(session, new, "appointment_rescheduled", messages.RESCHEDULED_BODY, now, dedupe=True)
-    schedule_reminders(session, new, now)
+    _send(session, new, "appointment_rescheduled", messages.RESCHEDULED_BODY, now, to, dedupe=True)
+    schedule_reminders(session, new, now, to)
 
 
 # --- at the hall: "前面还有 3 人" and "请到 X 号窗口" --------------------------------------------------------------

@@ -122,22 +122,26 @@ def test_duplicate_same_item_same_day(db_session, cipher, hall, make_citizen):
     assert book(db_session, cipher, citizen, later, [hall.quick]).status == "booked"
 
 
-def test_quota_counts_the_real_person_across_accounts(db_session, cipher, hall, make_citizen):
+def test_bookings_by_name_count_against_the_booking_account_never_the_person_named(db_session, cipher, hall,
+                                                                                   make_citizen):
     son, daughter = make_citizen("王小明"), make_citizen("王小红")
 
     def parent(booker):
-        return services.person_for_other(cipher, booker, name="王大爷", id_number=id_number(9001),
+        return services.person_for_other(db_session, cipher, booker, name="王大爷", id_number=id_number(9001),
                                          phone="13900001111", relation="父母")
 
     for day, account in (("2026-11-24", son), ("2026-11-25", daughter), ("2026-11-26", son)):
         book(db_session, cipher, account, hall.slot(db_session, hall.general, f"{day} 09:00"), [hall.quick],
              person=parent(account))
     fourth = hall.slot(db_session, hall.general, "2026-11-27 09:00")
-    error = assert_refused(services.QUOTA_EXCEEDED, book, db_session, cipher, daughter, fourth, [hall.quick],
-                           person=parent(daughter))
-    assert "3" in error.message
+    # The son has used his account's two bookings for others (the centre's max_active_for_others)...
+    error = assert_refused(services.QUOTA_EXCEEDED, book, db_session, cipher, son, fourth, [hall.quick],
+                           person=parent(son))
+    assert "2" in error.message and "亲友代办" in error.message
+    # ...the daughter has one left: the person named is counted in neither account's cap nor their own.
+    assert book(db_session, cipher, daughter, fourth, [hall.quick], person=parent(daughter)).person_name == "王大爷"
     # The account holder's own quota is untouched by bookings made for the parent.
-    assert book(db_session, cipher, daughter, fourth, [hall.quick]).person_name == "王小红"
+    assert book(db_session, cipher, son, fourth, [hall.quick]).person_name == "王小明"
 
 
 def test_profile_must_be_complete_to_book_for_oneself(db_session, cipher):

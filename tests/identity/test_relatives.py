@@ -158,7 +158,7 @@ def test_a_no_show_booked_by_an_authorised_relative_counts_against_the_relative(
     identity.accept_invitation(db_session, grandma, code=invitation.code, now=MONDAY_8AM)
     principal = identity.principal_for(db_session, son, invitation.authorisation.id, Scope.BOOK, MONDAY_8AM)
     for day in ("2026-11-24", "2026-11-25", "2026-11-26"):
-        booking.book_appointment(db_session, citizen_id=son.id, person=booking.person_for_relative(principal),
+        booking.book_appointment(db_session, citizen_id=son.id, person=booking.person_for_relative(db_session, son, principal),
                                  slot_id=hall.slot(db_session, hall.general, f"{day} 09:00").id,
                                  item_codes=[hall.quick.code], now=MONDAY_8AM)
     booking.mark_no_shows(db_session, MONDAY_8AM + timedelta(days=5))

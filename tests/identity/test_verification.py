@@ -251,9 +251,10 @@ def test_unverified_accounts_cannot_book_unless_the_hall_allows_it(client, wecha
 def test_a_no_show_for_a_named_stranger_counts_against_the_booker(db_session, cipher, make_citizen):
     hall = build_hall(db_session, MONDAY_8AM)
     booker = make_citizen("赵强")
+    hall.centre.max_active_for_others = 3   # three bookings by name, each a no-show
     victim_hash = cipher.lookup_hash(id_number(320), context="citizen.id_number")
     for day in ("2026-11-24", "2026-11-25", "2026-11-26"):
-        person = booking.person_for_other(cipher, booker, name="钱芳", id_number=id_number(320),
+        person = booking.person_for_other(db_session, cipher, booker, name="钱芳", id_number=id_number(320),
                                           phone="13600000000", relation="朋友")
         booking.book_appointment(db_session, citizen_id=booker.id, person=person,
                                  slot_id=hall.slot(db_session, hall.general, f"{day} 09:00").id,
@@ -263,7 +264,7 @@ def test_a_no_show_for_a_named_stranger_counts_against_the_booker(db_session, ci
     assert suspended == {booker.verified_id_hash}
     assert booking.active_suspension(db_session, victim_hash, MONDAY_8AM + timedelta(days=5)) is None
     # And the suspended booker can no longer book for anyone.
-    person = booking.person_for_other(cipher, booker, name="孙丽", id_number=id_number(321), phone="13600000001",
+    person = booking.person_for_other(db_session, cipher, booker, name="孙丽", id_number=id_number(321), phone="13600000001",
                                       relation="朋友")
     with pytest.raises(booking.BookingRefused) as refused:
         booking.book_appointment(db_session, citizen_id=booker.id, person=person,
