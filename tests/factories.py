@@ -163,7 +163,9 @@ def operator_review_hall(session, **staff_options):
     company = Business(credit_code=credit_code(88), name="聊城市开发区物流有限公司", kind="enterprise",
                        industry_code="G5430", size_class="medium", address="聊城", region="371571",
                        registered_on=date(2015, 1, 1), representative_name="孙经理")
-    agent = Citizen(openid=f"o-batch-agent-{next(_staff_numbers)}")
+    number = next(_staff_numbers)
+    # Staff confirm an agent only against a face-verified identity (businesses.confirm_agent).
+    agent = Citizen(openid=f"o-batch-agent-{number}", real_name="李经办", verified_id_hash=f"batch-agent-{number}")
     session.add_all([company, agent])
     session.flush()
     session.add(BusinessLink(business_id=company.id, citizen_id=agent.id, role="agent", source="counter"))
@@ -242,11 +244,21 @@ def casework_world(db_session, cipher) -> dict:
     delegate = citizen_with_identity(db_session, cipher, 7001, name="周小明")
     invitation = invite_relative(db_session, cipher, delegate, name="周大爷", id_number=id_number(7002),
                                  relation="父母", scopes=["book", "view"], valid_days=365, now=utcnow())
+    # A business with an agent confirmed at a counter (its link runs a year).
+    business = Business(credit_code=credit_code(77), name="聊城市周记餐饮有限公司", kind="enterprise",
+                        industry_code="H62", size_class="micro", address="聊城", region="371502",
+                        registered_on=date(2020, 1, 1), representative_name="周老板")
+    agent = citizen_with_identity(db_session, cipher, 7003, name="周经办")
+    db_session.add(business)
+    db_session.flush()
+    agent_link = BusinessLink(business_id=business.id, citizen_id=agent.id, role="agent", source="counter",
+                              expires_at=utcnow() + timedelta(days=365))
+    db_session.add(agent_link)
     item.owner_centre_id, item.department = home.id, "市场监管局"
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(business=business, agent_link=agent_link, inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

@@ -36,6 +36,9 @@ MATRIX = {
     "accounts.delete_account": CITIZEN,
     "businesses.list_businesses": CITIZEN,
     "businesses.show_business": OWN,
+    "businesses.list_agents": OWN,          # its legal representative only (agents: 403)
+    "businesses.end_agent": OWN,
+    "businesses.set_payout_account": OWN,
     "identity.verify_phone": CITIZEN,
     "identity.start_verification": CITIZEN,
     "identity.confirm_verification": OWN,
@@ -146,13 +149,17 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "ratings.revisit": {"satisfied": True},
           "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"},
           "policies.confirm_match": PAYOUT, "policies.apply_match": PAYOUT,
-          "policies.put_subscriptions": {"categories": []}}
+          "policies.put_subscriptions": {"categories": []},
+          "businesses.end_agent": {"reason": "已离职"},
+          "businesses.set_payout_account": {"account_name": "孙丽商店", "bank": "中国工商银行",
+                                            "account_number": "6222021610001234567"}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
                 "<reference>": "BS20261123-ABCDEF", "<int:feedback_id>": "1", "<int:rectification_id>": "1",
                 "<token>": "x" * 32, "<int:authorisation_id>": "1", "<int:verification_id>": "1",
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
                 "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1",
-                "<int:filing_id>": "1", "<bundle_reference>": "YJ20261123-ABCDEF"}
+                "<int:filing_id>": "1", "<bundle_reference>": "YJ20261123-ABCDEF",
+                "<int:link_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -288,7 +295,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
                "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
                "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id),
-               "<int:filing_id>": str(filing.id), "<bundle_reference>": bundle.reference}
+               "<int:filing_id>": str(filing.id), "<bundle_reference>": bundle.reference, "<int:link_id>": "1"}
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -300,6 +307,9 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                     "filing.answer_corrections": {"answers": [{"material_id": material_id, "file_ids": [photo.id]}]},
                     "filing.save_filing": {},
                     "inspections.add_evidence": {"line": "layout", "file_ids": [photo.id]},
+                    "businesses.end_agent": {"reason": "已离职"},
+                    "businesses.set_payout_account": {"account_name": "孙丽商店", "bank": "中国工商银行",
+                                                      "account_number": "6222021610001234567"},
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)
             response = client.open(path, method=method, headers=stranger, json=body)
             assert response.status_code == 404, (method, path)

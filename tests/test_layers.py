@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = {"platform", "wechat", "sms"}
-DOMAINS = {"accounts", "businesses", "certificates", "files", "filing", "inspections", "policies", "centres", "citizens", "guidance", "identity", "appointments", "applications", "feedback", "ratings", "surveys",
+DOMAINS = {"accounts", "authority", "businesses", "certificates", "files", "filing", "inspections", "policies", "centres", "citizens", "guidance", "identity", "appointments", "applications", "feedback", "ratings", "surveys",
            "notifications", "licences", "staff"}
 VIEW_MODULES = {"views", "staff_views"}
 # Imports a library forces inside a function, each with its reason.

@@ -23,6 +23,7 @@ from miniapp_api.applications.services import (
 from miniapp_api.businesses.services import agents_of
 from miniapp_api.centres.services import get_item
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.models import DomainEvent
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
@@ -38,7 +39,7 @@ def agent_of(session: Session, credit_code: str | None) -> int | None:
     """The business's agent in the app (its representative first), who follows the batch on the phone."""
     if not credit_code:
         return None
-    return next(iter(agents_of(session, credit_code)), None)
+    return next(iter(agents_of(session, credit_code, utcnow())), None)
 
 
 def queue_batch(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: str, centre_id: int, title: str,

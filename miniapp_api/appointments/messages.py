@@ -10,7 +10,8 @@ TOO_LATE_TO_CANCEL = "距预约开始不足{minutes}分钟，已不能取消或�
 QUOTA_EXCEEDED = "每人最多同时保留{limit}个有效预约，请先办理或取消已有预约"
 QUOTA_FOR_OTHERS = ("每个账号最多同时为他人代预约{limit}个号，请先办理或取消已有的代预约；"
                     "经常为家人办事，可请家人完成实名核验后在“亲友代办”中授权您")
-BOOKED_FOR_YOU = "{booker}为您预约"
+BOOKED_FOR_YOU = "{booker} 为您预约"
+SOMEONE = "他人"
 DUPLICATE_BOOKING = "您当天已预约过该事项，无需重复预约"
 BOOKING_SUSPENDED = "因多次预约后未到场，预约功能暂停至{until}，可到窗口现场取号办理"
 ITEM_NOT_AT_CENTRE = "该窗口不办理所选事项，请选择其他窗口或服务中心"

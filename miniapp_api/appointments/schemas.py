@@ -18,7 +18,8 @@ from miniapp_api.platform.schemas import QueryModel, StrictIn
 
 
 class ForPerson(StrictIn):
-    """Booking for someone else (代预约/帮代办): counted against their own ID number."""
+    """Booking for someone else by name (代预约/帮代办) without their authorisation: a typed claim, so it counts
+    against the booking account's own cap of bookings for others, never against the person named."""
 
     name: RealName
     id_number: IdNumber
@@ -145,9 +146,12 @@ class AppointmentOut(BaseModel):
     ticket: TicketOut | None
     rescheduled_to_id: int | None
     created_at: str
+    booked_for_you: str | None = Field(default=None, description=(
+        "set when someone else booked it for the caller (a relative under an authorisation, or by name): "
+        "'王* 为您预约'; the caller may cancel it"))
 
     @classmethod
-    def of(cls, appointment: Appointment, cipher: FieldCipher) -> AppointmentOut:
+    def of(cls, appointment: Appointment, cipher: FieldCipher, booked_by: str | None = None) -> AppointmentOut:
         phone = (mask_phone(cipher.decrypt(appointment.proxy_phone_enc, context=PHONE_CONTEXT))
                  if appointment.proxy_phone_enc else None)
         return cls(id=appointment.id, status=appointment.status,
@@ -159,7 +163,8 @@ class AppointmentOut(BaseModel):
                    person_name=appointment.person_name, for_someone_else=appointment.is_for_someone_else,
                    relation=appointment.proxy_relation, proxy_phone_masked=phone,
                    ticket=TicketOut.of(appointment.ticket) if appointment.ticket else None,
-                   rescheduled_to_id=appointment.rescheduled_to_id, created_at=local_iso(appointment.created_at))
+                   rescheduled_to_id=appointment.rescheduled_to_id, created_at=local_iso(appointment.created_at),
+                   booked_for_you=messages.BOOKED_FOR_YOU.format(booker=booked_by) if booked_by else None)
 
 
 class AppointmentList(BaseModel):

@@ -41,7 +41,7 @@ from miniapp_api.platform.clock import local, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
-from miniapp_api.platform.privacy import FieldCipher
+from miniapp_api.platform.privacy import FieldCipher, mask_name
 
 SLOT_NOT_FOUND = "slot_not_found"
 SLOT_FULL = "slot_full"
@@ -506,6 +506,16 @@ def list_appointments(session: Session, citizen_id: int, now: datetime | None = 
     return list(session.scalars(select(Appointment).where(authority.visible(
         actor, now, booker=Appointment.citizen_id, person=Appointment.person_hash, named=Appointment.named_id_hash,
         authorisation=Appointment.authorisation_id)).order_by(Appointment.starts_at.desc()).limit(limit)))
+
+
+def bookers_for(session: Session, viewer_id: int, appointments: list[Appointment]) -> dict[int, str]:
+    """For the appointments someone else booked for the viewer: the booker's name, masked (王*)."""
+    others = {a.citizen_id for a in appointments if a.citizen_id != viewer_id}
+    if not others:
+        return {}
+    names = dict(session.execute(select(Citizen.id, Citizen.real_name).where(Citizen.id.in_(others))).tuples().all())
+    return {a.id: mask_name(names.get(a.citizen_id) or "") or messages.SOMEONE
+            for a in appointments if a.citizen_id != viewer_id}
 
 
 def relative_appointments(session: Session, principal: Principal, *, limit: int = 50) -> list[Appointment]:

@@ -52,8 +52,14 @@ bp = APIBlueprint("appointments", __name__, url_prefix="/api/v1", abp_responses=
 BEARER = [{"bearer": []}]
 
 
-def _appointment_out(appointment) -> dict:
-    return AppointmentOut.of(appointment, field_cipher()).model_dump(mode="json")
+def _appointment_out(appointment, booked_by: str | None = None) -> dict:
+    return AppointmentOut.of(appointment, field_cipher(), booked_by).model_dump(mode="json")
+
+
+def _appointments_out(appointments) -> list[dict]:
+    """As the caller sees them: those someone else booked for them say who (王* 为您预约)."""
+    bookers = services.bookers_for(db.session, g.citizen.id, appointments)
+    return [_appointment_out(a, bookers.get(a.id)) for a in appointments]
 
 
 @bp.get("/centres/<int:centre_id>/slots", responses={200: SlotList})
@@ -94,7 +100,7 @@ def list_appointments():
     """The caller's appointments, newest first: their own, those they booked for others (under an authorisation
     still in force, or by name), and those someone booked for them (王某 为您预约)."""
     rows = services.list_appointments(db.session, g.citizen.id, utcnow())
-    return {"appointments": [_appointment_out(a) for a in rows]}
+    return {"appointments": _appointments_out(rows)}
 
 
 @bp.get("/relatives/<int:authorisation_id>/appointments", responses={200: AppointmentList}, security=BEARER)
@@ -110,7 +116,7 @@ def list_relative_appointments(path: RelativePath):
 @read_only
 def show_appointment(path: AppointmentPath):
     appointment, _ = services.appointment_for(db.session, g.citizen, path.appointment_id, Act.VIEW, utcnow())
-    return _appointment_out(appointment)
+    return _appointments_out([appointment])[0]
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel", responses={200: AppointmentOut}, security=BEARER)
@@ -119,7 +125,7 @@ def cancel(path: AppointmentPath):
     """Cancel before the cut-off; the seat goes back at once."""
     appointment = services.cancel_appointment(db.session, citizen_id=g.citizen.id,
                                               appointment_id=path.appointment_id, now=utcnow())
-    return _appointment_out(appointment)
+    return _appointments_out([appointment])[0]
 
 
 @bp.post("/appointments/<int:appointment_id>/reschedule", responses={201: AppointmentOut}, security=BEARER)

@@ -12,7 +12,7 @@ the moment of the act (never remembered from an earlier one):
 
 A typed claim (a name and ID number someone entered) is never a basis: it only ever keys the typing
 account's own rows. Business roles (representative, agent) are checked by `businesses.services.own_business`
-(the link in force, its expiry, the citizen still verified, a representative still the registry's) and staff
+(the link not ended, not past its expiry, the citizen still face-verified) and staff
 roles by `staff.services`; this module covers a person's records, where the grants are richer.
 """
 

@@ -6,12 +6,68 @@ from miniapp_api.businesses import messages
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.schemas import IdNumber, RealName
 from miniapp_api.licences.schemas import LicenceOut
+from datetime import datetime
+
+from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.privacy import mask_name
 from miniapp_api.platform.schemas import StrictIn
 
 
 class BusinessPath(BaseModel):
     business_id: int = Field(ge=1, le=2**62)
+
+
+class AgentPath(BusinessPath):
+    link_id: int = Field(ge=1, le=2**62)
+
+
+class EndAgentIn(StrictIn):
+    reason: str = Field(min_length=1, max_length=200, description="why it ends, e.g. 已离职")
+
+
+class PayoutAccountIn(StrictIn):
+    account_name: str = Field(min_length=2, max_length=80, description="户名: the business's own name")
+    bank: str = Field(min_length=2, max_length=60, description="开户银行")
+    account_number: str = Field(pattern=r"^\d{8,30}$", description="对公账号 (8–30 digits)")
+
+
+class PayoutAccountOut(BaseModel):
+    account_name: str | None
+    bank: str | None
+    account: str | None = Field(description="the number masked to its last four digits")
+    set_at: str | None
+
+    @classmethod
+    def of(cls, business: Business) -> PayoutAccountOut:
+        return cls(account_name=business.payout_account_name, bank=business.payout_bank,
+                   account=f"****{business.payout_account_last4}" if business.payout_account_last4 else None,
+                   set_at=local_iso(business.payout_set_at))
+
+
+class LinkOut(BaseModel):
+    id: int
+    name: str = Field(description="the agent's name, masked (张*)")
+    role: str
+    role_name: str
+    since: str
+    expires_at: str | None
+    in_force: bool
+    ended_at: str | None
+    ended_by: str | None
+    end_reason: str | None
+
+    @classmethod
+    def of(cls, link: BusinessLink, name: str | None, now: datetime) -> LinkOut:
+        who = (link.ended_by or "").split(":")[0] or None
+        return cls(id=link.id, name=mask_name(name or ""), role=link.role, role_name=messages.ROLE_NAMES[link.role],
+                   since=local_iso(link.created_at), expires_at=local_iso(link.expires_at),
+                   in_force=link.in_force(now), ended_at=local_iso(link.revoked_at),
+                   ended_by=messages.ENDED_BY_NAMES.get(who) if who else None, end_reason=link.end_reason)
+
+
+class LinkList(BaseModel):
+    links: list[LinkOut]
+    payout: PayoutAccountOut
 
 
 class BusinessOut(BaseModel):
@@ -30,6 +86,7 @@ class BusinessOut(BaseModel):
     my_role: str
     my_role_name: str
     linked_by: str = Field(description="登记信息比对 (the registry matched your verified identity) or 窗口核验")
+    my_link_expires_at: str | None = Field(default=None, description="an agent's link runs until then unless renewed")
 
     @classmethod
     def of(cls, business: Business, link: BusinessLink) -> BusinessOut:
@@ -39,7 +96,8 @@ class BusinessOut(BaseModel):
                    address=business.address, region=business.region,
                    registered_on=business.registered_on.isoformat(),
                    representative=mask_name(business.representative_name), my_role=link.role,
-                   my_role_name=messages.ROLE_NAMES[link.role], linked_by=messages.SOURCE_NAMES[link.source])
+                   my_role_name=messages.ROLE_NAMES[link.role], linked_by=messages.SOURCE_NAMES[link.source],
+                   my_link_expires_at=local_iso(link.expires_at))
 
 
 class BusinessList(BaseModel):
@@ -74,3 +132,5 @@ class AgentOut(BaseModel):
     citizen_id: int
     role: str
     role_name: str
+    expires_at: str | None = None
+    renewed: bool = False

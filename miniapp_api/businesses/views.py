@@ -9,16 +9,22 @@ from miniapp_api.businesses import messages, services
 from miniapp_api.businesses.schemas import (
     AgentIn,
     AgentOut,
+    AgentPath,
     BusinessDetail,
     BusinessImportIn,
     BusinessImportOut,
     BusinessList,
     BusinessOut,
     BusinessPath,
+    EndAgentIn,
+    LinkList,
+    LinkOut,
+    PayoutAccountIn,
+    PayoutAccountOut,
 )
 from miniapp_api.licences.schemas import LicenceOut
 from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
-from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.platform.clock import local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
@@ -39,7 +45,7 @@ BEARER = [{"bearer": []}]
 def list_businesses():
     """Businesses the caller acts for: as legal representative (the registry matched their verified identity)
     or as an agent confirmed at a counter."""
-    rows = services.citizen_businesses(db.session, g.citizen.id)
+    rows = services.citizen_businesses(db.session, g.citizen.id, utcnow())
     return BusinessList(businesses=[BusinessOut.of(b, link) for b, link in rows]).model_dump(mode="json")
 
 
@@ -48,11 +54,53 @@ def list_businesses():
 @read_only
 def show_business(path: BusinessPath):
     """One linked business with the licences it holds; any other business is 'not found'."""
-    business, link = services.own_business(db.session, g.citizen.id, path.business_id)
+    business, link = services.own_business(db.session, g.citizen.id, path.business_id, utcnow())
     day = today()
     return BusinessDetail(**BusinessOut.of(business, link).model_dump(), licences=[
         LicenceOut.of(licence, day) for licence in services.business_licences(db.session, business)]
     ).model_dump(mode="json")
+
+
+def _links_out(business, now) -> dict:
+    return LinkList(links=[LinkOut.of(link, citizen.real_name, now)
+                           for link, citizen in services.links_of(db.session, business.id)],
+                    payout=PayoutAccountOut.of(business)).model_dump(mode="json")
+
+
+@bp.get("/businesses/<int:business_id>/agents", responses={200: LinkList}, security=BEARER)
+@citizen_required
+@read_only
+def list_agents(path: BusinessPath):
+    """The legal representative sees who acts for the business (agents, until when, who ended whose link and
+    why) and its payout account on record. Agents get 403; anyone else 404."""
+    now = utcnow()
+    business, _ = services.own_business(db.session, g.citizen.id, path.business_id, now, representative=True)
+    return _links_out(business, now)
+
+
+@bp.post("/businesses/<int:business_id>/agents/<int:link_id>/end", responses={200: LinkList}, security=BEARER)
+@citizen_required
+def end_agent(path: AgentPath, body: EndAgentIn):
+    """The legal representative ends an agent's link at once (e.g. 已离职): from now on the agent sees and does
+    nothing as the business. The agent is told; audit-logged with the reason."""
+    now = utcnow()
+    business, _ = services.own_business(db.session, g.citizen.id, path.business_id, now, representative=True)
+    services.end_link(db.session, business.id, path.link_id, ended_by=f"representative:{g.citizen.id}",
+                      reason=body.reason, now=now)
+    return _links_out(business, now)
+
+
+@bp.put("/businesses/<int:business_id>/payout-account", responses={200: PayoutAccountOut}, security=BEARER)
+@citizen_required
+def set_payout_account(path: BusinessPath, body: PayoutAccountIn):
+    """The legal representative records the business's own account (对公账户): its 免申即享 grants are paid there
+    and nowhere else."""
+    now = utcnow()
+    business, _ = services.own_business(db.session, g.citizen.id, path.business_id, now, representative=True)
+    services.set_payout_account(db.session, field_cipher(), business, account_name=body.account_name,
+                                bank=body.bank, account_number=body.account_number,
+                                set_by=f"citizen:{g.citizen.id}", now=now)
+    return PayoutAccountOut.of(business).model_dump(mode="json")
 
 
 @staff_bp.post("/businesses/import", responses={200: BusinessImportOut}, security=STAFF_BEARER)
@@ -68,13 +116,14 @@ def import_businesses(body: BusinessImportIn):
                              ).model_dump(mode="json")
 
 
-@staff_bp.post("/businesses/agents", responses={201: AgentOut}, security=STAFF_BEARER)
+@staff_bp.post("/businesses/agents", responses={201: AgentOut, 200: AgentOut}, security=STAFF_BEARER)
 @staff_required
 def confirm_agent(body: AgentIn):
-    """At the counter: a verified citizen becomes the business's agent (经办人), checked against their own
-    verified identity."""
+    """At the counter: a verified citizen becomes the business's agent (经办人) for a year, checked against their
+    own verified identity; confirming a current agent again renews the year (200, `renewed`)."""
     require_role(g.staff, *permissions.BUSINESS_AGENT)
-    link = services.confirm_agent(db.session, field_cipher(), g.staff, credit_code=body.credit_code,
-                                  id_number=body.id_number, name=body.name)
+    link, renewed = services.confirm_agent(db.session, field_cipher(), g.staff, credit_code=body.credit_code,
+                                           id_number=body.id_number, name=body.name, now=utcnow())
     return AgentOut(business_id=link.business_id, business_name=link.business.name, citizen_id=link.citizen_id,
-                    role=link.role, role_name=messages.ROLE_NAMES[link.role]).model_dump(mode="json"), 201
+                    role=link.role, role_name=messages.ROLE_NAMES[link.role], expires_at=local_iso(link.expires_at),
+                    renewed=renewed).model_dump(mode="json"), 200 if renewed else 201

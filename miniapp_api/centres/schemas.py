@@ -120,6 +120,7 @@ class PolicyOut(BaseModel):
     min_notice_minutes: int
     cancel_cutoff_minutes: int
     max_active_per_person: int
+    max_active_for_others: int = Field(description="active bookings one account may hold for others by name")
 
 
 class CentreDetail(CentreSummary):
@@ -136,7 +137,8 @@ class CentreDetail(CentreSummary):
         policy = PolicyOut(booking_horizon_days=centre.booking_horizon_days,
                            min_notice_minutes=centre.min_notice_minutes,
                            cancel_cutoff_minutes=centre.cancel_cutoff_minutes,
-                           max_active_per_person=centre.max_active_per_person)
+                           max_active_per_person=centre.max_active_per_person,
+                           max_active_for_others=centre.max_active_for_others)
         return cls(**CentreSummary.of(centre).model_dump(), parent_id=centre.parent_id, opening_hours=hours,
                    windows=[WindowOut.of(w) for w in centre.windows], policy=policy)
 
@@ -148,6 +150,8 @@ class BookingPolicyIn(StrictIn):
     min_notice_minutes: int = Field(ge=0, le=1440)
     cancel_cutoff_minutes: int = Field(ge=0, le=1440)
     max_active_per_person: int = Field(ge=1, le=20)
+    # 代预约 by name (no authorisation): counts against the booking account; 0 turns it off at this centre.
+    max_active_for_others: int = Field(default=2, ge=0, le=10)
     no_show_limit: int = Field(ge=1, le=20)
     no_show_window_days: int = Field(ge=7, le=365)
     suspension_days: int = Field(ge=1, le=180)

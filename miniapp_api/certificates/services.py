@@ -30,7 +30,7 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
 from miniapp_api.licences.models import Licence
 from miniapp_api.licences.services import first_reminder_on, renew
 from miniapp_api.notifications.services import cancel_pending, notify
-from miniapp_api.platform.clock import chinese_date, local_date
+from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, DomainError, NotFound
 from miniapp_api.platform.models import DomainEvent
 from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_name
@@ -179,7 +179,7 @@ def issue_for(session: Session, signer: Signer, cipher: FieldCipher, application
 
 def _held_by(session: Session, citizen: Citizen):
     """Certificates of the citizen as a person (by the verified ID number) or of businesses they act for."""
-    credit_codes = [business.credit_code for business, _ in citizen_businesses(session, citizen.id)]
+    credit_codes = [business.credit_code for business, _ in citizen_businesses(session, citizen.id, utcnow())]
     clauses = []
     if citizen.verified_id_hash:
         clauses.append((Certificate.holder_type == "person") & (Certificate.holder_id_hash == citizen.verified_id_hash))
@@ -301,4 +301,4 @@ def revoke(session: Session, staff: Staff, certificate: Certificate, reason: str
 def _holder_accounts(session: Session, certificate: Certificate) -> list[int]:
     if certificate.holder_type == "person":
         return list(session.scalars(select(Citizen.id).where(Citizen.verified_id_hash == certificate.holder_id_hash)))
-    return agents_of(session, certificate.credit_code or "")
+    return agents_of(session, certificate.credit_code or "", utcnow())

@@ -12,6 +12,7 @@ from flask import Flask
 from miniapp_api.console import (  # noqa: F401  (routes on bp)
     admin,
     batches,
+    businesses,
     casework,
     certificates,
     counter,

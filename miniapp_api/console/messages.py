@@ -8,7 +8,7 @@ ROLE_NAMES = {Role.ADMIN: "系统管理员", Role.CENTRE_MANAGER: "中心负责�
 FIELD_LABELS = {
     "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约", "cancel_cutoff_minutes": "最晚取消/改约",
     "max_active_per_person": "每人有效预约上限", "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数",
-    "suspension_days": "暂停预约天数", "no_show_grace_minutes": "迟到宽限", "to": "改为", "public_note": "给申请人的说明",
+    "max_active_for_others": "每个账号代他人预约上限", "suspension_days": "暂停预约天数", "no_show_grace_minutes": "迟到宽限", "to": "改为", "public_note": "给申请人的说明",
     "internal_note": "内部备注", "missing_materials": "容缺材料", "promise_text": "书面承诺", "materials_due_on": "补交期限",
     "corrections": "补正材料", "corrections_due_on": "补正期限", "pickup_place": "领取地点", "pickup_hours": "领取时间",
     "carrier": "快递公司", "tracking_number": "快递单号", "centre_id": "服务中心", "item_code": "事项编码",
@@ -17,7 +17,8 @@ FIELD_LABELS = {
     "closes": "结束", "label": "说明", "counters": "柜台数", "item_codes": "办理的事项", "name": "窗口名称",
     "kind": "类型", "slot_minutes": "时段长度", "action": "操作", "file": "CSV 文件", "code": "授权码",
     "paper_ref": "授权书扫描件编号", "checkin_radius_m": "定位签到范围",
-    "waitlist_hold_minutes": "候补号源保留",
+    "waitlist_hold_minutes": "候补号源保留", "max_active_for_others": "每个账号代他人预约上限",
+    "id_number": "身份证号", "confirm": "确认", "account_name": "户名", "bank": "开户银行", "account_number": "银行账号",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -30,6 +31,7 @@ LOGIN_REQUIRED_FIELDS = "请输入用户名和密码"
 POLICY_LABELS = {
     "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约（分钟）",
     "cancel_cutoff_minutes": "最晚取消/改约（开始前分钟）", "max_active_per_person": "每人有效预约上限",
+    "max_active_for_others": "每个账号代他人（未授权）预约上限（0 为不允许）",
     "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
     "no_show_grace_minutes": "迟到宽限（分钟）", "waitlist_hold_minutes": "候补号源保留（分钟）"}
 WEEKDAYS = "一二三四五六日"
@@ -117,3 +119,9 @@ SLOT_ADDED = "已添加踏勘时段"
 INSPECTION_SIGNED = "踏勘结论已签署，已记入办件进度"
 INSPECTION_SCHEDULED = "已安排远程踏勘，已通知申请人"
 VIDEO_LINK_INVALID = "视频链接应以 https:// 开头"
+
+# Businesses: agents at the counter, ending a link, the payout account on record
+AGENT_CONFIRMED = "已确认{name}为经办人，授权有效期至{until}"
+AGENT_ENDED = "已结束该经办人的授权，并已通知本人；此操作已记入审计日志"
+END_NOT_CONFIRMED = "请勾选确认后再结束授权"
+PAYOUT_SAVED = "已登记企业收款账户，此后该企业的免申即享资金只发放到此账户"

@@ -28,6 +28,7 @@ from miniapp_api.filing.forms import FormDefinition, check_values, definition_fo
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
 from miniapp_api.licences.models import Licence
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, mobile_is_valid
 from miniapp_api.staff.models import Staff
@@ -156,7 +157,7 @@ def _business_for(session: Session, citizen: Citizen, definition: FormDefinition
     if definition.applicant == "business":
         if business_id is None:
             raise _invalid({"business_id": messages.BUSINESS_NEEDED})
-        return own_business(session, citizen.id, business_id)[0]
+        return own_business(session, citizen.id, business_id, utcnow())[0]
     if business_id is not None:
         raise _invalid({"business_id": messages.PERSON_ONLY})
     return None
@@ -263,7 +264,7 @@ def _applicant(session: Session, cipher: FieldCipher, citizen: Citizen,
     phone = cipher.decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
     if filing.business_id is None:
         return applications.Applicant("person", citizen.real_name or "", id_number=id_number, phone=phone)
-    business = own_business(session, citizen.id, filing.business_id)[0]
+    business = own_business(session, citizen.id, filing.business_id, utcnow())[0]
     return applications.Applicant("business", business.name, id_number=id_number, credit_code=business.credit_code,
                                   phone=phone)
 

@@ -72,7 +72,7 @@ def online_form(path: ItemPath, query: FormQuery):
     """The item's online form: fields, materials (必需 or 容缺可后补), the centres that handle it, and what can be
     prefilled for the caller (and the business, for a business item). 404 for an item not offered online."""
     item, definition = services.offered(db.session, path.code)
-    business = own_business(db.session, g.citizen.id, query.business_id)[0] if query.business_id else None
+    business = own_business(db.session, g.citizen.id, query.business_id, utcnow())[0] if query.business_id else None
     return FormOut.of(item, definition, services.centres_for(db.session, [item]),
                       services.prefill(db.session, definition, g.citizen, business))
 
@@ -166,7 +166,7 @@ def bundle_form(path: BundlePath, query: FormQuery):
     """The bundle's one form (一表申请) and one material set (一套材料: each document once, with the items that
     need it, and what the bundle makes unnecessary), the centres that handle every item, and the prefill."""
     offer = services.offered_bundle(db.session, path.code)
-    business = own_business(db.session, g.citizen.id, query.business_id)[0] if query.business_id else None
+    business = own_business(db.session, g.citizen.id, query.business_id, utcnow())[0] if query.business_id else None
     return BundleFormOut.of_form(offer, services.centres_for(db.session, offer.items),
                                  services.prefill(db.session, offer.form, g.citizen, business))
 

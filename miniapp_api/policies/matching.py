@@ -26,7 +26,7 @@ from miniapp_api.businesses.services import citizen_businesses
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.notifications.templates import template_fields
-from miniapp_api.platform.clock import SHANGHAI, local_date
+from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.policies import messages, rules
 from miniapp_api.policies.models import MatchTask, PolicyItem, PolicyMatch, PolicyRule, Subject
 
@@ -270,6 +270,6 @@ def subjects_of_citizen(session: Session, citizen: Citizen) -> list[tuple[str, i
     found: list[tuple[str, int, str]] = []
     if citizen.verified:
         found.append((Subject.PERSON, citizen.id, messages.SUBJECT_YOU))
-    for business, _ in citizen_businesses(session, citizen.id):
+    for business, _ in citizen_businesses(session, citizen.id, utcnow()):
         found.append((Subject.BUSINESS, business.id, messages.SUBJECT_FIRM.format(name=business.name)))
     return found

@@ -147,9 +147,12 @@ def match_out(match: PolicyMatch, grant: PolicyGrant | None, subject_text: str,
 
 
 class ConfirmIn(StrictIn):
-    account_name: str = Field(min_length=1, max_length=80, description="收款户名")
-    bank: str = Field(min_length=2, max_length=60, description="开户银行")
-    account_number: str = Field(min_length=8, max_length=30, description="银行账号 (digits)")
+    """The payout account: required for a person's grant (in their own verified name); for a business's grant
+    leave it out — it is paid to the business's account on record only."""
+
+    account_name: str | None = Field(default=None, min_length=1, max_length=80, description="收款户名")
+    bank: str | None = Field(default=None, min_length=2, max_length=60, description="开户银行")
+    account_number: str | None = Field(default=None, min_length=8, max_length=30, description="银行账号 (digits)")
 
 
 class KnownFieldOut(BaseModel):
@@ -169,9 +172,9 @@ class FormOut(BaseModel):
 class ApplyIn(StrictIn):
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$", description="contact phone if not the account's")
     note: str | None = Field(default=None, max_length=200)
-    account_name: str = Field(min_length=1, max_length=80, description="收款户名")
-    bank: str = Field(min_length=2, max_length=60, description="开户银行")
-    account_number: str = Field(min_length=8, max_length=30, description="银行账号 (digits)")
+    account_name: str | None = Field(default=None, min_length=1, max_length=80, description="收款户名")
+    bank: str | None = Field(default=None, min_length=2, max_length=60, description="开户银行")
+    account_number: str | None = Field(default=None, min_length=8, max_length=30, description="银行账号 (digits)")
 
 
 class SubmittedForm(BaseModel):

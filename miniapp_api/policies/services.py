@@ -16,12 +16,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.applications.services import new_reference
-from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.models import Business
+from miniapp_api.businesses.services import PAYOUT_CONTEXT, linked_business_ids
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.identity import messages as identity_messages
+from miniapp_api.identity.services import IDENTITY_UNVERIFIED
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
-from miniapp_api.platform.clock import local_date
+from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_id_number, mask_name, mask_phone
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
@@ -50,6 +53,8 @@ GRANT_NOT_FOUND = "policy_grant_not_found"
 CASES_FAILING = "rule_cases_failing"
 MATCH_ANSWERED = "match_answered"
 WRONG_MODE = "wrong_mode"
+PAYOUT_MISSING = "payout_account_missing"
+PAYOUT_NOT_ON_RECORD = "payout_account_not_allowed"
 GRANT_STATE = "grant_state"
 CODE_TAKEN = "policy_code_taken"
 UNKNOWN_CATEGORY = "unknown_category"
@@ -269,9 +274,9 @@ def for_citizen(session: Session, citizen: Citizen, item: PolicyItem, now: datet
 
 
 def _visible_matches(citizen_id: int):
-    linked = select(BusinessLink.business_id).where(BusinessLink.citizen_id == citizen_id,
-                                                    BusinessLink.revoked_at.is_(None))
-    return or_(PolicyMatch.citizen_id == citizen_id, PolicyMatch.business_id.in_(linked))
+    """The citizen's own matches, and those of the businesses they may act for now (a link in force)."""
+    return or_(PolicyMatch.citizen_id == citizen_id,
+               PolicyMatch.business_id.in_(linked_business_ids(citizen_id, utcnow())))
 
 
 def citizen_matches(session: Session, citizen_id: int) -> list[PolicyMatch]:
@@ -298,16 +303,56 @@ def _require_open(match: PolicyMatch) -> None:
         raise DomainError(messages.MATCH_ANSWERED.format(status=status), code=MATCH_ANSWERED, status=409)
 
 
-def _open_grant(session: Session, cipher: FieldCipher, citizen: Citizen, match: PolicyMatch, *, account_name: str,
-                bank: str, account_number: str, now: datetime, form: dict | None = None) -> PolicyGrant:
-    """The grant case of an answered match, in 审核, with the payout account (stored encrypted)."""
+@dataclass(frozen=True)
+class Payout:
+    account_name: str
+    bank: str
+    account_enc: str
+    last4: str
+
+
+def _payout(session: Session, cipher: FieldCipher, citizen: Citizen, match: PolicyMatch, *,
+            account_name: str | None, bank: str | None, account_number: str | None) -> Payout:
+    """Where the money goes (authority): a business's grant only to the business's account on record (set by its
+    representative or by staff), never to an account typed by whoever confirms; a person's only to an account in
+    that person's own verified name."""
+    if match.business_id is not None:
+        business = session.get(Business, match.business_id)
+        if business.payout_account_enc is None:
+            raise DomainError(messages.BUSINESS_PAYOUT_MISSING, code=PAYOUT_MISSING, status=409)
+        if account_number and cipher.decrypt(business.payout_account_enc,
+                                             context=PAYOUT_CONTEXT) != account_number:
+            message = messages.BUSINESS_PAYOUT_ONLY.format(last4=business.payout_account_last4)
+            raise DomainError(message, code=PAYOUT_NOT_ON_RECORD, status=422, fields={"account_number": message})
+        number = cipher.decrypt(business.payout_account_enc, context=PAYOUT_CONTEXT)
+        return Payout(business.payout_account_name or business.name, business.payout_bank or "",
+                      cipher.encrypt(number, context=ACCOUNT_CONTEXT), business.payout_account_last4 or number[-4:])
+    if not citizen.verified:
+        raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
+    missing = {name: messages.FIELD_REQUIRED for name, value in
+               (("account_name", account_name), ("bank", bank), ("account_number", account_number)) if not value}
+    if missing:
+        raise DomainError(messages.PAYOUT_REQUIRED, status=422, fields=missing)
     if not ACCOUNT.match(account_number):
         raise DomainError(messages.ACCOUNT_NUMBER, status=422, fields={"account_number": messages.ACCOUNT_NUMBER})
+    if account_name.strip() != citizen.real_name:
+        raise DomainError(messages.PAYOUT_OWN_NAME, code=PAYOUT_NOT_ON_RECORD, status=422,
+                          fields={"account_name": messages.PAYOUT_OWN_NAME})
+    return Payout(account_name.strip(), bank, cipher.encrypt(account_number, context=ACCOUNT_CONTEXT),
+                  account_number[-4:])
+
+
+def _open_grant(session: Session, cipher: FieldCipher, citizen: Citizen, match: PolicyMatch, *,
+                account_name: str | None, bank: str | None, account_number: str | None, now: datetime,
+                form: dict | None = None) -> PolicyGrant:
+    """The grant case of an answered match, in 审核, with the payout account (stored encrypted)."""
+    payout = _payout(session, cipher, citizen, match, account_name=account_name, bank=bank,
+                     account_number=account_number)
     match.status, match.answered_at, match.answered_by_citizen_id = MatchStatus.CONFIRMED, now, citizen.id
     grant = PolicyGrant(
         reference=new_reference("ZC", now), match_id=match.id, policy_item_id=match.policy_item_id,
-        citizen_id=citizen.id, business_id=match.business_id, account_name=account_name, bank=bank,
-        account_enc=cipher.encrypt(account_number, context=ACCOUNT_CONTEXT), account_last4=account_number[-4:],
+        citizen_id=citizen.id, business_id=match.business_id, account_name=payout.account_name, bank=payout.bank,
+        account_enc=payout.account_enc, account_last4=payout.last4,
         status=GrantStatus.REVIEWING, matched_at=match.matched_at, confirmed_at=now, form=form)
     session.add(grant)
     session.flush()
@@ -324,8 +369,8 @@ def _open_match_of_mode(session: Session, citizen: Citizen, match_id: int, mode:
     return match
 
 
-def confirm(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, account_name: str, bank: str,
-            account_number: str, now: datetime) -> PolicyGrant:
+def confirm(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, account_name: str | None,
+            bank: str | None, account_number: str | None, now: datetime) -> PolicyGrant:
     """意愿确认 of a 免申即享 match with the payout account: the grant case starts in 审核. Once only (row lock)."""
     match = _open_match_of_mode(session, citizen, match_id, Mode.EXEMPT)
     return _open_grant(session, cipher, citizen, match, account_name=account_name, bank=bank,
@@ -360,7 +405,8 @@ def current_phone(cipher: FieldCipher, citizen: Citizen) -> str | None:
 
 
 def apply_fast(session: Session, cipher: FieldCipher, citizen: Citizen, match_id: int, *, phone: str | None,
-               note: str | None, account_name: str, bank: str, account_number: str, now: datetime) -> PolicyGrant:
+               note: str | None, account_name: str | None, bank: str | None, account_number: str | None,
+               now: datetime) -> PolicyGrant:
     """快申快享: the prefilled application submitted in one step (only a contact phone, a note and the payout
     account to add); it is reviewed and paid as a 免申即享 grant is. The form is kept as submitted (masked)."""
     match = _open_match_of_mode(session, citizen, match_id, Mode.FAST)

@@ -1,7 +1,7 @@
 """市场主体: the registry import (all rows or none, by line; idempotent on the credit code), representatives
 linked to their verified accounts, agents confirmed at a counter, and nobody seeing a business they do not act for."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -114,7 +114,10 @@ def test_an_agent_is_confirmed_at_the_counter_and_sees_the_business_licences(cli
                                 json=dict(body, id_number=id_number(72))), 422, "citizen_not_verified")
     confirmed = client.post("/api/staff/v1/businesses/agents", headers=headers, json=body)
     assert confirmed.status_code == 201 and confirmed.get_json()["role_name"] == "经办人"
-    assert_envelope(client.post("/api/staff/v1/businesses/agents", headers=headers, json=body), 409, "already_linked")
+    # Confirming the same agent again renews the link's year (no second link).
+    again = client.post("/api/staff/v1/businesses/agents", headers=headers, json=body)
+    assert again.status_code == 200 and again.get_json()["renewed"] is True
+    assert timedelta(days=364) < datetime.fromisoformat(again.get_json()["expires_at"]) - utcnow() <= timedelta(days=365)
 
     [mine] = client.get("/api/v1/businesses", headers=agent).get_json()["businesses"]
     assert (mine["my_role_name"], mine["linked_by"]) == ("经办人", "窗口核验")

@@ -49,6 +49,10 @@ MATRIX = {
     "console.notifications": ({A}, False),
     "console.dashboard": ({M, S}, False),
     "console.relative_authorisation": ({M, W}, False),
+    "console.business_links": ({M, W}, False),            # the registry is city-wide, like confirming an agent
+    "console.business_agent_confirm": ({M, W}, False),
+    "console.business_agent_end": ({M, W}, False),
+    "console.business_payout": ({M, W}, False),
     "console.record_relative_authorisation": ({M, W}, "POST"),   # posting checks the centre it is recorded at
     "console.velocity_alerts": ({M, S}, False),
     "console.guidance_home": ({M, W}, False),
@@ -112,7 +116,8 @@ def request_for(rule, method, world):
     values |= {"<kind>": "entry", "<int:group_id>": str(guide["synonyms"]),
                "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id),
                "<int:certificate_id>": str(world["certificate"].id),
-               "<int:inspection_id>": str(world["inspection"].id)}
+               "<int:inspection_id>": str(world["inspection"].id), "<credit_code>": world["business"].credit_code,
+               "<int:link_id>": str(world["agent_link"].id)}
     if "/batches/" in rule.rule:
         values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
@@ -132,6 +137,10 @@ def request_for(rule, method, world):
         "console.window_add": {"name": "新窗口", "kind": "general", "counters": "1", "slot_minutes": "15"},
         "console.calendar_override": {"day": "2027-01-02", "is_workday": "true", "note": "测试调休"},
         "console.lift_suspension": {"reason": "本人说明情况"},
+        "console.business_agent_confirm": {"name": "周经办", "id_number": id_number(7003)},
+        "console.business_agent_end": {"reason": "已离职", "confirm": "true"},
+        "console.business_payout": {"account_name": "聊城市周记餐饮有限公司", "bank": "中国工商银行聊城分行",
+                                    "account_number": "6222021610001234567"},
         "console.licence_import": {"centre_id": home},
         "console.record_relative_authorisation": {"code": world["invite_code"], "centre_id": home,
                                                   "paper_ref": "SCAN-2026-0001"},

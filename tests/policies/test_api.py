@@ -317,10 +317,21 @@ def test_fast_policies_open_a_prefilled_application_submitted_in_one_step(client
     no_phone = assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
                                            json=PAYOUT), 422, "bad_request")
     assert no_phone["fields"] == {"phone": "请填写联系电话"}
+    # A business's grant is paid only to the business's own account on record, never to one typed here.
+    missing = assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
+                                          json={"phone": "13912345678"}), 409, "payout_account_missing")
+    assert "对公账户" in missing["message"]
+    on_record = client.put(f"/api/v1/businesses/{business.id}/payout-account", headers=headers, json={
+        "account_name": "测试企业8811", "bank": "中国银行聊城分行", "account_number": "6013820000000008811"})
+    assert on_record.status_code == 200 and on_record.get_json()["account"] == "****8811", on_record.get_json()
+    typed = assert_envelope(client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
+                                        json=dict(PAYOUT, phone="13912345678")), 422, "payout_account_not_allowed")
+    assert "尾号8811" in typed["fields"]["account_number"]
     grant = client.post(f"/api/v1/policy-matches/{fast['id']}/apply", headers=headers,
-                        json=dict(PAYOUT, phone="13912345678", note="研发投入见年报"))
+                        json={"phone": "13912345678", "note": "研发投入见年报"})
     assert grant.status_code == 201, grant.get_json()
     grant = grant.get_json()
+    assert (grant["account_name"], grant["account"]) == ("测试企业8811", "****8811")
     assert grant["form"]["phone"] == "139****5678" and grant["form"]["note"] == "研发投入见年报"
     stored = db_session.scalar(select(PolicyGrant).where(PolicyGrant.id == grant["id"]))
     assert cipher.decrypt(stored.form["phone_enc"], context="citizen.phone") == "13912345678"

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from miniapp_api.businesses.services import set_payout_account
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.demo.policies import seed_policies
 from miniapp_api.platform.errors import DomainError
@@ -16,7 +17,7 @@ from tests.concurrency import run_together
 from tests.factories import BUSINESS_CASES, BUSINESS_RULE, CentreFactory, make_staff, policy_world
 from tests.policies.conftest import NOW, add_business, add_person, link
 
-PAYOUT = dict(account_name="周敏", bank="工商银行", account_number="6222021610001234")
+ON_RECORD = dict(account_name=None, bank=None, account_number=None)   # a business's grant: its account on record
 
 
 def test_staff_saving_and_publishing_at_once_get_distinct_versions_and_one_publication(app, committed_db,
@@ -70,6 +71,8 @@ def test_one_match_confirmed_from_two_phones_at_once_opens_one_grant(app, commit
     world["match"].status = "matched"
     link(session, world["business"], owner.id)
     link(session, world["business"], agent.id, role="agent")
+    set_payout_account(session, cipher, world["business"], account_name=world["business"].name, bank="工商银行",
+                       account_number="6222021610001234", set_by="test", now=NOW)
     session.commit()
     match_id, people = world["match"].id, [owner.id, agent.id]
 
@@ -77,7 +80,7 @@ def test_one_match_confirmed_from_two_phones_at_once_opens_one_grant(app, commit
         with connections() as own:
             citizen = own.get(Citizen, people[index % 2])
             try:
-                grant = policies.confirm(own, cipher, citizen, match_id, now=NOW, **PAYOUT)
+                grant = policies.confirm(own, cipher, citizen, match_id, now=NOW, **ON_RECORD)
                 own.commit()
                 return grant.reference
             except DomainError as refusal:
