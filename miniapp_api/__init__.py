@@ -59,7 +59,7 @@ from miniapp_api.platform.http_cache import init_public_cache
 from miniapp_api.platform.observability import configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
-from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_uri
+from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_options, storage_uri
 from miniapp_api.platform.storage import LocalStorage, S3Storage
 from miniapp_api.policies.views import bp as policies_bp
 from miniapp_api.policies.views import staff_bp as staff_policies_bp
@@ -131,8 +131,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url, settings.redis_sentinels, settings.redis_master_name),
         # Redis away: never a 500 for it. Limits are kept per process in memory until Redis is back
         # (flask-limiter checks again with backoff), and each failure is logged and counted.
-        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": settings.redis_timeout_seconds,
-                                   "socket_connect_timeout": settings.redis_timeout_seconds},
+        RATELIMIT_STORAGE_OPTIONS=storage_options(settings.redis_timeout_seconds, settings.redis_sentinels),
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         REDIS_TIMEOUT_SECONDS=settings.redis_timeout_seconds,

@@ -1,10 +1,19 @@
 """Logs never carry a full ID number, phone number, real name, session_key, access token, bearer token,
-face-verification token (verify_id) or relative's invite code."""
+face-verification token (verify_id), relative's invite code, signed file link or certificate token."""
+
+import json
+from datetime import timedelta
+from types import SimpleNamespace
 
 import time_machine
+from gunicorn.config import Config
 
+from config import gunicorn as gunicorn_settings
+from miniapp_api.platform.observability import AccessLogger
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
+from tests.files import samples
+from tests.files.test_uploads import upload
 
 
 def test_a_citizen_journey_leaves_no_personal_data_in_the_logs(client, wechat, db_session, capsys, redis_client):
@@ -42,3 +51,43 @@ def test_a_citizen_journey_leaves_no_personal_data_in_the_logs(client, wechat, d
                    login["token"], invite["invite_code"], *verify_ids, *access_tokens):
         assert secret not in logged
     assert "request" in logged  # the journey was logged at all
+
+
+def test_the_request_log_shows_file_links_and_certificate_tokens_redacted(client, login, capsys):
+    """A signed file link or a verification token read from a log would open the file or certificate."""
+    me = login()
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        uploaded = upload(client, me, samples.photo_with_gps()).get_json()["file"]
+        served = client.get(uploaded["url"])
+        token = "Zq8VvW2xXjT4kLmN9pQr"
+        checked = [client.get(f"/verify/{token}"), client.get(f"/api/v1/certificates/verify/{token}")]
+        shown = client.get(f"/api/v1/files/{uploaded['id']}", headers=me)
+    assert served.status_code == 200 and [r.status_code for r in checked] == [404, 200] and shown.status_code == 200
+    link_token = uploaded["url"].rsplit("/files/", 1)[1]
+    logged = capsys.readouterr().err
+    assert link_token not in logged and token not in logged
+    paths = [json.loads(line)["path"] for line in logged.splitlines() if '"event": "request"' in line]
+    assert {"/files/<redacted>", "/verify/<redacted>", "/api/v1/certificates/verify/<redacted>"} <= set(paths)
+    assert f"/api/v1/files/{uploaded['id']}" in paths        # a plain id is no secret and stays
+
+
+def test_gunicorns_access_log_shows_file_links_and_certificate_tokens_redacted(tmp_path):
+    """The logger class and format config/gunicorn.py names, writing what gunicorn writes for real requests."""
+    cfg = Config()
+    for name in ("logger_class", "access_log_format"):
+        cfg.set(name, getattr(gunicorn_settings, name))
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    access_log = cfg.logger_class(cfg)
+    assert isinstance(access_log, AccessLogger)
+    answered = SimpleNamespace(status="200 OK", sent=512, headers=[("Content-Type", "image/jpeg")])
+    for uri in ("/files/eyJmIjo0Mn0.c2lnbmF0dXJl", "/verify/Zq8VvW2xXjT4kLmN9pQr/pdf?from=qr",
+                "/api/v1/certificates/verify/Zq8VvW2xXjT4kLmN9pQr", "/api/v1/files/42"):
+        path = uri.split("?")[0]
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": path, "QUERY_STRING": "",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.8"}
+        access_log.access(answered, SimpleNamespace(headers=[("Host", "banshi")]), environ, timedelta(milliseconds=3))
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    assert [line.split('"')[1] for line in lines] == [
+        "GET /files/<redacted>", "GET /verify/<redacted>/pdf", "GET /api/v1/certificates/verify/<redacted>",
+        "GET /api/v1/files/42"]
+    assert not any("eyJmIjo0Mn0" in line or "Zq8VvW2x" in line for line in lines)

@@ -74,6 +74,7 @@ MEMBER_LIST_UNREADABLE = "名单文件无法读取，请上传 Excel（.xlsx）�
 MEMBER_LIST_NOT_UTF8 = "CSV 文件请以 UTF-8 编码保存（Excel“另存为 CSV UTF-8”）"
 MEMBER_LIST_EMPTY = "名单是空的"
 MEMBER_LIST_TOO_LONG = "一个批次最多 {max} 人（家），请分批上传"
+MEMBER_LIST_SHEET_TOO_LARGE = "名单表格太大：最多读取前 {rows} 行、{columns} 列，请删除多余的行和列（包括设置过格式的空白行、列）或分批上传"
 MEMBER_LIST_COLUMN_MISSING = "缺少“{column}”列"
 MEMBER_CELL_EMPTY = "“{column}”未填写"
 MEMBER_NAME_TOO_LONG = "名称不能超过40个字"

@@ -123,6 +123,8 @@ def _video(data: bytes) -> Checked:
     blanked (files/video.py). Stored as video/mp4 (QuickTime files are served as such, which phones play)."""
     try:
         cleaned, seconds = video.clean(data)
+    except video.TooComplex:
+        raise _refuse(messages.VIDEO_TOO_COMPLEX) from None
     except video.NotAVideo:
         raise _refuse(messages.VIDEO_UNREADABLE) from None
     if seconds <= 0:

@@ -1,4 +1,10 @@
-"""Structured JSON logs with a request id on every line of a request."""
+"""Structured JSON logs with a request id on every line of a request, and paths in logs without their secrets.
+
+Two kinds of path carry a bearer secret in place of an id: a signed file link (`/files/<token>`, files/views.py)
+and a certificate's verification token (`/verify/<token>` and `/api/v1/certificates/verify/<token>`,
+certificates/views.py). Anyone holding one reads the file or the certificate, so both the request log and
+gunicorn's access log (AccessLogger, named by config/gunicorn.py) write them as `<redacted>`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,31 @@ import time
 
 import structlog
 from flask import Flask, g, request
+from gunicorn.glogging import Logger
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The segment after one of these prefixes, where a path starts (the string's start, or after a space as in the
+# request line "GET /files/... HTTP/1.1"); `/api/v1/files/<id>` is a plain id and stays.
+_SECRET_SEGMENT = re.compile(r"(?<!\S)(/files|/verify|/api/v1/certificates/verify)/[^/?#\s]+")
+REDACTED = "<redacted>"
+
+
+def redact_path(path: str) -> str:
+    """The path with a file link's or a certificate's token replaced by <redacted> (any suffix kept)."""
+    return _SECRET_SEGMENT.sub(lambda m: f"{m.group(1)}/{REDACTED}", path)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, with the path atoms of its access log redacted (redact_path)."""
+
+    PATH_ATOMS = ("r", "U", "{path_info}e", "{raw_uri}e", "{request_uri}e")
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in self.PATH_ATOMS:
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_path(atoms[key])
+        return atoms
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
@@ -51,7 +80,7 @@ def init_request_logging(app: Flask) -> None:
             response.headers["X-Request-ID"] = request_id
         started = g.get("request_started")
         if started is not None and request.path not in ("/healthz",):
-            log.info("request", method=request.method, path=request.path, status=response.status_code,
+            log.info("request", method=request.method, path=redact_path(request.path), status=response.status_code,
                      ms=round((time.perf_counter() - started) * 1000, 1))
         return response
 

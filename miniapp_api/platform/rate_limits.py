@@ -76,6 +76,14 @@ def storage_uri(redis_url: str, sentinels: str | None = None, master: str = "") 
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
+def storage_options(timeout: float, sentinels: str | None = None) -> dict[str, object]:
+    """The limiter's Redis connections answer within `timeout`, as every other Redis call does (platform/queues.py).
+    With Sentinels, limits hands its Sentinel client only `sentinel_kwargs` (empty unless given), so the timeouts
+    go there too: otherwise a Sentinel that stops answering holds the request however short the master's timeout."""
+    timeouts: dict[str, object] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return {**timeouts, "sentinel_kwargs": dict(timeouts)} if sentinels else timeouts
+
+
 class _StorageFailures(logging.Handler):
     """flask-limiter reports a failing storage (Redis down or slow) only by logging it. Each report is counted
     for /metrics and logged once more as a structured warning; the request itself goes on."""

@@ -42,8 +42,8 @@ class WeChatError(Exception):
         super().__init__(f"WeChat error {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
-        # The request went out and no answer came back (a read timeout, a connection dropped mid-answer):
-        # WeChat may have acted on it. A send must then be `unknown`, never retried.
+        # The request went out and no usable answer came back (a read timeout, a connection dropped
+        # mid-answer, an HTTP 5xx): WeChat may have acted on it. A send must then be `unknown`, never retried.
         self.maybe_delivered = maybe_delivered
 
     @property
@@ -152,7 +152,11 @@ class WeChatGateway:
                 self._client.fetch_access_token(replacing=used_token)
                 return request()
         except WeChatClientException as exc:
-            raise WeChatError(exc.errcode, exc.errmsg or "no answer") from None
+            status = getattr(exc.response, "status_code", None)
+            # wechatpy turns an HTTP error status into an exception without an errcode. A 5xx comes after the
+            # request was sent, and WeChat (or a front end before it) may have acted on it: like a read timeout.
+            raise WeChatError(exc.errcode, exc.errmsg or (f"HTTP {status}" if status else "no answer"),
+                              maybe_delivered=exc.errcode is None and status is not None and status >= 500) from None
         except redis.exceptions.RedisError as exc:
             # Redis holds the shared token: without it there is no call, and the caller's answer is "later".
             if not isinstance(exc, redis.exceptions.LockError):

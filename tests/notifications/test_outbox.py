@@ -191,6 +191,24 @@ def test_a_send_that_times_out_after_reaching_wechat_is_unknown_and_never_resent
     assert len(arrived) == 1
 
 
+def test_a_5xx_after_wechat_took_the_message_is_unknown_and_never_resent(db_session, subscriber, book, gateway,
+                                                                          wechat):
+    """WeChat delivers the message, then its front end answers 500: as after a read timeout, it must not go twice."""
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    confirmation = rows(db_session, kind="appointment_booked")[0]
+    wechat.fault("subscribe_send", http_status=500, after_sending=True, times=1)
+    assert delivery.deliver(db_session, gateway, confirmation.id, MONDAY_8AM).outcome is Outcome.UNKNOWN
+    db_session.commit()
+    assert rows(db_session, id=confirmation.id)[0].status == "unknown"
+    assert "HTTP 500" in rows(db_session, id=confirmation.id)[0].status_reason
+    assert delivery.deliver(db_session, gateway, confirmation.id, MONDAY_8AM).outcome is Outcome.NOT_CLAIMED
+    later = MONDAY_8AM + timedelta(hours=1)
+    assert confirmation.id not in delivery.due_for_enqueue(db_session, later, stale_after=timedelta(0))
+    assert len(wechat.inbox(openid=citizen.openid, template_id=STATUS_TEMPLATE)) == 1
+
+
 def test_a_refused_connection_is_retried_because_nothing_was_sent(db_session, subscriber, book, redis_client):
     dead = WeChatGateway("wx-none", "secret", "http://127.0.0.1:1", redis_client, timeout=0.5)
     redis_client.set("banshi:wechat:wx-none_access_token", '"token"', ex=600)   # a cached token: the send is tried

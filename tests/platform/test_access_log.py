@@ -1,5 +1,5 @@
 """The web process's access log (the Procfile's gunicorn settings) keeps query strings and referers out:
-they carry citizens' coordinates, search words and references."""
+they carry citizens' coordinates, search words and references; and certificate tokens in paths are redacted."""
 
 import subprocess
 import sys
@@ -28,9 +28,12 @@ def test_the_access_log_has_the_path_but_not_the_query_string(process_env):
                                 params={"lat": "36.4567", "lng": "115.9876", "item": "营业执照"},
                                 headers={"Referer": "https://example.com/?ref=BS20261123-ABCDEF"}, timeout=10)
         assert answered.status_code in (200, 404, 422)
+        checked = requests.get(f"http://127.0.0.1:{port}/verify/Zq8VvW2xXjT4kLmN9pQr", timeout=10)
+        assert checked.status_code == 404
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     access = [line for line in output.splitlines() if '"GET /api/v1/centres' in line]
     assert len(access) == 1, output[-2000:]
     assert "36.4567" not in output and "115.9876" not in output and "BS20261123" not in output
+    assert "Zq8VvW2x" not in output and '"GET /verify/<redacted>" 404' in output, output[-2000:]

@@ -141,6 +141,10 @@ def test_unknown_template_and_openid(wechat, make_gateway, user):
 
 def test_busy_and_network_failures_are_retryable(wechat, make_gateway, user):
     gateway = make_gateway()
+    wechat.fault("token", http_status=502, times=1)         # no token, so the message never went out
+    with pytest.raises(WeChatError) as tokenless:
+        gateway.send_subscribe_message(user, TEMPLATE, GOOD_DATA)
+    assert tokenless.value.retryable and not tokenless.value.maybe_delivered
     wechat.fault("subscribe_send", errcode=-1, times=1)
     with pytest.raises(WeChatError) as busy:
         gateway.send_subscribe_message(user, TEMPLATE, GOOD_DATA)
@@ -149,6 +153,8 @@ def test_busy_and_network_failures_are_retryable(wechat, make_gateway, user):
     with pytest.raises(WeChatError) as outage:
         gateway.send_subscribe_message(user, TEMPLATE, GOOD_DATA)
     assert outage.value.errcode is None and outage.value.retryable
+    assert outage.value.maybe_delivered and outage.value.errmsg == "HTTP 503"   # sent: the outbox never resends it
+    assert wechat.inbox(openid=user) == []
 
 
 def test_slow_wechat_times_out(wechat, settings, redis_client, user):

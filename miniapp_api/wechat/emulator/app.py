@@ -43,6 +43,9 @@ class FaultRule:
     rate: float = 1.0              # share of matching calls affected
     latency_ms: int = 0            # delay before answering
     times: int | None = None       # stop after this many hits (None = forever)
+    # subscribe_send only: the message is delivered first, then the fault is the answer (what a 5xx from a
+    # WeChat front end after the backend acted looks like to us).
+    after_sending: bool = False
     hits: int = 0
 
 
@@ -139,12 +142,14 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
     state.templates.update(state.initial_templates)
     app.extensions["wechat_emulator"] = state
 
-    def injected_fault(api: str) -> Response | None:
+    def injected_fault(api: str, *, after_sending: bool = False) -> Response | None:
         with state.lock:
-            state.calls[api] += 1
+            if not after_sending:
+                state.calls[api] += 1
             chosen = None
             for rule in state.faults:
-                if rule.api not in (api, "*") or (rule.times is not None and rule.hits >= rule.times):
+                if rule.api not in (api, "*") or (rule.times is not None and rule.hits >= rule.times) \
+                        or rule.after_sending != after_sending:
                     continue
                 if state.random.random() < rule.rate:
                     rule.hits += 1
@@ -270,6 +275,8 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
                 "lang": payload.get("lang", "zh_CN"),
                 "data": {key: data[key]["value"] for key in keys}, "received_at": state.now(),
             })
+        if (fault := injected_fault("subscribe_send", after_sending=True)) is not None:
+            return fault
         return _wx(0, "ok", msgid=msgid)
 
     @app.post("/wxa/msg_sec_check")
@@ -480,7 +487,7 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
             return jsonify({"error": f"api must be one of {', '.join(APIS)} or *"}), 400
         rule = FaultRule(api=body["api"], errcode=body.get("errcode"), http_status=body.get("http_status"),
                          rate=float(body.get("rate", 1.0)), latency_ms=int(body.get("latency_ms", 0)),
-                         times=body.get("times"))
+                         times=body.get("times"), after_sending=bool(body.get("after_sending", False)))
         with state.lock:
             state.faults.append(rule)
         return jsonify(asdict(rule)), 201
