@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -73,6 +73,33 @@ def parse_data_keys(raw: str) -> dict[str, bytes]:
     return keys
 
 
+def parse_retired_keys(raw: str) -> list[tuple[str, date | None]]:
+    """Parse CERTIFICATE_RETIRED_KEYS: `publickey[@YYYY-MM-DD][,publickey[@YYYY-MM-DD]...]`.
+
+    Each public key is the base64 of a 32-byte Ed25519 public key that signed before a rotation; with a date,
+    the key is revoked from that day (Asia/Shanghai): what it signed on or after that day no longer verifies.
+    """
+    keys: list[tuple[str, date | None]] = []
+    for index, part in enumerate((p.strip() for p in raw.split(",") if p.strip()), start=1):
+        encoded, sep, day = part.partition("@")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {index} is not valid base64") from None
+        if len(key) != 32:
+            raise ValueError(f"key {index} must decode to a 32-byte Ed25519 public key, got {len(key)} bytes")
+        revoked_from = None
+        if sep:
+            try:
+                revoked_from = date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(f"key {index}: the revocation date must be YYYY-MM-DD, got {day!r}") from None
+        if any(encoded == seen for seen, _ in keys):
+            raise ValueError(f"key {index} is listed twice")
+        keys.append((encoded, revoked_from))
+    return keys
+
+
 def new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
@@ -120,6 +147,9 @@ class Settings(BaseSettings):
     data_key: str | None = None
     # Ed25519 private key signing electronic certificates (电子证照): base64 of its 32 raw bytes.
     certificate_signing_key: str | None = None
+    # The public keys of earlier certificate signing keys, so what they signed still verifies after a rotation:
+    # `publickey[@YYYY-MM-DD],...` (base64 of each 32-byte Ed25519 public key; a date revokes it from that day).
+    certificate_retired_keys: str | None = None
     wechat_appid: str | None = None
     wechat_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
@@ -229,6 +259,13 @@ class Settings(BaseSettings):
                 raise ValueError("must be base64 of a 32-byte Ed25519 private key")
         return value
 
+    @field_validator("certificate_retired_keys")
+    @classmethod
+    def _retired_public_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_retired_keys(value)
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret(cls, value: str | None) -> str | None:
@@ -280,6 +317,10 @@ class Settings(BaseSettings):
     def data_keys(self) -> dict[str, bytes]:
         assert self.data_key is not None, "settings were not completed"
         return parse_data_keys(self.data_key)
+
+    @property
+    def retired_certificate_keys(self) -> list[tuple[str, date | None]]:
+        return parse_retired_keys(self.certificate_retired_keys) if self.certificate_retired_keys else []
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -24,7 +24,7 @@ from miniapp_api.businesses.views import bp as businesses_bp
 from miniapp_api.businesses.views import staff_bp as staff_businesses_bp
 from miniapp_api.centres.views import bp as centres_bp
 from miniapp_api.certificates import services as certificate_services
-from miniapp_api.certificates.signing import Signer
+from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.certificates.views import bp as certificates_bp
 from miniapp_api.certificates.views import staff_bp as staff_certificates_bp
 from miniapp_api.certificates.views import verify_bp as certificate_verify_bp
@@ -198,8 +198,12 @@ def _init_services(app: OpenAPI, settings: Settings) -> None:
     app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
     if not settings.certificate_signing_key:
         raise ConfigError("invalid configuration: CERTIFICATE_SIGNING_KEY must be set (electronic certificates)")
-    app.extensions["banshi.signer"] = Signer.from_base64(settings.certificate_signing_key)
-    certificate_services.configure(app.extensions["banshi.signer"], app.extensions["banshi.cipher"])
+    try:
+        ring = KeyRing.of(settings.certificate_signing_key, settings.retired_certificate_keys)
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}") from None
+    app.extensions["banshi.keyring"] = ring
+    certificate_services.configure(ring, app.extensions["banshi.cipher"])
     app.extensions["banshi.storage"] = (
         S3Storage(bucket=settings.s3_bucket or "", endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
                   access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,

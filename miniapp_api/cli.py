@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import sys
@@ -19,6 +20,7 @@ from config.settings import PROJECT_ROOT
 from jobs.runtime import job_app
 from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
+from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
@@ -61,6 +63,21 @@ def check_config() -> None:
     """Validate the environment's settings and print one line."""
     settings = _settings()
     click.echo(f"configuration ok ({settings.banshi_env})")
+
+
+@main.command("signing-key")
+def signing_key() -> None:
+    """Print the key id and public key of the signing key and of each retired key (for a rotation)."""
+    settings = _settings()
+    try:
+        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys)
+    except ValueError as exc:
+        click.echo(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"current {ring.key_id} {ring.signer.public_base64()}")
+    for key in ring.retired:
+        revoked = f" revoked from {key.revoked_from.isoformat()}" if key.revoked_from else ""
+        click.echo(f"retired {key.key_id} {base64.b64encode(key.raw).decode()}{revoked}")
 
 
 @main.group("db")

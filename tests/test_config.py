@@ -1,9 +1,13 @@
+import base64
+import hashlib
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from config import ConfigError, load_settings
 from config.settings import new_data_key
@@ -102,3 +106,42 @@ def test_check_config_command_prints_one_line_and_fails(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "REDIS_URL is required" in result.stderr
+
+
+def test_retired_certificate_keys_are_read_with_their_revocation_dates():
+    old, leaked = (base64.b64encode(bytes([n]) * 32).decode() for n in (1, 2))
+    settings = load_settings(**PRODUCTION, certificate_retired_keys=f" {old} , {leaked}@2027-03-01 ")
+    assert settings.retired_certificate_keys == [(old, None), (leaked, date(2027, 3, 1))]
+    assert load_settings(**PRODUCTION).retired_certificate_keys == []
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("not-base64!", "key 1 is not valid base64"),
+    (base64.b64encode(b"x" * 31).decode(), "32-byte Ed25519 public key, got 31 bytes"),
+    (base64.b64encode(b"x" * 32).decode() + "@1 March", "YYYY-MM-DD"),
+    (",".join([base64.b64encode(b"x" * 32).decode()] * 2), "key 2 is listed twice"),
+])
+def test_malformed_retired_certificate_keys_are_refused_with_their_name(value, expected):
+    with pytest.raises(ConfigError) as error:
+        load_settings(**PRODUCTION, certificate_retired_keys=value)
+    assert "CERTIFICATE_RETIRED_KEYS" in str(error.value) and expected in str(error.value)
+
+
+def test_the_signing_key_command_prints_the_public_keys_a_rotation_lists(tmp_path):
+    private = base64.b64encode(bytes(range(32))).decode()
+    retired = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)).decode()
+    env = {"PATH": "/usr/bin:/bin", "BANSHI_ENV": "testing", "INSTANCE_PATH": str(tmp_path),
+           "CERTIFICATE_SIGNING_KEY": private, "CERTIFICATE_RETIRED_KEYS": f"{retired}@2027-03-01"}
+    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "signing-key"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    current = Ed25519PrivateKey.from_private_bytes(bytes(range(32))).public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"current {hashlib.sha256(current).hexdigest()[:16]} {base64.b64encode(current).decode()}"
+    assert lines[1].startswith("retired ") and lines[1].endswith(f" {retired} revoked from 2027-03-01")
+    env["CERTIFICATE_RETIRED_KEYS"] = base64.b64encode(current).decode()   # the key in use cannot be retired
+    refused = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "signing-key"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "current signing key" in refused.stderr

@@ -63,7 +63,9 @@ class CertificateList(BaseModel):
 
 
 class VerificationOut(BaseModel):
-    """What anyone scanning the QR code learns: never the full ID number, never a phone number."""
+    """What anyone scanning the QR code learns: never the full ID number, never a phone number. Every field
+    of the certificate comes from its signed payload, and only when the signature holds; the status adds the
+    issuer's live record (revoked, superseded)."""
 
     found: bool
     status: str | None = None
@@ -82,11 +84,15 @@ class VerificationOut(BaseModel):
         c = result.certificate
         if not result.found or c is None or result.status is None:
             return cls(found=False, explanation=messages.NOT_FOUND_PAGE).model_dump(mode="json")
-        return cls(found=True, status=result.status, status_name=messages.STATUS_NAMES[result.status],
-                   explanation=messages.STATUS_EXPLAINED[result.status], identifier=c.identifier,
-                   type_name=c.type_name, holder=result.holder_masked, issuer=c.issuing_centre.name,
-                   issued_on=c.issued_on, expires_on=c.expires_on,
-                   revoked_at=local_iso(c.revoked_at) if result.status == "revoked" else None).model_dump(mode="json")
+        answer = cls(found=True, status=result.status, status_name=messages.STATUS_NAMES[result.status],
+                     explanation=messages.STATUS_EXPLAINED[result.status])
+        signed = result.signed
+        if signed is None:      # the signature does not hold: nothing of the certificate is vouched for
+            return answer.model_dump(mode="json")
+        return answer.model_copy(update=dict(
+            identifier=signed.get("identifier"), type_name=signed.get("type"), holder=result.holder_masked,
+            issuer=signed.get("issuer"), issued_on=result.day("issued_on"), expires_on=result.day("expires_on"),
+            revoked_at=local_iso(c.revoked_at) if result.status == "revoked" else None)).model_dump(mode="json")
 
 
 class StaffQuery(QueryModel):

@@ -24,7 +24,7 @@ from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import messages
 from miniapp_api.certificates.kinds import CertificateType, catalogue, identifier
 from miniapp_api.certificates.models import Certificate, CertificateSequence
-from miniapp_api.certificates.signing import Signer
+from miniapp_api.certificates.signing import KeyRing, Verdict
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
 from miniapp_api.licences.models import Licence
@@ -47,18 +47,20 @@ def not_found() -> NotFound:
     return NotFound(messages.CERTIFICATE_NOT_FOUND, code=CERTIFICATE_NOT_FOUND)
 
 
-# The signing key and the field cipher, set by create_app (web and worker): the issuing consumer runs inside a
-# job or a test without a request, so it cannot look them up on the current app.
+# The key ring (the organisation's seal) and the field cipher, set by create_app (web and worker): the issuing
+# consumer runs inside a job or a test without a request, so it cannot look them up on the current app.
 _keys: dict[str, object] = {}
 
 
-def configure(signing: Signer, cipher: FieldCipher) -> None:
-    _keys.update(signer=signing, cipher=cipher)
+def configure(ring: KeyRing, cipher: FieldCipher) -> None:
+    _keys.update(ring=ring, cipher=cipher)
 
 
-def signer() -> Signer:
-    found = _keys.get("signer")
-    assert isinstance(found, Signer), "create_app configures the certificate signer"
+def keyring() -> KeyRing:
+    """The organisation's signing key and retired public keys; other domains seal their records with it too
+    (a remote inspection's conclusion)."""
+    found = _keys.get("ring")
+    assert isinstance(found, KeyRing), "create_app configures the key ring"
     return found
 
 
@@ -79,7 +81,7 @@ def on_completion(session: Session, events: list[DomainEvent]) -> None:
     for event in events:
         application = session.get(Application, event.subject_id)
         if application is not None:
-            issue_for(session, signer(), cipher, application, datetime.fromisoformat(event.payload["completed_at"]))
+            issue_for(session, keyring(), cipher, application, datetime.fromisoformat(event.payload["completed_at"]))
 
 
 def was_approved(session: Session, application: Application) -> bool:
@@ -110,7 +112,7 @@ def _field_value(field, values: dict[str, str]) -> str:
     return field.value if field.value is not None else values.get(field.source or "", "")
 
 
-def issue_for(session: Session, signer: Signer, cipher: FieldCipher, application: Application,
+def issue_for(session: Session, ring: KeyRing, cipher: FieldCipher, application: Application,
               now: datetime) -> Certificate | None:
     """The certificate a completed case issues (None when its item issues none, or it was not approved).
     Issuing twice for one case gives back the first certificate."""
@@ -157,7 +159,7 @@ def issue_for(session: Session, signer: Signer, cipher: FieldCipher, application
         application_id=application.id, holder_type=application.applicant_type,
         holder_name=application.applicant_name, holder_id_hash=application.id_number_hash,
         credit_code=application.credit_code, issuing_centre_id=centre.id, issued_on=today,
-        expires_on=licence.expires_on, payload=payload, signature=signer.sign(payload), key_id=signer.key_id,
+        expires_on=licence.expires_on, payload=payload, signature=ring.sign(payload), key_id=ring.key_id,
         verify_token=secrets.token_urlsafe(18), status="valid", created_at=now)
     session.add(certificate)
     session.flush()
@@ -242,36 +244,67 @@ def status_of(certificate: Certificate, today: date) -> str:
     return "expired" if certificate.expires_on < today else "valid"
 
 
+# The columns that repeat a field of the signed payload (for listing and search). The public answer never reads
+# them: a change to one is logged for the staff, and the identifier, which ties the row's live status (revoked,
+# superseded) to the signed certificate, must match or the answer is 签名核验不通过.
+MIRRORED = {"type_name": "type", "holder_type": "holder_type", "holder_name": "holder_name",
+            "credit_code": "credit_code", "issued_on": "issued_on", "expires_on": "expires_on"}
+
+
+def _signed_day(payload: dict, name: str) -> date | None:
+    try:
+        return date.fromisoformat(payload.get(name) or "")
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class Verification:
     found: bool
-    status: str | None = None            # valid, expired, revoked, superseded, tampered
+    status: str | None = None            # valid, expired, revoked, superseded, tampered, key_revoked
     certificate: Certificate | None = None
+    signed: dict | None = None           # the payload, when its signature verified: all the answer shows
 
     @property
     def holder_masked(self) -> str:
         """Who holds it, as a stranger scanning it may read: a person's name and ID number masked; a
         business's name and credit code (public in the business registry)."""
-        c = self.certificate
-        if c is None:
+        p = self.signed
+        if not p:
             return ""
-        if c.holder_type == "business":
-            return f"{c.holder_name}（{c.credit_code}）"
-        return f"{mask_name(c.holder_name)}（{c.payload.get('holder_id', '')}）"
+        if p.get("holder_type") == "business":
+            return f"{p.get('holder_name', '')}（{p.get('credit_code', '')}）"
+        return f"{mask_name(p.get('holder_name', ''))}（{p.get('holder_id', '')}）"
+
+    def day(self, name: str) -> date | None:
+        return _signed_day(self.signed, name) if self.signed else None
 
 
-def verify(session: Session, signer: Signer, token: str, today: date) -> Verification:
-    """What the QR code's page says. The stored payload is checked against its signature every time: a row
-    changed in the database (or a payload copied with one field edited) reads as tampered."""
-    certificate = session.scalars(select(Certificate).where(Certificate.verify_token == token)
-                                  .options(selectinload(Certificate.issuing_centre))).one_or_none()
+def verify(session: Session, ring: KeyRing, token: str, today: date) -> Verification:
+    """What the QR code's page says, from the signed payload only. The payload is checked against its
+    signature every time, with the key the certificate names (a key retired by a rotation still verifies
+    what it signed before it was revoked): a payload changed in the database reads as tampered and shows
+    nothing; the row's own columns are never shown. What the signature cannot carry is the live state the
+    issuer keeps: revoked or superseded."""
+    certificate = session.scalars(select(Certificate).where(Certificate.verify_token == token)).one_or_none()
     if certificate is None:
         return Verification(False)
-    intact = signer.verify(certificate.payload, certificate.signature, certificate.key_id)
-    consistent = (certificate.payload.get("identifier") == certificate.identifier
-                  and certificate.payload.get("expires_on") == certificate.expires_on.isoformat())
-    status = status_of(certificate, today) if intact and consistent else "tampered"
-    return Verification(True, status, certificate)
+    payload = certificate.payload
+    verdict = ring.verify(payload, certificate.signature, certificate.key_id, _signed_day(payload, "issued_on"))
+    if verdict is Verdict.KEY_REVOKED:
+        return Verification(True, "key_revoked", certificate)
+    if verdict is not Verdict.VALID or payload.get("identifier") != certificate.identifier:
+        return Verification(True, "tampered", certificate)
+    changed = [column for column, key in MIRRORED.items()
+               if str(getattr(certificate, column) or "") != str(payload.get(key) or "")]
+    if changed:
+        log.warning("certificate.columns_differ_from_signed", certificate_id=certificate.id, columns=changed)
+    if certificate.status in ("revoked", "superseded"):
+        status = certificate.status
+    else:
+        expires = _signed_day(payload, "expires_on")   # none signed: nothing vouches that it is in force
+        status = "expired" if expires is None or expires < today else "valid"
+    return Verification(True, status, certificate, payload)
 
 
 def revoke(session: Session, staff: Staff, certificate: Certificate, reason: str, now: datetime) -> None:

@@ -1,17 +1,27 @@
-"""Detached Ed25519 signatures over a certificate's canonical JSON (cryptography).
+"""The organisation's seal: detached signatures over canonical JSON, and the key ring that verifies them.
 
-Canonical JSON: keys sorted, no spaces, UTF-8 as is (no \\u escapes). The payload holds strings only, so the
-bytes are the same however often it goes through JSONB. The key id is the first 16 hex characters of the
-SHA-256 of the raw public key: a certificate names the key that signed it, so keys can be rotated with the
-old public keys kept for verification.
+Canonical JSON: keys sorted, no spaces, UTF-8 as is (no \\u escapes). Payloads hold strings, booleans and
+lists/objects of them only, so the bytes are the same however often they go through JSONB.
+
+The ring holds the current signing key and the public keys retired by earlier rotations. A signature names
+the key that made it (its key id: the first 16 hex characters of the SHA-256 of the raw public key), so
+after a rotation the old key id still finds its public key. A retired key may be revoked from a date (it
+leaked, or its holder left): signatures whose signed time is on or after that date no longer count.
+
+The algorithm sits behind `Suite`, so a second one (SM2, another issue) can join the ring; today every key
+is Ed25519.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -23,38 +33,138 @@ def canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def key_id_of(public: Ed25519PublicKey) -> str:
-    return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
+class Verdict(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"              # not this payload, not a key of the ring, or not a signature at all
+    KEY_REVOKED = "key_revoked"      # a genuine signature by a key revoked from a date on or before its time
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One signature algorithm: how its public keys are read, named and checked."""
+
+    name: str
+
+    def key_id(self, public_raw: bytes) -> str:
+        return hashlib.sha256(public_raw).hexdigest()[:16]
+
+    def checks(self, public_raw: bytes, signature: bytes, message: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    def validate_public(self, public_raw: bytes) -> None:
+        Ed25519PublicKey.from_public_bytes(public_raw)   # ValueError when it is not a key of this suite
+
+
+ED25519 = Suite("ed25519")
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    suite: Suite
+    raw: bytes
+    revoked_from: date | None = None
+
+    @property
+    def key_id(self) -> str:
+        return self.suite.key_id(self.raw)
 
 
 @dataclass(frozen=True)
 class Signer:
+    """The current signing key (Ed25519)."""
+
     private: Ed25519PrivateKey
+    suite: Suite = ED25519
 
     @classmethod
     def from_base64(cls, value: str) -> Signer:
         return cls(Ed25519PrivateKey.from_private_bytes(base64.b64decode(value)))
 
     @property
-    def public(self) -> Ed25519PublicKey:
-        return self.private.public_key()
+    def public_raw(self) -> bytes:
+        return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     @property
     def key_id(self) -> str:
-        return key_id_of(self.public)
+        return self.suite.key_id(self.public_raw)
 
     def public_base64(self) -> str:
-        return base64.b64encode(self.public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+        return base64.b64encode(self.public_raw).decode()
 
     def sign(self, payload: dict[str, Any]) -> str:
         return base64.b64encode(self.private.sign(canonical(payload))).decode()
 
-    def verify(self, payload: dict[str, Any], signature: str, key_id: str) -> bool:
-        """True only for this key's untouched signature over exactly this payload."""
-        if key_id != self.key_id:
-            return False
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Signs with the current key; verifies with whichever key of the ring the signature names."""
+
+    signer: Signer
+    retired: tuple[PublicKey, ...] = ()
+    _by_id: dict[str, PublicKey] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        current = PublicKey(self.signer.suite, self.signer.public_raw)
+        keys = {current.key_id: current}
+        for key in self.retired:
+            key.suite.validate_public(key.raw)
+            if key.key_id == current.key_id:
+                raise ValueError(f"retired key {key.key_id} is the current signing key: a rotation retires the "
+                                 "previous key, not the one in use")
+            if key.key_id in keys:
+                raise ValueError(f"retired key {key.key_id} is listed twice")
+            keys[key.key_id] = key
+        object.__setattr__(self, "_by_id", keys)
+
+    @classmethod
+    def of(cls, private_base64: str, retired: Iterable[tuple[str, date | None]] = ()) -> KeyRing:
+        """From the settings: the current private key and the retired public keys (base64, revoked from)."""
+        return cls(Signer.from_base64(private_base64),
+                   tuple(PublicKey(ED25519, base64.b64decode(raw), revoked_from) for raw, revoked_from in retired))
+
+    @property
+    def key_id(self) -> str:
+        return self.signer.key_id
+
+    def key(self, key_id: str) -> PublicKey | None:
+        return self._by_id.get(key_id)
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        return self.signer.sign(payload)
+
+    def verify(self, payload: dict[str, Any], signature: str, key_id: str, signed_on: date | None) -> Verdict:
+        """Whether `signature` is the named key's over exactly this payload, made while that key was trusted.
+
+        `signed_on` is the day the payload itself says it was signed; it is read only once the signature
+        holds, so it is as trustworthy as the payload. None (the payload names no day) cannot be placed
+        before a revocation."""
+        key = self._by_id.get(key_id)
+        if key is None:
+            return Verdict.INVALID
         try:
-            self.public.verify(base64.b64decode(signature), canonical(payload))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+            raw = base64.b64decode(signature, validate=True)
+        except (binascii.Error, ValueError):
+            return Verdict.INVALID
+        if not key.suite.checks(key.raw, raw, canonical(payload)):
+            return Verdict.INVALID
+        if key.revoked_from is not None and (signed_on is None or signed_on >= key.revoked_from):
+            return Verdict.KEY_REVOKED
+        return Verdict.VALID
+
+    # A seal kept in one text column: `<suite>:<key id>:<base64 signature>`.
+
+    def seal(self, payload: dict[str, Any]) -> str:
+        return f"{self.signer.suite.name}:{self.key_id}:{self.sign(payload)}"
+
+    def check_seal(self, payload: dict[str, Any], seal: str | None, signed_on: date | None) -> tuple[Verdict, str]:
+        """The verdict on a seal and the key id it names ("" when it is no seal at all)."""
+        suite, _, rest = (seal or "").partition(":")
+        key_id, _, signature = rest.partition(":")
+        key = self._by_id.get(key_id)
+        if key is None or key.suite.name != suite or not signature:
+            return Verdict.INVALID, key_id if key is not None else ""
+        return self.verify(payload, signature, key_id, signed_on), key_id

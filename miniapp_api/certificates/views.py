@@ -87,9 +87,10 @@ def list_relative_certificates(path: RelativePath):
 
 @bp.get("/certificates/verify/<token>", responses={200: VerificationOut})
 def verify_certificate(path: TokenPath):
-    """Public: what the QR code says — valid, expired, superseded, revoked or tampered, and the masked holder.
-    An unknown token answers 200 with found=false, the same shape as a known one."""
-    return VerificationOut.of(services.verify(db.session, services.signer(), path.token, today()))
+    """Public: what the QR code says — valid, expired, superseded, revoked, tampered or signed by a revoked key —
+    and, when the signature holds, the signed fields with the holder masked. An unknown token answers 200 with
+    found=false, the same shape as a known one."""
+    return VerificationOut.of(services.verify(db.session, services.keyring(), path.token, today()))
 
 
 @staff_bp.get("/certificates", responses={200: StaffCertificateList}, security=STAFF_BEARER)
@@ -122,10 +123,10 @@ dl{display:grid;grid-template-columns:6.5em 1fr;gap:.3rem .8rem}dt{color:#555}dd
 {% if v.found %}
 <p class="status {{ 'valid' if v.status == 'valid' else 'other' }}" role="status">{{ v.status_name }}</p>
 <p>{{ v.explanation }}</p>
-<dl><dt>证照名称</dt><dd>{{ v.type_name }}</dd><dt>证照编号</dt><dd>{{ v.identifier }}</dd>
+{% if v.identifier %}<dl><dt>证照名称</dt><dd>{{ v.type_name }}</dd><dt>证照编号</dt><dd>{{ v.identifier }}</dd>
 <dt>持证主体</dt><dd>{{ v.holder }}</dd><dt>签发机关</dt><dd>{{ v.issuer }}</dd>
 <dt>有效期</dt><dd>{{ v.issued_on }} 至 {{ v.expires_on }}</dd>
-{% if v.revoked_at %}<dt>撤销时间</dt><dd>{{ v.revoked_at }}</dd>{% endif %}</dl>
+{% if v.revoked_at %}<dt>撤销时间</dt><dd>{{ v.revoked_at }}</dd>{% endif %}</dl>{% endif %}
 {% else %}<p class="status other" role="status">{{ v.explanation }}</p>{% endif %}
 </main></body></html>"""
 
@@ -133,7 +134,7 @@ dl{display:grid;grid-template-columns:6.5em 1fr;gap:.3rem .8rem}dt{color:#555}dd
 @verify_bp.get("/verify/<token>")
 def verify_page(token: str):
     valid_token = 8 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
-    result = services.verify(db.session, services.signer(), token, today()) if valid_token \
+    result = services.verify(db.session, services.keyring(), token, today()) if valid_token \
         else services.Verification(False)
     page = render_template_string(VERIFY_PAGE, title=messages.PAGE_TITLE, v=VerificationOut.of(result))
     response = Response(page, status=200 if result.found else 404, mimetype="text/html")

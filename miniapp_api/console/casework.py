@@ -26,7 +26,7 @@ from miniapp_api.filing import services as filing
 from miniapp_api.inspections import services as inspections
 from miniapp_api.inspections.models import Inspection
 from miniapp_api.platform.auth import field_cipher
-from miniapp_api.platform.clock import local_date, today, utcnow
+from miniapp_api.platform.clock import local_date, local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform.schemas import QueryModel, StrictIn
@@ -99,6 +99,7 @@ def application_page(reference: str):
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
                            inspection=_inspection_of(application),
+                           sealed=_sealed_conclusion(application, document["timeline"]),
                            answered={m.id: file_links(m.files) for m in application.materials if m.files})
 
 
@@ -109,6 +110,20 @@ def _inspection_of(application) -> dict | None:
     found = db.session.scalars(select(Inspection).where(Inspection.application_id == application.id)).one_or_none()
     return {"inspection": found, "slots": [] if found else [
         s for s in inspections.free_slots(db.session, g.staff, utcnow()) if s.centre_id == application.centre_id]}
+
+
+def _sealed_conclusion(application, timeline: list[dict]) -> dict | None:
+    """The concluded 远程踏勘's seal, checked now, and which timeline line its conclusion wrote: the last one at
+    its instant that passed the inspection or returned the case to 补正."""
+    found = db.session.scalars(select(Inspection).where(Inspection.application_id == application.id,
+                                                        Inspection.status == "concluded")).one_or_none()
+    seal = inspections.seal_of(found) if found is not None else None
+    if seal is None:
+        return None
+    at = local_iso(found.signed_at)
+    lines = [index for index, e in enumerate(timeline)
+             if e["at"] == at and (e["kind"] == "inspection" or e["status"] == ApplicationStatus.NEEDS_CORRECTION)]
+    return {"line": lines[-1] if lines else None, "text": seal.text, "verified": seal.verified}
 
 
 def file_links(ids: list[int]) -> list[dict]:

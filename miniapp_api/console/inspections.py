@@ -43,7 +43,7 @@ def inspection_page(inspection_id: int):
     inspection = services.for_staff(db.session, g.staff, inspection_id)
     evidence = {key: file_links(ids) for key, ids in inspection.evidence.items()}
     return render_template("console/inspection.html", i=inspection, evidence=evidence,
-                           mine=inspection.inspector_staff_id == g.staff.id)
+                           mine=inspection.inspector_staff_id == g.staff.id, seal=services.seal_of(inspection))
 
 
 @bp.post("/inspections/<int:inspection_id>/conclusion")

@@ -52,7 +52,8 @@ class Inspection(Base):
     conclusion: Mapped[str | None] = mapped_column(String(10))
     signed_by: Mapped[str | None] = mapped_column(String(40))
     signed_at: Mapped[UtcDateTime | None]
-    signature: Mapped[str | None] = mapped_column(Text)    # SHA-256 over the findings, conclusion, signer and time
+    # The organisation's seal over services.signed_payload: `ed25519:<key id>:<base64 signature>`.
+    signature: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[UtcDateTime]
 
     application: Mapped[Application] = relationship()

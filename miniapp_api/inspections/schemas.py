@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from miniapp_api.inspections import messages
 from miniapp_api.inspections.models import Inspection, InspectorSlot
-from miniapp_api.inspections.services import Finding
+from miniapp_api.inspections.services import Finding, seal_of
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import StrictIn
 
@@ -62,6 +62,13 @@ class LineOut(BaseModel):
     note: str | None = None
 
 
+class SealOut(BaseModel):
+    status: Literal["valid", "invalid", "key_revoked"] = Field(description="checked again at every display")
+    verified: bool
+    key_id: str = Field(description="the organisation's signing key that the seal names")
+    text: str
+
+
 class InspectionOut(BaseModel):
     id: int
     reference: str
@@ -72,15 +79,19 @@ class InspectionOut(BaseModel):
     conclusion: Literal["pass", "correction"] | None
     signed_by: str | None
     signed_at: str | None
+    seal: SealOut | None = Field(description="the conclusion's signature with the organisation's key, once concluded")
     lines: list[LineOut]
 
     @classmethod
     def of(cls, inspection: Inspection) -> dict:
         findings = inspection.findings or {}
+        seal = seal_of(inspection)
         return cls(id=inspection.id, reference=inspection.application.reference,
                    starts_at=local_iso(inspection.slot.starts_at), ends_at=local_iso(inspection.slot.ends_at),
                    video_link=inspection.video_link, status=inspection.status, conclusion=inspection.conclusion,
                    signed_by=inspection.signed_by, signed_at=local_iso(inspection.signed_at),
+                   seal=SealOut(status=seal.verdict.value, verified=seal.verified, key_id=seal.key_id,
+                                text=seal.text) if seal else None,
                    lines=[LineOut(key=line["key"], text=line["text"], evidence=line.get("evidence", "none"),
                                   file_ids=inspection.evidence.get(line["key"], []),
                                   ok=findings.get(line["key"], {}).get("ok"),

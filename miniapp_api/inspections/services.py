@@ -2,14 +2,17 @@
 checklist. Inspectors offer times (their calendar); staff schedule a case's inspection in one of them (one
 inspection per time, under the slot's row lock); the applicant uploads the photos the checklist asks for,
 before or during the session; the inspector records a finding per line and signs the conclusion, which
-enters the case's timeline and either passes or sends the case back to 补正 with the failed lines."""
+enters the case's timeline and either passes or sends the case back to 补正 with the failed lines.
+
+The conclusion is sealed with the organisation's key, the one that signs electronic certificates (the
+certificates domain keeps the key ring; this module uses it, nothing more): over the case, the inspector (staff
+id and name), every checklist line with its finding, the conclusion and the time. Whoever displays it checks the
+seal again, so a record changed in the database afterwards reads as 验证失败."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus
+from miniapp_api.certificates.services import keyring
+from miniapp_api.certificates.signing import Verdict
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.files import services as files
 from miniapp_api.inspections import messages
 from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.notifications.services import notify
-from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import require_centre, visible_centre_ids
@@ -207,11 +212,9 @@ def conclude(session: Session, staff: Staff, inspection: Inspection, findings: d
         raise DomainError(next(iter(errors.values())), code=VALIDATION_FAILED, status=422, fields=errors)
     recorded: dict[str, Any] = {key: {"ok": f.ok, "note": f.note} for key, f in findings.items()}
     application = inspection.application
-    signed = {"application": application.reference, "findings": recorded, "conclusion": conclusion,
-              "signed_by": staff.display_name, "signed_at": now.isoformat()}
     inspection.findings, inspection.conclusion, inspection.status = recorded, conclusion, "concluded"
     inspection.signed_by, inspection.signed_at = staff.display_name, now
-    inspection.signature = hashlib.sha256(json.dumps(signed, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    inspection.signature = keyring().seal(signed_payload(inspection))
     if conclusion == "pass":
         applications.record_staff_event(session, application, staff, "inspection", now,
                                         messages.EVENT_PASSED.format(inspector=staff.display_name))
@@ -223,3 +226,45 @@ def conclude(session: Session, staff: Staff, inspection: Inspection, findings: d
             public_note=messages.EVENT_CORRECTION.format(lines="、".join(line["text"] for line in failed))), now)
     session.flush()
     return inspection
+
+
+# --- the seal -------------------------------------------------------------------------------------------
+
+
+def signed_payload(inspection: Inspection) -> dict[str, Any]:
+    """What the inspector's seal covers, built from the stored record (the same function at signing and at every
+    check): the case, the inspector, each checklist line as it was checked with its finding, the conclusion and
+    the instant (UTC)."""
+    findings = inspection.findings or {}
+    signed_at = inspection.signed_at.astimezone(UTC).isoformat() if inspection.signed_at else ""
+    return {"kind": "inspection_conclusion", "reference": inspection.application.reference,
+            "inspector": {"staff_id": str(inspection.inspector_staff_id), "name": inspection.signed_by or ""},
+            "findings": [{"line": line["key"], "text": line["text"], "ok": findings.get(line["key"], {}).get("ok"),
+                          "note": findings.get(line["key"], {}).get("note") or ""}
+                         for line in inspection.checklist],
+            "conclusion": inspection.conclusion or "", "signed_at": signed_at}
+
+
+@dataclass(frozen=True)
+class Seal:
+    verdict: Verdict
+    key_id: str
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+    @property
+    def text(self) -> str:
+        return {Verdict.VALID: messages.SEAL_VALID, Verdict.KEY_REVOKED: messages.SEAL_KEY_REVOKED,
+                Verdict.INVALID: messages.SEAL_INVALID}[self.verdict].format(key_id=self.key_id)
+
+
+def seal_of(inspection: Inspection) -> Seal | None:
+    """The concluded inspection's seal checked now (None before it is concluded). A key revoked from a date
+    counts against conclusions signed on or after that day (Asia/Shanghai)."""
+    if inspection.status != "concluded":
+        return None
+    signed_on = local_date(inspection.signed_at) if inspection.signed_at else None
+    verdict, key_id = keyring().check_seal(signed_payload(inspection), inspection.signature, signed_on)
+    return Seal(verdict, key_id)

@@ -4,7 +4,10 @@ shown with a QR code and as a PDF, revoked by a centre manager."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import secrets
 from datetime import date, datetime, timedelta
 
 import pypdf
@@ -17,6 +20,7 @@ from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates import kinds, services
 from miniapp_api.certificates.models import Certificate
+from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
 from miniapp_api.licences.models import Licence
@@ -87,8 +91,9 @@ def test_an_approved_new_licence_case_issues_a_signed_certificate_and_a_licence_
     assert certificate.expires_on == date(2031, 11, 23) and certificate.status == "valid"
     assert certificate.payload["data"] == {"经营者名称": "聊城市开发区老王家常菜馆", "社会信用代码": credit_code(1),
                                            "主体业态": "餐饮服务经营者", "发证机关": world["centre"].name}
-    signer = app.extensions["banshi.signer"]
-    assert signer.verify(certificate.payload, certificate.signature, certificate.key_id)
+    signer = app.extensions["banshi.keyring"]
+    assert signer.verify(certificate.payload, certificate.signature, certificate.key_id,
+                         certificate.issued_on) is Verdict.VALID
     licence = db_session.get(Licence, certificate.licence_id)
     assert (licence.licence_type, licence.number, licence.expires_on) == ("食品经营许可证", certificate.identifier,
                                                                           date(2031, 11, 23))
@@ -111,12 +116,14 @@ def test_a_tampered_certificate_fails_its_signature(app, db_session, cipher, wor
     with time_machine.travel(NOW, tick=False):
         complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(3))
         certificate = db_session.scalars(select(Certificate)).one()
-        signer = app.extensions["banshi.signer"]
+        signer = app.extensions["banshi.keyring"]
+        day = certificate.issued_on
         edited = dict(certificate.payload, expires_on="2099-12-31")
-        assert not signer.verify(edited, certificate.signature, certificate.key_id)
-        assert not signer.verify(dict(certificate.payload, data={**certificate.payload["data"], "主体业态": "食品销售"}),
-                                 certificate.signature, certificate.key_id)
-        assert not signer.verify(certificate.payload, certificate.signature, "0" * 16)
+        assert signer.verify(edited, certificate.signature, certificate.key_id, day) is Verdict.INVALID
+        assert signer.verify(dict(certificate.payload, data={**certificate.payload["data"], "主体业态": "食品销售"}),
+                             certificate.signature, certificate.key_id, day) is Verdict.INVALID
+        assert signer.verify(certificate.payload, certificate.signature, "0" * 16, day) is Verdict.INVALID
+        assert signer.verify(certificate.payload, "not base64!", certificate.key_id, day) is Verdict.INVALID
         page = client.get(f"/verify/{certificate.verify_token}")
         assert page.status_code == 200 and 'role="status">有效<' in page.text
         # Someone edits the stored certificate in the database: the public page says so.
@@ -125,6 +132,11 @@ def test_a_tampered_certificate_fails_its_signature(app, db_session, cipher, wor
         db_session.commit()
         tampered = client.get(f"/api/v1/certificates/verify/{certificate.verify_token}").get_json()
         assert tampered["status"] == "tampered" and tampered["status_name"] == "签名核验不通过"
+        # Nothing of an unverified payload is vouched for, so nothing of it is shown.
+        assert [tampered[k] for k in ("identifier", "type_name", "holder", "issuer", "issued_on", "expires_on")] \
+            == [None] * 6
+        page = client.get(f"/verify/{certificate.verify_token}")
+        assert "签名核验不通过" in page.text and "老王家常菜馆" not in page.text and "持证主体" not in page.text
 
 
 def test_renewal_moves_the_expiry_and_the_reminders_and_supersedes_the_old_certificate(
@@ -229,3 +241,102 @@ def test_a_business_certificate_is_seen_by_the_people_who_act_for_the_business(c
     mine = client.get("/api/v1/certificates", headers=agent).get_json()["certificates"]
     assert [(c["type_name"], c["credit_code"]) for c in mine] == [("食品经营许可证", credit_code(4))]
     assert client.get(f"/api/v1/certificates/{mine[0]['id']}", headers=other).status_code == 404
+
+
+# --- what the verification answer shows: the signed payload only, under a key ring ----------------------
+
+
+SHOWN = ("identifier", "type_name", "holder", "issuer", "issued_on", "expires_on")
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("holder_name", "'冒名顶替餐馆'"), ("credit_code", "'91370000000000000X'"), ("type_name", "'烟草专卖零售许可证'"),
+    ("holder_type", "'person'"), ("issued_on", "DATE '2020-01-01'"), ("expires_on", "DATE '2099-12-31'"),
+    ("issuing_centre_id", "(SELECT id FROM centre WHERE name = '别的中心')"),
+])
+def test_editing_a_shown_column_does_not_change_the_answer(client, db_session, cipher, world, column, value,
+                                                            capfd):
+    """The answer reads only the signed payload, so a column edited in the database changes nothing a
+    verifier sees (the edit is logged for staff). Flagging it 签名核验不通过 would tell the verifier a genuine
+    certificate's content is forged, which it is not; what it shows is exactly what the issuer signed."""
+    CentreFactory(name="别的中心")
+    with time_machine.travel(NOW, tick=False):
+        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(5))
+        certificate = db_session.scalars(select(Certificate)).one()
+        path = f"/api/v1/certificates/verify/{certificate.verify_token}"
+        before = client.get(path).get_json()
+        assert before["status"] == "valid" and before["holder"] == f"聊城市开发区老王家常菜馆（{credit_code(5)}）"
+        assert before["issuer"] == world["centre"].name and before["expires_on"] == "2031-11-23"
+        db_session.execute(text(f"UPDATE certificate SET {column} = {value} WHERE id = :id"), {"id": certificate.id})
+        db_session.commit()
+        db_session.expire_all()
+        capfd.readouterr()
+        after = client.get(path).get_json()
+        assert after == before
+        if column != "issuing_centre_id":     # not a copy of a signed field: nothing to compare it with
+            assert f'"columns": ["{column}"]' in capfd.readouterr().err    # the edit was read, and logged
+        page = client.get(f"/verify/{certificate.verify_token}").text
+        assert "聊城市开发区老王家常菜馆" in page and "冒名顶替" not in page and "2099" not in page
+
+
+def test_a_row_carrying_another_certificates_signed_payload_is_tampered(client, db_session, cipher, world):
+    """The identifier ties the row's live state (revoked, superseded) to what was signed: a genuine payload of
+    another certificate moved into this row must not borrow this row's 有效."""
+    with time_machine.travel(NOW, tick=False):
+        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(6))
+        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(7))
+        first, second = db_session.scalars(select(Certificate).order_by(Certificate.id)).all()
+        db_session.execute(text("UPDATE certificate SET payload = :p, signature = :s WHERE id = :id"),
+                           {"p": json.dumps(second.payload, ensure_ascii=False), "s": second.signature,
+                            "id": first.id})
+        db_session.commit()
+        db_session.expire_all()     # the request shares this thread's session: read the rows again
+        answer = client.get(f"/api/v1/certificates/verify/{first.verify_token}").get_json()
+    assert answer["status"] == "tampered" and [answer[k] for k in SHOWN] == [None] * 6
+
+
+def test_after_a_rotation_a_retired_key_still_verifies_and_one_revoked_from_a_date_does_not(
+        app, client, db_session, cipher, world, monkeypatch):
+    old = app.extensions["banshi.keyring"]
+    with time_machine.travel(NOW, tick=False):
+        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(8))
+        certificate = db_session.scalars(select(Certificate)).one()
+        path = f"/api/v1/certificates/verify/{certificate.verify_token}"
+        before = client.get(path).get_json()
+        assert before["status"] == "valid"
+
+        new_key = base64.b64encode(secrets.token_bytes(32)).decode()
+        rotated = KeyRing.of(new_key, [(old.signer.public_base64(), None)])
+        monkeypatch.setitem(services._keys, "ring", rotated)
+        assert rotated.key_id != certificate.key_id
+        assert client.get(path).get_json() == before
+        # Without the old public key in the ring, the certificate cannot be verified at all.
+        monkeypatch.setitem(services._keys, "ring", KeyRing.of(new_key))
+        assert client.get(path).get_json()["status"] == "tampered"
+
+        # The old key is revoked from the day after the certificate was signed: it still stands.
+        monkeypatch.setitem(services._keys, "ring",
+                            KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date() + timedelta(days=1))]))
+        assert client.get(path).get_json() == before
+        # Revoked from the very day it was signed: not valid, with its own reason, and nothing shown.
+        monkeypatch.setitem(services._keys, "ring", KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date())]))
+        revoked = client.get(path).get_json()
+        assert (revoked["status"], revoked["status_name"]) == ("key_revoked", "签名密钥已停用")
+        assert [revoked[k] for k in SHOWN] == [None] * 6
+        page = client.get(f"/verify/{certificate.verify_token}").text
+        assert "签名密钥已停用" in page and "老王家常菜馆" not in page
+        # Certificates signed after the rotation carry the new key id.
+        monkeypatch.setitem(services._keys, "ring", rotated)
+        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(9))
+    newest = db_session.scalars(select(Certificate).order_by(Certificate.id.desc()).limit(1)).one()
+    assert newest.key_id == rotated.key_id
+    assert client.get(f"/api/v1/certificates/verify/{newest.verify_token}").get_json()["status"] == "valid"
+
+
+def test_a_key_ring_refuses_a_retired_key_that_is_the_current_one_or_listed_twice(app):
+    current = app.extensions["banshi.keyring"].signer
+    other = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode()).signer.public_base64()
+    with pytest.raises(ValueError, match="current signing key"):
+        KeyRing(current, (PublicKey(ED25519, base64.b64decode(current.public_base64())),))
+    with pytest.raises(ValueError, match="listed twice"):
+        KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode(), [(other, None), (other, NOW.date())])

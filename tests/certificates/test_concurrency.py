@@ -35,7 +35,7 @@ def test_certificates_issued_at_once_get_distinct_numbers_and_a_case_issues_once
             applications.advance(session, clerk, case, applications.Advance(step), NOW)
         case_ids.append(case.id)
     session.commit()
-    signer = app.extensions["banshi.signer"]
+    signer = app.extensions["banshi.keyring"]
 
     def issue(index: int) -> str:
         # Worker 0 and worker 1 both issue for the first case (a retried event meeting the first run).

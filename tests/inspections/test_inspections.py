@@ -4,16 +4,21 @@ one passes into the timeline. Two schedulers on one time: one inspection."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import secrets
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application
 from miniapp_api.applications.models import ApplicationStatus as S
+from miniapp_api.certificates import services as certificate_services
+from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict, canonical
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.inspections import services as inspections
 from miniapp_api.inspections.models import Inspection
@@ -57,7 +62,7 @@ def restaurant_case(db_session, cipher, world, citizen_id: int | None = None):
 
 
 def test_an_inspection_from_the_calendar_through_evidence_to_a_signed_correction(
-        client, db_session, cipher, world, staff_login, verified_login):
+        app, client, db_session, cipher, world, staff_login, verified_login):
     applicant = verified_login("王老板", id_number(3101), openid="o-inspected")
     citizen = db_session.scalars(select(Citizen).where(Citizen.openid == "o-inspected")).one()
     case = restaurant_case(db_session, cipher, world, citizen.id)
@@ -119,7 +124,13 @@ def test_an_inspection_from_the_calendar_through_evidence_to_a_signed_correction
     assert [e["kind"] for e in progress["timeline"]].count("inspection") == 1
     assert client.post(path, headers=inspector, json={"findings": findings, "conclusion": "correction"}
                        ).status_code == 409
-    assert len(db_session.get(Inspection, inspection_id).signature) == 64
+    sealed = client.get(f"/api/staff/v1/inspections/{inspection_id}", headers=inspector).get_json()["seal"]
+    key_id = app.extensions["banshi.keyring"].key_id
+    assert sealed == {"status": "valid", "verified": True, "key_id": key_id,
+                      "text": f"已签名（机构印章密钥 {key_id}），验证通过"}
+    assert client.get(f"/api/v1/applications/{case.reference}/inspection", headers=applicant).get_json()["seal"] \
+        == sealed
+    assert db_session.get(Inspection, inspection_id).signature.startswith(f"ed25519:{key_id}:")
 
 
 def test_a_clean_inspection_passes_into_the_timeline_and_strangers_see_nothing(
@@ -188,7 +199,95 @@ def test_the_inspector_schedules_and_signs_in_the_console(db_session, cipher, wo
     assert signed.status_code == 303
     shown = desk.get(f"/console/inspections/{inspection.id}").get_data(as_text=True)
     assert "已签署：需补正（赵踏勘）" in shown
+    key_id = inspections.keyring().key_id
+    assert f'<dd id="inspection-seal">已签名（机构印章密钥 {key_id}），验证通过</dd>' in shown
+    # The case's timeline carries the seal on the line the conclusion wrote (the return to 补正).
+    case_page = desk.get(f"/console/applications/{case.reference}").get_data(as_text=True)
+    assert case_page.count(f"踏勘结论签名：已签名（机构印章密钥 {key_id}），验证通过") == 1
+    timeline = case_page.split('<ol class="timeline">', 1)[1]
+    line = next(item for item in timeline.split("<li>") if "踏勘结论签名" in item)
+    assert "需补正" in line
+    # Someone edits a finding in the database: both pages now say the seal fails.
+    db_session.execute(text("UPDATE inspection SET findings = jsonb_set(findings, '{cold,ok}', 'true') "
+                            "WHERE id = :id"), {"id": inspection.id})
+    db_session.commit()
+    failed = "签名验证失败：记录与签署时不一致，或不是本机构的密钥所签，请勿采信"
+    assert f'<dd id="inspection-seal" class="late">{failed}</dd>' in desk.get(
+        f"/console/inspections/{inspection.id}").get_data(as_text=True)
+    assert f"踏勘结论签名：{failed}" in desk.get(f"/console/applications/{case.reference}").get_data(as_text=True)
     db_session.expire_all()
     fixed = db_session.get(Application, case.id)
     assert fixed.status == S.NEEDS_CORRECTION
     assert [(m.name, m.note) for m in fixed.materials] == [("冷藏冷冻设备运转正常、温度达标", "冷柜温度8℃")]
+
+
+def concluded(db_session, cipher, world, *, conclusion: str = "pass") -> Inspection:
+    case = restaurant_case(db_session, cipher, world)
+    slot = inspections.add_slot(db_session, world["inspector"], centre_id=world["centre"].id,
+                                starts_at=NOW + timedelta(days=1), minutes=30, now=NOW)
+    inspection = inspections.schedule(db_session, world["clerk"], case, slot_id=slot.id, video_link=None, now=NOW)
+    findings = {key: inspections.Finding(True) for key in LINES}
+    if conclusion == "correction":
+        findings["cold"] = inspections.Finding(False, "冷柜温度8℃")
+    inspections.conclude(db_session, world["inspector"], inspection, findings, conclusion, NOW + timedelta(days=1))
+    db_session.commit()
+    return inspection
+
+
+def reread(db_session, inspection_id: int) -> Inspection:
+    db_session.expire_all()
+    return db_session.get(Inspection, inspection_id)
+
+
+@pytest.mark.parametrize("change", [
+    "findings = jsonb_set(findings, '{cold,ok}', 'true')",                       # a finding's result
+    "findings = jsonb_set(findings, '{cold,note}', '\"温度正常\"')",              # a finding's note
+    "checklist = jsonb_set(checklist, '{0,text}', '\"别的检查项\"')",            # what a line said
+    "conclusion = 'pass', findings = jsonb_set(findings, '{cold,ok}', 'true')",  # the conclusion
+    "signed_by = '钱冒名'",                                                       # the inspector's name
+    "inspector_staff_id = (SELECT id FROM staff WHERE display_name = '李窗口')",  # the inspector
+    "signed_at = signed_at + interval '1 second'",                               # the time
+    "application_id = (SELECT id FROM application WHERE id <> inspection.application_id LIMIT 1)",   # the case
+])
+def test_a_conclusion_changed_in_the_database_fails_its_seal(db_session, cipher, world, change):
+    inspection = concluded(db_session, cipher, world, conclusion="correction")
+    restaurant_case(db_session, cipher, world)          # another case, for moving the conclusion onto it
+    seal = inspections.seal_of(reread(db_session, inspection.id))
+    assert seal.verified and seal.key_id == inspections.keyring().key_id
+    db_session.execute(text(f"UPDATE inspection SET {change} WHERE id = :id"), {"id": inspection.id})
+    db_session.commit()
+    failed = inspections.seal_of(reread(db_session, inspection.id))
+    assert failed.verdict is Verdict.INVALID and not failed.verified and failed.text.startswith("签名验证失败")
+
+
+def test_an_unkeyed_digest_recomputed_by_anyone_no_longer_passes(db_session, cipher, world):
+    """The old "signature" was a SHA-256 anyone could recompute after editing the record: neither it nor a
+    digest dressed up as a seal verifies."""
+    inspection = concluded(db_session, cipher, world)
+    payload = inspections.signed_payload(inspection)
+    digest = hashlib.sha256(canonical(payload)).digest()
+    key_id = inspections.keyring().key_id
+    for forged in (digest.hex(), f"ed25519:{key_id}:{base64.b64encode(digest).decode()}",
+                   f"ed25519:{key_id}:{base64.b64encode(digest * 2).decode()}", "", f"ed25519:{key_id}:"):
+        db_session.execute(text("UPDATE inspection SET signature = :s WHERE id = :id"),
+                           {"s": forged, "id": inspection.id})
+        db_session.commit()
+        assert inspections.seal_of(reread(db_session, inspection.id)).verdict is Verdict.INVALID, forged
+
+
+def test_a_conclusion_sealed_before_a_rotation_still_verifies_unless_its_key_is_revoked_from_before(
+        db_session, cipher, world, monkeypatch):
+    inspection = concluded(db_session, cipher, world)
+    old = inspections.keyring()
+    rotated = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode(), [(old.signer.public_base64(), None)])
+    monkeypatch.setitem(certificate_services._keys, "ring", rotated)
+    assert inspections.seal_of(inspection) == inspections.Seal(Verdict.VALID, old.key_id)
+    signed_day = (NOW + timedelta(days=1)).date()
+    monkeypatch.setitem(certificate_services._keys, "ring", KeyRing(rotated.signer, (
+        PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day + timedelta(days=1)),)))
+    assert inspections.seal_of(inspection).verified
+    monkeypatch.setitem(certificate_services._keys, "ring", KeyRing(rotated.signer, (
+        PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day),)))
+    revoked = inspections.seal_of(inspection)
+    assert revoked.verdict is Verdict.KEY_REVOKED
+    assert revoked.text == f"已签名（机构印章密钥 {old.key_id}），但该密钥已停用，签名不再有效"
