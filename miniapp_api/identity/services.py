@@ -385,7 +385,7 @@ def revoke(session: Session, citizen: Citizen, authorisation_id: int, now: datet
     if authorisation is None:
         raise NotFound(messages.RELATIVE_NOT_FOUND, code=RELATIVE_NOT_FOUND)
     by_delegate = authorisation.delegate_id == citizen.id
-    was_active = authorisation.status == AuthorisationStatus.ACTIVE
+    was_active = authorisation.status == AuthorisationStatus.ACTIVE and authorisation.expires_at > now
     authorisation.status, authorisation.revoked_at, authorisation.code_hash = AuthorisationStatus.REVOKED, now, None
     authorisation.revoked_by = "delegate" if by_delegate else "principal"
     session.flush()

@@ -154,6 +154,8 @@
       whose: match.subject_text, status: match.grant_status_name || match.status_name,
       steps: match.steps.map(function (step) { return step.name + (step.done ? "（已完成）" : ""); }).join(" → "),
       canConfirm: match.can_confirm, canApply: match.can_apply, open: match.status === "matched",
+      // A business's grant is paid only to its account on record: no account is asked for here.
+      business: match.subject === "business",
       endReason: match.end_reason || ""
     };
   }

@@ -20,8 +20,13 @@ Page({
   },
   onPhone(event) { this.setData({ phone: event.detail.value }); },
   onNote(event) { this.setData({ note: event.detail.value }); },
+  payout() {
+    // A business's grant goes only to the business's account on record; a person's to their own account.
+    if (this.data.match && this.data.match.business) return {};
+    return { account_name: this.data.accountName, bank: this.data.bank, account_number: this.data.accountNumber };
+  },
   apply() {
-    const body = { account_name: this.data.accountName, bank: this.data.bank, account_number: this.data.accountNumber };
+    const body = this.payout();
     if (this.data.phone) body.phone = this.data.phone;
     if (this.data.note) body.note = this.data.note;
     return api.post(`/api/v1/policy-matches/${this.id}/apply`, body).then((grant) => {
@@ -33,7 +38,7 @@ Page({
   onBank(event) { this.setData({ bank: event.detail.value }); },
   onAccountNumber(event) { this.setData({ accountNumber: event.detail.value }); },
   confirm() {
-    const body = { account_name: this.data.accountName, bank: this.data.bank, account_number: this.data.accountNumber };
+    const body = this.payout();
     return api.post(`/api/v1/policy-matches/${this.id}/confirm`, body).then((grant) => {
       this.setData({ done: `已确认，办件号${grant.reference}，${grant.status_name}`, fields: {} });
       return this.load();

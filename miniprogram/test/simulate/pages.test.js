@@ -159,3 +159,35 @@ test("政策快享: the found policy, why, a search in one's own words, 免申�
     assert.match(match.text(), /您：审核中/);
     assert.doesNotMatch(match.text(), /确认享受/);
   });
+
+test("我的企业: the representative ends an agent's authorisation, and the agent then acts for the business no more",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.agent_openid);
+    const before = await h.open("pages/businesses/index");
+    assert.match(before.text(), /聊城市周记餐饮有限公司/);
+    assert.match(before.text(), /经办人（窗口核验），授权有效期至\d{4}-\d{2}-\d{2}/);
+    h.assertBindings(before, ["businesses"]);
+
+    await h.launch(fixture.representative_openid);
+    const page = await h.open("pages/businesses/index");
+    assert.match(page.text(), /法定代表人（登记信息比对）/);
+    await h.tap(page, "open", { currentTarget: { dataset: { id: fixture.business_id } } });
+    assert.match(page.text(), /吴\*\* · 经办人 · 有效至 \d{4}-\d{2}-\d{2}/);
+    assert.match(page.text(), /尚未登记。免申即享的资金只发放到这里登记的企业账户/);
+    h.assertBindings(page, ["businesses", "links", "payout"]);
+    const agent = page.component.data.links.find((link) => link.role === "agent");
+    await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
+    assert.match(page.text(), /请先填写结束授权的原因/);
+    await h.tap(page, "onReason", { currentTarget: { dataset: { id: agent.id } }, detail: { value: "已离职" } });
+    await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
+    assert.match(page.text(), /吴\*\* · 经办人 · 已结束（已离职）/);
+    assert.match(page.text(), /已结束该经办人的授权，对方已收到通知/);
+    await h.tap(page, "onBank", { detail: { value: "中国银行聊城分行" } });
+    await h.tap(page, "onAccountNumber", { detail: { value: "6013820000000009504" } });
+    await h.tap(page, "savePayout");
+    assert.match(page.text(), /聊城市周记餐饮有限公司，中国银行聊城分行，\*\*\*\*9504/);
+
+    await h.launch(fixture.agent_openid);
+    const after = await h.open("pages/businesses/index");
+    assert.match(after.text(), /您还没有可以代表办事的企业/);
+  });
