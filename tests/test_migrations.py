@@ -1,5 +1,7 @@
 """One migration head; upgrade and downgrade both work; the models match the migrations."""
 
+from datetime import timedelta
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -93,3 +95,67 @@ def test_identity_migration_leaves_old_profiles_unverified_and_no_shows_accounta
     assert (citizen.real_name, citizen.id_number_hash) == ("老用户", "h-self")
     assert citizen.verified_id_hash is None and citizen.verified_at is None
     assert accountable == {"h-self": "h-self", "h-parent": f"account:{citizen.id}"}
+
+
+def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_agent_links_an_expiry(servers):
+    """0024: a booking made for someone by typing their ID number stops counting against that number (re-keyed to
+    the booking account, the typed hash kept only to show it to the person named); one's own booking and a
+    relative's (whose authorisation was erased) stay as they were; agent links get a year from confirmation,
+    and never less than 30 days from the upgrade."""
+    url = psycopg_url(recreate_database(servers.admin_postgres_url, "banshi_migrations"))
+    upgrade(url, "0023")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            booker = connection.execute(text("INSERT INTO citizen (openid) VALUES ('o-booker') RETURNING id")).scalar()
+            centre = connection.execute(text(
+                "INSERT INTO centre (name, level, region) VALUES ('某中心', 'district', '某区') RETURNING id")).scalar()
+            window = connection.execute(text(
+                "INSERT INTO service_window (centre_id, name, kind, counters, slot_minutes) "
+                "VALUES (:c, '一号窗口', 'general', 1, 15) RETURNING id"), {"c": centre}).scalar()
+            item = connection.execute(text(
+                "INSERT INTO service_item (code, name, audience, materials, time_limit_days, service_minutes) "
+                "VALUES ('SD0001', '某事项', 'citizen', '[]', 1, 15) RETURNING id")).scalar()
+            for person, phone, relation in (("h-self", None, None), ("h-victim", "enc-phone", "朋友"),
+                                            ("h-mother", None, "父母")):
+                appointment = connection.execute(text("""
+                    INSERT INTO appointment (citizen_id, person_hash, person_name, accountable_hash, proxy_phone_enc,
+                                             proxy_relation, centre_id, window_id, service_date, starts_at, ends_at,
+                                             status)
+                    VALUES (:b, :p, '某人', :a, :phone, :rel, :c, :w, '2026-11-24', '2026-11-24T01:00Z',
+                            '2026-11-24T01:15Z', 'booked') RETURNING id"""), dict(
+                    b=booker, p=person, a=person if phone is None else f"account:{booker}", phone=phone, rel=relation,
+                    c=centre, w=window)).scalar()
+                connection.execute(text("INSERT INTO appointment_item (appointment_id, item_id, person_hash, "
+                                        "service_date, active) VALUES (:a, :i, :p, '2026-11-24', true)"),
+                                   dict(a=appointment, i=item, p=person))
+            business = connection.execute(text("""
+                INSERT INTO business (credit_code, name, kind, industry_code, size_class, address, region,
+                                      registered_on, representative_name)
+                VALUES ('91371500MA0000001X', '某公司', 'enterprise', 'H62', 'micro', '聊城', '371502', '2020-01-01',
+                        '某人') RETURNING id""")).scalar()
+            for role, created in (("agent", "2020-01-01T00:00Z"), ("agent", "now"), ("representative", "now")):
+                citizen = connection.execute(text(
+                    "INSERT INTO citizen (openid) VALUES (:o) RETURNING id"), {"o": f"o-{role}-{created}"}).scalar()
+                connection.execute(text("INSERT INTO business_link (business_id, citizen_id, role, source, created_at) "
+                                        "VALUES (:b, :c, :r, 'counter', CAST(:t AS timestamptz))"),
+                                   dict(b=business, c=citizen, r=role, t=created))
+        upgrade(url)
+        with engine.connect() as connection:
+            keys = {row.named_id_hash or row.person_hash: row for row in connection.execute(text(
+                "SELECT a.person_hash, a.named_id_hash, a.accountable_hash, i.person_hash AS item_hash "
+                "FROM appointment a JOIN appointment_item i ON i.appointment_id = a.id"))}
+            links = connection.execute(text(
+                "SELECT role, expires_at - now() AS left, expires_at - created_at AS term FROM business_link "
+                "ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert (keys["h-self"].person_hash, keys["h-self"].named_id_hash) == ("h-self", None)
+    assert (keys["h-mother"].person_hash, keys["h-mother"].named_id_hash) == ("h-mother", None)
+    named = keys["h-victim"]
+    assert named.person_hash == named.item_hash == f"named:{booker}:h-victim"
+    assert (named.named_id_hash, named.accountable_hash) == ("h-victim", f"account:{booker}")
+    old_agent, new_agent, representative = links
+    assert timedelta(days=29) < old_agent.left <= timedelta(days=30)     # long past its year: 30 days' notice
+    assert new_agent.term == timedelta(days=365)
+    assert representative.left is None
