@@ -1,9 +1,12 @@
 """The attacks of issue 33, each tried over HTTP against a real gunicorn on the real PostgreSQL and Redis, as an
 outsider would: each must fail, and the person attacked must find their records as they left them.
 
-(Attacks 6–8 — signatures, crafted uploads and secrets in logs — have their own named tests beside the code they
-exercise: `tests/certificates/test_signing.py`, `tests/inspections`, `tests/files/test_video.py`,
-`tests/applications/test_batch_import.py`, `tests/test_no_secrets_in_logs.py`, `tests/platform/test_access_log.py`.)
+Attacks 6–8 have their detailed tests beside the code they exercise — signatures:
+`tests/certificates/test_certificates.py` (the key ring, the answer built from the signed payload),
+`tests/inspections/test_inspections.py` (the sealed conclusion); crafted uploads: `tests/files/test_video.py`,
+`tests/applications/test_batch_import.py` (peak memory held under a stated bound); secrets in logs:
+`tests/test_no_secrets_in_logs.py`, `tests/platform/test_access_log.py` (a real gunicorn's access log). Here,
+attack 7 is also tried against the running server: a crafted video is a clear 422, never a 500.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from miniapp_api.citizens.services import hash_token
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import RelativeAuthorisation
 from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, credit_code, id_number, policy_world
+from tests.files.test_video import nested_traks
 
 pytestmark = pytest.mark.integration
 
@@ -293,3 +297,15 @@ def test_attack_5_an_agent_past_their_year_or_no_longer_verified_acts_for_nobody
     session.execute(Citizen.__table__.update().where(Citizen.id == agent.id).values(verified_id_hash=None))
     session.commit()
     assert web.call("GET", f"/api/v1/businesses/{business.id}", agent_headers)[0] == 404
+
+
+def test_attack_7_a_video_of_a_thousand_nested_boxes_is_refused_not_a_crash(web, committed_db, cipher):
+    session = committed_db.session
+    citizen = citizen_with_identity(session, cipher, 907, name="孙丽")
+    headers = bearer(session, citizen)
+    session.commit()
+    crafted = nested_traks(1200)
+    answered = requests.post(f"{web.base}/api/v1/files", headers=headers, timeout=30,
+                             data={"purpose": "inspection"}, files={"file": ("v.mp4", crafted, "video/mp4")})
+    assert answered.status_code == 422, answered.text
+    assert answered.json()["error"]["message"].startswith("视频文件")
