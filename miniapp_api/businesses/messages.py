@@ -13,7 +13,6 @@ NOT_REPRESENTATIVE = "只有企业的法定代表人可以办理此项；经办�
 LINK_NOT_FOUND = "没有找到该经办人授权，可能已经结束"
 END_REASON_REQUIRED = "请填写结束授权的原因，如“已离职”"
 PAYOUT_NAME = "收款账户的户名须为企业名称“{name}”"
-AGENT_RENEWED = "已为该经办人续期一年"
 AGENT_ENDED_TITLE = "企业经办授权已结束"
 AGENT_ENDED_BODY = "您作为“{name}”经办人的授权已结束（{reason}），此后不能再以该企业名义查看或办理事项。"
 ENDED_BY_NAMES = {"representative": "法定代表人", "staff": "窗口工作人员", "registry": "登记信息变更", "account": "账号注销"}
