@@ -11,7 +11,7 @@ from miniapp_api.applications.services import Advance, Applicant
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.privacy import credit_code_is_valid
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 _REFERENCE = r"^(BS|PL)\d{8}-[2-9A-HJ-NP-Z]{6}$"
 Reference = Annotated[str, Field(pattern=_REFERENCE, description="受理编号, e.g. BS20261123-7KQ4MX")]
@@ -45,7 +45,7 @@ class LookupIn(StrictIn):
 
 
 class MaterialReportIn(StrictIn):
-    material_id: int = Field(ge=1, le=2**62)
+    material_id: Id
     note: str | None = Field(default=None, max_length=200, description="e.g. 已邮寄，顺丰 SF123…")
     attachments: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=5, description="file ids from wx.uploadFile (optional)")
@@ -107,20 +107,20 @@ class AdvanceIn(StrictIn):
 
 class IntakeIn(StrictIn):
     item_code: str = Field(min_length=1, max_length=32)
-    centre_id: int = Field(ge=1, le=2**62)
-    window_id: int | None = Field(default=None, ge=1, le=2**62)
-    appointment_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id
+    window_id: Id | None = None
+    appointment_id: Id | None = None
     applicant: ApplicantIn
     accept: AdvanceIn | None = Field(default=None, description="accept at once (to: accepted or 容缺)")
 
 
 class BatchIn(StrictIn):
     item_code: str = Field(min_length=1, max_length=32)
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
     title: ShortText
     business_name: ShortText
     credit_code: CreditCode | None = None
-    appointment_id: int | None = Field(default=None, ge=1, le=2**62)
+    appointment_id: Id | None = None
     members: list[ApplicantIn] = Field(min_length=1, max_length=500)
     accept: AdvanceIn | None = None
 
@@ -131,17 +131,17 @@ class BatchAdvanceIn(AdvanceIn):
 
 class StaffListQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
-    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id | None = None
     status: ApplicationStatus | None = None
     overdue: bool = False
     materials_overdue: bool = False
     limit: int = Field(default=50, ge=1, le=200)
-    before_id: int | None = Field(default=None, ge=1, le=2**62)
+    before_id: Id | None = None
 
 
 class MaterialPath(BaseModel):
     reference: Reference
-    material_id: int = Field(ge=1, le=2**62)
+    material_id: Id
 
 
 # --- output ------------------------------------------------------------------------------------------------

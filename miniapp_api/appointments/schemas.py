@@ -14,7 +14,7 @@ from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
 from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.privacy import FieldCipher, mask_phone
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
 class ForPerson(StrictIn):
@@ -28,10 +28,10 @@ class ForPerson(StrictIn):
 
 
 class BookIn(StrictIn):
-    slot_id: int = Field(ge=1, le=2**62)
+    slot_id: Id
     item_codes: list[str] = Field(min_length=1, max_length=5)
     for_person: ForPerson | None = None
-    for_relative: int | None = Field(None, ge=1, le=2**62, description=(
+    for_relative: Id | None = Field(None, description=(
         "an authorisation (亲友代办) with the book scope: book for that relative without retyping their details"))
 
     @model_validator(mode="after")
@@ -49,11 +49,11 @@ class BookIn(StrictIn):
 
 
 class RescheduleIn(StrictIn):
-    slot_id: int = Field(ge=1, le=2**62)
+    slot_id: Id
 
 
 class AppointmentPath(BaseModel):
-    appointment_id: int = Field(ge=1, le=2**62)
+    appointment_id: Id
 
 
 class _PresenceFields(BaseModel):
@@ -192,7 +192,7 @@ class QueueOut(BaseModel):
 
 
 class WindowPath(BaseModel):
-    window_id: int = Field(ge=1, le=2**62)
+    window_id: Id
 
 
 class CounterAction(StrEnum):
@@ -203,7 +203,7 @@ class CounterAction(StrEnum):
 
 
 class CounterTicketPath(WindowPath):
-    ticket_id: int = Field(ge=1, le=2**62)
+    ticket_id: Id
     action: CounterAction
 
 
@@ -240,7 +240,7 @@ class CalledOut(BaseModel):
 
 
 class WaitlistIn(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
     item_code: str = Field(min_length=1, max_length=32)
     date_from: dt.date
     date_to: dt.date
@@ -255,11 +255,11 @@ class WaitlistIn(StrictIn):
 
 
 class WaitlistPath(BaseModel):
-    entry_id: int = Field(ge=1, le=2**62)
+    entry_id: Id
 
 
 class OfferPath(BaseModel):
-    offer_id: int = Field(ge=1, le=2**62)
+    offer_id: Id
 
 
 class OfferOut(BaseModel):

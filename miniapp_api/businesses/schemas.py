@@ -10,15 +10,15 @@ from datetime import datetime
 
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.privacy import mask_name
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 
 
 class BusinessPath(BaseModel):
-    business_id: int = Field(ge=1, le=2**62)
+    business_id: Id
 
 
 class AgentPath(BusinessPath):
-    link_id: int = Field(ge=1, le=2**62)
+    link_id: Id
 
 
 class EndAgentIn(StrictIn):

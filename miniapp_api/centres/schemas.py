@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, ServiceItem, Window
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
 class ItemQuery(QueryModel):
@@ -21,7 +21,7 @@ class ItemPath(BaseModel):
 
 
 class CentrePath(BaseModel):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
 
 
 class CentreQuery(QueryModel):

@@ -8,11 +8,11 @@ from miniapp_api.certificates import messages
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.certificates.services import Verification, status_of
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
 class CertificatePath(BaseModel):
-    certificate_id: int = Field(ge=1, le=2**62)
+    certificate_id: Id
 
 
 class TokenPath(BaseModel):

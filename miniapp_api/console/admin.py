@@ -32,7 +32,7 @@ from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 from miniapp_api.staff import permissions
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
@@ -56,7 +56,7 @@ class LiftIn(StrictIn):
 
 
 class ImportFormIn(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
 
 
 @bp.get("/centres/<int:centre_id>")

@@ -21,14 +21,14 @@ from miniapp_api.console.casework import done, form_data
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 from miniapp_api.staff.services import visible_centre_ids
 
 MAX_LIST_BYTES = 900_000
 
 
 class BatchForm(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
     item_code: str = Field(min_length=1, max_length=32)
     title: str = Field(min_length=2, max_length=80)
     business_name: str = Field(min_length=2, max_length=80)

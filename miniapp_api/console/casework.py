@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from pydantic import Field
 from sqlalchemy import select
 
 from miniapp_api.applications import services as applications
@@ -29,7 +28,7 @@ from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import local_date, local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import NotFound
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
 from miniapp_api.ratings.schemas import FixIn, RectificationOut, VerifyIn
@@ -61,7 +60,7 @@ class ApplicationFilter(QueryModel):
     status: ApplicationStatus | None = None
     overdue: bool = False
     materials_overdue: bool = False
-    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id | None = None
 
 
 def _summaries(filters: applications.StaffFilter) -> list[dict]:
@@ -222,7 +221,7 @@ def feedback_claim(feedback_id: int):
 
 
 class AssignForm(StrictIn):
-    staff_id: int = Field(ge=1, le=2**62)
+    staff_id: Id
 
 
 @bp.post("/feedback/<int:feedback_id>/assign")

@@ -7,7 +7,7 @@ from datetime import date
 import segno
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from miniapp_api.appointments import queue
 from miniapp_api.appointments.messages import STATUS_NAMES
@@ -19,7 +19,7 @@ from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.schemas import QueryModel
+from miniapp_api.platform.schemas import Id, QueryModel
 from miniapp_api.staff.services import require_centre
 
 # What the call screen's QR holds: the mini-program's check-in reads the code after the prefix (wx.scanCode).
@@ -27,7 +27,7 @@ PRESENCE_QR = "BANSHI-HALL:{code}"
 
 
 class DayQuery(QueryModel):
-    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id | None = None
     day: date | None = None
 
 

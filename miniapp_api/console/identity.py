@@ -14,7 +14,7 @@ from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import mask_id_number
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_centre
 
@@ -24,7 +24,7 @@ HALL_STAFF = permissions.RELATIVE_PAPER
 class PaperAuthorisationIn(StrictIn):
     code: str = Field(min_length=6, max_length=12)
     paper_ref: str = Field(min_length=1, max_length=120)
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
 
 
 @bp.get("/relatives")

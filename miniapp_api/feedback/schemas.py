@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,22 +8,22 @@ from miniapp_api.feedback import messages
 from miniapp_api.feedback.models import Feedback, FeedbackKind, FeedbackStatus
 from miniapp_api.feedback.services import FeedbackIn
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
-PhotoId = Annotated[int, Field(ge=1, le=2**62)]
+PhotoId = Id
 
 
 class FeedbackPath(BaseModel):
-    feedback_id: int = Field(ge=1, le=2**62)
+    feedback_id: Id
 
 
 class FileFeedbackIn(StrictIn):
     kind: FeedbackKind = Field(description="complaint 投诉, suggestion 建议, consultation 咨询, praise 表扬, report 举报")
     text: str = Field(min_length=5, max_length=1000)
-    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id | None = None
     item_code: str | None = Field(default=None, max_length=32)
-    window_id: int | None = Field(default=None, ge=1, le=2**62)
-    appointment_id: int | None = Field(default=None, ge=1, le=2**62)
+    window_id: Id | None = None
+    appointment_id: Id | None = None
     application_ref: str | None = Field(default=None, max_length=20)
     location: str | None = Field(default=None, max_length=100)
     photos: list[PhotoId] = Field(default_factory=list, max_length=6,
@@ -101,11 +100,11 @@ class InboxQuery(QueryModel):
 
 
 class RouteIn(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
 
 
 class AssignIn(StrictIn):
-    staff_id: int | None = Field(default=None, ge=1, le=2**62, description="omit to claim it yourself")
+    staff_id: Id | None = Field(default=None, description="omit to claim it yourself")
 
 
 class AnswerIn(StrictIn):

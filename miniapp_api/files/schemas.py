@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from miniapp_api.files.models import StoredFile
 from miniapp_api.files.services import Link
 from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.schemas import Id
 
 
 class UploadForm(BaseModel):
@@ -20,7 +21,7 @@ class UploadForm(BaseModel):
 
 
 class FilePath(BaseModel):
-    file_id: int = Field(ge=1, le=2**62)
+    file_id: Id
 
 
 class LinkPath(BaseModel):

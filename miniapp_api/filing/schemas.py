@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -14,9 +14,9 @@ from miniapp_api.filing.forms import FormDefinition
 from miniapp_api.filing.models import Filing
 from miniapp_api.filing.services import CorrectionAnswer, FilingInput, MailTo, Offer, material_names
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
-FileIds = list[Annotated[int, Field(ge=1, le=2**62)]]
+FileIds = list[Id]
 
 
 class ItemPath(BaseModel):
@@ -24,12 +24,12 @@ class ItemPath(BaseModel):
 
 
 class FilingPath(BaseModel):
-    filing_id: int = Field(ge=1, le=2**62)
+    filing_id: Id
 
 
 
 class FormQuery(QueryModel):
-    business_id: int | None = Field(default=None, ge=1, le=2**62, description="the business applied for")
+    business_id: Id | None = Field(default=None, description="the business applied for")
 
 
 class FieldOut(BaseModel):
@@ -78,8 +78,8 @@ class FormOut(BaseModel):
 class StartIn(StrictIn):
     item_code: str | None = Field(default=None, min_length=1, max_length=32, description="one item, or…")
     bundle_code: str | None = Field(default=None, min_length=1, max_length=40, description="…a 一件事 bundle")
-    centre_id: int = Field(ge=1, le=2**62, description="the centre that will handle it (every item, for a bundle)")
-    business_id: int | None = Field(default=None, ge=1, le=2**62, description="for a business item: which business")
+    centre_id: Id = Field(description="the centre that will handle it (every item, for a bundle)")
+    business_id: Id | None = Field(default=None, description="for a business item: which business")
 
     @model_validator(mode="after")
     def _one_of(self) -> StartIn:
@@ -155,7 +155,7 @@ class SubmittedOut(BaseModel):
 
 
 class AnswerIn(StrictIn):
-    material_id: int = Field(ge=1, le=2**62)
+    material_id: Id
     file_ids: FileIds = Field(min_length=1, max_length=10)
     note: str | None = Field(default=None, max_length=200)
 
@@ -250,7 +250,7 @@ class BundleFormOut(BundleOut):
 
 
 class BundleSlotsQuery(QueryModel):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
     date: dt.date
 
 

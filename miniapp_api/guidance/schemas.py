@@ -14,7 +14,7 @@ from miniapp_api.guidance import messages
 from miniapp_api.guidance.models import GuideScenario
 from miniapp_api.guidance.services import CODE, Answer, ScenarioResult, handoff_feedback
 from miniapp_api.guidance.text import normalize
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 Audience = Literal["citizen", "business"]
 Answers = dict[str, Any]     # checked against the scenario's questions by the service (yes/no must be true/false)
@@ -59,7 +59,7 @@ class ResultIn(AnswersIn):
 
 class HandoffIn(StrictIn):
     q: str = Field(min_length=2, max_length=100, description="the question that found no good answer")
-    centre_id: int | None = Field(default=None, ge=1, le=2**62, description="the centre to ask (else the owner)")
+    centre_id: Id | None = Field(default=None, description="the centre to ask (else the owner)")
 
     _words = field_validator("q")(_has_words)
 
@@ -245,7 +245,7 @@ def _code(value: str) -> str:
 
 class _Owned(StrictIn):
     code: str
-    owner_centre_id: int = Field(ge=1, le=2**62)
+    owner_centre_id: Id
     department: str = Field(min_length=2, max_length=40)
 
     _code_shape = field_validator("code")(_code)
@@ -279,7 +279,7 @@ class ScenarioForm(_Owned):
 
 class SynonymForm(StrictIn):
     words: list[str] = Field(min_length=2, max_length=12)
-    owner_centre_id: int = Field(ge=1, le=2**62)
+    owner_centre_id: Id
     department: str = Field(min_length=2, max_length=40)
 
     @field_validator("words", mode="before")

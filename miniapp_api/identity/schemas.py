@@ -10,7 +10,7 @@ from miniapp_api.identity import messages
 from miniapp_api.identity.models import FaceVerification, RelativeAuthorisation, Scope
 from miniapp_api.identity.services import PRINCIPAL_ID_CONTEXT, state_of
 from miniapp_api.platform.privacy import FieldCipher, mask_id_number
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 
 
 class PhoneCodeIn(StrictIn):
@@ -23,7 +23,7 @@ class VerificationIn(StrictIn):
 
 
 class VerificationPath(BaseModel):
-    verification_id: int = Field(ge=1, le=2**62)
+    verification_id: Id
 
 
 class VerificationOut(BaseModel):
@@ -59,7 +59,7 @@ class InviteCodeIn(StrictIn):
 
 
 class RelativePath(BaseModel):
-    authorisation_id: int = Field(ge=1, le=2**62)
+    authorisation_id: Id
 
 
 class RelativeOut(BaseModel):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -9,11 +9,11 @@ from miniapp_api.inspections import messages
 from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.inspections.services import Finding, seal_of
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import StrictIn
+from miniapp_api.platform.schemas import Id, StrictIn
 
 
 class SlotIn(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62)
+    centre_id: Id
     starts_at: dt.datetime = Field(description="with its UTC offset, e.g. 2026-11-25T10:00:00+08:00")
     minutes: int = Field(default=30, ge=10, le=240)
 
@@ -43,13 +43,13 @@ class SlotList(BaseModel):
 
 
 class ScheduleIn(StrictIn):
-    slot_id: int = Field(ge=1, le=2**62)
+    slot_id: Id
     video_link: str | None = Field(default=None, max_length=300, pattern=r"^https://",
                                    description="the city's video system (the call itself is out of scope)")
 
 
 class InspectionPath(BaseModel):
-    inspection_id: int = Field(ge=1, le=2**62)
+    inspection_id: Id
 
 
 
@@ -101,7 +101,7 @@ class InspectionOut(BaseModel):
 
 class EvidenceIn(StrictIn):
     line: str = Field(min_length=1, max_length=40, description="the checklist line's key")
-    file_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=9,
+    file_ids: list[Id] = Field(min_length=1, max_length=9,
                                                                   description="images uploaded with POST /files")
 
 

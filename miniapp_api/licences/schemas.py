@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from miniapp_api.licences.models import Licence
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
 class LicenceQuery(QueryModel):
@@ -50,7 +50,7 @@ class LicenceList(BaseModel):
 
 
 class ImportIn(StrictIn):
-    centre_id: int = Field(ge=1, le=2**62, description="the issuing centre of every row")
+    centre_id: Id = Field(description="the issuing centre of every row")
     csv: str = Field(min_length=1, max_length=5_000_000, description=(
         "UTF-8 CSV with the header 证照类型,证照编号,持证类型,持证人,统一社会信用代码,联系人身份证号,发证日期,到期日期,延续事项编码"))
 
@@ -61,7 +61,7 @@ class ImportOut(BaseModel):
 
 
 class LicencePath(BaseModel):
-    licence_id: int = Field(ge=1, le=2**62)
+    licence_id: Id
 
 
 class RenewIn(StrictIn):

@@ -8,7 +8,7 @@ from miniapp_api.notifications import messages
 from miniapp_api.notifications.models import Notification, PushStatus
 from miniapp_api.notifications.sms import sms_kinds
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
 class ConsentsIn(StrictIn):
@@ -31,11 +31,11 @@ class ConsentList(BaseModel):
 
 class MessageQuery(QueryModel):
     limit: int = Field(default=20, ge=1, le=100)
-    before_id: int | None = Field(default=None, ge=1, le=2**62)
+    before_id: Id | None = None
 
 
 class MessagePath(BaseModel):
-    message_id: int = Field(ge=1, le=2**62)
+    message_id: Id
 
 
 class MessageOut(BaseModel):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from miniapp_api.platform import messages
 
 NUL_MESSAGE = messages.NUL_CHARACTER
+# Every row id a client sends (a path or a body field): a positive bigint, so a huge number is a clear 422, never a
+# database error.
+Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _has_nul(value: Any) -> bool:

@@ -6,27 +6,26 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.policies import messages, rules
 from miniapp_api.policies.models import CATEGORIES, PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
 
-Id = Field(ge=1, le=2**62)
 
 
 class ItemPath(BaseModel):
-    item_id: int = Id
+    item_id: Id
 
 
 class DocumentPath(BaseModel):
-    document_id: int = Id
+    document_id: Id
 
 
 class MatchPath(BaseModel):
-    match_id: int = Id
+    match_id: Id
 
 
 class GrantPath(BaseModel):
-    grant_id: int = Id
+    grant_id: Id
 
 
 class BrowseQuery(QueryModel):
@@ -227,7 +226,7 @@ class SubscriptionsOut(BaseModel):
 class DocumentIn(StrictIn):
     title: str = Field(min_length=2, max_length=120)
     department: str = Field(min_length=2, max_length=60)
-    centre_id: int = Id
+    centre_id: Id
     issued_on: date
     summary: str = Field(min_length=2, max_length=4000)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from miniapp_api.platform.clock import local_iso
-from miniapp_api.platform.schemas import QueryModel, StrictIn
+from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.messages import LEVEL_NAMES
 from miniapp_api.ratings.models import Rating, Rectification
@@ -18,7 +18,7 @@ Tag = Annotated[str, Field(min_length=1, max_length=20)]
 
 class RateIn(StrictIn):
     target: Literal["appointment", "application", "bundle", "feedback"]
-    id: int = Field(ge=1, le=2**62)
+    id: Id
     level: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
     tags: list[Tag] = Field(default_factory=list, max_length=8)
     comment: str | None = Field(default=None, max_length=500)
@@ -97,11 +97,11 @@ class RectificationList(BaseModel):
 
 
 class RectificationPath(BaseModel):
-    rectification_id: int = Field(ge=1, le=2**62)
+    rectification_id: Id
 
 
 class RatingPath(BaseModel):
-    rating_id: int = Field(ge=1, le=2**62)
+    rating_id: Id
 
 
 class RevisitIn(StrictIn):
@@ -144,7 +144,7 @@ class DecisionIn(StrictIn):
 class StatsQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     group_by: Literal["centre", "window", "item", "staff", "month"] = "centre"
-    centre_id: int | None = Field(default=None, ge=1, le=2**62)
+    centre_id: Id | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 
