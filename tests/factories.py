@@ -153,6 +153,26 @@ def credit_code(n: int) -> str:
     return first17 + credit_check_char(first17)
 
 
+def business_with_agent(session, cipher: FieldCipher, n: int, *, now: datetime, registered_on: date | None = None,
+                        agent_term: timedelta = timedelta(days=365)) -> tuple[Business, Citizen, Citizen]:
+    """A restaurant (credit_code(n)), its registered representative 周老板 (verified, id_number(n)) and an agent
+    吴会计 (verified, id_number(n + 1)) confirmed at a counter, in force for `agent_term` from `now`. Flushed."""
+    representative = citizen_with_identity(session, cipher, n, name="周老板")
+    agent = citizen_with_identity(session, cipher, n + 1, name="吴会计")
+    business = Business(credit_code=credit_code(n), name="聊城市周记餐饮有限公司", kind="enterprise",
+                        industry_code="H62", size_class="micro", address="聊城", region="371502",
+                        registered_on=registered_on or now.date(), representative_name="周老板",
+                        representative_id_hash=representative.verified_id_hash)
+    session.add(business)
+    session.flush()
+    session.add_all([BusinessLink(business_id=business.id, citizen_id=representative.id, role="representative",
+                                  source="registry"),
+                     BusinessLink(business_id=business.id, citizen_id=agent.id, role="agent", source="counter",
+                                  expires_at=now + agent_term)])
+    session.flush()
+    return business, representative, agent
+
+
 def operator_review_hall(session, **staff_options):
     """A district centre handling 特种设备作业人员证复审 (its completion renews an operator's certificate), and a
     window clerk; plus a logistics company whose agent follows its batches in the app."""

@@ -4,24 +4,28 @@ public: anyone. citizen: a valid bearer token (401 otherwise). own: acts on the 
 own record named in the URL; anyone else's gets 404, never 403 (existence is not leaked).
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import time_machine
 from sqlalchemy import select
 
 from miniapp_api.applications import services
-from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase
 from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.files import services as files
+from miniapp_api.files.models import StoredFile
 from miniapp_api.filing.models import Filing
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.ratings.models import Rectification
 from miniapp_api.ratings.rectifications import open_rectification
+from miniapp_api.staff.models import Staff
 from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, credit_code, id_number, make_staff, policy_world
@@ -209,6 +213,104 @@ def test_citizen_routes_refuse_callers_without_a_valid_token(app, client, db_ses
             assert response.get_json()["error"]["code"] in ("unauthenticated", "invalid_token", "session_expired")
 
 
+@dataclass
+class OwnersRecords:
+    """One citizen's records, one of each kind an `own` route names (built by `owners_records`)."""
+    owner_id: int
+    appointment: dict            # her booking, as the API answered it
+    message: dict                # the first message in her inbox
+    staff: Staff                 # the clerk who took her application in
+    application: Application     # accepted pending a material, linked to her by the booking
+    feedback: dict               # her suggestion, as the API answered it
+    rectification: Rectification
+    token: str                   # her survey invitation's
+    entry: WaitlistEntry
+    offer: WaitlistOffer         # held for the entry
+    business: Business           # she is its representative
+    policy: dict                 # policy_world: its match, open (matched), is her business's
+    photo: StoredFile
+    filing: Filing
+    bundle: BundleCase
+
+    def placeholders(self, picked: dict[str, object]) -> dict[str, str]:
+        """The placeholders of the `own` routes → her records; `picked` names the ones each test chooses itself
+        (which booking, authorisation, certificate, agent link)."""
+        ids = {"<int:message_id>": self.message["id"], "<reference>": self.application.reference,
+               "<int:feedback_id>": self.feedback["id"], "<int:rectification_id>": self.rectification.id,
+               "<token>": self.token, "<int:entry_id>": self.entry.id, "<int:offer_id>": self.offer.id,
+               "<int:business_id>": self.business.id, "<int:match_id>": self.policy["match"].id,
+               "<int:file_id>": self.photo.id, "<int:filing_id>": self.filing.id,
+               "<bundle_reference>": self.bundle.reference, **picked}
+        return {key: str(value) for key, value in ids.items()}
+
+
+def owners_records(app, client, db_session, hall, owner: dict[str, str], *, slot, offered_slot, waiting_item,
+                   key: str) -> OwnersRecords:
+    """What the logged-in `owner` (孙丽, id_number(61), verified) has besides her authorisations: her booking of
+    `slot` and its message, an application the booking links to her, feedback, a fixed rectification, a survey
+    token, a waitlist entry for `waiting_item` with a held offer of `offered_slot`, a business she represents with
+    a 免申即享 match, a photo, a draft filing and a bundle case. Left to commit: the records after the application."""
+    booked = client.post("/api/v1/appointments", headers=owner,
+                         json={"slot_id": slot.id, "item_codes": [hall.quick.code]})
+    assert booked.status_code == 201, booked.get_json()
+    message = client.get("/api/v1/messages", headers=owner).get_json()["messages"][0]
+    staff = make_staff(db_session, [hall.centre])
+    application = services.intake(
+        db_session, app.extensions["banshi.cipher"], staff, item_code=hall.quick.code, centre_id=hall.centre.id,
+        applicant=services.Applicant("person", "孙丽", id_number=id_number(61), phone="13900001111"),
+        now=MONDAY_8AM, appointment_id=booked.get_json()["id"],
+        accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
+                                promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
+    owner_id = application.citizen_id
+    db_session.commit()   # what the test built is committed before the next request (as in every test)
+    feedback = client.post("/api/v1/feedback", headers=owner,
+                           json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
+    assert feedback.status_code == 201, feedback.get_json()
+    rectification = open_rectification(db_session, source=("rating", 1), citizen_id=owner_id,
+                                       centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
+                                       summary="测试", level_name="不满意", now=MONDAY_8AM)
+    rectification.status = "fixed"
+    surveys.invite(db_session, [surveys.Subject(
+        trigger="application.completed", subject_type="application", subject_id=application.id,
+        citizen_id=owner_id, centre_id=hall.centre.id, item_id=None, key=key)], MONDAY_8AM)
+    surveys.send_due(db_session, MONDAY_8AM + timedelta(hours=3))
+    token = db_session.scalar(select(Notification.page).where(Notification.kind == "survey_invitation")
+                              ).split("token=")[1]
+    entry = WaitlistEntry(citizen_id=owner_id, person_hash=key, person_name="孙丽", centre_id=hall.centre.id,
+                          item_id=waiting_item.id, date_from=date(2026, 11, 24), date_to=date(2026, 11, 24),
+                          status="offered", created_at=MONDAY_8AM)
+    db_session.add(entry)
+    db_session.flush()
+    offer = WaitlistOffer(entry_id=entry.id, slot_id=offered_slot.id, centre_id=hall.centre.id, status="held",
+                          expires_at=MONDAY_8AM + timedelta(hours=1), created_at=MONDAY_8AM)
+    db_session.add(offer)
+    business = Business(credit_code=credit_code(61), name="孙丽商店", kind="individual", industry_code="F52",
+                        size_class="micro", address="聊城", region="371502", registered_on=date(2024, 1, 1),
+                        representative_name="孙丽")
+    db_session.add(business)
+    db_session.flush()
+    db_session.add(BusinessLink(business_id=business.id, citizen_id=owner_id, role="representative",
+                                source="registry"))
+    # A 免申即享 match of the business she acts for: only those acting for it may read or answer it.
+    policy = policy_world(db_session, hall.centre, db_session.get(Citizen, owner_id))
+    policy["match"].status = "matched"
+    db_session.delete(policy["grant"])
+    policy["match"].business_id = business.id
+    photo = files.store(db_session, app.extensions["banshi.storage"], db_session.get(Citizen, owner_id),
+                        photo_with_gps(), "material", MONDAY_8AM)
+    filing = Filing(citizen_id=owner_id, item_id=hall.quick.id, centre_id=hall.centre.id, values={}, materials={},
+                    deferred=[], delivery="pickup", status="draft", created_at=MONDAY_8AM, updated_at=MONDAY_8AM)
+    db_session.add(filing)
+    bundle = services.open_bundle_case(db_session, bundle_code="KSCJ", title="残疾人证跨省通办一件事",
+                                       centre_id=hall.centre.id, applicant=services.Applicant("person", "孙丽"),
+                                       citizen_id=owner_id, proxy_citizen_id=None, receiving_province="河南省",
+                                       now=MONDAY_8AM)
+    return OwnersRecords(owner_id=owner_id, appointment=booked.get_json(), message=message, staff=staff,
+                         application=application, feedback=feedback.get_json(), rectification=rectification,
+                         token=token, entry=entry, offer=offer, business=business, policy=policy, photo=photo,
+                         filing=filing, bundle=bundle)
+
+
 def test_another_citizens_records_are_not_found(app, client, login, verified_login, wechat, db_session):
     with time_machine.travel(MONDAY_8AM, tick=True):
         hall = build_hall(db_session, MONDAY_8AM)
@@ -219,53 +321,9 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
         relative = client.post("/api/v1/relatives", headers=owner, json=dict(RELATIVE, id_number=id_number(62)))
         assert relative.status_code == 201, relative.get_json()
         slot = hall.slot(db_session, hall.general, "2026-11-24 09:00")
-        appointment = client.post("/api/v1/appointments", headers=owner,
-                                  json={"slot_id": slot.id, "item_codes": [hall.quick.code]}).get_json()
-        message = client.get("/api/v1/messages", headers=owner).get_json()["messages"][0]
-        staff = make_staff(db_session, [hall.centre])
-        application = services.intake(
-            db_session, app.extensions["banshi.cipher"], staff, item_code=hall.quick.code, centre_id=hall.centre.id,
-            applicant=services.Applicant("person", "孙丽", id_number=id_number(61), phone="13900001111"),
-            now=MONDAY_8AM, appointment_id=appointment["id"],
-            accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
-                                    promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
-        owner_id = application.citizen_id
-        db_session.commit()   # what the test built is committed before the next request (as in every test)
-        feedback = client.post("/api/v1/feedback", headers=owner,
-                               json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
-        rectification = open_rectification(db_session, source=("rating", 1), citizen_id=owner_id,
-                                           centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
-                                           summary="测试", level_name="不满意", now=MONDAY_8AM)
-        rectification.status = "fixed"
-        surveys.invite(db_session, [surveys.Subject(
-            trigger="application.completed", subject_type="application", subject_id=application.id,
-            citizen_id=owner_id, centre_id=hall.centre.id, item_id=None, key="matrix")], MONDAY_8AM)
-        surveys.send_due(db_session, MONDAY_8AM + timedelta(hours=3))
-        token = db_session.scalar(select(Notification.page).where(Notification.kind == "survey_invitation")
-                                  ).split("token=")[1]
-        entry = WaitlistEntry(citizen_id=owner_id, person_hash="matrix", person_name="孙丽", centre_id=hall.centre.id,
-                              item_id=hall.quick.id, date_from=date(2026, 11, 24), date_to=date(2026, 11, 24),
-                              status="offered", created_at=MONDAY_8AM)
-        db_session.add(entry)
-        db_session.flush()
-        offer = WaitlistOffer(entry_id=entry.id, slot_id=slot.id, centre_id=hall.centre.id, status="held",
-                              expires_at=MONDAY_8AM + timedelta(hours=1), created_at=MONDAY_8AM)
-        db_session.add(offer)
-        business = Business(credit_code=credit_code(61), name="孙丽商店", kind="individual", industry_code="F52",
-                            size_class="micro", address="聊城", region="371502", registered_on=date(2024, 1, 1),
-                            representative_name="孙丽")
-        db_session.add(business)
-        db_session.flush()
-        db_session.add(BusinessLink(business_id=business.id, citizen_id=owner_id, role="representative",
-                                    source="registry"))
-        # A 免申即享 match of the business the owner acts for: the stranger can neither read nor answer it.
-        policy = policy_world(db_session, hall.centre, db_session.get(Citizen, owner_id))
-        policy["match"].status = "matched"
-        db_session.delete(policy["grant"])
-        policy["match"].business_id = business.id
-        photo = files.store(db_session, app.extensions["banshi.storage"], db_session.get(Citizen, owner_id),
-                            photo_with_gps(), "material", MONDAY_8AM)
-        owner_row = db_session.get(Citizen, owner_id)
+        hers = owners_records(app, client, db_session, hall, owner, slot=slot, offered_slot=slot,
+                              waiting_item=hall.quick, key="matrix")
+        owner_row = db_session.get(Citizen, hers.owner_id)
         licence = Licence(licence_type="特种设备安全管理和作业人员证", number="TS-1", holder_type="person",
                           holder_name="孙丽", issuing_centre_id=hall.centre.id, issued_on=date(2026, 1, 1),
                           expires_on=date(2030, 1, 1))
@@ -277,25 +335,14 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                   issued_on=date(2026, 1, 1), expires_on=date(2030, 1, 1), payload={}, signature="",
                                   key_id="0" * 16, verify_token="matrix-own-token")
         db_session.add(certificate)
-        filing = Filing(citizen_id=owner_id, item_id=hall.quick.id, centre_id=hall.centre.id, values={}, materials={},
-                        deferred=[], delivery="pickup", status="draft", created_at=MONDAY_8AM, updated_at=MONDAY_8AM)
-        db_session.add(filing)
-        bundle = services.open_bundle_case(db_session, bundle_code="KSCJ", title="残疾人证跨省通办一件事",
-                                           centre_id=hall.centre.id, applicant=services.Applicant("person", "孙丽"),
-                                           citizen_id=owner_id, proxy_citizen_id=None, receiving_province="河南省",
-                                           now=MONDAY_8AM)
         db_session.commit()
         assert client.get(f"/api/v1/certificates/{certificate.id}", headers=owner).status_code == 200
-        assert client.get(f"/api/v1/bundle-cases/{bundle.reference}", headers=owner).status_code == 200
-        material_id = application.materials[0].id
-        ids = {"<int:appointment_id>": str(appointment["id"]), "<int:message_id>": str(message["id"]),
-               "<reference>": application.reference, "<int:feedback_id>": str(feedback.get_json()["id"]),
-               "<int:rectification_id>": str(rectification.id), "<token>": token,
-               "<int:authorisation_id>": str(relative.get_json()["id"]), "<int:verification_id>": str(pending["id"]),
-               "<int:entry_id>": str(entry.id), "<int:offer_id>": str(offer.id),
-               "<int:business_id>": str(business.id), "<int:match_id>": str(policy["match"].id),
-               "<int:file_id>": str(photo.id), "<int:certificate_id>": str(certificate.id),
-               "<int:filing_id>": str(filing.id), "<bundle_reference>": bundle.reference, "<int:link_id>": "1"}
+        assert client.get(f"/api/v1/bundle-cases/{hers.bundle.reference}", headers=owner).status_code == 200
+        material_id, photo = hers.application.materials[0].id, hers.photo
+        ids = hers.placeholders({"<int:appointment_id>": hers.appointment["id"],
+                                 "<int:authorisation_id>": relative.get_json()["id"],
+                                 "<int:verification_id>": pending["id"], "<int:certificate_id>": certificate.id,
+                                 "<int:link_id>": 1})
         for rule, method in api_routes(app):
             if MATRIX[rule.endpoint] != OWN:
                 continue
@@ -324,18 +371,19 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "bundle_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
-        assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(entry.id, offer.id)]
+        assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(hers.entry.id, hers.offer.id)]
         assert client.get("/api/v1/waitlist", headers=stranger).get_json()["entries"] == []
-        mine = client.get(f"/api/v1/appointments/{appointment['id']}", headers=owner).get_json()
+        mine = client.get(f"/api/v1/appointments/{hers.appointment['id']}", headers=owner).get_json()
         assert mine["status"] == "booked"
         assert client.get("/api/v1/messages", headers=owner).get_json()["unread_count"] == 4
         # The appointment linked the owner to the application; the stranger sees none of it.
-        assert client.get(f"/api/v1/applications/{application.reference}", headers=owner).status_code == 200
+        assert client.get(f"/api/v1/applications/{hers.application.reference}", headers=owner).status_code == 200
         assert client.get("/api/v1/applications", headers=stranger).get_json()["applications"] == []
-        assert client.get(f"/api/v1/rectifications/{rectification.id}", headers=owner).get_json()["status"] == "fixed"
+        assert client.get(f"/api/v1/rectifications/{hers.rectification.id}",
+                          headers=owner).get_json()["status"] == "fixed"
         assert client.get("/api/v1/feedback", headers=stranger).get_json()["feedback"] == []
-        assert client.get(f"/api/v1/surveys/{token}", headers=owner).status_code == 200
+        assert client.get(f"/api/v1/surveys/{hers.token}", headers=owner).status_code == 200
         # The match of the owner's business is still open, and only the owner sees it.
         assert [(m["id"], m["status"]) for m in client.get("/api/v1/policy-matches", headers=owner).get_json()[
-            "matches"]] == [(policy["match"].id, "matched")]
+            "matches"]] == [(hers.policy["match"].id, "matched")]
         assert client.get("/api/v1/policy-matches", headers=stranger).get_json()["matches"] == []

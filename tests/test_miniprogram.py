@@ -17,7 +17,6 @@ from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
-from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates import services as certificates
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.demo.policies import seed_policies
@@ -37,8 +36,8 @@ from tests.factories import (
     ItemFactory,
     WindowFactory,
     build_hall,
+    business_with_agent,
     citizen_with_identity,
-    credit_code,
     id_number,
     make_staff,
 )
@@ -143,18 +142,8 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         policy_match = session.scalar(select(PolicyMatch.id).where(PolicyMatch.policy_item_id == allowance.id,
                                                                    PolicyMatch.citizen_id == elder.id))
         # 我的企业: a restaurant's representative, and an agent confirmed at a counter, in force for a year.
-        owner = citizen_with_identity(session, cipher, 9504, name="周老板")
-        bookkeeper = citizen_with_identity(session, cipher, 9505, name="吴会计")
-        restaurant = Business(credit_code=credit_code(9504), name="聊城市周记餐饮有限公司", kind="enterprise",
-                              industry_code="H62", size_class="micro", address="聊城", region="371502",
-                              registered_on=date(2020, 1, 1), representative_name="周老板",
-                              representative_id_hash=owner.verified_id_hash)
-        session.add(restaurant)
-        session.flush()
-        session.add_all([BusinessLink(business_id=restaurant.id, citizen_id=owner.id, role="representative",
-                                      source="registry"),
-                         BusinessLink(business_id=restaurant.id, citizen_id=bookkeeper.id, role="agent",
-                                      source="counter", expires_at=MONDAY_8AM + timedelta(days=365))])
+        restaurant, owner, bookkeeper = business_with_agent(session, cipher, 9504, now=MONDAY_8AM,
+                                                            registered_on=date(2020, 1, 1))
         session.commit()
         fixture = {"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,

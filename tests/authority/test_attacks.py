@@ -20,12 +20,19 @@ from sqlalchemy import select
 from bench.harness import gunicorn
 from miniapp_api.accounts import services as accounts
 from miniapp_api.appointments.models import Appointment
-from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.models import BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import RelativeAuthorisation
-from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, credit_code, id_number, policy_world
+from tests.factories import (
+    MONDAY_8AM,
+    build_hall,
+    business_with_agent,
+    citizen_with_identity,
+    id_number,
+    policy_world,
+)
 from tests.files.test_video import nested_traks
 
 pytestmark = pytest.mark.integration
@@ -84,16 +91,23 @@ def statuses(web: Web, headers) -> list[tuple[int, str]]:
     return sorted((a["id"], a["status"]) for a in body["appointments"])
 
 
+def mother_and_son(session, cipher, scopes: list[str], *, valid_days: int = 90, granted: datetime = MONDAY_8AM):
+    """王秀英 (VICTIM) and her son 王建军, who acts for her (`scopes`) under the authorisation she accepted when it
+    was `granted`: (mother, son, invitation)."""
+    mother = citizen_with_identity(session, cipher, 901, name=VICTIM[0])
+    son = citizen_with_identity(session, cipher, 902, name="王建军")
+    invitation = identity.invite_relative(session, cipher, son, name=VICTIM[0], id_number=VICTIM[1], relation="父母",
+                                          scopes=scopes, valid_days=valid_days, now=granted)
+    identity.accept_invitation(session, mother, code=invitation.code, now=granted)
+    return mother, son, invitation
+
+
 def test_attack_1_a_typed_id_number_cannot_close_someone_elses_account(web, committed_db, cipher):
     """An unverified account types a verified citizen's name and ID number, then closes its own account: the
     victim's booking, the authorisation they granted and their history stay; only the typing account goes."""
     session = committed_db.session
     hall = build_hall(session, MONDAY_8AM)
-    victim = citizen_with_identity(session, cipher, 901, name=VICTIM[0])
-    son = citizen_with_identity(session, cipher, 902, name="王建军")
-    invitation = identity.invite_relative(session, cipher, son, name=VICTIM[0], id_number=VICTIM[1], relation="父母",
-                                          scopes=["book", "view"], valid_days=90, now=MONDAY_8AM)
-    identity.accept_invitation(session, victim, code=invitation.code, now=MONDAY_8AM)
+    victim, _, invitation = mother_and_son(session, cipher, ["book", "view"])
     attacker = unverified(session, "o-attacker-typed")
     victim_headers, attacker_headers = bearer(session, victim), bearer(session, attacker)
     slot = hall.slot(session, hall.general, "2026-11-24 09:00")
@@ -171,11 +185,7 @@ def test_attack_3_one_account_is_not_a_scalpers_many_seats(web, committed_db, ci
 def test_attack_4_a_revoked_relative_loses_every_act_and_the_principal_keeps_the_booking(web, committed_db, cipher):
     session = committed_db.session
     hall = build_hall(session, MONDAY_8AM)
-    mother = citizen_with_identity(session, cipher, 901, name=VICTIM[0])
-    son = citizen_with_identity(session, cipher, 902, name="王建军")
-    invitation = identity.invite_relative(session, cipher, son, name=VICTIM[0], id_number=VICTIM[1], relation="父母",
-                                          scopes=["book", "view", "remind"], valid_days=90, now=MONDAY_8AM)
-    identity.accept_invitation(session, mother, code=invitation.code, now=MONDAY_8AM)
+    mother, son, invitation = mother_and_son(session, cipher, ["book", "view", "remind"])
     mother_headers, son_headers = bearer(session, mother), bearer(session, son)
     first, later = (hall.slot(session, hall.general, f"2026-11-{day} 09:00").id for day in (24, 25))
     session.commit()
@@ -205,11 +215,8 @@ def test_attack_4_a_revoked_relative_loses_every_act_and_the_principal_keeps_the
 def test_attack_4_an_expired_grant_ends_the_delegates_acts_the_same_way(web, committed_db, cipher):
     session = committed_db.session
     hall = build_hall(session, MONDAY_8AM)
-    mother = citizen_with_identity(session, cipher, 901, name=VICTIM[0])
-    son = citizen_with_identity(session, cipher, 902, name="王建军")
-    invitation = identity.invite_relative(session, cipher, son, name=VICTIM[0], id_number=VICTIM[1], relation="父母",
-                                          scopes=["book"], valid_days=30, now=MONDAY_8AM - timedelta(days=29))
-    identity.accept_invitation(session, mother, code=invitation.code, now=MONDAY_8AM - timedelta(days=29))
+    mother, son, invitation = mother_and_son(session, cipher, ["book"], valid_days=30,
+                                             granted=MONDAY_8AM - timedelta(days=29))
     son_headers, mother_headers = bearer(session, son), bearer(session, mother)
     slot = hall.slot(session, hall.general, "2026-11-24 09:00").id
     session.commit()
@@ -222,28 +229,10 @@ def test_attack_4_an_expired_grant_ends_the_delegates_acts_the_same_way(web, com
     assert statuses(web, mother_headers) == [(booked["id"], "booked")]
 
 
-def business_world(session, cipher):
-    """A restaurant, its registered representative and an agent confirmed at a counter (a year, in force)."""
-    representative = citizen_with_identity(session, cipher, 905, name="周老板")
-    agent = citizen_with_identity(session, cipher, 906, name="吴会计")
-    business = Business(credit_code=credit_code(905), name="聊城市周记餐饮有限公司", kind="enterprise",
-                        industry_code="H62", size_class="micro", address="聊城", region="371502",
-                        registered_on=MONDAY_8AM.date(), representative_name="周老板",
-                        representative_id_hash=representative.verified_id_hash)
-    session.add(business)
-    session.flush()
-    session.add_all([BusinessLink(business_id=business.id, citizen_id=representative.id, role="representative",
-                                  source="registry"),
-                     BusinessLink(business_id=business.id, citizen_id=agent.id, role="agent", source="counter",
-                                  expires_at=MONDAY_8AM + timedelta(days=365))])
-    session.flush()
-    return business, representative, agent
-
-
 def test_attack_5_an_ended_agent_can_no_longer_act_for_the_business(web, committed_db, cipher):
     session = committed_db.session
     hall = build_hall(session, MONDAY_8AM)
-    business, representative, agent = business_world(session, cipher)
+    business, representative, agent = business_with_agent(session, cipher, 905, now=MONDAY_8AM)
     policy = policy_world(session, hall.centre, representative)
     session.delete(policy["grant"])
     policy["match"].status, policy["match"].business_id = "matched", business.id
@@ -284,7 +273,7 @@ def test_attack_5_an_ended_agent_can_no_longer_act_for_the_business(web, committ
 
 def test_attack_5_an_agent_past_their_year_or_no_longer_verified_acts_for_nobody(web, committed_db, cipher):
     session = committed_db.session
-    business, _, agent = business_world(session, cipher)
+    business, _, agent = business_with_agent(session, cipher, 905, now=MONDAY_8AM)
     agent_headers = bearer(session, agent)
     session.commit()
     assert web.call("GET", f"/api/v1/businesses/{business.id}", agent_headers)[0] == 200

@@ -15,25 +15,16 @@ from datetime import date, timedelta
 import time_machine
 from sqlalchemy import select, update
 
-from miniapp_api.applications import services
-from miniapp_api.applications.models import ApplicationStatus
-from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
-from miniapp_api.businesses.models import AGENT_TERM, Business, BusinessLink
+from miniapp_api.businesses.models import AGENT_TERM, BusinessLink
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.files import services as files
-from miniapp_api.filing.models import Filing
 from miniapp_api.identity.models import RelativeAuthorisation
 from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.licences.models import Licence
-from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
-from miniapp_api.ratings.rectifications import open_rectification
-from miniapp_api.surveys import services as surveys
 from tests.appointments.conftest import MONDAY_8AM
-from tests.factories import CentreFactory, build_hall, credit_code, id_number, make_staff, policy_world
-from tests.files.samples import photo_with_gps
-from tests.test_access_matrix import MATRIX, OWN, PAYOUT, api_routes, fill
+from tests.factories import CentreFactory, build_hall, id_number, make_staff
+from tests.test_access_matrix import MATRIX, OWN, PAYOUT, api_routes, fill, owners_records
 
 OWNER = "owner"                         # 孙丽, face-verified: every record below is hers or her business's
 STRANGER = "stranger"                   # another verified citizen
@@ -213,67 +204,26 @@ def build_world(app, client, login, verified_login, db_session, staff_login) -> 
                        .values(expires_at=utcnow() - timedelta(minutes=1)))
     db_session.commit()
 
+    # Two agents of her business (their links are made below): one in force, one whose link she ends.
+    for number, actor in enumerate(AGENTS):
+        headers[actor] = verified_login("李经办", id_number(70 + number), openid=f"o-{actor}")
+
     # Her own records (as in the stranger-only matrix).
     pending = client.post("/api/v1/me/verifications", headers=owner,
                           json={"real_name": "孙丽", "id_number": id_number(61)}).get_json()
-    booked = client.post("/api/v1/appointments", headers=owner,
-                         json={"slot_id": slot(24).id, "item_codes": [hall.quick.code]})
-    assert booked.status_code == 201, booked.get_json()
-    appointment = booked.get_json()
-    message = client.get("/api/v1/messages", headers=owner).get_json()["messages"][0]
-    staff = make_staff(db_session, [hall.centre])
-    application = services.intake(
-        db_session, app.extensions["banshi.cipher"], staff, item_code=hall.quick.code, centre_id=hall.centre.id,
-        applicant=services.Applicant("person", "孙丽", id_number=id_number(61), phone="13900001111"),
-        now=MONDAY_8AM, appointment_id=appointment["id"],
-        accept=services.Advance(ApplicationStatus.ACCEPTED_PENDING_MATERIALS, missing_materials=["照片"],
-                                promise_text="承诺补交", materials_due_on=date(2026, 12, 4)))
-    assert application.citizen_id == owner_id
-    db_session.commit()
-    feedback = client.post("/api/v1/feedback", headers=owner,
-                           json={"kind": "suggestion", "text": "建议增加周末延时服务", "centre_id": hall.centre.id})
-    assert feedback.status_code == 201, feedback.get_json()
-    rectification = open_rectification(db_session, source=("rating", 1), citizen_id=owner_id,
-                                       centre_id=hall.centre.id, window_id=None, item_id=None, staff_id=None,
-                                       summary="测试", level_name="不满意", now=MONDAY_8AM)
-    rectification.status = "fixed"
-    surveys.invite(db_session, [surveys.Subject(
-        trigger="application.completed", subject_type="application", subject_id=application.id,
-        citizen_id=owner_id, centre_id=hall.centre.id, item_id=None, key="authority")], MONDAY_8AM)
-    surveys.send_due(db_session, MONDAY_8AM + timedelta(hours=3))
-    token = db_session.scalar(select(Notification.page).where(Notification.kind == "survey_invitation")
-                              ).split("token=")[1]
-    entry = WaitlistEntry(citizen_id=owner_id, person_hash="authority", person_name="孙丽", centre_id=hall.centre.id,
-                          item_id=hall.slow.id, date_from=date(2026, 11, 24), date_to=date(2026, 11, 24),
-                          status="offered", created_at=MONDAY_8AM)
-    db_session.add(entry)
-    db_session.flush()
-    offer = WaitlistOffer(entry_id=entry.id, slot_id=slot(24, "14:00").id, centre_id=hall.centre.id, status="held",
-                          expires_at=MONDAY_8AM + timedelta(hours=1), created_at=MONDAY_8AM)
-    db_session.add(offer)
+    hers = owners_records(app, client, db_session, hall, owner, slot=slot(24), offered_slot=slot(24, "14:00"),
+                          waiting_item=hall.slow, key="authority")
+    assert hers.application.citizen_id == owner_id
+    business, staff, application = hers.business, hers.staff, hers.application
 
-    # Her business: she is its representative; one agent in force, one whose link she ends below.
-    business = Business(credit_code=credit_code(61), name="孙丽商店", kind="individual", industry_code="F52",
-                        size_class="micro", address="聊城", region="371502", registered_on=date(2024, 1, 1),
-                        representative_name="孙丽")
-    db_session.add(business)
-    db_session.flush()
-    db_session.add(BusinessLink(business_id=business.id, citizen_id=owner_id, role="representative",
-                                source="registry"))
+    # Her business (she is its representative): one agent in force, one whose link she ends below.
     links = {}
-    for number, actor in enumerate(AGENTS):
-        headers[actor] = verified_login("李经办", id_number(70 + number), openid=f"o-{actor}")
+    for actor in AGENTS:
         link = BusinessLink(business_id=business.id, citizen_id=citizen_id(db_session, f"o-{actor}"), role="agent",
                             source="counter", staff_id=staff.id, expires_at=utcnow() + AGENT_TERM)
         db_session.add(link)
         db_session.flush()
         links[actor] = link.id
-    policy = policy_world(db_session, hall.centre, db_session.get(Citizen, owner_id))
-    policy["match"].status = "matched"
-    db_session.delete(policy["grant"])
-    policy["match"].business_id = business.id
-    photo = files.store(db_session, app.extensions["banshi.storage"], db_session.get(Citizen, owner_id),
-                        photo_with_gps(), "material", MONDAY_8AM)
     certificates = {}
     for holder, values in (("person", dict(holder_name="孙丽", holder_id_hash=db_session.get(
             Citizen, owner_id).verified_id_hash)), ("business", dict(holder_name="孙丽商店",
@@ -291,13 +241,6 @@ def build_world(app, client, login, verified_login, db_session, staff_login) -> 
         db_session.add(certificate)
         db_session.flush()
         certificates[holder] = certificate.id
-    filing = Filing(citizen_id=owner_id, item_id=hall.quick.id, centre_id=hall.centre.id, values={}, materials={},
-                    deferred=[], delivery="pickup", status="draft", created_at=MONDAY_8AM, updated_at=MONDAY_8AM)
-    db_session.add(filing)
-    bundle = services.open_bundle_case(db_session, bundle_code="KSCJ", title="残疾人证跨省通办一件事",
-                                       centre_id=hall.centre.id, applicant=services.Applicant("person", "孙丽"),
-                                       citizen_id=owner_id, proxy_citizen_id=None, receiving_province="河南省",
-                                       now=MONDAY_8AM)
     inspector_slot = InspectorSlot(staff_id=staff.id, centre_id=hall.centre.id,
                                    starts_at=MONDAY_8AM + timedelta(days=1),
                                    ends_at=MONDAY_8AM + timedelta(days=1, minutes=30))
@@ -318,19 +261,13 @@ def build_world(app, client, login, verified_login, db_session, staff_login) -> 
     headers[OTHER_STAFF] = staff_login(make_staff(db_session, [CentreFactory()], ("centre_manager",)))
     db_session.commit()
 
-    ids = {"<int:appointment_id>": bookings[DELEGATE], "<int:message_id>": message["id"],
-           "<reference>": application.reference, "<int:feedback_id>": feedback.get_json()["id"],
-           "<int:rectification_id>": rectification.id, "<token>": token,
-           "<int:authorisation_id>": grants[DELEGATE], "<int:verification_id>": pending["id"],
-           "<int:entry_id>": entry.id, "<int:offer_id>": offer.id, "<int:business_id>": business.id,
-           "<int:match_id>": policy["match"].id, "<int:file_id>": photo.id,
-           "<int:certificate_id>": certificates["person"], "<int:filing_id>": filing.id,
-           "<bundle_reference>": bundle.reference, "<int:link_id>": links[AGENT]}
-    return World(headers=headers, ids={key: str(value) for key, value in ids.items()}, grants=grants,
-                 bookings=bookings, extra={
-                     "owner_grant": mine["id"], "business_certificate": certificates["business"],
-                     "free_slot": slot(30, "10:00").id, "material": application.materials[0].id, "photo": photo.id,
-                     "second_booking": second.get_json()["id"], "own_booking": appointment["id"]})
+    ids = hers.placeholders({"<int:appointment_id>": bookings[DELEGATE], "<int:authorisation_id>": grants[DELEGATE],
+                             "<int:verification_id>": pending["id"], "<int:certificate_id>": certificates["person"],
+                             "<int:link_id>": links[AGENT]})
+    return World(headers=headers, ids=ids, grants=grants, bookings=bookings, extra={
+        "owner_grant": mine["id"], "business_certificate": certificates["business"],
+        "free_slot": slot(30, "10:00").id, "material": application.materials[0].id, "photo": hers.photo.id,
+        "second_booking": second.get_json()["id"], "own_booking": hers.appointment["id"]})
 
 
 def answer(response) -> tuple[int, str | None]:

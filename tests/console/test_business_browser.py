@@ -10,12 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.models import AuditLog
 from tests.browser import assert_accessible
 from tests.console.test_browser import sign_in
-from tests.factories import build_hall, citizen_with_identity, credit_code, make_staff
+from tests.factories import build_hall, business_with_agent, make_staff
 
 pytestmark = pytest.mark.integration
 
@@ -25,18 +24,7 @@ def test_a_clerk_ends_an_agents_authorisation_and_records_the_payout_account(pag
     session, cipher, now = committed_db.session, app.extensions["banshi.cipher"], utcnow()
     hall = build_hall(session, now)
     clerk = make_staff(session, [hall.centre], ("window_staff",), name="李娜")
-    owner = citizen_with_identity(session, cipher, 9601, name="周老板")
-    agent = citizen_with_identity(session, cipher, 9602, name="吴会计")
-    business = Business(credit_code=credit_code(9601), name="聊城市周记餐饮有限公司", kind="enterprise",
-                        industry_code="H62", size_class="micro", address="聊城", region="371502",
-                        registered_on=now.date(), representative_name="周老板",
-                        representative_id_hash=owner.verified_id_hash)
-    session.add(business)
-    session.flush()
-    session.add_all([BusinessLink(business_id=business.id, citizen_id=owner.id, role="representative",
-                                  source="registry"),
-                     BusinessLink(business_id=business.id, citizen_id=agent.id, role="agent", source="counter",
-                                  expires_at=now + timedelta(days=200))])
+    business, _, _ = business_with_agent(session, cipher, 9601, now=now, agent_term=timedelta(days=200))
     session.commit()
 
     sign_in(page, live_server, clerk.username)
