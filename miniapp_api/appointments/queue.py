@@ -39,7 +39,7 @@ from miniapp_api.notifications import appointments as notices
 from miniapp_api.notifications.services import insert_drafts
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, local_date
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import DomainError, NotFound, require_state
 from miniapp_api.platform.privacy import mask_name
 from miniapp_api.staff.services import visible_centres
 
@@ -181,9 +181,8 @@ def _ticket(session: Session, ticket_id: int, window_id: int) -> Ticket:
 
 
 def _require(ticket: Ticket, *statuses: TicketStatus) -> None:
-    if ticket.status not in statuses:
-        raise DomainError(messages.TICKET_STATE.format(status=messages.STATUS_NAMES[ticket.status]),
-                          code=TICKET_STATE, status=409)
+    require_state(ticket.status, statuses, message=messages.TICKET_STATE, names=messages.STATUS_NAMES,
+                  code=TICKET_STATE)
 
 
 QUEUE_NEAR_AHEAD = 3      # "前面还有 N 人" goes out when the people ahead drop to this (QUEUE_NEAR_AHEAD setting)

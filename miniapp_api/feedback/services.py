@@ -35,7 +35,7 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import chinese_date, local_date
 from miniapp_api.platform.db import one_or_not_found
-from miniapp_api.platform.errors import ILLEGAL_TRANSITION, NOT_FOUND, DomainError, NotFound
+from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound, require_state
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
@@ -284,9 +284,7 @@ def staff_inbox(session: Session, staff: Staff, *, status: str | None, triage: b
 
 
 def _require(feedback: Feedback, *allowed: FeedbackStatus) -> None:
-    if feedback.status not in allowed:
-        raise DomainError(messages.ILLEGAL_STEP.format(status=messages.STATUS_NAMES[feedback.status]),
-                          code=ILLEGAL_TRANSITION, status=409)
+    require_state(feedback.status, allowed, message=messages.ILLEGAL_STEP, names=messages.STATUS_NAMES)
 
 
 def route(session: Session, staff: Staff, feedback: Feedback, centre_id: int, now: datetime) -> None:

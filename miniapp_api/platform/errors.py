@@ -7,6 +7,7 @@ citizen reads, in Simplified Chinese.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import structlog
@@ -64,6 +65,14 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     code, message, status = NOT_FOUND, messages.NOT_FOUND, 404
+
+
+def require_state(status: str, allowed: Collection[str], *, message: str, names: Mapping[str, str],
+                  code: str = ILLEGAL_TRANSITION) -> None:
+    """The one guard of every state machine: a step from any other state is refused with 409, the message naming
+    the state the record is in (`message` has a `{status}` slot, `names` the states in words)."""
+    if status not in allowed:
+        raise DomainError(message.format(status=names[status]), code=code, status=409)
 
 
 class Unauthenticated(DomainError):

@@ -25,7 +25,7 @@ from miniapp_api.identity.services import IDENTITY_UNVERIFIED
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import local_date, utcnow
-from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.errors import DomainError, NotFound, require_state
 from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_id_number, mask_name, mask_phone
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.policies import matching, messages, rules, search
@@ -298,9 +298,8 @@ def grant_of(session: Session, match_id: int) -> PolicyGrant | None:
 
 
 def _require_open(match: PolicyMatch) -> None:
-    if match.status != MatchStatus.MATCHED:
-        status = messages.MATCH_STATUS_NAMES[match.status]
-        raise DomainError(messages.MATCH_ANSWERED.format(status=status), code=MATCH_ANSWERED, status=409)
+    require_state(match.status, (MatchStatus.MATCHED,), message=messages.MATCH_ANSWERED,
+                  names=messages.MATCH_STATUS_NAMES, code=MATCH_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -465,9 +464,8 @@ def staff_grant(session: Session, staff: Staff, grant_id: int) -> PolicyGrant:
 
 
 def _grant_state(grant: PolicyGrant, *allowed: str) -> None:
-    if grant.status not in allowed:
-        raise DomainError(messages.GRANT_STATE.format(status=messages.GRANT_STATUS_NAMES[grant.status]),
-                          code=GRANT_STATE, status=409)
+    require_state(grant.status, allowed, message=messages.GRANT_STATE, names=messages.GRANT_STATUS_NAMES,
+                  code=GRANT_STATE)
 
 
 def review(session: Session, staff: Staff, grant: PolicyGrant, *, approve: bool, reason: str | None,

@@ -19,7 +19,7 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import chinese_date, local_date
 from miniapp_api.platform.db import one_or_not_found
-from miniapp_api.platform.errors import ILLEGAL_TRANSITION, DomainError, NotFound
+from miniapp_api.platform.errors import NotFound, require_state
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.models import Rating, RatingDaily, Rectification, RectificationEvent
 from miniapp_api.ratings.models import RectificationStatus as R
@@ -99,9 +99,7 @@ def citizen_rectification(session: Session, citizen_id: int, rectification_id: i
 
 
 def _require(rectification: Rectification, *allowed: str) -> None:
-    if rectification.status not in allowed:
-        raise DomainError(messages.RECTIFICATION_STATE.format(status=messages.STATUS_NAMES[rectification.status]),
-                          code=ILLEGAL_TRANSITION, status=409)
+    require_state(rectification.status, allowed, message=messages.RECTIFICATION_STATE, names=messages.STATUS_NAMES)
 
 
 def verify(staff: Staff, rectification: Rectification, note: str, now: datetime) -> None:
