@@ -37,7 +37,7 @@ from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
 from miniapp_api.notifications import appointments as notices
 from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
-from miniapp_api.platform.clock import local, local_date, utcnow
+from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
@@ -197,15 +197,19 @@ def _quota(centre: Centre, person: Person) -> int:
     return centre.max_active_for_others if person.named_by is not None else centre.max_active_per_person
 
 
+def suspended(until: datetime) -> BookingRefused:
+    """Booking is suspended (多次爽约) until then: the one refusal for booking and for joining a waitlist."""
+    return BookingRefused(messages.BOOKING_SUSPENDED.format(until=chinese_date(until)), code=BOOKING_SUSPENDED,
+                          status=403, until=until.isoformat())
+
+
 def _refusal(centre: Centre, person: Person, until: datetime | None, duplicate: int,
              active_count: int) -> BookingRefused | None:
     """The person rules, in one place: suspension (of the person or of whoever answers for the booking),
     a duplicate booking of an item that day, and the centre's quota of active bookings (for bookings by name,
     the account's cap of bookings for others)."""
     if until is not None:
-        shown = local(until).strftime("%Y年%m月%d日")
-        return BookingRefused(messages.BOOKING_SUSPENDED.format(until=shown), code=BOOKING_SUSPENDED, status=403,
-                              until=until.isoformat())
+        return suspended(until)
     if duplicate:
         return BookingRefused(messages.DUPLICATE_BOOKING, code=DUPLICATE_BOOKING)
     quota = _quota(centre, person)

@@ -31,13 +31,13 @@ from miniapp_api.appointments.models import (
 )
 from miniapp_api.appointments.seats import lock_line
 from miniapp_api.appointments.services import (
-    BOOKING_SUSPENDED,
     ITEM_NOT_AT_CENTRE,
     BookingRefused,
     Person,
     account_key,
     active_suspension,
     book_appointment,
+    suspended,
 )
 from miniapp_api.centres.models import Centre, window_item
 from miniapp_api.centres.services import get_centre, get_item
@@ -45,7 +45,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED
 from miniapp_api.notifications import appointments as notices
-from miniapp_api.platform.clock import SHANGHAI, local, local_date
+from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 
@@ -114,8 +114,7 @@ def join(session: Session, citizen: Citizen, wanted: Wanted, now: datetime) -> W
     lock_for_transaction(session, person)       # one person's joins, one at a time (the count below)
     suspension = active_suspension(session, person, now)
     if suspension is not None:
-        raise BookingRefused(messages.BOOKING_SUSPENDED.format(until=local(suspension.until).strftime("%Y年%m月%d日")),
-                             code=BOOKING_SUSPENDED, status=403)
+        raise suspended(suspension.until)
     live = list(session.scalars(select(WaitlistEntry).where(WaitlistEntry.person_hash == person,
                                                             WaitlistEntry.status.in_(LIVE_WAITLIST_STATUSES))))
     if any(e.centre_id == centre.id and e.item_id == item.id for e in live):

@@ -27,7 +27,7 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import csv_rows
-from miniapp_api.platform.clock import local
+from miniapp_api.platform.clock import chinese_time
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
@@ -244,7 +244,7 @@ def end_link(session: Session, business_id: int, link_id: int, *, ended_by: str,
     business = session.get(Business, business_id)
     body = messages.AGENT_ENDED_BODY.format(name=business.name, reason=link.end_reason)
     notify(session, citizen_id=link.citizen_id, kind="account_security",
-           context={"event": messages.AGENT_ENDED_TITLE, "time": local(now).strftime("%Y年%m月%d日 %H:%M"),
+           context={"event": messages.AGENT_ENDED_TITLE, "time": chinese_time(now),
                     "tip": body}, title=messages.AGENT_ENDED_TITLE, body=body, page="pages/me/index", now=now)
     session.add(AuditLog(actor=ended_by if ended_by.startswith("staff:") else f"citizen:{ended_by.split(':')[-1]}",
                          action="business.agent_ended", subject_type="business", subject_id=str(business_id),

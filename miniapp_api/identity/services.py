@@ -29,7 +29,7 @@ from miniapp_api.identity.models import (
     VerificationStatus,
 )
 from miniapp_api.notifications.services import notify
-from miniapp_api.platform.clock import chinese_date, local
+from miniapp_api.platform.clock import chinese_date, chinese_time
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
@@ -229,7 +229,7 @@ def apply_verified_identity(session: Session, cipher: FieldCipher, citizen: Citi
 
 def _tell(session: Session, citizen_id: int, title: str, body: str, now: datetime) -> None:
     notify(session, citizen_id=citizen_id, kind="account_security",
-           context={"event": title, "time": local(now).strftime("%Y年%m月%d日 %H:%M"), "tip": body},
+           context={"event": title, "time": chinese_time(now), "tip": body},
            title=title, body=body, page="pages/me/index", now=now)
 
 

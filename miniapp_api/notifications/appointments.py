@@ -18,7 +18,7 @@ from miniapp_api.notifications.services import (
     day_before_reminder_time,
     insert_drafts,
 )
-from miniapp_api.platform.clock import local
+from miniapp_api.platform.clock import chinese_time, local
 
 HOUR_BEFORE = timedelta(hours=1)
 PAGE = "pages/appointments/detail?id={id}"
@@ -35,7 +35,7 @@ def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     key_materials = [m["name"] for line in appointment.lines for m in line.item.materials if m.get("key")]
     centre = appointment.centre
     text = {
-        "starts": starts.strftime("%Y年%m月%d日 %H:%M"), "time": starts.strftime("%H:%M"), "centre": centre.name,
+        "starts": chinese_time(appointment.starts_at), "time": starts.strftime("%H:%M"), "centre": centre.name,
         "window": appointment.window.name, "items": items,
         "bring": messages.BRING.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
         "address": messages.ADDRESS.format(address=centre.address) if centre.address else "",
@@ -146,7 +146,7 @@ def _offer_draft(offer, kind: str, body: str, tip: str) -> Draft:
     starts = local(slot.starts_at)
     text = {"starts": starts.strftime("%m月%d日 %H:%M"), "centre": slot.window.centre.name, "window": slot.window.name,
             "items": entry.item.name, "expires": local(offer.expires_at).strftime("%H:%M")}
-    context = {"items": entry.item.name, "starts_at": starts.strftime("%Y年%m月%d日 %H:%M"),
+    context = {"items": entry.item.name, "starts_at": chinese_time(slot.starts_at),
                "centre": slot.window.centre.name, "tip": tip.format(**text)}
     # The message waits for the end of quiet hours like any other; the hold was counted from then (seats.py).
     return Draft(citizen_id=entry.citizen_id, kind=kind, context=context, title=messages.TITLES[kind],

@@ -47,3 +47,8 @@ def chinese_date(value: date | datetime) -> str:
     """2026年11月23日, as citizens read a date (a moment is read in Asia/Shanghai first)."""
     day = local_date(value) if isinstance(value, datetime) else value
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_time(moment: datetime) -> str:
+    """2026年11月3日 09:05: a moment as citizens read it, in Asia/Shanghai (the one format for every message)."""
+    return f"{chinese_date(moment)} {local(moment):%H:%M}"

@@ -24,7 +24,7 @@ from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
-from miniapp_api.platform.clock import local_date, utcnow
+from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.errors import DomainError, NotFound, require_state
 from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_id_number, mask_name, mask_phone
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
@@ -394,7 +394,7 @@ def prefilled(session: Session, cipher: FieldCipher, citizen: Citizen, match: Po
         known += [KnownField(messages.FORM_BUSINESS, business.name),
                   KnownField(messages.FORM_CREDIT_CODE, business.credit_code),
                   KnownField(messages.FORM_INDUSTRY, business.industry_code),
-                  KnownField(messages.FORM_REGISTERED, f"{business.registered_on:%Y年%m月%d日}"),
+                  KnownField(messages.FORM_REGISTERED, chinese_date(business.registered_on)),
                   KnownField(messages.FORM_EMPLOYEES, "" if business.employees is None else str(business.employees))]
     return known
 
@@ -551,7 +551,7 @@ def remind_batch(session: Session, now: datetime) -> int:
             drafts.append(Draft(
                 citizen_id=citizen_id, kind="policy_reminder", title=messages.REMINDER_TITLE,
                 body=messages.REMINDER_BODY.format(subject=subject_text, title=item.title,
-                                                   until=f"{item.valid_until:%Y年%m月%d日}"),
+                                                   until=chinese_date(item.valid_until)),
                 context={"policy": item.title, "benefit": item.benefit, "tip": messages.MATCH_TIP[item.mode]},
                 page=matching.match_page(match.id), subject=("policy_match", match.id),
                 dedupe_key=f"policy_reminder:{match.id}:{citizen_id}"))
