@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from miniapp_api.citizens import messages
 from miniapp_api.citizens.models import AuthSession, Citizen
-from miniapp_api.platform.auth import purge_ended_sessions
+from miniapp_api.platform import sessions
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_phone
+from miniapp_api.platform.sessions import hash_token  # noqa: F401  (the tests' import)
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 INVALID_LOGIN_CODE = "invalid_login_code"
@@ -61,10 +60,6 @@ class IssuedSession:
     expires_at: datetime
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def log_in(session: Session, gateway: WeChatGateway, cipher: FieldCipher, *, code: str, now: datetime,
            session_days: int) -> IssuedSession:
     """Exchange a wx.login code for our own opaque bearer token (自定义登录态)."""
@@ -84,9 +79,8 @@ def log_in(session: Session, gateway: WeChatGateway, cipher: FieldCipher, *, cod
     citizen.session_key_enc = cipher.encrypt(identity.session_key, context=SESSION_KEY_CONTEXT)
     citizen.last_login_at = now
 
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=session_days)
-    session.add(AuthSession(citizen_id=citizen.id, token_hash=hash_token(token), expires_at=expires_at))
+    token = sessions.issue(session, AuthSession, TOKEN_PREFIX, expires_at, citizen_id=citizen.id)
     session.flush()
     return IssuedSession(citizen=citizen, token=token, expires_at=expires_at)
 
@@ -98,27 +92,27 @@ AUTHENTICATE = (select(Citizen, AuthSession.revoked_at, AuthSession.expires_at)
                 .where(AuthSession.token_hash == bindparam("token_hash")))
 
 
+# What each login problem answers (platform/sessions.py decides which one it is).
+_REFUSALS = {sessions.Problem.MISSING: (messages.NOT_LOGGED_IN, UNAUTHENTICATED),
+             sessions.Problem.INVALID: (messages.INVALID_TOKEN, INVALID_TOKEN),
+             sessions.Problem.EXPIRED: (messages.SESSION_EXPIRED, SESSION_EXPIRED)}
+
+
 def authenticate(session: Session, token: str | None, *, now: datetime) -> Citizen:
-    if not token:
-        raise AuthenticationFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
-    found = session.execute(AUTHENTICATE, {"token_hash": hash_token(token)}).one_or_none()
-    if found is None or found.revoked_at is not None:
-        raise AuthenticationFailed(messages.INVALID_TOKEN, code=INVALID_TOKEN)
-    if found.expires_at <= now:
-        raise AuthenticationFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
+    found, problem = sessions.look_up(session, AUTHENTICATE, token, TOKEN_PREFIX, now)
+    if problem is not None:
+        message, code = _REFUSALS[problem]
+        raise AuthenticationFailed(message, code=code)
     return found.Citizen
 
 
 def log_out(session: Session, token: str, *, now: datetime) -> None:
-    session.execute(update(AuthSession).where(AuthSession.token_hash == hash_token(token),
-                                              AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+    sessions.revoke(session, AuthSession, token, now)
 
 
 def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
     """Delete sessions that expired or were revoked more than keep_days ago."""
-    return purge_ended_sessions(session, AuthSession, now=now, keep_days=keep_days)
+    return sessions.purge(session, AuthSession, now=now, keep_days=keep_days)
 
 
 _UNSET = object()

@@ -8,12 +8,9 @@ token learns nothing about an endpoint's body schema: the view is marked by
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
 
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -57,10 +54,3 @@ def init_auth(app: Flask, *, citizen: Authenticator, staff: Authenticator) -> No
 def field_cipher():
     return current_app.extensions["banshi.cipher"]
 
-
-def purge_ended_sessions(session: Session, model: type, *, now: datetime, keep_days: int = 30) -> int:
-    """Delete login sessions (citizens' or staff's: any model with expires_at and revoked_at) that expired or
-    were revoked more than keep_days ago."""
-    cutoff = now - timedelta(days=keep_days)
-    result = session.execute(delete(model).where((model.expires_at < cutoff) | (model.revoked_at < cutoff)))
-    return result.rowcount or 0

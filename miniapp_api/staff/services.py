@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre
 from miniapp_api.centres.services import CENTRE_NOT_FOUND
-from miniapp_api.citizens.services import hash_token
-from miniapp_api.platform.auth import purge_ended_sessions
+from miniapp_api.platform import sessions
 from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.unit_of_work import keep_on_refusal
@@ -102,9 +101,8 @@ def log_in(session: Session, *, username: str, password: str, now: datetime) -> 
     if _hasher().check_needs_rehash(staff.password_hash):
         staff.password_hash = _hasher().hash(password)
     staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, now
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=SESSION_HOURS)
-    session.add(StaffSession(staff_id=staff.id, token_hash=hash_token(token), expires_at=expires_at))
+    token = sessions.issue(session, StaffSession, TOKEN_PREFIX, expires_at, staff_id=staff.id)
     session.add(AuditLog(actor=f"staff:{staff.id}", action="login", subject_type="staff", subject_id=str(staff.id)))
     session.flush()
     return IssuedStaffSession(staff, token, expires_at)
@@ -123,16 +121,20 @@ AUTHENTICATE = (select(Staff, StaffSession.revoked_at, StaffSession.expires_at)
                 .where(StaffSession.token_hash == bindparam("token_hash")))
 
 
+# What each login problem answers (platform/sessions.py decides which one it is); a deactivated account's
+# sessions read as invalid.
+_REFUSALS = {sessions.Problem.MISSING: (messages.NOT_LOGGED_IN, UNAUTHENTICATED),
+             sessions.Problem.INVALID: (messages.NOT_LOGGED_IN, INVALID_TOKEN),
+             sessions.Problem.EXPIRED: (messages.SESSION_EXPIRED, SESSION_EXPIRED)}
+
+
 def authenticate(session: Session, token: str | None, *, now: datetime) -> Staff:
-    if not token:
-        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=UNAUTHENTICATED)
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
-    found = session.execute(AUTHENTICATE, {"token_hash": hash_token(token)}).one_or_none()
-    if found is None or found.revoked_at is not None or not found.Staff.active:
-        raise StaffAuthFailed(messages.NOT_LOGGED_IN, code=INVALID_TOKEN)
-    if found.expires_at <= now:
-        raise StaffAuthFailed(messages.SESSION_EXPIRED, code=SESSION_EXPIRED)
+    found, problem = sessions.look_up(session, AUTHENTICATE, token, TOKEN_PREFIX, now)
+    if problem is None and not found.Staff.active:
+        problem = sessions.Problem.INVALID
+    if problem is not None:
+        message, code = _REFUSALS[problem]
+        raise StaffAuthFailed(message, code=code)
     return found.Staff
 
 
@@ -146,12 +148,11 @@ def revoke_sessions(session: Session, staff_id: int, *, now: datetime) -> int:
 
 def purge_expired_sessions(session: Session, *, now: datetime, keep_days: int = 30) -> int:
     """Delete staff sessions that expired or were revoked more than keep_days ago."""
-    return purge_ended_sessions(session, StaffSession, now=now, keep_days=keep_days)
+    return sessions.purge(session, StaffSession, now=now, keep_days=keep_days)
 
 
 def log_out(session: Session, token: str, *, now: datetime) -> None:
-    session.execute(StaffSession.__table__.update().where(StaffSession.token_hash == hash_token(token),
-                                                          StaffSession.revoked_at.is_(None)).values(revoked_at=now))
+    sessions.revoke(session, StaffSession, token, now)
 
 
 def visible_centres(staff: Staff):
