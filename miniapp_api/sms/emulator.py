@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import re
 import threading
-import time
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+
+from miniapp_api.platform.emulation import OffsetClock, first_fault, slow_or_failed
 
 ACTION, VERSION, SERVICE = "SendSms", "2021-01-11", "sms"
 MAX_SKEW_SECONDS = 300
@@ -54,7 +55,7 @@ class SmsEmulatorState:
     sdk_app_id: str
     sign_names: set[str]
     templates: dict[str, str]                      # template id → approved text with {1}, {2}, …
-    clock_offset: float = 0.0
+    clock: OffsetClock = field(default_factory=OffsetClock)
     inbox: list[dict[str, Any]] = field(default_factory=list)
     sent_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     faults: list[SmsFault] = field(default_factory=list)
@@ -62,14 +63,14 @@ class SmsEmulatorState:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def now(self) -> float:
-        return time.time() + self.clock_offset
+        return self.clock.now()
 
     def reset(self) -> None:
         with self.lock:
             self.inbox.clear()
             self.sent_at.clear()
             self.faults.clear()
-            self.clock_offset, self.calls = 0.0, 0
+            self.clock, self.calls = OffsetClock(), 0
 
 
 def _hmac(key: bytes, message: str) -> bytes:
@@ -127,11 +128,7 @@ def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
     def injected() -> SmsFault | None:
         with state.lock:
             state.calls += 1
-            for rule in state.faults:
-                if rule.times is None or rule.hits < rule.times:
-                    rule.hits += 1
-                    return rule
-        return None
+            return first_fault(state.faults)
 
     def over_limit(phone: str, now: float) -> str | None:
         sent = state.sent_at[phone]
@@ -151,10 +148,8 @@ def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
             return _error("NoSuchVersion", "The API version does not exist.")
         fault = injected()
         if fault is not None:
-            if fault.latency_ms:
-                time.sleep(fault.latency_ms / 1000)
-            if fault.http_status:
-                return Response("emulated upstream failure", status=fault.http_status)
+            if (failed := slow_or_failed(fault)) is not None:
+                return failed
             if fault.code and not fault.per_number:
                 return _error(fault.code, "injected fault")
         params = request.get_json(silent=True) or {}
@@ -226,7 +221,7 @@ def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
         """Where the provider's clock stands against this process's: the timestamp check compares with it."""
         body = request.get_json(silent=True) or {}
         with state.lock:
-            state.clock_offset = float(body.get("offset_seconds", 0))
+            state.clock.offset = float(body.get("offset_seconds", 0))
         return jsonify({"now": state.now()})
 
     @bp.post("/emulator/sms/reset")

@@ -6,13 +6,13 @@ import random
 import re
 import secrets
 import threading
-import time
 from collections import Counter, defaultdict, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from miniapp_api.platform.emulation import OffsetClock, first_fault, slow_or_failed
 from miniapp_api.sms.emulator import SmsEmulatorState, sms_emulator_blueprint
 from miniapp_api.wechat.client import CERT_TYPE_ID_CARD, FACE_VERIFIED, cert_hash
 from miniapp_api.wechat.emulator.fields import field_problem
@@ -87,7 +87,7 @@ class EmulatorState:
     token_daily_quota: int = 2000
     token_lifetime: int = 7200
     seed: int | None = None
-    clock_offset: float = 0.0
+    clock: OffsetClock = field(default_factory=OffsetClock)
     tokens: dict[str, float] = field(default_factory=dict)
     current_token: str | None = None
     token_fetches: int = 0
@@ -111,13 +111,13 @@ class EmulatorState:
         self.random = random.Random(self.seed)
 
     def now(self) -> float:
-        return time.time() + self.clock_offset
+        return self.clock.now()
 
     def reset(self) -> None:
         """Back to the start, keeping the templates registered at start-up (as the WeChat console would)."""
         fresh = EmulatorState(self.appid, self.secret, self.token_daily_quota, self.token_lifetime, self.seed)
         fresh.templates.update(self.initial_templates)
-        for name in ("clock_offset", "tokens", "current_token", "token_fetches", "codes", "session_keys",
+        for name in ("clock", "tokens", "current_token", "token_fetches", "codes", "session_keys",
                      "login_calls", "blocked", "templates", "consents", "inbox", "faults", "risky_words", "calls",
                      "phone_codes", "face_sessions", "out_seq_nos"):
             setattr(self, name, getattr(fresh, name))
@@ -146,21 +146,13 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
         with state.lock:
             if not after_sending:
                 state.calls[api] += 1
-            chosen = None
-            for rule in state.faults:
-                if rule.api not in (api, "*") or (rule.times is not None and rule.hits >= rule.times) \
-                        or rule.after_sending != after_sending:
-                    continue
-                if state.random.random() < rule.rate:
-                    rule.hits += 1
-                    chosen = rule
-                    break
+            chosen = first_fault(state.faults,
+                                 matches=lambda r: r.api in (api, "*") and r.after_sending == after_sending,
+                                 chance=lambda r: state.random.random() < r.rate)
         if chosen is None:
             return None
-        if chosen.latency_ms:
-            time.sleep(chosen.latency_ms / 1000)
-        if chosen.http_status:
-            return Response("emulated upstream failure", status=chosen.http_status)
+        if (failed := slow_or_failed(chosen)) is not None:
+            return failed
         if chosen.errcode is not None:
             return _wx(chosen.errcode, "system error (injected)" if chosen.errcode == -1 else "injected fault")
         return None
@@ -515,8 +507,8 @@ def create_emulator(appid: str, secret: str, *, seed: int | None = None, token_d
     def advance_clock():
         body = request.get_json(silent=True) or {}
         with state.lock:
-            state.clock_offset += float(body.get("advance_seconds", 0))
-            return jsonify({"clock_offset": state.clock_offset})
+            state.clock.offset += float(body.get("advance_seconds", 0))
+            return jsonify({"clock_offset": state.clock.offset})
 
     @app.post("/emulator/reset")
     def reset():
