@@ -1,12 +1,15 @@
 """Real concurrency for tests: threads released together, each on its own PostgreSQL connection."""
 
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+
+from miniapp_api.platform.errors import DomainError
 
 # PostgreSQL allows 100 connections here; 60 at a time leaves room for the app's own pool.
 MAX_OPEN_CONNECTIONS = 60
@@ -40,3 +43,17 @@ def run_together(count: int, attempt) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+def attempt(connections, work: Callable[[Session], object], *,
+            refused: Callable[[DomainError], object] = lambda refusal: refusal.code) -> object:
+    """One act on its own connection, as one request would run it: committed, it answers what `work` returned;
+    refused, it rolls back and answers the refusal's code (or what `refused` takes from it)."""
+    with connections() as session:
+        try:
+            outcome = work(session)
+            session.commit()
+            return outcome
+        except DomainError as refusal:
+            session.rollback()
+            return refused(refusal)

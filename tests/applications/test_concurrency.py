@@ -11,10 +11,9 @@ from miniapp_api.licences.models import Licence
 from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import SHANGHAI
-from miniapp_api.platform.errors import DomainError
 from miniapp_api.staff.models import Staff
 from tests.appointments.conftest import MONDAY_8AM
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.factories import CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, id_number, make_staff
 
 
@@ -38,16 +37,12 @@ def test_two_staff_deciding_one_case_at_once_decide_it_once(case, connections, c
 
     def decide(index: int) -> str:
         target = S.APPROVED if index % 2 else S.REJECTED
-        with connections() as session:
+        def act(session):
             staff = session.get(Staff, staff_id)
-            try:
-                application = services.staff_application(session, staff, reference, lock=True)
-                services.advance(session, staff, application, services.Advance(target), MONDAY_8AM)
-                session.commit()
-                return target.value
-            except DomainError as refusal:
-                session.rollback()
-                return refusal.code
+            application = services.staff_application(session, staff, reference, lock=True)
+            services.advance(session, staff, application, services.Advance(target), MONDAY_8AM)
+            return target.value
+        return attempt(connections, act)
 
     outcomes = run_together(8, decide)
     decided = [o for o in outcomes if o in ("approved", "rejected")]

@@ -9,24 +9,19 @@ from sqlalchemy import func, select
 
 from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, AppointmentSlot, Slot
-from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.factories import build_hall, citizen_with_identity
 
 
 def try_booking(connections, citizen_id: int, person, slot_id: int, item_code: str | list[str]) -> str:
     """One booking on its own connection; `item_code` may be several (one visit for a bundle)."""
-    with connections() as session:
-        try:
-            services.book_appointment(session, citizen_id=citizen_id, person=person, slot_id=slot_id,
-                                      item_codes=[item_code] if isinstance(item_code, str) else item_code,
-                                      now=MONDAY_8AM)
-            session.commit()
-            return "booked"
-        except DomainError as refusal:
-            session.rollback()
-            return refusal.code
+    def book(session) -> str:
+        services.book_appointment(session, citizen_id=citizen_id, person=person, slot_id=slot_id,
+                                  item_codes=[item_code] if isinstance(item_code, str) else item_code, now=MONDAY_8AM)
+        return "booked"
+
+    return attempt(connections, book)
 
 
 @pytest.fixture
@@ -107,18 +102,15 @@ def test_reschedule_storm_keeps_seat_counts_exact(storm_hall, connections):
             with lock:
                 appointment_id = current[index]
             target = rng.choice(slots)
-            with connections() as own:
-                try:
-                    new = services.reschedule_appointment(own, citizen_id=citizens[index].id,
-                                                          appointment_id=appointment_id, slot_id=target.id,
-                                                          now=MONDAY_8AM)
-                    own.commit()
-                    with lock:
-                        current[index] = new.id
-                    outcomes.append("moved")
-                except DomainError as refusal:
-                    own.rollback()
-                    outcomes.append(refusal.code)
+            moved = attempt(connections, lambda own: services.reschedule_appointment(
+                own, citizen_id=citizens[index].id, appointment_id=appointment_id, slot_id=target.id,
+                now=MONDAY_8AM))
+            if isinstance(moved, str):      # refused: its code
+                outcomes.append(moved)
+                continue
+            with lock:
+                current[index] = moved.id
+            outcomes.append("moved")
         return outcomes
 
     results = run_together(6, hop)

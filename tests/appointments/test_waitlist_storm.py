@@ -18,9 +18,8 @@ from miniapp_api.appointments.models import (
     WaitlistStatus,
 )
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.factories import build_hall, citizen_with_identity
 
 TUESDAY = date(2026, 11, 24)
@@ -76,17 +75,6 @@ def ledger_holds(session, centre_id: int, others: dict[int, int]) -> None:
 
 def held_entries(session) -> list[int]:
     return sorted(session.scalars(select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OfferStatus.HELD)))
-
-
-def attempt(connections, work) -> str:
-    with connections() as session:
-        try:
-            outcome = work(session)
-            session.commit()
-            return outcome
-        except DomainError as refusal:
-            session.rollback()
-            return refusal.code
 
 
 def test_200_in_line_50_seats_freed_at_once(app, busy_tuesday, connections):

@@ -6,9 +6,8 @@ from sqlalchemy import func, select
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity import services
 from miniapp_api.identity.models import RelativeAuthorisation
-from miniapp_api.platform.errors import DomainError
 from tests.appointments.conftest import MONDAY_8AM
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.factories import citizen_with_identity, id_number
 
 
@@ -37,17 +36,13 @@ def test_eight_simultaneous_requests_for_one_relative_make_one(app, committed_db
     delegate_id = citizen_with_identity(session, cipher, 502, name="王建军").id
     session.commit()
 
+    def invite(own) -> str:
+        services.invite_relative(own, cipher, own.get(Citizen, delegate_id), name="王秀英", id_number=id_number(503),
+                                 relation="父母", scopes=["view"], valid_days=30, now=MONDAY_8AM)
+        return "asked"
+
     def ask(_index: int) -> str:
-        with connections() as own:
-            try:
-                services.invite_relative(own, cipher, own.get(Citizen, delegate_id), name="王秀英",
-                                         id_number=id_number(503), relation="父母", scopes=["view"], valid_days=30,
-                                         now=MONDAY_8AM)
-                own.commit()
-                return "asked"
-            except DomainError as refusal:
-                own.rollback()
-                return refusal.code
+        return attempt(connections, invite)
 
     outcomes = run_together(8, ask)
     assert outcomes.count("asked") == 1 and outcomes.count("relative_exists") == 7

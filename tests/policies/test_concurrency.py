@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 from miniapp_api.businesses.services import set_payout_account
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.demo.policies import seed_policies
-from miniapp_api.platform.errors import DomainError
 from miniapp_api.policies import matching
 from miniapp_api.policies import services as policies
 from miniapp_api.policies.models import MatchTask, PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
 from miniapp_api.staff.models import Staff
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.factories import BUSINESS_CASES, BUSINESS_RULE, CentreFactory, make_staff, policy_world
 from tests.policies.conftest import NOW, add_business, add_person, link
 
@@ -44,15 +43,10 @@ def test_staff_saving_and_publishing_at_once_get_distinct_versions_and_one_publi
     assert sorted(versions) == list(range(2, 14))
 
     def publish(index: int) -> str:
-        with connections() as own:
+        def act(own):
             staff = own.get(Staff, staff_id)
-            try:
-                rule = policies.publish(own, staff, policies.staff_item(own, staff, item_id), NOW)
-                own.commit()
-                return f"v{rule.version}"
-            except DomainError as refusal:
-                own.rollback()
-                return refusal.message
+            return f"v{policies.publish(own, staff, policies.staff_item(own, staff, item_id), NOW).version}"
+        return attempt(connections, act, refused=lambda refusal: refusal.message)
 
     outcomes = run_together(8, publish)
     assert outcomes.count("v13") == 1 and outcomes.count("这个版本已经发布") == 7, outcomes
@@ -77,15 +71,8 @@ def test_one_match_confirmed_from_two_phones_at_once_opens_one_grant(app, commit
     match_id, people = world["match"].id, [owner.id, agent.id]
 
     def confirm(index: int) -> str:
-        with connections() as own:
-            citizen = own.get(Citizen, people[index % 2])
-            try:
-                grant = policies.confirm(own, cipher, citizen, match_id, now=NOW, **ON_RECORD)
-                own.commit()
-                return grant.reference
-            except DomainError as refusal:
-                own.rollback()
-                return refusal.code
+        return attempt(connections, lambda own: policies.confirm(
+            own, cipher, own.get(Citizen, people[index % 2]), match_id, now=NOW, **ON_RECORD).reference)
 
     outcomes = run_together(10, confirm)
     assert outcomes.count("match_answered") == 9, outcomes

@@ -1,10 +1,9 @@
 """One rating per target under a concurrent double submit (real threads, own connections)."""
 
-from miniapp_api.platform.errors import DomainError
 from miniapp_api.ratings import services
 from miniapp_api.ratings.models import Rating, RatingDaily, Rectification
 from tests.appointments.conftest import MONDAY_8AM
-from tests.concurrency import run_together
+from tests.concurrency import attempt, run_together
 from tests.ratings.conftest import Served
 
 
@@ -16,16 +15,12 @@ def test_eight_simultaneous_bad_ratings_of_one_application_make_one_rating_and_o
     session.commit()
     citizen_id, application_id = served.citizen.id, application.id
 
+    def rate(own) -> str:
+        services.rate(own, citizen_id, services.RatingIn("application", application_id, 1, comment="慢"), MONDAY_8AM)
+        return "rated"
+
     def tap(_index: int) -> str:
-        with connections() as own:
-            try:
-                services.rate(own, citizen_id, services.RatingIn("application", application_id, 1, comment="慢"),
-                              MONDAY_8AM)
-                own.commit()
-                return "rated"
-            except DomainError as refusal:
-                own.rollback()
-                return refusal.code
+        return attempt(connections, rate)
 
     outcomes = run_together(8, tap)
     assert outcomes.count("rated") == 1 and outcomes.count("already_rated") == 7
