@@ -26,7 +26,8 @@ from miniapp_api.platform.clock import local_date, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_centre, require_role
+from miniapp_api.staff.guards import staff_role
+from miniapp_api.staff.services import require_centre
 
 bp = APIBlueprint("staff_applications", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="办件管理（工作人员）", description="Counter intake and application progress")])
@@ -39,10 +40,9 @@ def staff_document(application) -> dict:
 
 
 @bp.post("/applications", responses={201: StaffApplicationOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*HANDLERS)
 def intake(body: IntakeIn):
     """Counter intake (收件), optionally accepted in the same step (受理 or 容缺受理)."""
-    require_role(g.staff, *HANDLERS)
     require_centre(db.session, g.staff, body.centre_id)
     application = services.intake(
         db.session, field_cipher(), g.staff, item_code=body.item_code, centre_id=body.centre_id,
@@ -73,10 +73,9 @@ def show_application(path: ApplicationPath):
 
 
 @bp.post("/applications/<reference>/advance", responses={200: StaffApplicationOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*HANDLERS)
 def advance(path: ApplicationPath, body: AdvanceIn):
     """Change state along the state machine; illegal moves answer 409 `illegal_transition`."""
-    require_role(g.staff, *HANDLERS)
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.advance(db.session, g.staff, application, body.to_advance(), utcnow())
     return staff_document(application)
@@ -84,10 +83,9 @@ def advance(path: ApplicationPath, body: AdvanceIn):
 
 @bp.post("/applications/<reference>/materials/<int:material_id>/received", responses={200: StaffApplicationOut},
          security=STAFF_BEARER)
-@staff_required
+@staff_role(*HANDLERS)
 def receive_material(path: MaterialPath):
     """Mark a 容缺 or 补正 material as received; the last one stops the deadline reminders."""
-    require_role(g.staff, *HANDLERS)
     application = services.staff_application(db.session, g.staff, path.reference, lock=True)
     services.receive_material(db.session, g.staff, application, path.material_id, utcnow())
     return staff_document(application)
@@ -103,10 +101,9 @@ def _batch_out(batch) -> dict:
 
 
 @bp.post("/batches", responses={201: BatchOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*HANDLERS)
 def create_batch(body: BatchIn):
     """批量办理: one business's applications created (and optionally accepted) together, all or none."""
-    require_role(g.staff, *HANDLERS)
     require_centre(db.session, g.staff, body.centre_id)
     batch = services.create_batch(
         db.session, field_cipher(), g.staff, item_code=body.item_code, centre_id=body.centre_id, title=body.title,
@@ -123,10 +120,9 @@ def show_batch(path: BatchPath):
 
 
 @bp.post("/batches/<reference>/advance", responses={200: BatchAdvanceOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*HANDLERS)
 def advance_batch(path: BatchPath, body: BatchAdvanceIn):
     """Advance every member in one transaction; if any member cannot move, none does (409 lists them)."""
-    require_role(g.staff, *HANDLERS)
     batch = services.staff_batch(db.session, g.staff, path.reference)
     count = services.advance_batch(db.session, g.staff, batch, body.to_advance(), utcnow(),
                                    only_from=body.only_from.value if body.only_from else None)

@@ -14,12 +14,12 @@ from miniapp_api.appointments.schemas import (
     TicketOut,
     WindowPath,
 )
-from miniapp_api.platform.auth import STAFF_BEARER, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role
+from miniapp_api.staff.guards import staff_role
 
 bp = APIBlueprint("staff_counter", __name__, url_prefix="/api/staff/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="窗口叫号（工作人员）", description="The calling queue at a counter")])
@@ -34,18 +34,16 @@ def counter_view(window) -> dict:
 
 
 @bp.get("/windows/<int:window_id>/queue", responses={200: CounterOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*COUNTER_ROLES)
 def show_counter(path: WindowPath):
     """Today's open tickets at the window: called and serving first, then checked-in appointments, then walk-ins."""
-    require_role(g.staff, *COUNTER_ROLES)
     return counter_view(queue.staff_window(db.session, g.staff, path.window_id))
 
 
 @bp.post("/windows/<int:window_id>/call-next", responses={200: CalledOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*COUNTER_ROLES)
 def call_next(path: WindowPath):
     """Call the next person; two counters calling at once never get the same ticket."""
-    require_role(g.staff, *COUNTER_ROLES)
     window = queue.staff_window(db.session, g.staff, path.window_id)
     ticket = queue.call_next(db.session, window_id=window.id, now=utcnow(),
                              near_ahead=current_app.config["QUEUE_NEAR_AHEAD"])
@@ -54,10 +52,9 @@ def call_next(path: WindowPath):
 
 @bp.post("/windows/<int:window_id>/tickets/<int:ticket_id>/<action>", responses={200: TicketOut},
          security=STAFF_BEARER)
-@staff_required
+@staff_role(*COUNTER_ROLES)
 def act_on_ticket(path: CounterTicketPath):
     """recall (再次叫号), skip (过号, after 3 calls), start (开始办理), finish (办结: may invite a rating)."""
-    require_role(g.staff, *COUNTER_ROLES)
     window = queue.staff_window(db.session, g.staff, path.window_id)
     ticket = queue.COUNTER_ACTIONS[path.action.value](db.session, window_id=window.id, ticket_id=path.ticket_id,
                                                      now=utcnow())

@@ -27,7 +27,7 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import LICENCES_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role
+from miniapp_api.staff.guards import staff_role
 
 bp = APIBlueprint("certificates", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="电子证照", description="Signed electronic certificates and their verification")])
@@ -103,10 +103,9 @@ def staff_list(query: StaffQuery):
 
 
 @staff_bp.post("/certificates/<int:certificate_id>/revoke", responses={200: CertificateOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.CERTIFICATE_REVOKE)
 def revoke(path: CertificatePath, body: RevokeIn):
     """撤销 with a reason: the certificate and its licence stop, expiry reminders are dropped, the holder is told."""
-    require_role(g.staff, *permissions.CERTIFICATE_REVOKE)
     certificate = services.staff_certificate(db.session, g.staff, path.certificate_id, lock=True)
     services.revoke(db.session, g.staff, certificate, body.reason, utcnow())
     return out(certificate)

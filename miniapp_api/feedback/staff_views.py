@@ -28,6 +28,7 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import mask_phone
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
+from miniapp_api.staff.guards import staff_role
 from miniapp_api.staff.services import audit, require_role
 
 # Who handles feedback; window staff and others answer 404 here as in the console.
@@ -59,10 +60,9 @@ def _act(feedback_id: int, action) -> dict:
 
 
 @bp.get("/feedback", responses={200: FeedbackList}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*FEEDBACK_ROLES)
 def inbox(query: InboxQuery):
     """Open feedback of the caller's centres, soonest due first."""
-    require_role(g.staff, *FEEDBACK_ROLES)
     rows = services.staff_inbox(db.session, g.staff, status=query.status.value if query.status else None,
                                 triage=query.triage, mine=query.mine, limit=query.limit)
     day = today()
@@ -113,10 +113,9 @@ def add_note(path: FeedbackPath, body: NoteIn):
 
 
 @bp.put("/feedback-sla/<kind>", responses={200: SlaIn}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.FEEDBACK_SLA)
 def set_sla(path: SlaPath, body: SlaIn):
     """Working days to answer one kind of feedback (admins); applies to feedback filed from now on."""
-    require_role(g.staff, *permissions.FEEDBACK_SLA)
     db.session.merge(FeedbackSla(kind=path.kind.value, working_days=body.working_days))
     audit(db.session, g.staff, "set_feedback_sla", "feedback_sla", path.kind.value, working_days=body.working_days)
     return {"working_days": body.working_days}

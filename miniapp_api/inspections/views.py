@@ -18,12 +18,12 @@ from miniapp_api.inspections.schemas import (
     SlotList,
     SlotOut,
 )
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role
+from miniapp_api.staff.guards import staff_role
 
 bp = APIBlueprint("inspections", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="远程踏勘", description="The applicant's side of a remote site inspection")])
@@ -47,29 +47,26 @@ def add_evidence(path: ApplicationPath, body: EvidenceIn):
 
 
 @staff_bp.post("/inspector-slots", responses={201: SlotOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.INSPECTION)
 def add_slot(body: SlotIn):
     """A time the caller offers for remote inspections at one of their centres."""
-    require_role(g.staff, *permissions.INSPECTION)
     slot = services.add_slot(db.session, g.staff, centre_id=body.centre_id, starts_at=body.starts_at,
                              minutes=body.minutes, now=utcnow())
     return SlotOut.of(slot), 201
 
 
 @staff_bp.get("/inspector-slots", responses={200: SlotList}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.INSPECTION)
 def list_slots():
     """Free future times of the inspectors of the caller's centres."""
-    require_role(g.staff, *permissions.INSPECTION)
     return {"slots": [SlotOut.of(s) for s in services.free_slots(db.session, g.staff, utcnow())]}
 
 
 @staff_bp.post("/applications/<reference>/inspection", responses={201: InspectionOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.INSPECTION)
 def schedule(path: ApplicationPath, body: ScheduleIn):
     """Schedule the case's remote inspection in a free inspector time (one inspection per time); the applicant is
     told when, the link and what to photograph."""
-    require_role(g.staff, *permissions.INSPECTION)
     application = applications.staff_application(db.session, g.staff, path.reference, lock=True)
     inspection = services.schedule(db.session, g.staff, application, slot_id=body.slot_id,
                                    video_link=body.video_link, now=utcnow())
@@ -77,17 +74,15 @@ def schedule(path: ApplicationPath, body: ScheduleIn):
 
 
 @staff_bp.get("/inspections/<int:inspection_id>", responses={200: InspectionOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.INSPECTION)
 def staff_show(path: InspectionPath):
-    require_role(g.staff, *permissions.INSPECTION)
     return InspectionOut.of(services.for_staff(db.session, g.staff, path.inspection_id))
 
 
 @staff_bp.post("/inspections/<int:inspection_id>/conclusion", responses={200: InspectionOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.INSPECTION)
 def conclude(path: InspectionPath, body: ConclusionIn):
     """The assigned inspector's findings per line and the signed conclusion (pass, or back to 补正)."""
-    require_role(g.staff, *permissions.INSPECTION)
     inspection = services.for_staff(db.session, g.staff, path.inspection_id, lock=True)
     return InspectionOut.of(services.conclude(db.session, g.staff, inspection, body.to_findings(), body.conclusion,
                                               utcnow()))

@@ -17,13 +17,14 @@ from miniapp_api.licences.schemas import (
     LicencePath,
     RenewIn,
 )
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import LICENCES_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role, visible_centre_ids
+from miniapp_api.staff.guards import staff_role
+from miniapp_api.staff.services import visible_centre_ids
 
 bp = APIBlueprint("licences", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="证照", description="The citizen's licences and their expiry")])
@@ -52,20 +53,18 @@ def list_relative_licences(path: RelativePath):
 
 
 @staff_bp.post("/licences/import", responses={200: ImportOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.LICENCE_IMPORT)
 def import_licences(body: ImportIn):
     """Import or update licences from CSV: every bad row is reported by line number and nothing is imported."""
-    require_role(g.staff, *permissions.LICENCE_IMPORT)
     report = services.import_for_staff(db.session, field_cipher(), g.staff, body.csv, centre_id=body.centre_id,
                                        now=utcnow())
     return ImportOut(created=report.created, updated=report.updated).model_dump(mode="json")
 
 
 @staff_bp.post("/licences/<int:licence_id>/renew", responses={200: LicenceOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.LICENCE_RENEW)
 def renew(path: LicencePath, body: RenewIn):
     """Record a renewal: reminders for the old expiry stop, new ones are planned from the new date."""
-    require_role(g.staff, *permissions.LICENCE_RENEW)
     licence = services.staff_licence(db.session, path.licence_id, visible_centre_ids(db.session, g.staff))
     services.renew(db.session, licence, body.expires_on, utcnow())
     return LicenceOut.of(licence, today()).model_dump(mode="json")

@@ -8,7 +8,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
 from miniapp_api.businesses.models import Business
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import mask_phone
@@ -57,7 +57,7 @@ from miniapp_api.policies.schemas import (
     match_out,
 )
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role
+from miniapp_api.staff.guards import staff_role
 
 bp = APIBlueprint("policies", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="政策快享", description="Policies, eligibility and 免申即享")])
@@ -196,36 +196,32 @@ def put_subscriptions(body: SubscriptionsIn):
 # ---------------------------------------------------------------------------------------------- staff
 
 @staff_bp.get("/policy-items", responses={200: StaffItemList}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 @read_only
 def staff_list():
     """The policy items of the caller's centres (drafts too)."""
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     return StaffItemList(items=[StaffItemOut.of(i) for i in services.staff_items(db.session, g.staff)]
                          ).model_dump(mode="json")
 
 
 @staff_bp.post("/policy-documents", responses={201: DocumentOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 def create_document(body: DocumentIn):
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     document = services.create_document(db.session, g.staff, **body.model_dump())
     return DocumentOut(id=document.id, title=document.title).model_dump(mode="json"), 201
 
 
 @staff_bp.post("/policy-documents/<int:document_id>/items", responses={201: StaffItemOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 def create_item(path: DocumentPath, body: ItemIn):
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     item = services.create_item(db.session, g.staff, path.document_id, **body.model_dump())
     return StaffItemOut.of(item).model_dump(mode="json"), 201
 
 
 @staff_bp.get("/policy-items/<int:item_id>", responses={200: StaffItemDetail}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 @read_only
 def staff_show(path: ItemPath):
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     item = services.staff_item(db.session, g.staff, path.item_id)
     return StaffItemDetail(**StaffItemOut.of(item).model_dump(), versions=[
         RuleVersionOut.of(r, item) for r in services.rule_versions(db.session, item)]).model_dump(mode="json")
@@ -237,10 +233,9 @@ def _cases_out(results: list[rules.CaseResult]) -> list[CaseOut]:
 
 
 @staff_bp.post("/policy-items/<int:item_id>/rule", responses={201: RuleSavedOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 def save_rule(path: ItemPath, body: RuleIn):
     """A new draft version of the rule with its test cases; the answer runs every case."""
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     item = services.staff_item(db.session, g.staff, path.item_id)
     saved = services.save_rule(db.session, g.staff, item, body.rule, body.cases)
     return RuleSavedOut(version=RuleVersionOut.of(saved.rule, item), cases=_cases_out(saved.results),
@@ -248,29 +243,26 @@ def save_rule(path: ItemPath, body: RuleIn):
 
 
 @staff_bp.post("/policy-items/<int:item_id>/publish", responses={200: StaffItemOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_PUBLISH)
 def publish(path: ItemPath):
     """Publish the latest rule version (all its test cases must pass); matching starts at once."""
-    require_role(g.staff, *permissions.POLICY_PUBLISH)
     item = services.staff_item(db.session, g.staff, path.item_id)
     services.publish(db.session, g.staff, item, utcnow())
     return StaffItemOut.of(item).model_dump(mode="json")
 
 
 @staff_bp.post("/policy-items/<int:item_id>/retire", responses={200: StaffItemOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_PUBLISH)
 def retire(path: ItemPath):
-    require_role(g.staff, *permissions.POLICY_PUBLISH)
     item = services.staff_item(db.session, g.staff, path.item_id)
     services.retire(db.session, g.staff, item, utcnow())
     return StaffItemOut.of(item).model_dump(mode="json")
 
 
 @staff_bp.post("/policy-items/<int:item_id>/check", responses={200: CheckOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_AUTHOR)
 def check(path: ItemPath, body: CheckIn):
     """One person's (by ID number) or business's (by credit code) evaluation, condition by condition."""
-    require_role(g.staff, *permissions.POLICY_AUTHOR)
     item = services.staff_item(db.session, g.staff, path.item_id)
     evaluation = services.check_subject(db.session, field_cipher(), g.staff, item, id_number=body.id_number,
                                         credit_code=body.credit_code, now=utcnow())
@@ -279,39 +271,35 @@ def check(path: ItemPath, body: CheckIn):
 
 
 @staff_bp.get("/policy-grants", responses={200: GrantList}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_GRANTS)
 @read_only
 def list_grants(query: GrantQuery):
     """免申即享 grant cases of the caller's centres' policies."""
-    require_role(g.staff, *permissions.POLICY_GRANTS)
     return GrantList(grants=[GrantOut.of(x) for x in services.staff_grants(db.session, g.staff, query.status)]
                      ).model_dump(mode="json")
 
 
 @staff_bp.post("/policy-grants/<int:grant_id>/review", responses={200: GrantOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_GRANTS)
 def review_grant(path: GrantPath, body: ReviewIn):
     """审核: approve, or reject with a reason the citizen reads."""
-    require_role(g.staff, *permissions.POLICY_GRANTS)
     grant = services.staff_grant(db.session, g.staff, path.grant_id)
     services.review(db.session, g.staff, grant, approve=body.approve, reason=body.reason, now=utcnow())
     return GrantOut.of(grant).model_dump(mode="json")
 
 
 @staff_bp.post("/policy-grants/<int:grant_id>/paid", responses={200: GrantOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.POLICY_GRANTS)
 def grant_paid(path: GrantPath):
     """拨付到账: the payment went out; the citizen is told."""
-    require_role(g.staff, *permissions.POLICY_GRANTS)
     grant = services.staff_grant(db.session, g.staff, path.grant_id)
     services.mark_paid(db.session, g.staff, grant, utcnow())
     return GrantOut.of(grant).model_dump(mode="json")
 
 
 @staff_bp.post("/person-facts/import", responses={200: PersonFactsOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.PERSON_FACTS_IMPORT)
 def import_person_facts(body: PersonFactsIn):
     """部门共享数据 (户籍区划, 残疾等级) by CSV, all rows or none; matching reruns over the people concerned."""
-    require_role(g.staff, *permissions.PERSON_FACTS_IMPORT)
     citizens = services.import_person_facts(db.session, field_cipher(), g.staff, body.csv, utcnow())
     return PersonFactsOut(citizens=len(citizens)).model_dump(mode="json")

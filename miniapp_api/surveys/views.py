@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Response, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required
 from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import audit, require_role, visible_centre_ids
+from miniapp_api.staff.guards import staff_role
+from miniapp_api.staff.services import audit, visible_centre_ids
 from miniapp_api.surveys import campaigns, messages, results, services
 from miniapp_api.surveys.schemas import (
     AnswerOut,
@@ -56,10 +57,9 @@ def answer_survey(path: TokenPath, body: AnswersIn):
 
 
 @staff_bp.post("/surveys", responses={201: PublishedOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.SURVEY_PUBLISH)
 def publish(body: PublishIn):
     """Publish a questionnaire; editing a live one publishes a new version (answers keep theirs)."""
-    require_role(g.staff, *permissions.SURVEY_PUBLISH)
     survey = services.publish_survey(db.session, body.code, body.title,
                                      [q.model_dump(exclude_none=True) for q in body.questions])
     audit(db.session, g.staff, "publish_survey", "survey", f"{survey.code}@{survey.version}")
@@ -67,10 +67,9 @@ def publish(body: PublishIn):
 
 
 @staff_bp.post("/surveys/campaigns", responses={200: CampaignOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.SURVEY_CAMPAIGNS)
 def run_campaign(body: CampaignIn):
     """Run the monthly revisit (N per item, stratified by centre) or the quarterly 3–5 % audit now."""
-    require_role(g.staff, *permissions.SURVEY_CAMPAIGNS)   # a campaign samples every centre of the city
     period = body.period.replace(day=1)
     if body.kind == "monthly":
         outcome = campaigns.monthly_campaign(db.session, period, body.per_item, body.seed, utcnow())
@@ -84,10 +83,9 @@ def run_campaign(body: CampaignIn):
 
 
 @staff_bp.get("/surveys/results", responses={200: ResultsOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.SURVEY_RESULTS)
 def show_results(query: ResultsQuery):
     """Response rate and per-question figures of the caller's centres."""
-    require_role(g.staff, *permissions.SURVEY_RESULTS)
     rows = results.survey_results(db.session, query.code, query.group_by, visible_centre_ids(db.session, g.staff),
                                   query.since, query.until)
     return {"code": query.code, "group_by": query.group_by, "rows": rows}
@@ -98,10 +96,9 @@ CSV_RESPONSE = {"description": "UTF-8 CSV with a BOM, one line per answer",
 
 
 @staff_bp.get("/surveys/results.csv", responses={200: CSV_RESPONSE}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.SURVEY_RESULTS)
 def export_results(query: ResultsQuery):
     """Every answer as a CSV line (UTF-8 with BOM, opens in Excel; citizens' text is kept from acting as formulas)."""
-    require_role(g.staff, *permissions.SURVEY_RESULTS)
     text = results.results_csv(db.session, query.code, visible_centre_ids(db.session, g.staff))
     audit(db.session, g.staff, "export_survey_results", "survey", query.code)
     return Response(text, mimetype="text/csv",
