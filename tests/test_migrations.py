@@ -114,8 +114,8 @@ def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_age
                 "INSERT INTO service_window (centre_id, name, kind, counters, slot_minutes) "
                 "VALUES (:c, '一号窗口', 'general', 1, 15) RETURNING id"), {"c": centre}).scalar()
             item = connection.execute(text(
-                "INSERT INTO service_item (code, name, audience, materials, time_limit_days, service_minutes) "
-                "VALUES ('SD0001', '某事项', 'citizen', '[]', 1, 15) RETURNING id")).scalar()
+                "INSERT INTO service_item (code, name, audience, high_frequency) "
+                "VALUES ('SD0001', '某事项', 'citizen', false) RETURNING id")).scalar()
             for person, phone, relation in (("h-self", None, None), ("h-victim", "enc-phone", "朋友"),
                                             ("h-mother", None, "父母")):
                 appointment = connection.execute(text("""
