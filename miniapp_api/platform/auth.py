@@ -58,6 +58,11 @@ def field_cipher():
     return current_app.extensions["banshi.cipher"]
 
 
+def signing_keys():
+    """The organisation's certificate key ring (certificates/signing.py), built by create_app."""
+    return current_app.extensions["banshi.keyring"]
+
+
 def purge_ended_sessions(session: Session, model: type, *, now: datetime, keep_days: int = 30) -> int:
     """Delete login sessions (citizens' or staff's: any model with expires_at and revoked_at) that expired or
     were revoked more than keep_days ago."""
