@@ -14,7 +14,7 @@ from flask_openapi3 import APIBlueprint, Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigError, Settings, load_settings
-from miniapp_api import bootstrap
+from miniapp_api import bootstrap, compose  # noqa: F401  (compose: the routes spanning domain groups)
 from miniapp_api.accounts.retention import periods
 from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.citizens import services as citizens

@@ -213,6 +213,46 @@ def test_the_cycle_check_finds_a_cycle():
         c[-3:] for c in cycles_in(graph)]
 
 
+# Domain groups: the people and places everything else is about stand below the cases (bookings, applications,
+# filings, feedback, policies...). A people-and-places package never imports a case domain, also not in its views;
+# an act that spans both is composed above them (miniapp_api/compose.py) or reacts to a domain event.
+PEOPLE_AND_PLACES = {"citizens", "centres", "staff", "identity", "businesses", "licences", "files", "notifications",
+                     "authority"}
+
+
+def group_violations(path: Path, *, located: Path | None = None) -> list[str]:
+    located = located or path
+    source = module_name(located).split(".")
+    if len(source) < 2 or source[1] not in PEOPLE_AND_PLACES:
+        return []
+    found = []
+    for target, line, _ in imports_of(path):
+        parts = target.split(".")
+        if len(parts) > 1 and parts[0] == "miniapp_api" and parts[1] in DOMAINS - PEOPLE_AND_PLACES:
+            found.append(f"{located.relative_to(ROOT)}:{line} imports {target} "
+                         f"(people and places never import a case domain)")
+    return found
+
+
+def test_people_and_places_never_import_the_case_domains():
+    assert PEOPLE_AND_PLACES < DOMAINS
+    assert [v for path in python_files() for v in group_violations(path)] == []
+
+
+@pytest.mark.parametrize(("file", "line"), [
+    ("miniapp_api/centres/views.py", "from miniapp_api.appointments import finder"),
+    ("miniapp_api/businesses/services.py", "from miniapp_api.policies import services as policies"),
+    ("miniapp_api/notifications/delivery.py", "import miniapp_api.appointments.services"),
+])
+def test_the_group_check_catches_a_case_domain_imported_from_below(tmp_path, file, line):
+    original = ROOT / file
+    copy = tmp_path / file
+    copy.parent.mkdir(parents=True)
+    copy.write_text(original.read_text() + f"\n{line}\n")
+    assert group_violations(original) == []
+    assert any("people and places never import a case domain" in v for v in group_violations(copy, located=original))
+
+
 # --- the declarations -------------------------------------------------------------------------------------------
 
 def undeclared(declared: tuple[Domain, ...], app) -> list[str]:

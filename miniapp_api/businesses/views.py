@@ -11,8 +11,6 @@ from miniapp_api.businesses.schemas import (
     AgentOut,
     AgentPath,
     BusinessDetail,
-    BusinessImportIn,
-    BusinessImportOut,
     BusinessList,
     BusinessOut,
     BusinessPath,
@@ -23,12 +21,16 @@ from miniapp_api.businesses.schemas import (
     PayoutAccountOut,
 )
 from miniapp_api.licences.schemas import LicenceOut
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.auth import (
+    STAFF_BEARER,
+    citizen_required,
+    field_cipher,
+    staff_required,
+)
 from miniapp_api.platform.clock import local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
-from miniapp_api.policies import services as policies
 from miniapp_api.staff import permissions
 from miniapp_api.staff.services import require_role
 
@@ -101,19 +103,6 @@ def set_payout_account(path: BusinessPath, body: PayoutAccountIn):
                                 bank=body.bank, account_number=body.account_number,
                                 set_by=f"citizen:{g.citizen.id}", now=now)
     return PayoutAccountOut.of(business).model_dump(mode="json")
-
-
-@staff_bp.post("/businesses/import", responses={200: BusinessImportOut}, security=STAFF_BEARER)
-@staff_required
-def import_businesses(body: BusinessImportIn):
-    """Import or update businesses from the registry's CSV: every bad row is reported by line, nothing is
-    saved unless all are right; importing the same file again changes nothing. Policies are matched again
-    over the imported businesses once it commits."""
-    require_role(g.staff, *permissions.BUSINESS_IMPORT)
-    report = services.import_csv(db.session, field_cipher(), g.staff, body.csv, utcnow())
-    policies.facts_changed(db.session, "business", report.business_ids)   # 政策快享 over the changed facts
-    return BusinessImportOut(created=report.created, updated=report.updated, linked=report.linked
-                             ).model_dump(mode="json")
 
 
 @staff_bp.post("/businesses/agents", responses={201: AgentOut, 200: AgentOut}, security=STAFF_BEARER)
