@@ -4,55 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 
 from flask import abort, redirect, request
 from flask.json.provider import DefaultJSONProvider
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3 import APIBlueprint, Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigError, Settings, load_settings
-from miniapp_api import bootstrap
+from miniapp_api import bootstrap, compose  # noqa: F401  (compose: the routes spanning domain groups)
 from miniapp_api.accounts.retention import periods
-from miniapp_api.accounts.views import bp as accounts_bp
-from miniapp_api.applications.staff_views import bp as staff_applications_bp
-from miniapp_api.applications.views import bp as applications_bp
-from miniapp_api.appointments.staff_views import bp as staff_counter_bp
-from miniapp_api.appointments.views import bp as appointments_bp
-from miniapp_api.businesses.views import bp as businesses_bp
-from miniapp_api.businesses.views import staff_bp as staff_businesses_bp
-from miniapp_api.centres.views import bp as centres_bp
-from miniapp_api.certificates import services as certificate_services
 from miniapp_api.certificates.signing import KeyRing
-from miniapp_api.certificates.views import bp as certificates_bp
-from miniapp_api.certificates.views import staff_bp as staff_certificates_bp
-from miniapp_api.certificates.views import verify_bp as certificate_verify_bp
 from miniapp_api.citizens import services as citizens
-from miniapp_api.citizens.views import bp as citizens_bp
 from miniapp_api.console import init_console
 from miniapp_api.console.auth import signed_in_staff
-from miniapp_api.feedback.staff_views import bp as staff_feedback_bp
-from miniapp_api.feedback.views import bp as feedback_bp
 from miniapp_api.files.views import UPLOAD_PATH
-from miniapp_api.files.views import bp as files_bp
-from miniapp_api.files.views import links_bp as file_links_bp
-from miniapp_api.files.views import staff_bp as staff_files_bp
-from miniapp_api.filing.views import bp as filing_bp
-from miniapp_api.filing.views import staff_bp as staff_filing_bp
-from miniapp_api.guidance.views import bp as guidance_bp
 from miniapp_api.health import bp as health_bp
-from miniapp_api.identity.views import bp as identity_bp
-from miniapp_api.inspections.views import bp as inspections_bp
-from miniapp_api.inspections.views import staff_bp as staff_inspections_bp
-from miniapp_api.licences.views import bp as licences_bp
-from miniapp_api.licences.views import staff_bp as staff_licences_bp
 from miniapp_api.metrics import bp as metrics_bp
 from miniapp_api.notifications.sms import SmsChannel
-from miniapp_api.notifications.views import bp as notifications_bp
 from miniapp_api.platform import clock, unit_of_work
 from miniapp_api.platform.auth import init_auth
 from miniapp_api.platform.db import db
+from miniapp_api.platform.domains import resolve
 from miniapp_api.platform.errors import register_error_handlers, validation_error_response
 from miniapp_api.platform.headers import init_security_headers
 from miniapp_api.platform.http_cache import init_public_cache
@@ -61,21 +36,57 @@ from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_options, storage_uri
 from miniapp_api.platform.storage import LocalStorage, S3Storage
-from miniapp_api.policies.views import bp as policies_bp
-from miniapp_api.policies.views import staff_bp as staff_policies_bp
-from miniapp_api.ratings.views import bp as ratings_bp
-from miniapp_api.ratings.views import staff_bp as staff_ratings_bp
 from miniapp_api.simulator.views import bp as simulator_bp
 from miniapp_api.sms import SmsConfig, SmsGateway
 from miniapp_api.staff import services as staff_services
 from miniapp_api.staff.models import Role
-from miniapp_api.staff.views import bp as staff_bp
-from miniapp_api.surveys.views import bp as surveys_bp
-from miniapp_api.surveys.views import staff_bp as staff_surveys_bp
 from miniapp_api.wechat import WeChatGateway
 
 API_VERSION = "1.0.0"
 UPLOAD_PATHS = frozenset({UPLOAD_PATH})
+
+def constant(value: object) -> Callable[[Settings], object]:
+    return lambda _settings: value
+
+
+# Every app.config key, from the settings attribute of that name or a function of the settings, in one place.
+APP_CONFIG: dict[str, str | Callable[[Settings], object]] = {
+    "QUEUE_NEAR_AHEAD": "queue_near_ahead",
+    # The call screens' rotating check-in codes (appointments/presence.py): a key of its own from the secret.
+    "PRESENCE_KEY": lambda s: hmac.new(s.secret_key.encode(), b"banshi presence codes", hashlib.sha256).digest(),
+    "SECRET_KEY": "secret_key",
+    "MAX_CONTENT_LENGTH": "max_content_length",
+    "SQLALCHEMY_URL": "sqlalchemy_url",
+    "SQLALCHEMY_REPLICA_URL": "sqlalchemy_replica_url",
+    "REPLICA_MAX_LAG_SECONDS": "replica_max_lag_seconds",
+    "REPLICA_CHECK_SECONDS": "replica_check_seconds",
+    "REDIS_URL": "redis_url",
+    # Not REDIS_SENTINELS / REDIS_MASTER_NAME: rq-dashboard reads those names as its own legacy settings.
+    "BANSHI_REDIS_SENTINELS": "redis_sentinels",
+    "BANSHI_REDIS_MASTER_NAME": "redis_master_name",
+    "SESSION_DAYS": "session_days",
+    "ACCOUNT_ERASE_AFTER": lambda s: timedelta(minutes=s.account_erase_after_minutes),
+    "RETENTION_DAYS": lambda s: periods(s.retention_days),
+    # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
+    # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
+    "SESSION_COOKIE_NAME": constant("banshi_console"),
+    "SESSION_COOKIE_HTTPONLY": constant(True),
+    "SESSION_COOKIE_SAMESITE": constant("Lax"),
+    "SESSION_COOKIE_SECURE": "console_secure_cookie",
+    "PERMANENT_SESSION_LIFETIME": constant(timedelta(hours=12)),
+    "BANSHI_SETTINGS": lambda s: s,
+    "RATELIMIT_ENABLED": "rate_limits",
+    "RATELIMIT_STORAGE_URI": lambda s: storage_uri(s.redis_url, s.redis_sentinels, s.redis_master_name),
+    # Redis away: never a 500 for it. Limits are kept per process in memory until Redis is back
+    # (flask-limiter checks again with backoff), and each failure is logged and counted.
+    "RATELIMIT_STORAGE_OPTIONS": lambda s: storage_options(s.redis_timeout_seconds, s.redis_sentinels),
+    "RATELIMIT_SWALLOW_ERRORS": constant(True),
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": constant(True),
+    "REDIS_TIMEOUT_SECONDS": "redis_timeout_seconds",
+    "METRICS_TOKEN": "metrics_token",
+    "METRICS_OPEN_WITHOUT_TOKEN": lambda s: not s.is_production,
+    "FILE_LINK_SECONDS": "file_link_seconds",
+}
 
 
 def create_app(settings: Settings | None = None) -> OpenAPI:
@@ -102,49 +113,14 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
-    app.config.update(
-        QUEUE_NEAR_AHEAD=settings.queue_near_ahead,
-        # The call screens' rotating check-in codes (appointments/presence.py): a key of its own from the secret.
-        PRESENCE_KEY=hmac.new(settings.secret_key.encode(), b"banshi presence codes", hashlib.sha256).digest(),
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_content_length,
-        SQLALCHEMY_URL=settings.sqlalchemy_url,
-        SQLALCHEMY_REPLICA_URL=settings.sqlalchemy_replica_url,
-        REPLICA_MAX_LAG_SECONDS=settings.replica_max_lag_seconds,
-        REPLICA_CHECK_SECONDS=settings.replica_check_seconds,
-        REDIS_URL=settings.redis_url,
-        # Not REDIS_SENTINELS / REDIS_MASTER_NAME: rq-dashboard reads those names as its own legacy settings.
-        BANSHI_REDIS_SENTINELS=settings.redis_sentinels,
-        BANSHI_REDIS_MASTER_NAME=settings.redis_master_name,
-        SESSION_DAYS=settings.session_days,
-        ACCOUNT_ERASE_AFTER=timedelta(minutes=settings.account_erase_after_minutes),
-        RETENTION_DAYS=periods(settings.retention_days),
-        # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
-        # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
-        SESSION_COOKIE_NAME="banshi_console",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.console_secure_cookie,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        BANSHI_SETTINGS=settings,
-        RATELIMIT_ENABLED=settings.rate_limits,
-        RATELIMIT_STORAGE_URI=storage_uri(settings.redis_url, settings.redis_sentinels, settings.redis_master_name),
-        # Redis away: never a 500 for it. Limits are kept per process in memory until Redis is back
-        # (flask-limiter checks again with backoff), and each failure is logged and counted.
-        RATELIMIT_STORAGE_OPTIONS=storage_options(settings.redis_timeout_seconds, settings.redis_sentinels),
-        RATELIMIT_SWALLOW_ERRORS=True,
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        REDIS_TIMEOUT_SECONDS=settings.redis_timeout_seconds,
-        METRICS_TOKEN=settings.metrics_token,
-        METRICS_OPEN_WITHOUT_TOKEN=not settings.is_production,
-        FILE_LINK_SECONDS=settings.file_link_seconds,
-    )
+    app.config.update({key: setting(settings) if callable(setting) else getattr(settings, setting)
+                       for key, setting in APP_CONFIG.items()})
 
     db.init_app(app)
     redis_store.init_app(app)
     unit_of_work.install()
-    bootstrap.wire()
     _init_services(app, settings)
+    bootstrap.wire(app.extensions)
     register_error_handlers(app)
     init_request_logging(app)
 
@@ -165,13 +141,14 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     count_storage_failures()
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
-    app.register_blueprint(file_links_bp)
-    app.register_blueprint(certificate_verify_bp)
-    for blueprint in (citizens_bp, accounts_bp, identity_bp, businesses_bp, staff_businesses_bp, policies_bp, staff_policies_bp, centres_bp, guidance_bp, appointments_bp, notifications_bp, applications_bp, licences_bp,
-                      certificates_bp, staff_certificates_bp, feedback_bp, files_bp, staff_files_bp, filing_bp, staff_filing_bp, inspections_bp, staff_inspections_bp, ratings_bp, surveys_bp, staff_bp, staff_applications_bp, staff_licences_bp,
-                      staff_feedback_bp, staff_ratings_bp, staff_surveys_bp, staff_counter_bp):
-        app.register_api(blueprint)
-    init_console(app)
+    for domain in bootstrap.declarations():
+        for name in domain.blueprints:
+            blueprint = resolve(name)
+            if isinstance(blueprint, APIBlueprint):
+                app.register_api(blueprint)
+            else:
+                app.register_blueprint(blueprint)   # plain pages: the file links, the certificate check
+    init_console(app, [page for domain in bootstrap.declarations() for page in domain.console_pages])
     init_security_headers(app, hsts=settings.is_production)
     if settings.simulator_enabled:
         app.register_blueprint(simulator_bp)
@@ -203,7 +180,6 @@ def _init_services(app: OpenAPI, settings: Settings) -> None:
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}") from None
     app.extensions["banshi.keyring"] = ring
-    certificate_services.configure(ring, app.extensions["banshi.cipher"])
     app.extensions["banshi.storage"] = (
         S3Storage(bucket=settings.s3_bucket or "", endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
                   access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,

@@ -1,60 +1,85 @@
-"""Wiring done once at start, above every domain: the complete model metadata, the event consumers and the
-outbox's cause checks — so no domain has to import the domains that react to it."""
+"""Wiring done once at start, above every domain, read from the domains' declarations (`DOMAIN` in each
+package's `__init__.py`, platform/domains.py): the complete model metadata, the event consumers and the outbox's
+cause checks — so no domain has to import the domains that react to it."""
 
 from __future__ import annotations
 
-from miniapp_api.applications import batches
-from miniapp_api.applications import models as _applications  # noqa: F401  (registers its tables)
-from miniapp_api.appointments import models as _appointments  # noqa: F401
-from miniapp_api.appointments import queue, waitlist
-from miniapp_api.appointments import services as appointments
-from miniapp_api.businesses import models as _businesses  # noqa: F401
-from miniapp_api.centres import models as _centres  # noqa: F401
-from miniapp_api.certificates import models as _certificates  # noqa: F401
-from miniapp_api.certificates import services as certificates
-from miniapp_api.citizens import models as _citizens  # noqa: F401
-from miniapp_api.feedback import models as _feedback  # noqa: F401
-from miniapp_api.files import models as _files  # noqa: F401
-from miniapp_api.filing import models as _filing  # noqa: F401
-from miniapp_api.guidance import models as _guidance  # noqa: F401
-from miniapp_api.identity import models as _identity  # noqa: F401
-from miniapp_api.inspections import models as _inspections  # noqa: F401
-from miniapp_api.licences import models as _licences  # noqa: F401
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+import miniapp_api
 from miniapp_api.notifications import delivery
-from miniapp_api.notifications import models as _notifications  # noqa: F401
 from miniapp_api.platform import events
-from miniapp_api.platform import models as _platform  # noqa: F401
 from miniapp_api.platform.db import Base
-from miniapp_api.policies import models as _policies  # noqa: F401
-from miniapp_api.ratings import models as _ratings  # noqa: F401
-from miniapp_api.staff import models as _staff  # noqa: F401
-from miniapp_api.surveys import models as _surveys  # noqa: F401
-from miniapp_api.surveys import triggers as surveys
+from miniapp_api.platform.domains import Domain, resolve
+from miniapp_api.platform.models import DomainEvent
+
+
+@cache
+def declarations() -> tuple[Domain, ...]:
+    """Every package of the app that declares itself (the platform and each domain), by package name."""
+    found = []
+    for package in sorted(m.name for m in pkgutil.iter_modules(miniapp_api.__path__) if m.ispkg):
+        declared = getattr(importlib.import_module(f"miniapp_api.{package}"), "DOMAIN", None)
+        if isinstance(declared, Domain):
+            found.append(declared)
+    return tuple(found)
 
 
 def load_all_models() -> type[Base]:
     """Every domain's tables on one metadata (Alembic, tests)."""
+    for domain in declarations():
+        if domain.models:
+            resolve(domain.models)
     return Base
 
 
-def wire() -> None:
-    """All of it; create_app calls this for every app it builds (web and worker), and it is idempotent."""
-    wire_event_consumers()
+# A consumer's keyword-only arguments are the app's services of these names (app.extensions), given at each call:
+# a consumer runs inside the event dispatch job or a test, without a request to look them up on.
+CONSUMER_ARGUMENTS = {"keys": "banshi.keyring", "cipher": "banshi.cipher"}
+
+
+def wire(services: Mapping[str, object]) -> None:
+    """All of it; create_app calls this for every app it builds (web and worker) with the app's services
+    (app.extensions), and it is idempotent."""
+    load_all_models()
+    wire_event_consumers(services)
     wire_outbox_checks()
 
 
 def wire_outbox_checks() -> None:
     """Before a reminder goes out, the domain that owns its subject says whether its cause still stands."""
-    delivery.check_causes_with("appointment", appointments.gone_reminders)
-    delivery.check_causes_with("ticket", queue.gone_queue_pushes)
-    delivery.check_causes_with("waitlist_offer", waitlist.gone_offers)
+    for domain in declarations():
+        for check in domain.cause_checks:
+            delivery.check_causes_with(check.subject, resolve(check.check))
 
 
-def wire_event_consumers() -> None:
+def wire_event_consumers(services: Mapping[str, object]) -> None:
     """Who reacts to which domain event."""
-    for kind in (events.APPLICATION_COMPLETED, events.APPOINTMENT_SERVED, events.FEEDBACK_CLOSED):
-        events.subscribe(kind, surveys.on_completion)        # a follow-up survey (回访)
-    events.subscribe(events.BUNDLE_COMPLETED, surveys.on_bundle_completion)   # one survey for a whole 一件事
-    events.subscribe(events.APPLICATION_COMPLETED, certificates.on_completion)   # 电子证照 issued or renewed
-    events.subscribe(events.APPLICATION_COMPLETED, batches.on_completion)        # a batch's one completion message
-    events.subscribe(events.RECTIFICATION_FIXED, surveys.on_rectification_fixed)  # the revisit of a fix
+    for domain in declarations():
+        for consumer in domain.consumers:
+            handler = resolve(consumer.handler)
+            needs = [name for name, parameter in inspect.signature(handler).parameters.items()
+                     if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+            events.subscribe(getattr(events, consumer.kind), WithServices(handler, services, needs) if needs else handler)
+
+
+@dataclass(frozen=True)
+class WithServices:
+    """A consumer called with the app's services it names, as they stand when it runs."""
+    func: Callable[..., None]
+    services: Mapping[str, object]
+    needs: list[str]
+
+    def __call__(self, session: Session, batch: list[DomainEvent]) -> None:
+        # The app running the dispatch, when there is one (several apps may be built in one process, as the tests
+        # do; the subscription is process-wide), else the app that wired it.
+        services = current_app.extensions if has_app_context() else self.services
+        self.func(session, batch, **{name: services[CONSUMER_ARGUMENTS[name]] for name in self.needs})

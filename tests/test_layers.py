@@ -1,4 +1,5 @@
-"""The layers import downwards only, read from the source (every import, also those inside functions):
+"""The layers import downwards only, read from the source (every import, also those inside functions), and
+every domain declares its parts once (see the end of this file):
 
     platform (+ wechat)  ←  domains  ←  views, console, simulator, jobs, the app factory, the CLI
 
@@ -18,10 +19,18 @@ from pathlib import Path
 
 import pytest
 
+from jobs.schedule import SCHEDULE
+from miniapp_api import create_app
+from miniapp_api.bootstrap import declarations, load_all_models
+from miniapp_api.notifications import delivery
+from miniapp_api.platform import events
+from miniapp_api.platform.domains import Domain, resolve
+
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = {"platform", "wechat", "sms"}
-DOMAINS = {"accounts", "authority", "businesses", "certificates", "files", "filing", "inspections", "policies", "centres", "citizens", "guidance", "identity", "appointments", "applications", "feedback", "ratings", "surveys",
-           "notifications", "licences", "staff"}
+# The domain packages are those that declare themselves (`DOMAIN` in their __init__.py); the platform declares its
+# own parts the same way but stays the platform.
+DOMAINS = {domain.name for domain in declarations()} - PLATFORM
 VIEW_MODULES = {"views", "staff_views"}
 # Imports a library forces inside a function, each with its reason.
 FUNCTION_IMPORTS_ALLOWED = {
@@ -202,3 +211,103 @@ def test_the_cycle_check_finds_a_cycle():
     graph["miniapp_api.centres.models"].add("miniapp_api.centres.services")   # services already import models
     assert ["miniapp_api.centres.models", "miniapp_api.centres.services", "miniapp_api.centres.models"] in [
         c[-3:] for c in cycles_in(graph)]
+
+
+# Domain groups: the people and places everything else is about stand below the cases (bookings, applications,
+# filings, feedback, policies...). A people-and-places package never imports a case domain, also not in its views;
+# an act that spans both is composed above them (miniapp_api/compose.py) or reacts to a domain event.
+PEOPLE_AND_PLACES = {"citizens", "centres", "staff", "identity", "businesses", "licences", "files", "notifications",
+                     "authority"}
+
+
+def group_violations(path: Path, *, located: Path | None = None) -> list[str]:
+    located = located or path
+    source = module_name(located).split(".")
+    if len(source) < 2 or source[1] not in PEOPLE_AND_PLACES:
+        return []
+    found = []
+    for target, line, _ in imports_of(path):
+        parts = target.split(".")
+        if len(parts) > 1 and parts[0] == "miniapp_api" and parts[1] in DOMAINS - PEOPLE_AND_PLACES:
+            found.append(f"{located.relative_to(ROOT)}:{line} imports {target} "
+                         f"(people and places never import a case domain)")
+    return found
+
+
+def test_people_and_places_never_import_the_case_domains():
+    assert PEOPLE_AND_PLACES < DOMAINS
+    assert [v for path in python_files() for v in group_violations(path)] == []
+
+
+@pytest.mark.parametrize(("file", "line"), [
+    ("miniapp_api/centres/views.py", "from miniapp_api.appointments import finder"),
+    ("miniapp_api/businesses/services.py", "from miniapp_api.policies import services as policies"),
+    ("miniapp_api/notifications/delivery.py", "import miniapp_api.appointments.services"),
+])
+def test_the_group_check_catches_a_case_domain_imported_from_below(tmp_path, file, line):
+    original = ROOT / file
+    copy = tmp_path / file
+    copy.parent.mkdir(parents=True)
+    copy.write_text(original.read_text() + f"\n{line}\n")
+    assert group_violations(original) == []
+    assert any("people and places never import a case domain" in v for v in group_violations(copy, located=original))
+
+
+# --- the declarations -------------------------------------------------------------------------------------------
+
+def undeclared(declared: tuple[Domain, ...], app) -> list[str]:
+    """Parts of the running app that no declaration names, and names in a declaration that do not import."""
+    problems, named = [], set()
+    for domain in declared:
+        for part in domain.parts():
+            try:
+                named.add(id(resolve(part)))
+            except ImportError as exc:
+                problems.append(f"{domain.name}: {part} does not import ({exc})")
+    scheduled = {entry.func for domain in declared for entry in domain.schedule}
+    app_level = {"health", "metrics", "console", "simulator"}    # the app's own, above every domain
+    problems += [f"blueprint {name} is in no declaration" for name, blueprint in app.blueprints.items()
+                 if blueprint.import_name.startswith("miniapp_api.")
+                 and blueprint.import_name.split(".")[1] not in app_level and id(blueprint) not in named]
+    problems += [f"model module {module} is in no declaration" for module in model_modules()
+                 if id(resolve(module)) not in named]
+    problems += [f"schedule entry {entry.name} is in no declaration" for entry in SCHEDULE
+                 if entry.func not in scheduled]
+    problems += [f"consumer {name} of {kind} is in no declaration"
+                 for kind in (events.APPLICATION_COMPLETED, events.BUNDLE_COMPLETED, events.APPOINTMENT_SERVED,
+                              events.FEEDBACK_CLOSED, events.RECTIFICATION_FIXED)
+                 for name, handler in events.consumers(kind).items()
+                 if id(getattr(handler, "func", handler)) not in named]
+    problems += [f"cause check for {subject} is in no declaration"
+                 for subject, check in delivery.cause_checks().items() if id(check) not in named]
+    return problems
+
+
+def model_modules() -> list[str]:
+    return sorted({mapper.class_.__module__ for mapper in load_all_models().registry.mappers})
+
+
+@pytest.fixture(scope="module")
+def built_app(settings):
+    return create_app(settings)
+
+
+def test_every_domain_package_declares_itself():
+    packages = {path.parent.name for path in (ROOT / "miniapp_api").glob("*/models.py")} | {
+        path.parent.name for path in (ROOT / "miniapp_api").glob("*/services.py")}
+    assert packages - PLATFORM <= DOMAINS
+    assert len(DOMAINS) >= 20
+
+
+def test_every_part_of_the_app_is_in_a_declaration(built_app):
+    assert undeclared(declarations(), built_app) == []
+
+
+def test_the_declaration_check_finds_a_missing_part_and_a_wrong_name(built_app):
+    files = next(d for d in declarations() if d.name == "files")
+    without_links = Domain("files", blueprints=files.blueprints[:-1], models=files.models, schedule=files.schedule)
+    misnamed = Domain("x", jobs="miniapp_api.files.jobz")
+    declared = tuple(d for d in declarations() if d.name != "files") + (without_links, misnamed)
+    problems = undeclared(declared, built_app)
+    assert "blueprint file_links is in no declaration" in problems
+    assert any(p.startswith("x: miniapp_api.files.jobz does not import") for p in problems)

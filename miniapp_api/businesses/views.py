@@ -11,8 +11,6 @@ from miniapp_api.businesses.schemas import (
     AgentOut,
     AgentPath,
     BusinessDetail,
-    BusinessImportIn,
-    BusinessImportOut,
     BusinessList,
     BusinessOut,
     BusinessPath,
@@ -23,14 +21,17 @@ from miniapp_api.businesses.schemas import (
     PayoutAccountOut,
 )
 from miniapp_api.licences.schemas import LicenceOut
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, field_cipher, staff_required
+from miniapp_api.platform.auth import (
+    STAFF_BEARER,
+    citizen_required,
+    field_cipher,
+)
 from miniapp_api.platform.clock import local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
-from miniapp_api.policies import services as policies
 from miniapp_api.staff import permissions
-from miniapp_api.staff.services import require_role
+from miniapp_api.staff.guards import staff_role
 
 bp = APIBlueprint("businesses", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES,
                   abp_tags=[Tag(name="我的企业", description="Businesses the citizen acts for")])
@@ -103,25 +104,11 @@ def set_payout_account(path: BusinessPath, body: PayoutAccountIn):
     return PayoutAccountOut.of(business).model_dump(mode="json")
 
 
-@staff_bp.post("/businesses/import", responses={200: BusinessImportOut}, security=STAFF_BEARER)
-@staff_required
-def import_businesses(body: BusinessImportIn):
-    """Import or update businesses from the registry's CSV: every bad row is reported by line, nothing is
-    saved unless all are right; importing the same file again changes nothing. Policies are matched again
-    over the imported businesses once it commits."""
-    require_role(g.staff, *permissions.BUSINESS_IMPORT)
-    report = services.import_csv(db.session, field_cipher(), g.staff, body.csv, utcnow())
-    policies.facts_changed(db.session, "business", report.business_ids)   # 政策快享 over the changed facts
-    return BusinessImportOut(created=report.created, updated=report.updated, linked=report.linked
-                             ).model_dump(mode="json")
-
-
 @staff_bp.post("/businesses/agents", responses={201: AgentOut, 200: AgentOut}, security=STAFF_BEARER)
-@staff_required
+@staff_role(*permissions.BUSINESS_AGENT)
 def confirm_agent(body: AgentIn):
     """At the counter: a verified citizen becomes the business's agent (经办人) for a year, checked against their
     own verified identity; confirming a current agent again renews the year (200, `renewed`)."""
-    require_role(g.staff, *permissions.BUSINESS_AGENT)
     link, renewed = services.confirm_agent(db.session, field_cipher(), g.staff, credit_code=body.credit_code,
                                            id_number=body.id_number, name=body.name, now=utcnow())
     return AgentOut(business_id=link.business_id, business_name=link.business.name, citizen_id=link.citizen_id,

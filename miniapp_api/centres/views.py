@@ -2,21 +2,16 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.appointments import finder
 from miniapp_api.centres import services
 from miniapp_api.centres.schemas import (
     CentreDetail,
-    CentreList,
     CentrePath,
-    CentreQuery,
-    CentreSummary,
     ItemDetail,
     ItemList,
     ItemPath,
     ItemQuery,
     ItemSummary,
 )
-from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.schemas import ERROR_RESPONSES
@@ -39,17 +34,6 @@ def list_items(query: ItemQuery):
 def show_item(path: ItemPath):
     """An item's plain-language guide (白话版办事指南) and materials checklist."""
     return ItemDetail.of(services.get_item(db.session, path.code)).model_dump(mode="json")
-
-
-@bp.get("/centres", responses={200: CentreList})
-@stale_read
-@public_cached
-def list_centres(query: CentreQuery):
-    """Centres handling an item, nearest first when a position is given, then by earliest free slot."""
-    matches = finder.centres_for_item(db.session, item_code=query.item, lat=query.lat, lng=query.lng, now=utcnow())
-    return CentreList(centres=[CentreSummary.of(m.centre, distance_km=m.distance_km,
-                                                earliest_free_slot=local_iso(m.earliest_free))
-                               for m in matches]).model_dump(mode="json")
 
 
 @bp.get("/centres/<int:centre_id>", responses={200: CentreDetail})

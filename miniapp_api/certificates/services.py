@@ -47,23 +47,6 @@ def not_found() -> NotFound:
     return NotFound(messages.CERTIFICATE_NOT_FOUND, code=CERTIFICATE_NOT_FOUND)
 
 
-# The key ring (the organisation's seal) and the field cipher, set by create_app (web and worker): the issuing
-# consumer runs inside a job or a test without a request, so it cannot look them up on the current app.
-_keys: dict[str, object] = {}
-
-
-def configure(ring: KeyRing, cipher: FieldCipher) -> None:
-    _keys.update(ring=ring, cipher=cipher)
-
-
-def keyring() -> KeyRing:
-    """The organisation's signing key and retired public keys; other domains seal their records with it too
-    (a remote inspection's conclusion)."""
-    found = _keys.get("ring")
-    assert isinstance(found, KeyRing), "create_app configures the key ring"
-    return found
-
-
 def add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -74,14 +57,13 @@ def add_years(day: date, years: int) -> date:
 # --- issuing -------------------------------------------------------------------------------------------
 
 
-def on_completion(session: Session, events: list[DomainEvent]) -> None:
-    """Consumer of `application.completed`: issue what each approved case's item issues."""
-    cipher = _keys["cipher"]
-    assert isinstance(cipher, FieldCipher)
+def on_completion(session: Session, events: list[DomainEvent], *, keys: KeyRing, cipher: FieldCipher) -> None:
+    """Consumer of `application.completed`: issue what each approved case's item issues. The key ring and the
+    cipher are the app's, bound when the consumer is wired (miniapp_api/bootstrap.py)."""
     for event in events:
         application = session.get(Application, event.subject_id)
         if application is not None:
-            issue_for(session, keyring(), cipher, application, datetime.fromisoformat(event.payload["completed_at"]))
+            issue_for(session, keys, cipher, application, datetime.fromisoformat(event.payload["completed_at"]))
 
 
 def was_approved(session: Session, application: Application) -> bool:

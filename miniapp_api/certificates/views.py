@@ -21,7 +21,7 @@ from miniapp_api.certificates.schemas import (
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
 from miniapp_api.identity.services import principal_for
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, staff_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, signing_keys, staff_required
 from miniapp_api.platform.clock import local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import LICENCES_PER_CITIZEN, limiter, per_citizen
@@ -90,7 +90,7 @@ def verify_certificate(path: TokenPath):
     """Public: what the QR code says — valid, expired, superseded, revoked, tampered or signed by a revoked key —
     and, when the signature holds, the signed fields with the holder masked. An unknown token answers 200 with
     found=false, the same shape as a known one."""
-    return VerificationOut.of(services.verify(db.session, services.keyring(), path.token, today()))
+    return VerificationOut.of(services.verify(db.session, signing_keys(), path.token, today()))
 
 
 @staff_bp.get("/certificates", responses={200: StaffCertificateList}, security=STAFF_BEARER)
@@ -133,7 +133,7 @@ dl{display:grid;grid-template-columns:6.5em 1fr;gap:.3rem .8rem}dt{color:#555}dd
 @verify_bp.get("/verify/<token>")
 def verify_page(token: str):
     valid_token = 8 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
-    result = services.verify(db.session, services.keyring(), token, today()) if valid_token \
+    result = services.verify(db.session, signing_keys(), token, today()) if valid_token \
         else services.Verification(False)
     page = render_template_string(VERIFY_PAGE, title=messages.PAGE_TITLE, v=VerificationOut.of(result))
     response = Response(page, status=200 if result.found else 404, mimetype="text/html")

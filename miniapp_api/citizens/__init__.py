@@ -1,1 +1,14 @@
 """Citizens: WeChat login, bearer sessions and the personal profile."""
+
+from __future__ import annotations
+
+from miniapp_api.platform.domains import Domain, Periodic
+
+DOMAIN = Domain(
+    "citizens",
+    blueprints=("miniapp_api.citizens.views.bp",),
+    models="miniapp_api.citizens.models",
+    schedule=(
+        Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
+    ),
+)

@@ -24,7 +24,7 @@ from miniapp_api.files.models import StoredFile
 from miniapp_api.filing import services as filing
 from miniapp_api.inspections import services as inspections
 from miniapp_api.inspections.models import Inspection
-from miniapp_api.platform.auth import field_cipher
+from miniapp_api.platform.auth import field_cipher, signing_keys
 from miniapp_api.platform.clock import local_date, local_iso, today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import NotFound
@@ -116,7 +116,7 @@ def _sealed_conclusion(application, timeline: list[dict]) -> dict | None:
     its instant that passed the inspection or returned the case to 补正."""
     found = db.session.scalars(select(Inspection).where(Inspection.application_id == application.id,
                                                         Inspection.status == "concluded")).one_or_none()
-    seal = inspections.seal_of(found) if found is not None else None
+    seal = inspections.seal_of(signing_keys(), found) if found is not None else None
     if seal is None:
         return None
     at = local_iso(found.signed_at)

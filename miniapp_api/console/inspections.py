@@ -13,6 +13,7 @@ from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, file_links
 from miniapp_api.inspections import services
+from miniapp_api.platform.auth import signing_keys
 from miniapp_api.platform.clock import SHANGHAI, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError
@@ -43,7 +44,7 @@ def inspection_page(inspection_id: int):
     inspection = services.for_staff(db.session, g.staff, inspection_id)
     evidence = {key: file_links(ids) for key, ids in inspection.evidence.items()}
     return render_template("console/inspection.html", i=inspection, evidence=evidence,
-                           mine=inspection.inspector_staff_id == g.staff.id, seal=services.seal_of(inspection))
+                           mine=inspection.inspector_staff_id == g.staff.id, seal=services.seal_of(signing_keys(), inspection))
 
 
 @bp.post("/inspections/<int:inspection_id>/conclusion")
@@ -53,7 +54,7 @@ def inspection_conclude(inspection_id: int):
     findings = {line["key"]: services.Finding(request.form.get(f"ok_{line['key']}") == "yes",
                                               (request.form.get(f"note_{line['key']}") or "").strip()[:200] or None)
                 for line in inspection.checklist if request.form.get(f"ok_{line['key']}") in ("yes", "no")}
-    services.conclude(db.session, g.staff, inspection, findings, request.form.get("conclusion", ""), utcnow())
+    services.conclude(db.session, signing_keys(), g.staff, inspection, findings, request.form.get("conclusion", ""), utcnow())
     return done(messages.INSPECTION_SIGNED, "console.inspection_page", inspection_id=inspection_id)
 
 

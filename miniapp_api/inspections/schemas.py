@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.inspections import messages
 from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.inspections.services import Finding, seal_of
@@ -83,9 +84,9 @@ class InspectionOut(BaseModel):
     lines: list[LineOut]
 
     @classmethod
-    def of(cls, inspection: Inspection) -> dict:
+    def of(cls, inspection: Inspection, keys: KeyRing) -> dict:
         findings = inspection.findings or {}
-        seal = seal_of(inspection)
+        seal = seal_of(keys, inspection)
         return cls(id=inspection.id, reference=inspection.application.reference,
                    starts_at=local_iso(inspection.slot.starts_at), ends_at=local_iso(inspection.slot.ends_at),
                    video_link=inspection.video_link, status=inspection.status, conclusion=inspection.conclusion,

@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus
-from miniapp_api.certificates.services import keyring
-from miniapp_api.certificates.signing import Verdict
+from miniapp_api.certificates.signing import KeyRing, Verdict
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.files import services as files
 from miniapp_api.inspections import messages
@@ -191,7 +190,7 @@ class Finding:
     note: str | None = None
 
 
-def conclude(session: Session, staff: Staff, inspection: Inspection, findings: dict[str, Finding],
+def conclude(session: Session, keys: KeyRing, staff: Staff, inspection: Inspection, findings: dict[str, Finding],
              conclusion: str, now: datetime) -> Inspection:
     """The inspector's findings line by line and the signed conclusion: 通过 enters the timeline; 需补正 sends the
     case back to 补正 with each failed line and its note."""
@@ -214,7 +213,7 @@ def conclude(session: Session, staff: Staff, inspection: Inspection, findings: d
     application = inspection.application
     inspection.findings, inspection.conclusion, inspection.status = recorded, conclusion, "concluded"
     inspection.signed_by, inspection.signed_at = staff.display_name, now
-    inspection.signature = keyring().seal(signed_payload(inspection))
+    inspection.signature = keys.seal(signed_payload(inspection))
     if conclusion == "pass":
         applications.record_staff_event(session, application, staff, "inspection", now,
                                         messages.EVENT_PASSED.format(inspector=staff.display_name))
@@ -260,11 +259,11 @@ class Seal:
                 Verdict.INVALID: messages.SEAL_INVALID}[self.verdict].format(key_id=self.key_id)
 
 
-def seal_of(inspection: Inspection) -> Seal | None:
+def seal_of(keys: KeyRing, inspection: Inspection) -> Seal | None:
     """The concluded inspection's seal checked now (None before it is concluded). A key revoked from a date
     counts against conclusions signed on or after that day (Asia/Shanghai)."""
     if inspection.status != "concluded":
         return None
     signed_on = local_date(inspection.signed_at) if inspection.signed_at else None
-    verdict, key_id = keyring().check_seal(signed_payload(inspection), inspection.signature, signed_on)
+    verdict, key_id = keys.check_seal(signed_payload(inspection), inspection.signature, signed_on)
     return Seal(verdict, key_id)

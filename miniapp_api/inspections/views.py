@@ -18,7 +18,7 @@ from miniapp_api.inspections.schemas import (
     SlotList,
     SlotOut,
 )
-from miniapp_api.platform.auth import STAFF_BEARER, citizen_required
+from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, signing_keys
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
@@ -35,7 +35,7 @@ staff_bp = APIBlueprint("staff_inspections", __name__, url_prefix="/api/staff/v1
 @citizen_required
 def show_inspection(path: ApplicationPath):
     """The case's remote inspection: when, the video link, each checklist line with the photos uploaded."""
-    return InspectionOut.of(services.for_citizen(db.session, g.citizen, path.reference))
+    return InspectionOut.of(services.for_citizen(db.session, g.citizen, path.reference), signing_keys())
 
 
 @bp.post("/applications/<reference>/inspection/evidence", responses={200: InspectionOut}, security=[{"bearer": []}])
@@ -43,7 +43,7 @@ def show_inspection(path: ApplicationPath):
 def add_evidence(path: ApplicationPath, body: EvidenceIn):
     """Photos for one checklist line (uploaded with POST /files, purpose inspection), until it is concluded."""
     return InspectionOut.of(services.add_evidence(db.session, g.citizen, path.reference, body.line, body.file_ids,
-                                                  utcnow()))
+                                                  utcnow()), signing_keys())
 
 
 @staff_bp.post("/inspector-slots", responses={201: SlotOut}, security=STAFF_BEARER)
@@ -70,13 +70,13 @@ def schedule(path: ApplicationPath, body: ScheduleIn):
     application = applications.staff_application(db.session, g.staff, path.reference, lock=True)
     inspection = services.schedule(db.session, g.staff, application, slot_id=body.slot_id,
                                    video_link=body.video_link, now=utcnow())
-    return InspectionOut.of(inspection), 201
+    return InspectionOut.of(inspection, signing_keys()), 201
 
 
 @staff_bp.get("/inspections/<int:inspection_id>", responses={200: InspectionOut}, security=STAFF_BEARER)
 @staff_role(*permissions.INSPECTION)
 def staff_show(path: InspectionPath):
-    return InspectionOut.of(services.for_staff(db.session, g.staff, path.inspection_id))
+    return InspectionOut.of(services.for_staff(db.session, g.staff, path.inspection_id), signing_keys())
 
 
 @staff_bp.post("/inspections/<int:inspection_id>/conclusion", responses={200: InspectionOut}, security=STAFF_BEARER)
@@ -84,5 +84,6 @@ def staff_show(path: InspectionPath):
 def conclude(path: InspectionPath, body: ConclusionIn):
     """The assigned inspector's findings per line and the signed conclusion (pass, or back to 补正)."""
     inspection = services.for_staff(db.session, g.staff, path.inspection_id, lock=True)
-    return InspectionOut.of(services.conclude(db.session, g.staff, inspection, body.to_findings(), body.conclusion,
-                                              utcnow()))
+    keys = signing_keys()
+    return InspectionOut.of(services.conclude(db.session, keys, g.staff, inspection, body.to_findings(),
+                                              body.conclusion, utcnow()), keys)

@@ -112,6 +112,10 @@ def check_causes_with(subject_type: str, check: CauseCheck) -> None:
     _cause_checks[subject_type] = check
 
 
+def cause_checks() -> dict[str, CauseCheck]:
+    return dict(_cause_checks)
+
+
 def _gone_causes(session: Session, rows: list[Notification]) -> set[int]:
     gone: set[int] = set()
     for subject_type, check in _cause_checks.items():

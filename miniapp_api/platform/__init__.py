@@ -4,3 +4,14 @@ masking), the domain-event registry, auth primitives, rate-limit keys and loggin
 
 It imports no domain, no view, no console and no job (tests/test_layers.py).
 """
+
+from __future__ import annotations
+
+from miniapp_api.platform.domains import Domain, Periodic
+
+# The platform declares its own parts like a domain: its tables and the domain events' recovery sweep.
+DOMAIN = Domain(
+    "platform",
+    models="miniapp_api.platform.models",
+    schedule=(Periodic("dispatch-pending-events", "jobs.events.dispatch_pending_events", "*/5 * * * *"),),
+)

@@ -54,3 +54,7 @@ def init_auth(app: Flask, *, citizen: Authenticator, staff: Authenticator) -> No
 def field_cipher():
     return current_app.extensions["banshi.cipher"]
 
+
+def signing_keys():
+    """The organisation's certificate key ring (certificates/signing.py), built by create_app."""
+    return current_app.extensions["banshi.keyring"]

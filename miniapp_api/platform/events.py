@@ -40,6 +40,7 @@ _consumers: dict[str, dict[str, Consumer]] = {}
 
 
 def consumer_name(handler: Consumer) -> str:
+    handler = getattr(handler, "func", handler)   # a consumer wired with the app's services it takes
     return f"{handler.__module__}.{handler.__qualname__}"
 
 

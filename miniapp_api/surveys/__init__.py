@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from miniapp_api.platform.domains import Consumer, Domain, Periodic
+
+DOMAIN = Domain(
+    "surveys",
+    blueprints=("miniapp_api.surveys.views.bp", "miniapp_api.surveys.views.staff_bp"),
+    models="miniapp_api.surveys.models",
+    schedule=(
+        Periodic("survey-invitations", "jobs.surveys.send_due_invitations", "*/5 * * * *"),
+        Periodic("survey-reminders", "jobs.surveys.remind_and_expire", "30 * * * *"),
+        Periodic("survey-monthly-campaign", "jobs.surveys.monthly_campaign", "0 10 1 * *"),
+        Periodic("survey-quarterly-audit", "jobs.surveys.quarterly_audit", "0 10 1 1,4,7,10 *"),
+    ),
+    consumers=(
+        Consumer("APPLICATION_COMPLETED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
+        Consumer("APPOINTMENT_SERVED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
+        Consumer("FEEDBACK_CLOSED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
+        Consumer("BUNDLE_COMPLETED", "miniapp_api.surveys.triggers.on_bundle_completion"),   # one survey for a whole 一件事
+        Consumer("RECTIFICATION_FIXED", "miniapp_api.surveys.triggers.on_rectification_fixed"),   # the revisit of a fix
+    ),
+)

@@ -307,27 +307,28 @@ def test_after_a_rotation_a_retired_key_still_verifies_and_one_revoked_from_a_da
 
         new_key = base64.b64encode(secrets.token_bytes(32)).decode()
         rotated = KeyRing.of(new_key, [(old.signer.public_base64(), None)])
-        monkeypatch.setitem(services._keys, "ring", rotated)
+        monkeypatch.setitem(app.extensions, "banshi.keyring", rotated)
         assert rotated.key_id != certificate.key_id
         assert client.get(path).get_json() == before
         # Without the old public key in the ring, the certificate cannot be verified at all.
-        monkeypatch.setitem(services._keys, "ring", KeyRing.of(new_key))
+        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key))
         assert client.get(path).get_json()["status"] == "tampered"
 
         # The old key is revoked from the day after the certificate was signed: it still stands.
-        monkeypatch.setitem(services._keys, "ring",
+        monkeypatch.setitem(app.extensions, "banshi.keyring",
                             KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date() + timedelta(days=1))]))
         assert client.get(path).get_json() == before
         # Revoked from the very day it was signed: not valid, with its own reason, and nothing shown.
-        monkeypatch.setitem(services._keys, "ring", KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date())]))
+        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date())]))
         revoked = client.get(path).get_json()
         assert (revoked["status"], revoked["status_name"]) == ("key_revoked", "签名密钥已停用")
         assert [revoked[k] for k in SHOWN] == [None] * 6
         page = client.get(f"/verify/{certificate.verify_token}").text
         assert "签名密钥已停用" in page and "老王家常菜馆" not in page
         # Certificates signed after the rotation carry the new key id.
-        monkeypatch.setitem(services._keys, "ring", rotated)
-        complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(9))
+        monkeypatch.setitem(app.extensions, "banshi.keyring", rotated)
+        with app.app_context():   # the completion's consumers read the keys of the app they run in
+            complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant(9))
     newest = db_session.scalars(select(Certificate).order_by(Certificate.id.desc()).limit(1)).one()
     assert newest.key_id == rotated.key_id
     assert client.get(f"/api/v1/certificates/verify/{newest.verify_token}").get_json()["status"] == "valid"

@@ -17,7 +17,6 @@ from sqlalchemy import func, select, text
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.certificates import services as certificate_services
 from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict, canonical
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.inspections import services as inspections
@@ -181,7 +180,7 @@ def test_two_clerks_scheduling_two_cases_into_one_time_make_one_inspection(app, 
     assert session.scalar(select(func.count()).select_from(Inspection)) == 1
 
 
-def test_the_inspector_schedules_and_signs_in_the_console(db_session, cipher, world, console):
+def test_the_inspector_schedules_and_signs_in_the_console(app, db_session, cipher, world, console):
     case = restaurant_case(db_session, cipher, world)
     desk = console(world["inspector"])
     added = desk.post("/console/inspections", {"centre_id": str(world["centre"].id), "starts_at": "2026-11-24T09:30",
@@ -199,7 +198,7 @@ def test_the_inspector_schedules_and_signs_in_the_console(db_session, cipher, wo
     assert signed.status_code == 303
     shown = desk.get(f"/console/inspections/{inspection.id}").get_data(as_text=True)
     assert "已签署：需补正（赵踏勘）" in shown
-    key_id = inspections.keyring().key_id
+    key_id = app.extensions["banshi.keyring"].key_id
     assert f'<dd id="inspection-seal">已签名（机构印章密钥 {key_id}），验证通过</dd>' in shown
     # The case's timeline carries the seal on the line the conclusion wrote (the return to 补正).
     case_page = desk.get(f"/console/applications/{case.reference}").get_data(as_text=True)
@@ -221,7 +220,7 @@ def test_the_inspector_schedules_and_signs_in_the_console(db_session, cipher, wo
     assert [(m.name, m.note) for m in fixed.materials] == [("冷藏冷冻设备运转正常、温度达标", "冷柜温度8℃")]
 
 
-def concluded(db_session, cipher, world, *, conclusion: str = "pass") -> Inspection:
+def concluded(app, db_session, cipher, world, *, conclusion: str = "pass") -> Inspection:
     case = restaurant_case(db_session, cipher, world)
     slot = inspections.add_slot(db_session, world["inspector"], centre_id=world["centre"].id,
                                 starts_at=NOW + timedelta(days=1), minutes=30, now=NOW)
@@ -229,7 +228,8 @@ def concluded(db_session, cipher, world, *, conclusion: str = "pass") -> Inspect
     findings = {key: inspections.Finding(True) for key in LINES}
     if conclusion == "correction":
         findings["cold"] = inspections.Finding(False, "冷柜温度8℃")
-    inspections.conclude(db_session, world["inspector"], inspection, findings, conclusion, NOW + timedelta(days=1))
+    inspections.conclude(db_session, app.extensions["banshi.keyring"], world["inspector"], inspection, findings, conclusion,
+                         NOW + timedelta(days=1))
     db_session.commit()
     return inspection
 
@@ -249,45 +249,45 @@ def reread(db_session, inspection_id: int) -> Inspection:
     "signed_at = signed_at + interval '1 second'",                               # the time
     "application_id = (SELECT id FROM application WHERE id <> inspection.application_id LIMIT 1)",   # the case
 ])
-def test_a_conclusion_changed_in_the_database_fails_its_seal(db_session, cipher, world, change):
-    inspection = concluded(db_session, cipher, world, conclusion="correction")
+def test_a_conclusion_changed_in_the_database_fails_its_seal(app, db_session, cipher, world, change):
+    inspection = concluded(app, db_session, cipher, world, conclusion="correction")
     restaurant_case(db_session, cipher, world)          # another case, for moving the conclusion onto it
-    seal = inspections.seal_of(reread(db_session, inspection.id))
-    assert seal.verified and seal.key_id == inspections.keyring().key_id
+    seal = inspections.seal_of(app.extensions["banshi.keyring"], reread(db_session, inspection.id))
+    assert seal.verified and seal.key_id == app.extensions["banshi.keyring"].key_id
     db_session.execute(text(f"UPDATE inspection SET {change} WHERE id = :id"), {"id": inspection.id})
     db_session.commit()
-    failed = inspections.seal_of(reread(db_session, inspection.id))
+    failed = inspections.seal_of(app.extensions["banshi.keyring"], reread(db_session, inspection.id))
     assert failed.verdict is Verdict.INVALID and not failed.verified and failed.text.startswith("签名验证失败")
 
 
-def test_an_unkeyed_digest_recomputed_by_anyone_no_longer_passes(db_session, cipher, world):
+def test_an_unkeyed_digest_recomputed_by_anyone_no_longer_passes(app, db_session, cipher, world):
     """The old "signature" was a SHA-256 anyone could recompute after editing the record: neither it nor a
     digest dressed up as a seal verifies."""
-    inspection = concluded(db_session, cipher, world)
+    inspection = concluded(app, db_session, cipher, world)
     payload = inspections.signed_payload(inspection)
     digest = hashlib.sha256(canonical(payload)).digest()
-    key_id = inspections.keyring().key_id
+    key_id = app.extensions["banshi.keyring"].key_id
     for forged in (digest.hex(), f"ed25519:{key_id}:{base64.b64encode(digest).decode()}",
                    f"ed25519:{key_id}:{base64.b64encode(digest * 2).decode()}", "", f"ed25519:{key_id}:"):
         db_session.execute(text("UPDATE inspection SET signature = :s WHERE id = :id"),
                            {"s": forged, "id": inspection.id})
         db_session.commit()
-        assert inspections.seal_of(reread(db_session, inspection.id)).verdict is Verdict.INVALID, forged
+        assert inspections.seal_of(app.extensions["banshi.keyring"], reread(db_session, inspection.id)).verdict is Verdict.INVALID, forged
 
 
 def test_a_conclusion_sealed_before_a_rotation_still_verifies_unless_its_key_is_revoked_from_before(
-        db_session, cipher, world, monkeypatch):
-    inspection = concluded(db_session, cipher, world)
-    old = inspections.keyring()
+        app, db_session, cipher, world, monkeypatch):
+    inspection = concluded(app, db_session, cipher, world)
+    old = app.extensions["banshi.keyring"]
     rotated = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode(), [(old.signer.public_base64(), None)])
-    monkeypatch.setitem(certificate_services._keys, "ring", rotated)
-    assert inspections.seal_of(inspection) == inspections.Seal(Verdict.VALID, old.key_id)
+    monkeypatch.setitem(app.extensions, "banshi.keyring", rotated)
+    assert inspections.seal_of(app.extensions["banshi.keyring"], inspection) == inspections.Seal(Verdict.VALID, old.key_id)
     signed_day = (NOW + timedelta(days=1)).date()
-    monkeypatch.setitem(certificate_services._keys, "ring", KeyRing(rotated.signer, (
+    monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing(rotated.signer, (
         PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day + timedelta(days=1)),)))
-    assert inspections.seal_of(inspection).verified
-    monkeypatch.setitem(certificate_services._keys, "ring", KeyRing(rotated.signer, (
+    assert inspections.seal_of(app.extensions["banshi.keyring"], inspection).verified
+    monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing(rotated.signer, (
         PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day),)))
-    revoked = inspections.seal_of(inspection)
+    revoked = inspections.seal_of(app.extensions["banshi.keyring"], inspection)
     assert revoked.verdict is Verdict.KEY_REVOKED
     assert revoked.text == f"已签名（机构印章密钥 {old.key_id}），但该密钥已停用，签名不再有效"
