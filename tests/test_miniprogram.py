@@ -25,7 +25,7 @@ from miniapp_api.feedback.models import FeedbackKind
 from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
 from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
-from miniapp_api.notifications import appointments
+from miniapp_api.notifications import appointment_notices
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
@@ -60,8 +60,8 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
-    linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointments, rectifications,
-                                                       surveys, certificates)} | {appointments.WAITLIST_PAGE.split("?")[0],
+    linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointment_notices, rectifications,
+                                                       surveys, certificates)} | {appointment_notices.WAITLIST_PAGE.split("?")[0],
                                                                                   applications.BUNDLE_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:

@@ -35,7 +35,7 @@ from miniapp_api.appointments.slots import opening_periods
 from miniapp_api.authority.services import Act
 from miniapp_api.centres.models import Centre, ServiceItem, Window, WindowKind
 from miniapp_api.centres.services import WINDOW_NOT_FOUND, get_centre, get_item
-from miniapp_api.notifications import appointments as notices
+from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications.services import insert_drafts
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, local_date

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from miniapp_api.appointments import messages, seats
+from miniapp_api.appointments import freed_seats, messages
 from miniapp_api.appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -35,7 +35,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
-from miniapp_api.notifications import appointments as notices
+from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
 from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
@@ -299,9 +299,9 @@ def take_seats(session: Session, slots: list[Slot]) -> None:
 def give_up_seats(session: Session, appointment: Appointment, now: datetime) -> None:
     """The appointment's seats go to the waitlist (held for the first in line) or back to the pool: the centre's
     line first, then the slots in id order."""
-    seats.lock_line(session, appointment.centre_id)
+    freed_seats.lock_line(session, appointment.centre_id)
     _lock_slots(session, [slot.id for slot in appointment.slots])
-    seats.free_seats(session, appointment, now)
+    freed_seats.free_seats(session, appointment, now)
 
 
 def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_id: int, item_codes: list[str],
@@ -482,16 +482,16 @@ def reschedule_appointment(session: Session, *, citizen_id: int, appointment_id:
     if basis == Basis.SELF and old.citizen_id != citizen_id:
         person, booker_id = replace(person, authorisation_id=None, relation=None, id_number_enc=None,
                                     phone_enc=None), citizen_id
-    # Lock order: the old centre's waitlist line (seats.py), then as in booking the person, then every slot
+    # Lock order: the old centre's waitlist line (freed_seats.py), then as in booking the person, then every slot
     # involved by id.
-    seats.lock_line(session, old.centre_id)
+    freed_seats.lock_line(session, old.centre_id)
     lock_for_transaction(session, person.lock_key)
     target = session.scalars(select(Slot).where(Slot.id == slot_id).options(selectinload(Slot.window))).one_or_none()
     if target is None:
         raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
     wanted = _consecutive_slots(session, target, slots_needed([line.item for line in old.lines], target.window))
     _lock_slots(session, [s.id for s in old.slots] + [s.id for s in wanted])
-    seats.free_seats(session, old, now)
+    freed_seats.free_seats(session, old, now)
     end_appointment(old, AppointmentStatus.CANCELLED, now, messages.CANCELLED_BY_RESCHEDULE)
     session.flush()
     new = book_appointment(session, citizen_id=booker_id, person=person, slot_id=slot_id,

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Date, Time, cast, func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from miniapp_api.appointments import messages, seats
+from miniapp_api.appointments import freed_seats, messages
 from miniapp_api.appointments.models import (
     LIVE_WAITLIST_STATUSES,
     Appointment,
@@ -29,7 +29,7 @@ from miniapp_api.appointments.models import (
     WaitlistOffer,
     WaitlistStatus,
 )
-from miniapp_api.appointments.seats import lock_line
+from miniapp_api.appointments.freed_seats import lock_line
 from miniapp_api.appointments.services import (
     ITEM_NOT_AT_CENTRE,
     BookingRefused,
@@ -44,7 +44,7 @@ from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED
-from miniapp_api.notifications import appointments as notices
+from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -102,7 +102,7 @@ def join(session: Session, citizen: Citizen, wanted: Wanted, now: datetime) -> W
     if not windows:
         raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
     if all(item.duration_minutes > window.slot_minutes for window in windows):
-        # A freed seat is one slot (seats.FIRST_IN_LINE); an item needing several is never offered one.
+        # A freed seat is one slot (freed_seats.FIRST_IN_LINE); an item needing several is never offered one.
         raise BookingRefused(messages.WAITLIST_TOO_LONG, code=WAITLIST_TOO_LONG, status=422)
     today = local_date(now)
     last_day = today + timedelta(days=centre.booking_horizon_days)
@@ -153,7 +153,7 @@ def cancel_entry(session: Session, citizen_id: int, entry_id: int, now: datetime
     if held is not None:
         _end_offer(held, OfferStatus.WITHDRAWN, now)
         session.flush()
-        seats.pass_on(session, held, now)
+        freed_seats.pass_on(session, held, now)
     session.flush()
     return entry
 
@@ -247,7 +247,7 @@ def decline_offer(session: Session, citizen: Citizen, offer_id: int, now: dateti
     _end_offer(offer, OfferStatus.DECLINED, now)
     _end_entry(offer.entry, WaitlistStatus.CANCELLED, now)
     session.flush()
-    seats.pass_on(session, offer, now)
+    freed_seats.pass_on(session, offer, now)
     session.flush()
     return offer
 
@@ -273,7 +273,7 @@ def expire_offers(session: Session, now: datetime, *, limit: int = 500) -> int:
         _end_entry(offer.entry, WaitlistStatus.LAPSED, now)
         session.flush()
         notices.waitlist_lapsed(session, offer, now)
-        seats.pass_on(session, offer, now)
+        freed_seats.pass_on(session, offer, now)
         lapsed += 1
     session.flush()
     return lapsed

@@ -22,7 +22,7 @@ from miniapp_api.applications.services import recipients
 from miniapp_api.businesses.services import agents_of, citizen_businesses
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import messages
-from miniapp_api.certificates.kinds import CertificateType, catalogue, identifier
+from miniapp_api.certificates.certificate_types import CertificateType, catalogue, identifier
 from miniapp_api.certificates.models import Certificate, CertificateSequence
 from miniapp_api.certificates.signing import KeyRing, Verdict
 from miniapp_api.citizens.models import Citizen

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from miniapp_api.applications import messages as application_messages
 from miniapp_api.appointments import services as appointments
-from miniapp_api.appointments import setup
+from miniapp_api.appointments import hours_and_windows
 from miniapp_api.centres import calendar
 from miniapp_api.centres.messages import WINDOW_KIND_NAMES
 from miniapp_api.centres.models import ServiceItem
@@ -93,7 +93,7 @@ def _managed_centre(centre_id: int):
 def hours_add(centre_id: int):
     centre = _managed_centre(centre_id)
     body = PeriodForm.model_validate(form_data())
-    added = setup.add_opening_period(db.session, centre, setup.PeriodIn(body.weekday, body.opens, body.closes,
+    added = hours_and_windows.add_opening_period(db.session, centre, hours_and_windows.PeriodIn(body.weekday, body.opens, body.closes,
                                                                           body.label),
                                      actor=f"staff:{g.staff.id}", now=utcnow())
     return done(messages.PERIOD_ADDED.format(slots=added), "console.centre_setup", centre_id=centre_id)
@@ -103,7 +103,7 @@ def hours_add(centre_id: int):
 @page(*MANAGERS)
 def hours_remove(centre_id: int, period_id: int):
     centre = _managed_centre(centre_id)
-    setup.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
+    hours_and_windows.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
     return done(messages.PERIOD_REMOVED, "console.centre_setup", centre_id=centre_id)
 
 
@@ -111,9 +111,9 @@ def hours_remove(centre_id: int, period_id: int):
 @page(*MANAGERS)
 def window_update(centre_id: int, window_id: int):
     centre = _managed_centre(centre_id)
-    window = setup.centre_window(centre, window_id)
+    window = hours_and_windows.centre_window(centre, window_id)
     body = WindowForm.model_validate(form_data(many=("item_codes",)))
-    setup.update_window(db.session, centre, window, counters=body.counters, item_codes=body.item_codes,
+    hours_and_windows.update_window(db.session, centre, window, counters=body.counters, item_codes=body.item_codes,
                         actor=f"staff:{g.staff.id}", now=utcnow())
     return done(messages.WINDOW_SAVED.format(name=window.name), "console.centre_setup", centre_id=centre_id)
 
@@ -123,7 +123,7 @@ def window_update(centre_id: int, window_id: int):
 def window_add(centre_id: int):
     centre = _managed_centre(centre_id)
     body = NewWindowForm.model_validate(form_data(many=("item_codes",)))
-    window = setup.add_window(db.session, centre, name=body.name, kind=body.kind, counters=body.counters,
+    window = hours_and_windows.add_window(db.session, centre, name=body.name, kind=body.kind, counters=body.counters,
                               slot_minutes=body.slot_minutes, item_codes=body.item_codes,
                               actor=f"staff:{g.staff.id}", now=utcnow())
     return done(messages.WINDOW_ADDED.format(name=window.name), "console.centre_setup", centre_id=centre_id)

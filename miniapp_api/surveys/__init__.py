@@ -13,10 +13,10 @@ DOMAIN = Domain(
         Periodic("survey-quarterly-audit", "jobs.surveys.quarterly_audit", "0 10 1 1,4,7,10 *"),
     ),
     consumers=(
-        Consumer("APPLICATION_COMPLETED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
-        Consumer("APPOINTMENT_SERVED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
-        Consumer("FEEDBACK_CLOSED", "miniapp_api.surveys.triggers.on_completion"),   # a follow-up survey (回访)
-        Consumer("BUNDLE_COMPLETED", "miniapp_api.surveys.triggers.on_bundle_completion"),   # one survey for a whole 一件事
-        Consumer("RECTIFICATION_FIXED", "miniapp_api.surveys.triggers.on_rectification_fixed"),   # the revisit of a fix
+        Consumer("APPLICATION_COMPLETED", "miniapp_api.surveys.consumers.on_completion"),   # a follow-up survey (回访)
+        Consumer("APPOINTMENT_SERVED", "miniapp_api.surveys.consumers.on_completion"),   # a follow-up survey (回访)
+        Consumer("FEEDBACK_CLOSED", "miniapp_api.surveys.consumers.on_completion"),   # a follow-up survey (回访)
+        Consumer("BUNDLE_COMPLETED", "miniapp_api.surveys.consumers.on_bundle_completion"),   # one survey for a whole 一件事
+        Consumer("RECTIFICATION_FIXED", "miniapp_api.surveys.consumers.on_rectification_fixed"),   # the revisit of a fix
     ),
 )

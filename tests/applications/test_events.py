@@ -36,7 +36,7 @@ def test_consumers_are_subscribed_once_by_name(app, consumer):
     subscribed = events.consumers(events.APPLICATION_COMPLETED)
     assert list(subscribed).count("tests.applications.test_events.record_completions") == 1
     # create_app wired the survey consumer under the name EventDelivery rows already carry
-    assert "miniapp_api.surveys.triggers.on_completion" in subscribed
+    assert "miniapp_api.surveys.consumers.on_completion" in subscribed
 
 
 def test_completion_event_reaches_each_consumer_exactly_once(counter, cipher, now, db_session, consumer):

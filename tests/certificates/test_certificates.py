@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.businesses.models import Business, BusinessLink
-from miniapp_api.certificates import kinds, services
+from miniapp_api.certificates import certificate_types, services
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict
 from miniapp_api.citizens.models import Citizen
@@ -69,16 +69,16 @@ def restaurant(n: int = 1) -> applications.Applicant:
 
 
 def test_identifiers_carry_a_check_character_that_catches_one_wrong_or_two_swapped_characters():
-    number = kinds.identifier("1120", "371571", 2026, 42)
-    assert number.startswith("11203715712026000042") and kinds.is_valid_identifier(number)
+    number = certificate_types.identifier("1120", "371571", 2026, 42)
+    assert number.startswith("11203715712026000042") and certificate_types.is_valid_identifier(number)
     for position in range(len(number) - 1):
         for replacement in "07AZ":
             if replacement != number[position]:
                 typo = number[:position] + replacement + number[position + 1:]
-                assert not kinds.is_valid_identifier(typo), typo
+                assert not certificate_types.is_valid_identifier(typo), typo
         swapped = number[:position] + number[position + 1] + number[position] + number[position + 2:]
         if swapped != number:
-            assert not kinds.is_valid_identifier(swapped), swapped
+            assert not certificate_types.is_valid_identifier(swapped), swapped
 
 
 def test_an_approved_new_licence_case_issues_a_signed_certificate_and_a_licence_with_reminders(
@@ -86,7 +86,7 @@ def test_an_approved_new_licence_case_issues_a_signed_certificate_and_a_licence_
     with time_machine.travel(NOW, tick=False):
         case = complete(db_session, cipher, world["manager"], world["new"], world["centre"], restaurant())
     certificate = db_session.scalars(select(Certificate).where(Certificate.application_id == case.id)).one()
-    assert kinds.is_valid_identifier(certificate.identifier)
+    assert certificate_types.is_valid_identifier(certificate.identifier)
     assert certificate.identifier.startswith("1120371571" + "2026")
     assert certificate.expires_on == date(2031, 11, 23) and certificate.status == "valid"
     assert certificate.payload["data"] == {"经营者名称": "聊城市开发区老王家常菜馆", "社会信用代码": credit_code(1),

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.certificates import kinds, services
+from miniapp_api.certificates import certificate_types, services
 from miniapp_api.certificates.models import Certificate, CertificateSequence
 from miniapp_api.platform.clock import SHANGHAI
 from tests.concurrency import run_together
@@ -48,7 +48,7 @@ def test_certificates_issued_at_once_get_distinct_numbers_and_a_case_issues_once
     issued = run_together(WORKERS + 1, lambda i: _retrying(issue, i))
     rows = session.scalars(select(Certificate.identifier)).all()
     assert len(rows) == WORKERS == len(set(rows)) and set(issued) == set(rows)
-    assert all(kinds.is_valid_identifier(number) and number.startswith("2310371526") for number in rows)
+    assert all(certificate_types.is_valid_identifier(number) and number.startswith("2310371526") for number in rows)
     # The loser's number went back with its rollback: the running numbers have no gap.
     assert session.scalar(select(func.max(CertificateSequence.last))) == WORKERS
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from miniapp_api.appointments import services, waitlist
 from miniapp_api.appointments.models import OfferStatus, Slot, WaitlistEntry, WaitlistOffer, WaitlistStatus
-from miniapp_api.appointments.seats import line_key
+from miniapp_api.appointments.freed_seats import line_key
 from miniapp_api.notifications.models import Notification
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, citizen_with_identity

@@ -20,7 +20,7 @@ from miniapp_api.appointments.models import (
     WaitlistStatus,
 )
 from miniapp_api.centres.models import Centre
-from miniapp_api.notifications import appointments as notices
+from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications.delivery import in_quiet_hours, quiet_hours_end
 from miniapp_api.platform.clock import local
 from miniapp_api.platform.db import lock_for_transaction
