@@ -9,7 +9,7 @@
 # it is not used.
 CLOCK_SUITES=(tests/simulator tests/console tests/jobs tests/notifications tests/feedback tests/surveys
               tests/applications tests/appointments tests/ratings tests/identity tests/licences tests/guidance
-              tests/accounts tests/test_miniprogram.py)
+              tests/accounts tests/authority tests/businesses tests/test_miniprogram.py)
 
 clock_runs() {
     local day status=0

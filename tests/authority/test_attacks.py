@@ -11,10 +11,12 @@ attack 7 is also tried against the running server: a crafted video is a clear 42
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+import time_machine
 from sqlalchemy import select
 
 from bench.harness import gunicorn
@@ -55,8 +57,11 @@ class Web:
 
 @pytest.fixture
 def web(committed_db, process_env, wechat):
-    # One clock for every worker: MONDAY_8AM at the anchor, running on from there.
-    env = dict(process_env, CLOCK_START=MONDAY_8AM.isoformat(), CLOCK_ANCHOR=datetime.now(UTC).isoformat(),
+    # One clock for every worker: MONDAY_8AM at the anchor, running on from there. The anchor is the real instant
+    # (time-machine's escape hatch): in a night-clock run this process's own clock is moved, the server's is not.
+    hatch = time_machine.escape_hatch
+    real_now = datetime.fromtimestamp(hatch.time.time() if hatch.is_travelling() else time.time(), UTC)
+    env = dict(process_env, CLOCK_START=MONDAY_8AM.isoformat(), CLOCK_ANCHOR=real_now.isoformat(),
                RATE_LIMITS="false")
     with gunicorn("miniapp_api:create_app()", env) as port:
         yield Web(port)
