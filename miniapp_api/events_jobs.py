@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import structlog
 
-from jobs.runtime import in_app_context
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.unit_of_work import transaction
 
 log = structlog.get_logger(__name__)
 
@@ -25,12 +24,8 @@ def dispatch_event(event_id: int) -> int:
 def dispatch_pending_events(older_than_seconds: float = 300, batches: int = 20) -> int:
     """The recovery sweep (events whose job was lost) and the way through a backlog: batches of 1,000,
     several sweeps in parallel share the work (SKIP LOCKED)."""
-    handled = 0
-    for _ in range(batches):
-        with transaction(db.session):  # each batch its own unit of work: parallel sweeps share the backlog
-            batch = events.dispatch_pending(db.session, utcnow(), timedelta(seconds=older_than_seconds))
-        if not batch:
-            break
-        handled += batch
+    older_than = timedelta(seconds=older_than_seconds)
+    # Each batch its own unit of work: parallel sweeps share the backlog.
+    handled = sum(in_chunks(lambda: events.dispatch_pending(db.session, utcnow(), older_than), limit=batches))
     log.info("events.dispatched", handled=handled)
     return handled

@@ -5,11 +5,10 @@ from __future__ import annotations
 import structlog
 from flask import current_app
 
-from jobs.runtime import in_app_context
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.files import services as files
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.unit_of_work import transaction
 
 log = structlog.get_logger(__name__)
 
@@ -28,11 +27,7 @@ def sweep_files() -> dict[str, int]:
     left by requests that died between the blob and the record."""
     storage, now = current_app.extensions["banshi.storage"], utcnow()
     unused = blobs = 0
-    while True:
-        with transaction(db.session):
-            hashes = files.drop_unused(db.session, now)
-        if not hashes:
-            break
+    for hashes in in_chunks(lambda: files.drop_unused(db.session, now)):
         unused += len(hashes)
         blobs += files.drop_blobs(db.session, storage, hashes)
     stray = files.drop_stray_blobs(db.session, storage, now.timestamp())

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import structlog
 
-from jobs.runtime import in_app_context
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.licences import services as licences
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -16,6 +16,10 @@ log = structlog.get_logger(__name__)
 
 @in_app_context
 def licence_expiry_reminders() -> dict[str, int]:
-    report = licences.sweep_expiry_reminders(db.session, utcnow())
+    """Every reminder whose day has come, a chunk per transaction so a long sweep holds no long locks."""
+    now, report = utcnow(), licences.SweepReport()
+    for chunk in in_chunks(lambda: licences.sweep_expiry_reminders(db.session, now),
+                           more=lambda chunk: chunk.handled > 0):
+        report.add(chunk)
     log.info("licences.reminders", **asdict(report))
     return asdict(report)

@@ -6,13 +6,12 @@ import structlog
 from flask import current_app
 from rq import Queue
 
-from jobs.runtime import in_app_context
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.services import SEND_JOB, send_job_id
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.queues import redis_store
-from miniapp_api.platform.unit_of_work import transaction
 from miniapp_api.wechat import gateway
 
 log = structlog.get_logger(__name__)
@@ -66,9 +65,8 @@ def enqueue_due_notifications() -> int:
     # One `now` for the whole sweep: rows it enqueues are marked with it, so a later
     # round of the loop can never pick them again.
     now = utcnow()
-    while True:
-        with transaction(db.session):  # the rows are marked before their jobs go to Redis
-            ids = delivery.due_for_enqueue(db.session, now)
+    # The rows of a chunk are marked (committed) before their jobs go to Redis.
+    for ids in in_chunks(lambda: delivery.due_for_enqueue(db.session, now), more=lambda ids: len(ids) >= 5000):
         batches = [ids[i:i + SEND_BATCH] for i in range(0, len(ids), SEND_BATCH)]
         for start in range(0, len(batches), ENQUEUE_BATCH // SEND_BATCH):
             with redis_store.client.pipeline() as pipe:
@@ -77,8 +75,7 @@ def enqueue_due_notifications() -> int:
                                     for batch in batches[start:start + ENQUEUE_BATCH // SEND_BATCH]], pipeline=pipe)
                 pipe.execute()
         total += len(ids)
-        if len(ids) < 5000:
-            return total
+    return total
 
 
 @in_app_context

@@ -6,7 +6,7 @@ import re
 
 import structlog
 
-from jobs.runtime import in_app_context, job_app
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.unit_of_work import enqueue_after_commit, transaction
@@ -20,48 +20,48 @@ JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")     # RQ job ids: letters, digits,
 
 
 def _plan_and_work(run_key: str, rule_ids: list[int] | None) -> int:
-    with job_app().app_context():
-        try:
-            with transaction(db.session):
-                planned = matching.plan(db.session, run_key, utcnow(), rule_ids=rule_ids)
-                for helper in range(HELPERS if planned > 1 else 0):
-                    enqueue_after_commit(db.session, "sweeps", WORK_JOB,
-                                         job_id=f"policy-work-{JOB_ID_UNSAFE.sub('-', run_key)}-{helper}")
-            log.info("policy.run_planned", run=run_key, tasks=planned)
-        finally:
-            db.session.remove()
-    return work_match_tasks()
+    with transaction(db.session):   # the plan commits before the helpers are queued and the tasks worked
+        planned = matching.plan(db.session, run_key, utcnow(), rule_ids=rule_ids)
+        for helper in range(HELPERS if planned > 1 else 0):
+            enqueue_after_commit(db.session, "sweeps", WORK_JOB,
+                                 job_id=f"policy-work-{JOB_ID_UNSAFE.sub('-', run_key)}-{helper}")
+    log.info("policy.run_planned", run=run_key, tasks=planned)
+    return _work()
 
 
+@in_app_context
 def match_published(rule_id: int) -> int:
     """A rule was published: match it now (every person or business it is about)."""
     return _plan_and_work(f"rule:{rule_id}", [rule_id])
 
 
+@in_app_context
 def match_nightly() -> int:
     """Every rule in force against everyone, once a night (facts change: ages, registration months)."""
-    with job_app().app_context():
-        day = local_date(utcnow())
-    return _plan_and_work(f"night:{day.isoformat()}", None)
+    return _plan_and_work(f"night:{local_date(utcnow()).isoformat()}", None)
 
 
+def _run_one_task() -> tuple[int, matching.Changes] | None:
+    task = matching.claim_task(db.session)
+    if task is None:
+        return None
+    return task.id, matching.run_task(db.session, task, utcnow())
+
+
+def _work() -> int:
+    done = 0
+    for task in in_chunks(_run_one_task, more=lambda task: task is not None):
+        if task is not None:
+            task_id, changes = task
+            log.info("policy.task_done", task=task_id, added=len(changes.added), withdrawn=len(changes.withdrawn))
+            done += 1
+    return done
+
+
+@in_app_context
 def work_match_tasks() -> int:
     """Claim open tasks one at a time, each done whole in its own transaction; how many this worker did."""
-    done = 0
-    with job_app().app_context():
-        try:
-            while True:
-                with transaction(db.session):
-                    task = matching.claim_task(db.session)
-                    if task is None:
-                        break
-                    task_id, changes = task.id, matching.run_task(db.session, task, utcnow())
-                log.info("policy.task_done", task=task_id, added=len(changes.added),
-                         withdrawn=len(changes.withdrawn))
-                done += 1
-        finally:
-            db.session.remove()
-    return done
+    return _work()
 
 
 @in_app_context
@@ -73,22 +73,14 @@ def match_changed(subject: str, ids: list[int]) -> int:
     return len(changes.added)
 
 
+@in_app_context
 def remind_and_expire() -> tuple[int, int]:
     """Daily: open matches of ended policies expire; then the one reminder, each batch its own transaction (a
     city's matches a week old can be a million)."""
-    with job_app().app_context():
-        try:
-            now = utcnow()
-            with transaction(db.session):
-                expired = policies.expire_ended(db.session, now)
-            reminded = 0
-            while True:
-                with transaction(db.session):
-                    batch = policies.remind_batch(db.session, now)
-                reminded += batch
-                if batch < policies.REMIND_BATCH:
-                    break
-        finally:
-            db.session.remove()
+    now = utcnow()
+    with transaction(db.session):
+        expired = policies.expire_ended(db.session, now)
+    reminded = sum(in_chunks(lambda: policies.remind_batch(db.session, now),
+                             more=lambda batch: batch >= policies.REMIND_BATCH))
     log.info("policy.swept", reminded=reminded, expired=expired)
     return reminded, expired

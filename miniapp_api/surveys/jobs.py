@@ -6,10 +6,9 @@ from datetime import date
 
 import structlog
 
-from jobs.runtime import in_app_context
+from jobs.runtime import in_app_context, in_chunks
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.unit_of_work import transaction
 from miniapp_api.surveys import campaigns, services
 
 log = structlog.get_logger(__name__)
@@ -20,13 +19,7 @@ SEED = 2026
 
 @in_app_context
 def send_due_invitations() -> int:
-    sent = 0
-    while True:
-        with transaction(db.session):
-            batch = services.send_due(db.session, utcnow())
-        sent += batch
-        if batch < 500:
-            break
+    sent = sum(in_chunks(lambda: services.send_due(db.session, utcnow()), more=lambda batch: batch >= 500))
     log.info("surveys.sent", sent=sent)
     return sent
 
