@@ -49,11 +49,21 @@ def main() -> None:
         from config import load_settings
         from miniapp_api.centres.models import Centre
         from miniapp_api.licences.models import Licence
-        from miniapp_api.licences.services import SWEEP_CHUNK, sweep_expiry_reminders
+        from miniapp_api.licences.services import SWEEP_CHUNK, SweepReport, sweep_expiry_reminders
         from miniapp_api.migrations import upgrade
         from miniapp_api.platform.clock import local_date, utcnow
         from miniapp_api.platform.db import db
         from miniapp_api.platform.queues import redis_store
+
+        def sweep_all(session, now) -> SweepReport:
+            """The whole sweep as its job runs it (licences/jobs.py): a transaction per chunk until one finds
+            nothing."""
+            report = SweepReport()
+            while (chunk := sweep_expiry_reminders(session, now)).handled:
+                report.add(chunk)
+                session.commit()
+            session.commit()
+            return report
 
         settings = load_settings()
         upgrade(settings.sqlalchemy_url)
@@ -89,9 +99,9 @@ def main() -> None:
             session.rollback()
 
             started = time.perf_counter()
-            report = sweep_expiry_reminders(session, now)
+            report = sweep_all(session, now)
             sweep_seconds = time.perf_counter() - started
-            again = sweep_expiry_reminders(session, now)
+            again = sweep_all(session, now)
             notifications = session.scalar(text("SELECT count(*) FROM notification WHERE kind = 'licence_expiry'"))
         db.engine.dispose()
     root = plan["Plan"]

@@ -78,7 +78,7 @@ def rule_for(n: int) -> dict:
 
 
 def work(env: dict[str, str]) -> int:
-    """One worker process: claim chunks until none is left (as jobs.policies.work_match_tasks)."""
+    """One worker process: claim chunks until none is left (as miniapp_api.policies.jobs.work_match_tasks)."""
     os.environ.update(env)
     from config import load_settings
     from miniapp_api.platform.db import db

@@ -96,7 +96,7 @@ def enqueue_due(env: dict[str, str], stale_seconds: float) -> int:
     """One run of the due sweep (what the scheduler does every minute)."""
     code = ("import os,sys; from datetime import timedelta; from jobs.runtime import job_app;"
             "from miniapp_api.platform.db import db; from miniapp_api.platform.queues import redis_store; from miniapp_api.platform.clock import utcnow;"
-            "from miniapp_api.notifications import delivery; import jobs.notifications as j;"
+            "from miniapp_api.notifications import delivery; import miniapp_api.notifications.jobs as j;"
             f"delivery_stale=timedelta(seconds={stale_seconds});"
             "app=job_app(); ctx=app.app_context(); ctx.push();"
             "orig=delivery.due_for_enqueue; delivery.due_for_enqueue=lambda s,n,**k: orig(s,n,stale_after=delivery_stale);"

@@ -81,7 +81,7 @@ def main() -> None:
 
         queue = Queue("default", connection=Redis.from_url(redis_url))
         for _ in range(args.workers):
-            queue.enqueue("jobs.events.dispatch_pending_events", 0, 10_000, job_timeout=3600)
+            queue.enqueue("miniapp_api.events_jobs.dispatch_pending_events", 0, 10_000, job_timeout=3600)
         started = time.perf_counter()
         workers = [subprocess.Popen([sys.executable, "-m", "miniapp_api.cli", "worker", "--burst"], env=env, cwd=ROOT,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(args.workers)]

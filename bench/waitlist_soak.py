@@ -19,7 +19,7 @@ import requests
 
 HOLDER_CITIZENS = range(40_001, 40_029)   # bench citizens the booking load does not use: one per seat of the day
 WAITING_CITIZENS = range(40_101, 40_141)
-EXPIRE_JOB = "jobs.booking.expire_waitlist_offers"
+EXPIRE_JOB = "miniapp_api.appointments.jobs.expire_waitlist_offers"
 
 
 def prepare(env: dict[str, str], now: datetime) -> dict:

@@ -1,47 +1,8 @@
-"""Daily sweeps for applications and licences; both are safe to run twice."""
+"""Old names of jobs that moved beside their domains (see each import): they exist only so that jobs queued
+in Redis under these names before the move still run. Delete this module one release after the move."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-import structlog
-from flask import current_app
-
-from jobs.runtime import in_app_context
-from miniapp_api.applications import batches
-from miniapp_api.applications import services as applications
-from miniapp_api.licences import services as licences
-from miniapp_api.platform.clock import utcnow
-from miniapp_api.platform.db import db
-from miniapp_api.platform.unit_of_work import transaction
-
-log = structlog.get_logger(__name__)
-
-
-@in_app_context
-def flag_overdue_materials() -> int:
-    flagged = applications.flag_overdue_materials(db.session, utcnow())
-    log.info("applications.materials_flagged", flagged=flagged)
-    return flagged
-
-
-@in_app_context
-def licence_expiry_reminders() -> dict[str, int]:
-    report = licences.sweep_expiry_reminders(db.session, utcnow())
-    log.info("licences.reminders", **asdict(report))
-    return asdict(report)
-
-
-@in_app_context
-def create_batch_members(batch_id: int) -> int:
-    """A batch's uploaded member list, created a chunk per transaction (the console's progress bar follows);
-    safe to run twice or after a kill: each chunk moves the batch's count with its rows."""
-    cipher, chunks = current_app.extensions["banshi.cipher"], 0
-    while True:
-        with transaction(db.session):
-            more = batches.create_members_chunk(db.session, cipher, batch_id, utcnow())
-        chunks += 1
-        if not more:
-            break
-    log.info("applications.batch_members_created", batch_id=batch_id, chunks=chunks)
-    return chunks
+from miniapp_api.applications.jobs import create_batch_members as create_batch_members
+from miniapp_api.applications.jobs import flag_overdue_materials as flag_overdue_materials
+from miniapp_api.licences.jobs import licence_expiry_reminders as licence_expiry_reminders

@@ -1,35 +1,7 @@
-"""Domain-event dispatch and its recovery sweep."""
+"""Old names of jobs that moved beside their domains (see each import): they exist only so that jobs queued
+in Redis under these names before the move still run. Delete this module one release after the move."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import structlog
-
-from jobs.runtime import in_app_context
-from miniapp_api.platform import events
-from miniapp_api.platform.clock import utcnow
-from miniapp_api.platform.db import db
-from miniapp_api.platform.unit_of_work import transaction
-
-log = structlog.get_logger(__name__)
-
-
-@in_app_context
-def dispatch_event(event_id: int) -> int:
-    return events.dispatch(db.session, [event_id], utcnow())
-
-
-@in_app_context
-def dispatch_pending_events(older_than_seconds: float = 300, batches: int = 20) -> int:
-    """The recovery sweep (events whose job was lost) and the way through a backlog: batches of 1,000,
-    several sweeps in parallel share the work (SKIP LOCKED)."""
-    handled = 0
-    for _ in range(batches):
-        with transaction(db.session):  # each batch its own unit of work: parallel sweeps share the backlog
-            batch = events.dispatch_pending(db.session, utcnow(), timedelta(seconds=older_than_seconds))
-        if not batch:
-            break
-        handled += batch
-    log.info("events.dispatched", handled=handled)
-    return handled
+from miniapp_api.events_jobs import dispatch_event as dispatch_event
+from miniapp_api.events_jobs import dispatch_pending_events as dispatch_pending_events

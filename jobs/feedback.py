@@ -1,46 +1,9 @@
-"""Feedback and rating jobs: the late content check, SLA 催办/督办, overdue rectifications."""
+"""Old names of jobs that moved beside their domains (see each import): they exist only so that jobs queued
+in Redis under these names before the move still run. Delete this module one release after the move."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-import structlog
-
-from jobs.runtime import in_app_context
-from miniapp_api.feedback import services as feedback
-from miniapp_api.platform.clock import utcnow
-from miniapp_api.platform.db import db
-from miniapp_api.ratings import rectifications
-from miniapp_api.wechat import gateway
-
-log = structlog.get_logger(__name__)
-
-
-@in_app_context
-def check_content(feedback_id: int) -> str:
-    """WeChat was unreachable at filing; RQ retries this (with backoff) while it still is."""
-    verdict = feedback.recheck_content(db.session, gateway(), feedback_id, utcnow())
-    log.info("feedback.content_checked", feedback_id=feedback_id, verdict=verdict)
-    return verdict
-
-
-@in_app_context
-def sweep_unchecked_feedback() -> dict[str, int]:
-    """Feedback still waiting for its content check: check again, or hand it to staff for a manual check."""
-    report = feedback.sweep_unchecked(db.session, gateway(), utcnow())
-    log.info("feedback.unchecked_sweep", **asdict(report))
-    return asdict(report)
-
-
-@in_app_context
-def feedback_sla_sweep() -> dict[str, int]:
-    report = feedback.sla_sweep(db.session, utcnow())
-    log.info("feedback.sla_sweep", **asdict(report))
-    return asdict(report)
-
-
-@in_app_context
-def rectification_sweep() -> dict[str, int]:
-    report = rectifications.overdue_sweep(db.session, utcnow())
-    log.info("rectifications.overdue", **asdict(report))
-    return asdict(report)
+from miniapp_api.feedback.jobs import check_content as check_content
+from miniapp_api.feedback.jobs import feedback_sla_sweep as feedback_sla_sweep
+from miniapp_api.feedback.jobs import sweep_unchecked_feedback as sweep_unchecked_feedback
+from miniapp_api.ratings.jobs import rectification_sweep as rectification_sweep

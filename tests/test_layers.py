@@ -1,13 +1,17 @@
 """The layers import downwards only, read from the source (every import, also those inside functions), and
-every domain declares its parts once (see the end of this file):
+every domain declares its parts once, its jobs in its declared jobs module (see the end of this file):
 
     platform (+ wechat)  ←  domains  ←  views, console, simulator, jobs, the app factory, the CLI
+
+- a domain's jobs module (`miniapp_api/<domain>/jobs.py`, named in its declaration; the platform's stands at the
+  app level, `miniapp_api/events_jobs.py`) stands at the top with the views and `jobs/`: it may import
+  `jobs.runtime`;
 
 - the platform imports no domain and nothing above;
 - a domain's modules (models, services, schemas, messages, ...) import the platform, WeChat and other
   domains' non-view modules, never a view, the console, the simulator, jobs or the app;
-- nothing in `miniapp_api` but the command line (which starts workers) imports `jobs`: jobs are named by
-  string where they are enqueued;
+- nothing else in `miniapp_api` but the command line (which starts workers) imports `jobs` or a jobs module:
+  jobs are named by string where they are enqueued;
 - there is no import cycle between modules, and no import inside a function except the few listed here.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +29,7 @@ from miniapp_api import create_app
 from miniapp_api.bootstrap import declarations, load_all_models
 from miniapp_api.notifications import delivery
 from miniapp_api.platform import events
-from miniapp_api.platform.domains import Domain, resolve
+from miniapp_api.platform.domains import Domain, Periodic, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = {"platform", "wechat", "sms"}
@@ -32,6 +37,8 @@ PLATFORM = {"platform", "wechat", "sms"}
 # own parts the same way but stays the platform.
 DOMAINS = {domain.name for domain in declarations()} - PLATFORM
 VIEW_MODULES = {"views", "staff_views"}
+# The declared jobs modules stand in the jobs layer, above every domain (each domain's `jobs`).
+JOBS_MODULES = {domain.jobs for domain in declarations() if domain.jobs}
 # Imports a library forces inside a function, each with its reason.
 FUNCTION_IMPORTS_ALLOWED = {
     # rq_dashboard builds its blueprint and reads its settings when imported: only where it is mounted.
@@ -86,7 +93,7 @@ def is_our_module(name: str) -> bool:
 
 def layer_of(module: str) -> str:
     parts = module.split(".")
-    if parts[0] == "jobs":
+    if parts[0] == "jobs" or module in JOBS_MODULES:
         return "jobs"
     if parts[0] != "miniapp_api":
         return "outside"
@@ -194,10 +201,10 @@ def test_no_import_cycles_between_modules():
 
 def test_no_cycles_between_packages():
     """Domains depend on each other in one direction only (appointments use centres, never the reverse); views
-    stand above every domain and may call any of them."""
+    and jobs modules stand above every domain and may call any of them."""
     packages: dict[str, set[str]] = defaultdict(set)
     for module, targets in module_graph().items():
-        if layer_of(module) == "view":
+        if layer_of(module) in ("view", "jobs"):
             continue
         for target in targets:
             source_pkg, target_pkg = ".".join(module.split(".")[:2]), ".".join(target.split(".")[:2])
@@ -311,3 +318,61 @@ def test_the_declaration_check_finds_a_missing_part_and_a_wrong_name(built_app):
     problems = undeclared(declared, built_app)
     assert "blueprint file_links is in no declaration" in problems
     assert any(p.startswith("x: miniapp_api.files.jobz does not import") for p in problems)
+
+
+def misplaced_jobs(declared: tuple[Domain, ...]) -> list[str]:
+    """A domain's jobs stand in the jobs module its declaration names: every job its schedule names is defined
+    there (not merely re-exported), and every `jobs.py` of a domain package is its declaration's."""
+    problems = []
+    for domain in declared:
+        for entry in domain.schedule:
+            module = entry.func.rpartition(".")[0]
+            if domain.jobs is None or module != domain.jobs:
+                problems.append(f"{domain.name}: schedule entry {entry.name} names {entry.func}, outside its jobs "
+                                f"module {domain.jobs}")
+            elif getattr(resolve(entry.func), "__module__", None) != domain.jobs:
+                problems.append(f"{domain.name}: {entry.func} is defined elsewhere")
+    jobs_of = {domain.name: domain.jobs for domain in declared}
+    problems += [f"{path.relative_to(ROOT)} is in no declaration" for path in sorted(ROOT.glob("miniapp_api/*/jobs.py"))
+                 if jobs_of.get(path.parent.name) != module_name(path)]
+    return problems
+
+
+def test_every_job_stands_in_its_domains_declared_jobs_module():
+    assert len(JOBS_MODULES) >= 12
+    assert misplaced_jobs(declarations()) == []
+
+
+def test_the_jobs_check_finds_a_job_outside_its_declaration():
+    files = next(d for d in declarations() if d.name == "files")
+    elsewhere = replace(files, schedule=(*files.schedule, Periodic("x", "miniapp_api.surveys.jobs.quarterly_audit",
+                                                                   "* * * * *")))
+    old_name = replace(files, schedule=(Periodic("y", "jobs.files.sweep_files", "* * * * *"),))
+    undeclared_module = replace(files, jobs=None, schedule=())
+    re_exported = replace(files, jobs="jobs.files", schedule=(Periodic("z", "jobs.files.sweep_files", "* * * * *"),))
+
+    def check(changed: Domain) -> list[str]:
+        return misplaced_jobs(tuple(d for d in declarations() if d.name != "files") + (changed,))
+
+    assert check(elsewhere) == ["files: schedule entry x names miniapp_api.surveys.jobs.quarterly_audit, outside "
+                                "its jobs module miniapp_api.files.jobs"]
+    assert check(old_name) == ["files: schedule entry y names jobs.files.sweep_files, outside its jobs module "
+                               "miniapp_api.files.jobs"]
+    assert check(undeclared_module) == ["miniapp_api/files/jobs.py is in no declaration"]
+    assert check(re_exported) == ["files: jobs.files.sweep_files is defined elsewhere",
+                                  "miniapp_api/files/jobs.py is in no declaration"]
+
+
+@pytest.mark.parametrize(("file", "line", "refused"), [
+    ("miniapp_api/feedback/jobs.py", "from jobs.runtime import in_app_context", False),
+    ("miniapp_api/events_jobs.py", "from jobs.runtime import in_app_context", False),
+    ("miniapp_api/feedback/services.py", "from miniapp_api.feedback import jobs", True),
+    ("miniapp_api/platform/events.py", "import miniapp_api.events_jobs", True),
+])
+def test_only_a_declared_jobs_module_may_import_jobs(tmp_path, file, line, refused):
+    original = ROOT / file
+    copy = tmp_path / file
+    copy.parent.mkdir(parents=True)
+    copy.write_text(original.read_text() + f"\n{line}\n")
+    assert violations(original) == []
+    assert any("jobs sit above the app" in v for v in violations(copy, located=original)) is refused

@@ -7,8 +7,9 @@ from miniapp_api.platform.domains import Domain, Periodic
 DOMAIN = Domain(
     "accounts",
     blueprints=("miniapp_api.accounts.views.bp",),
+    jobs="miniapp_api.accounts.jobs",
     schedule=(
-        Periodic("purge-by-retention", "jobs.maintenance.purge_by_retention", "40 3 * * *", job_timeout=3600),
-        Periodic("erase-closed-accounts", "jobs.maintenance.erase_closed_accounts", "*/10 * * * *"),
+        Periodic("purge-by-retention", "miniapp_api.accounts.jobs.purge_by_retention", "40 3 * * *", job_timeout=3600),
+        Periodic("erase-closed-accounts", "miniapp_api.accounts.jobs.erase_closed_accounts", "*/10 * * * *"),
     ),
 )

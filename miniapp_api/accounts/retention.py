@@ -2,7 +2,7 @@
 
 Periods in days, overridable per kind with RETENTION_DAYS (JSON, e.g. {"notification": 90}). A record past
 its period is deleted when nothing else needs it, or has the person cut out when the statistics do
-(appointments). Sessions and idempotency answers have their own, shorter purge (jobs.maintenance).
+(appointments). Sessions and idempotency answers have their own, shorter purge (citizens/jobs.py).
 Each purge reads its rows through an index (tests/test_sweep_plans.py).
 """
 

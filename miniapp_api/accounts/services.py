@@ -57,7 +57,7 @@ from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
 
 ALREADY_CLOSING = "account_closing"
 REDACTED = "***"
-DROP_BLOBS_JOB = "jobs.files.drop_blobs"   # by name: domains never import jobs
+DROP_BLOBS_JOB = "miniapp_api.files.jobs.drop_blobs"   # by name: domains never import jobs
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from miniapp_api.staff.services import require_centre
 
 CHUNK = 100
 MEMBERS_CONTEXT = "batch.members"
-CREATE_JOB = "jobs.applications.create_batch_members"   # by name: domains never import jobs
+CREATE_JOB = "miniapp_api.applications.jobs.create_batch_members"   # by name: domains never import jobs
 
 
 def agent_of(session: Session, credit_code: str | None) -> int | None:

@@ -8,13 +8,14 @@ DOMAIN = Domain(
     "appointments",
     blueprints=("miniapp_api.appointments.views.bp", "miniapp_api.appointments.staff_views.bp"),
     models="miniapp_api.appointments.models",
+    jobs="miniapp_api.appointments.jobs",
     schedule=(
         # Hourly rather than nightly: the new day opens just after midnight, and changed
         # opening hours reach the slots within the hour.
-        Periodic("fill-booking-horizons", "jobs.booking.fill_booking_horizons", "5 * * * *"),
-        Periodic("mark-no-shows", "jobs.booking.mark_no_shows", "*/5 * * * *"),
+        Periodic("fill-booking-horizons", "miniapp_api.appointments.jobs.fill_booking_horizons", "5 * * * *"),
+        Periodic("mark-no-shows", "miniapp_api.appointments.jobs.mark_no_shows", "*/5 * * * *"),
         # Every minute: a held seat that runs out should reach the next person at once.
-        Periodic("expire-waitlist-offers", "jobs.booking.expire_waitlist_offers", "* * * * *"),
+        Periodic("expire-waitlist-offers", "miniapp_api.appointments.jobs.expire_waitlist_offers", "* * * * *"),
     ),
     cause_checks=(
         CauseCheck("appointment", "miniapp_api.appointments.services.gone_reminders"),

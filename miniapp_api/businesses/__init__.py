@@ -8,8 +8,10 @@ DOMAIN = Domain(
     "businesses",
     blueprints=("miniapp_api.businesses.views.bp", "miniapp_api.businesses.views.staff_bp"),
     models="miniapp_api.businesses.models",
+    jobs="miniapp_api.businesses.jobs",
     schedule=(
-        Periodic("link-business-representatives", "jobs.maintenance.link_business_representatives", "50 2 * * *"),
+        Periodic("link-business-representatives", "miniapp_api.businesses.jobs.link_business_representatives",
+                 "50 2 * * *"),
     ),
     console_pages=("miniapp_api.console.businesses",),
 )

@@ -8,7 +8,8 @@ DOMAIN = Domain(
     "citizens",
     blueprints=("miniapp_api.citizens.views.bp",),
     models="miniapp_api.citizens.models",
+    jobs="miniapp_api.citizens.jobs",
     schedule=(
-        Periodic("purge-expired-sessions", "jobs.maintenance.purge_expired_sessions", "30 3 * * *"),
+        Periodic("purge-expired-sessions", "miniapp_api.citizens.jobs.purge_expired_sessions", "30 3 * * *"),
     ),
 )

@@ -6,9 +6,10 @@ DOMAIN = Domain(
     "feedback",
     blueprints=("miniapp_api.feedback.views.bp", "miniapp_api.feedback.staff_views.bp"),
     models="miniapp_api.feedback.models",
+    jobs="miniapp_api.feedback.jobs",
     schedule=(
         # Hourly in working hours: a 督办 is raised the morning a deadline has passed.
-        Periodic("feedback-sla", "jobs.feedback.feedback_sla_sweep", "15 8-18 * * *"),
-        Periodic("feedback-unchecked", "jobs.feedback.sweep_unchecked_feedback", "*/15 * * * *"),
+        Periodic("feedback-sla", "miniapp_api.feedback.jobs.feedback_sla_sweep", "15 8-18 * * *"),
+        Periodic("feedback-unchecked", "miniapp_api.feedback.jobs.sweep_unchecked_feedback", "*/15 * * * *"),
     ),
 )

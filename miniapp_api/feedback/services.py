@@ -47,7 +47,7 @@ FEEDBACK_NOT_FOUND = "feedback_not_found"
 CONTENT_RISKY = "content_risky"
 LINK_NOT_FOUND = "link_not_found"
 ASSIGNEE_NOT_HANDLER = "assignee_not_handler"
-CHECK_JOB = "jobs.feedback.check_content"
+CHECK_JOB = "miniapp_api.feedback.jobs.check_content"
 # How long a citizen filing feedback waits for WeChat's content check; slower, the late check does it.
 FILING_CHECK_SECONDS = 1.5
 # Unchecked this long (WeChat's check never came back): staff review it by hand.

@@ -41,7 +41,7 @@ from miniapp_api.wechat import FACE_VERIFIED, WeChatError, WeChatGateway, cert_h
 PHONE_CODE_INVALID = "phone_code_invalid"
 PHONE_NOT_TRUSTED = "phone_not_trusted"
 PHONE_TOO_FREQUENT = "phone_too_frequent"
-POLICY_MATCH_JOB = "jobs.policies.match_changed"
+POLICY_MATCH_JOB = "miniapp_api.policies.jobs.match_changed"
 VERIFY_REFUSED = "verify_refused"
 VERIFICATION_NOT_FOUND = "verification_not_found"
 VERIFICATION_EXPIRED = "verification_expired"

@@ -62,6 +62,15 @@ class SweepReport:
     unreachable: int = 0      # no mini-program account for the contact: staff call them (店小二)
     closed: int = 0           # expired or revoked: nothing left to send
 
+    @property
+    def handled(self) -> int:
+        return self.reminded + self.unreachable + self.closed
+
+    def add(self, other: SweepReport) -> None:
+        self.reminded, self.unreachable, self.closed = (self.reminded + other.reminded,
+                                                        self.unreachable + other.unreachable,
+                                                        self.closed + other.closed)
+
 
 class RenewalFinder:
     """The centre nearest the issuing one that handles the renewal item, looked up once per pair."""
@@ -109,34 +118,35 @@ def _remind(session: Session, licence: Licence, citizen_id: int, stage: int, tod
 
 
 def sweep_expiry_reminders(session: Session, now: datetime) -> SweepReport:
-    """Send every reminder whose day has come; commits per chunk so a long sweep holds no long locks."""
+    """One chunk of the daily sweep: the reminders of up to SWEEP_CHUNK licences whose day has come (rows other
+    sweeps hold are skipped). The job (licences/jobs.py) runs chunks, each its own transaction so a long sweep
+    holds no long locks, until one finds nothing."""
     today = local_date(now)
     report, find_renewal_centre = SweepReport(), RenewalFinder(session)
-    while True:
-        licences = list(session.scalars(
-            select(Licence).where(Licence.next_reminder_on <= today).order_by(Licence.next_reminder_on, Licence.id)
-            .limit(SWEEP_CHUNK).with_for_update(skip_locked=True)
-            .options(selectinload(Licence.renewal_item), selectinload(Licence.issuing_centre))))
-        if not licences:
-            return report
-        # Only a face-verified holder, and relatives they authorised to receive reminders.
-        citizens_by_hash = reminder_recipients(session, {lic.contact_id_hash for lic in licences
-                                                         if lic.contact_id_hash}, now)
-        for licence in licences:
-            days_left = (licence.expires_on - today).days
-            stage = stage_due(days_left, licence.last_reminder_days) if licence.status == "valid" else None
-            if stage is None or days_left < 0:
-                licence.next_reminder_on = None
-                report.closed += 1
-                continue
-            recipients = citizens_by_hash.get(licence.contact_id_hash or "", [])
-            for citizen_id in recipients:
-                _remind(session, licence, citizen_id, stage, today, now, find_renewal_centre(licence))
-            report.reminded += bool(recipients)
-            report.unreachable += not recipients
-            licence.last_reminder_days = stage
-            licence.next_reminder_on = next_reminder_after(licence.expires_on, stage)
-        session.commit()
+    licences = list(session.scalars(
+        select(Licence).where(Licence.next_reminder_on <= today).order_by(Licence.next_reminder_on, Licence.id)
+        .limit(SWEEP_CHUNK).with_for_update(skip_locked=True)
+        .options(selectinload(Licence.renewal_item), selectinload(Licence.issuing_centre))))
+    if not licences:
+        return report
+    # Only a face-verified holder, and relatives they authorised to receive reminders.
+    citizens_by_hash = reminder_recipients(session, {lic.contact_id_hash for lic in licences
+                                                     if lic.contact_id_hash}, now)
+    for licence in licences:
+        days_left = (licence.expires_on - today).days
+        stage = stage_due(days_left, licence.last_reminder_days) if licence.status == "valid" else None
+        if stage is None or days_left < 0:
+            licence.next_reminder_on = None
+            report.closed += 1
+            continue
+        recipients = citizens_by_hash.get(licence.contact_id_hash or "", [])
+        for citizen_id in recipients:
+            _remind(session, licence, citizen_id, stage, today, now, find_renewal_centre(licence))
+        report.reminded += bool(recipients)
+        report.unreachable += not recipients
+        licence.last_reminder_days = stage
+        licence.next_reminder_on = next_reminder_after(licence.expires_on, stage)
+    return report
 
 
 # --- citizen and staff ---------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ DOMAIN = Domain(
     "notifications",
     blueprints=("miniapp_api.notifications.views.bp",),
     models="miniapp_api.notifications.models",
+    jobs="miniapp_api.notifications.jobs",
     schedule=(
-        Periodic("enqueue-due-notifications", "jobs.notifications.enqueue_due_notifications", "* * * * *"),
-        Periodic("mark-stuck-notifications", "jobs.notifications.mark_stuck_notifications", "*/5 * * * *"),
+        Periodic("enqueue-due-notifications", "miniapp_api.notifications.jobs.enqueue_due_notifications", "* * * * *"),
+        Periodic("mark-stuck-notifications", "miniapp_api.notifications.jobs.mark_stuck_notifications", "*/5 * * * *"),
     ),
 )

@@ -22,7 +22,7 @@ from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 
-SEND_JOB = "jobs.notifications.send_notification"
+SEND_JOB = "miniapp_api.notifications.jobs.send_notification"
 UNKNOWN_TEMPLATE = "unknown_template"
 MESSAGE_NOT_FOUND = "message_not_found"
 CONSENT_RESULTS = ("accept", "reject", "ban", "filter")

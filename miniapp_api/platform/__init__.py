@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from miniapp_api.platform.domains import Domain, Periodic
 
-# The platform declares its own parts like a domain: its tables and the domain events' recovery sweep.
+# The platform declares its own parts like a domain: its tables and the domain events' dispatch jobs, which stand
+# at the app level (miniapp_api/events_jobs.py) since the platform imports nothing above it.
 DOMAIN = Domain(
     "platform",
     models="miniapp_api.platform.models",
-    schedule=(Periodic("dispatch-pending-events", "jobs.events.dispatch_pending_events", "*/5 * * * *"),),
+    jobs="miniapp_api.events_jobs",
+    schedule=(Periodic("dispatch-pending-events", "miniapp_api.events_jobs.dispatch_pending_events", "*/5 * * * *"),),
 )

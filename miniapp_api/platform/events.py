@@ -24,7 +24,7 @@ from miniapp_api.platform.unit_of_work import enqueue_after_commit
 
 log = structlog.get_logger(__name__)
 
-DISPATCH_JOB = "jobs.events.dispatch_event"  # by name: the platform never imports jobs
+DISPATCH_JOB = "miniapp_api.events_jobs.dispatch_event"  # by name: the platform never imports jobs
 
 # The events domains publish (the names publishers and consumers agree on).
 APPLICATION_COMPLETED = "application.completed"

@@ -145,7 +145,7 @@ def claim_task(session: Session) -> MatchTask | None:
 
 def run_open_tasks(session: Session, now: datetime) -> int:
     """Every open task, inline in the caller's one transaction (the demo seed, tests); the workers instead
-    commit each task on its own (jobs/policies.py). How many new matches."""
+    commit each task on its own (policies/jobs.py). How many new matches."""
     added = 0
     while (task := claim_task(session)) is not None:
         added += len(run_task(session, task, now).added)

@@ -62,8 +62,8 @@ SUBJECT_NOT_FOUND = "subject_not_found"
 ACCOUNT_CONTEXT = "policy_account"
 REMIND_AFTER = timedelta(days=7)
 REMIND_BATCH = 2000
-PUBLISH_JOB = "jobs.policies.match_published"
-SUBJECTS_JOB = "jobs.policies.match_changed"
+PUBLISH_JOB = "miniapp_api.policies.jobs.match_published"
+SUBJECTS_JOB = "miniapp_api.policies.jobs.match_changed"
 ACCOUNT = re.compile(r"^\d{8,30}$")
 
 

@@ -6,7 +6,8 @@ DOMAIN = Domain(
     "ratings",
     blueprints=("miniapp_api.ratings.views.bp", "miniapp_api.ratings.views.staff_bp"),
     models="miniapp_api.ratings.models",
+    jobs="miniapp_api.ratings.jobs",
     schedule=(
-        Periodic("rectifications-overdue", "jobs.feedback.rectification_sweep", "20 8 * * *"),
+        Periodic("rectifications-overdue", "miniapp_api.ratings.jobs.rectification_sweep", "20 8 * * *"),
     ),
 )

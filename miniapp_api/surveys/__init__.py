@@ -6,11 +6,12 @@ DOMAIN = Domain(
     "surveys",
     blueprints=("miniapp_api.surveys.views.bp", "miniapp_api.surveys.views.staff_bp"),
     models="miniapp_api.surveys.models",
+    jobs="miniapp_api.surveys.jobs",
     schedule=(
-        Periodic("survey-invitations", "jobs.surveys.send_due_invitations", "*/5 * * * *"),
-        Periodic("survey-reminders", "jobs.surveys.remind_and_expire", "30 * * * *"),
-        Periodic("survey-monthly-campaign", "jobs.surveys.monthly_campaign", "0 10 1 * *"),
-        Periodic("survey-quarterly-audit", "jobs.surveys.quarterly_audit", "0 10 1 1,4,7,10 *"),
+        Periodic("survey-invitations", "miniapp_api.surveys.jobs.send_due_invitations", "*/5 * * * *"),
+        Periodic("survey-reminders", "miniapp_api.surveys.jobs.remind_and_expire", "30 * * * *"),
+        Periodic("survey-monthly-campaign", "miniapp_api.surveys.jobs.monthly_campaign", "0 10 1 * *"),
+        Periodic("survey-quarterly-audit", "miniapp_api.surveys.jobs.quarterly_audit", "0 10 1 1,4,7,10 *"),
     ),
     consumers=(
         Consumer("APPLICATION_COMPLETED", "miniapp_api.surveys.consumers.on_completion"),   # a follow-up survey (回访)

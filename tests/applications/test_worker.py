@@ -36,7 +36,7 @@ def test_licence_sweep_twice_through_workers_reaches_wechat_once(app, committed_
     session.commit()
 
     for _ in range(2):
-        Queue("sweeps", connection=redis_client).enqueue("jobs.applications.licence_expiry_reminders")
+        Queue("sweeps", connection=redis_client).enqueue("miniapp_api.licences.jobs.licence_expiry_reminders")
         run_worker(process_env, at=MONDAY_10AM)
     rows = session.query(Notification).filter_by(kind="licence_expiry").all()
     assert len(rows) == 1 and "还有80天" in rows[0].body

@@ -33,8 +33,8 @@ def test_worker_fills_the_horizon_and_marks_no_shows(app, committed_db, redis_cl
                             accountable_hash=citizen.verified_id_hash, person_name="张三",
                             centre_id=centre.id, window_id=window.id, service_date=started.date(),
                             starts_at=past.starts_at, ends_at=past.ends_at, status="booked", slots=[past]))
-    enqueue_after_commit(session, "sweeps", "jobs.booking.fill_booking_horizons", job_id="fill-test")
-    enqueue_after_commit(session, "sweeps", "jobs.booking.mark_no_shows", job_id="no-shows-test")
+    enqueue_after_commit(session, "sweeps", "miniapp_api.appointments.jobs.fill_booking_horizons", job_id="fill-test")
+    enqueue_after_commit(session, "sweeps", "miniapp_api.appointments.jobs.mark_no_shows", job_id="no-shows-test")
     session.commit()
 
     run_worker(process_env, at=now)

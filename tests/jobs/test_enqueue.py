@@ -11,7 +11,7 @@ from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from tests.workers import run_worker
 
-PURGE = "jobs.maintenance.purge_expired_sessions"
+PURGE = "miniapp_api.citizens.jobs.purge_expired_sessions"
 
 
 def sweeps(redis_client) -> Queue:

@@ -15,7 +15,7 @@ from tests.factories import CentreFactory
 from tests.policies.conftest import NOW, add_business, add_person, link
 from tests.workers import kill_worker_when, run_worker
 
-NIGHTLY = "jobs.policies.match_nightly"
+NIGHTLY = "miniapp_api.policies.jobs.match_nightly"
 
 
 def build(session, cipher):

@@ -14,7 +14,7 @@ from jobs.schedule import SCHEDULE, Periodic
 from jobs.scheduler import latest_fire_time, tick
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NIGHTLY = Periodic("nightly-test", "jobs.maintenance.purge_expired_sessions", "30 3 * * *")
+NIGHTLY = Periodic("nightly-test", "miniapp_api.citizens.jobs.purge_expired_sessions", "30 3 * * *")
 
 
 def test_cron_is_read_in_shanghai_time():

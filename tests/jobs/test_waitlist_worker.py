@@ -16,7 +16,7 @@ from tests.factories import build_hall, citizen_with_identity
 from tests.workers import kill_worker_when, run_worker
 
 TUESDAY = date(2026, 11, 24)
-EXPIRE_JOB = "jobs.booking.expire_waitlist_offers"
+EXPIRE_JOB = "miniapp_api.appointments.jobs.expire_waitlist_offers"
 
 
 def waiting_for_lock(admin: psycopg.Connection) -> bool:

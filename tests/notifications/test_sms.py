@@ -70,7 +70,7 @@ def test_an_expiring_licence_reaches_a_phone_without_consent_by_sms_exactly_once
     licence_holder(session, cipher)
     sms_emulator.follow_the_wall_clock()     # the worker signs its requests with the real time
     for _ in range(2):                    # the sweep and the sends, twice (a retry, a second scheduler)
-        Queue("sweeps", connection=redis_client).enqueue("jobs.applications.licence_expiry_reminders")
+        Queue("sweeps", connection=redis_client).enqueue("miniapp_api.licences.jobs.licence_expiry_reminders")
         run_worker(process_env, at=NINE_AM)
     inbox = sms_emulator.inbox(phone=f"+86{PHONE}")
     assert len(inbox) == 1

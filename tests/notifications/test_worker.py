@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from rq import Queue
 from sqlalchemy import select, update
 
-from jobs.notifications import SEND_BATCH, batch_timeout
+from miniapp_api.notifications.jobs import SEND_BATCH, batch_timeout
 from miniapp_api.appointments import services as booking
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
@@ -43,7 +43,7 @@ def test_confirmation_and_reminders_reach_wechat_once(app, committed_db, wechat,
     session.commit()
 
     def sweep_and_work(at: datetime) -> tuple[list[dict], list[str]]:
-        Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
+        Queue("sweeps", connection=redis_client).enqueue("miniapp_api.notifications.jobs.enqueue_due_notifications")
         run_worker(process_env, at=at)
         session.expire_all()
         return (wechat.inbox(openid=citizen.openid, template_id=REMINDER_TEMPLATE),
@@ -68,7 +68,8 @@ def test_batch_send_jobs_get_time_for_every_send_in_them(app, committed_db, redi
                                   fields={}, status="pending", deliver_after=MONDAY_8AM, attempts=0, deferrals=0)
                      for _ in range(SEND_BATCH + 5)])
     session.commit()
-    swept = subprocess.run([sys.executable, "-c", "from jobs.notifications import enqueue_due_notifications as sweep; "
+    swept = subprocess.run([sys.executable, "-c",
+                            "from miniapp_api.notifications.jobs import enqueue_due_notifications as sweep; "
                             "print(sweep())"], env={**process_env, "CLOCK_START": MONDAY_8AM.isoformat()},
                            capture_output=True, text=True, timeout=120)
     assert swept.returncode == 0, swept.stderr[-2000:]

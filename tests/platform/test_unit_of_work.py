@@ -14,7 +14,7 @@ from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal, read_only
 
-JOB = "jobs.maintenance.purge_expired_sessions"
+JOB = "miniapp_api.citizens.jobs.purge_expired_sessions"
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         session.execute(update(Notification).where(Notification.kind.like("appointment_reminder%"))
                         .values(deliver_after=utcnow() - timedelta(minutes=1)))
         session.commit()
-        Queue("sweeps", connection=redis_client).enqueue("jobs.notifications.enqueue_due_notifications")
+        Queue("sweeps", connection=redis_client).enqueue("miniapp_api.notifications.jobs.enqueue_due_notifications")
         run_worker(process_env, at=utcnow())
         expect(page.locator("#in-app")).to_contain_text("预约即将开始", timeout=15_000)
         expect(page.locator("#arrivals")).to_contain_text("条新消息")

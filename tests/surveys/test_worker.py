@@ -38,7 +38,7 @@ def test_completion_to_invitation_to_message_through_workers(app, committed_db, 
     assert (invitation.subject_type, invitation.subject_id, invitation.citizen_id) == (
         "application", application.id, citizen.id)
     for _ in range(2):                           # the scheduler's job, run twice
-        Queue("sweeps", connection=redis_client).enqueue("jobs.surveys.send_due_invitations")
+        Queue("sweeps", connection=redis_client).enqueue("miniapp_api.surveys.jobs.send_due_invitations")
         run_worker(process_env, at=MONDAY_10AM + timedelta(minutes=1))
     session.expire_all()
     invitation = session.get(SurveyInvitation, invitation.id)
