@@ -29,6 +29,7 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import chinese_time
 from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.facts import facts_changed
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
 from miniapp_api.staff.models import Staff
@@ -111,6 +112,7 @@ def import_csv(session: Session, cipher: FieldCipher, staff: Staff, csv_text: st
     report = ImportReport(created=len(parsed) - len(existing), updated=len(existing), linked=linked, business_ids=ids)
     audit(session, staff, "import_businesses", "business", "csv", created=report.created, updated=report.updated,
           linked=report.linked)
+    facts_changed(session, "business", ids)   # 政策快享 over the changed facts, once this commits
     return report
 
 

@@ -11,6 +11,8 @@ from miniapp_api.businesses.schemas import (
     AgentOut,
     AgentPath,
     BusinessDetail,
+    BusinessImportIn,
+    BusinessImportOut,
     BusinessList,
     BusinessOut,
     BusinessPath,
@@ -102,6 +104,17 @@ def set_payout_account(path: BusinessPath, body: PayoutAccountIn):
                                 bank=body.bank, account_number=body.account_number,
                                 set_by=f"citizen:{g.citizen.id}", now=now)
     return PayoutAccountOut.of(business).model_dump(mode="json")
+
+
+@staff_bp.post("/businesses/import", responses={200: BusinessImportOut}, security=STAFF_BEARER)
+@staff_role(*permissions.BUSINESS_IMPORT)
+def import_businesses(body: BusinessImportIn):
+    """Import or update businesses from the registry's CSV: every bad row is reported by line, nothing is
+    saved unless all are right; importing the same file again changes nothing. Policies are matched again
+    over the imported businesses once it commits."""
+    report = services.import_csv(db.session, field_cipher(), g.staff, body.csv, utcnow())
+    return BusinessImportOut(created=report.created, updated=report.updated, linked=report.linked
+                             ).model_dump(mode="json")
 
 
 @staff_bp.post("/businesses/agents", responses={201: AgentOut, 200: AgentOut}, security=STAFF_BEARER)

@@ -32,16 +32,16 @@ from miniapp_api.notifications.services import notify
 from miniapp_api.platform.clock import chinese_date, chinese_time
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
+from miniapp_api.platform.facts import facts_changed
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import FieldCipher
-from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal
+from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff.models import Staff
 from miniapp_api.wechat import FACE_VERIFIED, WeChatError, WeChatGateway, cert_hash
 
 PHONE_CODE_INVALID = "phone_code_invalid"
 PHONE_NOT_TRUSTED = "phone_not_trusted"
 PHONE_TOO_FREQUENT = "phone_too_frequent"
-POLICY_MATCH_JOB = "miniapp_api.policies.jobs.match_changed"
 VERIFY_REFUSED = "verify_refused"
 VERIFICATION_NOT_FOUND = "verification_not_found"
 VERIFICATION_EXPIRED = "verification_expired"
@@ -221,9 +221,8 @@ def apply_verified_identity(session: Session, cipher: FieldCipher, citizen: Citi
     set_id_number(cipher, citizen, id_number)
     citizen.verified_id_hash, citizen.verified_at = id_hash, now
     session.flush()
-    # 政策快享: the facts other departments shared about this person now apply to them (named by string:
-    # identity sits below the policies domain).
-    enqueue_after_commit(session, "sweeps", POLICY_MATCH_JOB, "person", [citizen.id])
+    # 政策快享: the facts other departments shared about this person now apply to them.
+    facts_changed(session, "person", [citizen.id])
     return citizen
 
 

@@ -26,6 +26,7 @@ from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.errors import DomainError, NotFound, require_state
+from miniapp_api.platform.facts import facts_changed
 from miniapp_api.platform.privacy import FieldCipher, id_number_is_valid, mask_id_number, mask_name, mask_phone
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
 from miniapp_api.policies import matching, messages, rules, search
@@ -63,7 +64,6 @@ ACCOUNT_CONTEXT = "policy_account"
 REMIND_AFTER = timedelta(days=7)
 REMIND_BATCH = 2000
 PUBLISH_JOB = "miniapp_api.policies.jobs.match_published"
-SUBJECTS_JOB = "miniapp_api.policies.jobs.match_changed"
 ACCOUNT = re.compile(r"^\d{8,30}$")
 
 
@@ -604,9 +604,3 @@ def import_person_facts(session: Session, cipher: FieldCipher, staff: Staff, csv
     audit(session, staff, "import_person_facts", "person_fact", "csv", rows=len(parsed), citizens=len(citizens))
     facts_changed(session, Subject.PERSON, citizens)
     return citizens
-
-
-def facts_changed(session: Session, subject: str, ids: list[int]) -> None:
-    """Run every rule over these subjects once the change commits (matches added, ended ones withdrawn)."""
-    for start in range(0, len(ids), 5000):
-        enqueue_after_commit(session, "sweeps", SUBJECTS_JOB, str(subject), ids[start:start + 5000])
