@@ -154,6 +154,10 @@ class Settings(BaseSettings):
     wechat_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # This mini-program's subscribe-message templates and the SMS templates its provider approved (ids differ per
+    # city): message kind groups → template id and fields.
+    wechat_templates_file: Path = PROJECT_ROOT / "config" / "wechat_templates.json"
+    sms_templates_file: Path = PROJECT_ROOT / "config" / "sms_templates.json"
     timezone: str = "Asia/Shanghai"
     instance_path: Path = PROJECT_ROOT / "instance"
     session_days: int = Field(default=30, ge=1, le=365)

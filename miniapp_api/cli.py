@@ -223,9 +223,9 @@ def emulator(host: str, port: int) -> None:
         click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
         sys.exit(2)
     sms = SmsEmulatorState(settings.sms_secret_id or "", settings.sms_secret_key or "", settings.sms_sdk_app_id or "",
-                           {settings.sms_sign_name}, emulator_sms_templates()) if settings.sms_enabled else None
+                           {settings.sms_sign_name}, emulator_sms_templates(settings.sms_templates_file)) if settings.sms_enabled else None
     server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "",
-                                  templates=emulator_templates(), sms=sms)
+                                  templates=emulator_templates(settings.wechat_templates_file), sms=sms)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     click.echo(f"WeChat emulator on http://{host}:{port}")
     try:

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from config.settings import PROJECT_ROOT
-from miniapp_api.notifications.templates import template_for
+from miniapp_api.notifications.templates import configured_file, template_for
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.sms import SmsGateway
 
-SMS_TEMPLATES_FILE = PROJECT_ROOT / "config" / "sms_templates.json"
+SHIPPED_SMS_FILE = Path(__file__).resolve().parents[2] / "config" / "sms_templates.json"
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,12 @@ class SmsTemplate:
     params: tuple[str, ...]
 
 
+def load_sms_templates(path: Path | None = None) -> dict[str, SmsTemplate]:
+    return _read_sms_templates(path or configured_file("SMS_TEMPLATES_FILE", SHIPPED_SMS_FILE))
+
+
 @cache
-def load_sms_templates(path: Path = SMS_TEMPLATES_FILE) -> dict[str, SmsTemplate]:
+def _read_sms_templates(path: Path) -> dict[str, SmsTemplate]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {kind: SmsTemplate(kind, spec["template_id"], spec["text"], tuple(spec["params"]))
             for kind, spec in raw.items() if not kind.startswith("_")}
@@ -56,9 +59,9 @@ def sms_params(kind: str, fields: dict[str, str]) -> list[str]:
     return [_readable(fields.get(key_of[name], "")) for name in load_sms_templates()[kind].params]
 
 
-def emulator_sms_templates() -> dict[str, str]:
+def emulator_sms_templates(path: Path | None = None) -> dict[str, str]:
     """What the SMS console would hold: template id → approved text."""
-    return {t.template_id: t.text for t in load_sms_templates().values()}
+    return {t.template_id: t.text for t in load_sms_templates(path).values()}
 
 
 @dataclass(frozen=True)

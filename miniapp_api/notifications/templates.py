@@ -1,8 +1,10 @@
 """Message kinds → WeChat subscribe-message templates, rendered from one place.
 
-The template ids and field names live in config/wechat_templates.json (they are
-per mini-program, from the WeChat console). Every value is cut to its field
-type's limit here, before WeChat would refuse it with 47003.
+The template ids and field names live in a JSON file (they are per mini-program,
+from the WeChat console) that configuration names: WECHAT_TEMPLATES_FILE, read
+from the running app's config; the file shipped (config/wechat_templates.json)
+serves where no app runs (the emulator's command, tests). Every value is cut to
+its field type's limit here, before WeChat would refuse it with 47003.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from config.settings import PROJECT_ROOT
+from flask import current_app, has_app_context
 
-TEMPLATES_FILE = PROJECT_ROOT / "config" / "wechat_templates.json"
+SHIPPED_FILE = Path(__file__).resolve().parents[2] / "config" / "wechat_templates.json"
+
+
+def configured_file(key: str, shipped: Path) -> Path:
+    """The data file configuration names (`key` in the running app's config), else the one shipped."""
+    return Path(current_app.config.get(key) or shipped) if has_app_context() else shipped
 
 # message kind → (template group in the JSON file, urgent: not held back by quiet hours)
 KINDS: dict[str, tuple[str, bool]] = {
@@ -62,8 +69,12 @@ class Template:
     long_term: bool
 
 
+def load_templates(path: Path | None = None) -> dict[str, Template]:
+    return _read_templates(path or configured_file("WECHAT_TEMPLATES_FILE", SHIPPED_FILE))
+
+
 @cache
-def load_templates(path: Path = TEMPLATES_FILE) -> dict[str, Template]:
+def _read_templates(path: Path) -> dict[str, Template]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {group: Template(group, spec["template_id"], spec["fields"], spec["subscription"] == "long_term")
             for group, spec in raw.items() if not group.startswith("_")}
@@ -97,6 +108,6 @@ def template_fields(kind: str, context: dict[str, str]) -> dict[str, str]:
     return {key: fit(key, context[name]) for key, name in template.fields.items()}
 
 
-def emulator_templates() -> dict[str, list[str]]:
+def emulator_templates(path: Path | None = None) -> dict[str, list[str]]:
     """What the WeChat console would hold for this mini-program: template id → field keys."""
-    return {t.template_id: list(t.fields) for t in load_templates().values()}
+    return {t.template_id: list(t.fields) for t in load_templates(path).values()}
