@@ -85,7 +85,7 @@ def test_identity_migration_leaves_old_profiles_unverified_and_no_shows_accounta
                 SELECT c.id, x.person, '某人', x.relation, w.centre_id, w.id, '2026-11-24', '2026-11-24T01:00Z',
                        '2026-11-24T01:15Z', 'no_show'
                 FROM c, w, (VALUES ('h-self', NULL), ('h-parent', '父母')) AS x(person, relation)"""))
-        upgrade(url)
+        upgrade(url, "0008")    # what 0008 did (0024 later makes such a typed self-booking the account's own)
         with engine.connect() as connection:
             citizen = connection.execute(text(
                 "SELECT id, real_name, id_number_hash, verified_id_hash, verified_at FROM citizen")).one()
@@ -100,14 +100,16 @@ def test_identity_migration_leaves_old_profiles_unverified_and_no_shows_accounta
 def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_agent_links_an_expiry(servers):
     """0024: a booking made for someone by typing their ID number stops counting against that number (re-keyed to
     the booking account, the typed hash kept only to show it to the person named); one's own booking and a
-    relative's (whose authorisation was erased) stay as they were; agent links get a year from confirmation,
+    relative's (whose authorisation was erased) stay as they were; one booked for oneself under a number never
+    verified becomes the account's own; agent links get a year from confirmation,
     and never less than 30 days from the upgrade."""
     url = psycopg_url(recreate_database(servers.admin_postgres_url, "banshi_migrations"))
     upgrade(url, "0023")
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            booker = connection.execute(text("INSERT INTO citizen (openid) VALUES ('o-booker') RETURNING id")).scalar()
+            booker = connection.execute(text(
+                "INSERT INTO citizen (openid, verified_id_hash) VALUES ('o-booker', 'h-self') RETURNING id")).scalar()
             centre = connection.execute(text(
                 "INSERT INTO centre (name, level, region) VALUES ('某中心', 'district', '某区') RETURNING id")).scalar()
             window = connection.execute(text(
@@ -117,7 +119,7 @@ def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_age
                 "INSERT INTO service_item (code, name, audience, high_frequency) "
                 "VALUES ('SD0001', '某事项', 'citizen', false) RETURNING id")).scalar()
             for person, phone, relation in (("h-self", None, None), ("h-victim", "enc-phone", "朋友"),
-                                            ("h-mother", None, "父母")):
+                                            ("h-mother", None, "父母"), ("h-typed", None, None)):
                 appointment = connection.execute(text("""
                     INSERT INTO appointment (citizen_id, person_hash, person_name, accountable_hash, proxy_phone_enc,
                                              proxy_relation, centre_id, window_id, service_date, starts_at, ends_at,
@@ -152,6 +154,9 @@ def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_age
         engine.dispose()
     assert (keys["h-self"].person_hash, keys["h-self"].named_id_hash) == ("h-self", None)
     assert (keys["h-mother"].person_hash, keys["h-mother"].named_id_hash) == ("h-mother", None)
+    # Booked for oneself under a number the account typed but never verified (before 0008): the account's own.
+    typed = keys[f"account:{booker}"]
+    assert typed.person_hash == typed.item_hash == typed.accountable_hash == f"account:{booker}"
     named = keys["h-victim"]
     assert named.person_hash == named.item_hash == f"named:{booker}:h-victim"
     assert (named.named_id_hash, named.accountable_hash) == ("h-victim", f"account:{booker}")

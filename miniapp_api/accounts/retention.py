@@ -62,7 +62,7 @@ def cut_person_out(session: Session, appointment_ids, *, only_hashes: list[str] 
     session.execute(update(AppointmentItem).where(AppointmentItem.appointment_id.in_(appointment_ids))
                     .values(person_hash=_erased(AppointmentItem.appointment_id)))
     return session.execute(update(Appointment).where(Appointment.id.in_(appointment_ids)).values(
-        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None,
+        person_name=messages.ERASED_NAME, proxy_id_number_enc=None, proxy_phone_enc=None, named_id_hash=None,
         person_hash=_erased(Appointment.id), accountable_hash=accountable)).rowcount
 
 

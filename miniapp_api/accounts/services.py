@@ -38,7 +38,7 @@ from miniapp_api.appointments.models import (
 )
 from miniapp_api.appointments.services import account_key, cancel_for_deletion
 from miniapp_api.authority import services as authority
-from miniapp_api.businesses.models import BusinessLink
+from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.models import Feedback, FeedbackEvent
@@ -145,8 +145,14 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
     # 免申即享 / 快申快享 grant cases stay for the audit of payouts, without whose account or form it was.
-    session.execute(update(PolicyGrant).where(PolicyGrant.citizen_id == cid).values(
-        account_name=REDACTED, account_enc=REDACTED, account_last4="****", form=None))
+    # A business's grant paid to the business's own account (in its name) keeps it: it is the business's, not the
+    # person's who confirmed it. Any other account (a person's, typed before accounts on record) goes.
+    business_name = select(Business.name).where(Business.id == PolicyGrant.business_id).scalar_subquery()
+    session.execute(update(PolicyGrant).where(
+        PolicyGrant.citizen_id == cid,
+        PolicyGrant.business_id.is_(None) | PolicyGrant.account_name.is_distinct_from(business_name))
+        .values(account_name=REDACTED, account_enc=REDACTED, account_last4="****"))
+    session.execute(update(PolicyGrant).where(PolicyGrant.citizen_id == cid).values(form=None))
     session.execute(delete(RelativeAuthorisation).where(or_(
         RelativeAuthorisation.delegate_id == cid, RelativeAuthorisation.principal_citizen_id == cid,
         RelativeAuthorisation.principal_id_hash.in_(hashes))))

@@ -10,6 +10,7 @@ TOO_LATE_TO_CANCEL = "距预约开始不足{minutes}分钟，已不能取消或�
 QUOTA_EXCEEDED = "每人最多同时保留{limit}个有效预约，请先办理或取消已有预约"
 QUOTA_FOR_OTHERS = ("每个账号最多同时为他人代预约{limit}个号，请先办理或取消已有的代预约；"
                     "经常为家人办事，可请家人完成实名核验后在“亲友代办”中授权您")
+NO_BOOKING_FOR_OTHERS = "本中心不接受未经授权的代预约；经常为家人办事，可请家人完成实名核验后在“亲友代办”中授权您"
 BOOKED_FOR_YOU = "{booker} 为您预约"
 SOMEONE = "他人"
 DUPLICATE_BOOKING = "您当天已预约过该事项，无需重复预约"

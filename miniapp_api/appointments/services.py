@@ -215,6 +215,8 @@ def _refusal(centre: Centre, person: Person, until: datetime | None, duplicate: 
     quota = _quota(centre, person)
     if active_count >= quota:
         if person.named_by is not None:
+            if quota == 0:
+                return BookingRefused(messages.NO_BOOKING_FOR_OTHERS, code=QUOTA_EXCEEDED)
             return BookingRefused(messages.QUOTA_FOR_OTHERS.format(limit=quota), code=QUOTA_EXCEEDED)
         return BookingRefused(messages.QUOTA_EXCEEDED.format(limit=quota), code=QUOTA_EXCEEDED)
     return None
@@ -509,7 +511,8 @@ def list_appointments(session: Session, citizen_id: int, now: datetime | None = 
     actor, now = session.get(Citizen, citizen_id), now or utcnow()
     return list(session.scalars(select(Appointment).where(authority.visible(
         actor, now, booker=Appointment.citizen_id, person=Appointment.person_hash, named=Appointment.named_id_hash,
-        authorisation=Appointment.authorisation_id)).order_by(Appointment.starts_at.desc()).limit(limit)))
+        authorisation=Appointment.authorisation_id, named_live=Appointment.status.in_(_ACTIVE_STATUS_NAMES))
+    ).order_by(Appointment.starts_at.desc()).limit(limit)))
 
 
 def bookers_for(session: Session, viewer_id: int, appointments: list[Appointment]) -> dict[int, str]:
@@ -523,10 +526,12 @@ def bookers_for(session: Session, viewer_id: int, appointments: list[Appointment
 
 
 def relative_appointments(session: Session, principal: Principal, *, limit: int = 50) -> list[Appointment]:
-    """A relative's appointments, whoever booked them: by their verified ID, or made by their own account."""
+    """A relative's own appointments, whoever booked them: those for their verified person, and those their account
+    booked for itself before it was verified. Never what their account booked for someone else (a person they
+    named, a relative of theirs): the delegate has no grant from those people."""
     mine = Appointment.person_hash == principal.id_hash
     if principal.citizen_id is not None:
-        mine = mine | (Appointment.citizen_id == principal.citizen_id)
+        mine = mine | (Appointment.person_hash == f"account:{principal.citizen_id}")
     return list(session.scalars(select(Appointment).where(mine).order_by(Appointment.starts_at.desc()).limit(limit)))
 
 

@@ -73,6 +73,15 @@ def own_keys(actor: Citizen) -> list[str]:
     return [key for key in (actor.verified_id_hash, f"account:{actor.id}") if key]
 
 
+def _authorisation(session: Session, authorisation_id: int, *, lock: bool) -> RelativeAuthorisation | None:
+    """With `lock`, read under a share lock: a revocation (which locks the row for update) and an act under it are
+    ordered — the act waits for the revocation to commit and then sees it, or the revocation waits for the act."""
+    statement = select(RelativeAuthorisation).where(RelativeAuthorisation.id == authorisation_id)
+    if lock:
+        statement = statement.with_for_update(read=True).execution_options(populate_existing=True)
+    return session.scalars(statement).one_or_none()
+
+
 def _relative_acts(authorisation: RelativeAuthorisation | None, actor: Citizen, now: datetime) -> frozenset[Act]:
     if (authorisation is None or actor.verified_id_hash is None or authorisation.delegate_id != actor.id
             or authorisation.status != AuthorisationStatus.ACTIVE or authorisation.expires_at is None
@@ -83,15 +92,17 @@ def _relative_acts(authorisation: RelativeAuthorisation | None, actor: Citizen, 
     return frozenset({Act.VIEW}) if Scope.VIEW in authorisation.scopes else frozenset()
 
 
-def grants(session: Session, actor: Citizen, record: Record, now: datetime) -> dict[Basis, frozenset[Act]]:
-    """Every basis the account has on the record, with the acts each allows now."""
+def grants(session: Session, actor: Citizen, record: Record, now: datetime, *,
+           lock: bool = False) -> dict[Basis, frozenset[Act]]:
+    """Every basis the account has on the record, with the acts each allows now (`lock`: for an act that changes
+    the record, the relative authorisation it rests on is read under a share lock)."""
     found: dict[Basis, frozenset[Act]] = {}
     if record.person_hash in own_keys(actor):
         found[Basis.SELF] = ACTS[Basis.SELF]
     if record.booker_id == actor.id and record.named_hash is not None:
         found[Basis.BOOKER] = ACTS[Basis.BOOKER]
     if record.booker_id == actor.id and record.authorisation_id is not None:
-        acts = _relative_acts(session.get(RelativeAuthorisation, record.authorisation_id), actor, now)
+        acts = _relative_acts(_authorisation(session, record.authorisation_id, lock=lock), actor, now)
         if acts:
             found[Basis.RELATIVE] = acts
     if record.named_hash is not None and record.named_hash == actor.verified_id_hash:
@@ -111,7 +122,7 @@ def require(session: Session, actor: Citizen, record: Record, act: Act, now: dat
             not_found: DomainError) -> Basis:
     """`may`, or a refusal: `not_found` (404) when the account has no grant on the record at all — its existence
     is not leaked —, 403 with what to do when it sees the record but this act is not granted."""
-    found = grants(session, actor, record, now)
+    found = grants(session, actor, record, now, lock=act != Act.VIEW)
     for basis, acts in found.items():
         if act in acts:
             return basis
@@ -121,11 +132,14 @@ def require(session: Session, actor: Citizen, record: Record, act: Act, now: dat
     raise DomainError(message, code=NOT_PERMITTED, status=403)
 
 
-def visible(actor: Citizen, now: datetime, *, booker, person, named, authorisation) -> ColumnElement[bool]:
-    """The records the account may view, as a WHERE clause over the given columns (the same rules as `grants`)."""
+def visible(actor: Citizen, now: datetime, *, booker, person, named, authorisation,
+            named_live: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """The records the account may list, as a WHERE clause over the given columns (the same rules as `grants`).
+    Records that name the account's person (someone else booked them) are listed only while `named_live` holds:
+    a stranger cancelling and booking again cannot fill someone's list with dead bookings in their name."""
     clauses = [person.in_(own_keys(actor)), and_(booker == actor.id, named.is_not(None))]
     if actor.verified_id_hash:
-        clauses.append(named == actor.verified_id_hash)
+        clauses.append(and_(named == actor.verified_id_hash, *([named_live] if named_live is not None else [])))
         clauses.append(and_(booker == actor.id, authorisation.in_(select(RelativeAuthorisation.id).where(
             RelativeAuthorisation.delegate_id == actor.id, relative_in_force(now),
             RelativeAuthorisation.scopes.overlap([Scope.BOOK.value, Scope.VIEW.value])))))

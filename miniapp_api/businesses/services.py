@@ -28,6 +28,7 @@ from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import chinese_time
+from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.facts import facts_changed
 from miniapp_api.platform.models import AuditLog
@@ -155,6 +156,8 @@ def confirm_agent(session: Session, cipher: FieldCipher, staff: Staff, *, credit
     business = session.scalars(select(Business).where(Business.credit_code == credit_code.upper())).one_or_none()
     if business is None:
         raise NotFound(messages.BUSINESS_NOT_FOUND, code=BUSINESS_NOT_FOUND)
+    # Two clerks confirming the same agent at once: one creates the link, the other then renews it.
+    lock_for_transaction(session, f"business-link:{business.id}:{citizen.id}")
     live = session.scalars(select(BusinessLink).where(BusinessLink.business_id == business.id,
                                                       BusinessLink.citizen_id == citizen.id,
                                                       BusinessLink.revoked_at.is_(None)).with_for_update()).one_or_none()

@@ -29,7 +29,7 @@ MESSAGE_NOT_FOUND = "没有找到该消息"
 
 CANCEL_REASON = "原因：{reason}。"
 # The copy of an appointment's message that reaches the person it was booked for (by a relative, or by name).
-FOR_YOU_PREFIX = "【他人为{name}代办的预约】"
+FOR_YOU_PREFIX = "【他人为您（{name}）代办的预约，详情和取消请看“我的预约”】"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
 SMS_KIND_NAMES = {"licence_expiry": "证照到期提醒", "application_materials_due": "补交材料提醒",

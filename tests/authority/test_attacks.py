@@ -164,7 +164,7 @@ def test_attack_2_bookings_by_name_cannot_lock_a_stranger_out(web, committed_db,
                              {"slot_id": slots[2]})
     assert status == 403 and moved["error"]["code"] == "not_permitted"
     status, messages = web.call("GET", "/api/v1/messages", victim_headers)
-    assert any(m["body"].startswith("【他人为王秀英代办的预约】") for m in messages["messages"])
+    assert any(m["body"].startswith("【他人为您（王秀英）代办的预约，详情和取消请看“我的预约”】") for m in messages["messages"])
 
 
 def test_attack_3_one_account_is_not_a_scalpers_many_seats(web, committed_db, cipher):

@@ -7,7 +7,8 @@ Create Date: 2026-12-05 10:00:00
 A booking made for someone by typing their name and ID number (no authorisation) used to count against
 that ID number: anyone could fill a stranger's quota. Such rows (no authorisation, a typed phone) keep the
 typed hash in `named_id_hash` (so the named person, once verified, sees them) and are counted from now on
-under a key of the booking account and that name. Agent links confirmed at a counter get an expiry: a year
+under a key of the booking account and that name. Bookings for oneself keyed on an ID number the account typed
+but never face-verified become the account's own (`account:<id>`). Agent links confirmed at a counter get an expiry: a year
 from their confirmation, and never less than 30 days from this upgrade, so nobody is cut off unannounced.
 """
 import sqlalchemy as sa
@@ -22,6 +23,14 @@ depends_on = None
 # carry no phone; an erased authorisation leaves authorisation_id NULL but no phone either).
 BY_NAME = "a.authorisation_id IS NULL AND a.proxy_phone_enc IS NOT NULL AND a.named_id_hash IS NULL"
 NEW_KEY = "'named:' || a.citizen_id || ':' || left(a.person_hash, 40)"
+# Bookings for oneself keyed on an ID number the account typed but never face-verified (made before verified
+# identity existed, migration 0008): a claim, so from now on they are the account's own (`account:<id>`), not the
+# number's owner's.
+TYPED_SELF = """a.authorisation_id IS NULL AND a.proxy_relation IS NULL
+    AND a.person_hash NOT LIKE 'account:%%' AND a.person_hash NOT LIKE 'named:%%' AND a.person_hash NOT LIKE 'erased:%%'
+    AND a.person_hash IS DISTINCT FROM (SELECT c.verified_id_hash FROM citizen c WHERE c.id = a.citizen_id)
+    AND NOT EXISTS (SELECT FROM face_verification f WHERE f.citizen_id = a.citizen_id
+                    AND f.id_number_hash = a.person_hash AND f.status = 'verified')"""
 
 
 def upgrade() -> None:
@@ -36,6 +45,14 @@ def upgrade() -> None:
     op.execute(f"""
         UPDATE appointment a SET named_id_hash = a.person_hash, person_hash = {NEW_KEY}
         WHERE {BY_NAME}""")
+    op.execute(f"""
+        UPDATE appointment_item i SET person_hash = 'account:' || a.citizen_id
+        FROM appointment a WHERE i.appointment_id = a.id AND {TYPED_SELF}""")
+    op.execute(f"""
+        UPDATE appointment a SET person_hash = 'account:' || a.citizen_id,
+            accountable_hash = CASE WHEN a.accountable_hash = a.person_hash THEN 'account:' || a.citizen_id
+                                    ELSE a.accountable_hash END
+        WHERE {TYPED_SELF}""")
 
     op.add_column('centre', sa.Column('max_active_for_others', sa.SmallInteger(), server_default='2',
                                       nullable=False))
