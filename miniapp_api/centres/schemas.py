@@ -115,7 +115,7 @@ class CentreList(BaseModel):
     centres: list[CentreSummary]
 
 
-class PolicyOut(BaseModel):
+class BookingPolicyOut(BaseModel):
     booking_horizon_days: int
     min_notice_minutes: int
     cancel_cutoff_minutes: int
@@ -127,14 +127,14 @@ class CentreDetail(CentreSummary):
     parent_id: int | None
     opening_hours: list[OpeningOut]
     windows: list[WindowOut]
-    policy: PolicyOut
+    policy: BookingPolicyOut
 
     @classmethod
     def of_centre(cls, centre: Centre) -> CentreDetail:
         hours = [OpeningOut(weekday=p.weekday, weekday_name=messages.WEEKDAY_NAMES[p.weekday],
                             opens=p.opens.strftime("%H:%M"), closes=p.closes.strftime("%H:%M"), label=p.label)
                  for p in centre.hours]
-        policy = PolicyOut(booking_horizon_days=centre.booking_horizon_days,
+        policy = BookingPolicyOut(booking_horizon_days=centre.booking_horizon_days,
                            min_notice_minutes=centre.min_notice_minutes,
                            cancel_cutoff_minutes=centre.cancel_cutoff_minutes,
                            max_active_per_person=centre.max_active_per_person,

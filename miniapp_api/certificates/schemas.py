@@ -15,7 +15,7 @@ class CertificatePath(BaseModel):
     certificate_id: Id
 
 
-class TokenPath(BaseModel):
+class VerifyTokenPath(BaseModel):
     token: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
@@ -62,7 +62,7 @@ class CertificateList(BaseModel):
     certificates: list[CertificateOut]
 
 
-class VerificationOut(BaseModel):
+class CertificateVerificationOut(BaseModel):
     """What anyone scanning the QR code learns: never the full ID number, never a phone number. Every field
     of the certificate comes from its signed payload, and only when the signature holds; the status adds the
     issuer's live record (revoked, superseded)."""

@@ -15,8 +15,8 @@ from miniapp_api.certificates.schemas import (
     RevokeIn,
     StaffCertificateList,
     StaffQuery,
-    TokenPath,
-    VerificationOut,
+    VerifyTokenPath,
+    CertificateVerificationOut,
 )
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
@@ -85,12 +85,12 @@ def list_relative_certificates(path: RelativePath):
     return {"certificates": [out(c) for c in services.of_person(db.session, principal.id_hash)]}
 
 
-@bp.get("/certificates/verify/<token>", responses={200: VerificationOut})
-def verify_certificate(path: TokenPath):
+@bp.get("/certificates/verify/<token>", responses={200: CertificateVerificationOut})
+def verify_certificate(path: VerifyTokenPath):
     """Public: what the QR code says — valid, expired, superseded, revoked, tampered or signed by a revoked key —
     and, when the signature holds, the signed fields with the holder masked. An unknown token answers 200 with
     found=false, the same shape as a known one."""
-    return VerificationOut.of(services.verify(db.session, signing_keys(), path.token, today()))
+    return CertificateVerificationOut.of(services.verify(db.session, signing_keys(), path.token, today()))
 
 
 @staff_bp.get("/certificates", responses={200: StaffCertificateList}, security=STAFF_BEARER)
@@ -135,7 +135,7 @@ def verify_page(token: str):
     valid_token = 8 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
     result = services.verify(db.session, signing_keys(), token, today()) if valid_token \
         else services.Verification(False)
-    page = render_template_string(VERIFY_PAGE, title=messages.PAGE_TITLE, v=VerificationOut.of(result))
+    page = render_template_string(VERIFY_PAGE, title=messages.PAGE_TITLE, v=CertificateVerificationOut.of(result))
     response = Response(page, status=200 if result.found else 404, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -19,7 +19,7 @@ from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 FileIds = list[Id]
 
 
-class ItemPath(BaseModel):
+class FormItemPath(BaseModel):
     code: str = Field(min_length=1, max_length=32)
 
 
@@ -32,7 +32,7 @@ class FormQuery(QueryModel):
     business_id: Id | None = Field(default=None, description="the business applied for")
 
 
-class FieldOut(BaseModel):
+class FormFieldOut(BaseModel):
     key: str
     label: str
     type: Literal["text", "textarea", "number", "date", "choice"]
@@ -43,12 +43,12 @@ class FieldOut(BaseModel):
     choices: list[str]
 
 
-def field_out(f) -> FieldOut:
-    return FieldOut(key=f.key, label=f.label, type=f.type, required=f.required, max_length=f.max_length, min=f.min,
+def field_out(f) -> FormFieldOut:
+    return FormFieldOut(key=f.key, label=f.label, type=f.type, required=f.required, max_length=f.max_length, min=f.min,
                     max=f.max, choices=list(f.choices))
 
 
-class MaterialOut(BaseModel):
+class FormMaterialOut(BaseModel):
     name: str
     key: bool = Field(description="必需材料: cannot be deferred (容缺)")
 
@@ -58,12 +58,12 @@ class CentreChoice(BaseModel):
     name: str
 
 
-class FormOut(BaseModel):
+class OnlineFormOut(BaseModel):
     item_code: str
     item_name: str
     applicant: Literal["person", "business"]
-    fields: list[FieldOut]
-    materials: list[MaterialOut]
+    fields: list[FormFieldOut]
+    materials: list[FormMaterialOut]
     centres: list[CentreChoice]
     prefill: dict[str, Any] = Field(description="what the system already knows (profile, business, licence)")
 
@@ -71,7 +71,7 @@ class FormOut(BaseModel):
     def of(cls, item, definition: FormDefinition, centres, prefill: dict) -> dict:
         return cls(item_code=item.code, item_name=item.name, applicant=definition.applicant,
                    fields=[field_out(f) for f in definition.fields],
-                   materials=[MaterialOut(name=n, key=k) for n, k in material_names(item).items()],
+                   materials=[FormMaterialOut(name=n, key=k) for n, k in material_names(item).items()],
                    centres=[CentreChoice(id=c.id, name=c.name) for c in centres], prefill=prefill).model_dump()
 
 
@@ -154,14 +154,14 @@ class SubmittedOut(BaseModel):
     kind: Literal["application", "bundle"] = Field("application", description="a bundle's parent case (一件事)")
 
 
-class AnswerIn(StrictIn):
+class CorrectionAnswerIn(StrictIn):
     material_id: Id
     file_ids: FileIds = Field(min_length=1, max_length=10)
     note: str | None = Field(default=None, max_length=200)
 
 
 class CorrectionsIn(StrictIn):
-    answers: list[AnswerIn] = Field(min_length=1, max_length=20)
+    answers: list[CorrectionAnswerIn] = Field(min_length=1, max_length=20)
 
     def to_answers(self) -> list[CorrectionAnswer]:
         return [CorrectionAnswer(a.material_id, a.file_ids, a.note) for a in self.answers]
@@ -220,7 +220,7 @@ class BundleList(BaseModel):
     bundles: list[BundleOut]
 
 
-class SetMaterialOut(MaterialOut):
+class SetMaterialOut(FormMaterialOut):
     items: list[str] = Field(description="the items that need it (asked for once)")
 
 
@@ -232,7 +232,7 @@ class NotNeededOut(BaseModel):
 class BundleFormOut(BundleOut):
     """The shared form (一表申请) and the one material set (一套材料); same shape as an item's form."""
 
-    fields: list[FieldOut]
+    fields: list[FormFieldOut]
     materials: list[SetMaterialOut]
     not_needed: list[NotNeededOut]
     centres: list[CentreChoice] = Field(description="centres that handle every item of the bundle")

@@ -32,9 +32,9 @@ from miniapp_api.filing.schemas import (
     FilingList,
     FilingOut,
     FilingPath,
-    FormOut,
+    OnlineFormOut,
     FormQuery,
-    ItemPath,
+    FormItemPath,
     MailOut,
     StaffFilingOut,
     StartIn,
@@ -66,14 +66,14 @@ def filing_out(filing: Filing) -> dict:
     return FilingOut.of(filing, services.mail_of(field_cipher(), filing), reference, bundle.name if bundle else None)
 
 
-@bp.get("/items/<code>/online-form", responses={200: FormOut}, security=[{"bearer": []}])
+@bp.get("/items/<code>/online-form", responses={200: OnlineFormOut}, security=[{"bearer": []}])
 @citizen_required
-def online_form(path: ItemPath, query: FormQuery):
+def online_form(path: FormItemPath, query: FormQuery):
     """The item's online form: fields, materials (必需 or 容缺可后补), the centres that handle it, and what can be
     prefilled for the caller (and the business, for a business item). 404 for an item not offered online."""
     item, definition = services.offered(db.session, path.code)
     business = own_business(db.session, g.citizen.id, query.business_id, utcnow())[0] if query.business_id else None
-    return FormOut.of(item, definition, services.centres_for(db.session, [item]),
+    return OnlineFormOut.of(item, definition, services.centres_for(db.session, [item]),
                       services.prefill(db.session, definition, g.citizen, business))
 
 

@@ -47,12 +47,12 @@ class ScenarioListQuery(QueryModel):
     audience: Audience | None = None
 
 
-class AnswersIn(StrictIn):
+class ScenarioAnswersIn(StrictIn):
     answers: Answers = Field(default_factory=dict, max_length=30)
     version: int | None = Field(default=None, ge=1, le=10_000, description="the version the interview began on")
 
 
-class ResultIn(AnswersIn):
+class ResultIn(ScenarioAnswersIn):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
 
@@ -159,30 +159,30 @@ class Option(BaseModel):
     label: str
 
 
-class QuestionOut(BaseModel):
+class ScenarioQuestionOut(BaseModel):
     key: str
     text: str
     kind: str
     options: list[Option]
 
     @classmethod
-    def of(cls, question: dict[str, Any]) -> QuestionOut:
+    def of(cls, question: dict[str, Any]) -> ScenarioQuestionOut:
         options = ([Option(value=True, label=messages.YES), Option(value=False, label=messages.NO)]
                    if question["kind"] == "yesno" else [Option(**o) for o in question["options"]])
         return cls(key=question["key"], text=question["text"], kind=question["kind"], options=options)
 
 
-class StepOut(BaseModel):
+class GuideStepOut(BaseModel):
     scenario: ScenarioSummary
     done: bool
-    question: QuestionOut | None
+    question: ScenarioQuestionOut | None
     progress: str
 
     @classmethod
-    def of(cls, scenario: GuideScenario, question: dict[str, Any] | None, progress: tuple[int, int]) -> StepOut:
+    def of(cls, scenario: GuideScenario, question: dict[str, Any] | None, progress: tuple[int, int]) -> GuideStepOut:
         answered, total = progress
         return cls(scenario=ScenarioSummary.of(scenario), done=question is None,
-                   question=QuestionOut.of(question) if question else None,
+                   question=ScenarioQuestionOut.of(question) if question else None,
                    progress=messages.PROGRESS.format(answered=min(answered + 1, total), total=total))
 
 

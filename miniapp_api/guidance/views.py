@@ -8,7 +8,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from miniapp_api.feedback.views import content_checked_first
 from miniapp_api.guidance import messages, services
 from miniapp_api.guidance.schemas import (
-    AnswersIn,
+    ScenarioAnswersIn,
     HandoffIn,
     HandoffOut,
     PolicyHit,
@@ -20,7 +20,7 @@ from miniapp_api.guidance.schemas import (
     ScenarioSummary,
     SearchOut,
     SearchQuery,
-    StepOut,
+    GuideStepOut,
 )
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import chinese_date, today, utcnow
@@ -62,22 +62,22 @@ def list_scenarios(query: ScenarioListQuery):
     return ScenarioList(scenarios=[ScenarioSummary.of(s) for s in found]).model_dump(mode="json")
 
 
-@bp.get("/scenarios/<code>", responses={200: StepOut})
+@bp.get("/scenarios/<code>", responses={200: GuideStepOut})
 @stale_read
 def start_scenario(path: ScenarioPath):
     """Start: the scenario and its first question."""
     scenario = services.published_scenario(db.session, path.code)
     question, progress = services.next_step(scenario, {})
-    return StepOut.of(scenario, question, progress).model_dump(mode="json")
+    return GuideStepOut.of(scenario, question, progress).model_dump(mode="json")
 
 
-@bp.post("/scenarios/<code>/answers", responses={200: StepOut})
+@bp.post("/scenarios/<code>/answers", responses={200: GuideStepOut})
 @stale_read
-def answer_scenario(path: ScenarioPath, body: AnswersIn):
+def answer_scenario(path: ScenarioPath, body: ScenarioAnswersIn):
     """Answer: the answers so far (the client keeps them) give the next question, or done."""
     scenario = services.published_scenario(db.session, path.code, body.version)
     question, progress = services.next_step(scenario, body.answers)
-    return StepOut.of(scenario, question, progress).model_dump(mode="json")
+    return GuideStepOut.of(scenario, question, progress).model_dump(mode="json")
 
 
 @bp.post("/scenarios/<code>/result", responses={200: ResultOut})

@@ -26,7 +26,7 @@ class SlotIn(StrictIn):
         return value
 
 
-class SlotOut(BaseModel):
+class InspectorSlotOut(BaseModel):
     id: int
     staff_id: int
     centre_id: int
@@ -39,8 +39,8 @@ class SlotOut(BaseModel):
                    ends_at=local_iso(slot.ends_at)).model_dump()
 
 
-class SlotList(BaseModel):
-    slots: list[SlotOut]
+class InspectorSlotList(BaseModel):
+    slots: list[InspectorSlotOut]
 
 
 class ScheduleIn(StrictIn):

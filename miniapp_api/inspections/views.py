@@ -15,8 +15,8 @@ from miniapp_api.inspections.schemas import (
     InspectionPath,
     ScheduleIn,
     SlotIn,
-    SlotList,
-    SlotOut,
+    InspectorSlotList,
+    InspectorSlotOut,
 )
 from miniapp_api.platform.auth import STAFF_BEARER, citizen_required, signing_keys
 from miniapp_api.platform.clock import utcnow
@@ -46,20 +46,20 @@ def add_evidence(path: ApplicationPath, body: EvidenceIn):
                                                   utcnow()), signing_keys())
 
 
-@staff_bp.post("/inspector-slots", responses={201: SlotOut}, security=STAFF_BEARER)
+@staff_bp.post("/inspector-slots", responses={201: InspectorSlotOut}, security=STAFF_BEARER)
 @staff_role(*permissions.INSPECTION)
 def add_slot(body: SlotIn):
     """A time the caller offers for remote inspections at one of their centres."""
     slot = services.add_slot(db.session, g.staff, centre_id=body.centre_id, starts_at=body.starts_at,
                              minutes=body.minutes, now=utcnow())
-    return SlotOut.of(slot), 201
+    return InspectorSlotOut.of(slot), 201
 
 
-@staff_bp.get("/inspector-slots", responses={200: SlotList}, security=STAFF_BEARER)
+@staff_bp.get("/inspector-slots", responses={200: InspectorSlotList}, security=STAFF_BEARER)
 @staff_role(*permissions.INSPECTION)
 def list_slots():
     """Free future times of the inspectors of the caller's centres."""
-    return {"slots": [SlotOut.of(s) for s in services.free_slots(db.session, g.staff, utcnow())]}
+    return {"slots": [InspectorSlotOut.of(s) for s in services.free_slots(db.session, g.staff, utcnow())]}
 
 
 @staff_bp.post("/applications/<reference>/inspection", responses={201: InspectionOut}, security=STAFF_BEARER)

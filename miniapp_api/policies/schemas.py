@@ -12,7 +12,7 @@ from miniapp_api.policies.models import CATEGORIES, PolicyGrant, PolicyItem, Pol
 
 
 
-class ItemPath(BaseModel):
+class PolicyItemPath(BaseModel):
     item_id: Id
 
 

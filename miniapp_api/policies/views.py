@@ -35,7 +35,7 @@ from miniapp_api.policies.schemas import (
     GrantPath,
     GrantQuery,
     ItemIn,
-    ItemPath,
+    PolicyItemPath,
     KnownFieldOut,
     MatchList,
     MatchPath,
@@ -81,7 +81,7 @@ def browse(query: BrowseQuery):
 
 @bp.get("/policies/<int:item_id>", responses={200: PolicyDetail})
 @read_only
-def show_policy(path: ItemPath):
+def show_policy(path: PolicyItemPath):
     """One policy with its plain-language summary and its conditions in plain Chinese."""
     item = services.public_item(db.session, path.item_id, today())
     rule = db.session.get(PolicyRule, item.rule_id)
@@ -93,7 +93,7 @@ def show_policy(path: ItemPath):
 @bp.get("/policies/<int:item_id>/eligibility", responses={200: EligibilityList}, security=BEARER)
 @citizen_required
 @read_only
-def eligibility(path: ItemPath):
+def eligibility(path: PolicyItemPath):
     """Whether the caller (or each business they act for) meets the policy, condition by condition."""
     item = services.public_item(db.session, path.item_id, today())
     results = []
@@ -221,7 +221,7 @@ def create_item(path: DocumentPath, body: ItemIn):
 @staff_bp.get("/policy-items/<int:item_id>", responses={200: StaffItemDetail}, security=STAFF_BEARER)
 @staff_role(*permissions.POLICY_AUTHOR)
 @read_only
-def staff_show(path: ItemPath):
+def staff_show(path: PolicyItemPath):
     item = services.staff_item(db.session, g.staff, path.item_id)
     return StaffItemDetail(**StaffItemOut.of(item).model_dump(), versions=[
         RuleVersionOut.of(r, item) for r in services.rule_versions(db.session, item)]).model_dump(mode="json")
@@ -234,7 +234,7 @@ def _cases_out(results: list[rules.CaseResult]) -> list[CaseOut]:
 
 @staff_bp.post("/policy-items/<int:item_id>/rule", responses={201: RuleSavedOut}, security=STAFF_BEARER)
 @staff_role(*permissions.POLICY_AUTHOR)
-def save_rule(path: ItemPath, body: RuleIn):
+def save_rule(path: PolicyItemPath, body: RuleIn):
     """A new draft version of the rule with its test cases; the answer runs every case."""
     item = services.staff_item(db.session, g.staff, path.item_id)
     saved = services.save_rule(db.session, g.staff, item, body.rule, body.cases)
@@ -244,7 +244,7 @@ def save_rule(path: ItemPath, body: RuleIn):
 
 @staff_bp.post("/policy-items/<int:item_id>/publish", responses={200: StaffItemOut}, security=STAFF_BEARER)
 @staff_role(*permissions.POLICY_PUBLISH)
-def publish(path: ItemPath):
+def publish(path: PolicyItemPath):
     """Publish the latest rule version (all its test cases must pass); matching starts at once."""
     item = services.staff_item(db.session, g.staff, path.item_id)
     services.publish(db.session, g.staff, item, utcnow())
@@ -253,7 +253,7 @@ def publish(path: ItemPath):
 
 @staff_bp.post("/policy-items/<int:item_id>/retire", responses={200: StaffItemOut}, security=STAFF_BEARER)
 @staff_role(*permissions.POLICY_PUBLISH)
-def retire(path: ItemPath):
+def retire(path: PolicyItemPath):
     item = services.staff_item(db.session, g.staff, path.item_id)
     services.retire(db.session, g.staff, item, utcnow())
     return StaffItemOut.of(item).model_dump(mode="json")
@@ -261,7 +261,7 @@ def retire(path: ItemPath):
 
 @staff_bp.post("/policy-items/<int:item_id>/check", responses={200: CheckOut}, security=STAFF_BEARER)
 @staff_role(*permissions.POLICY_AUTHOR)
-def check(path: ItemPath, body: CheckIn):
+def check(path: PolicyItemPath, body: CheckIn):
     """One person's (by ID number) or business's (by credit code) evaluation, condition by condition."""
     item = services.staff_item(db.session, g.staff, path.item_id)
     evaluation = services.check_subject(db.session, field_cipher(), g.staff, item, id_number=body.id_number,
