@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.authority import messages
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity.models import AuthorisationStatus, RelativeAuthorisation, Scope
+from miniapp_api.identity.services import in_force
 from miniapp_api.platform.errors import DomainError
 
 NOT_PERMITTED = "not_permitted"
@@ -141,13 +142,9 @@ def visible(actor: Citizen, now: datetime, *, booker, person, named, authorisati
     if actor.verified_id_hash:
         clauses.append(and_(named == actor.verified_id_hash, *([named_live] if named_live is not None else [])))
         clauses.append(and_(booker == actor.id, authorisation.in_(select(RelativeAuthorisation.id).where(
-            RelativeAuthorisation.delegate_id == actor.id, relative_in_force(now),
+            RelativeAuthorisation.delegate_id == actor.id, in_force(now),
             RelativeAuthorisation.scopes.overlap([Scope.BOOK.value, Scope.VIEW.value])))))
-    return or_(*clauses) if clauses else false()
-
-
-def relative_in_force(now: datetime) -> ColumnElement[bool]:
-    return (RelativeAuthorisation.status == AuthorisationStatus.ACTIVE) & (RelativeAuthorisation.expires_at > now)
+    return or_(*clauses)
 
 
 def told(session: Session, actor_id: int | None, record: Record) -> list[int]:

@@ -319,11 +319,10 @@ def _payout(session: Session, cipher: FieldCipher, citizen: Citizen, match: Poli
         business = session.get(Business, match.business_id)
         if business.payout_account_enc is None:
             raise DomainError(messages.BUSINESS_PAYOUT_MISSING, code=PAYOUT_MISSING, status=409)
-        if account_number and cipher.decrypt(business.payout_account_enc,
-                                             context=PAYOUT_CONTEXT) != account_number:
+        number = cipher.decrypt(business.payout_account_enc, context=PAYOUT_CONTEXT)
+        if account_number and account_number != number:
             message = messages.BUSINESS_PAYOUT_ONLY.format(last4=business.payout_account_last4)
             raise DomainError(message, code=PAYOUT_NOT_ON_RECORD, status=422, fields={"account_number": message})
-        number = cipher.decrypt(business.payout_account_enc, context=PAYOUT_CONTEXT)
         return Payout(business.payout_account_name or business.name, business.payout_bank or "",
                       cipher.encrypt(number, context=ACCOUNT_CONTEXT), business.payout_account_last4 or number[-4:])
     if not citizen.verified:
