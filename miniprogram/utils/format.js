@@ -135,6 +135,17 @@
   }
 
   /** Field messages of a BanshiError keyed by form field ("for_person.id_number" stays dotted). */
+  // A rating or a revisit answer is never chosen for the citizen; submitting none is answered with these.
+  var RATING_UNCHOSEN = "请选择您的满意程度";
+  var REVISIT_UNCHOSEN = "请选择您对整改结果是否满意";
+
+  /** An error shaped like the API's, for a choice the citizen has not made yet (nothing is sent). */
+  function unchosen(field, message) {
+    var fields = {};
+    fields[field] = message;
+    return { message: message, fields: fields };
+  }
+
   function fieldMessages(error) {
     var out = {};
     var fields = (error && error.fields) || {};
@@ -165,7 +176,8 @@
     return profile.verified ? "实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
   }
 
-  return { LEVELS: LEVELS, FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
+  return { LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
+           FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages, dayFull: dayFull, WAITLIST_PERIODS: WAITLIST_PERIODS,

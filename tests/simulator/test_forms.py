@@ -135,6 +135,10 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
 
         # A bad rating of the case: a rectification opens; staff fix it; the citizen is asked and is satisfied.
         page.get_by_role("link", name="评价办件服务").click()
+        # No level is chosen for the citizen (国办 2019 好差评): none is ticked, and without one nothing is sent.
+        expect(page.locator("#rate input[type=radio]")).to_have_count(5)
+        expect(page.locator("#rate input[type=radio]:checked")).to_have_count(0)
+        assert_unchosen_refused(page, "提交评价", "level", "请选择您的满意程度")
         page.get_by_role("radio", name="非常不满意").check()
         page.get_by_label("想说的话（不满意时请写明原因）").fill("窗口让我跑了两趟")
         page.get_by_role("button", name="提交评价").click()
@@ -145,6 +149,9 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.locator("#in-app li", has_text="整改结果回访").get_by_role("link", name="查看").click()
         expect(page.locator("#rectification-status")).to_have_text("已整改，待回访")
         assert_accessible(page, "rectification")
+        expect(page.locator("#revisit input[type=radio]:checked")).to_have_count(0)
+        assert_unchosen_refused(page, "提交", "satisfied", "请选择您对整改结果是否满意")
+        page.get_by_role("radio", name="满意", exact=True).check()
         page.get_by_role("button", name="提交").click()
         expect(page.locator("#rectification-status")).to_have_text("已回访办结")
 
@@ -172,6 +179,15 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.get_by_role("button", name="提交评价").click()
         expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
         page.screenshot(path=artifacts / "simulator-rated.png", full_page=True)
+
+
+def assert_unchosen_refused(page, button: str, field: str, message: str) -> None:
+    """Submitting without a choice says so at the field and sends nothing."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/api/v1/" in r.url and r.method == "POST" else None)
+    page.get_by_role("button", name=button).click()
+    expect(page.locator(f'[data-field="{field}"] .field-error')).to_have_text(message)
+    assert sent == []
 
 
 def staff_completes(base: str, manager, reference: str) -> None:

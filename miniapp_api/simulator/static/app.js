@@ -1029,8 +1029,10 @@
                                   feedback: "诉求答复" }[target] || "服务") +
       "打分，差评我们会回访整改。</p>" + form("rate", radios("level", "满意程度", F.LEVELS.map(function (l) {
         return [String(l.level), l.name];
-      }), "5") + field("comment", "想说的话（不满意时请写明原因）", { type: "textarea" }), "提交评价"));
+      })) + field("comment", "想说的话（不满意时请写明原因）", { type: "textarea" }), "提交评价"));
     onSubmit("rate", function (values) {
+      // Nothing is chosen for the citizen (国办 2019 好差评: no interfering with the rating): no level, no post.
+      if (!values.level) throw F.unchosen("level", F.RATING_UNCHOSEN);
       var body = { target: target, id: Number(id), level: Number(values.level) };
       if (values.comment) body.comment = values.comment;
       return api.post("/api/v1/ratings", body).then(function (result) {
@@ -1271,13 +1273,14 @@
         esc(r.status_name) + "</span></p>" + (r.category ? "<p>整改方式：" + esc(r.category) + "</p>" : "") +
         (r.reply ? "<p>整改情况：" + esc(r.reply) + "</p>" : "<p>我们会在 " + esc(r.fix_due_on) + " 前整改并告诉您。</p>") + "</div>" +
         (r.can_revisit ? "<h2>您对整改结果满意吗？</h2>" + form("revisit",
-          radios("satisfied", "整改结果", [["true", "满意"], ["false", "仍不满意"]], "true") +
+          radios("satisfied", "整改结果", [["true", "满意"], ["false", "仍不满意"]]) +
           field("comment", "还想说的（仍不满意时请写明）", { type: "textarea" }), "提交") : "") +
         '<ol class="timeline">' + r.timeline.map(function (e) {
           return "<li>" + esc(e.at.slice(0, 16).replace("T", " ")) + (e.note ? " " + esc(e.note) : "") + "</li>";
         }).join("") + "</ol>");
       if (!r.can_revisit) return;
       onSubmit("revisit", function (values) {
+        if (!values.satisfied) throw F.unchosen("satisfied", F.REVISIT_UNCHOSEN);
         var body = { satisfied: values.satisfied === "true" };
         if (values.comment) body.comment = values.comment;
         return api.post("/api/v1/rectifications/" + id + "/revisit", body).then(function () { rectificationPage(id); });

@@ -1,8 +1,8 @@
 const { api, showError } = require("../../utils/api.js");
-const { LEVELS, FEEDBACK_KINDS: KINDS } = require("../../utils/format.js");
+const { LEVELS, FEEDBACK_KINDS: KINDS, RATING_UNCHOSEN, unchosen } = require("../../utils/format.js");
 
 Page({
-  data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: 5, comment: "",
+  data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: null, comment: "",
           rate: null, error: "", fieldErrors: {}, done: "", photos: [] },
   onLoad(query) { if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } }); },
   onKind(event) { this.setData({ kindIndex: Number(event.detail.value) }); },
@@ -24,6 +24,11 @@ Page({
   },
   submit() {
     this.setData({ error: "", fieldErrors: {} });
+    // No level is chosen for the citizen (国办 2019 好差评 rules): without their choice nothing is sent.
+    if (this.data.rate && !this.data.level) {
+      showError(this, unchosen("level", RATING_UNCHOSEN));
+      return;
+    }
     const request = this.data.rate
       ? api.post("/api/v1/ratings", { target: this.data.rate.target, id: this.data.rate.id, level: this.data.level,
                                           comment: this.data.comment || undefined })

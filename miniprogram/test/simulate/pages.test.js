@@ -3,6 +3,8 @@
 // Each step asserts on the rendered WXML, and every field a page binds from API data must be in the answer.
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
 const h = require("./harness.js");
 
 const live = Boolean(h.API && process.env.BANSHI_FIXTURE);
@@ -191,3 +193,21 @@ test("我的企业: the representative ends an agent's authorisation, and the ag
     const after = await h.open("pages/businesses/index");
     assert.match(after.text(), /您还没有可以代表办事的企业/);
   });
+
+test("no rating level and no revisit answer is chosen for the citizen", async () => {
+  // 国办 2019 好差评: nothing may interfere with the rating, so no level starts ticked and nothing is sent
+  // until the citizen chooses one.
+  const rate = await h.open("pages/feedback/index?rate=appointment&id=1");
+  assert.equal(rate.component.data.level, null);
+  const radios = Array.from(rate.component.dom.querySelectorAll("radio, wx-radio"));
+  assert.equal(radios.length, 5, "the five levels are offered");
+  assert.deepEqual(radios.filter((r) => r.getAttribute("checked") === "true" || r.checked === true), []);
+  await h.tap(rate, "submit");
+  assert.match(rate.text(), /请选择您的满意程度/);
+  assert.equal(rate.component.data.done, "");
+
+  const revisit = fs.readFileSync(path.join(__dirname, "..", "..", "pages", "ratings", "rectification.wxml"), "utf8");
+  const answers = revisit.match(/<button[^>]*data-satisfied[^>]*>/g);
+  assert.equal(answers.length, 2);
+  assert.ok(answers.every((b) => !/type="primary"/.test(b)), "neither revisit answer is put forward");
+});
