@@ -29,6 +29,7 @@ from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.sms import emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
+from miniapp_api import readiness
 from miniapp_api.platform import clock
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -63,6 +64,19 @@ def check_config() -> None:
     """Validate the environment's settings and print one line."""
     settings = _settings()
     click.echo(f"configuration ok ({settings.banshi_env})")
+
+
+@main.command("check")
+def readiness_check() -> None:
+    """Whether this production configuration is complete and safe (等保 / 密评): every problem, not the first."""
+    findings = readiness.check(os.environ, now=utcnow(), today=clock.today())
+    for finding in findings:
+        click.echo(finding.line())
+    if readiness.failed(findings):
+        failures = sum(1 for f in findings if f.level is readiness.Level.FAIL)
+        click.echo(f"{failures} 项不通过，请逐项处理后再上线 / {failures} checks failed", err=True)
+        sys.exit(1)
+    click.echo("全部通过 / all checks passed")
 
 
 @main.command("signing-key")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from miniapp_api import create_app
+from miniapp_api import create_app, readiness
 from miniapp_api.migrations import upgrade
 from miniapp_api.platform.db import db
 
@@ -181,3 +181,13 @@ def test_stale_reads_use_the_replica_until_it_lags_or_stops(replica_app, wechat)
     _on_replica(replica, "SELECT pg_wal_replay_resume()")
     _wait_until(db.replica.usable, "the replica never became usable again")
     assert _codes(client) == {"REPLICA-1", "REPLICA-2"}
+
+
+def test_banshi_check_sees_the_replica_streaming(pair, settings):
+    primary, replica = pair
+    configured = settings.model_copy(update={"database_url": primary.url("banshi"),
+                                             "database_replica_url": replica.url("banshi")})
+    _on_primary(primary, "CREATE TABLE IF NOT EXISTS readiness_probe (n int)")
+    found = readiness.replica(configured)
+    assert [(f.key, f.level) for f in found] == [("replica", readiness.Level.OK)]
+    assert "正常复制" in found[0].zh
