@@ -15,7 +15,7 @@ from miniapp_api.appointments.models import BookingSuspension, Slot
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.businesses.models import Business, BusinessLink
-from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
+from miniapp_api.centres.models import Centre, CentreClosure, OpeningPeriod, ServiceItem, Window
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, update_profile
@@ -261,6 +261,10 @@ def casework_world(db_session, cipher) -> dict:
     suspension = BookingSuspension(person_hash="f" * 64, centre_id=home.id, until=utcnow() + timedelta(days=30),
                                    reason="90天内3次预约未到场")
     db_session.add(suspension)
+    # 暂停服务 arranged for a day well ahead (the console's closures page lists it and may lift it).
+    closure = CentreClosure(centre_id=home.id, day=local_date(utcnow()) + timedelta(days=40), reason="系统升级",
+                            created_by="staff:0")
+    db_session.add(closure)
     delegate = citizen_with_identity(db_session, cipher, 7001, name="周小明")
     invitation = invite_relative(db_session, cipher, delegate, name="周大爷", id_number=id_number(7002),
                                  relation="父母", scopes=["book", "view"], valid_days=365, now=utcnow())
@@ -278,7 +282,7 @@ def casework_world(db_session, cipher) -> dict:
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
     db_session.commit()
-    return dict(business=business, agent_link=agent_link, inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(business=business, agent_link=agent_link, inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, closure=closure, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

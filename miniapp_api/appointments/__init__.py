@@ -22,5 +22,5 @@ DOMAIN = Domain(
         CauseCheck("ticket", "miniapp_api.appointments.queue.gone_queue_pushes"),
         CauseCheck("waitlist_offer", "miniapp_api.appointments.waitlist.gone_offers"),
     ),
-    console_pages=("miniapp_api.console.counter",),
+    console_pages=("miniapp_api.console.counter", "miniapp_api.console.closures"),
 )

@@ -33,7 +33,7 @@ def _earliest_fitting(session: Session, item: ServiceItem, bookable) -> dict[int
                                                                    order_by=Slot.starts_at)).label("breaks"))
             .join(Centre, Centre.id == Slot.centre_id)
             .join(window_item, and_(window_item.c.window_id == Slot.window_id, window_item.c.item_id == item.id))
-            .where(Slot.booked < Slot.capacity, *bookable).subquery())
+            .where(Slot.booked < Slot.capacity, Slot.closure_id.is_(None), *bookable).subquery())
     runs = select(free, func.sum(func.cast(func.coalesce(free.c.breaks, True), Integer)).over(
         partition_by=free.c.window_id, order_by=free.c.starts_at).label("run")).subquery()
     ends = select(runs, func.max(runs.c.ends_at).over(partition_by=(runs.c.window_id, runs.c.run)).label(
@@ -59,7 +59,8 @@ def centres_for_item(session: Session, *, item_code: str | None, lat: float | No
     else:
         earliest_by_centre = dict(session.execute(
             select(Slot.centre_id, func.min(Slot.starts_at)).join(Centre, Centre.id == Slot.centre_id)
-            .where(Slot.booked < Slot.capacity, *bookable).group_by(Slot.centre_id)).tuples().all())
+            .where(Slot.booked < Slot.capacity, Slot.closure_id.is_(None), *bookable).group_by(Slot.centre_id))
+            .tuples().all())
     matches = []
     for centre in session.scalars(centres.options(selectinload(Centre.hours))):
         distance = centre_distance_km(centre, lat, lng)

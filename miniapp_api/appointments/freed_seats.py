@@ -66,6 +66,8 @@ def hold_until(centre: Centre, now: datetime) -> datetime:
 def offer_seat(session: Session, slot: Slot, centre: Centre, now: datetime, chain_id: int | None) -> WaitlistOffer | None:
     """Offer one freed seat of `slot` to the first in line who can take it; None when nobody can (or the slot
     starts too soon for a hold and then a booking's notice)."""
+    if slot.closure_id is not None:   # 暂停服务: nobody may take it, not even the first in line
+        return None
     expires_at = hold_until(centre, now)
     if slot.starts_at < expires_at + timedelta(minutes=centre.min_notice_minutes):
         return None

@@ -60,6 +60,8 @@ class Slot(Base):
     ends_at: Mapped[UtcDateTime]
     capacity: Mapped[int] = mapped_column(SmallInteger)
     booked: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The closure (暂停服务) that stopped this slot's bookings; every seat-taking UPDATE asks for NULL.
+    closure_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("centre_closure.id", ondelete="SET NULL"))
 
     window: Mapped[Window] = relationship()
     centre: Mapped[Centre] = relationship()

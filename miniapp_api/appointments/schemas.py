@@ -10,6 +10,7 @@ from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket, WaitlistEntry, WaitlistOffer
 from miniapp_api.appointments.presence import Presence
 from miniapp_api.appointments.queue import WindowQueue
+from miniapp_api.centres.schemas import ClosureNotice
 from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
 from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.platform.clock import local_iso
@@ -105,6 +106,8 @@ class SlotList(BaseModel):
     date: str
     centre_open: bool
     slots: list[SlotOut]
+    closures: list[ClosureNotice] = Field(default_factory=list,
+                                          description="暂停服务 that day: its slots are not listed")
 
 
 class TicketOut(BaseModel):

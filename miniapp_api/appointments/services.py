@@ -29,7 +29,7 @@ from miniapp_api.appointments.slots import slots_needed
 from miniapp_api.authority import services as authority
 from miniapp_api.authority.services import Act, Basis
 from miniapp_api.centres.calendar import status_from
-from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
+from miniapp_api.centres.models import CalendarOverride, Centre, ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
@@ -242,7 +242,7 @@ WITH rules AS (
                AS active_count),
 taken AS (
     UPDATE slot SET booked = booked + 1
-    WHERE id = :seat_id AND booked < capacity
+    WHERE id = :seat_id AND booked < capacity AND closure_id IS NULL
       AND (SELECT suspended_until IS NULL AND duplicates = 0 AND active_count < :quota FROM rules)
     RETURNING id)
 SELECT suspended_until, duplicates, active_count, EXISTS (SELECT FROM taken) AS taken FROM rules"""
@@ -262,7 +262,14 @@ def _check_person_and_take_seat(session: Session, centre: Centre, person: Person
     if refusal is not None:
         raise refusal
     if seat is not None and not row.taken:
-        raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
+        raise _seat_refusal(session, seat.id)
+
+
+def _seat_refusal(session: Session, slot_id: int) -> BookingRefused:
+    """A seat not taken: the slot is full, or a closure (暂停服务) committed while this booking ran."""
+    if session.scalar(select(Slot.closure_id).where(Slot.id == slot_id)) is not None:
+        return BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
+    return BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
 
 
 def _consecutive_slots(session: Session, first: Slot, count: int) -> list[Slot]:
@@ -291,11 +298,12 @@ def _lock_slots(session: Session, slot_ids: list[int]) -> None:
 def take_seats(session: Session, slots: list[Slot]) -> None:
     """All or nothing, one conditional UPDATE per slot, in id order (see _lock_slots)."""
     for slot in sorted(slots, key=lambda s: s.id):
-        taken = session.execute(update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity)
+        taken = session.execute(update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity,
+                                                   Slot.closure_id.is_(None))
                                 .values(booked=Slot.booked + 1).returning(Slot.id)
                                 .execution_options(synchronize_session=False)).first()
         if taken is None:
-            raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
+            raise _seat_refusal(session, slot.id)
 
 
 def give_up_seats(session: Session, appointment: Appointment, now: datetime) -> None:
@@ -329,15 +337,15 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     # Slots exist only inside opening hours; what can change after they were made is the calendar (an
     # override) or a closure. They are read with the person's lock (writers that touch one person queue
     # behind each other until commit) and the new appointment's id, so the rows below can name it.
-    _, override_workday, override_note, closure, appointment_id = session.execute(select(
+    if slot.closure_id is not None:   # 暂停服务; a closure racing this booking is met by the seat's UPDATE
+        raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
+    _, override_workday, override_note, appointment_id = session.execute(select(
         transaction_lock(person.lock_key),
         select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
         select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
-        select(CentreClosure.id).where(CentreClosure.centre_id == centre.id, CentreClosure.day == service_date)
-        .limit(1).scalar_subquery(),
         func.nextval(func.pg_get_serial_sequence(Appointment.__tablename__, "id")))).one()
     day = status_from(session, service_date, override_workday, override_note)
-    if closure is not None or day.schedule_weekday is None:
+    if day.schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
     slots = _consecutive_slots(session, slot, slots_needed(items, slot.window))

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,23 +22,43 @@ class Period:
     ends_at: datetime
 
 
-def centre_closure(session: Session, centre_id: int, day: date) -> CentreClosure | None:
-    return session.scalars(select(CentreClosure).where(CentreClosure.centre_id == centre_id,
-                                                       CentreClosure.day == day)).first()
+def closures_on(session: Session, centre_id: int, day: date) -> list[CentreClosure]:
+    """The closures standing on a local date (not lifted), earliest made first."""
+    return list(session.scalars(select(CentreClosure).where(
+        CentreClosure.centre_id == centre_id, CentreClosure.day == day, CentreClosure.lifted_at.is_(None))
+        .order_by(CentreClosure.id)))
 
 
-def opening_periods(session: Session, centre: Centre, day: date) -> list[Period]:
-    """The centre's open periods on a local date, in UTC; empty when it is closed."""
+def scheduled_periods(session: Session, centre: Centre, day: date) -> list[Period]:
+    """The periods the hours and the calendar open on a local date, in UTC (closures not subtracted: their
+    slots exist and carry the closure, so lifting it makes them bookable again as they were)."""
     weekday = day_status(session, day).schedule_weekday
-    if weekday is None or centre_closure(session, centre.id, day) is not None:
+    if weekday is None:
         return []
     return [Period(datetime.combine(day, p.opens, SHANGHAI), datetime.combine(day, p.closes, SHANGHAI))
             for p in centre.hours if p.weekday == weekday]
 
 
+def opening_periods(session: Session, centre: Centre, day: date) -> list[Period]:
+    """The centre's open periods on a local date, in UTC, less the hours a closure of every window takes;
+    empty when it is closed."""
+    periods = scheduled_periods(session, centre, day)
+    for closure in closures_on(session, centre.id, day) if periods else []:
+        if not closure.all_windows:
+            continue
+        if closure.whole_day:
+            return []
+        cut_from = datetime.combine(day, closure.from_time, SHANGHAI)   # type: ignore[arg-type]
+        cut_to = datetime.combine(day, closure.to_time, SHANGHAI)       # type: ignore[arg-type]
+        periods = [piece for p in periods for piece in (Period(p.starts_at, min(p.ends_at, cut_from)),
+                                                        Period(max(p.starts_at, cut_to), p.ends_at))
+                   if piece.starts_at < piece.ends_at]
+    return periods
+
+
 def desired_slots(session: Session, centre: Centre, day: date) -> list[dict]:
     rows = []
-    for period in opening_periods(session, centre, day):
+    for period in scheduled_periods(session, centre, day):
         for window in centre.windows:
             if not window.items:  # e.g. the complaints counter: nothing to book there
                 continue
@@ -79,11 +99,28 @@ def sync_slots(session: Session, centre_id: int, now: datetime) -> int:
         result = session.execute(insert(Slot).values(wanted).on_conflict_do_nothing(
             constraint="uq_slot_window_start").returning(Slot.id))
         added = len(result.all())
+        if added:
+            mark_closed(session, centre.id, now)
     for window in centre.windows:
         session.execute(update(Slot).where(Slot.window_id == window.id, Slot.starts_at > now,
                                            Slot.capacity != window.counters, Slot.booked <= window.counters)
                         .values(capacity=window.counters))
     return added
+
+
+# The slots a closure covers: its centre, its local day, its windows (NULL: all) and its hours (NULL: all day;
+# a slot overlapping the hours at all is covered). `c` is the closure, `s` the slot.
+COVERS = """s.centre_id = c.centre_id AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date = c.day
+    AND (c.window_ids IS NULL OR s.window_id = ANY(c.window_ids))
+    AND (c.from_time IS NULL OR ((s.starts_at AT TIME ZONE 'Asia/Shanghai')::time < c.to_time
+                                 AND (s.ends_at AT TIME ZONE 'Asia/Shanghai')::time > c.from_time))"""
+
+
+def mark_closed(session: Session, centre_id: int, since: datetime) -> None:
+    """Slots made after a closure (a day beyond the horizon when it was closed) carry it too."""
+    session.execute(text(f"""UPDATE slot s SET closure_id = c.id FROM centre_closure c
+        WHERE s.closure_id IS NULL AND c.lifted_at IS NULL AND c.centre_id = :centre AND s.starts_at > :since
+          AND {COVERS}"""), {"centre": centre_id, "since": since})
 
 
 def fill_all_horizons(session: Session, now: datetime) -> int:
@@ -103,7 +140,7 @@ def slots_for_items(session: Session, centre: Centre, item_ids: list[int], day: 
     return list(session.scalars(
         select(Slot).options(selectinload(Slot.window))
         .where(Slot.centre_id == centre.id, Slot.window_id.in_(serving), Slot.starts_at >= start,
-               Slot.starts_at < start + timedelta(days=1))
+               Slot.starts_at < start + timedelta(days=1), Slot.closure_id.is_(None))
         .order_by(Slot.starts_at, Slot.window_id)))
 
 

@@ -25,9 +25,9 @@ from miniapp_api.appointments.schemas import (
     WalkInIn,
     WindowQueueOut,
 )
-from miniapp_api.appointments.slots import opening_periods, slots_for_item
+from miniapp_api.appointments.slots import closures_on, opening_periods, slots_for_item
 from miniapp_api.authority.services import Act
-from miniapp_api.centres.schemas import CentrePath
+from miniapp_api.centres.schemas import CentrePath, ClosureNotice
 from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
@@ -70,8 +70,11 @@ def list_slots(path: CentrePath, query: SlotQuery):
     centre = get_centre(db.session, path.centre_id)
     item = get_item(db.session, query.item)
     slots = slots_for_item(db.session, centre, item.id, query.date)
+    windows = {w.id: w.name for w in centre.windows}
     return SlotList(date=query.date.isoformat(), centre_open=bool(opening_periods(db.session, centre, query.date)),
-                    slots=[SlotOut.of(slot) for slot in slots]).model_dump(mode="json")
+                    slots=[SlotOut.of(slot) for slot in slots],
+                    closures=[ClosureNotice.of(c, windows) for c in closures_on(db.session, centre.id, query.date)]
+                    ).model_dump(mode="json")
 
 
 @bp.post("/appointments", responses={201: AppointmentOut}, security=BEARER)

@@ -82,6 +82,7 @@ def _free_seats(session: Session, centre: Centre, item_id: int, wanted: Wanted, 
     query = (select(func.count()).select_from(Slot)
              .join(window_item, window_item.c.window_id == Slot.window_id)
              .where(Slot.centre_id == centre.id, window_item.c.item_id == item_id, Slot.booked < Slot.capacity,
+                    Slot.closure_id.is_(None),
                     Slot.starts_at >= now + timedelta(minutes=centre.min_notice_minutes),
                     cast(local_start, Date).between(wanted.date_from, wanted.date_to)))
     if wanted.time_from is not None:

@@ -14,3 +14,9 @@ WINDOW_NAME_TAKEN = "本中心已有同名窗口"
 UNKNOWN_ITEMS = "没有找到事项：{codes}"
 
 CALENDAR_NO_DATA = "节假日数据缺少 {year} 年，{day} 暂按周一至周五上班计算，请管理员补充调休安排"
+
+# 暂停服务: when a closure stands, as citizens and staff read it.
+CLOSED_WHOLE_DAY = "{day}"
+CLOSED_HOURS = "{day} {from_time}–{to_time}"
+CLOSED_WINDOWS = "（{windows}）"
+CLOSURE_NOTICE = "{when}暂停服务：{reason}"

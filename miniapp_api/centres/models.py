@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -10,8 +10,11 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     Float,
     ForeignKey,
+    Index,
+    Integer,
     SmallInteger,
     String,
     Table,
@@ -19,7 +22,7 @@ from sqlalchemy import (
     Time,
     false,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.platform.db import Base, CreatedAt, IntPK
@@ -120,7 +123,9 @@ class OpeningPeriod(Base):
 
 
 class CentreClosure(Base):
-    """A day a centre is closed although the calendar says it would open (system upgrade, flood)."""
+    """A centre (or some of its windows) closed on a day it would open, for the whole day or some hours
+    (暂停服务: a storm, a power cut, a system upgrade). While it stands (not lifted) its slots carry its id and
+    take no booking; the bookings it met were cancelled and their people told (appointments/closures.py)."""
 
     __tablename__ = "centre_closure"
 
@@ -128,8 +133,29 @@ class CentreClosure(Base):
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(100))
+    # Local (Asia/Shanghai) times of day; both None: the whole day.
+    from_time: Mapped[time | None] = mapped_column(Time)
+    to_time: Mapped[time | None] = mapped_column(Time)
+    # The windows closed; None: all of them.
+    window_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    created_by: Mapped[str] = mapped_column(String(80), default="system", server_default="system")
+    created_at: Mapped[CreatedAt]
+    cancelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(String(80))
 
-    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),)
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),
+                      CheckConstraint("(from_time IS NULL) = (to_time IS NULL) AND "
+                                      "(from_time IS NULL OR from_time < to_time)", name="hours_ordered"),
+                      Index("ix_centre_closure_centre_day", "centre_id", "day"))
+
+    @property
+    def whole_day(self) -> bool:
+        return self.from_time is None
+
+    @property
+    def all_windows(self) -> bool:
+        return not self.window_ids
 
 
 window_item = Table(

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from miniapp_api.centres import messages
-from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
+from miniapp_api.centres.services import when_text
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
@@ -123,14 +124,34 @@ class BookingPolicyOut(BaseModel):
     max_active_for_others: int = Field(description="active bookings one account may hold for others by name")
 
 
+class ClosureNotice(BaseModel):
+    """暂停服务 as citizens read it: when, why, and the words to show."""
+    day: str
+    whole_day: bool
+    from_time: str | None
+    to_time: str | None
+    window_ids: list[int] | None
+    reason: str
+    notice: str
+
+    @classmethod
+    def of(cls, closure: CentreClosure, windows: dict[int, str]) -> ClosureNotice:
+        return cls(day=closure.day.isoformat(), whole_day=closure.whole_day,
+                   from_time=closure.from_time.strftime("%H:%M") if closure.from_time else None,
+                   to_time=closure.to_time.strftime("%H:%M") if closure.to_time else None,
+                   window_ids=closure.window_ids, reason=closure.reason,
+                   notice=messages.CLOSURE_NOTICE.format(when=when_text(closure, windows), reason=closure.reason))
+
+
 class CentreDetail(CentreSummary):
     parent_id: int | None
     opening_hours: list[OpeningOut]
     windows: list[WindowOut]
     policy: BookingPolicyOut
+    closures: list[ClosureNotice] = Field(default_factory=list, description="暂停服务 from today on")
 
     @classmethod
-    def of_centre(cls, centre: Centre) -> CentreDetail:
+    def of_centre(cls, centre: Centre, closures: list[CentreClosure] = ()) -> CentreDetail:  # type: ignore[assignment]
         hours = [OpeningOut(weekday=p.weekday, weekday_name=messages.WEEKDAY_NAMES[p.weekday],
                             opens=p.opens.strftime("%H:%M"), closes=p.closes.strftime("%H:%M"), label=p.label)
                  for p in centre.hours]
@@ -139,8 +160,10 @@ class CentreDetail(CentreSummary):
                            cancel_cutoff_minutes=centre.cancel_cutoff_minutes,
                            max_active_per_person=centre.max_active_per_person,
                            max_active_for_others=centre.max_active_for_others)
+        windows = {w.id: w.name for w in centre.windows}
         return cls(**CentreSummary.of(centre).model_dump(), parent_id=centre.parent_id, opening_hours=hours,
-                   windows=[WindowOut.of(w) for w in centre.windows], policy=policy)
+                   windows=[WindowOut.of(w) for w in centre.windows], policy=policy,
+                   closures=[ClosureNotice.of(c, windows) for c in closures])
 
 
 class BookingPolicyIn(StrictIn):

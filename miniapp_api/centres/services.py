@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.centres import messages
-from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
 from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform.models import AuditLog
 
@@ -102,3 +103,21 @@ def set_booking_policy(session: Session, centre: Centre, policy: dict[str, int],
     session.add(AuditLog(actor=actor, action="centre.booking_policy", subject_type="centre", subject_id=str(centre.id),
                          detail={"before": before, "after": policy}))
     session.flush()
+
+
+def when_text(closure: CentreClosure, windows: dict[int, str]) -> str:
+    """"12月8日" / "12月8日 09:00–12:00", with the windows named when not all of them (暂停服务)."""
+    day = f"{closure.day.month}月{closure.day.day}日"
+    when = (messages.CLOSED_WHOLE_DAY.format(day=day) if closure.whole_day else
+            messages.CLOSED_HOURS.format(day=day, from_time=closure.from_time.strftime("%H:%M"),  # type: ignore[union-attr]
+                                         to_time=closure.to_time.strftime("%H:%M")))  # type: ignore[union-attr]
+    if not closure.all_windows:
+        when += messages.CLOSED_WINDOWS.format(windows="、".join(windows.get(i, str(i)) for i in closure.window_ids or []))
+    return when
+
+
+def upcoming_closures(session: Session, centre_id: int, today: date, *, limit: int = 30) -> list[CentreClosure]:
+    """Standing closures (not lifted) from today on, for the centre's public page and its console page."""
+    return list(session.scalars(select(CentreClosure).where(
+        CentreClosure.centre_id == centre_id, CentreClosure.day >= today, CentreClosure.lifted_at.is_(None))
+        .order_by(CentreClosure.day, CentreClosure.from_time.nulls_first(), CentreClosure.id).limit(limit)))

@@ -12,6 +12,7 @@ from miniapp_api.centres.schemas import (
     ItemQuery,
     ItemSummary,
 )
+from miniapp_api.platform.clock import today
 from miniapp_api.platform.db import db
 from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.schemas import ERROR_RESPONSES
@@ -40,4 +41,6 @@ def show_item(path: ItemPath):
 @stale_read
 def show_centre(path: CentrePath):
     """A centre's address, opening hours, windows and booking policy."""
-    return CentreDetail.of_centre(services.get_centre(db.session, path.centre_id)).model_dump(mode="json")
+    centre = services.get_centre(db.session, path.centre_id)
+    return CentreDetail.of_centre(centre, services.upcoming_closures(db.session, centre.id, today())
+                                  ).model_dump(mode="json")

@@ -19,6 +19,7 @@ FIELD_LABELS = {
     "paper_ref": "授权书扫描件编号", "checkin_radius_m": "定位签到范围",
     "waitlist_hold_minutes": "候补号源保留", "max_active_for_others": "每个账号代他人预约上限",
     "id_number": "身份证号", "confirm": "确认", "account_name": "户名", "bank": "开户银行", "account_number": "银行账号",
+    "from_time": "开始时间", "to_time": "结束时间", "window_ids": "窗口",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -45,6 +46,12 @@ DAY_SET = "已设置 {day} 为{kind}"
 WORKDAY, RESTDAY = "工作日", "休息日"
 SUSPENSION_NOT_FOUND = "没有找到该暂停记录"
 SUSPENSION_LIFTED = "已解除暂停预约"
+# 暂停服务 (closures)
+CLOSURE_CONFIRM = "请确认：勾选后再提交，才会暂停服务并取消预约"
+CLOSURE_PREVIEW = "这段时间已有 {count} 个预约。暂停服务后，这些预约将全部取消，并通过微信、短信和站内消息告诉本人，附上最早可改约的时段。"
+CLOSURE_PREVIEW_NONE = "这段时间还没有人预约。暂停服务后，这段时间不再开放预约。"
+CLOSED = "已暂停服务：取消了 {cancelled} 个预约、结束了 {waitlist} 个候补，已通知本人"
+REOPENED = "已恢复服务：这段时间重新开放预约（已取消的预约不会恢复）"
 CSV_NOT_UTF8 = "文件不是 UTF-8 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8”后重新上传"
 CSV_ENCODING_FIELD = "编码不正确"
 

@@ -47,11 +47,13 @@ def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
 
 def _drafts(appointment, kind: str, body_template: str, to: Sequence[int] | None, *,
             deliver_after: datetime | None = None, dedupe: bool = False,
-            extra: dict[str, str] | None = None) -> list[Draft]:
+            extra: dict[str, str] | None = None, page: str | None = None,
+            fields: dict[str, str] | None = None) -> list[Draft]:
     """One draft per recipient (`to`; by default the account that booked). What is done for someone reaches
     them too (the relative it was booked for, the person named), each with their own dedupe key."""
-    text, fields = _context(appointment, kind)
+    text, context = _context(appointment, kind)
     text.update(extra or {})
+    context.update(fields or {})
     drafts = []
     for citizen_id in dict.fromkeys(to if to is not None else [appointment.citizen_id]):
         key = f"appointment:{appointment.id}:{kind}"
@@ -60,8 +62,8 @@ def _drafts(appointment, kind: str, body_template: str, to: Sequence[int] | None
         body = body_template.format(**text)
         if citizen_id != appointment.citizen_id:
             body = messages.FOR_YOU_PREFIX.format(name=appointment.person_name) + body
-        drafts.append(Draft(citizen_id=citizen_id, kind=kind, context=fields, title=messages.TITLES[kind], body=body,
-                            page=PAGE.format(id=appointment.id), deliver_after=deliver_after,
+        drafts.append(Draft(citizen_id=citizen_id, kind=kind, context=context, title=messages.TITLES[kind], body=body,
+                            page=page or PAGE.format(id=appointment.id), deliver_after=deliver_after,
                             subject=("appointment", appointment.id), cause_marker=cause_marker(appointment),
                             dedupe_key=key if dedupe else None))
     return drafts
@@ -105,6 +107,30 @@ def appointment_cancelled(session: Session, appointment, now: datetime, reason: 
     cancel_pending(session, ("appointment", appointment.id), "appointment_cancelled")
     _send(session, appointment, "appointment_cancelled", messages.CANCELLED_BODY, now, to, dedupe=True,
           extra={"reason": messages.CANCEL_REASON.format(reason=reason) if reason else ""})
+
+
+def appointment_closed(session: Session, appointment, now: datetime, *, reason: str, when: str, alternative: str,
+                       page: str | None, to: Sequence[int] | None = None) -> None:
+    """A closure (暂停服务) cancelled the booking: why, that it costs the person nothing, and where to book again
+    (`page`: the booking page opened on the earliest equivalent slot; None: the appointment)."""
+    cancel_pending(session, ("appointment", appointment.id), "appointment_closed")
+    _send(session, appointment, "appointment_closed", messages.CLOSED_BODY, now, to, dedupe=True, page=page,
+          extra={"reason": reason, "when": when, "alternative": alternative},
+          fields={"tip": messages.CLOSED_TIP})
+
+
+def waitlist_closed(session: Session, entry, now: datetime, *, reason: str, when: str, centre: str) -> None:
+    """A closure ended a waitlist entry whose days it covered."""
+    dates = entry.date_from.strftime("%m月%d日")
+    if entry.date_to != entry.date_from:
+        dates += "–" + entry.date_to.strftime("%m月%d日")
+    text = {"reason": reason, "when": when, "centre": centre, "dates": dates, "items": entry.item.name}
+    context = {"items": entry.item.name, "starts_at": dates, "centre": centre, "tip": messages.WAITLIST_CLOSED_TIP}
+    insert_drafts(session, [Draft(citizen_id=entry.citizen_id, kind="waitlist_lapsed", context=context,
+                                  title=messages.TITLES["waitlist_lapsed"],
+                                  body=messages.WAITLIST_CLOSED_BODY.format(**text), page="pages/waitlist/index",
+                                  subject=("waitlist_entry", entry.id),
+                                  dedupe_key=f"waitlist_entry:{entry.id}:closed")], now)
 
 
 def appointment_rescheduled(session: Session, old, new, now: datetime, to: Sequence[int] | None = None) -> None:
@@ -157,6 +183,15 @@ def _offer_draft(offer, kind: str, body: str, tip: str) -> Draft:
 def waitlist_offered(session: Session, offer, now: datetime) -> None:
     insert_drafts(session, [_offer_draft(offer, "waitlist_offer", messages.WAITLIST_OFFER_BODY,
                                          messages.WAITLIST_OFFER_TIP)], now)
+
+
+def offer_withdrawn(session: Session, offer, now: datetime, *, reason: str) -> None:
+    """A closure took the held seat; the entry stays in line for its other days."""
+    cancel_pending(session, ("waitlist_offer", offer.id), "offer_withdrawn")
+    insert_drafts(session, [_offer_draft(offer, "waitlist_lapsed",
+                                         messages.WAITLIST_WITHDRAWN_BODY.replace(
+                                             "{reason}", reason.replace("{", "{{").replace("}", "}}")),
+                                         messages.WAITLIST_CLOSED_TIP)], now)
 
 
 def waitlist_lapsed(session: Session, offer, now: datetime) -> None:

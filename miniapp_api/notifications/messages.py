@@ -10,9 +10,10 @@ TITLES = {
     "queue_called": "请到窗口办理",
     "waitlist_offer": "候补成功",
     "waitlist_lapsed": "候补已失效",
+    "appointment_closed": "暂停服务，预约已取消",
 }
 STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled": "已取消",
-                  "appointment_rescheduled": "已改约"}
+                  "appointment_rescheduled": "已改约", "appointment_closed": "暂停服务已取消"}
 REMINDER_TIP = "请带齐材料提前到场签到"
 
 BOOKED_BODY = "您已预约 {starts} 在{centre}（{window}）办理：{items}。{bring}到达后请在小程序签到取号。"
@@ -33,7 +34,7 @@ FOR_YOU_PREFIX = "【他人为您（{name}）代办的预约，详情和取消�
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
 SMS_KIND_NAMES = {"licence_expiry": "证照到期提醒", "application_materials_due": "补交材料提醒",
-                  "waitlist_offer": "候补成功通知"}
+                  "waitlist_offer": "候补成功通知", "appointment_closed": "暂停服务通知"}
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
 SENT_BY_SMS = "已发送短信"
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
@@ -47,3 +48,14 @@ WAITLIST_OFFER_BODY = ("候补成功：{starts} 在{centre}（{window}）办理{
 WAITLIST_OFFER_TIP = "请在{expires}前确认"
 WAITLIST_LAPSED_BODY = "为您保留的 {starts} {items}号源未在 {expires} 前确认，已顺延给下一位。如仍需办理，可重新预约或候补。"
 WAITLIST_LAPSED_TIP = "未确认，候补已失效"
+
+# 暂停服务: a centre (or some windows) closed for a day or some hours; the bookings and waitlists it met end.
+CLOSED_BODY = ("因{reason}，{centre}在{when}暂停服务。您 {starts} 办理{items}的预约已取消，不算爽约，也不占预约名额。"
+               "{alternative}")
+CLOSED_ALTERNATIVE = "最早可改约：{centre}，{starts}。点开本消息即可预约。"
+CLOSED_NO_ALTERNATIVE = "近期暂无可约号源，请稍后在“预约”中另选日期。"
+CLOSED_TIP = "暂停服务，点开可改约"
+WAITLIST_CLOSED_BODY = "因{reason}，{centre}在{when}暂停服务，您在该中心 {dates} 的{items}候补已结束。如仍需办理，请另选日期预约。"
+WAITLIST_CLOSED_TIP = "暂停服务，候补已结束"
+WAITLIST_WITHDRAWN_BODY = ("因{reason}暂停服务，为您保留的 {starts} {items}号源已取消。您仍在候补队列中，"
+                           "其他日期有号源时会再通知您。")

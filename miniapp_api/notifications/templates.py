@@ -29,6 +29,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "appointment_booked": ("appointment_status", True),
     "appointment_cancelled": ("appointment_status", True),
     "appointment_rescheduled": ("appointment_status", True),
+    # 暂停服务: a closure cancelled the booking; told at once, it may be for tomorrow morning.
+    "appointment_closed": ("appointment_status", True),
     "appointment_reminder_day": ("appointment_reminder", False),
     "appointment_reminder_hour": ("appointment_reminder", False),
     "application_status": ("application_progress", False),

@@ -79,7 +79,7 @@ def test_slots_of_a_day_with_remaining_seats(client, db_session, frozen):
     assert all(s["remaining"] == 2 for s in body["slots"])
     sunday = client.get(f"/api/v1/centres/{hall.centre.id}/slots",
                         query_string={"item": hall.slow.code, "date": "2026-11-29"}).get_json()
-    assert sunday == {"date": "2026-11-29", "centre_open": False, "slots": []}
+    assert sunday == {"date": "2026-11-29", "centre_open": False, "slots": [], "closures": []}
     assert_envelope(client.get(f"/api/v1/centres/{hall.centre.id}/slots",
                                query_string={"item": hall.slow.code, "date": "soon"}), 422, "validation_failed")
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from miniapp_api.appointments import services
+from miniapp_api.appointments import closures, services
 from miniapp_api.appointments.models import Appointment, BookingSuspension, Slot
-from miniapp_api.centres.models import CentreClosure
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
@@ -108,8 +108,8 @@ def test_item_must_be_handled_at_the_window(db_session, cipher, hall, make_citiz
 
 def test_closed_day_is_refused(db_session, cipher, hall, make_citizen):
     slot = hall.slot(db_session, hall.general, "2026-11-25 09:00")
-    db_session.add(CentreClosure(centre_id=hall.centre.id, day=slot.starts_at.date(), reason="系统升级"))
-    db_session.flush()
+    closures.close(db_session, centre=hall.centre, day=local_date(slot.starts_at), reason="系统升级", actor="staff:1",
+                   now=MONDAY_8AM)
     assert_refused(services.CENTRE_CLOSED, book, db_session, cipher, make_citizen(), slot, [hall.quick])
 
 

@@ -1,6 +1,8 @@
 """Console access from the route table: role × page × own/other centre → allowed or 404; no CSRF → 400;
 signed out → the login page. A new console route without an entry fails the first test."""
 
+from datetime import timedelta
+
 import pytest
 
 from miniapp_api.staff.models import Role
@@ -44,6 +46,9 @@ MATRIX = {
     "console.window_add": ({M}, True),
     "console.calendar_override": ({A}, False),
     "console.lift_suspension": ({M}, True),
+    "console.closures_page": ({M}, True),
+    "console.close_centre": ({M}, True),
+    "console.reopen_centre": ({M}, True),
     "console.licence_import": ({M}, "POST"),
     "console.survey_results": ({M, S}, False),
     "console.notifications": ({A}, False),
@@ -109,7 +114,8 @@ def request_for(rule, method, world):
               "<int:material_id>": str(world["application"].materials[0].id),
               "<int:feedback_id>": str(world["feedback"].id), "<int:rectification_id>": str(world["rectification"].id),
               "<int:centre_id>": str(world["home"].id), "<int:suspension_id>": str(world["suspension"].id),
-              "<int:period_id>": str(world["home"].hours[0].id)}
+              "<int:period_id>": str(world["home"].hours[0].id),
+              "<int:closure_id>": str(world["closure"].id)}
     guide = world["guide"]
     values["<code>"] = {"console.guidance_scenario": guide["scenario"], "console.guidance_item": world["item"].code
                         }.get(rule.endpoint, guide["entry"])
@@ -137,6 +143,8 @@ def request_for(rule, method, world):
         "console.window_add": {"name": "新窗口", "kind": "general", "counters": "1", "slot_minutes": "15"},
         "console.calendar_override": {"day": "2027-01-02", "is_workday": "true", "note": "测试调休"},
         "console.lift_suspension": {"reason": "本人说明情况"},
+        "console.close_centre": {"day": (world["closure"].day + timedelta(days=1)).isoformat(), "reason": "矩阵测试停电",
+                                 "confirm": "true"},
         "console.business_agent_confirm": {"name": "周经办", "id_number": id_number(7003)},
         "console.business_agent_end": {"reason": "已离职", "confirm": "true"},
         "console.business_payout": {"account_name": "聊城市周记餐饮有限公司", "bank": "中国工商银行聊城分行",

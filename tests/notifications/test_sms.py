@@ -165,11 +165,12 @@ def test_sms_preferences_in_my_page_over_http(client, db_session, verified_login
     prefs = client.get("/api/v1/me/sms", headers=headers).get_json()
     assert prefs["available"] is True and prefs["phone_verified"] is False and prefs["daily_cap"] == 3
     assert [(k["kind"], k["enabled"]) for k in prefs["kinds"]] == [
-        ("licence_expiry", True), ("application_materials_due", True), ("waitlist_offer", True)]
+        ("licence_expiry", True), ("application_materials_due", True), ("waitlist_offer", True),
+        ("appointment_closed", True)]
     changed = client.put("/api/v1/me/sms", headers=headers, json={"opted_out": ["waitlist_offer"]}).get_json()
-    assert [k["enabled"] for k in changed["kinds"]] == [True, True, False]
+    assert [k["enabled"] for k in changed["kinds"]] == [True, True, False, True]
     refused = client.put("/api/v1/me/sms", headers=headers, json={"opted_out": ["appointment_booked"]})
     assert refused.status_code == 422
     assert "不是可以用短信提醒的消息类型" in str(refused.get_json()["error"]["fields"])
     assert [k["enabled"] for k in client.get("/api/v1/me/sms", headers=headers).get_json()["kinds"]] == [
-        True, True, False]
+        True, True, False, True]

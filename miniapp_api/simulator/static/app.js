@@ -785,6 +785,9 @@
           (ratings.items.length ? "<h3>各事项好评率（评价满" + ratings.threshold + "条的事项）</h3><ul>" + ratings.items.map(function (i) {
             return "<li>" + esc(i.name) + "：" + esc(i.good_rate_text) + "（" + i.total + " 条）</li>";
           }).join("") + "</ul>" : "") + '<p class="muted">' + esc(ratings.definition) + "</p></div>" +
+          (centre.closures || []).map(function (c) {
+            return '<p class="card notice closure" role="alert">' + esc(c.notice) + "</p>";
+          }).join("") +
           "<h2>办公时间</h2><ul>" + centre.opening_hours.map(function (h) {
             return "<li>" + esc(h.weekday_name) + " " + esc(h.opens) + "–" + esc(h.closes) + (h.label ? "（" + esc(h.label) + "）" : "") + "</li>";
           }).join("") + "</ul>");
@@ -855,7 +858,10 @@
               return [String(c.id), c.name + (c.distance_km !== null && c.distance_km !== undefined ? "（" + c.distance_km + " 公里）" : "")];
             }), centreId) + field("date", "日期", { type: "date", value: date, required: true }), "查看可约时段") +
             (centreId ? '<p><a href="#/centres/' + esc(centreId) + '" id="centre-link">这个中心的办公时间和服务评价</a></p>' : "") +
-            (centreId && date && F.dayFull(slotData.slots) ? '<div class="card" id="waitlist-offer"><p>这一天已约满。' +
+            (slotData.closures || []).map(function (c) {
+              return '<p class="card notice closure" role="alert">' + esc(c.notice) + "</p>";
+            }).join("") +
+            (centreId && date && F.dayFull(slotData.slots) && !(slotData.closures || []).length ? '<div class="card" id="waitlist-offer"><p>这一天已约满。' +
               "加入候补后，有人取消时号源会按候补先后为您保留，并通知您确认。</p>" +
               form("waitlist", radios("period", "想办理的时间", F.WAITLIST_PERIODS, "all"), "加入候补") + "</div>" : "") +
             (centreId && date ? "<h2>可约时段</h2>" + form("book",
@@ -1213,6 +1219,10 @@
     if ((match = /feedback\/detail\?id=(\d+)/.exec(page))) return "#/feedback/" + match[1];
     if ((match = /ratings\/rectification\?id=(\d+)/.exec(page))) return "#/rectifications/" + match[1];
     if (/waitlist\/index/.test(page)) return "#/waitlist";
+    // 暂停服务: the booking page opened on the earliest equivalent slot's centre and day.
+    if ((match = /book\/index\?code=([\w-]+)&centre=(\d+)&date=(\d{4}-\d{2}-\d{2})/.exec(page))) {
+      return "#/book/" + match[1] + "?centre=" + match[2] + "&date=" + match[3];
+    }
     return null;
   }
 

@@ -7,14 +7,15 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
+    // date: a link that opens a given day (the message of a closure points at the earliest equivalent slot).
     this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
-                   preferredCentre: query.centre || "" });
+                   preferredCentre: query.centre || "", date: /^\d{4}-\d{2}-\d{2}$/.test(query.date || "") ? query.date : "" });
     // 亲友代办: relatives whose authorisation lets the caller book for them, offered after "为自己".
     api.get("/api/v1/relatives").then((list) => {
       const relatives = list.acting_for.filter((r) => r.state === "active" && r.scopes.indexOf("book") >= 0);
@@ -27,6 +28,7 @@ Page({
       .then((data) => {
         const preferred = data.centres.findIndex((c) => String(c.id) === this.data.preferredCentre);
         this.setData({ centres: data.centres, centreIndex: Math.max(preferred, 0) });
+        if (this.data.date) this.loadSlots();
       }, (error) => showError(this, error));
   },
   openCentre() {
@@ -40,7 +42,8 @@ Page({
     if (!centre || !this.data.date) return;
     api.get(`/api/v1/centres/${centre.id}/slots`, { item: this.data.code, date: this.data.date })
       .then((data) => this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null,
-                                     full: dayFull(data.slots) }),
+                                     full: dayFull(data.slots) && !(data.closures || []).length,
+                                     closures: (data.closures || []).map((c) => c.notice) }),
             (error) => showError(this, error));
   },
   pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
