@@ -1,5 +1,6 @@
 """One migration head; upgrade and downgrade both work; the models match the migrations."""
 
+import importlib
 from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
@@ -164,3 +165,39 @@ def test_authority_migration_rekeys_bookings_by_name_to_the_booker_and_gives_age
     assert timedelta(days=29) < old_agent.left <= timedelta(days=30)     # long past its year: 30 days' notice
     assert new_agent.term == timedelta(days=365)
     assert representative.left is None
+
+
+def test_closures_migration_marks_the_slots_of_closures_already_made(servers):
+    """0026: a closure made before closures marked slots (a whole day, then) marks that day's slots at its centre,
+    no other day's and no other centre's."""
+    before = importlib.import_module("miniapp_api.migrations.versions.0026_closures").down_revision
+    url = psycopg_url(recreate_database(servers.admin_postgres_url, "banshi_migrations"))
+    upgrade(url, before)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            centres = [connection.execute(text(
+                "INSERT INTO centre (name, level, region) VALUES (:n, 'district', '某区') RETURNING id"),
+                {"n": name}).scalar() for name in ("甲中心", "乙中心")]
+            for centre in centres:
+                window = connection.execute(text(
+                    "INSERT INTO service_window (centre_id, name, kind, counters, slot_minutes) "
+                    "VALUES (:c, '一号窗口', 'general', 1, 15) RETURNING id"), {"c": centre}).scalar()
+                for starts in ("2026-11-24T01:00Z", "2026-11-24T15:30Z", "2026-11-25T01:00Z"):
+                    connection.execute(text(
+                        "INSERT INTO slot (window_id, centre_id, starts_at, ends_at, capacity, booked) VALUES "
+                        "(:w, :c, CAST(:s AS timestamptz), CAST(:s AS timestamptz) + interval '15 minutes', 1, 0)"),
+                        {"w": window, "c": centre, "s": starts})
+            connection.execute(text("INSERT INTO centre_closure (centre_id, day, reason) VALUES (:c, '2026-11-24', "
+                                    "'系统升级')"), {"c": centres[0]})
+        upgrade(url)
+        with engine.connect() as connection:
+            marked = connection.execute(text(
+                "SELECT centre_id, starts_at FROM slot WHERE closure_id IS NOT NULL ORDER BY starts_at")).all()
+            closure = connection.execute(text("SELECT created_by, cancelled, lifted_at FROM centre_closure")).one()
+    finally:
+        engine.dispose()
+    # The 24th in Shanghai: 09:00 and 23:30 there (01:00 and 15:30 UTC); 01:00 UTC on the 25th is the 25th there.
+    assert [(c, s.isoformat()) for c, s in marked] == [(centres[0], "2026-11-24T01:00:00+00:00"),
+                                                       (centres[0], "2026-11-24T15:30:00+00:00")]
+    assert tuple(closure) == ("system", 0, None)
