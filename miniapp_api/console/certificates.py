@@ -36,6 +36,9 @@ def certificate_revoke(certificate_id: int):
     if not 4 <= len(reason) <= 200:
         raise DomainError(messages.REVOKE_REASON_NEEDED, code=VALIDATION_FAILED, status=422,
                           fields={"reason": messages.REVOKE_REASON_NEEDED})
+    if request.form.get("confirm") != "true":   # revoking cannot be undone: a ticked confirmation, like ending an agent
+        raise DomainError(messages.REVOKE_CONFIRM_NEEDED, code=VALIDATION_FAILED, status=422,
+                          fields={"confirm": messages.REVOKE_CONFIRM_NEEDED})
     services.revoke(db.session, g.staff, certificate, reason, utcnow())
     return done(messages.CERTIFICATE_REVOKED.format(identifier=certificate.identifier), "console.certificate_list",
                 q=certificate.identifier)

@@ -116,6 +116,7 @@ POLICY_PUBLISHED = "第{version}版已发布，正在与个人和企业数据比
 GRANT_REVIEWED = "办件 {reference}：{status}"
 CERTIFICATE_REVOKED = "证照 {identifier} 已撤销，已通知持证人"
 REVOKE_REASON_NEEDED = "请填写撤销原因（4 至 200 字），持证人会收到这个原因"
+REVOKE_CONFIRM_NEEDED = "撤销后不能恢复，持证人会收到通知：请勾选“确认撤销”后再提交"
 MEMBER_LIST_NEEDED = "请选择名单文件（Excel .xlsx 或 CSV）"
 MEMBER_LIST_TOO_BIG = "名单文件太大（最多约 900 KB），请分批上传"
 BATCH_FORM_INVALID = "请完整填写中心、事项编码、批次名称和企业名称（信用代码为18位）"

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Sma
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from miniapp_api.centres.models import Centre
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
@@ -84,6 +85,7 @@ class Feedback(Base):
     updated_at: Mapped[UtcDateTime]
 
     events: Mapped[list[FeedbackEvent]] = relationship(order_by="FeedbackEvent.id")
+    centre: Mapped[Centre | None] = relationship()   # the centre the citizen chose (or staff routed it to)
 
     @property
     def visible_to_staff(self) -> bool:

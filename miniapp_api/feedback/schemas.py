@@ -52,6 +52,7 @@ class FeedbackOut(BaseModel):
     status: str
     status_name: str
     centre_id: int | None
+    centre_name: str | None = Field(description="the centre the citizen chose, or staff routed it to")
     due_on: dt.date
     overdue: bool
     answer: str | None
@@ -68,7 +69,8 @@ class FeedbackOut(BaseModel):
         return cls(
             id=feedback.id, kind=feedback.kind, kind_name=messages.KIND_NAMES[feedback.kind], text=feedback.text,
             status=feedback.status, status_name=messages.STATUS_NAMES[feedback.status],
-            centre_id=feedback.centre_id, due_on=feedback.due_on,
+            centre_id=feedback.centre_id, centre_name=feedback.centre.name if feedback.centre else None,
+            due_on=feedback.due_on,
             overdue=feedback.status not in ("answered", "closed") and feedback.due_on < today,
             answer=feedback.answer, answered_at=local_iso(feedback.answered_at), reopen_count=feedback.reopen_count,
             can_rate=feedback.status == FeedbackStatus.ANSWERED, created_at=local_iso(feedback.created_at),
@@ -86,6 +88,8 @@ class FeedbackList(BaseModel):
 class StaffFeedbackOut(FeedbackOut):
     filed_by: str = Field(description="the citizen's name, or 匿名 when they chose to stay anonymous")
     phone_masked: str | None = Field(description="only when the citizen agreed to be called back")
+    contact_ok: bool = Field(description="the citizen agreed to be called back (同意回电)")
+    location: str | None = Field(description="where the citizen says it happened, as typed (content-checked)")
     content_check: str
     escalation_level: int
     assignee_staff_id: int | None

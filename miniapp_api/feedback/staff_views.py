@@ -47,7 +47,8 @@ def staff_document(feedback) -> dict:
         audit(db.session, g.staff, "view_feedback", "feedback", feedback.id)
     return FeedbackOut.of(feedback, today(), staff_view=True,
                           filed_by=messages.FILED_ANONYMOUSLY if feedback.anonymous else (citizen.real_name or messages.WECHAT_USER),
-                          phone_masked=phone, content_check=feedback.content_check,
+                          phone_masked=phone, contact_ok=feedback.contact_ok and not feedback.anonymous,
+                          location=feedback.location, content_check=feedback.content_check,
                           escalation_level=feedback.escalation_level, assignee_staff_id=feedback.assignee_staff_id)
 
 

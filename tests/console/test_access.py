@@ -162,7 +162,7 @@ def request_for(rule, method, world):
             "- {name: 微型, facts: {size_class: micro}, eligible: true}\n"
             "- {name: 中型, facts: {size_class: medium}, eligible: false}\n")},
         "console.policy_grant_review": {"approve": "yes"},
-        "console.certificate_revoke": {"reason": "证照信息有误"},
+        "console.certificate_revoke": {"reason": "证照信息有误", "confirm": "true"},
         "console.batch_advance": {"to": "accepted"},
         "console.inspection_list": {"centre_id": home, "starts_at": "2030-01-02T10:00", "minutes": "30"},
         "console.inspection_conclude": {"ok_layout": "yes", "conclusion": "pass"},

@@ -276,3 +276,29 @@ def test_the_dashboard_shows_each_centres_line_and_fill_rate_to_its_own_staff(co
     assert cells == [home.name, "2", "1", "2", "1", "50.0%"]
     elsewhere = console(world["outsider"]).get("/console/dashboard").get_data(as_text=True)
     assert "期间没有候补" in elsewhere and home.name not in elsewhere
+
+
+def test_revoking_a_certificate_needs_a_ticked_confirmation(console, world, db_session):
+    user = console(world["home_staff"])
+    url = f"/console/certificates/{world['certificate'].id}/revoke"
+    unticked = user.post(url, {"reason": "证照信息有误"})
+    assert unticked.status_code == 422 and "确认撤销" in unticked.get_data(as_text=True)
+    assert reloaded(db_session, world["certificate"]).status == "valid"
+    assert user.post(url, {"reason": "证照信息有误", "confirm": "true"}).status_code == 303
+    assert reloaded(db_session, world["certificate"]).status == "revoked"
+
+
+def test_feedback_shows_its_centre_whether_to_call_back_and_where_it_happened(console, world, db_session):
+    user = console(world["home_staff"])
+    centre_name = world["home"].name
+    complaint = reloaded(db_session, world["feedback"])
+    complaint.location, complaint.contact_ok, complaint.anonymous = "二楼自助服务区", True, False
+    db_session.commit()
+    detail = user.get(f"/console/feedback/{complaint.id}").get_data(as_text=True)
+    assert centre_name in detail and "二楼自助服务区" in detail and "同意工作人员回电" in detail
+    inbox = user.get("/console/feedback").get_data(as_text=True)
+    assert "<th scope=\"col\">服务中心</th>" in inbox and centre_name in inbox
+    complaint = reloaded(db_session, world["feedback"])
+    complaint.contact_ok = False
+    db_session.commit()
+    assert "不希望回电" in user.get(f"/console/feedback/{complaint.id}").get_data(as_text=True)
