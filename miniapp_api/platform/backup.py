@@ -183,7 +183,7 @@ def run(settings, *arguments: str, timeout: float = 6 * 3600) -> str:
     if shutil.which(PGBACKREST) is None:
         raise BackupError("pgbackrest is not installed (Debian: apt-get install pgbackrest; scripts/pgbackrest.sh)")
     finished = subprocess.run(command(settings, *arguments), capture_output=True, text=True, timeout=timeout,
-                              cwd="/")
+                              cwd="/", check=False)
     if finished.returncode != 0:
         said = (finished.stderr.strip() or finished.stdout.strip()).splitlines()
         raise BackupError(f"pgbackrest {arguments[-1]} failed (exit {finished.returncode}): "
@@ -228,7 +228,8 @@ def describe(report: Report, now: datetime) -> tuple[str, str]:
     zh_ago, en_ago = _ago((now - last.stopped).total_seconds())
     archived_zh = f"；WAL 已归档至 {report.archived_up_to}" if report.archived_up_to else ""
     archived_en = f"; WAL archived up to {report.archived_up_to}" if report.archived_up_to else ""
-    return (f"最近一次备份：{local(last.stopped):%Y-%m-%d %H:%M}（北京时间，{zh_ago}），{TYPE_NAMES.get(last.kind, last.kind)}，"
-            f"共保留 {len(report.backups)} 个备份{archived_zh}",
-            f"last backup: {last.stopped:%Y-%m-%d %H:%M} UTC ({en_ago}), {last.kind}, "
-            f"{len(report.backups)} kept{archived_en}")
+    chinese = (f"最近一次备份：{local(last.stopped):%Y-%m-%d %H:%M}（北京时间，{zh_ago}），"
+               f"{TYPE_NAMES.get(last.kind, last.kind)}，共保留 {len(report.backups)} 个备份{archived_zh}")
+    english = (f"last backup: {last.stopped:%Y-%m-%d %H:%M} UTC ({en_ago}), {last.kind}, "
+               f"{len(report.backups)} kept{archived_en}")
+    return chinese, english
