@@ -206,7 +206,7 @@ class Settings(BaseSettings):
     backup_repo_path: Path = Path("/var/lib/pgbackrest")
     backup_config_path: Path = Path("/etc/pgbackrest/pgbackrest.conf")
     backup_log_path: Path = Path("/var/log/pgbackrest")
-    backup_run_as: str | None = Field(default="postgres", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    backup_run_as: str | None = Field(default="postgres", pattern=r"^([a-z_][a-z0-9_-]{0,31})?$")   # empty: as is
     # Retention: full backups kept (with the differential/incremental backups and WAL that depend on them), and
     # differential backups kept.
     backup_retention_full: int = Field(default=2, ge=1, le=100)
