@@ -220,6 +220,10 @@ def _ago(seconds: float) -> tuple[str, str]:
     return f"{hours // 24} 天前", f"{hours // 24} days ago"
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f}".removesuffix(".0")
+
+
 def describe(report: Report, now: datetime) -> tuple[str, str]:
     """When the last backup finished, in Chinese (Beijing time) and English (UTC)."""
     last = report.last
@@ -228,8 +232,10 @@ def describe(report: Report, now: datetime) -> tuple[str, str]:
     zh_ago, en_ago = _ago((now - last.stopped).total_seconds())
     archived_zh = f"；WAL 已归档至 {report.archived_up_to}" if report.archived_up_to else ""
     archived_en = f"; WAL archived up to {report.archived_up_to}" if report.archived_up_to else ""
+    size, stored = _megabytes(last.size), _megabytes(last.stored)
     chinese = (f"最近一次备份：{local(last.stopped):%Y-%m-%d %H:%M}（北京时间，{zh_ago}），"
-               f"{TYPE_NAMES.get(last.kind, last.kind)}，共保留 {len(report.backups)} 个备份{archived_zh}")
-    english = (f"last backup: {last.stopped:%Y-%m-%d %H:%M} UTC ({en_ago}), {last.kind}, "
-               f"{len(report.backups)} kept{archived_en}")
+               f"{TYPE_NAMES.get(last.kind, last.kind)}（数据库 {size} MB，本次存入 {stored} MB），"
+               f"共保留 {len(report.backups)} 个备份{archived_zh}")
+    english = (f"last backup: {last.stopped:%Y-%m-%d %H:%M} UTC ({en_ago}), {last.kind} (database {size} MB, "
+               f"{stored} MB stored), {len(report.backups)} kept{archived_en}")
     return chinese, english

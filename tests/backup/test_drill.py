@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 from bench.harness import gunicorn
 from miniapp_api import create_app
 from miniapp_api.appointments.models import Slot
+from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.citizens.models import AuthSession
 from miniapp_api.citizens.services import hash_token
 from miniapp_api.migrations import upgrade
@@ -56,7 +57,8 @@ STANZA = "drill"
 ARCHIVE_TIMEOUT = 2           # seconds; production's default is 60 (BACKUP_ARCHIVE_TIMEOUT)
 CIPHER_PASS = "drill-cipher-pass-7f3a9c2e51d84b06"
 DB_PASSWORD = "drill-db-password-c4e8"   # in DATABASE_URL (trust auth ignores it): it must never be printed
-CITIZENS = 400                # 3 bookings each (the centre's quota), on 3 of the open days ahead
+CITIZENS = 150
+BOOKINGS_EACH = 9             # on 9 of the open days ahead (one a day is the rule), the centre's quota raised to 9
 CLIENTS = 4
 PAUSE = 0.15                  # between one client's bookings: ~25 bookings a second at most, all phases fit
 PHASE = 80                    # acknowledged bookings per phase
@@ -231,17 +233,21 @@ def _kill_every_process(cluster: Cluster) -> None:
 
 def _seed(settings, url: str) -> tuple[list[list[tuple[str, int]]], str]:
     """A centre with 10-seat slots on its general window, and CITIZENS verified citizens with a login each;
-    the clients' plans: each citizen books the quick item on 3 of the open days."""
+    the clients' plans: each citizen books the quick item on BOOKINGS_EACH of the open days."""
     drill_settings = settings.model_copy(update={"database_url": url})
     app = create_app(drill_settings)
     try:
         session = db.session
         hall = build_hall(session, MONDAY_8AM, counters=10)
+        # Two weeks ahead and a quota of BOOKINGS_EACH: fewer citizens to make, as many bookings.
+        hall.centre.booking_horizon_days, hall.centre.max_active_per_person = 14, BOOKINGS_EACH
+        session.flush()
+        sync_slots(session, hall.centre.id, MONDAY_8AM)
         slots_by_day: dict[date, list[int]] = {}
         for slot in session.scalars(select(Slot).where(Slot.window_id == hall.general.id).order_by(Slot.starts_at)):
             slots_by_day.setdefault(local_date(slot.starts_at), []).append(slot.id)
         days = sorted(day for day in slots_by_day if day > local_date(MONDAY_8AM))   # a day ahead: cancellable
-        assert len(days) >= 4, slots_by_day.keys()
+        assert len(days) >= BOOKINGS_EACH, slots_by_day.keys()
         cipher = app.extensions["banshi.cipher"]
         plans: list[list[tuple[str, int]]] = [[] for _ in range(CLIENTS)]
         for n in range(CITIZENS):
@@ -249,7 +255,7 @@ def _seed(settings, url: str) -> tuple[list[list[tuple[str, int]]], str]:
             token = f"bs_drill_{n}"
             session.add(AuthSession(citizen_id=citizen.id, token_hash=hash_token(token),
                                     expires_at=MONDAY_8AM + timedelta(days=30)))
-            for k in range(3):
+            for k in range(BOOKINGS_EACH):
                 day = slots_by_day[days[(n + k) % len(days)]]
                 plans[n % CLIENTS].append((token, day[(n * 7 + k) % len(day)]))
         item = hall.quick.code
@@ -392,7 +398,7 @@ def test_restore_to_the_point_before_a_mass_cancel_brings_the_bookings_back(dril
 
 def test_info_says_when_the_last_backup_was(drill: Drill):
     said = banshi_backup(drill.env, [], "info")
-    assert "最近一次备份" in said and "全量备份" in said and "last backup:" in said and ", full," in said
+    assert "最近一次备份" in said and "全量备份" in said and "last backup:" in said and ", full (database" in said
 
 
 def test_init_tells_a_role_without_alter_system_what_to_set(drill: Drill):

@@ -72,10 +72,10 @@ def test_info_says_in_chinese_and_english_when_the_last_backup_was():
                                      ("20261122-180000F_20261123-180000I", "incr", incr)), "banshi")
     assert report.status == "ok" and [b.kind for b in report.backups] == ["full", "incr"]
     chinese, english = backup.describe(report, datetime(2026, 11, 24, 0, 30, tzinfo=UTC))
-    assert chinese == ("最近一次备份：2026-11-24 02:00（北京时间，6 小时前），增量备份，共保留 2 个备份；"
-                       "WAL 已归档至 00000001000000000000002A")
-    assert english == ("last backup: 2026-11-23 18:00 UTC (6 hours ago), incr, 2 kept; "
-                       "WAL archived up to 00000001000000000000002A")
+    assert chinese == ("最近一次备份：2026-11-24 02:00（北京时间，6 小时前），增量备份（数据库 47.7 MB，本次存入 3.8 MB），"
+                       "共保留 2 个备份；WAL 已归档至 00000001000000000000002A")
+    assert english == ("last backup: 2026-11-23 18:00 UTC (6 hours ago), incr (database 47.7 MB, 3.8 MB stored), "
+                       "2 kept; WAL archived up to 00000001000000000000002A")
     assert backup.describe(report, datetime(2026, 11, 23, 18, 1, tzinfo=UTC))[1].startswith(
         "last backup: 2026-11-23 18:00 UTC (1 minute ago)")
     assert "3 天前" in backup.describe(report, datetime(2026, 11, 23, 18, 0, tzinfo=UTC) + timedelta(days=3))[0]
