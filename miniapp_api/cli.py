@@ -273,7 +273,7 @@ def backup_init() -> None:
     Safe to run again (after the restart archive_mode needs, or after changing a BACKUP_* setting)."""
     settings = _settings()
     assert settings.database_url, "DATABASE_URL is not set"
-    with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=10) as connection:
+    with psycopg.connect(backup.libpq_url(settings.database_url), autocommit=True, connect_timeout=10) as connection:
         server = _backup_step(backup.read_server, connection)
         archiving = backup.configure_archiving(connection, settings)
     path = _backup_step(backup.write_config, settings, server)

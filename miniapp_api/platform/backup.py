@@ -68,6 +68,11 @@ class Report:
         return self.backups[-1] if self.backups else None
 
 
+def libpq_url(url: str) -> str:
+    """DATABASE_URL as libpq reads it (the settings also accept SQLAlchemy's postgresql+psycopg:// form)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def read_server(connection: psycopg.Connection) -> Server:
     """The data directory, port and first socket directory the running server reports."""
     try:

@@ -86,3 +86,8 @@ def test_info_without_a_backup_or_stanza_says_so():
     assert empty.last is None
     assert backup.describe(empty, datetime(2026, 11, 24, tzinfo=UTC))[0].startswith("还没有备份")
     assert backup.parse_info(_info(), "heze").status == "missing stanza"
+
+
+def test_init_connects_with_either_form_of_database_url():
+    assert backup.libpq_url("postgresql+psycopg://u:p@db:5432/banshi") == "postgresql://u:p@db:5432/banshi"
+    assert backup.libpq_url("postgresql://u@db/banshi") == "postgresql://u@db/banshi"
