@@ -118,11 +118,12 @@ def config_text(settings, server: Server) -> str:
 def _owned_by_run_as(settings, path: Path) -> None:
     user = _run_as(settings)
     if user:
-        shutil.chown(path, user, user_group(user))
-
-
-def user_group(user: str) -> str:
-    return grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
+        try:
+            group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
+        except KeyError:
+            raise BackupError(f"BACKUP_RUN_AS: there is no user {user} on this host (the PostgreSQL server's user, "
+                              "usually postgres)") from None
+        shutil.chown(path, user, group)
 
 
 def write_config(settings, server: Server) -> Path:

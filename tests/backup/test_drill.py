@@ -164,7 +164,8 @@ class Drill:
         if surviving_wal:
             for segment in sorted((self.cluster.folder / "pg_wal").glob("0*")):
                 shutil.copy2(segment, target.folder / "pg_wal" / segment.name)
-                shutil.chown(target.folder / "pg_wal" / segment.name, "postgres", "postgres")
+                if os.geteuid() == 0:
+                    shutil.chown(target.folder / "pg_wal" / segment.name, "postgres", "postgres")
         target.ctl("start", "-o", f"-p {target.port}", "-t", "120")
         try:
             url = target.url("banshi")

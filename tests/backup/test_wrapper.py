@@ -4,8 +4,11 @@ and the sentence `banshi backup info` says. pgBackRest itself runs in test_drill
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from miniapp_api.platform import backup
 
@@ -91,3 +94,12 @@ def test_info_without_a_backup_or_stanza_says_so():
 def test_init_connects_with_either_form_of_database_url():
     assert backup.libpq_url("postgresql+psycopg://u:p@db:5432/banshi") == "postgresql://u:p@db:5432/banshi"
     assert backup.libpq_url("postgresql://u@db/banshi") == "postgresql://u@db/banshi"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="pgBackRest is run as another user only by root")
+def test_an_unknown_run_as_user_is_named(settings, tmp_path):
+    configured = settings.model_copy(update={
+        "backup_config_path": tmp_path / "pgbackrest.conf", "backup_repo_path": tmp_path / "repo",
+        "backup_log_path": tmp_path / "log", "backup_run_as": "no_such_user_here"})
+    with pytest.raises(backup.BackupError, match="there is no user no_such_user_here"):
+        backup.write_config(configured, SERVER)
