@@ -390,7 +390,7 @@ def test_restore_to_latest_after_a_sigkill(drill: Drill, capsys):
     assert all(crashed.appointments[i] == "cancelled" for i in drill.cancelled)
 
     _report(capsys, f"{len(acknowledged)} bookings acknowledged; data directory lost: {len(missing)} of them "
-                    f"missing (RPO {len(missing)} bookings, the last {window:.1f} s before the kill; "
+                    f"missing (RPO {len(missing)} booking(s), the last {window:.1f} s before the kill; "
                     f"archive_timeout {ARCHIVE_TIMEOUT} s), restored in {lost.seconds:.1f} s; server crashed with "
                     f"pg_wal kept: 0 missing, restored in {crashed.seconds:.1f} s")
 
