@@ -198,6 +198,25 @@ class Settings(BaseSettings):
     # How many proxies sit in front of gunicorn (their X-Forwarded-For is trusted that deep). Required in
     # production: a wrong 0 behind a proxy puts every caller in one rate-limit bucket.
     proxy_hops: int | None = Field(default=None, ge=0, le=5)
+    # Backups with pgBackRest (`banshi backup ...`, docs/backup.md): the stanza (pgBackRest's name for this
+    # database cluster), the repository folder, the configuration file `banshi backup init` writes and the
+    # archive_command names, and where pgBackRest logs. BACKUP_RUN_AS: the operating-system user pgBackRest runs
+    # as when `banshi` runs as root (the server's own user, which must read the data directory).
+    backup_stanza: str = Field(default="banshi", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    backup_repo_path: Path = Path("/var/lib/pgbackrest")
+    backup_config_path: Path = Path("/etc/pgbackrest/pgbackrest.conf")
+    backup_log_path: Path = Path("/var/log/pgbackrest")
+    backup_run_as: str | None = Field(default="postgres", pattern=r"^([a-z_][a-z0-9_-]{0,31})?$")   # empty: as is
+    # Retention: full backups kept (with the differential/incremental backups and WAL that depend on them), and
+    # differential backups kept.
+    backup_retention_full: int = Field(default=2, ge=1, le=100)
+    backup_retention_diff: int = Field(default=7, ge=1, le=100)
+    # archive_timeout (seconds): a quiet server still closes and archives its WAL at least this often, which
+    # bounds what a lost data directory can lose (the RPO).
+    backup_archive_timeout: int = Field(default=60, ge=1, le=3600)
+    # Encrypts the repository (pgBackRest's aes-256-cbc): backups hold ID numbers and names. Kept only in the
+    # configuration file (mode 0640), never on a command line.
+    backup_cipher_pass: str | None = Field(default=None, min_length=20)
     # Tests start worker processes on the clock of the test (time-machine moves only its own process):
     # the process's clock starts at this instant and runs on from there. Refused in production.
     clock_start: datetime | None = None

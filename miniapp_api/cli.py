@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import click
+import psycopg
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from honcho.printer import Printer
@@ -30,7 +31,7 @@ from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.sms import emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api import readiness
-from miniapp_api.platform import clock
+from miniapp_api.platform import backup, clock
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.embedded import EmbeddedServers
@@ -264,6 +265,79 @@ def notification_stats() -> None:
         click.echo("no notifications yet")
     for kind, status, count in rows:
         click.echo(f"{kind:<28} {status:<10} {count:>8}")
+
+
+@main.group("backup")
+def backup_group() -> None:
+    """Backups of the database with pgBackRest (docs/backup.md)."""
+
+
+def _backup_step(what, *arguments):
+    try:
+        return what(*arguments)
+    except backup.BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
+@backup_group.command("init")
+def backup_init() -> None:
+    """Write pgbackrest.conf, turn on WAL archiving, create the stanza and check that archiving works.
+
+    Safe to run again (after the restart archive_mode needs, or after changing a BACKUP_* setting)."""
+    settings = _settings()
+    assert settings.database_url, "DATABASE_URL is not set"
+    with psycopg.connect(backup.libpq_url(settings.database_url), autocommit=True, connect_timeout=10) as connection:
+        server = _backup_step(backup.read_server, connection)
+        archiving = backup.configure_archiving(connection, settings)
+    path = _backup_step(backup.write_config, settings, server)
+    click.echo(f"wrote {path} (stanza {settings.backup_stanza}, repository {settings.backup_repo_path}, "
+               f"data directory {server.data_directory})")
+    if not archiving.applied:
+        click.echo("DATABASE_URL's user is not a superuser, so archiving was not set. As a superuser run:", err=True)
+        for statement in archiving.statements:
+            click.echo(f"  {statement};", err=True)
+        click.echo("then restart PostgreSQL and run `banshi backup init` again. Without archive_mode=on and this "
+                   "archive_command no WAL reaches the repository: a backup could only restore the moment it "
+                   "ended, and pgBackRest refuses to take one.", err=True)
+        sys.exit(2)
+    click.echo("archiving set: " + "; ".join(archiving.statements))
+    _backup_step(backup.run, settings, "stanza-create")
+    if archiving.needs_restart:
+        click.echo("archive_mode takes effect only when PostgreSQL restarts: restart it (e.g. "
+                   "`pg_ctlcluster 15 main restart`), then run `banshi backup init` again to check archiving.",
+                   err=True)
+        sys.exit(3)
+    _backup_step(backup.run, settings, "check")
+    click.echo("backups ready: archiving checked; take the first one with `banshi backup run --type full`")
+
+
+@backup_group.command("run")
+@click.option("--type", "kind", type=click.Choice(backup.BACKUP_TYPES), default="incr", show_default=True,
+              help="full: everything; diff: changes since the last full; incr: changes since the last backup.")
+def backup_run(kind: str) -> None:
+    """Take a backup (pgBackRest makes it full when there is none yet) and expire old ones."""
+    settings = _settings()
+    _backup_step(backup.run, settings, f"--type={kind}", "backup")
+    _backup_info_lines(settings)
+
+
+def _backup_info_lines(settings) -> backup.Report:
+    clock.start_at(settings.clock_start, settings.clock_anchor)
+    report = backup.parse_info(_backup_step(backup.run, settings, "--output=json", "info"), settings.backup_stanza)
+    for line in backup.describe(report, utcnow()):
+        click.echo(line)
+    return report
+
+
+@backup_group.command("info")
+def backup_info() -> None:
+    """When the last backup was (Chinese and English); exit 1 when there is none or the stanza is not ok."""
+    settings = _settings()
+    report = _backup_info_lines(settings)
+    if report.last is None or report.status != "ok":
+        click.echo(f"stanza {settings.backup_stanza}: {report.status}", err=True)
+        sys.exit(1)
 
 
 @main.command("dev")

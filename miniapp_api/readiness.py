@@ -2,7 +2,8 @@
 
 Settings refuse to start one missing value at a time; this reads them all at once and says every problem,
 in Chinese for the city's operators and in English for the logs, then looks at the running parts: the database
-and its migrations, the replica's lag, Redis, the working-day calendar for the next 60 days, and the backups.
+and its migrations, the replica's lag, Redis, the working-day calendar for the next 60 days, and the backups
+(pgBackRest's own `info`, through platform/backup.py).
 
 Each finding is a failure (the check exits non-zero: it would fail a 等保 review or a 密评, or it breaks the
 service) or a warning (worth fixing, not blocking). Nothing here writes to the database or prints a secret:
@@ -11,13 +12,12 @@ a finding names a setting, never its value.
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import chinese_calendar
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.migrations import heads
+from miniapp_api.platform import backup
 
 # A calendar with fewer known days ahead than this fails: bookings open up to a month ahead, and the State
 # Council publishes the next year's 调休 arrangement in November or December.
@@ -265,38 +266,23 @@ def redis(settings: Settings) -> list[Finding]:
     return [_ok("redis", "Redis 可以连接", "Redis answers")]
 
 
-def backups(settings: Settings, now: datetime,
-            run: Callable[[list[str]], str] | None = None) -> list[Finding]:
-    """The newest pgBackRest backup of the configured stanza is recent (BACKUP_STANZA, BACKUP_CONFIG)."""
-    stanza = getattr(settings, "backup_stanza", None)
-    if not stanza:
-        return [_fail("backup", "未配置备份（BACKUP_STANZA）：请运行 banshi backup init",
-                      "no backup is configured (BACKUP_STANZA): run `banshi backup init`")]
-    config = getattr(settings, "backup_config", None)
-    command = ["pgbackrest", "--stanza", str(stanza), "--output=json", "info"]
-    if config:
-        command.insert(1, f"--config={config}")
-    if run is None and shutil.which("pgbackrest") is None:
-        return [_fail("backup", "本机没有安装 pgBackRest", "pgbackrest is not installed here")]
+def backups(settings: Settings, now: datetime) -> list[Finding]:
+    """pgBackRest is configured for the stanza (`banshi backup init`) and its newest backup is recent."""
+    if not Path(settings.backup_config_path).exists():
+        return [_fail("backup", f"未配置备份（没有 {settings.backup_config_path}）：请运行 banshi backup init",
+                      f"no backup is configured ({settings.backup_config_path} is missing): run `banshi backup init`")]
     try:
-        answer = (run or _run)(command)
-        stanzas = json.loads(answer)
-        latest = max((b["timestamp"]["stop"] for s in stanzas for b in s.get("backup", [])), default=None)
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError):
-        return [_fail("backup", "无法读取备份信息（pgbackrest info 出错）", "`pgbackrest info` failed")]
-    if latest is None:
+        report = backup.parse_info(backup.run(settings, "--output=json", "info", timeout=60), settings.backup_stanza)
+    except (backup.BackupError, OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError) as exc:
+        return [_fail("backup", "无法读取备份信息（pgbackrest info 出错）", f"`pgbackrest info` failed ({type(exc).__name__})")]
+    last = report.last
+    if last is None:
         return [_fail("backup", "还没有任何备份：请运行 banshi backup run --type full", "there is no backup yet")]
-    taken = datetime.fromtimestamp(latest, UTC)
-    age = now - taken
-    hours = age.total_seconds() / 3600
-    if age > BACKUP_MAX_AGE:
+    hours = (now - last.stopped).total_seconds() / 3600
+    if now - last.stopped > BACKUP_MAX_AGE:
         return [_fail("backup", f"最近一次备份在 {hours:.0f} 小时前，超过 {BACKUP_MAX_AGE.total_seconds() / 3600:.0f} 小时",
                       f"the newest backup is {hours:.0f} h old")]
     return [_ok("backup", f"最近一次备份在 {hours:.1f} 小时前", f"the newest backup is {hours:.1f} h old")]
-
-
-def _run(command: list[str]) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=30).stdout
 
 
 def check(environ: Mapping[str, str], *, now: datetime, today: date) -> list[Finding]:

@@ -1,14 +1,22 @@
 """Logs never carry a full ID number, phone number, real name, session_key, access token, bearer token,
-face-verification token (verify_id), relative's invite code, signed file link or certificate token."""
+face-verification token (verify_id), relative's invite code, signed file link or certificate token; what the
+backup commands print never carries the database password or the backup repository's cipher pass."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 import time_machine
 from gunicorn.config import Config
+from sqlalchemy.engine import make_url
 
 from config import gunicorn as gunicorn_settings
+from miniapp_api.platform import backup
 from miniapp_api.platform.observability import AccessLogger
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
@@ -91,3 +99,34 @@ def test_gunicorns_access_log_shows_file_links_and_certificate_tokens_redacted(t
         "GET /files/<redacted>", "GET /verify/<redacted>/pdf", "GET /api/v1/certificates/verify/<redacted>",
         "GET /api/v1/files/42"]
     assert not any("eyJmIjo0Mn0" in line or "Zq8VvW2x" in line for line in lines)
+
+
+def test_the_backup_commands_print_no_password_or_cipher_pass_when_pgbackrest_fails(settings, process_env, tmp_path):
+    """pgBackRest's own error is what `banshi backup` shows when it fails (here: no stanza, no server where the
+    configuration points); the full drill checks the same on success (tests/backup/test_drill.py)."""
+    if shutil.which("pgbackrest") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pgbackrest is needed (./test installs it: scripts/pgbackrest.sh)")
+        pytest.skip("no pgbackrest here (./test installs it: scripts/pgbackrest.sh)")
+    password, cipher_pass = "db-Password-9f2c71", "repo-cipher-pass-5b0e8d4a1c"
+    env = dict(process_env, DATABASE_URL=make_url(settings.database_url).set(password=password).render_as_string(
+                   hide_password=False),
+               BACKUP_STANZA="secrets", BACKUP_REPO_PATH=str(tmp_path / "repo"),
+               BACKUP_CONFIG_PATH=str(tmp_path / "pgbackrest.conf"), BACKUP_LOG_PATH=str(tmp_path / "log"),
+               BACKUP_RUN_AS="", BACKUP_CIPHER_PASS=cipher_pass)
+    configured = settings.model_copy(update={"backup_stanza": "secrets", "backup_repo_path": tmp_path / "repo",
+                                             "backup_config_path": tmp_path / "pgbackrest.conf",
+                                             "backup_log_path": tmp_path / "log", "backup_run_as": None,
+                                             "backup_cipher_pass": cipher_pass})
+    backup.write_config(configured, backup.Server(str(tmp_path / "no-data"), 1, str(tmp_path)))
+    printed = []
+    for arguments in (["run", "--type", "full"], ["info"]):
+        finished = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "backup", *arguments], env=env,
+                                  capture_output=True, text=True, timeout=120, check=False)
+        assert finished.returncode == 1, finished.stdout + finished.stderr
+        printed.append(finished.stdout + finished.stderr)
+    assert "pgbackrest backup failed" in printed[0] and "stanza secrets:" in printed[1]
+    logs = "".join(path.read_text() for path in (tmp_path / "log").glob("*.log"))
+    assert "--repo1-cipher-pass=<redacted>" in logs
+    for text in (*printed, logs):
+        assert password not in text and cipher_pass not in text
