@@ -22,6 +22,11 @@ _COMMON = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, heig
                truncate_legend=-1, no_data_text=messages.NO_DATA)
 
 
+def _has_data(series: dict[str, list[float | None]]) -> bool:
+    """A chart of nothing but zeros and gaps says 暂无数据 instead of drawing axes of 0.1 and 0.1 %."""
+    return any(value for values in series.values() for value in values)
+
+
 def _svg(chart, label: str) -> Markup:
     svg = chart.render(is_unicode=True)
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" ', 1))
@@ -33,16 +38,18 @@ def bars(title: str, labels: list[str], series: dict[str, list[float | None]], *
     if percent:
         chart.range = (0, 100)
         chart.value_formatter = lambda v: f"{v:.1f}%"
-    chart.x_labels = labels
-    for name, values in series.items():
-        chart.add(name, values)
+    if _has_data(series):
+        chart.x_labels = labels
+        for name, values in series.items():
+            chart.add(name, values)
     return _svg(chart, title)
 
 
 def lines(title: str, labels: list[str], series: dict[str, list[float | None]], *, unit: str = "") -> Markup:
     chart = pygal.Line(title=title, **_COMMON)
     chart.value_formatter = lambda v: f"{v:g}{unit}"
-    chart.x_labels = labels
-    for name, values in series.items():
-        chart.add(name, values)
+    if _has_data(series):
+        chart.x_labels = labels
+        for name, values in series.items():
+            chart.add(name, values)
     return _svg(chart, title)

@@ -39,6 +39,7 @@ def dashboard():
     until = today()
     since = until - timedelta(days=query.days - 1)
     bookings = queries.bookings_per_day(db.session, centre_ids, since, until)
+    upcoming = queries.upcoming_bookings(db.session, centre_ids, until)
     waits = queries.wait_minutes_per_day(db.session, centre_ids, since, until)
     ratings = rating_stats(db.session, centre_ids, query.group_by, since if query.group_by != "month" else
                            date(until.year - 1, until.month, 1), until)
@@ -55,6 +56,8 @@ def dashboard():
         "bookings": charts.bars(messages.CHART_BOOKINGS, day_labels(bookings), {
             messages.SERIES_BOOKINGS: [r["bookings"] for r in bookings],
             messages.SERIES_NO_SHOWS: [r["no_shows"] for r in bookings]}),
+        "upcoming": charts.bars(messages.CHART_UPCOMING, [r["day"].strftime("%m-%d") for r in upcoming], {
+            messages.SERIES_BOOKINGS: [r["bookings"] for r in upcoming]}),
         "no_show": charts.lines(messages.CHART_NO_SHOW_RATE, day_labels(bookings),
                                 {messages.CHART_NO_SHOW_RATE: [r["no_show_rate"] for r in bookings]},
                                 unit="%"),
@@ -71,6 +74,6 @@ def dashboard():
     }
     policies = policy_figures(db.session, sorted(centre_ids))
     return render_template("console/dashboard.html", query=query, groups=messages.GROUPS, figures=figures,
-                           bookings=bookings, waits=waits, ratings=ratings, sla=sla, lines=lines, policies=policies,
+                           bookings=bookings, upcoming=upcoming, waits=waits, ratings=ratings, sla=sla, lines=lines, policies=policies,
                            mode_names=MODE_NAMES,
                            no_show_share=queries.no_show_share(bookings), percent=_percent)

@@ -74,6 +74,7 @@ NOBODY_WAITING = "目前没有等候的人"
 # Dashboard
 GROUPS = {"centre": "按中心", "window": "按窗口", "item": "按事项", "month": "按月份"}
 CHART_BOOKINGS, SERIES_BOOKINGS, SERIES_NO_SHOWS = "每日预约量", "预约", "未到场"
+CHART_UPCOMING = "今天起 7 天已预约"
 CHART_NO_SHOW_RATE = "爽约率"
 CHART_WAITS, SERIES_AVERAGE, SERIES_P90, UNIT_MINUTES = "取号到叫号等候时间（分钟）", "平均", "90%的人不超过", " 分钟"
 CHART_RATINGS, SERIES_GOOD_RATE, SERIES_RECTIFIED_RATE = "好评率与差评整改率（{group}）", "好评率", "差评整改率"

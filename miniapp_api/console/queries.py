@@ -75,6 +75,19 @@ def bookings_per_day(session: Session, centre_ids: set[int], since: date, until:
              "no_show_rate": _percent(missed, ended)} for day, total, missed, ended in rows]
 
 
+def upcoming_bookings(session: Session, centre_ids: set[int], since: date, days: int = 7) -> list[dict]:
+    """Bookings still standing for each of the next `days` days (today first), per day: what the halls expect.
+    Days without any booking are listed too (a row of zeros says nobody has booked yet)."""
+    counts = dict(session.execute(
+        select(Appointment.service_date, func.count())
+        .where(Appointment.centre_id.in_(centre_ids), Appointment.service_date >= since,
+               Appointment.service_date < since + timedelta(days=days),
+               Appointment.status.in_(("booked", "checked_in", "serving", "served")))
+        .group_by(Appointment.service_date)).tuples().all())
+    return [{"day": since + timedelta(days=n), "bookings": counts.get(since + timedelta(days=n), 0)}
+            for n in range(days)]
+
+
 def wait_minutes_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:
     """Average and 90th-percentile minutes from ticket to first call, per day."""
     wait = func.extract("epoch", Ticket.called_at - Ticket.created_at) / 60
