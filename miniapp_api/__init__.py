@@ -24,7 +24,7 @@ from miniapp_api.files.views import UPLOAD_PATH
 from miniapp_api.health import bp as health_bp
 from miniapp_api.metrics import bp as metrics_bp
 from miniapp_api.notifications.sms import SmsChannel
-from miniapp_api.platform import clock, unit_of_work
+from miniapp_api.platform import clock, crypto_suite, unit_of_work
 from miniapp_api.platform.auth import init_auth
 from miniapp_api.platform.db import db
 from miniapp_api.platform.domains import resolve
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
                           "(`banshi dev` starts embedded ones for development)")
     configure_logging(settings.log_level, settings.log_json)
     clock.start_at(settings.clock_start, settings.clock_anchor)
+    crypto_suite.use(settings.crypto_suite)
 
     app = BanshiApp(
         __name__,
@@ -178,7 +179,7 @@ def _init_services(app: OpenAPI, settings: Settings) -> None:
     if not settings.certificate_signing_key:
         raise ConfigError("invalid configuration: CERTIFICATE_SIGNING_KEY must be set (electronic certificates)")
     try:
-        ring = KeyRing.of(settings.certificate_signing_key, settings.retired_certificate_keys)
+        ring = KeyRing.of(settings.certificate_signing_key, settings.retired_certificate_keys, settings.crypto_suite)
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}") from None
     app.extensions["banshi.keyring"] = ring

@@ -16,7 +16,7 @@ from honcho.printer import Printer
 from sqlalchemy import select
 
 from config import ConfigError, Settings, load_settings
-from config.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT, new_data_key, new_signing_key
 from jobs.runtime import job_app
 from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
@@ -67,17 +67,44 @@ def check_config() -> None:
 
 @main.command("signing-key")
 def signing_key() -> None:
-    """Print the key id and public key of the signing key and of each retired key (for a rotation)."""
+    """Print the suite, key id and public key of the signing key and of each retired key (for a rotation)."""
     settings = _settings()
     try:
-        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys)
+        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys,
+                          settings.crypto_suite)
     except ValueError as exc:
         click.echo(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"current {ring.key_id} {ring.signer.public_base64()}")
+    click.echo(f"current {ring.signer.suite.name} {ring.key_id} {ring.signer.public_base64()}")
     for key in ring.retired:
         revoked = f" revoked from {key.revoked_from.isoformat()}" if key.revoked_from else ""
-        click.echo(f"retired {key.key_id} {base64.b64encode(key.raw).decode()}{revoked}")
+        click.echo(f"retired {key.suite.name} {key.key_id} {base64.b64encode(key.raw).decode()}{revoked}")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Data and signing keys of the cryptographic suite (CRYPTO_SUITE): new keys, and moving a live store."""
+
+
+@keys_group.command("new")
+@click.option("--suite", type=click.Choice(["intl", "gm"]), default=None,
+              help="The suite of the keys (default: CRYPTO_SUITE, else intl).")
+@click.option("--kid", default=None, help="Key id of the data key (letters and digits).")
+def keys_new(suite: str | None, kid: str | None) -> None:
+    """Print a fresh data key (for the front of DATA_KEY) and a fresh signing key with its public key.
+
+    The output is a secret: it goes to the terminal only, never to a log."""
+    suite = suite or os.environ.get("CRYPTO_SUITE", "intl")
+    if kid is not None and not kid.isalnum():
+        click.echo("--kid must be letters and digits", err=True)
+        sys.exit(2)
+    signing = new_signing_key(suite)
+    ring = KeyRing.of(signing, suite=suite)
+    click.echo(f"CRYPTO_SUITE={suite}")
+    kid = kid or f"{'g' if suite == 'gm' else 'k'}{utcnow():%Y%m%d}"
+    click.echo(f"DATA_KEY (put first, keep the older keys after it): {kid}:{new_data_key(suite)}")
+    click.echo(f"CERTIFICATE_SIGNING_KEY={signing}")
+    click.echo(f"its public key ({ring.signer.suite.name}, key id {ring.key_id}): {ring.signer.public_base64()}")
 
 
 @main.group("db")
