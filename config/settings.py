@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     # SHA-256) or "gm", 国密 (SM4-GCM, HMAC-SM3, SM2 over SM3, SM3). It decides the kind of the newest DATA_KEY
     # and of CERTIFICATE_SIGNING_KEY; older keys of the other suite may stay listed while a store moves.
     crypto_suite: Literal["intl", "gm"] = "intl"
+    # A store moved from intl to gm (intl keys still listed after the gm key in DATA_KEY): while false, each lookup
+    # by an ID or phone number asks for its gm hash or its intl one; set true once `banshi keys rotate` has
+    # reported the move done (no intl hash left), so lookups ask for the gm hash only.
+    crypto_move_done: bool = False
     data_key: str | None = None
     # The private key signing electronic certificates (电子证照) and inspection conclusions: base64 of its 32 raw
     # bytes, an Ed25519 seed (intl) or an SM2 private integer (gm). `banshi signing-key` shows its public key.

@@ -20,11 +20,13 @@ from config.settings import PROJECT_ROOT, new_data_key, new_signing_key
 from jobs.runtime import job_app
 from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
+from miniapp_api import field_cipher, signing_ring
 from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
 from miniapp_api.demo.policies import seed_policies
+from miniapp_api.keys import rotate
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.sms import emulator_sms_templates
@@ -35,7 +37,6 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.embedded import EmbeddedServers
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.observability import configure_logging
-from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
 from miniapp_api.sms.emulator import SmsEmulatorState
 from miniapp_api.staff.models import Staff
@@ -107,6 +108,43 @@ def keys_new(suite: str | None, kid: str | None) -> None:
     click.echo(f"its public key ({ring.signer.suite.name}, key id {ring.key_id}): {ring.signer.public_base64()}")
 
 
+@keys_group.command("rotate")
+@click.option("--chunk", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows (or distinct hashes) per transaction.")
+def keys_rotate(chunk: int) -> None:
+    """Move every stored value to the key that seals now (the first of DATA_KEY) and, after a switch from
+    CRYPTO_SUITE=intl to gm, every lookup hash to HMAC-SM3, while the system runs. Resumable and idempotent:
+    run it again after a stop. Run it once every process has the new settings (docs/privacy.md)."""
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    cipher = field_cipher(settings)
+    try:
+        ring = signing_ring(settings)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    if cipher.suite.value != settings.crypto_suite:
+        click.echo(f"invalid configuration: DATA_KEY: the first key is not a {settings.crypto_suite} key", err=True)
+        sys.exit(2)
+    db.configure(settings.sqlalchemy_url)
+    assert db.engine is not None
+    click.echo(f"moving to key {cipher.active_kid} ({cipher.suite}), {chunk} per transaction")
+    left = rotate(db.engine, cipher, ring, chunk=chunk, say=click.echo)
+    for name, count in sorted({**left.sealed, **left.hashed}.items()):
+        click.echo(f"left: {name}: {count} (a process still writing with the old settings? run again)", err=True)
+    for key_id in left.unknown_signing_keys:
+        click.echo(f"signing key {key_id} is named by stored signatures but is not in the ring: list its public key "
+                   "in CERTIFICATE_RETIRED_KEYS", err=True)
+    if not left.done:
+        sys.exit(1)
+    if cipher.moves_from_intl and not settings.crypto_move_done:
+        click.echo("done: every value is sealed with the current key and every lookup hash is HMAC-SM3; "
+                   "set CRYPTO_MOVE_DONE=true so lookups ask for the new hash only (keep the intl keys listed "
+                   "last in DATA_KEY: they stay the root of the lookup hashes)")
+    else:
+        click.echo("done: every value is sealed with the current key")
+
+
 @main.group("db")
 def database() -> None:
     """Schema migrations (Alembic)."""
@@ -150,7 +188,7 @@ def seed_demo_command() -> None:
     if settings.redis_url:
         redis_store.configure(settings.redis_url)
     with db.new_session() as session:
-        cases = seed_cases(session, FieldCipher(settings.data_keys), utcnow())
+        cases = seed_cases(session, field_cipher(settings), utcnow())
         policies = seed_policies(session, utcnow())
         session.commit()
     click.echo(f"demo policies: {policies} new policy items published and matched")

@@ -35,6 +35,7 @@ from tests.browser import artifacts, browser_type_launch_args, live_server  # no
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
 from tests.console.conftest import console  # noqa: F401  (a signed-in console client, for other packages too)
 from tests.factories import STAFF_PASSWORD, TEST_CRYPTO_SUITE, id_number
+from tests.key_move import intl_store  # noqa: F401  (a store written under intl, for the key move's tests)
 from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers
 

@@ -62,7 +62,9 @@ class _Key(NamedTuple):
 
 
 class FieldCipher:
-    def __init__(self, keys: dict[str, bytes]):
+    def __init__(self, keys: dict[str, bytes], *, answer_old_hashes: bool = True):
+        """`answer_old_hashes`: in a store moving from intl to gm, lookups also ask for the intl hash (off once
+        `banshi keys rotate` has moved every hash: CRYPTO_MOVE_DONE)."""
         if not keys:
             raise ValueError("at least one key is required")
         self._keys = {kid: _Key(key_suite(key), (AESGCM if key_suite(key) is CryptoSuite.INTL else SM4GCM)(key))
@@ -73,10 +75,16 @@ class FieldCipher:
         self._intl_lookup_key = (HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LOOKUP_INFO)
                                  .derive(oldest[CryptoSuite.INTL]) if CryptoSuite.INTL in oldest else None)
         self._gm_lookup_key = hmac_sm3(oldest[CryptoSuite.GM], _LOOKUP_INFO) if CryptoSuite.GM in oldest else None
+        self._answer_old_hashes = answer_old_hashes
 
     @property
     def active_kid(self) -> str:
         return self._active_kid
+
+    @property
+    def moves_from_intl(self) -> bool:
+        """Sealing under gm with intl keys still in the ring: a store that was (or is being) moved from intl."""
+        return self.suite is CryptoSuite.GM and self._intl_lookup_key is not None
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         """`context` (e.g. "citizen.id_number") binds a ciphertext to its column."""
@@ -117,7 +125,7 @@ class FieldCipher:
         """Every hash a stored row may carry for this value: the current one and, in a store moving from
         intl to gm (both suites in the ring), the intl one not moved yet."""
         current = self.lookup_hash(value, context=context)
-        if self.suite is CryptoSuite.GM and self._intl_lookup_key is not None:
+        if self.moves_from_intl and self._answer_old_hashes:
             return current, self._intl_hash(value, context)
         return (current,)
 
