@@ -204,10 +204,10 @@ def _reseal_column(engine: Engine, cipher: FieldCipher, col: Column, context: st
     table, pk = col.table, col.table.c.id
     sealed = col[json_field].astext if json_field else col
     name = f"{label(col)}.{json_field}" if json_field else label(col)
-    cursor, total = 0, 0
+    cursor, resealed = 0, 0
 
     def one_chunk(session: Session) -> int:
-        nonlocal cursor
+        nonlocal cursor, resealed
         rows = session.execute(select(pk, sealed).where(pk > cursor, _not_current(sealed, cipher))
                                .order_by(pk).limit(chunk).with_for_update(of=table)).all()
         for row_id, token in rows:
@@ -219,15 +219,15 @@ def _reseal_column(engine: Engine, cipher: FieldCipher, col: Column, context: st
             value = (func.jsonb_set(col, literal_column(f"'{{{json_field}}}'::text[]"), func.to_jsonb(cast(fresh, Text)))
                      if json_field else fresh)
             session.execute(update(table).where(pk == row_id).values({col.name: value}))
+            resealed += 1
         if rows:
             cursor = rows[-1][0]
         return len(rows)
 
     while count := _retrying(engine, one_chunk):
-        total += count
-        say(f"re-sealed {name}: {total}")
-        log.info("keys.resealed", column=name, rows=count, total=total)
-    return total
+        say(f"re-sealed {name}: {resealed}")
+        log.info("keys.resealed", column=name, rows=count, resealed=resealed)
+    return resealed
 
 
 def _old_hashes_after(session: Session, cursor: str, chunk: int) -> list[str]:

@@ -141,3 +141,14 @@ def test_the_integrity_digest_follows_the_suite_and_names_its_algorithm():
         crypto_suite.use(before)
     assert digest_matches(b"abc", digest_with("gm", b"abc")) and digest_matches(b"abc", digest_with("intl", b"abc"))
     assert not digest_matches(b"abd", digest_with("gm", b"abc")) and not digest_matches(b"abc", "md5:00")
+
+
+def test_before_a_move_an_intl_ring_can_open_what_the_coming_gm_key_seals():
+    """Runbook step 2: the gm key listed last under intl, so every process opens what the first gm ones seal."""
+    gm_key = "g2:" + new_data_key("gm")
+    intl_first = FieldCipher(parse_data_keys("k1:" + new_data_key() + "," + gm_key))
+    sealed_by_gm = gm_cipher(gm_key).encrypt("13812345678", context="p")
+    assert intl_first.suite is CryptoSuite.INTL and intl_first.encrypt("x", context="p").startswith("v1.k1.")
+    assert intl_first.decrypt(sealed_by_gm, context="p") == "13812345678"
+    assert not is_gm_hash(intl_first.lookup_hash("1", context="p"))
+    assert intl_first.lookup_hashes("1", context="p") == (intl_first.lookup_hash("1", context="p"),)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sqlalchemy import func, select
 
 from config.settings import parse_data_keys
@@ -12,7 +14,8 @@ from miniapp_api.appointments.models import Appointment
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity.services import verified_citizen_by_id_number
-from miniapp_api.keys import HASHED, INTL_HASH, SEALED, SEALED_IN_JSON, label, leftovers
+from miniapp_api.keys import HASHED, INTL_HASH, SEALED, SEALED_IN_JSON, label, leftovers, rotate
+from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import FieldCipher, is_gm_hash
 from miniapp_api.policies.models import PersonFact, PolicyGrant
 from tests.appointments.conftest import MONDAY_8AM
@@ -128,3 +131,33 @@ def test_a_move_from_intl_to_gm_while_bookings_run_leaves_nobody_unfound_and_not
     assert done_cipher.decrypt(form["phone_enc"], context="citizen.phone") == phone(7)
     facts = set(session.scalars(select(PersonFact.id_hash)))
     assert len(facts) == 10 and all(is_gm_hash(h) for h in facts)
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_a_stopped_move_resumes_and_a_value_no_key_opens_is_reported_not_retried_forever(app, intl_store):
+    _, people, _, session = intl_store
+    damaged = session.get(Citizen, people[0])
+    damaged.phone_enc = "v1.k1." + "A" * 40   # opened by no key
+    session.commit()
+    moving = FieldCipher(parse_data_keys(MOVING_KEYS))
+    ring = app.extensions["banshi.keyring"]
+    said: list[str] = []
+
+    def stop_after_two_chunks(line: str) -> None:
+        said.append(line)
+        if len(said) == 2:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        rotate(db.engine, moving, ring, chunk=4, say=stop_after_two_chunks)
+    session.expire_all()
+    half = leftovers(session, moving)
+    assert half.sealed and half.hashed   # stopped half-way: both still to do
+    left = rotate(db.engine, moving, ring, chunk=4, say=said.append)
+    assert left.sealed == {"citizen.phone_enc": 1} and left.hashed == {} and not left.done
+    session.expire_all()
+    assert session.get(Citizen, people[1]).phone_enc.startswith("g1.g2.")
+    assert session.get(Citizen, people[0]).phone_enc == "v1.k1." + "A" * 40
