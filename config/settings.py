@@ -49,7 +49,8 @@ def parse_data_keys(raw: str) -> dict[str, bytes]:
     """Parse DATA_KEY: `kid:base64key[,kid:base64key...]`, newest first.
 
     A bare base64 key is accepted as key id `k1`. Every key must decode to
-    32 bytes (AES-256-GCM). Older keys stay listed so old ciphertexts still
+    32 bytes (an AES-256-GCM key, CRYPTO_SUITE=intl) or 16 bytes (an SM4-GCM
+    key, CRYPTO_SUITE=gm). Older keys stay listed so old ciphertexts still
     decrypt after a rotation.
     """
     keys: dict[str, bytes] = {}
@@ -63,8 +64,8 @@ def parse_data_keys(raw: str) -> dict[str, bytes]:
             key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         except (binascii.Error, ValueError) as exc:
             raise ValueError(f"key {kid!r} is not valid base64") from exc
-        if len(key) != 32:
-            raise ValueError(f"key {kid!r} must decode to 32 bytes, got {len(key)}")
+        if len(key) not in (32, 16):
+            raise ValueError(f"key {kid!r} must decode to 32 bytes (AES-256) or 16 bytes (SM4), got {len(key)}")
         if kid in keys:
             raise ValueError(f"key id {kid!r} is listed twice")
         keys[kid] = key
@@ -76,7 +77,8 @@ def parse_data_keys(raw: str) -> dict[str, bytes]:
 def parse_retired_keys(raw: str) -> list[tuple[str, date | None]]:
     """Parse CERTIFICATE_RETIRED_KEYS: `publickey[@YYYY-MM-DD][,publickey[@YYYY-MM-DD]...]`.
 
-    Each public key is the base64 of a 32-byte Ed25519 public key that signed before a rotation; with a date,
+    Each public key is the base64 of a public key that signed before a rotation: 32 bytes for Ed25519, 65 bytes
+    (04|x|y) for SM2; with a date,
     the key is revoked from that day (Asia/Shanghai): what it signed on or after that day no longer verifies.
     """
     keys: list[tuple[str, date | None]] = []
@@ -86,8 +88,9 @@ def parse_retired_keys(raw: str) -> list[tuple[str, date | None]]:
             key = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(f"key {index} is not valid base64") from None
-        if len(key) != 32:
-            raise ValueError(f"key {index} must decode to a 32-byte Ed25519 public key, got {len(key)} bytes")
+        if len(key) not in (32, 65):
+            raise ValueError(f"key {index} must decode to a 32-byte Ed25519 or a 65-byte SM2 public key, "
+                             f"got {len(key)} bytes")
         revoked_from = None
         if sep:
             try:
@@ -100,8 +103,21 @@ def parse_retired_keys(raw: str) -> list[tuple[str, date | None]]:
     return keys
 
 
-def new_data_key() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+def new_data_key(suite: str = "intl") -> str:
+    """A fresh data key: 32 bytes for AES-256-GCM (intl), 16 bytes for SM4-GCM (gm)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16 if suite == "gm" else 32)).decode().rstrip("=")
+
+
+# GB/T 32918.5: the order n of the SM2 curve; an SM2 private key is an integer from 1 to n - 2.
+_SM2_ORDER = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+
+def new_signing_key(suite: str = "intl") -> str:
+    """A fresh certificate signing key, base64 of 32 bytes: an Ed25519 seed, or an SM2 private integer."""
+    while True:
+        raw = secrets.token_bytes(32)
+        if suite != "gm" or 1 <= int.from_bytes(raw, "big") <= _SM2_ORDER - 2:
+            return base64.b64encode(raw).decode()
 
 
 def psycopg_url(url: str) -> str:
@@ -144,11 +160,21 @@ class Settings(BaseSettings):
     sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     sms_daily_cap: int = Field(default=3, ge=0, le=20)
     secret_key: str | None = None
+    # The cryptographic suite (miniapp_api/platform/crypto_suite.py): "intl" (AES-256-GCM, HMAC-SHA256, Ed25519,
+    # SHA-256) or "gm", 国密 (SM4-GCM, HMAC-SM3, SM2 over SM3, SM3). It decides the kind of the newest DATA_KEY
+    # and of CERTIFICATE_SIGNING_KEY; older keys of the other suite may stay listed while a store moves.
+    crypto_suite: Literal["intl", "gm"] = "intl"
+    # A store moved from intl to gm (intl keys still listed after the gm key in DATA_KEY): while false, each lookup
+    # by an ID or phone number asks for its gm hash or its intl one; set true once `banshi keys rotate` has
+    # reported the move done (no intl hash left), so lookups ask for the gm hash only.
+    crypto_move_done: bool = False
     data_key: str | None = None
-    # Ed25519 private key signing electronic certificates (电子证照): base64 of its 32 raw bytes.
+    # The private key signing electronic certificates (电子证照) and inspection conclusions: base64 of its 32 raw
+    # bytes, an Ed25519 seed (intl) or an SM2 private integer (gm). `banshi signing-key` shows its public key.
     certificate_signing_key: str | None = None
     # The public keys of earlier certificate signing keys, so what they signed still verifies after a rotation:
-    # `publickey[@YYYY-MM-DD],...` (base64 of each 32-byte Ed25519 public key; a date revokes it from that day).
+    # `publickey[@YYYY-MM-DD],...` (base64 of each public key, 32 bytes for Ed25519 or 65 for SM2; a date revokes
+    # it from that day).
     certificate_retired_keys: str | None = None
     wechat_appid: str | None = None
     wechat_secret: str | None = None
@@ -272,14 +298,15 @@ class Settings(BaseSettings):
 
     @field_validator("certificate_signing_key")
     @classmethod
-    def _ed25519_key(cls, value: str | None) -> str | None:
+    def _signing_key(cls, value: str | None) -> str | None:
         if value is not None:
             try:
                 raw = base64.b64decode(value, validate=True)
             except ValueError:
-                raise ValueError("must be base64 of a 32-byte Ed25519 private key") from None
+                raise ValueError("must be base64 of a 32-byte private key (Ed25519, or SM2 with CRYPTO_SUITE=gm)") \
+                    from None
             if len(raw) != 32:
-                raise ValueError("must be base64 of a 32-byte Ed25519 private key")
+                raise ValueError("must be base64 of a 32-byte private key (Ed25519, or SM2 with CRYPTO_SUITE=gm)")
         return value
 
     @field_validator("certificate_retired_keys")
@@ -310,11 +337,27 @@ class Settings(BaseSettings):
                                  "directly, else the number of proxies in front of it")
             if self.clock_start is not None:
                 raise ValueError("CLOCK_START is for tests only and is refused when BANSHI_ENV=production")
+        self._keys_fit_the_suite()
         if self.file_storage == "s3" and not self.s3_bucket:
             raise ValueError("S3_BUCKET is required when FILE_STORAGE=s3")
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             raise ValueError("CLOCK_START must carry its UTC offset, e.g. 2026-11-23T08:00:00+08:00")
         return self
+
+    def _keys_fit_the_suite(self) -> None:
+        """The newest data key and the signing key are of CRYPTO_SUITE's kind (older keys may be of either)."""
+        if self.data_key:
+            newest = next(iter(parse_data_keys(self.data_key).items()))
+            size = 16 if self.crypto_suite == "gm" else 32
+            if len(newest[1]) != size:
+                kind = "a 16-byte SM4 key" if self.crypto_suite == "gm" else "a 32-byte AES-256 key"
+                raise ValueError(f"DATA_KEY: with CRYPTO_SUITE={self.crypto_suite} the first (newest) key must be "
+                                 f"{kind}; key {newest[0]!r} is {len(newest[1])} bytes (`banshi keys new` makes one)")
+        if self.certificate_signing_key and self.crypto_suite == "gm":
+            value = int.from_bytes(base64.b64decode(self.certificate_signing_key), "big")
+            if not 1 <= value <= _SM2_ORDER - 2:
+                raise ValueError("CERTIFICATE_SIGNING_KEY: with CRYPTO_SUITE=gm it must be an SM2 private key, "
+                                 "an integer from 1 to n-2 (`banshi keys new` makes one)")
 
     @property
     def simulator_enabled(self) -> bool:
@@ -363,10 +406,11 @@ class Settings(BaseSettings):
         """
         if self.is_production:
             return self
+        gm = self.crypto_suite == "gm"
         missing = {
             "secret_key": lambda: secrets.token_urlsafe(48),
-            "data_key": lambda: "k1:" + new_data_key(),
-            "certificate_signing_key": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+            "data_key": lambda: ("g1:" if gm else "k1:") + new_data_key(self.crypto_suite),
+            "certificate_signing_key": lambda: new_signing_key(self.crypto_suite),
             "wechat_appid": lambda: "wx" + secrets.token_hex(8),
             "wechat_secret": lambda: secrets.token_hex(16),
             "sms_secret_id": lambda: "AKID" + secrets.token_hex(16),
@@ -377,16 +421,19 @@ class Settings(BaseSettings):
             return self
         path = self.instance_path / "dev-secrets.json"
         stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        # The keys of each suite are kept apart, so switching CRYPTO_SUITE on a development machine finds its own.
+        kept_as = {name: f"{name}_gm" if gm and name in ("data_key", "certificate_signing_key") else name
+                   for name in missing}
         changed = False
         for name, make in missing.items():
-            if name not in stored:
-                stored[name] = make()
+            if kept_as[name] not in stored:
+                stored[kept_as[name]] = make()
                 changed = True
         if changed:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(stored, indent=2))
             path.chmod(0o600)
-        filled = {name: getattr(self, name) or stored[name] for name in missing}
+        filled = {name: getattr(self, name) or stored[kept_as[name]] for name in missing}
         return self.model_copy(update=filled)
 
 

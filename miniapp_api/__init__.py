@@ -24,17 +24,25 @@ from miniapp_api.files.views import UPLOAD_PATH
 from miniapp_api.health import bp as health_bp
 from miniapp_api.metrics import bp as metrics_bp
 from miniapp_api.notifications.sms import SmsChannel
-from miniapp_api.platform import clock, unit_of_work
+from miniapp_api.platform import clock, crypto_suite, unit_of_work
 from miniapp_api.platform.auth import init_auth
 from miniapp_api.platform.db import db
 from miniapp_api.platform.domains import resolve
-from miniapp_api.platform.errors import register_error_handlers, validation_error_response
+from miniapp_api.platform.errors import (
+    register_error_handlers,
+    validation_error_response,
+)
 from miniapp_api.platform.headers import init_security_headers
 from miniapp_api.platform.http_cache import init_public_cache
 from miniapp_api.platform.observability import configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
-from miniapp_api.platform.rate_limits import count_storage_failures, limiter, storage_options, storage_uri
+from miniapp_api.platform.rate_limits import (
+    count_storage_failures,
+    limiter,
+    storage_options,
+    storage_uri,
+)
 from miniapp_api.platform.storage import LocalStorage, S3Storage
 from miniapp_api.simulator.views import bp as simulator_bp
 from miniapp_api.sms import SmsConfig, SmsGateway
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
                           "(`banshi dev` starts embedded ones for development)")
     configure_logging(settings.log_level, settings.log_json)
     clock.start_at(settings.clock_start, settings.clock_anchor)
+    crypto_suite.use(settings.crypto_suite)
 
     app = BanshiApp(
         __name__,
@@ -173,15 +182,24 @@ class SafeJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
-def _init_services(app: OpenAPI, settings: Settings) -> None:
-    app.extensions["banshi.cipher"] = FieldCipher(settings.data_keys)
+def field_cipher(settings: Settings) -> FieldCipher:
+    """The data key ring of the settings, as every process uses it."""
+    return FieldCipher(settings.data_keys, answer_old_hashes=not settings.crypto_move_done)
+
+
+def signing_ring(settings: Settings) -> KeyRing:
+    """The signing key ring of the settings (ConfigError when it is not one)."""
     if not settings.certificate_signing_key:
         raise ConfigError("invalid configuration: CERTIFICATE_SIGNING_KEY must be set (electronic certificates)")
     try:
-        ring = KeyRing.of(settings.certificate_signing_key, settings.retired_certificate_keys)
+        return KeyRing.of(settings.certificate_signing_key, settings.retired_certificate_keys, settings.crypto_suite)
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}") from None
-    app.extensions["banshi.keyring"] = ring
+
+
+def _init_services(app: OpenAPI, settings: Settings) -> None:
+    app.extensions["banshi.cipher"] = field_cipher(settings)
+    app.extensions["banshi.keyring"] = signing_ring(settings)
     app.extensions["banshi.storage"] = (
         S3Storage(bucket=settings.s3_bucket or "", endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
                   access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,

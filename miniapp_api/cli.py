@@ -17,15 +17,17 @@ from honcho.printer import Printer
 from sqlalchemy import select
 
 from config import ConfigError, Settings, load_settings
-from config.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT, new_data_key, new_signing_key
 from jobs.runtime import job_app
 from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
+from miniapp_api import field_cipher, signing_ring
 from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.demo import seed_demo
 from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
 from miniapp_api.demo.policies import seed_policies
+from miniapp_api.keys import rotate
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
 from miniapp_api.notifications.sms import emulator_sms_templates
@@ -37,7 +39,6 @@ from miniapp_api.platform.db import db
 from miniapp_api.platform.embedded import EmbeddedServers
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform.observability import configure_logging
-from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import QUEUE_NAMES, redis_store
 from miniapp_api.sms.emulator import SmsEmulatorState
 from miniapp_api.staff.models import Staff
@@ -82,17 +83,81 @@ def readiness_check() -> None:
 
 @main.command("signing-key")
 def signing_key() -> None:
-    """Print the key id and public key of the signing key and of each retired key (for a rotation)."""
+    """Print the suite, key id and public key of the signing key and of each retired key (for a rotation)."""
     settings = _settings()
     try:
-        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys)
+        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys,
+                          settings.crypto_suite)
     except ValueError as exc:
         click.echo(f"invalid configuration: CERTIFICATE_RETIRED_KEYS: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"current {ring.key_id} {ring.signer.public_base64()}")
+    click.echo(f"current {ring.signer.suite.name} {ring.key_id} {ring.signer.public_base64()}")
     for key in ring.retired:
         revoked = f" revoked from {key.revoked_from.isoformat()}" if key.revoked_from else ""
-        click.echo(f"retired {key.key_id} {base64.b64encode(key.raw).decode()}{revoked}")
+        click.echo(f"retired {key.suite.name} {key.key_id} {base64.b64encode(key.raw).decode()}{revoked}")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Data and signing keys of the cryptographic suite (CRYPTO_SUITE): new keys, and moving a live store."""
+
+
+@keys_group.command("new")
+@click.option("--suite", type=click.Choice(["intl", "gm"]), default=None,
+              help="The suite of the keys (default: CRYPTO_SUITE, else intl).")
+@click.option("--kid", default=None, help="Key id of the data key (letters and digits).")
+def keys_new(suite: str | None, kid: str | None) -> None:
+    """Print a fresh data key (for the front of DATA_KEY) and a fresh signing key with its public key.
+
+    The output is a secret: it goes to the terminal only, never to a log."""
+    suite = suite or os.environ.get("CRYPTO_SUITE", "intl")
+    if kid is not None and not kid.isalnum():
+        click.echo("--kid must be letters and digits", err=True)
+        sys.exit(2)
+    signing = new_signing_key(suite)
+    ring = KeyRing.of(signing, suite=suite)
+    click.echo(f"CRYPTO_SUITE={suite}")
+    kid = kid or f"{'g' if suite == 'gm' else 'k'}{utcnow():%Y%m%d}"
+    click.echo(f"DATA_KEY (put first, keep the older keys after it): {kid}:{new_data_key(suite)}")
+    click.echo(f"CERTIFICATE_SIGNING_KEY={signing}")
+    click.echo(f"its public key ({ring.signer.suite.name}, key id {ring.key_id}): {ring.signer.public_base64()}")
+
+
+@keys_group.command("rotate")
+@click.option("--chunk", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows (or distinct hashes) per transaction.")
+def keys_rotate(chunk: int) -> None:
+    """Move every stored value to the key that seals now (the first of DATA_KEY) and, after a switch from
+    CRYPTO_SUITE=intl to gm, every lookup hash to HMAC-SM3, while the system runs. Resumable and idempotent:
+    run it again after a stop. Run it once every process has the new settings (docs/privacy.md)."""
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    cipher = field_cipher(settings)
+    try:
+        ring = signing_ring(settings)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    if cipher.suite.value != settings.crypto_suite:
+        click.echo(f"invalid configuration: DATA_KEY: the first key is not a {settings.crypto_suite} key", err=True)
+        sys.exit(2)
+    db.configure(settings.sqlalchemy_url)
+    assert db.engine is not None
+    click.echo(f"moving to key {cipher.active_kid} ({cipher.suite}), {chunk} per transaction")
+    left = rotate(db.engine, cipher, ring, chunk=chunk, say=click.echo)
+    for name, count in sorted({**left.sealed, **left.hashed}.items()):
+        click.echo(f"left: {name}: {count} (a process still writing with the old settings? run again)", err=True)
+    for key_id in left.unknown_signing_keys:
+        click.echo(f"signing key {key_id} is named by stored signatures but is not in the ring: list its public key "
+                   "in CERTIFICATE_RETIRED_KEYS", err=True)
+    if not left.done:
+        sys.exit(1)
+    if cipher.moves_from_intl and not settings.crypto_move_done:
+        click.echo("done: every value is sealed with the current key and every lookup hash is HMAC-SM3; "
+                   "set CRYPTO_MOVE_DONE=true so lookups ask for the new hash only (keep the intl keys listed "
+                   "last in DATA_KEY: they stay the root of the lookup hashes)")
+    else:
+        click.echo("done: every value is sealed with the current key")
 
 
 @main.group("db")
@@ -138,7 +203,7 @@ def seed_demo_command() -> None:
     if settings.redis_url:
         redis_store.configure(settings.redis_url)
     with db.new_session() as session:
-        cases = seed_cases(session, FieldCipher(settings.data_keys), utcnow())
+        cases = seed_cases(session, field_cipher(settings), utcnow())
         policies = seed_policies(session, utcnow())
         session.commit()
     click.echo(f"demo policies: {policies} new policy items published and matched")

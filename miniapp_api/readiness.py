@@ -12,6 +12,7 @@ a finding names a setting, never its value.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ def _warn(key: str, zh: str, en: str) -> Finding:
 # --- the configuration ------------------------------------------------------------------------------------------
 
 
+_NAMED = re.compile(r"^([A-Z][A-Z0-9_]+): ")
+
+
 def settings_from(environ: Mapping[str, str]) -> tuple[Settings | None, list[Finding]]:
     """The settings from exactly these variables (no other source), and one finding per invalid variable.
 
@@ -97,9 +101,12 @@ def settings_from(environ: Mapping[str, str]) -> tuple[Settings | None, list[Fin
         except ValidationError as exc:
             dropped = False
             for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else ""
-                name = field.upper() or "CONFIGURATION"
                 message = str(error["msg"]).removeprefix("Value error, ")
+                field = str(error["loc"][0]) if error["loc"] else ""
+                named = _NAMED.match(message)
+                if not field and named and named.group(1).lower() in values:   # a rule across variables names one
+                    field, message = named.group(1).lower(), message[named.end():]
+                name = field.upper() or "CONFIGURATION"
                 findings.append(_fail(f"invalid:{name}", f"设置 {name} 的值无效：{message}", f"{name} is invalid: {message}"))
                 dropped = values.pop(field, None) is not None or dropped
             if not dropped:   # a rule across variables: nothing left to drop

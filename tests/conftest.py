@@ -6,7 +6,6 @@ stand-in is the WeChat emulator, served on a local port.
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 import threading
@@ -22,7 +21,7 @@ import time_machine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from config.settings import Settings, new_data_key
+from config.settings import Settings, new_data_key, new_signing_key
 from miniapp_api import create_app
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
@@ -35,7 +34,8 @@ from miniapp_api.wechat.emulator import make_emulator_server
 from tests.browser import artifacts, browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.concurrency import connections  # noqa: F401  (fixture shared by the concurrency tests)
 from tests.console.conftest import console  # noqa: F401  (a signed-in console client, for other packages too)
-from tests.factories import STAFF_PASSWORD, id_number
+from tests.factories import STAFF_PASSWORD, TEST_CRYPTO_SUITE, id_number
+from tests.key_move import intl_store  # noqa: F401  (a store written under intl, for the key move's tests)
 from tests.flows import verify_face
 from tests.servers import ServersUnavailable, TestServers, find_servers
 
@@ -59,7 +59,10 @@ def pytest_sessionfinish(session):
 
 
 def pytest_report_header(config):
-    return f"wall clock starts at {WALL_CLOCK} (night-clock run)" if WALL_CLOCK else None
+    lines = [f"wall clock starts at {WALL_CLOCK} (night-clock run)"] if WALL_CLOCK else []
+    if TEST_CRYPTO_SUITE != "intl":   # BANSHI_TEST_CRYPTO_SUITE (scripts/crypto.sh)
+        lines.append(f"cryptographic suite: {TEST_CRYPTO_SUITE}")
+    return lines or None
 
 
 _WALL_CLOCK_KEY = pytest.StashKey()
@@ -183,8 +186,9 @@ def settings(servers, emulator_server, wechat_credentials, sms_credentials, tmp_
     upgrade(make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     appid, secret = wechat_credentials
     return Settings(banshi_env="testing", database_url=url, redis_url=servers.redis_url,
-                    secret_key=secrets.token_urlsafe(40), data_key="k1:" + new_data_key(), wechat_appid=appid,
-                    certificate_signing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+                    secret_key=secrets.token_urlsafe(40), crypto_suite=TEST_CRYPTO_SUITE,
+                    data_key=("g1:" if TEST_CRYPTO_SUITE == "gm" else "k1:") + new_data_key(TEST_CRYPTO_SUITE),
+                    wechat_appid=appid, certificate_signing_key=new_signing_key(TEST_CRYPTO_SUITE),
                     wechat_secret=secret, wechat_api_base=emulator_server.url, log_json=True,
                     sms_secret_id=sms_credentials[0], sms_secret_key=sms_credentials[1],
                     sms_sdk_app_id=sms_credentials[2], sms_endpoint=emulator_server.url.removeprefix("http://"),
@@ -204,7 +208,7 @@ def process_env(settings) -> dict[str, str]:
     """Environment for subprocesses (workers, gunicorn) configured like the test app."""
     env = dict(os.environ)
     env.update(BANSHI_ENV="testing", DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
-               SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key,
+               SECRET_KEY=settings.secret_key, DATA_KEY=settings.data_key, CRYPTO_SUITE=settings.crypto_suite,
                CERTIFICATE_SIGNING_KEY=settings.certificate_signing_key, WECHAT_APPID=settings.wechat_appid,
                WECHAT_SECRET=settings.wechat_secret, WECHAT_API_BASE=settings.wechat_api_base,
                SMS_SECRET_ID=settings.sms_secret_id, SMS_SECRET_KEY=settings.sms_secret_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -10,6 +11,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
+from config.settings import new_signing_key
 from miniapp_api.applications import services
 from miniapp_api.appointments.models import BookingSuspension, Slot
 from miniapp_api.appointments.queue import issue_ticket
@@ -29,13 +31,27 @@ from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import SHANGHAI, local_date, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.privacy import FieldCipher, credit_check_char, id_check_digit
-from miniapp_api.policies.models import PolicyDocument, PolicyGrant, PolicyItem, PolicyMatch, PolicyRule
+from miniapp_api.policies.models import (
+    PolicyDocument,
+    PolicyGrant,
+    PolicyItem,
+    PolicyMatch,
+    PolicyRule,
+)
 from miniapp_api.ratings.models import Rating
 from miniapp_api.ratings.rectifications import open_rectification
 from miniapp_api.staff.services import create_staff
 
 # Monday 23 November 2026, 08:00 in Shanghai: an ordinary working day.
 MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)
+
+# The cryptographic suite of this run (scripts/crypto.sh runs the suites that seal, hash and sign again under gm).
+TEST_CRYPTO_SUITE = os.environ.get("BANSHI_TEST_CRYPTO_SUITE", "intl")
+
+
+def new_test_signing_key() -> str:
+    """A fresh signing key of this run's suite (base64 of its 32 private bytes)."""
+    return new_signing_key(TEST_CRYPTO_SUITE)
 
 
 class _Factory(SQLAlchemyModelFactory):

@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from config import ConfigError, load_settings
-from config.settings import new_data_key
+from config.settings import new_data_key, new_signing_key
 from miniapp_api.platform import clock
+from miniapp_api.platform.crypto_suite import sm3
 
 PRODUCTION = {
     "banshi_env": "production",
@@ -117,7 +118,7 @@ def test_retired_certificate_keys_are_read_with_their_revocation_dates():
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("not-base64!", "key 1 is not valid base64"),
-    (base64.b64encode(b"x" * 31).decode(), "32-byte Ed25519 public key, got 31 bytes"),
+    (base64.b64encode(b"x" * 31).decode(), "32-byte Ed25519 or a 65-byte SM2 public key, got 31 bytes"),
     (base64.b64encode(b"x" * 32).decode() + "@1 March", "YYYY-MM-DD"),
     (",".join([base64.b64encode(b"x" * 32).decode()] * 2), "key 2 is listed twice"),
 ])
@@ -139,9 +140,37 @@ def test_the_signing_key_command_prints_the_public_keys_a_rotation_lists(tmp_pat
     current = Ed25519PrivateKey.from_private_bytes(bytes(range(32))).public_key().public_bytes(
         Encoding.Raw, PublicFormat.Raw)
     lines = result.stdout.splitlines()
-    assert lines[0] == f"current {hashlib.sha256(current).hexdigest()[:16]} {base64.b64encode(current).decode()}"
-    assert lines[1].startswith("retired ") and lines[1].endswith(f" {retired} revoked from 2027-03-01")
+    assert lines[0] == (f"current ed25519 {hashlib.sha256(current).hexdigest()[:16]} "
+                        f"{base64.b64encode(current).decode()}")
+    assert lines[1].startswith("retired ed25519 ") and lines[1].endswith(f" {retired} revoked from 2027-03-01")
     env["CERTIFICATE_RETIRED_KEYS"] = base64.b64encode(current).decode()   # the key in use cannot be retired
     refused = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "signing-key"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "current signing key" in refused.stderr
+
+
+def test_the_suite_decides_the_kind_of_the_newest_data_key_and_of_the_signing_key():
+    gm = {**PRODUCTION, "crypto_suite": "gm", "data_key": "g1:" + new_data_key("gm") + "," + PRODUCTION["data_key"],
+          "certificate_signing_key": new_signing_key("gm")}
+    assert load_settings(**gm).crypto_suite == "gm"
+    with pytest.raises(ConfigError, match="CRYPTO_SUITE=gm the first \\(newest\\) key must be a 16-byte SM4 key"):
+        load_settings(**{**gm, "data_key": PRODUCTION["data_key"]})
+    with pytest.raises(ConfigError, match="CRYPTO_SUITE=intl the first \\(newest\\) key must be a 32-byte AES-256"):
+        load_settings(**{**PRODUCTION, "data_key": "g1:" + new_data_key("gm")})
+    with pytest.raises(ConfigError, match="CERTIFICATE_SIGNING_KEY: with CRYPTO_SUITE=gm it must be an SM2 private key"):
+        load_settings(**{**gm, "certificate_signing_key": base64.b64encode(b"\xff" * 32).decode()})
+    with pytest.raises(ConfigError, match="CRYPTO_SUITE"):
+        load_settings(**{**gm, "crypto_suite": "sm"})
+    sm2_public = "BAn53zEeVCGhUN19Fh5LxcZyF5+tGDP8B2uwj/NW81AgzOpJDOJndaUtxupxjMGqYArtBfvzXghKZjL2By2prRM="
+    assert load_settings(**gm, certificate_retired_keys=sm2_public).retired_certificate_keys == [(sm2_public, None)]
+
+
+def test_the_signing_key_command_names_an_sm2_key_by_its_sm3(tmp_path):
+    private = base64.b64encode(bytes.fromhex("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")).decode()
+    env = {"PATH": "/usr/bin:/bin", "BANSHI_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "CRYPTO_SUITE": "gm",
+           "CERTIFICATE_SIGNING_KEY": private}
+    result = subprocess.run([sys.executable, "-m", "miniapp_api.cli", "signing-key"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    public = "BAn53zEeVCGhUN19Fh5LxcZyF5+tGDP8B2uwj/NW81AgzOpJDOJndaUtxupxjMGqYArtBfvzXghKZjL2By2prRM="
+    assert result.stdout.splitlines()[0] == f"current sm2 {sm3(base64.b64decode(public)).hex()[:16]} {public}"

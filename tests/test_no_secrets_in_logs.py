@@ -1,6 +1,7 @@
 """Logs never carry a full ID number, phone number, real name, session_key, access token, bearer token,
-face-verification token (verify_id), relative's invite code, signed file link or certificate token; what the
-backup commands print never carries the database password or the backup repository's cipher pass."""
+face-verification token (verify_id), relative's invite code, signed file link, certificate token, data key or
+signing key; what the backup commands print never carries the database password or the backup repository's
+cipher pass."""
 
 import json
 import os
@@ -22,6 +23,8 @@ from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
 from tests.files import samples
 from tests.files.test_uploads import upload
+from tests.key_move import FIRST, PEOPLE, rotate_env, run_rotate
+from tests.key_move import phone as rotate_phone
 
 
 def test_a_citizen_journey_leaves_no_personal_data_in_the_logs(client, wechat, db_session, capsys, redis_client):
@@ -130,3 +133,17 @@ def test_the_backup_commands_print_no_password_or_cipher_pass_when_pgbackrest_fa
     assert "--repo1-cipher-pass=<redacted>" in logs
     for text in (*printed, logs):
         assert password not in text and cipher_pass not in text
+
+
+def test_a_key_rotation_logs_no_key_and_no_personal_value(app, intl_store, process_env):
+    """`banshi keys rotate` decrypts every sealed value: its output and logs (at DEBUG) name tables, columns and
+    counts, never a value, a data key or a private key."""
+    env = dict(rotate_env(process_env, app), LOG_LEVEL="DEBUG")
+    moved = run_rotate(env, "--chunk", "4")
+    logged = moved.stdout + moved.stderr
+    assert moved.returncode == 0, moved.stderr
+    assert "keys.resealed" in logged and "re-sealed citizen.id_number_enc" in logged   # it did log its work
+    data_keys = [part.partition(":")[2] for part in env["DATA_KEY"].split(",")]
+    people = [id_number(FIRST + n) for n in range(PEOPLE + 2)] + [rotate_phone(n) for n in range(PEOPLE)]
+    for secret in (*data_keys, env["CERTIFICATE_SIGNING_KEY"], *people, "张三", "周老板", "吴会计", "赵六"):
+        assert secret not in logged

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import UTC, date, datetime
 
@@ -10,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete
 
-from config.settings import new_data_key
+from config.settings import new_data_key, new_signing_key
 from miniapp_api import readiness
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.cli import main
@@ -22,8 +21,8 @@ NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 def complete(settings) -> dict[str, str]:
     """A production environment with every value given, on the test database and Redis."""
     return {"BANSHI_ENV": "production", "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-            "SECRET_KEY": secrets.token_urlsafe(40), "DATA_KEY": "k1:" + new_data_key(),
-            "CERTIFICATE_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "SECRET_KEY": secrets.token_urlsafe(40), "DATA_KEY": "k1:" + new_data_key("gm"),
+            "CERTIFICATE_SIGNING_KEY": new_signing_key("gm"),
             "WECHAT_APPID": "wx0123456789abcdef", "WECHAT_SECRET": secrets.token_hex(16),
             "SMS_SECRET_ID": "AKID" + secrets.token_hex(16), "SMS_SECRET_KEY": secrets.token_hex(16),
             "SMS_SDK_APP_ID": "1400123456", "METRICS_TOKEN": secrets.token_urlsafe(32), "PROXY_HOPS": "1",
@@ -51,7 +50,7 @@ def test_a_complete_configuration_passes_all_but_what_it_lacks(settings, db_sess
     findings = by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))
     failing = {k for k, f in findings.items() if f.level is Level.FAIL}
     # No pgBackRest configuration here: the one thing this environment lacks (tests/backup checks a real one).
-    assert failing == {"backup"} | ({"crypto_suite"} if "crypto_suite" not in type(settings).model_fields else set())
+    assert failing == {"backup"}
     assert findings["migrations"].level is Level.OK
     assert findings["redis"].level is Level.OK
     assert findings["calendar"].level is Level.OK
@@ -68,6 +67,15 @@ def test_the_next_year_without_holiday_data_fails_until_an_admin_enters_its_noti
     db_session.add(CalendarOverride(day=date(2027, 1, 1), is_workday=False, note="元旦"))
     db_session.flush()
     assert readiness.calendar_ahead(db_session, date(2026, 12, 5))[0].level is Level.OK
+
+
+def test_the_international_suite_fails_a_miyao_review(settings):
+    env = complete(settings) | {"CRYPTO_SUITE": "intl", "DATA_KEY": "k1:" + new_data_key(),
+                                "CERTIFICATE_SIGNING_KEY": new_signing_key()}
+    found = by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))
+    assert found["crypto_suite"].level is Level.FAIL and "密评" in found["crypto_suite"].zh
+    mismatched = by_key(readiness.check(env | {"CRYPTO_SUITE": "gm"}, now=NOW, today=date(2026, 6, 1)))
+    assert mismatched["invalid:DATA_KEY"].level is Level.FAIL
 
 
 def test_the_audit_retention_below_six_months_fails(settings):

@@ -34,7 +34,7 @@ from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity import messages as identity_messages
-from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal
+from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal, id_hash_as_stored
 from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
 from miniapp_api.platform.clock import chinese_date, local_date, utcnow
@@ -118,7 +118,7 @@ def person_for_other(session: Session, cipher: FieldCipher, booker: Citizen, *, 
     against the account's own cap of bookings for others (the centre's `max_active_for_others`), a no-show
     counts against the account, and the named person's quota, duplicates and suspension are never touched.
     The named person, if face-verified on their own account, sees it (王某 为您预约), can cancel it, and is told."""
-    typed = cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
+    typed = id_hash_as_stored(session, cipher, id_number)
     record = authority.Record(booker_id=booker.id, person_hash=named_key(booker.id, typed), named_hash=typed)
     return Person(hash=record.person_hash, name=name, accountable=account_key(booker), booker_verified=booker.verified,
                   id_number_enc=cipher.encrypt(id_number, context=ID_NUMBER_CONTEXT),

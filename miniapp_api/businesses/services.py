@@ -24,6 +24,7 @@ from miniapp_api.businesses import messages
 from miniapp_api.businesses.models import AGENT_TERM, Business, BusinessKind, BusinessLink, LinkRole, link_in_force
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
+from miniapp_api.identity import services as identity
 from miniapp_api.licences.models import Licence
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import csv_rows
@@ -145,8 +146,7 @@ def confirm_agent(session: Session, cipher: FieldCipher, staff: Staff, *, credit
     """At a counter, staff confirm a verified citizen as the business's agent (经办人), having seen the
     authorisation letter and the agent's ID card: for a year from now. Confirming a current agent again renews
     the year (the second value says it was a renewal). Audit-logged."""
-    citizen = session.scalars(select(Citizen).where(Citizen.verified_id_hash == cipher.lookup_hash(
-        id_number.upper(), context=ID_NUMBER_CONTEXT))).one_or_none()
+    citizen = identity.verified_citizen_by_id_number(session, cipher, id_number)
     if citizen is None:
         raise DomainError(messages.CITIZEN_NOT_VERIFIED, code=CITIZEN_NOT_VERIFIED, status=422,
                           fields={"id_number": messages.CITIZEN_NOT_VERIFIED})

@@ -8,8 +8,10 @@ the key that made it (its key id: the first 16 hex characters of the SHA-256 of 
 after a rotation the old key id still finds its public key. A retired key may be revoked from a date (it
 leaked, or its holder left): signatures whose signed time is on or after that date no longer count.
 
-The algorithm sits behind `Suite`, so a second one (SM2, another issue) can join the ring; today every key
-is Ed25519.
+The algorithm sits behind `Suite`: Ed25519 (CRYPTO_SUITE=intl) or SM2 over SM3 with the default user id
+"1234567812345678" of GM/T 0009 (CRYPTO_SUITE=gm). A ring may hold keys of both, so what one signed still
+verifies after a move to the other. An SM2 key id is the first 16 hex characters of the SM3 of its public key
+(04|x|y, 65 bytes); a signature is the DER of (r, s), in base64 like an Ed25519 one.
 """
 
 from __future__ import annotations
@@ -25,8 +27,18 @@ from enum import StrEnum
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from tongsuopy.crypto import hashes as gm_hashes
+from tongsuopy.crypto import serialization as gm_serialization
+from tongsuopy.crypto.asymciphers import ec as gm_ec
+from tongsuopy.crypto.exceptions import InternalError as GmInternalError
+from tongsuopy.crypto.exceptions import InvalidSignature as GmInvalidSignature
+
+from miniapp_api.platform.crypto_suite import CryptoSuite, sm3
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
@@ -41,12 +53,22 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Suite:
-    """One signature algorithm: how its public keys are read, named and checked."""
+    """One signature algorithm: how its keys are read, named and used."""
 
     name: str
+    public_bytes: int    # the length of a raw public key, which tells the suites apart in the settings
 
     def key_id(self, public_raw: bytes) -> str:
         return hashlib.sha256(public_raw).hexdigest()[:16]
+
+    def private_key(self, raw: bytes) -> Any:
+        return Ed25519PrivateKey.from_private_bytes(raw)
+
+    def public_raw(self, private: Any) -> bytes:
+        return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def sign(self, private: Any, message: bytes) -> bytes:
+        return private.sign(message)
 
     def checks(self, public_raw: bytes, signature: bytes, message: bytes) -> bool:
         try:
@@ -59,7 +81,54 @@ class Suite:
         Ed25519PublicKey.from_public_bytes(public_raw)   # ValueError when it is not a key of this suite
 
 
-ED25519 = Suite("ed25519")
+# GB/T 32918.5: the order n of the SM2 curve; a private key is an integer in [1, n - 2].
+SM2_ORDER = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+
+class Sm2Suite(Suite):
+    """SM2 signatures over SM3; Tongsuo applies the GM/T 0009 default user id "1234567812345678" (its Z value)."""
+
+    def key_id(self, public_raw: bytes) -> str:
+        return sm3(public_raw).hex()[:16]
+
+    def private_key(self, raw: bytes) -> Any:
+        value = int.from_bytes(raw, "big")
+        if len(raw) != 32 or not 1 <= value <= SM2_ORDER - 2:
+            raise ValueError("an SM2 private key is 32 bytes, an integer from 1 to n-2")
+        return gm_ec.derive_private_key(value, gm_ec.SM2())
+
+    def public_raw(self, private: Any) -> bytes:
+        return private.public_key().public_bytes(gm_serialization.Encoding.X962,
+                                                 gm_serialization.PublicFormat.UncompressedPoint)
+
+    def sign(self, private: Any, message: bytes) -> bytes:
+        return private.sign(message, gm_ec.ECDSA(gm_hashes.SM3()))
+
+    def checks(self, public_raw: bytes, signature: bytes, message: bytes) -> bool:
+        try:
+            gm_ec.EllipticCurvePublicKey.from_encoded_point(gm_ec.SM2(), public_raw).verify(
+                signature, message, gm_ec.ECDSA(gm_hashes.SM3()))
+        except (GmInvalidSignature, GmInternalError, ValueError):   # Tongsuo refuses malformed DER as internal
+            return False
+        return True
+
+    def validate_public(self, public_raw: bytes) -> None:
+        if len(public_raw) != self.public_bytes:
+            raise ValueError(f"an SM2 public key is {self.public_bytes} bytes (04|x|y)")
+        gm_ec.EllipticCurvePublicKey.from_encoded_point(gm_ec.SM2(), public_raw)
+
+
+ED25519 = Suite("ed25519", 32)
+SM2 = Sm2Suite("sm2", 65)
+SUITES = {CryptoSuite.INTL: ED25519, CryptoSuite.GM: SM2}
+
+
+def suite_of_public(raw: bytes) -> Suite:
+    """The suite of a raw public key, by its length (32: Ed25519, 65: SM2)."""
+    for suite in SUITES.values():
+        if len(raw) == suite.public_bytes:
+            return suite
+    raise ValueError(f"a public key is 32 bytes (Ed25519) or 65 bytes (SM2), not {len(raw)}")
 
 
 @dataclass(frozen=True)
@@ -75,18 +144,18 @@ class PublicKey:
 
 @dataclass(frozen=True)
 class Signer:
-    """The current signing key (Ed25519)."""
+    """The current signing key."""
 
-    private: Ed25519PrivateKey
+    private: Any
     suite: Suite = ED25519
 
     @classmethod
-    def from_base64(cls, value: str) -> Signer:
-        return cls(Ed25519PrivateKey.from_private_bytes(base64.b64decode(value)))
+    def from_base64(cls, value: str, suite: Suite = ED25519) -> Signer:
+        return cls(suite.private_key(base64.b64decode(value)), suite)
 
     @property
     def public_raw(self) -> bytes:
-        return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return self.suite.public_raw(self.private)
 
     @property
     def key_id(self) -> str:
@@ -96,7 +165,7 @@ class Signer:
         return base64.b64encode(self.public_raw).decode()
 
     def sign(self, payload: dict[str, Any]) -> str:
-        return base64.b64encode(self.private.sign(canonical(payload))).decode()
+        return base64.b64encode(self.suite.sign(self.private, canonical(payload))).decode()
 
 
 @dataclass(frozen=True)
@@ -121,10 +190,15 @@ class KeyRing:
         object.__setattr__(self, "_by_id", keys)
 
     @classmethod
-    def of(cls, private_base64: str, retired: Iterable[tuple[str, date | None]] = ()) -> KeyRing:
-        """From the settings: the current private key and the retired public keys (base64, revoked from)."""
-        return cls(Signer.from_base64(private_base64),
-                   tuple(PublicKey(ED25519, base64.b64decode(raw), revoked_from) for raw, revoked_from in retired))
+    def of(cls, private_base64: str, retired: Iterable[tuple[str, date | None]] = (),
+           suite: CryptoSuite | str = CryptoSuite.INTL) -> KeyRing:
+        """From the settings: the current private key (of CRYPTO_SUITE's algorithm) and the retired public keys
+        (base64, revoked from; each of the suite its length names)."""
+        keys = []
+        for raw, revoked_from in retired:
+            public = base64.b64decode(raw)
+            keys.append(PublicKey(suite_of_public(public), public, revoked_from))
+        return cls(Signer.from_base64(private_base64, SUITES[CryptoSuite(suite)]), tuple(keys))
 
     @property
     def key_id(self) -> str:

@@ -127,8 +127,8 @@ def update_profile(session: Session, cipher: FieldCipher, citizen: Citizen, *, r
     """
     if citizen.verified_id_hash is not None and (
             (real_name is not _UNSET and real_name != citizen.real_name)
-            or (id_number is not _UNSET and (not id_number or cipher.lookup_hash(
-                str(id_number).upper(), context=ID_NUMBER_CONTEXT) != citizen.verified_id_hash))):
+            or (id_number is not _UNSET and (not id_number or citizen.verified_id_hash not in cipher.lookup_hashes(
+                str(id_number).upper(), context=ID_NUMBER_CONTEXT)))):
         raise DomainError(messages.IDENTITY_LOCKED, code=IDENTITY_LOCKED, status=409)
     if real_name is not _UNSET:
         citizen.real_name = real_name  # type: ignore[assignment]

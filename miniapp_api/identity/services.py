@@ -80,6 +80,24 @@ def _unavailable() -> DomainError:
     return DomainError(messages.VERIFY_UNAVAILABLE, code=WECHAT_UNAVAILABLE, status=503)
 
 
+def id_hash_as_stored(session: Session, cipher: FieldCipher, id_number: str) -> str:
+    """The lookup hash of an ID number as the person's verified account holds it: during a key move
+    (keys.py) a person not moved yet still holds the old hash, and a record keyed by this hash must join
+    them now as it will after their move. Else the current hash."""
+    hashes = cipher.lookup_hashes(id_number, context=ID_NUMBER_CONTEXT)
+    if len(hashes) > 1:
+        held = session.scalar(select(Citizen.verified_id_hash).where(Citizen.verified_id_hash.in_(hashes)).limit(1))
+        if held is not None:
+            return held
+    return hashes[0]
+
+
+def verified_citizen_by_id_number(session: Session, cipher: FieldCipher, id_number: str) -> Citizen | None:
+    """The account verified as the person with this ID number (by its old hash too, during a key move)."""
+    return session.scalars(select(Citizen).where(Citizen.verified_id_hash.in_(cipher.lookup_hashes(
+        id_number.upper(), context=ID_NUMBER_CONTEXT)))).one_or_none()
+
+
 def require_verified(citizen: Citizen) -> str:
     """The citizen's verified ID hash, or a clear refusal asking them to verify first."""
     if citizen.verified_id_hash is None:
@@ -206,15 +224,16 @@ def apply_verified_identity(session: Session, cipher: FieldCipher, citizen: Citi
     """The face check passed: lock name and ID number to this account. An account that held this
     identity before loses it (and is told); the person's authorisations follow them."""
     id_hash = cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
+    hashes = cipher.lookup_hashes(id_number, context=ID_NUMBER_CONTEXT)   # and the old one, during a key move
     lock_for_transaction(session, "identity:" + id_hash)   # two accounts verifying one person at once
-    previous = session.scalars(select(Citizen).where(Citizen.verified_id_hash == id_hash, Citizen.id != citizen.id)
+    previous = session.scalars(select(Citizen).where(Citizen.verified_id_hash.in_(hashes), Citizen.id != citizen.id)
                                .with_for_update()).one_or_none()
     if previous is not None:
         previous.verified_id_hash, previous.verified_at = None, None
         session.flush()
         session.execute(RelativeAuthorisation.__table__.update()
                         .where(RelativeAuthorisation.principal_citizen_id == previous.id,
-                               RelativeAuthorisation.principal_id_hash == id_hash)
+                               RelativeAuthorisation.principal_id_hash.in_(hashes))
                         .values(principal_citizen_id=citizen.id))
         _tell(session, previous.id, messages.VERIFIED_MOVED_TITLE, messages.VERIFIED_MOVED, now)
     citizen.real_name = real_name
@@ -266,8 +285,9 @@ def invite_relative(session: Session, cipher: FieldCipher, delegate: Citizen, *,
                     relation: str, scopes: list[str], valid_days: int, now: datetime) -> Invitation:
     """A verified citizen asks to act for a relative; nothing is in force until the relative or a hall confirms."""
     own_hash = require_verified(delegate)
-    principal_hash = cipher.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
-    if principal_hash == own_hash:
+    principal_hash = id_hash_as_stored(session, cipher, id_number)
+    principal_hashes = cipher.lookup_hashes(id_number, context=ID_NUMBER_CONTEXT)   # and the old one, during a key move
+    if own_hash in principal_hashes:
         raise DomainError(messages.RELATIVE_SELF, code=RELATIVE_SELF, status=422,
                           fields={"id_number": messages.RELATIVE_SELF})
     live = (RelativeAuthorisation.delegate_id == delegate.id) & RelativeAuthorisation.status.in_(
@@ -276,7 +296,7 @@ def invite_relative(session: Session, cipher: FieldCipher, delegate: Citizen, *,
         raise IdentityRefused(messages.RELATIVE_TOO_MANY, code=RELATIVE_TOO_MANY)
     # A pending request whose code lapsed is replaced; a live one is reported.
     stale = session.scalars(select(RelativeAuthorisation).where(
-        live, RelativeAuthorisation.principal_id_hash == principal_hash).with_for_update()).one_or_none()
+        live, RelativeAuthorisation.principal_id_hash.in_(principal_hashes)).with_for_update()).one_or_none()
     if stale is not None and state_of(stale, now) != "expired":
         raise IdentityRefused(messages.RELATIVE_EXISTS, code=RELATIVE_EXISTS)
     if stale is not None:

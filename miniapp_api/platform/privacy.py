@@ -1,8 +1,14 @@
 """Field encryption, keyed lookup hashes and masking for ID and phone numbers.
 
-AES-256-GCM from `cryptography` with a key ring from DATA_KEY: the newest key
-encrypts, every listed key decrypts, so keys rotate without a flag day.
-Ciphertexts read `v1.<kid>.<base64(nonce|ciphertext)>`.
+A key ring from DATA_KEY: the newest key seals, every listed key opens, so keys rotate without a flag day.
+A key's length names its suite (crypto_suite.py): 32 bytes is an AES-256-GCM key (intl), 16 bytes an SM4-GCM
+key (gm). A sealed value names its suite and key: `v1.<kid>.<base64(nonce|ciphertext)>` (AES-256-GCM) or
+`g1.<kid>.<base64(nonce|ciphertext)>` (SM4-GCM), so a store may hold both while it moves.
+
+Lookup hashes are keyed by the oldest key of each suite, so they survive rotations within a suite:
+HMAC-SHA256 as 64 hex digits (intl), or `sm3:` and the base64url of an HMAC-SM3 (gm). A ring that also holds
+intl keys (a store moved from intl) hashes under gm the intl hash, not the value: hashes whose value is
+stored nowhere (an imported fact, a booking's person) can then be moved too (`banshi keys rotate`).
 """
 
 from __future__ import annotations
@@ -12,48 +18,128 @@ import hashlib
 import hmac
 import os
 import re
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from tongsuopy.crypto.ciphers.aead import SM4GCM
+
+from miniapp_api.platform.crypto_suite import CryptoSuite, hmac_sm3
+
+KEY_BYTES = {CryptoSuite.INTL: 32, CryptoSuite.GM: 16}
+VERSIONS = {CryptoSuite.INTL: "v1", CryptoSuite.GM: "g1"}
+GM_HASH_PREFIX = "sm3:"
+_LOOKUP_INFO = b"banshi lookup hmac v1"
 
 
 class DecryptionError(RuntimeError):
     pass
 
 
+def key_suite(key: bytes) -> CryptoSuite:
+    """The suite a data key belongs to, by its length."""
+    for suite, size in KEY_BYTES.items():
+        if len(key) == size:
+            return suite
+    raise ValueError(f"a data key is 32 bytes (AES-256) or 16 bytes (SM4), not {len(key)}")
+
+
+def sealed_with(token: str) -> tuple[CryptoSuite | None, str]:
+    """The suite and key id a sealed value names (None when it names no known version)."""
+    version, _, rest = token.partition(".")
+    kid = rest.partition(".")[0]
+    return next((suite for suite, v in VERSIONS.items() if v == version), None), kid
+
+
+def is_gm_hash(value: str) -> bool:
+    return value.startswith(GM_HASH_PREFIX)
+
+
+class _Key(NamedTuple):
+    suite: CryptoSuite
+    aead: AESGCM | SM4GCM
+
+
 class FieldCipher:
-    def __init__(self, keys: dict[str, bytes]):
+    def __init__(self, keys: dict[str, bytes], *, answer_old_hashes: bool = True):
+        """`answer_old_hashes`: in a store moving from intl to gm, lookups also ask for the intl hash (off once
+        `banshi keys rotate` has moved every hash: CRYPTO_MOVE_DONE)."""
         if not keys:
             raise ValueError("at least one key is required")
-        self._keys = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._keys = {kid: _Key(key_suite(key), (AESGCM if key_suite(key) is CryptoSuite.INTL else SM4GCM)(key))
+                      for kid, key in keys.items()}
         self._active_kid = next(iter(keys))
-        # Lookup hashes must survive key rotation, so they come from the oldest key.
-        oldest = list(keys.values())[-1]
-        self._lookup_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                info=b"banshi lookup hmac v1").derive(oldest)
+        self.suite = self._keys[self._active_kid].suite
+        oldest = {key_suite(key): key for key in keys.values()}   # the last listed of each suite
+        self._intl_lookup_key = (HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LOOKUP_INFO)
+                                 .derive(oldest[CryptoSuite.INTL]) if CryptoSuite.INTL in oldest else None)
+        self._gm_lookup_key = hmac_sm3(oldest[CryptoSuite.GM], _LOOKUP_INFO) if CryptoSuite.GM in oldest else None
+        self._answer_old_hashes = answer_old_hashes
+
+    @property
+    def active_kid(self) -> str:
+        return self._active_kid
+
+    @property
+    def moves_from_intl(self) -> bool:
+        """Sealing under gm with intl keys still in the ring: a store that was (or is being) moved from intl."""
+        return self.suite is CryptoSuite.GM and self._intl_lookup_key is not None
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         """`context` (e.g. "citizen.id_number") binds a ciphertext to its column."""
+        key = self._keys[self._active_kid]
         nonce = os.urandom(12)
-        sealed = self._keys[self._active_kid].encrypt(nonce, plaintext.encode(), context.encode())
-        return f"v1.{self._active_kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+        sealed = key.aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return f"{VERSIONS[key.suite]}.{self._active_kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
         try:
             version, kid, payload = token.split(".", 2)
-            if version != "v1":
+            if version not in VERSIONS.values():
                 raise DecryptionError(f"unknown ciphertext version {version!r}")
+            key = self._keys[kid]
+            if VERSIONS[key.suite] != version:
+                raise DecryptionError(f"key {kid!r} is not a key of version {version!r}")
             raw = base64.urlsafe_b64decode(payload)
-            return self._keys[kid].decrypt(raw[:12], raw[12:], context.encode()).decode()
+            return key.aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
         except DecryptionError:
             raise
         except Exception as exc:  # wrong key, tampered data, malformed token
             raise DecryptionError("cannot decrypt field") from exc
 
+    def is_current(self, token: str) -> bool:
+        """Whether a sealed value is sealed with the key that seals now (nothing to re-seal)."""
+        version, kid = sealed_with(token)
+        return version is self.suite and kid == self._active_kid
+
     def lookup_hash(self, value: str, *, context: str) -> str:
         """Deterministic keyed hash: find or count by a value without storing it."""
-        return hmac.new(self._lookup_key, f"{context}:{value}".encode(), hashlib.sha256).hexdigest()
+        intl = self._intl_hash(value, context) if self._intl_lookup_key is not None else None
+        if self.suite is CryptoSuite.INTL:
+            assert intl is not None
+            return intl
+        return self.moved_hash(intl) if intl is not None else self._gm_hash(f"{context}:{value}".encode())
+
+    def lookup_hashes(self, value: str, *, context: str) -> tuple[str, ...]:
+        """Every hash a stored row may carry for this value: the current one and, in a store moving from
+        intl to gm (both suites in the ring), the intl one not moved yet."""
+        current = self.lookup_hash(value, context=context)
+        if self.moves_from_intl and self._answer_old_hashes:
+            return current, self._intl_hash(value, context)
+        return (current,)
+
+    def moved_hash(self, intl_hash: str) -> str:
+        """The gm hash of a value whose intl hash this is (a store moved from intl hashes in two steps)."""
+        return self._gm_hash(intl_hash.encode())
+
+    def _intl_hash(self, value: str, context: str) -> str:
+        assert self._intl_lookup_key is not None
+        return hmac.new(self._intl_lookup_key, f"{context}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def _gm_hash(self, message: bytes) -> str:
+        assert self._gm_lookup_key is not None, "a gm lookup hash needs an SM4 key in DATA_KEY"
+        return GM_HASH_PREFIX + base64.urlsafe_b64encode(hmac_sm3(self._gm_lookup_key, message)).decode().rstrip("=")
 
 
 def mask_id_number(value: str) -> str:

@@ -21,7 +21,7 @@ from miniapp_api.businesses.services import PAYOUT_CONTEXT, linked_business_ids
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity import messages as identity_messages
-from miniapp_api.identity.services import IDENTITY_UNVERIFIED
+from miniapp_api.identity.services import IDENTITY_UNVERIFIED, verified_citizen_by_id_number
 from miniapp_api.notifications.services import Draft, insert_drafts
 from miniapp_api.platform import csv_rows
 from miniapp_api.platform.clock import chinese_date, local_date, utcnow
@@ -211,8 +211,8 @@ def check_subject(session: Session, cipher: FieldCipher, staff: Staff, item: Pol
     """Staff look at one person's or business's evaluation against the item's latest rule: it shows someone's
     facts (age, disability), so every look is audit-logged (who, which item, whom)."""
     if item.subject == Subject.PERSON and id_number:
-        subject_id = session.scalar(select(Citizen.id).where(Citizen.verified_id_hash == cipher.lookup_hash(
-            id_number.upper(), context=ID_NUMBER_CONTEXT)))
+        subject = verified_citizen_by_id_number(session, cipher, id_number)
+        subject_id = subject.id if subject is not None else None
     elif item.subject == Subject.BUSINESS and credit_code:
         subject_id = session.scalar(select(Business.id).where(Business.credit_code == credit_code.upper()))
     else:
@@ -594,11 +594,13 @@ def import_person_facts(session: Session, cipher: FieldCipher, staff: Staff, csv
     csv_rows.refuse(errors, summary=messages.FACT_CSV_INVALID, parsed=parsed, empty=messages.FACT_CSV_EMPTY)
     hashes = []
     for values in parsed:
-        id_hash = cipher.lookup_hash(values.pop("id_number"), context=ID_NUMBER_CONTEXT)
-        hashes.append(id_hash)
-        upsert = insert(PersonFact).values(id_hash=id_hash, updated_at=now, **values)
+        current, *old = cipher.lookup_hashes(values.pop("id_number"), context=ID_NUMBER_CONTEXT)
+        hashes += [current, *old]
+        upsert = insert(PersonFact).values(id_hash=current, updated_at=now, **values)
         session.execute(upsert.on_conflict_do_update(index_elements=["id_hash"], set_={
             name: upsert.excluded[name] for name in (*values, "updated_at")}))
+        if old:   # during a key move: the facts kept under the old hash are these, superseded
+            session.execute(delete(PersonFact).where(PersonFact.id_hash.in_(old)))
     citizens = list(session.scalars(select(Citizen.id).where(Citizen.verified_id_hash.in_(hashes))))
     audit(session, staff, "import_person_facts", "person_fact", "csv", rows=len(parsed), citizens=len(citizens))
     facts_changed(session, Subject.PERSON, citizens)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import secrets
 from datetime import date, datetime, timedelta
 
 import pypdf
@@ -20,7 +19,7 @@ from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates import certificate_types, services
 from miniapp_api.certificates.models import Certificate
-from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict
+from miniapp_api.certificates.signing import KeyRing, PublicKey, Verdict
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT
 from miniapp_api.licences.models import Licence
@@ -28,7 +27,16 @@ from miniapp_api.licences.services import first_reminder_on
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import (
+    TEST_CRYPTO_SUITE,
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    credit_code,
+    id_number,
+    make_staff,
+    new_test_signing_key,
+)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 PHONE = "13812345678"
@@ -305,21 +313,23 @@ def test_after_a_rotation_a_retired_key_still_verifies_and_one_revoked_from_a_da
         before = client.get(path).get_json()
         assert before["status"] == "valid"
 
-        new_key = base64.b64encode(secrets.token_bytes(32)).decode()
-        rotated = KeyRing.of(new_key, [(old.signer.public_base64(), None)])
+        new_key = new_test_signing_key()
+        rotated = KeyRing.of(new_key, [(old.signer.public_base64(), None)], TEST_CRYPTO_SUITE)
         monkeypatch.setitem(app.extensions, "banshi.keyring", rotated)
         assert rotated.key_id != certificate.key_id
         assert client.get(path).get_json() == before
         # Without the old public key in the ring, the certificate cannot be verified at all.
-        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key))
+        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key, suite=TEST_CRYPTO_SUITE))
         assert client.get(path).get_json()["status"] == "tampered"
 
         # The old key is revoked from the day after the certificate was signed: it still stands.
         monkeypatch.setitem(app.extensions, "banshi.keyring",
-                            KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date() + timedelta(days=1))]))
+                            KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date() + timedelta(days=1))],
+                                       TEST_CRYPTO_SUITE))
         assert client.get(path).get_json() == before
         # Revoked from the very day it was signed: not valid, with its own reason, and nothing shown.
-        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date())]))
+        monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing.of(new_key, [(old.signer.public_base64(), NOW.date())],
+                                                                                TEST_CRYPTO_SUITE))
         revoked = client.get(path).get_json()
         assert (revoked["status"], revoked["status_name"]) == ("key_revoked", "签名密钥已停用")
         assert [revoked[k] for k in SHOWN] == [None] * 6
@@ -336,8 +346,8 @@ def test_after_a_rotation_a_retired_key_still_verifies_and_one_revoked_from_a_da
 
 def test_a_key_ring_refuses_a_retired_key_that_is_the_current_one_or_listed_twice(app):
     current = app.extensions["banshi.keyring"].signer
-    other = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode()).signer.public_base64()
+    other = KeyRing.of(new_test_signing_key(), suite=TEST_CRYPTO_SUITE).signer.public_base64()
     with pytest.raises(ValueError, match="current signing key"):
-        KeyRing(current, (PublicKey(ED25519, base64.b64decode(current.public_base64())),))
+        KeyRing(current, (PublicKey(current.suite, base64.b64decode(current.public_base64())),))
     with pytest.raises(ValueError, match="listed twice"):
-        KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode(), [(other, None), (other, NOW.date())])
+        KeyRing.of(new_test_signing_key(), [(other, None), (other, NOW.date())], TEST_CRYPTO_SUITE)

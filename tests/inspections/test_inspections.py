@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import secrets
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import func, select, text
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application
 from miniapp_api.applications.models import ApplicationStatus as S
-from miniapp_api.certificates.signing import ED25519, KeyRing, PublicKey, Verdict, canonical
+from miniapp_api.certificates.signing import KeyRing, PublicKey, Verdict, canonical
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.inspections import services as inspections
 from miniapp_api.inspections.models import Inspection
@@ -25,7 +24,16 @@ from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.staff.models import Staff
 from tests.concurrency import run_together
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import (
+    TEST_CRYPTO_SUITE,
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    credit_code,
+    id_number,
+    make_staff,
+    new_test_signing_key,
+)
 from tests.files import samples
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -129,7 +137,8 @@ def test_an_inspection_from_the_calendar_through_evidence_to_a_signed_correction
                       "text": f"已签名（机构印章密钥 {key_id}），验证通过"}
     assert client.get(f"/api/v1/applications/{case.reference}/inspection", headers=applicant).get_json()["seal"] \
         == sealed
-    assert db_session.get(Inspection, inspection_id).signature.startswith(f"ed25519:{key_id}:")
+    assert db_session.get(Inspection, inspection_id).signature.startswith(
+        f"{app.extensions['banshi.keyring'].signer.suite.name}:{key_id}:")
 
 
 def test_a_clean_inspection_passes_into_the_timeline_and_strangers_see_nothing(
@@ -267,8 +276,9 @@ def test_an_unkeyed_digest_recomputed_by_anyone_no_longer_passes(app, db_session
     payload = inspections.signed_payload(inspection)
     digest = hashlib.sha256(canonical(payload)).digest()
     key_id = app.extensions["banshi.keyring"].key_id
-    for forged in (digest.hex(), f"ed25519:{key_id}:{base64.b64encode(digest).decode()}",
-                   f"ed25519:{key_id}:{base64.b64encode(digest * 2).decode()}", "", f"ed25519:{key_id}:"):
+    suite = app.extensions["banshi.keyring"].signer.suite.name
+    for forged in (digest.hex(), f"{suite}:{key_id}:{base64.b64encode(digest).decode()}",
+                   f"{suite}:{key_id}:{base64.b64encode(digest * 2).decode()}", "", f"{suite}:{key_id}:"):
         db_session.execute(text("UPDATE inspection SET signature = :s WHERE id = :id"),
                            {"s": forged, "id": inspection.id})
         db_session.commit()
@@ -279,15 +289,15 @@ def test_a_conclusion_sealed_before_a_rotation_still_verifies_unless_its_key_is_
         app, db_session, cipher, world, monkeypatch):
     inspection = concluded(app, db_session, cipher, world)
     old = app.extensions["banshi.keyring"]
-    rotated = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode(), [(old.signer.public_base64(), None)])
+    rotated = KeyRing.of(new_test_signing_key(), [(old.signer.public_base64(), None)], TEST_CRYPTO_SUITE)
     monkeypatch.setitem(app.extensions, "banshi.keyring", rotated)
     assert inspections.seal_of(app.extensions["banshi.keyring"], inspection) == inspections.Seal(Verdict.VALID, old.key_id)
     signed_day = (NOW + timedelta(days=1)).date()
     monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing(rotated.signer, (
-        PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day + timedelta(days=1)),)))
+        PublicKey(old.signer.suite, old.signer.public_raw, revoked_from=signed_day + timedelta(days=1)),)))
     assert inspections.seal_of(app.extensions["banshi.keyring"], inspection).verified
     monkeypatch.setitem(app.extensions, "banshi.keyring", KeyRing(rotated.signer, (
-        PublicKey(ED25519, old.signer.public_raw, revoked_from=signed_day),)))
+        PublicKey(old.signer.suite, old.signer.public_raw, revoked_from=signed_day),)))
     revoked = inspections.seal_of(app.extensions["banshi.keyring"], inspection)
     assert revoked.verdict is Verdict.KEY_REVOKED
     assert revoked.text == f"已签名（机构印章密钥 {old.key_id}），但该密钥已停用，签名不再有效"
