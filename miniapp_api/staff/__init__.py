@@ -9,5 +9,5 @@ DOMAIN = Domain(
     jobs="miniapp_api.staff.jobs",
     # After midnight in Shanghai: yesterday's audit rows are signed, then the whole chain is checked.
     schedule=(Periodic("seal-audit-days", "miniapp_api.staff.jobs.seal_audit_days", "15 0 * * *", job_timeout=3600),),
-    console_pages=("miniapp_api.console.admin",),
+    console_pages=("miniapp_api.console.admin", "miniapp_api.console.audit"),
 )
