@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import sys
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Text, cast, func, select, text
@@ -18,7 +19,9 @@ from miniapp_api.accounts import retention
 from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.platform import audit
 from miniapp_api.platform.clock import local_date
+from miniapp_api.platform.db import db
 from miniapp_api.platform.models import AuditCheck, AuditDaySeal, AuditLog
+from miniapp_api.staff.jobs import seal_audit_days
 from tests.concurrency import run_together
 from tests.factories import MONDAY_8AM
 
@@ -284,3 +287,20 @@ def test_the_canonical_content_is_stable_json():
     body = {"b": "二", "a": 1}
     assert audit.canonical(body) == json.dumps({"a": 1, "b": "二"}, ensure_ascii=False,
                                                separators=(",", ":")).encode()
+
+
+def test_the_nightly_job_seals_yesterday_checks_the_chain_and_runs_twice_safely(app, db_session):
+    write(db_session, 2, start=NOW - timedelta(days=1))
+    with app.app_context():
+        assert seal_audit_days.__wrapped__(upto=local_date(NOW - timedelta(days=1)).isoformat()) == 1
+        assert seal_audit_days.__wrapped__(upto=local_date(NOW - timedelta(days=1)).isoformat()) == 0
+        checks = db.session.scalars(select(AuditCheck)).all()   # the job's own session, as it left it
+        assert [(c.intact, c.rows) for c in checks] == [(True, 2), (True, 2)]
+
+
+def test_nothing_but_the_chain_writes_audit_rows():
+    """Every audit row goes through platform.audit.record (an AuditLog(...) elsewhere would bypass the chain)."""
+    root = Path(__file__).resolve().parents[2]
+    writers = [str(path.relative_to(root)) for folder in ("miniapp_api", "jobs") for path in (root / folder).rglob("*.py")
+               if "AuditLog(" in path.read_text() and path.name not in ("audit.py", "models.py")]
+    assert writers == []
