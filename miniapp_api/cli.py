@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -259,6 +260,28 @@ def audit_group() -> None:
     """The audit trail's hash chain and its signed day seals."""
 
 
+def _system_keyring(settings: Settings) -> KeyRing:
+    try:
+        return KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys)
+    except ValueError as exc:
+        click.echo(f"invalid configuration: CERTIFICATE_SIGNING_KEY / CERTIFICATE_RETIRED_KEYS: {exc}", err=True)
+        sys.exit(2)
+
+
+@audit_group.command("seal")
+def audit_seal() -> None:
+    """Sign every finished day not sealed yet (what the nightly job does; after upgrading to the chain, the days
+    before it)."""
+    settings = _settings()
+    ring = _system_keyring(settings)
+    clock.start_at(settings.clock_start, settings.clock_anchor)
+    db.configure(settings.sqlalchemy_url)
+    with db.new_session() as session:
+        sealed = audit_trail.seal_days(session, ring, clock.today() - timedelta(days=1))
+        session.commit()
+    click.echo(f"sealed {len(sealed)} days" + (f": {sealed[0]} … {sealed[-1]}" if sealed else ""))
+
+
 @audit_group.command("verify")
 @click.option("--from", "day_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (Asia/Shanghai), YYYY-MM-DD.")
 @click.option("--to", "day_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (Asia/Shanghai), YYYY-MM-DD.")
@@ -266,11 +289,7 @@ def audit_verify(day_from, day_to) -> None:
     """Walk the chain and check the day seals; name the first row edited, inserted or removed. Exit 1 on any
     break. A run over the whole chain is kept for the console's chain box."""
     settings = _settings()
-    try:
-        ring = KeyRing.of(settings.certificate_signing_key or "", settings.retired_certificate_keys)
-    except ValueError as exc:
-        click.echo(f"invalid configuration: CERTIFICATE_SIGNING_KEY / CERTIFICATE_RETIRED_KEYS: {exc}", err=True)
-        sys.exit(2)
+    ring = _system_keyring(settings)
     clock.start_at(settings.clock_start, settings.clock_anchor)   # tests: the seals due are the test's
     db.configure(settings.sqlalchemy_url)
     with db.new_session() as session:

@@ -157,10 +157,11 @@ def seal_days(session: Session, ring: Sealer, upto: date) -> list[date]:
     days = sorted(session.scalars(select(func.distinct(local_day)).where(*since, AuditLog.created_at < day_end(upto))))
     written = []
     for day in days:
-        # The newest chained row created before the day ended: the seal vouches for the chain up to it.
-        last = session.execute(select(AuditLog.id, AuditLog.digest).where(
-            AuditLog.created_at < day_end(day), AuditLog.digest.is_not(None))
-            .order_by(AuditLog.id.desc()).limit(1)).first()
+        # The day's last chained row (found through the BRIN index on created_at): the seal vouches for the
+        # whole chain up to it.
+        last_id = session.scalar(select(func.max(AuditLog.id)).where(
+            AuditLog.created_at >= day_start(day), AuditLog.created_at < day_end(day), AuditLog.digest.is_not(None)))
+        last = session.execute(select(AuditLog.id, AuditLog.digest).where(AuditLog.id == last_id)).first()
         if last is None:
             continue
         result = session.execute(insert(AuditDaySeal).values(
@@ -298,7 +299,7 @@ def _days_with_rows(session: Session, low: int, high: int) -> set[date]:
 def _anchor(session: Session, ring: Sealer, low: int, now: datetime, report: Report) -> tuple[str | None, int | None]:
     """What the first row of the range must chain to: the row before it, or, when everything before it is gone
     (pruned for retention), the signed seal of the last pruned day."""
-    before = session.execute(select(AuditLog.id, AuditLog.digest).where(AuditLog.id < low)
+    before = session.execute(select(AuditLog.id, AuditLog.digest).where(AuditLog.id < low, AuditLog.digest.is_not(None))
                              .order_by(AuditLog.id.desc()).limit(1)).first()
     if before is not None:
         return before.digest, before.id

@@ -54,9 +54,9 @@ class AuditLog(Base):
 class AuditDaySeal(Base):
     """The chain's head at the end of one Asia/Shanghai day, signed with the system key (KeyRing.seal).
 
-    `last_id` is the newest row created before the day ended and `digest` its digest: the seal vouches for
-    the whole chain up to that row, so rewriting the chain (even recomputing every digest) is caught, and
-    a retention prune may remove the rows up to it without breaking verification."""
+    `last_id` is the day's last chained row and `digest` its digest: the seal vouches for the whole chain up
+    to that row, so rewriting the chain (even recomputing every digest) is caught, and a retention prune may
+    remove the rows up to it without breaking verification."""
 
     __tablename__ = "audit_day_seal"
 

@@ -263,13 +263,17 @@ def test_a_range_check_reads_only_its_days(db_session, ring):
 
 def test_the_command_names_the_break_in_chinese_and_english_and_exits_non_zero(committed_db, process_env, ring):
     with committed_db.new_session() as session:
+        write(session, 1, start=NOW - timedelta(days=3))
         rows = write(session, 3)
         session.commit()
     env = {**process_env, "CLOCK_START": NOW.isoformat()}
-    command = [sys.executable, "-c", "from miniapp_api.cli import main; main()", "audit", "verify"]
+    banshi = [sys.executable, "-c", "from miniapp_api.cli import main; main()", "audit"]
+    sealed = subprocess.run([*banshi, "seal"], env=env, capture_output=True, text=True, timeout=60)
+    assert sealed.stdout.startswith("sealed 1 days"), sealed.stderr
+    command = [*banshi, "verify"]
     intact = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0, intact.stderr
-    assert "记录链完整：3 条记录" in intact.stdout and "chain intact: 3 rows" in intact.stdout
+    assert "记录链完整：4 条记录，1 个日结签章" in intact.stdout and "chain intact: 4 rows" in intact.stdout
 
     with committed_db.new_session() as session:
         as_superuser(session, "DELETE FROM audit_log WHERE id = :id", id=rows[1].id)
@@ -281,6 +285,7 @@ def test_the_command_names_the_break_in_chinese_and_english_and_exits_non_zero(c
     with committed_db.new_session() as session:
         kept = session.scalars(select(AuditCheck).order_by(AuditCheck.id)).all()
     assert [(c.intact, c.break_row_id) for c in kept] == [(True, None), (False, rows[2].id)]
+    assert kept[1].first_break.startswith(f"第 {rows[0].id} 条与第 {rows[2].id} 条")
 
 
 def test_the_canonical_content_is_stable_json():
