@@ -306,6 +306,7 @@ def test_the_nightly_job_seals_yesterday_checks_the_chain_and_runs_twice_safely(
 def test_nothing_but_the_chain_writes_audit_rows():
     """Every audit row goes through platform.audit.record (an AuditLog(...) elsewhere would bypass the chain)."""
     root = Path(__file__).resolve().parents[2]
-    writers = [str(path.relative_to(root)) for folder in ("miniapp_api", "jobs") for path in (root / folder).rglob("*.py")
+    sources = [path for folder in ("miniapp_api", "jobs") for path in (root / folder).rglob("*.py")]
+    writers = [str(path.relative_to(root)) for path in sources
                if "AuditLog(" in path.read_text() and path.name not in ("audit.py", "models.py")]
     assert writers == []
