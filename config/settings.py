@@ -22,6 +22,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The shortest audit retention accepted: platform.audit.MIN_RETENTION_DAYS (a test keeps the two equal).
+AUDIT_MIN_RETENTION_DAYS = 180
 
 
 class ConfigError(RuntimeError):
@@ -191,6 +193,9 @@ class Settings(BaseSettings):
     account_erase_after_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
     # Retention periods in days per kind of record, over the defaults in accounts/retention.py (JSON).
     retention_days: dict[str, int] = Field(default_factory=dict)
+    # How long audit rows are kept, in days: at least 180 (the Cybersecurity Law's six months of logs), three
+    # years unless set. Pruned whole signed days at a time (platform/audit.py).
+    audit_retention_days: int = 1095
     max_content_length: int = Field(default=1_048_576, ge=1024)
     # Uploads (files/): the one route with bodies past MAX_CONTENT_LENGTH; each kind has its own limit below it.
     upload_max_bytes: int = Field(default=25 * 1_048_576, ge=1024)
@@ -314,6 +319,21 @@ class Settings(BaseSettings):
     def _retired_public_keys(cls, value: str | None) -> str | None:
         if value is not None:
             parse_retired_keys(value)
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _audit_retention_apart(cls, value: dict[str, int]) -> dict[str, int]:
+        if "audit_log" in value:
+            raise ValueError("the audit log's period is set with AUDIT_RETENTION_DAYS, not here")
+        return value
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _audit_kept_long_enough(cls, value: int) -> int:
+        if value < AUDIT_MIN_RETENTION_DAYS:
+            raise ValueError(f"audit rows must be kept at least {AUDIT_MIN_RETENTION_DAYS} days (the Cybersecurity "
+                             f"Law asks for six months of logs); got {value}")
         return value
 
     @field_validator("secret_key")

@@ -74,7 +74,7 @@ APP_CONFIG: dict[str, str | Callable[[Settings], object]] = {
     "BANSHI_REDIS_MASTER_NAME": "redis_master_name",
     "SESSION_DAYS": "session_days",
     "ACCOUNT_ERASE_AFTER": lambda s: timedelta(minutes=s.account_erase_after_minutes),
-    "RETENTION_DAYS": lambda s: periods(s.retention_days),
+    "RETENTION_DAYS": lambda s: periods({**s.retention_days, "audit_log": s.audit_retention_days}),
     # The console's cookie: never readable by scripts, not sent on cross-site requests, HTTPS only
     # unless explicitly relaxed for plain-HTTP development (browsers accept Secure on localhost).
     "SESSION_COOKIE_NAME": constant("banshi_console"),

@@ -1,15 +1,22 @@
 """One migration head; upgrade and downgrade both work; the models match the migrations."""
 
+import base64
 import importlib
-from datetime import timedelta
+import secrets
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from miniapp_api.bootstrap import load_all_models
+from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.migrations import downgrade, heads, upgrade
+from miniapp_api.platform import audit
 from tests.conftest import recreate_database
 
 
@@ -201,3 +208,29 @@ def test_closures_migration_marks_the_slots_of_closures_already_made(servers):
     assert [(c, s.isoformat()) for c, s in marked] == [(centres[0], "2026-11-24T01:00:00+00:00"),
                                                        (centres[0], "2026-11-24T15:30:00+00:00")]
     assert tuple(closure) == ("system", 0, None)
+
+
+def test_audit_chain_migration_chains_existing_rows_in_id_order_and_guards_them(servers):
+    """0025: rows written before the chain get their digests in id order, exactly as platform/audit.py makes
+    them (verification passes); afterwards the database refuses to edit them."""
+    url = psycopg_url(recreate_database(servers.admin_postgres_url, "banshi_migrations"))
+    upgrade(url, "0024")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for n, detail in enumerate(('{"reason": "本人说明情况", "n": 1.5}', '{}', '{"ids": [1, 2], "ok": true}')):
+                connection.execute(text(
+                    "INSERT INTO audit_log (actor, action, subject_type, subject_id, detail, created_at) "
+                    "VALUES ('staff:1', 'login', 'staff', :n, CAST(:d AS jsonb), :at)"),
+                    {"n": str(n), "d": detail, "at": f"2026-11-2{n}T08:00:00.12345{n}+08:00"})
+        upgrade(url)
+        with Session(engine) as session:
+            ring = KeyRing.of(base64.b64encode(secrets.token_bytes(32)).decode())
+            report = audit.verify(session, ring, datetime(2026, 11, 21, 4, tzinfo=UTC))   # no seal due yet
+            rows = session.execute(text("SELECT prev_digest, digest FROM audit_log ORDER BY id")).all()
+        assert (report.intact, report.rows) == (True, 3), [b.describe() for b in report.breaks]
+        assert rows[0].prev_digest == audit.GENESIS and rows[1].prev_digest == rows[0].digest
+        with engine.begin() as connection, pytest.raises(DBAPIError, match="never updated"):
+            connection.execute(text("UPDATE audit_log SET action = 'x'"))
+    finally:
+        engine.dispose()

@@ -26,7 +26,8 @@ from miniapp_api.guidance.models import GuideMiss
 from miniapp_api.identity.models import FaceVerification
 from miniapp_api.notifications.models import FINAL_STATUSES, Notification
 from miniapp_api.platform.clock import local_date
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
+from miniapp_api.platform.audit import MIN_RETENTION_DAYS
 from miniapp_api.policies.models import MatchTask
 
 RETENTION_DAYS: dict[str, int] = {
@@ -44,7 +45,8 @@ RETENTION_DAYS: dict[str, int] = {
     "appointment_person": 1095,
     # 政策快享 matching chunks, once done: a month, for looking into a run.
     "policy_match_task": 30,
-    # The audit log: three years (the Cybersecurity Law asks for at least six months of logs).
+    # The audit log: three years (the Cybersecurity Law asks for at least six months of logs). Set with
+    # AUDIT_RETENTION_DAYS, never below platform.audit.MIN_RETENTION_DAYS; pruned whole sealed days at a time.
     "audit_log": 1095,
 }
 
@@ -70,7 +72,10 @@ def periods(overrides: dict[str, int] | None = None) -> dict[str, int]:
     unknown = set(overrides or {}) - set(RETENTION_DAYS)
     if unknown:
         raise ValueError(f"unknown retention kinds: {sorted(unknown)}")
-    return {**RETENTION_DAYS, **(overrides or {})}
+    chosen = {**RETENTION_DAYS, **(overrides or {})}
+    if chosen["audit_log"] < MIN_RETENTION_DAYS:
+        raise ValueError(f"audit rows are kept at least {MIN_RETENTION_DAYS} days (asked: {chosen['audit_log']})")
+    return chosen
 
 
 def purge(session: Session, now: datetime, overrides: dict[str, int] | None = None) -> dict[str, int]:
@@ -97,5 +102,5 @@ def purge(session: Session, now: datetime, overrides: dict[str, int] | None = No
         Appointment.person_name != messages.ERASED_NAME).scalar_subquery())
     done["policy_match_task"] = session.execute(delete(MatchTask).where(
         MatchTask.created_at < before("policy_match_task"), MatchTask.done_at.is_not(None))).rowcount
-    done["audit_log"] = session.execute(delete(AuditLog).where(AuditLog.created_at < before("audit_log"))).rowcount
+    done["audit_log"] = audit_trail.prune(session, now, days["audit_log"])
     return done

@@ -48,6 +48,7 @@ from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
 from miniapp_api.notifications.models import Notification, SmsOptOut, SubscriptionConsent
 from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.models import AuditLog, IdempotencyRecord
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.unit_of_work import enqueue_after_commit
@@ -103,8 +104,9 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
     live = [a.id for a in mine + for_me if a.status in (AuthorisationStatus.PENDING, AuthorisationStatus.ACTIVE)]
     for authorisation_id in live:
         identity.revoke(session, citizen, authorisation_id, now)
-    session.add(AuditLog(actor=f"citizen:{citizen.id}", action="account.deletion_requested", subject_type="citizen",
-                         subject_id=str(citizen.id), detail={"cancelled_appointments": len(upcoming)}))
+    audit_trail.record(session, actor=f"citizen:{citizen.id}", action="account.deletion_requested",
+                       subject_type="citizen", subject_id=str(citizen.id),
+                       detail={"cancelled_appointments": len(upcoming)})
     session.flush()
     return DeletionRequested(len(upcoming), len(entries), len(live), now + grace)
 
@@ -186,9 +188,10 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
         invitations = select(SurveyInvitation.id).where(SurveyInvitation.citizen_id == cid)
         session.execute(update(SurveyAnswer).where(SurveyAnswer.invitation_id.in_(invitations)).values(
             answers=_redacted(SurveyAnswer.answers, values, json=True)))
-        session.execute(update(AuditLog).where(or_(AuditLog.actor == f"citizen:{cid}", (
-            (AuditLog.subject_type == "citizen") & (AuditLog.subject_id == str(cid))))).values(
-            detail=_redacted(AuditLog.detail, values, json=True)))
+        # Audit rows are chained: the redaction is recorded in the chain (platform/audit.py).
+        audit_trail.redact_details(session, or_(AuditLog.actor == f"citizen:{cid}", (
+            (AuditLog.subject_type == "citizen") & (AuditLog.subject_id == str(cid)))),
+            _redacted(AuditLog.detail, values, json=True), actor="system")
     session.execute(update(SurveyInvitation).where(SurveyInvitation.citizen_id == cid).values(token_hash=None))
 
     # Case records are the administration's (archives rules): unlinked from the account, kept as they are.
@@ -218,8 +221,8 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     citizen.id_number_enc = citizen.id_number_hash = citizen.verified_id_hash = citizen.verified_at = None
     citizen.phone_enc = citizen.phone_hash = citizen.phone_verified_at = citizen.last_login_at = None
     citizen.erased_at = now
-    session.add(AuditLog(actor="system", action="account.erased", subject_type="citizen", subject_id=str(cid),
-                         detail={}))
+    audit_trail.record(session, actor="system", action="account.erased", subject_type="citizen", subject_id=str(cid),
+                       detail={})
     session.flush()
     return True
 

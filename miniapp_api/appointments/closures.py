@@ -43,7 +43,7 @@ from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications import messages as notice_messages
 from miniapp_api.platform.clock import local, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 
 CLOSURE_NOT_FOUND = "closure_not_found"
 CLOSURE_INVALID = "closure_invalid"
@@ -98,11 +98,11 @@ def close(session: Session, *, centre: Centre, day: date, reason: str, actor: st
     _withdraw_offers(session, closure, centre, slot_ids, when, now)
     ended = _end_waitlists(session, closure, centre, when, now)
     closure.cancelled = cancelled
-    session.add(AuditLog(actor=actor, action="centre.closed", subject_type="centre", subject_id=str(centre.id),
-                         detail={"closure_id": closure.id, "day": day.isoformat(), "reason": closure.reason,
+    audit_trail.record(session, actor=actor, action="centre.closed", subject_type="centre", subject_id=centre.id,
+                       detail={"closure_id": closure.id, "day": day.isoformat(), "reason": closure.reason,
                                  "from": from_time.isoformat() if from_time else None,
                                  "to": to_time.isoformat() if to_time else None, "windows": closure.window_ids,
-                                 "slots": len(slot_ids), "cancelled": cancelled, "waitlist_ended": ended}))
+                                 "slots": len(slot_ids), "cancelled": cancelled, "waitlist_ended": ended})
     session.flush()
     return Closed(closure, len(slot_ids), cancelled, ended)
 
@@ -217,8 +217,8 @@ def lift(session: Session, *, centre: Centre, closure_id: int, actor: str, now: 
         WHERE s.closure_id IS NULL AND c.lifted_at IS NULL AND c.centre_id = :centre AND c.day = :day AND {COVERS}"""),
                     {"centre": centre.id, "day": closure.day})
     _forget_closures(session)
-    session.add(AuditLog(actor=actor, action="centre.reopened", subject_type="centre", subject_id=str(centre.id),
-                         detail={"closure_id": closure.id, "day": closure.day.isoformat()}))
+    audit_trail.record(session, actor=actor, action="centre.reopened", subject_type="centre", subject_id=centre.id,
+                       detail={"closure_id": closure.id, "day": closure.day.isoformat()})
     session.flush()
     return closure
 

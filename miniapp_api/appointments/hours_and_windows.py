@@ -19,7 +19,7 @@ from miniapp_api.centres import messages  # the centre's own words for its hours
 from miniapp_api.centres.models import Centre, OpeningPeriod, ServiceItem, Window
 from miniapp_api.centres.services import UNKNOWN_ITEM, WINDOW_NOT_FOUND
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 
 PERIOD_ORDER = "period_order"
 PERIOD_OVERLAP = "period_overlap"
@@ -36,7 +36,8 @@ class PeriodIn:
 
 
 def _audit(session: Session, actor: str, action: str, centre: Centre, **detail) -> None:
-    session.add(AuditLog(actor=actor, action=action, subject_type="centre", subject_id=str(centre.id), detail=detail))
+    audit_trail.record(session, actor=actor, action=action, subject_type="centre", subject_id=str(centre.id),
+                       detail=detail)
 
 
 def add_opening_period(session: Session, centre: Centre, period: PeriodIn, *, actor: str, now: datetime) -> int:

@@ -40,7 +40,7 @@ from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, out
 from miniapp_api.platform.clock import chinese_date, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.privacy import FieldCipher, mask_name
 
 SLOT_NOT_FOUND = "slot_not_found"
@@ -584,8 +584,8 @@ def lift_suspension(session: Session, *, suspension_id: int, actor: str, reason:
         raise DomainError(messages.LIFT_REASON_REQUIRED, code=REASON_REQUIRED, status=422,
                           fields={"reason": messages.FIELD_REQUIRED})
     suspension.lifted_at, suspension.lifted_by, suspension.lift_reason = now, actor, reason.strip()
-    session.add(AuditLog(actor=actor, action="booking_suspension.lift", subject_type="booking_suspension",
-                         subject_id=str(suspension.id), detail={"reason": reason.strip()}))
+    audit_trail.record(session, actor=actor, action="booking_suspension.lift", subject_type="booking_suspension",
+                       subject_id=str(suspension.id), detail={"reason": reason.strip()})
     session.flush()
     return suspension
 

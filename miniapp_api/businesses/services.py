@@ -32,7 +32,7 @@ from miniapp_api.platform.clock import chinese_time
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.facts import facts_changed
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.privacy import FieldCipher, credit_code_is_valid, id_number_is_valid
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit
@@ -251,9 +251,10 @@ def end_link(session: Session, business_id: int, link_id: int, *, ended_by: str,
     notify(session, citizen_id=link.citizen_id, kind="account_security",
            context={"event": messages.AGENT_ENDED_TITLE, "time": chinese_time(now),
                     "tip": body}, title=messages.AGENT_ENDED_TITLE, body=body, page="pages/me/index", now=now)
-    session.add(AuditLog(actor=ended_by if ended_by.startswith("staff:") else f"citizen:{ended_by.split(':')[-1]}",
-                         action="business.agent_ended", subject_type="business", subject_id=str(business_id),
-                         detail={"link_id": link.id, "citizen_id": link.citizen_id, "reason": link.end_reason}))
+    actor = ended_by if ended_by.startswith("staff:") else f"citizen:{ended_by.split(':')[-1]}"
+    audit_trail.record(session, actor=actor, action="business.agent_ended", subject_type="business",
+                       subject_id=str(business_id),
+                       detail={"link_id": link.id, "citizen_id": link.citizen_id, "reason": link.end_reason})
     session.flush()
     return link
 
@@ -268,9 +269,9 @@ def set_payout_account(session: Session, cipher: FieldCipher, business: Business
     business.payout_account_name, business.payout_bank = account_name.strip(), bank.strip()
     business.payout_account_enc = cipher.encrypt(account_number, context=PAYOUT_CONTEXT)
     business.payout_account_last4, business.payout_set_by, business.payout_set_at = account_number[-4:], set_by, now
-    session.add(AuditLog(actor=set_by, action="business.payout_account", subject_type="business",
-                         subject_id=str(business.id), detail={"bank": business.payout_bank,
-                                                              "last4": business.payout_account_last4}))
+    audit_trail.record(session, actor=set_by, action="business.payout_account", subject_type="business",
+                       subject_id=str(business.id), detail={"bank": business.payout_bank,
+                                                            "last4": business.payout_account_last4})
     session.flush()
     return business
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
 from miniapp_api.platform.errors import NotFound
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 
 ITEM_NOT_FOUND = "item_not_found"
 CENTRE_NOT_FOUND = "centre_not_found"
@@ -100,8 +100,8 @@ def set_booking_policy(session: Session, centre: Centre, policy: dict[str, int],
     before = {name: getattr(centre, name) for name in policy}
     for name, value in policy.items():
         setattr(centre, name, value)
-    session.add(AuditLog(actor=actor, action="centre.booking_policy", subject_type="centre", subject_id=str(centre.id),
-                         detail={"before": before, "after": policy}))
+    audit_trail.record(session, actor=actor, action="centre.booking_policy", subject_type="centre",
+                       subject_id=str(centre.id), detail={"before": before, "after": policy})
     session.flush()
 
 

@@ -134,3 +134,10 @@ AGENT_CONFIRMED = "已确认{name}为经办人，授权有效期至{until}"
 AGENT_ENDED = "已结束该经办人的授权，并已通知本人；此操作已记入审计日志"
 END_NOT_CONFIRMED = "请勾选确认后再结束授权"
 PAYOUT_SAVED = "已登记企业收款账户，此后该企业的免申即享资金只发放到此账户"
+
+# The audit log page (console/audit.py).
+AUDIT_FIELD_LABELS = {"staff": "工作人员账号", "action": "操作", "subject_type": "对象类型", "subject_id": "对象编号",
+                      "id_number": "群众身份证号", "day_from": "开始日期", "day_to": "结束日期", "page": "页码"}
+AUDIT_UNKNOWN_STAFF = "没有这个工作人员账号"
+AUDIT_ID_NUMBER = "请输入18位身份证号"
+AUDIT_DAYS_ORDER = "开始日期不能晚于结束日期"

@@ -33,7 +33,7 @@ from miniapp_api.platform.clock import chinese_date, chinese_time
 from miniapp_api.platform.db import lock_for_transaction
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.facts import facts_changed
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff.models import Staff
@@ -367,11 +367,11 @@ def record_paper_authorisation(session: Session, staff: Staff, *, code: str, pap
     authorisation.staff_id, authorisation.staff_centre_id = staff.id, centre_id
     authorisation.paper_ref = paper_ref.strip()
     _activate(session, authorisation, "paper", now)
-    session.add(AuditLog(actor=f"staff:{staff.id}", action="relative_authorisation.paper",
-                         subject_type="relative_authorisation", subject_id=str(authorisation.id),
-                         detail={"paper_ref": authorisation.paper_ref, "centre_id": centre_id,
-                                 "delegate_id": authorisation.delegate_id, "scopes": authorisation.scopes,
-                                 "expires_at": authorisation.expires_at.isoformat()}))
+    audit_trail.record(session, actor=f"staff:{staff.id}", action="relative_authorisation.paper",
+                       subject_type="relative_authorisation", subject_id=str(authorisation.id),
+                       detail={"paper_ref": authorisation.paper_ref, "centre_id": centre_id,
+                               "delegate_id": authorisation.delegate_id, "scopes": authorisation.scopes,
+                               "expires_at": authorisation.expires_at.isoformat()})
     session.flush()
     return authorisation
 

@@ -40,3 +40,24 @@ FIELD_MESSAGES: dict[str, str] = {
     "enum": "取值不在允许范围内",
     "literal_error": "取值不在允许范围内",
 }
+
+# The audit chain's verification (platform/audit.py): each break in Chinese and in English (the CLI prints both).
+AUDIT_BREAKS = {
+    "edited": ("第 {row} 条记录被改动（内容与摘要不符）", "row {row} was edited (its digest does not match)"),
+    "inserted": ("第 {row} 条记录是插入的（不在链上）", "row {row} was inserted (it is not in the chain)"),
+    "unchained": ("第 {row} 条记录是插入的（没有摘要，不是本系统写入的）",
+                  "row {row} was inserted (it has no digest: the application did not write it)"),
+    "removed": ("第 {after} 条与第 {row} 条记录之间有记录被删除（或第 {after} 条被改写）",
+                "rows were removed between row {after} and row {row} (or row {after} was rewritten)"),
+    "removed_start": ("第 {row} 条之前的记录被删除，且没有有效的日结签章可以衔接",
+                      "rows before row {row} were removed, and no valid day seal anchors it"),
+    "pruned_too_early": ("第 {row} 条之前的记录在 {days} 天保存期内就被删除",
+                         "rows before row {row} were removed within the {days}-day retention"),
+    "seal_invalid": ("{day} 的日结签章无效（伪造或被改动）", "the seal of {day} does not verify (forged or altered)"),
+    "seal_mismatch": ("{day} 的日结与第 {row} 条记录的摘要不符（日结后记录被改写）",
+                      "the seal of {day} does not match row {row} (the chain was rewritten after sealing)"),
+    "seal_missing": ("{day} 没有日结签章", "the day seal of {day} is missing"),
+    "seal_row_missing": ("{day} 日结所指的第 {row} 条记录已不存在（被删除）",
+                         "row {row}, the last row sealed on {day}, is gone (removed)"),
+}
+AUDIT_INTACT = ("记录链完整：{rows} 条记录，{seals} 个日结签章", "chain intact: {rows} rows, {seals} day seals")

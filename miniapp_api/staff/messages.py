@@ -6,3 +6,6 @@ SESSION_EXPIRED = "登录已过期，请重新登录"
 FORBIDDEN_ROLE = "您的账号没有此项操作的权限"
 CENTRE_NOT_FOUND = "没有找到该服务中心"
 WEAK_PASSWORD = "密码至少12位，且须同时包含字母和数字"
+
+# The audit log's CSV export (staff/audit_log.py).
+AUDIT_CSV_HEADER = ["序号", "时间（北京时间）", "操作人", "操作", "对象类型", "对象编号", "详情", "摘要"]

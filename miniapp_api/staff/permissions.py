@@ -40,3 +40,4 @@ PERSON_FACTS_IMPORT = (M,)          # 部门共享数据 (户籍, 残联) for ma
 GUIDANCE_AUTHOR = (W, M)            # write Q&A, scenarios, item guides and synonyms of one's centres (drafts)
 GUIDANCE_PUBLISH = (M,)             # make a draft what citizens see
 GUIDANCE_REPORT = (W, M, S)         # questions that found no good answer
+AUDIT_LOG = (M,)                    # the audit trail: admins all of it, a manager the rows about their centres

@@ -18,7 +18,7 @@ from miniapp_api.centres.models import Centre
 from miniapp_api.centres.services import CENTRE_NOT_FOUND
 from miniapp_api.platform import sessions
 from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound
-from miniapp_api.platform.models import AuditLog
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff import messages
 from miniapp_api.staff.models import Role, Staff, StaffNotice, StaffSession, staff_centre
@@ -86,16 +86,16 @@ def log_in(session: Session, *, username: str, password: str, now: datetime) -> 
     if staff.locked_until and staff.locked_until > now:
         # Read exactly like a wrong password, so a locked answer does not tell that the username exists.
         _verify(_decoy_hash(), password)
-        session.add(AuditLog(actor=f"staff:{staff.id}", action="login_while_locked", subject_type="staff",
-                             subject_id=str(staff.id), detail={}))
+        audit_trail.record(session, actor=f"staff:{staff.id}", action="login_while_locked", subject_type="staff",
+                           subject_id=str(staff.id), detail={})
         keep_on_refusal(session)
         raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
     if not _verify(staff.password_hash, password):
         staff.failed_logins += 1
         if staff.failed_logins >= MAX_FAILURES:
             staff.locked_until, staff.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
-        session.add(AuditLog(actor=f"staff:{staff.id}", action="login_failed", subject_type="staff",
-                             subject_id=str(staff.id), detail={"locked": staff.locked_until is not None}))
+        audit_trail.record(session, actor=f"staff:{staff.id}", action="login_failed", subject_type="staff",
+                           subject_id=str(staff.id), detail={"locked": staff.locked_until is not None})
         keep_on_refusal(session)  # the failure counts even though the request is refused
         raise StaffAuthFailed(messages.BAD_CREDENTIALS, code=BAD_CREDENTIALS)
     if _hasher().check_needs_rehash(staff.password_hash):
@@ -103,7 +103,8 @@ def log_in(session: Session, *, username: str, password: str, now: datetime) -> 
     staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, now
     expires_at = now + timedelta(hours=SESSION_HOURS)
     token = sessions.issue(session, StaffSession, TOKEN_PREFIX, expires_at, staff_id=staff.id)
-    session.add(AuditLog(actor=f"staff:{staff.id}", action="login", subject_type="staff", subject_id=str(staff.id)))
+    audit_trail.record(session, actor=f"staff:{staff.id}", action="login", subject_type="staff",
+                       subject_id=str(staff.id))
     session.flush()
     return IssuedStaffSession(staff, token, expires_at)
 
@@ -182,8 +183,8 @@ def require_role(staff: Staff, *roles: str) -> None:
 
 
 def audit(session: Session, staff: Staff, action: str, subject_type: str, subject_id: object, **detail) -> None:
-    session.add(AuditLog(actor=f"staff:{staff.id}", action=action, subject_type=subject_type,
-                         subject_id=str(subject_id), detail=detail))
+    audit_trail.record(session, actor=f"staff:{staff.id}", action=action, subject_type=subject_type,
+                       subject_id=str(subject_id), detail=detail)
 
 
 def staff_of_centre(session: Session, centre_id: int, *roles: str) -> list[Staff]:

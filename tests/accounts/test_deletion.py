@@ -11,6 +11,8 @@ from miniapp_api.applications import services as applications
 from miniapp_api.appointments.models import Appointment, Slot, WaitlistEntry
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
+from miniapp_api.platform import audit
+from miniapp_api.platform.models import AuditLog
 from miniapp_api.policies.models import PolicyGrant, PolicySubscription
 from miniapp_api.ratings.models import Rating
 from tests.appointments.conftest import MONDAY_8AM
@@ -121,6 +123,10 @@ def test_deleting_an_account_cancels_logs_out_and_erases_everything_but_what_the
     assert session.scalar(text("SELECT count(*) FROM notification WHERE citizen_id = :c "
                                "AND kind = 'appointment_cancelled'"), {"c": citizen_id}) == 1
 
+    # A staff note about the person in the audit trail (chained, like every audit row).
+    note = audit.record(session, actor="staff:1", action="test.note", subject_type="citizen", subject_id=citizen_id,
+                        detail={"note": f"{NAME}来电"}, at=MONDAY_8AM + timedelta(minutes=10))
+
     # Not before the grace: the cancellation messages go out first.
     assert accounts.erase_due(session, cipher, MONDAY_8AM + timedelta(minutes=30), grace=GRACE) == 0
     assert accounts.erase_due(session, cipher, MONDAY_8AM + timedelta(minutes=70), grace=GRACE) == 1
@@ -141,6 +147,12 @@ def test_deleting_an_account_cancels_logs_out_and_erases_everything_but_what_the
     assert feedback_text == "建议周末开放，我是***，电话***"
     assert session.scalar(select(func.count()).select_from(WaitlistEntry).where(
         WaitlistEntry.person_name != "已注销", WaitlistEntry.citizen_id == citizen_id)) == 0
+
+    # The audit row lost the name in a redaction the chain records: it still verifies.
+    assert session.get(AuditLog, note.id).detail == {"note": "***来电"}
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == audit.REDACTED)) == 1
+    report = audit.verify(session, app.extensions["banshi.keyring"], MONDAY_8AM + timedelta(hours=2))
+    assert report.intact, [b.describe() for b in report.breaks]
 
     grant = session.scalars(select(PolicyGrant).where(PolicyGrant.citizen_id == citizen_id)).one()
     assert (grant.account_name, grant.account_enc, grant.status) == ("***", "***", "reviewing")

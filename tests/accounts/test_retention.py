@@ -10,6 +10,8 @@ from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import notify
+from miniapp_api.platform import audit
+from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.models import AuditLog
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, citizen_with_identity
@@ -21,7 +23,8 @@ def count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_old_records_go_young_ones_stay_and_a_second_run_finds_nothing(db_session, cipher):
+def test_old_records_go_young_ones_stay_and_a_second_run_finds_nothing(db_session, cipher, app):
+    keyring = app.extensions["banshi.keyring"]
     session = db_session
     hall = build_hall(session, NOW)
     citizen = citizen_with_identity(session, cipher, 8901)
@@ -37,10 +40,9 @@ def test_old_records_go_young_ones_stay_and_a_second_run_finds_nothing(db_sessio
     session.flush()
     session.execute(text("UPDATE appointment SET ends_at = :at, starts_at = :at WHERE id = :id"),
                     {"at": NOW - timedelta(days=1200), "id": appointment.id})
-    session.add_all([AuditLog(actor="system", action="old", subject_type="x", subject_id="1", detail={},
-                              created_at=NOW - timedelta(days=1200)),
-                     AuditLog(actor="system", action="new", subject_type="x", subject_id="2", detail={},
-                              created_at=NOW - timedelta(days=10))])
+    audit.record(session, actor="system", action="old", subject_type="x", subject_id="1", at=NOW - timedelta(days=1200))
+    audit.record(session, actor="system", action="new", subject_type="x", subject_id="2", at=NOW - timedelta(days=10))
+    audit.seal_days(session, keyring, local_date(NOW) - timedelta(days=1))   # audit rows go by sealed days
     session.execute(text("INSERT INTO booking_suspension (person_hash, centre_id, until, reason) VALUES "
                          "('old', :c, :old, '旧'), ('running', :c, :later, '新')"),
                     {"c": hall.centre.id, "old": NOW - timedelta(days=400), "later": NOW + timedelta(days=5)})

@@ -7,14 +7,15 @@ import pytest
 from miniapp_api.applications import services
 from miniapp_api.applications.models import ApplicationStatus
 from miniapp_api.platform import events
+from miniapp_api.platform import audit
 from miniapp_api.platform.models import AuditLog, DomainEvent, EventDelivery
 
 
 def record_completions(session, batch: list[DomainEvent]) -> None:
     """A consumer as ratings and surveys are: it writes its own rows in the dispatch transaction."""
     for event in batch:
-        session.add(AuditLog(actor="test-consumer", action="saw_completion", subject_type="application",
-                             subject_id=event.payload["reference"]))
+        audit.record(session, actor="test-consumer", action="saw_completion", subject_type="application",
+                     subject_id=event.payload["reference"])
 
 
 def completed(counter, cipher, now):

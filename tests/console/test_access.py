@@ -87,6 +87,9 @@ MATRIX = {
     "console.policy_grants": ({M, W}, False),       # lists the caller's centres' grant cases only
     "console.policy_grant_review": ({M, W}, True),
     "console.policy_grant_paid": ({M, W}, True),
+    # Lists only: admins every row, a manager the rows about their centres (tests/console/test_audit_page.py).
+    "console.audit_log_page": ({M}, False),
+    "console.audit_log_export": ({M}, False),
 }
 GUIDE_ENTRY = {"question": "矩阵测试问题", "answer": "矩阵测试答案", "department": "综合服务"}
 POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from miniapp_api import create_app
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform import audit
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.unit_of_work import enqueue_after_commit, keep_on_refusal, read_only
 
@@ -23,7 +24,7 @@ def uow_app(settings, committed_db, redis_client):
     app = create_app(settings)
 
     def write(action: str) -> None:
-        db.session.add(AuditLog(actor="test", action=action, subject_type="probe", subject_id="1"))
+        audit.record(db.session, actor="test", action=action, subject_type="probe", subject_id="1")
         enqueue_after_commit(db.session, "sweeps", JOB, job_id=f"uow-{action}")
 
     @app.post("/probe/ok")

@@ -1,7 +1,7 @@
 """closures: a centre or some windows closed for a day or some hours, its slots marked, the closure lifted later
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-05 13:00:00
 
 A closure used to be a day only, and the bookings already made for it stayed. It now names its hours and windows
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
