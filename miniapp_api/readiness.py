@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.migrations import heads
+from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform import backup
 
 # A calendar with fewer known days ahead than this fails: bookings open up to a month ahead, and the State
@@ -185,7 +186,7 @@ def audit_retention(settings: Settings) -> list[Finding]:
 # --- the running parts ------------------------------------------------------------------------------------------
 
 
-def database(settings: Settings, today: date) -> list[Finding]:
+def database(settings: Settings, today: date, now: datetime) -> list[Finding]:
     """The database answers, its schema is at the newest migration, and the calendar is known ahead."""
     if not settings.database_url:
         return []
@@ -204,11 +205,31 @@ def database(settings: Settings, today: date) -> list[Finding]:
                 found.append(_fail("migrations", f"数据库结构不是最新版本（{current} ≠ {head}）：请运行 banshi db upgrade",
                                    f"the schema is at {current}, not {head}: run `banshi db upgrade`"))
             found.extend(calendar_ahead(session, today))
+            found.extend(audit_chain(session, now))
             return found
     except SQLAlchemyError as exc:
         return [_fail("database", "数据库无法连接或无法读取", f"the database cannot be read ({type(exc).__name__})")]
     finally:
         engine.dispose()
+
+
+# The nightly job checks the whole chain; a check older than this means the job is not running.
+AUDIT_CHECK_MAX_AGE = timedelta(hours=36)
+
+
+def audit_chain(session: Session, now: datetime) -> list[Finding]:
+    """The audit trail's last check (the nightly `seal-audit-days`, or `banshi audit verify`): intact and recent."""
+    last = audit_trail.last_check(session)
+    if last is None:
+        return [_fail("audit_chain", "审计日志还没有做过完整性校验：请运行 banshi audit seal 和 banshi audit verify",
+                      "the audit chain was never checked: run `banshi audit seal`, then `banshi audit verify`")]
+    if not last.intact:
+        return [_fail("audit_chain", f"审计日志完整性校验发现问题：{last.first_break or ''}（请运行 banshi audit verify 查看）",
+                      "the audit chain's last check found a break: run `banshi audit verify`")]
+    if now - last.checked_at > AUDIT_CHECK_MAX_AGE:
+        return [_fail("audit_chain", "审计日志超过 36 小时没有校验：每晚的封存任务（seal-audit-days）可能没有运行",
+                      "the audit chain was not checked for 36 hours: is the scheduler running seal-audit-days?")]
+    return [_ok("audit_chain", f"审计日志完整（已校验 {last.rows} 条）", f"the audit chain is intact ({last.rows} rows)")]
 
 
 def calendar_ahead(session: Session, today: date, days: int = CALENDAR_DAYS_AHEAD) -> list[Finding]:
@@ -297,7 +318,7 @@ def check(environ: Mapping[str, str], *, now: datetime, today: date) -> list[Fin
     settings, invalid = settings_from(environ)
     if settings is None:
         return invalid
-    return [*invalid, *configuration(environ, settings), *database(settings, today), *replica(settings), *redis(settings),
+    return [*invalid, *configuration(environ, settings), *database(settings, today, now), *replica(settings), *redis(settings),
             *backups(settings, now)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from config.settings import new_data_key, new_signing_key
 from miniapp_api import readiness
+from miniapp_api.platform import audit
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.cli import main
 from miniapp_api.readiness import Level
@@ -49,11 +50,25 @@ def test_a_complete_configuration_passes_all_but_what_it_lacks(settings, db_sess
     env = complete(settings)
     findings = by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))
     failing = {k for k, f in findings.items() if f.level is Level.FAIL}
-    # No pgBackRest configuration here: the one thing this environment lacks (tests/backup checks a real one).
-    assert failing == {"backup"}
+    # No pgBackRest configuration here: the one thing this environment lacks (tests/backup checks a real one);
+    # and the audit chain was never checked in this database.
+    assert failing == {"backup", "audit_chain"}
     assert findings["migrations"].level is Level.OK
     assert findings["redis"].level is Level.OK
     assert findings["calendar"].level is Level.OK
+
+
+def test_the_audit_chain_is_read_from_its_last_check(settings, committed_db, app):
+    env = complete(settings)
+    assert by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))["audit_chain"].level is Level.FAIL
+    session = committed_db.session
+    audit.record(session, actor="staff:1", action="test.act", subject_type="centre", subject_id=1, at=NOW)
+    audit.save_check(session, audit.verify(session, app.extensions["banshi.keyring"], NOW), NOW)
+    session.commit()
+    found = by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))["audit_chain"]
+    assert found.level is Level.OK and "1 条" in found.zh
+    stale = by_key(readiness.check(env, now=NOW + timedelta(days=2), today=date(2026, 6, 1)))["audit_chain"]
+    assert stale.level is Level.FAIL and "seal-audit-days" in stale.zh
 
 
 def test_the_next_year_without_holiday_data_fails_until_an_admin_enters_its_notice(settings, db_session):
