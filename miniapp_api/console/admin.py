@@ -6,7 +6,6 @@ from flask import current_app, g, render_template, request
 from pydantic import Field
 from sqlalchemy import select
 
-from miniapp_api.applications import messages as application_messages
 from miniapp_api.appointments import services as appointments
 from miniapp_api.appointments import hours_and_windows
 from miniapp_api.centres import calendar
@@ -23,11 +22,10 @@ from miniapp_api.centres.services import get_centre, set_booking_policy
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
-from miniapp_api.feedback import messages as feedback_messages
-from miniapp_api.licences import messages as licence_messages
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
-from miniapp_api.notifications.messages import PUSH_STATUS_NAMES, TITLES
+from miniapp_api.notifications.kinds import KINDS
+from miniapp_api.notifications.messages import PUSH_STATUS_NAMES
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
@@ -36,7 +34,6 @@ from miniapp_api.platform.schemas import Id, StrictIn
 from miniapp_api.staff import permissions
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import audit, require_centre, visible_centre_ids
-from miniapp_api.surveys import messages as survey_messages
 from miniapp_api.surveys import results
 from miniapp_api.surveys.services import live_survey
 
@@ -45,10 +42,7 @@ CSV_ENCODING = "csv_encoding"
 
 MANAGERS = permissions.CENTRE_SETUP
 # Message kinds named as their messages are titled (the rating follow-ups share one kind).
-KIND_NAMES = {**TITLES, "application_status": application_messages.TITLE_STATUS,
-              "application_materials_due": application_messages.TITLE_MATERIALS,
-              "feedback_status": feedback_messages.TITLE, "licence_expiry": licence_messages.TITLE_EXPIRY,
-              "rating_followup": messages.RATING_FOLLOWUP, "survey_invitation": survey_messages.TITLE_INVITE}
+KIND_NAMES = {name: kind.title for name, kind in KINDS.items()}   # every declared kind (notifications/kinds.py)
 
 
 class LiftIn(StrictIn):

@@ -36,7 +36,6 @@ POLICY_LABELS = {
     "no_show_limit": "爽约次数上限", "no_show_window_days": "爽约统计天数", "suspension_days": "暂停预约天数",
     "no_show_grace_minutes": "迟到宽限（分钟）", "waitlist_hold_minutes": "候补号源保留（分钟）"}
 WEEKDAYS = "一二三四五六日"
-RATING_FOLLOWUP = "评价整改回访"
 POLICY_SAVED = "预约规则已保存，对此后的预约生效"
 PERIOD_ADDED = "已增加办公时段，新开放 {slots} 个预约时段"
 PERIOD_REMOVED = "已删除办公时段；已有的预约不受影响"

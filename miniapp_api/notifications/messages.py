@@ -33,12 +33,25 @@ CANCEL_REASON = "原因：{reason}。"
 FOR_YOU_PREFIX = "【他人为您（{name}）代办的预约，详情和取消请看“我的预约”】"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
                      "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
-SMS_KIND_NAMES = {"licence_expiry": "证照到期提醒", "application_materials_due": "补交材料提醒",
-                  "waitlist_offer": "候补成功通知", "appointment_closed": "暂停服务通知"}
+# Every message kind's name (notifications/kinds.py declares the kinds; the console and the SMS choices read these).
+KIND_NAMES = {
+    "appointment_booked": "预约成功", "appointment_cancelled": "预约已取消", "appointment_rescheduled": "预约已改约",
+    "appointment_closed": "暂停服务通知", "appointment_reminder_day": "预约前一天提醒",
+    "appointment_reminder_hour": "预约前一小时提醒", "queue_near": "快到您了", "queue_called": "叫号通知",
+    "waitlist_offer": "候补成功通知", "waitlist_lapsed": "候补结束通知", "application_status": "办件进度通知",
+    "application_materials_due": "补交材料提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
+    "feedback_status": "诉求办理进度", "rating_followup": "评价整改回访", "survey_invitation": "服务回访邀请",
+    "account_security": "账号安全提醒", "policy_match": "政策提醒", "policy_reminder": "政策待确认提醒",
+    "policy_withdrawn": "政策匹配撤回", "policy_new": "新政策发布", "policy_grant": "政策兑现进度",
+}
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
 SENT_BY_SMS = "已发送短信"
+# What each WeChat template is for, as the consent page (订阅通知) says it: every template group has its words.
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
-                    "waitlist_result": "候补结果通知", "policy_notice": "政策提醒", "policy_grant": "政策兑现进度"}
+                    "waitlist_result": "候补结果通知", "policy_notice": "政策提醒", "policy_grant": "政策兑现进度",
+                    "application_progress": "办件进度", "application_materials": "补交材料提醒",
+                    "licence_expiry": "证照到期和电子证照", "feedback_progress": "诉求和整改进度",
+                    "survey_invite": "服务回访邀请", "account_security": "账号安全提醒"}
 QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"
 QUEUE_NEAR_TIP = "前面还有{ahead}人"
 QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"

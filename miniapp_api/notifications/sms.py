@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from miniapp_api.notifications.kinds import KINDS
 from miniapp_api.notifications.templates import configured_file, template_for
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.sms import SmsGateway
@@ -42,7 +43,8 @@ def _read_sms_templates(path: Path) -> dict[str, SmsTemplate]:
 
 
 def sms_kinds() -> tuple[str, ...]:
-    return tuple(load_sms_templates())
+    """The kinds with an SMS template that are declared for SMS (notifications/kinds.py), in the file's order."""
+    return tuple(kind for kind in load_sms_templates() if kind in KINDS and KINDS[kind].sms)
 
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")

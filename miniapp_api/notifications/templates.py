@@ -17,45 +17,14 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
+from miniapp_api.notifications import kinds
+
 SHIPPED_FILE = Path(__file__).resolve().parents[2] / "config" / "wechat_templates.json"
 
 
 def configured_file(key: str, shipped: Path) -> Path:
     """The data file configuration names (`key` in the running app's config), else the one shipped."""
     return Path(current_app.config.get(key) or shipped) if has_app_context() else shipped
-
-# message kind → (template group in the JSON file, urgent: not held back by quiet hours)
-KINDS: dict[str, tuple[str, bool]] = {
-    "appointment_booked": ("appointment_status", True),
-    "appointment_cancelled": ("appointment_status", True),
-    "appointment_rescheduled": ("appointment_status", True),
-    # 暂停服务: a closure cancelled the booking; told at once, it may be for tomorrow morning.
-    "appointment_closed": ("appointment_status", True),
-    "appointment_reminder_day": ("appointment_reminder", False),
-    "appointment_reminder_hour": ("appointment_reminder", False),
-    "application_status": ("application_progress", False),
-    "application_materials_due": ("application_materials", False),
-    "licence_expiry": ("licence_expiry", False),
-    # 电子证照: issued, renewed or revoked (the licence template: licence, number, expiry, tip).
-    "certificate_status": ("licence_expiry", False),
-    "feedback_status": ("feedback_progress", True),
-    "rating_followup": ("feedback_progress", True),
-    "survey_invitation": ("survey_invite", False),
-    # Identity moved to another account, a relative's authorisation started or ended: told at once.
-    "account_security": ("account_security", True),
-    # At the hall: the queue ahead is short, and the number is called. Useless late, so never held back.
-    "queue_near": ("queue_call", True),
-    "queue_called": ("queue_call", True),
-    # The waitlist: a seat held for a short time (offered at night, the hold starts in the morning).
-    "waitlist_offer": ("waitlist_result", False),
-    "waitlist_lapsed": ("waitlist_result", False),
-    # 政策快享: a new match, its one reminder, a withdrawal, a new policy of a subscribed category; grant progress.
-    "policy_match": ("policy_notice", False),
-    "policy_reminder": ("policy_notice", False),
-    "policy_withdrawn": ("policy_notice", False),
-    "policy_new": ("policy_notice", False),
-    "policy_grant": ("policy_grant", False),
-}
 
 _LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
            "car_number": 8}
@@ -83,11 +52,11 @@ def _read_templates(path: Path) -> dict[str, Template]:
 
 
 def template_for(kind: str) -> Template:
-    return load_templates()[KINDS[kind][0]]
+    return load_templates()[kinds.kind(kind).group]
 
 
 def is_urgent(kind: str) -> bool:
-    return KINDS[kind][1]
+    return kinds.kind(kind).urgent
 
 
 def fit(key: str, value: str) -> str:

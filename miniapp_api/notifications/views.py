@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.notifications import messages, services
+from miniapp_api.notifications import kinds, services
 from miniapp_api.notifications.schemas import (
     ConsentList,
     ConsentOut,
@@ -34,7 +34,7 @@ def _consent_list(citizen_id: int) -> dict:
     rows = []
     for group, template in load_templates().items():
         consent = granted.get(template.template_id)
-        rows.append(ConsentOut(template_id=template.template_id, purpose=messages.CONSENT_PURPOSES.get(group, group),
+        rows.append(ConsentOut(template_id=template.template_id, purpose=kinds.purpose(group),
                                subscription="long_term" if template.long_term else "one_time",
                                status=consent.last_result if consent else "not_asked",
                                remaining_one_time=consent.one_time_balance if consent else 0))
@@ -86,7 +86,7 @@ def _sms_preferences(citizen) -> dict:
         available=current_app.extensions["banshi.sms"]() is not None,
         phone_verified=citizen.phone_verified_at is not None and citizen.phone_enc is not None,
         daily_cap=current_app.config["BANSHI_SETTINGS"].sms_daily_cap,
-        kinds=[SmsKindOut(kind=kind, name=messages.SMS_KIND_NAMES.get(kind, kind), enabled=kind not in off)
+        kinds=[SmsKindOut(kind=kind, name=kinds.kind(kind).title, enabled=kind not in off)
                for kind in sms_kinds()]).model_dump(mode="json")
 
 
