@@ -85,13 +85,18 @@ def call_screen(window_id: int):
 @bp.get("/appointments")
 @page()
 def appointments():
+    """A centre's day: who is booked when and whether they have come (今日预约), then seats per slot. Without a
+    date it opens on the next day the centre is open (today when it opens today)."""
     query = DayQuery.model_validate(request.args.to_dict())
     centres = queries.centres_of(db.session, g.staff)
     centre_id = query.centre_id or (centres[0].id if centres else None)
-    day = query.day or today()
-    windows = []
+    day, windows, bookings, closed = query.day or today(), [], [], None
     if centre_id is not None:
         require_centre(db.session, g.staff, centre_id)
+        centre = get_centre(db.session, centre_id)
+        day = query.day or queries.next_open_day(db.session, centre, today())
+        closed = queries.closed_reason(db.session, centre, day)
         windows = queries.appointments_by_slot(db.session, centre_id, day)
+        bookings = queries.day_bookings(db.session, centre_id, day)
     return render_template("console/appointments.html", centres=centres, centre_id=centre_id, day=day,
-                           windows=windows)
+                           windows=windows, bookings=bookings, closed=closed, is_today=day == today())

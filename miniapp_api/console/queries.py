@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from miniapp_api.appointments.models import Appointment, Slot, Ticket
-from miniapp_api.centres.models import Centre, Window
+from miniapp_api.applications.models import Application
+from miniapp_api.appointments.models import Appointment, AppointmentItem, Slot, Ticket
+from miniapp_api.appointments.slots import closures_on, opening_periods, scheduled_periods
+from miniapp_api.centres.calendar import DayKind, day_status
+from miniapp_api.centres.models import Centre, ServiceItem, Window
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.identity.models import FaceVerification
+from miniapp_api.console import messages
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
+from miniapp_api.platform.privacy import mask_name
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.staff.models import Role, Staff, StaffNotice, staff_centre
 from miniapp_api.staff.services import visible_centre_ids
@@ -60,6 +66,50 @@ def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[di
         entry["capacity"] += capacity
         entry["booked"] += booked
     return list(windows.values())
+
+
+# How far ahead the 预约 page looks for the next day the centre opens (the Spring Festival fits with room).
+OPEN_DAY_SEARCH_DAYS = 30
+
+
+def next_open_day(session: Session, centre: Centre, since: date) -> date:
+    """The first day from `since` on when the centre opens at all (working-day calendar, opening hours, closures
+    of the whole centre); `since` itself when none opens within OPEN_DAY_SEARCH_DAYS (the page then says why)."""
+    for offset in range(OPEN_DAY_SEARCH_DAYS):
+        day = since + timedelta(days=offset)
+        if opening_periods(session, centre, day):
+            return day
+    return since
+
+
+def closed_reason(session: Session, centre: Centre, day: date) -> str | None:
+    """Why the centre does not open on a day, in the clerk's words; None when it opens."""
+    if opening_periods(session, centre, day):
+        return None
+    if scheduled_periods(session, centre, day):
+        whole = [c for c in closures_on(session, centre.id, day) if c.all_windows]
+        return messages.DAY_SUSPENDED.format(reason=whole[0].reason if whole else "")
+    return messages.DAY_HOLIDAY if day_status(session, day).kind == DayKind.HOLIDAY else messages.DAY_NOT_OPEN
+
+
+def day_bookings(session: Session, centre_id: int, day: date) -> list[dict]:
+    """The day's appointments at a centre by start time: masked name, the items by name, the window, where the
+    person is (未到 … 已办结, 未到场, 已取消) and the case taken in from it, if any."""
+    items = (select(func.string_agg(ServiceItem.name, aggregate_order_by(literal("、"), ServiceItem.name)))
+             .select_from(AppointmentItem).join(ServiceItem, ServiceItem.id == AppointmentItem.item_id)
+             .where(AppointmentItem.appointment_id == Appointment.id).scalar_subquery())
+    case = (select(Application.reference).where(Application.appointment_id == Appointment.id)
+            .order_by(Application.id).limit(1).scalar_subquery())
+    rows = session.execute(
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.person_name,
+               Appointment.status, Window.name, items, case)
+        .join(Window, Window.id == Appointment.window_id)
+        .where(Appointment.centre_id == centre_id, Appointment.service_date == day)
+        .order_by(Appointment.starts_at, Appointment.id)).all()
+    return [{"id": id_, "starts": local(starts), "ends": local(ends), "person": mask_name(person),
+             "status": status, "state": messages.ARRIVAL_STATES[status], "window": window, "item_names": names or "",
+             "case": reference}
+            for id_, starts, ends, person, status, window, names, reference in rows]
 
 
 def bookings_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:

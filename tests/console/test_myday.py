@@ -1,0 +1,85 @@
+"""My window, my day (issue 36): 今日预约 on the 预约 page, the window's queue as JSON for the page's polling,
+the home page's windows grouped by centre, and pickers instead of typed codes."""
+
+from datetime import timedelta
+
+import time_machine
+
+from miniapp_api.applications import services as applications
+from miniapp_api.appointments import closures, services
+from miniapp_api.platform.privacy import mask_name
+from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number, make_staff
+
+TUESDAY = "2026-11-24"
+
+
+def _book(session, cipher, hall, n: int, name: str, window, at: str, items):
+    person = citizen_with_identity(session, cipher, n, name=name)
+    return services.book_appointment(session, citizen_id=person.id, person=services.person_for_self(person, cipher),
+                                     slot_id=hall.slot(session, window, f"{TUESDAY} {at}").id,
+                                     item_codes=[i.code for i in items], now=MONDAY_8AM)
+
+
+def _rows(page: str) -> list[list[str]]:
+    table = page.split('<table id="bookings">')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [[cell.split("</td>")[0] for cell in row.split("<td>")[1:]] for row in body.split("<tr")[1:]]
+
+
+def test_the_day_lists_bookings_by_time_masked_with_items_arrival_and_case(console, db_session, cipher):
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        hall = build_hall(db_session, MONDAY_8AM)
+        clerk = make_staff(db_session, [hall.centre], ("window_staff",))
+        late = _book(db_session, cipher, hall, 9101, "张三丰", hall.general, "10:00", [hall.quick])
+        early = _book(db_session, cipher, hall, 9102, "李四", hall.general, "09:00", [hall.quick, hall.slow])
+        express = _book(db_session, cipher, hall, 9103, "欧阳娜娜", hall.express, "09:30", [hall.quick])
+        cancelled = _book(db_session, cipher, hall, 9104, "王五", hall.express, "11:00", [hall.quick])
+        services.cancel_appointment(db_session, citizen_id=cancelled.citizen_id, appointment_id=cancelled.id,
+                                    now=MONDAY_8AM)
+        early.status = "serving"            # arrived, called and being served (the counter's states)
+        express.status = "checked_in"
+        case = applications.intake(
+            db_session, cipher, clerk, item_code=hall.quick.code, centre_id=hall.centre.id,
+            applicant=applications.Applicant("person", "李四", id_number=id_number(9102)), now=MONDAY_8AM)
+        case.appointment_id = early.id
+        outsider = make_staff(db_session, [build_hall(db_session, MONDAY_8AM).centre], ("window_staff",))
+        db_session.commit()
+
+        user = console(clerk)
+        page = user.get(f"/console/appointments?centre_id={hall.centre.id}&day={TUESDAY}").get_data(as_text=True)
+        rows = _rows(page)
+        assert [r[0] for r in rows] == ["09:00–10:00", "09:30–09:50", "10:00–10:15", "11:00–11:20"]
+        assert [r[1] for r in rows] == ["李*", "欧***", "张**", "王*"]
+        assert [r[4] for r in rows] == ["办理中", "已签到", "未到", "已取消"]
+        assert sorted(rows[0][2].split("、")) == sorted([hall.quick.name, hall.slow.name])
+        assert hall.quick.code not in page and hall.slow.code not in page     # names, never codes
+        assert f'/console/applications/{case.reference}">{case.reference}</a>' in rows[0][5]
+        assert rows[2][5] == "—"
+        assert "李四" not in page and "欧阳娜娜" not in page and mask_name("张三丰") == "张**"
+        assert late.id and "11月24日预约（4 个）" in page
+
+        # Another centre's clerk: the same 404 as a page that does not exist.
+        theirs = console(outsider).get(f"/console/appointments?centre_id={hall.centre.id}&day={TUESDAY}")
+        assert theirs.status_code == 404 and "张**" not in theirs.get_data(as_text=True)
+
+
+def test_the_page_opens_on_the_next_open_day_and_a_closed_day_says_so(console, db_session, cipher):
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        hall = build_hall(db_session, MONDAY_8AM)
+        clerk = make_staff(db_session, [hall.centre], ("window_staff",))
+        closures.close(db_session, centre=hall.centre, day=MONDAY_8AM.date(), reason="停电检修", actor="staff:0",
+                       now=MONDAY_8AM)
+        db_session.commit()
+        user = console(clerk)
+        opened = user.get(f"/console/appointments?centre_id={hall.centre.id}").get_data(as_text=True)
+        assert f'name="day" type="date" value="{TUESDAY}"' in opened      # Monday is closed: Tuesday
+        assert "这一天暂停服务" not in opened
+        monday = user.get(f"/console/appointments?centre_id={hall.centre.id}&day=2026-11-23").get_data(as_text=True)
+        assert "11月23日：这一天暂停服务：停电检修" in monday
+        saturday = user.get(f"/console/appointments?centre_id={hall.centre.id}&day=2026-11-28")
+        assert "这一天中心不开放" in saturday.get_data(as_text=True)
+    # On Saturday morning the weekend and the closed Monday are skipped.
+    with time_machine.travel(MONDAY_8AM - timedelta(days=2), tick=False):
+        sunday = console(clerk).get(f"/console/appointments?centre_id={hall.centre.id}").get_data(as_text=True)
+        assert 'name="day" type="date" value="2026-11-23"' not in sunday   # closed: no longer the next open day
+        assert f'value="{TUESDAY}"' in sunday
