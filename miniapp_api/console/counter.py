@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from pydantic import BaseModel
 
@@ -35,15 +36,33 @@ class TicketAction(BaseModel):
     action: CounterAction
 
 
+def _queue(window: queue.CounterWindow) -> dict:
+    """What the window page's queue region shows, and a version of it that changes when any ticket does."""
+    tickets = queue.counter_tickets(db.session, window.id, utcnow())
+    version = hashlib.sha256(repr(tickets).encode()).hexdigest()[:16]
+    return {"window": window, "current": [t for t in tickets if t.status != "waiting"],
+            "waiting": [t for t in tickets if t.status == "waiting"], "status_names": STATUS_NAMES,
+            "version": version}
+
+
 @bp.get("/windows/<int:window_id>")
 @page(*COUNTER_ROLES)
 def window_page(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
-    tickets = queue.counter_tickets(db.session, window.id, utcnow())
-    current = [t for t in tickets if t.status != "waiting"]
-    waiting = [t for t in tickets if t.status == "waiting"]
-    return render_template("console/window.html", window=window, current=current, waiting=waiting,
-                           status_names=STATUS_NAMES)
+    return render_template("console/window.html", **_queue(window))
+
+
+@bp.get("/windows/<int:window_id>/queue")
+@page(*COUNTER_ROLES)
+def window_queue(window_id: int):
+    """The window page polls this every 5 s (short polling, not server-sent events: docs/console.md)."""
+    window = queue.staff_window(db.session, g.staff, window_id)
+    shown = _queue(window)
+    called = [t.number for t in shown["current"]]
+    summary = messages.QUEUE_NEWS.format(waiting=len(shown["waiting"]),
+                                         current="、".join(called) if called else messages.QUEUE_NOBODY_CURRENT)
+    return jsonify(version=shown["version"], summary=summary, waiting=len(shown["waiting"]), current=called,
+                   html=render_template("console/_window_queue.html", **shown))
 
 
 @bp.post("/windows/<int:window_id>/call-next")

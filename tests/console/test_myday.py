@@ -7,8 +7,9 @@ import time_machine
 
 from miniapp_api.applications import services as applications
 from miniapp_api.appointments import closures, services
+from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.platform.privacy import mask_name
-from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number, make_staff
+from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number, make_staff, reloaded
 
 TUESDAY = "2026-11-24"
 
@@ -83,3 +84,27 @@ def test_the_page_opens_on_the_next_open_day_and_a_closed_day_says_so(console, d
         sunday = console(clerk).get(f"/console/appointments?centre_id={hall.centre.id}").get_data(as_text=True)
         assert 'name="day" type="date" value="2026-11-23"' not in sunday   # closed: no longer the next open day
         assert f'value="{TUESDAY}"' in sunday
+
+
+def test_the_window_queue_answers_json_that_changes_when_someone_checks_in(console, world, db_session):
+    clerk = make_staff(db_session, [world["home"]], ("window_staff",))
+    outsider = make_staff(db_session, [world["other"]], ("window_staff",))
+    db_session.commit()
+    url = f"/console/windows/{world['window'].id}/queue"
+    with time_machine.travel(MONDAY_8AM + timedelta(minutes=5), tick=False):
+        user = console(clerk)
+        page = user.get(f"/console/windows/{world['window'].id}").get_data(as_text=True)
+        before = user.get(url).get_json()
+        assert before["waiting"] == 1 and before["current"] == [] and world["ticket"].number in before["html"]
+        assert f'data-refresh-version="{before["version"]}"' in page       # the page starts from the same version
+        assert user.get(url).get_json()["version"] == before["version"]      # nothing changed: nothing to swap
+        walk_in = issue_ticket(db_session, window=reloaded(db_session, world["window"]), item_id=world["item"].id,
+                               now=MONDAY_8AM + timedelta(minutes=5))
+        db_session.commit()
+        after = user.get(url).get_json()
+        assert after["version"] != before["version"] and after["waiting"] == 2 and walk_in.number in after["html"]
+        assert after["summary"] == "队列已更新：等候 2 人，当前：没有人在办理"
+        assert user.post(f"/console/windows/{world['window'].id}/call-next").status_code == 303
+        called = user.get(url).get_json()
+        assert called["current"] == [world["ticket"].number] and called["waiting"] == 1
+        assert console(outsider).get(url).status_code == 404
