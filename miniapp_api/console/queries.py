@@ -33,10 +33,7 @@ def centres_of(session: Session, staff: Staff) -> list[Centre]:
 
 def home(session: Session, staff: Staff, now: datetime) -> dict:
     centre_ids = visible_centre_ids(session, staff)
-    own = select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id)
-    windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
-                              .where(Window.centre_id.in_(centre_ids))
-                              .order_by(Window.centre_id.in_(own).desc(), Centre.id, Window.id).limit(60)).all()
+    windows = window_groups(session, staff, centre_ids)
     today = local_date(now)
     feedback_open, feedback_due = session.execute(select(
         func.count(), func.count().filter(Feedback.due_on <= today))
@@ -47,6 +44,21 @@ def home(session: Session, staff: Staff, now: datetime) -> dict:
                                    .order_by(StaffNotice.id.desc()).limit(10)))
     return {"windows": windows, "feedback_open": feedback_open, "feedback_due": feedback_due,
             "rectifications_open": rectifications_open, "notices": notices}
+
+
+def window_groups(session: Session, staff: Staff, centre_ids: set[int]) -> list[dict]:
+    """The home page's windows by centre, the staff member's own centres first. A clerk sees the windows of the
+    centres they are assigned to; a manager and an admin every centre they may open (admins: all of them)."""
+    own = set(session.scalars(select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id)))
+    shown = centre_ids if staff.has_role(Role.ADMIN, Role.CENTRE_MANAGER) else own & centre_ids
+    rows = session.execute(select(Centre.id, Centre.name, Window.id, Window.name).join(Window)
+                           .where(Centre.id.in_(shown)).order_by(Centre.level, Centre.id, Window.id)).all()
+    groups: dict[int, dict] = {}
+    for centre_id, centre_name, window_id, window_name in rows:
+        group = groups.setdefault(centre_id, {"id": centre_id, "name": centre_name, "own": centre_id in own,
+                                              "windows": []})
+        group["windows"].append({"id": window_id, "name": window_name})
+    return sorted(groups.values(), key=lambda g: not g["own"])
 
 
 def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[dict]:

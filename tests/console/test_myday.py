@@ -1,6 +1,7 @@
 """My window, my day (issue 36): 今日预约 on the 预约 page, the window's queue as JSON for the page's polling,
 the home page's windows grouped by centre, and pickers instead of typed codes."""
 
+import re
 from datetime import timedelta
 
 import time_machine
@@ -9,7 +10,16 @@ from miniapp_api.applications import services as applications
 from miniapp_api.appointments import closures, services
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.platform.privacy import mask_name
-from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number, make_staff, reloaded
+from tests.factories import (
+    MONDAY_8AM,
+    CentreFactory,
+    WindowFactory,
+    build_hall,
+    citizen_with_identity,
+    id_number,
+    make_staff,
+    reloaded,
+)
 
 TUESDAY = "2026-11-24"
 
@@ -108,3 +118,40 @@ def test_the_window_queue_answers_json_that_changes_when_someone_checks_in(conso
         called = user.get(url).get_json()
         assert called["current"] == [world["ticket"].number] and called["waiting"] == 1
         assert console(outsider).get(url).status_code == 404
+
+
+def _home_groups(page: str) -> dict[str, list[str]]:
+    """Centre → window names in the home page's 我的窗口, whether shown as headings or collapsible groups."""
+    section = page.split('<section id="my-windows"')[1].split("</section>")[0]
+    groups: dict[str, list[str]] = {}
+    for part in re.split(r"<h3>|<summary>", section)[1:]:
+        title = re.split(r"</h3>|（\d+ 个窗口）</summary>", part)[0]
+        groups[title] = re.findall(r'/console/windows/\d+">([^<]+)</a>', part)
+    return groups
+
+
+def test_home_groups_windows_by_centre_a_clerk_sees_only_their_own(console, db_session):
+    district = CentreFactory(name="开发区政务服务中心")
+    street = CentreFactory(name="广平街道便民服务中心", level="street", parent_id=district.id)
+    elsewhere = CentreFactory(name="东昌府区政务服务中心")
+    for centre, names in ((district, ("综合受理窗口", "高频快办窗口")), (street, ("社保窗口",)),
+                          (elsewhere, ("不动产窗口",))):
+        for name in names:
+            WindowFactory(centre_id=centre.id, name=name)
+    clerk = make_staff(db_session, [district], ("window_staff",))
+    manager = make_staff(db_session, [district], ("centre_manager",))
+    admin = make_staff(db_session, [street], ("admin",))
+    db_session.commit()
+
+    mine = console(clerk).get("/console/").get_data(as_text=True)
+    assert _home_groups(mine) == {"开发区政务服务中心": ["综合受理窗口", "高频快办窗口"]}
+    assert "<details" not in mine and 'target="_blank" rel="noopener"' in mine
+    managed = _home_groups(console(manager).get("/console/").get_data(as_text=True))
+    assert managed == {"开发区政务服务中心": ["综合受理窗口", "高频快办窗口"], "广平街道便民服务中心": ["社保窗口"]}
+
+    everything = console(admin).get("/console/").get_data(as_text=True)
+    groups = _home_groups(everything)
+    assert list(groups)[0] == "广平街道便民服务中心"            # the admin's own centre first, and open
+    assert groups["东昌府区政务服务中心"] == ["不动产窗口"] and len(groups) >= 3
+    assert everything.count('<details class="centre-group"') == len(groups)
+    assert everything.count('<details class="centre-group" open>') == 1
