@@ -12,7 +12,7 @@ from miniapp_api.applications.models import Application
 from miniapp_api.appointments.models import Appointment, AppointmentItem, Slot, Ticket
 from miniapp_api.appointments.slots import closures_on, opening_periods, scheduled_periods
 from miniapp_api.centres.calendar import DayKind, day_status
-from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.identity.models import FaceVerification
 from miniapp_api.console import messages
@@ -44,6 +44,14 @@ def home(session: Session, staff: Staff, now: datetime) -> dict:
                                    .order_by(StaffNotice.id.desc()).limit(10)))
     return {"windows": windows, "feedback_open": feedback_open, "feedback_due": feedback_due,
             "rectifications_open": rectifications_open, "notices": notices}
+
+
+def items_at(session: Session, centre_ids: set[int]) -> list[ServiceItem]:
+    """The items some window of these centres handles, by name: what a counter may take in."""
+    served = (select(window_item.c.item_id).join(Window, Window.id == window_item.c.window_id)
+              .where(Window.centre_id.in_(centre_ids)))
+    return list(session.scalars(select(ServiceItem).where(ServiceItem.id.in_(served))
+                                .order_by(ServiceItem.name, ServiceItem.code)))
 
 
 def window_groups(session: Session, staff: Staff, centre_ids: set[int]) -> list[dict]:

@@ -1,6 +1,7 @@
 """My window, my day (issue 36): 今日预约 on the 预约 page, the window's queue as JSON for the page's polling,
 the home page's windows grouped by centre, and pickers instead of typed codes."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from miniapp_api.platform.privacy import mask_name
 from tests.factories import (
     MONDAY_8AM,
     CentreFactory,
+    ItemFactory,
     WindowFactory,
     build_hall,
     citizen_with_identity,
@@ -155,3 +157,52 @@ def test_home_groups_windows_by_centre_a_clerk_sees_only_their_own(console, db_s
     assert groups["东昌府区政务服务中心"] == ["不动产窗口"] and len(groups) >= 3
     assert everything.count('<details class="centre-group"') == len(groups)
     assert everything.count('<details class="centre-group" open>') == 1
+
+
+def _datalist(page: str) -> list[str]:
+    return re.findall(r'<option value="([^"]+)" label="', page.split('<datalist id="item-choices">')[1]
+                      .split("</datalist>")[0])
+
+
+def test_intake_picks_the_item_from_a_list_and_a_forged_code_is_refused_at_the_field(console, world, db_session):
+    elsewhere = ItemFactory(name="外中心专办事项")
+    WindowFactory(centre_id=world["other"].id, items=[elsewhere])
+    clerk = make_staff(db_session, [world["home"]], ("window_staff",))
+    db_session.commit()
+    user = console(clerk)
+    form = user.get("/console/applications/new").get_data(as_text=True)
+    assert _datalist(form) == [world["item"].code]            # the items the clerk's centres handle, not others'
+    assert f'label="{world["item"].name}（{world["item"].code}）"' in form
+    assert "BL-001" not in form and f"编码 {world['item'].code}" in form
+
+    typed = {"centre_id": str(world["home"].id), "applicant_type": "person", "applicant_name": "刘洋",
+             "applicant_id_number": id_number(78), "applicant_phone": "13900007778"}
+    for forged, message in (("SD9999", "没有找到"), (elsewhere.code, "本中心不办理该事项")):
+        refused = user.post("/console/applications/new", typed | {"item_code": forged})
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422
+        error = page.split('id="e-item_code">')[1].split("</p>")[0]
+        assert message in error
+        assert f'value="{forged}"' in page and 'value="刘洋"' in page and 'value="13900007778"' in page
+    bad_id = user.post("/console/applications/new", typed | {"item_code": world["item"].code,
+                                                               "applicant_id_number": "123"})
+    assert bad_id.status_code == 422 and 'id="e-applicant_id_number"' in bad_id.get_data(as_text=True)
+    assert 'value="刘洋"' in bad_id.get_data(as_text=True)
+    taken = user.post("/console/applications/new", typed | {"item_code": world["item"].code})
+    assert taken.status_code == 303
+
+
+def test_batch_form_picks_the_item_from_a_list_and_a_forged_code_is_refused_at_the_field(console, world,
+                                                                                          db_session):
+    clerk = make_staff(db_session, [world["home"]], ("window_staff",))
+    db_session.commit()
+    user = console(clerk)
+    assert _datalist(user.get("/console/batches/new").get_data(as_text=True)) == [world["item"].code]
+    members = f"姓名,身份证号,手机号\n周敏,{id_number(79)},\n".encode()
+    refused = user.client.post("/console/batches/new", data={
+        "csrf_token": user.csrf(), "centre_id": str(world["home"].id), "item_code": "SD9999", "title": "2026年复审",
+        "business_name": "某物流公司", "member_kind": "person", "members": (io.BytesIO(members), "名单.csv")},
+        content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "没有找到" in page.split('id="e-item_code">')[1].split("</p>")[0]
+    assert 'value="2026年复审"' in page and 'value="SD9999"' in page
