@@ -14,7 +14,7 @@ from miniapp_api.appointments import queue, services
 from miniapp_api.platform.clock import utcnow
 from tests.browser import assert_accessible
 from tests.console.test_browser import sign_in
-from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, make_staff
+from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number, make_staff
 
 pytestmark = pytest.mark.integration
 POLL = 15_000   # the page polls every 5 s; wait generously for it (no timing is asserted)
@@ -94,3 +94,30 @@ def test_the_day_of_bookings_with_a_date_picker(page: Page, live_server, committ
         expect(page.locator("#closed")).to_have_text("11月28日：这一天中心不开放（休息日或没有办公时段）")
         expect(page.get_by_text("这一天没有预约。")).to_be_visible()
         assert_accessible(page, "appointments closed day")
+
+
+def test_intake_offers_the_items_by_name_and_keeps_what_was_typed_on_a_refusal(
+        page: Page, live_server, committed_db, app, wechat, artifacts):
+    session = committed_db.session
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        hall = build_hall(session, MONDAY_8AM)
+        clerk = make_staff(session, [hall.centre], ("window_staff",), name="李娜")
+        session.commit()
+        sign_in(page, live_server, clerk.username)
+        page.goto(f"{live_server}/console/applications/new")
+        options = page.locator("#item-choices option")
+        expect(options).to_have_count(2)
+        expect(page.locator(f'#item-choices option[value="{hall.quick.code}"]')).to_have_attribute(
+            "label", f"{hall.quick.name}（{hall.quick.code}）")
+        page.get_by_label("办理事项").fill("SD9999")
+        page.get_by_label("申请人姓名或企业名称").fill("刘洋")
+        page.get_by_label("身份证号（个人）").fill(id_number(9501))
+        page.get_by_role("button", name="收件").click()
+        expect(page.locator("#e-item_code")).to_have_text("没有找到该办事事项")
+        expect(page.get_by_label("办理事项")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("申请人姓名或企业名称")).to_have_value("刘洋")
+        assert_accessible(page, "intake refused")
+        page.screenshot(path=str(artifacts / "console-intake-refused.png"), full_page=True)
+        page.get_by_label("办理事项").fill(hall.quick.code)
+        page.get_by_role("button", name="收件").click()
+        expect(page.locator(".flash")).to_contain_text("已收件，受理编号")
