@@ -10,7 +10,6 @@ import time_machine
 from miniapp_api.applications import services as applications
 from miniapp_api.appointments import closures, services
 from miniapp_api.appointments.queue import issue_ticket
-from miniapp_api.platform.privacy import mask_name
 from tests.factories import (
     MONDAY_8AM,
     CentreFactory,
@@ -43,7 +42,7 @@ def test_the_day_lists_bookings_by_time_masked_with_items_arrival_and_case(conso
     with time_machine.travel(MONDAY_8AM, tick=False):
         hall = build_hall(db_session, MONDAY_8AM)
         clerk = make_staff(db_session, [hall.centre], ("window_staff",))
-        late = _book(db_session, cipher, hall, 9101, "张三丰", hall.general, "10:00", [hall.quick])
+        _book(db_session, cipher, hall, 9101, "张三丰", hall.general, "10:00", [hall.quick])
         early = _book(db_session, cipher, hall, 9102, "李四", hall.general, "09:00", [hall.quick, hall.slow])
         express = _book(db_session, cipher, hall, 9103, "欧阳娜娜", hall.express, "09:30", [hall.quick])
         cancelled = _book(db_session, cipher, hall, 9104, "王五", hall.express, "11:00", [hall.quick])
@@ -68,8 +67,8 @@ def test_the_day_lists_bookings_by_time_masked_with_items_arrival_and_case(conso
         assert hall.quick.code not in page and hall.slow.code not in page     # names, never codes
         assert f'/console/applications/{case.reference}">{case.reference}</a>' in rows[0][5]
         assert rows[2][5] == "—"
-        assert "李四" not in page and "欧阳娜娜" not in page and mask_name("张三丰") == "张**"
-        assert late.id and "11月24日预约（4 个）" in page
+        assert "李四" not in page and "欧阳娜娜" not in page and "张三丰" not in page
+        assert "11月24日预约（4 个）" in page
 
         # Another centre's clerk: the same 404 as a page that does not exist.
         theirs = console(outsider).get(f"/console/appointments?centre_id={hall.centre.id}&day={TUESDAY}")
