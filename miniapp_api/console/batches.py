@@ -17,10 +17,11 @@ from miniapp_api.applications.schemas import AdvanceIn
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
-from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.casework import done, form_data, item_refusal
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError, field_errors
 from miniapp_api.platform.schemas import Id, StrictIn
 from miniapp_api.staff.services import visible_centre_ids
 
@@ -45,12 +46,19 @@ def batch_list():
     return render_template("console/batches.html", batches=rows)
 
 
+def _new_page(centres, *, form: dict | None = None, problems=(), error: str | None = None,
+              errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("console/batch_new.html", centres=centres, problems=list(problems), error=error,
+                           form=form or {}, typed=form or {}, errors=errors or {},
+                           items=queries.items_at(db.session, {c.id for c in centres})), status
+
+
 @bp.route("/batches/new", methods=["GET", "POST"])
 @page(*APPLICATION_HANDLERS)
 def batch_new():
     centres = queries.centres_of(db.session, g.staff)
     if request.method == "GET":
-        return render_template("console/batch_new.html", centres=centres, problems=[], form={})
+        return _new_page(centres)
     data = form_data()
     upload = request.files.get("members")
     content = upload.read(MAX_LIST_BYTES + 1) if upload else b""
@@ -62,14 +70,16 @@ def batch_new():
             raise MemberListInvalid([], messages.MEMBER_LIST_TOO_BIG)
         members = parse(upload.filename or "", content, body.member_kind)
     except MemberListInvalid as refused:
-        return render_template("console/batch_new.html", centres=centres, problems=refused.problems,
-                               error=refused.message, form=data), 422
-    except ValidationError:
-        return render_template("console/batch_new.html", centres=centres, problems=[],
-                               error=messages.BATCH_FORM_INVALID, form=data), 422
-    batch = batches.queue_batch(db.session, field_cipher(), g.staff, item_code=body.item_code,
-                                centre_id=body.centre_id, title=body.title, business_name=body.business_name,
-                                credit_code=body.credit_code, members=members, now=utcnow())
+        return _new_page(centres, form=data, problems=refused.problems, error=refused.message, status=422)
+    except ValidationError as exc:
+        errors = {k.split(".")[0]: v for k, v in field_errors(exc).items()}
+        return _new_page(centres, form=data, error=messages.BATCH_FORM_INVALID, errors=errors, status=422)
+    try:
+        batch = batches.queue_batch(db.session, field_cipher(), g.staff, item_code=body.item_code,
+                                    centre_id=body.centre_id, title=body.title, business_name=body.business_name,
+                                    credit_code=body.credit_code, members=members, now=utcnow())
+    except DomainError as exc:
+        return _new_page(centres, form=data, error=messages.BATCH_FORM_INVALID, errors=item_refusal(exc), status=422)
     return done(messages.BATCH_QUEUED.format(count=len(members)), "console.batch_page", reference=batch.reference)
 
 

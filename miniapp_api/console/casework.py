@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from miniapp_api.applications import services as applications
@@ -13,6 +14,7 @@ from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
 from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, IntakeIn
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.applications.staff_views import staff_document as application_document
+from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, ITEM_NOT_FOUND
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.feedback import services as feedback
@@ -27,7 +29,7 @@ from miniapp_api.inspections.models import Inspection
 from miniapp_api.platform.auth import field_cipher, signing_keys
 from miniapp_api.platform.clock import local_date, local_iso, today, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import NotFound
+from miniapp_api.platform.errors import DomainError, NotFound, field_errors
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
@@ -169,20 +171,58 @@ def material_received(reference: str, material_id: int):
     return done(messages.MATERIAL_RECEIVED, "console.application_page", reference=reference)
 
 
+INTAKE_FIELDS = ("centre_id", "item_code", "applicant_type", "applicant_name", "applicant_id_number",
+                 "applicant_credit_code", "applicant_phone")
+
+
+def _intake_errors(exc: ValidationError, applicant_type: str) -> dict[str, str]:
+    """The form's field names for the schema's paths (applicant.name → applicant_name; the applicant's own
+    rule, an ID number or a credit code missing, at the field that is missing)."""
+    errors = {}
+    for path, text in field_errors(exc).items():
+        if path == "applicant":
+            path = "applicant.credit_code" if applicant_type == "business" else "applicant.id_number"
+        errors.setdefault(path.replace(".", "_") if path.startswith("applicant.") else path.split(".")[0], text)
+    return errors
+
+
+def _intake_page(centres, *, typed: dict | None = None, errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("console/intake.html", centres=centres, typed=typed or {}, errors=errors or {},
+                           items=queries.items_at(db.session, {c.id for c in centres})), status
+
+
 @bp.route("/applications/new", methods=["GET", "POST"])
 @page(*APPLICATION_HANDLERS)
 def application_intake():
+    """窗口收件: the item picked from the items the staff member's centres handle (by name or code). A refusal is
+    answered on the same page with the message at its field and what was typed still there."""
     centres = queries.centres_of(db.session, g.staff)
     if request.method == "GET":
-        return render_template("console/intake.html", centres=centres)
+        return _intake_page(centres)
+    typed = {key: request.form.get(key, "") for key in INTAKE_FIELDS}
     data = form_data()
     applicant = {key.removeprefix("applicant_"): data.pop(key) for key in list(data) if key.startswith("applicant_")}
-    body = IntakeIn.model_validate(data | {"applicant": applicant})
+    try:
+        body = IntakeIn.model_validate(data | {"applicant": applicant})
+    except ValidationError as exc:
+        return _intake_page(centres, typed=typed, errors=_intake_errors(exc, typed["applicant_type"]), status=422)
     require_centre(db.session, g.staff, body.centre_id)
-    application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,
-                                      centre_id=body.centre_id, applicant=body.applicant.to_applicant(), now=utcnow())
+    try:
+        application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,
+                                          centre_id=body.centre_id, applicant=body.applicant.to_applicant(),
+                                          now=utcnow())
+    except DomainError as exc:
+        return _intake_page(centres, typed=typed, errors=item_refusal(exc), status=422)
     return done(messages.APPLICATION_TAKEN_IN.format(reference=application.reference), "console.application_page",
                 reference=application.reference)
+
+
+def item_refusal(exc: DomainError) -> dict[str, str]:
+    """An item code no item has, or one the centre does not handle, at the item field (422, like a bad value);
+    any other refusal goes to the error page as before."""
+    if exc.code not in (ITEM_NOT_FOUND, ITEM_NOT_AT_CENTRE):
+        raise exc
+    return {"item_code": exc.fields.get("item_code", exc.message) if exc.fields else exc.message}
 
 
 # --- feedback -------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from pydantic import BaseModel
 
@@ -35,15 +36,33 @@ class TicketAction(BaseModel):
     action: CounterAction
 
 
+def _queue(window: queue.CounterWindow) -> dict:
+    """What the window page's queue region shows, and a version of it that changes when any ticket does."""
+    tickets = queue.counter_tickets(db.session, window.id, utcnow())
+    version = hashlib.sha256(repr(tickets).encode()).hexdigest()[:16]
+    return {"window": window, "current": [t for t in tickets if t.status != "waiting"],
+            "waiting": [t for t in tickets if t.status == "waiting"], "status_names": STATUS_NAMES,
+            "version": version}
+
+
 @bp.get("/windows/<int:window_id>")
 @page(*COUNTER_ROLES)
 def window_page(window_id: int):
     window = queue.staff_window(db.session, g.staff, window_id)
-    tickets = queue.counter_tickets(db.session, window.id, utcnow())
-    current = [t for t in tickets if t.status != "waiting"]
-    waiting = [t for t in tickets if t.status == "waiting"]
-    return render_template("console/window.html", window=window, current=current, waiting=waiting,
-                           status_names=STATUS_NAMES)
+    return render_template("console/window.html", **_queue(window))
+
+
+@bp.get("/windows/<int:window_id>/queue")
+@page(*COUNTER_ROLES)
+def window_queue(window_id: int):
+    """The window page polls this every 5 s (short polling, not server-sent events: docs/console.md)."""
+    window = queue.staff_window(db.session, g.staff, window_id)
+    shown = _queue(window)
+    called = [t.number for t in shown["current"]]
+    summary = messages.QUEUE_NEWS.format(waiting=len(shown["waiting"]),
+                                         current="、".join(called) if called else messages.QUEUE_NOBODY_CURRENT)
+    return jsonify(version=shown["version"], summary=summary, waiting=len(shown["waiting"]), current=called,
+                   html=render_template("console/_window_queue.html", **shown))
 
 
 @bp.post("/windows/<int:window_id>/call-next")
@@ -85,13 +104,18 @@ def call_screen(window_id: int):
 @bp.get("/appointments")
 @page()
 def appointments():
+    """A centre's day: who is booked when and whether they have come (今日预约), then seats per slot. Without a
+    date it opens on the next day the centre is open (today when it opens today)."""
     query = DayQuery.model_validate(request.args.to_dict())
     centres = queries.centres_of(db.session, g.staff)
     centre_id = query.centre_id or (centres[0].id if centres else None)
-    day = query.day or today()
-    windows = []
+    day, windows, bookings, closed = query.day or today(), [], [], None
     if centre_id is not None:
         require_centre(db.session, g.staff, centre_id)
+        centre = get_centre(db.session, centre_id)
+        day = query.day or queries.next_open_day(db.session, centre, today())
+        closed = queries.closed_reason(db.session, centre, day)
         windows = queries.appointments_by_slot(db.session, centre_id, day)
+        bookings = queries.day_bookings(db.session, centre_id, day)
     return render_template("console/appointments.html", centres=centres, centre_id=centre_id, day=day,
-                           windows=windows)
+                           windows=windows, bookings=bookings, closed=closed, is_today=day == today())

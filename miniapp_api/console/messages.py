@@ -69,6 +69,14 @@ ACTION_DONE = {"recall": "已再次叫号 {number}", "skip": "{number} 已过号
                "finish": "{number} 已办结"}
 CALLED = "请 {number} 号到 {window} 办理"
 NOBODY_WAITING = "目前没有等候的人"
+QUEUE_NEWS = "队列已更新：等候 {waiting} 人，当前：{current}"
+QUEUE_NOBODY_CURRENT = "没有人在办理"
+# 今日预约: where each booked person is
+ARRIVAL_STATES = {"booked": "未到", "checked_in": "已签到", "serving": "办理中", "served": "已办结",
+                  "no_show": "未到场", "cancelled": "已取消"}
+DAY_SUSPENDED = "这一天暂停服务：{reason}"
+DAY_HOLIDAY = "这一天是节假日，中心不开放"
+DAY_NOT_OPEN = "这一天中心不开放（休息日或没有办公时段）"
 
 # Dashboard
 GROUPS = {"centre": "按中心", "window": "按窗口", "item": "按事项", "month": "按月份"}

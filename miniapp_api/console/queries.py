@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from miniapp_api.appointments.models import Appointment, Slot, Ticket
-from miniapp_api.centres.models import Centre, Window
+from miniapp_api.applications.models import Application
+from miniapp_api.appointments.models import Appointment, AppointmentItem, Slot, Ticket
+from miniapp_api.appointments.slots import closures_on, opening_periods, scheduled_periods
+from miniapp_api.centres.calendar import DayKind, day_status
+from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.identity.models import FaceVerification
+from miniapp_api.console import messages
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
+from miniapp_api.platform.privacy import mask_name
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.staff.models import Role, Staff, StaffNotice, staff_centre
 from miniapp_api.staff.services import visible_centre_ids
@@ -27,10 +33,7 @@ def centres_of(session: Session, staff: Staff) -> list[Centre]:
 
 def home(session: Session, staff: Staff, now: datetime) -> dict:
     centre_ids = visible_centre_ids(session, staff)
-    own = select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id)
-    windows = session.execute(select(Window.id, Window.name, Centre.name).join(Centre)
-                              .where(Window.centre_id.in_(centre_ids))
-                              .order_by(Window.centre_id.in_(own).desc(), Centre.id, Window.id).limit(60)).all()
+    windows = window_groups(session, staff, centre_ids)
     today = local_date(now)
     feedback_open, feedback_due = session.execute(select(
         func.count(), func.count().filter(Feedback.due_on <= today))
@@ -41,6 +44,29 @@ def home(session: Session, staff: Staff, now: datetime) -> dict:
                                    .order_by(StaffNotice.id.desc()).limit(10)))
     return {"windows": windows, "feedback_open": feedback_open, "feedback_due": feedback_due,
             "rectifications_open": rectifications_open, "notices": notices}
+
+
+def items_at(session: Session, centre_ids: set[int]) -> list[ServiceItem]:
+    """The items some window of these centres handles, by name: what a counter may take in."""
+    served = (select(window_item.c.item_id).join(Window, Window.id == window_item.c.window_id)
+              .where(Window.centre_id.in_(centre_ids)))
+    return list(session.scalars(select(ServiceItem).where(ServiceItem.id.in_(served))
+                                .order_by(ServiceItem.name, ServiceItem.code)))
+
+
+def window_groups(session: Session, staff: Staff, centre_ids: set[int]) -> list[dict]:
+    """The home page's windows by centre, the staff member's own centres first. A clerk sees the windows of the
+    centres they are assigned to; a manager and an admin every centre they may open (admins: all of them)."""
+    own = set(session.scalars(select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id)))
+    shown = centre_ids if staff.has_role(Role.ADMIN, Role.CENTRE_MANAGER) else own & centre_ids
+    rows = session.execute(select(Centre.id, Centre.name, Window.id, Window.name).join(Window)
+                           .where(Centre.id.in_(shown)).order_by(Centre.level, Centre.id, Window.id)).all()
+    groups: dict[int, dict] = {}
+    for centre_id, centre_name, window_id, window_name in rows:
+        group = groups.setdefault(centre_id, {"id": centre_id, "name": centre_name, "own": centre_id in own,
+                                              "windows": []})
+        group["windows"].append({"id": window_id, "name": window_name})
+    return sorted(groups.values(), key=lambda g: not g["own"])
 
 
 def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[dict]:
@@ -60,6 +86,50 @@ def appointments_by_slot(session: Session, centre_id: int, day: date) -> list[di
         entry["capacity"] += capacity
         entry["booked"] += booked
     return list(windows.values())
+
+
+# How far ahead the 预约 page looks for the next day the centre opens (the Spring Festival fits with room).
+OPEN_DAY_SEARCH_DAYS = 30
+
+
+def next_open_day(session: Session, centre: Centre, since: date) -> date:
+    """The first day from `since` on when the centre opens at all (working-day calendar, opening hours, closures
+    of the whole centre); `since` itself when none opens within OPEN_DAY_SEARCH_DAYS (the page then says why)."""
+    for offset in range(OPEN_DAY_SEARCH_DAYS):
+        day = since + timedelta(days=offset)
+        if opening_periods(session, centre, day):
+            return day
+    return since
+
+
+def closed_reason(session: Session, centre: Centre, day: date) -> str | None:
+    """Why the centre does not open on a day, in the clerk's words; None when it opens."""
+    if opening_periods(session, centre, day):
+        return None
+    if scheduled_periods(session, centre, day):
+        whole = [c for c in closures_on(session, centre.id, day) if c.all_windows]
+        return messages.DAY_SUSPENDED.format(reason=whole[0].reason if whole else "")
+    return messages.DAY_HOLIDAY if day_status(session, day).kind == DayKind.HOLIDAY else messages.DAY_NOT_OPEN
+
+
+def day_bookings(session: Session, centre_id: int, day: date) -> list[dict]:
+    """The day's appointments at a centre by start time: masked name, the items by name, the window, where the
+    person is (未到 … 已办结, 未到场, 已取消) and the case taken in from it, if any."""
+    items = (select(func.string_agg(ServiceItem.name, aggregate_order_by(literal("、"), ServiceItem.name)))
+             .select_from(AppointmentItem).join(ServiceItem, ServiceItem.id == AppointmentItem.item_id)
+             .where(AppointmentItem.appointment_id == Appointment.id).scalar_subquery())
+    case = (select(Application.reference).where(Application.appointment_id == Appointment.id)
+            .order_by(Application.id).limit(1).scalar_subquery())
+    rows = session.execute(
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.person_name,
+               Appointment.status, Window.name, items, case)
+        .join(Window, Window.id == Appointment.window_id)
+        .where(Appointment.centre_id == centre_id, Appointment.service_date == day)
+        .order_by(Appointment.starts_at, Appointment.id)).all()
+    return [{"id": id_, "starts": local(starts), "ends": local(ends), "person": mask_name(person),
+             "status": status, "state": messages.ARRIVAL_STATES[status], "window": window, "item_names": names or "",
+             "case": reference}
+            for id_, starts, ends, person, status, window, names, reference in rows]
 
 
 def bookings_per_day(session: Session, centre_ids: set[int], since: date, until: date) -> list[dict]:

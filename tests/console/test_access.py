@@ -22,6 +22,7 @@ MATRIX = {
     "console.call_next": ({M, W}, True),
     "console.ticket_action": ({M, W}, True),
     "console.call_screen": ({M, W}, True),
+    "console.window_queue": ({M, W}, True),
     "console.appointments": (EVERYONE, True),
     "console.application_list": (EVERYONE, False),
     "console.materials_outstanding": (EVERYONE, False),

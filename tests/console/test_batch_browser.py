@@ -44,7 +44,7 @@ def test_a_140_member_batch_from_an_xlsx_to_140_certificates(page: Page, live_se
         page.goto(f"{live_server}/console/batches/new")
 
         def fill(path: str) -> None:
-            page.get_by_label("事项编码").fill(item.code)
+            page.get_by_label("办理事项").fill(item.code)
             page.get_by_label("批次名称").fill("2026年叉车司机复审")
             page.get_by_label("企业名称").fill("聊城市开发区物流有限公司")
             page.get_by_label("统一社会信用代码（企业在小程序里跟进进度）").fill(hall["company"].credit_code)

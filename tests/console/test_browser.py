@@ -76,7 +76,7 @@ def test_counter_case_feedback_and_charts(page: Page, live_server, hall_day, art
     assert_accessible(page, "home")
 
     # The counter: call the next person, serve them, finish.
-    page.get_by_role("link", name=f"{hall.centre.name} · {hall.general.name}").click()
+    page.get_by_role("region", name="我的窗口").get_by_role("link", name=hall.general.name, exact=True).click()
     expect(page.get_by_role("heading", name="等候中（3 人）")).to_be_visible()
     assert_accessible(page, "window")
     page.get_by_role("button", name="叫下一位").click()
