@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings, new_data_key, new_signing_key
 from miniapp_api import create_app
+from miniapp_api.appointments import full_slots
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
 from miniapp_api.notifications.sms import emulator_sms_templates
@@ -227,11 +228,14 @@ def wechat(emulator_server) -> Iterator[Emulator]:
 
 @pytest.fixture
 def redis_client(app) -> Iterator[redis.Redis]:
-    """The suite's own Redis database, emptied around each test."""
+    """The suite's own Redis database, emptied around each test (and the process's marks of full slots, which
+    live beside it: tests reuse slot ids)."""
     client = redis_store.client
     client.flushdb()
+    full_slots.forget_all()
     yield client
     client.flushdb()
+    full_slots.forget_all()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from miniapp_api.appointments import freed_seats, messages
+from miniapp_api.appointments import freed_seats, full_slots, messages
 from miniapp_api.appointments.finder import centres_for_item
 from miniapp_api.appointments.models import (
     Appointment,
@@ -212,7 +212,9 @@ def lift(session: Session, *, centre: Centre, closure_id: int, actor: str, now: 
         raise NotFound(messages.CLOSURE_NOT_FOUND, code=CLOSURE_NOT_FOUND)
     closure.lifted_at, closure.lifted_by = now, actor
     session.flush()
-    session.execute(text("UPDATE slot SET closure_id = NULL WHERE closure_id = :closure"), {"closure": closure.id})
+    reopened = session.scalars(text("UPDATE slot SET closure_id = NULL WHERE closure_id = :closure RETURNING id"),
+                               {"closure": closure.id}).all()
+    full_slots.freed_after_commit(session, reopened)
     session.execute(text(f"""UPDATE slot s SET closure_id = c.id FROM centre_closure c
         WHERE s.closure_id IS NULL AND c.lifted_at IS NULL AND c.centre_id = :centre AND c.day = :day AND {COVERS}"""),
                     {"centre": centre.id, "day": closure.day})

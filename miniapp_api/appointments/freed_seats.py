@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, joinedload
 
+from miniapp_api.appointments import full_slots
 from miniapp_api.appointments.models import (
     OfferStatus,
     Slot,
@@ -92,8 +93,10 @@ def offer_seat(session: Session, slot: Slot, centre: Centre, now: datetime, chai
 
 
 def release(session: Session, slot_id: int) -> None:
+    """A seat back to the pool: the slot is no longer full once this commits (full_slots)."""
     session.execute(update(Slot).where(Slot.id == slot_id).values(booked=Slot.booked - 1)
                     .execution_options(synchronize_session=False))
+    full_slots.freed_after_commit(session, [slot_id])
 
 
 def free_seats(session: Session, appointment, now: datetime) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from miniapp_api.appointments import freed_seats, messages
+from miniapp_api.appointments import freed_seats, full_slots, messages
 from miniapp_api.appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -269,6 +269,7 @@ def _seat_refusal(session: Session, slot_id: int) -> BookingRefused:
     """A seat not taken: the slot is full, or a closure (暂停服务) committed while this booking ran."""
     if session.scalar(select(Slot.closure_id).where(Slot.id == slot_id)) is not None:
         return BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
+    full_slots.mark_full(slot_id)
     return BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
 
 
@@ -322,6 +323,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     The hot path of the 08:00 rush, in five statements (seven round trips with BEGIN and COMMIT): the slot
     with its window and centre; the items; the person's lock with the calendar and a new appointment id; the
     person rules with the seat; every row the booking writes (bench/booking.py measures it)."""
+    if not seat_held and full_slots.known_full(slot_id):   # the 08:00 release: no transaction for a full slot
+        raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
     slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
         joinedload(Slot.window), joinedload(Slot.centre))).one_or_none()
     if slot is None:

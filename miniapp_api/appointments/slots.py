@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
+from miniapp_api.appointments import full_slots
 from miniapp_api.appointments.models import Slot
 from miniapp_api.centres.calendar import day_status
 from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window, window_item
@@ -102,9 +103,10 @@ def sync_slots(session: Session, centre_id: int, now: datetime) -> int:
         if added:
             mark_closed(session, centre.id, now)
     for window in centre.windows:
-        session.execute(update(Slot).where(Slot.window_id == window.id, Slot.starts_at > now,
-                                           Slot.capacity != window.counters, Slot.booked <= window.counters)
-                        .values(capacity=window.counters))
+        resized = session.execute(update(Slot).where(Slot.window_id == window.id, Slot.starts_at > now,
+                                                     Slot.capacity != window.counters, Slot.booked <= window.counters)
+                                  .values(capacity=window.counters).returning(Slot.id)).scalars().all()
+        full_slots.freed_after_commit(session, resized)   # a counter added: a full slot may have room again
     return added
 
 

@@ -29,6 +29,7 @@ from miniapp_api.platform.queues import redis_store
 
 log = structlog.get_logger(__name__)
 _PENDING = "banshi.pending_jobs"
+_CALLBACKS = "banshi.after_commit_callbacks"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,16 @@ def enqueue_after_commit(session: Session | scoped_session, queue: str, func: Ca
     session.info.setdefault(_PENDING, []).append(PendingJob(queue, func, args, job_id, options))
 
 
+def run_after_commit(session: Session | scoped_session, callback: Callable[..., None], *args: Any) -> None:
+    """Call `callback(*args)` once `session` commits (never after a rollback): for this process's caches of
+    what the transaction changed. Best effort, like the enqueue: a failing callback is logged, never raised."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_CALLBACKS, []).append((callback, args))
+
+
 def enqueue_now(job: PendingJob) -> bool:
     """Put one job on its queue; False when a job with its id is already there."""
     options = dict(job.options)
@@ -66,6 +77,11 @@ def _enqueue_pending(session: Session) -> None:
     """After the commit, best effort: the rows are safe in PostgreSQL and the sweeps enqueue what is left.
     After one Redis failure the rest are not tried (nor, for a few seconds, anything else in this process),
     so a Redis that is away costs one timeout at most."""
+    for callback, args in session.info.pop(_CALLBACKS, []):
+        try:
+            callback(*args)
+        except Exception as exc:   # a cache left as it was expires by itself; the commit stands
+            log.error("after_commit.failed", callback=getattr(callback, "__qualname__", "?"), error=type(exc).__name__)
     failed: str | None = "RedisAway" if redis_store.is_away() else None
     for job in session.info.pop(_PENDING, []):
         if failed is None:
@@ -83,6 +99,7 @@ def _drop_pending(session: Session, previous_transaction) -> None:
     # outermost one ends the unit of work.
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_CALLBACKS, None)
 
 
 def install() -> None:
