@@ -6,10 +6,11 @@ shows at most PDF_ROWS rows per section (the newest; the JSON has them all), bec
 pages in memory until it is saved. So a build holds about CHUNK rows plus a PDF of at most
 len(SECTIONS) × PDF_ROWS lines, for an account with ten rows or a million.
 
-What belongs to the account is decided as for 注销 (appointments.services.own_appointments): the bookings for its own person
-(including those relatives made for it under an authorisation) and those it made for others by name; the cases
-it applied for or is the named proxy of; its feedback and ratings; the messages its message centre shows; the authorisations on both sides;
-its business links; the certificates it holds. The ID number and phone are decrypted only into the files.
+What belongs to the account is decided as for 注销 (appointments.services.own_appointments): the bookings for
+its own person (including those relatives made for it under an authorisation) and those it made for others by
+name; the cases it applied for or is the named proxy of; its feedback and ratings; the messages its message
+centre shows; the authorisations on both sides; its business links; the certificates it holds. The ID number and
+phone are decrypted only into the files.
 """
 
 from __future__ import annotations
@@ -193,8 +194,10 @@ SECTIONS = (
     Section("applications", _applications, lambda r: (f"{r['reference']} {r['item']} {r['centre']} "
                                                       f"{r['status_name']}")),
     Section("feedback", _feedback, lambda r: (f"{r['created_at'][:10]} {r['kind_name']}：{r['text']} "
-                                              f"（{r['status_name']}）" + (f" 答复：{r['answer']}" if r['answer'] else ""))),
-    Section("ratings", _ratings, lambda r: f"{r['created_at'][:10]} {r['centre']} {r['level_name']} {r['comment'] or ''}"),
+                                              f"（{r['status_name']}）"
+                                              + (f" 答复：{r['answer']}" if r['answer'] else ""))),
+    Section("ratings", _ratings, lambda r: (f"{r['created_at'][:10]} {r['centre']} {r['level_name']} "
+                                            f"{r['comment'] or ''}")),
     Section("messages", _messages, lambda r: f"{r['created_at'][:16].replace('T', ' ')} {r['title']}：{r['body']}"),
     Section("relatives", _relatives, lambda r: (f"{r['side_name']} {r['other_person'] or ''}（{r['relation']}）"
                                                 f"{'、'.join(r['scope_names'])} {r['status_name']}")),
@@ -290,7 +293,8 @@ def build(session: Session, cipher: FieldCipher, storage: Storage, export_id: in
         built.pdf_path.unlink(missing_ok=True)
     done = session.execute(update(DataExport).where(DataExport.id == export.id,
                                                     DataExport.state == ExportState.BUILDING).values(
-        state=ExportState.DONE, done_at=now, expires_at=now + services.KEEP_FOR, json_key=keys["json"], pdf_key=keys["pdf"],
+        state=ExportState.DONE, done_at=now, expires_at=now + services.KEEP_FOR, json_key=keys["json"],
+        pdf_key=keys["pdf"],
         json_size=sizes["json"], pdf_size=sizes["pdf"], counts=built.counts)).rowcount == 1
     if not done:
         services.drop_files(storage, list(keys.values()))

@@ -103,7 +103,8 @@ def open_link(session: Session, secret: str, citizen_id: int, token: str, now: d
     if not isinstance(export_id, int) or fmt not in FORMATS or not isinstance(expires, int):
         raise not_found()
     export = own_export(session, citizen_id, export_id)
-    if now.timestamp() >= expires or export.state != ExportState.DONE or (export.expires_at and now >= export.expires_at):
+    ended = export.expires_at is None or now >= export.expires_at
+    if now.timestamp() >= expires or export.state != ExportState.DONE or ended:
         raise DomainError(messages.EXPORT_EXPIRED, code=EXPORT_EXPIRED, status=410)
     return export, fmt
 

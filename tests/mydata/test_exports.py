@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from miniapp_api.files import services as files
-from miniapp_api.mydata import services
+from miniapp_api.mydata import export, services
 from miniapp_api.mydata.models import DataExport
+from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.clock import utcnow
 from tests.factories import id_number
 from tests.mydata.conftest import (
@@ -164,3 +165,31 @@ def test_closing_the_account_cancels_the_pending_export_and_erases_the_files(app
     run_worker(process_env, at=LATER)
     assert not any(storage.exists(k) for k in keys)
     assert all(storage.exists(k) for k in their_keys)
+
+
+def test_asking_too_often_is_refused_for_a_while(client, pair):
+    with time_machine.travel(LATER, tick=True):
+        answers = [ask(client, pair.owner.headers) for _ in range(4)]
+        assert [a.status_code for a in answers] == [202, 409, 409, 429]
+        assert answers[-1].get_json()["error"]["message"]
+        assert ask(client, pair.other.headers).status_code == 202     # per account, not for everyone
+
+
+def test_the_pdf_shows_the_newest_rows_of_a_long_section_and_the_json_all_of_them(app, client, db_session, pair):
+    owner_id = pair.owner.citizen_id
+    with time_machine.travel(LATER, tick=False):
+        many = export.PDF_ROWS + 5
+        earlier = LATER - timedelta(hours=1)
+        db_session.add_all([Notification(citizen_id=owner_id, kind="test", title=f"第{n}条通知", body="测试",
+                                         deliver_after=earlier, created_at=earlier) for n in range(many)])
+        db_session.commit()
+        export_id = ask(client, pair.owner.headers).get_json()["export"]["id"]
+        assert build_now(app, db_session, export_id)
+        [done] = exports(client, pair.owner.headers)
+        data = json.loads(client.get(file_url(done, "json"), headers=pair.owner.headers).data)
+        shown = done["counts"]["messages"]
+        assert shown == len(data["messages"]) >= many
+        pdf = client.get(file_url(done, "pdf"), headers=pair.owner.headers).data
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert f"另有 {shown - export.PDF_ROWS} 条较早的记录" in text
+        assert f"第{many - 1}条通知" in text and "第0条通知" not in text     # the newest kept, the oldest left out
