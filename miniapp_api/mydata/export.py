@@ -83,7 +83,7 @@ def _streamed(session: Session, statement) -> Iterator[Any]:
 class Section:
     name: str
     rows: Callable[[Session, Citizen, datetime], Iterator[Row]]
-    line: Callable[[Row], str]           # one row as the PDF shows it, in Chinese
+    extras: Callable[[Row], Row]         # values the PDF's line (messages.PDF_LINES) needs beyond the row
 
 
 def _bookings(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row]:
@@ -188,23 +188,27 @@ def _certificates(session: Session, citizen: Citizen, now: datetime) -> Iterator
                "status_name": certificate_messages.STATUS_NAMES.get(certificate.status, certificate.status)}
 
 
+def _minute(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
+
+
 SECTIONS = (
-    Section("bookings", _bookings, lambda r: (f"{r['starts_at'][:16].replace('T', ' ')} {r['centre']} {r['items']}"
-                                              f"（{r['person_name']}）{r['status_name']}")),
-    Section("applications", _applications, lambda r: (f"{r['reference']} {r['item']} {r['centre']} "
-                                                      f"{r['status_name']}")),
-    Section("feedback", _feedback, lambda r: (f"{r['created_at'][:10]} {r['kind_name']}：{r['text']} "
-                                              f"（{r['status_name']}）"
-                                              + (f" 答复：{r['answer']}" if r['answer'] else ""))),
-    Section("ratings", _ratings, lambda r: (f"{r['created_at'][:10]} {r['centre']} {r['level_name']} "
-                                            f"{r['comment'] or ''}")),
-    Section("messages", _messages, lambda r: f"{r['created_at'][:16].replace('T', ' ')} {r['title']}：{r['body']}"),
-    Section("relatives", _relatives, lambda r: (f"{r['side_name']} {r['other_person'] or ''}（{r['relation']}）"
-                                                f"{'、'.join(r['scope_names'])} {r['status_name']}")),
-    Section("businesses", _businesses, lambda r: f"{r['business']} {r['credit_code']} {r['role_name']}"),
-    Section("certificates", _certificates, lambda r: (f"{r['type_name']} {r['identifier']} "
-                                                      f"{r['issued_on']} 至 {r['expires_on']} {r['status_name']}")),
+    Section("bookings", _bookings, lambda r: {"when": _minute(r["starts_at"])}),
+    Section("applications", _applications, lambda r: {}),
+    Section("feedback", _feedback, lambda r: {"day": r["created_at"][:10], "answer_part": messages.PDF_ANSWER.format(
+        answer=r["answer"]) if r["answer"] else ""}),
+    Section("ratings", _ratings, lambda r: {"day": r["created_at"][:10], "comment": r["comment"] or ""}),
+    Section("messages", _messages, lambda r: {"when": _minute(r["created_at"])}),
+    Section("relatives", _relatives, lambda r: {"other_person": r["other_person"] or "",
+                                                "scopes": "、".join(r["scope_names"])}),
+    Section("businesses", _businesses, lambda r: {}),
+    Section("certificates", _certificates, lambda r: {}),
 )
+
+
+def pdf_line(section: Section, row: Row) -> str:
+    """One row as the PDF shows it: the section's line in messages.py, filled from the row."""
+    return messages.PDF_LINES[section.name].format(**{**row, **section.extras(row)})
 
 
 def profile(cipher: FieldCipher, citizen: Citizen) -> Row:
@@ -234,7 +238,7 @@ def write_files(session: Session, cipher: FieldCipher, citizen: Citizen, now: da
     pdf_path = Path(json_name).with_suffix(".pdf")
     built = Built(Path(json_name), pdf_path)
     try:
-        pdf = PdfWriter(messages.PDF_TITLE)
+        pdf = PdfWriter(messages.PDF_TITLE, messages.PDF_PAGE)
         pdf.paragraph(messages.PDF_INTRO.format(at=chinese_time(now)))
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             mine = profile(cipher, citizen)
@@ -246,7 +250,7 @@ def write_files(session: Session, cipher: FieldCipher, citizen: Citizen, now: da
             for key, label in messages.PROFILE_LABELS.items():
                 value = mine[key]
                 shown = chinese_time(datetime.fromisoformat(value)) if value and key.endswith("_at") else value
-                pdf.line(f"{label}：{shown or messages.PDF_NONE}")
+                pdf.line(messages.PDF_PROFILE_LINE.format(label=label, value=shown or messages.PDF_NONE))
             for section in SECTIONS:
                 out.write(f',"{section.name}":[')
                 pdf.heading(messages.SECTION_TITLES[section.name])
@@ -256,7 +260,7 @@ def write_files(session: Session, cipher: FieldCipher, citizen: Citizen, now: da
                         out.write(",")
                     _json_value(out, row)
                     if count < PDF_ROWS:
-                        pdf.line(section.line(row))
+                        pdf.line(pdf_line(section, row))
                     count += 1
                 out.write("]")
                 if count == 0:

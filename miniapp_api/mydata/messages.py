@@ -29,4 +29,16 @@ SECTION_TITLES = {"profile": "基本信息", "bookings": "预约", "applications
                   "certificates": "电子证照"}
 PROFILE_LABELS = {"real_name": "姓名", "id_number": "身份证号", "phone": "手机号", "verified_at": "实名核验时间",
                   "phone_verified_at": "手机号验证时间", "registered_at": "注册时间", "last_login_at": "最近登录"}
+# One row of each section in the PDF.
+PDF_LINES = {"bookings": "{when} {centre} {items}（{person_name}）{status_name}",
+             "applications": "{reference} {item} {centre} {status_name}",
+             "feedback": "{day} {kind_name}：{text}（{status_name}）{answer_part}",
+             "ratings": "{day} {centre} {level_name} {comment}",
+             "messages": "{when} {title}：{body}",
+             "relatives": "{side_name} {other_person}（{relation}）{scopes} {status_name}",
+             "businesses": "{business} {credit_code} {role_name}",
+             "certificates": "{type_name} {identifier} {issued_on} 至 {expires_on} {status_name}"}
+PDF_PROFILE_LINE = "{label}：{value}"
+PDF_ANSWER = " 答复：{answer}"
+PDF_PAGE = "第 {number} 页"
 RELATIVE_SIDES = {"i_act_for": "我代办", "acts_for_me": "代我办"}

@@ -29,18 +29,19 @@ def _font() -> str:
 class PdfWriter:
     """Title, headings and wrapped lines, top to bottom, a new page when one is full."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, page_label: str):
         self.font = _font()
         self.width, self.height = A4
         self.page = canvas.Canvas(None, pagesize=A4, pageCompression=1)
         self.page.setTitle(title)
+        self.page_label = page_label   # "第 {number} 页"
         self.number = 1
         self.y = self.height - MARGIN
         self._text(title, TITLE_SIZE, gap=6 * mm)
 
     def _new_page(self) -> None:
         self.page.setFont(self.font, 9)
-        self.page.drawCentredString(self.width / 2, 10 * mm, f"第 {self.number} 页")
+        self.page.drawCentredString(self.width / 2, 10 * mm, self.page_label.format(number=self.number))
         self.page.showPage()
         self.number += 1
         self.y = self.height - MARGIN
@@ -67,6 +68,6 @@ class PdfWriter:
 
     def save(self, path: Path) -> None:
         self.page.setFont(self.font, 9)
-        self.page.drawCentredString(self.width / 2, 10 * mm, f"第 {self.number} 页")
+        self.page.drawCentredString(self.width / 2, 10 * mm, self.page_label.format(number=self.number))
         self.page.showPage()
         path.write_bytes(self.page.getpdfdata())
