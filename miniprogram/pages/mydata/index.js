@@ -40,7 +40,7 @@ Page({
   /** 下载: the link wants the bearer header, so wx.downloadFile (not a web view); the PDF opens in WeChat's
    *  reader, the JSON file is sent to a chat (文件传输助手) to keep it, as WeChat cannot open JSON itself. */
   download(event) {
-    const { url, format } = event.currentTarget.dataset;
+    const { url, format, id } = event.currentTarget.dataset;
     this.setData({ error: "", done: "" });
     wx.downloadFile({
       url: config.baseUrl + url,
@@ -54,7 +54,7 @@ Page({
         if (format === "pdf") {
           wx.openDocument({ filePath: result.tempFilePath, fileType: "pdf", showMenu: true });
         } else {
-          wx.shareFileMessage({ filePath: result.tempFilePath, fileName: url.split("/").pop().slice(0, 8) + ".json" });
+          wx.shareFileMessage({ filePath: result.tempFilePath, fileName: `banshi-mydata-${id}.json` });
         }
         this.setData({ done: format === "pdf" ? "已打开阅读版。" : "已下载数据文件，可发送到“文件传输助手”保存。" });
       },

@@ -225,14 +225,15 @@ test("我的数据: the copy built for me downloaded and opened, a new one asked
     assert.equal(built.id, fixture.holder_export);
 
     const json = built.files.find((file) => file.format === "json");
-    await h.tap(page, "download", { currentTarget: { dataset: { url: json.url, format: "json" } } });
+    await h.tap(page, "download", { currentTarget: { dataset: { id: built.id, url: json.url, format: "json" } } });
     const shared = h.state.opened.pop();
     assert.equal(shared.via, "shareFileMessage");
+    assert.equal(shared.fileName, `banshi-mydata-${built.id}.json`);
     const data = JSON.parse(fs.readFileSync(shared.filePath, "utf8"));
     assert.equal(data.profile.real_name, "李持");
     assert.deepEqual(data.bookings.map((booking) => booking.id), [fixture.holder_appointment]);
     const pdf = built.files.find((file) => file.format === "pdf");
-    await h.tap(page, "download", { currentTarget: { dataset: { url: pdf.url, format: "pdf" } } });
+    await h.tap(page, "download", { currentTarget: { dataset: { id: built.id, url: pdf.url, format: "pdf" } } });
     const opened = h.state.opened.pop();
     assert.equal(opened.via, "openDocument");
     assert.equal(fs.readFileSync(opened.filePath).subarray(0, 4).toString(), "%PDF");
