@@ -38,6 +38,12 @@ MATRIX = {
     "citizens.show_profile": CITIZEN,
     "citizens.update_profile": CITIZEN,
     "accounts.delete_account": CITIZEN,
+    "mydata.request_export": CITIZEN,
+    "mydata.list_exports": CITIZEN,
+    # The signed token in the URL names the export; it is served to its owner only, anyone else gets 404
+    # (tests/mydata/test_exports.py). A relative's authorisation does not reach it (docs/authority.md).
+    "mydata.download_export": CITIZEN,
+    "mydata.access_log_page": CITIZEN,
     "businesses.list_businesses": CITIZEN,
     "businesses.show_business": OWN,
     "businesses.list_agents": OWN,          # its legal representative only (agents: 403)

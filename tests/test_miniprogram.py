@@ -25,6 +25,8 @@ from miniapp_api.feedback.models import FeedbackKind
 from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
 from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
+from miniapp_api.mydata import export as mydata_export
+from miniapp_api.mydata import services as mydata
 from miniapp_api.notifications import appointment_notices
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
@@ -141,6 +143,12 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         allowance = session.scalars(select(PolicyItem).where(PolicyItem.code == "GXJT-01")).one()
         policy_match = session.scalar(select(PolicyMatch.id).where(PolicyMatch.policy_item_id == allowance.id,
                                                                    PolicyMatch.citizen_id == elder.id))
+        # 我的数据: a copy built for the holder (what the worker does), and the clerk's look at her bundle case.
+        applications.staff_view(session, clerk, children[0].reference)
+        holder_export = mydata.request_export(session, holder, utcnow())
+        session.flush()
+        assert mydata.claim(session, holder_export.id, utcnow())
+        assert mydata_export.build(session, cipher, app.extensions["banshi.storage"], holder_export.id, utcnow())
         # 我的企业: a restaurant's representative, and an agent confirmed at a counter, in force for a year.
         restaurant, owner, bookkeeper = business_with_agent(session, cipher, 9504, now=MONDAY_8AM,
                                                             registered_on=date(2020, 1, 1))
@@ -151,9 +159,9 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
-                   "bundle_child": children[1].reference}
+                   "bundle_child": children[1].reference, "holder_export": holder_export.id}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 8" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 10" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -1,6 +1,6 @@
 """Logs never carry a full ID number, phone number, real name, session_key, access token, bearer token,
-face-verification token (verify_id), relative's invite code, signed file link, certificate token, data key or
-signing key; what the backup commands print never carries the database password or the backup repository's
+face-verification token (verify_id), relative's invite code, signed file or 我的数据 link, certificate token,
+data key or signing key; what the backup commands print never carries the database password or the backup repository's
 cipher pass."""
 
 import json
@@ -17,7 +17,10 @@ from gunicorn.config import Config
 from sqlalchemy.engine import make_url
 
 from config import gunicorn as gunicorn_settings
+from miniapp_api.mydata import export as mydata_export
+from miniapp_api.mydata import services as mydata
 from miniapp_api.platform import backup
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.observability import AccessLogger
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
@@ -147,3 +150,27 @@ def test_a_key_rotation_logs_no_key_and_no_personal_value(app, intl_store, proce
     people = [id_number(FIRST + n) for n in range(PEOPLE + 2)] + [rotate_phone(n) for n in range(PEOPLE)]
     for secret in (*data_keys, env["CERTIFICATE_SIGNING_KEY"], *people, "张三", "周老板", "吴会计", "赵六"):
         assert secret not in logged
+
+
+def test_building_and_downloading_my_data_logs_no_identifier_and_no_link(app, client, verified_login, db_session,
+                                                                       capsys):
+    """我的数据 decrypts the ID number and phone into the files: neither reaches a log, nor do the files' links."""
+    number, phone = id_number(33), "13766665555"
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        headers = verified_login("欧阳晓", number)
+        assert client.patch("/api/v1/me", headers=headers, json={"phone": phone}).status_code == 200
+        export_id = client.post("/api/v1/me/data-exports", headers=headers).get_json()["export"]["id"]
+        assert mydata.claim(db_session, export_id, utcnow())
+        assert mydata_export.build(db_session, app.extensions["banshi.cipher"], app.extensions["banshi.storage"],
+                                   export_id, utcnow())
+        db_session.commit()
+        files = client.get("/api/v1/me/data-exports", headers=headers).get_json()["exports"][0]["files"]
+        downloaded = [client.get(f["url"], headers=headers) for f in files]
+    assert [d.status_code for d in downloaded] == [200, 200]
+    assert number.encode() in downloaded[0].data      # it is in the file...
+    logged = capsys.readouterr()
+    logged = logged.out + logged.err
+    assert '"event": "mydata.built"' in logged
+    for secret in (number, phone, "欧阳晓", *(f["url"].rsplit("/", 1)[1] for f in files)):
+        assert secret not in logged                    # ...and in no log
+    assert "/api/v1/data-export-files/<redacted>" in logged

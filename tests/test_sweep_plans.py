@@ -22,6 +22,7 @@ from miniapp_api.appointments.waitlist import expire_offers
 from miniapp_api.feedback.services import sla_sweep, sweep_unchecked
 from miniapp_api.files.services import drop_unused
 from miniapp_api.licences.services import sweep_expiry_reminders
+from miniapp_api.mydata.services import expire_due, restart_stuck
 from miniapp_api.notifications.delivery import due_for_enqueue, mark_stuck_unknown
 from miniapp_api.platform.db import db
 from miniapp_api.ratings.rectifications import overdue_sweep
@@ -32,7 +33,8 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 GROWING = {"appointment", "appointment_item", "appointment_slot", "notification", "feedback", "feedback_event",
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
            "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
-           "waitlist_entry", "waitlist_offer", "face_verification", "stored_file", "file_attachment"}
+           "waitlist_entry", "waitlist_offer", "face_verification", "stored_file", "file_attachment",
+           "data_export"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -49,6 +51,8 @@ SWEEPS = {
     "retention purge": lambda session: retention.purge(session, NOW),
     "unused uploads": lambda session: drop_unused(session, NOW),
     "account erasure": lambda session: erase_due(session, None, NOW, grace=timedelta(hours=1)),  # none due
+    "expired data exports": lambda session: expire_due(session, NOW),
+    "stuck data exports": lambda session: restart_stuck(session, NOW),
 }
 
 

@@ -36,8 +36,7 @@ from miniapp_api.appointments.models import (
     BookingSuspension,
     WaitlistEntry,
 )
-from miniapp_api.appointments.services import account_key, cancel_for_deletion
-from miniapp_api.authority import services as authority
+from miniapp_api.appointments.services import cancel_for_deletion, own_appointments, person_hashes
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
@@ -46,6 +45,8 @@ from miniapp_api.files import services as files
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import AuthorisationStatus, FaceVerification, RelativeAuthorisation
+from miniapp_api.mydata import services as mydata
+from miniapp_api.mydata.models import DataExport
 from miniapp_api.notifications.models import Notification, SmsOptOut, SubscriptionConsent
 from miniapp_api.platform.errors import DomainError
 from miniapp_api.platform import audit as audit_trail
@@ -69,20 +70,6 @@ class DeletionRequested:
     erase_by: datetime
 
 
-def _person_hashes(citizen: Citizen) -> list[str]:
-    """Every key the account's own records are filed under: its verified identity and the account itself. Never
-    the ID number it typed (authority): anyone can type anyone's number, and closing an account that typed a
-    stranger's must not touch the stranger's bookings, authorisations or history."""
-    return sorted({*authority.own_keys(citizen), account_key(citizen)})
-
-
-def _own_appointments(citizen_id: int, hashes: list[str]):
-    """The account's own appointments: for its person, and those it booked for others by name. A relative's
-    booking it made under an authorisation belongs to the relative and stays theirs."""
-    return or_(Appointment.person_hash.in_(hashes),
-               (Appointment.citizen_id == citizen_id) & Appointment.named_id_hash.is_not(None))
-
-
 def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace: timedelta) -> DeletionRequested:
     session.refresh(citizen, with_for_update=True)
     if citizen.deletion_requested_at is not None:
@@ -90,9 +77,9 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
     citizen.deletion_requested_at = now
     session.execute(update(AuthSession).where(AuthSession.citizen_id == citizen.id, AuthSession.revoked_at.is_(None))
                     .values(revoked_at=now))
-    hashes = _person_hashes(citizen)
+    hashes = person_hashes(citizen)
     upcoming = list(session.scalars(select(Appointment).where(
-        _own_appointments(citizen.id, hashes), Appointment.status == AppointmentStatus.BOOKED,
+        own_appointments(citizen.id, hashes), Appointment.status == AppointmentStatus.BOOKED,
         Appointment.starts_at > now).order_by(Appointment.id).with_for_update()))
     for appointment in upcoming:
         cancel_for_deletion(session, appointment, now, messages.CANCELLED_BY_DELETION)
@@ -104,6 +91,8 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
     live = [a.id for a in mine + for_me if a.status in (AuthorisationStatus.PENDING, AuthorisationStatus.ACTIVE)]
     for authorisation_id in live:
         identity.revoke(session, citizen, authorisation_id, now)
+    # 我的数据: a copy being built is not finished, one built is deleted now (its files after the commit).
+    mydata.cancel_for_deletion(session, citizen.id)
     audit_trail.record(session, actor=f"citizen:{citizen.id}", action="account.deletion_requested",
                        subject_type="citizen", subject_id=str(citizen.id),
                        detail={"cancelled_appointments": len(upcoming)})
@@ -138,12 +127,12 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
     citizen = session.get(Citizen, citizen_id, with_for_update=True)
     if citizen is None or citizen.deletion_requested_at is None or citizen.erased_at is not None:
         return False
-    values, hashes = _identifiers(session, cipher, citizen), _person_hashes(citizen)
+    values, hashes = _identifiers(session, cipher, citizen), person_hashes(citizen)
     cid = citizen.id
 
     # What only served the account: gone.
     for model in (AuthSession, FaceVerification, Notification, SubscriptionConsent, SmsOptOut, BusinessLink,
-                  PolicySubscription):
+                  PolicySubscription, DataExport):
         session.execute(delete(model).where(model.citizen_id == cid))
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.citizen_id == cid))
     # 免申即享 / 快申快享 grant cases stay for the audit of payouts, without whose account or form it was.
@@ -161,7 +150,7 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
 
     # Bookings and the line: kept for the statistics, the person cut out.
     cut_person_out(session, select(Appointment.id).where(or_(
-        _own_appointments(cid, hashes), Appointment.accountable_hash.in_(hashes))).scalar_subquery(),
+        own_appointments(cid, hashes), Appointment.accountable_hash.in_(hashes))).scalar_subquery(),
         only_hashes=hashes)
     session.execute(update(WaitlistEntry).where(or_(WaitlistEntry.citizen_id == cid,
                                                     WaitlistEntry.person_hash.in_(hashes))).values(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
@@ -97,6 +97,20 @@ def account_key(citizen: Citizen) -> str:
     """Whom an account's own actions count against: the verified person, else the account itself
     (never a typed-in ID number, which anyone can type)."""
     return citizen.verified_id_hash or f"account:{citizen.id}"
+
+
+def person_hashes(citizen: Citizen) -> list[str]:
+    """Every key the account's own records are filed under: its verified identity and the account itself. Never
+    the ID number it typed (authority): anyone can type anyone's number, and closing an account that typed a
+    stranger's must not touch the stranger's bookings, authorisations or history."""
+    return sorted({*authority.own_keys(citizen), account_key(citizen)})
+
+
+def own_appointments(citizen_id: int, hashes: list[str]):
+    """The account's own appointments: for its person, and those it booked for others by name. A relative's
+    booking it made under an authorisation belongs to the relative and stays theirs."""
+    return or_(Appointment.person_hash.in_(hashes),
+               (Appointment.citizen_id == citizen_id) & Appointment.named_id_hash.is_not(None))
 
 
 def person_for_self(citizen: Citizen, cipher: FieldCipher) -> Person:

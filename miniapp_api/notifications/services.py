@@ -144,27 +144,28 @@ def consents_of(session: Session, citizen_id: int) -> dict[str, SubscriptionCons
 # --- in-app message centre ------------------------------------------------------------------
 
 
-def _visible(citizen_id: int, now: datetime):
+def visible_messages(citizen_id: int, now: datetime):
+    """What the message centre shows: delivered by now (a reminder due later is not there yet), not cancelled."""
     return (Notification.citizen_id == citizen_id, Notification.deliver_after <= now,
             Notification.status != PushStatus.CANCELLED)
 
 
 def list_messages(session: Session, citizen_id: int, now: datetime, *, limit: int,
                   before_id: int | None = None) -> tuple[list[Notification], int]:
-    statement = select(Notification).where(*_visible(citizen_id, now))
+    statement = select(Notification).where(*visible_messages(citizen_id, now))
     if before_id:
         statement = statement.where(Notification.id < before_id)
     rows = list(session.scalars(statement.order_by(Notification.id.desc()).limit(limit)))
     unread = session.scalar(select(func.count()).select_from(Notification)
-                            .where(*_visible(citizen_id, now), Notification.read_at.is_(None)))
+                            .where(*visible_messages(citizen_id, now), Notification.read_at.is_(None)))
     return rows, unread or 0
 
 
 def mark_read(session: Session, citizen_id: int, message_id: int | None, now: datetime) -> int:
-    statement = update(Notification).where(*_visible(citizen_id, now), Notification.read_at.is_(None))
+    statement = update(Notification).where(*visible_messages(citizen_id, now), Notification.read_at.is_(None))
     if message_id is not None:
         exists = session.scalar(select(Notification.id).where(Notification.id == message_id,
-                                                              *_visible(citizen_id, now)))
+                                                              *visible_messages(citizen_id, now)))
         if exists is None:
             raise NotFound(messages.MESSAGE_NOT_FOUND, code=MESSAGE_NOT_FOUND)
         statement = statement.where(Notification.id == message_id)

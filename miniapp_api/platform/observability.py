@@ -1,8 +1,9 @@
 """Structured JSON logs with a request id on every line of a request, and paths in logs without their secrets.
 
-Two kinds of path carry a bearer secret in place of an id: a signed file link (`/files/<token>`, files/views.py)
-and a certificate's verification token (`/verify/<token>` and `/api/v1/certificates/verify/<token>`,
-certificates/views.py). Anyone holding one reads the file or the certificate, so both the request log and
+Three kinds of path carry a secret in place of an id: a signed file link (`/files/<token>`, files/views.py),
+a certificate's verification token (`/verify/<token>` and `/api/v1/certificates/verify/<token>`,
+certificates/views.py) and a 我的数据 file's signed link (`/api/v1/data-export-files/<token>`, mydata/views.py,
+which also wants its owner's bearer). Anyone holding one reads the file or the certificate, so both the request log and
 gunicorn's access log (AccessLogger, named by config/gunicorn.py) write them as `<redacted>`.
 """
 
@@ -21,7 +22,8 @@ from gunicorn.glogging import Logger
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The segment after one of these prefixes, where a path starts (the string's start, or after a space as in the
 # request line "GET /files/... HTTP/1.1"); `/api/v1/files/<id>` is a plain id and stays.
-_SECRET_SEGMENT = re.compile(r"(?<!\S)(/files|/verify|/api/v1/certificates/verify)/[^/?#\s]+")
+_SECRET_SEGMENT = re.compile(
+    r"(?<!\S)(/files|/verify|/api/v1/certificates/verify|/api/v1/data-export-files)/[^/?#\s]+")
 REDACTED = "<redacted>"
 
 

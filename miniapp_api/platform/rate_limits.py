@@ -36,6 +36,8 @@ UPLOADS_PER_CITIZEN = "30 per minute;300 per day"
 RELATIVES_PER_CITIZEN = "10 per hour;20 per day"
 GUIDE_SEARCH_PER_IP = "120 per minute"      # public, and an unanswered question is written down
 HANDOFF_PER_CITIZEN = "5 per hour;10 per day"
+# 我的数据: each request builds a full copy of the account in a worker; one is pending at a time anyway.
+DATA_EXPORTS_PER_CITIZEN = "3 per hour;10 per day"
 
 
 def per_citizen() -> str:

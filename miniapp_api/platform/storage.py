@@ -31,6 +31,8 @@ class StorageUnavailable(RuntimeError):
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put_file(self, key: str, path: Path, content_type: str) -> None: ...
+    def temporary_dir(self) -> Path: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -41,6 +43,13 @@ class Storage(Protocol):
 
 def blob_key(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256}"
+
+
+def is_blob_key(key: str) -> bool:
+    """A content-addressed upload's key (`ab/abcdef…`). Other keys (a data export's files, `exports/…`) are kept
+    by their own records and are not the stray-blob sweep's to judge."""
+    folder, _, name = key.partition("/")
+    return len(name) == 64 and folder == name[:2] and all(c in "0123456789abcdef" for c in name)
 
 
 class LocalStorage:
@@ -80,6 +89,22 @@ class LocalStorage:
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Move a finished file (written by the caller under `temporary_dir`) to `key`, replacing what was there:
+        the bytes never pass through memory."""
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    def temporary_dir(self) -> Path:
+        """Where a file about to be `put_file` is written (the same file system, so the move is a rename)."""
+        folder = self.root / TMP_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def get(self, key: str) -> bytes:
         try:
@@ -141,6 +166,18 @@ class S3Storage:
             self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type)
         except self._failures as exc:
             raise StorageUnavailable(str(exc)) from exc
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Upload a finished file in parts (boto3 reads it in chunks), then remove the local copy."""
+        try:
+            self.client.upload_file(str(path), self.bucket, self.prefix + key, ExtraArgs={"ContentType": content_type})
+        except self._failures as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        finally:
+            Path(path).unlink(missing_ok=True)
+
+    def temporary_dir(self) -> Path:
+        return Path(tempfile.gettempdir())
 
     def get(self, key: str) -> bytes:
         try:

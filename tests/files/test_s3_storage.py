@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bench.harness import free_port
 from miniapp_api.files.models import StoredFile
-from miniapp_api.platform.storage import BlobMissing, S3Storage, StorageUnavailable
+from miniapp_api.platform.storage import BlobMissing, LocalStorage, S3Storage, StorageUnavailable, is_blob_key
 from tests.files.samples import photo_with_gps
 from tests.files.test_uploads import upload
 
@@ -46,6 +46,23 @@ def test_the_s3_store_keeps_the_local_stores_contract(s3_url):
     store.delete(later)
     store.delete(key)
     assert not store.exists(key) and list(store.keys()) == []
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_a_finished_file_is_moved_in_whole_and_is_no_stray_blob(s3_url, tmp_path, backend):
+    """我的数据 writes its files on disk and hands them over (put_file): the bytes land under the key, replacing
+    what was there, and the local copy is gone; such keys are not content-addressed blobs."""
+    store = (S3Storage(bucket="banshi-files", endpoint_url=s3_url, region="cn-north-1", timeout_seconds=3,
+                       **CREDENTIALS) if backend == "s3" else LocalStorage(tmp_path / "files"))
+    key = "exports/7/banshi-mydata-7.json"
+    for content in (b'{"first":1}', b'{"second":2}'):
+        written = store.temporary_dir() / f"export-{backend}.json"
+        written.write_bytes(content)
+        store.put_file(key, written, "application/json")
+        assert not written.exists() and store.get(key) == content
+    assert not is_blob_key(key) and is_blob_key("ab/" + "ab" * 32) and not is_blob_key("ab/" + "cd" * 32)
+    store.delete(key)
+    assert not store.exists(key)
 
 
 def test_an_unreachable_store_is_an_error_not_a_hang():

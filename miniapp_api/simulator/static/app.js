@@ -265,6 +265,7 @@
         (me.phone_masked ? (me.phone_verified ? "（微信验证）" : "（未验证）") : "") + '</p><p id="identity-status">实名状态：' +
         (me.verified ? "已实名核验" : "未实名核验（预约、查看证照需先核验）") + "</p></div>" +
         '<a class="button" href="#/relatives">亲友代办</a>' +
+        '<a class="button" href="#/mydata">我的数据（导出个人信息副本、查询记录）</a>' +
         "<h2>" + (me.verified ? "重新实名核验" : "实名核验（人脸核身）") + "</h2>" + form("verify",
           field("real_name", "姓名", { autocomplete: "name", value: me.verified ? me.real_name : "" }) +
           field("id_number", "身份证号", { hint: "由微信人脸核身确认是本人；只保存加密后的号码" }), "开始人脸核验") +
@@ -333,6 +334,87 @@
         var off = prefs.kinds.filter(function (k) { return !values["sms_" + k.kind]; }).map(function (k) { return k.kind; });
         return api.put("/api/v1/me/sms", { opted_out: off }).then(function () { return smsPreferences(true); });
       });
+    });
+  }
+
+  // --- 我的数据 ----------------------------------------------------------------------------------------
+
+  /** What wx.downloadFile does for a 我的数据 file: GET with the bearer header; the browser then saves it. */
+  function downloadExportFile(url, filename) {
+    return window.fetch(url, { headers: { Authorization: "Bearer " + storage.get(window.BanshiRequest.TOKEN_KEY) } })
+      .then(function (response) {
+        if (response.status !== 200) {
+          return response.json().then(function (data) {
+            throw new window.BanshiRequest.BanshiError(response.status, data.error.code, data.error.message, {});
+          });
+        }
+        return response.blob().then(function (blob) {
+          var link = document.createElement("a");
+          link.href = window.URL.createObjectURL(blob);
+          link.download = filename;
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+        });
+      });
+  }
+
+  function exportRow(e) {
+    return '<li id="export-' + e.id + '"><p>申请时间：' + esc(F.slotTime(e.requested_at)) + '</p><p>状态：<span class="tag">' +
+      esc(e.state_name) + "</span></p>" +
+      (e.expires_at ? "<p>下载截止：" + esc(F.slotTime(e.expires_at)) + "（北京时间），之后文件自动删除</p>" : "") +
+      e.files.map(function (f) {
+        return '<button type="button" data-download="' + esc(f.url) + '" data-filename="banshi-mydata-' + e.id + "." +
+          esc(f.format) + '">下载' + esc(f.name) + "</button>";
+      }).join("") + "</li>";
+  }
+
+  function accessRow(a) {
+    return "<li><p>" + esc(F.slotTime(a.at)) + "（北京时间）</p><p>" + esc(a.centre) + " " + esc(a.role) + " " +
+      esc(a.staff_name) + "</p><p>" + esc(a.what) + "</p></li>";
+  }
+
+  function myDataPage(done) {
+    return Promise.all([api.get("/api/v1/me/data-exports"), api.get("/api/v1/me/access-log?page=1")]).then(function (data) {
+      var exports = data[0].exports, log = data[1], page = 1;
+      show("我的数据", '<p class="muted">您可以随时查阅、复制办事通保存的您的个人信息：基本信息（含完整身份证号和手机号）、' +
+        "预约、办件、诉求、评价、消息、亲友授权、关联企业和电子证照。生成后提供阅读版（PDF）和数据文件（JSON），24小时内可下载，之后自动删除。</p>" +
+        '<button type="button" class="primary" id="request-export">申请导出我的数据</button>' +
+        '<p class="form-error" role="alert" id="export-error" hidden></p>' +
+        '<p role="status" id="export-status">' + esc(done || "") + "</p>" +
+        "<h2>我的导出</h2>" + (exports.length ? '<ul class="list" id="exports">' + exports.map(exportRow).join("") + "</ul>"
+          : "<p>还没有申请过。</p>") +
+        '<button type="button" id="refresh-exports">刷新</button>' +
+        '<h2>查询记录</h2><p id="access-total">工作人员查看您信息的记录，共 ' + esc(log.total) + " 条。</p>" +
+        (log.accesses.length ? '<ul class="list" id="access-log">' + log.accesses.map(accessRow).join("") + "</ul>"
+          : "<p>暂无工作人员查看记录。</p>") +
+        (log.has_more ? '<button type="button" id="more-accesses">查看更早的记录</button>' : ""));
+      function refused(error) {
+        var box = document.getElementById("export-error");
+        box.hidden = false;
+        box.textContent = error.message;
+      }
+      document.getElementById("request-export").addEventListener("click", function () {
+        api.post("/api/v1/me/data-exports", {}).then(function () {
+          return myDataPage("已申请。数据生成后会出现在下面的列表里，一般几分钟内完成，请稍后点“刷新”。");
+        }).catch(refused);
+      });
+      document.getElementById("refresh-exports").addEventListener("click", function () { myDataPage().catch(failed); });
+      document.querySelectorAll("[data-download]").forEach(function (button) {
+        button.addEventListener("click", function () {
+          downloadExportFile(button.getAttribute("data-download"), button.getAttribute("data-filename")).catch(refused);
+        });
+      });
+      var more = document.getElementById("more-accesses");
+      if (more) {
+        more.addEventListener("click", function () {
+          page += 1;
+          api.get("/api/v1/me/access-log?page=" + page).then(function (next) {
+            document.getElementById("access-log").insertAdjacentHTML("beforeend", next.accesses.map(accessRow).join(""));
+            if (!next.has_more) more.remove();
+          }).catch(refused);
+        });
+      }
     });
   }
 
@@ -1343,6 +1425,7 @@
     [/^#\/home$/, homePage],
     [/^#\/me$/, mePage],
     [/^#\/relatives$/, relativesPage],
+    [/^#\/mydata$/, function () { return myDataPage(); }],
     [/^#\/relatives\/(\d+)$/, function (m) { return relativeRecordsPage(m[1]); }],
     [/^#\/consents$/, consentsPage],
     [/^#\/elder$/, elderPage],

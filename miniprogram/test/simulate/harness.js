@@ -7,6 +7,7 @@
 // do), storage stays in memory, navigation is recorded for the test to follow.
 const path = require("node:path");
 const fs = require("node:fs");
+const os = require("node:os");
 const { JSDOM } = require("jsdom");
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -23,7 +24,7 @@ require.cache[require.resolve(path.join(ROOT, "config.js"))] = {
   id: "config", filename: path.join(ROOT, "config.js"), loaded: true, exports: { baseUrl: API },
 };
 
-const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null };
+const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [] };
 
 function track(promise) {
   state.inflight += 1;
@@ -59,6 +60,19 @@ global.wx = {
   scanCode(options) {
     setTimeout(() => (state.scanned ? options.success({ result: state.scanned }) : options.fail({ errMsg: "cancel" })));
   },
+  // wx.downloadFile fetches into a temporary file; openDocument and shareFileMessage record what was handed on.
+  downloadFile(options) {
+    track(fetch(options.url, { headers: Object.assign({}, options.header) })
+      .then((response) => response.arrayBuffer().then((body) => {
+        const tempFilePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wx-download-")), "file");
+        fs.writeFileSync(tempFilePath, Buffer.from(body));
+        return { statusCode: response.status, tempFilePath };
+      })))
+      .then((answer) => options.success && options.success(answer), (error) => options.fail && options.fail(error));
+  },
+  openDocument(options) { state.opened.push(Object.assign({ via: "openDocument" }, options)); },
+  shareFileMessage(options) { state.opened.push(Object.assign({ via: "shareFileMessage" }, options)); },
+  stopPullDownRefresh() {},
   showModal(options) { setTimeout(() => options.success({ confirm: true, cancel: false })); },
   showToast() {},
   getSystemInfoSync() { return { fontSizeSetting: state.fontSize }; },
@@ -101,7 +115,7 @@ async function settle() {
 
 /** A fresh phone for a WeChat user: empty storage, the app launched (wx.login → our login). */
 async function launch(openid, { fontSize = 17 } = {}) {
-  Object.assign(state, { openid, storage: {}, navigations: [], fontSize });
+  Object.assign(state, { openid, storage: {}, navigations: [], fontSize, opened: [] });
   app.globalData = { elder: false };
   app.onLaunch();
   await settle();

@@ -211,3 +211,41 @@ test("no rating level and no revisit answer is chosen for the citizen", async ()
   assert.equal(answers.length, 2);
   assert.ok(answers.every((b) => !/type="primary"/.test(b)), "neither revisit answer is put forward");
 });
+
+test("我的数据: the copy built for me downloaded and opened, a new one asked for, and who viewed my case",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.holder_openid);
+    const me = await h.open("pages/me/index");
+    assert.match(me.text(), /我的数据（导出个人信息副本、查询记录）/);
+    const page = await h.open("pages/mydata/index");
+    assert.match(page.text(), /状态：已完成/);
+    assert.match(page.text(), /下载截止：\d+月\d+日（周.）\d\d:\d\d（北京时间）/);
+    h.assertBindings(page, ["exports", "accesses"]);
+    const [built] = page.component.data.exports;
+    assert.equal(built.id, fixture.holder_export);
+
+    const json = built.files.find((file) => file.format === "json");
+    await h.tap(page, "download", { currentTarget: { dataset: { id: built.id, url: json.url, format: "json" } } });
+    const shared = h.state.opened.pop();
+    assert.equal(shared.via, "shareFileMessage");
+    assert.equal(shared.fileName, `banshi-mydata-${built.id}.json`);
+    const data = JSON.parse(fs.readFileSync(shared.filePath, "utf8"));
+    assert.equal(data.profile.real_name, "李持");
+    assert.deepEqual(data.bookings.map((booking) => booking.id), [fixture.holder_appointment]);
+    const pdf = built.files.find((file) => file.format === "pdf");
+    await h.tap(page, "download", { currentTarget: { dataset: { id: built.id, url: pdf.url, format: "pdf" } } });
+    const opened = h.state.opened.pop();
+    assert.equal(opened.via, "openDocument");
+    assert.equal(fs.readFileSync(opened.filePath).subarray(0, 4).toString(), "%PDF");
+
+    // 查询记录: the clerk who opened her case, masked, with role and centre.
+    assert.match(page.text(), /查询记录（工作人员查看您信息的记录，共1条）/);
+    assert.match(page.text(), new RegExp(`${fixture.centre_name} 窗口工作人员 王\\*`));
+    assert.match(page.text(), /查看了您的办件/);
+
+    await h.tap(page, "requestExport");
+    assert.match(page.text(), /已申请/);
+    assert.match(page.text(), /状态：排队中/);
+    await h.tap(page, "requestExport");
+    assert.match(page.text(), /您已有一份数据正在生成/);
+  });
