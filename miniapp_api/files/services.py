@@ -27,7 +27,7 @@ from miniapp_api.files.models import FileAttachment, StoredFile
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.services import acts_for
 from miniapp_api.platform.errors import DomainError, NotFound
-from miniapp_api.platform.storage import BlobMissing, Storage, StorageUnavailable, blob_key
+from miniapp_api.platform.storage import BlobMissing, Storage, StorageUnavailable, blob_key, is_blob_key
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit, visible_centre_ids
 
@@ -243,6 +243,8 @@ def drop_stray_blobs(session: Session, storage: Storage, now_epoch: float, min_a
         return gone
 
     for key in storage.keys():
+        if not is_blob_key(key):
+            continue
         batch.append(key)
         if len(batch) >= SWEEP_CHUNK:
             dropped += flush()

@@ -43,6 +43,12 @@ def blob_key(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256}"
 
 
+def is_blob_key(key: str) -> bool:
+    """A content-addressed upload's key; other keys in the store (a report's file) belong to their own records."""
+    folder, _, name = key.partition("/")
+    return len(name) == 64 and name.startswith(folder) and all(c in "0123456789abcdef" for c in name)
+
+
 class LocalStorage:
     """Blobs as files under `root` (`ab/abcdef…`); writes land atomically through `root/tmp`."""
 
