@@ -49,6 +49,7 @@ from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
 from miniapp_api.surveys.results import ASKED, response_figures, spreadsheet_safe
 
 KINDS = tuple(messages.HEADERS)
+WORKING = ("queued", "running")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BUILD_JOB = "miniapp_api.reports.jobs.build_report"
 CHUNK = 1000

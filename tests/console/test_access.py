@@ -95,6 +95,7 @@ MATRIX = {
     "console.report_export": ({M, S}, "POST"),        # posting names a centre: another's is not found
     # One's own reports only: another staff member's is not found (tests/console/test_reports.py).
     "console.report_page": ({M, S}, True),
+    "console.report_progress": ({M, S}, True),
     "console.report_download": ({M, S}, True),
 }
 GUIDE_ENTRY = {"question": "矩阵测试问题", "answer": "矩阵测试答案", "department": "综合服务"}

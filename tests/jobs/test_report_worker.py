@@ -29,6 +29,10 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
+def export_id(session) -> int:
+    return session.scalars(select(ReportExport.id)).one()
+
+
 def signed_in(app, staff) -> ConsoleUser:
     user = ConsoleUser(app)
     assert user.log_in(staff).status_code == 303
@@ -60,7 +64,9 @@ def test_a_large_export_is_built_by_a_real_worker_and_its_link_lapses(app, commi
         asked = user.post("/console/reports", {"kind": "ratings", "date_from": "2026-11-23", "date_to": "2026-11-23"})
         assert asked.status_code == 303
         waiting = user.get(asked.headers["Location"]).get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in waiting and "排队中" in waiting
+        assert user.get(f"/console/reports/{export_id(session)}/progress").get_json() == {
+            "status": "queued", "rows_done": 0, "rows_total": 5, "finished": False}
+    assert "report.js" in waiting and "排队中" in waiting
     export = session.scalars(select(ReportExport)).one()
     assert (export.status, export.rows_total, export.rows_done, export.centre_ids) == ("queued", 5, 0, [centre.id])
     assert Queue("default", connection=redis_store.client).count == 1      # enqueued once the request committed
@@ -76,11 +82,13 @@ def test_a_large_export_is_built_by_a_real_worker_and_its_link_lapses(app, commi
 
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
         page = user.get(f"/console/reports/{export.id}").get_data(as_text=True)
-        assert "http-equiv" not in page and "已写入 <span id=\"rows-done\">5</span> / 5 条" in page
+        assert "report.js" not in page and "已写入 <span id=\"rows-done\">5</span> / 5 条" in page
         link = re.search(r'id="download" href="([^"]+)"', page).group(1)
         downloaded = user.get(link)
         intruder = signed_in(app, colleague)
         assert intruder.get(f"/console/reports/{export.id}").status_code == 404
+        assert intruder.get(f"/console/reports/{export.id}/progress").status_code == 404
+        assert user.get(f"/console/reports/{export.id}/progress").get_json()["finished"] is True
         assert intruder.get(link).status_code == 404
         assert user.get(link.replace("/file/", "/file/x")).status_code == 404
     assert downloaded.status_code == 200 and downloaded.mimetype == reports.XLSX
