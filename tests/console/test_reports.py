@@ -14,11 +14,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.privacy import mask_id_number
 from miniapp_api.ratings.models import Rating, RatingDaily
+from miniapp_api.reports import messages as report_messages
 from miniapp_api.reports import services as reports
 from miniapp_api.reports.models import ReportExport
+from miniapp_api.surveys import services as surveys
+from miniapp_api.surveys.models import SurveyInvitation
 from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, id_number, local_day, make_staff
 
 TODAY = local_day(MONDAY_8AM)
@@ -193,3 +197,57 @@ def test_window_staff_and_feedback_handlers_have_no_reports(console, rated, db_s
     db_session.commit()
     assert clerk.get("/console/reports").status_code == 404
     assert "/console/reports" not in clerk.get("/console/").get_data(as_text=True)
+
+
+def test_the_survey_report_holds_the_results_pages_response_rate(console, db_session):
+    """3 invitations sent at home, 2 answered → 回访率 2/3, as the 回访结果 page shows it; 2 elsewhere not counted."""
+    surveys.ensure_defaults(db_session)
+    home, away, item = CentreFactory(name="东昌府区政务服务中心"), CentreFactory(), ItemFactory()
+    WindowFactory(centre_id=home.id, items=[item])
+    people = [Citizen(openid=f"o-report-survey-{n}") for n in range(5)]
+    db_session.add_all(people)
+    db_session.flush()
+    noon = MONDAY_8AM - timedelta(days=1, hours=-4)
+    surveys.invite(db_session, [surveys.Subject(
+        trigger="application.completed", subject_type="application", subject_id=n, citizen_id=person.id,
+        centre_id=(home if n < 3 else away).id, item_id=item.id, key=f"report:{n}")
+        for n, person in enumerate(people)], noon)
+    surveys.send_due(db_session, noon + timedelta(hours=2))
+    sent = db_session.scalars(select(SurveyInvitation).where(SurveyInvitation.centre_id == home.id)
+                              .order_by(SurveyInvitation.id)).all()
+    for invitation, person in zip(sent[:2], people, strict=False):
+        token = db_session.scalar(select(Notification.page).where(
+            Notification.dedupe_key == f"survey:{invitation.id}:invite")).split("token=")[1]
+        surveys.submit(db_session, person.id, token, {"score": 5, "once": True}, noon + timedelta(hours=3))
+    manager = make_staff(db_session, [home], ("supervisor",))
+    db_session.commit()
+    user = console(manager)
+    page = user.get("/console/surveys?code=service").get_data(as_text=True)
+    book = workbook(user.post("/console/reports", {"kind": "surveys", "date_from": SINCE.isoformat(),
+                                                   "date_to": TODAY.isoformat()}))
+    shown = re.search(r"<td>东昌府区政务服务中心</td><td>(\d+)</td><td>(\d+)</td>\s*<td>([\d.]+)%</td>", page)
+    assert shown and shown.groups() == ("3", "2", "66.7")
+    assert (summary_value(book, "已发出回访"), summary_value(book, "已答复回访")) == (3, 2)
+    assert summary_value(book, "回访率") == round(2 / 3, 4)
+    assert round(100 * summary_value(book, "回访率"), 1) == float(shown.group(3))
+    assert len(detail_rows(book)) == 1 + 3
+
+
+def test_every_report_opens_with_its_headers_and_only_my_centres_rows(console, world, db_session):
+    """Each of the six reports of the casework world's home centre: its Chinese headers, its sheets, rows of home
+    only."""
+    world["application"].created_at = MONDAY_8AM
+    world["feedback"].created_at = MONDAY_8AM
+    db_session.commit()
+    manager = console(world["home_staff"])
+    for kind, name in report_messages.KIND_NAMES.items():
+        book = workbook(manager.post("/console/reports", {"kind": kind, "date_from": SINCE.isoformat(),
+                                                          "date_to": TODAY.isoformat()}))
+        assert book.sheetnames == ["汇总", f"{name}明细"], kind
+        rows = detail_rows(book)
+        assert list(rows[0]) == report_messages.HEADERS[kind]
+        assert summary_value(book, "明细条数") == len(rows) - 1
+        centre_column = report_messages.HEADERS[kind].index("服务中心")
+        assert {row[centre_column] for row in rows[1:]} <= {world["home"].name}
+        expected = {"applications": 1, "feedback": 1, "ratings": 1, "rectifications": 1}.get(kind, 0)
+        assert len(rows) - 1 == expected, kind
