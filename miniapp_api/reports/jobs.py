@@ -50,8 +50,11 @@ def build_report(export_id: int) -> int:
 
 
 @in_app_context
-def sweep_reports() -> int:
-    """Hourly: the files of exports whose 24-hour link has lapsed."""
-    removed = reports.sweep_expired(db.session, current_app.extensions["banshi.storage"], utcnow())
-    log.info("reports.swept", removed=removed)
-    return removed
+def sweep_reports() -> dict[str, int]:
+    """Hourly: the files of exports whose 24-hour link has lapsed, and the job again for exports whose enqueue was
+    lost."""
+    now = utcnow()
+    removed = reports.sweep_expired(db.session, current_app.extensions["banshi.storage"], now)
+    requeued = reports.requeue_stale(db.session, now)
+    log.info("reports.swept", removed=removed, requeued=requeued)
+    return {"removed": removed, "requeued": requeued}

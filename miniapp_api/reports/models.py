@@ -24,6 +24,7 @@ class ReportExport(Base):
         CheckConstraint("date_from <= date_to", name="period_ordered"),
         Index("ix_report_export_staff", "staff_id", "id"),
         Index("ix_report_export_expires", "expires_at", postgresql_where="storage_key IS NOT NULL"),
+        Index("ix_report_export_queued", "created_at", postgresql_where="status = 'queued'"),
     )
 
     id: Mapped[IntPK]

@@ -56,6 +56,7 @@ CHUNK = 1000
 LINK_HOURS = 24                     # a made report can be downloaded this long, then the sweep removes it
 LINK_SALT = "banshi report link"
 MAX_DAYS = 366
+STALE_QUEUED = timedelta(minutes=10)   # a job still not started after this was lost on its way to Redis
 REPORT_NOT_FOUND = "report_not_found"
 REPORT_LINK_EXPIRED = "report_link_expired"
 PERCENT = "0.0%"
@@ -461,6 +462,17 @@ def open_link(session: Session, secret: str, staff_id: int, export_id: int, toke
     if export.status != "done" or not export.storage_key:
         raise not_found()
     return export
+
+
+def requeue_stale(session: Session, now: datetime, limit: int = 100) -> int:
+    """Exports still queued long after they were asked for (Redis was away at the commit): their job again, after
+    this transaction's commit. One still waiting in its queue is not doubled: the job id is the same."""
+    stale = list(session.scalars(select(ReportExport.id).where(
+        ReportExport.status == "queued", ReportExport.created_at < now - STALE_QUEUED).order_by(ReportExport.id)
+        .limit(limit)))
+    for export_id in stale:
+        enqueue_after_commit(session, "default", BUILD_JOB, export_id, job_id=f"report-{export_id}")
+    return len(stale)
 
 
 def sweep_expired(session: Session, storage: Storage, now: datetime, limit: int = 500) -> int:

@@ -120,3 +120,25 @@ def test_a_large_export_is_built_by_a_real_worker_and_its_link_lapses(app, commi
     assert not storage.exists(reports.storage_key(export.id))
     actions = session.scalars(select(AuditLog.action).where(AuditLog.action.like("report.%"))).all()
     assert sorted(actions) == ["report.download", "report.export"]
+
+
+def test_an_export_whose_job_was_lost_is_queued_again_by_the_sweep_and_built(app, committed_db, process_env):
+    """Redis away at the request's commit: the export stays queued with no job; the hourly sweep queues it again."""
+    session = committed_db.session
+    centre = CentreFactory()
+    supervisor = make_staff(session, [centre], ("supervisor",))
+    session.flush()
+    lost = ReportExport(staff_id=supervisor.id, made_by="督办人员", kind="feedback", centre_ids=[centre.id],
+                        date_from=NOW.date(), date_to=NOW.date(), status="queued", rows_total=0, rows_done=0,
+                        created_at=NOW - timedelta(minutes=20))
+    fresh = ReportExport(staff_id=supervisor.id, made_by="督办人员", kind="feedback", centre_ids=[centre.id],
+                         date_from=NOW.date(), date_to=NOW.date(), status="queued", rows_total=0, rows_done=0,
+                         created_at=NOW - timedelta(minutes=2))
+    session.add_all([lost, fresh])
+    session.commit()
+    assert Queue("default", connection=redis_store.client).count == 0
+    Queue("sweeps", connection=redis_store.client).enqueue("miniapp_api.reports.jobs.sweep_reports")
+    run_worker(process_env, at=NOW)          # the sweep queues the lost one; the same burst builds it
+    session.expire_all()
+    assert session.get(ReportExport, lost.id).status == "done"
+    assert session.get(ReportExport, fresh.id).status == "queued"    # its job may still be on its way

@@ -46,9 +46,12 @@ def upgrade() -> None:
     op.create_index('ix_report_export_staff', 'report_export', ['staff_id', 'id'], unique=False)
     op.create_index('ix_report_export_expires', 'report_export', ['expires_at'], unique=False,
                     postgresql_where=sa.text('storage_key IS NOT NULL'))
+    op.create_index('ix_report_export_queued', 'report_export', ['created_at'], unique=False,
+                    postgresql_where=sa.text("status = 'queued'"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_export_queued', table_name='report_export')
     op.drop_index('ix_report_export_expires', table_name='report_export')
     op.drop_index('ix_report_export_staff', table_name='report_export')
     op.drop_table('report_export')
