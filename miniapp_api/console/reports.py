@@ -18,9 +18,9 @@ from miniapp_api.console.queries import centres_of
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import field_errors
+from miniapp_api.platform.errors import DomainError, field_errors
 from miniapp_api.platform.schemas import Id, StrictIn
-from miniapp_api.platform.storage import BlobMissing
+from miniapp_api.platform.storage import BlobMissing, StorageUnavailable
 from miniapp_api.reports import messages as report_messages
 from miniapp_api.reports import services as reports
 from miniapp_api.staff import permissions
@@ -133,6 +133,9 @@ def report_download(report_id: int, token: str):
         data = current_app.extensions["banshi.storage"].get(export.storage_key)
     except BlobMissing:
         raise reports.not_found() from None
+    except StorageUnavailable:
+        raise DomainError(report_messages.STORAGE_UNAVAILABLE, code=reports.REPORT_STORAGE_UNAVAILABLE,
+                          status=503) from None
     audit(db.session, g.staff, "report.download", "report_export", export.id)
     return Response(data, mimetype=reports.XLSX, headers={
         "Content-Disposition": f"attachment; filename={reports.file_name(reports.filters_of(export))}"})

@@ -59,6 +59,8 @@ MAX_DAYS = 366
 STALE_QUEUED = timedelta(minutes=10)   # a job still not started after this was lost on its way to Redis
 REPORT_NOT_FOUND = "report_not_found"
 REPORT_LINK_EXPIRED = "report_link_expired"
+REPORT_STORAGE_UNAVAILABLE = "report_storage_unavailable"
+JOB_TIMEOUT = 3600                  # seconds: a year of a city's ratings is a few hundred thousand rows
 PERCENT = "0.0%"
 
 
@@ -334,7 +336,7 @@ RATE_LABELS = (messages.GOOD_RATE, messages.RECTIFIED_RATE, messages.RESPONSE_RA
 
 
 def write_workbook(out: IO[bytes], session: Session, filters: Filters, *, made_by: str, made_at: datetime,
-                   cipher: FieldCipher, progress: Callable[[int], None] | None = None) -> int:
+                   cipher: FieldCipher, progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> int:
     """Write the report to `out` (a file or a buffer); returns the number of detail rows. `progress(done)` is
     called after each chunk of the detail."""
     names = _names(session, filters)
@@ -368,10 +370,10 @@ def write_workbook(out: IO[bytes], session: Session, filters: Filters, *, made_b
     detail = book.create_sheet(messages.DETAIL_SHEET.format(kind=kind))
     detail.append(_cells(detail, messages.HEADERS[filters.kind], bold=True))
     done = 0
-    for chunk in detail_chunks(session, filters, names, cipher):
-        for line in chunk:
+    for lines in detail_chunks(session, filters, names, cipher, chunk):
+        for line in lines:
             detail.append([spreadsheet_safe(value) for value in line])
-        done += len(chunk)
+        done += len(lines)
         if progress:
             progress(done)
     book.save(out)
@@ -396,7 +398,8 @@ def queue_export(session: Session, *, staff_id: int, made_by: str, filters: Filt
                           rows_total=rows, rows_done=0)
     session.add(export)
     session.flush()
-    enqueue_after_commit(session, "default", BUILD_JOB, export.id, job_id=f"report-{export.id}")
+    enqueue_after_commit(session, "default", BUILD_JOB, export.id, job_id=f"report-{export.id}",
+                         job_timeout=JOB_TIMEOUT)
     return export
 
 
@@ -471,7 +474,8 @@ def requeue_stale(session: Session, now: datetime, limit: int = 100) -> int:
         ReportExport.status == "queued", ReportExport.created_at < now - STALE_QUEUED).order_by(ReportExport.id)
         .limit(limit)))
     for export_id in stale:
-        enqueue_after_commit(session, "default", BUILD_JOB, export_id, job_id=f"report-{export_id}")
+        enqueue_after_commit(session, "default", BUILD_JOB, export_id, job_id=f"report-{export_id}",
+                             job_timeout=JOB_TIMEOUT)
     return len(stale)
 
 

@@ -251,3 +251,14 @@ def test_every_report_opens_with_its_headers_and_only_my_centres_rows(console, w
         assert {row[centre_column] for row in rows[1:]} <= {world["home"].name}
         expected = {"applications": 1, "feedback": 1, "ratings": 1, "rectifications": 1}.get(kind, 0)
         assert len(rows) - 1 == expected, kind
+
+
+def test_the_detail_is_read_in_chunks_by_id_and_each_chunk_reports_progress(rated, db_session, cipher):
+    filters = reports.Filters("ratings", (rated["home"].id,), SINCE, TODAY)
+    seen: list[int] = []
+    out = io.BytesIO()
+    rows = reports.write_workbook(out, db_session, filters, made_by="督办人员", made_at=MONDAY_8AM, cipher=cipher,
+                                  progress=seen.append, chunk=3)
+    assert rows == 7 and seen == [3, 6, 7]
+    ids = [row[0] for row in detail_rows(load_workbook(io.BytesIO(out.getvalue()), read_only=True))[1:]]
+    assert ids == sorted(rated["ids"]["home"])
