@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     s3_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # How long a signed file link (an image in a page, a PDF) works.
     file_link_seconds: int = Field(default=600, ge=10, le=86_400)
+    # A report (报表) with more detail rows than this is built by a job instead of answered at once.
+    report_direct_rows: int = Field(default=5000, ge=1, le=50_000)
     log_level: str = "INFO"
     log_json: bool = True
     rq_dashboard: bool = False

@@ -94,6 +94,7 @@ APP_CONFIG: dict[str, str | Callable[[Settings], object]] = {
     "METRICS_TOKEN": "metrics_token",
     "METRICS_OPEN_WITHOUT_TOKEN": lambda s: not s.is_production,
     "FILE_LINK_SECONDS": "file_link_seconds",
+    "REPORT_DIRECT_ROWS": "report_direct_rows",
     "WECHAT_TEMPLATES_FILE": "wechat_templates_file",
     "SMS_TEMPLATES_FILE": "sms_templates_file",
 }

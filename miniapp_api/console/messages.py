@@ -128,6 +128,7 @@ REVOKE_CONFIRM_NEEDED = "撤销后不能恢复，持证人会收到通知：请�
 MEMBER_LIST_NEEDED = "请选择名单文件（Excel .xlsx 或 CSV）"
 MEMBER_LIST_TOO_BIG = "名单文件太大（最多约 900 KB），请分批上传"
 BATCH_FORM_INVALID = "请完整填写中心、事项编码、批次名称和企业名称（信用代码为18位）"
+REPORT_QUEUED = "共 {rows} 条记录，较多，正在后台生成；完成后可在本页下载（页面自动刷新）"
 BATCH_QUEUED = "名单已通过检查，正在创建 {count} 件办件"
 BATCH_MOVED = "{count} 件已变更为“{status}”"
 SLOT_FORM_INVALID = "请填写开始时间（如 2026-11-25T14:00）和时长"

@@ -46,8 +46,8 @@ def blob_key(sha256: str) -> str:
 
 
 def is_blob_key(key: str) -> bool:
-    """A content-addressed upload's key (`ab/abcdef…`). Other keys (a data export's files, `exports/…`) are kept
-    by their own records and are not the stray-blob sweep's to judge."""
+    """A content-addressed upload's key (`ab/abcdef…`). Other keys (a data export's files, `exports/…`; a
+    report's file, `reports/…`) are kept by their own records and are not the stray-blob sweep's to judge."""
     folder, _, name = key.partition("/")
     return len(name) == 64 and folder == name[:2] and all(c in "0123456789abcdef" for c in name)
 

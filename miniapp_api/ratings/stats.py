@@ -34,16 +34,25 @@ def rates(total: int, good: int, bad: int, rectified: int, level_sum: int) -> di
             "average_level": round(level_sum / total, 2) if total else None}
 
 
-def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: date | None,
-                 until: date | None) -> list[dict]:
-    key, model = DIMENSIONS[group_by]
-    statement = (select(key.label("key"), func.sum(RatingDaily.total), func.sum(RatingDaily.good),
-                        func.sum(RatingDaily.bad), func.sum(RatingDaily.rectified), func.sum(RatingDaily.level_sum))
-                 .where(RatingDaily.centre_id.in_(centre_ids)).group_by(key).order_by(key))
+SUMS = (RatingDaily.total, RatingDaily.good, RatingDaily.bad, RatingDaily.rectified, RatingDaily.level_sum)
+
+
+def _within(statement, centre_ids: set[int], since: date | None, until: date | None, item_id: int | None):
+    statement = statement.where(RatingDaily.centre_id.in_(centre_ids))
     if since:
         statement = statement.where(RatingDaily.day >= since)
     if until:
         statement = statement.where(RatingDaily.day <= until)
+    if item_id is not None:
+        statement = statement.where(RatingDaily.item_id == item_id)
+    return statement
+
+
+def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: date | None,
+                 until: date | None, item_id: int | None = None) -> list[dict]:
+    key, model = DIMENSIONS[group_by]
+    statement = _within(select(key.label("key"), *map(func.sum, SUMS)), centre_ids, since, until, item_id
+                        ).group_by(key).order_by(key)
     rows = session.execute(statement).all()
     names: dict = {}
     if model is not None:
@@ -57,6 +66,13 @@ def rating_stats(session: Session, centre_ids: set[int], group_by: str, since: d
         name = row.key if model is None else names.get(row.key, messages.NOT_LINKED)
         result.append({"key": row.key, "name": name, **rates(*(int(v or 0) for v in row[1:]))})
     return result
+
+
+def rating_totals(session: Session, centre_ids: set[int], since: date, until: date,
+                  item_id: int | None = None) -> dict:
+    """The same figures over all of these centres at once (a report's summary), through the same `rates`."""
+    sums = session.execute(_within(select(*map(func.sum, SUMS)), centre_ids, since, until, item_id)).one()
+    return rates(*(int(value or 0) for value in sums))
 
 
 # --- published for the public (国办 2019 好差评: results are made public) ----------------------------------------

@@ -27,6 +27,7 @@ BUSINESS_AGENT = (W, M)             # confirm a verified citizen as a business's
 CENTRE_SETUP = (M,)                 # opening hours, windows, booking rules of one's centre
 CALENDAR = (A,)                     # working-day overrides, city-wide
 DASHBOARD = (M, S)
+REPORTS = (M, S)                    # 报表: Excel exports of one's own centres
 SURVEY_RESULTS = (M, S)             # figures of one's own centres
 SURVEY_PUBLISH = (A,)
 SURVEY_CAMPAIGNS = (A,)             # campaigns sample every centre of the city

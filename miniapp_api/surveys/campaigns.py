@@ -18,6 +18,7 @@ from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments.models import Appointment, AppointmentItem, AppointmentStatus
 from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.surveys.models import SurveyAnswer, SurveyInvitation
+from miniapp_api.surveys.results import response_rate
 from miniapp_api.surveys.services import Subject, invite
 
 
@@ -113,6 +114,6 @@ def campaign_report(session: Session, kind: str, key_prefix: str) -> list[dict]:
                  .group_by(SurveyInvitation.item_id, SurveyInvitation.centre_id)
                  .order_by(SurveyInvitation.item_id, SurveyInvitation.centre_id))
     return [{"item_id": item, "centre_id": centre, "invited": invited, "answered": answered,
-             "response_rate": round(answered / invited, 4) if invited else None,
+             "response_rate": response_rate(invited, answered),
              "average_score": round(float(score), 2) if score is not None else None}
             for item, centre, invited, answered, score in session.execute(statement)]

@@ -17,6 +17,25 @@ from miniapp_api.surveys.models import Survey, SurveyAnswer, SurveyInvitation
 ASKED = ("sent", "reminded", "answered", "expired")
 
 
+def response_rate(asked: int, answered: int) -> float | None:
+    """回访率: invitations answered ÷ invitations that reached the citizen (sent, reminded, answered or expired);
+    the one definition, for the results page, the campaign report and the reports (报表)."""
+    return round(answered / asked, 4) if asked else None
+
+
+def response_figures(session: Session, centre_ids: set[int], since: date, until: date,
+                     item_id: int | None = None) -> dict:
+    """Asked, answered and 回访率 of every survey over these centres, by the Beijing day the invitation went out."""
+    sent_on = func.date(func.timezone("Asia/Shanghai", SurveyInvitation.sent_at))
+    statement = select(func.count(), func.count().filter(SurveyInvitation.status == "answered")).where(
+        SurveyInvitation.status.in_(ASKED), SurveyInvitation.centre_id.in_(centre_ids), sent_on >= since,
+        sent_on <= until)
+    if item_id is not None:
+        statement = statement.where(SurveyInvitation.item_id == item_id)
+    asked, answered = session.execute(statement).one()
+    return {"asked": asked, "answered": answered, "response_rate": response_rate(asked, answered)}
+
+
 def _group(invitation: SurveyInvitation, group_by: str):
     if group_by == "month":
         return local(invitation.sent_at or invitation.created_at).strftime("%Y-%m")
@@ -70,7 +89,7 @@ def survey_results(session: Session, code: str, group_by: str, centre_ids: set[i
             elif question["kind"] in ("single", "multiple") and g["choices"][q_key]:
                 figures[q_key] = {"counts": dict(g["choices"][q_key])}
         rows.append({"key": key, "asked": g["asked"], "answered": g["answered"],
-                     "response_rate": round(g["answered"] / g["asked"], 4) if g["asked"] else None,
+                     "response_rate": response_rate(g["asked"], g["answered"]),
                      "questions": figures})
     return rows
 

@@ -1,7 +1,13 @@
+import io
 import re
+from datetime import timedelta
 
 import pytest
 
+from miniapp_api.platform.clock import today, utcnow
+from miniapp_api.reports import services as reports
+from miniapp_api.reports.models import ReportExport
+from miniapp_api.staff.services import visible_centre_ids
 from tests.factories import STAFF_PASSWORD, casework_world
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -41,6 +47,26 @@ def console(app, db_session, wechat):
     return open_as
 
 
+def made_report(app, session, staff) -> dict:
+    """A report `staff` had built by a job, done and in the file store: {"report": export, "report_token": token}."""
+    filters = reports.Filters("ratings", tuple(sorted(visible_centre_ids(session, staff))), today(), today())
+    now = utcnow()
+    export = ReportExport(staff_id=staff.id, made_by="中心负责人", kind="ratings", centre_ids=list(filters.centre_ids),
+                          date_from=today(), date_to=today(), status="done", rows_total=0, rows_done=0,
+                          finished_at=now, expires_at=now + timedelta(hours=reports.LINK_HOURS))
+    session.add(export)
+    session.flush()
+    out = io.BytesIO()
+    reports.write_workbook(out, session, filters, made_by="中心负责人", made_at=now,
+                           cipher=app.extensions["banshi.cipher"])
+    export.storage_key = reports.storage_key(export.id)
+    app.extensions["banshi.storage"].delete(export.storage_key)
+    app.extensions["banshi.storage"].put(export.storage_key, out.getvalue(), reports.XLSX)
+    session.commit()
+    return {"report": export, "report_token": reports.link_token(app.config["SECRET_KEY"], export)}
+
+
 @pytest.fixture
-def world(db_session, cipher):
-    return casework_world(db_session, cipher)
+def world(app, db_session, cipher):
+    built = casework_world(db_session, cipher)
+    return built | made_report(app, db_session, built["home_staff"])

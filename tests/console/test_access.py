@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from miniapp_api.platform.clock import today
 from miniapp_api.staff.models import Role
-from tests.console.conftest import ConsoleUser
+from tests.console.conftest import ConsoleUser, made_report
 from tests.factories import id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
@@ -91,6 +92,12 @@ MATRIX = {
     # Lists only: admins every row, a manager the rows about their centres (tests/console/test_audit_page.py).
     "console.audit_log_page": ({M}, False),
     "console.audit_log_export": ({M}, False),
+    "console.reports_page": ({M, S}, False),
+    "console.report_export": ({M, S}, "POST"),        # posting names a centre: another's is not found
+    # One's own reports only: another staff member's is not found (tests/console/test_reports.py).
+    "console.report_page": ({M, S}, True),
+    "console.report_progress": ({M, S}, True),
+    "console.report_download": ({M, S}, True),
 }
 GUIDE_ENTRY = {"question": "矩阵测试问题", "answer": "矩阵测试答案", "department": "综合服务"}
 POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
@@ -127,7 +134,8 @@ def request_for(rule, method, world):
                "<int:item_id>": str(world["policy"]["item"].id), "<int:grant_id>": str(world["policy"]["grant"].id),
                "<int:certificate_id>": str(world["certificate"].id),
                "<int:inspection_id>": str(world["inspection"].id), "<credit_code>": world["business"].credit_code,
-               "<int:link_id>": str(world["agent_link"].id)}
+               "<int:link_id>": str(world["agent_link"].id), "<int:report_id>": str(world["report"].id),
+               "<token>": world["report_token"]}
     if "/batches/" in rule.rule:
         values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
@@ -172,6 +180,8 @@ def request_for(rule, method, world):
         "console.inspection_conclude": {"ok_layout": "yes", "conclusion": "pass"},
         "console.inspection_schedule": {"slot_id": "1"},
         "console.guidance_synonyms_add": {"words": "社保=社保卡", "owner_centre_id": home, "department": "人社"},
+        "console.report_export": {"kind": "ratings", "centre_id": home, "date_from": today().isoformat(),
+                                  "date_to": today().isoformat(), "item_id": str(world["item"].id)},
         "console.guidance_import": {"filename": "q.yaml", "action": "preview", "content": (
             f"entries:\n  - {{code: matrix-import, question: 测试问题导入, answer: 测试答案, owner_centre_id: {home},"
             f" department: 综合}}\n")},
@@ -192,6 +202,7 @@ def test_role_by_page_by_centre(app, console, world, db_session, role):
     outsider_staff = make_staff(db_session, [world["other"]], (role,))
     db_session.commit()
     insider, outsider = console(insider_staff), console(outsider_staff)
+    world = {**world, **made_report(app, db_session, insider_staff)}   # a report is its maker's alone
     for rule, method in console_routes(app):
         allowed, scoped = MATRIX[rule.endpoint]
         if allowed == PUBLIC or rule.endpoint == "console.logout":

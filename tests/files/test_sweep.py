@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from miniapp_api.accounts import services as accounts
 from miniapp_api.files import services as files
 from miniapp_api.files.models import StoredFile
 from miniapp_api.platform.clock import SHANGHAI
-from miniapp_api.platform.storage import blob_key
+from miniapp_api.platform.storage import LocalStorage, blob_key
+from miniapp_api.reports.services import XLSX
 from tests.factories import CentreFactory, citizen_with_identity
 from tests.files import samples
 
@@ -54,3 +56,14 @@ def test_erasing_an_account_deletes_its_files_and_queues_their_blobs(app, db_ses
     assert db_session.get(StoredFile, stored.id) is None
     queued = redis_client.lrange("rq:queue:default", 0, -1)
     assert f"drop-blobs-citizen-{citizen.id}".encode() in queued
+
+
+def test_the_stray_blob_sweep_leaves_a_reports_file_alone(db_session, tmp_path):
+    """A report's file (`reports/<id>.xlsx`) has no upload record: it is its export's, and its own sweep removes it."""
+    storage = LocalStorage(tmp_path)
+    stray = "ab" + "c" * 62
+    storage.put(blob_key(stray), b"left by a request that died", "image/jpeg")
+    storage.put("reports/7.xlsx", b"PK report", XLSX)
+    dropped = files.drop_stray_blobs(db_session, storage, time.time() + 7200)
+    assert dropped == 1
+    assert not storage.exists(blob_key(stray)) and storage.exists("reports/7.xlsx")
