@@ -12,8 +12,8 @@ Page({
   choose(event) {
     const answers = withAnswer(this.data.answers, this.data.step.question, event.currentTarget.dataset.value);
     if (!answers) return;
-    const path = `/api/v1/guide/scenarios/${encodeURIComponent(this.data.code)}`;
-    api.post(`${path}/answers`, { answers, version: this.data.version }).then((step) => {
+    api.post(`/api/v1/guide/scenarios/${encodeURIComponent(this.data.code)}/answers`,
+             { answers, version: this.data.version }).then((step) => {
       this.setData({ answers, step });
       if (step.done) return this.finish(answers);
       return null;
