@@ -65,3 +65,16 @@ def test_the_matcher_tells_a_template_parameter_from_a_fixed_segment():
     assert not is_called("POST /api/v1/appointments/{appointment_id}/reschedule", addresses)
     assert is_called("GET /api/v1/policies", addresses)
     assert not is_called("GET /api/v1/policies/{policy_id}", addresses)
+
+
+def test_every_textarea_of_the_mini_program_says_its_limit():
+    """WeChat cuts a <textarea> at 140 characters unless it has a maxlength: a citizen's complaint would lose its
+    end without a word. Each one states the API's limit."""
+    missing = []
+    for page in (MINIPROGRAM / "pages").rglob("*.wxml"):
+        for tag in re.findall(r"<textarea\b[^>]*>", page.read_text(encoding="utf-8")):
+            if "maxlength=" not in tag:
+                missing.append(f"{page.relative_to(MINIPROGRAM)}: {tag}")
+    assert missing == []
+    feedback = (MINIPROGRAM / "pages" / "feedback" / "index.wxml").read_text(encoding="utf-8")
+    assert 'maxlength="1000"' in feedback and "{{text.length}}/1000" in feedback

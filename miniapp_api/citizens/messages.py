@@ -11,5 +11,6 @@ ACCOUNT_CLOSING = "该账号正在注销，个人信息清除后（约1小时）
 
 REAL_NAME_INVALID = "请填写 2 到 20 个字的真实姓名（可含间隔号·）"
 ID_NUMBER_INVALID = "身份证号码格式不正确，请核对 18 位号码"
+ID_NUMBER_CHECK_DIGIT = "身份证号码最后一位（校验码）与前 17 位对不上，请逐位核对，常见是某一位输错"
 PHONE_INVALID = "手机号码格式不正确，请填写 11 位手机号"
 IDENTITY_LOCKED = "您已完成实名核验，姓名和身份证号不能直接修改；如信息有误，请重新进行人脸核验"

@@ -23,6 +23,9 @@ def _real_name(value: str) -> str:
 
 def _id_number(value: str) -> str:
     if not id_number_is_valid(value):
+        if len(value) == 18 and value[:17].isdigit() and value[17] in "0123456789Xx":
+            # All 18 there, the last one does not fit the first 17: name the check digit, not the length.
+            raise ValueError(messages.ID_NUMBER_CHECK_DIGIT)
         raise ValueError(messages.ID_NUMBER_INVALID)
     return value.upper()
 

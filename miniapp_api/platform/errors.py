@@ -102,8 +102,15 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         path = ".".join(str(part) for part in error["loc"]) or "body"
         ctx = error.get("ctx") or {}
         custom = ctx.get("error")
+        typed = error.get("input")
         if error["type"] == "value_error" and custom is not None:
             text = str(custom)
+        elif error["type"] == "string_too_short" and isinstance(typed, str):
+            # Empty is "fill it in"; too short says how much is needed.
+            text = (messages.FIELD_REQUIRED if not typed.strip()
+                    else messages.TOO_SHORT.format(minimum=ctx.get("min_length", "")))
+        elif error["type"] == "string_too_long" and isinstance(typed, str):
+            text = messages.TOO_LONG.format(maximum=ctx.get("max_length", ""), length=len(typed))
         else:
             text = FIELD_MESSAGES.get(error["type"], messages.FIELD_FORMAT)
         fields.setdefault(path, text)

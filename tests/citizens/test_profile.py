@@ -39,7 +39,10 @@ def test_bad_values_are_refused_field_by_field_and_change_nothing(client, login,
     response = client.patch("/api/v1/me", headers=headers,
                             json={"real_name": "赵", "id_number": bad_id, "phone": "12345", "age": 3})
     error = assert_envelope(response, 422, "validation_failed")
-    assert error["fields"]["id_number"] == "身份证号码格式不正确，请核对 18 位号码"
+    # All 18 digits are there: the message names the check digit, not the length.
+    assert error["fields"]["id_number"] == "身份证号码最后一位（校验码）与前 17 位对不上，请逐位核对，常见是某一位输错"
+    short = client.patch("/api/v1/me", headers=headers, json={"id_number": ID_17[:16]}).get_json()
+    assert short["error"]["fields"]["id_number"] == "身份证号码格式不正确，请核对 18 位号码"
     assert error["fields"]["phone"] == "手机号码格式不正确，请填写 11 位手机号"
     assert "real_name" in error["fields"] and error["fields"]["age"] == "不支持此项"
     citizen = db_session.scalars(select(Citizen).where(Citizen.openid == "o-careful")).one()
