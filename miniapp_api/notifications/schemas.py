@@ -19,6 +19,7 @@ class ConsentsIn(StrictIn):
 
 class ConsentOut(BaseModel):
     template_id: str
+    group: str = Field(description="the template's group (appointment_status, queue_call, …): what a page asks for")
     purpose: str
     subscription: Literal["one_time", "long_term"]
     status: str

@@ -34,7 +34,7 @@ def _consent_list(citizen_id: int) -> dict:
     rows = []
     for group, template in load_templates().items():
         consent = granted.get(template.template_id)
-        rows.append(ConsentOut(template_id=template.template_id, purpose=kinds.purpose(group),
+        rows.append(ConsentOut(template_id=template.template_id, group=group, purpose=kinds.purpose(group),
                                subscription="long_term" if template.long_term else "one_time",
                                status=consent.last_result if consent else "not_asked",
                                remaining_one_time=consent.one_time_balance if consent else 0))

@@ -2,7 +2,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const format = require("../utils/format.js");
-const { requestConsents, MAX_PER_REQUEST } = require("../utils/consent.js");
+const { requestConsents, leftText, MAX_PER_REQUEST } = require("../utils/consent.js");
 
 test("slot times read as a citizen says them", () => {
   assert.equal(format.slotTime("2026-11-24T09:15:00+08:00"), "11月24日（周二）09:15");
@@ -58,6 +58,25 @@ test("consent asks for at most three templates, not-yet-granted first, and repor
   assert.deepEqual(asked, ["T2", "T3", "T4"]);
   assert.deepEqual(client.posted, [["/api/v1/subscriptions", { results: { T2: "accept", T3: "reject", T4: "accept" } }]]);
   assert.deepEqual(result.results, { T2: "accept", T3: "reject", T4: "accept" });
+});
+
+test("a one-time consent used up is asked for again, the page's own notices first, and what is left is said", async () => {
+  const client = fakeClient([
+    { template_id: "T1", group: "policy_notice", subscription: "long_term", status: "not_asked", remaining_one_time: 0 },
+    { template_id: "T2", group: "appointment_status", subscription: "one_time", status: "accept", remaining_one_time: 0 },
+    { template_id: "T3", group: "appointment_reminder", subscription: "long_term", status: "accept", remaining_one_time: 0 },
+    { template_id: "T4", group: "queue_call", subscription: "one_time", status: "accept", remaining_one_time: 2 },
+    { template_id: "T5", group: "survey_invite", subscription: "long_term", status: "not_asked", remaining_one_time: 0 },
+    { template_id: "T6", group: "licence_expiry", subscription: "long_term", status: "reject", remaining_one_time: 0 },
+  ]);
+  let asked = null;
+  const result = await requestConsents(client, async (ids) => { asked = ids; return {}; },
+                                       ["appointment_status", "appointment_reminder", "queue_call"]);
+  // T2 was used up by the last booking: asked again, first; T3 and T4 still hold and are not asked.
+  assert.deepEqual(asked, ["T2", "T1", "T5"]);
+  assert.equal(result.left, 1);
+  assert.match(leftText(result.left), /还有 1 类通知未开启/);
+  assert.equal(leftText(0), "需要的通知都已开启");
 });
 
 test("a consent dialog closed without an answer posts nothing", async () => {

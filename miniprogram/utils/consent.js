@@ -11,27 +11,45 @@
 
   var MAX_PER_REQUEST = 3;  // wx.requestSubscribeMessage takes at most three template ids at a time
 
-  function requestConsents(client, ask) {
+  /** Whether the template still needs the citizen's yes: never accepted, or a one-time consent used up. */
+  function stillToAsk(row) {
+    if (row.status !== "accept") return true;
+    return row.subscription === "one_time" && !(row.remaining_one_time > 0);
+  }
+
+  /**
+   * Ask for up to three templates the citizen has not (or no longer) granted, those named in `prefer` (template
+   * groups, e.g. the booking's own) first. Answers `left`: how many still wait for a later tap.
+   */
+  function requestConsents(client, ask, prefer) {
+    var wanted = prefer || [];
     return client.get("/api/v1/subscriptions").then(function (list) {
-      // Not yet granted first (long-term ones once accepted stay accepted; one-time ones may be asked again).
-      var rows = (list.subscriptions || []).slice().sort(function (a, b) {
-        return (a.status === "accept") - (b.status === "accept");
-      });
+      var rows = (list.subscriptions || []).filter(stillToAsk);
+      var rank = function (row) { var at = wanted.indexOf(row.group); return at < 0 ? wanted.length : at; };
+      rows.sort(function (a, b) { return rank(a) - rank(b); });
       var ids = rows.map(function (c) { return c.template_id; }).slice(0, MAX_PER_REQUEST);
-      if (!ids.length) return { results: {} };
+      var left = Math.max(rows.length - ids.length, 0);
+      if (!ids.length) return { results: {}, left: 0 };
       return ask(ids).then(function (answer) {
         var results = {};
         ids.forEach(function (id) {
           var value = answer && answer[id];
           if (["accept", "reject", "ban", "filter"].indexOf(value) >= 0) results[id] = value;
         });
-        if (!Object.keys(results).length) return { results: results };
+        if (!Object.keys(results).length) return { results: results, left: left };
         return client.post("/api/v1/subscriptions", { results: results }).then(function (saved) {
-          return { results: results, subscriptions: saved.subscriptions };
+          return { results: results, subscriptions: saved.subscriptions, left: left };
         });
       });
     });
   }
 
-  return { requestConsents: requestConsents, MAX_PER_REQUEST: MAX_PER_REQUEST };
+  /** What to tell the citizen after a tap: how many kinds of notice still wait for their yes. */
+  function leftText(left) {
+    return left > 0 ? "还有 " + left + " 类通知未开启，再点一次“允许接收通知”继续开启（微信每次最多询问 3 类）" :
+      "需要的通知都已开启";
+  }
+
+  return { requestConsents: requestConsents, stillToAsk: stillToAsk, leftText: leftText,
+           MAX_PER_REQUEST: MAX_PER_REQUEST };
 });

@@ -20,7 +20,7 @@ def test_consents_are_recorded_and_counted(client, login):
                         json={"results": {REMINDER_TEMPLATE: "accept"}}).get_json()["subscriptions"]
     by_id = {s["template_id"]: s for s in after}
     assert by_id[STATUS_TEMPLATE]["remaining_one_time"] == 2
-    assert by_id[REMINDER_TEMPLATE] == {"template_id": REMINDER_TEMPLATE, "purpose": "预约提醒",
+    assert by_id[REMINDER_TEMPLATE] == {"template_id": REMINDER_TEMPLATE, "group": "appointment_reminder", "purpose": "预约提醒",
                                         "subscription": "long_term", "status": "accept", "remaining_one_time": 0}
     revoked = client.post("/api/v1/subscriptions", headers=headers, json={"results": {STATUS_TEMPLATE: "reject"}})
     assert {s["template_id"]: s for s in revoked.get_json()["subscriptions"]}[STATUS_TEMPLATE]["remaining_one_time"] == 0

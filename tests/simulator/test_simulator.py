@@ -130,7 +130,12 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
             before = tags.filter(has_text="已允许").count()
             page.get_by_role("button", name="允许接收通知").click()
             expect(tags.filter(has_text="已允许")).not_to_have_count(before)
+            if tags.filter(has_text="未授权").count():   # said what waits for the next tap
+                expect(page.locator("#consent-result")).to_contain_text("类通知未开启")
         expect(tags.filter(has_text="未授权")).to_have_count(0)
+        expect(page.locator("#consent-result")).to_have_text("需要的通知都已开启")
+        # Every template in Chinese words: no raw keys such as application_progress or survey_invite.
+        assert not re.search(r"[a-z]+_[a-z]+", page.locator("ul.list").inner_text())
         assert_accessible(page, "simulator consents")
 
         # 预约: the item's guide, the nearest centre, a slot at 09:15.

@@ -491,8 +491,9 @@
     return api.get("/api/v1/subscriptions").then(function (list) {
       show("订阅通知", '<div class="card"><p>模拟 <code>wx.requestSubscribeMessage</code>：允许后，预约结果和到点提醒会出现在微信“服务通知”里。</p></div>' +
         '<ul class="list">' + (list.subscriptions || []).map(function (s) {
-          return '<li class="card">' + esc(s.purpose) + '：<span class="tag">' +
-            esc({ accept: "已允许", reject: "已拒绝", not_asked: "未授权" }[s.status] || s.status) + "</span></li>";
+          var state = window.BanshiConsent.stillToAsk(s) && s.status === "accept" ? "已用完，需再次允许"
+            : ({ accept: "已允许", reject: "已拒绝", not_asked: "未授权" }[s.status] || s.status);
+          return '<li class="card">' + esc(s.purpose) + '：<span class="tag">' + esc(state) + "</span></li>";
         }).join("") + '</ul><button type="button" class="primary" id="allow">允许接收通知</button><p id="consent-result" role="status"></p>');
       document.getElementById("allow").addEventListener("click", function () {
         var kinds = {};
@@ -506,8 +507,11 @@
             ids.forEach(function (id) { answer[id] = "accept"; });
             return answer;
           });
-        }).then(function () {
-          consentsPage();
+        }).then(function (result) {
+          // WeChat asks for at most three at a time: say what still waits for another tap.
+          return consentsPage().then(function () {
+            document.getElementById("consent-result").textContent = window.BanshiConsent.leftText(result.left);
+          });
         }, function (error) {
           document.getElementById("consent-result").textContent = error.message;
         });

@@ -2,6 +2,11 @@ const { api, showError } = require("../../utils/api.js");
 const { dayFull, slotsByHour, slotsByPeriod, WAITLIST_PERIODS, waitlistTimes } = require("../../utils/format.js");
 const { requestConsents } = require("../../utils/consent.js");
 
+// What a booking's messages need: its result (one-time: asked again at every booking once used up), its
+// reminders, and the call at the hall; a waitlist's, its result.
+const BOOKING_NOTICES = ["appointment_status", "appointment_reminder", "queue_call"];
+const WAITLIST_NOTICES = ["waitlist_result", "appointment_status"];
+
 function askWeChat(ids) {
   return new Promise((resolve) => wx.requestSubscribeMessage({ tmplIds: ids, success: resolve, fail: () => resolve({}) }));
 }
@@ -51,7 +56,7 @@ Page({
   joinWaitlist() {
     const centre = this.data.centres[this.data.centreIndex];
     this.setData({ error: "", fieldErrors: {} });
-    requestConsents(api, askWeChat)
+    requestConsents(api, askWeChat, WAITLIST_NOTICES)
       .catch(() => null)
       .then(() => api.post("/api/v1/waitlist", Object.assign({
         centre_id: centre.id, item_code: this.data.code, date_from: this.data.date, date_to: this.data.date },
@@ -69,7 +74,7 @@ Page({
   book() {
     this.setData({ error: "", fieldErrors: {} });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.
-    requestConsents(api, askWeChat)
+    requestConsents(api, askWeChat, BOOKING_NOTICES)
       .catch(() => null)
       .then(() => {
         const relative = this.data.relatives[this.data.personIndex - 1];
