@@ -173,7 +173,7 @@
 
   /** What the page says after the server confirmed a face check. */
   function faceOutcome(profile) {
-    return profile.verified ? "实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
+    return profile.verified ? "核验成功：实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
   }
 
   return { LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,

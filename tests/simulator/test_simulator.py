@@ -114,6 +114,8 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         page.get_by_label("刷脸结果（模拟器里选择）").select_option("10000")
         page.get_by_role("button", name="完成刷脸").click()
         expect(page.locator("#identity-status")).to_contain_text("已实名核验")
+        expect(page.locator("#face-result")).to_contain_text("核验成功")   # said at the top, where the page opens
+        assert page.evaluate("window.scrollY") == 0
         page.get_by_label("微信绑定的手机号（模拟）").fill("13912345678")
         page.get_by_role("button", name="使用微信手机号").click()
         expect(page.locator(".card").first).to_contain_text("李秀英")

@@ -303,7 +303,19 @@
         return wechat("POST", "facial-verify", { verify_id: started.verify_id, openid: storage.get(OPENID_KEY),
                                                  verify_ret: Number(values.verify_ret) })
           .then(function () { return api.post("/api/v1/me/verifications/" + started.id + "/confirm", {}); })
-          .then(function () { route(); });
+          .then(function (me) {
+            // Say how it went, at the top where the page opens, before anything else.
+            return mePage().then(function () {
+              var said = document.createElement("p");
+              said.id = "face-result";
+              said.setAttribute("role", "status");
+              said.className = me.verified ? "ok" : "form-error";
+              said.textContent = F.faceOutcome(me);
+              var card = document.getElementById("profile-card");
+              card.parentNode.insertBefore(said, card);
+              window.scrollTo(0, 0);
+            });
+          });
       });
       onSubmit("wx-phone", function (values) {
         // <button open-type="getPhoneNumber"> gives a code; the server exchanges it with WeChat.

@@ -32,6 +32,7 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   await h.tap(me, "onIdNumber", { detail: { value: fixture.id_number } });
   await h.tap(me, "verify");
   assert.match(me.text(), /实名状态：已实名核验/);
+  assert.match(me.text(), /核验成功/);
   assert.match(me.text(), /姓名：周模拟/);
 
   const book = await h.open(`pages/book/index?code=${fixture.item}`);
