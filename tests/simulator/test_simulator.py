@@ -146,6 +146,7 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         expect(page.get_by_role("heading", name="需要带的材料")).to_be_visible()
         assert_accessible(page, "simulator item guide")
         page.get_by_role("link", name="预约办理").click()
+        expect(page.get_by_label("日期")).to_have_value("2026-11-23")   # opens on the earliest day with a seat
         page.get_by_label("日期").fill("2026-11-23")
         page.get_by_role("button", name="查看可约时段").click()
         slot = hall.slot(session, hall.general, "2026-11-23 09:15")

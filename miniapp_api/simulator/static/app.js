@@ -941,7 +941,8 @@
         var also = (query.also || "").split(",").filter(function (c) { return c; });  // items booked with it (情景清单)
         var chosen = centres.filter(function (c) { return String(c.id) === centreId; })[0];
         var earliestFree = chosen && chosen.earliest_free_slot;   // the finder's earliest bookable start
-        var date = query.date || "";
+        // Open on the centre's earliest day with a free seat (长辈模式 leads with its one big 最早可约 button instead).
+        var date = query.date || (!elderOn() && earliestFree ? earliestFree.slice(0, 10) : "");
         var slotsPromise = centreId && date
           ? api.get("/api/v1/centres/" + centreId + "/slots", { item: code, date: date })
           : Promise.resolve({ slots: [] });
@@ -959,6 +960,12 @@
             (slotData.closures || []).map(function (c) {
               return '<p class="card notice closure" role="alert">' + esc(c.notice) + "</p>";
             }).join("") +
+            (centreId && date && earliestFree && earliestFree.slice(0, 10) !== date &&
+             !(slotData.slots || []).some(function (s) { return s.remaining > 0; })
+              ? '<p class="card" id="next-open">这一天没有可约的号。<a class="button" href="#/book/' + encodeURIComponent(code) +
+                "?centre=" + esc(centreId) + "&date=" + esc(earliestFree.slice(0, 10)) +
+                (also.length ? "&also=" + encodeURIComponent(also.join(",")) : "") + '">看最早可约的一天：' +
+                esc(F.slotTime(earliestFree)) + "</a></p>" : "") +
             (centreId && date && F.dayFull(slotData.slots) && !(slotData.closures || []).length ? '<div class="card" id="waitlist-offer"><p>这一天已约满。' +
               "加入候补后，有人取消时号源会按候补先后为您保留，并通知您确认。</p>" +
               form("waitlist", radios("period", "想办理的时间", F.WAITLIST_PERIODS, "all"), "加入候补") + "</div>" : "") +
@@ -976,6 +983,7 @@
               select("for_person.relation", "与您的关系", F.RELATIONS.map(function (r) { return [r, r]; }), "父母") + "</div>",
               "确认预约") : ""));
           onSubmit("when", function (values) {
+            if (values.centre === centreId && values.date === date) return;   // that day is already shown
             go("#/book/" + encodeURIComponent(code) + "?centre=" + values.centre + "&date=" + values.date +
                (also.length ? "&also=" + encodeURIComponent(also.join(",")) : ""));
           });

@@ -12,7 +12,7 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
@@ -33,6 +33,11 @@ Page({
       .then((data) => {
         const preferred = data.centres.findIndex((c) => String(c.id) === this.data.preferredCentre);
         this.setData({ centres: data.centres, centreIndex: Math.max(preferred, 0) });
+        // Open on the centre's earliest day with a free seat rather than an empty date.
+        const chosen = data.centres[Math.max(preferred, 0)];
+        if (!this.data.date && chosen && chosen.earliest_free_slot) {
+          this.setData({ date: chosen.earliest_free_slot.slice(0, 10) });
+        }
         if (this.data.date) this.loadSlots();
       }, (error) => showError(this, error));
   },
@@ -46,11 +51,18 @@ Page({
     const centre = this.data.centres[this.data.centreIndex];
     if (!centre || !this.data.date) return;
     api.get(`/api/v1/centres/${centre.id}/slots`, { item: this.data.code, date: this.data.date })
-      .then((data) => this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null,
-                                     full: dayFull(data.slots) && !(data.closures || []).length,
-                                     closures: (data.closures || []).map((c) => c.notice) }),
+      .then((data) => {
+        // A day with no free seat (full, closed, or a day off) offers the centre's earliest day that has one.
+        const earliest = centre.earliest_free_slot ? centre.earliest_free_slot.slice(0, 10) : "";
+        const noSeat = !data.slots.some((slot) => slot.remaining > 0);
+        this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null,
+                       full: dayFull(data.slots) && !(data.closures || []).length,
+                       closures: (data.closures || []).map((c) => c.notice),
+                       nextOpen: noSeat && earliest && earliest !== this.data.date ? earliest : "" });
+      },
             (error) => showError(this, error));
   },
+  goNextOpen() { this.setData({ date: this.data.nextOpen }); this.loadSlots(); },
   pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
   // 候补: the day is full; wait for a freed seat (held for the first in line, confirmed in 我的候补).
   joinWaitlist() {

@@ -37,6 +37,9 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
 
   const book = await h.open(`pages/book/index?code=${fixture.item}`);
   assert.match(book.text(), new RegExp(`办理地点：${fixture.centre_name}`));
+  // It opens on the centre's earliest day with a free seat, its slots listed, not on an empty date.
+  assert.match(book.component.data.date, /^\d{4}-\d{2}-\d{2}$/);
+  assert.ok(book.component.data.periods.morning.length + book.component.data.periods.afternoon.length > 0);
   h.assertBindings(book, ["centres"]);
   await h.tap(book, "pickDate", { detail: { value: fixture.day } });
   const first = book.component.data.periods.morning.find((slot) => !slot.full);
