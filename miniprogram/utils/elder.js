@@ -4,15 +4,17 @@ const { elderFromFontSize } = require("./format.js");
 
 const KEY = "banshi.elder";
 
-/** On from the system font size (wx.getSystemInfoSync().fontSizeSetting) or the citizen's own switch. */
+/** On from the system font size (wx.getSystemInfoSync().fontSizeSetting) or the citizen's own switch: "1" on,
+ * "0" off even with a large font (the citizen turned it off), anything else follows the font. */
 function elderMode(fontSizeSetting, stored) {
+  if (stored === "0") return false;
   return stored === "1" || elderFromFontSize(fontSizeSetting);
 }
 
-/** The home page's tiles: in 长辈模式 only the three things most often done. */
+/** The home page's tiles: in 长辈模式 the three things most often done, then 消息 and 我的 (verification lives there). */
 function homeTiles(all, elder) {
-  // The three most used, as in the simulator: book, my appointments, application progress.
-  const common = ["/pages/book/index", "/pages/appointments/index", "/pages/applications/detail"];
+  const common = ["/pages/book/index", "/pages/appointments/index", "/pages/applications/detail",
+                  "/pages/messages/index", "/pages/me/index"];
   return elder ? all.filter((tile) => common.indexOf(tile.url) >= 0) : all;
 }
 

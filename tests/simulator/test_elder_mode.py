@@ -51,10 +51,11 @@ def test_elder_mode_from_the_font_size_to_a_one_tap_booking(page: Page, live_ser
         page.get_by_label("微信字体大小（模拟器里设置，字体调大自动开启长辈模式）").select_option("24")
         page.get_by_role("button", name="保存字体设置").click()
         expect(page.locator("#elder-state")).to_contain_text("已开启")
+        expect(page.locator("#elder-toggle")).to_have_text("关闭长辈模式")   # on by the font: the button says so
         page.get_by_role("link", name="回到首页").click()
 
         expect(page.locator("#title")).to_have_text("办事通 · 长辈模式")
-        expect(page.locator(".elder-tiles .tile")).to_have_text(["预约办事", "我的预约", "办件进度"])
+        expect(page.locator(".elder-tiles .tile")).to_have_text(["预约办事", "我的预约", "办件进度", "消息", "我的"])
         assert all(w >= 60 and h >= 60 for w, h in sizes(page, "#screen a, #screen button, #screen input"))
         font = page.eval_on_selector("#screen p, #screen label", "e => parseFloat(getComputedStyle(e).fontSize)")
         line = page.eval_on_selector("#screen label", "e => parseFloat(getComputedStyle(e).lineHeight) /"
@@ -82,7 +83,29 @@ def test_elder_mode_from_the_font_size_to_a_one_tap_booking(page: Page, live_ser
         page.on("dialog", lambda dialog: pytest.fail("长辈模式 must not pop up a dialog"))
         page.get_by_role("button", name="取消预约").click()
         expect(page.locator("#cancel-question")).to_have_text("确定取消这个预约吗？")
-        page.get_by_role("button", name="确定取消").click()
+        page.get_by_role("button", name="不取消").click()          # changed their mind: nothing happens
+        expect(page.locator("#cancel-question")).to_have_count(0)
+        expect(page.locator("#appointment-status")).to_have_text("已预约")
+        page.get_by_role("button", name="取消预约").click()
+        page.get_by_role("button", name="是，取消预约").click()
         # Within the hour before the start the hall's rule refuses, said on the page, again without a pop-up.
         expect(page.locator("#action-error")).to_contain_text("已不能取消或改约")
         expect(page.locator("#appointment-status")).to_have_text("已预约")
+
+
+def test_an_elder_not_yet_verified_is_sent_to_verify_before_choosing_a_time(page: Page, live_server, hall, committed_db,
+                                                                             app):
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        new_citizen(page, live_server, "钱奶奶")
+        page.get_by_role("link", name="长辈模式").click()
+        page.get_by_role("button", name="开启长辈模式").click()
+        page.goto(f"{live_server}/simulator/#/book/{hall.quick.code}")
+        expect(page.locator("#verify-first")).to_contain_text("预约需要先完成实名核验")
+        expect(page.locator(".slots")).to_have_count(0)            # no times shown before she can book them
+        assert all(h >= 60 for _, h in sizes(page, "#verify-now"))
+        assert_accessible(page, "simulator elder verify first")
+        page.get_by_role("link", name="去实名核验").click()
+        expect(page.get_by_role("button", name="开始人脸核验")).to_be_visible()
+        verify(committed_db, app, page)
+        page.goto(f"{live_server}/simulator/#/book/{hall.quick.code}")
+        expect(page.locator("#earliest-day")).to_be_visible()        # verified: straight to the earliest day

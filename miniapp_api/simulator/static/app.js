@@ -58,7 +58,10 @@
 
   /** 长辈模式: switched on here, or WeChat's font size set larger than standard. */
   function elderOn() {
-    return storage.get(ELDER_KEY) === "1" || F.elderFromFontSize(storage.get(FONT_KEY));
+    // "1": turned on; "0": turned off, even with a large font; unset: follows WeChat's font size.
+    var switched = storage.get(ELDER_KEY);
+    if (switched === "0") return false;
+    return switched === "1" || F.elderFromFontSize(storage.get(FONT_KEY));
   }
 
   function go(hash) {
@@ -233,7 +236,8 @@
 
   /** 长辈模式's home: the search box and the three things most often done, large; nothing else to find. */
   function elderHomePage() {
-    var tiles = [["#/book", "预约办事"], ["#/appointments", "我的预约"], ["#/applications", "办件进度"]];
+    var tiles = [["#/book", "预约办事"], ["#/appointments", "我的预约"], ["#/applications", "办件进度"],
+                 ["#/messages", "消息"], ["#/me", "我的"]];
     show("办事通 · 长辈模式", form("home-search", field("q", "说说您想办什么事"), "搜索") +
       '<div class="elder-tiles">' + tiles.map(function (t) {
         return '<a class="tile" href="' + t[0] + '">' + t[1] + "</a>";
@@ -245,11 +249,11 @@
     var size = storage.get(FONT_KEY) || "17";
     show("长辈模式", '<p id="elder-state" class="card">长辈模式：' + (elderOn() ? "已开启" : "未开启") +
       "（字更大、按钮更大、首页只留常用的三件事、选时段按钟点排好）</p>" +
-      '<button type="button" id="elder-toggle" class="primary">' + (storage.get(ELDER_KEY) === "1" ? "关闭长辈模式" : "开启长辈模式") +
+      '<button type="button" id="elder-toggle" class="primary">' + (elderOn() ? "关闭长辈模式" : "开启长辈模式") +
       "</button>" + form("font", select("fontsize", "微信字体大小（模拟器里设置，字体调大自动开启长辈模式）",
         [["17", "标准"], ["20", "大"], ["24", "特大"]], size), "保存字体设置") + '<a class="button" href="#/home">回到首页</a>');
     document.getElementById("elder-toggle").addEventListener("click", function () {
-      if (storage.get(ELDER_KEY) === "1") storage.remove(ELDER_KEY); else storage.set(ELDER_KEY, "1");
+      storage.set(ELDER_KEY, elderOn() ? "0" : "1");
       route();
     });
     onSubmit("font", function (values) { storage.set(FONT_KEY, values.fontsize); route(); });
@@ -929,6 +933,15 @@
   }
 
   function bookPage(code, query) {
+    // 长辈模式: an elder who has not verified yet is told so first, with one large button, not at the last step.
+    if (elderOn() && !query.checked) {
+      return api.get("/api/v1/me").then(function (me) {
+        if (me.verified) return bookPage(code, Object.assign({}, query, { checked: "1" }));
+        show("预约 · 先完成实名核验", '<p class="card" id="verify-first">预约需要先完成实名核验（刷一次脸，确认是您本人），' +
+          "核验后回到这里就能预约。</p>" + '<a class="button primary" id="verify-now" href="#/me">去实名核验</a>' +
+          '<a class="button" href="#/home">回到首页</a>');
+      });
+    }
     return Promise.all([api.get("/api/v1/items/" + encodeURIComponent(code)),
                         api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng }),
                         api.get("/api/v1/relatives")])
@@ -1112,11 +1125,13 @@
         }
         // 长辈模式 has no pop-ups: the question is asked on the page, with a large button to say yes.
         cancel.insertAdjacentHTML("afterend", '<p class="card" id="cancel-question">确定取消这个预约吗？</p>' +
-          '<button type="button" class="danger" id="cancel-yes">确定取消</button>');
+          '<button type="button" class="danger" id="cancel-yes">是，取消预约</button>' +
+          '<button type="button" id="cancel-no">不取消</button>');
         cancel.remove();
         document.getElementById("cancel-yes").addEventListener("click", function () {
           act(api.post("/api/v1/appointments/" + id + "/cancel"));
         });
+        document.getElementById("cancel-no").addEventListener("click", function () { appointmentPage(id, {}); });
       });
       if (!can.reschedule) return;
       if (query.date) {

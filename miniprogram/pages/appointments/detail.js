@@ -20,7 +20,9 @@ Page({
     });
   },
   cancel() {
-    wx.showModal({ title: "取消预约", content: "确定取消这个预约吗？", success: (answer) => {
+    // Plain words on both buttons (an elderly citizen reads 是，取消预约 / 不取消, not 确定 / 取消).
+    wx.showModal({ title: "取消预约", content: "确定取消这个预约吗？", confirmText: "是，取消", cancelText: "不取消",
+                   success: (answer) => {
       if (answer.confirm) api.post(`/api/v1/appointments/${this.id}/cancel`).then(() => this.load(), (e) => showError(this, e));
     } });
   },

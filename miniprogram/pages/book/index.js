@@ -12,11 +12,13 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
+    // 长辈模式: one not yet verified is told so first, with one large button, not at the last step.
+    if (this.data.elder) api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
     // date: a link that opens a given day (the message of a closure points at the earliest equivalent slot).
     this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
@@ -62,6 +64,7 @@ Page({
       },
             (error) => showError(this, error));
   },
+  goVerify() { wx.navigateTo({ url: "/pages/me/index" }); },
   goNextOpen() { this.setData({ date: this.data.nextOpen }); this.loadSlots(); },
   pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
   // 候补: the day is full; wait for a freed seat (held for the first in line, confirmed in 我的候补).

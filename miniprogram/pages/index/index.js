@@ -24,7 +24,7 @@ Page({
   toggleElder() {
     const elder = !this.data.elder;
     getApp().globalData.elder = elder;
-    wx.setStorageSync(KEY, elder ? "1" : "");
+    wx.setStorageSync(KEY, elder ? "1" : "0");   // "0": off, even when a large font would turn it on
     this.setData({ elder, tiles: homeTiles(TILES, elder) });
   },
   open(event) {
