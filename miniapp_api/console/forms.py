@@ -1,0 +1,115 @@
+"""Console forms answer a refusal on their own page: the page that holds the form is rendered again with the
+refusal's status, a general message at the top of the form, the message at each field and every value the
+person typed still in its field. Nothing of the refused request stands (the request's unit of work rolls back
+on the 4xx answer; the page is drawn after a rollback, so it shows the rows as they were).
+
+A POST view marks the page its form lives on with `@keeps_input("console.some_page")`; the template asks
+`posted(action_url)` for the form's state and draws its fields with the macros in macros.html. Refusals that are
+not form mistakes (not found, not allowed, too many tries, an expired form) still go to the error page."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import current_app, g, make_response, request
+from markupsafe import Markup
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from miniapp_api.console import messages
+from miniapp_api.console.blueprint import bp
+from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import DomainError, field_errors
+
+FORM_MISTAKES = (400, 409, 422)  # a bad value or a change the case's state does not allow; others: error page
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What was posted to one form and what was wrong with it; empty for every form that was not posted."""
+
+    values: MultiDict = field(default_factory=MultiDict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.message or self.errors)
+
+    def value(self, name: str, default="") -> str:
+        return self.values.get(name, "") if self else ("" if default is None else default)
+
+    def values_of(self, name: str, default=()) -> list[str]:
+        return self.values.getlist(name) if self else [str(v) for v in default]
+
+    def checked(self, name: str, value="true", default: bool = False) -> bool:
+        return str(value) in self.values.getlist(name) if self else default
+
+    def selected(self, name: str, value, default: bool = False) -> bool:
+        return self.checked(name, value, default)
+
+    def error(self, name: str) -> str:
+        return self.errors.get(name, "")
+
+    def invalid(self, name: str) -> Markup:
+        """The attributes that tie a field to its message."""
+        if not self.errors.get(name):
+            return Markup("")
+        return Markup(' aria-invalid="true" aria-describedby="e-{}"').format(name)
+
+
+NOT_POSTED = Posted()
+
+
+def posted(action: str, key: str | None = None) -> Posted:
+    """The state of the form that posts to `action` (and, for a table of rows whose forms share one action, whose
+    hidden `form_key` is `key`): what was typed and the errors when it was the form refused in this request."""
+    refusal: tuple[str, Posted] | None = g.get("form_refusal")
+    if refusal is None or refusal[0] != action.split("?")[0]:
+        return NOT_POSTED
+    if key is not None and refusal[1].values.get("form_key") != str(key):
+        return NOT_POSTED
+    return refusal[1]
+
+
+bp.add_app_template_global(posted, "posted")
+bp.add_app_template_global(NOT_POSTED, "not_posted")
+
+
+def errors_of(exc: ValidationError) -> dict[str, str]:
+    """A schema's errors by form field (the first part of each path)."""
+    errors: dict[str, str] = {}
+    for path, text in field_errors(exc).items():
+        errors.setdefault(path.split(".")[0], text)
+    return errors
+
+
+def refused(endpoint: str, status: int, errors: dict[str, str], message: str = messages.INVALID_FORM, **args):
+    """Answer the page at `endpoint` (called with those of `args` it takes) again for the form just posted."""
+    db.session.rollback()  # the page shows the rows as they were; nothing of this request stands
+    g.form_refusal = (request.path, Posted(MultiDict(request.form), dict(errors), message))
+    view = current_app.view_functions[endpoint]
+    takes = inspect.signature(view).parameters
+    response = make_response(view(**{k: v for k, v in args.items() if k in takes}))
+    response.status_code = status
+    return response
+
+
+def keeps_input(endpoint: str) -> Callable:
+    """A POST view whose form lives on the page at `endpoint`: a bad value or a refused change answers that page
+    again (status 422, or the refusal's own 409) instead of the error page."""
+    def wrap(view):
+        @wraps(view)
+        def run(**args):
+            try:
+                return view(**args)
+            except ValidationError as exc:
+                return refused(endpoint, 422, errors_of(exc), **args)
+            except DomainError as exc:
+                if exc.status not in FORM_MISTAKES:
+                    raise
+                return refused(endpoint, exc.status, exc.fields or {}, exc.message, **args)
+        return run
+    return wrap
