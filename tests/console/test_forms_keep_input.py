@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from miniapp_api.platform.models import AuditLog
-from tests.factories import reloaded
+from tests.factories import make_staff, reloaded
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Case:
     kept: object
     row: str
     before: object = None  # a POST (url, data) that readies the form (e.g. 接单 before 答复)
+    who: tuple[str, ...] = ()  # roles of a new staff member of the home centre who posts; else its manager
 
 
 def _row_state(session, obj) -> dict:
@@ -80,12 +81,51 @@ CASES = {
         data=lambda w: {"category": "解释说明", "reply": "好"},
         field="reply", message="内容太短", kept=lambda w: ["<option selected>解释说明</option>", ">好</textarea>"],
         row="rectification"),
+    "centre booking policy": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/policy",
+        data=lambda w: {"booking_horizon_days": "0", "min_notice_minutes": "30", "cancel_cutoff_minutes": "60",
+                        "max_active_per_person": "3", "no_show_limit": "3", "no_show_window_days": "90",
+                        "suspension_days": "30", "no_show_grace_minutes": "15", "checkin_radius_m": "300",
+                        "presence_check": "true"},
+        field="booking_horizon_days", message="数值太小", row="home",
+        kept=lambda w: ['name="booking_horizon_days" type="number" value="0"', 'value="300"',
+                        'name="presence_check" value="true" checked']),
+    "centre opening hours": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/hours",
+        data=lambda w: {"weekday": "3", "opens": "19:00", "closes": "17:00", "label": "延时服务"},
+        field="closes", message="结束时间须晚于开始时间", row="home",
+        kept=lambda w: ['value="3" selected', 'value="19:00"', 'value="17:00"', 'value="延时服务"']),
+    "centre window": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/windows/{w['window'].id}",
+        data=lambda w: {"counters": "0"},
+        field="counters", message="数值太小", row="window",
+        kept=lambda w: ['<details class="card" open>', 'name="counters" type="number" value="0"',
+                        f'value="{w["item"].code}"> ']),
+    "centre new window": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/windows",
+        data=lambda w: {"name": "帮代办窗口", "kind": "proxy", "counters": "2", "slot_minutes": "1",
+                        "item_codes": w["item"].code},
+        field="slot_minutes", message="数值太小", row="home",
+        kept=lambda w: ['value="帮代办窗口"', 'value="proxy" selected', 'name="slot_minutes" type="number" value="1"',
+                        f'id="new-{w["item"].code}" name="item_codes" value="{w["item"].code}" checked']),
+    "calendar override": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/calendar",
+        data=lambda w: {"day": "2026-12-31", "is_workday": "false", "note": "防"},
+        field="note", message="内容太短", row="home", who=("admin",),
+        kept=lambda w: ['value="2026-12-31"', 'value="false" selected', 'value="防"']),
+    "lift a suspension": Case(
+        url=lambda w: f"/console/centres/{w['home'].id}/suspensions/{w['suspension'].id}/lift",
+        data=lambda w: {"reason": "病"},
+        field="reason", message="内容太短", row="suspension", kept=lambda w: ['name="reason" value="病"']),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     case = CASES[name]
+    if case.who:
+        world["home_staff"] = make_staff(db_session, [world["home"]], case.who)
+        db_session.commit()
     user = console(world["home_staff"])
     if case.before:
         url, data = case.before(world)
