@@ -86,30 +86,35 @@ def errors_of(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def refused(endpoint: str, status: int, errors: dict[str, str], message: str = messages.INVALID_FORM, **args):
-    """Answer the page at `endpoint` (called with those of `args` it takes) again for the form just posted."""
-    db.session.rollback()  # the page shows the rows as they were; nothing of this request stands
-    g.form_refusal = (request.path, Posted(MultiDict(request.form), dict(errors), message))
-    view = current_app.view_functions[endpoint]
-    takes = inspect.signature(view).parameters
-    response = make_response(view(**{k: v for k, v in args.items() if k in takes}))
+def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
+    """Answer a form mistake with the page `render` draws (after a rollback: it shows the rows as they were),
+    the form that was posted holding what was typed and the errors. Any other refusal is raised again for the
+    error page."""
+    if isinstance(exc, ValidationError):
+        status, errors, message = 422, errors_of(exc), messages.INVALID_FORM
+    elif exc.status in FORM_MISTAKES:
+        status, errors, message = exc.status, dict(exc.fields or {}), exc.message
+    else:
+        raise exc
+    db.session.rollback()
+    g.form_refusal = (request.path, Posted(MultiDict(request.form), errors, message))
+    response = make_response(render())
     response.status_code = status
     return response
 
 
 def keeps_input(endpoint: str) -> Callable:
-    """A POST view whose form lives on the page at `endpoint`: a bad value or a refused change answers that page
-    again (status 422, or the refusal's own 409) instead of the error page."""
+    """A POST view whose form lives on the page at `endpoint` (called with those of the view's arguments it
+    takes): a bad value or a refused change answers that page again (422, or the refusal's own 409) instead of
+    the error page."""
     def wrap(view):
         @wraps(view)
         def run(**args):
             try:
                 return view(**args)
-            except ValidationError as exc:
-                return refused(endpoint, 422, errors_of(exc), **args)
-            except DomainError as exc:
-                if exc.status not in FORM_MISTAKES:
-                    raise
-                return refused(endpoint, exc.status, exc.fields or {}, exc.message, **args)
+            except (ValidationError, DomainError) as exc:
+                page_view = current_app.view_functions[endpoint]
+                takes = inspect.signature(page_view).parameters
+                return refused(exc, lambda: page_view(**{k: v for k, v in args.items() if k in takes}))
         return run
     return wrap

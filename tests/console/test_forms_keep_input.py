@@ -22,7 +22,7 @@ class Case:
     field: str
     message: str
     kept: object
-    row: str
+    row: object  # a key of the world, or a function of it
     before: object = None  # a POST (url, data) that readies the form (e.g. 接单 before 答复)
     who: tuple[str, ...] = ()  # roles of a new staff member of the home centre who posts; else its manager
 
@@ -117,6 +117,24 @@ CASES = {
         url=lambda w: f"/console/centres/{w['home'].id}/suspensions/{w['suspension'].id}/lift",
         data=lambda w: {"reason": "病"},
         field="reason", message="内容太短", row="suspension", kept=lambda w: ['name="reason" value="病"']),
+    "policy rule editor": Case(
+        url=lambda w: f"/console/policies/{w['policy']['item'].id}",
+        data=lambda w: {"fact_1": "size_class", "op_1": "in", "value_1": "特大型", "fact_2": "employees",
+                        "op_2": ">=", "value_2": "3", "group_2": "A", "cases": "- {name: 微型, facts: {size_class: micro}, eligible: true}"},
+        field="value_1", message="第1行条件", row=lambda w: w["policy"]["item"],
+        kept=lambda w: ['value="特大型"', '<option value="employees" selected>', '<option value="&gt;=" selected>',
+                        '<option value="A" selected>', ">- {name: 微型, facts: {size_class: micro}, eligible: true}</textarea>"]),
+    "policy test cases": Case(
+        url=lambda w: f"/console/policies/{w['policy']['item'].id}",
+        data=lambda w: {"fact_1": "size_class", "op_1": "in", "value_1": "小型，微型",
+                        "cases": "- {name: 微型, facts: [size_class: micro"},
+        field="cases", message="YAML 格式错误", row=lambda w: w["policy"]["item"],
+        kept=lambda w: ['value="小型，微型"', ">- {name: 微型, facts: [size_class: micro</textarea>"]),
+    "policy grant review": Case(
+        url=lambda w: f"/console/policy-grants/{w['policy']['grant'].id}/review",
+        data=lambda w: {"approve": "no", "reason": "  "},
+        field="reason", message="不通过时请写明原因", row=lambda w: w["policy"]["grant"],
+        kept=lambda w: ['name="reason" maxlength="200" placeholder="不通过原因" value="  "']),
 }
 
 
@@ -130,7 +148,8 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     if case.before:
         url, data = case.before(world)
         assert _post(user, url, data).status_code == 303
-    before = _row_state(db_session, world[case.row])
+    row = case.row(world) if callable(case.row) else world[case.row]
+    before = _row_state(db_session, row)
     audits = _audit_rows(db_session)
     answer = _post(user, case.url(world), case.data(world))
     page = answer.get_data(as_text=True)
@@ -140,5 +159,5 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     assert re.search(rf'name="{case.field}"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*e-{case.field}', page)
     for text in case.kept(world):
         assert html.escape(text, quote=False) in page or text in page, text
-    assert _row_state(db_session, world[case.row]) == before
+    assert _row_state(db_session, row) == before
     assert _audit_rows(db_session) == audits
