@@ -3,7 +3,8 @@ refusal's status, a general message at the top of the form, the message at each 
 person typed still in its field. Nothing of the refused request stands (the request's unit of work rolls back
 on the 4xx answer; the page is drawn after a rollback, so it shows the rows as they were).
 
-A POST view marks the page its form lives on with `@keeps_input("console.some_page")`; the template asks
+A POST view marks the page its form lives on with `@keeps_input("console.some_page")`; a view that answers both
+GET and POST returns `form_page(save, show)`. The template asks
 `posted(action_url)` for the form's state and draws its fields with the macros in macros.html. Refusals that are
 not form mistakes (not found, not allowed, too many tries, an expired form) still go to the error page."""
 
@@ -86,6 +87,16 @@ def errors_of(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def at_fields(errors: dict[str, str], names) -> dict[str, str]:
+    """Errors keyed by a path inside a posted field (questions.0.kind) at that field, several joined."""
+    fields: dict[str, str] = {}
+    for path, text in errors.items():
+        name = next((n for n in sorted(names, key=len, reverse=True)
+                     if path == n or path.startswith((f"{n}.", f"{n}["))), path)
+        fields[name] = text if name not in fields or text in fields[name] else f"{fields[name]}；{text}"
+    return fields
+
+
 def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
     """Answer a form mistake with the page `render` draws (after a rollback: it shows the rows as they were),
     the form that was posted holding what was typed and the errors. Any other refusal is raised again for the
@@ -93,7 +104,7 @@ def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
     if isinstance(exc, ValidationError):
         status, errors, message = 422, errors_of(exc), messages.INVALID_FORM
     elif exc.status in FORM_MISTAKES:
-        status, errors, message = exc.status, dict(exc.fields or {}), exc.message
+        status, errors, message = exc.status, at_fields(exc.fields or {}, request.form.keys()), exc.message
     else:
         raise exc
     db.session.rollback()
@@ -101,6 +112,17 @@ def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
     response = make_response(render())
     response.status_code = status
     return response
+
+
+def form_page(save: Callable[[], object], show: Callable[[], object]):
+    """A view that answers GET with its page and POST by saving the form on it: a refused save answers the page
+    again with what was typed."""
+    if request.method != "POST":
+        return show()
+    try:
+        return save()
+    except (ValidationError, DomainError) as exc:
+        return refused(exc, show)
 
 
 def keeps_input(endpoint: str) -> Callable:

@@ -14,7 +14,7 @@ from miniapp_api.businesses.models import Business
 from miniapp_api.console import messages
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done
-from miniapp_api.console.forms import keeps_input, refused
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -140,12 +140,7 @@ def policy_list():
 @page(*permissions.POLICY_AUTHOR)
 def policy_page(item_id: int):
     """The editor; a refused rule or test case answers this page again with what was typed still there."""
-    if request.method == "POST":
-        try:
-            return _save_rule(item_id)
-        except DomainError as exc:
-            return refused(exc, lambda: _policy_view(item_id))
-    return _policy_view(item_id)
+    return form_page(lambda: _save_rule(item_id), lambda: _policy_view(item_id))
 
 
 def _save_rule(item_id: int):

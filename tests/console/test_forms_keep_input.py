@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, inspect, select
 
+from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym, ItemGuideRevision
 from miniapp_api.platform.models import AuditLog
 from tests.factories import make_staff, reloaded
 
@@ -24,7 +25,8 @@ class Case:
     kept: object
     row: object  # a key of the world, or a function of it
     before: object = None  # a POST (url, data) that readies the form (e.g. 接单 before 答复)
-    who: tuple[str, ...] = ()  # roles of a new staff member of the home centre who posts; else its manager
+    who: tuple[str, ...] = ()
+    table: object = None  # a model whose rows must not grow  # roles of a new staff member of the home centre who posts; else its manager
 
 
 def _row_state(session, obj) -> dict:
@@ -135,6 +137,39 @@ CASES = {
         data=lambda w: {"approve": "no", "reason": "  "},
         field="reason", message="不通过时请写明原因", row=lambda w: w["policy"]["grant"],
         kept=lambda w: ['name="reason" maxlength="200" placeholder="不通过原因" value="  "']),
+    "guidance new entry": Case(
+        url=lambda w: "/console/guidance/entries/new",
+        data=lambda w: {"code": "Bad Code", "question": "怎么办理食品经营许可？", "variants": "食品许可\n开店许可",
+                        "answer": "带上营业执照到窗口办理", "item_codes": w["item"].code,
+                        "owner_centre_id": str(w["home"].id), "department": "市场监管"},
+        field="code", message="编号只能包含", row="home", table=GuideEntry,
+        kept=lambda w: ['value="Bad Code"', 'value="怎么办理食品经营许可？"', ">食品许可\n开店许可</textarea>",
+                        ">带上营业执照到窗口办理</textarea>", f'value="{w["item"].code}" checked',
+                        'value="市场监管"']),
+    "guidance entry": Case(
+        url=lambda w: f"/console/guidance/entries/{w['guide']['entry']}",
+        data=lambda w: {"question": "测试问题改", "answer": "新的答案", "scenario_codes": "no-such-scenario",
+                        "owner_centre_id": str(w["home"].id), "department": "综合服务"},
+        field="scenario_codes", message="no-such-scenario", row="home", table=GuideEntry,
+        kept=lambda w: ['value="测试问题改"', ">新的答案</textarea>", ">no-such-scenario</textarea>"]),
+    "guidance scenario YAML": Case(
+        url=lambda w: f"/console/guidance/scenarios/{w['guide']['scenario']}",
+        data=lambda w: {"title": "测试情景改", "summary": "测试", "audience": "business",
+                        "questions": "- {key: a, text: 有吗？, kind: maybe}", "outcomes": "- {item: [",
+                        "owner_centre_id": str(w["home"].id), "department": "综合服务"},
+        field="outcomes", message="YAML 格式错误", row="home", table=GuideScenario,
+        kept=lambda w: ['value="测试情景改"', 'value="business" selected',
+                        ">- {key: a, text: 有吗？, kind: maybe}</textarea>", ">- {item: [</textarea>"]),
+    "guidance item guide": Case(
+        url=lambda w: f"/console/guidance/items/{w['item'].code}",
+        data=lambda w: {"what_you_get": "许可证", "who_can_apply": "经营者", "steps": "提交\n领证", "fee": "",
+                        "materials": "申请书, 必需, 原件, 1"},
+        field="fee", message="此项必填", row="item", table=ItemGuideRevision,
+        kept=lambda w: ['value="许可证"', 'value="经营者"', ">提交\n领证</textarea>", ">申请书, 必需, 原件, 1</textarea>"]),
+    "guidance synonyms": Case(
+        url=lambda w: "/console/guidance/synonyms",
+        data=lambda w: {"words": "社保", "owner_centre_id": str(w["home"].id), "department": "人社"},
+        field="words", message="同义词组需要2-12个词", row="home", table=GuideSynonym, kept=lambda w: ['value="社保"', 'value="人社"']),
 }
 
 
@@ -151,6 +186,7 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     row = case.row(world) if callable(case.row) else world[case.row]
     before = _row_state(db_session, row)
     audits = _audit_rows(db_session)
+    rows = db_session.scalar(select(func.count()).select_from(case.table)) if case.table else None
     answer = _post(user, case.url(world), case.data(world))
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422, page
@@ -161,3 +197,5 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
         assert html.escape(text, quote=False) in page or text in page, text
     assert _row_state(db_session, row) == before
     assert _audit_rows(db_session) == audits
+    if case.table:
+        assert db_session.scalar(select(func.count()).select_from(case.table)) == rows
