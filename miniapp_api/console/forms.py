@@ -125,17 +125,17 @@ def form_page(save: Callable[[], object], show: Callable[[], object]):
         return refused(exc, show)
 
 
-def keeps_input(endpoint: str) -> Callable:
-    """A POST view whose form lives on the page at `endpoint` (called with those of the view's arguments it
-    takes): a bad value or a refused change answers that page again (422, or the refusal's own 409) instead of
-    the error page."""
+def keeps_input(show: str | Callable) -> Callable:
+    """A POST view whose form lives on the page `show` draws: a console endpoint, or a function; either is called
+    with those of the view's arguments it takes. A bad value or a refused change answers that page again (422,
+    or the refusal's own 409) instead of the error page."""
     def wrap(view):
         @wraps(view)
         def run(**args):
             try:
                 return view(**args)
             except (ValidationError, DomainError) as exc:
-                page_view = current_app.view_functions[endpoint]
+                page_view = current_app.view_functions[show] if isinstance(show, str) else show
                 takes = inspect.signature(page_view).parameters
                 return refused(exc, lambda: page_view(**{k: v for k, v in args.items() if k in takes}))
         return run

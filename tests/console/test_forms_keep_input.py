@@ -170,6 +170,26 @@ CASES = {
         url=lambda w: "/console/guidance/synonyms",
         data=lambda w: {"words": "社保", "owner_centre_id": str(w["home"].id), "department": "人社"},
         field="words", message="同义词组需要2-12个词", row="home", table=GuideSynonym, kept=lambda w: ['value="社保"', 'value="人社"']),
+    "certificate revoke": Case(
+        url=lambda w: f"/console/certificates/{w['certificate'].id}/revoke",
+        data=lambda w: {"reason": "信息有误，持证人申请"},
+        field="confirm", message="确认撤销", row="certificate",
+        kept=lambda w: ['value="信息有误，持证人申请"']),
+    "business agent end": Case(
+        url=lambda w: f"/console/businesses/{w['business'].credit_code}/agents/{w['agent_link'].id}/end",
+        data=lambda w: {"reason": "已离职"},
+        field="confirm", message="确认", row="agent_link", kept=lambda w: ['value="已离职"']),
+    "business agent confirm": Case(
+        url=lambda w: f"/console/businesses/{w['business'].credit_code}/agents",
+        data=lambda w: {"name": "周经办", "id_number": "37150219900101"},
+        field="id_number", message="身份证", row="business",
+        kept=lambda w: ['value="周经办"', 'value="37150219900101"']),
+    "business payout account": Case(
+        url=lambda w: f"/console/businesses/{w['business'].credit_code}/payout",
+        data=lambda w: {"account_name": "聊城市周记餐饮有限公司", "bank": "中国工商银行聊城分行",
+                        "account_number": "6222-0216"},
+        field="account_number", message="格式不正确", row="business",
+        kept=lambda w: ['value="中国工商银行聊城分行"', 'value="6222-0216"']),
 }
 
 
