@@ -22,7 +22,7 @@ from miniapp_api.centres.services import get_centre, set_booking_policy
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
-from miniapp_api.console.forms import keeps_input
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
 from miniapp_api.notifications.kinds import KINDS
@@ -158,9 +158,13 @@ def lift_suspension(centre_id: int, suspension_id: int):
 @bp.route("/licences/import", methods=["GET", "POST"])
 @page(*MANAGERS)
 def licence_import():
+    """All or nothing; a refused file answers this page with its errors by line and the chosen centre kept."""
     centres = queries.centres_of(db.session, g.staff)
-    if request.method == "GET":
-        return render_template("console/licence_import.html", centres=centres, report=None)
+    return form_page(lambda: _import_licences(centres),
+                     lambda: render_template("console/licence_import.html", centres=centres, report=None))
+
+
+def _import_licences(centres):
     body = ImportFormIn.model_validate(form_data())
     upload = request.files.get("file")
     raw = upload.read() if upload else b""

@@ -51,6 +51,10 @@ class Posted:
     def selected(self, name: str, value, default: bool = False) -> bool:
         return self.checked(name, value, default)
 
+    def errors_under(self, prefix: str) -> list[tuple[str, str]]:
+        """Errors not of one field (a file's lines: "line 3") in the order found."""
+        return [(name, text) for name, text in self.errors.items() if name.startswith(prefix)]
+
     def error(self, name: str) -> str:
         return self.errors.get(name, "")
 

@@ -2,6 +2,7 @@
 the field, everything typed still there, and nothing changed in the database."""
 
 import html
+import io
 import re
 from dataclasses import dataclass
 
@@ -9,8 +10,11 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym, ItemGuideRevision
+from miniapp_api.identity.models import RelativeAuthorisation
+from miniapp_api.licences.models import Licence
 from miniapp_api.platform.models import AuditLog
 from tests.factories import make_staff, reloaded
+from tests.licences.test_licences import csv_text
 
 
 @dataclass
@@ -26,7 +30,9 @@ class Case:
     row: object  # a key of the world, or a function of it
     before: object = None  # a POST (url, data) that readies the form (e.g. 接单 before 答复)
     who: tuple[str, ...] = ()
-    table: object = None  # a model whose rows must not grow  # roles of a new staff member of the home centre who posts; else its manager
+    table: object = None  # a model whose rows must not grow
+    control: str = ""  # the input that points at the message, when it is not named `field`
+    centres: tuple[str, ...] = ("home",)  # the new staff member's centres (with `who`)  # roles of a new staff member of the home centre who posts; else its manager
 
 
 def _row_state(session, obj) -> dict:
@@ -40,9 +46,9 @@ def _audit_rows(session) -> int:
 
 
 def _field_message(page: str, name: str) -> str:
-    found = re.search(rf'<p class="field-error" id="e-{name}">([^<]*)</p>', page)
+    found = re.search(rf'<(p|ul) class="[^"]*field-error" id="e-{name}">(.*?)</\1>', page, re.S)
     assert found, f"no message at field {name}"
-    return html.unescape(found.group(1))
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
 
 
 def _post(user, url, data):
@@ -190,6 +196,18 @@ CASES = {
                         "account_number": "6222-0216"},
         field="account_number", message="格式不正确", row="business",
         kept=lambda w: ['value="中国工商银行聊城分行"', 'value="6222-0216"']),
+    "relatives paper authorisation": Case(
+        url=lambda w: "/console/relatives",
+        data=lambda w: {"code": w["invite_code"], "centre_id": str(w["home"].id), "paper_ref": ""},
+        field="paper_ref", message="此项必填", row="home", table=RelativeAuthorisation,
+        kept=lambda w: [f'value="{w["home"].id}" selected', f'name="code" value="{w["invite_code"]}"']),
+    "licence import": Case(
+        url=lambda w: "/console/licences/import",
+        data=lambda w: {"centre_id": str(w["other"].id), "file": (io.BytesIO(csv_text(
+            "食品经营许可证,JY-KEEP-2,企业,某店,91371500MA00000000,,2021-12-01,2026-13-01,").encode()), "l.csv")},
+        field="lines", control="file", message="第2行", row="home", table=Licence,
+        who=("centre_manager",), centres=("home", "other"),
+        kept=lambda w: [f'value="{w["other"].id}" selected']),
 }
 
 
@@ -197,7 +215,7 @@ CASES = {
 def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     case = CASES[name]
     if case.who:
-        world["home_staff"] = make_staff(db_session, [world["home"]], case.who)
+        world["home_staff"] = make_staff(db_session, [world[c] for c in case.centres], case.who)
         db_session.commit()
     user = console(world["home_staff"])
     if case.before:
@@ -212,7 +230,8 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     assert answer.status_code == 422, page
     assert 'role="alert"' in page and "未做任何更改" in page
     assert case.message in _field_message(page, case.field)
-    assert re.search(rf'name="{case.field}"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*e-{case.field}', page)
+    control = case.control or case.field
+    assert re.search(rf'name="{control}"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*e-{case.field}', page)
     for text in case.kept(world):
         assert html.escape(text, quote=False) in page or text in page, text
     assert _row_state(db_session, row) == before
