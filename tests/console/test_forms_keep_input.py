@@ -4,6 +4,7 @@ the field, everything typed still there, and nothing changed in the database."""
 import html
 import io
 import re
+from datetime import timedelta
 from dataclasses import dataclass
 
 import pytest
@@ -11,7 +12,9 @@ from sqlalchemy import func, inspect, select
 
 from miniapp_api.guidance.models import GuideEntry, GuideScenario, GuideSynonym, ItemGuideRevision
 from miniapp_api.identity.models import RelativeAuthorisation
+from miniapp_api.inspections.models import Inspection, InspectorSlot
 from miniapp_api.licences.models import Licence
+from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.models import AuditLog
 from tests.factories import make_staff, reloaded
 from tests.licences.test_licences import csv_text
@@ -32,7 +35,8 @@ class Case:
     who: tuple[str, ...] = ()
     table: object = None  # a model whose rows must not grow
     control: str = ""  # the input that points at the message, when it is not named `field`
-    centres: tuple[str, ...] = ("home",)  # the new staff member's centres (with `who`)  # roles of a new staff member of the home centre who posts; else its manager
+    centres: tuple[str, ...] = ("home",)  # the new staff member's centres (with `who`)
+    setup: object = None  # a function of (session, world) that readies the page  # roles of a new staff member of the home centre who posts; else its manager
 
 
 def _row_state(session, obj) -> dict:
@@ -54,6 +58,16 @@ def _field_message(page: str, name: str) -> str:
 def _post(user, url, data):
     form = {"csrf_token": user.csrf(), **data}
     return user.client.post(url, data=form)
+
+
+def _free_inspection_time(session, world):
+    """The case (of an item inspected remotely) without its inspection, and a free inspection time ahead."""
+    session.delete(world["inspection"])
+    world["item"].name = "食品经营许可证（新办）"  # an item with a checklist (inspections/checklists.yaml)
+    world["free_slot"] = InspectorSlot(staff_id=world["home_staff"].id, centre_id=world["home"].id,
+                                       starts_at=utcnow() + timedelta(days=2),
+                                       ends_at=utcnow() + timedelta(days=2, minutes=30))
+    session.add(world["free_slot"])
 
 
 CASES = {
@@ -208,6 +222,27 @@ CASES = {
         field="lines", control="file", message="第2行", row="home", table=Licence,
         who=("centre_manager",), centres=("home", "other"),
         kept=lambda w: [f'value="{w["other"].id}" selected']),
+    "inspection time": Case(
+        url=lambda w: "/console/inspections",
+        data=lambda w: {"centre_id": str(w["home"].id), "starts_at": "下周一上午", "minutes": "45"},
+        field="starts_at", message="请填写开始时间", row="home", table=InspectorSlot,
+        kept=lambda w: [f'value="{w["home"].id}" selected', 'value="下周一上午"', 'value="45"']),
+    "inspection conclusion": Case(
+        url=lambda w: f"/console/inspections/{w['inspection'].id}/conclusion",
+        data=lambda w: {"ok_layout": "no", "note_layout": "后厨与平面图不一致", "conclusion": "pass"},
+        field="conclusion", message="有不合格项时不能结论为“通过”", row="inspection",
+        kept=lambda w: ['value="no" checked', 'value="后厨与平面图不一致"', 'value="pass" checked']),
+    "inspection schedule": Case(
+        url=lambda w: f"/console/applications/{w['application'].reference}/inspection",
+        data=lambda w: {"slot_id": str(w["free_slot"].id), "video_link": "http://video.example/room-1"},
+        field="video_link", message="https", row="application", table=Inspection, setup=_free_inspection_time,
+        kept=lambda w: [f'value="{w["free_slot"].id}" selected', 'value="http://video.example/room-1"']),
+    "batch advance": Case(
+        url=lambda w: f"/console/batches/{w['batch'].reference}/advance",
+        data=lambda w: {"to": "accepted", "only_from": "submitted", "carrier": "顺丰", "tracking_number": "单号 有空格"},
+        field="tracking_number", message="格式不正确", row="batch",
+        kept=lambda w: ['value="accepted" selected', 'value="submitted" selected', 'value="顺丰"',
+                        'value="单号 有空格"', "<details open>"]),
 }
 
 
@@ -216,6 +251,9 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     case = CASES[name]
     if case.who:
         world["home_staff"] = make_staff(db_session, [world[c] for c in case.centres], case.who)
+        db_session.commit()
+    if case.setup:
+        case.setup(db_session, world)
         db_session.commit()
     user = console(world["home_staff"])
     if case.before:
