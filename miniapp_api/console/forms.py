@@ -68,14 +68,13 @@ class Posted:
 NOT_POSTED = Posted()
 
 
-def posted(action: str, key: str | None = None) -> Posted:
-    """The state of the form that posts to `action` (and, for a table of rows whose forms share one action, whose
-    hidden `form_key` is `key`): what was typed and the errors when it was the form refused in this request."""
+def posted(action: str) -> Posted:
+    """The state of the form that posts to `action`: what was typed and the errors when it is the form refused in
+    this request (each row of a table has a form of its own address)."""
     refusal: tuple[str, Posted] | None = g.get("form_refusal")
     if refusal is None or refusal[0] != action.split("?")[0]:
         return NOT_POSTED
-    if key is not None and refusal[1].values.get("form_key") != str(key):
-        return NOT_POSTED
+    g.form_refusal_shown = True
     return refusal[1]
 
 
@@ -114,6 +113,10 @@ def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
     db.session.rollback()
     g.form_refusal = (request.path, Posted(MultiDict(request.form), errors, message))
     response = make_response(render())
+    if not g.pop("form_refusal_shown", False):
+        # The form is no longer on its page (the case moved on meanwhile): the error page says what happened.
+        g.pop("form_refusal")
+        raise exc
     response.status_code = status
     return response
 

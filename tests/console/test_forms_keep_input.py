@@ -276,3 +276,18 @@ def test_a_refused_form_keeps_what_was_typed(name, console, world, db_session):
     assert _audit_rows(db_session) == audits
     if case.table:
         assert db_session.scalar(select(func.count()).select_from(case.table)) == rows
+
+
+def test_a_refused_form_no_longer_on_its_page_and_a_missing_record_answer_the_error_page(console, world,
+                                                                                        db_session):
+    user = console(world["home_staff"])
+    grant = world["policy"]["grant"]
+    # 已拨付到账 is offered only once the grant is approved: refused, and there is no button to show it beside.
+    early = user.post(f"/console/policy-grants/{grant.id}/paid")
+    page = early.get_data(as_text=True)
+    assert early.status_code == 409 and "操作未完成" in page and 'role="alert"' in page
+    assert reloaded(db_session, grant).status == "reviewing"
+    missing = user.post(f"/console/feedback/{world['feedback'].id + 1000}/answer", {"answer": "已核实处理"})
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "没有找到" in page
+    assert re.search(r'<a href="[^"]*" data-back>返回上一页</a>', page) and "back.js" in page
