@@ -258,6 +258,7 @@ def feedback_page(feedback_id: int):
 
 @bp.post("/feedback/<int:feedback_id>/claim")
 @page(*FEEDBACK_ROLES)
+@keeps_input("console.feedback_page")
 def feedback_claim(feedback_id: int):
     return _feedback_action(feedback_id, lambda f: feedback.assign(db.session, g.staff, f, g.staff.id, utcnow()),
                             messages.FEEDBACK_CLAIMED)

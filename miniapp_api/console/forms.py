@@ -4,9 +4,9 @@ person typed still in its field. Nothing of the refused request stands (the requ
 on the 4xx answer; the page is drawn after a rollback, so it shows the rows as they were).
 
 A POST view marks the page its form lives on with `@keeps_input("console.some_page")`; a view that answers both
-GET and POST returns `form_page(save, show)`. The template asks
-`posted(action_url)` for the form's state and draws its fields with the macros in macros.html. Refusals that are
-not form mistakes (not found, not allowed, too many tries, an expired form) still go to the error page."""
+GET and POST returns `form_page(save, show)`. The template asks `posted(action_url)` for the form's state and
+draws its fields with the macros in macros.html (`field`, `error`, `form_alert`). Refusals that are not form
+mistakes (not found, not allowed, too many tries, an expired form) still go to the error page."""
 
 from __future__ import annotations
 
@@ -41,9 +41,6 @@ class Posted:
 
     def value(self, name: str, default="") -> str:
         return self.values.get(name, "") if self else ("" if default is None else default)
-
-    def values_of(self, name: str, default=()) -> list[str]:
-        return self.values.getlist(name) if self else [str(v) for v in default]
 
     def checked(self, name: str, value="true", default: bool = False) -> bool:
         return str(value) in self.values.getlist(name) if self else default
