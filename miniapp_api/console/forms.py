@@ -1,7 +1,7 @@
 """Console forms answer a refusal on their own page: the page that holds the form is rendered again with the
 refusal's status, a general message at the top of the form, the message at each field and every value the
-person typed still in its field. Nothing of the refused request stands (the request's unit of work rolls back
-on the 4xx answer; the page is drawn after a rollback, so it shows the rows as they were).
+person typed still in its field. Nothing of the refused change stands: it is rolled back before the page is
+drawn, so the page shows the rows as they were; only the audit rows the page writes as it is drawn are kept.
 
 A POST view marks the page its form lives on with `@keeps_input("console.some_page")`; a view that answers both
 GET and POST returns `form_page(save, show)`. The template asks `posted(action_url)` for the form's state and
@@ -24,6 +24,7 @@ from miniapp_api.console import messages
 from miniapp_api.console.blueprint import bp
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import DomainError, field_errors
+from miniapp_api.platform.unit_of_work import KEEP_ON_REFUSAL, keep_on_refusal
 
 FORM_MISTAKES = (400, 409, 422)  # a bad value or a change the case's state does not allow; others: error page
 
@@ -108,11 +109,15 @@ def refused(exc: ValidationError | DomainError, render: Callable[[], object]):
     else:
         raise exc
     db.session.rollback()
+    # What the page writes while drawn stands: its audit rows of who looked at personal data (the refused change
+    # is gone with the rollback above).
+    keep_on_refusal(db.session)
     g.form_refusal = (request.path, Posted(MultiDict(request.form), errors, message))
     response = make_response(render())
     if not g.pop("form_refusal_shown", False):
         # The form is no longer on its page (the case moved on meanwhile): the error page says what happened.
         g.pop("form_refusal")
+        db.session.info.pop(KEEP_ON_REFUSAL, None)  # the error page's answer rolls back all, as before
         raise exc
     response.status_code = status
     return response

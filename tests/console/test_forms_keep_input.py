@@ -39,14 +39,19 @@ class Case:
     setup: object = None  # a function of (session, world) that readies the page  # roles of a new staff member of the home centre who posts; else its manager
 
 
+VIEWS = ("view_application", "view_feedback", "filing.view", "file.view")
+
+
 def _row_state(session, obj) -> dict:
     row = reloaded(session, obj)
     return {c.key: getattr(row, c.key) for c in inspect(type(row)).column_attrs}
 
 
-def _audit_rows(session) -> int:
+def _audit_rows(session, views: bool = False) -> int:
+    """Audit rows of changes (or, with `views`, of looking at personal data: the refused page shows it again)."""
     session.expire_all()
-    return session.scalar(select(func.count()).select_from(AuditLog))
+    looked = AuditLog.action.in_(VIEWS)
+    return session.scalar(select(func.count()).select_from(AuditLog).where(looked if views else ~looked))
 
 
 def _field_message(page: str, name: str) -> str:
@@ -291,3 +296,19 @@ def test_a_refused_form_no_longer_on_its_page_and_a_missing_record_answer_the_er
     page = missing.get_data(as_text=True)
     assert missing.status_code == 404 and "没有找到" in page
     assert re.search(r'<a href="[^"]*" data-back>返回上一页</a>', page) and "back.js" in page
+
+
+def test_the_refused_page_still_logs_who_looked_at_the_case(console, world, db_session):
+    user = console(world["home_staff"])
+    reference = world["application"].reference
+
+    def looked() -> int:
+        db_session.expire_all()
+        return db_session.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "view_application", AuditLog.subject_id == reference))
+
+    before = looked()
+    refused = user.post(f"/console/applications/{reference}/advance", {"to": "in_review", "tracking_number": "?"})
+    assert refused.status_code == 422 and 'id="e-tracking_number"' in refused.get_data(as_text=True)
+    assert looked() == before + 1
+    assert reloaded(db_session, world["application"]).status == "accepted_pending_materials"
