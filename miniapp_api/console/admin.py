@@ -22,6 +22,7 @@ from miniapp_api.centres.services import get_centre, set_booking_policy
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications.delivery import stats as notification_stats
 from miniapp_api.notifications.kinds import KINDS
@@ -70,6 +71,7 @@ def centre_setup(centre_id: int):
 
 @bp.post("/centres/<int:centre_id>/policy")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def centre_policy(centre_id: int):
     centre = _managed_centre(centre_id)
     body = BookingPolicyIn.model_validate(form_data())
@@ -84,6 +86,7 @@ def _managed_centre(centre_id: int):
 
 @bp.post("/centres/<int:centre_id>/hours")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def hours_add(centre_id: int):
     centre = _managed_centre(centre_id)
     body = PeriodForm.model_validate(form_data())
@@ -95,6 +98,7 @@ def hours_add(centre_id: int):
 
 @bp.post("/centres/<int:centre_id>/hours/<int:period_id>/delete")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def hours_remove(centre_id: int, period_id: int):
     centre = _managed_centre(centre_id)
     hours_and_windows.remove_opening_period(db.session, centre, period_id, actor=f"staff:{g.staff.id}", now=utcnow())
@@ -103,6 +107,7 @@ def hours_remove(centre_id: int, period_id: int):
 
 @bp.post("/centres/<int:centre_id>/windows/<int:window_id>")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def window_update(centre_id: int, window_id: int):
     centre = _managed_centre(centre_id)
     window = hours_and_windows.centre_window(centre, window_id)
@@ -114,6 +119,7 @@ def window_update(centre_id: int, window_id: int):
 
 @bp.post("/centres/<int:centre_id>/windows")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def window_add(centre_id: int):
     centre = _managed_centre(centre_id)
     body = NewWindowForm.model_validate(form_data(many=("item_codes",)))
@@ -125,6 +131,7 @@ def window_add(centre_id: int):
 
 @bp.post("/centres/<int:centre_id>/calendar")
 @page(*permissions.CALENDAR)
+@keeps_input("console.centre_setup")
 def calendar_override(centre_id: int):
     """The working-day calendar is national: only admins change it (the page just hosts the form)."""
     body = CalendarOverrideIn.model_validate(form_data())
@@ -137,6 +144,7 @@ def calendar_override(centre_id: int):
 
 @bp.post("/centres/<int:centre_id>/suspensions/<int:suspension_id>/lift")
 @page(*MANAGERS)
+@keeps_input("console.centre_setup")
 def lift_suspension(centre_id: int, suspension_id: int):
     require_centre(db.session, g.staff, centre_id)
     if suspension_id not in {s.id for s in appointments.active_suspensions(db.session, centre_id, utcnow())}:
@@ -150,9 +158,13 @@ def lift_suspension(centre_id: int, suspension_id: int):
 @bp.route("/licences/import", methods=["GET", "POST"])
 @page(*MANAGERS)
 def licence_import():
+    """All or nothing; a refused file answers this page with its errors by line and the chosen centre kept."""
     centres = queries.centres_of(db.session, g.staff)
-    if request.method == "GET":
-        return render_template("console/licence_import.html", centres=centres, report=None)
+    return form_page(lambda: _import_licences(centres),
+                     lambda: render_template("console/licence_import.html", centres=centres, report=None))
+
+
+def _import_licences(centres):
     body = ImportFormIn.model_validate(form_data())
     upload = request.files.get("file")
     raw = upload.read() if upload else b""

@@ -18,6 +18,7 @@ from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLER
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data, item_refusal
+from miniapp_api.console.forms import keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -98,6 +99,7 @@ def batch_page(reference: str):
 
 @bp.post("/batches/<reference>/advance")
 @page(*APPLICATION_HANDLERS)
+@keeps_input("console.batch_page")
 def batch_advance(reference: str):
     batch = applications.staff_batch(db.session, g.staff, reference)
     data = form_data("missing_materials")

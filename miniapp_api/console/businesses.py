@@ -14,6 +14,7 @@ from miniapp_api.citizens.schemas import IdNumber, RealName
 from miniapp_api.console import messages
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.forms import keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import chinese_date, utcnow
 from miniapp_api.platform.db import db
@@ -51,7 +52,11 @@ def _business(credit_code: str) -> Business:
 @page(*HALL_STAFF)
 def business_links():
     """Look a business up by its credit code: its representative and agents, until when, who ended whose link."""
-    code, business, links = request.args.get("credit_code", "").strip().upper(), None, []
+    return _business_page(request.args.get("credit_code", ""))
+
+
+def _business_page(credit_code: str):
+    code, business, links = credit_code.strip().upper(), None, []
     if code:
         business = _business(code)
         now = utcnow()
@@ -64,6 +69,7 @@ def business_links():
 
 @bp.post("/businesses/<credit_code>/agents")
 @page(*HALL_STAFF)
+@keeps_input(_business_page)
 def business_agent_confirm(credit_code: str):
     """At the counter, having seen the authorisation letter and the agent's ID card: a new agent for a year, or
     a current one renewed for another year."""
@@ -76,6 +82,7 @@ def business_agent_confirm(credit_code: str):
 
 @bp.post("/businesses/<credit_code>/agents/<int:link_id>/end")
 @page(*HALL_STAFF)
+@keeps_input(_business_page)
 def business_agent_end(credit_code: str, link_id: int):
     body = EndForm.model_validate(form_data())
     if not body.confirm:
@@ -88,6 +95,7 @@ def business_agent_end(credit_code: str, link_id: int):
 
 @bp.post("/businesses/<credit_code>/payout")
 @page(*HALL_STAFF)
+@keeps_input(_business_page)
 def business_payout(credit_code: str):
     """Staff record the business's own account (对公账户) from its bank's account-opening licence."""
     body = PayoutForm.model_validate(form_data())

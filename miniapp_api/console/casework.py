@@ -17,6 +17,7 @@ from miniapp_api.applications.staff_views import staff_document as application_d
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, ITEM_NOT_FOUND
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
+from miniapp_api.console.forms import keeps_input
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.schemas import AnswerIn, FeedbackOut
 from miniapp_api.feedback.staff_views import FEEDBACK_ROLES
@@ -152,6 +153,7 @@ def _online_form(reference: str) -> dict | None:
 
 @bp.post("/applications/<reference>/advance")
 @page(*APPLICATION_HANDLERS)
+@keeps_input("console.application_page")
 def application_advance(reference: str):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     data = form_data("missing_materials", "corrections")
@@ -165,6 +167,7 @@ def application_advance(reference: str):
 
 @bp.post("/applications/<reference>/materials/<int:material_id>/received")
 @page(*APPLICATION_HANDLERS)
+@keeps_input("console.application_page")
 def material_received(reference: str, material_id: int):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     applications.receive_material(db.session, g.staff, application, material_id, utcnow())
@@ -255,6 +258,7 @@ def feedback_page(feedback_id: int):
 
 @bp.post("/feedback/<int:feedback_id>/claim")
 @page(*FEEDBACK_ROLES)
+@keeps_input("console.feedback_page")
 def feedback_claim(feedback_id: int):
     return _feedback_action(feedback_id, lambda f: feedback.assign(db.session, g.staff, f, g.staff.id, utcnow()),
                             messages.FEEDBACK_CLAIMED)
@@ -266,6 +270,7 @@ class AssignForm(StrictIn):
 
 @bp.post("/feedback/<int:feedback_id>/assign")
 @page(*permissions.FEEDBACK_REASSIGN)
+@keeps_input("console.feedback_page")
 def feedback_assign(feedback_id: int):
     """转派: a manager hands the case to a handler of its centre."""
     def assign(item):
@@ -277,6 +282,7 @@ def feedback_assign(feedback_id: int):
 
 @bp.post("/feedback/<int:feedback_id>/answer")
 @page(*FEEDBACK_ROLES)
+@keeps_input("console.feedback_page")
 def feedback_answer(feedback_id: int):
     def answer(item):
         body = AnswerIn.model_validate(form_data())
@@ -312,6 +318,7 @@ def _rectification_action(rectification_id: int, action, message: str):
 
 @bp.post("/rectifications/<int:rectification_id>/verify")
 @page(*RECTIFICATION_HANDLERS)
+@keeps_input("console.rectification_page")
 def rectification_verify(rectification_id: int):
     return _rectification_action(
         rectification_id, lambda r: rectifications.verify(g.staff, r, VerifyIn.model_validate(form_data()).note,
@@ -321,6 +328,7 @@ def rectification_verify(rectification_id: int):
 
 @bp.post("/rectifications/<int:rectification_id>/fix")
 @page(*RECTIFICATION_HANDLERS)
+@keeps_input("console.rectification_page")
 def rectification_fix(rectification_id: int):
     def fix(rectification):
         body = FixIn.model_validate(form_data())

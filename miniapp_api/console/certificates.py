@@ -10,6 +10,7 @@ from miniapp_api.certificates import services
 from miniapp_api.console import messages
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done
+from miniapp_api.console.forms import keeps_input
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError
@@ -30,6 +31,7 @@ def certificate_list():
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
 @page(*permissions.CERTIFICATE_REVOKE)
+@keeps_input("console.certificate_list")
 def certificate_revoke(certificate_id: int):
     certificate = services.staff_certificate(db.session, g.staff, certificate_id, lock=True)
     reason = (request.form.get("reason") or "").strip()

@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 from flask import g, render_template, request
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from miniapp_api.centres.messages import AUDIENCE_NAMES
@@ -16,13 +15,14 @@ from miniapp_api.centres.models import ServiceItem
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.guidance import authoring, scenarios, services
 from miniapp_api.guidance import messages as guide_messages
 from miniapp_api.guidance.models import DocKind, GuideEntry, GuideScenario, ItemGuideRevision
 from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import DomainError, field_errors
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.staff import permissions
 
 AUTHORS = permissions.GUIDANCE_AUTHOR
@@ -32,27 +32,16 @@ EDITORS = {DocKind.ENTRY: "console.guidance_entry", DocKind.SCENARIO: "console.g
            DocKind.ITEM: "console.guidance_item"}
 
 
-def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    """A form model, its errors labelled as this page labels its fields (编号 rather than a code elsewhere)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        fields = {("guide_code" if k.split(".")[0] == "code" else k.split(".")[0]): v
-                  for k, v in field_errors(exc).items()}
-        labelled = {messages.GUIDANCE_LABELS.get(k, k): v for k, v in fields.items()}
-        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422, fields=labelled) from exc
-
-
 def _yaml_list(data: dict[str, Any], name: str) -> None:
     try:
         value = yaml.safe_load(data.get(name) or "[]")
     except yaml.YAMLError as exc:
         problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.GUIDANCE_LABELS[name]: problem}) from exc
+                          fields={name: problem}) from exc
     if not isinstance(value, list):
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.GUIDANCE_LABELS[name]: messages.YAML_LIST})
+                          fields={name: messages.YAML_LIST})
     data[name] = value
 
 
@@ -80,12 +69,19 @@ def _history(model, code: str) -> list:
 
 
 def _entry_page(code: str | None):
+    return form_page(lambda: _save_entry(code), lambda: _entry_view(code))
+
+
+def _save_entry(code: str | None):
+    _history(GuideEntry, code)  # an entry of another centre: not found
+    data = form_data("variants", "item_codes", "scenario_codes", many=("item_codes", "centre_ids"))
+    data["code"] = code or data.get("code", "")
+    saved = authoring.save_entry(db.session, g.staff, EntryForm.model_validate(data), utcnow())
+    return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_entry", code=saved.code)
+
+
+def _entry_view(code: str | None):
     history = _history(GuideEntry, code)
-    if request.method == "POST":
-        data = form_data("variants", "item_codes", "scenario_codes", many=("item_codes", "centre_ids"))
-        data["code"] = code or data.get("code", "")
-        saved = authoring.save_entry(db.session, g.staff, _validated(EntryForm, data), utcnow())
-        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_entry", code=saved.code)
     items = db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
     return _page("guidance_entry.html", history=history, current=history[0] if history else None, items=items,
                  question=request.args.get("question", "")[:200])
@@ -104,14 +100,21 @@ def guidance_entry(code: str):
 
 
 def _scenario_page(code: str | None):
+    return form_page(lambda: _save_scenario(code), lambda: _scenario_view(code))
+
+
+def _save_scenario(code: str | None):
+    _history(GuideScenario, code)  # a scenario of another centre: not found
+    data = form_data()
+    data["code"] = code or data.get("code", "")
+    _yaml_list(data, "questions")
+    _yaml_list(data, "outcomes")
+    saved = authoring.save_scenario(db.session, g.staff, ScenarioForm.model_validate(data), utcnow())
+    return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_scenario", code=saved.code)
+
+
+def _scenario_view(code: str | None):
     history = _history(GuideScenario, code)
-    if request.method == "POST":
-        data = form_data()
-        data["code"] = code or data.get("code", "")
-        _yaml_list(data, "questions")
-        _yaml_list(data, "outcomes")
-        saved = authoring.save_scenario(db.session, g.staff, _validated(ScenarioForm, data), utcnow())
-        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_scenario", code=saved.code)
     current = history[0] if history else None
     preview = None
     if current:
@@ -137,12 +140,19 @@ def guidance_scenario(code: str):
 @bp.route("/guidance/items/<code>", methods=["GET", "POST"])
 @page(*AUTHORS)
 def guidance_item(code: str):
+    return form_page(lambda: _save_item_guide(code), lambda: _item_guide_view(code))
+
+
+def _save_item_guide(code: str):
+    item = authoring.editable_item(db.session, g.staff, code)
+    saved = authoring.save_item_guide(db.session, g.staff, item, ItemGuideForm.model_validate(form_data("steps")),
+                                      utcnow())
+    return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_item", code=code)
+
+
+def _item_guide_view(code: str):
     item = authoring.editable_item(db.session, g.staff, code)
     history = authoring.versions(db.session, ItemGuideRevision, code)
-    if request.method == "POST":
-        form = _validated(ItemGuideForm, form_data("steps"))
-        saved = authoring.save_item_guide(db.session, g.staff, item, form, utcnow())
-        return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_item", code=code)
     draft = history[0] if history and history[0].status == "draft" else None
     shown = {"guide": draft.guide, "materials": draft.materials} if draft else \
         {"guide": item.guide, "materials": item.materials}
@@ -160,13 +170,15 @@ def guidance_publish(kind: str, code: str):
 
 @bp.post("/guidance/synonyms")
 @page(*AUTHORS)
+@keeps_input("console.guidance_home")
 def guidance_synonyms_add():
-    authoring.add_synonyms(db.session, g.staff, _validated(SynonymForm, form_data()), utcnow())
+    authoring.add_synonyms(db.session, g.staff, SynonymForm.model_validate(form_data()), utcnow())
     return done(messages.SYNONYMS_ADDED, "console.guidance_home")
 
 
 @bp.post("/guidance/synonyms/<int:group_id>/retire")
 @page(*AUTHORS)
+@keeps_input("console.guidance_home")
 def guidance_synonyms_retire(group_id: int):
     authoring.retire_synonyms(db.session, g.staff, group_id)
     return done(messages.SYNONYMS_RETIRED, "console.guidance_home")

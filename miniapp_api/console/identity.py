@@ -8,6 +8,7 @@ from pydantic import Field
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
+from miniapp_api.console.forms import keeps_input
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity import services as identity
 from miniapp_api.platform.auth import field_cipher
@@ -31,7 +32,11 @@ class PaperAuthorisationIn(StrictIn):
 @page(*HALL_STAFF)
 def relative_authorisation():
     """Look up a relative's request by its code before recording the paper that authorises it."""
-    code, pending = request.args.get("code", "").strip(), None
+    return _relatives_page(request.args.get("code", ""))
+
+
+def _relatives_page(code: str):
+    code, pending = code.strip(), None
     if code:
         authorisation = identity.pending_for_staff(db.session, code, utcnow())
         pending = {"principal_name": authorisation.principal_name, "relation": authorisation.relation,
@@ -45,6 +50,7 @@ def relative_authorisation():
 
 @bp.post("/relatives")
 @page(*HALL_STAFF)
+@keeps_input(lambda: _relatives_page(request.form.get("code", "")))
 def record_relative_authorisation():
     body = PaperAuthorisationIn.model_validate(form_data())
     require_centre(db.session, g.staff, body.centre_id)

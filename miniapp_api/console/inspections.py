@@ -12,6 +12,7 @@ from miniapp_api.applications import services as applications
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, file_links
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.inspections import services
 from miniapp_api.platform.auth import signing_keys
 from miniapp_api.platform.clock import SHANGHAI, utcnow
@@ -23,19 +24,21 @@ from miniapp_api.staff import permissions
 @bp.route("/inspections", methods=["GET", "POST"])
 @page(*permissions.INSPECTION)
 def inspection_list():
-    if request.method == "POST":
-        try:
-            starts_at = datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=SHANGHAI)
-            minutes = int(request.form.get("minutes") or 30)
-        except ValueError:
-            raise DomainError(messages.SLOT_FORM_INVALID, code=VALIDATION_FAILED, status=422,
-                              fields={"starts_at": messages.SLOT_FORM_INVALID}) from None
-        services.add_slot(db.session, g.staff, centre_id=int(request.form.get("centre_id") or 0), starts_at=starts_at,
-                          minutes=max(10, min(minutes, 240)), now=utcnow())
-        return done(messages.SLOT_ADDED, "console.inspection_list")
-    return render_template("console/inspections.html", inspections=services.staff_inspections(db.session, g.staff),
-                           slots=services.free_slots(db.session, g.staff, utcnow()),
-                           centres=queries.centres_of(db.session, g.staff))
+    return form_page(_add_slot, lambda: render_template(
+        "console/inspections.html", inspections=services.staff_inspections(db.session, g.staff),
+        slots=services.free_slots(db.session, g.staff, utcnow()), centres=queries.centres_of(db.session, g.staff)))
+
+
+def _add_slot():
+    try:
+        starts_at = datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=SHANGHAI)
+        minutes = int(request.form.get("minutes") or 30)
+    except ValueError:
+        raise DomainError(messages.SLOT_FORM_INVALID, code=VALIDATION_FAILED, status=422,
+                          fields={"starts_at": messages.SLOT_FORM_INVALID}) from None
+    services.add_slot(db.session, g.staff, centre_id=int(request.form.get("centre_id") or 0), starts_at=starts_at,
+                      minutes=max(10, min(minutes, 240)), now=utcnow())
+    return done(messages.SLOT_ADDED, "console.inspection_list")
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -49,6 +52,7 @@ def inspection_page(inspection_id: int):
 
 @bp.post("/inspections/<int:inspection_id>/conclusion")
 @page(*permissions.INSPECTION)
+@keeps_input("console.inspection_page")
 def inspection_conclude(inspection_id: int):
     inspection = services.for_staff(db.session, g.staff, inspection_id, lock=True)
     findings = {line["key"]: services.Finding(request.form.get(f"ok_{line['key']}") == "yes",
@@ -60,6 +64,7 @@ def inspection_conclude(inspection_id: int):
 
 @bp.post("/applications/<reference>/inspection")
 @page(*permissions.INSPECTION)
+@keeps_input("console.application_page")
 def inspection_schedule(reference: str):
     application = applications.staff_application(db.session, g.staff, reference, lock=True)
     link = (request.form.get("video_link") or "").strip() or None

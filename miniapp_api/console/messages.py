@@ -99,12 +99,6 @@ ALERT_KINDS = {
 }
 
 # Guidance (智能导服)
-GUIDANCE_LABELS = {
-    "guide_code": "编号", "question": "问题", "variants": "其他问法", "answer": "答案", "item_codes": "关联事项",
-    "scenario_codes": "关联情景", "centre_ids": "关联服务中心", "owner_centre_id": "归属中心", "department": "归属部门", "title": "情景名称",
-    "summary": "简介", "audience": "服务对象", "questions": "问题（YAML）", "outcomes": "结果（YAML）", "words": "同义词",
-    "short": "一句话说明", "what_you_get": "办理结果", "who_can_apply": "申请条件", "steps": "办理步骤", "fee": "收费标准", "materials": "材料清单",
-}
 DRAFT_SAVED = "已保存为第{version}版草稿，发布后群众才能看到"
 PUBLISHED = "已发布第{version}版，群众现在看到的是这一版"
 SYNONYMS_ADDED = "已添加同义词组"

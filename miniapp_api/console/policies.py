@@ -14,6 +14,7 @@ from miniapp_api.businesses.models import Business
 from miniapp_api.console import messages
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done
+from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -102,13 +103,16 @@ def _shown(fact: rules.Fact, value: Any) -> str:
     return str(value)
 
 
-def _labelled(errors: dict[str, str], rows_of: dict[str, int]) -> dict[str, str]:
-    labelled = {}
+def _field_errors(errors: dict[str, str], rows_of: dict[str, int]) -> dict[str, str]:
+    """The rule check's errors at the editor's fields: a condition's at its row's value, the rest at the table."""
+    fields: dict[str, str] = {}
     for path, message in errors.items():
         row = next((rows_of[p] for p in sorted(rows_of, key=len, reverse=True) if path.startswith(p)), None)
-        labelled[messages.POLICY_ROW.format(row=row) if row else messages.RULE_LABELS.get(path.split("[")[0],
-                                                                                            path)] = message
-    return labelled
+        if row:
+            fields.setdefault(f"value_{row}", f"{messages.POLICY_ROW.format(row=row)}：{message}")
+        else:
+            fields.setdefault("rule", f"{messages.RULE_LABELS.get(path.split('[')[0], path)}：{message}")
+    return fields
 
 
 def _cases(text: str) -> list:
@@ -117,10 +121,10 @@ def _cases(text: str) -> list:
     except yaml.YAMLError as exc:
         problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.RULE_LABELS["cases"]: problem}) from exc
+                          fields={"cases": problem}) from exc
     if not isinstance(value, list):
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={messages.RULE_LABELS["cases"]: messages.YAML_LIST})
+                          fields={"cases": messages.YAML_LIST})
     return value
 
 
@@ -135,21 +139,28 @@ def policy_list():
 @bp.route("/policies/<int:item_id>", methods=["GET", "POST"])
 @page(*permissions.POLICY_AUTHOR)
 def policy_page(item_id: int):
+    """The editor; a refused rule or test case answers this page again with what was typed still there."""
+    return form_page(lambda: _save_rule(item_id), lambda: _policy_view(item_id))
+
+
+def _save_rule(item_id: int):
     item = services.staff_item(db.session, g.staff, item_id)
-    if request.method == "POST":
-        rule, rows_of = rule_from_form(item.subject, request.form)
-        cases = _cases(request.form.get("cases", ""))
-        try:
-            saved = services.save_rule(db.session, g.staff, item, rule, cases)
-        except DomainError as exc:
-            if exc.code == rules.INVALID_RULE:
-                raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                                  fields=_labelled(exc.fields or {}, rows_of)) from exc
-            raise
-        passed = sum(r.passed for r in saved.results)
-        return done(messages.POLICY_RULE_SAVED.format(version=saved.rule.version, passed=passed,
-                                                      total=len(saved.results)), "console.policy_page",
-                    item_id=item.id)
+    rule, rows_of = rule_from_form(item.subject, request.form)
+    cases = _cases(request.form.get("cases", ""))
+    try:
+        saved = services.save_rule(db.session, g.staff, item, rule, cases)
+    except DomainError as exc:
+        if exc.code == rules.INVALID_RULE:
+            raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
+                              fields=_field_errors(exc.fields or {}, rows_of)) from exc
+        raise
+    passed = sum(r.passed for r in saved.results)
+    return done(messages.POLICY_RULE_SAVED.format(version=saved.rule.version, passed=passed,
+                                                  total=len(saved.results)), "console.policy_page", item_id=item.id)
+
+
+def _policy_view(item_id: int):
+    item = services.staff_item(db.session, g.staff, item_id)
     versions = services.rule_versions(db.session, item)
     latest = versions[0] if versions else None
     results = rules.run_cases(latest.rule, latest.cases) if latest else []
@@ -182,6 +193,7 @@ def _check(item) -> dict | None:
 
 @bp.post("/policies/<int:item_id>/publish")
 @page(*permissions.POLICY_PUBLISH)
+@keeps_input("console.policy_page")
 def policy_publish(item_id: int):
     item = services.staff_item(db.session, g.staff, item_id)
     rule = services.publish(db.session, g.staff, item, utcnow())
@@ -199,6 +211,7 @@ def policy_grants():
 
 @bp.post("/policy-grants/<int:grant_id>/review")
 @page(*permissions.POLICY_GRANTS)
+@keeps_input("console.policy_grants")
 def policy_grant_review(grant_id: int):
     grant = services.staff_grant(db.session, g.staff, grant_id)
     approve = request.form.get("approve") == "yes"
@@ -210,6 +223,7 @@ def policy_grant_review(grant_id: int):
 
 @bp.post("/policy-grants/<int:grant_id>/paid")
 @page(*permissions.POLICY_GRANTS)
+@keeps_input("console.policy_grants")
 def policy_grant_paid(grant_id: int):
     grant = services.staff_grant(db.session, g.staff, grant_id)
     services.mark_paid(db.session, g.staff, grant, utcnow())

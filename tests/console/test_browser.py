@@ -162,9 +162,12 @@ def test_every_page_passes_axe(page: Page, live_server, committed_db, app, artif
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, (name, overflow)
     page.screenshot(path=artifacts / "console-centre.png", full_page=True)
-    # An error page (bad input) is accessible too, and says what is wrong in Chinese.
+    # A refused form (bad input) is accessible too: its page again, what is wrong in Chinese at the field.
     page.goto(f"{live_server}/console/centres/{world['home'].id}")
     page.get_by_label("可预约天数").fill("0")
     page.get_by_role("button", name="保存预约规则").click()
-    expect(page.get_by_role("alert")).to_have_text("提交的信息有误，请按提示修改")
+    expect(page.get_by_role("alert").filter(has_text="提交的信息有误")).to_have_text(
+        "提交的信息有误，请按提示修改；未做任何更改。")
+    expect(page.locator("#e-booking_horizon_days")).to_have_text("数值太小")
+    expect(page.get_by_label("可预约天数")).to_have_value("0")
     assert_accessible(page, "error")

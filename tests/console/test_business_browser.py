@@ -39,8 +39,9 @@ def test_a_clerk_ends_an_agents_authorisation_and_records_the_payout_account(pag
 
     agent_row.get_by_label("结束原因").fill("已离职")
     agent_row.get_by_role("button", name="结束授权").click()
-    # The browser will not send it unticked: the confirmation is required.
-    expect(page).to_have_url(f"{live_server}/console/businesses?credit_code={business.credit_code.lower()}")
+    # Unticked, the confirmation is refused at its box, with the reason still typed.
+    expect(agent_row.locator("#e-confirm")).to_be_visible()
+    expect(agent_row.get_by_label("结束原因")).to_have_value("已离职")
     agent_row.get_by_label("确认结束").check()
     agent_row.get_by_role("button", name="结束授权").click()
     expect(page.get_by_text("已结束该经办人的授权，并已通知本人")).to_be_visible()

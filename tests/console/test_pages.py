@@ -93,7 +93,8 @@ def test_bad_form_input_shows_field_messages_and_changes_nothing(console, world,
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "可预约天数" in text and "最晚取消/改约" in text and "未做任何更改" in text
-    assert "booking_horizon_days" not in text  # staff read the page's labels, not field names
+    # The messages stand at the fields, under the page's labels (not as field names in a list).
+    assert 'id="e-booking_horizon_days"' in text and 'id="e-cancel_cutoff_minutes"' in text
     short = user.post(f"/console/feedback/{world['feedback'].id}/claim")
     assert short.status_code == 303
     answer = user.post(f"/console/feedback/{world['feedback'].id}/answer", {"answer": "好"})
