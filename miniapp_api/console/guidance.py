@@ -22,12 +22,14 @@ from miniapp_api.guidance.models import DocKind, GuideEntry, GuideScenario, Item
 from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.errors import DomainError, yaml_problem
 from miniapp_api.staff import permissions
 
 AUTHORS = permissions.GUIDANCE_AUTHOR
 PUBLISHERS = permissions.GUIDANCE_PUBLISH
 FORM_INVALID = "form_invalid"
+# The Q&A list, a page at a time (204 entries were one 11,600-pixel page).
+ENTRIES_PER_PAGE = 30
 EDITORS = {DocKind.ENTRY: "console.guidance_entry", DocKind.SCENARIO: "console.guidance_scenario",
            DocKind.ITEM: "console.guidance_item"}
 
@@ -36,9 +38,8 @@ def _yaml_list(data: dict[str, Any], name: str) -> None:
     try:
         value = yaml.safe_load(data.get(name) or "[]")
     except yaml.YAMLError as exc:
-        problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={name: problem}) from exc
+                          fields={name: yaml_problem(exc)}) from exc
     if not isinstance(value, list):
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
                           fields={name: messages.YAML_LIST})
@@ -57,11 +58,20 @@ def _page(template: str, **context):
 def guidance_home():
     text = (request.args.get("q") or "").strip()[:40] or None
     session = db.session
-    return _page("guidance.html", text=text,
-                 entries=authoring.newest_versions(session, g.staff, GuideEntry, text=text),
+    entries = authoring.newest_versions(session, g.staff, GuideEntry, text=text)
+    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
+    number = min(max(_page_number(request.args.get("page")), 1), pages)
+    shown = entries[(number - 1) * ENTRIES_PER_PAGE: number * ENTRIES_PER_PAGE]
+    return _page("guidance.html", text=text, entries=shown, entry_total=len(entries), page_number=number,
+                 page_count=pages,
                  scenarios=authoring.newest_versions(session, g.staff, GuideScenario, text=text),
                  items=authoring.owned_items(session, g.staff),
                  synonyms=authoring.synonym_groups(session, g.staff))
+
+
+def _page_number(raw: str | None) -> int:
+    """?page=N as typed in an address: anything that is not a number is the first page."""
+    return int(raw) if raw and raw.isdigit() and len(raw) < 6 else 1
 
 
 def _history(model, code: str) -> list:
@@ -120,7 +130,9 @@ def _scenario_view(code: str | None):
     if current:
         names = dict(db.session.execute(select(ServiceItem.code, ServiceItem.name)).tuples().all())
         preview = {"first": scenarios.next_question(current.questions, {}),
-                   "outcomes": [{**o, "item_name": names.get(o.get("item"), "")} for o in current.outcomes]}
+                   "outcomes": [{**o, "item_name": names.get(o.get("item"), ""),
+                                 "when_words": scenarios.condition_words(current.questions, o.get("when"))}
+                                for o in current.outcomes]}
     return _page("guidance_scenario.html", history=history, current=current, preview=preview,
                  dump=lambda value: yaml.safe_dump(value, allow_unicode=True, sort_keys=False))
 

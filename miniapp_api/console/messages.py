@@ -106,7 +106,6 @@ SYNONYMS_RETIRED = "已停用同义词组"
 IMPORT_DONE = "已导入 {count} 条{how}"
 IMPORT_AS_DRAFTS = "（草稿，逐条发布后生效）"
 IMPORT_PUBLISHED = "并已发布"
-YAML_FIELD = "YAML 格式错误：{problem}"
 YAML_LIST = "应为列表"
 SCAN_TO_CHECK_IN = "扫码签到取号"
 

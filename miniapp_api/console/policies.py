@@ -18,7 +18,7 @@ from miniapp_api.console.forms import form_page, keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import DomainError
+from miniapp_api.platform.errors import DomainError, yaml_problem
 from miniapp_api.policies import messages as policy_messages
 from miniapp_api.policies import rules, services
 from miniapp_api.policies.models import PolicyMatch
@@ -119,9 +119,8 @@ def _cases(text: str) -> list:
     try:
         value = yaml.safe_load(text or "[]")
     except yaml.YAMLError as exc:
-        problem = messages.YAML_FIELD.format(problem=getattr(exc, "problem", None) or "")
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={"cases": problem}) from exc
+                          fields={"cases": yaml_problem(exc)}) from exc
     if not isinstance(value, list):
         raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
                           fields={"cases": messages.YAML_LIST})

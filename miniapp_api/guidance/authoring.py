@@ -32,7 +32,7 @@ from miniapp_api.guidance.models import (
 )
 from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
 from miniapp_api.guidance.services import ENTRY_NOT_FOUND, GUIDANCE_INVALID, NO_DRAFT
-from miniapp_api.platform.errors import DomainError, NotFound, field_errors
+from miniapp_api.platform.errors import DomainError, NotFound, field_errors, yaml_problem
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit, require_centre, visible_centres
 
@@ -233,8 +233,7 @@ def _yaml_rows(content: str) -> list[ImportRow]:
         data = yaml.safe_load(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise _invalid({f"line {mark.line + 1 if mark else 1}": messages.IMPORT_YAML.format(
-            problem=getattr(exc, "problem", None) or str(exc)[:80])}) from exc
+        raise _invalid({f"line {mark.line + 1 if mark else 1}": yaml_problem(exc)}) from exc
     if not isinstance(data, dict) or node is None:
         raise _invalid({"file": messages.IMPORT_EMPTY})
     rows = []

@@ -45,7 +45,6 @@ DEF_OUTCOME_EMPTY = "结果需要写明事项（item）或提示（note）"
 IMPORT_FORMAT = "只能导入 .csv、.yaml 或 .yml 文件"
 IMPORT_ENCODING = "文件须为 UTF-8 编码"
 IMPORT_EMPTY = "文件中没有可导入的内容"
-IMPORT_YAML = "YAML 格式错误：{problem}"
 IMPORT_COLUMNS = "CSV 缺少列：{columns}"
 IMPORT_TOO_MANY = "一次最多导入 {limit} 条"
 IMPORT_DUPLICATE = "与第{line}行编号重复"
@@ -56,3 +55,8 @@ FORM_NAMES = {"original": "原件", "copy": "复印件", "original_and_copy": "�
 VARIANT_TOO_LONG = "每种问法最多200个字"
 KEY_NAMES = {"必需": True, "可容缺": False}
 MATERIAL_LINE = "第{number}行材料格式应为：名称, 必需或可容缺, 原件/复印件/原件和复印件, 份数"
+
+# A scenario's conditions in the console's preview.
+CONDITION = "“{question}”答{answers}"
+CONDITION_JOIN = "，且"
+YES, NO = "是", "否"

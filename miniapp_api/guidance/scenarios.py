@@ -183,3 +183,26 @@ def checklist(outcomes: list[dict[str, Any]], answers: dict[str, Any],
                 entry.for_items.append(name)
     ordered = sorted(merged.values(), key=lambda m: (not m.key, -len(m.for_items)))
     return Checklist(item_codes=codes, notes=notes, materials=ordered)
+
+
+def condition_words(questions: list[dict[str, Any]], when: dict[str, Any] | None) -> str:
+    """A condition as the author reads it in the preview: 「是否已有营业执照」答“否”, not has_licence=False."""
+    by_key = {q.get("key"): q for q in questions}
+    conditions = when or {}
+    # In the order the questions are asked (a stored condition's keys come back in JSONB's own order).
+    order = [q.get("key") for q in questions if q.get("key") in conditions]
+    order += [key for key in conditions if key not in order]
+    parts = []
+    for key in order:
+        expected = conditions[key]
+        question = by_key.get(key, {})
+        labels = {o.get("value"): o.get("label") for o in question.get("options", []) if isinstance(o, dict)}
+        answers = []
+        for value in (expected if isinstance(expected, list) else [expected]):
+            if question.get("kind") == YESNO or isinstance(value, bool):
+                answers.append(messages.YES if value else messages.NO)
+            else:
+                answers.append(str(labels.get(value, value)))
+        parts.append(messages.CONDITION.format(question=question.get("text", key), answers="或".join(
+            f"“{a}”" for a in answers)))
+    return messages.CONDITION_JOIN.join(parts)

@@ -163,3 +163,12 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("request.crashed")
         return error_response(INTERNAL_ERROR, messages.CRASHED, 500)
+
+
+def yaml_problem(exc: Exception) -> str:
+    """A YAML parser's complaint as a person can act on it: the line and column, and what to look at (PyYAML's
+    own words, English and technical, are not shown)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", None) or exc)
+    hint = next((words for clue, words in messages.YAML_HINTS if clue in problem), messages.YAML_HINT_DEFAULT)
+    return messages.YAML_AT.format(line=mark.line + 1 if mark else 1, column=mark.column + 1 if mark else 1, hint=hint)

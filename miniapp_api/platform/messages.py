@@ -63,3 +63,16 @@ AUDIT_BREAKS = {
                          "row {row}, the last row sealed on {day}, is gone (removed)"),
 }
 AUDIT_INTACT = ("记录链完整：{rows} 条记录，{seals} 个日结签章", "chain intact: {rows} rows, {seals} day seals")
+
+# YAML a person typed (the scenario and policy editors, imports): where it broke, and what to look at, in words.
+YAML_AT = "YAML 格式错误：第 {line} 行第 {column} 列附近，{hint}"
+YAML_HINTS = (
+    ("mapping values are not allowed", "这里不能出现冒号（文字里有冒号时，请给整段文字加上引号）"),
+    ("expected ',' or ']'", "方括号 [ ] 里的列表没有正确结束，请检查逗号和右括号"),
+    ("expected ',' or '}'", "花括号 { } 没有正确结束，请检查逗号和右括号"),
+    ("cannot start any token", "这里有不能出现的字符（常见是 Tab 键缩进，请改用空格）"),
+    ("could not find expected ':'", "缺少冒号（每一项写成“名称: 内容”）"),
+    ("did not find expected key", "缩进没有对齐，或少了一个“- ”"),
+    ("found unexpected end of stream", "引号没有成对"),
+)
+YAML_HINT_DEFAULT = "请检查冒号、逗号、引号和括号是否成对，缩进是否对齐"
