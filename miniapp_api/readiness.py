@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -190,7 +190,10 @@ def database(settings: Settings, today: date, now: datetime) -> list[Finding]:
     """The database answers, its schema is at the newest migration, and the calendar is known ahead."""
     if not settings.database_url:
         return []
-    engine = create_engine(settings.sqlalchemy_url, connect_args={"connect_timeout": CONNECT_SECONDS})
+    try:   # a URL that passed the settings may still not make an engine (a bad port): said, never its text
+        engine = create_engine(settings.sqlalchemy_url, connect_args={"connect_timeout": CONNECT_SECONDS})
+    except (ValueError, ArgumentError) as exc:
+        return [_fail("database", "数据库地址无法使用（DATABASE_URL）", f"DATABASE_URL cannot be used ({type(exc).__name__})")]
     try:
         with Session(engine) as session:
             found = [_ok("database", "数据库可以连接", "the database answers")]
@@ -199,11 +202,10 @@ def database(settings: Settings, today: date, now: datetime) -> list[Finding]:
                                       "the database has no Banshi schema: run `banshi db upgrade`")]
             current = session.scalar(text("SELECT version_num FROM alembic_version"))
             head = ", ".join(heads())
-            if current == head:
-                found.append(_ok("migrations", "数据库结构是最新版本", f"the schema is at the newest migration ({head})"))
-            else:
-                found.append(_fail("migrations", f"数据库结构不是最新版本（{current} ≠ {head}）：请运行 banshi db upgrade",
-                                   f"the schema is at {current}, not {head}: run `banshi db upgrade`"))
+            if current != head:   # the checks below read tables an older schema may not have
+                return [*found, _fail("migrations", f"数据库结构不是最新版本（{current} ≠ {head}）：请运行 banshi db upgrade",
+                                      f"the schema is at {current}, not {head}: run `banshi db upgrade`")]
+            found.append(_ok("migrations", "数据库结构是最新版本", f"the schema is at the newest migration ({head})"))
             found.extend(calendar_ahead(session, today))
             found.extend(audit_chain(session, now))
             return found
@@ -261,7 +263,11 @@ def calendar_ahead(session: Session, today: date, days: int = CALENDAR_DAYS_AHEA
 def replica(settings: Settings) -> list[Finding]:
     if not settings.database_replica_url:
         return []
-    engine = create_engine(settings.sqlalchemy_replica_url or "", connect_args={"connect_timeout": CONNECT_SECONDS})
+    try:
+        engine = create_engine(settings.sqlalchemy_replica_url or "", connect_args={"connect_timeout": CONNECT_SECONDS})
+    except (ValueError, ArgumentError) as exc:
+        return [_fail("replica", "只读副本地址无法使用（DATABASE_REPLICA_URL）",
+                      f"DATABASE_REPLICA_URL cannot be used ({type(exc).__name__})")]
     try:
         with engine.connect() as connection:
             # Caught up (all it received is replayed) is no lag, however long the primary has been idle.
@@ -284,7 +290,11 @@ def replica(settings: Settings) -> list[Finding]:
 def redis(settings: Settings) -> list[Finding]:
     if not settings.redis_url or settings.redis_sentinels:
         return []
-    client = Redis.from_url(settings.redis_url, socket_timeout=CONNECT_SECONDS, socket_connect_timeout=CONNECT_SECONDS)
+    try:   # a password with a / or # in it breaks the URL: said by its kind, never its text (it holds the secret)
+        client = Redis.from_url(settings.redis_url, socket_timeout=CONNECT_SECONDS, socket_connect_timeout=CONNECT_SECONDS)
+    except ValueError as exc:
+        return [_fail("redis", "Redis 地址无法使用（REDIS_URL，密码里的 / 或 # 需要转义）",
+                      f"REDIS_URL cannot be used ({type(exc).__name__})")]
     try:
         client.ping()
     except RedisError as exc:

@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 from sqlalchemy import delete
 
 from config.settings import new_data_key, new_signing_key
 from miniapp_api import readiness
+from miniapp_api.migrations import upgrade
 from miniapp_api.platform import audit
+from tests.conftest import recreate_database
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.cli import main
 from miniapp_api.readiness import Level
@@ -119,3 +122,19 @@ def test_the_command_prints_both_languages_exits_non_zero_and_never_a_secret(set
     assert "不通过" in result.output and "checks failed" in result.output
     for secret in ("SECRET_KEY", "DATA_KEY", "CERTIFICATE_SIGNING_KEY", "WECHAT_SECRET", "SMS_SECRET_KEY"):
         assert env[secret] not in result.output
+
+
+def test_a_broken_redis_url_is_said_without_its_password(settings):
+    env = complete(settings) | {"REDIS_URL": "redis://:s3cr/et#9@127.0.0.1:6379/0"}
+    found = by_key(readiness.check(env, now=NOW, today=date(2026, 6, 1)))
+    assert found["redis"].level is Level.FAIL and "REDIS_URL" in found["redis"].zh
+    assert not any("s3cr" in f.zh or "s3cr" in f.en for f in found.values())
+
+
+def test_an_old_schema_says_run_the_upgrade_and_nothing_else_breaks(settings, servers):
+    url = recreate_database(servers.admin_postgres_url, "banshi_readiness_old")
+    upgrade(make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False), "0024")
+    found = by_key(readiness.check(complete(settings) | {"DATABASE_URL": url}, now=NOW, today=date(2026, 6, 1)))
+    assert found["database"].level is Level.OK
+    assert found["migrations"].level is Level.FAIL and "banshi db upgrade" in found["migrations"].zh
+    assert "audit_chain" not in found and "calendar" not in found

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from miniapp_api.accounts import messages
 from miniapp_api.accounts.retention import cut_person_out
 from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationMaterial, BundleCase
-from miniapp_api.appointments import waitlist
+from miniapp_api.appointments import freed_seats, waitlist
 from miniapp_api.appointments.models import (
     LIVE_WAITLIST_STATUSES,
     Appointment,
@@ -78,6 +78,11 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
     session.execute(update(AuthSession).where(AuthSession.citizen_id == citizen.id, AuthSession.revoked_at.is_(None))
                     .values(revoked_at=now))
     hashes = person_hashes(citizen)
+    # The centres' lines before the rows (a closure's order: line, slots, appointments), in one order.
+    for centre_id in sorted(set(session.scalars(select(Appointment.centre_id).where(
+            own_appointments(citizen.id, hashes), Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.starts_at > now)))):
+        freed_seats.lock_line(session, centre_id)
     upcoming = list(session.scalars(select(Appointment).where(
         own_appointments(citizen.id, hashes), Appointment.status == AppointmentStatus.BOOKED,
         Appointment.starts_at > now).order_by(Appointment.id).with_for_update()))

@@ -36,12 +36,12 @@ from miniapp_api.appointments.models import (
     WaitlistStatus,
 )
 from miniapp_api.appointments.services import end_appointment, recipients
-from miniapp_api.appointments.slots import COVERS
+from miniapp_api.appointments.slots import COVERS, scheduled_periods
 from miniapp_api.centres.models import Centre, CentreClosure
 from miniapp_api.centres.services import when_text
 from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications import messages as notice_messages
-from miniapp_api.platform.clock import local, local_date
+from miniapp_api.platform.clock import SHANGHAI, local, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform import audit as audit_trail
 
@@ -85,9 +85,16 @@ def close(session: Session, *, centre: Centre, day: date, reason: str, actor: st
     session.add(closure)
     session.flush()
     freed_seats.lock_line(session, centre.id)
+    # Every slot of the closed windows that day, in id order, before anything else: a booking running across
+    # the closure's edge holds its slots in that order too, so nobody waits on another the wrong way round.
+    session.execute(text("""
+        SELECT s.id FROM slot s, centre_closure c WHERE c.id = :closure AND s.centre_id = c.centre_id
+          AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date = c.day
+          AND (c.window_ids IS NULL OR s.window_id = ANY(c.window_ids))
+        ORDER BY s.id FOR UPDATE OF s"""), {"closure": closure.id})
     slot_ids = list(session.scalars(text(f"""
-        SELECT s.id FROM slot s, centre_closure c WHERE c.id = :closure AND {COVERS}
-        ORDER BY s.id FOR UPDATE OF s"""), {"closure": closure.id}))
+        SELECT s.id FROM slot s, centre_closure c WHERE c.id = :closure AND {COVERS} ORDER BY s.id"""),
+                                     {"closure": closure.id}))
     session.execute(text("UPDATE slot SET closure_id = :closure WHERE id = ANY(:ids) AND closure_id IS NULL"),
                     {"closure": closure.id, "ids": slot_ids})
     _forget_closures(session)
@@ -129,10 +136,8 @@ def _cancel_bookings(session: Session, closure: CentreClosure, centre: Centre, s
                                         .options(selectinload(Appointment.slots),
                                                  selectinload(Appointment.lines).joinedload(AppointmentItem.item),
                                                  joinedload(Appointment.window), joinedload(Appointment.centre))))
-    # A booking that also runs into an open slot (a long item across the closure's edge) frees that seat too.
-    extra = sorted({s.id for a in appointments for s in a.slots} - set(slot_ids))
-    if extra:
-        session.execute(select(Slot.id).where(Slot.id.in_(extra)).order_by(Slot.id).with_for_update())
+    # A booking that also runs into an open slot (a long item across the closure's edge) frees that seat too;
+    # its row is locked already (every slot of the window that day, above).
     reason = messages.CANCELLED_BY_CLOSURE.format(reason=closure.reason)
     alternatives: dict[str, tuple[str, str | None]] = {}
     for appointment in appointments:
@@ -180,7 +185,8 @@ def _withdraw_offers(session: Session, closure: CentreClosure, centre: Centre, s
         entry = offer.entry
         if takes_all and entry.date_from == entry.date_to == closure.day:
             entry.status, entry.updated_at = WaitlistStatus.CANCELLED, now
-            notices.waitlist_closed(session, entry, now, reason=closure.reason, when=when, centre=centre.name)
+            notices.waitlist_closed(session, entry, now, reason=closure.reason, when=when, centre=centre.name,
+                                    starts=offer.slot.starts_at)
         else:
             entry.status, entry.updated_at = WaitlistStatus.WAITING, now
             notices.offer_withdrawn(session, offer, now, reason=closure.reason)
@@ -196,15 +202,19 @@ def _end_waitlists(session: Session, closure: CentreClosure, centre: Centre, whe
         WaitlistEntry.centre_id == centre.id, WaitlistEntry.status == WaitlistStatus.WAITING,
         WaitlistEntry.date_from == closure.day, WaitlistEntry.date_to == closure.day)
         .options(joinedload(WaitlistEntry.item)).order_by(WaitlistEntry.id).with_for_update(of=WaitlistEntry)))
+    opens = scheduled_periods(session, centre, closure.day)
+    starts = opens[0].starts_at if opens else datetime.combine(closure.day, time(9, 0), SHANGHAI)
     for entry in entries:
         entry.status, entry.updated_at = WaitlistStatus.CANCELLED, now
-        notices.waitlist_closed(session, entry, now, reason=closure.reason, when=when, centre=centre.name)
+        notices.waitlist_closed(session, entry, now, reason=closure.reason, when=when, centre=centre.name,
+                                starts=starts)
     session.flush()
     return len(entries)
 
 
 def lift(session: Session, *, centre: Centre, closure_id: int, actor: str, now: datetime) -> CentreClosure:
     """恢复服务: its slots take bookings again (those another standing closure covers stay closed by it)."""
+    freed_seats.lock_line(session, centre.id)   # the order close() takes: line, then rows
     closure = session.scalars(select(CentreClosure).where(CentreClosure.id == closure_id,
                                                           CentreClosure.centre_id == centre.id)
                               .with_for_update()).one_or_none()

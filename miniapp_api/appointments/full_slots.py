@@ -25,11 +25,17 @@ TTL = 2.0
 MAX_MARKS = 10_000   # per process: the oldest marks go first past this (memory stays bounded)
 
 _marks: dict[int, float] = {}   # slot id → monotonic instant the mark runs out
+_freed: dict[int, float] = {}   # slot id → monotonic instant a seat of it last came back (this process)
 _lock = threading.Lock()
+_attempt = threading.local()    # when this thread's booking began: a refusal seen before a seat came back is stale
 
 
 def _key(slot_id: int) -> str:
     return f"banshi:full-slot:{slot_id}"
+
+
+def _redis_usable() -> bool:
+    return redis_store.is_configured() and not redis_store.is_away()
 
 
 def known_full(slot_id: int) -> bool:
@@ -41,7 +47,7 @@ def known_full(slot_id: int) -> bool:
             return True
         with _lock:
             _marks.pop(slot_id, None)
-    if redis_store.is_away():
+    if not _redis_usable():
         return False
     try:
         left = redis_store.client.pttl(_key(slot_id))
@@ -62,10 +68,19 @@ def _remember(slot_id: int, until: float) -> None:
         _marks[slot_id] = until
 
 
+def attempt_started() -> None:
+    """A booking begins (its UPDATE comes later): what it finds full is news only if no seat came back since."""
+    _attempt.started = time.monotonic()
+
+
 def mark_full(slot_id: int) -> None:
-    """A seat UPDATE found the slot full (committed state: the UPDATE waited for any transaction on the row)."""
+    """A seat UPDATE found the slot full (committed state: the UPDATE waited for any transaction on the row).
+    Not remembered when a seat of the slot came back after this booking began: the slot may have room again."""
+    started = getattr(_attempt, "started", None)
+    if started is None or _freed.get(slot_id, float("-inf")) >= started:
+        return
     _remember(slot_id, time.monotonic() + TTL)
-    if redis_store.is_away():
+    if not _redis_usable():
         return
     try:
         redis_store.client.set(_key(slot_id), b"1", px=int(TTL * 1000))
@@ -76,10 +91,14 @@ def mark_full(slot_id: int) -> None:
 def forget(slot_ids: Iterable[int]) -> None:
     """Seats came back: the slots are bookable again at once (here and for processes that read Redis)."""
     ids = list(slot_ids)
+    now = time.monotonic()
     with _lock:
+        if len(_freed) >= MAX_MARKS:
+            _freed.clear()   # forgetting when seats came back only makes marks less often, never wrong
         for slot_id in ids:
             _marks.pop(slot_id, None)
-    if not ids or redis_store.is_away():
+            _freed[slot_id] = now
+    if not ids or not _redis_usable():
         return
     try:
         redis_store.client.delete(*[_key(slot_id) for slot_id in ids])
@@ -98,3 +117,4 @@ def forget_all() -> None:
     """This process's marks, all of them (between tests, which reuse slot ids; Redis is flushed per test)."""
     with _lock:
         _marks.clear()
+        _freed.clear()

@@ -29,7 +29,7 @@ from miniapp_api.appointments.slots import slots_needed
 from miniapp_api.authority import services as authority
 from miniapp_api.authority.services import Act, Basis
 from miniapp_api.centres.calendar import status_from
-from miniapp_api.centres.models import CalendarOverride, Centre, ServiceItem, Window, window_item
+from miniapp_api.centres.models import CalendarOverride, Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, UNKNOWN_ITEM
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
@@ -37,7 +37,7 @@ from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal, id_hash_as_stored
 from miniapp_api.notifications import appointment_notices as notices
 from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
-from miniapp_api.platform.clock import chinese_date, local_date, utcnow
+from miniapp_api.platform.clock import chinese_date, local, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform import audit as audit_trail
@@ -339,6 +339,7 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     person rules with the seat; every row the booking writes (bench/booking.py measures it)."""
     if not seat_held and full_slots.known_full(slot_id):   # the 08:00 release: no transaction for a full slot
         raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
+    full_slots.attempt_started()
     slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
         joinedload(Slot.window), joinedload(Slot.centre))).one_or_none()
     if slot is None:
@@ -356,11 +357,21 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     # behind each other until commit) and the new appointment's id, so the rows below can name it.
     if slot.closure_id is not None:   # 暂停服务; a closure racing this booking is met by the seat's UPDATE
         raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
-    _, override_workday, override_note, appointment_id = session.execute(select(
+    # A standing closure covering this slot refuses it too, also one whose slots were made while it was being
+    # closed (the hourly sweep marks them next time).
+    starts, ends = local(slot.starts_at).time(), local(slot.ends_at).time()
+    covering = select(CentreClosure.id).where(
+        CentreClosure.centre_id == centre.id, CentreClosure.day == service_date, CentreClosure.lifted_at.is_(None),
+        or_(CentreClosure.window_ids.is_(None), CentreClosure.window_ids.any(slot.window_id)),
+        or_(CentreClosure.from_time.is_(None), and_(CentreClosure.from_time < ends, CentreClosure.to_time > starts)))
+    _, override_workday, override_note, closure, appointment_id = session.execute(select(
         transaction_lock(person.lock_key),
         select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
         select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
+        covering.limit(1).scalar_subquery(),
         func.nextval(func.pg_get_serial_sequence(Appointment.__tablename__, "id")))).one()
+    if closure is not None:
+        raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
     day = status_from(session, service_date, override_workday, override_note)
     if day.schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
@@ -450,6 +461,11 @@ def appointment_for(session: Session, actor: Citizen | int, appointment_id: int,
         actor = session.get(Citizen, actor)   # the request's own citizen: already in the session, no query
     statement = select(Appointment).where(Appointment.id == appointment_id)
     if lock:
+        # The centre's line before the row: the order a closure takes them in (line, slots, appointments), so
+        # a cancel or reschedule racing a closure waits rather than deadlocks.
+        centre_id = session.scalar(select(Appointment.centre_id).where(Appointment.id == appointment_id))
+        if centre_id is not None:
+            freed_seats.lock_line(session, centre_id)
         statement = statement.with_for_update()
     appointment = session.scalars(statement).one_or_none()
     if appointment is None:

@@ -100,8 +100,8 @@ def sync_slots(session: Session, centre_id: int, now: datetime) -> int:
         result = session.execute(insert(Slot).values(wanted).on_conflict_do_nothing(
             constraint="uq_slot_window_start").returning(Slot.id))
         added = len(result.all())
-        if added:
-            mark_closed(session, centre.id, now)
+    # Slots a closure has not marked (made since, or while it was being closed) take it now.
+    mark_closed(session, centre.id, now)
     for window in centre.windows:
         resized = session.execute(update(Slot).where(Slot.window_id == window.id, Slot.starts_at > now,
                                                      Slot.capacity != window.counters, Slot.booked <= window.counters)

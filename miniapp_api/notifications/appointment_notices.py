@@ -7,6 +7,7 @@ one way: appointments → notifications).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -119,13 +120,16 @@ def appointment_closed(session: Session, appointment, now: datetime, *, reason: 
           fields={"tip": messages.CLOSED_TIP})
 
 
-def waitlist_closed(session: Session, entry, now: datetime, *, reason: str, when: str, centre: str) -> None:
-    """A closure ended a waitlist entry whose days it covered."""
+def waitlist_closed(session: Session, entry, now: datetime, *, reason: str, when: str, centre: str,
+                    starts: datetime) -> None:
+    """A closure ended a waitlist entry whose days it covered (`starts`: when the closed day would have opened,
+    for the template's time field, which takes a clock time)."""
     dates = entry.date_from.strftime("%m月%d日")
     if entry.date_to != entry.date_from:
         dates += "–" + entry.date_to.strftime("%m月%d日")
     text = {"reason": reason, "when": when, "centre": centre, "dates": dates, "items": entry.item.name}
-    context = {"items": entry.item.name, "starts_at": dates, "centre": centre, "tip": messages.WAITLIST_CLOSED_TIP}
+    context = {"items": entry.item.name, "starts_at": chinese_time(starts), "centre": centre,
+               "tip": messages.WAITLIST_CLOSED_TIP}
     insert_drafts(session, [Draft(citizen_id=entry.citizen_id, kind="waitlist_lapsed", context=context,
                                   title=messages.TITLES["waitlist_lapsed"],
                                   body=messages.WAITLIST_CLOSED_BODY.format(**text), page="pages/waitlist/index",
@@ -186,12 +190,11 @@ def waitlist_offered(session: Session, offer, now: datetime) -> None:
 
 
 def offer_withdrawn(session: Session, offer, now: datetime, *, reason: str) -> None:
-    """A closure took the held seat; the entry stays in line for its other days."""
+    """A closure took the held seat; the entry stays in line (its own title and tip: not 候补已失效)."""
     cancel_pending(session, ("waitlist_offer", offer.id), "offer_withdrawn")
-    insert_drafts(session, [_offer_draft(offer, "waitlist_lapsed",
-                                         messages.WAITLIST_WITHDRAWN_BODY.replace(
-                                             "{reason}", reason.replace("{", "{{").replace("}", "}}")),
-                                         messages.WAITLIST_CLOSED_TIP)], now)
+    draft = _offer_draft(offer, "waitlist_lapsed", messages.WAITLIST_WITHDRAWN_BODY.replace(
+        "{reason}", reason.replace("{", "{{").replace("}", "}}")), messages.WAITLIST_WITHDRAWN_TIP)
+    insert_drafts(session, [replace(draft, title=messages.WAITLIST_WITHDRAWN_TITLE)], now)
 
 
 def waitlist_lapsed(session: Session, offer, now: datetime) -> None:

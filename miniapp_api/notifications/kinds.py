@@ -81,4 +81,4 @@ def sms_kinds() -> tuple[str, ...]:
 
 def purpose(group: str) -> str:
     """What a WeChat template is for, in the consent page's words."""
-    return messages.CONSENT_PURPOSES[group]
+    return messages.CONSENT_PURPOSES.get(group, messages.OTHER_PURPOSE)

@@ -13,7 +13,7 @@ TITLES = {
     "appointment_closed": "暂停服务，预约已取消",
 }
 STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled": "已取消",
-                  "appointment_rescheduled": "已改约", "appointment_closed": "暂停服务已取消"}
+                  "appointment_rescheduled": "已改约", "appointment_closed": "暂停已取消"}
 REMINDER_TIP = "请带齐材料提前到场签到"
 
 BOOKED_BODY = "您已预约 {starts} 在{centre}（{window}）办理：{items}。{bring}到达后请在小程序签到取号。"
@@ -46,7 +46,9 @@ KIND_NAMES = {
 }
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
 SENT_BY_SMS = "已发送短信"
-# What each WeChat template is for, as the consent page (订阅通知) says it: every template group has its words.
+# What each WeChat template is for, as the consent page (订阅通知) says it: every template group has its words
+# (a city's file with a group of its own reads OTHER_PURPOSE until added here).
+OTHER_PURPOSE = "其他通知"
 CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_reminder": "预约提醒", "queue_call": "叫号提醒",
                     "waitlist_result": "候补结果通知", "policy_notice": "政策提醒", "policy_grant": "政策兑现进度",
                     "application_progress": "办件进度", "application_materials": "补交材料提醒",
@@ -71,4 +73,6 @@ CLOSED_TIP = "暂停服务，点开可改约"
 WAITLIST_CLOSED_BODY = "因{reason}，{centre}在{when}暂停服务，您在该中心 {dates} 的{items}候补已结束。如仍需办理，请另选日期预约。"
 WAITLIST_CLOSED_TIP = "暂停服务，候补已结束"
 WAITLIST_WITHDRAWN_BODY = ("因{reason}暂停服务，为您保留的 {starts} {items}号源已取消。您仍在候补队列中，"
-                           "其他日期有号源时会再通知您。")
+                           "有新的号源时会再通知您。")
+WAITLIST_WITHDRAWN_TITLE = "候补号源因暂停服务取消"
+WAITLIST_WITHDRAWN_TIP = "暂停服务，仍在候补"

@@ -30,6 +30,10 @@ class RedisHolder:
     def is_away(self) -> bool:
         return time.monotonic() < self._away_until
 
+    def is_configured(self) -> bool:
+        """False in a process that never called create_app (a script, a bench's setup): no Redis to ask."""
+        return self._client is not None
+
     def mark_away(self) -> None:
         self._away_until = time.monotonic() + AWAY_SECONDS
 

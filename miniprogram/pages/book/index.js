@@ -17,8 +17,7 @@ Page({
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
-    // 长辈模式: one not yet verified is told so first, with one large button, not at the last step.
-    if (this.data.elder) api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
+    this.checkVerified();
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
     // date: a link that opens a given day (the message of a closure points at the earliest equivalent slot).
     this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
@@ -64,6 +63,12 @@ Page({
       },
             (error) => showError(this, error));
   },
+  // 长辈模式: one not yet verified is told so first, with one large button, not at the last step; asked again on
+  // coming back from 我的, where the check was done.
+  checkVerified() {
+    if (this.data.elder) api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
+  },
+  onShow() { if (this.data.needVerify) this.checkVerified(); },
   goVerify() { wx.navigateTo({ url: "/pages/me/index" }); },
   goNextOpen() { this.setData({ date: this.data.nextOpen }); this.loadSlots(); },
   pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
