@@ -93,6 +93,7 @@ def _page(errors: dict[str, str], rows=(), total: int = 0, current: int = 1, sta
     check = audit_trail.last_check(db.session)
     return render_template("console/audit.html", rows=rows, total=total, page=current, errors=errors,
                            typed=_typed(), labels=messages.AUDIT_FIELD_LABELS, check=check,
+                           action_names=messages.AUDIT_ACTION_NAMES,
                            pages=max(1, -(-total // audit_log.PAGE_SIZE)), today=today()), status
 
 

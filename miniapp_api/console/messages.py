@@ -142,3 +142,26 @@ AUDIT_FIELD_LABELS = {"staff": "工作人员账号", "action": "操作", "subjec
 AUDIT_UNKNOWN_STAFF = "没有这个工作人员账号"
 AUDIT_ID_NUMBER = "请输入18位身份证号"
 AUDIT_DAYS_ORDER = "开始日期不能晚于结束日期"
+
+# 操作日志: what each recorded action means, in words (the code stays beside it: it is what one searches by).
+AUDIT_ACTION_NAMES = {
+    "account.deletion_requested": "申请注销账号", "account.erased": "注销后清除个人信息",
+    "audit_log.export": "导出操作日志", "audit_log.search_person": "按身份证号查询日志",
+    "booking_suspension.lift": "解除暂停预约", "business.agent_confirmed": "确认企业经办人",
+    "business.agent_ended": "结束经办人授权", "business.agent_renewed": "续期经办人授权",
+    "business.payout_account": "登记企业收款账户", "calendar_override": "调整工作日",
+    "centre.booking_policy": "修改预约规则", "centre.closed": "暂停服务", "centre.reopened": "恢复服务",
+    "centre.hours_added": "增加办公时段", "centre.hours_removed": "删除办公时段", "centre.window_added": "增加窗口",
+    "centre.window_changed": "修改窗口", "certificate.revoke": "撤销电子证照",
+    "decide_rating_invalidation": "审核无效评价", "request_rating_invalidation": "申请认定无效评价",
+    "export_survey_results": "导出回访结果", "publish_survey": "发布回访问卷", "file.view": "查看上传的文件",
+    "filing.view": "查看网上申报", "guidance.publish": "发布导服内容", "guidance.save": "保存导服草稿",
+    "guidance.synonyms": "添加同义词", "guidance.synonyms_retired": "停用同义词", "import_businesses": "导入市场主体",
+    "import_licences": "导入证照", "import_person_facts": "导入政策匹配数据", "login": "登录",
+    "login_failed": "登录失败", "login_while_locked": "锁定期间尝试登录", "policy.document_created": "新建政策文件",
+    "policy.grant_paid": "政策资金已拨付", "policy.grant_reviewed": "审核政策兑现", "policy.item_created": "新建政策事项",
+    "policy.published": "发布政策", "policy.retired": "停用政策", "policy.rule_saved": "保存政策规则",
+    "policy.subject_checked": "核对政策对象", "relative_authorisation.paper": "登记纸质亲友授权",
+    "report.download": "下载报表", "report.export": "导出报表", "set_feedback_sla": "设置诉求办理时限",
+    "view_application": "查看办件", "view_feedback": "查看诉求", "audit.redacted": "注销时抹去日志中的个人信息",
+}

@@ -2,9 +2,11 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
+from miniapp_api.console.messages import AUDIT_ACTION_NAMES
 from miniapp_api.platform import audit
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.staff import audit_log
@@ -144,3 +146,13 @@ def test_other_roles_do_not_find_the_page(console, world, db_session):
     user = console(clerk)
     assert user.get("/console/audit").status_code == 404
     assert user.post("/console/audit.csv", {}).status_code == 404
+
+
+def test_every_action_the_code_records_has_a_name_in_words():
+    root = Path(__file__).resolve().parents[2] / "miniapp_api"
+    recorded = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        recorded |= set(re.findall(r'action="([a-z_.]+)"', text))
+        recorded |= set(re.findall(r'audit\([^,()]+, [^,()]+, "([a-z_.]+)"', text))
+    assert recorded and recorded - set(AUDIT_ACTION_NAMES) == set()
