@@ -49,7 +49,7 @@ def test_ask_follow_the_interview_and_book_both_items(page: Page, live_server, g
         assert_accessible(page, "simulator checklist")
         page.screenshot(path=artifacts / "simulator-guidance-checklist.png", full_page=True)
         page.get_by_role("link", name="一键预约").first.click()
-        expect(page.locator("#also-items")).to_contain_text("SD0001")
+        expect(page.locator("#also-items")).to_have_text("同一次到场一并办理：食品经营许可证（新办）")   # a name, no code
         expect(page.locator("#title")).to_have_text("预约 · 营业执照（设立登记）")
 
 

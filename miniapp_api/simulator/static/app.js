@@ -946,7 +946,15 @@
                         api.get("/api/v1/centres", { item: code, lat: HOME_LOCATION.lat, lng: HOME_LOCATION.lng }),
                         api.get("/api/v1/relatives")])
       .then(function (loaded) {
-        var item = loaded[0], centres = loaded[1].centres || [];
+        var alsoCodes = (query.also || "").split(",").filter(function (c) { return c; });
+        // Items booked with it are named, never shown as codes.
+        return Promise.all(alsoCodes.map(function (c) {
+          return api.get("/api/v1/items/" + encodeURIComponent(c)).then(function (i) { return i.name; },
+                                                                          function () { return c; });
+        })).then(function (names) { return loaded.concat([names]); });
+      })
+      .then(function (loaded) {
+        var item = loaded[0], centres = loaded[1].centres || [], alsoNames = loaded[3];
         var relatives = (loaded[2].acting_for || []).filter(function (r) {
           return r.state === "active" && r.scopes.indexOf("book") >= 0;
         });
@@ -961,7 +969,7 @@
           : Promise.resolve({ slots: [] });
         return slotsPromise.then(function (slotData) {
           show("预约 · " + item.name,
-            (also.length ? '<p class="card" id="also-items">同一次到场一并办理：' + esc(also.join("、")) + "</p>" : "") +
+            (also.length ? '<p class="card" id="also-items">同一次到场一并办理：' + esc(alsoNames.join("、")) + "</p>" : "") +
             (elderOn() && earliestFree && !date ? '<a class="button primary" id="earliest-day" href="#/book/' +
               encodeURIComponent(code) + "?centre=" + esc(centreId) + "&date=" + esc(earliestFree.slice(0, 10)) +
               (also.length ? "&also=" + encodeURIComponent(also.join(",")) : "") + '">最早可约：' +
