@@ -27,7 +27,7 @@ def test_a_too_short_feedback_answer_keeps_what_was_typed_until_corrected(page: 
     note.fill("已电话联系本人，约定下周回访")
     page.get_by_role("button", name="提交答复").click()
 
-    expect(page.locator("#e-answer")).to_have_text("内容太短")
+    expect(page.locator("#e-answer")).to_have_text("内容太短，请至少写 2 个字")
     expect(page.get_by_role("alert")).to_contain_text("未做任何更改")
     expect(answer).to_have_value("好")
     expect(answer).to_have_attribute("aria-invalid", "true")
