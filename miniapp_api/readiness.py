@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from config import Settings
+from config.settings import AUDIT_MIN_RETENTION_DAYS
 from miniapp_api.centres.models import CalendarOverride
 from miniapp_api.migrations import heads
 from miniapp_api.platform import audit as audit_trail
@@ -38,8 +39,6 @@ from miniapp_api.platform import backup
 # A calendar with fewer known days ahead than this fails: bookings open up to a month ahead, and the State
 # Council publishes the next year's 调休 arrangement in November or December.
 CALENDAR_DAYS_AHEAD = 60
-# 等保 2.0 level 3 keeps audit records at least six months.
-AUDIT_MIN_DAYS = 180
 # A full backup a week and an incremental one a day: the newest backup older than this fails.
 BACKUP_MAX_AGE = timedelta(hours=26)
 CONNECT_SECONDS = 3
@@ -164,7 +163,7 @@ def configuration(environ: Mapping[str, str], settings: Settings) -> list[Findin
 
 def cryptography(settings: Settings) -> list[Finding]:
     """密评 (GB/T 39786-2021) asks for the commercial (国密) algorithms on personal data and signatures."""
-    suite = str(getattr(settings, "crypto_suite", "intl"))
+    suite = str(settings.crypto_suite)
     if suite == "gm":
         return [_ok("crypto_suite", "个人信息和电子证照使用国密算法（SM2/SM3/SM4）", "CRYPTO_SUITE is gm (SM2/SM3/SM4)")]
     return [_fail("crypto_suite", "未使用国密算法（CRYPTO_SUITE 不是 gm）：密评不能通过；"
@@ -174,12 +173,11 @@ def cryptography(settings: Settings) -> list[Finding]:
 
 
 def audit_retention(settings: Settings) -> list[Finding]:
-    days = getattr(settings, "audit_retention_days", None)
-    if days is None:
-        return []
-    if days < AUDIT_MIN_DAYS:
-        return [_fail("audit_retention", f"审计记录只保留 {days} 天，等保要求至少 {AUDIT_MIN_DAYS} 天",
-                      f"audit records are kept {days} days, 等保 asks for at least {AUDIT_MIN_DAYS}")]
+    """等保 2.0 level 3 keeps audit records at least six months (the settings' own floor, one constant)."""
+    days = settings.audit_retention_days
+    if days < AUDIT_MIN_RETENTION_DAYS:
+        return [_fail("audit_retention", f"审计记录只保留 {days} 天，等保要求至少 {AUDIT_MIN_RETENTION_DAYS} 天",
+                      f"audit records are kept {days} days, 等保 asks for at least {AUDIT_MIN_RETENTION_DAYS}")]
     return [_ok("audit_retention", f"审计记录保留 {days} 天", f"audit records are kept {days} days")]
 
 
