@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -67,6 +67,9 @@ STATUS_KINDS = {ApplicationStatus.NEEDS_CORRECTION: "application_correction",
                 ApplicationStatus.READY_FOR_PICKUP: "application_ready", ApplicationStatus.MAILED: "application_mailed",
                 ApplicationStatus.COMPLETED: "application_completed"}
 RATING_LINK_PREFIX = "rating_invitation:"
+# The 一次一评 invitation goes an hour after 办结: not in the same minute as the 办结 message (two texts at once, and
+# Tencent's one-per-30-seconds limit per number), and one rated at the counter meanwhile is not asked again.
+RATING_INVITATION_DELAY = timedelta(hours=1)
 RATING_LINK_NOT_FOUND = "rating_link_not_found"
 _LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 BUNDLE_PAGE = "pages/bundles/detail?ref={ref}"
@@ -421,8 +424,8 @@ def rating_link_code() -> str:
 
 
 def _invite_rating(session: Session, application: Application, now: datetime) -> None:
-    """一次一评: after 办结, each person who may rate the case is invited once, with the rating page in the app and,
-    by SMS, a short link whose code (kept in the message's dedupe key) leads there."""
+    """一次一评: an hour after 办结, each person who may rate the case is invited once, with the rating page in the app
+    and, by SMS, a short link whose code (kept in the message's dedupe key) leads there."""
     for citizen_id in recipients(application):
         code = rating_link_code()
         notify(session, citizen_id=citizen_id, kind="rating_invitation",
@@ -430,7 +433,8 @@ def _invite_rating(session: Session, application: Application, now: datetime) ->
                         "status": messages.STATUS_PHRASES[S.COMPLETED], "tip": messages.TIP_RATE, "link": code},
                title=messages.TITLE_RATE, body=messages.BODY_RATE.format(item=application.item.name,
                                                                          reference=application.reference),
-               page=RATE_PAGE.format(id=application.id), now=now, subject=("application", application.id),
+               page=RATE_PAGE.format(id=application.id), now=now, deliver_after=now + RATING_INVITATION_DELAY,
+               subject=("rating_invitation", application.id),
                dedupe_key=RATING_LINK_PREFIX + code)
 
 

@@ -8,7 +8,7 @@ variables allow, and the emulator refuses a wrong count, an over-long value or a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,7 +16,9 @@ import time_machine
 from rq import Queue
 from sqlalchemy import select
 
+from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application
+from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.citizens.services import set_phone
 from miniapp_api.notifications import delivery, kinds
 from miniapp_api.notifications.models import Notification
@@ -24,6 +26,7 @@ from miniapp_api.notifications.services import notify, set_sms_opt_outs
 from miniapp_api.notifications.sms import load_sms_templates, sms_params
 from miniapp_api.notifications.templates import template_for
 from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.ratings import services as ratings
 from miniapp_api.sms import SmsError
 from tests.factories import STAFF_PASSWORD, CentreFactory, ItemFactory, WindowFactory, citizen_with_identity, \
     id_number, make_staff
@@ -101,7 +104,7 @@ def test_each_case_kind_reaches_exactly_the_phones_that_chose_it(app, committed_
 
     for _ in range(2):                                   # a second run (a retry, a second worker) sends nothing
         run_worker(process_env, at=MONDAY_10AM)
-    for _ in range(2):                                   # the 容缺 reminder's time comes; the due sweep, twice
+    for _ in range(2):                 # the 容缺 reminder's and the rating invitation's time come; the due sweep, twice
         Queue("sweeps", connection=redis_client).enqueue("miniapp_api.notifications.jobs.enqueue_due_notifications")
         run_worker(process_env, at=TUESDAY_9AM)
 
@@ -197,3 +200,38 @@ def test_the_emulator_refuses_parameters_tencent_would_refuse(app, sms_emulator,
         channel(app, sms_emulator).gateway.send("13900007401", mailed, params)
     assert refused.value.code == code and not refused.value.retryable
     assert sms_emulator.inbox() == []
+
+
+def test_an_invitation_held_back_by_quiet_hours_is_not_sent_once_the_case_was_rated(app, db_session, sms_emulator,
+                                                                                   cipher):
+    """办结 at 22:30: the 一次一评 invitation, due an hour later, waits for 08:00; the person rates in the app at night;
+    no SMS asks again."""
+    late = datetime(2026, 11, 23, 22, 30, tzinfo=SHANGHAI)
+    centre = CentreFactory()
+    item = ItemFactory(code="FOOD-LATE")
+    WindowFactory(centre_id=centre.id, items=[item])
+    staff = make_staff(db_session, [centre])
+    citizen = citizen_with_identity(db_session, cipher, 7501)
+    set_phone(cipher, citizen, "13900007501", verified_at=late)
+    case = applications.intake(db_session, cipher, staff, item_code=item.code, centre_id=centre.id,
+                               applicant=applications.Applicant("person", "张三", id_number=id_number(7501)),
+                               now=late, accept=applications.Advance(S.ACCEPTED))
+    case.citizen_id = citizen.id
+    for step in (S.IN_REVIEW, S.APPROVED, S.COMPLETED):
+        applications.advance(db_session, staff, case, applications.Advance(step), late)
+    db_session.commit()
+    invitation = db_session.scalars(select(Notification).where(Notification.kind == "rating_invitation")).one()
+    sms = channel(app, sms_emulator)
+    assert delivery.deliver_batch(db_session, None, [invitation.id], late, sms=sms) == []     # not due yet
+    [(_, deferred)] = delivery.deliver_batch(db_session, None, [invitation.id], late + timedelta(hours=1), sms=sms)
+    assert deferred.outcome is delivery.Outcome.DEFERRED
+    ratings.rate(db_session, citizen.id, ratings.RatingIn("application", case.id, 5), late)
+    db_session.commit()
+    morning = datetime(2026, 11, 24, 8, 0, tzinfo=SHANGHAI)
+    [(_, result)] = delivery.deliver_batch(db_session, None, [invitation.id], morning, sms=sms)
+    assert result.outcome is delivery.Outcome.CANCELLED
+    completed = db_session.scalars(select(Notification).where(Notification.kind == "application_completed")).one()
+    [(_, told)] = delivery.deliver_batch(db_session, None, [completed.id], morning, sms=sms)
+    assert told.outcome is delivery.Outcome.SENT
+    assert [m["template_id"] for m in sms_emulator.inbox()] == [
+        load_sms_templates()["application_completed"].template_id]
