@@ -186,9 +186,15 @@ def test_every_template_sends_within_its_variables_even_from_overlong_values(app
     assert serial and sms_emulator.inbox()[0]["template_id"] == template.template_id
 
 
+def test_the_longest_tracking_number_staff_may_enter_goes_whole():
+    longest = "SF" + "1234567890" * 3 + "12345678"          # AdvanceIn allows 40 letters, digits and dashes
+    fields = {"sms:carrier": "中国邮政速递物流", "sms:tracking": longest}
+    assert sms_params("application_mailed", fields)[3] == longest
+
+
 @pytest.mark.parametrize("params, code", [
     (["食品经营许可证", "BS2026112300001"], "FailedOperation.TemplateParamSetNotMatchApprovedTemplate"),
-    (["食品经营许可证", "BS2026112300001", "EMS", "1" * 33], "InvalidParameterValue.TemplateParameterLengthLimit"),
+    (["食品经营许可证", "BS2026112300001", "EMS", "1" * 41], "InvalidParameterValue.TemplateParameterLengthLimit"),
     (["食品经营许可证", "BS2026112300001", "EMS", "https://x.cn/a"],
      "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter"),
     (["食品经营许可证", "BS2026112300001", "www.sf.cn", TRACKING],
