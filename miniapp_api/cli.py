@@ -31,7 +31,7 @@ from miniapp_api.demo.policies import seed_policies
 from miniapp_api.keys import rotate
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
-from miniapp_api.notifications.sms import emulator_sms_templates
+from miniapp_api.notifications.sms import emulator_sms_limits, emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api import readiness
 from miniapp_api.platform import audit as audit_trail
@@ -306,7 +306,8 @@ def emulator(host: str, port: int) -> None:
         click.echo("the WeChat emulator does not run with BANSHI_ENV=production", err=True)
         sys.exit(2)
     sms = SmsEmulatorState(settings.sms_secret_id or "", settings.sms_secret_key or "", settings.sms_sdk_app_id or "",
-                           {settings.sms_sign_name}, emulator_sms_templates(settings.sms_templates_file)) if settings.sms_enabled else None
+                           {settings.sms_sign_name}, emulator_sms_templates(settings.sms_templates_file),
+                           emulator_sms_limits(settings.sms_templates_file)) if settings.sms_enabled else None
     server = make_emulator_server(host, port, settings.wechat_appid or "", settings.wechat_secret or "",
                                   templates=emulator_templates(settings.wechat_templates_file), sms=sms)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())

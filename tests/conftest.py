@@ -26,7 +26,7 @@ from miniapp_api import create_app
 from miniapp_api.appointments import full_slots
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
-from miniapp_api.notifications.sms import emulator_sms_templates
+from miniapp_api.notifications.sms import emulator_sms_limits, emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.platform.db import db
 from miniapp_api.platform.queues import redis_store
@@ -164,7 +164,7 @@ def sms_credentials() -> tuple[str, str, str]:
 
 @pytest.fixture(scope="session")
 def emulator_server(wechat_credentials, sms_credentials) -> Iterator[Emulator]:
-    sms = SmsEmulatorState(*sms_credentials, {"办事通"}, emulator_sms_templates())
+    sms = SmsEmulatorState(*sms_credentials, {"办事通"}, emulator_sms_templates(), emulator_sms_limits())
     server = make_emulator_server("127.0.0.1", 0, *wechat_credentials, seed=7, templates=emulator_templates(),
                                   sms=sms)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -125,6 +125,8 @@ MATRIX = {
     "certificates.certificate_pdf": OWN,
     "certificates.list_relative_certificates": OWN,
     "certificates.verify_certificate": PUBLIC,
+    # An SMS rating invitation's short link: a random code, redirected to the rating page (which logs in).
+    "applications.open_rating_link": PUBLIC,
     "filing.online_form": CITIZEN,
     "filing.start_filing": CITIZEN,
     "filing.list_filings": CITIZEN,

@@ -62,6 +62,11 @@ EXTRA_COMPLETED = "感谢您的耐心，欢迎对本次服务进行评价。"
 BODY_MATERIALS = "您的“{item}”（受理编号 {reference}）是容缺受理，按承诺请于{deadline}前补交：{materials}。已寄出或已提交的，可在办件详情里告诉我们。"
 TIP_MATERIALS = "容缺材料补交提醒"
 TIP_STATUS = "点击查看办件详情"
+# 一次一评: the invitation after 办结 (voluntary: no level suggested, 国办发〔2019〕51号).
+TITLE_RATE = "请为本次服务评价"
+RATING_LINK_NOT_FOUND = "评价链接无效，请打开微信“办事通”小程序，在办件详情里评价"
+BODY_RATE = "您申请的“{item}”（受理编号 {reference}）已办结。欢迎对本次服务评价，满意与否都请如实评价，差评我们会回访整改。"
+TIP_RATE = "点击评价本次服务"
 
 PICKUP_HOURS_DEFAULT = "工作日办公时间"
 WITHIN_LEGAL_LIMIT = "法定时限内"

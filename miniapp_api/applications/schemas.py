@@ -32,6 +32,10 @@ class ApplicationPath(BaseModel):
     reference: Reference
 
 
+class RatingLinkPath(BaseModel):
+    code: str = Field(pattern=r"^[A-Za-z0-9]{10}$", description="the short code an SMS rating invitation carries")
+
+
 class BatchPath(BaseModel):
     reference: Reference
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -34,6 +34,7 @@ from miniapp_api.centres.models import ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, WINDOW_NOT_FOUND, get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity.services import Principal
+from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date
@@ -59,6 +60,18 @@ REMINDER_AT = time(9, 0)
 MATERIAL_REMINDER_STAGES = (3, 1)                  # working days before the promised deadline
 DEFAULT_CORRECTION_DAYS = 5
 PAGE = "pages/applications/detail?ref={ref}"
+RATE_PAGE = "pages/feedback/index?rate=application&id={id}"   # the page the case detail's 评价 button opens
+# The case events a person acts on have kinds of their own (each switched on or off for SMS in 我的 → 短信提醒);
+# every other status change is an application_status message.
+STATUS_KINDS = {ApplicationStatus.NEEDS_CORRECTION: "application_correction",
+                ApplicationStatus.READY_FOR_PICKUP: "application_ready", ApplicationStatus.MAILED: "application_mailed",
+                ApplicationStatus.COMPLETED: "application_completed"}
+RATING_LINK_PREFIX = "rating_invitation:"
+# The 一次一评 invitation goes an hour after 办结: not in the same minute as the 办结 message (two texts at once, and
+# Tencent's one-per-30-seconds limit per number), and one rated at the counter meanwhile is not asked again.
+RATING_INVITATION_DELAY = timedelta(hours=1)
+RATING_LINK_NOT_FOUND = "rating_link_not_found"
+_LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 BUNDLE_PAGE = "pages/bundles/detail?ref={ref}"
 
 
@@ -299,7 +312,7 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
     if not validated:
         _validate(session, application, spec, today)
     previous, target = S(application.status), spec.to
-    extra = ""
+    extra, sms_context = "", {}
     if target in (S.ACCEPTED, S.ACCEPTED_PENDING_MATERIALS):
         application.accepted_on = today
         application.time_limit_days = application.item.time_limit_working_days
@@ -318,6 +331,7 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
         for name, note in spec.corrections:
             application.materials.append(ApplicationMaterial(kind=MaterialKind.CORRECTION, name=name, note=note,
                                                              due_on=due))
+        sms_context = {"deadline": chinese_date(due)}
         extra = messages.EXTRA_CORRECTIONS.format(
             deadline=chinese_date(due), corrections="；".join(f"{n}（{note}）" if note else n for n, note in spec.corrections))
     elif previous is S.NEEDS_CORRECTION and target in (S.IN_REVIEW, S.SUBMITTED):
@@ -337,6 +351,7 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
         application.delivery, application.carrier = "mail", spec.carrier
         application.tracking_number = spec.tracking_number
         extra = messages.EXTRA_MAILED.format(carrier=spec.carrier, tracking=spec.tracking_number)
+        sms_context = {"carrier": spec.carrier, "tracking": spec.tracking_number}
     elif target is S.COMPLETED:
         application.completed_at = now
         application.delivery = application.delivery or "electronic"
@@ -357,7 +372,9 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
         if application.bundle_case_id is not None:
             _complete_bundle_if_last(session, application.bundle_case_id, now)
     if target not in (S.IN_REVIEW, S.SUBMITTED) or previous is S.NEEDS_CORRECTION:
-        _tell_citizens(session, application, target, extra, now)
+        _tell_citizens(session, application, target, extra, now, sms_context)
+    if target is S.COMPLETED and application.bundle_case_id is None:   # a 一件事 is rated as a whole
+        _invite_rating(session, application, now)
 
 
 def _complete_bundle_if_last(session: Session, bundle_id: int, now: datetime) -> None:
@@ -387,16 +404,44 @@ def recipients(case: Application | BundleCase) -> list[int]:
 
 
 def _tell_citizens(session: Session, application: Application, status: ApplicationStatus, extra: str,
-                   now: datetime) -> None:
+                   now: datetime, sms_context: dict[str, str] | None = None) -> None:
     what = messages.STATUS_WHAT[status].format(due=chinese_date(application.due_on) if application.due_on else messages.WITHIN_LEGAL_LIMIT)
     body = messages.BODY_STATUS.format(item=application.item.name, reference=application.reference, what=what,
                                        extra=extra)
     context = {"item": application.item.name, "reference": application.reference,
-               "status": messages.STATUS_PHRASES.get(status, ""), "tip": messages.TIP_STATUS}
+               "status": messages.STATUS_PHRASES.get(status, ""), "tip": messages.TIP_STATUS, **(sms_context or {})}
+    kind = STATUS_KINDS.get(status, "application_status")
     for citizen_id in recipients(application):
-        notify(session, citizen_id=citizen_id, kind="application_status", context=context,
+        notify(session, citizen_id=citizen_id, kind=kind, context=context,
                title=messages.TITLE_STATUS, body=body, page=PAGE.format(ref=application.reference), now=now,
                subject=("application", application.id))
+
+
+def rating_link_code() -> str:
+    """The short code of a rating link: random, so it says nothing about the person or the case (10 characters
+    of an alphabet without look-alikes, ~57 bits)."""
+    return "".join(secrets.choice(_LINK_ALPHABET) for _ in range(10))
+
+
+def _invite_rating(session: Session, application: Application, now: datetime) -> None:
+    """一次一评: an hour after 办结, each person who may rate the case is invited once, with the rating page in the app
+    and, by SMS, a short link whose code (kept in the message's dedupe key) leads there."""
+    for citizen_id in recipients(application):
+        code = rating_link_code()
+        notify(session, citizen_id=citizen_id, kind="rating_invitation",
+               context={"item": application.item.name, "reference": application.reference,
+                        "status": messages.STATUS_PHRASES[S.COMPLETED], "tip": messages.TIP_RATE, "link": code},
+               title=messages.TITLE_RATE, body=messages.BODY_RATE.format(item=application.item.name,
+                                                                         reference=application.reference),
+               page=RATE_PAGE.format(id=application.id), now=now, deliver_after=now + RATING_INVITATION_DELAY,
+               subject=("rating_invitation", application.id),
+               dedupe_key=RATING_LINK_PREFIX + code)
+
+
+def rating_link_page(session: Session, code: str) -> str | None:
+    """The mini-program page a rating link's code leads to, or None for a code nobody was sent."""
+    return session.scalar(select(Notification.page).where(Notification.dedupe_key == RATING_LINK_PREFIX + code,
+                                                          Notification.kind == "rating_invitation"))
 
 
 def _schedule_material_reminders(session: Session, application: Application, deadline: date, now: datetime,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g
+from urllib.parse import urlencode
+
+from flask import current_app, g, redirect
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.applications import progress, services
+from miniapp_api.applications import messages, progress, services
 from miniapp_api.applications.schemas import (
     ApplicationList,
     ApplicationOut,
@@ -13,6 +15,7 @@ from miniapp_api.applications.schemas import (
     ApplicationSummary,
     LookupIn,
     MaterialReportIn,
+    RatingLinkPath,
 )
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
@@ -20,6 +23,7 @@ from miniapp_api.identity.services import principal_for
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
+from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform.rate_limits import (
     LOOKUP_PER_CITIZEN,
     LOOKUP_PER_REFERENCE,
@@ -82,3 +86,17 @@ def report_material(path: ApplicationPath, body: MaterialReportIn):
     services.report_material(db.session, g.citizen.id, path.reference, body.material_id, body.note,
                              body.attachments, utcnow())
     return progress.for_citizen(db.session, g.citizen.id, path.reference, today())
+
+
+@bp.get("/r/<code>", responses={302: None})
+@read_only
+def open_rating_link(path: RatingLinkPath):
+    """一次一评 by SMS: the short link's code leads, through WeChat's URL Scheme, to the mini-program's rating page of
+    the case (the page asks the person to log in and shows only their own case). The link carries nothing
+    about the person: the code is random and is looked up here."""
+    page = services.rating_link_page(db.session, path.code)
+    if page is None:
+        raise NotFound(messages.RATING_LINK_NOT_FOUND, code=services.RATING_LINK_NOT_FOUND)
+    page_path, _, query = page.partition("?")
+    appid = current_app.config["BANSHI_SETTINGS"].wechat_appid or ""
+    return redirect("weixin://dl/business/?" + urlencode({"appid": appid, "path": page_path, "query": query}), 302)

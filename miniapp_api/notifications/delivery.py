@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.notifications.models import Notification, PushStatus, SmsOptOut, SubscriptionConsent
-from miniapp_api.notifications.sms import SmsChannel, load_sms_templates, sms_params
+from miniapp_api.notifications.sms import SmsChannel, load_sms_templates, sms_params, wechat_fields
 from miniapp_api.notifications.templates import template_for
 from miniapp_api.platform.clock import SHANGHAI, local, local_date
 from miniapp_api.sms import SmsError
@@ -250,7 +250,8 @@ def _deliver_chunk(session: Session, gateway: WeChatGateway | None, ids: list[in
     for plan, template_id, consent, grant in to_send:
         row = plan.row
         try:
-            msgid = gateway.send_subscribe_message(openids[row.citizen_id], template_id, row.fields, page=row.page)
+            msgid = gateway.send_subscribe_message(openids[row.citizen_id], template_id, wechat_fields(row.fields),
+                                                   page=row.page)
         except WeChatError as error:
             _plan_failure(session, plan, consent, grant, error, now)
         else:

@@ -45,6 +45,14 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("waitlist_offer", "waitlist_result", urgent=False, owner="appointments", sms=True),
     Kind("waitlist_lapsed", "waitlist_result", urgent=False, owner="appointments"),
     Kind("application_status", "application_progress", urgent=False, owner="applications"),
+    # The case events a person acts on, each its own kind so that 我的 → 短信提醒 can switch each by SMS: 补正
+    # (材料需要补正), 待领取, 已邮寄 (with the tracking number), 办结, and the 一次一评 invitation after 办结 (a short
+    # link to the rating page). WeChat shows them as 办件进度 like any status change.
+    Kind("application_correction", "application_progress", urgent=False, owner="applications", sms=True),
+    Kind("application_ready", "application_progress", urgent=False, owner="applications", sms=True),
+    Kind("application_mailed", "application_progress", urgent=False, owner="applications", sms=True),
+    Kind("application_completed", "application_progress", urgent=False, owner="applications", sms=True),
+    Kind("rating_invitation", "application_progress", urgent=False, owner="applications", sms=True),
     Kind("application_materials_due", "application_materials", urgent=False, owner="applications", sms=True),
     Kind("licence_expiry", "licence_expiry", urgent=False, owner="licences", sms=True),
     # 电子证照: issued, renewed or revoked (the licence template: licence, number, expiry, tip).
@@ -55,7 +63,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     # Identity moved to another account, a relative's authorisation or a business role started or ended.
     Kind("account_security", "account_security", urgent=True, owner="identity"),
     # 政策快享: a new match, its one reminder, a withdrawal, a new policy of a subscribed category; grant progress.
-    Kind("policy_match", "policy_notice", urgent=False, owner="policies"),
+    Kind("policy_match", "policy_notice", urgent=False, owner="policies", sms=True),
     Kind("policy_reminder", "policy_notice", urgent=False, owner="policies"),
     Kind("policy_withdrawn", "policy_notice", urgent=False, owner="policies"),
     Kind("policy_new", "policy_notice", urgent=False, owner="policies"),

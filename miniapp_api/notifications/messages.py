@@ -39,9 +39,12 @@ KIND_NAMES = {
     "appointment_closed": "暂停服务通知", "appointment_reminder_day": "预约前一天提醒",
     "appointment_reminder_hour": "预约前一小时提醒", "queue_near": "快到您了", "queue_called": "叫号通知",
     "waitlist_offer": "候补成功通知", "waitlist_lapsed": "候补结束通知", "application_status": "办件进度通知",
-    "application_materials_due": "补交材料提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
+    "application_correction": "办件需要补正材料", "application_ready": "办好待领取",
+    "application_mailed": "办好已邮寄（含运单号）", "application_completed": "办件已办结",
+    "rating_invitation": "办结后邀请评价（一次一评）",
+    "application_materials_due": "容缺材料补交期限提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
     "feedback_status": "诉求办理进度", "rating_followup": "评价整改回访", "survey_invitation": "服务回访邀请",
-    "account_security": "账号安全提醒", "policy_match": "政策提醒", "policy_reminder": "政策待确认提醒",
+    "account_security": "账号安全提醒", "policy_match": "新匹配到可享受的政策", "policy_reminder": "政策待确认提醒",
     "policy_withdrawn": "政策匹配撤回", "policy_new": "新政策发布", "policy_grant": "政策兑现进度",
 }
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.notifications import messages
 from miniapp_api.notifications.models import Notification, PushStatus, SmsOptOut, SubscriptionConsent
+from miniapp_api.notifications.sms import sms_extras
 from miniapp_api.notifications.templates import is_urgent, load_templates, template_fields
 from miniapp_api.platform.clock import SHANGHAI, local_date
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -75,7 +76,7 @@ def outbox_rows(drafts: list[Draft], now: datetime) -> str:
             citizen_id=draft.citizen_id, kind=draft.kind, subject_type=draft.subject[0] if draft.subject else None,
             subject_id=draft.subject[1] if draft.subject else None, cause_marker=draft.cause_marker,
             dedupe_key=draft.dedupe_key, title=draft.title, body=draft.body, page=draft.page,
-            fields=template_fields(draft.kind, draft.context), urgent=is_urgent(draft.kind),
+            fields=template_fields(draft.kind, draft.context) | sms_extras(draft.kind, draft.context), urgent=is_urgent(draft.kind),
             deliver_after=deliver_after.isoformat(),
             enqueued_at=now.isoformat() if deliver_after <= now else None))
     return json.dumps(rows, ensure_ascii=False)

@@ -213,3 +213,10 @@ def decide_invalidation(session: Session, staff: Staff, rating_id: int, approve:
     audit(session, staff, "decide_rating_invalidation", "rating", rating.id, approved=approve, note=note)
     session.flush()
     return rating
+
+
+def rated_invitations(session: Session, rows: list) -> set[int]:
+    """The outbox's cause check for 一次一评 invitations (subject: the application): those whose case was rated."""
+    rated = set(session.scalars(select(Rating.target_id).where(
+        Rating.target_type == "application", Rating.target_id.in_([row.subject_id for row in rows]))))
+    return {row.id for row in rows if row.subject_id in rated}

@@ -4,8 +4,12 @@ Served by the WeChat emulator's server (`POST /`, which WeChat's API does not us
 serves both providers. It checks what the real service checks: the TC3-HMAC-SHA256 signature over the
 canonical request (a wrong key, a changed body or header is `AuthFailure.SignatureFailure`), the timestamp
 (more than five minutes off is `AuthFailure.SignatureExpire`), the action and version, the SDK app id, the
-approved signature and template, the template's number of parameters, the 500-character limit, and the
-per-number frequency limits (one in 30 seconds, five an hour, ten a day). Answers keep Tencent's shape:
+approved signature and template, the template's number of parameters
+(`FailedOperation.TemplateParamSetNotMatchApprovedTemplate`), each parameter's length against what the account
+may send for that variable (`InvalidParameterValue.TemplateParameterLengthLimit`; 6 characters where the console
+set nothing, Tencent's default for accounts opened since 2024-01-25), no link in a parameter
+(`InvalidParameterValue.ProhibitedUseUrlInTemplateParameter`), the 500-character limit, and the per-number
+frequency limits (one in 30 seconds, five an hour, ten a day). Answers keep Tencent's shape:
 `{"Response": {"SendStatusSet": [...], "RequestId"}}` or `{"Response": {"Error": {"Code", "Message"}}}`.
 
 Control API under /emulator/sms/: the inbox of delivered messages, fault injection (an error code for the
@@ -36,6 +40,8 @@ LIMITS = (("LimitExceeded.PhoneNumberThirtySecondLimit", 30, 1), ("LimitExceeded
 AUTHORIZATION = re.compile(r"^TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([a-z]+)/tc3_request, "
                            r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
 MAINLAND = re.compile(r"^\+861[3-9]\d{9}$")
+DEFAULT_PARAM_LENGTH = 6
+URL = re.compile(r"(?i)(https?://|www\.|\b[a-z0-9-]+\.(?:cn|com|net|org|gov|top|cc|io)\b)")
 
 
 @dataclass
@@ -55,6 +61,7 @@ class SmsEmulatorState:
     sdk_app_id: str
     sign_names: set[str]
     templates: dict[str, str]                      # template id → approved text with {1}, {2}, …
+    param_limits: dict[str, tuple[int, ...]] = field(default_factory=dict)   # template id → each variable's max
     clock: OffsetClock = field(default_factory=OffsetClock)
     inbox: list[dict[str, Any]] = field(default_factory=list)
     sent_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -95,6 +102,15 @@ def _error(code: str, message: str) -> Response:
 def _status(phone: str, code: str, message: str, context: str, serial: str = "") -> dict[str, Any]:
     return {"SerialNo": serial, "PhoneNumber": phone, "Fee": 1 if code == "Ok" else 0, "SessionContext": context,
             "Code": code, "Message": message, "IsoCode": "CN"}
+
+
+def _too_long(values: list[str], limits: tuple[int, ...]) -> int | None:
+    """The first parameter (1-based) longer than its variable allows, or None."""
+    for index, value in enumerate(values):
+        most = limits[index] if index < len(limits) else DEFAULT_PARAM_LENGTH
+        if len(value) > most:
+            return index + 1
+    return None
 
 
 def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
@@ -175,8 +191,14 @@ def sms_emulator_blueprint(state: SmsEmulatorState) -> Blueprint:
                 statuses.append(_status(phone, "FailedOperation.TemplateIncorrectOrUnapproved",
                                         "The template is not approved.", context))
             elif len(values) != len(re.findall(r"\{\d+\}", template)):
-                statuses.append(_status(phone, "InvalidParameterValue.TemplateParameterFormatError",
+                statuses.append(_status(phone, "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
                                         "The number of template parameters does not match the template.", context))
+            elif (too_long := _too_long(values, state.param_limits.get(str(params.get("TemplateId")), ()))) is not None:
+                statuses.append(_status(phone, "InvalidParameterValue.TemplateParameterLengthLimit",
+                                        f"Template parameter {too_long} is longer than the account allows.", context))
+            elif any(URL.search(value) for value in values):
+                statuses.append(_status(phone, "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter",
+                                        "A template parameter must not be a URL.", context))
             else:
                 content = f"【{params['SignName']}】" + re.sub(r"\{(\d+)\}", lambda m: values[int(m.group(1)) - 1],
                                                               template)

@@ -14,7 +14,7 @@ import pytest
 from miniapp_api.bootstrap import declarations
 from miniapp_api.console.admin import KIND_NAMES as CONSOLE_NAMES
 from miniapp_api.notifications import kinds, messages, services
-from miniapp_api.notifications.sms import SHIPPED_SMS_FILE, sms_kinds
+from miniapp_api.notifications.sms import SHIPPED_SMS_FILE, SMS_ONLY_NAMES, sms_kinds
 from miniapp_api.notifications.templates import SHIPPED_FILE, is_urgent, template_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,10 @@ def test_every_kind_has_every_part(name):
     assert isinstance(kind.urgent, bool)
     if kind.sms:
         assert name in SMS, f"{name} is declared for SMS but {SHIPPED_SMS_FILE.name} has no template for it"
-        assert set(SMS[name]["params"]) <= set(WECHAT[kind.group]["fields"].values()), name
+        names = [param["name"] for param in SMS[name]["params"]]
+        extras = set(names) - set(WECHAT[kind.group]["fields"].values())
+        assert extras <= set(SMS_ONLY_NAMES), f"{name}: {extras} is neither a WeChat field nor an SMS-only value"
+        assert all(0 < int(param["max"]) <= 500 for param in SMS[name]["params"]), name
 
 
 def test_every_template_group_and_every_sms_template_belongs_to_a_declared_kind():

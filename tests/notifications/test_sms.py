@@ -14,7 +14,7 @@ from miniapp_api.citizens.services import set_phone
 from miniapp_api.licences import services as licences
 from miniapp_api.notifications import delivery
 from miniapp_api.notifications.models import Notification
-from miniapp_api.notifications.sms import SmsChannel, load_sms_templates
+from miniapp_api.notifications.sms import SMS_ONLY_NAMES, SmsChannel, load_sms_templates
 from miniapp_api.notifications.templates import template_for
 from miniapp_api.platform.clock import SHANGHAI
 from miniapp_api.sms import SmsConfig, SmsGateway
@@ -59,9 +59,9 @@ def channel(app, sms_emulator, **config) -> SmsChannel:
 
 def test_every_sms_template_draws_on_fields_its_kind_has():
     for kind, template in load_sms_templates().items():
-        names = set(template_for(kind).fields.values())
+        names = set(template_for(kind).fields.values()) | set(SMS_ONLY_NAMES)
         assert set(template.params) <= names, kind
-        assert template.text.count("{") == len(template.params), kind
+        assert template.text.count("{") == len(template.params) == len(template.max_lengths), kind
 
 
 def test_an_expiring_licence_reaches_a_phone_without_consent_by_sms_exactly_once(
@@ -166,11 +166,13 @@ def test_sms_preferences_in_my_page_over_http(client, db_session, verified_login
     assert prefs["available"] is True and prefs["phone_verified"] is False and prefs["daily_cap"] == 3
     assert [(k["kind"], k["enabled"]) for k in prefs["kinds"]] == [
         ("licence_expiry", True), ("application_materials_due", True), ("waitlist_offer", True),
-        ("appointment_closed", True)]
+        ("appointment_closed", True), ("application_correction", True), ("application_ready", True),
+        ("application_mailed", True), ("application_completed", True), ("rating_invitation", True),
+        ("policy_match", True)]
     changed = client.put("/api/v1/me/sms", headers=headers, json={"opted_out": ["waitlist_offer"]}).get_json()
-    assert [k["enabled"] for k in changed["kinds"]] == [True, True, False, True]
+    assert [k["enabled"] for k in changed["kinds"]] == [True, True, False] + [True] * 7
     refused = client.put("/api/v1/me/sms", headers=headers, json={"opted_out": ["appointment_booked"]})
     assert refused.status_code == 422
     assert "不是可以用短信提醒的消息类型" in str(refused.get_json()["error"]["fields"])
     assert [k["enabled"] for k in client.get("/api/v1/me/sms", headers=headers).get_json()["kinds"]] == [
-        True, True, False, True]
+        True, True, False] + [True] * 7
