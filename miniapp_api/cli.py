@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from config import ConfigError, Settings, load_settings
 from config.settings import PROJECT_ROOT, new_data_key, new_signing_key
+from jobs.dispatcher import Dispatcher
 from jobs.runtime import job_app
 from jobs.scheduler import run_scheduler
 from jobs.worker import ForkingWorker, InProcessWorker
@@ -31,6 +32,7 @@ from miniapp_api.demo.policies import seed_policies
 from miniapp_api.keys import rotate
 from miniapp_api.migrations import downgrade, new_revision, upgrade
 from miniapp_api.notifications.delivery import stats
+from miniapp_api.notifications.jobs import enqueue_due_notifications
 from miniapp_api.notifications.sms import emulator_sms_limits, emulator_sms_templates
 from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api import readiness
@@ -273,7 +275,14 @@ def worker(burst: bool, fork: bool) -> None:
     a claimed send becomes `unknown`, never a duplicate). Run more worker processes to scale.
     """
 
-    job_app()  # built once; forked job processes (with --fork) inherit it
+    app = job_app()  # built once; forked job processes (with --fork) inherit it
+    # The outbox dispatcher (jobs/dispatcher.py): bookings enqueue nothing, it claims their rows on their
+    # wake-up. A burst worker claims once before it drains the queues.
+    if burst:
+        enqueue_due_notifications()
+    else:
+        settings = app.config["BANSHI_SETTINGS"]
+        Dispatcher(backup.libpq_url(settings.database_url), enqueue_due_notifications).start()
     worker_class = ForkingWorker if fork else InProcessWorker
     rq_worker = worker_class(list(QUEUE_NAMES), connection=redis_store.worker_client())
     rq_worker.work(with_scheduler=True, burst=burst)

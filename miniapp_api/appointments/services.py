@@ -36,7 +36,7 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity import messages as identity_messages
 from miniapp_api.identity.services import IDENTITY_UNVERIFIED, Principal, id_hash_as_stored
 from miniapp_api.notifications import appointment_notices as notices
-from miniapp_api.notifications.services import OUTBOX_INSERT, enqueue_sends, outbox_rows
+from miniapp_api.notifications.services import OUTBOX_CHANNEL, OUTBOX_INSERT, outbox_rows
 from miniapp_api.platform.clock import chinese_date, local, local_date, utcnow
 from miniapp_api.platform.db import lock_for_transaction, transaction_lock
 from miniapp_api.platform.errors import DomainError, NotFound
@@ -389,7 +389,8 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
 
 # Everything a booking writes, in one statement: the appointment (its id taken from the sequence beforehand,
 # so the rows below and the messages' links can name it), its item lines, its slot links and its outbox rows
-# (none when :outbox is an empty array). Returns when it was created and the outbox ids due now.
+# (none when :outbox is an empty array), and the outbox dispatcher's wake-up when a row is due now (delivered
+# at commit; the booking enqueues no job itself). Returns when it was created.
 WRITE_BOOKING = f"""
 WITH written AS (
     INSERT INTO appointment (id, citizen_id, person_hash, person_name, accountable_hash, named_id_hash,
@@ -405,8 +406,9 @@ lines AS (
 links AS (
     INSERT INTO appointment_slot (appointment_id, slot_id)
     SELECT :id, slot_id FROM unnest(CAST(:slot_ids AS bigint[])) AS slot_id),
-outbox AS ({OUTBOX_INSERT})
-SELECT created_at, (SELECT array_agg(id) FILTER (WHERE enqueued_at IS NOT NULL) FROM outbox) AS due_now
+outbox AS ({OUTBOX_INSERT}),
+wake AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') WHERE CAST(:wake AS boolean))
+SELECT created_at, (SELECT count(*) FROM outbox) AS outbox_rows, (SELECT count(*) FROM wake) AS woken
 FROM written"""
 
 
@@ -432,7 +434,8 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
         with session.no_autoflush:
             row = session.execute(text(WRITE_BOOKING), dict(
                 values, item_ids=[item.id for item in items], slot_ids=[s.id for s in slots],
-                outbox=outbox_rows(drafts, now))).one()
+                outbox=outbox_rows(drafts, now, claim=False),
+                wake=any(draft.deliver_after is None or draft.deliver_after <= now for draft in drafts))).one()
     except IntegrityError as exc:
         # The partial unique index is the last line behind the person lock; the caller rolls the whole
         # transaction back.
@@ -444,7 +447,6 @@ def _write_appointment(session: Session, appointment_id: int, citizen_id: int, p
         make_transient_to_detached(line)
     make_transient_to_detached(appointment)
     session.add(appointment)
-    enqueue_sends(session, row.due_now or [], now)
     return appointment
 
 

@@ -67,8 +67,15 @@ ON CONFLICT ON CONSTRAINT uq_notification_dedupe_key DO NOTHING
 RETURNING id, enqueued_at"""
 
 
-def outbox_rows(drafts: list[Draft], now: datetime) -> str:
-    """The drafts as the JSON array OUTBOX_INSERT reads."""
+# The channel the outbox dispatcher (jobs/dispatcher.py) LISTENs on. A writer that leaves its due rows unclaimed
+# (enqueued_at NULL) wakes it with pg_notify inside its own transaction: PostgreSQL delivers the wake-up only when
+# that transaction commits, and never after a rollback.
+OUTBOX_CHANNEL = "banshi_outbox"
+
+
+def outbox_rows(drafts: list[Draft], now: datetime, *, claim: bool = True) -> str:
+    """The drafts as the JSON array OUTBOX_INSERT reads. `claim`: rows due now are marked enqueued (this writer
+    enqueues their jobs after commit); without it every row is left to the dispatcher and the due sweep."""
     rows = []
     for draft in drafts:
         deliver_after = draft.deliver_after or now
@@ -78,7 +85,7 @@ def outbox_rows(drafts: list[Draft], now: datetime) -> str:
             dedupe_key=draft.dedupe_key, title=draft.title, body=draft.body, page=draft.page,
             fields=template_fields(draft.kind, draft.context) | sms_extras(draft.kind, draft.context), urgent=is_urgent(draft.kind),
             deliver_after=deliver_after.isoformat(),
-            enqueued_at=now.isoformat() if deliver_after <= now else None))
+            enqueued_at=now.isoformat() if claim and deliver_after <= now else None))
     return json.dumps(rows, ensure_ascii=False)
 
 

@@ -37,9 +37,11 @@ def test_booking_writes_confirmation_and_two_reminders(db_session, subscriber, b
     assert written["appointment_reminder_hour"].deliver_after == appointment.starts_at - timedelta(hours=1)
     assert written["appointment_booked"].urgent and not written["appointment_reminder_day"].urgent
     assert hall.quick.name in written["appointment_booked"].body and "签到取号" in written["appointment_booked"].body
-    # Only the due one went to Redis, after the commit.
-    queued = Queue("notify", connection=redis_client).job_ids
-    assert queued == [f"notify-{written['appointment_booked'].id}-{int(MONDAY_8AM.timestamp())}"]
+    # The booking enqueued nothing itself: every row waits unclaimed for the outbox dispatcher, which claims
+    # the due one only (tests/notifications/test_dispatcher.py runs the dispatcher for real).
+    assert Queue("notify", connection=redis_client).job_ids == []
+    assert all(row.enqueued_at is None for row in written.values())
+    assert delivery.due_for_enqueue(db_session, MONDAY_8AM) == [written["appointment_booked"].id]
 
 
 def test_reminder_is_delivered_exactly_once(db_session, subscriber, book, gateway, wechat):
@@ -99,7 +101,7 @@ def test_rescheduled_appointment_reminds_at_the_new_time_only(db_session, subscr
 
 def test_a_lost_enqueue_is_recovered_by_the_due_sweep(db_session, subscriber, book, settings):
     citizen = subscriber()
-    redis_store.configure("redis://127.0.0.1:1/0")  # Redis unreachable at commit time
+    redis_store.configure("redis://127.0.0.1:1/0")  # Redis unreachable at commit time: the booking never needs it
     try:
         book(citizen)
         db_session.commit()
@@ -107,6 +109,9 @@ def test_a_lost_enqueue_is_recovered_by_the_due_sweep(db_session, subscriber, bo
         redis_store.configure(settings.redis_url)
     confirmation = rows(db_session, kind="appointment_booked")[0]
     assert confirmation.status == "pending"
+    # The dispatcher claims it, then Redis is away when it enqueues: the claim stands for 5 minutes, then the due
+    # sweep takes it again.
+    assert delivery.due_for_enqueue(db_session, MONDAY_8AM) == [confirmation.id]
     assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=1)) == []  # its job may still be queued
     assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=6)) == [confirmation.id]
     assert delivery.due_for_enqueue(db_session, MONDAY_8AM + timedelta(minutes=7)) == []  # claimed for 5 minutes
