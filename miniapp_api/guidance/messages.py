@@ -42,6 +42,7 @@ DEF_NO_OUTCOMES = "至少需要一个结果事项"
 DEF_ITEM = "没有找到事项：{item}"
 DEF_OUTCOME_EMPTY = "结果需要写明事项（item）或提示（note）"
 DEF_MATERIAL = "追加材料要有名称（1-60个字）、是否必需、原件或复印件、份数（1-20）"
+DEF_MATERIAL_ITEM = "有追加材料时请选择办理事项（材料列在事项下面）"
 DEF_MATERIAL_FORM = "材料形式只能是原件、复印件或原件和复印件"
 
 # The scenario editor's form (console).

@@ -98,6 +98,8 @@ def check_definition(questions: list[dict[str, Any]], outcomes: list[dict[str, A
             problems[f"{where}.item"] = messages.DEF_ITEM.format(item=outcome.get("item"))
         check_when(where, outcome.get("when"))
         materials = outcome.get("materials") or []
+        if materials and outcome.get("item") is None:
+            problems.setdefault(f"{where}.item", messages.DEF_MATERIAL_ITEM)  # a checklist lists them under an item
         for number, material in enumerate(materials if isinstance(materials, list) else [None]):
             place = f"{where}.materials.{number}"
             if not isinstance(material, dict) or not isinstance(material.get("name"), str) \

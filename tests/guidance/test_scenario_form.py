@@ -124,6 +124,8 @@ def test_an_unknown_item_or_a_bad_material_is_refused_at_its_field_in_chinese(db
     assert fields["outcomes.0.item"] == "没有找到事项：NOPE-1"
     assert fields["outcomes.1.materials.0.count"] == "份数请填 1-20 的数字"
     assert fields["outcomes.1.materials.1.form"] == "材料形式只能是原件、复印件或原件和复印件"
+    alone = refusal(db_session, guide, shop_post(guide, **{"outcomes.2.materials.0.name": "租赁合同"}))
+    assert alone == {"outcomes.2.item": "有追加材料时请选择办理事项（材料列在事项下面）"}
 
 
 def test_a_condition_on_a_question_or_choice_that_is_gone_is_refused(db_session, guide):
