@@ -148,6 +148,7 @@ def _scenario_view(code: str | None, rows: dict | None = None):
             rows = scenario_rows.rows_of_definition(current.questions, current.outcomes)
         else:
             rows = scenario_rows.blank_rows()
+    rows = scenario_rows.for_editing(rows)
     typed = request.form if request.method == "POST" and request.form.get("edit") != "import" else {}
     return _page("guidance_scenario.html", history=history, current=current, preview=preview, rows=rows,
                  typed=typed, item_names=names, materials=_material_names(current),

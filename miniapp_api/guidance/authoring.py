@@ -150,7 +150,8 @@ def scenario_of_rows(session: Session, values: dict[str, Any], rows: dict[str, l
         for path, text in scenario_rows.at_rows(exc.fields or {}, places).items():
             problems.setdefault(path, FORM_WORDS.get(text, text))
     if problems:
-        raise _invalid(problems)
+        raise DomainError(messages.FORM_PROBLEMS.format(count=len(problems)), code=GUIDANCE_INVALID, status=422,
+                          fields=problems)
     return form
 
 

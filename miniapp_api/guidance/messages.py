@@ -46,6 +46,7 @@ DEF_MATERIAL_ITEM = "有追加材料时请选择办理事项（材料列在事�
 DEF_MATERIAL_FORM = "材料形式只能是原件、复印件或原件和复印件"
 
 # The scenario editor's form (console).
+FORM_PROBLEMS = "有 {count} 处需要改正，已在下面标出"
 FORM_UNTITLED = "（还没写问题）"
 FORM_WHEN_GONE = "这个条件所选的问题或选项已经不存在，请重新选择"
 FORM_WHEN_LATER = "只能选择排在这个问题前面的问题作为条件"

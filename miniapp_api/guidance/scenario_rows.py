@@ -129,6 +129,15 @@ def fill_keys(rows: dict[str, list]) -> dict[str, list]:
     return rows
 
 
+def for_editing(rows: dict[str, list]) -> dict[str, list]:
+    """The rows as the page draws them: every question with two choice rows at least, so a question turned into a
+    choice question has its rows there at once (blank rows are left out when saving)."""
+    for question in rows["questions"]:
+        while len(question["options"]) < 2:
+            question["options"].append(_blank_option())
+    return fill_keys(rows)
+
+
 def edit(rows: dict[str, list], command: str) -> dict[str, list]:
     """Add or remove a row without saving: "add:questions", "add:outcomes.1.materials", "remove:questions.2",
     "remove:outcomes.0.when.1". An unknown or out-of-range command changes nothing."""

@@ -72,10 +72,7 @@ def test_a_clerk_builds_a_two_question_scenario_with_the_form(page: Page, live_s
     expect(first.get_by_label("问题（群众看到的问法")).to_have_value("是否已经领取营业执照？")   # typing kept
     second.get_by_label("问题（群众看到的问法").fill("经营面积多大？")
     second.get_by_label("回答方式").select_option(label="从几个选项中选一个")
-    expect(second.locator(".options")).to_be_visible()
-    second.get_by_role("button", name="增加选项").click()
-    page.locator("#questions-1").get_by_role("button", name="增加选项").click()
-    second = page.locator("#questions-1")
+    expect(second.locator(".options")).to_be_visible()                # two choice rows are ready to fill
     second.get_by_label("选项1", exact=True).fill("50平方米以下")
     second.get_by_label("选项2", exact=True).fill("50平方米及以上")
     outcome.get_by_label("办理事项").fill("食品经营许可证（新办）")
@@ -95,6 +92,14 @@ def test_a_clerk_builds_a_two_question_scenario_with_the_form(page: Page, live_s
     page.get_by_label("归属部门").fill("市场监管局")
     assert_accessible(page, "console scenario form")
     page.screenshot(path=artifacts / "console-scenario-form.png", full_page=True)
+    page.locator("#outcomes-0").get_by_label("办理事项").fill("开小吃店许可")      # not an item of the catalogue
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#e-outcomes-0-item")).to_have_text("没有找到事项：开小吃店许可")
+    expect(page.locator("#questions-1").get_by_label("选项2", exact=True)).to_have_value("50平方米及以上")
+    expect(page.locator("#outcomes-1").get_by_label("条件1")).to_have_value("q2=a2")
+    assert_accessible(page, "console scenario refused")
+    page.screenshot(path=artifacts / "console-scenario-refused.png", full_page=True)
+    page.locator("#outcomes-0").get_by_label("办理事项").fill("食品经营许可证（新办）")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".flash")).to_have_text("已保存为第1版草稿，发布后群众才能看到")
     preview = page.locator(".preview")
