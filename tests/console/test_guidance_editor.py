@@ -147,3 +147,19 @@ def test_yaml_is_exported_and_imported_on_the_same_page(console, world, db_sessi
     line = wrong.splitlines().index("    kind: maybe") + 1
     assert refused.status_code == 422 and f"第 {line} 行（第1个问题的回答方式（kind））：问题类型只能是" in page
     assert "kind: maybe" in page                                      # the text is kept
+
+
+def test_every_place_to_correct_is_listed_with_a_link_to_it(console, world):
+    user = console(world["home_staff"])
+    url = f"/console/guidance/scenarios/{world['guide']['scenario']}"
+    answer = scenario_post(user, url, {"title": "", "summary": "测试", "audience": "citizen", "department": "综合服务",
+                                       "owner_centre_id": str(world["home"].id),
+                                       "questions.0.key": "first", "questions.0.text": "是否第一次？",
+                                       "questions.0.kind": "yesno", "questions.1.key": "first",
+                                       "questions.1.text": "住在本市吗？", "questions.1.kind": "yesno"})
+    page = text_of(answer)
+    assert answer.status_code == 422 and "有 3 处需要改正，已在下面标出；未做任何更改。" in page
+    links = re.findall(r'<li><a href="#([\w-]+)">(.*?)</a></li>', page)
+    assert links == [("f-title", "此项必填"), ("questions-1", "第2个问题：问题编号 first 重复"),
+                     ("outcomes", "至少需要一个结果事项")], links
+    assert 'id="e-questions-1-key"' in page
