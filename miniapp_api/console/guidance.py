@@ -115,12 +115,14 @@ SCENARIO_FIELDS = ("code", "title", "summary", "audience", "owner_centre_id", "d
 
 def _save_scenario(code: str | None):
     """保存草稿 from the form's rows; 导入 YAML saves the YAML instead; 增加/删除 a row draws the form again."""
-    _history(GuideScenario, code)  # a scenario of another centre: not found
+    history = _history(GuideScenario, code)  # a scenario of another centre: not found
     command = request.form.get("edit", "")
     if command and command != "import":
         return _scenario_view(code, rows=scenario_rows.edit(scenario_rows.rows_of_post(request.form), command))
     if command == "import":
-        form = authoring.scenario_of_yaml(db.session, request.form.get("yaml", ""), code)
+        owner = {"owner_centre_id": history[0].owner_centre_id, "department": history[0].department} if history \
+            else {}
+        form = authoring.scenario_of_yaml(db.session, request.form.get("yaml", ""), code, owner)
     else:
         values = {name: request.form.get(name, "").strip() for name in SCENARIO_FIELDS
                   if request.form.get(name, "").strip()}

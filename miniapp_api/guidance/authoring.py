@@ -184,9 +184,11 @@ def _place_words(path: str) -> str:
     return "的".join(words)
 
 
-def scenario_of_yaml(session: Session, text: str, code: str | None) -> ScenarioForm:
+def scenario_of_yaml(session: Session, text: str, code: str | None,
+                     defaults: dict[str, Any] | None = None) -> ScenarioForm:
     """One scenario written as YAML (what "导出 YAML" gives: a mapping, or `scenarios:` with one) checked as the
-    form's rows are; a mistake is said at the field `yaml` by line (and column for a syntax error)."""
+    form's rows are; a mistake is said at the field `yaml` by line (and column for a syntax error). `defaults`
+    fill what the YAML leaves out (the scenario's own owner centre and department on its page)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -198,7 +200,7 @@ def scenario_of_yaml(session: Session, text: str, code: str | None) -> ScenarioF
     if not isinstance(data, dict):
         raise _invalid({"yaml": messages.YAML_SCENARIO})
     centres = dict(session.execute(select(Centre.name, Centre.id)).tuples().all())
-    record = _with_owner(data, centres)
+    record = {**(defaults or {}), **_with_owner(data, centres)}
     if code:
         record["code"] = code
     try:
