@@ -4,10 +4,8 @@ all-or-none imports with a preview, and the report of questions that found no go
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import yaml
-from flask import g, render_template, request
+from flask import g, make_response, render_template, request
 from sqlalchemy import select
 
 from miniapp_api.centres.messages import AUDIENCE_NAMES
@@ -16,13 +14,13 @@ from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.casework import done, form_data
 from miniapp_api.console.forms import form_page, keeps_input
-from miniapp_api.guidance import authoring, scenarios, services
+from miniapp_api.guidance import authoring, scenario_rows, scenarios, services
 from miniapp_api.guidance import messages as guide_messages
 from miniapp_api.guidance.models import DocKind, GuideEntry, GuideScenario, ItemGuideRevision
-from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, ScenarioForm, SynonymForm
+from miniapp_api.guidance.schemas import EntryForm, ItemGuideForm, SynonymForm
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import DomainError, yaml_problem
+from miniapp_api.platform.errors import DomainError
 from miniapp_api.staff import permissions
 
 AUTHORS = permissions.GUIDANCE_AUTHOR
@@ -32,18 +30,6 @@ FORM_INVALID = "form_invalid"
 ENTRIES_PER_PAGE = 30
 EDITORS = {DocKind.ENTRY: "console.guidance_entry", DocKind.SCENARIO: "console.guidance_scenario",
            DocKind.ITEM: "console.guidance_item"}
-
-
-def _yaml_list(data: dict[str, Any], name: str) -> None:
-    try:
-        value = yaml.safe_load(data.get(name) or "[]")
-    except yaml.YAMLError as exc:
-        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={name: yaml_problem(exc)}) from exc
-    if not isinstance(value, list):
-        raise DomainError(messages.INVALID_FORM, code=FORM_INVALID, status=422,
-                          fields={name: messages.YAML_LIST})
-    data[name] = value
 
 
 def _page(template: str, **context):
@@ -110,31 +96,74 @@ def guidance_entry(code: str):
 
 
 def _scenario_page(code: str | None):
+    if request.method == "GET" and request.args.get("format") == "yaml" and code:
+        return _scenario_export(code)
     return form_page(lambda: _save_scenario(code), lambda: _scenario_view(code))
 
 
+def _scenario_export(code: str):
+    """导出 YAML: the newest version (a draft too) as a file the import reads back."""
+    current = _history(GuideScenario, code)[0]
+    response = make_response(authoring.scenario_yaml(db.session, current))
+    response.headers["Content-Type"] = "text/yaml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="scenario-{code}.yaml"'
+    return response
+
+
+SCENARIO_FIELDS = ("code", "title", "summary", "audience", "owner_centre_id", "department")
+
+
 def _save_scenario(code: str | None):
-    _history(GuideScenario, code)  # a scenario of another centre: not found
-    data = form_data()
-    data["code"] = code or data.get("code", "")
-    _yaml_list(data, "questions")
-    _yaml_list(data, "outcomes")
-    saved = authoring.save_scenario(db.session, g.staff, ScenarioForm.model_validate(data), utcnow())
+    """保存草稿 from the form's rows; 导入 YAML saves the YAML instead; 增加/删除 a row draws the form again."""
+    history = _history(GuideScenario, code)  # a scenario of another centre: not found
+    command = request.form.get("edit", "")
+    if command and command != "import":
+        return _scenario_view(code, rows=scenario_rows.edit(scenario_rows.rows_of_post(request.form), command))
+    if command == "import":
+        owner = {"owner_centre_id": history[0].owner_centre_id, "department": history[0].department} if history \
+            else {}
+        form = authoring.scenario_of_yaml(db.session, request.form.get("yaml", ""), code, owner)
+    else:
+        values = {name: request.form.get(name, "").strip() for name in SCENARIO_FIELDS
+                  if request.form.get(name, "").strip()}
+        values["code"] = code or values.get("code", "")
+        form = authoring.scenario_of_rows(db.session, values, scenario_rows.rows_of_post(request.form))
+    saved = authoring.save_scenario(db.session, g.staff, form, utcnow())
     return done(messages.DRAFT_SAVED.format(version=saved.version), "console.guidance_scenario", code=saved.code)
 
 
-def _scenario_view(code: str | None):
+def _scenario_view(code: str | None, rows: dict | None = None):
     history = _history(GuideScenario, code)
     current = history[0] if history else None
+    names = dict(db.session.execute(select(ServiceItem.code, ServiceItem.name)).tuples().all())
     preview = None
     if current:
-        names = dict(db.session.execute(select(ServiceItem.code, ServiceItem.name)).tuples().all())
         preview = {"first": scenarios.next_question(current.questions, {}),
                    "outcomes": [{**o, "item_name": names.get(o.get("item"), ""),
                                  "when_words": scenarios.condition_words(current.questions, o.get("when"))}
                                 for o in current.outcomes]}
-    return _page("guidance_scenario.html", history=history, current=current, preview=preview,
-                 dump=lambda value: yaml.safe_dump(value, allow_unicode=True, sort_keys=False))
+    if rows is None:
+        # A refused save (or import) draws the rows as typed; else the newest version's, or a blank form.
+        if request.method == "POST" and request.form.get("edit") != "import":
+            rows = scenario_rows.fill_keys(scenario_rows.rows_of_post(request.form))
+        elif current:
+            rows = scenario_rows.rows_of_definition(current.questions, current.outcomes)
+        else:
+            rows = scenario_rows.blank_rows()
+    rows = scenario_rows.for_editing(rows)
+    typed = request.form if request.method == "POST" and request.form.get("edit") != "import" else {}
+    return _page("guidance_scenario.html", history=history, current=current, preview=preview, rows=rows,
+                 typed=typed, item_names=names, materials=_material_names(current),
+                 choices=scenario_rows.answer_choices)
+
+
+def _material_names(current) -> list[str]:
+    """What the material field suggests: every material of the catalogue's items and of this scenario."""
+    names = {m.get("name") for materials in db.session.scalars(select(ServiceItem.materials))
+             for m in materials or [] if isinstance(m, dict)}
+    if current:
+        names |= {m.get("name") for o in current.outcomes for m in o.get("materials") or [] if isinstance(m, dict)}
+    return sorted(n for n in names if isinstance(n, str) and n)
 
 
 @bp.route("/guidance/scenarios/new", methods=["GET", "POST"])

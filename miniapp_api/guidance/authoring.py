@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.centres.models import Centre, ServiceItem
 from miniapp_api.centres.services import get_item
-from miniapp_api.guidance import index, messages, scenarios
+from miniapp_api.guidance import index, messages, scenario_rows, scenarios
 from miniapp_api.guidance.models import (
     DocKind,
     GuideEntry,
@@ -105,9 +105,14 @@ def _check_entry(session: Session, form: EntryForm, pending_scenarios: set[str] 
 
 
 def _check_scenario(session: Session, form: ScenarioForm) -> None:
-    codes = [o.get("item") for o in form.outcomes if isinstance(o, dict) and isinstance(o.get("item"), str)]
+    _check_definition(session, form.questions, form.outcomes)
+
+
+def _check_definition(session: Session, questions: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+    """The one check of a scenario's questions and outcomes, whether written in the form or in YAML."""
+    codes = [o.get("item") for o in outcomes if isinstance(o, dict) and isinstance(o.get("item"), str)]
     try:
-        scenarios.check_definition(form.questions, form.outcomes, _known_items(session, codes))
+        scenarios.check_definition(questions, outcomes, _known_items(session, codes))
     except scenarios.DefinitionError as exc:
         raise _invalid(exc.fields) from exc
 
@@ -120,6 +125,102 @@ def save_entry(session: Session, staff: Staff, form: EntryForm, now: datetime) -
 def save_scenario(session: Session, staff: Staff, form: ScenarioForm, now: datetime) -> GuideScenario:
     _check_scenario(session, form)
     return _save_version(session, staff, GuideScenario, form.code, form.model_dump(exclude={"code"}), now)
+
+
+# --- a scenario from the console's form, or from one YAML document (import/export on the editor's page) ----------
+
+FORM_WORDS = {messages.DEF_OUTCOME_EMPTY: messages.FORM_OUTCOME_EMPTY}
+
+
+def scenario_of_rows(session: Session, values: dict[str, Any], rows: dict[str, list]) -> ScenarioForm:
+    """The editor's rows (questions with their choices and conditions, outcomes with their items and materials) as
+    the scenario a YAML document of the same content gives, checked the same way (`_check_scenario`); every
+    problem at the form field it belongs to, in Chinese."""
+    names = dict(session.execute(select(ServiceItem.name, ServiceItem.code)).tuples().all())
+    questions, outcomes, problems, places = scenario_rows.definition(rows, names)
+    form = None
+    try:
+        form = ScenarioForm.model_validate({**values, "questions": questions, "outcomes": outcomes})
+    except ValidationError as exc:
+        for path, text in field_errors(exc).items():
+            problems.setdefault(path if path.split(".")[0] in ("questions", "outcomes") else path.split(".")[0], text)
+    try:
+        _check_definition(session, questions, outcomes)
+    except DomainError as exc:
+        for path, text in scenario_rows.at_rows(exc.fields or {}, places).items():
+            problems.setdefault(path, FORM_WORDS.get(text, text))
+    if problems:
+        raise DomainError(messages.FORM_PROBLEMS.format(count=len(problems)), code=GUIDANCE_INVALID, status=422,
+                          fields=problems)
+    return form
+
+
+def _node_line(node: Any, path: str) -> int | None:
+    """The line of a YAML document where the value at a dotted path (questions.1.kind) starts."""
+    line = None
+    for part in path.split("."):
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _place_words(path: str) -> str:
+    """questions.1.kind → 第2个问题的回答方式 (kind): where in the scenario, in words, with the YAML key to look for."""
+    parts = path.split(".")
+    words = []
+    for number, part in enumerate(parts):
+        if part.isdigit():
+            continue
+        following = parts[number + 1] if number + 1 < len(parts) and parts[number + 1].isdigit() else None
+        name = messages.YAML_NAMES.get(part, part)
+        words.append(f"第{int(following) + 1}个{name}" if following is not None else f"{name}（{part}）")
+    return "的".join(words)
+
+
+def scenario_of_yaml(session: Session, text: str, code: str | None,
+                     defaults: dict[str, Any] | None = None) -> ScenarioForm:
+    """One scenario written as YAML (what "导出 YAML" gives: a mapping, or `scenarios:` with one) checked as the
+    form's rows are; a mistake is said at the field `yaml` by line (and column for a syntax error). `defaults`
+    fill what the YAML leaves out (the scenario's own owner centre and department on its page)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _invalid({"yaml": yaml_problem(exc)}) from exc
+    if isinstance(data, dict) and list(data) == ["scenarios"] and isinstance(data["scenarios"], list) \
+            and len(data["scenarios"]) == 1 and isinstance(data["scenarios"][0], dict):
+        data, node = data["scenarios"][0], node.value[0][1].value[0]
+    if not isinstance(data, dict):
+        raise _invalid({"yaml": messages.YAML_SCENARIO})
+    centres = dict(session.execute(select(Centre.name, Centre.id)).tuples().all())
+    record = {**(defaults or {}), **_with_owner(data, centres)}
+    if code:
+        record["code"] = code
+    try:
+        form = ScenarioForm.model_validate(record)
+        _check_scenario(session, form)
+    except (ValidationError, DomainError) as exc:
+        fields = field_errors(exc) if isinstance(exc, ValidationError) else (exc.fields or {})
+        said = [messages.YAML_AT_PATH.format(line=_node_line(node, path) or 1, where=_place_words(path), message=words)
+                for path, words in fields.items()]
+        raise _invalid({"yaml": "；".join(said)}) from exc
+    return form
+
+
+def scenario_yaml(session: Session, row: GuideScenario) -> str:
+    """A scenario version as the YAML the import (this page's, and 批量导入's) reads back."""
+    owner = session.get(Centre, row.owner_centre_id)
+    record = {"code": row.code, "title": row.title, "summary": row.summary, "audience": row.audience,
+              "owner_centre": owner.name if owner else None, "department": row.department,
+              "questions": row.questions, "outcomes": row.outcomes}
+    return yaml.safe_dump({"scenarios": [record]}, allow_unicode=True, sort_keys=False)
 
 
 def editable_item(session: Session, staff: Staff, code: str) -> ServiceItem:

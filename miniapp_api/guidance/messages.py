@@ -41,6 +41,23 @@ DEF_OPTIONS = "选择题至少需要两个选项，每个选项要有 value 和 
 DEF_NO_OUTCOMES = "至少需要一个结果事项"
 DEF_ITEM = "没有找到事项：{item}"
 DEF_OUTCOME_EMPTY = "结果需要写明事项（item）或提示（note）"
+DEF_MATERIAL = "追加材料要有名称（1-60个字）、是否必需、原件或复印件、份数（1-20）"
+DEF_MATERIAL_ITEM = "有追加材料时请选择办理事项（材料列在事项下面）"
+DEF_MATERIAL_FORM = "材料形式只能是原件、复印件或原件和复印件"
+
+# The scenario editor's form (console).
+FORM_PROBLEMS = "有 {count} 处需要改正，已在下面标出"
+FORM_UNTITLED = "（还没写问题）"
+FORM_WHEN_GONE = "这个条件所选的问题或选项已经不存在，请重新选择"
+FORM_WHEN_LATER = "只能选择排在这个问题前面的问题作为条件"
+FORM_COUNT = "份数请填 1-20 的数字"
+FORM_OUTCOME_EMPTY = "请选择要办理的事项，或写一句提示"
+YAML_SCENARIO = "YAML 应是一个办事情景（含 title、summary、audience、questions、outcomes），可以先“导出 YAML”看看格式"
+YAML_AT_PATH = "第 {line} 行（{where}）：{message}"
+YAML_NAMES = {"questions": "问题", "outcomes": "结果", "options": "选项", "materials": "材料", "kind": "回答方式",
+              "text": "问题文字", "when": "条件", "item": "事项", "note": "提示", "key": "编号", "form": "形式",
+              "count": "份数", "title": "情景名称", "summary": "简介", "audience": "服务对象", "department": "归属部门",
+              "owner_centre_id": "归属中心", "code": "编号"}
 
 IMPORT_FORMAT = "只能导入 .csv、.yaml 或 .yml 文件"
 IMPORT_ENCODING = "文件须为 UTF-8 编码"

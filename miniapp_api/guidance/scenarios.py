@@ -97,6 +97,17 @@ def check_definition(questions: list[dict[str, Any]], outcomes: list[dict[str, A
         elif outcome.get("item") is not None and outcome["item"] not in item_codes:
             problems[f"{where}.item"] = messages.DEF_ITEM.format(item=outcome.get("item"))
         check_when(where, outcome.get("when"))
+        materials = outcome.get("materials") or []
+        if materials and outcome.get("item") is None:
+            problems.setdefault(f"{where}.item", messages.DEF_MATERIAL_ITEM)  # a checklist lists them under an item
+        for number, material in enumerate(materials if isinstance(materials, list) else [None]):
+            place = f"{where}.materials.{number}"
+            if not isinstance(material, dict) or not isinstance(material.get("name"), str) \
+                    or not 1 <= len(material["name"].strip()) <= 60 or not isinstance(material.get("key", False), bool) \
+                    or type(material.get("count", 1)) is not int or not 1 <= material.get("count", 1) <= 20:
+                problems[place] = messages.DEF_MATERIAL
+            elif material.get("form", "copy") not in FORMS_RANK:
+                problems[f"{place}.form"] = messages.DEF_MATERIAL_FORM
     if problems:
         raise DefinitionError(problems)
 

@@ -276,6 +276,17 @@ class ScenarioForm(_Owned):
     questions: list[dict[str, Any]] = Field(max_length=12)
     outcomes: list[dict[str, Any]] = Field(max_length=30)
 
+    @field_validator("questions", "outcomes")
+    @classmethod
+    def _one_answer_is_a_value(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`{area: [small]}` is stored as `{area: small}` (the same condition), so a scenario saved from the form
+        and one written in YAML are stored alike."""
+        for row in rows:
+            when = row.get("when")
+            if isinstance(when, dict):
+                row["when"] = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in when.items()}
+        return rows
+
 
 class SynonymForm(StrictIn):
     words: list[str] = Field(min_length=2, max_length=12)

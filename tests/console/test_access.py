@@ -107,8 +107,8 @@ POLICY = {"booking_horizon_days": "7", "min_notice_minutes": "30", "cancel_cutof
 
 def guide_scenario(world) -> dict:
     return {"title": "矩阵测试情景", "summary": "测试", "audience": "citizen", "department": "综合服务",
-            "questions": "- {key: first, text: 是否第一次办理？, kind: yesno}",
-            "outcomes": f"- {{item: {world['item'].code}}}"}
+            "questions.0.text": "是否第一次办理？", "questions.0.kind": "yesno",
+            "outcomes.0.item": world["item"].code}
 
 
 def console_routes(app):

@@ -177,14 +177,21 @@ CASES = {
                         "owner_centre_id": str(w["home"].id), "department": "综合服务"},
         field="scenario_codes", message="no-such-scenario", row="home", table=GuideEntry,
         kept=lambda w: ['value="测试问题改"', ">新的答案</textarea>", ">no-such-scenario</textarea>"]),
-    "guidance scenario YAML": Case(
+    "guidance scenario form": Case(
         url=lambda w: f"/console/guidance/scenarios/{w['guide']['scenario']}",
         data=lambda w: {"title": "测试情景改", "summary": "测试", "audience": "business",
-                        "questions": "- {key: a, text: 有吗？, kind: maybe}", "outcomes": "- {item: [",
+                        "questions.0.key": "first", "questions.0.text": "是否第一次办理？", "questions.0.kind": "yesno",
+                        "outcomes.0.item": "NOPE-9", "outcomes.0.when.0": "first=true", "outcomes.0.note": "带上身份证",
                         "owner_centre_id": str(w["home"].id), "department": "综合服务"},
-        field="outcomes", message="YAML 格式错误", row="home", table=GuideScenario,
-        kept=lambda w: ['value="测试情景改"', 'value="business" selected',
-                        ">- {key: a, text: 有吗？, kind: maybe}</textarea>", ">- {item: [</textarea>"]),
+        field="outcomes-0-item", control="outcomes.0.item", message="没有找到事项：NOPE-9", row="home",
+        table=GuideScenario,
+        kept=lambda w: ['value="测试情景改"', 'value="business" selected', 'value="是否第一次办理？"',
+                        'value="NOPE-9"', 'value="first=true" selected', 'value="带上身份证"']),
+    "guidance scenario YAML import": Case(
+        url=lambda w: f"/console/guidance/scenarios/{w['guide']['scenario']}",
+        data=lambda w: {"edit": "import", "yaml": "title: 测试情景改\nquestions:\n- {key: a, text: 有吗？\n"},
+        field="yaml", message="YAML 格式错误：第 4 行", row="home", table=GuideScenario,
+        kept=lambda w: [">title: 测试情景改\nquestions:\n- {key: a, text: 有吗？\n</textarea>"]),
     "guidance item guide": Case(
         url=lambda w: f"/console/guidance/items/{w['item'].code}",
         data=lambda w: {"what_you_get": "许可证", "who_can_apply": "经营者", "steps": "提交\n领证", "fee": "",

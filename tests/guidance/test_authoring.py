@@ -216,17 +216,17 @@ def test_the_console_pages_show_entries_scenarios_and_the_misses(client, db_sess
     assert "第一个问题：<strong>是否已经领取营业执照？</strong>" in scenario
     saved = author.post("/console/guidance/scenarios/open-restaurant", {
         "title": "我想开个小饭馆", "summary": "开饭店要办的证", "audience": "business", "department": "市场监管局",
-        "owner_centre_id": str(guide.business_owner.id), "questions": "- {key: has_shop, text: 有店面吗？, kind: yesno}",
-        "outcomes": "- {item: SD0001, when: {has_shop: true}}"})
+        "owner_centre_id": str(guide.business_owner.id), "questions.0.key": "has_shop", "questions.0.text": "有店面吗？",
+        "questions.0.kind": "yesno", "outcomes.0.item": "SD0001", "outcomes.0.when.0": "has_shop=true"})
     assert saved.status_code == 303
     assert [(v.version, v.status) for v in authoring.versions(db_session, GuideScenario, "open-restaurant")] == \
         [(2, "draft"), (1, "published")]
     broken = author.post("/console/guidance/scenarios/open-restaurant", {
         "title": "我想开个小饭馆", "summary": "开饭店", "audience": "business", "department": "市场监管局",
-        "owner_centre_id": str(guide.business_owner.id), "questions": "- {key: a, text: 有吗？, kind: maybe}",
-        "outcomes": "- {item: SD0001, when: {b: true}}"})
+        "owner_centre_id": str(guide.business_owner.id), "questions.0.key": "a", "questions.0.text": "有吗？",
+        "questions.0.kind": "maybe", "outcomes.0.item": "SD0001", "outcomes.0.when.0": "b=true"})
     text = broken.get_data(as_text=True)
-    assert broken.status_code == 422 and "问题类型只能是" in text and "条件引用了前面没有的问题：b" in text
+    assert broken.status_code == 422 and "问题类型只能是" in text and "这个条件所选的问题或选项已经不存在" in text
     client.get("/api/v1/guide/search", query_string={"q": "公积金怎么提取"})
     misses = author.get("/console/guidance/misses").get_data(as_text=True)
     assert "公积金怎么提取" in misses and "新建问答" in misses
