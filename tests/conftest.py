@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings, new_data_key, new_signing_key
 from miniapp_api import create_app
-from miniapp_api.appointments import full_slots
+from miniapp_api.appointments import catalogue, full_slots
 from miniapp_api.bootstrap import load_all_models
 from miniapp_api.migrations import upgrade
 from miniapp_api.notifications.sms import emulator_sms_limits, emulator_sms_templates
@@ -233,9 +233,11 @@ def redis_client(app) -> Iterator[redis.Redis]:
     client = redis_store.client
     client.flushdb()
     full_slots.forget_all()
+    catalogue.forget_all()
     yield client
     client.flushdb()
     full_slots.forget_all()
+    catalogue.forget_all()
 
 
 @pytest.fixture

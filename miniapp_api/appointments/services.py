@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from miniapp_api.appointments import freed_seats, full_slots, messages
+from miniapp_api.appointments import catalogue, freed_seats, full_slots, messages
 from miniapp_api.appointments.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -180,13 +180,25 @@ def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[lis
     rows = session.execute(
         select(ServiceItem, window_item.c.window_id)
         .outerjoin(window_item, and_(window_item.c.item_id == ServiceItem.id, window_item.c.window_id == window_id))
-        .where(ServiceItem.code.in_(unique_codes))).all()
+        .where(ServiceItem.code.in_(unique_codes)).execution_options(populate_existing=True)).all()
     items = {item.code: item for item, _ in rows}
     missing = [code for code in unique_codes if code not in items]
     if missing:
         raise DomainError(messages.UNKNOWN_ITEM.format(codes="、".join(missing)), code=UNKNOWN_ITEM, status=422,
                           fields={"item_codes": messages.UNKNOWN_ITEM.format(codes="、".join(missing))})
     return [items[code] for code in unique_codes], all(served is not None for _, served in rows)
+
+
+def _fresh_catalogue(session: Session, slot_id: int, codes: list[str]) -> catalogue.Catalogue:
+    """The booking's catalogue from the database, with the catalogue version read in the slot's statement."""
+    # populate_existing: rows this session already holds (a cached copy found out of date) take the values read now.
+    row = session.execute(select(Slot, catalogue.version_now()).where(Slot.id == slot_id).options(
+        joinedload(Slot.window), joinedload(Slot.centre)).execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
+    slot, version = row
+    items, all_served = _load_items(session, codes, slot.window_id)
+    return catalogue.Catalogue(slot, slot.window, slot.centre, items, all_served, version, fresh=True)
 
 
 def _check_timing(centre: Centre, starts_at: datetime, now: datetime) -> None:
@@ -334,56 +346,67 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
     """Book; with `confirm`, the confirmation and reminders go into the outbox in this transaction.
     `seat_held`: the first slot's seat is already the person's (a waitlist offer), only the rules are checked.
 
-    The hot path of the 08:00 rush, in five statements (seven round trips with BEGIN and COMMIT): the slot
-    with its window and centre; the items; the person's lock with the calendar and a new appointment id; the
-    person rules with the seat; every row the booking writes (bench/booking.py measures it)."""
+    The hot path of the 08:00 rush, in three statements (five round trips with BEGIN and COMMIT) once this
+    process holds the slot's catalogue (appointments/catalogue.py): the person's lock with the calendar, a new
+    appointment id and the catalogue version; the person rules with the seat; every row the booking writes. The
+    first booking of a slot in a process reads the slot with its window and centre, and the items, first
+    (bench/booking.py measures it)."""
     if not seat_held and full_slots.known_full(slot_id):   # the 08:00 release: no transaction for a full slot
         raise BookingRefused(messages.SLOT_FULL, code=SLOT_FULL)
     full_slots.attempt_started()
-    slot = session.scalars(select(Slot).where(Slot.id == slot_id).options(
-        joinedload(Slot.window), joinedload(Slot.centre))).one_or_none()
-    if slot is None:
-        raise NotFound(messages.SLOT_NOT_FOUND, code=SLOT_NOT_FOUND)
-    centre = slot.centre
-    if not person.booker_verified and not centre.allow_unverified_booking:
-        raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
-    items, all_served = _load_items(session, item_codes, slot.window_id)
-    if not all_served:
-        raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
-    _check_timing(centre, slot.starts_at, now)
-    service_date = local_date(slot.starts_at)
-    # Slots exist only inside opening hours; what can change after they were made is the calendar (an
-    # override) or a closure. They are read with the person's lock (writers that touch one person queue
-    # behind each other until commit) and the new appointment's id, so the rows below can name it.
-    if slot.closure_id is not None:   # 暂停服务; a closure racing this booking is met by the seat's UPDATE
-        raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
-    # A standing closure covering this slot refuses it too, also one whose slots were made while it was being
-    # closed (the hourly sweep marks them next time).
-    starts, ends = local(slot.starts_at).time(), local(slot.ends_at).time()
-    covering = select(CentreClosure.id).where(
-        CentreClosure.centre_id == centre.id, CentreClosure.day == service_date, CentreClosure.lifted_at.is_(None),
-        or_(CentreClosure.window_ids.is_(None), CentreClosure.window_ids.any(slot.window_id)),
-        or_(CentreClosure.from_time.is_(None), and_(CentreClosure.from_time < ends, CentreClosure.to_time > starts)))
-    _, override_workday, override_note, closure, appointment_id = session.execute(select(
-        transaction_lock(person.lock_key),
-        select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
-        select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
-        covering.limit(1).scalar_subquery(),
-        func.nextval(func.pg_get_serial_sequence(Appointment.__tablename__, "id")))).one()
+    # The catalogue from this process's cache (appointments/catalogue.py) when it holds it, else from the database;
+    # the statement taking the person's lock says whether the cached one is still current (else: once more, fresh).
+    for attempt in range(2):
+        found = catalogue.cached(session, slot_id, item_codes) if attempt == 0 else None
+        if found is None:
+            found = _fresh_catalogue(session, slot_id, item_codes)
+        slot, centre, items = found.slot, found.centre, found.items
+        if not person.booker_verified and not centre.allow_unverified_booking:
+            raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
+        if not found.all_served:
+            raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
+        _check_timing(centre, slot.starts_at, now)
+        service_date = local_date(slot.starts_at)
+        # Slots exist only inside opening hours; what can change after they were made is the calendar (an
+        # override) or a closure. They are read with the person's lock (writers that touch one person queue
+        # behind each other until commit) and the new appointment's id, so the rows below can name it.
+        if slot.closure_id is not None:   # 暂停服务; a closure racing this booking is met by the seat's UPDATE
+            raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
+        # A standing closure covering this slot refuses it too, also one whose slots were made while it was being
+        # closed (the hourly sweep marks them next time).
+        starts, ends = local(slot.starts_at).time(), local(slot.ends_at).time()
+        covering = select(CentreClosure.id).where(
+            CentreClosure.centre_id == centre.id, CentreClosure.day == service_date,
+            CentreClosure.lifted_at.is_(None),
+            or_(CentreClosure.window_ids.is_(None), CentreClosure.window_ids.any(slot.window_id)),
+            or_(CentreClosure.from_time.is_(None),
+                and_(CentreClosure.from_time < ends, CentreClosure.to_time > starts)))
+        _, override_workday, override_note, closure, appointment_id, version = session.execute(select(
+            transaction_lock(person.lock_key),
+            select(CalendarOverride.is_workday).where(CalendarOverride.day == service_date).scalar_subquery(),
+            select(CalendarOverride.note).where(CalendarOverride.day == service_date).scalar_subquery(),
+            covering.limit(1).scalar_subquery(),
+            func.nextval(func.pg_get_serial_sequence(Appointment.__tablename__, "id")),
+            catalogue.version_now())).one()
+        if version == found.version:
+            if found.fresh and version:   # 0: no counter row (an emptied table), so nothing is cached
+                catalogue.remember(session, version, slot, found.window, centre)
+            break
+        catalogue.forget_all()   # staff changed the catalogue since it was read: read it again, here
     if closure is not None:
         raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
     day = status_from(session, service_date, override_workday, override_note)
     if day.schedule_weekday is None:
         raise BookingRefused(messages.CENTRE_CLOSED, code=CENTRE_CLOSED)
 
-    slots = _consecutive_slots(session, slot, slots_needed(items, slot.window))
+    slots = _consecutive_slots(session, slot, slots_needed(items, found.window))
     # One slot (nearly every booking): its seat goes with the rules. Several: the rules, then each seat in id order.
     single = len(slots) == 1
     _check_person_and_take_seat(session, centre, person, [item.id for item in items], service_date, now,
                                 slot if single and not seat_held else None)
     if not single:
         take_seats(session, slots[1:] if seat_held else slots)
-    return _write_appointment(session, appointment_id, citizen_id, person, centre, slot.window, slots, items,
+    return _write_appointment(session, appointment_id, citizen_id, person, centre, found.window, slots, items,
                               service_date, now, confirm)
 
 

@@ -241,3 +241,16 @@ class CalendarWarning(Base):
     first_seen_at: Mapped[CreatedAt]
 
 
+
+
+class CatalogueVersion(Base):
+    """One row counting changes to what a booking reads as catalogue: centres, windows, the items a window
+    serves, items, and slots' closure, capacity or times (triggers, migration 0032, bump it in the changing
+    transaction). A booking reads it inside a statement it runs anyway, so a process's cached catalogue
+    (appointments/catalogue.py) is known current without a round trip of its own."""
+
+    __tablename__ = "catalogue_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
