@@ -18,6 +18,7 @@ window in which a missed notification leaves a process stale). A `TTL` bounds ho
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ def _attach(session: Session, model: type[M], values: Values) -> M:
     existing = session.identity_map.get(key)
     if existing is not None:
         return existing
-    instance = model(**values)
+    # JSON values (an item's materials and guide) are copied: a session may change its instance, never the cache.
+    instance = model(**{key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+                        for key, value in values.items()})
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
