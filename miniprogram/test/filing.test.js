@@ -340,7 +340,9 @@ test("a 补正 is answered with a new photo from the phone and the case shows it
 
 test("the item page offers 网上申报 only where the item has an online form", () => {
   const wxml = fs.readFileSync(path.join(ROOT, "pages/items/index.wxml"), "utf8");
-  assert.match(wxml, /<button wx:if="\{\{item\.online_form\}\}" bindtap="file">网上申报/);
+  assert.match(wxml, /<button wx:if="\{\{online\}\}" bindtap="file">网上申报/);
+  const js = fs.readFileSync(path.join(ROOT, "pages/items/index.js"), "utf8");
+  assert.match(js, /online: item\.online_form === true/);
   const me = fs.readFileSync(path.join(ROOT, "pages/me/index.wxml"), "utf8");
   assert.match(me, /url="\/pages\/filing\/list">我的申报/);
 });

@@ -19,7 +19,7 @@ function stepOf(field) {
 }
 
 Page({
-  data: { stage: "loading", elder: false, step: 0, steps: STEPS, kind: "item", code: "", definition: null,
+  data: { stage: "loading", title: "", elder: false, step: 0, steps: STEPS, kind: "item", code: "", definition: null,
           centres: [], centreIndex: -1, businesses: [], businessIndex: -1, needVerify: false, noBusiness: false,
           filing: null, values: {}, uploaded: {}, deferred: [], promise: "", delivery: "",
           mail: { name: "", phone: "", address: "" }, rows: [], materials: [], waiting: false, notNeeded: [],
@@ -53,7 +53,8 @@ Page({
         const draft = filing.draftFor(list.filings, code);
         if (draft) return this.resume(draft.id);
         const business = definition.applicant === "business";
-        this.setData({ stage: "start", definition, centres: definition.centres, needVerify: !me.verified,
+        this.setData({ stage: "start", definition, title: definition.item_name || definition.name,
+                       centres: definition.centres, needVerify: !me.verified,
                        // Only one place or one business is no choice: it is taken; otherwise the citizen picks.
                        centreIndex: definition.centres.length === 1 ? 0 : -1 });
         if (!business) return null;
