@@ -119,6 +119,18 @@ test("网上申报 on the phone: only where a form exists, a photo per material,
     const after = await h.open("pages/filing/list");
     assert.match(after.text(), /状态：已提交/);
     assert.match(after.text(), /受理编号 BS\d{8}-\w{6}，点此查看办理进度/);
+
+    // 长辈模式: one step per screen, one main button; 下一步 saves the draft.
+    await h.launch(CITIZEN, { fontSize: 24 });
+    const elder = await h.open(`pages/filing/index?code=${fixture.review_item}`);
+    await h.tap(elder, "start");
+    assert.match(elder.text(), /第 1 步，共 3 步：填写表格/);
+    assert.doesNotMatch(elder.text(), /上传材料|保存草稿|提交申报/);
+    await h.tap(elder, "next");
+    assert.match(elder.text(), /第 2 步，共 3 步：上传材料/);
+    assert.doesNotMatch(elder.text(), /原证书编号/);
+    await h.tap(elder, "next");
+    assert.match(elder.text(), /第 3 步，共 3 步：怎么拿结果[\s\S]*提交申报/);
   });
 
 test("补正 answered from the phone with a new photo: the case goes back to the window", { skip: !live && "no live server" },
