@@ -43,6 +43,7 @@ from tests.factories import (
     id_number,
     make_staff,
 )
+from tests.files import samples
 from tests.licences.test_licences import csv_text, food_licence
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
@@ -86,7 +87,8 @@ def test_the_shared_lists_match_the_api():
 
 
 @pytest.mark.integration
-def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_server, committed_db, wechat, app):
+def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_server, committed_db, wechat, app,
+                                                                          tmp_path):
     """miniprogram-simulate loads the real pages (WXML, page code, utils) and drives them: their wx.request is
     real HTTP to this server, wx.login and the face check go to the WeChat emulator."""
     node = shutil.which("node")
@@ -110,7 +112,9 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         licences.import_csv(session, cipher, csv_text(food_licence("JY13715000000077", "2027-01-20", contact=9502)),
                             issuing_centre_id=hall.centre.id, now=MONDAY_8AM)
         # 电子证照: the same person's operator certificate, issued by a completed 复审 case.
-        review = ItemFactory(code="OPERATOR-REVIEW", name="特种设备作业人员证复审")
+        review = ItemFactory(code="OPERATOR-REVIEW", name="特种设备作业人员证复审", materials=[
+            {"name": "原证书", "form": "original", "count": 1, "key": True},
+            {"name": "体检报告", "form": "copy", "count": 1, "key": False}])
         WindowFactory(centre_id=hall.centre.id, items=[review])
         clerk = make_staff(session, [hall.centre], ("window_staff",))
         case = applications.intake(session, cipher, clerk, item_code=review.code, centre_id=hall.centre.id,
@@ -152,8 +156,22 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         # 我的企业: a restaurant's representative, and an agent confirmed at a counter, in force for a year.
         restaurant, owner, bookkeeper = business_with_agent(session, cipher, 9504, now=MONDAY_8AM,
                                                             registered_on=date(2020, 1, 1))
+        # 补正: 赵补正's case filed online, the window asking for a clearer photo of the old certificate.
+        fixer = citizen_with_identity(session, cipher, 9511, name="赵补正")
+        to_fix = applications.file_online(session, cipher, item=review, centre_id=hall.centre.id,
+                                          applicant=applications.Applicant("person", "赵补正", id_number=id_number(9511)),
+                                          citizen_id=fixer.id, proxy_citizen_id=None, delivery="pickup",
+                                          now=MONDAY_8AM, public_note="网上申报已提交")
+        applications.advance(session, clerk, to_fix, applications.Advance(
+            ApplicationStatus.NEEDS_CORRECTION, corrections=[("原证书", "照片模糊，请重新拍摄")]), MONDAY_8AM)
+        # What wx.chooseMedia picks on the phone: photos as a camera takes them.
+        photos = []
+        for n in range(2):
+            photos.append(str(tmp_path / f"photo-{n}.jpg"))
+            (tmp_path / f"photo-{n}.jpg").write_bytes(samples.photo_with_gps(colour=(60 * n, 90, 120)))
         session.commit()
-        fixture = {"item": hall.quick.code, "representative_openid": owner.openid,
+        fixture = {"review_item": review.code, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
+                   "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
                    "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
@@ -164,4 +182,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 10" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 12" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
 from miniapp_api.centres.services import when_text
+from miniapp_api.filing.forms import definition_for
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
@@ -63,11 +64,14 @@ class ItemDetail(ItemSummary):
     materials: list[Material]
     duration_minutes: int
     time_limit_working_days: int | None
+    online_form: bool = Field(description="网上申报 is offered (GET /items/{code}/online-form answers): the client "
+                                          "shows the button only then")
 
     @classmethod
     def of(cls, item: ServiceItem) -> ItemDetail:
         return cls(**ItemSummary.of(item).model_dump(), guide=item.guide, materials=item.materials,
-                   duration_minutes=item.duration_minutes, time_limit_working_days=item.time_limit_working_days)
+                   duration_minutes=item.duration_minutes, time_limit_working_days=item.time_limit_working_days,
+                   online_form=definition_for(item.name) is not None)
 
 
 class OpeningOut(BaseModel):

@@ -210,6 +210,9 @@ def test_who_may_file_and_whose_filing_is_whose(client, db_session, world, agent
         "item_code": world["item"].code, "centre_id": world["centre"].id})
     assert no_business.status_code == 422 and "business_id" in no_business.get_json()["error"]["fields"]
     not_online = client.get(f"/api/v1/items/{world['plain'].code}/online-form", headers=agent)
+    # The item's guide says whether 网上申报 is offered: the clients show the button only where a form exists.
+    assert client.get(f"/api/v1/items/{world['plain'].code}").get_json()["online_form"] is False
+    assert client.get(f"/api/v1/items/{world['item'].code}").get_json()["online_form"] is True
     assert not_online.status_code == 404 and "暂不支持网上申报" in not_online.get_json()["error"]["message"]
     draft = start(client, agent, world)
     for method, path in (("GET", f"/api/v1/filings/{draft['id']}"), ("PUT", f"/api/v1/filings/{draft['id']}"),

@@ -673,7 +673,8 @@
         "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
           return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
         }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>' +
-        '<a class="button" href="#/file/' + encodeURIComponent(item.code) + '">网上申报</a>');
+        // 网上申报 only where the item has an online form (elsewhere the form would say 暂不支持).
+        (item.online_form ? '<a class="button" href="#/file/' + encodeURIComponent(item.code) + '">网上申报</a>' : ""));
     });
   }
 

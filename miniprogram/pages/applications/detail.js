@@ -1,12 +1,15 @@
 const { api, showError } = require("../../utils/api.js");
+const { corrections, NOTE_MAX } = require("../../utils/filing.js");
 
 Page({
-  data: { reference: "", phoneLast4: "", application: null, error: "", fieldErrors: {} },
+  data: { reference: "", phoneLast4: "", application: null, corrections: [], notes: {}, noteMax: NOTE_MAX,
+          notice: "", error: "", fieldErrors: {} },
   onLoad(query) { if (query.ref) this.load(query.ref); },
   load(reference) {
-    api.get(`/api/v1/applications/${encodeURIComponent(reference)}`)
-      .then((application) => this.setData({ application }), (error) => showError(this, error));
+    return api.get(`/api/v1/applications/${encodeURIComponent(reference)}`)
+      .then((application) => this.show(application), (error) => showError(this, error));
   },
+  show(application) { this.setData({ application, corrections: corrections(application) }); },
   onReference(event) { this.setData({ reference: event.detail.value }); },
   onPhone(event) { this.setData({ phoneLast4: event.detail.value }); },
   openBundle() { wx.navigateTo({ url: `/pages/bundles/detail?ref=${this.data.application.bundle_reference}` }); },
@@ -15,6 +18,36 @@ Page({
     this.setData({ error: "", fieldErrors: {} });
     api.post("/api/v1/applications/lookup", { reference: this.data.reference.trim().toUpperCase(),
                                               phone_last4: this.data.phoneLast4.trim() })
-      .then((application) => this.setData({ application }), (error) => showError(this, error));
+      .then((application) => this.show(application), (error) => showError(this, error));
+  },
+  onNote(event) {
+    const id = String(event.currentTarget.dataset.id);
+    const value = event.detail.value;
+    this.setData({ notes: Object.assign({}, this.data.notes, { [id]: value }),
+                   corrections: this.data.corrections.map((c) => (String(c.id) === id ? Object.assign({}, c, { length: value.length }) : c)) });
+  },
+  /** 补正: a new photo of the material staff asked for again, uploaded, then sent with an optional note. When
+   * every one is answered the case goes back to the window by itself. */
+  answer(event) {
+    const id = Number(event.currentTarget.dataset.id);
+    const reference = this.data.application.reference;
+    this.setData({ error: "", fieldErrors: {}, notice: "" });
+    return new Promise((resolve) => wx.chooseMedia({
+      count: 9, mediaType: ["image"], sourceType: ["camera", "album"], sizeType: ["compressed"],
+      success: resolve, fail: () => resolve(null),
+    })).then((chosen) => {
+      if (!chosen || !chosen.tempFiles.length) return null;
+      this.setData({ notice: "正在上传…" });
+      return Promise.all(chosen.tempFiles.map((f) => api.upload("/api/v1/files", f.tempFilePath, { purpose: "material" })))
+        .then((stored) => api.post(`/api/v1/applications/${encodeURIComponent(reference)}/corrections`, {
+          answers: [{ material_id: id, file_ids: stored.map((s) => s.file.id),
+                      note: (this.data.notes[id] || "").trim() || undefined }] }))
+        .then(() => this.load(reference))
+        .then(() => this.setData({ notice: "补正材料已提交，窗口会尽快审核" }));
+    }).catch((error) => {
+      // Shown at the material it is about (the API names the answer's position, which the citizen never sees).
+      this.setData({ notice: "" });
+      showError(this, { message: error.message, fields: { [id]: error.message } });
+    });
   },
 });

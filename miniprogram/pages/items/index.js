@@ -2,7 +2,7 @@ const { api, showError } = require("../../utils/api.js");
 const { guideLines, materialLine } = require("../../utils/format.js");
 
 Page({
-  data: { q: "", items: [], item: null, guide: [], materials: [], error: "", fieldErrors: {} },
+  data: { q: "", items: [], item: null, online: false, guide: [], materials: [], error: "", fieldErrors: {} },
   onLoad(query) {
     if (query.code) this.open(query.code);
     else this.search();
@@ -15,8 +15,9 @@ Page({
   pick(event) { this.open(event.currentTarget.dataset.code); },
   open(code) {
     api.get(`/api/v1/items/${encodeURIComponent(code)}`).then((item) => this.setData({
-      item, guide: guideLines(item.guide), materials: item.materials.map(materialLine) }),
+      item, online: item.online_form === true, guide: guideLines(item.guide), materials: item.materials.map(materialLine) }),
                                                              (error) => showError(this, error));
   },
+  file() { wx.navigateTo({ url: `/pages/filing/index?code=${encodeURIComponent(this.data.item.code)}` }); },
   book() { wx.navigateTo({ url: `/pages/book/index?code=${encodeURIComponent(this.data.item.code)}` }); },
 });

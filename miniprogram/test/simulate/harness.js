@@ -24,7 +24,9 @@ require.cache[require.resolve(path.join(ROOT, "config.js"))] = {
   id: "config", filename: path.join(ROOT, "config.js"), loaded: true, exports: { baseUrl: API },
 };
 
-const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [] };
+// chosen: what wx.chooseMedia picks next (a list of file paths per call; none left: the citizen cancelled).
+const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [],
+                chosen: [] };
 
 function track(promise) {
   state.inflight += 1;
@@ -54,6 +56,21 @@ global.wx = {
   requestFacialVerify(options) {
     emulator("facial-verify", { verify_id: options.verifyId, openid: state.openid, verify_ret: 10000 })
       .then(() => options.success && options.success({}), () => options.fail && options.fail({}));
+  },
+  chooseMedia(options) {
+    const files = state.chosen.shift();
+    setTimeout(() => (files ? options.success({ tempFiles: files.map((p) => ({ tempFilePath: p, fileType: "image" })) })
+      : options.fail && options.fail({ errMsg: "chooseMedia:fail cancel" })));
+  },
+  // wx.uploadFile: multipart with the file under `name` and formData beside it; the answer's data is a string.
+  uploadFile(options) {
+    const form = new FormData();
+    Object.entries(options.formData || {}).forEach(([key, value]) => form.append(key, value));
+    const type = /\.png$/i.test(options.filePath) ? "image/png" : "image/jpeg";
+    form.append(options.name, new Blob([fs.readFileSync(options.filePath)], { type }), path.basename(options.filePath));
+    track(fetch(options.url, { method: "POST", headers: Object.assign({}, options.header), body: form })
+      .then((response) => response.text().then((text) => ({ statusCode: response.status, data: text }))))
+      .then((answer) => options.success && options.success(answer), (error) => options.fail && options.fail(error));
   },
   requestSubscribeMessage(options) { setTimeout(() => options.success({ errMsg: "requestSubscribeMessage:ok" })); },
   getLocation(options) { setTimeout(() => options.complete && options.complete({})); },
@@ -115,7 +132,7 @@ async function settle() {
 
 /** A fresh phone for a WeChat user: empty storage, the app launched (wx.login → our login). */
 async function launch(openid, { fontSize = 17 } = {}) {
-  Object.assign(state, { openid, storage: {}, navigations: [], fontSize, opened: [] });
+  Object.assign(state, { openid, storage: {}, navigations: [], fontSize, opened: [], chosen: [] });
   app.globalData = { elder: false };
   app.onLaunch();
   await settle();

@@ -62,6 +62,93 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   h.assertBindings(list, ["appointments"]);
 });
 
+test("网上申报 on the phone: only where a form exists, a photo per material, 先办后补 with a promise, a draft continued, submitted",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(CITIZEN);   // verified in the first test
+    const plain = await h.open(`pages/items/index?code=${fixture.item}`);
+    assert.doesNotMatch(plain.text(), /网上申报/);
+    const item = await h.open(`pages/items/index?code=${fixture.review_item}`);
+    h.assertBindings(item, ["item"]);
+    assert.match(item.text(), /网上申报（在手机上填表、传材料）/);
+    await h.tap(item, "file");
+    assert.equal(h.lastNavigation(), `/pages/filing/index?code=${fixture.review_item}`);
+
+    const page = await h.open(h.lastNavigation());
+    assert.match(page.text(), new RegExp(`到哪个中心办理：${fixture.centre_name}`));   // the only one
+    await h.tap(page, "start");
+    h.assertBindings(page, ["filing"]);
+    assert.match(page.text(), /原证书编号（必填，最多 60 字）/);
+    assert.match(page.text(), /体检报告（可以先办、材料后补）/);
+    assert.doesNotMatch(page.text(), /容缺|pickup|draft/);
+    const value = (key, v) => h.tap(page, "onValue", { currentTarget: { dataset: { key } }, detail: { value: v } });
+    await value("licence_number", "TS3715022020000123");
+    await value("employer", "聊城市东昌府区热力公司");
+    await value("hours", "3200");
+    await h.tap(page, "onChoice", { currentTarget: { dataset: { key: "category" } }, detail: { value: "0" } });
+    h.state.chosen.push([fixture.photos[0]]);
+    await h.tap(page, "addFiles", { currentTarget: { dataset: { name: "原证书" } } });
+    assert.match(page.text(), /已上传 1 个文件/);
+    assert.match(page.text(), /“原证书”已上传，草稿已保存/);
+    await h.tap(page, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });
+    await h.tap(page, "chooseDelivery", { detail: { value: "pickup" } });
+    await h.tap(page, "submit");
+    assert.match(page.text(), /请填写承诺内容/);   // at the promise, nothing sent
+    assert.equal(page.component.data.stage, "form");
+
+    // Away and back from the item: the same draft goes on, with what was saved; no new empty one.
+    const again = await h.open(`pages/filing/index?code=${fixture.review_item}`);
+    assert.equal(again.component.data.filing.id, page.component.data.filing.id);
+    assert.match(again.text(), /已上传 1 个文件/);
+    assert.equal(again.component.data.values.employer, "聊城市东昌府区热力公司");
+    assert.equal(again.component.data.delivery, "pickup");
+    const list = await h.open("pages/filing/list");
+    assert.match(list.text(), /特种设备作业人员证复审\s*状态：草稿，还没有提交/);
+    await h.tap(list, "open", { currentTarget: { dataset: { id: again.component.data.filing.id } } });
+    assert.equal(h.lastNavigation(), `/pages/filing/index?id=${again.component.data.filing.id}`);
+
+    await h.tap(again, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });   // untick: still owed
+    await h.tap(again, "submit");
+    assert.match(again.text(), /请上传体检报告，或选择容缺后补/);
+    await h.tap(again, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });
+    await h.tap(again, "onPromise", { detail: { value: "承诺于10个工作日内补交体检报告" } });
+    await h.tap(again, "submit");
+    assert.match(again.text(), /已提交。受理编号：BS\d{8}-\w{6}/);
+    await h.tap(again, "openCase");
+    const opened = await h.open(h.lastNavigation());
+    assert.match(opened.text(), /特种设备作业人员证复审 · 已提交/);
+    const after = await h.open("pages/filing/list");
+    assert.match(after.text(), /状态：已提交/);
+    assert.match(after.text(), /受理编号 BS\d{8}-\w{6}，点此查看办理进度/);
+
+    // 长辈模式: one step per screen, one main button; 下一步 saves the draft.
+    await h.launch(CITIZEN, { fontSize: 24 });
+    const elder = await h.open(`pages/filing/index?code=${fixture.review_item}`);
+    await h.tap(elder, "start");
+    assert.match(elder.text(), /第 1 步，共 3 步：填写表格/);
+    assert.doesNotMatch(elder.text(), /上传材料|保存草稿|提交申报/);
+    await h.tap(elder, "next");
+    assert.match(elder.text(), /第 2 步，共 3 步：上传材料/);
+    assert.doesNotMatch(elder.text(), /原证书编号/);
+    await h.tap(elder, "next");
+    assert.match(elder.text(), /第 3 步，共 3 步：怎么拿结果[\s\S]*提交申报/);
+  });
+
+test("补正 answered from the phone with a new photo: the case goes back to the window", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(fixture.fixer_openid);
+    const page = await h.open(`pages/applications/detail?ref=${fixture.correction_reference}`);
+    h.assertBindings(page, ["application"]);
+    assert.match(page.text(), /需要补正：原证书/);
+    assert.match(page.text(), /原因：照片模糊，请重新拍摄/);
+    const [fix] = page.component.data.corrections;
+    await h.tap(page, "onNote", { currentTarget: { dataset: { id: fix.id } }, detail: { value: "已重新拍摄" } });
+    h.state.chosen.push([fixture.photos[1]]);
+    await h.tap(page, "answer", { currentTarget: { dataset: { id: fix.id } } });
+    assert.match(page.text(), /补正材料已提交，窗口会尽快审核/);
+    assert.doesNotMatch(page.text(), /需要补正/);
+    assert.equal(page.component.data.application.status, "submitted");
+  });
+
 test("join the waitlist on a full day, get the held seat, confirm it", { skip: !live && "no live server" }, async () => {
   await h.launch(CITIZEN);
   const book = await h.open(`pages/book/index?code=${fixture.item}`);
