@@ -46,7 +46,7 @@ test("form fields read in words: required or not, the limits, nothing chosen for
 
 test("each material says whether it may wait, in plain words, and its state", () => {
   const rows = filing.materialRows(DEFINITION, { 营业执照: [41, 42] }, ["从业人员健康证明"],
-                                   { "materials.营业执照": "请上传营业执照（必需材料，不能容缺）" });
+                                   { "materials.营业执照": "请上传营业执照（必需材料，不能先办后补）" });
   assert.equal(rows[0].need, "必需，不能后补");
   assert.equal(rows[0].state, "已上传 2 个文件");
   assert.equal(rows[0].deferrable, false);

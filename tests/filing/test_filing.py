@@ -173,9 +173,9 @@ def test_a_submission_with_gaps_is_refused_by_field_and_changes_nothing(client, 
     assert gaps.status_code == 422
     assert gaps.get_json()["error"]["fields"] == {
         "values.main_form": "请填写主体业态", "values.scope": "请填写经营项目",
-        f"materials.{first_key}": f"请上传{first_key}（必需材料，不能容缺）",
-        "materials.食品安全管理制度": "请上传食品安全管理制度，或选择容缺后补",
-        "materials.从业人员健康证明": "请上传从业人员健康证明，或选择容缺后补"}
+        f"materials.{first_key}": f"请上传{first_key}（必需材料，不能先办后补）",
+        "materials.食品安全管理制度": "请上传食品安全管理制度，或选择“先办、材料后补”",
+        "materials.从业人员健康证明": "请上传从业人员健康证明，或选择“先办、材料后补”"}
     assert db_session.scalar(select(func.count()).select_from(Application)) == 0
 
     stranger = login()

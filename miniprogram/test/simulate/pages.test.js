@@ -92,7 +92,7 @@ test("网上申报 on the phone: only where a form exists, a photo per material,
     await h.tap(page, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });
     await h.tap(page, "chooseDelivery", { detail: { value: "pickup" } });
     await h.tap(page, "submit");
-    assert.match(page.text(), /请填写承诺内容/);   // at the promise, nothing sent
+    assert.match(page.text(), /请写下您的承诺/);   // at the promise, nothing sent
     assert.equal(page.component.data.stage, "form");
 
     // Away and back from the item: the same draft goes on, with what was saved; no new empty one.
@@ -108,7 +108,7 @@ test("网上申报 on the phone: only where a form exists, a photo per material,
 
     await h.tap(again, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });   // untick: still owed
     await h.tap(again, "submit");
-    assert.match(again.text(), /请上传体检报告，或选择容缺后补/);
+    assert.match(again.text(), /请上传体检报告，或选择“先办、材料后补”/);
     await h.tap(again, "toggleDefer", { currentTarget: { dataset: { name: "体检报告" } } });
     await h.tap(again, "onPromise", { detail: { value: "承诺于10个工作日内补交体检报告" } });
     await h.tap(again, "submit");
