@@ -54,8 +54,10 @@ def file_branches(session: Session, cipher: FieldCipher, citizen: Citizen, *, bu
     """One filing for many branches: checked whole (nothing is created when anything is wrong), then the parent
     (a batch of the business, filed by the caller) with the shared materials attached once, and a child case per
     branch waiting for 预审."""
-    require_verified(citizen)                           # the one real-name check: the agent's own identity
+    # Whoever acts for the business now (anyone else: 404); a link is in force only while its citizen is
+    # face-verified, and that verified identity is the filing's one real-name check.
     business, _ = own_business(session, citizen.id, business_id, now)
+    require_verified(citizen)
     if not branches:
         raise _invalid("branches", messages.BRANCHES_NEEDED)
     if len(branches) > MAX_BRANCHES:
