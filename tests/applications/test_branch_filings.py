@@ -99,7 +99,7 @@ def completion_messages(session, batch_id: int) -> list[Notification]:
 
 
 def test_thirty_branches_filed_once_each_decided_on_its_own_and_one_message_lists_every_outcome(
-        app, client, db_session, login, staff_login, cipher, frozen):
+        app, client, db_session, login, staff_login, console, cipher, frozen):
     world = pharmacy_world(db_session, cipher)
     agent = login(world["agent"].openid)
     business_id = world["business"].id
@@ -129,6 +129,12 @@ def test_thirty_branches_filed_once_each_decided_on_its_own_and_one_message_list
     batch = db_session.scalars(select(ApplicationBatch)).one()
     assert (batch.business_id, batch.agent_citizen_id, batch.created_by_staff_id) == (
         business_id, world["agent"].id, None)
+
+    # In the console the filing is a batch of the centre: its branches, and the shared materials once.
+    desk = console(world["clerks"][0])
+    page = desk.get(f"/console/batches/{parent['reference']}").get_data(as_text=True)
+    assert "企业经办人网上申报" in page and page.count(">材料 ") == 2 and page.count("聊城市周记大药房第") == BRANCHES
+    assert desk.get(f"/console/applications/{children[0]}").status_code == 200
 
     # Staff act on each child as on any case: 28 approved, one refused at 预审, one sent to 补正.
     clerk, second_clerk = (staff_login(c) for c in world["clerks"])
