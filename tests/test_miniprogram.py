@@ -64,7 +64,8 @@ def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointment_notices, rectifications,
                                                        surveys, certificates)} | {appointment_notices.WAITLIST_PAGE.split("?")[0],
-                                                                                  applications.BUNDLE_PAGE.split("?")[0]}
+                                                                                  applications.BUNDLE_PAGE.split("?")[0],
+                                                                                  applications.BRANCH_FILING_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):

@@ -74,7 +74,7 @@ RATING_INVITATION_DELAY = timedelta(hours=1)
 RATING_LINK_NOT_FOUND = "rating_link_not_found"
 _LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 BUNDLE_PAGE = "pages/bundles/detail?ref={ref}"
-BRANCH_FILING_PAGE = "pages/business/branches?business_id={business_id}&ref={ref}"
+BRANCH_FILING_PAGE = "pages/businesses/branches?business_id={business_id}&ref={ref}"
 
 
 def new_reference(prefix: str, now: datetime) -> str:
