@@ -13,8 +13,9 @@ import time_machine
 from sqlalchemy import select, text
 
 from config.settings import PROJECT_ROOT
+from miniapp_api.applications import branches
 from miniapp_api.applications import services as applications
-from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
 from miniapp_api.certificates import services as certificates
@@ -40,6 +41,7 @@ from tests.factories import (
     build_hall,
     business_with_agent,
     citizen_with_identity,
+    credit_code,
     id_number,
     make_staff,
 )
@@ -153,6 +155,18 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         # 我的企业: a restaurant's representative, and an agent confirmed at a counter, in force for a year.
         restaurant, owner, bookkeeper = business_with_agent(session, cipher, 9504, now=MONDAY_8AM,
                                                             registered_on=date(2020, 1, 1))
+        # 分支机构批量变更 of the restaurant, filed by its representative: one branch at 补正, one refused.
+        chain = branches.file_branches(
+            session, cipher, owner, business_id=restaurant.id, item_code=hall.quick.code, centre_id=hall.centre.id,
+            title="两家门店经营范围变更", material_ids=[], now=MONDAY_8AM,
+            branches=[branches.Branch("周记餐饮东关分店", credit_code(9601)),
+                      branches.Branch("周记餐饮西关分店", credit_code(9602))])
+        first, second = session.scalars(select(Application).where(Application.batch_id == chain.id)
+                                        .order_by(Application.id)).all()
+        applications.advance(session, clerk, first, applications.Advance(
+            ApplicationStatus.NEEDS_CORRECTION, corrections=[("营业执照", "复印件不清晰")]), MONDAY_8AM)
+        for step in (ApplicationStatus.REJECTED, ApplicationStatus.COMPLETED):
+            applications.advance(session, clerk, second, applications.Advance(step), MONDAY_8AM)
         session.commit()
         fixture = {"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
@@ -160,9 +174,10 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
-                   "bundle_child": children[1].reference, "holder_export": holder_export.id}
+                   "bundle_child": children[1].reference, "holder_export": holder_export.id,
+                   "branch_filing": chain.reference, "branch_child": first.reference}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 10" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 11" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
