@@ -301,6 +301,14 @@ class BranchFilingSummary(BaseModel):
     completed_at: str | None
 
 
+def branch_filing_fields(batch, phase: str, count: int) -> dict:
+    """A branch filing's summary fields, from its batch (the parent case)."""
+    return dict(reference=batch.reference, title=batch.title, item_name=batch.item.name,
+                business_name=batch.business_name, branch_count=count, phase=phase,
+                phase_name=messages.BRANCH_PHASES[phase], filed_at=local_iso(batch.created_at),
+                completed_at=local_iso(batch.completed_at))
+
+
 class BranchFilingOut(BranchFilingSummary):
     branches: list[BranchRowOut]
     material_ids: list[int]
@@ -318,13 +326,6 @@ class BranchFilingOut(BranchFilingSummary):
 
 class BranchFilingList(BaseModel):
     branch_filings: list[BranchFilingSummary]
-
-
-def branch_filing_fields(batch, phase: str, count: int) -> dict:
-    return dict(reference=batch.reference, title=batch.title, item_name=batch.item.name,
-                business_name=batch.business_name, branch_count=count, phase=phase,
-                phase_name=messages.BRANCH_PHASES[phase], filed_at=local_iso(batch.created_at),
-                completed_at=local_iso(batch.completed_at))
 
 
 class BranchListForm(BaseModel):
