@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from miniapp_api.applications import services
-from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase
+from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationStatus, BundleCase
 from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
@@ -141,7 +141,15 @@ MATRIX = {
     "filing.show_bundle_case": OWN,
     "inspections.show_inspection": OWN,
     "inspections.add_evidence": OWN,
+    # 分支机构批量变更: a list read (nothing of anyone's); filing and following one, for whoever acts for the business.
+    "applications.check_branch_list": CITIZEN,
+    "applications.file_branches": OWN,
+    "applications.list_branch_filings": OWN,
+    "applications.show_branch_filing": OWN,
 }
+# A well-formed branch filing (a refusal is about the business, never the body).
+BRANCH_FILING = {"item_code": "X", "centre_id": 1, "title": "门店经营范围变更",
+                 "branches": [{"name": "孙丽商店东昌分店", "credit_code": credit_code(62)}]}
 PAYOUT = {"account_name": "孙丽", "bank": "中国工商银行聊城分行", "account_number": "6222021610001234567"}
 RELATIVE = {"name": "孙大爷", "id_number": "110101194001011234", "relation": "父母", "scopes": ["view"]}
 BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"code": "ABCDEFGH"},
@@ -162,7 +170,7 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "surveys.answer_survey": {"answers": {"score": 5}}, "guidance.hand_off": {"q": "社保卡丢了"},
           "policies.confirm_match": PAYOUT, "policies.apply_match": PAYOUT,
           "policies.put_subscriptions": {"categories": []},
-          "businesses.end_agent": {"reason": "已离职"},
+          "businesses.end_agent": {"reason": "已离职"}, "applications.file_branches": BRANCH_FILING,
           "businesses.set_payout_account": {"account_name": "孙丽商店", "bank": "中国工商银行",
                                             "account_number": "6222021610001234567"}}
 PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:centre_id>": "1",
@@ -171,6 +179,7 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<code>": "open-restaurant", "<int:entry_id>": "1", "<int:offer_id>": "1", "<int:business_id>": "1",
                 "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1",
                 "<int:filing_id>": "1", "<bundle_reference>": "YJ20261123-ABCDEF",
+                "<batch_reference>": "PL20261123-ABCDEF",
                 "<int:link_id>": "1"}
 
 
@@ -239,6 +248,7 @@ class OwnersRecords:
     photo: StoredFile
     filing: Filing
     bundle: BundleCase
+    branch_filing: ApplicationBatch   # her business's 分支机构批量变更, filed by her
 
     def placeholders(self, picked: dict[str, object]) -> dict[str, str]:
         """The placeholders of the `own` routes → her records; `picked` names the ones each test chooses itself
@@ -248,7 +258,8 @@ class OwnersRecords:
                "<token>": self.token, "<int:entry_id>": self.entry.id, "<int:offer_id>": self.offer.id,
                "<int:business_id>": self.business.id, "<int:match_id>": self.policy["match"].id,
                "<int:file_id>": self.photo.id, "<int:filing_id>": self.filing.id,
-               "<bundle_reference>": self.bundle.reference, **picked}
+               "<bundle_reference>": self.bundle.reference,
+               "<batch_reference>": self.branch_filing.reference, **picked}
         return {key: str(value) for key, value in ids.items()}
 
 
@@ -313,10 +324,14 @@ def owners_records(app, client, db_session, hall, owner: dict[str, str], *, slot
                                        centre_id=hall.centre.id, applicant=services.Applicant("person", "孙丽"),
                                        citizen_id=owner_id, proxy_citizen_id=None, receiving_province="河南省",
                                        now=MONDAY_8AM)
+    branch_filing = services.new_batch(db_session, None, item=hall.quick, centre_id=hall.centre.id,
+                                       title="门店经营范围变更", business_name=business.name,
+                                       credit_code=business.credit_code, agent_id=owner_id, now=MONDAY_8AM,
+                                       business_id=business.id)
     return OwnersRecords(owner_id=owner_id, appointment=booked.get_json(), message=message, staff=staff,
                          application=application, feedback=feedback.get_json(), rectification=rectification,
                          token=token, entry=entry, offer=offer, business=business, policy=policy, photo=photo,
-                         filing=filing, bundle=bundle)
+                         filing=filing, bundle=bundle, branch_filing=branch_filing)
 
 
 def test_another_citizens_records_are_not_found(app, client, login, verified_login, wechat, db_session):
@@ -362,7 +377,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                     "filing.answer_corrections": {"answers": [{"material_id": material_id, "file_ids": [photo.id]}]},
                     "filing.save_filing": {},
                     "inspections.add_evidence": {"line": "layout", "file_ids": [photo.id]},
-                    "businesses.end_agent": {"reason": "已离职"},
+                    "businesses.end_agent": {"reason": "已离职"}, "applications.file_branches": BRANCH_FILING,
                     "businesses.set_payout_account": {"account_name": "孙丽商店", "bank": "中国工商银行",
                                                       "account_number": "6222021610001234567"},
                     "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}.get(rule.endpoint)

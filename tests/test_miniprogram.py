@@ -13,8 +13,9 @@ import time_machine
 from sqlalchemy import select, text
 
 from config.settings import PROJECT_ROOT
+from miniapp_api.applications import branches
 from miniapp_api.applications import services as applications
-from miniapp_api.applications.models import ApplicationStatus
+from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
 from miniapp_api.certificates import services as certificates
@@ -40,6 +41,7 @@ from tests.factories import (
     build_hall,
     business_with_agent,
     citizen_with_identity,
+    credit_code,
     id_number,
     make_staff,
 )
@@ -65,7 +67,8 @@ def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
     linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointment_notices, rectifications,
                                                        surveys, certificates)} | {appointment_notices.WAITLIST_PAGE.split("?")[0],
-                                                                                  applications.BUNDLE_PAGE.split("?")[0]}
+                                                                                  applications.BUNDLE_PAGE.split("?")[0],
+                                                                                  applications.BRANCH_FILING_PAGE.split("?")[0]}
     assert linked - pages == set()
     for page in pages:
         for suffix in (".js", ".wxml", ".json"):
@@ -169,6 +172,18 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         for n in range(2):
             photos.append(str(tmp_path / f"photo-{n}.jpg"))
             (tmp_path / f"photo-{n}.jpg").write_bytes(samples.photo_with_gps(colour=(60 * n, 90, 120)))
+        # 分支机构批量变更 of the restaurant, filed by its representative: one branch at 补正, one refused.
+        chain = branches.file_branches(
+            session, cipher, owner, business_id=restaurant.id, item_code=hall.quick.code, centre_id=hall.centre.id,
+            title="两家门店经营范围变更", material_ids=[], now=MONDAY_8AM,
+            branches=[branches.Branch("周记餐饮东关分店", credit_code(9601)),
+                      branches.Branch("周记餐饮西关分店", credit_code(9602))])
+        first, second = session.scalars(select(Application).where(Application.batch_id == chain.id)
+                                        .order_by(Application.id)).all()
+        applications.advance(session, clerk, first, applications.Advance(
+            ApplicationStatus.NEEDS_CORRECTION, corrections=[("营业执照", "复印件不清晰")]), MONDAY_8AM)
+        for step in (ApplicationStatus.REJECTED, ApplicationStatus.COMPLETED):
+            applications.advance(session, clerk, second, applications.Advance(step), MONDAY_8AM)
         session.commit()
         fixture = {"review_item": review.code, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
@@ -177,9 +192,10 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
-                   "bundle_child": children[1].reference, "holder_export": holder_export.id}
+                   "bundle_child": children[1].reference, "holder_export": holder_export.id,
+                   "branch_filing": chain.reference, "branch_child": first.reference}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 12" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 13" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -83,7 +83,8 @@ def on_completion(session: Session, events: list[DomainEvent]) -> None:
         Application.id.in_([e.subject_id for e in events]), Application.batch_id.is_not(None))))
     for batch_id in sorted(batch_ids):
         batch = session.get(ApplicationBatch, batch_id, with_for_update=True)
-        if batch is None or batch.completion_notified_at is not None or batch.import_status != "done":
+        if (batch is None or batch.completion_notified_at is not None or batch.import_status != "done"
+                or batch.business_id is not None):    # filed online: its last branch told the agent (services)
             continue
         statuses = {status: count for status, count in session.execute(select(Application.status, func.count()).where(
             Application.batch_id == batch_id).group_by(Application.status))}

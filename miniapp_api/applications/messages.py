@@ -97,3 +97,19 @@ TIP_BUNDLE_RATE = "点击查看并评价"
 BUNDLE_PHASES = {
     "submitted": "等待预审", "in_progress": "办理中", "needs_correction": "有事项待补正", "completed": "已全部办结",
 }
+
+# 分支机构批量变更 filed online by the business's agent (branches.py).
+BRANCH_FILING_NOT_FOUND = "没有找到该批量申报，或您无权查看"
+BRANCH_FILING_NOTE = "分支机构批量变更：{title}（批次号 {reference}）"
+BRANCHES_NEEDED = "请至少填写一个分支机构"
+BRANCHES_TOO_MANY = "一次网上申报最多 {max} 个分支机构；更多的请分批申报，或到窗口办理"
+BRANCH_IS_THE_BUSINESS = "这是本单位自己的统一社会信用代码，请填写分支机构的"
+BRANCH_OUTCOMES = {"approved": "准予", "rejected": "不予许可"}
+BRANCH_PHASES = {"in_progress": "办理中", "needs_correction": "有分支机构待补正", "completed": "已全部办结"}
+TITLE_BRANCHES_CORRECTION = "分支机构变更需要补正"
+BODY_BRANCHES_CORRECTION = "批量申报“{title}”（批次号 {reference}）中，{branch}的办件（受理编号 {child}）需要补正：{what}"
+TITLE_BRANCHES_DONE = "分支机构批量变更已全部办结"
+BODY_BRANCHES_DONE = "您单位的批量申报“{title}”（批次号 {reference}）共{count}个分支机构已全部办结：{summary}。\n{lines}"
+BRANCH_LINE = "{name}（{credit_code}）：{outcome}"
+TIP_BRANCHES_DONE = "点击查看每个分支机构的结果"
+BRANCH_LIST_TOO_BIG = "名单文件太大（最多约 900 KB），请分批申报"

@@ -66,6 +66,13 @@ class ApplicationBatch(Base):
     import_status: Mapped[str] = mapped_column(String(8), default="done", server_default="done")
     members_enc: Mapped[str | None] = mapped_column(Text)
     completion_notified_at: Mapped[UtcDateTime | None]
+    # 分支机构批量变更 filed online by someone acting for the business (applications/branches.py): the batch is
+    # the parent case; `agent_citizen_id` is who filed it, whoever acts for `business_id` now follows it (and
+    # sees its children), and `completed_at` is set once, under this
+    # row's lock, by whichever branch ends last. NULL for a batch staff created.
+    business_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("business.id", ondelete="SET NULL"),
+                                                    index=True)
+    completed_at: Mapped[UtcDateTime | None]
 
     item: Mapped[ServiceItem] = relationship()
 

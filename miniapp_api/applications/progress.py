@@ -18,7 +18,7 @@ from miniapp_api.applications import messages
 from miniapp_api.applications.models import CLOCK_RUNNING
 from miniapp_api.applications.services import APPLICATION_NOT_FOUND
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
-from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform.privacy import FieldCipher, mask_id_number, mask_phone
 
@@ -47,8 +47,14 @@ SELECT a.id, a.reference, a.status, a.due_on, a.paused_on, a.updated_at, a.appli
   LEFT JOIN bundle_case bc ON bc.id = a.bundle_case_id
  WHERE {where}
 """
-_CITIZEN = text(_QUERY.format(where="a.reference = :reference AND (a.citizen_id = :citizen_id "
-                                     "OR a.proxy_citizen_id = :citizen_id OR b.agent_citizen_id = :citizen_id)"))
+# As services._owned_by: the applicant, the proxy, the agent of a batch staff created, and whoever acts for the
+# business of an online branch filing now (a link not ended, not run out, its citizen still face-verified).
+_CITIZEN = text(_QUERY.format(where="""a.reference = :reference AND (a.citizen_id = :citizen_id
+       OR a.proxy_citizen_id = :citizen_id OR (b.agent_citizen_id = :citizen_id AND b.business_id IS NULL)
+       OR b.business_id IN (SELECT l.business_id FROM business_link l JOIN citizen lc ON lc.id = l.citizen_id
+                             WHERE l.citizen_id = :citizen_id AND l.revoked_at IS NULL
+                               AND (l.expires_at IS NULL OR l.expires_at > :now)
+                               AND lc.verified_id_hash IS NOT NULL))"""))
 _BY_ID = text(_QUERY.format(where="a.id = :application_id"))
 
 
@@ -94,8 +100,10 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
     return document
 
 
-def for_citizen(session: Session, citizen_id: int, reference: str, today: date) -> dict:
-    row = session.execute(_CITIZEN, {"reference": reference, "citizen_id": citizen_id, "staff_view": False}).first()
+def for_citizen(session: Session, citizen_id: int, reference: str, today: date,
+                now: datetime | None = None) -> dict:
+    row = session.execute(_CITIZEN, {"reference": reference, "citizen_id": citizen_id, "staff_view": False,
+                                     "now": now or utcnow()}).first()
     if row is None:
         raise NotFound(messages.APPLICATION_NOT_FOUND, code=APPLICATION_NOT_FOUND)
     return render(row, today)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+from flask_openapi3 import FileStorage
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from miniapp_api.applications import messages
@@ -245,3 +246,90 @@ class BatchAdvanceOut(BaseModel):
     advanced: int
     progress: dict[str, int]
 
+
+
+# --- 分支机构批量变更 filed by the business's agent ----------------------------------------------------------
+
+
+class BranchFilingPath(BaseModel):
+    business_id: Id
+    batch_reference: Reference
+
+
+class BusinessIdPath(BaseModel):
+    business_id: Id
+
+
+class BranchIn(StrictIn):
+    name: Annotated[str, Field(min_length=1, max_length=40, description="分支机构名称")]
+    credit_code: CreditCode
+
+
+class BranchFilingIn(StrictIn):
+    """One filing for many branches: the item (e.g. 药品经营许可证变更), the centre, a title, the branches (typed,
+    or as POST /branch-lists read them from the XLSX), and the shared materials (file ids from POST /files)."""
+
+    item_code: str = Field(min_length=1, max_length=32)
+    centre_id: Id
+    title: Annotated[str, Field(min_length=2, max_length=80, description="e.g. 30家门店经营范围变更")]
+    branches: list[BranchIn] = Field(min_length=1, max_length=2000)
+    material_ids: list[Id] = Field(default_factory=list, max_length=20, description="一套材料: shared by every branch")
+
+
+class BranchListOut(BaseModel):
+    branches: list[BranchIn]
+
+
+class BranchRowOut(BaseModel):
+    reference: str
+    name: str
+    credit_code: str
+    status: str
+    state: str = Field(description="in Chinese, e.g. 待补正, 已办结（准予）")
+    outcome: Literal["approved", "rejected"] | None
+
+
+class BranchFilingSummary(BaseModel):
+    reference: str
+    title: str
+    item_name: str
+    business_name: str
+    branch_count: int
+    phase: str
+    phase_name: str
+    filed_at: str | None
+    completed_at: str | None
+
+
+def branch_filing_fields(batch, phase: str, count: int) -> dict:
+    """A branch filing's summary fields, from its batch (the parent case)."""
+    return dict(reference=batch.reference, title=batch.title, item_name=batch.item.name,
+                business_name=batch.business_name, branch_count=count, phase=phase,
+                phase_name=messages.BRANCH_PHASES[phase], filed_at=local_iso(batch.created_at),
+                completed_at=local_iso(batch.completed_at))
+
+
+class BranchFilingOut(BranchFilingSummary):
+    branches: list[BranchRowOut]
+    material_ids: list[int]
+    counts: dict[str, int] = Field(description="branches by state, in Chinese")
+
+    @classmethod
+    def of(cls, found) -> dict:
+        counts: dict[str, int] = {}
+        for row in found.branches:
+            counts[row.state] = counts.get(row.state, 0) + 1
+        return cls(**branch_filing_fields(found.batch, found.phase, len(found.branches)),
+                   branches=[BranchRowOut(**row.__dict__) for row in found.branches],
+                   material_ids=found.materials, counts=counts).model_dump(mode="json")
+
+
+class BranchFilingList(BaseModel):
+    branch_filings: list[BranchFilingSummary]
+
+
+class BranchListForm(BaseModel):
+    """`wx.uploadFile({name: "file"})`: the branch list as the company keeps it (XLSX or CSV; columns 分支机构名称,
+    统一社会信用代码), read and checked whole; nothing is filed."""
+
+    file: FileStorage = Field(description="XLSX or CSV, ≤900 KB")

@@ -29,6 +29,7 @@ from miniapp_api.applications.models import (
 )
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.appointments.services import APPOINTMENT_NOT_FOUND
+from miniapp_api.businesses.services import agents_of, linked_business_ids
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, WINDOW_NOT_FOUND, get_item
@@ -37,7 +38,7 @@ from miniapp_api.identity.services import Principal
 from miniapp_api.notifications.models import Notification
 from miniapp_api.notifications.services import cancel_pending, notify
 from miniapp_api.platform import events
-from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date
+from miniapp_api.platform.clock import SHANGHAI, chinese_date, local_date, utcnow
 from miniapp_api.platform.db import one_or_not_found
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher
@@ -73,6 +74,7 @@ RATING_INVITATION_DELAY = timedelta(hours=1)
 RATING_LINK_NOT_FOUND = "rating_link_not_found"
 _LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 BUNDLE_PAGE = "pages/bundles/detail?ref={ref}"
+BRANCH_FILING_PAGE = "pages/businesses/branches?business_id={business_id}&ref={ref}"
 
 
 def new_reference(prefix: str, now: datetime) -> str:
@@ -371,8 +373,12 @@ def advance(session: Session, staff: Staff | None, application: Application, spe
             "bundle_case_id": application.bundle_case_id})
         if application.bundle_case_id is not None:
             _complete_bundle_if_last(session, application.bundle_case_id, now)
+        if application.batch_id is not None:
+            _complete_branch_filing_if_last(session, application.batch_id, now)
     if target not in (S.IN_REVIEW, S.SUBMITTED) or previous is S.NEEDS_CORRECTION:
         _tell_citizens(session, application, target, extra, now, sms_context)
+    if target is S.NEEDS_CORRECTION and application.batch_id is not None:
+        _tell_branch_filer(session, application, extra, now, sms_context)
     if target is S.COMPLETED and application.bundle_case_id is None:   # a 一件事 is rated as a whole
         _invite_rating(session, application, now)
 
@@ -396,6 +402,86 @@ def _complete_bundle_if_last(session: Session, bundle_id: int, now: datetime) ->
                title=messages.TITLE_BUNDLE_DONE, body=messages.BODY_BUNDLE_DONE.format(
                    title=bundle.title, reference=bundle.reference), page=BUNDLE_PAGE.format(ref=bundle.reference),
                now=now, subject=("bundle", bundle.id))
+
+
+def _branch_filing(session: Session, batch_id: int, *, lock: bool = False) -> ApplicationBatch | None:
+    """The batch if a business's agent filed it online (分支机构批量变更), else None (a staff batch)."""
+    statement = select(ApplicationBatch).where(ApplicationBatch.id == batch_id, ApplicationBatch.business_id.is_not(None))
+    return session.scalars(statement.with_for_update() if lock else statement).one_or_none()
+
+
+def branch_filing_followers(session: Session, batch: ApplicationBatch, now: datetime) -> list[int]:
+    """Who hears of a branch filing: the agent who filed it while they still act for the business, else whoever
+    acts for it now (its representative first) — one person, never someone whose link has ended."""
+    acting = agents_of(session, batch.credit_code, now) if batch.credit_code else []
+    return [batch.agent_citizen_id] if batch.agent_citizen_id in acting else acting[:1]
+
+
+def branch_decisions(session: Session, batch_id: int) -> dict[int, str]:
+    """Each branch case's last decision (approved or rejected), by application id."""
+    rows = session.execute(select(ApplicationEvent.application_id, ApplicationEvent.to_status).join(
+        Application, Application.id == ApplicationEvent.application_id).where(
+        Application.batch_id == batch_id, ApplicationEvent.to_status.in_((S.APPROVED, S.REJECTED)))
+        .order_by(ApplicationEvent.id))
+    return {application_id: to_status for application_id, to_status in rows}
+
+
+def branch_state(application: Application, decision: str | None) -> str:
+    """A branch's state as the agent reads it: 已办结（准予）, 已办结（不予许可）, else the case's own state."""
+    if application.status == S.COMPLETED and decision:
+        return f"{messages.STATUS_NAMES[S.COMPLETED]}（{messages.BRANCH_OUTCOMES[decision]}）"
+    return messages.STATUS_NAMES[application.status]
+
+
+def _complete_branch_filing_if_last(session: Session, batch_id: int, now: datetime) -> None:
+    """The branch that ends last completes its 分支机构批量变更, once, with one message listing every branch's
+    outcome: as for a 一件事, the parent's row lock orders two branches ended at the same moment, and the second,
+    reading after the first committed, finds none open (or the parent already completed)."""
+    batch = _branch_filing(session, batch_id, lock=True)
+    if batch is None or batch.completed_at is not None:
+        return
+    open_children = session.scalar(select(func.count()).select_from(Application).where(
+        Application.batch_id == batch_id, Application.status != S.COMPLETED))
+    if open_children:
+        return
+    batch.completed_at = batch.completion_notified_at = now
+    children = list(session.scalars(select(Application).where(Application.batch_id == batch_id)
+                                    .order_by(Application.id)))
+    decisions = branch_decisions(session, batch_id)
+    counted: dict[str, int] = {}
+    for child in children:
+        decision = decisions.get(child.id, S.APPROVED)
+        counted[decision] = counted.get(decision, 0) + 1
+    summary = "、".join(f"{counted[d]}个{messages.BRANCH_OUTCOMES[d]}" for d in (S.APPROVED, S.REJECTED) if d in counted)
+    lines = "\n".join(messages.BRANCH_LINE.format(name=c.applicant_name, credit_code=c.credit_code,
+                                                  outcome=branch_state(c, decisions.get(c.id))) for c in children)
+    context = {"item": batch.title[:20], "reference": batch.reference,
+               "status": messages.STATUS_PHRASES[S.COMPLETED], "tip": messages.TIP_BRANCHES_DONE}
+    for citizen_id in branch_filing_followers(session, batch, now):
+        notify(session, citizen_id=citizen_id, kind="branch_filing_completed", context=context,
+               title=messages.TITLE_BRANCHES_DONE,
+               body=messages.BODY_BRANCHES_DONE.format(title=batch.title, reference=batch.reference,
+                                                       count=len(children), summary=summary, lines=lines),
+               page=BRANCH_FILING_PAGE.format(business_id=batch.business_id, ref=batch.reference), now=now,
+               subject=("batch", batch.id), dedupe_key=f"branch-filing:{batch.id}:completed")
+
+
+def _tell_branch_filer(session: Session, application: Application, extra: str, now: datetime,
+                       sms_context: dict[str, str]) -> None:
+    """A branch sent to 补正: the agent who filed the batch is asked (each branch case itself has no
+    applicant account: the other state changes reach the agent once, in the completion message)."""
+    batch = _branch_filing(session, application.batch_id) if application.batch_id else None
+    if batch is None:
+        return
+    context = {"item": application.item.name, "reference": application.reference,
+               "status": messages.STATUS_PHRASES[S.NEEDS_CORRECTION], "tip": messages.TIP_STATUS, **sms_context}
+    for citizen_id in branch_filing_followers(session, batch, now):
+        notify(session, citizen_id=citizen_id, kind="application_correction", context=context,
+               title=messages.TITLE_BRANCHES_CORRECTION,
+               body=messages.BODY_BRANCHES_CORRECTION.format(title=batch.title, reference=batch.reference,
+                                                             branch=application.applicant_name,
+                                                             child=application.reference, what=extra),
+               page=PAGE.format(ref=application.reference), now=now, subject=("application", application.id))
 
 
 def recipients(case: Application | BundleCase) -> list[int]:
@@ -531,8 +617,12 @@ def _with_details(statement):
                              joinedload(Application.item), joinedload(Application.centre))
 
 
-def _owned_by(citizen_id: int):
-    agent_batches = select(ApplicationBatch.id).where(ApplicationBatch.agent_citizen_id == citizen_id)
+def _owned_by(citizen_id: int, now: datetime | None = None):
+    """The caller's cases: as applicant or proxy; as the agent of a batch staff created; and every branch case
+    of a business's online batch while the caller acts for that business (an ended link sees none at once)."""
+    agent_batches = select(ApplicationBatch.id).where(
+        ((ApplicationBatch.agent_citizen_id == citizen_id) & ApplicationBatch.business_id.is_(None))
+        | ApplicationBatch.business_id.in_(linked_business_ids(citizen_id, now or utcnow())))
     return ((Application.citizen_id == citizen_id) | (Application.proxy_citizen_id == citizen_id)
             | Application.batch_id.in_(agent_batches))
 
@@ -636,26 +726,34 @@ def staff_applications(session: Session, staff: Staff, filters: StaffFilter, now
 # --- batches (批量办理) ------------------------------------------------------------------------------------
 
 
-def new_batch(session: Session, staff: Staff, *, item: ServiceItem, centre_id: int, title: str, business_name: str,
-              credit_code: str | None, agent_id: int | None, now: datetime) -> ApplicationBatch:
+def new_batch(session: Session, staff: Staff | None, *, item: ServiceItem, centre_id: int, title: str,
+              business_name: str, credit_code: str | None, agent_id: int | None, now: datetime,
+              business_id: int | None = None) -> ApplicationBatch:
+    """A batch created by staff, or (no staff, `business_id`) filed online by the business's agent."""
     batch_id = _insert_with_unique_reference(
         session, ApplicationBatch, "PL", now, title=title, business_name=business_name, credit_code=credit_code,
-        item_id=item.id, centre_id=centre_id, agent_citizen_id=agent_id, created_by_staff_id=staff.id)
+        item_id=item.id, centre_id=centre_id, agent_citizen_id=agent_id, created_by_staff_id=staff.id if staff else None,
+        business_id=business_id, created_at=now)
     batch = session.get(ApplicationBatch, batch_id)
     assert batch is not None
     return batch
 
 
 def add_batch_member(session: Session, cipher: FieldCipher, staff: Staff | None, batch: ApplicationBatch,
-                     member: Applicant, now: datetime, appointment_id: int | None = None) -> Application:
+                     member: Applicant, now: datetime, appointment_id: int | None = None, *,
+                     filed_by: int | None = None, public_note: str | None = None) -> Application:
     application_id = _insert_with_unique_reference(
         session, Application, "BS", now, batch_id=batch.id, item_id=batch.item_id, centre_id=batch.centre_id,
         handler_staff_id=staff.id if staff else None, appointment_id=appointment_id, status=S.SUBMITTED,
         updated_at=now, **_applicant_values(cipher, member))
     application = session.get(Application, application_id)
     assert application is not None
-    _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
-           public_note=messages.BATCH_NOTE.format(title=batch.title))
+    if filed_by is not None:      # filed online by the business's agent: waits for 预审 like any online filing
+        _event(session, application, "submitted_online", now, actor=(f"citizen:{filed_by}", None),
+               to_status=S.SUBMITTED, public_note=public_note)
+    else:
+        _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
+               public_note=public_note or messages.BATCH_NOTE.format(title=batch.title))
     return application
 
 

@@ -17,8 +17,9 @@ from miniapp_api.applications.schemas import AdvanceIn
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
-from miniapp_api.console.casework import done, form_data, item_refusal
+from miniapp_api.console.casework import done, file_links, form_data, item_refusal
 from miniapp_api.console.forms import keeps_input
+from miniapp_api.files import services as files
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -92,8 +93,10 @@ def batch_page(reference: str):
     progress = applications.batch_progress(db.session, batch.id)
     targets = sorted({t for m in members for t in applications.TRANSITIONS[ApplicationStatus(m.status)]},
                      key=list(ApplicationStatus).index)
+    # 分支机构批量变更 filed online: the one set of materials every branch shares.
+    shared = file_links([f.id for f in files.files_of(db.session, ("batch", batch.id))]) if batch.business_id else []
     return render_template("console/batch.html", batch=batch, members=members, progress=progress,
-                           status_names=STATUS_NAMES, targets=targets,
+                           status_names=STATUS_NAMES, targets=targets, shared=shared,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS))
 
 

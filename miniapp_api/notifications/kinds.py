@@ -53,6 +53,9 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("application_mailed", "application_progress", urgent=False, owner="applications", sms=True),
     Kind("application_completed", "application_progress", urgent=False, owner="applications", sms=True),
     Kind("rating_invitation", "application_progress", urgent=False, owner="applications", sms=True),
+    # 分支机构批量变更: the one message when the last branch of a business's online batch ends, listing each
+    # branch's outcome (a branch sent to 补正 asks the agent as application_correction).
+    Kind("branch_filing_completed", "application_progress", urgent=False, owner="applications"),
     Kind("application_materials_due", "application_materials", urgent=False, owner="applications", sms=True),
     Kind("licence_expiry", "licence_expiry", urgent=False, owner="licences", sms=True),
     # 电子证照: issued, renewed or revoked (the licence template: licence, number, expiry, tip).

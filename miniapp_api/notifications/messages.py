@@ -41,7 +41,7 @@ KIND_NAMES = {
     "waitlist_offer": "候补成功通知", "waitlist_lapsed": "候补结束通知", "application_status": "办件进度通知",
     "application_correction": "办件需要补正材料", "application_ready": "办好待领取",
     "application_mailed": "办好已邮寄（含运单号）", "application_completed": "办件已办结",
-    "rating_invitation": "办结后邀请评价（一次一评）",
+    "rating_invitation": "办结后邀请评价（一次一评）", "branch_filing_completed": "分支机构批量变更办结（含每个分支机构的结果）",
     "application_materials_due": "容缺材料补交期限提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
     "feedback_status": "诉求办理进度", "rating_followup": "评价整改回访", "survey_invitation": "服务回访邀请",
     "account_security": "账号安全提醒", "policy_match": "新匹配到可享受的政策", "policy_reminder": "政策待确认提醒",

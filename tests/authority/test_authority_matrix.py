@@ -24,7 +24,7 @@ from miniapp_api.licences.models import Licence
 from miniapp_api.platform.clock import utcnow
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import CentreFactory, build_hall, id_number, make_staff
-from tests.test_access_matrix import MATRIX, OWN, PAYOUT, api_routes, fill, owners_records
+from tests.test_access_matrix import BRANCH_FILING, MATRIX, OWN, PAYOUT, api_routes, fill, owners_records
 
 OWNER = "owner"                         # 孙丽, face-verified: every record below is hers or her business's
 STRANGER = "stranger"                   # another verified citizen
@@ -84,6 +84,10 @@ AUTHORITY = {
     "filing.submit_filing": ({OWNER}, "filing_not_found"),
     "filing.answer_corrections": ({OWNER}, "application_not_found"),
     "filing.show_bundle_case": ({OWNER}, "bundle_not_found"),
+    # 分支机构批量变更 of her business: whoever acts for it now (an ended agent: not found, at once).
+    "applications.file_branches": ({OWNER, AGENT}, "business_not_found"),
+    "applications.list_branch_filings": ({OWNER, AGENT}, "business_not_found"),
+    "applications.show_branch_filing": ({OWNER, AGENT}, "business_not_found"),
     "inspections.show_inspection": ({OWNER}, "application_not_found"),
     "inspections.add_evidence": ({OWNER}, "application_not_found"),
 }
@@ -148,7 +152,7 @@ def bodies(world: World) -> dict[str, dict]:
                                                        "file_ids": [world.extra["photo"]]}]},
             "filing.save_filing": {},
             "inspections.add_evidence": {"line": "layout", "file_ids": [world.extra["photo"]]},
-            "businesses.end_agent": {"reason": "已离职"},
+            "businesses.end_agent": {"reason": "已离职"}, "applications.file_branches": BRANCH_FILING,
             "businesses.set_payout_account": {"account_name": "孙丽商店", "bank": "中国建设银行",
                                               "account_number": "6217000010009999999"},
             "surveys.answer_survey": {"answers": {"score": 1, "once": False}}}

@@ -38,6 +38,9 @@ Page({
       .then((list) => { this.show(list); this.setData({ notice: "已结束该经办人的授权，对方已收到通知" }); },
             (error) => showError(this, error));
   },
+  branches() {
+    wx.navigateTo({ url: `/pages/businesses/branches?business_id=${this.data.chosen.id}` });
+  },
   onAccountName(event) { this.setData({ accountName: event.detail.value }); },
   onBank(event) { this.setData({ bank: event.detail.value }); },
   onAccountNumber(event) { this.setData({ accountNumber: event.detail.value }); },

@@ -253,6 +253,22 @@ test("政策快享: the found policy, why, a search in one's own words, 免申�
     assert.doesNotMatch(match.text(), /确认享受/);
   });
 
+test("分支机构批量变更: each branch with its state in words, a branch at 补正 opens its own case",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.representative_openid);
+    const page = await h.open(`pages/businesses/branches?business_id=${fixture.business_id}&ref=${fixture.branch_filing}`);
+    assert.match(page.text(), /两家门店经营范围变更/);
+    assert.match(page.text(), /进度：有分支机构待补正/);
+    assert.match(page.text(), /周记餐饮东关分店 · 待补正/);
+    assert.match(page.text(), /周记餐饮西关分店 · 已办结（不予许可）/);
+    assert.match(page.text(), /两家门店经营范围变更 · 2个分支机构 · 有分支机构待补正/);
+    h.assertBindings(page, ["filing", "filings"]);
+    const branch = await h.open(`pages/applications/detail?ref=${fixture.branch_child}`);
+    assert.match(branch.text(), /分支机构批量变更：两家门店经营范围变更/);
+    assert.match(branch.text(), /待补正/);
+    h.assertBindings(branch, ["application"]);
+  });
+
 test("我的企业: the representative ends an agent's authorisation, and the agent then acts for the business no more",
   { skip: !live && "no live server" }, async () => {
     await h.launch(fixture.agent_openid);
