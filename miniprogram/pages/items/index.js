@@ -18,5 +18,6 @@ Page({
       item, guide: guideLines(item.guide), materials: item.materials.map(materialLine) }),
                                                              (error) => showError(this, error));
   },
+  askForHelp() { wx.navigateTo({ url: `/pages/assistance/index?code=${encodeURIComponent(this.data.item.code)}` }); },
   book() { wx.navigateTo({ url: `/pages/book/index?code=${encodeURIComponent(this.data.item.code)}` }); },
 });
