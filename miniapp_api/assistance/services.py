@@ -175,10 +175,14 @@ def ask_for_help(session: Session, citizen: Citizen, data: AskIn, content_check:
 
 
 def _one(session: Session, scope, request_id: int, lock: bool) -> AssistanceRequest:
-    return one_or_not_found(session, select(AssistanceRequest).options(
+    """With `lock`, the row is locked and read afresh (a change committed meanwhile is seen, not a stale copy)."""
+    statement = select(AssistanceRequest).options(
         selectinload(AssistanceRequest.events), selectinload(AssistanceRequest.grants)).where(
-        AssistanceRequest.id == request_id, scope), NotFound(messages.REQUEST_NOT_FOUND, code=REQUEST_NOT_FOUND),
-        lock=AssistanceRequest if lock else None)
+        AssistanceRequest.id == request_id, scope)
+    if lock:
+        statement = statement.execution_options(populate_existing=True)
+    return one_or_not_found(session, statement, NotFound(messages.REQUEST_NOT_FOUND, code=REQUEST_NOT_FOUND),
+                            lock=AssistanceRequest if lock else None)
 
 
 def citizen_request(session: Session, citizen_id: int, request_id: int, *, lock: bool = False) -> AssistanceRequest:
