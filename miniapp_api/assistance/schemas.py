@@ -11,11 +11,11 @@ from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import Id, StrictIn
 
 
-class RequestPath(BaseModel):
+class AssistancePath(BaseModel):
     request_id: Id
 
 
-class GrantPath(BaseModel):
+class AssistanceGrantPath(BaseModel):
     request_id: Id
     grant_id: Id
 
@@ -37,7 +37,7 @@ class AskForHelpIn(StrictIn):
         return AskIn(**self.model_dump())
 
 
-class EventOut(BaseModel):
+class AssistanceEventOut(BaseModel):
     at: str
     kind: str
     title: str
@@ -45,7 +45,7 @@ class EventOut(BaseModel):
     by: str | None = Field(default=None, description="staff view only")
 
 
-class GrantOut(BaseModel):
+class AssistanceGrantOut(BaseModel):
     id: int
     scopes: list[str]
     scope_names: list[str]
@@ -57,7 +57,7 @@ class GrantOut(BaseModel):
     expires_at: str | None
 
     @classmethod
-    def of(cls, grant: AssistanceGrant, now: dt.datetime) -> GrantOut:
+    def of(cls, grant: AssistanceGrant, now: dt.datetime) -> AssistanceGrantOut:
         state = grant_state(grant, now)
         return cls(id=grant.id, scopes=grant.scopes, scope_names=[messages.SCOPE_NAMES[s] for s in grant.scopes],
                    purpose=grant.purpose, valid_hours=grant.valid_hours, state=state,
@@ -65,7 +65,7 @@ class GrantOut(BaseModel):
                    expires_at=local_iso(grant.expires_at))
 
 
-class RequestOut(BaseModel):
+class AssistanceOut(BaseModel):
     id: int
     status: str
     status_name: str
@@ -82,8 +82,8 @@ class RequestOut(BaseModel):
     can_withdraw: bool
     can_rate: bool
     created_at: str
-    grants: list[GrantOut]
-    timeline: list[EventOut]
+    grants: list[AssistanceGrantOut]
+    timeline: list[AssistanceEventOut]
 
     @classmethod
     def of(cls, request: AssistanceRequest, *, now: dt.datetime, today: dt.date, names: dict, rated: bool = False,
@@ -99,42 +99,42 @@ class RequestOut(BaseModel):
             overdue=is_overdue(request, today), close_note=request.close_note,
             can_withdraw=request.status in (RequestStatus.SUBMITTED, RequestStatus.ASSIGNED, RequestStatus.IN_PROGRESS),
             can_rate=request.status == RequestStatus.CLOSED and not rated, created_at=local_iso(request.created_at),
-            grants=[GrantOut.of(g, now) for g in request.grants],
-            timeline=[EventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
+            grants=[AssistanceGrantOut.of(g, now) for g in request.grants],
+            timeline=[AssistanceEventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
                                note=e.note, by=e.actor_name if staff_view else None) for e in events],
         ).model_dump(mode="json") | extra
 
 
-class RequestList(BaseModel):
-    requests: list[RequestOut]
+class AssistanceList(BaseModel):
+    requests: list[AssistanceOut]
 
 
 # --- console forms ----------------------------------------------------------------------------------------
 
 
-class AssignForm(StrictIn):
+class AssistanceAssignForm(StrictIn):
     staff_id: Id
 
 
-class ContactForm(StrictIn):
+class AssistanceContactForm(StrictIn):
     note: str = Field(min_length=2, max_length=500)
 
 
-class GrantForm(StrictIn):
+class AssistanceGrantForm(StrictIn):
     purpose: str = Field(min_length=2, max_length=200)
     valid_hours: int = Field(ge=1, le=720)
     scopes: list[GrantScope] = Field(default_factory=lambda: [GrantScope.BOOK], min_length=1)
 
 
-class BookForForm(StrictIn):
+class AssistanceBookForm(StrictIn):
     slot_id: Id
     item_code: str = Field(min_length=1, max_length=32)
 
 
-class CloseForm(StrictIn):
+class AssistanceCloseForm(StrictIn):
     summary: str = Field(min_length=2, max_length=1000)
 
 
-class SlaForm(StrictIn):
+class AssistanceSlaForm(StrictIn):
     centre_id: Id
     contact_days: int = Field(ge=1, le=10)

@@ -8,7 +8,7 @@ from flask import g
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.assistance import services
-from miniapp_api.assistance.schemas import AskForHelpIn, GrantOut, GrantPath, RequestList, RequestOut, RequestPath
+from miniapp_api.assistance.schemas import AskForHelpIn, AssistanceGrantOut, AssistanceGrantPath, AssistanceList, AssistanceOut, AssistancePath
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.platform.db import db
@@ -38,11 +38,11 @@ def content_checked_first(view):
 
 def _out(request) -> dict:
     now = utcnow()
-    return RequestOut.of(request, now=now, today=local_date(now), names=services.display_names(db.session, request),
+    return AssistanceOut.of(request, now=now, today=local_date(now), names=services.display_names(db.session, request),
                          rated=is_rated(db.session, "assistance", request.id))
 
 
-@bp.post("/assistance", responses={201: RequestOut}, security=BEARER)
+@bp.post("/assistance", responses={201: AssistanceOut}, security=BEARER)
 @citizen_required
 @limiter.limit(FEEDBACK_PER_CITIZEN, key_func=per_citizen)
 @content_checked_first
@@ -53,40 +53,40 @@ def ask_for_help(body: AskForHelpIn, header: IdempotencyHeader):
     return _out(request), 201
 
 
-@bp.get("/assistance", responses={200: RequestList}, security=BEARER)
+@bp.get("/assistance", responses={200: AssistanceList}, security=BEARER)
 @citizen_required
 def list_requests():
     return {"requests": [_out(r) for r in services.citizen_requests(db.session, g.citizen.id)]}
 
 
-@bp.get("/assistance/<int:request_id>", responses={200: RequestOut}, security=BEARER)
+@bp.get("/assistance/<int:request_id>", responses={200: AssistanceOut}, security=BEARER)
 @citizen_required
-def show_request(path: RequestPath):
+def show_request(path: AssistancePath):
     """The timeline, the helper, any grant asked for and whether it may be rated."""
     return _out(services.citizen_request(db.session, g.citizen.id, path.request_id))
 
 
-@bp.post("/assistance/<int:request_id>/withdraw", responses={200: RequestOut}, security=BEARER)
+@bp.post("/assistance/<int:request_id>/withdraw", responses={200: AssistanceOut}, security=BEARER)
 @citizen_required
-def withdraw_request(path: RequestPath):
+def withdraw_request(path: AssistancePath):
     return _out(services.withdraw(db.session, g.citizen, path.request_id, utcnow()))
 
 
-@bp.post("/assistance/<int:request_id>/grants/<int:grant_id>/confirm", responses={200: GrantOut},
+@bp.post("/assistance/<int:request_id>/grants/<int:grant_id>/confirm", responses={200: AssistanceGrantOut},
          security=BEARER)
 @citizen_required
-def confirm_grant(path: GrantPath):
+def confirm_grant(path: AssistanceGrantPath):
     """确认代办授权: the helper may act for the caller, within its scopes, for its hours."""
     now = utcnow()
-    return GrantOut.of(services.confirm_grant(db.session, g.citizen, path.request_id, path.grant_id, now),
+    return AssistanceGrantOut.of(services.confirm_grant(db.session, g.citizen, path.request_id, path.grant_id, now),
                        now).model_dump(mode="json")
 
 
-@bp.post("/assistance/<int:request_id>/grants/<int:grant_id>/revoke", responses={200: GrantOut},
+@bp.post("/assistance/<int:request_id>/grants/<int:grant_id>/revoke", responses={200: AssistanceGrantOut},
          security=BEARER)
 @citizen_required
-def revoke_grant(path: GrantPath):
+def revoke_grant(path: AssistanceGrantPath):
     """撤销 (or refuse) a grant: the helper is stopped at once."""
     now = utcnow()
-    return GrantOut.of(services.revoke_grant(db.session, g.citizen, path.request_id, path.grant_id, now),
+    return AssistanceGrantOut.of(services.revoke_grant(db.session, g.citizen, path.request_id, path.grant_id, now),
                        now).model_dump(mode="json")

@@ -12,13 +12,13 @@ from miniapp_api.appointments.slots import slots_for_item
 from miniapp_api.assistance import services
 from miniapp_api.assistance.models import GrantStatus
 from miniapp_api.assistance.schemas import (
-    AssignForm,
-    BookForForm,
-    CloseForm,
-    ContactForm,
-    GrantForm,
-    RequestOut,
-    SlaForm,
+    AssistanceAssignForm,
+    AssistanceBookForm,
+    AssistanceCloseForm,
+    AssistanceContactForm,
+    AssistanceGrantForm,
+    AssistanceOut,
+    AssistanceSlaForm,
 )
 from miniapp_api.centres.services import get_centre
 from miniapp_api.citizens.models import Citizen
@@ -37,7 +37,7 @@ from miniapp_api.staff.services import audit, require_centre
 SLA_ROLES = services.ASSIGN_ROLES
 
 
-class PageQuery(QueryModel):
+class AssistancePageQuery(QueryModel):
     day: date | None = None
 
 
@@ -56,7 +56,7 @@ def assistance_list():
     """帮办代办: open requests of the caller's centres, soonest first contact first; overdue ones marked."""
     now = utcnow()
     mine = request.args.get("mine") == "true"
-    rows = [RequestOut.of(r, now=now, today=local_date(now), names=services.display_names(db.session, r))
+    rows = [AssistanceOut.of(r, now=now, today=local_date(now), names=services.display_names(db.session, r))
             for r in services.staff_requests(db.session, g.staff, mine=mine)]
     centres = queries.centres_of(db.session, g.staff) if g.staff.has_role(*SLA_ROLES) else []
     limits = {c.id: services.contact_days(db.session, c.id) for c in centres}
@@ -68,7 +68,7 @@ def assistance_list():
 @keeps_input("console.assistance_list")
 def assistance_sla():
     """A centre's own first-contact limit in working days (for requests made afterwards)."""
-    form = SlaForm.model_validate(_form())
+    form = AssistanceSlaForm.model_validate(_form())
     require_centre(db.session, g.staff, form.centre_id)
     services.set_contact_days(db.session, g.staff, form.centre_id, form.contact_days)
     flash(messages.ASSISTANCE_SLA_SAVED.format(days=form.contact_days), "info")
@@ -85,13 +85,13 @@ def assistance_page(request_id: int):
     phone = field_cipher().decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
     audit(db.session, g.staff, "assistance.view", services.AUDIT_SUBJECT, item.id)
     names = services.display_names(db.session, item)
-    document = RequestOut.of(item, now=now, today=local_date(now), names=names, staff_view=True,
+    document = AssistanceOut.of(item, now=now, today=local_date(now), names=names, staff_view=True,
                              rated=is_rated(db.session, "assistance", item.id))
     live = [grant for grant in item.grants if services.grant_state(grant, now) == GrantStatus.ACTIVE]
     slots, day = [], None
     if is_helper and live and names["item"]:
         centre = get_centre(db.session, item.centre_id)
-        day = PageQuery.model_validate(request.args.to_dict()).day or queries.next_open_day(db.session, centre,
+        day = AssistancePageQuery.model_validate(request.args.to_dict()).day or queries.next_open_day(db.session, centre,
                                                                                             today())
         slots = [SlotOut.of(s) for s in slots_for_item(db.session, centre, item.item_id, day) if s.remaining > 0]
     return render_template(
@@ -115,7 +115,7 @@ def assistance_take(request_id: int):
 @page(*services.ASSIGN_ROLES)
 @keeps_input("console.assistance_page")
 def assistance_assign(request_id: int):
-    form = AssignForm.model_validate(_form())
+    form = AssistanceAssignForm.model_validate(_form())
     services.assign(db.session, g.staff, request_id, form.staff_id, utcnow())
     return _done(messages.ASSISTANCE_ASSIGNED, request_id)
 
@@ -130,7 +130,7 @@ def _helper_act(request_id: int, act, message: str):
 @page()
 @keeps_input("console.assistance_page")
 def assistance_contact(request_id: int):
-    form = ContactForm.model_validate(_form())
+    form = AssistanceContactForm.model_validate(_form())
     return _helper_act(request_id, lambda r: services.record_contact(db.session, g.staff, r, form.note, utcnow()),
                        messages.ASSISTANCE_CONTACTED)
 
@@ -140,7 +140,7 @@ def assistance_contact(request_id: int):
 @keeps_input("console.assistance_page")
 def assistance_grant(request_id: int):
     """Ask the requester for a time-limited grant to act for them (they confirm in the mini-program)."""
-    form = GrantForm.model_validate({**_form(), "scopes": request.form.getlist("scopes") or ["book"]})
+    form = AssistanceGrantForm.model_validate({**_form(), "scopes": request.form.getlist("scopes") or ["book"]})
     return _helper_act(request_id, lambda r: services.ask_to_act(
         db.session, g.staff, r, scopes=[s.value for s in form.scopes], purpose=form.purpose,
         valid_hours=form.valid_hours, now=utcnow()), messages.ASSISTANCE_GRANT_ASKED)
@@ -151,7 +151,7 @@ def assistance_grant(request_id: int):
 @keeps_input("console.assistance_page")
 def assistance_book(request_id: int):
     """代为预约 under the requester's grant in force (checked now, under a share lock)."""
-    form = BookForForm.model_validate(_form())
+    form = AssistanceBookForm.model_validate(_form())
     return _helper_act(request_id, lambda r: services.book_for_requester(
         db.session, field_cipher(), g.staff, r, slot_id=form.slot_id, item_codes=[form.item_code], now=utcnow()),
         messages.ASSISTANCE_BOOKED)
@@ -161,6 +161,6 @@ def assistance_book(request_id: int):
 @page()
 @keeps_input("console.assistance_page")
 def assistance_close(request_id: int):
-    form = CloseForm.model_validate(_form())
+    form = AssistanceCloseForm.model_validate(_form())
     return _helper_act(request_id, lambda r: services.close(db.session, g.staff, r, form.summary, utcnow()),
                        messages.ASSISTANCE_CLOSED)
