@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from miniapp_api.accounts import services as accounts
 from miniapp_api.assistance import services
 from miniapp_api.assistance.messages import EVENT_NAMES
 from miniapp_api.assistance.models import AssistanceSla, GrantStatus
@@ -161,3 +162,18 @@ def test_the_helper_is_rated_after_closing_and_a_bad_rating_opens_a_rectificatio
     assert (rectification.staff_id, rectification.status) == (desk.helper.id, "open")
     assert "帮办代办" in rectification.summary
     assert refusal(lambda: rate(5)) == (409, ratings.ALREADY_RATED)
+
+
+def test_closing_the_account_withdraws_open_requests_ends_the_grant_and_erases_the_name_from_the_words(
+        desk, db_session, cipher):
+    request = desk.ask(situation="我是周敏，腿脚不便，请帮我预约")
+    services.assign(db_session, desk.helper, request.id, desk.helper.id, MONDAY_8AM)
+    grant = services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
+                                valid_hours=72, now=MONDAY_8AM)
+    services.confirm_grant(db_session, desk.citizen, request.id, grant.id, MONDAY_8AM)
+    accounts.request_deletion(db_session, desk.citizen, MONDAY_8AM, grace=timedelta(hours=1))
+    assert (request.status, grant.status) == ("withdrawn", GrantStatus.ENDED)
+    assert refusal(lambda: _book(desk, db_session, request, MONDAY_8AM)) == (403, services.GRANT_NOT_IN_FORCE)
+    assert accounts.erase(db_session, cipher, desk.citizen.id, MONDAY_8AM + timedelta(hours=2))
+    db_session.refresh(request)
+    assert request.situation == "我是***，腿脚不便，请帮我预约"
