@@ -11,6 +11,7 @@ from miniapp_api.assistance import services
 from miniapp_api.assistance.messages import EVENT_NAMES
 from miniapp_api.assistance.models import AssistanceSla, GrantStatus
 from miniapp_api.centres import calendar
+from miniapp_api.mydata.export import SECTIONS, pdf_line
 from miniapp_api.notifications.models import Notification
 from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
@@ -177,3 +178,13 @@ def test_closing_the_account_withdraws_open_requests_ends_the_grant_and_erases_t
     assert accounts.erase(db_session, cipher, desk.citizen.id, MONDAY_8AM + timedelta(hours=2))
     db_session.refresh(request)
     assert request.situation == "我是***，腿脚不便，请帮我预约"
+
+
+def test_the_requests_are_in_the_citizens_copy_of_their_data(desk, db_session):
+    request = desk.ask(situation="腿脚不便，请帮我预约")
+    services.assign(db_session, desk.helper, request.id, desk.helper.id, MONDAY_8AM)
+    services.close(db_session, desk.helper, request, "已代为预约", MONDAY_8AM)
+    section = next(s for s in SECTIONS if s.name == "assistance")
+    [row] = list(section.rows(db_session, desk.citizen, MONDAY_8AM))
+    assert (row["status_name"], row["helper"], row["close_note"]) == ("已办结", "赵帮办", "已代为预约")
+    assert pdf_line(section, row).endswith("（已办结） 办结说明：已代为预约")
