@@ -75,6 +75,7 @@ class AssistanceOut(BaseModel):
     item_name: str | None
     situation: str | None
     business_id: int | None
+    business_name: str | None = Field(description="the business an agent asked for, if any")
     helper_name: str | None
     contact_due_on: dt.date
     overdue: bool
@@ -95,6 +96,7 @@ class AssistanceOut(BaseModel):
             id=request.id, status=request.status, status_name=messages.STATUS_NAMES[request.status],
             centre_id=request.centre_id, centre_name=names["centre"], item_code=item[0] if item else None,
             item_name=item[1] if item else None, situation=request.situation, business_id=request.business_id,
+            business_name=names.get("business"),
             helper_name=names.get("helper"), contact_due_on=request.contact_due_on,
             overdue=is_overdue(request, today), close_note=request.close_note,
             can_withdraw=request.status in (RequestStatus.SUBMITTED, RequestStatus.ASSIGNED, RequestStatus.IN_PROGRESS),

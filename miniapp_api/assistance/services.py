@@ -30,6 +30,7 @@ from miniapp_api.assistance.models import (
     GrantStatus,
     RequestStatus,
 )
+from miniapp_api.businesses.models import Business
 from miniapp_api.businesses.services import own_business
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, ServiceItem
@@ -132,11 +133,12 @@ def content_verdict(gateway: WeChatGateway, openid: str, situation: str | None) 
 
 
 def display_names(session: Session, request: AssistanceRequest) -> dict:
-    """The names a request is shown with: its centre, its item (code, name), its helper."""
+    """The names a request is shown with: its centre, its item (code, name), its helper, the business it is for."""
     item = session.get(ServiceItem, request.item_id) if request.item_id else None
     helper = session.get(Staff, request.helper_staff_id) if request.helper_staff_id else None
+    business = session.get(Business, request.business_id) if request.business_id else None
     return {"centre": session.get(Centre, request.centre_id).name, "item": (item.code, item.name) if item else None,
-            "helper": helper.display_name if helper else None}
+            "helper": helper.display_name if helper else None, "business": business.name if business else None}
 
 
 def _link_error(message: str, field_name: str) -> DomainError:

@@ -18,7 +18,7 @@ from miniapp_api.platform.models import AuditLog
 from miniapp_api.ratings import services as ratings
 from miniapp_api.ratings.models import Rectification
 from tests.assistance.conftest import at
-from tests.factories import MONDAY_8AM, citizen_with_identity
+from tests.factories import MONDAY_8AM, business_with_agent, citizen_with_identity
 
 
 def refusal(call) -> tuple[int, str]:
@@ -188,3 +188,16 @@ def test_the_requests_are_in_the_citizens_copy_of_their_data(desk, db_session):
     [row] = list(section.rows(db_session, desk.citizen, MONDAY_8AM))
     assert (row["status_name"], row["helper"], row["close_note"]) == ("已办结", "赵帮办", "已代为预约")
     assert pdf_line(section, row).endswith("（已办结） 办结说明：已代为预约")
+
+
+def test_an_agent_asks_for_the_business_they_act_for_and_only_while_their_link_is_in_force(desk, db_session, cipher):
+    business, representative, agent = business_with_agent(db_session, cipher, 330, now=MONDAY_8AM,
+                                                          agent_term=timedelta(days=1))
+    data = services.AskIn(centre_id=desk.centre.id, situation="新开分店，想请帮办员帮忙梳理要办的证", business_id=business.id)
+    request = services.ask_for_help(db_session, agent, data, "pass", MONDAY_8AM)
+    assert (request.citizen_id, request.business_id) == (agent.id, business.id)
+    assert services.display_names(db_session, request)["business"] == "聊城市周记餐饮有限公司"
+    assert refusal(lambda: services.ask_for_help(db_session, agent, data, "pass", MONDAY_8AM + timedelta(days=2))) \
+        == (404, "business_not_found")
+    assert refusal(lambda: services.ask_for_help(db_session, desk.citizen, data, "pass", MONDAY_8AM)) \
+        == (404, "business_not_found")
