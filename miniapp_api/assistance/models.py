@@ -42,6 +42,9 @@ class AssistanceRequest(Base):
                         name="status_known"),
         CheckConstraint("item_id IS NOT NULL OR situation IS NOT NULL", name="about_something"),
         Index("ix_assistance_request_inbox", "centre_id", "status", "contact_due_on"),
+        # The first-contact sweep reads only requests still waiting for a first contact and not yet flagged.
+        Index("ix_assistance_request_contact_due", "contact_due_on", postgresql_where=text(
+            "status IN ('submitted', 'assigned') AND first_contact_at IS NULL AND overdue_noticed_at IS NULL")),
     )
 
     id: Mapped[IntPK]
@@ -57,6 +60,7 @@ class AssistanceRequest(Base):
     contact_due_on: Mapped[date] = mapped_column(Date)
     assigned_at: Mapped[UtcDateTime | None]
     first_contact_at: Mapped[UtcDateTime | None]
+    overdue_noticed_at: Mapped[UtcDateTime | None]     # the sweep told staff the first contact is overdue
     closed_at: Mapped[UtcDateTime | None]
     close_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[CreatedAt]

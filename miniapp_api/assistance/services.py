@@ -42,7 +42,7 @@ from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.db import one_or_not_found
 from miniapp_api.platform.errors import DomainError, NotFound, require_state
 from miniapp_api.staff.models import Role, Staff
-from miniapp_api.staff.services import visible_centre_ids
+from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 R = RequestStatus
@@ -421,3 +421,28 @@ def withdraw(session: Session, citizen: Citizen, request_id: int, now: datetime)
     _event(request, "withdrawn", now, actor=f"citizen:{citizen.id}")
     session.flush()
     return request
+
+
+# --- the first-contact sweep: staff told once when a request's first contact is overdue --------------------
+
+
+def contact_sweep(session: Session, now: datetime, *, limit: int = 1000) -> int:
+    """Requests whose first contact is past its due day: a console notice to the helper (unassigned: the centre's
+    managers), once per request (flagged on the row, and the notice deduplicated). Safe to run any number of times;
+    two sweeps skip each other's rows."""
+    today = local_date(now)
+    rows = list(session.scalars(select(AssistanceRequest).where(
+        AssistanceRequest.status.in_([R.SUBMITTED.value, R.ASSIGNED.value]),
+        AssistanceRequest.first_contact_at.is_(None), AssistanceRequest.overdue_noticed_at.is_(None),
+        AssistanceRequest.contact_due_on < today).order_by(AssistanceRequest.contact_due_on, AssistanceRequest.id)
+        .limit(limit).with_for_update(skip_locked=True)))
+    for request in rows:
+        told = ([request.helper_staff_id] if request.helper_staff_id else
+                [s.id for s in staff_of_centre(session, request.centre_id, *ASSIGN_ROLES)])
+        notice(session, told, kind="remind", subject=("assistance", request.id),
+               text=messages.STAFF_CONTACT_OVERDUE.format(id=request.id, due=chinese_date(request.contact_due_on)),
+               dedupe=f"assistance:{request.id}:contact-overdue")
+        request.overdue_noticed_at = now
+        _event(request, "overdue", now, note=messages.OVERDUE_NOTE, visible=False)
+    session.flush()
+    return len(rows)

@@ -17,6 +17,7 @@ from miniapp_api.platform.errors import DomainError, NotFound
 from miniapp_api.platform.models import AuditLog
 from miniapp_api.ratings import services as ratings
 from miniapp_api.ratings.models import Rectification
+from miniapp_api.staff.models import StaffNotice
 from tests.assistance.conftest import at
 from tests.factories import MONDAY_8AM, business_with_agent, citizen_with_identity
 
@@ -201,3 +202,16 @@ def test_an_agent_asks_for_the_business_they_act_for_and_only_while_their_link_i
         == (404, "business_not_found")
     assert refusal(lambda: services.ask_for_help(db_session, desk.citizen, data, "pass", MONDAY_8AM)) \
         == (404, "business_not_found")
+
+
+def test_an_overdue_first_contact_is_noticed_once_to_the_helper_or_else_the_managers(desk, db_session):
+    waiting, taken, contacted = desk.ask(), desk.ask(), desk.ask()       # first contact due Tuesday 24 November
+    services.assign(db_session, desk.helper, taken.id, desk.helper.id, MONDAY_8AM)
+    services.assign(db_session, desk.second, contacted.id, desk.second.id, MONDAY_8AM)
+    services.record_contact(db_session, desk.second, contacted, "已联系", MONDAY_8AM)
+    assert services.contact_sweep(db_session, at("2026-11-24 18:00")) == 0       # still its due day
+    assert services.contact_sweep(db_session, at("2026-11-25 08:25")) == 2
+    assert services.contact_sweep(db_session, at("2026-11-25 09:25")) == 0       # once
+    told = {(n.staff_id, n.subject_id) for n in db_session.scalars(select(StaffNotice).where(
+        StaffNotice.subject_type == "assistance"))}
+    assert told == {(desk.manager.id, waiting.id), (desk.helper.id, taken.id)}

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('contact_due_on', sa.Date(), nullable=False),
     sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_contact_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('overdue_noticed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('close_note', sa.String(length=1000), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -53,6 +54,9 @@ def upgrade() -> None:
     op.create_index('ix_assistance_request_inbox', 'assistance_request', ['centre_id', 'status', 'contact_due_on'],
                     unique=False)
     op.create_index(op.f('ix_assistance_request_citizen_id'), 'assistance_request', ['citizen_id'], unique=False)
+    op.create_index('ix_assistance_request_contact_due', 'assistance_request', ['contact_due_on'], unique=False,
+                    postgresql_where=sa.text("status IN ('submitted', 'assigned') AND first_contact_at IS NULL "
+                                             "AND overdue_noticed_at IS NULL"))
     op.create_table('assistance_event',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('request_id', sa.BigInteger(), nullable=False),
@@ -119,6 +123,9 @@ def downgrade() -> None:
     op.drop_table('assistance_grant')
     op.drop_index(op.f('ix_assistance_event_request_id'), table_name='assistance_event')
     op.drop_table('assistance_event')
+    op.drop_index('ix_assistance_request_contact_due', table_name='assistance_request',
+                  postgresql_where=sa.text("status IN ('submitted', 'assigned') AND first_contact_at IS NULL "
+                                           "AND overdue_noticed_at IS NULL"))
     op.drop_index(op.f('ix_assistance_request_citizen_id'), table_name='assistance_request')
     op.drop_index('ix_assistance_request_inbox', table_name='assistance_request')
     op.drop_table('assistance_request')
