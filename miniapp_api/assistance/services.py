@@ -41,7 +41,7 @@ from miniapp_api.platform.clock import chinese_date, local, local_date
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.db import one_or_not_found
 from miniapp_api.platform.errors import DomainError, NotFound, require_state
-from miniapp_api.staff.models import Role, Staff
+from miniapp_api.staff.models import Role, Staff, staff_centre
 from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
@@ -220,9 +220,15 @@ def is_overdue(request: AssistanceRequest, today) -> bool:
 
 
 def helpers_of(session: Session, centre_id: int) -> list[Staff]:
-    """Who may be assigned: active staff whose centres include this one (its own, or a centre above it)."""
-    return [s for s in session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.id))
-            if Role.ADMIN not in s.roles and centre_id in visible_centre_ids(session, s)]
+    """Who may be assigned: active staff (not admins) assigned to this centre or to a centre above it — those whose
+    visible centres include it (staff.services.visible_centres)."""
+    line, current = [], session.get(Centre, centre_id)
+    while current is not None and current.id not in line:
+        line.append(current.id)
+        current = session.get(Centre, current.parent_id) if current.parent_id else None
+    return list(session.scalars(select(Staff).join(staff_centre, staff_centre.c.staff_id == Staff.id).where(
+        staff_centre.c.centre_id.in_(line), Staff.active.is_(True), ~Staff.roles.any(Role.ADMIN))
+        .distinct().order_by(Staff.id)))
 
 
 # --- taking and assigning: exactly one wins -------------------------------------------------------------

@@ -19,7 +19,7 @@ from miniapp_api.ratings import services as ratings
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.staff.models import StaffNotice
 from tests.assistance.conftest import at
-from tests.factories import MONDAY_8AM, business_with_agent, citizen_with_identity
+from tests.factories import MONDAY_8AM, CentreFactory, business_with_agent, citizen_with_identity, make_staff
 
 
 def refusal(call) -> tuple[int, str]:
@@ -215,3 +215,15 @@ def test_an_overdue_first_contact_is_noticed_once_to_the_helper_or_else_the_mana
     told = {(n.staff_id, n.subject_id) for n in db_session.scalars(select(StaffNotice).where(
         StaffNotice.subject_type == "assistance"))}
     assert told == {(desk.manager.id, waiting.id), (desk.helper.id, taken.id)}
+
+
+def test_the_helpers_offered_are_the_centres_staff_and_those_of_the_centres_above_it(desk, db_session):
+    city = CentreFactory(level="city")
+    desk.centre.parent_id = city.id
+    above = make_staff(db_session, [city], ("supervisor",), name="市级帮办")
+    make_staff(db_session, [desk.centre], ("admin",), name="管理员")
+    gone = make_staff(db_session, [desk.centre], ("window_staff",), name="已停用")
+    gone.active = False
+    db_session.flush()
+    assert [s.display_name for s in services.helpers_of(db_session, desk.centre.id)] == [
+        "钱主任", "赵帮办", "孙帮办", above.display_name]
