@@ -24,6 +24,10 @@ EVENT_NAMES = {"submitted": "提交帮办请求", "assigned": "已分派帮办�
                "grant_asked": "帮办员申请代办授权", "grant_confirmed": "您已确认代办授权",
                "grant_revoked": "您已撤销代办授权", "grant_ended": "代办授权已结束", "booked_for": "帮办员已为您预约",
                "closed": "已办结", "withdrawn": "您已撤回请求", "note": "内部备注", "overdue": "首次联系已超期"}
+# The same steps as staff read them (the requester is 群众, not 您).
+STAFF_EVENT_NAMES = {**EVENT_NAMES, "contacted": "已联系群众", "grant_asked": "申请代办授权",
+                     "grant_confirmed": "群众已确认授权", "grant_revoked": "群众已撤销授权", "booked_for": "代为预约",
+                     "withdrawn": "群众已撤回请求"}
 
 TITLE = "帮办代办进度"
 BODY_ASSIGNED = "您的帮办请求（编号 {id}）已安排帮办员{helper}，将在{due}前与您联系。"
@@ -34,7 +38,6 @@ TIP_PROGRESS = "点击查看帮办进度"
 TIP_CONFIRM = "点击确认或拒绝授权"
 TIP_RATE = "点击查看并评价"
 ASSIGNED_TO = "帮办员：{name}"
-CONTENT_REVIEW = "未经内容安全检测，请注意甄别"
 RATING_TITLE = "帮办代办 #{id}"
 STAFF_CONTACT_OVERDUE = "帮办请求（编号 {id}）应于{due}前首次联系群众，现已超期，请尽快联系。"
 OVERDUE_NOTE = "首次联系已超期，已提醒帮办员（未分派的提醒中心负责人）"

@@ -91,6 +91,7 @@ class AssistanceOut(BaseModel):
            staff_view: bool = False, **extra) -> dict:
         """`names`: {"centre": str, "item": (code, name) | None, "helper": str | None} read by the caller."""
         events = [e for e in request.events if staff_view or e.visible_to_citizen]
+        titles = messages.STAFF_EVENT_NAMES if staff_view else messages.EVENT_NAMES
         item = names.get("item")
         return cls(
             id=request.id, status=request.status, status_name=messages.STATUS_NAMES[request.status],
@@ -102,7 +103,7 @@ class AssistanceOut(BaseModel):
             can_withdraw=request.status in (RequestStatus.SUBMITTED, RequestStatus.ASSIGNED, RequestStatus.IN_PROGRESS),
             can_rate=request.status == RequestStatus.CLOSED and not rated, created_at=local_iso(request.created_at),
             grants=[AssistanceGrantOut.of(g, now) for g in request.grants],
-            timeline=[AssistanceEventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
+            timeline=[AssistanceEventOut(at=local_iso(e.at), kind=e.kind, title=titles.get(e.kind, e.kind),
                                note=e.note, by=e.actor_name if staff_view else None) for e in events],
         ).model_dump(mode="json") | extra
 

@@ -62,7 +62,7 @@ def test_a_manager_assigns_and_the_helper_books_for_the_citizen_under_the_grant(
         helper.get_by_role("radio").first.check()
         helper.get_by_role("button", name="代为预约").click()
         expect(helper.get_by_text("已为群众代为预约")).to_be_visible()
-        expect(helper.locator(".timeline")).to_contain_text("帮办员已为您预约")
+        expect(helper.locator(".timeline")).to_contain_text("代为预约")
         helper.get_by_label("办结说明（群众可见，至少 2 个字）").fill("已代为预约，材料清单已告知")
         helper.get_by_role("button", name="办结").click()
         expect(helper.locator("#status")).to_have_text("已办结")
