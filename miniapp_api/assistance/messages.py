@@ -23,7 +23,8 @@ SCOPE_NAMES = {"book": "代为预约"}
 EVENT_NAMES = {"submitted": "提交帮办请求", "assigned": "已分派帮办员", "contacted": "帮办员已联系您",
                "grant_asked": "帮办员申请代办授权", "grant_confirmed": "您已确认代办授权",
                "grant_revoked": "您已撤销代办授权", "grant_ended": "代办授权已结束", "booked_for": "帮办员已为您预约",
-               "closed": "已办结", "withdrawn": "您已撤回请求", "note": "内部备注", "overdue": "首次联系已超期"}
+               "closed": "已办结", "withdrawn": "您已撤回请求", "note": "内部备注", "overdue": "首次联系已超期",
+               "reassigned": "已更换帮办员"}
 # The same steps as staff read them (the requester is 群众, not 您).
 STAFF_EVENT_NAMES = {**EVENT_NAMES, "contacted": "已联系群众", "grant_asked": "申请代办授权",
                      "grant_confirmed": "群众已确认授权", "grant_revoked": "群众已撤销授权", "booked_for": "代为预约",
@@ -31,6 +32,7 @@ STAFF_EVENT_NAMES = {**EVENT_NAMES, "contacted": "已联系群众", "grant_asked
 
 TITLE = "帮办代办进度"
 BODY_ASSIGNED = "您的帮办请求（编号 {id}）已安排帮办员{helper}，将在{due}前与您联系。"
+BODY_REASSIGNED = "您的帮办请求（编号 {id}）已改由帮办员{helper}负责；之前给原帮办员的代办授权已结束。"
 BODY_GRANT_ASKED = "帮办员{helper}申请为您代办（{scopes}，有效 {hours} 小时），请在小程序里确认或拒绝。"
 BODY_CLOSED = "您的帮办请求（编号 {id}）已办结：{note} 欢迎在小程序里评价帮办员的服务。"
 BOOKED_FOR_NOTE = "{when} {centre}（{items}）"

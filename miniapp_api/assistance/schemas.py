@@ -119,6 +119,11 @@ class AssistanceAssignForm(StrictIn):
     staff_id: Id
 
 
+class AssistanceReassignForm(StrictIn):
+    staff_id: Id
+    expected_staff_id: Id = Field(description="the helper the page showed: a change made meanwhile is refused")
+
+
 class AssistanceContactForm(StrictIn):
     note: str = Field(min_length=2, max_length=500)
 

@@ -267,6 +267,39 @@ def assign(session: Session, staff: Staff, request_id: int, helper_id: int, now:
     return request
 
 
+def reassign(session: Session, staff: Staff, request_id: int, helper_id: int, expected_helper_id: int,
+             now: datetime) -> AssistanceRequest:
+    """改派 (a manager): to another staff member of the centre, from the helper the manager saw on the page — a
+    conditional UPDATE, so of two managers changing it at once the second is refused. The old helper's grants end:
+    the requester granted them to that person, not to whoever holds the request next."""
+    request = staff_request(session, staff, request_id)
+    if not staff.has_role(*ASSIGN_ROLES):
+        raise NotFound(messages.REQUEST_NOT_FOUND, code=REQUEST_NOT_FOUND)
+    _require(request, R.ASSIGNED, R.IN_PROGRESS)
+    helper = session.get(Staff, helper_id)
+    if (helper is None or not helper.active or Role.ADMIN in helper.roles
+            or request.centre_id not in visible_centre_ids(session, helper)):
+        raise DomainError(messages.HELPER_NOT_OF_CENTRE, code=HELPER_NOT_OF_CENTRE, status=422,
+                          fields={"staff_id": messages.HELPER_NOT_OF_CENTRE})
+    moved = session.execute(update(AssistanceRequest).where(
+        AssistanceRequest.id == request.id, AssistanceRequest.helper_staff_id == expected_helper_id,
+        AssistanceRequest.status.in_([R.ASSIGNED.value, R.IN_PROGRESS.value])).values(
+        helper_staff_id=helper.id, updated_at=now).returning(AssistanceRequest.id)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if moved is None:
+        raise DomainError(messages.ALREADY_TAKEN, code=ALREADY_TAKEN, status=409)
+    session.refresh(request)
+    _end_grants(request, now)
+    audit.record(session, actor=f"staff:{staff.id}", action="assistance.reassigned", subject_type=AUDIT_SUBJECT,
+                 subject_id=request.id, detail={"from": expected_helper_id, "to": helper.id}, at=now)
+    _event(request, "reassigned", now, **_staff_actor(staff),
+           note=messages.ASSIGNED_TO.format(name=helper.display_name))
+    _tell(session, request, "assistance_assigned", messages.BODY_REASSIGNED.format(
+        id=request.id, helper=helper.display_name), messages.TIP_PROGRESS, now)
+    session.flush()
+    return request
+
+
 # --- the helper's work ----------------------------------------------------------------------------------
 
 

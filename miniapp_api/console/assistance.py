@@ -18,6 +18,7 @@ from miniapp_api.assistance.schemas import (
     AssistanceContactForm,
     AssistanceGrantForm,
     AssistanceOut,
+    AssistanceReassignForm,
     AssistanceSlaForm,
 )
 from miniapp_api.centres.services import get_centre
@@ -99,7 +100,7 @@ def assistance_page(request_id: int):
         requester=citizen.real_name or messages.ASSISTANCE_WECHAT_USER,
         phone=(phone if is_helper else mask_phone(phone)) if phone else None,
         content_review=item.content_check != "pass", helpers=services.helpers_of(db.session, item.centre_id),
-        slots=slots, day=day, can_assign=g.staff.has_role(*services.ASSIGN_ROLES))
+        slots=slots, day=day, can_assign=g.staff.has_role(*services.ASSIGN_ROLES), helper_id=item.helper_staff_id)
 
 
 @bp.post("/assistance/<int:request_id>/take")
@@ -118,6 +119,16 @@ def assistance_assign(request_id: int):
     form = AssistanceAssignForm.model_validate(_form())
     services.assign(db.session, g.staff, request_id, form.staff_id, utcnow())
     return _done(messages.ASSISTANCE_ASSIGNED, request_id)
+
+
+@bp.post("/assistance/<int:request_id>/reassign")
+@page(*services.ASSIGN_ROLES)
+@keeps_input("console.assistance_page")
+def assistance_reassign(request_id: int):
+    """改派: from the helper the page showed to another; the old helper's grants end."""
+    form = AssistanceReassignForm.model_validate(_form())
+    services.reassign(db.session, g.staff, request_id, form.staff_id, form.expected_staff_id, utcnow())
+    return _done(messages.ASSISTANCE_REASSIGNED, request_id)
 
 
 def _helper_act(request_id: int, act, message: str):

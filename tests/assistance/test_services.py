@@ -227,3 +227,21 @@ def test_the_helpers_offered_are_the_centres_staff_and_those_of_the_centres_abov
     db_session.flush()
     assert [s.display_name for s in services.helpers_of(db_session, desk.centre.id)] == [
         "钱主任", "赵帮办", "孙帮办", above.display_name]
+
+
+def test_a_manager_reassigns_from_the_helper_they_saw_and_the_old_helpers_grant_ends(desk, db_session):
+    request = _taken(desk, db_session)
+    grant = services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
+                                valid_hours=72, now=MONDAY_8AM)
+    services.confirm_grant(db_session, desk.citizen, request.id, grant.id, MONDAY_8AM)
+    assert refusal(lambda: services.reassign(db_session, desk.second, request.id, desk.second.id, desk.helper.id,
+                                             MONDAY_8AM)) == (404, services.REQUEST_NOT_FOUND)
+    # A manager who saw someone else as the helper (changed meanwhile) is refused.
+    assert refusal(lambda: services.reassign(db_session, desk.manager, request.id, desk.second.id, desk.second.id,
+                                             MONDAY_8AM)) == (409, services.ALREADY_TAKEN)
+    services.reassign(db_session, desk.manager, request.id, desk.second.id, desk.helper.id, MONDAY_8AM)
+    assert (request.helper_staff_id, request.status, grant.status) == (desk.second.id, "in_progress",
+                                                                        GrantStatus.ENDED)
+    assert refusal(lambda: _book(desk, db_session, request, MONDAY_8AM)) == (403, services.ONLY_THE_HELPER)
+    assert db_session.scalars(select(Notification.body).where(Notification.citizen_id == desk.citizen.id)
+                              .order_by(Notification.id.desc())).first().startswith(f"您的帮办请求（编号 {request.id}）已改由")
