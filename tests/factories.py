@@ -16,6 +16,7 @@ from miniapp_api.applications import services
 from miniapp_api.appointments.models import BookingSuspension, Slot
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.appointments.slots import sync_slots
+from miniapp_api.assistance.models import AssistanceRequest
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.centres.models import Centre, CentreClosure, OpeningPeriod, ServiceItem, Window
 from miniapp_api.certificates.models import Certificate
@@ -297,8 +298,13 @@ def casework_world(db_session, cipher) -> dict:
     item.owner_centre_id, item.department = home.id, "市场监管局"
     guide = guidance_world(db_session, home, item)
     policy = policy_world(db_session, home, citizen)
+    # A 帮办代办 request to the home centre, waiting for a helper.
+    assistance = AssistanceRequest(citizen_id=citizen.id, centre_id=home.id, item_id=item.id, content_check="pass",
+                                   status="submitted", contact_days=1, contact_due_on=MONDAY_8AM.date(),
+                                   updated_at=MONDAY_8AM)
+    db_session.add(assistance)
     db_session.commit()
-    return dict(business=business, agent_link=agent_link, inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, closure=closure, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
+    return dict(assistance=assistance, business=business, agent_link=agent_link, inspection=inspection, certificate=certificate, photo=photo, policy=policy, guide=guide, invite_code=invitation.code, suspension=suspension, closure=closure, other=other, home=home, item=item, home_staff=home_staff, outsider=outsider, application=application,
                 batch=batch, licence=licence, feedback=feedback, window=window, ticket=ticket, rating=rating, rectification=rectification)
 
 

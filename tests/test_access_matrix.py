@@ -13,6 +13,8 @@ from sqlalchemy import select
 from miniapp_api.applications import services
 from miniapp_api.applications.models import Application, ApplicationBatch, ApplicationStatus, BundleCase
 from miniapp_api.appointments.models import WaitlistEntry, WaitlistOffer
+from miniapp_api.assistance import services as assistance_services
+from miniapp_api.assistance.models import AssistanceGrant, AssistanceRequest
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import AuthSession, Citizen
@@ -146,6 +148,12 @@ MATRIX = {
     "applications.file_branches": OWN,
     "applications.list_branch_filings": OWN,
     "applications.show_branch_filing": OWN,
+    "assistance.ask_for_help": CITIZEN,
+    "assistance.list_requests": CITIZEN,
+    "assistance.show_request": OWN,
+    "assistance.withdraw_request": OWN,
+    "assistance.confirm_grant": OWN,
+    "assistance.revoke_grant": OWN,
 }
 # A well-formed branch filing (a refusal is about the business, never the body).
 BRANCH_FILING = {"item_code": "X", "centre_id": 1, "title": "门店经营范围变更",
@@ -164,6 +172,7 @@ BODIES = {"identity.verify_phone": {"code": "x"}, "identity.accept_relative": {"
           "applications.lookup": {"reference": "BS20261123-ABCDEF", "phone_last4": "1234"},
           "applications.report_material": {"material_id": 1},
           "feedback.file_feedback": {"kind": "complaint", "text": "窗口人员态度不好"},
+          "assistance.ask_for_help": {"centre_id": 1, "item_code": "X"},
           "ratings.rate": {"target": "appointment", "id": 1, "level": 5},
           "ratings.rate_by_old_url": {"target": "appointment", "id": 1, "level": 5},
           "ratings.revisit": {"satisfied": True},
@@ -180,7 +189,7 @@ PLACEHOLDERS = {"<int:appointment_id>": "1", "<int:message_id>": "1", "<int:cent
                 "<int:item_id>": "1", "<int:match_id>": "1", "<int:file_id>": "1", "<int:certificate_id>": "1",
                 "<int:filing_id>": "1", "<bundle_reference>": "YJ20261123-ABCDEF",
                 "<batch_reference>": "PL20261123-ABCDEF",
-                "<int:link_id>": "1"}
+                "<int:link_id>": "1", "<int:request_id>": "1", "<int:grant_id>": "1"}
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -249,6 +258,8 @@ class OwnersRecords:
     filing: Filing
     bundle: BundleCase
     branch_filing: ApplicationBatch   # her business's 分支机构批量变更, filed by her
+    assistance: AssistanceRequest   # her 帮办 request, taken by the clerk, with a grant waiting for her
+    grant: AssistanceGrant
 
     def placeholders(self, picked: dict[str, object]) -> dict[str, str]:
         """The placeholders of the `own` routes → her records; `picked` names the ones each test chooses itself
@@ -258,7 +269,8 @@ class OwnersRecords:
                "<token>": self.token, "<int:entry_id>": self.entry.id, "<int:offer_id>": self.offer.id,
                "<int:business_id>": self.business.id, "<int:match_id>": self.policy["match"].id,
                "<int:file_id>": self.photo.id, "<int:filing_id>": self.filing.id,
-               "<bundle_reference>": self.bundle.reference,
+               "<bundle_reference>": self.bundle.reference, "<int:request_id>": self.assistance.id,
+               "<int:grant_id>": self.grant.id,
                "<batch_reference>": self.branch_filing.reference, **picked}
         return {key: str(value) for key, value in ids.items()}
 
@@ -328,7 +340,15 @@ def owners_records(app, client, db_session, hall, owner: dict[str, str], *, slot
                                        title="门店经营范围变更", business_name=business.name,
                                        credit_code=business.credit_code, agent_id=owner_id, now=MONDAY_8AM,
                                        business_id=business.id)
-    return OwnersRecords(owner_id=owner_id, appointment=booked.get_json(), message=message, staff=staff,
+    assistance = assistance_services.ask_for_help(
+        db_session, db_session.get(Citizen, owner_id),
+        assistance_services.AskIn(centre_id=hall.centre.id, item_code=hall.quick.code), "pass", MONDAY_8AM)
+    assistance.status, assistance.helper_staff_id = "assigned", staff.id
+    grant = AssistanceGrant(request_id=assistance.id, helper_staff_id=staff.id, scopes=["book"], purpose="代为预约",
+                            valid_hours=24, status="pending", asked_at=MONDAY_8AM)
+    db_session.add(grant)
+    db_session.flush()
+    return OwnersRecords(assistance=assistance, grant=grant, owner_id=owner_id, appointment=booked.get_json(), message=message, staff=staff,
                          application=application, feedback=feedback.get_json(), rectification=rectification,
                          token=token, entry=entry, offer=offer, business=business, policy=policy, photo=photo,
                          filing=filing, bundle=bundle, branch_filing=branch_filing)
@@ -391,7 +411,7 @@ def test_another_citizens_records_are_not_found(app, client, login, verified_log
                                                             "business_not_found", "policy_match_not_found",
                                                             "file_not_found", "certificate_not_found",
                                                             "filing_not_found", "inspection_not_found",
-                                                            "bundle_not_found")
+                                                            "bundle_not_found", "assistance_not_found")
         # The owner's records are untouched by all of that.
         waiting = client.get("/api/v1/waitlist", headers=owner).get_json()["entries"]
         assert [(e["id"], e["offer"]["id"]) for e in waiting] == [(hers.entry.id, hers.offer.id)]

@@ -18,6 +18,7 @@ from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
+from miniapp_api.assistance import services as assistance
 from miniapp_api.certificates import services as certificates
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.demo.policies import seed_policies
@@ -65,7 +66,7 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
 
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
     pages = set(json.loads((MINIPROGRAM / "app.json").read_text())["pages"])
-    linked = {module.PAGE.split("?")[0] for module in (applications, feedback, licences, appointment_notices, rectifications,
+    linked = {module.PAGE.split("?")[0] for module in (applications, assistance, feedback, licences, appointment_notices, rectifications,
                                                        surveys, certificates)} | {appointment_notices.WAITLIST_PAGE.split("?")[0],
                                                                                   applications.BUNDLE_PAGE.split("?")[0],
                                                                                   applications.BRANCH_FILING_PAGE.split("?")[0]}
@@ -198,4 +199,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 13" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 14" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

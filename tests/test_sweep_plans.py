@@ -19,6 +19,7 @@ from miniapp_api.accounts.services import erase_due
 from miniapp_api.applications.services import flag_overdue_materials
 from miniapp_api.appointments.services import mark_no_shows
 from miniapp_api.appointments.waitlist import expire_offers
+from miniapp_api.assistance.services import contact_sweep
 from miniapp_api.feedback.services import sla_sweep, sweep_unchecked
 from miniapp_api.files.services import drop_unused
 from miniapp_api.licences.services import sweep_expiry_reminders
@@ -34,7 +35,7 @@ GROWING = {"appointment", "appointment_item", "appointment_slot", "notification"
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
            "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
            "waitlist_entry", "waitlist_offer", "face_verification", "stored_file", "file_attachment",
-           "data_export"}
+           "data_export", "assistance_request", "assistance_event"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -43,6 +44,7 @@ SWEEPS = {
     "overdue materials": lambda session: flag_overdue_materials(session, NOW),
     "licence reminders": lambda session: sweep_expiry_reminders(session, NOW),
     "feedback SLA": lambda session: sla_sweep(session, NOW),
+    "assistance first contact": lambda session: contact_sweep(session, NOW),
     "unchecked feedback": lambda session: sweep_unchecked(session, None, NOW),  # no rows: never calls WeChat
     "overdue rectifications": lambda session: overdue_sweep(session, NOW),
     "survey invitations": lambda session: send_due(session, NOW),

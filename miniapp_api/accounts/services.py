@@ -37,6 +37,9 @@ from miniapp_api.appointments.models import (
     WaitlistEntry,
 )
 from miniapp_api.appointments.services import cancel_for_deletion, own_appointments, person_hashes
+from miniapp_api.assistance import services as assistance
+from miniapp_api.assistance.models import OPEN_STATUSES as ASSISTANCE_OPEN
+from miniapp_api.assistance.models import AssistanceEvent, AssistanceRequest
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.models import AuthSession, Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
@@ -96,6 +99,11 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
     live = [a.id for a in mine + for_me if a.status in (AuthorisationStatus.PENDING, AuthorisationStatus.ACTIVE)]
     for authorisation_id in live:
         identity.revoke(session, citizen, authorisation_id, now)
+    # 帮办代办: open requests are withdrawn, and with them every grant to a helper ends.
+    for request_id in list(session.scalars(select(AssistanceRequest.id).where(
+            AssistanceRequest.citizen_id == citizen.id, AssistanceRequest.status.in_([s.value for s in ASSISTANCE_OPEN]))
+            .order_by(AssistanceRequest.id))):
+        assistance.withdraw(session, citizen, request_id, now)
     # 我的数据: a copy being built is not finished, one built is deleted now (its files after the commit).
     mydata.cancel_for_deletion(session, citizen.id)
     audit_trail.record(session, actor=f"citizen:{citizen.id}", action="account.deletion_requested",
@@ -174,6 +182,12 @@ def erase(session: Session, cipher: FieldCipher, citizen_id: int, now: datetime)
             public_note=_redacted(FeedbackEvent.public_note, values),
             internal_note=_redacted(FeedbackEvent.internal_note, values)))
         session.execute(update(Rating).where(Rating.citizen_id == cid).values(comment=_redacted(Rating.comment, values)))
+        helped = select(AssistanceRequest.id).where(AssistanceRequest.citizen_id == cid)
+        session.execute(update(AssistanceRequest).where(AssistanceRequest.citizen_id == cid).values(
+            situation=_redacted(AssistanceRequest.situation, values),
+            close_note=_redacted(AssistanceRequest.close_note, values)))
+        session.execute(update(AssistanceEvent).where(AssistanceEvent.request_id.in_(helped)).values(
+            note=_redacted(AssistanceEvent.note, values)))
         fixes = select(Rectification.id).where(Rectification.citizen_id == cid)
         session.execute(update(Rectification).where(Rectification.citizen_id == cid).values(
             summary=_redacted(Rectification.summary, values), reply=_redacted(Rectification.reply, values)))

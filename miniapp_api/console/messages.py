@@ -20,6 +20,8 @@ FIELD_LABELS = {
     "waitlist_hold_minutes": "候补号源保留", "max_active_for_others": "每个账号代他人预约上限",
     "id_number": "身份证号", "confirm": "确认", "account_name": "户名", "bank": "开户银行", "account_number": "银行账号",
     "from_time": "开始时间", "to_time": "结束时间", "window_ids": "窗口",
+    "purpose": "代办事由", "valid_hours": "授权有效时长", "scopes": "授权范围", "slot_id": "预约时段",
+    "contact_days": "首次联系时限", "summary": "办结说明", "expected_staff_id": "原帮办员",
 }
 CSV_LINE = "第{number}行"
 PAGE_NOT_FOUND = "没有找到该页面"
@@ -163,5 +165,18 @@ AUDIT_ACTION_NAMES = {
     "policy.published": "发布政策", "policy.retired": "停用政策", "policy.rule_saved": "保存政策规则",
     "policy.subject_checked": "核对政策对象", "relative_authorisation.paper": "登记纸质亲友授权",
     "report.download": "下载报表", "report.export": "导出报表", "set_feedback_sla": "设置诉求办理时限",
-    "view_application": "查看办件", "view_feedback": "查看诉求", "audit.redacted": "注销时抹去日志中的个人信息",
+    "view_application": "查看办件", "view_feedback": "查看诉求",
+    "assistance.view": "查看帮办请求", "assistance.assigned": "分派帮办员", "assistance.reassigned": "改派帮办员", "assistance.book_for": "帮办员代为预约",
+    "assistance.set_sla": "设置帮办首次联系时限", "audit.redacted": "注销时抹去日志中的个人信息",
 }
+
+# 帮办代办
+ASSISTANCE_TAKEN = "已接手该帮办请求，请在首次联系期限前联系群众"
+ASSISTANCE_ASSIGNED = "已分派帮办员，群众会收到通知"
+ASSISTANCE_REASSIGNED = "已改派帮办员，原帮办员的代办授权已结束，群众会收到通知"
+ASSISTANCE_CONTACTED = "已记录联系情况"
+ASSISTANCE_GRANT_ASKED = "已向群众发出代办授权申请，群众确认后才可代为办理"
+ASSISTANCE_BOOKED = "已为群众代为预约，群众会收到预约通知"
+ASSISTANCE_CLOSED = "帮办请求已办结，群众会收到通知并可评价"
+ASSISTANCE_SLA_SAVED = "首次联系时限已设为 {days} 个工作日，对此后的请求生效"
+ASSISTANCE_WECHAT_USER = "微信用户（未填写姓名）"

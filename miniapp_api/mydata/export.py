@@ -8,7 +8,7 @@ len(SECTIONS) × PDF_ROWS lines, for an account with ten rows or a million.
 
 What belongs to the account is decided as for 注销 (appointments.services.own_appointments): the bookings for
 its own person (including those relatives made for it under an authorisation) and those it made for others by
-name; the cases it applied for or is the named proxy of; its feedback and ratings; the messages its message
+name; the cases it applied for or is the named proxy of; its feedback, 帮办 requests and ratings; the messages its message
 centre shows; the authorisations on both sides; its business links; the certificates it holds. The ID number and
 phone are decrypted only into the files.
 """
@@ -26,13 +26,15 @@ from typing import Any, TextIO
 
 import structlog
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from miniapp_api.appointments.services import own_appointments, person_hashes
 from miniapp_api.applications import messages as application_messages
 from miniapp_api.applications.models import Application
 from miniapp_api.appointments import messages as appointment_messages
 from miniapp_api.appointments.models import Appointment, AppointmentItem
+from miniapp_api.assistance import messages as assistance_messages
+from miniapp_api.assistance.models import AssistanceRequest
 from miniapp_api.businesses import messages as business_messages
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.centres.models import Centre, ServiceItem, Window
@@ -54,6 +56,7 @@ from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.storage import Storage
 from miniapp_api.ratings import messages as rating_messages
 from miniapp_api.ratings.models import Rating
+from miniapp_api.staff.models import Staff
 
 log = structlog.get_logger(__name__)
 
@@ -129,6 +132,21 @@ def _feedback(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row
                "answered_at": _iso(row[8]), "created_at": _iso(row[9])}
 
 
+def _assistance(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row]:
+    helper = aliased(Staff)
+    statement = (select(AssistanceRequest.id, Centre.name, ServiceItem.name, AssistanceRequest.situation,
+                        AssistanceRequest.status, helper.display_name, AssistanceRequest.created_at,
+                        AssistanceRequest.closed_at, AssistanceRequest.close_note)
+                 .join(Centre, Centre.id == AssistanceRequest.centre_id)
+                 .outerjoin(ServiceItem, ServiceItem.id == AssistanceRequest.item_id)
+                 .outerjoin(helper, helper.id == AssistanceRequest.helper_staff_id)
+                 .where(AssistanceRequest.citizen_id == citizen.id).order_by(AssistanceRequest.id.desc()))
+    for row in _streamed(session, statement):
+        yield {"id": row[0], "centre": row[1], "item": row[2], "situation": row[3], "status": row[4],
+               "status_name": assistance_messages.STATUS_NAMES.get(row[4], row[4]), "helper": row[5],
+               "created_at": _iso(row[6]), "closed_at": _iso(row[7]), "close_note": row[8]}
+
+
 def _ratings(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row]:
     statement = (select(Rating.id, Rating.target_type, Rating.target_id, Rating.level, Rating.tags, Rating.comment,
                         Centre.name, Rating.created_at)
@@ -197,6 +215,9 @@ SECTIONS = (
     Section("applications", _applications, lambda r: {}),
     Section("feedback", _feedback, lambda r: {"day": r["created_at"][:10], "answer_part": messages.PDF_ANSWER.format(
         answer=r["answer"]) if r["answer"] else ""}),
+    Section("assistance", _assistance, lambda r: {
+        "day": r["created_at"][:10], "about": r["item"] or r["situation"] or "",
+        "close_part": messages.PDF_CLOSE_NOTE.format(note=r["close_note"]) if r["close_note"] else ""}),
     Section("ratings", _ratings, lambda r: {"day": r["created_at"][:10], "comment": r["comment"] or ""}),
     Section("messages", _messages, lambda r: {"when": _minute(r["created_at"])}),
     Section("relatives", _relatives, lambda r: {"other_person": r["other_person"] or "",

@@ -25,6 +25,7 @@ PDF_INTRO = ("根据《中华人民共和国个人信息保护法》第四十五
 PDF_MORE = "……另有 {more} 条较早的记录，见 JSON 文件。"
 PDF_NONE = "无"
 SECTION_TITLES = {"profile": "基本信息", "bookings": "预约", "applications": "办件", "feedback": "诉求",
+                  "assistance": "帮办代办",
                   "ratings": "评价", "messages": "消息", "relatives": "亲友代办授权", "businesses": "关联的企业",
                   "certificates": "电子证照"}
 PROFILE_LABELS = {"real_name": "姓名", "id_number": "身份证号", "phone": "手机号", "verified_at": "实名核验时间",
@@ -33,6 +34,7 @@ PROFILE_LABELS = {"real_name": "姓名", "id_number": "身份证号", "phone": "
 PDF_LINES = {"bookings": "{when} {centre} {items}（{person_name}）{status_name}",
              "applications": "{reference} {item} {centre} {status_name}",
              "feedback": "{day} {kind_name}：{text}（{status_name}）{answer_part}",
+             "assistance": "{day} {centre} {about}（{status_name}）{close_part}",
              "ratings": "{day} {centre} {level_name} {comment}",
              "messages": "{when} {title}：{body}",
              "relatives": "{side_name} {other_person}（{relation}）{scopes} {status_name}",
@@ -40,5 +42,6 @@ PDF_LINES = {"bookings": "{when} {centre} {items}（{person_name}）{status_name
              "certificates": "{type_name} {identifier} {issued_on} 至 {expires_on} {status_name}"}
 PDF_PROFILE_LINE = "{label}：{value}"
 PDF_ANSWER = " 答复：{answer}"
+PDF_CLOSE_NOTE = " 办结说明：{note}"
 PDF_PAGE = "第 {number} 页"
 RELATIVE_SIDES = {"i_act_for": "我代办", "acts_for_me": "代我办"}

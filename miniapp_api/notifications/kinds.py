@@ -71,6 +71,10 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("policy_withdrawn", "policy_notice", urgent=False, owner="policies"),
     Kind("policy_new", "policy_notice", urgent=False, owner="policies"),
     Kind("policy_grant", "policy_grant", urgent=False, owner="policies"),
+    # 帮办代办: a helper assigned, the helper asks to act for the requester (to confirm), the request closed.
+    Kind("assistance_assigned", "feedback_progress", urgent=False, owner="assistance"),
+    Kind("assistance_grant", "feedback_progress", urgent=False, owner="assistance"),
+    Kind("assistance_closed", "feedback_progress", urgent=False, owner="assistance"),
 )}
 
 

@@ -46,6 +46,7 @@ KIND_NAMES = {
     "feedback_status": "诉求办理进度", "rating_followup": "评价整改回访", "survey_invitation": "服务回访邀请",
     "account_security": "账号安全提醒", "policy_match": "新匹配到可享受的政策", "policy_reminder": "政策待确认提醒",
     "policy_withdrawn": "政策匹配撤回", "policy_new": "新政策发布", "policy_grant": "政策兑现进度",
+    "assistance_assigned": "帮办员分派通知", "assistance_grant": "代办授权确认", "assistance_closed": "帮办办结通知",
 }
 UNKNOWN_SMS_KIND = "不是可以用短信提醒的消息类型：{kind}"
 SENT_BY_SMS = "已发送短信"

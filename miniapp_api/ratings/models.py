@@ -34,7 +34,8 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("target_type", "target_id", "round", name="uq_rating_target_round"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
-        CheckConstraint("target_type IN ('appointment', 'application', 'bundle', 'feedback')", name="target_known"),
+        CheckConstraint("target_type IN ('appointment', 'application', 'bundle', 'feedback', 'assistance')",
+                        name="target_known"),
         CheckConstraint("validity IN ('valid', 'invalidation_requested', 'invalid')", name="validity_known"),
         Index("ix_rating_centre_created", "centre_id", "created_at"),
     )

@@ -17,7 +17,7 @@ Tag = Annotated[str, Field(min_length=1, max_length=20)]
 
 
 class RateIn(StrictIn):
-    target: Literal["appointment", "application", "bundle", "feedback"]
+    target: Literal["appointment", "application", "bundle", "feedback", "assistance"]
     id: Id
     level: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
     tags: list[Tag] = Field(default_factory=list, max_length=8)

@@ -1,6 +1,6 @@
 """好差评: one rating per served target (per answer round for feedback), tied to centre, window, item, staff.
 
-A 差评 (不满意/非常不满意) of an appointment or application opens a Rectification in
+A 差评 (不满意/非常不满意) of an appointment, application or 帮办 (its helper) opens a Rectification in
 the same transaction; a 差评 of a feedback answer reopens the feedback instead (that
 loop is its own rectification). Ratings are never deleted: a 差评 leaves the
 statistics only through an invalidation requested by one staff member with
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
+from miniapp_api.assistance.messages import RATING_TITLE as ASSISTANCE_TITLE
+from miniapp_api.assistance.models import AssistanceRequest, RequestStatus
 from miniapp_api.feedback import services as feedback_services
 from miniapp_api.feedback.models import Feedback, FeedbackStatus
 from miniapp_api.platform.clock import local_date
@@ -88,6 +90,14 @@ def _target(session: Session, citizen_id: int, kind: str, target_id: int) -> Tar
         if bundle.completed_at is None:
             raise not_yet
         return Target(kind, bundle.id, 0, bundle.completed_at, bundle.centre_id, None, None, None, bundle.title)
+    if kind == "assistance":   # 帮办代办: the helper's service, once the request is closed
+        request = session.get(AssistanceRequest, target_id, with_for_update=True)
+        if request is None or request.citizen_id != citizen_id:
+            raise not_found
+        if request.status != RequestStatus.CLOSED or request.closed_at is None:
+            raise not_yet
+        return Target(kind, request.id, 0, request.closed_at, request.centre_id, None, request.item_id,
+                      request.helper_staff_id, ASSISTANCE_TITLE.format(id=request.id))
     feedback = session.get(Feedback, target_id, with_for_update=True)
     if feedback is None or feedback.citizen_id != citizen_id:
         raise not_found

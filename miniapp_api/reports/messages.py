@@ -43,7 +43,7 @@ HEADERS = {
     "surveys": ["编号", "类型", "服务中心", "事项", "状态", "发出时间", "答复时间", "最低评分", "问题解决了吗"],
 }
 APPLICANT_TYPES = {"person": "个人", "business": "企业"}
-TARGET_NAMES = {"appointment": "预约", "application": "办件", "feedback": "诉求"}
+TARGET_NAMES = {"appointment": "预约", "application": "办件", "feedback": "诉求", "bundle": "一件事", "assistance": "帮办代办"}
 VALIDITY_NAMES = {"valid": "有效", "invalidation_requested": "申诉审核中", "invalid": "认定无效（不计入统计）"}
 SOURCE_NAMES = {"rating": "差评", "survey_answer": "回访答复"}
 SURVEY_KIND_NAMES = {"event": "办结回访", "monthly": "月度调查", "audit": "季度抽查", "revisit": "整改回访"}

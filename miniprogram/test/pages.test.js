@@ -165,3 +165,13 @@ test("a policy match reads whose it is, its state and the 免申即享 steps in 
     subject_text: "您的企业“某公司”", status: "matched", status_name: "待确认", grant_status_name: null, can_confirm: false,
     can_apply: true, steps: [] }).canApply, true);
 });
+
+test("a 帮办 request offers the grant to confirm or end, withdrawing while open, and rating once closed", () => {
+  const asked = { can_withdraw: true, can_rate: false, grants: [{ id: 1, state: "revoked" }, { id: 2, state: "pending" }] };
+  assert.deepEqual(format.assistanceActions(asked), { pending: { id: 2, state: "pending" }, active: null,
+                                                      withdraw: true, rate: false });
+  const inForce = { can_withdraw: true, can_rate: false, grants: [{ id: 2, state: "active" }] };
+  assert.equal(format.assistanceActions(inForce).active.id, 2);
+  const closed = { can_withdraw: false, can_rate: true, grants: [{ id: 2, state: "ended" }] };
+  assert.deepEqual(format.assistanceActions(closed), { pending: null, active: null, withdraw: false, rate: true });
+});

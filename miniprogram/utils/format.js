@@ -176,7 +176,17 @@
     return profile.verified ? "核验成功：实名核验已通过，现在可以预约办事了" : "实名核验未通过，请重试";
   }
 
-  return { LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
+  /** 帮办代办: what the detail page offers, from the request as the API answers it. A grant waiting for the citizen
+   * is confirmed or refused; one in force can be ended at any time; rating only once it is closed and unrated. */
+  function assistanceActions(request) {
+    var grants = (request && request.grants) || [];
+    var pending = grants.filter(function (g) { return g.state === "pending"; })[0] || null;
+    var active = grants.filter(function (g) { return g.state === "active"; })[0] || null;
+    return { pending: pending, active: active, withdraw: !!(request && request.can_withdraw),
+             rate: !!(request && request.can_rate) };
+  }
+
+  return { assistanceActions: assistanceActions, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
            FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,

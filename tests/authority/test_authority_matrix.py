@@ -90,6 +90,12 @@ AUTHORITY = {
     "applications.show_branch_filing": ({OWNER, AGENT}, "business_not_found"),
     "inspections.show_inspection": ({OWNER}, "application_not_found"),
     "inspections.add_evidence": ({OWNER}, "application_not_found"),
+    # Her 帮办 request and the grant its helper asks of her: hers alone (a relative's authorisation does not reach
+    # it: the grant is her own word to a named helper).
+    "assistance.show_request": ({OWNER}, "assistance_not_found"),
+    "assistance.withdraw_request": ({OWNER}, "assistance_not_found"),
+    "assistance.confirm_grant": ({OWNER}, "assistance_not_found"),
+    "assistance.revoke_grant": ({OWNER}, "assistance_not_found"),
 }
 # Only the legal representative: an agent in force sees the business but is refused these with 403.
 REPRESENTATIVE_ONLY = ("businesses.list_agents", "businesses.end_agent", "businesses.set_payout_account")
@@ -304,6 +310,8 @@ def owner_records(client, world: World) -> dict:
         "rectification": client.get(f"/api/v1/rectifications/{ids['<int:rectification_id>']}",
                                     headers=owner).get_json()["status"],
         "survey_open": client.get(f"/api/v1/surveys/{ids['<token>']}", headers=owner).status_code,
+        "assistance": [(r["status"], [g["state"] for g in r["grants"]]) for r in client.get(
+            "/api/v1/assistance", headers=owner).get_json()["requests"]],
     }
 
 
@@ -320,6 +328,7 @@ def test_every_actor_on_every_route_on_the_owners_records(app, client, login, ve
         assert sorted(in_force for _, role, in_force, _ in before["links"] if role == "agent") == [False, True]
         assert before["payout"]["account"] == "****4567"
         assert before["matches"] == [(int(world.ids["<int:match_id>"]), "matched")]
+        assert before["assistance"] == [("assigned", ["pending"])]
         assert before["waitlist"] == [(int(world.ids["<int:entry_id>"]), "offered",
                                        (int(world.ids["<int:offer_id>"]), "held"))]
 

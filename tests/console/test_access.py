@@ -36,6 +36,18 @@ MATRIX = {
     "console.feedback_claim": ({M, F, S}, True),
     "console.feedback_answer": ({M, F, S}, True),
     "console.feedback_assign": ({M, S}, True),
+    # 帮办代办: every staff member of the centre may take a request and, once its helper, act on it (another's
+    # request answers 403 "only its helper"); a manager assigns and sets the centre's first-contact limit.
+    "console.assistance_list": (EVERYONE, False),
+    "console.assistance_sla": ({M}, "POST"),             # posting names a centre: another's is not found
+    "console.assistance_page": (EVERYONE, True),
+    "console.assistance_take": (EVERYONE, True),
+    "console.assistance_assign": ({M}, True),
+    "console.assistance_reassign": ({M}, True),
+    "console.assistance_contact": (EVERYONE, True),
+    "console.assistance_grant": (EVERYONE, True),
+    "console.assistance_book": (EVERYONE, True),
+    "console.assistance_close": (EVERYONE, True),
     "console.rectification_list": (EVERYONE, False),
     "console.rectification_page": (EVERYONE, True),
     "console.rectification_verify": (EVERYONE, True),
@@ -135,7 +147,7 @@ def request_for(rule, method, world):
                "<int:certificate_id>": str(world["certificate"].id),
                "<int:inspection_id>": str(world["inspection"].id), "<credit_code>": world["business"].credit_code,
                "<int:link_id>": str(world["agent_link"].id), "<int:report_id>": str(world["report"].id),
-               "<token>": world["report_token"]}
+               "<token>": world["report_token"], "<int:request_id>": str(world["assistance"].id)}
     if "/batches/" in rule.rule:
         values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
@@ -146,6 +158,14 @@ def request_for(rule, method, world):
         "console.application_intake": {"centre_id": home, "item_code": world["item"].code,
                                        "applicant_name": "周敏", "applicant_id_number": id_number(31)},
         "console.feedback_answer": {"answer": "已核实处理"},
+        "console.assistance_sla": {"centre_id": home, "contact_days": "2"},
+        "console.assistance_assign": {"staff_id": str(world["home_staff"].id)},
+        "console.assistance_reassign": {"staff_id": str(world["home_staff"].id),
+                                        "expected_staff_id": str(world["home_staff"].id)},
+        "console.assistance_contact": {"note": "已电话联系"},
+        "console.assistance_grant": {"purpose": "代为预约", "valid_hours": "24", "scopes": "book"},
+        "console.assistance_book": {"slot_id": "1", "item_code": world["item"].code},
+        "console.assistance_close": {"summary": "已办结"},
         "console.feedback_assign": {"staff_id": str(world["home_staff"].id)},
         "console.rectification_verify": {"note": "已电话联系"},
         "console.rectification_fix": {"category": "立行立改", "reply": "已整改"},
@@ -246,6 +266,7 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, conso
     assert ticket.status == "waiting" and ticket.call_count == 0
     assert reloaded(db_session, world["application"]).status == "accepted_pending_materials"
     assert reloaded(db_session, world["feedback"]).status == "submitted"
+    assert reloaded(db_session, world["assistance"]).status == "submitted"
     assert reloaded(db_session, world["rectification"]).status == "open"
     assert reloaded(db_session, world["suspension"]).lifted_at is None
     assert reloaded(db_session, world["home"]).booking_horizon_days == 7

@@ -3,14 +3,14 @@ windows, window items, items, and a slot's closure, capacity, times or deletion)
 catalogue in memory and know it current from a value read inside a statement the booking runs anyway
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-05 16:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0032'
-down_revision = '0028'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

@@ -19,5 +19,6 @@ Page({
                                                              (error) => showError(this, error));
   },
   file() { wx.navigateTo({ url: `/pages/filing/index?code=${encodeURIComponent(this.data.item.code)}` }); },
+  askForHelp() { wx.navigateTo({ url: `/pages/assistance/index?code=${encodeURIComponent(this.data.item.code)}` }); },
   book() { wx.navigateTo({ url: `/pages/book/index?code=${encodeURIComponent(this.data.item.code)}` }); },
 });

@@ -356,3 +356,30 @@ test("我的数据: the copy built for me downloaded and opened, a new one asked
     await h.tap(page, "requestExport");
     assert.match(page.text(), /您已有一份数据正在生成/);
   });
+
+test("ask for a helper from an item's guide, follow the request, withdraw it", { skip: !live && "no live server" },
+     async () => {
+  await h.launch(CITIZEN);
+  const guide = await h.open(`pages/items/index?code=${fixture.item}`);
+  await h.tap(guide, "askForHelp");
+  const link = h.lastNavigation();
+  assert.equal(link, `/pages/assistance/index?code=${fixture.item}`);
+  const ask = await h.open(link);
+  assert.match(ask.text(), new RegExp(`服务中心：${fixture.centre_name}`));
+  h.assertBindings(ask, ["centres", "requests"]);
+  await h.tap(ask, "onSituation", { detail: { value: "不会在手机上预约，想请人帮忙" } });
+  await h.tap(ask, "ask");
+  assert.match(ask.text(), /已提交（编号 \d+），帮办员会在 \d{4}-\d\d-\d\d 前与您联系/);
+  assert.match(ask.text(), /我的帮办请求/);
+  const [mine] = ask.component.data.requests;
+  assert.equal(mine.status_name, "已提交");
+
+  const detail = await h.open(`pages/assistance/detail?id=${mine.id}`);
+  assert.match(detail.text(), /状态：已提交/);
+  assert.match(detail.text(), /正在安排帮办员/);
+  assert.match(detail.text(), /提交帮办请求/);
+  h.assertBindings(detail, ["request"]);
+  await h.tap(detail, "withdraw");
+  assert.match(detail.text(), /状态：已撤回/);
+  assert.match(detail.text(), /您已撤回请求/);
+});
