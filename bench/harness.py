@@ -48,8 +48,9 @@ def _server_command(app_spec: str, port: int, server: str) -> list[str]:
         module, _, call = app_spec.partition(":")
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                 "--log-level", "warning", "--no-access-log", *options, "--factory", f"{module}:{call.rstrip('()')}"]
-    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options,
-            app_spec]
+    # The production settings (config/gunicorn.py) without the access log; the setting's own options win.
+    return [sys.executable, "-m", "gunicorn", "--config", "python:bench.gunicorn_bench", "--bind",
+            f"127.0.0.1:{port}", "--log-level", "warning", *options, app_spec]
 
 
 _RUNNING: dict[int, subprocess.Popen] = {}
@@ -265,7 +266,10 @@ def lua_string(value: str) -> str:
 
 @contextmanager
 def bench_database(name: str):
-    """A fresh database `name` on the local servers (or embedded ones); yields (database_url, redis_url)."""
+    """A fresh database `name` on the local servers (or embedded ones); yields (database_url, redis_url).
+
+    BENCH_DATABASE_SUFFIX is appended to the name, so that benches run by several people on one server do not
+    drop each other's database; the Redis database is BANSHI_TEST_REDIS_DB's, as for the tests."""
     import tempfile
 
     from miniapp_api.platform.observability import configure_logging
@@ -275,7 +279,8 @@ def bench_database(name: str):
     configure_logging("WARNING")  # this process's own log lines (setup) go to stderr, never into the figures
     servers = find_servers(ci=False, scratch=Path(tempfile.mkdtemp(prefix="banshi-bench-")))
     try:
-        yield recreate_database(servers.admin_postgres_url, name), servers.redis_url
+        yield (recreate_database(servers.admin_postgres_url, name + os.environ.get("BENCH_DATABASE_SUFFIX", "")),
+               servers.redis_url)
     finally:
         servers.stop()
 

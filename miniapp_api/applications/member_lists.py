@@ -19,9 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from miniapp_api.applications import messages
 from miniapp_api.applications.services import Applicant
 from miniapp_api.platform.errors import DomainError
@@ -65,6 +62,10 @@ def _too_large() -> MemberListInvalid:
 def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
     """The first sheet's rows, read lazily and never past row MAX_ROWS + 1 or column MAX_COLUMNS + 1 (one beyond
     each cap, so content just past it is seen)."""
+    # openpyxl (~4 MB a process) is imported by the few requests that upload a list, not by every web worker.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         if sum(part.file_size for part in zipfile.ZipFile(io.BytesIO(data)).infolist()) > MAX_UNZIPPED_BYTES:
             raise _too_large()

@@ -30,6 +30,7 @@ from miniapp_api.applications.schemas import (
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
 from miniapp_api.identity.services import principal_for
+from miniapp_api.platform import fast_json
 from miniapp_api.platform.auth import citizen_required, field_cipher
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.platform.db import db
@@ -75,7 +76,7 @@ def list_relative_applications(path: RelativePath):
 @read_only
 def show_application(path: ApplicationPath):
     """Progress with the timeline, due date, materials still owed and how to collect the result."""
-    return progress.for_citizen(db.session, g.citizen.id, path.reference, today())
+    return fast_json.response(progress.for_citizen(db.session, g.citizen.id, path.reference, today()))
 
 
 @bp.post("/applications/lookup", responses={200: ApplicationOut}, security=BEARER)

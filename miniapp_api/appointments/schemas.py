@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import Row
 
 from miniapp_api.appointments import messages
 from miniapp_api.appointments.models import Appointment, Slot, Ticket, WaitlistEntry, WaitlistOffer
@@ -168,6 +169,25 @@ class AppointmentOut(BaseModel):
                    ticket=TicketOut.of(appointment.ticket) if appointment.ticket else None,
                    rescheduled_to_id=appointment.rescheduled_to_id, created_at=local_iso(appointment.created_at),
                    booked_for_you=messages.BOOKED_FOR_YOU.format(booker=booked_by) if booked_by else None)
+
+    @staticmethod
+    def values(row: Row, cipher: FieldCipher, booked_by: str | None = None) -> dict:
+        """The same document from a row of appointments/reads.py, as plain values for the list's fast path
+        (orjson); a test compares it with `of` on the same appointment."""
+        phone = mask_phone(cipher.decrypt(row.proxy_phone_enc, context=PHONE_CONTEXT)) if row.proxy_phone_enc \
+            else None
+        ticket = None if row.ticket_id is None else {
+            "id": row.ticket_id, "number": row.ticket_number, "status": row.ticket_status,
+            "status_name": messages.STATUS_NAMES[row.ticket_status], "window_id": row.ticket_window_id,
+            "window_name": row.ticket_window_name, "waiting_ahead": None}
+        return {"id": row.id, "status": row.status, "status_name": messages.STATUS_NAMES[row.status],
+                "centre_id": row.centre_id, "centre_name": row.centre_name, "window_id": row.window_id,
+                "window_name": row.window_name, "starts_at": local_iso(row.starts_at),
+                "ends_at": local_iso(row.ends_at), "items": [{"code": code, "name": name} for code, name in row.items],
+                "person_name": row.person_name, "for_someone_else": row.proxy_relation is not None,
+                "relation": row.proxy_relation, "proxy_phone_masked": phone, "ticket": ticket,
+                "rescheduled_to_id": row.rescheduled_to_id, "created_at": local_iso(row.created_at),
+                "booked_for_you": messages.BOOKED_FOR_YOU.format(booker=booked_by) if booked_by else None}
 
 
 class AppointmentList(BaseModel):

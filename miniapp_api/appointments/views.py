@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from miniapp_api.appointments import queue, services, waitlist
+from miniapp_api.appointments import queue, reads, services, waitlist
 from miniapp_api.appointments.schemas import (
     AppointmentList,
     AppointmentOut,
@@ -32,6 +32,7 @@ from miniapp_api.centres.services import get_centre, get_item
 from miniapp_api.identity.models import Scope
 from miniapp_api.identity.schemas import RelativePath
 from miniapp_api.identity.services import principal_for
+from miniapp_api.platform import fast_json
 from miniapp_api.platform.auth import citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -102,8 +103,10 @@ def book(body: BookIn, header: IdempotencyHeader):
 def list_appointments():
     """The caller's appointments, newest first: their own, those they booked for others (under an authorisation
     still in force, or by name), and those someone booked for them (王某 为您预约)."""
-    rows = services.list_appointments(db.session, g.citizen.id, utcnow())
-    return {"appointments": _appointments_out(rows)}
+    rows = reads.list_rows(db.session, g.citizen.id, utcnow())
+    bookers, cipher = services.bookers_for(db.session, g.citizen.id, rows), field_cipher()
+    return fast_json.response({"appointments": [AppointmentOut.values(row, cipher, bookers.get(row.id))
+                                                for row in rows]})
 
 
 @bp.get("/relatives/<int:authorisation_id>/appointments", responses={200: AppointmentList}, security=BEARER)

@@ -6,16 +6,6 @@ from __future__ import annotations
 
 import io
 
-import segno
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
-
 from miniapp_api.certificates.models import Certificate
 
 FONT = "STSong-Light"
@@ -23,10 +13,15 @@ FONT = "STSong-Light"
 
 def qr_svg_data_uri(url: str) -> str:
     """The verification link as an SVG QR code, as a data URI an <image src> takes in the mini-program."""
+    import segno
+
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
 def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
@@ -35,6 +30,14 @@ def _font() -> str:
 def pdf(certificate: Certificate, verify_url: str, status_name: str) -> bytes:
     """One A4 page: title, identifier, holder, data fields, validity, issuer, the QR code and the signature's
     key id, so a printed copy can be checked by scanning it."""
+    # reportlab is imported here (~6 MB a process), by the few requests that print a certificate.
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
     font, out = _font(), io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     page.setTitle(f"{certificate.type_name} {certificate.identifier}")

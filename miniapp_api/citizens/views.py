@@ -7,6 +7,7 @@ from miniapp_api.citizens import services
 from miniapp_api.citizens.schemas import LoginIn, LoginOut, ProfileOut, ProfilePatch
 from miniapp_api.platform.auth import bearer_token, citizen_required, field_cipher
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform import fast_json
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import LOGIN_PER_IP, PROFILE_PER_CITIZEN, limiter, per_citizen
 from miniapp_api.platform.schemas import ERROR_RESPONSES
@@ -40,7 +41,7 @@ def log_out():
 @read_only
 def show_profile():
     """The caller's profile, personal numbers masked."""
-    return ProfileOut.of(g.citizen, field_cipher())
+    return fast_json.response(ProfileOut.values(g.citizen, field_cipher()))
 
 
 @bp.patch("/me", responses={200: ProfileOut}, security=BEARER)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-import segno
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -96,6 +95,8 @@ def call_screen(window_id: int):
     code = qr = None
     if get_centre(db.session, window.centre_id).presence_check:     # the code citizens scan to check in here
         code = hall_code(current_app.config["PRESENCE_KEY"], window.centre_id, utcnow())
+        import segno   # imported by the check-in screen that draws a code, not by every web worker
+
         qr = segno.make(PRESENCE_QR.format(code=code), error="m").svg_inline(scale=5, title=messages.SCAN_TO_CHECK_IN)
     return render_template("console/screen.html", window=window, called=called, code=code, qr=Markup(qr or ""),
                            waiting=sum(1 for t in tickets if t.status == "waiting"))

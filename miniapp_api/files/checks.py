@@ -14,8 +14,6 @@ import warnings
 from dataclasses import dataclass
 
 import filetype
-import pypdf
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from miniapp_api.files import messages, video
 from miniapp_api.platform.errors import DomainError
@@ -74,6 +72,9 @@ def check(data: bytes, purpose: str) -> Checked:
 
 
 def _image(data: bytes) -> Checked:
+    # Pillow and pypdf are imported by their checks (~7 MB a process): most web workers never see an upload.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -102,6 +103,8 @@ def _image(data: bytes) -> Checked:
 
 
 def _pdf(data: bytes) -> Checked:
+    import pypdf
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -13,10 +13,20 @@ and guide text, D pinyin. A term keeps its strongest weight.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 
-import zhconv
+# zhconv reads its dictionary through pkg_resources when that imports (~4 MB in every web worker, and
+# deprecated), else straight from the file beside it: it is made not to import here (sys.modules None).
+if "pkg_resources" in sys.modules:
+    import zhconv
+else:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import zhconv
+    finally:
+        del sys.modules["pkg_resources"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[a-z0-9]+")

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -158,12 +158,18 @@ def visible_messages(citizen_id: int, now: datetime):
             Notification.status != PushStatus.CANCELLED)
 
 
+# What the message centre shows of a notification (notifications/schemas.py MessageOut.values reads these names).
+MESSAGE_COLUMNS = (Notification.id, Notification.kind, Notification.title, Notification.body, Notification.page,
+                   Notification.read_at, Notification.status, Notification.channel, Notification.deliver_after)
+
+
 def list_messages(session: Session, citizen_id: int, now: datetime, *, limit: int,
-                  before_id: int | None = None) -> tuple[list[Notification], int]:
-    statement = select(Notification).where(*visible_messages(citizen_id, now))
+                  before_id: int | None = None) -> tuple[list[Row], int]:
+    """The message centre's page (Core rows of the columns it shows, newest first) and the unread count."""
+    statement = select(*MESSAGE_COLUMNS).where(*visible_messages(citizen_id, now))
     if before_id:
         statement = statement.where(Notification.id < before_id)
-    rows = list(session.scalars(statement.order_by(Notification.id.desc()).limit(limit)))
+    rows = list(session.execute(statement.order_by(Notification.id.desc()).limit(limit)))
     unread = session.scalar(select(func.count()).select_from(Notification)
                             .where(*visible_messages(citizen_id, now), Notification.read_at.is_(None)))
     return rows, unread or 0

@@ -19,6 +19,7 @@ from miniapp_api.notifications.schemas import (
 )
 from miniapp_api.notifications.sms import sms_kinds
 from miniapp_api.notifications.templates import load_templates
+from miniapp_api.platform import fast_json
 from miniapp_api.platform.auth import citizen_required
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
@@ -62,7 +63,7 @@ def list_messages(query: MessageQuery):
     """The in-app message centre: every notification, pushed to WeChat or not."""
     rows, unread = services.list_messages(db.session, g.citizen.id, utcnow(), limit=query.limit,
                                           before_id=query.before_id)
-    return MessageList(unread_count=unread, messages=[MessageOut.of(r) for r in rows]).model_dump(mode="json")
+    return fast_json.response({"unread_count": unread, "messages": [MessageOut.values(r) for r in rows]})
 
 
 @bp.post("/messages/<int:message_id>/read", responses={200: MarkedOut})

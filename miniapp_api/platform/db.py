@@ -166,6 +166,16 @@ class Database:
         self.session.remove()
         self.session_factory.configure(bind=self.engine)
 
+    def after_fork(self) -> None:
+        """In a process forked from one that configured the engines (gunicorn's master with preload_app): their
+        pools are forgotten, not closed (the connections, if any, are the parent's sockets), so this process
+        opens its own on first use. A session left in the registry is dropped without closing (closing would roll
+        back on the parent's connection)."""
+        self.session.registry.clear()
+        for engine in (self.engine, self.replica.engine if self.replica else None):
+            if engine is not None:
+                engine.dispose(close=False)
+
     @contextmanager
     def new_session(self) -> Iterator[Session]:
         """A session with its own connection, for threads and jobs outside the request scope."""

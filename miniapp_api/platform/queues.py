@@ -65,6 +65,12 @@ class RedisHolder:
                                                 socket_connect_timeout=timeout)
         self._url, self._away_until = key, 0.0
 
+    def after_fork(self) -> None:
+        """In a forked process: connections are made anew (redis-py also checks the process id on each use;
+        this drops the parent's pool explicitly, without closing the parent's sockets)."""
+        if self._client is not None:
+            self._client.connection_pool.reset()
+
     def worker_client(self) -> redis.Redis:
         """A client of its own for an RQ worker: RQ raises its read timeout past the blocking dequeue
         (about 7 minutes), which must not reach the shared client the jobs' own code uses."""

@@ -19,9 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -319,6 +316,9 @@ def per_centre(session: Session, filters: Filters, names: Names) -> tuple[list[s
 
 
 def _cells(sheet, values: list, *, bold: bool = False, percent_from: int | None = None) -> list:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cells = []
     for index, value in enumerate(values):
         if value is None:
@@ -339,6 +339,9 @@ def write_workbook(out: IO[bytes], session: Session, filters: Filters, *, made_b
                    cipher: FieldCipher, progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> int:
     """Write the report to `out` (a file or a buffer); returns the number of detail rows. `progress(done)` is
     called after each chunk of the detail."""
+    # openpyxl (and Pillow under it, ~5 MB a process) is imported by the report job, not by every web worker.
+    from openpyxl import Workbook
+
     names = _names(session, filters)
     kind = messages.KIND_NAMES[filters.kind]
     book = Workbook(write_only=True)
