@@ -32,6 +32,18 @@ def test_read_endpoint_figure_runs_and_reports_its_reference():
                                             abs=0.001)
 
 
+def test_booking_cpu_figure_counts_the_hot_paths_statements():
+    """A booking of a slot its process already knows: the bearer read and three statements, and no job enqueued
+    by the web process (the outbox dispatcher takes the confirmation)."""
+    result = subprocess.run([sys.executable, "bench/booking_cpu.py", "--count", "20"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figure = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figure["figure"] == "booking_cpu" and figure["bookings"] == 20
+    assert figure["statements_per_booking"] == 4 and figure["jobs_enqueued_per_booking"] == 0
+    assert figure["cpu_ms_per_booking"] > 0
+
+
 def test_console_window_figure_renders_the_full_queue_against_a_page_of_the_same_size():
     result = subprocess.run([sys.executable, "bench/console_window.py", "--seconds", "0.5", "--clients", "2"],
                             cwd=ROOT, capture_output=True, text=True, timeout=180)
