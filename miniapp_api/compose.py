@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from miniapp_api.appointments import finder
 from miniapp_api.centres import views as centres_views
-from miniapp_api.centres.schemas import CentreList, CentreQuery, CentreSummary
+from miniapp_api.centres import services as centres
+from miniapp_api.centres.schemas import CentreList, CentreQuery, CentreSummary, ItemDetail, ItemPath
+from miniapp_api.filing.forms import definition_for
 from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.http_cache import public_cached
 from miniapp_api.platform.unit_of_work import stale_read
+
+
+@centres_views.bp.get("/items/<code>", responses={200: ItemDetail})
+def show_item(path: ItemPath):
+    """An item's plain-language guide (白话版办事指南) and materials checklist, and whether it can be filed online."""
+    item = centres.get_item(db.session, path.code)
+    return ItemDetail.of(item, online_form=definition_for(item.name) is not None).model_dump(mode="json")
 
 
 @centres_views.bp.get("/centres", responses={200: CentreList})

@@ -51,6 +51,20 @@ FUNCTION_IMPORTS_ALLOWED = {
     # boto3/botocore take ~0.5 s and 30 MB to import: only a process configured for S3 storage loads them.
     ("miniapp_api/platform/storage.py", "boto3"),
     ("miniapp_api/platform/storage.py", "botocore"),
+    # Libraries only a few requests use, imported where used so that a web worker does not carry them (issue 39
+    # item 6, bench/README.md "Web worker memory"; tests/platform/test_preload.py checks create_app imports none):
+    # XLSX lists and reports, certificate PDFs and QR codes, charts, upload checks, migrations.
+    ("miniapp_api/applications/member_lists.py", "openpyxl"),
+    ("miniapp_api/reports/services.py", "openpyxl"),
+    ("miniapp_api/certificates/render.py", "segno"),
+    ("miniapp_api/certificates/render.py", "reportlab"),
+    ("miniapp_api/console/counter.py", "segno"),
+    ("miniapp_api/console/charts.py", "pygal"),
+    ("miniapp_api/files/checks.py", "PIL"),
+    ("miniapp_api/files/checks.py", "pypdf"),
+    ("miniapp_api/migrations/__init__.py", "alembic"),
+    # psutil measures the forked workers; the test suite's own dependency, not the app's.
+    ("tests/platform/test_preload.py", "psutil"),
 }
 
 

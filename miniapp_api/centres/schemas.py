@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from miniapp_api.centres import messages
 from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
 from miniapp_api.centres.services import when_text
-from miniapp_api.filing.forms import definition_for
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 
 
@@ -68,10 +67,11 @@ class ItemDetail(ItemSummary):
                                           "shows the button only then")
 
     @classmethod
-    def of(cls, item: ServiceItem) -> ItemDetail:
+    def of(cls, item: ServiceItem, *, online_form: bool) -> ItemDetail:
+        """`online_form`: whether the filing domain has a form for it (composed above both: miniapp_api/compose.py)."""
         return cls(**ItemSummary.of(item).model_dump(), guide=item.guide, materials=item.materials,
                    duration_minutes=item.duration_minutes, time_limit_working_days=item.time_limit_working_days,
-                   online_form=definition_for(item.name) is not None)
+                   online_form=online_form)
 
 
 class OpeningOut(BaseModel):

@@ -6,9 +6,7 @@ from miniapp_api.centres import services
 from miniapp_api.centres.schemas import (
     CentreDetail,
     CentrePath,
-    ItemDetail,
     ItemList,
-    ItemPath,
     ItemQuery,
     ItemSummary,
 )
@@ -29,12 +27,6 @@ def list_items(query: ItemQuery):
     """Search items by name, category or pinyin initials."""
     items = services.search_items(db.session, query=query.q, audience=query.audience)
     return ItemList(items=[ItemSummary.of(item) for item in items]).model_dump(mode="json")
-
-
-@bp.get("/items/<code>", responses={200: ItemDetail})
-def show_item(path: ItemPath):
-    """An item's plain-language guide (白话版办事指南) and materials checklist."""
-    return ItemDetail.of(services.get_item(db.session, path.code)).model_dump(mode="json")
 
 
 @bp.get("/centres/<int:centre_id>", responses={200: CentreDetail})
