@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from miniapp_api.applications.messages import STATUS_NAMES
+from miniapp_api.applications.models import Application, ApplicationBatch
 from miniapp_api.businesses import messages
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.schemas import IdNumber, RealName
@@ -104,8 +106,46 @@ class BusinessList(BaseModel):
     businesses: list[BusinessOut]
 
 
+class BatchMemberOut(BaseModel):
+    reference: str
+    name: str = Field(description="the member's name, masked (张*)")
+    status: str
+    status_name: str
+    updated_at: str
+
+
+class BatchCountOut(BaseModel):
+    status_name: str
+    count: int
+
+
+class BusinessBatchOut(BaseModel):
+    """批量办理 filed for the business that the caller handles as its agent: the members and their outcomes."""
+    reference: str
+    title: str
+    item_name: str
+    created_at: str
+    progress: list[BatchCountOut] = Field(description="how many members are in each state, in plain words")
+    members: list[BatchMemberOut]
+
+    @classmethod
+    def of(cls, batch: ApplicationBatch, members: list[Application]) -> BusinessBatchOut:
+        counts: dict[str, int] = {}
+        for member in members:
+            counts[member.status] = counts.get(member.status, 0) + 1
+        return cls(reference=batch.reference, title=batch.title, item_name=batch.item.name,
+                   created_at=local_iso(batch.created_at) or "",
+                   progress=[BatchCountOut(status_name=STATUS_NAMES[status], count=count)
+                             for status, count in counts.items()],
+                   members=[BatchMemberOut(reference=m.reference, name=mask_name(m.applicant_name), status=m.status,
+                                           status_name=STATUS_NAMES[m.status], updated_at=local_iso(m.updated_at) or "")
+                            for m in members])
+
+
 class BusinessDetail(BusinessOut):
     licences: list[LicenceOut]
+    batches: list[BusinessBatchOut] = Field(default_factory=list, description=(
+        "批量办理 filed for the business that you handle as its agent, with each member's outcome"))
 
 
 class BusinessImportIn(StrictIn):

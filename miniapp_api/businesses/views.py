@@ -10,6 +10,7 @@ from miniapp_api.businesses.schemas import (
     AgentIn,
     AgentOut,
     AgentPath,
+    BusinessBatchOut,
     BusinessDetail,
     BusinessImportIn,
     BusinessImportOut,
@@ -56,11 +57,14 @@ def list_businesses():
 @citizen_required
 @read_only
 def show_business(path: BusinessPath):
-    """One linked business with the licences it holds; any other business is 'not found'."""
+    """One linked business with the licences it holds, and the 批量办理 filed for it that the caller handles as
+    the batch's agent (each member's outcome, names masked); any other business is 'not found'."""
     business, link = services.own_business(db.session, g.citizen.id, path.business_id, utcnow())
     day = today()
     return BusinessDetail(**BusinessOut.of(business, link).model_dump(), licences=[
-        LicenceOut.of(licence, day) for licence in services.business_licences(db.session, business)]
+        LicenceOut.of(licence, day) for licence in services.business_licences(db.session, business)],
+        batches=[BusinessBatchOut.of(batch, members)
+                 for batch, members in services.agent_batches(db.session, business, g.citizen.id)]
     ).model_dump(mode="json")
 
 

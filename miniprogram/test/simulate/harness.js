@@ -24,7 +24,8 @@ require.cache[require.resolve(path.join(ROOT, "config.js"))] = {
   id: "config", filename: path.join(ROOT, "config.js"), loaded: true, exports: { baseUrl: API },
 };
 
-const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [] };
+const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [],
+                clipboard: "" };
 
 function track(promise) {
   state.inflight += 1;
@@ -72,6 +73,10 @@ global.wx = {
   },
   openDocument(options) { state.opened.push(Object.assign({ via: "openDocument" }, options)); },
   shareFileMessage(options) { state.opened.push(Object.assign({ via: "shareFileMessage" }, options)); },
+  setClipboardData(options) {
+    state.clipboard = options.data;
+    setTimeout(() => options.success && options.success({}));
+  },
   stopPullDownRefresh() {},
   showModal(options) { setTimeout(() => options.success({ confirm: true, cancel: false })); },
   showToast() {},
