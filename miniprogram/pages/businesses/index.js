@@ -7,7 +7,8 @@ const { api, showError } = require("../../utils/api.js");
 
 Page({
   data: { businesses: [], chosen: null, links: [], payout: null, reasons: {}, accountName: "", bank: "",
-          accountNumber: "", notice: "", loaded: false, error: "", fieldErrors: {}, elder: false, needVerify: false },
+          accountNumber: "", notice: "", loaded: false, error: "", fieldErrors: {}, elder: false, needVerify: false,
+          reasonFor: null },
   onShow() {
     this.setData({ elder: getApp().globalData.elder });
     api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
@@ -40,8 +41,11 @@ Page({
   end(event) {
     const id = event.currentTarget.dataset.id;
     const reason = (this.data.reasons[id] || "").trim();
-    if (!reason) { this.setData({ error: "请先填写结束授权的原因，如“已离职”" }); return null; }
-    this.setData({ error: "" });
+    if (!reason) {
+      this.setData({ reasonFor: id, fieldErrors: { reason: "请先填写结束授权的原因，如“已离职”" } });
+      return null;
+    }
+    this.setData({ error: "", fieldErrors: {}, reasonFor: id });
     return api.post(`/api/v1/businesses/${this.data.chosen.id}/agents/${id}/end`, { reason })
       .then((list) => { this.show(list); this.setData({ notice: "已结束该经办人的授权，对方已收到通知" }); },
             (error) => showError(this, error));

@@ -185,6 +185,7 @@ test("我的企业: the representative ends an agent's authorisation, and the ag
     await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
     assert.match(page.text(), /请先填写结束授权的原因/);
     await h.tap(page, "onReason", { currentTarget: { dataset: { id: agent.id } }, detail: { value: "已离职" } });
+    assert.match(page.text(), /3\/200/);
     await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
     assert.match(page.text(), /吴\*\* · 经办人 · 已结束（已离职）/);
     assert.match(page.text(), /已结束该经办人的授权，对方已收到通知/);
