@@ -197,6 +197,9 @@ test("我的企业: the representative ends an agent's authorisation, and the ag
     await h.launch(fixture.agent_openid);
     const after = await h.open("pages/businesses/index");
     assert.match(after.text(), /您还没有可以代表办事的企业/);
+    const gone = await h.open(`pages/businesses/detail?id=${fixture.business_id}`);
+    assert.match(gone.text(), /没有找到该市场主体，或您不是它的法定代表人或经办人/);
+    assert.equal(gone.component.data.business, null);
   });
 
 test("no rating level and no revisit answer is chosen for the citizen", async () => {
@@ -287,6 +290,7 @@ test("我的企业 as its agent: the business's 电子证照, a batch's members 
     const detail = await h.open(h.lastNavigation());
     assert.match(detail.text(), /已邮寄/);
     assert.match(detail.text(), /结果邮寄：已寄出，正在派送/);
+    assert.match(detail.text(), new RegExp(`属于批量办理“2026年员工证件复审”（批次号 ${fixture.batch_reference}）`));
     assert.match(detail.text(), /快递公司：中国邮政EMS/);
     assert.match(detail.text(), /运单号：1190012345678/);
     h.assertBindings(detail, ["application", "delivery"]);
