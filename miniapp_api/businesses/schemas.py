@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from miniapp_api.applications.messages import STATUS_NAMES
-from miniapp_api.applications.models import Application, ApplicationBatch
 from miniapp_api.businesses import messages
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.citizens.schemas import IdNumber, RealName
@@ -127,19 +125,6 @@ class BusinessBatchOut(BaseModel):
     created_at: str
     progress: list[BatchCountOut] = Field(description="how many members are in each state, in plain words")
     members: list[BatchMemberOut]
-
-    @classmethod
-    def of(cls, batch: ApplicationBatch, members: list[Application]) -> BusinessBatchOut:
-        counts: dict[str, int] = {}
-        for member in members:
-            counts[member.status] = counts.get(member.status, 0) + 1
-        return cls(reference=batch.reference, title=batch.title, item_name=batch.item.name,
-                   created_at=local_iso(batch.created_at) or "",
-                   progress=[BatchCountOut(status_name=STATUS_NAMES[status], count=count)
-                             for status, count in counts.items()],
-                   members=[BatchMemberOut(reference=m.reference, name=mask_name(m.applicant_name), status=m.status,
-                                           status_name=STATUS_NAMES[m.status], updated_at=local_iso(m.updated_at) or "")
-                            for m in members])
 
 
 class BusinessDetail(BusinessOut):

@@ -20,7 +20,6 @@ from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from miniapp_api.applications.models import Application, ApplicationBatch
 from miniapp_api.businesses import messages
 from miniapp_api.businesses.models import AGENT_TERM, Business, BusinessKind, BusinessLink, LinkRole, link_in_force
 from miniapp_api.citizens.models import Citizen
@@ -282,16 +281,3 @@ def business_licences(session: Session, business: Business) -> list[Licence]:
     return list(session.scalars(select(Licence).where(Licence.credit_code == business.credit_code)
                                 .order_by(Licence.expires_on.desc())))
 
-
-def agent_batches(session: Session, business: Business, citizen_id: int) -> list[tuple[ApplicationBatch, list[Application]]]:
-    """批量办理 filed for the business (by its credit code) that the citizen handles as the batch's agent, newest
-    first, each with its members in filing order: what the agent follows in 我的企业."""
-    batches = list(session.scalars(select(ApplicationBatch).where(ApplicationBatch.credit_code == business.credit_code,
-                                                                  ApplicationBatch.agent_citizen_id == citizen_id)
-                                   .order_by(ApplicationBatch.id.desc())))
-    members: dict[int, list[Application]] = {batch.id: [] for batch in batches}
-    if batches:
-        for application in session.scalars(select(Application).where(Application.batch_id.in_(list(members)))
-                                           .order_by(Application.id)):
-            members[application.batch_id].append(application)
-    return [(batch, members[batch.id]) for batch in batches]
