@@ -31,6 +31,7 @@ from miniapp_api.mydata import services as mydata
 from miniapp_api.notifications import appointment_notices
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.policies import matching
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
@@ -176,6 +177,7 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
             applications.advance(session, clerk, members[0], applications.Advance(step), MONDAY_8AM)
         applications.advance(session, clerk, members[0], applications.Advance(
             ApplicationStatus.MAILED, carrier="中国邮政EMS", tracking_number="1190012345678"), MONDAY_8AM)
+        matching.match_subjects(session, "business", [restaurant.id], MONDAY_8AM)   # 小微企业房租补贴 (数据比对)
         session.commit()
         fixture = {"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": first_agent.openid, "business_id": first.id, "policy_openid": elder.openid, "policy_id": allowance.id,

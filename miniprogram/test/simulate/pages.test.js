@@ -277,6 +277,7 @@ test("我的企业 as its agent: the business's 电子证照, a batch's members 
     assert.match(text, /还没有以这家企业名义网上申报的事项/);
     assert.match(text, /2026年员工证件复审/);
     assert.match(text, /共 2 人：已邮寄 1 人，已提交 1 人/);
+    assert.match(text, /小微企业房租补贴/);   // its own 政策快享 match (数据比对), not the citizen's
     assert.doesNotMatch(text, /mailed|submitted|undefined|null/);
     h.assertBindings(page, ["business", "certificates", "filings", "matches", "batches"]);
     assert.doesNotMatch(text, /张\*\*/);   // the names open on a tap
@@ -285,6 +286,8 @@ test("我的企业 as its agent: the business's 电子证照, a batch's members 
     assert.match(page.text(), /李\*\* · 已提交/);
     await h.tap(page, "openCertificate", { currentTarget: { dataset: { id: page.component.data.certificates[0].id } } });
     assert.match(h.lastNavigation(), /^\/pages\/licences\/certificate\?id=\d+$/);
+    await h.tap(page, "openMatch", { currentTarget: { dataset: { id: page.component.data.matches[0].id } } });
+    assert.match(h.lastNavigation(), /^\/pages\/policies\/match\?id=\d+$/);
 
     await h.tap(page, "openCase", { currentTarget: { dataset: { ref: fixture.mailed_reference } } });
     const detail = await h.open(h.lastNavigation());
