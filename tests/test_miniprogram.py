@@ -27,11 +27,13 @@ from miniapp_api.feedback.models import FeedbackKind
 from miniapp_api.identity.messages import RELATIONS as FAMILY_RELATIONS
 from miniapp_api.identity.models import Scope
 from miniapp_api.licences import services as licences
+from miniapp_api.licences.models import Licence
 from miniapp_api.mydata import export as mydata_export
 from miniapp_api.mydata import services as mydata
 from miniapp_api.notifications import appointment_notices
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
+from miniapp_api.policies import matching
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
@@ -185,6 +187,30 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
             ApplicationStatus.NEEDS_CORRECTION, corrections=[("营业执照", "复印件不清晰")]), MONDAY_8AM)
         for step in (ApplicationStatus.REJECTED, ApplicationStatus.COMPLETED):
             applications.advance(session, clerk, second, applications.Advance(step), MONDAY_8AM)
+        # Another restaurant (its agent's link is not ended above): its 食品经营许可证 as an 电子证照, and a 批量办理
+        # for two of its staff that its agent handles, one member's result mailed (followed on the case page).
+        other, _, batch_agent = business_with_agent(session, cipher, 9520, now=MONDAY_8AM,
+                                                        registered_on=date(2021, 1, 1))
+        food = Licence(licence_type="食品经营许可证", number="JY13715000009504", holder_type="business",
+                       holder_name=other.name, credit_code=other.credit_code, issuing_centre_id=hall.centre.id,
+                       issued_on=date(2026, 1, 1), expires_on=date(2031, 1, 1))
+        session.add(food)
+        session.flush()
+        session.add(Certificate(identifier=f"11203715712026{food.id:06d}", type_code="1120", type_name="食品经营许可证",
+                                licence_id=food.id, holder_type="business", holder_name=other.name,
+                                credit_code=other.credit_code, issuing_centre_id=hall.centre.id,
+                                issued_on=date(2026, 1, 1), expires_on=date(2031, 1, 1), payload={}, signature="",
+                                key_id="0" * 16, verify_token="simulate-business-certificate"))
+        batch = applications.new_batch(session, clerk, item=review, centre_id=hall.centre.id, title="2026年员工证件复审",
+                                       business_name=other.name, credit_code=other.credit_code,
+                                       agent_id=batch_agent.id, now=MONDAY_8AM)
+        members = [applications.add_batch_member(session, cipher, clerk, batch, applications.Applicant(
+            "person", name, id_number=id_number(9510 + i)), MONDAY_8AM) for i, name in enumerate(("张大山", "李小河"))]
+        for step in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED):
+            applications.advance(session, clerk, members[0], applications.Advance(step), MONDAY_8AM)
+        applications.advance(session, clerk, members[0], applications.Advance(
+            ApplicationStatus.MAILED, carrier="中国邮政EMS", tracking_number="1190012345678"), MONDAY_8AM)
+        matching.match_subjects(session, "business", [other.id], MONDAY_8AM)   # 小微企业房租补贴 (数据比对)
         session.commit()
         fixture = {"review_item": review.code, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
@@ -194,9 +220,11 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
                    "bundle_child": children[1].reference, "holder_export": holder_export.id,
-                   "branch_filing": chain.reference, "branch_child": first.reference}
+                   "branch_filing": chain.reference, "branch_child": first.reference,
+                   "batch_agent_openid": batch_agent.openid, "batch_business_id": other.id,
+                   "batch_reference": batch.reference, "mailed_reference": members[0].reference}
         result = subprocess.run([node, "--test", "test/simulate/"], cwd=MINIPROGRAM, capture_output=True, text=True,
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 14" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 15" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

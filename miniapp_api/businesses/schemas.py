@@ -104,8 +104,33 @@ class BusinessList(BaseModel):
     businesses: list[BusinessOut]
 
 
+class BatchMemberOut(BaseModel):
+    reference: str
+    name: str = Field(description="the member's name, masked (张*)")
+    status: str
+    status_name: str
+    updated_at: str
+
+
+class BatchCountOut(BaseModel):
+    status_name: str
+    count: int
+
+
+class BusinessBatchOut(BaseModel):
+    """批量办理 filed for the business that the caller handles as its agent: the members and their outcomes."""
+    reference: str
+    title: str
+    item_name: str
+    created_at: str
+    progress: list[BatchCountOut] = Field(description="how many members are in each state, in plain words")
+    members: list[BatchMemberOut]
+
+
 class BusinessDetail(BusinessOut):
     licences: list[LicenceOut]
+    batches: list[BusinessBatchOut] = Field(default_factory=list, description=(
+        "批量办理 filed for the business that you handle as its agent, with each member's outcome"))
 
 
 class BusinessImportIn(StrictIn):

@@ -280,3 +280,4 @@ def business_licences(session: Session, business: Business) -> list[Licence]:
     """The licences held by the business (by its credit code), newest expiry first."""
     return list(session.scalars(select(Licence).where(Licence.credit_code == business.credit_code)
                                 .order_by(Licence.expires_on.desc())))
+

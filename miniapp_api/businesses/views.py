@@ -10,7 +10,6 @@ from miniapp_api.businesses.schemas import (
     AgentIn,
     AgentOut,
     AgentPath,
-    BusinessDetail,
     BusinessImportIn,
     BusinessImportOut,
     BusinessList,
@@ -22,13 +21,12 @@ from miniapp_api.businesses.schemas import (
     PayoutAccountIn,
     PayoutAccountOut,
 )
-from miniapp_api.licences.schemas import LicenceOut
 from miniapp_api.platform.auth import (
     STAFF_BEARER,
     citizen_required,
     field_cipher,
 )
-from miniapp_api.platform.clock import local_iso, today, utcnow
+from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 from miniapp_api.platform.unit_of_work import read_only
@@ -52,16 +50,8 @@ def list_businesses():
     return BusinessList(businesses=[BusinessOut.of(b, link) for b, link in rows]).model_dump(mode="json")
 
 
-@bp.get("/businesses/<int:business_id>", responses={200: BusinessDetail}, security=BEARER)
-@citizen_required
-@read_only
-def show_business(path: BusinessPath):
-    """One linked business with the licences it holds; any other business is 'not found'."""
-    business, link = services.own_business(db.session, g.citizen.id, path.business_id, utcnow())
-    day = today()
-    return BusinessDetail(**BusinessOut.of(business, link).model_dump(), licences=[
-        LicenceOut.of(licence, day) for licence in services.business_licences(db.session, business)]
-    ).model_dump(mode="json")
+# GET /businesses/<business_id> (one business with its licences and the caller's 批量办理 for it) is composed
+# above both domains in miniapp_api/compose.py: batches belong to applications, a case domain.
 
 
 def _links_out(business, now) -> dict:

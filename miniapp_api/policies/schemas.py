@@ -115,6 +115,7 @@ class MatchOut(BaseModel):
     policy: PolicyOut
     subject: str
     subject_text: str
+    business_id: int | None = Field(default=None, description="the business matched (我的企业 lists its matches)")
     status: str
     status_name: str
     matched_at: str
@@ -136,7 +137,8 @@ def match_out(match: PolicyMatch, grant: PolicyGrant | None, subject_text: str,
               steps: list[tuple[str, datetime | None]]) -> MatchOut:
     return MatchOut(
         id=match.id, policy=PolicyOut.of(match.item), subject="business" if match.business_id else "person",
-        subject_text=subject_text, status=match.status, status_name=messages.MATCH_STATUS_NAMES[match.status],
+        subject_text=subject_text, business_id=match.business_id, status=match.status,
+        status_name=messages.MATCH_STATUS_NAMES[match.status],
         matched_at=local_iso(match.matched_at), answered_at=local_iso(match.answered_at), end_reason=match.end_reason,
         can_confirm=match.status == "matched" and match.item.mode == "exempt",
         can_apply=match.status == "matched" and match.item.mode == "fast",

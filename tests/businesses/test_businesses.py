@@ -5,11 +5,23 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from miniapp_api.applications import services as applications
+from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.businesses import services
 from miniapp_api.businesses.models import Business, BusinessLink
 from miniapp_api.licences import services as licences
 from miniapp_api.platform.clock import utcnow
-from tests.factories import CentreFactory, citizen_with_identity, credit_code, id_number, make_staff
+from tests.factories import (
+    MONDAY_8AM,
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    business_with_agent,
+    citizen_with_identity,
+    credit_code,
+    id_number,
+    make_staff,
+)
 from tests.licences.test_licences import HEADER as LICENCE_HEADER
 from tests.test_app import assert_envelope
 
@@ -126,3 +138,43 @@ def test_an_agent_is_confirmed_at_the_counter_and_sees_the_business_licences(cli
     # Window staff may confirm agents, not import the registry (a route beyond one's role is "not found").
     assert_envelope(client.post("/api/staff/v1/businesses/import", headers=headers, json={"csv": csv_of(row(8))}),
                     404, "not_found")
+
+
+def test_the_agent_of_a_batch_sees_its_members_outcomes_on_the_business_page(client, db_session, cipher, login):
+    """批量办理 filed for a business: its agent sees every member (names masked) and each one's outcome on the
+    business's page; the representative and another agent of the same business see no batch they do not handle."""
+    business, owner, agent = business_with_agent(db_session, cipher, 610, now=utcnow())
+    other_agent = citizen_with_identity(db_session, cipher, 612, name="钱出纳")
+    db_session.add(BusinessLink(business_id=business.id, citizen_id=other_agent.id, role="agent", source="counter",
+                                expires_at=utcnow() + timedelta(days=30)))
+    centre = CentreFactory()
+    item = ItemFactory(name="特种设备作业人员证复审")
+    WindowFactory(centre_id=centre.id, items=[item])
+    clerk = make_staff(db_session, [centre], ("window_staff",))
+    batch = applications.new_batch(db_session, clerk, item=item, centre_id=centre.id, title="2026年叉车司机复审",
+                                   business_name=business.name, credit_code=business.credit_code,
+                                   agent_id=agent.id, now=MONDAY_8AM)
+    members = [applications.add_batch_member(db_session, cipher, clerk, batch,
+                                             applications.Applicant("person", name, id_number=id_number(620 + i)),
+                                             MONDAY_8AM) for i, name in enumerate(("张大山", "李小河"))]
+    for step in (S.ACCEPTED, S.IN_REVIEW, S.APPROVED):
+        applications.advance(db_session, clerk, members[0], applications.Advance(step), MONDAY_8AM)
+    applications.advance(db_session, clerk, members[0], applications.Advance(
+        S.MAILED, carrier="中国邮政EMS", tracking_number="1190012345678"), MONDAY_8AM)
+    # A batch of another business, with the same agent: not on this business's page.
+    applications.new_batch(db_session, clerk, item=item, centre_id=centre.id, title="别家的批次",
+                           business_name="别家公司", credit_code=credit_code(611), agent_id=agent.id, now=MONDAY_8AM)
+    db_session.commit()
+
+    detail = client.get(f"/api/v1/businesses/{business.id}", headers=login(agent.openid)).get_json()
+    [mine] = detail["batches"]
+    assert (mine["reference"], mine["title"], mine["item_name"]) == (batch.reference, "2026年叉车司机复审",
+                                                                     "特种设备作业人员证复审")
+    assert [(m["name"], m["status_name"]) for m in mine["members"]] == [("张**", "已邮寄"), ("李**", "已提交")]
+    assert sorted((p["status_name"], p["count"]) for p in mine["progress"]) == [("已提交", 1), ("已邮寄", 1)]
+    # The member's own case opens for the agent with the mailed result's carrier and tracking number.
+    case = client.get(f"/api/v1/applications/{members[0].reference}", headers=login(agent.openid)).get_json()
+    assert case["delivery"] == {"method": "mail", "pickup_place": None, "pickup_hours": None,
+                                "carrier": "中国邮政EMS", "tracking_number": "1190012345678"}
+    for someone in (owner, other_agent):
+        assert client.get(f"/api/v1/businesses/{business.id}", headers=login(someone.openid)).get_json()["batches"] == []

@@ -1,15 +1,30 @@
 const { api, showError } = require("../../utils/api.js");
 const { corrections, NOTE_MAX } = require("../../utils/filing.js");
+const { deliveryView } = require("../../utils/business.js");
 
 Page({
   data: { reference: "", phoneLast4: "", application: null, corrections: [], notes: {}, noteMax: NOTE_MAX,
-          notice: "", error: "", fieldErrors: {} },
-  onLoad(query) { if (query.ref) this.load(query.ref); },
+          delivery: null, copied: "", elder: false, notice: "", error: "", fieldErrors: {} },
+  onLoad(query) {
+    this.setData({ elder: getApp().globalData.elder });
+    if (query.ref) this.load(query.ref);
+  },
   load(reference) {
     return api.get(`/api/v1/applications/${encodeURIComponent(reference)}`)
       .then((application) => this.show(application), (error) => showError(this, error));
   },
-  show(application) { this.setData({ application, corrections: corrections(application) }); },
+  // The case with what it still needs (补正) and how its result comes: a mailed one's carrier, tracking number and
+  // where it is (已邮寄).
+  show(application) {
+    this.setData({ application, corrections: corrections(application), delivery: deliveryView(application),
+                   copied: "" });
+  },
+  copyTracking() {
+    const tracking = this.data.delivery && this.data.delivery.tracking;
+    if (!tracking) return;
+    wx.setClipboardData({ data: tracking,
+                          success: () => this.setData({ copied: "运单号已复制，可到快递公司的小程序或电话查询" }) });
+  },
   onReference(event) { this.setData({ reference: event.detail.value }); },
   onPhone(event) { this.setData({ phoneLast4: event.detail.value }); },
   openBundle() { wx.navigateTo({ url: `/pages/bundles/detail?ref=${this.data.application.bundle_reference}` }); },

@@ -1,12 +1,21 @@
 // 我的企业: the businesses the citizen acts for (as legal representative or agent, until when); the
 // representative sees who acts for the business, ends an agent's authorisation (e.g. 已离职) and records the
-// business's own payout account (对公账户), the only account its 免申即享 grants are paid to.
+// business's own payout account (对公账户), the only account its 免申即享 grants are paid to. Each business
+// opens its own page (证照, 网上申报, 批量办理, 政策); how to become an agent is said here (it is done at a
+// counter against one's verified identity, so an unverified citizen is sent to verify first).
 const { api, showError } = require("../../utils/api.js");
 
 Page({
   data: { businesses: [], chosen: null, links: [], payout: null, reasons: {}, accountName: "", bank: "",
-          accountNumber: "", notice: "", loaded: false, error: "", fieldErrors: {} },
-  onShow() { this.load(); },
+          accountNumber: "", notice: "", loaded: false, error: "", fieldErrors: {}, elder: false, needVerify: false,
+          reasonFor: null },
+  onShow() {
+    this.setData({ elder: getApp().globalData.elder });
+    api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
+    return this.load();
+  },
+  verifyFirst() { wx.navigateTo({ url: "/pages/me/index" }); },
+  openDetail(event) { wx.navigateTo({ url: `/pages/businesses/detail?id=${event.currentTarget.dataset.id}` }); },
   load() {
     return api.get("/api/v1/businesses").then((data) => this.setData({
       loaded: true,
@@ -32,8 +41,11 @@ Page({
   end(event) {
     const id = event.currentTarget.dataset.id;
     const reason = (this.data.reasons[id] || "").trim();
-    if (!reason) { this.setData({ error: "请先填写结束授权的原因，如“已离职”" }); return null; }
-    this.setData({ error: "" });
+    if (!reason) {
+      this.setData({ reasonFor: id, fieldErrors: { reason: "请先填写结束授权的原因，如“已离职”" } });
+      return null;
+    }
+    this.setData({ error: "", fieldErrors: {}, reasonFor: id });
     return api.post(`/api/v1/businesses/${this.data.chosen.id}/agents/${id}/end`, { reason })
       .then((list) => { this.show(list); this.setData({ notice: "已结束该经办人的授权，对方已收到通知" }); },
             (error) => showError(this, error));

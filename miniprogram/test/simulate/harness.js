@@ -26,7 +26,7 @@ require.cache[require.resolve(path.join(ROOT, "config.js"))] = {
 
 // chosen: what wx.chooseMedia picks next (a list of file paths per call; none left: the citizen cancelled).
 const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [],
-                chosen: [] };
+                chosen: [], clipboard: "" };
 
 function track(promise) {
   state.inflight += 1;
@@ -89,6 +89,10 @@ global.wx = {
   },
   openDocument(options) { state.opened.push(Object.assign({ via: "openDocument" }, options)); },
   shareFileMessage(options) { state.opened.push(Object.assign({ via: "shareFileMessage" }, options)); },
+  setClipboardData(options) {
+    state.clipboard = options.data;
+    setTimeout(() => options.success && options.success({}));
+  },
   stopPullDownRefresh() {},
   showModal(options) { setTimeout(() => options.success({ confirm: true, cancel: false })); },
   showToast() {},

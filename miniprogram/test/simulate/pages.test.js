@@ -288,6 +288,7 @@ test("我的企业: the representative ends an agent's authorisation, and the ag
     await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
     assert.match(page.text(), /请先填写结束授权的原因/);
     await h.tap(page, "onReason", { currentTarget: { dataset: { id: agent.id } }, detail: { value: "已离职" } });
+    assert.match(page.text(), /3\/200/);
     await h.tap(page, "end", { currentTarget: { dataset: { id: agent.id } } });
     assert.match(page.text(), /吴\*\* · 经办人 · 已结束（已离职）/);
     assert.match(page.text(), /已结束该经办人的授权，对方已收到通知/);
@@ -299,6 +300,9 @@ test("我的企业: the representative ends an agent's authorisation, and the ag
     await h.launch(fixture.agent_openid);
     const after = await h.open("pages/businesses/index");
     assert.match(after.text(), /您还没有可以代表办事的企业/);
+    const gone = await h.open(`pages/businesses/detail?id=${fixture.business_id}`);
+    assert.match(gone.text(), /没有找到该市场主体，或您不是它的法定代表人或经办人/);
+    assert.equal(gone.component.data.business, null);
   });
 
 test("no rating level and no revisit answer is chosen for the citizen", async () => {
@@ -383,3 +387,56 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
   assert.match(detail.text(), /状态：已撤回/);
   assert.match(detail.text(), /您已撤回请求/);
 });
+
+test("我的企业 as its agent: the business's 电子证照, a batch's members and outcomes, a mailed result's tracking",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.batch_agent_openid);
+    const me = await h.open("pages/me/index");
+    assert.match(me.text(), /我的企业（证照、申报、批量办理、经办人与收款账户）/);
+    const list = await h.open("pages/businesses/index");
+    assert.match(list.text(), /怎样成为企业经办人/);
+    assert.doesNotMatch(list.text(), /先去实名核验/);   // verified: nothing to do first
+    await h.tap(list, "openDetail", { currentTarget: { dataset: { id: fixture.batch_business_id } } });
+    assert.equal(h.lastNavigation(), `/pages/businesses/detail?id=${fixture.batch_business_id}`);
+
+    const page = await h.open(h.lastNavigation());
+    const text = page.text();
+    assert.match(text, /聊城市周记餐饮有限公司/);
+    assert.match(text, /您是：经办人（授权有效期至\d{4}-\d{2}-\d{2}）/);
+    assert.match(text, /电子证照 · 食品经营许可证/);
+    assert.match(text, /还没有以这家企业名义网上申报的事项/);
+    assert.match(text, /2026年员工证件复审/);
+    assert.match(text, /共 2 人：已邮寄 1 人，已提交 1 人/);
+    assert.match(text, /小微企业房租补贴/);   // its own 政策快享 match (数据比对), not the citizen's
+    assert.doesNotMatch(text, /mailed|submitted|undefined|null/);
+    h.assertBindings(page, ["business", "certificates", "filings", "matches", "batches"]);
+    assert.doesNotMatch(text, /张\*\*/);   // the names open on a tap
+    await h.tap(page, "toggleBatch", { currentTarget: { dataset: { ref: fixture.batch_reference } } });
+    assert.match(page.text(), /张\*\* · 已邮寄 · 受理编号 BS/);
+    assert.match(page.text(), /李\*\* · 已提交/);
+    await h.tap(page, "openCertificate", { currentTarget: { dataset: { id: page.component.data.certificates[0].id } } });
+    assert.match(h.lastNavigation(), /^\/pages\/licences\/certificate\?id=\d+$/);
+    await h.tap(page, "openMatch", { currentTarget: { dataset: { id: page.component.data.matches[0].id } } });
+    assert.match(h.lastNavigation(), /^\/pages\/policies\/match\?id=\d+$/);
+
+    await h.tap(page, "openCase", { currentTarget: { dataset: { ref: fixture.mailed_reference } } });
+    const detail = await h.open(h.lastNavigation());
+    assert.match(detail.text(), /已邮寄/);
+    assert.match(detail.text(), /结果邮寄：已寄出，正在派送/);
+    assert.match(detail.text(), new RegExp(`属于批量办理“2026年员工证件复审”（批次号 ${fixture.batch_reference}）`));
+    assert.match(detail.text(), /快递公司：中国邮政EMS/);
+    assert.match(detail.text(), /运单号：1190012345678/);
+    h.assertBindings(detail, ["application", "delivery"]);
+    await h.tap(detail, "copyTracking");
+    assert.equal(h.state.clipboard, "1190012345678");
+    assert.match(detail.text(), /运单号已复制/);
+
+    // 长辈模式 (a large WeChat font): the same pages in large type.
+    await h.launch(fixture.batch_agent_openid, { fontSize: 24 });
+    for (const url of [`pages/businesses/detail?id=${fixture.batch_business_id}`, "pages/businesses/index",
+                       `pages/applications/detail?ref=${fixture.mailed_reference}`]) {
+      const opened = await h.open(url);
+      assert.equal(opened.component.data.elder, true, url);
+      assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
+    }
+  });
