@@ -30,8 +30,11 @@ SERVERS = {
     "gunicorn-gthread-4x2": ["gunicorn", "--workers", "4", "--threads", "2", "--worker-class", "gthread"],
     "gunicorn-sync-4": ["gunicorn", "--workers", "4", "--worker-class", "sync"],
     "gunicorn-sync-8": ["gunicorn", "--workers", "8", "--worker-class", "sync"],
-    "granian-2x4": ["granian", "--workers", "2", "--blocking-threads", "4"],
-    "granian-4x1": ["granian", "--workers", "4", "--blocking-threads", "1"],
+    # As the Procfile runs it: a killed worker is replaced, a stuck one is killed 30 s into a shutdown.
+    "granian-2x4": ["granian", "--workers", "2", "--blocking-threads", "4", "--respawn-failed-workers",
+                    "--workers-kill-timeout", "30"],
+    "granian-4x1": ["granian", "--workers", "4", "--blocking-threads", "1", "--respawn-failed-workers",
+                    "--workers-kill-timeout", "30"],
 }
 SERVER = "gunicorn-gthread-2x4"
 
