@@ -45,7 +45,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_command(app_spec: str, port: int, server: str) -> list[str]:
+def server_command(app_spec: str, port: int, server: str) -> list[str]:
     kind, *options = SERVERS[server]
     if kind == "granian":
         module, _, call = app_spec.partition(":")
@@ -80,7 +80,7 @@ def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
     port = free_port()
     server = server or os.environ.get("BENCH_SERVER") or SERVER
     # The server's own output goes to stderr: standard output carries the figures.
-    process = subprocess.Popen(_server_command(app_spec, port, server), env=env, cwd=ROOT, stdout=sys.stderr)
+    process = subprocess.Popen(server_command(app_spec, port, server), env=env, cwd=ROOT, stdout=sys.stderr)
     try:
         deadline = time.monotonic() + 60
         while True:

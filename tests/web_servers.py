@@ -1,5 +1,6 @@
-"""The web process as production starts it (the Procfile's `web:` line, granian) and its fallback (gunicorn with
-config/gunicorn.py), for tests that check what the server, not the app, does: the access log, a killed worker."""
+"""The web process as production starts it (the Procfile's `web:` line: gunicorn with config/gunicorn.py) and under
+granian as bench/servers.py compares it (2 workers × 4 threads, failed workers respawned), for tests that check what
+the server, not the app, does: the access log, a killed worker. Whichever the Procfile names is tested."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import requests
 
-from bench.harness import free_port
+from bench.harness import free_port, server_command
 from config.settings import PROJECT_ROOT
 
-SERVED = ("procfile-granian", "gunicorn-fallback")
+SERVED = ("procfile", "granian-2x4")
 
 
 def procfile_web() -> str:
@@ -26,10 +27,9 @@ def procfile_web() -> str:
 
 
 def command(server: str, port: int) -> list[str]:
-    if server == "procfile-granian":
+    if server == "procfile":
         return shlex.split(procfile_web().replace("${PORT:-5000}", str(port)))
-    return [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}",
-            "miniapp_api:create_app()"]
+    return server_command("miniapp_api:create_app()", port, server)
 
 
 @contextmanager

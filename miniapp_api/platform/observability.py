@@ -53,7 +53,13 @@ def access_line(environ: dict, status: str, size: int, seconds: float, when: dat
 
 
 class AccessLog:
-    """WSGI middleware writing access_line for every request once its answer is sent (or abandoned)."""
+    """WSGI middleware writing access_line for every request once its answer is sent (or abandoned).
+
+    A small answer of known length (nearly every API answer) is read into a list, its line written and the list
+    handed to the server: a server sends a list in one piece (granian's fast path), where an iterator costs it a
+    hand-over per chunk. Anything larger, or of unknown length, streams through and is logged when closed."""
+
+    BUFFER_LIMIT = 64 * 1024
 
     def __init__(self, app: Callable, write: Callable[[str], None] | None = None) -> None:
         self.app = app
@@ -61,10 +67,10 @@ class AccessLog:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
-        answered: list[str] = []
+        answered: list = []
 
         def recording_start_response(status: str, headers: list, exc_info=None):
-            answered[:] = [status]
+            answered[:] = [status, headers]
             return start_response(status, headers, exc_info)
 
         try:
@@ -72,6 +78,20 @@ class AccessLog:
         except BaseException:
             self._log(environ, answered[0] if answered else "500", 0, started)
             raise
+        length = next((value for name, value in (answered[1] if answered else ())
+                       if name.lower() == "content-length"), None)
+        if length is not None and length.isdigit() and int(length) <= self.BUFFER_LIMIT:
+            try:
+                chunks = list(body)
+            except BaseException:
+                self._log(environ, answered[0], 0, started)
+                raise
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            self._log(environ, answered[0], sum(map(len, chunks)), started)
+            return chunks
         return _Counted(body, lambda size: self._log(environ, answered[0] if answered else "500", size, started))
 
     def _log(self, environ: dict, status: str, size: int, started: float) -> None:

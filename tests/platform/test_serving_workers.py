@@ -1,6 +1,7 @@
-"""A web worker SIGKILLed under load: the server as production starts it (the Procfile's granian line) and the
-gunicorn fallback both keep serving through the other worker, start a replacement, and answer normally after;
-only the requests the dead worker held are lost. The full fault soak (bench/soak.py, tests/bench) kills a worker
+"""A web worker SIGKILLed under load: the server as production starts it (the Procfile's gunicorn) and granian
+(with --respawn-failed-workers: without it granian shuts down altogether when one worker dies) both keep serving
+through the other worker, start a replacement and answer normally after; only the requests the dead worker held
+are lost. The full fault soak (bench/soak.py, tests/bench) kills a worker
 the same way, with bookings in flight, under whichever server BENCH_SERVER names."""
 
 import os
