@@ -51,7 +51,7 @@ def server_command(app_spec: str, port: int, server: str) -> list[str]:
         module, _, call = app_spec.partition(":")
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                 "--log-level", "warning", "--no-access-log", *options, "--factory", f"{module}:{call.rstrip('()')}"]
-    # The production settings (config/gunicorn.py) without the access log; the setting's own options win.
+    # The production settings (config/gunicorn.py); the setting's own options win.
     return [sys.executable, "-m", "gunicorn", "--config", "python:bench.gunicorn_bench", "--bind",
             f"127.0.0.1:{port}", "--log-level", "warning", *options, app_spec]
 

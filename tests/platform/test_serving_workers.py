@@ -24,8 +24,10 @@ def workers(master: int) -> list[int]:
 @pytest.mark.parametrize("server", SERVED)
 def test_a_killed_worker_is_replaced_and_the_server_keeps_answering(process_env, server):
     with serving(server, process_env) as (port, process):
-        first = workers(process.pid)
-        assert len(first) == 2
+        started = time.monotonic()
+        while len(first := workers(process.pid)) < 2 and time.monotonic() - started < 30:
+            time.sleep(0.1)   # the first worker up answers /healthz before the second is forked
+        assert len(first) == 2, first
         answers: Counter = Counter()
         stop = threading.Event()
 
