@@ -30,8 +30,11 @@ SERVERS = {
     "gunicorn-gthread-4x2": ["gunicorn", "--workers", "4", "--threads", "2", "--worker-class", "gthread"],
     "gunicorn-sync-4": ["gunicorn", "--workers", "4", "--worker-class", "sync"],
     "gunicorn-sync-8": ["gunicorn", "--workers", "8", "--worker-class", "sync"],
-    "granian-2x4": ["granian", "--workers", "2", "--blocking-threads", "4"],
-    "granian-4x1": ["granian", "--workers", "4", "--blocking-threads", "1"],
+    # As the Procfile runs it: a killed worker is replaced, a stuck one is killed 30 s into a shutdown.
+    "granian-2x4": ["granian", "--workers", "2", "--blocking-threads", "4", "--respawn-failed-workers",
+                    "--workers-kill-timeout", "30"],
+    "granian-4x1": ["granian", "--workers", "4", "--blocking-threads", "1", "--respawn-failed-workers",
+                    "--workers-kill-timeout", "30"],
 }
 SERVER = "gunicorn-gthread-2x4"
 
@@ -42,13 +45,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_command(app_spec: str, port: int, server: str) -> list[str]:
+def server_command(app_spec: str, port: int, server: str) -> list[str]:
     kind, *options = SERVERS[server]
     if kind == "granian":
         module, _, call = app_spec.partition(":")
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                 "--log-level", "warning", "--no-access-log", *options, "--factory", f"{module}:{call.rstrip('()')}"]
-    # The production settings (config/gunicorn.py) without the access log; the setting's own options win.
+    # The production settings (config/gunicorn.py); the setting's own options win.
     return [sys.executable, "-m", "gunicorn", "--config", "python:bench.gunicorn_bench", "--bind",
             f"127.0.0.1:{port}", "--log-level", "warning", *options, app_spec]
 
@@ -77,7 +80,7 @@ def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
     port = free_port()
     server = server or os.environ.get("BENCH_SERVER") or SERVER
     # The server's own output goes to stderr: standard output carries the figures.
-    process = subprocess.Popen(_server_command(app_spec, port, server), env=env, cwd=ROOT, stdout=sys.stderr)
+    process = subprocess.Popen(server_command(app_spec, port, server), env=env, cwd=ROOT, stdout=sys.stderr)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -1,6 +1,6 @@
 """Fault-injection soak: bookings, feedback and reminder fan-out together, with the rate limits on (the
 clients come through one proxy, PROXY_HOPS=1, each with its own address), while the harness SIGKILLs a
-gunicorn worker and an RQ worker, pauses Redis (hung, not dead), kills Redis and restarts it empty, makes
+web worker (gunicorn's or granian's, BENCH_SERVER) and an RQ worker, pauses Redis (hung, not dead), kills Redis and restarts it empty, makes
 PostgreSQL refuse connections for a few seconds, and the WeChat emulator answers with errors, 5xx and
 after 6 s (past the client's 5 s timeout). Afterwards the invariants are read from the database, Redis
 and the emulator's inbox:
@@ -36,12 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 from bench import booking, reminders, waitlist_soak  # noqa: E402
-from bench.harness import ROOT, emit, environment_for_bench, free_port, gunicorn, load  # noqa: E402
+from bench.harness import ROOT, emit, environment_for_bench, free_port, gunicorn, load, worker_pids  # noqa: E402
 
 FAULTS = ({"api": "subscribe_send", "errcode": -1, "rate": 0.1}, {"api": "subscribe_send", "errcode": 45009,
           "rate": 0.03}, {"api": "subscribe_send", "http_status": 502, "rate": 0.03},
@@ -70,15 +69,11 @@ def feedback_requests(centre_id: int):
     return request_for
 
 
-def kill_a_gunicorn_worker(port: int) -> int:
-    """SIGKILL one worker of the gunicorn serving `port`; its master starts another."""
-    for process in psutil.process_iter(["pid", "cmdline"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if "gunicorn" in cmdline and f"127.0.0.1:{port}" in cmdline and process.children():
-            worker = process.children()[0]
-            worker.send_signal(signal.SIGKILL)
-            return worker.pid
-    raise RuntimeError("no gunicorn worker found")
+def kill_a_web_worker(port: int) -> int:
+    """SIGKILL one worker of the server on `port` (gunicorn or granian); its master starts another."""
+    worker = worker_pids(port)[0]
+    os.kill(worker, signal.SIGKILL)
+    return worker
 
 
 def refuse_connections(admin_url: str, database: str, seconds: float) -> None:
@@ -140,6 +135,8 @@ def main() -> None:
     try:
         reminders.prepare(env, args.reminders, emulator_url)     # first: it writes one reminder per citizen
         setup = booking.prepare(env, datetime.now().astimezone())
+        # Booking clients take citizens 1..50,000 between them (feedback has 50,001 on, the check after 59,999 down).
+        setup["citizens_per_client"] = (FEEDBACK_CITIZENS.start - 1) // args.clients
         line = waitlist_soak.prepare(env, datetime.now().astimezone())
         for fault in FAULTS:
             requests.post(f"{emulator_url}/emulator/faults", json=fault, timeout=5).raise_for_status()
@@ -178,8 +175,8 @@ def main() -> None:
                 time.sleep(max(0.0, started + args.seconds * share - time.monotonic()))
 
             at(0.1)
-            kill_a_gunicorn_worker(port)
-            events.append("gunicorn worker SIGKILLed (the master starts another)")
+            kill_a_web_worker(port)
+            events.append("web worker SIGKILLed (the master starts another)")
             at(0.2)
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait()

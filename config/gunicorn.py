@@ -1,8 +1,10 @@
-"""gunicorn settings shared by the Procfile and `banshi dev`.
+"""gunicorn settings, named by the Procfile's `web:` line and `banshi dev` (granian was measured and not adopted:
+docs/operations.md "Serving").
 
-The access log names method, path, status, size and time, never the query string or the referer: they
-carry citizens' coordinates (`?lat=&lng=`), search words and references. Its logger writes the tokens of
-signed file links and certificate verification paths as `<redacted>` (platform/observability.py).
+gunicorn writes no access log of its own: the app writes the privacy-reviewed one (method, path, status, size and
+time; never the query string or the referer, which carry citizens' coordinates `?lat=&lng=`, search words and
+references; file and certificate tokens `<redacted>`) whatever the server (miniapp_api/platform/observability.py
+AccessLog, ACCESS_LOG), so the same line comes out under granian too.
 
 Memory (bench/README.md, "Web worker memory"): the app is built once in the master (`preload_app`) and the
 workers are forked from it, so the imported code, the models' validators and the tables are shared pages
@@ -15,11 +17,12 @@ collection in a worker would otherwise write to every object's header and copy t
 import gc
 import sys
 
-accesslog = "-"
-logger_class = "miniapp_api.platform.observability.AccessLogger"
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+accesslog = None
 workers = 2
 threads = 4
+worker_class = "gthread"
+timeout = 30            # a worker silent this long is killed and replaced
+graceful_timeout = 30   # on SIGTERM, requests in flight get this long to finish
 preload_app = True
 
 

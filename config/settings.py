@@ -214,6 +214,9 @@ class Settings(BaseSettings):
     report_direct_rows: int = Field(default=5000, ge=1, le=50_000)
     log_level: str = "INFO"
     log_json: bool = True
+    # The access log (one line a request on standard output, written by the app whatever server runs it:
+    # platform/observability.py AccessLog): on unless BANSHI_ENV=testing, unless set.
+    access_log: bool | None = None
     rq_dashboard: bool = False
     console_secure_cookie: bool = True
     simulator: bool | None = None  # the phone simulator at /simulator/: on unless production, unless set
@@ -384,6 +387,10 @@ class Settings(BaseSettings):
     @property
     def simulator_enabled(self) -> bool:
         return self.simulator if self.simulator is not None else not self.is_production
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return self.access_log if self.access_log is not None else self.banshi_env != "testing"
 
     @property
     def sms_enabled(self) -> bool:

@@ -34,7 +34,7 @@ from miniapp_api.platform.errors import (
 )
 from miniapp_api.platform.headers import init_security_headers
 from miniapp_api.platform.http_cache import init_public_cache
-from miniapp_api.platform.observability import configure_logging, init_request_logging
+from miniapp_api.platform.observability import AccessLog, configure_logging, init_request_logging
 from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.queues import redis_store
 from miniapp_api.platform.rate_limits import (
@@ -166,6 +166,8 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         app.register_blueprint(simulator_bp)
     if settings.rq_dashboard or settings.banshi_env == "development":
         _mount_rq_dashboard(app, settings.redis_url)
+    if settings.access_log_enabled:   # outermost: the line names the peer the server saw, as a server's log would
+        app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

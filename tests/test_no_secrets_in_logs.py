@@ -8,20 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
-from gunicorn.config import Config
 from sqlalchemy.engine import make_url
 
-from config import gunicorn as gunicorn_settings
 from miniapp_api.mydata import export as mydata_export
 from miniapp_api.mydata import services as mydata
 from miniapp_api.platform import backup
 from miniapp_api.platform.clock import utcnow
-from miniapp_api.platform.observability import AccessLogger
+from miniapp_api.platform.observability import AccessLog
 from tests.appointments.conftest import MONDAY_8AM
 from tests.factories import build_hall, id_number
 from tests.files import samples
@@ -85,26 +81,30 @@ def test_the_request_log_shows_file_links_and_certificate_tokens_redacted(client
     assert f"/api/v1/files/{uploaded['id']}" in paths        # a plain id is no secret and stays
 
 
-def test_gunicorns_access_log_shows_file_links_and_certificate_tokens_redacted(tmp_path):
-    """The logger class and format config/gunicorn.py names, writing what gunicorn writes for real requests."""
-    cfg = Config()
-    for name in ("logger_class", "access_log_format"):
-        cfg.set(name, getattr(gunicorn_settings, name))
-    cfg.set("accesslog", str(tmp_path / "access.log"))
-    access_log = cfg.logger_class(cfg)
-    assert isinstance(access_log, AccessLogger)
-    answered = SimpleNamespace(status="200 OK", sent=512, headers=[("Content-Type", "image/jpeg")])
+def test_the_access_log_shows_file_links_and_certificate_tokens_redacted():
+    """The access log the app writes under any server (AccessLog), for real WSGI calls of each kind of path."""
+    lines: list[str] = []
+
+    def answer(environ, start_response):
+        start_response("200 OK", [("Content-Type", "image/jpeg")])
+        return [b"x" * 512]
+
+    logged = AccessLog(answer, lines.append)
     for uri in ("/files/eyJmIjo0Mn0.c2lnbmF0dXJl", "/verify/Zq8VvW2xXjT4kLmN9pQr/pdf?from=qr",
-                "/api/v1/certificates/verify/Zq8VvW2xXjT4kLmN9pQr", "/api/v1/files/42"):
-        path = uri.split("?")[0]
-        environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": path, "QUERY_STRING": "",
+                "/api/v1/certificates/verify/Zq8VvW2xXjT4kLmN9pQr", "/api/v1/files/42",
+                "/api/v1/data-export-files/eyJ4IjoxfQ.c2ln"):
+        path, _, query = uri.partition("?")
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": path, "QUERY_STRING": query,
                    "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.8"}
-        access_log.access(answered, SimpleNamespace(headers=[("Host", "banshi")]), environ, timedelta(milliseconds=3))
-    lines = (tmp_path / "access.log").read_text().splitlines()
+        body = logged(environ, lambda status, headers, exc_info=None: None)
+        assert b"".join(body) == b"x" * 512
+        body.close()
     assert [line.split('"')[1] for line in lines] == [
         "GET /files/<redacted>", "GET /verify/<redacted>/pdf", "GET /api/v1/certificates/verify/<redacted>",
-        "GET /api/v1/files/42"]
-    assert not any("eyJmIjo0Mn0" in line or "Zq8VvW2x" in line for line in lines)
+        "GET /api/v1/files/42", "GET /api/v1/data-export-files/<redacted>"]
+    assert all(line.startswith("10.0.0.8 [") and '" 200 512 ' in line for line in lines)
+    assert not any("eyJmIjo0Mn0" in line or "Zq8VvW2x" in line or "from=qr" in line or "eyJ4Ijox" in line
+                   for line in lines)
 
 
 def test_the_backup_commands_print_no_password_or_cipher_pass_when_pgbackrest_fails(settings, process_env, tmp_path):

@@ -4,7 +4,13 @@ Three kinds of path carry a secret in place of an id: a signed file link (`/file
 a certificate's verification token (`/verify/<token>` and `/api/v1/certificates/verify/<token>`,
 certificates/views.py) and a 我的数据 file's signed link (`/api/v1/data-export-files/<token>`, mydata/views.py,
 which also wants its owner's bearer). Anyone holding one reads the file or the certificate, so both the request log and
-gunicorn's access log (AccessLogger, named by config/gunicorn.py) write them as `<redacted>`.
+the access log write them as `<redacted>`.
+
+The access log is written by the app (AccessLog, a WSGI middleware), not by the server, so it is the same
+privacy-reviewed line under gunicorn or granian and one test covers both (tests/platform/test_access_log.py):
+peer, time, method, path, status, bytes, milliseconds, in gunicorn's common layout
+`%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms`. Never the query string or the referer: they carry citizens'
+coordinates (`?lat=&lng=`), search words and references.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import logging
 import re
 import secrets
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 
 import structlog
 from flask import Flask, g, request
-from gunicorn.glogging import Logger
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The segment after one of these prefixes, where a path starts (the string's start, or after a space as in the
@@ -32,17 +40,92 @@ def redact_path(path: str) -> str:
     return _SECRET_SEGMENT.sub(lambda m: f"{m.group(1)}/{REDACTED}", path)
 
 
-class AccessLogger(Logger):
-    """gunicorn's logger, with the path atoms of its access log redacted (redact_path)."""
+def access_line(environ: dict, status: str, size: int, seconds: float, when: datetime) -> str:
+    """One access-log line: `peer [time] "METHOD /path" status bytes msms`, the path redacted, no query string."""
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
+    try:   # WSGI hands the path over as latin-1; the request's own bytes are UTF-8
+        path = path.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        pass
+    return (f'{environ.get("REMOTE_ADDR") or "-"} [{when.strftime("%d/%b/%Y:%H:%M:%S %z")}] '
+            f'"{environ.get("REQUEST_METHOD", "-")} {redact_path(path)}" {status.split(" ", 1)[0]} '
+            f'{size or "-"} {int(seconds * 1000)}ms')
 
-    PATH_ATOMS = ("r", "U", "{path_info}e", "{raw_uri}e", "{request_uri}e")
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in self.PATH_ATOMS:
-            if isinstance(atoms.get(key), str):
-                atoms[key] = redact_path(atoms[key])
-        return atoms
+class AccessLog:
+    """WSGI middleware writing access_line for every request once its answer is sent (or abandoned).
+
+    A small answer of known length (nearly every API answer) is read into a list, its line written and the list
+    handed to the server: a server sends a list in one piece (granian's fast path), where an iterator costs it a
+    hand-over per chunk. Anything larger, or of unknown length, streams through and is logged when closed."""
+
+    BUFFER_LIMIT = 64 * 1024
+
+    def __init__(self, app: Callable, write: Callable[[str], None] | None = None) -> None:
+        self.app = app
+        self.write = write or _stdout_line
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        answered: list = []
+
+        def recording_start_response(status: str, headers: list, exc_info=None):
+            answered[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.app(environ, recording_start_response)
+        except BaseException:
+            self._log(environ, answered[0] if answered else "500", 0, started)
+            raise
+        length = next((value for name, value in (answered[1] if answered else ())
+                       if name.lower() == "content-length"), None)
+        if length is not None and length.isdigit() and int(length) <= self.BUFFER_LIMIT:
+            try:
+                chunks = list(body)
+            except BaseException:
+                self._log(environ, answered[0], 0, started)
+                raise
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            self._log(environ, answered[0], sum(map(len, chunks)), started)
+            return chunks
+        return _Counted(body, lambda size: self._log(environ, answered[0] if answered else "500", size, started))
+
+    def _log(self, environ: dict, status: str, size: int, started: float) -> None:
+        self.write(access_line(environ, status, size, time.perf_counter() - started, datetime.now(UTC)))
+
+
+class _Counted:
+    """The answer's body, counting the bytes the server takes and reporting them once, when it is closed."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+        self.body, self.done, self.size = body, done, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done(self.size)
+
+
+_STDOUT_LOCK = threading.Lock()
+
+
+def _stdout_line(line: str) -> None:
+    # Standard output, as gunicorn's `accesslog = "-"` wrote it; one write per line, whole lines between threads.
+    with _STDOUT_LOCK:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:

@@ -132,7 +132,7 @@ def test_a_short_fault_injection_soak_keeps_every_invariant():
                              "--clients", "4", "--pg-outage", "2", "--redis-pause", "3"], cwd=ROOT,
                             capture_output=True, text=True, timeout=900)
     figure = json.loads([line for line in result.stdout.splitlines() if '"figure"' in line][-1])
-    assert figure["events"] == ["gunicorn worker SIGKILLed (the master starts another)",
+    assert figure["events"] == ["web worker SIGKILLed (the master starts another)",
                                 "worker SIGKILLed and replaced", "Redis paused (hung) for 3 s",
                                 "Redis killed and restarted empty", "PostgreSQL refused connections for 2 s"]
     assert figure["acknowledged_bookings"] > 0 and figure["lost_bookings"] == 0
