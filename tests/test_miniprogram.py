@@ -33,6 +33,7 @@ from miniapp_api.notifications import appointment_notices
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
+from miniapp_api.projects import services as projects
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
 from tests.factories import (
@@ -48,6 +49,7 @@ from tests.factories import (
 )
 from tests.files import samples
 from tests.licences.test_licences import csv_text, food_licence
+from tests.projects.world import PLAN
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 
@@ -185,8 +187,20 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
             ApplicationStatus.NEEDS_CORRECTION, corrections=[("营业执照", "复印件不清晰")]), MONDAY_8AM)
         for step in (ApplicationStatus.REJECTED, ApplicationStatus.COMPLETED):
             applications.advance(session, clerk, second, applications.Advance(step), MONDAY_8AM)
+        # 重点项目 of the restaurant: 立项 done, 用地 late (due 11-20), a case filed for it.
+        kitchen = projects.create_project(session, clerk, name="周记中央厨房项目", credit_code=restaurant.credit_code,
+                                          centre_id=hall.centre.id, investment_wan=8000, location="开发区黄河路",
+                                          lead_staff_id=clerk.id)
+        filed, late, *_ = [projects.add_milestone(session, clerk, kitchen.id, stage=stage, title=title,
+                                                  target_on=target) for stage, title, target in PLAN]
+        projects.mark_done(session, clerk, kitchen.id, filed.id, MONDAY_8AM)
+        land_case = applications.intake(session, cipher, clerk, item_code=hall.quick.code, centre_id=hall.centre.id,
+                                        applicant=applications.Applicant("business", restaurant.name,
+                                                                         credit_code=restaurant.credit_code,
+                                                                         phone="13800001234"), now=MONDAY_8AM)
+        projects.link_case(session, clerk, kitchen.id, late.id, land_case.id)
         session.commit()
-        fixture = {"review_item": review.code, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
+        fixture = {"review_item": review.code, "project_case": land_case.reference, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
                    "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
