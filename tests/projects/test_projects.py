@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import time_machine
 from sqlalchemy import func, select
 
+from miniapp_api.applications import services as applications
 from miniapp_api.businesses.models import BusinessLink
 from miniapp_api.projects import services
 from miniapp_api.projects.models import ProjectMilestone
@@ -95,7 +96,6 @@ def test_the_enterprise_sees_its_timeline_and_no_one_else_does(client, db_sessio
 
 
 def test_console_create_link_and_done_and_another_centre_cannot_see_it(console, db_session, cipher):
-    from miniapp_api.applications import services as applications
     with time_machine.travel(MONDAY_8AM, tick=True):
         hall, manager, lead, officer, business, *_, built = _desk(db_session, cipher)
         other = build_hall(db_session, MONDAY_8AM).centre
