@@ -188,9 +188,10 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         for step in (ApplicationStatus.REJECTED, ApplicationStatus.COMPLETED):
             applications.advance(session, clerk, second, applications.Advance(step), MONDAY_8AM)
         # 重点项目 of the restaurant: 立项 done, 用地 late (due 11-20), a case filed for it.
-        kitchen = projects.create_project(session, clerk, name="周记中央厨房项目", credit_code=restaurant.credit_code,
+        chief = make_staff(session, [hall.centre], ("centre_manager",), name="钱主任")
+        kitchen = projects.create_project(session, chief, name="周记中央厨房项目", credit_code=restaurant.credit_code,
                                           centre_id=hall.centre.id, investment_wan=8000, location="开发区黄河路",
-                                          lead_staff_id=clerk.id)
+                                          lead_staff_id=chief.id)
         filed, late, *_ = [projects.add_milestone(session, clerk, kitchen.id, stage=stage, title=title,
                                                   target_on=target) for stage, title, target in PLAN]
         projects.mark_done(session, clerk, kitchen.id, filed.id, MONDAY_8AM)

@@ -28,7 +28,7 @@ from miniapp_api.projects.models import (
     project_milestone_case,
 )
 from miniapp_api.staff.models import Role, Staff, staff_centre
-from miniapp_api.staff.services import audit, notice, require_centre, visible_centres
+from miniapp_api.staff.services import audit, notice, require_centre, require_role, visible_centres
 
 PROJECT_NOT_FOUND = "project_not_found"
 MILESTONE_NOT_FOUND = "milestone_not_found"
@@ -134,6 +134,7 @@ def pickable_staff(session: Session, staff: Staff) -> list[Staff]:
 
 def create_project(session: Session, staff: Staff, *, name: str, credit_code: str, centre_id: int,
                    investment_wan: int, location: str, lead_staff_id: int) -> KeyProject:
+    require_role(staff, *MANAGE_ROLES)
     require_centre(session, staff, centre_id)
     business = session.scalars(select(Business).where(Business.credit_code == credit_code)).one_or_none()
     if business is None:
@@ -150,6 +151,7 @@ def create_project(session: Session, staff: Staff, *, name: str, credit_code: st
 
 def add_officer(session: Session, staff: Staff, project_id: int, officer_id: int, department: str,
                 now: datetime) -> ProjectOfficer:
+    require_role(staff, *MANAGE_ROLES)
     project = staff_project(session, staff, project_id, lock=True)
     officer = _staff_of_scope(session, staff, officer_id)
     row = session.get(ProjectOfficer, (project.id, officer.id))
