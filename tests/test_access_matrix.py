@@ -51,6 +51,7 @@ MATRIX = {
     "businesses.list_agents": OWN,          # its legal representative only (agents: 403)
     "businesses.end_agent": OWN,
     "businesses.set_payout_account": OWN,
+    "projects.business_projects": OWN,      # 重点项目: whoever acts for the business now
     "identity.verify_phone": CITIZEN,
     "identity.start_verification": CITIZEN,
     "identity.confirm_verification": OWN,

@@ -47,6 +47,10 @@ def test_demo_cases_can_be_looked_up_and_are_seeded_once(client, db_session, cip
     console.log_in(type("Demo", (), {"username": cases.username})(), password=cases.password)
     home = console.get("/console/").get_data(as_text=True)
     assert "演示负责人" in home and "1</strong> 件诉求待办" in home
+    # 重点项目: three of the zone's projects, two of them with a late milestone.
+    board = console.get("/console/projects").get_data(as_text=True)
+    assert "新能源汽车零部件产业园项目" in board and "冷链物流中心项目" in board
+    assert board.count("1 个已超期") == 2
 
     district = db_session.scalars(select(Centre).where(Centre.name == DISTRICT)).one()
     window = console.get(f"/console/windows/{district.windows[0].id}").get_data(as_text=True)

@@ -35,6 +35,7 @@ from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.policies import matching
 from miniapp_api.policies.models import PersonFact, PolicyItem, PolicyMatch
+from miniapp_api.projects import services as projects
 from miniapp_api.ratings import rectifications
 from miniapp_api.surveys import services as surveys
 from tests.factories import (
@@ -50,6 +51,7 @@ from tests.factories import (
 )
 from tests.files import samples
 from tests.licences.test_licences import csv_text, food_licence
+from tests.projects.world import PLAN
 
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 
@@ -211,8 +213,21 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
         applications.advance(session, clerk, members[0], applications.Advance(
             ApplicationStatus.MAILED, carrier="中国邮政EMS", tracking_number="1190012345678"), MONDAY_8AM)
         matching.match_subjects(session, "business", [other.id], MONDAY_8AM)   # 小微企业房租补贴 (数据比对)
+        # 重点项目 of the restaurant: 立项 done, 用地 late (due 11-20), a case filed for it.
+        chief = make_staff(session, [hall.centre], ("centre_manager",), name="钱主任")
+        kitchen = projects.create_project(session, chief, name="周记中央厨房项目", credit_code=restaurant.credit_code,
+                                          centre_id=hall.centre.id, investment_wan=8000, location="开发区黄河路",
+                                          lead_staff_id=chief.id)
+        filed, late, *_ = [projects.add_milestone(session, clerk, kitchen.id, stage=stage, title=title,
+                                                  target_on=target) for stage, title, target in PLAN]
+        projects.mark_done(session, clerk, kitchen.id, filed.id, MONDAY_8AM)
+        land_case = applications.intake(session, cipher, clerk, item_code=hall.quick.code, centre_id=hall.centre.id,
+                                        applicant=applications.Applicant("business", restaurant.name,
+                                                                         credit_code=restaurant.credit_code,
+                                                                         phone="13800001234"), now=MONDAY_8AM)
+        projects.link_case(session, clerk, kitchen.id, late.id, land_case.id)
         session.commit()
-        fixture = {"review_item": review.code, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
+        fixture = {"review_item": review.code, "project_case": land_case.reference, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
                    "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
@@ -227,4 +242,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 15" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 16" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

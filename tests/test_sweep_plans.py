@@ -26,6 +26,7 @@ from miniapp_api.licences.services import sweep_expiry_reminders
 from miniapp_api.mydata.services import expire_due, restart_stuck
 from miniapp_api.notifications.delivery import due_for_enqueue, mark_stuck_unknown
 from miniapp_api.platform.db import db
+from miniapp_api.projects.services import overdue_sweep as project_overdue_sweep
 from miniapp_api.ratings.rectifications import overdue_sweep
 from miniapp_api.surveys.services import remind_and_expire, send_due
 
@@ -35,7 +36,7 @@ GROWING = {"appointment", "appointment_item", "appointment_slot", "notification"
            "application", "application_event", "licence", "survey_invitation", "rating", "rectification",
            "citizen", "ticket", "slot", "domain_event", "audit_log", "booking_suspension",
            "waitlist_entry", "waitlist_offer", "face_verification", "stored_file", "file_attachment",
-           "data_export", "assistance_request", "assistance_event"}
+           "data_export", "assistance_request", "assistance_event", "project_milestone"}
 
 SWEEPS = {
     "no-shows": lambda session: mark_no_shows(session, NOW),
@@ -47,6 +48,7 @@ SWEEPS = {
     "assistance first contact": lambda session: contact_sweep(session, NOW),
     "unchecked feedback": lambda session: sweep_unchecked(session, None, NOW),  # no rows: never calls WeChat
     "overdue rectifications": lambda session: overdue_sweep(session, NOW),
+    "overdue project milestones": lambda session: project_overdue_sweep(session, NOW),
     "survey invitations": lambda session: send_due(session, NOW),
     "survey reminders": lambda session: remind_and_expire(session, NOW),
     "waitlist offers": lambda session: expire_offers(session, NOW),

@@ -180,3 +180,14 @@ ASSISTANCE_BOOKED = "已为群众代为预约，群众会收到预约通知"
 ASSISTANCE_CLOSED = "帮办请求已办结，群众会收到通知并可评价"
 ASSISTANCE_SLA_SAVED = "首次联系时限已设为 {days} 个工作日，对此后的请求生效"
 ASSISTANCE_WECHAT_USER = "微信用户（未填写姓名）"
+
+# 重点项目帮办代办
+PROJECT_CREATED = "重点项目已建立，请添加服务专员和节点"
+PROJECT_OFFICER_ADDED = "服务专员已添加"
+PROJECT_MILESTONE_ADDED = "节点已添加"
+PROJECT_CASE_LINKED = "办件已关联到节点"
+PROJECT_MILESTONE_DONE = "节点已标记为完成"
+PROJECT_FIELD_LABELS = {"project_name": "项目名称", "credit_code": "企业统一社会信用代码", "investment_wan": "投资额（万元）",
+                        "location": "项目地点", "lead_staff_id": "包保领导", "department": "所属部门",
+                        "stage": "阶段", "title": "节点事项", "target_on": "目标日期", "application_id": "办件"}
+FIELD_LABELS |= {k: v for k, v in PROJECT_FIELD_LABELS.items() if k not in FIELD_LABELS}

@@ -18,6 +18,7 @@ from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, ServiceItem
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.demo.projects import seed_projects
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.feedback.services import sla_days
 from miniapp_api.licences.services import import_csv
@@ -91,6 +92,7 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
         f"{date(soon.year - 5, soon.month, min(soon.day, 28))},{soon},{licence_item.code}",
     )) + "\n", issuing_centre_id=district.id, now=now)
     _seed_counter_and_feedback(session, district, manager, now)
+    seed_projects(session, manager, district, password, now)
     return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference,
                                               renewed.reference])
 

@@ -47,6 +47,7 @@ AUTHORITY = {
     "businesses.list_agents": ({OWNER}, "business_not_found"),             # agents: 403 (REPRESENTATIVE_ONLY)
     "businesses.end_agent": ({OWNER}, "business_not_found"),
     "businesses.set_payout_account": ({OWNER}, "business_not_found"),
+    "projects.business_projects": ({OWNER, AGENT}, "business_not_found"),   # its key projects' timeline
     "identity.confirm_verification": ({OWNER}, "verification_not_found"),
     # Either side ends an authorisation, even one that ran out (it only turns 'expired' into 'revoked').
     "identity.revoke_relative": ({OWNER, DELEGATE, EXPIRED_DELEGATE}, "relative_not_found"),

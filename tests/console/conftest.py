@@ -9,6 +9,7 @@ from miniapp_api.reports import services as reports
 from miniapp_api.reports.models import ReportExport
 from miniapp_api.staff.services import visible_centre_ids
 from tests.factories import STAFF_PASSWORD, casework_world
+from tests.projects.world import PLAN, key_project
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -47,6 +48,14 @@ def console(app, db_session, wechat):
     return open_as
 
 
+def project_world(session, built) -> dict:
+    """A key project of the home centre for the business, its lead the home manager, one milestone."""
+    made = key_project(session, built["home_staff"], built["home"], built["business"], built["home_staff"],
+                       milestones=PLAN[:1])
+    session.commit()
+    return {"project": made["project"], "milestone": made["milestones"][0]}
+
+
 def made_report(app, session, staff) -> dict:
     """A report `staff` had built by a job, done and in the file store: {"report": export, "report_token": token}."""
     filters = reports.Filters("ratings", tuple(sorted(visible_centre_ids(session, staff))), today(), today())
@@ -69,4 +78,5 @@ def made_report(app, session, staff) -> dict:
 @pytest.fixture
 def world(app, db_session, cipher):
     built = casework_world(db_session, cipher)
+    built |= project_world(db_session, built)
     return built | made_report(app, db_session, built["home_staff"])

@@ -48,6 +48,14 @@ MATRIX = {
     "console.assistance_grant": (EVERYONE, True),
     "console.assistance_book": (EVERYONE, True),
     "console.assistance_close": (EVERYONE, True),
+    # 重点项目: staff see their centres' projects (and those they lead or serve); managers create and staff them.
+    "console.project_list": (EVERYONE, False),
+    "console.project_create": ({M}, "POST"),            # posting names a centre: another's is not found
+    "console.project_page": (EVERYONE, True),
+    "console.project_officer_add": ({M}, True),
+    "console.project_milestone_add": (EVERYONE, True),
+    "console.project_milestone_link": (EVERYONE, True),
+    "console.project_milestone_done": (EVERYONE, True),
     "console.rectification_list": (EVERYONE, False),
     "console.rectification_page": (EVERYONE, True),
     "console.rectification_verify": (EVERYONE, True),
@@ -147,7 +155,8 @@ def request_for(rule, method, world):
                "<int:certificate_id>": str(world["certificate"].id),
                "<int:inspection_id>": str(world["inspection"].id), "<credit_code>": world["business"].credit_code,
                "<int:link_id>": str(world["agent_link"].id), "<int:report_id>": str(world["report"].id),
-               "<token>": world["report_token"], "<int:request_id>": str(world["assistance"].id)}
+               "<token>": world["report_token"], "<int:request_id>": str(world["assistance"].id),
+               "<int:project_id>": str(world["project"].id), "<int:milestone_id>": str(world["milestone"].id)}
     if "/batches/" in rule.rule:
         values["<reference>"] = world["batch"].reference
     url = fill(rule.rule, values)
@@ -166,6 +175,12 @@ def request_for(rule, method, world):
         "console.assistance_grant": {"purpose": "代为预约", "valid_hours": "24", "scopes": "book"},
         "console.assistance_book": {"slot_id": "1", "item_code": world["item"].code},
         "console.assistance_close": {"summary": "已办结"},
+        "console.project_create": {"project_name": "矩阵测试项目", "credit_code": world["business"].credit_code,
+                                   "centre_id": home, "investment_wan": "100", "location": "开发区",
+                                   "lead_staff_id": str(world["home_staff"].id)},
+        "console.project_officer_add": {"staff_id": str(world["home_staff"].id), "department": "住建局"},
+        "console.project_milestone_add": {"stage": "land", "title": "用地预审", "target_on": "2027-03-01"},
+        "console.project_milestone_link": {"application_id": str(world["application"].id)},
         "console.feedback_assign": {"staff_id": str(world["home_staff"].id)},
         "console.rectification_verify": {"note": "已电话联系"},
         "console.rectification_fix": {"category": "立行立改", "reply": "已整改"},
@@ -267,6 +282,7 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, conso
     assert reloaded(db_session, world["application"]).status == "accepted_pending_materials"
     assert reloaded(db_session, world["feedback"]).status == "submitted"
     assert reloaded(db_session, world["assistance"]).status == "submitted"
+    assert reloaded(db_session, world["milestone"]).done_on is None
     assert reloaded(db_session, world["rectification"]).status == "open"
     assert reloaded(db_session, world["suspension"]).lifted_at is None
     assert reloaded(db_session, world["home"]).booking_horizon_days == 7

@@ -50,6 +50,9 @@ Page({
       .then((list) => { this.show(list); this.setData({ notice: "已结束该经办人的授权，对方已收到通知" }); },
             (error) => showError(this, error));
   },
+  projects() {
+    wx.navigateTo({ url: `/pages/businesses/projects?business_id=${this.data.chosen.id}` });
+  },
   branches() {
     wx.navigateTo({ url: `/pages/businesses/branches?business_id=${this.data.chosen.id}` });
   },

@@ -269,6 +269,19 @@ test("分支机构批量变更: each branch with its state in words, a branch at
     h.assertBindings(branch, ["application"]);
   });
 
+test("重点项目: the business's project as a timeline per stage, late and done milestones in words, linked cases",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.representative_openid);
+    const page = await h.open(`pages/businesses/projects?business_id=${fixture.business_id}`);
+    assert.match(page.text(), /周记中央厨房项目/);
+    assert.match(page.text(), /当前阶段：用地，1个节点已超期/);
+    assert.match(page.text(), /项目备案 · 目标2026-11-10 · 已完成/);
+    assert.match(page.text(), /建设用地规划许可 · 目标2026-11-20 · 已超期，包保领导和服务专员正在督办/);
+    assert.match(page.text(), new RegExp(`办件${fixture.project_case}`));
+    assert.match(page.text(), /竣工验收/);
+    h.assertBindings(page, ["projects"]);
+  });
+
 test("我的企业: the representative ends an agent's authorisation, and the agent then acts for the business no more",
   { skip: !live && "no live server" }, async () => {
     await h.launch(fixture.agent_openid);
