@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "created": "窗口收件", "status": "状态变更", "material_received": "材料已收到",
     "material_reported": "申请人已补交材料", "material_overdue": "容缺材料逾期未补齐", "note": "备注",
     "submitted_online": "网上申报", "inspection": "远程踏勘",
+    "promise_signed": "告知承诺", "approval_revoked": "审批撤销（核查与承诺不符）",
 }
 
 TITLE_STATUS = "办件进度通知"
