@@ -8,6 +8,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from miniapp_api.applications import promises
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.messages import STATUS_NAMES
 from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
@@ -15,6 +16,8 @@ from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, Inta
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.applications.staff_views import staff_document as application_document
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, ITEM_NOT_FOUND
+from miniapp_api.certificates import services as certificates
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.forms import keeps_input
@@ -100,9 +103,9 @@ def application_page(reference: str):
     targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
-                           inspection=_inspection_of(application), promises=filing.promises_of(application),
-                           revoked=filing.revocation_of(application),
-                           revocable=application.status in filing.REVOCABLE,
+                           inspection=_inspection_of(application), promises=promises.promises_of(application),
+                           revoked=promises.revocation_of(application),
+                           revocable=application.status in promises.REVOCABLE,
                            sealed=_sealed_conclusion(application, document["timeline"]),
                            answered={m.id: file_links(m.files) for m in application.materials if m.files})
 
@@ -180,7 +183,11 @@ def application_revoke_approval(reference: str):
     if request.form.get("confirm") != "true":
         raise DomainError(messages.APPROVAL_REVOKE_CONFIRM_NEEDED, code=VALIDATION_FAILED, status=422,
                           fields={"confirm": messages.APPROVAL_REVOKE_CONFIRM_NEEDED})
-    filing.revoke_approval(db.session, g.staff, reference, reason, utcnow())
+    now = utcnow()
+    application = promises.revoke_approval(db.session, g.staff, reference, reason, now)
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.application_id == application.id,
+                                                                    Certificate.status == "valid")):
+        certificates.revoke(db.session, g.staff, certificate, reason, now)   # the licence it issued ends too
     return done(messages.APPROVAL_REVOKED, "console.application_page", reference=reference)
 
 

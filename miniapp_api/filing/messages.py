@@ -33,13 +33,3 @@ ITEM_OR_BUNDLE = "请选择要申报的事项或“一件事”（二者选一�
 # 告知承诺 and 审管联动
 UNKNOWN_PROMISE = "该事项没有这项告知承诺"
 PROMISE_NOTE = "申请人以告知承诺方式办理（{at} 签署）：{condition}。承诺内容：{text}"
-REVOKE_OWN_CENTRE_ONLY = "只有受理该办件的中心的工作人员可以撤销审批"
-REVOKE_REASON_NEEDED = "请写明撤销的原因（核查发现的情况）"
-REVOKE_NOT_BY_PROMISE = "该办件不是以告知承诺方式办理的，不能按承诺不实撤销"
-REVOKE_ALREADY = "该办件的审批已撤销"
-REVOKE_NOT_APPROVED = "该办件尚未审批通过，不需要撤销；请按不予许可处理"
-REVOKED_NOTE = "经核查，申请人承诺的情况与实际不符，审批已撤销。原因：{reason}"
-REVOKED_TITLE = "审批已撤销"
-REVOKED_BODY = "您以告知承诺方式申请的“{item}”（受理编号 {reference}）经核查与承诺不符，审批已撤销。原因：{reason}。如有异议，请联系受理中心。"
-REVOKED_PHRASE = "已撤销"
-REVOKED_TIP = "点击查看撤销原因"

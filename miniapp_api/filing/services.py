@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.applications import promises
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase, MaterialKind
 from miniapp_api.businesses.models import Business
@@ -27,19 +28,14 @@ from miniapp_api.filing.bundles import BundleDefinition, bundle_definition, bund
 from miniapp_api.filing.forms import PROMISE_PREFIX, FormDefinition, check_values, definition_for, signed_promises
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
-from miniapp_api.certificates import services as certificates
-from miniapp_api.certificates.models import Certificate
 from miniapp_api.licences.models import Licence
-from miniapp_api.notifications.services import notify
-from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, mobile_is_valid
-from miniapp_api.staff.models import Staff, staff_centre
+from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit
 
 FILING_NOT_FOUND = "filing_not_found"
-PROMISE_EVENT = "promise_signed"
 NOT_OFFERED = "not_offered_online"
 MAIL_CONTEXT = "filing.mail"
 MATERIAL_KINDS = ("image", "pdf")
@@ -339,7 +335,7 @@ def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Fili
         files.attach(session, citizen.id, its_files, subject=("application", application.id),
                      centre_id=filing.centre_id, field="materials", kinds=MATERIAL_KINDS, now=now)
         for promise, signed_at in promised:       # 告知承诺: the case carries each signed promise, in its timeline
-            applications.record_citizen_event(session, application, citizen.id, PROMISE_EVENT, now,
+            applications.record_citizen_event(session, application, citizen.id, promises.PROMISE_EVENT, now,
                                               promise_note(promise, signed_at))
         cases.append(application)
     filing.status, filing.submitted_at, filing.updated_at = "submitted", now, now
@@ -441,58 +437,3 @@ def labels_for(found: StaffFiling) -> dict[str, str]:
         if key is not None:
             labels[key] = shared.field.label
     return labels
-
-
-# --- 告知承诺: verification afterwards, and revocation (审管联动) ----------------------------------------
-
-NOT_BY_PROMISE = "not_by_promise"
-NOT_OWN_CENTRE = "not_own_centre"
-REVOKED_EVENT = "approval_revoked"
-REVOCABLE = (S.APPROVED, S.READY_FOR_PICKUP, S.MAILED, S.COMPLETED)
-
-
-def promises_of(application: Application) -> list[str]:
-    """The 告知承诺 lines the case carries (its timeline), oldest first."""
-    return [e.public_note or "" for e in application.events if e.kind == PROMISE_EVENT]
-
-
-def revocation_of(application: Application):
-    return next((e for e in application.events if e.kind == REVOKED_EVENT), None)
-
-
-def revoke_approval(session: Session, staff: Staff, reference: str, reason: str, now: datetime) -> Application:
-    """审管联动: the later check found that a condition the applicant met by 告知承诺 does not hold, so the approval
-    is revoked. Only staff of the case's own centre; only an approved case granted on a signed promise; once.
-    The reason goes into the timeline (the applicant reads it), the act into the audit log, a certificate the
-    case issued is revoked with it, and the applicant is told."""
-    application = applications.staff_application(session, staff, reference, lock=True)
-    own = session.scalar(select(staff_centre.c.centre_id).where(staff_centre.c.staff_id == staff.id,
-                                                                staff_centre.c.centre_id == application.centre_id))
-    if own is None:     # a supervising hall sees the case, but the revocation is the deciding centre's act
-        raise DomainError(messages.REVOKE_OWN_CENTRE_ONLY, code=NOT_OWN_CENTRE, status=403)
-    reason = (reason or "").strip()
-    if not reason:
-        raise _invalid({"reason": messages.REVOKE_REASON_NEEDED})
-    if not promises_of(application):
-        raise DomainError(messages.REVOKE_NOT_BY_PROMISE, code=NOT_BY_PROMISE, status=409)
-    if revocation_of(application) is not None:
-        raise DomainError(messages.REVOKE_ALREADY, code=ILLEGAL_TRANSITION, status=409)
-    if application.status not in REVOCABLE:
-        raise DomainError(messages.REVOKE_NOT_APPROVED, code=ILLEGAL_TRANSITION, status=409)
-    note = messages.REVOKED_NOTE.format(reason=reason)[:500]
-    applications.record_staff_event(session, application, staff, REVOKED_EVENT, now, note)
-    audit_trail.record(session, actor=f"staff:{staff.id}", action="application.revoke_approval",
-                       subject_type="application", subject_id=application.reference, detail={"reason": reason}, at=now)
-    for certificate in session.scalars(select(Certificate).where(Certificate.application_id == application.id,
-                                                                 Certificate.status == "valid")):
-        certificates.revoke(session, staff, certificate, reason, now)
-    body = messages.REVOKED_BODY.format(item=application.item.name, reference=application.reference, reason=reason)
-    for citizen_id in applications.recipients(application):
-        notify(session, citizen_id=citizen_id, kind="application_status", title=messages.REVOKED_TITLE, body=body,
-               context={"item": application.item.name[:20], "reference": application.reference,
-                        "status": messages.REVOKED_PHRASE, "tip": messages.REVOKED_TIP},
-               page=applications.PAGE.format(ref=application.reference), now=now,
-               subject=("application", application.id),
-               dedupe_key=f"application:{application.id}:approval-revoked:{citizen_id}")
-    session.flush()
-    return application
