@@ -203,11 +203,11 @@ def citizen_filings(session: Session, citizen: Citizen) -> list[Filing]:
 
 
 def material_names(item: ServiceItem, definition: FormDefinition | None = None) -> dict[str, bool]:
-    """The materials asked for online: name → key material (必需; the others may be 容缺) — as the item's form
-    definition lists them, else the item's own list."""
-    if definition is not None and definition.materials:
-        return {m.name: not m.deferrable for m in definition.materials}
-    return {m["name"]: bool(m.get("key")) for m in item.materials or []}
+    """The materials asked for online: the item's own list (its guide), name → key material (必需). The form
+    definition says which may be 容缺: a non-key material it lists without `deferrable` is 必需 online too (a key
+    material stays key whatever a definition says; one the definition does not list keeps the guide's flag)."""
+    listed = {m.name: m.deferrable for m in definition.materials} if definition is not None else {}
+    return {m["name"]: bool(m.get("key")) or listed.get(m["name"], True) is False for m in item.materials or []}
 
 
 def _check_materials(session: Session, citizen: Citizen, names: dict[str, bool], data: FilingInput) -> dict[str, str]:
