@@ -265,3 +265,17 @@ def test_an_approval_not_granted_on_a_promise_cannot_be_revoked_that_way(app, cl
     refused = clerk.post(f"/console/applications/{reference}/revoke-approval",
                          {"reason": "核查发现改变用途", "confirm": "true"})
     assert refused.status_code == 409
+
+
+def test_online_materials_are_the_items_own_list_and_the_definition_says_which_may_wait():
+    from miniapp_api.centres.models import ServiceItem
+    from miniapp_api.filing.services import material_names
+
+    own = [{"name": "食品经营许可申请书", "key": True}, {"name": "食品安全管理制度", "key": False},
+           {"name": "从业人员健康证明", "key": False}, {"name": "本地补充材料", "key": False}]
+    form = definitions()["食品经营许可证（新办）"]
+    assert material_names(ServiceItem(name=form.item_name, materials=own), form) == {
+        "食品经营许可申请书": True, "食品安全管理制度": False, "从业人员健康证明": False, "本地补充材料": False}
+    strict = form.__class__(**{**form.__dict__, "materials": tuple(
+        m.__class__(m.name, deferrable=False) for m in form.materials)})
+    assert material_names(ServiceItem(name=form.item_name, materials=own), strict)["食品安全管理制度"] is True
