@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "created": "窗口收件", "status": "状态变更", "material_received": "材料已收到",
     "material_reported": "申请人已补交材料", "material_overdue": "容缺材料逾期未补齐", "note": "备注",
     "submitted_online": "网上申报", "inspection": "远程踏勘",
+    "promise_signed": "告知承诺", "approval_revoked": "审批撤销（核查与承诺不符）",
 }
 
 TITLE_STATUS = "办件进度通知"
@@ -113,3 +114,15 @@ BODY_BRANCHES_DONE = "您单位的批量申报“{title}”（批次号 {referen
 BRANCH_LINE = "{name}（{credit_code}）：{outcome}"
 TIP_BRANCHES_DONE = "点击查看每个分支机构的结果"
 BRANCH_LIST_TOO_BIG = "名单文件太大（最多约 900 KB），请分批申报"
+
+# 审管联动: revoking an approval granted on a 告知承诺 (applications/promises.py)
+REVOKE_OWN_CENTRE_ONLY = "只有受理该办件的中心的工作人员可以撤销审批"
+REVOKE_REASON_NEEDED = "请写明撤销的原因（核查发现的情况）"
+REVOKE_NOT_BY_PROMISE = "该办件不是以告知承诺方式办理的，不能按承诺不实撤销"
+REVOKE_ALREADY = "该办件的审批已撤销"
+REVOKE_NOT_APPROVED = "该办件尚未审批通过，不需要撤销；请按不予许可处理"
+REVOKED_NOTE = "经核查，申请人承诺的情况与实际不符，审批已撤销。原因：{reason}"
+REVOKED_TITLE = "审批已撤销"
+REVOKED_BODY = "您以告知承诺方式申请的“{item}”（受理编号 {reference}）经核查与承诺不符，审批已撤销。原因：{reason}。如有异议，请联系受理中心。"
+REVOKED_PHRASE = "已撤销"
+REVOKED_TIP = "点击查看撤销原因"

@@ -8,6 +8,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from miniapp_api.applications import promises
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.messages import STATUS_NAMES
 from miniapp_api.applications.models import TRANSITIONS, ApplicationStatus
@@ -15,6 +16,8 @@ from miniapp_api.applications.schemas import AdvanceIn, ApplicationSummary, Inta
 from miniapp_api.applications.staff_views import HANDLERS as APPLICATION_HANDLERS
 from miniapp_api.applications.staff_views import staff_document as application_document
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, ITEM_NOT_FOUND
+from miniapp_api.certificates import services as certificates
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
 from miniapp_api.console.forms import keeps_input
@@ -30,7 +33,7 @@ from miniapp_api.inspections.models import Inspection
 from miniapp_api.platform.auth import field_cipher, signing_keys
 from miniapp_api.platform.clock import local_date, local_iso, today, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.errors import DomainError, NotFound, field_errors
+from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError, NotFound, field_errors
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.ratings import rectifications
 from miniapp_api.ratings.messages import EVENT_NAMES as RECTIFICATION_EVENTS
@@ -100,7 +103,9 @@ def application_page(reference: str):
     targets = sorted(TRANSITIONS[ApplicationStatus(application.status)], key=list(ApplicationStatus).index)
     return render_template("console/application.html", a=document, targets=targets, status_names=STATUS_NAMES,
                            may_act=g.staff.has_role(*APPLICATION_HANDLERS), online=_online_form(reference),
-                           inspection=_inspection_of(application),
+                           inspection=_inspection_of(application), promises=promises.promises_of(application),
+                           revoked=promises.revocation_of(application),
+                           revocable=application.status in promises.REVOCABLE,
                            sealed=_sealed_conclusion(application, document["timeline"]),
                            answered={m.id: file_links(m.files) for m in application.materials if m.files})
 
@@ -146,7 +151,7 @@ def _online_form(reference: str) -> dict | None:
     labels = [(label, found.values[key]) for key, label in filing.labels_for(found).items() if key in found.values]
     return {"values": labels, "deferred": [n for n in online.deferred if n in found.materials],
             "promise": online.promise_text, "delivery": online.delivery, "mail": found.mail,
-            "bundle": found.bundle,
+            "bundle": found.bundle, "promises": filing.staff_promises(found),
             "materials": [{"name": name, "key": key, "files": file_links(online.materials.get(name, []))}
                           for name, key in found.materials.items()]}
 
@@ -163,6 +168,27 @@ def application_advance(reference: str):
     body = AdvanceIn.model_validate(data)
     applications.advance(db.session, g.staff, application, body.to_advance(), utcnow())
     return done(messages.APPLICATION_MOVED.format(status=STATUS_NAMES[body.to.value]), "console.application_page", reference=reference)
+
+
+@bp.post("/applications/<reference>/revoke-approval")
+@page(*APPLICATION_HANDLERS)
+@keeps_input("console.application_page")
+def application_revoke_approval(reference: str):
+    """审管联动: the check after a 告知承诺 approval found the promise untrue — revoke, with the reason (the
+    applicant reads it in the timeline and is told). Staff of the case's own centre; a ticked confirmation."""
+    reason = (request.form.get("reason") or "").strip()
+    if not 4 <= len(reason) <= 200:
+        raise DomainError(messages.APPROVAL_REVOKE_REASON_NEEDED, code=VALIDATION_FAILED, status=422,
+                          fields={"reason": messages.APPROVAL_REVOKE_REASON_NEEDED})
+    if request.form.get("confirm") != "true":
+        raise DomainError(messages.APPROVAL_REVOKE_CONFIRM_NEEDED, code=VALIDATION_FAILED, status=422,
+                          fields={"confirm": messages.APPROVAL_REVOKE_CONFIRM_NEEDED})
+    now = utcnow()
+    application = promises.revoke_approval(db.session, g.staff, reference, reason, now)
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.application_id == application.id,
+                                                                    Certificate.status == "valid")):
+        certificates.revoke(db.session, g.staff, certificate, reason, now)   # the licence it issued ends too
+    return done(messages.APPROVAL_REVOKED, "console.application_page", reference=reference)
 
 
 @bp.post("/applications/<reference>/materials/<int:material_id>/received")

@@ -180,6 +180,9 @@ ASSISTANCE_BOOKED = "已为群众代为预约，群众会收到预约通知"
 ASSISTANCE_CLOSED = "帮办请求已办结，群众会收到通知并可评价"
 ASSISTANCE_SLA_SAVED = "首次联系时限已设为 {days} 个工作日，对此后的请求生效"
 ASSISTANCE_WECHAT_USER = "微信用户（未填写姓名）"
+APPROVAL_REVOKE_REASON_NEEDED = "请填写撤销原因（4 至 200 字，核查发现的情况），申请人会看到这个原因"
+APPROVAL_REVOKE_CONFIRM_NEEDED = "撤销审批后不能恢复，申请人会收到通知：请勾选“确认撤销”后再提交"
+APPROVAL_REVOKED = "审批已撤销，原因已写入办件进度，申请人会收到通知"
 
 # 重点项目帮办代办
 PROJECT_CREATED = "重点项目已建立，请添加服务专员和节点"

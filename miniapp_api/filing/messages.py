@@ -29,3 +29,7 @@ DEFERRED_NOTE = "申请人选择容缺后补：{names}；承诺：{promise}"
 BUNDLE_NOT_OFFERED = "没有找到该“一件事”，或暂不支持网上申报"
 BUNDLE_CHILD_NOTE = "“{title}”（受理编号 {reference}）一表申请已提交，本事项等待窗口预审"
 ITEM_OR_BUNDLE = "请选择要申报的事项或“一件事”（二者选一）"
+
+# 告知承诺 and 审管联动
+UNKNOWN_PROMISE = "该事项没有这项告知承诺"
+PROMISE_NOTE = "申请人以告知承诺方式办理（{at} 签署）：{condition}。承诺内容：{text}"

@@ -10,7 +10,7 @@ from miniapp_api.applications.models import BundleCase
 from miniapp_api.applications.services import bundle_phase
 from miniapp_api.filing import messages
 from miniapp_api.filing.bundles import BundleDefinition
-from miniapp_api.filing.forms import FormDefinition
+from miniapp_api.filing.forms import PROMISE_PREFIX, FormDefinition
 from miniapp_api.filing.models import Filing
 from miniapp_api.filing.services import CorrectionAnswer, FilingInput, MailTo, Offer, material_names
 from miniapp_api.platform.clock import local_iso
@@ -53,6 +53,17 @@ class FormMaterialOut(BaseModel):
     key: bool = Field(description="必需材料: cannot be deferred (容缺)")
 
 
+class PromiseOut(BaseModel):
+    key: str
+    condition: str = Field(description="the condition the applicant may meet by 告知承诺")
+    text: str = Field(description="the promise text the applicant signs (confirms) in the app")
+    instead_of: str | None = Field(description="the material the signed promise replaces")
+
+
+def promise_out(p) -> PromiseOut:
+    return PromiseOut(key=p.key, condition=p.condition, text=p.text, instead_of=p.instead_of)
+
+
 class CentreChoice(BaseModel):
     id: int
     name: str
@@ -64,6 +75,7 @@ class OnlineFormOut(BaseModel):
     applicant: Literal["person", "business"]
     fields: list[FormFieldOut]
     materials: list[FormMaterialOut]
+    promises: list[PromiseOut] = Field(description="告知承诺: conditions met by signing (optional, each)")
     centres: list[CentreChoice]
     prefill: dict[str, Any] = Field(description="what the system already knows (profile, business, licence)")
 
@@ -71,7 +83,8 @@ class OnlineFormOut(BaseModel):
     def of(cls, item, definition: FormDefinition, centres, prefill: dict) -> dict:
         return cls(item_code=item.code, item_name=item.name, applicant=definition.applicant,
                    fields=[field_out(f) for f in definition.fields],
-                   materials=[FormMaterialOut(name=n, key=k) for n, k in material_names(item).items()],
+                   materials=[FormMaterialOut(name=n, key=k) for n, k in material_names(item, definition).items()],
+                   promises=[promise_out(p) for p in definition.promises],
                    centres=[CentreChoice(id=c.id, name=c.name) for c in centres], prefill=prefill).model_dump()
 
 
@@ -102,11 +115,13 @@ class FilingIn(StrictIn):
     promise_text: str | None = Field(default=None, max_length=200)
     delivery: Literal["pickup", "mail"] = "pickup"
     mail: MailIn | None = None
+    promises: list[str] = Field(default_factory=list, max_length=10,
+                                description="告知承诺 the applicant signs: keys of the form's promises (confirmed text)")
 
     def to_input(self) -> FilingInput:
         return FilingInput(values=self.values, materials={k: v[:10] for k, v in self.materials.items()},
                            deferred=self.deferred, promise_text=self.promise_text, delivery=self.delivery,
-                           mail=MailTo(**self.mail.model_dump()) if self.mail else None)
+                           mail=MailTo(**self.mail.model_dump()) if self.mail else None, promises=self.promises)
 
 
 class MailOut(BaseModel):
@@ -131,6 +146,7 @@ class FilingOut(BaseModel):
     delivery: str
     mail: MailOut | None
     reference: str | None = Field(description="the case's 受理编号 once submitted (the parent case's, for a bundle)")
+    promises: dict[str, str] = Field(default_factory=dict, description="告知承诺 signed: key → when (local time)")
     updated_at: str
 
     @classmethod
@@ -138,7 +154,10 @@ class FilingOut(BaseModel):
         return cls(id=filing.id, item_code=filing.item.code if filing.item else None, bundle_code=filing.bundle_code,
                    item_name=filing.item.name if filing.item else bundle_name or "", centre_id=filing.centre_id,
                    centre_name=filing.centre.name, business_id=filing.business_id, status=filing.status,
-                   values=filing.values, materials=filing.materials, deferred=filing.deferred,
+                   values={k: v for k, v in filing.values.items() if not k.startswith(PROMISE_PREFIX)},
+                   promises={k.removeprefix(PROMISE_PREFIX): v for k, v in filing.values.items()
+                             if k.startswith(PROMISE_PREFIX)},
+                   materials=filing.materials, deferred=filing.deferred,
                    promise_text=filing.promise_text, delivery=filing.delivery,
                    mail=MailOut(**mail.__dict__) if mail else None, reference=reference,
                    updated_at=local_iso(filing.updated_at) or "").model_dump()
@@ -179,6 +198,8 @@ class StaffFilingOut(BaseModel):
     delivery: str
     mail: MailOut | None
     submitted_at: str | None
+    promises: list[dict[str, Any]] = Field(default_factory=list,
+                                           description="告知承诺 signed: condition, text, signed_at")
 
 
 # --- 一件事 bundles -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.applications import promises
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus, BundleCase, MaterialKind
 from miniapp_api.businesses.models import Business
@@ -24,11 +25,11 @@ from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.files import services as files
 from miniapp_api.filing import messages
 from miniapp_api.filing.bundles import BundleDefinition, bundle_definition, bundle_definitions, material_set
-from miniapp_api.filing.forms import FormDefinition, check_values, definition_for
+from miniapp_api.filing.forms import PROMISE_PREFIX, FormDefinition, check_values, definition_for, signed_promises
 from miniapp_api.filing.models import Filing
 from miniapp_api.identity.services import require_verified
 from miniapp_api.licences.models import Licence
-from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.errors import ILLEGAL_TRANSITION, VALIDATION_FAILED, DomainError, NotFound
 from miniapp_api.platform.privacy import FieldCipher, mobile_is_valid
 from miniapp_api.staff.models import Staff
@@ -60,6 +61,7 @@ class FilingInput:
     promise_text: str | None = None
     delivery: str = "pickup"
     mail: MailTo | None = None
+    promises: list[str] = field(default_factory=list)     # 告知承诺 the applicant signs (keys of the form's promises)
 
 
 # --- what is offered ----------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def offer_of(session: Session, filing: Filing) -> Offer:
     # A form withdrawn after submission: its values still show, under their keys.
     definition = definition_for(item.name) or FormDefinition(item.name, "business" if filing.business_id else "person",
                                                              ())
-    names = material_names(item)
+    names = material_names(item, definition)
     return Offer(definition, [item], names, {name: (item.name,) for name in names})
 
 
@@ -143,7 +145,7 @@ def _licence(session: Session, definition: FormDefinition, citizen: Citizen, bus
 def prefill(session: Session, definition: FormDefinition, citizen: Citizen, business: Business | None) -> dict:
     """What the system already knows, by each field's `prefill` source (the applicant can still change it)."""
     licence = _licence(session, definition, citizen, business)
-    known: dict[str, Any] = {}
+    known: dict[str, Any] = {"person.name": citizen.real_name}
     if business is not None:
         known |= {"business.name": business.name, "business.address": business.address,
                   "business.credit_code": business.credit_code, "business.employees": business.employees}
@@ -200,9 +202,12 @@ def citizen_filings(session: Session, citizen: Citizen) -> list[Filing]:
                                 .order_by(Filing.id.desc()).limit(50)))
 
 
-def material_names(item: ServiceItem) -> dict[str, bool]:
-    """The item's materials: name → key material."""
-    return {m["name"]: bool(m.get("key")) for m in item.materials or []}
+def material_names(item: ServiceItem, definition: FormDefinition | None = None) -> dict[str, bool]:
+    """The materials asked for online: the item's own list (its guide), name → key material (必需). The form
+    definition says which may be 容缺: a non-key material it lists without `deferrable` is 必需 online too (a key
+    material stays key whatever a definition says; one the definition does not list keeps the guide's flag)."""
+    listed = {m.name: m.deferrable for m in definition.materials} if definition is not None else {}
+    return {m["name"]: bool(m.get("key")) or listed.get(m["name"], True) is False for m in item.materials or []}
 
 
 def _check_materials(session: Session, citizen: Citizen, names: dict[str, bool], data: FilingInput) -> dict[str, str]:
@@ -240,11 +245,17 @@ def save(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing
     if filing.status != "draft":
         raise DomainError(messages.NOT_A_DRAFT, code=ILLEGAL_TRANSITION, status=409)
     offer = offer_of(session, filing)
-    clean, errors = check_values(offer.form, data.values, complete=False)
+    typed = {k: v for k, v in data.values.items() if not k.startswith(PROMISE_PREFIX)}
+    clean, errors = check_values(offer.form, typed, complete=False)
+    errors |= {f"values.{k}": messages.UNKNOWN_FIELD for k in data.values if k.startswith(PROMISE_PREFIX)}
     errors |= _check_materials(session, citizen, offer.materials, data) | _check_mail(data)
+    errors |= {f"promises.{k}": messages.UNKNOWN_PROMISE for k in data.promises if offer.form.promise(k) is None}
     if errors:
         raise _invalid(errors)
-    filing.values, filing.materials = clean, {k: list(dict.fromkeys(v)) for k, v in data.materials.items() if v}
+    # A promise keeps the moment it was first signed (签署时间); unticking it withdraws it.
+    signed = {PROMISE_PREFIX + k: filing.values.get(PROMISE_PREFIX + k) or local_iso(now)
+              for k in dict.fromkeys(data.promises)}
+    filing.values, filing.materials = clean | signed, {k: list(dict.fromkeys(v)) for k, v in data.materials.items() if v}
     filing.deferred, filing.promise_text = list(dict.fromkeys(data.deferred)), data.promise_text
     filing.delivery = data.delivery
     filing.mail_enc = (cipher.encrypt(json.dumps(data.mail.__dict__, ensure_ascii=False), context=MAIL_CONTEXT)
@@ -252,6 +263,11 @@ def save(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Filing
     filing.updated_at = now
     session.flush()
     return filing
+
+
+def promise_note(promise, signed_at: str) -> str:
+    note = messages.PROMISE_NOTE.format(condition=promise.condition, text=promise.text, at=signed_at[:16].replace("T", " "))
+    return note[:500]
 
 
 def mail_of(cipher: FieldCipher, filing: Filing) -> MailTo | None:
@@ -281,8 +297,10 @@ def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Fili
                        promise_text=filing.promise_text, delivery=filing.delivery, mail=mail_of(cipher, filing))
     _, errors = check_values(offer.form, filing.values, complete=True)
     errors |= _check_materials(session, citizen, offer.materials, data) | _check_mail(data)
+    promised = signed_promises(offer.form, filing.values) if offer.bundle is None else []
+    replaced = {p.instead_of for p, _ in promised if p.instead_of}
     for name, key in offer.materials.items():
-        if filing.materials.get(name):
+        if filing.materials.get(name) or name in replaced:
             continue
         if key:
             errors[f"materials.{name}"] = messages.KEY_MATERIAL_MISSING.format(name=name)
@@ -316,6 +334,9 @@ def submit(session: Session, cipher: FieldCipher, citizen: Citizen, filing: Fili
                      for file_id in ids]
         files.attach(session, citizen.id, its_files, subject=("application", application.id),
                      centre_id=filing.centre_id, field="materials", kinds=MATERIAL_KINDS, now=now)
+        for promise, signed_at in promised:       # 告知承诺: the case carries each signed promise, in its timeline
+            applications.record_citizen_event(session, application, citizen.id, promises.PROMISE_EVENT, now,
+                                              promise_note(promise, signed_at))
         cases.append(application)
     filing.status, filing.submitted_at, filing.updated_at = "submitted", now, now
     if bundle is not None:
@@ -398,13 +419,21 @@ def for_staff(session: Session, cipher: FieldCipher, staff: Staff, reference: st
     return StaffFiling(filing, item, values, needed, mail_of(cipher, filing), application.bundle_case)
 
 
+def staff_promises(found: StaffFiling) -> list[dict[str, Any]]:
+    """The 告知承诺 the applicant signed on this filing (the item's own form; a bundle has none)."""
+    own = definition_for(found.item.name) if found.filing.bundle_code is None else None
+    return [{"key": p.key, "condition": p.condition, "text": p.text, "instead_of": p.instead_of, "signed_at": at}
+            for p, at in (signed_promises(own, found.filing.values) if own else [])]
+
+
 def labels_for(found: StaffFiling) -> dict[str, str]:
-    """Field key → label as the item's own form says, else as the bundle's shared form says."""
+    """Field key → label: for a bundle, as its shared form said (what the applicant read), else as the item's
+    own form says, in the own form's order."""
     own = definition_for(found.item.name)
     labels = {f.key: f.label for f in own.fields} if own else {}
     bundle = bundle_definition(found.filing.bundle_code) if found.filing.bundle_code else None
     for shared in bundle.fields if bundle else ():
         key = shared.field.key if shared.maps is None else shared.maps.get(found.item.name)
         if key is not None:
-            labels.setdefault(key, shared.field.label)
+            labels[key] = shared.field.label
     return labels

@@ -147,7 +147,7 @@ def staff_filing(path: ApplicationPath):
                    for name, key in found.materials.items()],
         deferred=[n for n in filing.deferred if n in found.materials], promise_text=filing.promise_text,
         delivery=filing.delivery, mail=MailOut(**found.mail.__dict__) if found.mail else None,
-        submitted_at=local_iso(filing.submitted_at)).model_dump()
+        submitted_at=local_iso(filing.submitted_at), promises=services.staff_promises(found)).model_dump()
 
 
 # --- 一件事 bundles -----------------------------------------------------------------------------------

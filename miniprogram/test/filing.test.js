@@ -346,3 +346,22 @@ test("the item page offers 网上申报 only where the item has an online form",
   const me = fs.readFileSync(path.join(ROOT, "pages/me/index.wxml"), "utf8");
   assert.match(me, /url="\/pages\/filing\/list">我的申报/);
 });
+
+test("告知承诺: each promise in full, signed or not; a signed one stands in for its material and is sent", () => {
+  const definition = { materials: [{ name: "住所使用证明", key: false }, { name: "公司章程", key: true }],
+                       promises: [{ key: "residence_true", condition: "住所真实、合法", text: "本人承诺：住所真实。",
+                                    instead_of: "住所使用证明" }] };
+  const unsigned = filing.promiseRows(definition, [], { "promises.residence_true": "该事项没有这项告知承诺" });
+  assert.equal(unsigned[0].signed, false);
+  assert.equal(unsigned[0].text, "本人承诺：住所真实。");
+  assert.equal(unsigned[0].instead, "签署后不用再交“住所使用证明”");
+  assert.equal(unsigned[0].error, "该事项没有这项告知承诺");
+  const rows = filing.withPromises(filing.materialRows(definition, {}, [], {}),
+                                   filing.replacedBy(definition, ["residence_true"]));
+  assert.equal(rows[0].state, "已签署告知承诺，不用再交");
+  assert.equal(rows[0].deferrable, false);
+  assert.equal(rows[1].state, "必需材料，还没有上传");
+  const body = filing.filingBody({ values: {}, uploaded: {}, deferred: [], signed: ["residence_true"], delivery: "" });
+  assert.deepEqual(body.promises, ["residence_true"]);
+  assert.equal("promises" in filing.filingBody({ values: {}, uploaded: {}, deferred: [], signed: [] }), false);
+});

@@ -62,6 +62,37 @@
     });
   }
 
+  /**
+   * 告知承诺: the conditions the form lets the applicant meet by signing a promise (the API's `promises`), each
+   * with its text in full, whether it is signed on this draft and the material it stands in for.
+   */
+  function promiseRows(definition, signed, fieldErrors) {
+    var errors = fieldErrors || {};
+    return (definition.promises || []).map(function (p) {
+      var on = (signed || []).indexOf(p.key) >= 0;
+      return { key: p.key, condition: p.condition, text: p.text, signed: on,
+               instead: p.instead_of ? "签署后不用再交“" + p.instead_of + "”" : "",
+               state: on ? "已签署，提交后随办件一起由窗口核查" : "未签署（不签也可以，按常规提交证明材料）",
+               error: errors["promises." + p.key] || "" };
+    });
+  }
+
+  /** The materials a signed promise stands in for (not asked for any more). */
+  function replacedBy(definition, signed) {
+    return (definition.promises || []).filter(function (p) {
+      return p.instead_of && (signed || []).indexOf(p.key) >= 0;
+    }).map(function (p) { return p.instead_of; });
+  }
+
+  /** Material rows with those a signed promise stands in for marked so (nothing to upload or defer). */
+  function withPromises(rows, replaced) {
+    return rows.map(function (row) {
+      if ((replaced || []).indexOf(row.name) < 0 || row.count) return row;
+      return Object.assign({}, row, { need: "已用告知承诺代替", state: "已签署告知承诺，不用再交", deferrable: false,
+                                      deferred: false, replaced: true });
+    });
+  }
+
   /** Whether any material is promised for later (then the promise is asked for). */
   function anyDeferred(rows) {
     return rows.some(function (row) { return row.deferred; });
@@ -87,6 +118,8 @@
     var body = { values: values, materials: materials, deferred: deferred,
                  promise_text: deferred.length && !blank(state.promise) ? state.promise.trim() : null,
                  delivery: state.delivery === "mail" ? "mail" : "pickup", mail: null };
+    // 告知承诺 signed (keys); sent only when there is one, so that unticking every one withdraws them.
+    if ((state.signed || []).length) body.promises = state.signed.slice();
     if (state.delivery === "mail") {
       body.mail = { name: (mail.name || "").trim(), phone: (mail.phone || "").trim(), address: (mail.address || "").trim() };
     }
@@ -147,5 +180,5 @@
            DELIVERY_UNCHOSEN: DELIVERY_UNCHOSEN, PROMISE_MAX: PROMISE_MAX, NOTE_MAX: NOTE_MAX,
            fieldRows: fieldRows, materialRows: materialRows, anyDeferred: anyDeferred, filingBody: filingBody,
            deliveryChosen: deliveryChosen, savedAt: savedAt, filingList: filingList, draftFor: draftFor,
-           corrections: corrections };
+           corrections: corrections, promiseRows: promiseRows, replacedBy: replacedBy, withPromises: withPromises };
 });

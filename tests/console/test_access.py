@@ -29,6 +29,8 @@ MATRIX = {
     "console.materials_outstanding": (EVERYONE, False),
     "console.application_page": (EVERYONE, True),
     "console.application_advance": ({M, W}, True),
+    # 审管联动: revoking a 告知承诺 approval (the matrix's case was not granted on a promise: 409, still allowed in).
+    "console.application_revoke_approval": ({M, W}, True),
     "console.material_received": ({M, W}, True),
     "console.application_intake": ({M, W}, "POST"),   # the form lists one's own centres; posting checks
     "console.feedback_inbox": ({M, F, S}, False),
@@ -164,6 +166,7 @@ def request_for(rule, method, world):
     forms = {
         "console.ticket_action": {"action": "recall"},
         "console.application_advance": {"to": "in_review", "internal_note": "审查"},
+        "console.application_revoke_approval": {"reason": "核查发现承诺不实", "confirm": "true"},
         "console.application_intake": {"centre_id": home, "item_code": world["item"].code,
                                        "applicant_name": "周敏", "applicant_id_number": id_number(31)},
         "console.feedback_answer": {"answer": "已核实处理"},

@@ -42,7 +42,7 @@ def world(db_session, frozen):
     centre = CentreFactory(region="开发区")
     item = ItemFactory(name="食品经营许可证（新办）", audience="business", materials=MATERIALS,
                        time_limit_working_days=10)
-    plain = ItemFactory(name="不动产登记")
+    plain = ItemFactory(name="城市道路挖掘许可")          # an item without an online form
     WindowFactory(centre_id=centre.id, items=[item, plain])
     business = Business(credit_code=credit_code(21), name="聊城市开发区老王家常菜馆", kind="individual",
                         industry_code="H6210", size_class="micro", address="聊城市开发区黄河路18号", region="371571",

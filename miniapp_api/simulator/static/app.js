@@ -749,6 +749,13 @@
                 esc(m.name) + '"' + (filing.deferred.indexOf(m.name) >= 0 ? " checked" : "") + "> 容缺后补</label>") + "</div>";
           }).join("") +
           field("promise_text", "容缺承诺（选择容缺后补时填写）", { value: filing.promise_text || "" }) +
+          ((definition.promises || []).length ? "<h2>告知承诺（可选）</h2>" + definition.promises.map(function (pr, i) {
+            var signed = Boolean((filing.promises || {})[pr.key]);
+            return '<div class="field promise" data-field="promises.' + esc(pr.key) + '"><p>' + esc(pr.condition) +
+              (pr.instead_of ? "（签署后不用再交“" + esc(pr.instead_of) + "”）" : "") + "</p><p>" + esc(pr.text) + "</p>" +
+              '<label class="choice" for="p-' + i + '"><input type="checkbox" id="p-' + i + '" name="promises" value="' +
+              esc(pr.key) + '"' + (signed ? " checked" : "") + "> 我已阅读并签署以上承诺</label></div>";
+          }).join("") : "") +
           radios("delivery", "取件方式", [["pickup", "到中心领取"], ["mail", "邮寄到家"]], filing.delivery) +
           '<div data-field="mail">' + field("mail.name", "收件人", { value: mail.name }) +
           field("mail.phone", "收件手机号", { value: mail.phone, inputmode: "numeric" }) +
@@ -779,6 +786,7 @@
           var delivery = values.delivery || "pickup";
           return { values: fieldValues, materials: uploaded, deferred: [].concat(values.deferred || []),
                    promise_text: values.promise_text || null, delivery: delivery,
+                   promises: [].concat(values.promises || []),
                    mail: delivery === "mail" ? { name: values["mail.name"] || "", phone: values["mail.phone"] || "",
                                                  address: values["mail.address"] || "" } : null };
         }

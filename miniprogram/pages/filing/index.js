@@ -21,7 +21,7 @@ function stepOf(field) {
 Page({
   data: { stage: "loading", title: "", elder: false, step: 0, steps: STEPS, kind: "item", code: "", definition: null,
           centres: [], centreIndex: -1, businesses: [], businessIndex: -1, needVerify: false, noBusiness: false,
-          filing: null, values: {}, uploaded: {}, deferred: [], promise: "", delivery: "",
+          filing: null, values: {}, uploaded: {}, deferred: [], promise: "", delivery: "", signed: [], promises: [],
           mail: { name: "", phone: "", address: "" }, rows: [], materials: [], waiting: false, notNeeded: [],
           deliveries: filing.DELIVERY.map((d) => ({ value: d[0], name: d[1] })), deferWords: filing.DEFER_WORDS,
           deferExplained: filing.DEFER_EXPLAINED, reference: "", submittedKind: "", busy: false, notice: "",
@@ -106,7 +106,7 @@ Page({
     this.setData({
       stage: "form", step: 0, filing: found, definition, values: Object.assign({}, found.values),
       uploaded: JSON.parse(JSON.stringify(found.materials || {})), deferred: (found.deferred || []).slice(),
-      promise: found.promise_text || "", delivery: filing.deliveryChosen(found, remembered),
+      promise: found.promise_text || "", signed: Object.keys(found.promises || {}), delivery: filing.deliveryChosen(found, remembered),
       mail: Object.assign({ name: "", phone: "", address: "" }, found.mail || {}),
       notNeeded: definition.not_needed || [], error: "", fieldErrors: {},
     });
@@ -114,8 +114,10 @@ Page({
   },
   render() {
     const d = this.data;
-    const materials = filing.materialRows(d.definition, d.uploaded, d.deferred, d.fieldErrors);
+    const materials = filing.withPromises(filing.materialRows(d.definition, d.uploaded, d.deferred, d.fieldErrors),
+                                          filing.replacedBy(d.definition, d.signed));
     this.setData({ rows: filing.fieldRows(d.definition, d.values, d.fieldErrors), materials,
+                   promises: filing.promiseRows(d.definition, d.signed, d.fieldErrors),
                    waiting: filing.anyDeferred(materials) });
   },
   onValue(event) {
@@ -158,6 +160,13 @@ Page({
     const name = event.currentTarget.dataset.name;
     const on = this.data.deferred.indexOf(name) >= 0;
     this.setData({ deferred: on ? this.data.deferred.filter((n) => n !== name) : this.data.deferred.concat([name]) });
+    this.render();
+  },
+  /** 告知承诺: ticking signs the promise text shown in full above the box; unticking withdraws it. */
+  toggleSign(event) {
+    const key = event.currentTarget.dataset.key;
+    const on = this.data.signed.indexOf(key) >= 0;
+    this.setData({ signed: on ? this.data.signed.filter((k) => k !== key) : this.data.signed.concat([key]) });
     this.render();
   },
   onPromise(event) { this.setData({ promise: event.detail.value }); },
