@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.applications.models import Application, ApplicationEvent, ApplicationStatus
+from miniapp_api.applications.promises import REVOKED_EVENT
 from miniapp_api.applications.services import recipients
 from miniapp_api.businesses.services import agents_of, citizen_businesses
 from miniapp_api.centres.models import ServiceItem
@@ -67,9 +68,12 @@ def on_completion(session: Session, events: list[DomainEvent], *, keys: KeyRing,
 
 
 def was_approved(session: Session, application: Application) -> bool:
-    return session.scalar(select(ApplicationEvent.id).where(
-        ApplicationEvent.application_id == application.id,
-        ApplicationEvent.to_status == ApplicationStatus.APPROVED).limit(1)) is not None
+    """Approved, and the approval not revoked since (审管联动: a 告知承诺 found untrue revokes it, also before the
+    case is closed: a revoked case that is then marked 已办结 issues no certificate and renews no licence)."""
+    events = select(ApplicationEvent.id).where(ApplicationEvent.application_id == application.id)
+    if session.scalar(events.where(ApplicationEvent.to_status == ApplicationStatus.APPROVED).limit(1)) is None:
+        return False
+    return session.scalar(events.where(ApplicationEvent.kind == REVOKED_EVENT).limit(1)) is None
 
 
 def _next_number(session: Session, type_code: str, region_code: str, year: int) -> int:

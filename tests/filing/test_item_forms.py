@@ -15,7 +15,10 @@ import time_machine
 import yaml
 from sqlalchemy import select
 
+from miniapp_api.applications.models import Application
 from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.certificates import services as certificates
+from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.filing.forms import CATALOGUE, DefinitionError, catalogue_materials, definitions, parse
 from miniapp_api.notifications.models import Notification
@@ -250,6 +253,32 @@ def test_staff_of_the_centre_revoke_an_approval_granted_on_a_promise_with_the_re
     assert len(told) == 1 and form["reason"] in told[0].body
     page = clerk.get(f"/console/applications/{reference}").get_data(as_text=True)
     assert "审批已撤销" in page
+
+
+def test_a_case_revoked_before_it_is_closed_issues_no_certificate(app, client, db_session, hall, applicant,
+                                                                   staff_login):
+    """Revoked while the result is in the post: marking it 已办结 afterwards closes the case, and the certificate
+    (and any licence renewal) a completed approval would issue does not come."""
+    reference = file_on_promise(client, hall, applicant)
+    api_clerk = staff_login(hall["clerk"])
+    approve(client, api_clerk, reference)
+    mailed = client.post(f"/api/staff/v1/applications/{reference}/advance", headers=api_clerk,
+                         json={"to": "mailed", "carrier": "中国邮政EMS", "tracking_number": "1190012345678"})
+    assert mailed.status_code == 200, mailed.get_json()
+    clerk = ConsoleUser(app)
+    assert clerk.log_in(hall["clerk"]).status_code == 303
+    assert clerk.post(f"/console/applications/{reference}/revoke-approval",
+                      {"reason": "实地核查：住所不能用作经营场所", "confirm": "true"}).status_code == 303
+    closed = client.post(f"/api/staff/v1/applications/{reference}/advance", headers=api_clerk,
+                         json={"to": "completed"})
+    assert closed.status_code == 200, closed.get_json()
+    db_session.expire_all()
+    application = db_session.scalars(select(Application).where(Application.reference == reference)).one()
+    assert application.status == "completed"
+    assert not certificates.was_approved(db_session, application)
+    assert certificates.issue_for(db_session, app.extensions["banshi.keyring"], app.extensions["banshi.cipher"],
+                                  application, NOW) is None
+    assert db_session.scalar(select(Certificate.id).where(Certificate.application_id == application.id)) is None
 
 
 def test_an_approval_not_granted_on_a_promise_cannot_be_revoked_that_way(app, client, hall, applicant, staff_login):
