@@ -17,15 +17,30 @@ from sqlalchemy import select
 
 from miniapp_api.applications.models import Application
 from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import services as certificates
 from miniapp_api.certificates.models import Certificate
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.filing.forms import CATALOGUE, DefinitionError, catalogue_materials, definitions, parse
+from miniapp_api.filing.forms import (
+    CATALOGUE,
+    DefinitionError,
+    catalogue_materials,
+    definitions,
+    parse,
+)
+from miniapp_api.filing.services import material_names
 from miniapp_api.notifications.models import Notification
-from miniapp_api.platform.models import AuditLog
 from miniapp_api.platform.clock import SHANGHAI
+from miniapp_api.platform.models import AuditLog
 from tests.console.conftest import ConsoleUser
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import (
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    credit_code,
+    id_number,
+    make_staff,
+)
 from tests.files import samples
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -297,9 +312,6 @@ def test_an_approval_not_granted_on_a_promise_cannot_be_revoked_that_way(app, cl
 
 
 def test_online_materials_are_the_items_own_list_and_the_definition_says_which_may_wait():
-    from miniapp_api.centres.models import ServiceItem
-    from miniapp_api.filing.services import material_names
-
     own = [{"name": "食品经营许可申请书", "key": True}, {"name": "食品安全管理制度", "key": False},
            {"name": "从业人员健康证明", "key": False}, {"name": "本地补充材料", "key": False}]
     form = definitions()["食品经营许可证（新办）"]
