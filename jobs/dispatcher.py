@@ -5,9 +5,13 @@ same statement calls pg_notify, which PostgreSQL delivers only when the booking 
 on that channel and, on each wake-up, runs the due sweep (`enqueue_due_notifications`): it claims every due,
 unclaimed row in one statement (FOR UPDATE SKIP LOCKED), commits, and enqueues their send jobs in pipelined
 batches. One dispatcher works at a time (a session advisory lock; the others wait for it to go), and the
-scheduler's minute sweep runs the same claim, so a wake-up lost while no dispatcher listened, a crash between
-commit and enqueue, or Redis away costs at most a minute of delay, never a message: exactly once still comes
-from the claim and from the send's own claim of the row.
+scheduler's minute sweep runs the same claim, so a wake-up lost while no dispatcher listened costs at most a minute
+of delay, and rows claimed but not enqueued (Redis away at that moment, a worker killed between the claim's commit
+and the enqueue) go again after the due sweep's five-minute staleness: a delay, never a lost or doubled message
+(exactly once comes from the claim and from the send's own claim of the row). TCP keepalives end a half-open
+LISTEN connection, and with it the lock, within about a minute. The dispatcher needs a session-level connection:
+behind PgBouncer, the workers' DATABASE_URL must reach PostgreSQL directly or a session-mode pool (LISTEN and advisory
+locks do not survive transaction pooling).
 
 Why LISTEN/NOTIFY and not an enqueue batched in the web process: measured on this machine (pgbench, 32 clients,
 a booking-sized write), a NOTIFY inside the transaction lowers the ceiling from ~8,000 to ~3,400 commits/s
@@ -59,7 +63,8 @@ class Dispatcher(threading.Thread):
             self.stopping.wait(self.wait_seconds)
 
     def _listen(self) -> None:
-        with psycopg.connect(self.database_url, autocommit=True, connect_timeout=self.connect_timeout) as conn:
+        with psycopg.connect(self.database_url, autocommit=True, connect_timeout=self.connect_timeout,
+                             keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3) as conn:
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", (DISPATCHER_LOCK,)).fetchone()[0]:
                 return   # another worker's dispatcher is at work; try again after the pause
             conn.execute(f"LISTEN {OUTBOX_CHANNEL}")

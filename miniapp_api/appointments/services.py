@@ -189,6 +189,19 @@ def _load_items(session: Session, codes: list[str], window_id: int) -> tuple[lis
     return [items[code] for code in unique_codes], all(served is not None for _, served in rows)
 
 
+def _check_catalogue(found: catalogue.Catalogue, person: Person, now: datetime) -> None:
+    """What the catalogue alone decides: the centre takes the person (verified, or unverified allowed), the window
+    serves the items, the time is bookable now, the slot is not closed (暂停服务; a closure racing this booking is
+    met by the seat's UPDATE)."""
+    if not person.booker_verified and not found.centre.allow_unverified_booking:
+        raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
+    if not found.all_served:
+        raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
+    _check_timing(found.centre, found.slot.starts_at, now)
+    if found.slot.closure_id is not None:
+        raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
+
+
 def _fresh_catalogue(session: Session, slot_id: int, codes: list[str]) -> catalogue.Catalogue:
     """The booking's catalogue from the database, with the catalogue version read in the slot's statement."""
     # populate_existing: rows this session already holds (a cached copy found out of date) take the values read now.
@@ -361,17 +374,13 @@ def book_appointment(session: Session, *, citizen_id: int, person: Person, slot_
         if found is None:
             found = _fresh_catalogue(session, slot_id, item_codes)
         slot, centre, items = found.slot, found.centre, found.items
-        if not person.booker_verified and not centre.allow_unverified_booking:
-            raise DomainError(identity_messages.IDENTITY_REQUIRED, code=IDENTITY_UNVERIFIED, status=403)
-        if not found.all_served:
-            raise BookingRefused(messages.ITEM_NOT_AT_CENTRE, code=ITEM_NOT_AT_CENTRE, status=422)
-        _check_timing(centre, slot.starts_at, now)
+        try:
+            _check_catalogue(found, person, now)
+        except DomainError:
+            if found.fresh:
+                raise
+            continue   # refused on cached values: the refusal stands only if the database says so too
         service_date = local_date(slot.starts_at)
-        # Slots exist only inside opening hours; what can change after they were made is the calendar (an
-        # override) or a closure. They are read with the person's lock (writers that touch one person queue
-        # behind each other until commit) and the new appointment's id, so the rows below can name it.
-        if slot.closure_id is not None:   # 暂停服务; a closure racing this booking is met by the seat's UPDATE
-            raise BookingRefused(messages.SLOT_CLOSED, code=CENTRE_CLOSED)
         # A standing closure covering this slot refuses it too, also one whose slots were made while it was being
         # closed (the hourly sweep marks them next time).
         starts, ends = local(slot.starts_at).time(), local(slot.ends_at).time()

@@ -6,6 +6,7 @@ afresh; a booking's own seat never moves it."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -13,6 +14,7 @@ from sqlalchemy import delete, select, update
 from miniapp_api.appointments import catalogue, services
 from miniapp_api.appointments.services import BookingRefused
 from miniapp_api.centres.models import CatalogueVersion, Centre, window_item
+from miniapp_api.platform.clock import SHANGHAI
 from tests.appointments.conftest import MONDAY_8AM
 from tests.appointments.test_full_slots import statements_during
 from tests.factories import build_hall, citizen_with_identity
@@ -108,3 +110,35 @@ def test_a_change_committed_by_another_process_is_seen(app, committed_db):
     session.rollback()
     assert refused.value.code == services.TOO_LATE_TO_BOOK
     assert catalogue.size() == 0   # the moved version emptied the cache
+
+
+def test_the_slots_of_a_window_share_its_entry_and_items_are_held_without_their_guides(db_session, cipher, setting):
+    hall, slot_id, people = setting
+    other_slot = hall.slot(db_session, hall.general, "2026-11-24 09:30").id
+    _book(db_session, cipher, next(people), slot_id, hall.quick.code)
+    second = statements_during(lambda: _book(db_session, cipher, next(people), other_slot, hall.quick.code))
+    assert catalogue.size() == 2 and len(catalogue._windows) == 1
+    # The second slot's miss read its slot, window and centre and the items asked for, not the window's items again.
+    assert not [s for s in second if "JOIN window_item" in s and "service_item" in s and "WHERE window_item" in s]
+    [held] = catalogue._windows.values()
+    assert hall.quick.code in held.items and "guide" not in held.items[hall.quick.code]
+    appointment = _book(db_session, cipher, next(people), other_slot, hall.quick.code)
+    assert appointment.lines[0].item.guide == hall.quick.guide   # loaded on demand when something reads it
+
+
+def test_a_refusal_on_cached_values_is_checked_on_a_fresh_read(db_session, cipher, setting):
+    """The centre shortens its notice period: a booking the old period would refuse goes through at once."""
+    hall, _, people = setting
+    thursday = hall.slot(db_session, hall.general, "2026-11-26 09:00").id
+    db_session.execute(update(Centre).where(Centre.id == hall.centre.id).values(min_notice_minutes=2 * 24 * 60))
+    db_session.commit()
+    _book(db_session, cipher, next(people), thursday, hall.quick.code)   # three days ahead: cached with 2 days
+    assert catalogue.size() == 1
+    db_session.execute(update(Centre).where(Centre.id == hall.centre.id).values(min_notice_minutes=30))
+    db_session.commit()
+    db_session.expunge(hall.centre)   # as in a new request: the session holds no centre of its own
+    two_hours_before = datetime(2026, 11, 26, 7, 0, tzinfo=SHANGHAI)
+    booked = services.book_appointment(db_session, citizen_id=(person := next(people)).id,
+                                       person=services.person_for_self(person, cipher), slot_id=thursday,
+                                       item_codes=[hall.quick.code], now=two_hours_before)
+    assert booked.id is not None

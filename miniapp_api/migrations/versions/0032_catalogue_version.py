@@ -48,7 +48,7 @@ def upgrade() -> None:
                "OR OLD.starts_at IS DISTINCT FROM NEW.starts_at OR OLD.ends_at IS DISTINCT FROM NEW.ends_at "
                "OR OLD.window_id IS DISTINCT FROM NEW.window_id OR OLD.centre_id IS DISTINCT FROM NEW.centre_id) "
                "EXECUTE FUNCTION bump_catalogue_version()")
-    op.execute("CREATE TRIGGER bump_catalogue_version_deleted AFTER DELETE ON slot FOR EACH STATEMENT "
+    op.execute("CREATE TRIGGER bump_catalogue_version_deleted AFTER DELETE OR TRUNCATE ON slot FOR EACH STATEMENT "
                "EXECUTE FUNCTION bump_catalogue_version()")
 
 
