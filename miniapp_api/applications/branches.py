@@ -71,6 +71,13 @@ def file_branches(session: Session, cipher: FieldCipher, citizen: Citizen, *, bu
             raise _invalid(f"branches[{position}].credit_code", messages.MEMBER_DUPLICATE.format(
                 column="统一社会信用代码", row=seen[code] + 1))
         seen[code] = position
+    # A branch that is itself a business registered here is filed only by someone who acts for it too: a typed
+    # code never files (and, once approved, renews licences) in another business's name.
+    for other in session.scalars(select(Business).where(Business.credit_code.in_(list(seen)))):
+        try:
+            own_business(session, citizen.id, other.id, now)
+        except NotFound:
+            raise _invalid(f"branches[{seen[other.credit_code]}].credit_code", messages.BRANCH_OF_ANOTHER) from None
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == item_code)).one_or_none()
     if item is None:
         raise _invalid("item_code", messages.ITEM_NOT_AT_CENTRE)

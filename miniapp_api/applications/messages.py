@@ -105,6 +105,7 @@ BRANCH_FILING_NOTE = "分支机构批量变更：{title}（批次号 {reference}
 BRANCHES_NEEDED = "请至少填写一个分支机构"
 BRANCHES_TOO_MANY = "一次网上申报最多 {max} 个分支机构；更多的请分批申报，或到窗口办理"
 BRANCH_IS_THE_BUSINESS = "这是本单位自己的统一社会信用代码，请填写分支机构的"
+BRANCH_OF_ANOTHER = "这个统一社会信用代码属于另一家已登记的企业，您不是它的经办人，不能替它申报；如确是本单位的分支机构，请到窗口办理"
 BRANCH_OUTCOMES = {"approved": "准予", "rejected": "不予许可"}
 BRANCH_PHASES = {"in_progress": "办理中", "needs_correction": "有分支机构待补正", "completed": "已全部办结"}
 TITLE_BRANCHES_CORRECTION = "分支机构变更需要补正"

@@ -230,6 +230,11 @@ def test_only_someone_acting_for_the_business_now_files_or_reads_its_branch_fili
     twice = client.post(f"/api/v1/businesses/{business_id}/branch-filings", headers=agent,
                         json=filing_body(world, [listed[0], listed[0]], []))
     assert twice.status_code == 422 and "branches[1].credit_code" in twice.get_json()["error"]["fields"]
+    # Another business registered here, typed in as a "branch" by someone who does not act for it.
+    foreign = client.post(f"/api/v1/businesses/{business_id}/branch-filings", headers=agent, json=filing_body(
+        world, [listed[0], {"name": "别家公司", "credit_code": other.credit_code}], []))
+    assert foreign.status_code == 422
+    assert "不是它的经办人" in foreign.get_json()["error"]["fields"]["branches[1].credit_code"]
     assert db_session.scalar(select(func.count()).select_from(ApplicationBatch)) == 1
 
     # The representative ends the agent's link: from that moment the agent files, lists and reads nothing,
