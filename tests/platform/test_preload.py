@@ -74,7 +74,11 @@ def test_gunicorn_with_the_procfile_settings_serves_from_preloaded_workers_and_r
     try:
         answered = _get_when_up(port, "/readyz")
         assert answered.status_code == 200
-        workers = psutil.Process(process.pid).children()
+        # Preloaded, the first worker answers before the master has forked the second: wait for both.
+        deadline = time.monotonic() + 30
+        while len(workers := psutil.Process(process.pid).children()) < 2:
+            assert time.monotonic() < deadline, "gunicorn never had its two workers"
+            time.sleep(0.1)
         assert len(workers) == 2
         workers[0].kill()
         deadline = time.monotonic() + 30
