@@ -42,6 +42,8 @@ def test_a_forked_process_opens_its_own_database_and_redis_connections(app, redi
     # check below about that very connection, whatever else the pool holds after the rest of the suite).
     with db.engine.connect() as held:
         parent_backend = held.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as pooled:   # back in the pool when the child forks
+            pooled_backend = pooled.execute(text("SELECT pg_backend_pid()")).scalar_one()
         redis_client.ping()
         reading, writing = os.pipe()
         child = os.fork()
@@ -62,6 +64,9 @@ def test_a_forked_process_opens_its_own_database_and_redis_connections(app, redi
         assert answer["backend"] != parent_backend
         # The parent's connection was left open by the child (forgotten, not closed): it still answers.
         assert held.execute(text("SELECT pg_backend_pid()")).scalar_one() == parent_backend
+        # ... and so was the one in the pool: its server process is still there.
+        assert held.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                            {"pid": pooled_backend}).scalar_one() == 1
     assert redis_client.ping()
 
 
