@@ -113,20 +113,20 @@ def fill_keys(rows: dict[str, list]) -> dict[str, list]:
     used = {q["key"] for q in rows["questions"] if q["key"]}
     for position, question in enumerate(rows["questions"]):
         if not question["key"]:
-            number = position + 1
-            while f"q{number}" in used:
-                number += 1
-            question["key"] = f"q{number}"
-            used.add(question["key"])
+            question["key"] = _free_name("q", position + 1, used)
         values = {o["value"] for o in question["options"] if o["value"]}
         for place, option in enumerate(question["options"]):
             if not option["value"]:
-                count = place + 1
-                while f"a{count}" in values:
-                    count += 1
-                option["value"] = f"a{count}"
-                values.add(option["value"])
+                option["value"] = _free_name("a", place + 1, values)
     return rows
+
+
+def _free_name(prefix: str, number: int, used: set[str]) -> str:
+    """`prefix` + the first number from `number` on that is not in `used` (which then holds it)."""
+    while f"{prefix}{number}" in used:
+        number += 1
+    used.add(f"{prefix}{number}")
+    return f"{prefix}{number}"
 
 
 def for_editing(rows: dict[str, list]) -> dict[str, list]:
