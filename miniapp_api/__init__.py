@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     init_public_cache(app, settings.public_cache_seconds if settings.public_cache_seconds is not None
                       else 0.0 if settings.banshi_env == "testing" else 2.0)
     # Before the limiter: per-citizen limits need the caller.
-    init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate)
+    init_auth(app, citizen=citizens.authenticate, staff=staff_services.authenticate_api)
     limiter.init_app(app)
     count_storage_failures()
     app.register_blueprint(health_bp)

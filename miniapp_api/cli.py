@@ -26,7 +26,7 @@ from jobs.worker import ForkingWorker, InProcessWorker
 from miniapp_api import field_cipher, signing_ring
 from miniapp_api.certificates.signing import KeyRing
 from miniapp_api.demo import seed_demo
-from miniapp_api.demo.cases import DEMO_PHONE, seed_cases
+from miniapp_api.demo.cases import DEMO_PHONE, DEMO_SITE_CLERK, seed_cases
 from miniapp_api.demo.guidance import seed_guidance
 from miniapp_api.demo.policies import seed_policies
 from miniapp_api.keys import rotate
@@ -214,7 +214,8 @@ def seed_demo_command() -> None:
     click.echo(f"demo policies: {policies} new policy items published and matched")
     if cases:
         click.echo(f"demo staff account (shown once): {cases.username} / {cases.password}  "
-                   f"(change it with `banshi staff set-password {cases.username}`)")
+                   f"(change it with `banshi staff set-password {cases.username}`); a 代办点 clerk: "
+                   f"{DEMO_SITE_CLERK} with the same password")
         click.echo(f"demo applications (look up with phone digits {DEMO_PHONE[-4:]}): {', '.join(cases.references)}")
 
 
@@ -227,7 +228,8 @@ def staff_group() -> None:
 @click.argument("username")
 @click.option("--name", required=True, help="Display name, e.g. 王芳")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "centre_manager", "window_staff", "feedback_handler", "supervisor"]))
+              type=click.Choice(["admin", "centre_manager", "window_staff", "feedback_handler", "supervisor",
+                                 "site_clerk"]))
 @click.option("--centre", "centre_ids", multiple=True, type=int, help="Centre id (repeat for several)")
 @click.password_option(help="At least 12 characters with letters and digits")
 def staff_create(username: str, name: str, roles: tuple[str, ...], centre_ids: tuple[int, ...], password: str) -> None:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.applications.batches import MEMBERS_CONTEXT
 from miniapp_api.applications.models import Application, ApplicationBatch
+from miniapp_api.assistance.models import AssistanceRequest
 from miniapp_api.appointments.models import (
     Appointment,
     AppointmentItem,
@@ -95,6 +96,7 @@ SEALED: tuple[tuple[Column, str], ...] = (
     (Application.__table__.c.phone_enc, PHONE_CONTEXT),
     (Appointment.__table__.c.proxy_id_number_enc, ID_NUMBER_CONTEXT),
     (Appointment.__table__.c.proxy_phone_enc, PHONE_CONTEXT),
+    (AssistanceRequest.__table__.c.contact_phone_enc, PHONE_CONTEXT),
 )
 # Sealed values kept as one field of a JSON column: (column, field, context).
 SEALED_IN_JSON: tuple[tuple[Column, str, str], ...] = (

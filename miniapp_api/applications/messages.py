@@ -21,6 +21,7 @@ CREDIT_CODE_INVALID = "统一社会信用代码格式不正确"
 APPOINTMENT_NOT_AT_CENTRE = "该预约不属于本中心"
 ITEM_NOT_AT_CENTRE = "本中心不办理该事项"
 WINDOW_NOT_AT_CENTRE = "该窗口不属于本中心"
+TAKEN_IN_AT_SITE = "{site}代收材料，转交中心办理"
 
 STATUS_NAMES = {
     "submitted": "已提交", "accepted": "已受理", "accepted_pending_materials": "容缺受理",

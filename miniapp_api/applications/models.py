@@ -102,7 +102,7 @@ class BundleCase(Base):
     created_at: Mapped[CreatedAt]
     completed_at: Mapped[UtcDateTime | None]
 
-    centre: Mapped[Centre] = relationship()
+    centre: Mapped[Centre] = relationship(foreign_keys=[centre_id])
     children: Mapped[list[Application]] = relationship(order_by="Application.id", back_populates="bundle_case")
 
 
@@ -133,6 +133,8 @@ class Application(Base):
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     window_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_window.id", ondelete="SET NULL"))
     handler_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    # 代办点代收: the 代办点 (a `site` centre) whose clerk took the materials in for `centre_id`, the centre above it.
+    site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     appointment_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("appointment.id", ondelete="SET NULL"))
 
     applicant_type: Mapped[str] = mapped_column(String(10))
@@ -163,7 +165,7 @@ class Application(Base):
     completed_at: Mapped[UtcDateTime | None]
 
     item: Mapped[ServiceItem] = relationship()
-    centre: Mapped[Centre] = relationship()
+    centre: Mapped[Centre] = relationship(foreign_keys=[centre_id])
     batch: Mapped[ApplicationBatch | None] = relationship()
     bundle_case: Mapped[BundleCase | None] = relationship(back_populates="children")
     materials: Mapped[list[ApplicationMaterial]] = relationship(order_by="ApplicationMaterial.id",

@@ -31,7 +31,7 @@ from miniapp_api.appointments.models import Appointment
 from miniapp_api.appointments.services import APPOINTMENT_NOT_FOUND
 from miniapp_api.businesses.services import agents_of, linked_business_ids
 from miniapp_api.centres import calendar
-from miniapp_api.centres.models import ServiceItem, Window, window_item
+from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
 from miniapp_api.centres.services import ITEM_NOT_AT_CENTRE, WINDOW_NOT_FOUND, get_item
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.identity.services import Principal
@@ -207,6 +207,22 @@ def intake(session: Session, cipher: FieldCipher, staff: Staff, *, item_code: st
     _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED)
     if accept is not None:
         advance(session, staff, application, accept, now)
+    return application
+
+
+def take_in_at_site(session: Session, cipher: FieldCipher, staff: Staff, *, site: Centre, item_code: str,
+                    applicant: Applicant, now: datetime) -> Application:
+    """代办点代收: a 代办点's clerk takes the materials in for the centre above the site (`site.parent_id`, which must
+    handle the item); the case waits there for a handler like any new case, its timeline says where it was taken
+    in, and the clerk's part ends here. Linked to no citizen account (typed details reach nobody's records)."""
+    item = get_item(session, item_code)
+    _check_item_at_centre(session, item, site.parent_id)
+    application_id = _insert_with_unique_reference(
+        session, Application, "BS", now, item_id=item.id, centre_id=site.parent_id, site_id=site.id,
+        status=S.SUBMITTED, updated_at=now, **_applicant_values(cipher, applicant))
+    application = session.get(Application, application_id)
+    _event(session, application, "created", now, staff=staff, to_status=S.SUBMITTED,
+           public_note=messages.TAKEN_IN_AT_SITE.format(site=site.name))
     return application
 
 

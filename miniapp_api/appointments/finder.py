@@ -13,7 +13,7 @@ from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.appointments.models import Slot
-from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
+from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem, Window, window_item
 from miniapp_api.centres.services import centre_distance_km, get_item
 
 
@@ -47,7 +47,7 @@ def centres_for_item(session: Session, *, item_code: str | None, lat: float | No
                      now: datetime) -> list[CentreMatch]:
     """Centres that handle the item, nearest first (when a position is given), then by earliest free slot."""
 
-    centres = select(Centre)
+    centres = select(Centre).where(Centre.level != CentreLevel.SITE)   # a 代办点 takes no bookings
     bookable = (Slot.starts_at >= now + func.make_interval(0, 0, 0, 0, 0, Centre.min_notice_minutes),
                 Slot.starts_at < now + func.make_interval(0, 0, 0, Centre.booking_horizon_days + 1))
     if item_code:

@@ -41,6 +41,10 @@ class AssistanceRequest(Base):
         CheckConstraint("status IN ('submitted', 'assigned', 'in_progress', 'closed', 'withdrawn')",
                         name="status_known"),
         CheckConstraint("item_id IS NOT NULL OR situation IS NOT NULL", name="about_something"),
+        # Asked in the app (the citizen's account), or at a 代办点's desk for someone who may have no account: then
+        # the desk writes down whom to call back.
+        CheckConstraint("citizen_id IS NOT NULL OR (site_id IS NOT NULL AND contact_name IS NOT NULL"
+                        " AND contact_phone_enc IS NOT NULL)", name="someone_to_reach"),
         Index("ix_assistance_request_inbox", "centre_id", "status", "contact_due_on"),
         # The first-contact sweep reads only requests still waiting for a first contact and not yet flagged.
         Index("ix_assistance_request_contact_due", "contact_due_on", postgresql_where=text(
@@ -48,7 +52,15 @@ class AssistanceRequest(Base):
     )
 
     id: Mapped[IntPK]
-    citizen_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("citizen.id", ondelete="RESTRICT"),
+                                                   index=True)
+    # 代办点登记: the site whose clerk took it at the desk, the clerk, and whom the helper calls back (the phone
+    # sealed like every phone number); the site's parent centre is `centre_id`.
+    site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"), index=True)
+    taken_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="SET NULL"))
+    contact_name: Mapped[str | None] = mapped_column(String(40))
+    contact_phone_enc: Mapped[str | None] = mapped_column(Text)
+    contact_phone_last4: Mapped[str | None] = mapped_column(String(4))
     business_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("business.id", ondelete="SET NULL"))
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     item_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="SET NULL"))

@@ -6,7 +6,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from miniapp_api.assistance import messages
 from miniapp_api.assistance.models import AssistanceGrant, AssistanceRequest, GrantScope, RequestStatus
-from miniapp_api.assistance.services import AskIn, grant_state, is_overdue
+from miniapp_api.assistance.services import AskIn, DeskIn, grant_state, is_overdue
+from miniapp_api.citizens.schemas import MobilePhone, RealName
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import Id, StrictIn
 
@@ -35,6 +36,25 @@ class AskForHelpIn(StrictIn):
 
     def to_input(self) -> AskIn:
         return AskIn(**self.model_dump())
+
+
+class DeskRequestForm(StrictIn):
+    """代办点登记: what the desk clerk writes down for the person in front of them."""
+
+    site_id: Id
+    contact_name: RealName = Field(description="whom the helper calls back")
+    contact_phone: MobilePhone
+    item_code: str | None = Field(default=None, max_length=32)
+    situation: str | None = Field(default=None, min_length=5, max_length=500)
+
+    @model_validator(mode="after")
+    def _about_something(self):
+        if not self.item_code and not self.situation:
+            raise ValueError(messages.ABOUT_SOMETHING)
+        return self
+
+    def to_input(self) -> DeskIn:
+        return DeskIn(**self.model_dump())
 
 
 class AssistanceEventOut(BaseModel):
@@ -77,6 +97,7 @@ class AssistanceOut(BaseModel):
     business_id: int | None
     business_name: str | None = Field(description="the business an agent asked for, if any")
     helper_name: str | None
+    site_name: str | None = Field(default=None, description="the 代办点 whose desk took it, if any")
     contact_due_on: dt.date
     overdue: bool
     close_note: str | None
@@ -98,7 +119,7 @@ class AssistanceOut(BaseModel):
             centre_id=request.centre_id, centre_name=names["centre"], item_code=item[0] if item else None,
             item_name=item[1] if item else None, situation=request.situation, business_id=request.business_id,
             business_name=names.get("business"),
-            helper_name=names.get("helper"), contact_due_on=request.contact_due_on,
+            helper_name=names.get("helper"), site_name=names.get("site"), contact_due_on=request.contact_due_on,
             overdue=is_overdue(request, today), close_note=request.close_note,
             can_withdraw=request.status in (RequestStatus.SUBMITTED, RequestStatus.ASSIGNED, RequestStatus.IN_PROGRESS),
             can_rate=request.status == RequestStatus.CLOSED and not rated, created_at=local_iso(request.created_at),

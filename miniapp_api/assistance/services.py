@@ -33,8 +33,9 @@ from miniapp_api.assistance.models import (
 from miniapp_api.businesses.models import Business
 from miniapp_api.businesses.services import own_business
 from miniapp_api.centres import calendar
-from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import audit
 from miniapp_api.platform.clock import chinese_date, local, local_date
@@ -42,7 +43,7 @@ from miniapp_api.platform.privacy import FieldCipher
 from miniapp_api.platform.db import one_or_not_found
 from miniapp_api.platform.errors import DomainError, NotFound, require_state
 from miniapp_api.staff.models import Role, Staff, staff_centre
-from miniapp_api.staff.services import notice, staff_of_centre, visible_centre_ids
+from miniapp_api.staff.services import desk_site, notice, staff_of_centre, visible_centre_ids
 from miniapp_api.wechat import WeChatError, WeChatGateway
 
 R = RequestStatus
@@ -57,6 +58,7 @@ GRANT_NOT_IN_FORCE = "grant_not_in_force"
 GRANT_ALREADY_LIVE = "grant_already_live"
 GRANT_NOT_PENDING = "grant_not_pending"
 CONTENT_RISKY = "content_risky"
+NO_ACCOUNT = "no_account"
 # How long a citizen asking for help waits for WeChat's content check; slower, staff see the text flagged.
 FILING_CHECK_SECONDS = 1.5
 # First contact within this many working days unless the centre set its own (AssistanceSla).
@@ -95,6 +97,9 @@ def _staff_actor(staff: Staff) -> dict:
 
 
 def _tell(session: Session, request: AssistanceRequest, kind: str, body: str, tip: str, now: datetime) -> None:
+    """The requester's message; a request taken at a 代办点's desk has no account to tell (the helper phones)."""
+    if request.citizen_id is None:
+        return
     notify(session, citizen_id=request.citizen_id, kind=kind,
            context={"kind": "帮办代办", "number": str(request.id), "status": messages.STATUS_NAMES[request.status][:5],
                     "tip": tip},
@@ -133,12 +138,15 @@ def content_verdict(gateway: WeChatGateway, openid: str, situation: str | None) 
 
 
 def display_names(session: Session, request: AssistanceRequest) -> dict:
-    """The names a request is shown with: its centre, its item (code, name), its helper, the business it is for."""
+    """The names a request is shown with: its centre, its item (code, name), its helper, the business it is for,
+    the 代办点 that took it."""
     item = session.get(ServiceItem, request.item_id) if request.item_id else None
     helper = session.get(Staff, request.helper_staff_id) if request.helper_staff_id else None
     business = session.get(Business, request.business_id) if request.business_id else None
+    site = session.get(Centre, request.site_id) if request.site_id else None
     return {"centre": session.get(Centre, request.centre_id).name, "item": (item.code, item.name) if item else None,
-            "helper": helper.display_name if helper else None, "business": business.name if business else None}
+            "helper": helper.display_name if helper else None, "business": business.name if business else None,
+            "site": site.name if site else None}
 
 
 def _link_error(message: str, field_name: str) -> DomainError:
@@ -151,7 +159,8 @@ def ask_for_help(session: Session, citizen: Citizen, data: AskIn, content_check:
     if not data.item_code and not data.situation:
         raise DomainError(messages.ABOUT_SOMETHING, code=ABOUT_SOMETHING, status=422,
                           fields={"situation": messages.ABOUT_SOMETHING})
-    if session.get(Centre, data.centre_id) is None:
+    centre = session.get(Centre, data.centre_id)
+    if centre is None or centre.level == CentreLevel.SITE:   # a 代办点 has no 帮办 team: its centre has
         raise _link_error(messages.CENTRE_NOT_FOUND, "centre_id")
     item_id = None
     if data.item_code:
@@ -171,6 +180,54 @@ def ask_for_help(session: Session, citizen: Citizen, data: AskIn, content_check:
     _event(request, "submitted", now, actor=f"citizen:{citizen.id}")
     session.flush()
     return request
+
+
+@dataclass
+class DeskIn:
+    site_id: int
+    contact_name: str
+    contact_phone: str
+    item_code: str | None = None
+    situation: str | None = None
+
+
+def take_at_desk(session: Session, cipher: FieldCipher, staff: Staff, data: DeskIn, now: datetime
+                 ) -> AssistanceRequest:
+    """代办点登记: a clerk at a village, bank or firm desk writes down a request for someone in front of them and
+    hands it to the 帮办 team of the centre above the site, with the same first-contact limit as a request from the
+    app. The person may have no account: the request carries their name and phone (sealed) for the call back, and
+    is linked to no citizen account (a name typed at a desk never reaches anyone's records)."""
+    site = desk_site(session, staff, data.site_id)
+    if not data.item_code and not data.situation:
+        raise DomainError(messages.ABOUT_SOMETHING, code=ABOUT_SOMETHING, status=422,
+                          fields={"situation": messages.ABOUT_SOMETHING})
+    item_id = None
+    if data.item_code:
+        item_id = session.scalar(select(ServiceItem.id).where(ServiceItem.code == data.item_code))
+        if item_id is None:
+            raise _link_error(messages.ITEM_NOT_FOUND, "item_code")
+    days = contact_days(session, site.parent_id)
+    request = AssistanceRequest(
+        citizen_id=None, centre_id=site.parent_id, site_id=site.id, taken_by_staff_id=staff.id,
+        contact_name=data.contact_name,
+        contact_phone_enc=cipher.encrypt(data.contact_phone, context=PHONE_CONTEXT),
+        contact_phone_last4=data.contact_phone[-4:], item_id=item_id, situation=data.situation,
+        content_check="pass", status=R.SUBMITTED, contact_days=days,
+        contact_due_on=calendar.add_working_days(session, local_date(now), days), created_at=now, updated_at=now)
+    session.add(request)
+    session.flush()
+    _event(request, "taken_at_site", now, **_staff_actor(staff), note=site.name)
+    audit.record(session, actor=f"staff:{staff.id}", action="assistance.taken_at_site", subject_type=AUDIT_SUBJECT,
+                 subject_id=request.id, detail={"site_id": site.id}, at=now)
+    session.flush()
+    return request
+
+
+def site_requests(session: Session, site_id: int, since: datetime, limit: int = 100) -> list[AssistanceRequest]:
+    """What a 代办点 took lately, newest first: the desk follows what became of it."""
+    return list(session.scalars(select(AssistanceRequest).where(
+        AssistanceRequest.site_id == site_id, AssistanceRequest.created_at >= since)
+        .order_by(AssistanceRequest.id.desc()).limit(limit)))
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -328,6 +385,8 @@ def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, sc
     """The helper asks to act for the requester; nothing is allowed until the requester confirms."""
     _require_helper(staff, request)
     _require(request, R.ASSIGNED, R.IN_PROGRESS)
+    if request.citizen_id is None:
+        raise DomainError(messages.NO_ACCOUNT_GRANT, code=NO_ACCOUNT, status=409)
     if any(g.status in (GrantStatus.PENDING, GrantStatus.ACTIVE) and not _expired(g, now) for g in request.grants):
         raise DomainError(messages.GRANT_ALREADY_LIVE, code=GRANT_ALREADY_LIVE, status=409)
     for old in request.grants:   # an expired one makes way for the new one (one live grant per request)

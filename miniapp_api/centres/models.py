@@ -33,6 +33,9 @@ class CentreLevel(StrEnum):
     DISTRICT = "district"
     STREET = "street"
     COMMUNITY = "community"
+    # 代办点: a desk in a village, a bank branch or a firm that takes 帮办 requests and materials for the centre
+    # above it (parent_id); no windows, no bookings, no queue.
+    SITE = "site"
 
 
 class Audience(StrEnum):
@@ -59,7 +62,8 @@ class Centre(Base):
 
     __tablename__ = "centre"
     __table_args__ = (
-        CheckConstraint("level IN ('city', 'district', 'street', 'community')", name="level_known"),
+        CheckConstraint("level IN ('city', 'district', 'street', 'community', 'site')", name="level_known"),
+        CheckConstraint("level <> 'site' OR parent_id IS NOT NULL", name="site_has_parent"),
         CheckConstraint("booking_horizon_days BETWEEN 1 AND 90", name="horizon_range"),
         CheckConstraint("max_active_per_person >= 1", name="max_active_positive"),
         CheckConstraint("max_active_for_others >= 0", name="max_for_others_not_negative"),

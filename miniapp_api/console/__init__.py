@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from flask import Flask
 
-from miniapp_api.console import casework, dashboard, sign_in  # noqa: F401  (routes on bp)
+from miniapp_api.console import casework, dashboard, sign_in, sites  # noqa: F401  (routes on bp)
 from miniapp_api.console.blueprint import bp, csrf
 
 __all__ = ["bp", "init_console"]

@@ -9,6 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from miniapp_api.appointments.schemas import SlotOut
 from miniapp_api.appointments.slots import slots_for_item
+from miniapp_api.assistance import messages as assistance_messages
 from miniapp_api.assistance import services
 from miniapp_api.assistance.models import GrantStatus
 from miniapp_api.assistance.schemas import (
@@ -21,6 +22,7 @@ from miniapp_api.assistance.schemas import (
     AssistanceReassignForm,
     AssistanceSlaForm,
 )
+from miniapp_api.centres.models import Centre
 from miniapp_api.centres.services import get_centre
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
@@ -76,14 +78,24 @@ def assistance_sla():
     return redirect(url_for("console.assistance_list"), code=303)
 
 
+def _requester(item) -> tuple[str, str | None, str | None]:
+    """Whom the helper calls: the account's verified name and phone, or, for a request taken at a 代办点's desk,
+    the name and phone the desk wrote down (and the site's name)."""
+    if item.citizen_id is None:
+        site = db.session.get(Centre, item.site_id)
+        return item.contact_name, item.contact_phone_enc, messages.SITE_TAKEN_AT.format(site=site.name)
+    citizen = db.session.get(Citizen, item.citizen_id)
+    return citizen.real_name or messages.ASSISTANCE_WECHAT_USER, citizen.phone_enc, None
+
+
 @bp.get("/assistance/<int:request_id>")
 @page()
 def assistance_page(request_id: int):
     item = services.staff_request(db.session, g.staff, request_id)
     now = utcnow()
-    citizen = db.session.get(Citizen, item.citizen_id)
     is_helper = item.helper_staff_id == g.staff.id
-    phone = field_cipher().decrypt(citizen.phone_enc, context=PHONE_CONTEXT) if citizen.phone_enc else None
+    requester, sealed_phone, site = _requester(item)
+    phone = field_cipher().decrypt(sealed_phone, context=PHONE_CONTEXT) if sealed_phone else None
     audit(db.session, g.staff, "assistance.view", services.AUDIT_SUBJECT, item.id)
     names = services.display_names(db.session, item)
     document = AssistanceOut.of(item, now=now, today=local_date(now), names=names, staff_view=True,
@@ -97,7 +109,7 @@ def assistance_page(request_id: int):
         slots = [SlotOut.of(s) for s in slots_for_item(db.session, centre, item.item_id, day) if s.remaining > 0]
     return render_template(
         "console/assistance.html", r=document, is_helper=is_helper, live_grant=live[0] if live else None,
-        requester=citizen.real_name or messages.ASSISTANCE_WECHAT_USER,
+        requester=requester, site=site, no_account_grant=assistance_messages.NO_ACCOUNT_GRANT,
         phone=(phone if is_helper else mask_phone(phone)) if phone else None,
         content_review=item.content_check != "pass", helpers=services.helpers_of(db.session, item.centre_id),
         slots=slots, day=day, can_assign=g.staff.has_role(*services.ASSIGN_ROLES), helper_id=item.helper_staff_id)

@@ -22,7 +22,9 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
                static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = {"console.login", "console.static"}
-EVERYONE = tuple(Role)
+# Every role but the 代办点 clerk's, who may open only the pages that name that role (console/sites.py).
+EVERYONE = tuple(role for role in Role if role != Role.SITE_CLERK)
+ALL_ROLES = tuple(Role)     # signing out, and the home page (which sends a 代办点 clerk to the desk)
 
 
 def page(*roles: str) -> Callable:

@@ -204,7 +204,7 @@ INTAKE_FIELDS = ("centre_id", "item_code", "applicant_type", "applicant_name", "
                  "applicant_credit_code", "applicant_phone")
 
 
-def _intake_errors(exc: ValidationError, applicant_type: str) -> dict[str, str]:
+def intake_errors(exc: ValidationError, applicant_type: str) -> dict[str, str]:
     """The form's field names for the schema's paths (applicant.name → applicant_name; the applicant's own
     rule, an ID number or a credit code missing, at the field that is missing)."""
     errors = {}
@@ -234,7 +234,7 @@ def application_intake():
     try:
         body = IntakeIn.model_validate(data | {"applicant": applicant})
     except ValidationError as exc:
-        return _intake_page(centres, typed=typed, errors=_intake_errors(exc, typed["applicant_type"]), status=422)
+        return _intake_page(centres, typed=typed, errors=intake_errors(exc, typed["applicant_type"]), status=422)
     require_centre(db.session, g.staff, body.centre_id)
     try:
         application = applications.intake(db.session, field_cipher(), g.staff, item_code=body.item_code,

@@ -3,7 +3,7 @@
 from miniapp_api.staff.models import Role
 
 ROLE_NAMES = {Role.ADMIN: "系统管理员", Role.CENTRE_MANAGER: "中心负责人", Role.WINDOW_STAFF: "窗口工作人员",
-              Role.FEEDBACK_HANDLER: "诉求办理人员", Role.SUPERVISOR: "督办人员"}
+              Role.FEEDBACK_HANDLER: "诉求办理人员", Role.SUPERVISOR: "督办人员", Role.SITE_CLERK: "代办点工作人员"}
 # Form fields as the pages label them, for the error page's per-field list.
 FIELD_LABELS = {
     "booking_horizon_days": "可预约天数", "min_notice_minutes": "最晚提前预约", "cancel_cutoff_minutes": "最晚取消/改约",
@@ -167,6 +167,7 @@ AUDIT_ACTION_NAMES = {
     "report.download": "下载报表", "report.export": "导出报表", "set_feedback_sla": "设置诉求办理时限",
     "view_application": "查看办件", "view_feedback": "查看诉求",
     "assistance.view": "查看帮办请求", "assistance.assigned": "分派帮办员", "assistance.reassigned": "改派帮办员", "assistance.book_for": "帮办员代为预约",
+    "assistance.taken_at_site": "代办点登记帮办请求",
     "assistance.set_sla": "设置帮办首次联系时限",
     "application.revoke_approval": "撤销告知承诺审批", "project.create": "建立重点项目", "project.view": "查看重点项目",
     "project.officer": "添加服务专员", "project.milestone": "添加项目节点", "project.milestone_done": "项目节点完成",
@@ -183,6 +184,10 @@ ASSISTANCE_BOOKED = "已为群众代为预约，群众会收到预约通知"
 ASSISTANCE_CLOSED = "帮办请求已办结，群众会收到通知并可评价"
 ASSISTANCE_SLA_SAVED = "首次联系时限已设为 {days} 个工作日，对此后的请求生效"
 ASSISTANCE_WECHAT_USER = "微信用户（未填写姓名）"
+SITE_REQUEST_TAKEN = "已登记帮办请求（编号 {id}），{centre}的帮办员会在{due}前打电话联系{name}"
+SITE_TAKEN_IN = "已代收材料，受理编号 {reference}；请把材料转交{centre}，群众可凭受理编号和手机号后四位查询进度"
+SITE_NONE = "您的账号还没有分到代办点，请联系中心负责人"
+SITE_TAKEN_AT = "由{site}登记"
 APPROVAL_REVOKE_REASON_NEEDED = "请填写撤销原因（4 至 200 字，核查发现的情况），申请人会看到这个原因"
 APPROVAL_REVOKE_CONFIRM_NEEDED = "撤销审批后不能恢复，申请人会收到通知：请勾选“确认撤销”后再提交"
 APPROVAL_REVOKED = "审批已撤销，原因已写入办件进度，申请人会收到通知"

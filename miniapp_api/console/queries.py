@@ -12,7 +12,7 @@ from miniapp_api.applications.models import Application
 from miniapp_api.appointments.models import Appointment, AppointmentItem, Slot, Ticket
 from miniapp_api.appointments.slots import closures_on, opening_periods, scheduled_periods
 from miniapp_api.centres.calendar import DayKind, day_status
-from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
+from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem, Window, window_item
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.identity.models import FaceVerification
 from miniapp_api.console import messages
@@ -27,7 +27,10 @@ OPEN_RECTIFICATION = ("open",)
 
 
 def centres_of(session: Session, staff: Staff) -> list[Centre]:
-    return list(session.scalars(select(Centre).where(Centre.id.in_(visible_centre_ids(session, staff)))
+    """The halls a staff member's pages list (the 代办点 under them have no windows, bookings or queue: the
+    site desk lists those)."""
+    return list(session.scalars(select(Centre).where(Centre.id.in_(visible_centre_ids(session, staff)),
+                                                     Centre.level != CentreLevel.SITE)
                                 .order_by(Centre.level, Centre.id)))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from miniapp_api.console import auth, messages, queries
-from miniapp_api.console.blueprint import bp, page
+from miniapp_api.console import auth, messages, queries, sites
+from miniapp_api.console.blueprint import ALL_ROLES, bp, page
 from miniapp_api.platform.clock import utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.rate_limits import STAFF_LOGIN_PER_IP, STAFF_LOGIN_PER_USERNAME, limiter, per_username
@@ -40,14 +40,16 @@ def login():
 
 
 @bp.post("/logout")
-@page()
+@page(*ALL_ROLES)
 def logout():
     auth.sign_out()
     return redirect(url_for("console.login"), code=303)
 
 
 @bp.get("/")
-@page()
+@page(*ALL_ROLES)
 def home():
+    if g.staff.site_only:   # a 代办点 clerk's home is the desk
+        return sites.site_desk()
     return render_template("console/home.html", **queries.home(db.session, g.staff, utcnow()))
 

@@ -16,7 +16,7 @@ from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import ApplicationStatus as S
 from miniapp_api.appointments.queue import issue_ticket
 from miniapp_api.centres import calendar
-from miniapp_api.centres.models import Centre, ServiceItem
+from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.demo.projects import seed_projects
 from miniapp_api.feedback.models import Feedback
@@ -24,10 +24,12 @@ from miniapp_api.feedback.services import sla_days
 from miniapp_api.licences.services import import_csv
 from miniapp_api.platform.clock import local_date
 from miniapp_api.platform.privacy import FieldCipher, credit_check_char, id_check_digit
-from miniapp_api.staff.models import Staff
+from miniapp_api.staff.models import Role, Staff
 from miniapp_api.staff.services import create_staff
 
 DEMO_MANAGER = "demo-manager"
+DEMO_SITE_CLERK = "demo-site"       # a 代办点 clerk (the same password): the site desk only
+SITES = (("蒋官屯街道李庄村代办点", "蒋官屯街道李庄村村委会一楼"), ("农商银行开发区支行代办点", "开发区东昌路农商银行一楼大厅"))
 DEMO_PHONE = "13800001234"
 DISTRICT = "聊城经济技术开发区政务服务中心"
 
@@ -93,8 +95,20 @@ def seed_cases(session: Session, cipher: FieldCipher, now: datetime) -> DemoCase
     )) + "\n", issuing_centre_id=district.id, now=now)
     _seed_counter_and_feedback(session, district, manager, now)
     seed_projects(session, manager, district, password, now)
+    _seed_sites(session, district, password)
     return DemoCases(DEMO_MANAGER, password, [owed.reference, correcting.reference, ready.reference,
                                               renewed.reference])
+
+
+def _seed_sites(session: Session, district: Centre, password: str) -> None:
+    """Two 代办点 under the district hall, as Gaotang runs them in villages and banks, and their clerk
+    (`demo-site`, the demo password): the desk takes requests and materials for the hall."""
+    sites = [Centre(name=name, level=CentreLevel.SITE, parent_id=district.id, region=district.region,
+                    address=address) for name, address in SITES]
+    session.add_all(sites)
+    session.flush()
+    create_staff(session, username=DEMO_SITE_CLERK, display_name="演示代办员", password=password,
+                 roles=[Role.SITE_CLERK], centre_ids=[s.id for s in sites])
 
 
 def _seed_counter_and_feedback(session: Session, district: Centre, manager: Staff, now: datetime) -> None:

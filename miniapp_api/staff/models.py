@@ -16,6 +16,9 @@ class Role(StrEnum):
     WINDOW_STAFF = "window_staff"          # 窗口工作人员
     FEEDBACK_HANDLER = "feedback_handler"  # 诉求办理人员
     SUPERVISOR = "supervisor"              # 督办人员
+    # 代办点工作人员: at a 代办点 (a `site` centre), takes 帮办 requests and materials for the centre above it, and
+    # nothing else: a role held alone (the check below), outside the console's "everyone" and the staff API.
+    SITE_CLERK = "site_clerk"
 
 
 staff_centre = Table(
@@ -29,7 +32,9 @@ class Staff(Base):
     """A console user. Scoped to centres: a district hall's staff also see its street and community centres."""
 
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("cardinality(roles) > 0", name="has_a_role"),)
+    __table_args__ = (CheckConstraint("cardinality(roles) > 0", name="has_a_role"),
+                      CheckConstraint("NOT ('site_clerk' = ANY(roles)) OR cardinality(roles) = 1",
+                                      name="site_clerk_alone"))
 
     id: Mapped[IntPK]
     username: Mapped[str] = mapped_column(String(40), unique=True)
@@ -44,6 +49,11 @@ class Staff(Base):
 
     def has_role(self, *roles: str) -> bool:
         return Role.ADMIN in self.roles or any(role in self.roles for role in roles)
+
+    @property
+    def site_only(self) -> bool:
+        """A 代办点 clerk: the console's site desk and nothing else."""
+        return Role.SITE_CLERK in self.roles
 
 
 class StaffSession(Base):

@@ -10,11 +10,11 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from miniapp_api.centres.models import Centre
+from miniapp_api.centres.models import Centre, CentreLevel
 from miniapp_api.centres.services import CENTRE_NOT_FOUND
 from miniapp_api.platform import sessions
 from miniapp_api.platform.errors import NOT_FOUND, DomainError, NotFound
@@ -22,6 +22,9 @@ from miniapp_api.platform import audit as audit_trail
 from miniapp_api.platform.unit_of_work import keep_on_refusal
 from miniapp_api.staff import messages
 from miniapp_api.staff.models import Role, Staff, StaffNotice, StaffSession, staff_centre
+
+SITE_NOT_FOUND = "site_not_found"
+SITE_CLERK_ONLY_AT_SITES = "site_clerk_only_at_sites"
 
 BAD_CREDENTIALS = "bad_credentials"
 UNAUTHENTICATED = "unauthenticated"
@@ -60,8 +63,13 @@ def hash_password(password: str) -> str:
 
 def create_staff(session: Session, *, username: str, display_name: str, password: str, roles: list[str],
                  centre_ids: list[int]) -> Staff:
-    staff = Staff(username=username, display_name=display_name, password_hash=hash_password(password),
-                  roles=[Role(r).value for r in roles])
+    roles = [Role(r).value for r in roles]
+    if Role.SITE_CLERK in roles and (len(roles) > 1 or not centre_ids or session.scalar(
+            select(func.count()).select_from(Centre).where(Centre.id.in_(centre_ids),
+                                                          Centre.level != CentreLevel.SITE))):
+        raise DomainError(messages.SITE_CLERK_ONLY_AT_SITES, code=SITE_CLERK_ONLY_AT_SITES, status=422,
+                          fields={"roles": messages.SITE_CLERK_ONLY_AT_SITES})
+    staff = Staff(username=username, display_name=display_name, password_hash=hash_password(password), roles=roles)
     session.add(staff)
     session.flush()
     if centre_ids:
@@ -139,6 +147,15 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> Staff
     return found.Staff
 
 
+def authenticate_api(session: Session, token: str | None, *, now: datetime) -> Staff:
+    """The staff API's caller: a 代办点 clerk works in the console's site desk only, so every API route answers
+    them as a route that does not exist (as a role they lack)."""
+    staff = authenticate(session, token, now=now)
+    if staff.site_only:
+        raise NotFound(messages.FORBIDDEN_ROLE, code=NOT_FOUND)
+    return staff
+
+
 def revoke_sessions(session: Session, staff_id: int, *, now: datetime) -> int:
     """Every open session of this staff member ends now (a new password, a disabled account)."""
     result = session.execute(StaffSession.__table__.update().where(
@@ -175,6 +192,21 @@ def require_centre(session: Session, staff: Staff, centre_id: int) -> None:
     """Another centre's records are 'not found', never 'forbidden'."""
     if centre_id not in visible_centre_ids(session, staff):
         raise NotFound(messages.CENTRE_NOT_FOUND, code=CENTRE_NOT_FOUND)
+
+
+def desk_site(session: Session, staff: Staff, site_id: int) -> Centre:
+    """A 代办点 (a `site` centre) the staff member works at (admins: any); any other centre, or another's site, is
+    not found."""
+    site = session.get(Centre, site_id)
+    if site is None or site.level != CentreLevel.SITE or site_id not in visible_centre_ids(session, staff):
+        raise NotFound(messages.SITE_NOT_FOUND, code=SITE_NOT_FOUND)
+    return site
+
+
+def desk_sites(session: Session, staff: Staff) -> list[Centre]:
+    """The 代办点 the staff member works at (admins: every one), by name."""
+    return list(session.scalars(select(Centre).where(Centre.id.in_(visible_centres(staff)),
+                                                     Centre.level == CentreLevel.SITE).order_by(Centre.name)))
 
 
 def require_role(staff: Staff, *roles: str) -> None:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from miniapp_api.centres.models import Centre
 from miniapp_api.platform.clock import today, utcnow
 from miniapp_api.reports import services as reports
 from miniapp_api.reports.models import ReportExport
@@ -75,8 +76,18 @@ def made_report(app, session, staff) -> dict:
     return {"report": export, "report_token": reports.link_token(app.config["SECRET_KEY"], export)}
 
 
+def site_world(session, built) -> dict:
+    """A 代办点 under each of the two centres."""
+    sites = {key: Centre(name=f"{built[centre].name}代办点", level="site", parent_id=built[centre].id,
+                         region="测试区") for key, centre in (("site", "home"), ("other_site", "other"))}
+    session.add_all(sites.values())
+    session.flush()
+    return sites
+
+
 @pytest.fixture
 def world(app, db_session, cipher):
     built = casework_world(db_session, cipher)
     built |= project_world(db_session, built)
+    built |= site_world(db_session, built)
     return built | made_report(app, db_session, built["home_staff"])

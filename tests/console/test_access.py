@@ -12,13 +12,19 @@ from tests.factories import id_number, make_staff, reloaded
 from tests.test_access_matrix import fill
 
 A, M, W, F, S = Role.ADMIN, Role.CENTRE_MANAGER, Role.WINDOW_STAFF, Role.FEEDBACK_HANDLER, Role.SUPERVISOR
+C = Role.SITE_CLERK     # a 代办点 clerk: the site desk only (and home, which shows the desk)
 EVERYONE = {A, M, W, F, S}
 PUBLIC = "public"
 # endpoint → (roles allowed besides admins, scoped to the record's centre: True, or only for that method)
 MATRIX = {
     "console.login": (PUBLIC, False),
     "console.logout": (EVERYONE, False),
-    "console.home": (EVERYONE, False),
+    "console.home": (EVERYONE | {C}, False),
+    # 代办点: its clerk registers requests and takes materials in for the centre above the site; posting names the
+    # site (another's is not found).
+    "console.site_desk": ({C}, False),
+    "console.site_request": ({C}, "POST"),
+    "console.site_intake": ({C}, "POST"),
     "console.window_page": ({M, W}, True),
     "console.call_next": ({M, W}, True),
     "console.ticket_action": ({M, W}, True),
@@ -170,6 +176,10 @@ def request_for(rule, method, world):
         "console.application_intake": {"centre_id": home, "item_code": world["item"].code,
                                        "applicant_name": "周敏", "applicant_id_number": id_number(31)},
         "console.feedback_answer": {"answer": "已核实处理"},
+        "console.site_request": {"site_id": str(world["site"].id), "contact_name": "王德福",
+                                 "contact_phone": "13800138000", "item_code": world["item"].code},
+        "console.site_intake": {"site_id": str(world["site"].id), "item_code": world["item"].code,
+                                "applicant_name": "周敏", "applicant_id_number": id_number(32)},
         "console.assistance_sla": {"centre_id": home, "contact_days": "2"},
         "console.assistance_assign": {"staff_id": str(world["home_staff"].id)},
         "console.assistance_reassign": {"staff_id": str(world["home_staff"].id),
@@ -234,10 +244,11 @@ def test_every_console_route_has_an_entry(app):
     assert endpoints ^ set(MATRIX) == set(), "add the console route to the access matrix"
 
 
-@pytest.mark.parametrize("role", [A, M, W, F, S])
+@pytest.mark.parametrize("role", [A, M, W, F, S, C])
 def test_role_by_page_by_centre(app, console, world, db_session, role):
-    insider_staff = make_staff(db_session, [world["home"]], (role,))
-    outsider_staff = make_staff(db_session, [world["other"]], (role,))
+    home, other = (world["site"], world["other_site"]) if role == C else (world["home"], world["other"])
+    insider_staff = make_staff(db_session, [home], (role,))
+    outsider_staff = make_staff(db_session, [other], (role,))
     db_session.commit()
     insider, outsider = console(insider_staff), console(outsider_staff)
     world = {**world, **made_report(app, db_session, insider_staff)}   # a report is its maker's alone
