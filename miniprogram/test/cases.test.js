@@ -108,3 +108,18 @@ test("the state 容缺受理 reads in plain words, in the list, the case and its
     { at: "2026-11-23T09:00:00+08:00", title: "状态变更", state: "已受理，材料后补", note: "" },
     { at: "2026-11-23T09:05:00+08:00", title: "远程踏勘", state: "", note: "11月24日 10:00" }]);
 });
+
+test("一件事 offered: each item with its department; booked only at a centre that handles them all", () => {
+  const [offer] = cases.bundleOffers([{ code: "KSCJ", name: "残疾人证跨省通办一件事", summary: "一次申请", applicant: "person",
+    items: [{ code: "A", name: "残疾评定", department: "卫生健康委员会", time_limit_working_days: 5 },
+            { code: "B", name: "残疾人证办理", department: "残疾人联合会", time_limit_working_days: 10 }] }]);
+  assert.equal(offer.items, "残疾评定（卫生健康委员会）、残疾人证办理（残疾人联合会）");
+  assert.equal(offer.forBusiness, false);
+  const centres = cases.commonCentres([[{ id: 2, name: "乙" }, { id: 1, name: "甲" }, { id: 3, name: "丙" }],
+                                       [{ id: 1, name: "甲" }, { id: 2, name: "乙" }]]);
+  assert.deepEqual(centres.map((c) => c.id), [2, 1]);
+  assert.deepEqual(cases.commonCentres([]), []);
+  assert.deepEqual(cases.bundleStarts([{ slot_id: 9, window_name: "综合窗口", starts_at: "2026-11-24T13:30:00+08:00",
+                                         ends_at: "2026-11-24T14:15:00+08:00", slots_taken: 3 }]),
+                   [{ id: 9, label: "下午 13:30–14:15 综合窗口" }]);
+});

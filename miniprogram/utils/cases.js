@@ -117,7 +117,35 @@
       });
   }
 
-  return { REPORT_NOTE_MAX: REPORT_NOTE_MAX, period: period, caseRows: caseRows, bundleRows: bundleRows,
+  /** 一件事 offered: what it is, and each item with the department that handles it. */
+  function bundleOffers(bundles) {
+    return (bundles || []).map(function (b) {
+      return { code: b.code, name: b.name, summary: b.summary,
+               items: b.items.map(function (i) { return i.name + "（" + i.department + "）"; }).join("、"),
+               forBusiness: b.applicant === "business" };
+    });
+  }
+
+  /** The centres that handle every item of a bundle (one list of centres per item), in the first list's order. */
+  function commonCentres(centreLists) {
+    var lists = centreLists || [];
+    if (!lists.length) return [];
+    return lists[0].filter(function (centre) {
+      return lists.every(function (list) { return list.some(function (c) { return c.id === centre.id; }); });
+    });
+  }
+
+  /** A bundle visit's starts: when it begins and ends (every item in one sitting) and at which window. */
+  function bundleStarts(slots) {
+    return (slots || []).map(function (s) {
+      var hour = +s.starts_at.slice(11, 13);
+      return { id: s.slot_id, label: (hour < 12 ? "上午 " : "下午 ") + s.starts_at.slice(11, 16) + "–" +
+                 s.ends_at.slice(11, 16) + " " + s.window_name };
+    });
+  }
+
+  return { bundleOffers: bundleOffers, commonCentres: commonCentres, bundleStarts: bundleStarts,
+           REPORT_NOTE_MAX: REPORT_NOTE_MAX, period: period, caseRows: caseRows, bundleRows: bundleRows,
            owedMaterials: owedMaterials, statusText: statusText, timelineRows: timelineRows, reportBody: reportBody, hasInspection: hasInspection,
            inspectionView: inspectionView, mediaOptions: mediaOptions, rescheduleSlots: rescheduleSlots };
 });

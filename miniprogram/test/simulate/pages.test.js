@@ -547,3 +547,60 @@ test("改约: another time the same day for the same item, the old seat given ba
     assert.match(old.text(), /状态：已取消/);
     assert.doesNotMatch(old.text(), /改约到其他时间/);
   });
+
+test("一件事 from the home page: the bundles offered, one's own, a visit for all items booked at once",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.holder_openid);
+    const home = await h.open("pages/index/index");
+    assert.match(home.text(), /一件事（几件事一次办）/);
+    await h.tap(home, "open", { currentTarget: { dataset: { url: "/pages/bundles/index" } } });
+    const list = await h.open(h.lastNavigation());
+    assert.match(list.text(), /残疾人证跨省通办一件事/);
+    assert.match(list.text(), /包括：卫生健康领域“一件事”跨省通办（卫生健康委员会（残疾评定））、残疾人证办理（残疾人联合会）/);
+    assert.match(list.text(), /我的一件事\s*残疾人证跨省通办一件事\s*进度：办理中/);
+    h.assertBindings(list, ["offers", "mine"]);
+    await h.tap(list, "openCase", { currentTarget: { dataset: { ref: fixture.bundle_reference } } });
+    assert.equal(h.lastNavigation(), `/pages/bundles/detail?ref=${fixture.bundle_reference}`);
+    await h.tap(list, "file", { currentTarget: { dataset: { code: "KSCJ" } } });
+    assert.equal(h.lastNavigation(), "/pages/filing/index?bundle=KSCJ");
+    await h.tap(list, "book", { currentTarget: { dataset: { code: "KSCJ" } } });
+    assert.equal(h.lastNavigation(), "/pages/bundles/book?code=KSCJ");
+
+    const book = await h.open(h.lastNavigation());
+    h.assertBindings(book, ["bundle", "centres"]);
+    assert.match(book.text(), /一次到中心办完：卫生健康领域“一件事”跨省通办、残疾人证办理/);
+    assert.match(book.text(), new RegExp(`到哪个中心办理：${fixture.centre_name}`));   // the only one that does both
+    assert.match(book.text(), /日期：请选择/);
+    await h.tap(book, "book");
+    assert.match(book.text(), /请选择日期/);
+    await h.tap(book, "pickDate", { detail: { value: fixture.day } });
+    const starts = book.component.data.starts;
+    assert.ok(starts.length > 0, "starts are offered");
+    assert.doesNotMatch(book.text(), /（已选）/);
+    await h.tap(book, "book");
+    assert.match(book.text(), /请选择时间/);
+    await h.tap(book, "pickStart", { currentTarget: { dataset: { id: starts[0].id } } });
+    assert.match(book.text(), /（已选）/);
+    await h.tap(book, "book");
+    const link = h.lastNavigation();
+    assert.match(link, /^\/pages\/appointments\/detail\?id=\d+$/);
+    const booked = await h.open(link);
+    assert.match(booked.text(), /状态：已预约/);
+    assert.deepEqual(booked.component.data.appointment.items.map((i) => i.name),
+                     ["卫生健康领域“一件事”跨省通办", "残疾人证办理"]);
+
+    // 我的办件 lists the 一件事 above the single cases, each child case saying which 一件事 it belongs to.
+    const cases = await h.open("pages/applications/index");
+    assert.match(cases.text(), /一件事\s*残疾人证跨省通办一件事\s*包括：卫生健康领域“一件事”跨省通办、残疾人证办理/);
+    assert.match(cases.text(), new RegExp(`属于一件事 ${fixture.bundle_reference}`));
+    h.assertBindings(cases, ["cases", "bundles"]);
+    await h.tap(cases, "openBundle", { currentTarget: { dataset: { ref: fixture.bundle_reference } } });
+    assert.equal(h.lastNavigation(), `/pages/bundles/detail?ref=${fixture.bundle_reference}`);
+
+    await h.launch(fixture.holder_openid, { fontSize: 24 });
+    for (const url of ["pages/bundles/index", "pages/bundles/book?code=KSCJ"]) {
+      const opened = await h.open(url);
+      assert.equal(opened.component.data.elder, true, url);
+      assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
+    }
+  });
