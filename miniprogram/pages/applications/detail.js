@@ -1,11 +1,13 @@
 const { api, showError } = require("../../utils/api.js");
 const { corrections, NOTE_MAX } = require("../../utils/filing.js");
 const { deliveryView } = require("../../utils/business.js");
-const { hasInspection, owedMaterials, reportBody, statusText, timelineRows, REPORT_NOTE_MAX } = require("../../utils/cases.js");
+const { hasInspection, owedMaterials, reportBody, statusText, timelineRows, REPORT_NOTE_MAX } =
+  require("../../utils/cases.js");
 
 Page({
   data: { reference: "", phoneLast4: "", application: null, corrections: [], notes: {}, noteMax: NOTE_MAX,
-          delivery: null, copied: "", owed: [], reports: {}, reportMax: REPORT_NOTE_MAX, inspection: false, statusText: "", timeline: [], elder: false, notice: "", error: "", fieldErrors: {} },
+          delivery: null, copied: "", owed: [], reports: {}, reportMax: REPORT_NOTE_MAX, inspection: false,
+          statusText: "", timeline: [], elder: false, notice: "", error: "", fieldErrors: {} },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
     if (query.ref) this.load(query.ref);
