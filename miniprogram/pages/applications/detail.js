@@ -1,10 +1,13 @@
 const { api, showError } = require("../../utils/api.js");
 const { corrections, NOTE_MAX } = require("../../utils/filing.js");
 const { deliveryView } = require("../../utils/business.js");
+const { hasInspection, owedMaterials, reportBody, statusText, timelineRows, REPORT_NOTE_MAX } =
+  require("../../utils/cases.js");
 
 Page({
   data: { reference: "", phoneLast4: "", application: null, corrections: [], notes: {}, noteMax: NOTE_MAX,
-          delivery: null, copied: "", elder: false, notice: "", error: "", fieldErrors: {} },
+          delivery: null, copied: "", owed: [], reports: {}, reportMax: REPORT_NOTE_MAX, inspection: false,
+          statusText: "", timeline: [], elder: false, notice: "", error: "", fieldErrors: {} },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
     if (query.ref) this.load(query.ref);
@@ -17,7 +20,9 @@ Page({
   // where it is (已邮寄).
   show(application) {
     this.setData({ application, corrections: corrections(application), delivery: deliveryView(application),
-                   copied: "" });
+                   owed: owedMaterials(application), inspection: hasInspection(application), copied: "",
+                   statusText: statusText(application.status, application.status_name),
+                   timeline: timelineRows(application) });
   },
   copyTracking() {
     const tracking = this.data.delivery && this.data.delivery.tracking;
@@ -28,6 +33,28 @@ Page({
   onReference(event) { this.setData({ reference: event.detail.value }); },
   onPhone(event) { this.setData({ phoneLast4: event.detail.value }); },
   openBundle() { wx.navigateTo({ url: `/pages/bundles/detail?ref=${this.data.application.bundle_reference}` }); },
+  openInspection() {
+    wx.navigateTo({ url: `/pages/applications/inspection?ref=${encodeURIComponent(this.data.application.reference)}` });
+  },
+  onReport(event) {
+    const id = String(event.currentTarget.dataset.id);
+    const value = event.detail.value;
+    this.setData({ reports: Object.assign({}, this.data.reports, { [id]: value }),
+                   owed: this.data.owed.map((m) => (String(m.id) === id ? Object.assign({}, m, { length: value.length }) : m)) });
+  },
+  /** 材料后补: the citizen tells the window a material accepted on a promise (先办后补) is on its way, and how;
+   * the window still confirms receipt. */
+  report(event) {
+    const id = Number(event.currentTarget.dataset.id);
+    const material = this.data.owed.find((m) => m.id === id);
+    this.setData({ error: "", fieldErrors: {}, notice: "" });
+    return api.post(`/api/v1/applications/${encodeURIComponent(this.data.application.reference)}/materials`,
+                    reportBody(id, this.data.reports[id]))
+      .then((application) => {
+        this.show(application);
+        this.setData({ notice: `已告诉窗口您已补交“${material.name}”，窗口收到后会确认` });
+      }, (error) => showError(this, { message: error.message, fields: { [id]: (error.fields && error.fields.note) || error.message } }));
+  },
   rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=application&id=${this.data.application.id}` }); },
   lookup() {
     this.setData({ error: "", fieldErrors: {} });

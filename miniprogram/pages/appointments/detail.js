@@ -1,12 +1,15 @@
 const { api, showError } = require("../../utils/api.js");
 const { appointmentActions, hallCode, slotTime } = require("../../utils/format.js");
+const { rescheduleSlots } = require("../../utils/cases.js");
 
 Page({
-  data: { appointment: null, actions: {}, when: "", error: "" },
-  onLoad(query) { this.id = query.id; this.load(); },
+  data: { appointment: null, actions: {}, when: "", itemNames: "", elder: false, moving: false, date: "", slots: [], slotId: null,
+          loadedDay: false, busy: false, error: "", fieldErrors: {} },
+  onLoad(query) { this.id = query.id; this.setData({ elder: Boolean(getApp().globalData.elder) }); this.load(); },
   load() {
     api.get(`/api/v1/appointments/${this.id}`).then((appointment) => this.setData({
-      appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at) }),
+      appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at),
+      itemNames: appointment.items.map((item) => item.name).join("、") }),
     (error) => showError(this, error));
   },
   checkIn() {
@@ -25,6 +28,28 @@ Page({
                    success: (answer) => {
       if (answer.confirm) api.post(`/api/v1/appointments/${this.id}/cancel`).then(() => this.load(), (e) => showError(this, e));
     } });
+  },
+  /** 改约: another time for the same items at the same centre; nothing is picked for the citizen. */
+  startMove() { this.setData({ moving: true, date: "", slots: [], slotId: null, loadedDay: false, error: "", fieldErrors: {} }); },
+  stopMove() { this.setData({ moving: false, error: "", fieldErrors: {} }); },
+  pickDate(event) {
+    const date = event.detail.value;
+    const a = this.data.appointment;
+    this.setData({ date, slots: [], slotId: null, loadedDay: false, error: "", fieldErrors: {} });
+    return Promise.all(a.items.map((item) => api.get(`/api/v1/centres/${a.centre_id}/slots`, { item: item.code, date })))
+      .then((lists) => this.setData({ slots: rescheduleSlots(lists.map((l) => l.slots), a.starts_at), loadedDay: true }),
+            (error) => showError(this, error));
+  },
+  pickSlot(event) { this.setData({ slotId: Number(event.currentTarget.dataset.id), fieldErrors: {} }); },
+  /** The old seat is given back only once the new one is taken (the server does both at once). */
+  move() {
+    if (this.data.busy) return null;
+    if (!this.data.slotId) return showError(this, { message: "请选择新的时间", fields: { slot_id: "请选择新的时间" } });
+    this.setData({ busy: true, error: "", fieldErrors: {} });
+    return api.post(`/api/v1/appointments/${this.id}/reschedule`, { slot_id: this.data.slotId })
+      .then((moved) => wx.redirectTo({ url: `/pages/appointments/detail?id=${moved.id}` }),
+            (error) => showError(this, error))
+      .then(() => this.setData({ busy: false }));
   },
   rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=appointment&id=${this.id}` }); },
 });

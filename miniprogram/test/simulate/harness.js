@@ -24,9 +24,10 @@ require.cache[require.resolve(path.join(ROOT, "config.js"))] = {
   id: "config", filename: path.join(ROOT, "config.js"), loaded: true, exports: { baseUrl: API },
 };
 
-// chosen: what wx.chooseMedia picks next (a list of file paths per call; none left: the citizen cancelled).
+// chosen: what wx.chooseMedia picks next (a list of file paths per call, .mp4 a video; none left: the citizen
+// cancelled). chooseOptions: what the page last asked wx.chooseMedia for.
 const state = { openid: "", storage: {}, navigations: [], inflight: 0, fontSize: 17, scanned: null, opened: [],
-                chosen: [], clipboard: "" };
+                chosen: [], clipboard: "", chooseOptions: null };
 
 function track(promise) {
   state.inflight += 1;
@@ -58,15 +59,17 @@ global.wx = {
       .then(() => options.success && options.success({}), () => options.fail && options.fail({}));
   },
   chooseMedia(options) {
+    state.chooseOptions = options;
     const files = state.chosen.shift();
-    setTimeout(() => (files ? options.success({ tempFiles: files.map((p) => ({ tempFilePath: p, fileType: "image" })) })
+    setTimeout(() => (files ? options.success({ tempFiles: files.map((p) => ({ tempFilePath: p,
+                                                                                fileType: /\.mp4$/i.test(p) ? "video" : "image" })) })
       : options.fail && options.fail({ errMsg: "chooseMedia:fail cancel" })));
   },
   // wx.uploadFile: multipart with the file under `name` and formData beside it; the answer's data is a string.
   uploadFile(options) {
     const form = new FormData();
     Object.entries(options.formData || {}).forEach(([key, value]) => form.append(key, value));
-    const type = /\.png$/i.test(options.filePath) ? "image/png" : "image/jpeg";
+    const type = /\.png$/i.test(options.filePath) ? "image/png" : /\.mp4$/i.test(options.filePath) ? "video/mp4" : "image/jpeg";
     form.append(options.name, new Blob([fs.readFileSync(options.filePath)], { type }), path.basename(options.filePath));
     track(fetch(options.url, { method: "POST", headers: Object.assign({}, options.header), body: form })
       .then((response) => response.text().then((text) => ({ statusCode: response.status, data: text }))))

@@ -453,3 +453,154 @@ test("我的企业 as its agent: the business's 电子证照, a batch's members 
       assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
     }
   });
+
+test("我的办件 from 我的: the case opens, a 先办后补 material reported as sent, 远程踏勘 photos and a short video per line",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.farm_openid);
+    const me = await h.open("pages/me/index");
+    assert.match(me.text(), /我的办件（办理进度、材料后补、远程踏勘）/);
+    const list = await h.open("pages/applications/index");
+    assert.match(list.text(), /设施农用地备案\s*状态：已受理，材料后补/);
+    assert.match(list.text(), new RegExp(`受理编号 ${fixture.farm_reference}`));
+    assert.doesNotMatch(list.text(), /容缺|accepted/);
+    h.assertBindings(list, ["cases", "bundles"]);
+    await h.tap(list, "open", { currentTarget: { dataset: { ref: fixture.farm_reference } } });
+    assert.equal(h.lastNavigation(), `/pages/applications/detail?ref=${fixture.farm_reference}`);
+
+    const page = await h.open(h.lastNavigation());
+    h.assertBindings(page, ["application"]);
+    assert.match(page.text(), /设施农用地备案 · 已受理，材料后补/);
+    assert.match(page.text(), /材料后补：村委会意见，请在 2026-12-07 前补交/);
+    assert.match(page.text(), /0\/200 字/);
+    assert.doesNotMatch(page.text(), /容缺/);
+    const [owe] = page.component.data.owed;
+    await h.tap(page, "onReport", { currentTarget: { dataset: { id: owe.id } }, detail: { value: "已邮寄，顺丰SF1234" } });
+    assert.match(page.text(), /12\/200 字/);
+    await h.tap(page, "report", { currentTarget: { dataset: { id: owe.id } } });
+    assert.match(page.text(), /已告诉窗口您已补交“村委会意见”，窗口收到后会确认/);
+    assert.match(page.text(), /已告诉窗口您已补交，等待窗口确认收到/);
+    assert.match(page.text(), /申请人已补交材料\s*村委会意见：已邮寄，顺丰SF1234/);
+    assert.doesNotMatch(page.text(), /我已补交“村委会意见”/);
+
+    await h.tap(page, "openInspection");
+    assert.equal(h.lastNavigation(), `/pages/applications/inspection?ref=${fixture.farm_reference}`);
+    const visit = await h.open(h.lastNavigation());
+    h.assertBindings(visit, ["inspection", "view"]);
+    assert.match(visit.text(), /视频踏勘时间：11月24日 10:00–10:30/);
+    assert.match(visit.text(), /状态：待踏勘/);
+    assert.match(visit.text(), /1\. 用地四至与备案图一致\s*还没有上传/);
+    await h.tap(visit, "copyLink");
+    assert.equal(h.state.clipboard, "https://video.liaocheng.gov.cn/room/9530");
+    h.state.chosen.push([fixture.photos[0], fixture.photos[1]]);
+    await h.tap(visit, "send", { currentTarget: { dataset: { key: "boundary" } } });
+    assert.deepEqual(h.state.chooseOptions.mediaType, ["image", "video"]);
+    assert.match(visit.text(), /1\. 用地四至与备案图一致\s*已上传 2 个照片或视频/);
+    assert.match(visit.text(), /“用地四至与备案图一致”已上传/);
+    h.state.chosen.push([fixture.clip]);
+    await h.tap(visit, "send", { currentTarget: { dataset: { key: "use" } } });
+    assert.match(visit.text(), /2\. 实际用途为农业设施\s*已上传 1 个照片或视频/);
+    assert.equal(visit.component.data.inspection.lines[1].file_ids.length, 1);
+    h.state.chosen.push([]);   // the citizen closes the picker: nothing is sent
+    await h.tap(visit, "send", { currentTarget: { dataset: { key: "use" } } });
+    assert.equal(visit.component.data.inspection.lines[1].file_ids.length, 1);
+    assert.equal(visit.component.data.error, "");
+
+    // 长辈模式 (a large WeChat font): the new pages in large type.
+    await h.launch(fixture.farm_openid, { fontSize: 24 });
+    for (const url of ["pages/applications/index", `pages/applications/inspection?ref=${fixture.farm_reference}`]) {
+      const opened = await h.open(url);
+      assert.equal(opened.component.data.elder, true, url);
+      assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
+    }
+  });
+
+test("改约: another time the same day for the same item, the old seat given back", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(fixture.mover_openid);
+    const page = await h.open(`pages/appointments/detail?id=${fixture.mover_appointment}`);
+    assert.match(page.text(), /11月24日（周二）09:30/);
+    await h.tap(page, "startMove");
+    assert.match(page.text(), /改约：还在.*办理“.+”，只换时间/);
+    assert.doesNotMatch(page.text(), /确认改约/);   // no day chosen yet, nothing offered
+    await h.tap(page, "move");
+    assert.equal(page.component.data.slotId, null);
+    await h.tap(page, "pickDate", { detail: { value: fixture.day } });
+    const offered = page.component.data.slots;
+    assert.ok(offered.length > 0);
+    assert.ok(offered.every((slot) => !/09:30–/.test(slot.label)), "not the time it already has");
+    assert.doesNotMatch(page.text(), /（已选）/);   // nothing picked for the citizen
+    await h.tap(page, "move");
+    assert.match(page.text(), /请选择新的时间/);
+    const later = offered.find((slot) => /下午 14:00/.test(slot.label));
+    assert.ok(later, "an afternoon time is offered");
+    await h.tap(page, "pickSlot", { currentTarget: { dataset: { id: later.id } } });
+    assert.match(page.text(), /下午 14:00–14:15 .*（已选）/);
+    await h.tap(page, "move");
+    const link = h.lastNavigation();
+    assert.match(link, /^\/pages\/appointments\/detail\?id=\d+$/);
+    assert.notEqual(link, `/pages/appointments/detail?id=${fixture.mover_appointment}`);
+    const moved = await h.open(link);
+    assert.match(moved.text(), /11月24日（周二）14:00/);
+    assert.match(moved.text(), /状态：已预约/);
+    h.assertBindings(moved, ["appointment"]);
+    const old = await h.open(`pages/appointments/detail?id=${fixture.mover_appointment}`);
+    assert.match(old.text(), /状态：已取消/);
+    assert.doesNotMatch(old.text(), /改约到其他时间/);
+  });
+
+test("一件事 from the home page: the bundles offered, one's own, a visit for all items booked at once",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.holder_openid);
+    const home = await h.open("pages/index/index");
+    assert.match(home.text(), /一件事（几件事一次办）/);
+    await h.tap(home, "open", { currentTarget: { dataset: { url: "/pages/bundles/index" } } });
+    const list = await h.open(h.lastNavigation());
+    assert.match(list.text(), /残疾人证跨省通办一件事/);
+    assert.match(list.text(), /包括：卫生健康领域“一件事”跨省通办（卫生健康委员会（残疾评定））、残疾人证办理（残疾人联合会）/);
+    assert.match(list.text(), /我的一件事\s*残疾人证跨省通办一件事\s*进度：办理中/);
+    h.assertBindings(list, ["offers", "mine"]);
+    await h.tap(list, "openCase", { currentTarget: { dataset: { ref: fixture.bundle_reference } } });
+    assert.equal(h.lastNavigation(), `/pages/bundles/detail?ref=${fixture.bundle_reference}`);
+    await h.tap(list, "file", { currentTarget: { dataset: { code: "KSCJ" } } });
+    assert.equal(h.lastNavigation(), "/pages/filing/index?bundle=KSCJ");
+    await h.tap(list, "book", { currentTarget: { dataset: { code: "KSCJ" } } });
+    assert.equal(h.lastNavigation(), "/pages/bundles/book?code=KSCJ");
+
+    const book = await h.open(h.lastNavigation());
+    h.assertBindings(book, ["bundle", "centres"]);
+    assert.match(book.text(), /一次到中心办完：卫生健康领域“一件事”跨省通办、残疾人证办理/);
+    assert.match(book.text(), new RegExp(`到哪个中心办理：${fixture.centre_name}`));   // the only one that does both
+    assert.match(book.text(), /日期：请选择/);
+    await h.tap(book, "book");
+    assert.match(book.text(), /请选择日期/);
+    await h.tap(book, "pickDate", { detail: { value: fixture.day } });
+    const starts = book.component.data.starts;
+    assert.ok(starts.length > 0, "starts are offered");
+    assert.doesNotMatch(book.text(), /（已选）/);
+    await h.tap(book, "book");
+    assert.match(book.text(), /请选择时间/);
+    await h.tap(book, "pickStart", { currentTarget: { dataset: { id: starts[0].id } } });
+    assert.match(book.text(), /（已选）/);
+    await h.tap(book, "book");
+    const link = h.lastNavigation();
+    assert.match(link, /^\/pages\/appointments\/detail\?id=\d+$/);
+    const booked = await h.open(link);
+    assert.match(booked.text(), /状态：已预约/);
+    assert.deepEqual(booked.component.data.appointment.items.map((i) => i.name),
+                     ["卫生健康领域“一件事”跨省通办", "残疾人证办理"]);
+
+    // 我的办件 lists the 一件事 above the single cases, each child case saying which 一件事 it belongs to.
+    const cases = await h.open("pages/applications/index");
+    assert.match(cases.text(), /一件事\s*残疾人证跨省通办一件事\s*包括：卫生健康领域“一件事”跨省通办、残疾人证办理/);
+    assert.match(cases.text(), new RegExp(`属于一件事 ${fixture.bundle_reference}`));
+    h.assertBindings(cases, ["cases", "bundles"]);
+    await h.tap(cases, "openBundle", { currentTarget: { dataset: { ref: fixture.bundle_reference } } });
+    assert.equal(h.lastNavigation(), `/pages/bundles/detail?ref=${fixture.bundle_reference}`);
+
+    await h.launch(fixture.holder_openid, { fontSize: 24 });
+    for (const url of ["pages/bundles/index", "pages/bundles/book?code=KSCJ"]) {
+      const opened = await h.open(url);
+      assert.equal(opened.component.data.elder, true, url);
+      assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
+    }
+  });
