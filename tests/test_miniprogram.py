@@ -111,6 +111,8 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
     with time_machine.travel(MONDAY_8AM + timedelta(hours=1), tick=True):   # the hall is open: walk-ins too
         hall = build_hall(session, MONDAY_8AM, counters=1)
         ItemFactory(code="FOOD-RENEW", name="食品经营许可证（延续）")
+        # A business item the general window serves: the branch-filing page's item picker lists it by name.
+        hall.general.items.append(ItemFactory(name="分支机构变更登记（批量）", audience="business"))
         holder = citizen_with_identity(session, cipher, 9501, name="李持")
         holder_appointment = booking.book_appointment(
             session, citizen_id=holder.id, person=booking.person_for_self(holder, cipher),

@@ -4,11 +4,27 @@
 const { api, showError } = require("../../utils/api.js");
 
 Page({
-  data: { businessId: "", filings: [], filing: null, itemCode: "", centres: [], centreIndex: 0, title: "",
+  data: { businessId: "", filings: [], filing: null, items: [], itemIndex: null, itemCode: "", centres: [],
+          centreIndex: 0, title: "",
           branches: [], materialIds: [], loaded: false, notice: "", error: "", fieldErrors: {} },
   onLoad(query) {
     this.setData({ businessId: query.business_id || "", itemCode: query.item || "" });
     if (query.ref) this.openFiling(query.ref);
+    this.loadItems();
+  },
+  // The business items by name (never a code to type); an item page's link (?item=) opens with that one chosen.
+  loadItems() {
+    return api.get("/api/v1/items", { audience: "business" }).then((data) => {
+      const at = data.items.findIndex((item) => item.code === this.data.itemCode);
+      this.setData({ items: data.items, itemIndex: at >= 0 ? at : null });
+      if (at >= 0) return this.findCentres();
+      return null;
+    }, (error) => showError(this, error));
+  },
+  pickItem(event) {
+    const item = this.data.items[Number(event.detail.value)];
+    this.setData({ itemIndex: Number(event.detail.value), itemCode: item.code, fieldErrors: {} });
+    return this.findCentres();
   },
   onShow() { if (this.data.businessId) this.load(); },
   load() {
@@ -23,7 +39,6 @@ Page({
   openBranch(event) {
     wx.navigateTo({ url: `/pages/applications/detail?ref=${event.currentTarget.dataset.ref}` });
   },
-  onItemCode(event) { this.setData({ itemCode: event.detail.value.trim() }); },
   findCentres() {
     return api.get("/api/v1/centres", { item: this.data.itemCode })
       .then((data) => this.setData({ centres: data.centres, centreIndex: 0 }), (error) => showError(this, error));

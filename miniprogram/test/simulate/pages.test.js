@@ -262,7 +262,15 @@ test("分支机构批量变更: each branch with its state in words, a branch at
     assert.match(page.text(), /周记餐饮东关分店 · 待补正/);
     assert.match(page.text(), /周记餐饮西关分店 · 已办结（不予许可）/);
     assert.match(page.text(), /两家门店经营范围变更 · 2个分支机构 · 有分支机构待补正/);
-    h.assertBindings(page, ["filing", "filings"]);
+    // A new filing's item is picked by its name from the business items, never typed as a code.
+    assert.match(page.text(), /办理事项：请点这里选择/);
+    assert.doesNotMatch(page.text(), /事项编码/);
+    const at = page.component.data.items.findIndex((item) => item.name === "分支机构变更登记（批量）");
+    assert.ok(at >= 0);
+    await h.tap(page, "pickItem", { detail: { value: String(at) } });
+    assert.match(page.text(), /办理事项：分支机构变更登记（批量）/);
+    assert.match(page.text(), /办理地点：/);
+    h.assertBindings(page, ["filing", "filings", "items"]);
     const branch = await h.open(`pages/applications/detail?ref=${fixture.branch_child}`);
     assert.match(branch.text(), /分支机构批量变更：两家门店经营范围变更/);
     assert.match(branch.text(), /待补正/);
