@@ -121,6 +121,7 @@ HASHED: tuple[Column, ...] = (
     AppointmentItem.__table__.c.person_hash,
     BookingSuspension.__table__.c.person_hash,
     WaitlistEntry.__table__.c.person_hash,
+    AssistanceRequest.__table__.c.contact_id_hash,
 )
 # An intl lookup hash: HMAC-SHA256 as 64 lowercase hex digits.
 INTL_HASH = "^[0-9a-f]{64}$"

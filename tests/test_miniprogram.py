@@ -22,6 +22,7 @@ from miniapp_api.appointments.slots import sync_slots
 from miniapp_api.assistance import services as assistance
 from miniapp_api.certificates import services as certificates
 from miniapp_api.certificates.models import Certificate
+from miniapp_api.centres.models import Centre
 from miniapp_api.demo.policies import seed_policies
 from miniapp_api.feedback import services as feedback
 from miniapp_api.feedback.models import FeedbackKind
@@ -111,6 +112,14 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
     with time_machine.travel(MONDAY_8AM + timedelta(hours=1), tick=True):   # the hall is open: walk-ins too
         hall = build_hall(session, MONDAY_8AM, counters=1)
         ItemFactory(code="FOOD-RENEW", name="食品经营许可证（延续）")
+        # A 代办点 under the hall wrote down a request for 李持 (his ID number seen on his card): he claims it.
+        site = Centre(name="李庄村代办点", level="site", parent_id=hall.centre.id, region="测试区")
+        session.add(site)
+        session.flush()
+        clerk = make_staff(session, [site], ("site_clerk",), name="村代办员")
+        assistance.take_at_desk(session, cipher, clerk, assistance.DeskIn(
+            site_id=site.id, contact_name="李持", contact_phone="13912345678", contact_id_number=id_number(9501),
+            situation="想办残疾人证，不会用手机"), MONDAY_8AM)
         # A business item the general window serves: the branch-filing page's item picker lists it by name.
         hall.general.items.append(ItemFactory(name="分支机构变更登记（批量）", audience="business"))
         holder = citizen_with_identity(session, cipher, 9501, name="李持")
@@ -277,4 +286,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 19" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 20" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

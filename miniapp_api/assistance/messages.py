@@ -15,7 +15,7 @@ GRANT_ALREADY_LIVE = "已有一份待确认或生效中的代办授权"
 GRANT_NOT_PENDING = "该代办授权已不是待确认状态"
 GRANT_SCOPE_MISSING = "该代办授权不包括代为预约"
 NO_ACCOUNT_GRANT = "这是在代办点登记的求助，群众没有在小程序里确认授权的途径；需要代为办理时，请群众到窗口或代办点签纸质委托书"
-CONTACT_NAME_MISSING = "请填写群众的姓名"
+CLAIM_NEEDS_VERIFIED = "请先完成实名核验（刷一次脸），才能找回在代办点登记的求助"
 
 STATUS_NAMES = {"submitted": "已提交", "assigned": "已分派", "in_progress": "办理中", "closed": "已办结",
                 "withdrawn": "已撤回"}
@@ -26,11 +26,13 @@ EVENT_NAMES = {"submitted": "提交帮办请求", "assigned": "已分派帮办�
                "grant_asked": "帮办员申请代办授权", "grant_confirmed": "您已确认代办授权",
                "grant_revoked": "您已撤销代办授权", "grant_ended": "代办授权已结束", "booked_for": "帮办员已为您预约",
                "closed": "已办结", "withdrawn": "您已撤回请求", "note": "内部备注", "overdue": "首次联系已超期",
-               "reassigned": "已更换帮办员", "taken_at_site": "代办点代为登记"}
+               "reassigned": "已更换帮办员", "taken_at_site": "代办点代为登记",
+               "claimed": "您已在小程序找回这件求助"}
 # The same steps as staff read them (the requester is 群众, not 您).
 STAFF_EVENT_NAMES = {**EVENT_NAMES, "contacted": "已联系群众", "grant_asked": "申请代办授权",
                      "grant_confirmed": "群众已确认授权", "grant_revoked": "群众已撤销授权", "booked_for": "代为预约",
-                     "withdrawn": "群众已撤回请求", "taken_at_site": "代办点登记"}
+                     "withdrawn": "群众已撤回请求", "taken_at_site": "代办点登记",
+                     "claimed": "群众已在小程序找回"}
 
 TITLE = "帮办代办进度"
 BODY_ASSIGNED = "您的帮办请求（编号 {id}）已安排帮办员{helper}，将在{due}前与您联系。"

@@ -61,6 +61,9 @@ class AssistanceRequest(Base):
     contact_name: Mapped[str | None] = mapped_column(String(40))
     contact_phone_enc: Mapped[str | None] = mapped_column(Text)
     contact_phone_last4: Mapped[str | None] = mapped_column(String(4))
+    # The ID number the desk saw on the person's card, as a lookup hash (optional): the person — once face-verified
+    # in the app, that very ID — may take the request into their account to follow and rate it (services.claim).
+    contact_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     business_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("business.id", ondelete="SET NULL"))
     centre_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("centre.id", ondelete="RESTRICT"))
     item_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="SET NULL"))

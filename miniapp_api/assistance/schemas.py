@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 from miniapp_api.assistance import messages
 from miniapp_api.assistance.models import AssistanceGrant, AssistanceRequest, GrantScope, RequestStatus
 from miniapp_api.assistance.services import AskIn, DeskIn, grant_state, is_overdue
-from miniapp_api.citizens.schemas import MobilePhone, RealName
+from miniapp_api.citizens.schemas import IdNumber, MobilePhone, RealName
 from miniapp_api.platform.clock import local_iso
 from miniapp_api.platform.schemas import Id, StrictIn
 
@@ -44,6 +44,7 @@ class DeskRequestForm(StrictIn):
     site_id: Id
     contact_name: RealName = Field(description="whom the helper calls back")
     contact_phone: MobilePhone
+    contact_id_number: IdNumber | None = Field(default=None, description="seen on the card: lets them claim it")
     item_code: str | None = Field(default=None, max_length=32)
     situation: str | None = Field(default=None, min_length=5, max_length=500)
 
@@ -131,6 +132,10 @@ class AssistanceOut(BaseModel):
 
 class AssistanceList(BaseModel):
     requests: list[AssistanceOut]
+
+
+class AssistanceClaimOut(BaseModel):
+    claimed: list[AssistanceOut] = Field(description="the requests 代办点 desks wrote down for the caller, now theirs")
 
 
 # --- console forms ----------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from miniapp_api.businesses.services import own_business
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.citizens.services import PHONE_CONTEXT
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications.services import notify
 from miniapp_api.platform import audit
 from miniapp_api.platform.clock import chinese_date, local, local_date
@@ -59,6 +59,7 @@ GRANT_ALREADY_LIVE = "grant_already_live"
 GRANT_NOT_PENDING = "grant_not_pending"
 CONTENT_RISKY = "content_risky"
 NO_ACCOUNT = "no_account"
+IDENTITY_NOT_VERIFIED = "identity_unverified"
 # How long a citizen asking for help waits for WeChat's content check; slower, staff see the text flagged.
 FILING_CHECK_SECONDS = 1.5
 # First contact within this many working days unless the centre set its own (AssistanceSla).
@@ -189,6 +190,7 @@ class DeskIn:
     contact_phone: str
     item_code: str | None = None
     situation: str | None = None
+    contact_id_number: str | None = None   # seen on the card at the desk: lets the person claim it in the app
 
 
 def take_at_desk(session: Session, cipher: FieldCipher, staff: Staff, data: DeskIn, now: datetime
@@ -211,7 +213,9 @@ def take_at_desk(session: Session, cipher: FieldCipher, staff: Staff, data: Desk
         citizen_id=None, centre_id=site.parent_id, site_id=site.id, taken_by_staff_id=staff.id,
         contact_name=data.contact_name,
         contact_phone_enc=cipher.encrypt(data.contact_phone, context=PHONE_CONTEXT),
-        contact_phone_last4=data.contact_phone[-4:], item_id=item_id, situation=data.situation,
+        contact_phone_last4=data.contact_phone[-4:], item_id=item_id,
+        contact_id_hash=cipher.lookup_hash(data.contact_id_number, context=ID_NUMBER_CONTEXT)
+        if data.contact_id_number else None, situation=data.situation,
         content_check="pass", status=R.SUBMITTED, contact_days=days,
         contact_due_on=calendar.add_working_days(session, local_date(now), days), created_at=now, updated_at=now)
     session.add(request)
@@ -221,6 +225,26 @@ def take_at_desk(session: Session, cipher: FieldCipher, staff: Staff, data: Desk
                  subject_id=request.id, detail={"site_id": site.id}, at=now)
     session.flush()
     return request
+
+
+def claim_desk_requests(session: Session, citizen: Citizen, now: datetime) -> list[AssistanceRequest]:
+    """找回: the requests 代办点 desks wrote down for this citizen — those whose ID number, seen on the card at the
+    desk, is the one this account verified by face — become theirs to follow, to grant a helper and to rate. A
+    typed (unverified) ID number claims nothing. One conditional UPDATE: claimed once, by that person only; calling
+    again claims only what was written down since."""
+    if citizen.verified_id_hash is None:
+        raise DomainError(messages.CLAIM_NEEDS_VERIFIED, code=IDENTITY_NOT_VERIFIED, status=403)
+    claimed = list(session.scalars(update(AssistanceRequest).where(
+        AssistanceRequest.citizen_id.is_(None), AssistanceRequest.contact_id_hash == citizen.verified_id_hash)
+        .values(citizen_id=citizen.id, updated_at=now).returning(AssistanceRequest.id)
+        .execution_options(synchronize_session=False)))
+    requests = [citizen_request(session, citizen.id, request_id, lock=True) for request_id in sorted(claimed)]
+    for request in requests:
+        _event(request, "claimed", now, actor=f"citizen:{citizen.id}")
+        audit.record(session, actor=f"citizen:{citizen.id}", action="assistance.claimed", subject_type=AUDIT_SUBJECT,
+                     subject_id=request.id, detail={}, at=now)
+    session.flush()
+    return requests
 
 
 def site_requests(session: Session, site_id: int, since: datetime, limit: int = 100) -> list[AssistanceRequest]:

@@ -167,7 +167,7 @@ AUDIT_ACTION_NAMES = {
     "report.download": "下载报表", "report.export": "导出报表", "set_feedback_sla": "设置诉求办理时限",
     "view_application": "查看办件", "view_feedback": "查看诉求",
     "assistance.view": "查看帮办请求", "assistance.assigned": "分派帮办员", "assistance.reassigned": "改派帮办员", "assistance.book_for": "帮办员代为预约",
-    "assistance.taken_at_site": "代办点登记帮办请求",
+    "assistance.taken_at_site": "代办点登记帮办请求", "assistance.claimed": "群众找回代办点登记的求助",
     "assistance.set_sla": "设置帮办首次联系时限",
     "application.revoke_approval": "撤销告知承诺审批", "project.create": "建立重点项目", "project.view": "查看重点项目",
     "project.officer": "添加服务专员", "project.milestone": "添加项目节点", "project.milestone_done": "项目节点完成",

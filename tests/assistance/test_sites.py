@@ -177,3 +177,33 @@ def test_the_staff_api_is_closed_to_a_site_clerk(app, client, desk_world):
             assert answer.status_code == 404, (method, url, answer.status_code)
             checked += 1
     assert checked > 20
+
+
+def test_only_the_person_whose_verified_id_the_desk_saw_can_claim_the_request(client, login, verified_login, db_session,
+                                                                             cipher, desk_world):
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        written = services.take_at_desk(db_session, cipher, desk_world["clerk"], services.DeskIn(
+            site_id=desk_world["site"].id, contact_name="王德福", contact_phone=PHONE,
+            contact_id_number=id_number(501), situation="想办残疾人证，不会用手机"), MONDAY_8AM)
+        anonymous = services.take_at_desk(db_session, cipher, desk_world["clerk"], services.DeskIn(
+            site_id=desk_world["site"].id, contact_name="李秀英", contact_phone=PHONE, situation="想问养老保险怎么交"),
+            MONDAY_8AM)
+        db_session.commit()
+        # A typed ID number (an unverified account) claims nothing; another verified person finds nothing.
+        typed = login()
+        assert client.patch("/api/v1/me", headers=typed, json={"real_name": "王德福",
+                                                               "id_number": id_number(501)}).status_code == 200
+        refused = client.post("/api/v1/assistance/claim", headers=typed, json={})
+        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "identity_unverified"
+        stranger = verified_login("周敏", id_number(502))
+        assert client.post("/api/v1/assistance/claim", headers=stranger, json={}).get_json() == {"claimed": []}
+        # The person, face-verified with that very ID, claims it once; then it is theirs to follow.
+        owner = verified_login("王德福", id_number(501))
+        claimed = client.post("/api/v1/assistance/claim", headers=owner, json={})
+        assert claimed.status_code == 200 and [r["id"] for r in claimed.get_json()["claimed"]] == [written.id]
+        assert client.post("/api/v1/assistance/claim", headers=owner, json={}).get_json() == {"claimed": []}
+        shown = client.get(f"/api/v1/assistance/{written.id}", headers=owner).get_json()
+        assert [e["title"] for e in shown["timeline"]] == ["代办点代为登记", "您已在小程序找回这件求助"]
+        assert client.get(f"/api/v1/assistance/{anonymous.id}", headers=owner).status_code == 404
+        assert client.get(f"/api/v1/assistance/{written.id}", headers=stranger).status_code == 404
+    assert db_session.get(AssistanceRequest, anonymous.id).citizen_id is None

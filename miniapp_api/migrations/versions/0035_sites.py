@@ -27,6 +27,8 @@ def upgrade() -> None:
     op.add_column('assistance_request', sa.Column('contact_name', sa.String(length=40), nullable=True))
     op.add_column('assistance_request', sa.Column('contact_phone_enc', sa.Text(), nullable=True))
     op.add_column('assistance_request', sa.Column('contact_phone_last4', sa.String(length=4), nullable=True))
+    op.add_column('assistance_request', sa.Column('contact_id_hash', sa.String(length=64), nullable=True))
+    op.create_index(op.f('ix_assistance_request_contact_id_hash'), 'assistance_request', ['contact_id_hash'])
     op.create_foreign_key(op.f('fk_assistance_request_site_id_centre'), 'assistance_request', 'centre',
                           ['site_id'], ['id'], ondelete='RESTRICT')
     op.create_foreign_key(op.f('fk_assistance_request_taken_by_staff_id_staff'), 'assistance_request', 'staff',
@@ -45,10 +47,11 @@ def downgrade() -> None:
     op.drop_column('application', 'site_id')
     op.drop_constraint(op.f('ck_assistance_request_someone_to_reach'), 'assistance_request', type_='check')
     op.drop_index(op.f('ix_assistance_request_site_id'), table_name='assistance_request')
+    op.drop_index(op.f('ix_assistance_request_contact_id_hash'), table_name='assistance_request')
     op.drop_constraint(op.f('fk_assistance_request_taken_by_staff_id_staff'), 'assistance_request',
                        type_='foreignkey')
     op.drop_constraint(op.f('fk_assistance_request_site_id_centre'), 'assistance_request', type_='foreignkey')
-    for column in ('contact_phone_last4', 'contact_phone_enc', 'contact_name', 'taken_by_staff_id', 'site_id'):
+    for column in ('contact_id_hash', 'contact_phone_last4', 'contact_phone_enc', 'contact_name', 'taken_by_staff_id', 'site_id'):
         op.drop_column('assistance_request', column)
     op.execute("DELETE FROM assistance_request WHERE citizen_id IS NULL")
     op.alter_column('assistance_request', 'citizen_id', existing_type=sa.BigInteger(), nullable=False)

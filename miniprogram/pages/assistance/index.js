@@ -4,7 +4,7 @@ const { api, showError } = require("../../utils/api.js");
 Page({
   data: { elder: false, code: "", itemName: "", centres: [], centreIndex: 0, situation: "", requests: [],
           businesses: [], forWhom: ["本人"], forIndex: 0,
-          error: "", fieldErrors: {}, done: "" },
+          error: "", fieldErrors: {}, done: "", claimed: "" },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder, code: query.code ? decodeURIComponent(query.code) : "" });
     if (this.data.code) {
@@ -35,6 +35,15 @@ Page({
         this.setData({ done: `已提交（编号 ${created.id}），帮办员会在 ${created.contact_due_on} 前与您联系。` });
         this.load();
       }, (error) => showError(this, error));
+  },
+  // 找回: the requests a 代办点 desk wrote down with this account's face-verified ID number become the caller's.
+  claim() {
+    this.setData({ error: "", claimed: "" });
+    return api.post("/api/v1/assistance/claim", {}).then((data) => {
+      this.setData({ claimed: data.claimed.length ? `已找回 ${data.claimed.length} 件，列在上面“我的帮办请求”里。`
+        : "没有找到代办点为您登记的求助：请确认登记时填了您的身份证号。" });
+      return this.load();
+    }, (error) => showError(this, error));
   },
   open(event) { wx.navigateTo({ url: `/pages/assistance/detail?id=${event.currentTarget.dataset.id}` }); },
 });

@@ -409,6 +409,24 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
   assert.match(detail.text(), /您已撤回请求/);
 });
 
+test("找回: a request a 代办点 desk wrote down with his ID number becomes his, once; then he follows it",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.holder_openid);
+    const page = await h.open("pages/assistance/index");
+    assert.match(page.text(), /在村里、银行的代办点登记过？/);
+    assert.doesNotMatch(page.text(), /想办残疾人证/);
+    await h.tap(page, "claim");
+    assert.match(page.text(), /已找回 1 件/);
+    assert.match(page.text(), /想办残疾人证，不会用手机/);
+    h.assertBindings(page, ["centres", "requests"]);
+    await h.tap(page, "claim");
+    assert.match(page.text(), /没有找到代办点为您登记的求助/);
+    const [claimed] = page.component.data.requests;
+    const detail = await h.open(`pages/assistance/detail?id=${claimed.id}`);
+    assert.match(detail.text(), /代办点代为登记/);
+    assert.match(detail.text(), /您已在小程序找回这件求助/);
+  });
+
 test("我的企业 as its agent: the business's 电子证照, a batch's members and outcomes, a mailed result's tracking",
   { skip: !live && "no live server" }, async () => {
     await h.launch(fixture.batch_agent_openid);
