@@ -21,12 +21,12 @@ class AssistanceGrantPath(BaseModel):
     grant_id: Id
 
 
-class AskForHelpIn(StrictIn):
-    centre_id: Id = Field(description="the centre whose 帮办 team should help")
-    item_code: str | None = Field(default=None, max_length=32, description="the item, when the citizen knows it")
+class _AboutSomething(StrictIn):
+    """A request for help names an item, or says the situation in words (5–500 characters), or both."""
+
+    item_code: str | None = Field(default=None, max_length=32, description="the item, when it is known")
     situation: str | None = Field(default=None, min_length=5, max_length=500,
-                                  description="what they need done, in their own words (content-checked)")
-    business_id: Id | None = Field(default=None, description="a business the caller acts for now (agent)")
+                                  description="what they need done, in their own words")
 
     @model_validator(mode="after")
     def _about_something(self):
@@ -34,25 +34,22 @@ class AskForHelpIn(StrictIn):
             raise ValueError(messages.ABOUT_SOMETHING)
         return self
 
+
+class AskForHelpIn(_AboutSomething):
+    centre_id: Id = Field(description="the centre whose 帮办 team should help")
+    business_id: Id | None = Field(default=None, description="a business the caller acts for now (agent)")
+
     def to_input(self) -> AskIn:
         return AskIn(**self.model_dump())
 
 
-class DeskRequestForm(StrictIn):
+class DeskRequestForm(_AboutSomething):
     """代办点登记: what the desk clerk writes down for the person in front of them."""
 
     site_id: Id
     contact_name: RealName = Field(description="whom the helper calls back")
     contact_phone: MobilePhone
     contact_id_number: IdNumber | None = Field(default=None, description="seen on the card: lets them claim it")
-    item_code: str | None = Field(default=None, max_length=32)
-    situation: str | None = Field(default=None, min_length=5, max_length=500)
-
-    @model_validator(mode="after")
-    def _about_something(self):
-        if not self.item_code and not self.situation:
-            raise ValueError(messages.ABOUT_SOMETHING)
-        return self
 
     def to_input(self) -> DeskIn:
         return DeskIn(**self.model_dump())
