@@ -226,6 +226,13 @@ def take_in_at_site(session: Session, cipher: FieldCipher, staff: Staff, *, site
     return application
 
 
+def site_cases(session: Session, site_id: int, since: datetime, limit: int = 100) -> list[Application]:
+    """What a 代办点 took in lately, newest first: the desk follows what became of it."""
+    return list(session.scalars(select(Application).where(Application.site_id == site_id,
+                                                          Application.created_at >= since)
+                                .order_by(Application.id.desc()).limit(limit)))
+
+
 def record_citizen_event(session: Session, application: Application, citizen_id: int, kind: str, now: datetime,
                          public_note: str) -> None:
     """A line of the timeline written by the applicant's own action (an online 补正)."""

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.messages import STATUS_NAMES as APPLICATION_STATUS_NAMES
-from miniapp_api.applications.models import Application
 from miniapp_api.applications.schemas import ApplicantIn
 from miniapp_api.assistance import services as assistance
 from miniapp_api.assistance.messages import STATUS_NAMES as ASSISTANCE_STATUS_NAMES
@@ -25,8 +24,8 @@ from miniapp_api.console.forms import form_page
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import chinese_date, local, utcnow
 from miniapp_api.platform.db import db
-from miniapp_api.platform.privacy import mask_name
 from miniapp_api.platform.errors import VALIDATION_FAILED, DomainError
+from miniapp_api.platform.privacy import mask_name
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.staff.models import Role
 from miniapp_api.staff.services import desk_site, desk_sites
@@ -71,16 +70,16 @@ def site_desk():
     requests, cases = [], []
     if site is not None:
         since = utcnow() - timedelta(days=RECENT_DAYS)
-        names = dict(db.session.execute(select(ServiceItem.id, ServiceItem.name)).tuples().all())
-        requests = [{"id": r.id, "name": mask_name(r.contact_name or ""), "item": names.get(r.item_id), "situation": r.situation,
-                     "status": ASSISTANCE_STATUS_NAMES[r.status], "at": local(r.created_at),
-                     "due": chinese_date(r.contact_due_on)}
-                    for r in assistance.site_requests(db.session, site.id, since)]
+        taken = assistance.site_requests(db.session, site.id, since)
+        received = applications.site_cases(db.session, site.id, since)
+        wanted = {r.item_id for r in taken} | {a.item_id for a in received}
+        names = dict(db.session.execute(select(ServiceItem.id, ServiceItem.name)
+                                        .where(ServiceItem.id.in_(wanted))).tuples().all())
+        requests = [{"id": r.id, "name": mask_name(r.contact_name or ""), "item": names.get(r.item_id),
+                     "situation": r.situation, "status": ASSISTANCE_STATUS_NAMES[r.status],
+                     "at": local(r.created_at), "due": chinese_date(r.contact_due_on)} for r in taken]
         cases = [{"reference": a.reference, "item": names.get(a.item_id), "status": APPLICATION_STATUS_NAMES[a.status],
-                  "at": local(a.created_at)}
-                 for a in db.session.scalars(select(Application).where(
-                     Application.site_id == site.id, Application.created_at >= since)
-                     .order_by(Application.id.desc()).limit(100))]
+                  "at": local(a.created_at)} for a in received]
     return render_template("console/site_desk.html", sites=sites, site=site,
                            centre=db.session.get(Centre, site.parent_id) if site else None,
                            requests=requests, cases=cases, none=messages.SITE_NONE)
@@ -130,4 +129,3 @@ def site_intake():
                                                   centre=db.session.get(Centre, site.parent_id).name),
                     "console.site_desk", site_id=site.id)
     return form_page(save, lambda: _desk_form("console/site_intake.html"))
-
