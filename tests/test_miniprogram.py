@@ -16,6 +16,7 @@ from config.settings import PROJECT_ROOT
 from miniapp_api.applications import branches
 from miniapp_api.applications import services as applications
 from miniapp_api.applications.models import Application, ApplicationStatus
+from miniapp_api.appointments import queue
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.messages import RELATIONS
 from miniapp_api.appointments.slots import sync_slots
@@ -281,6 +282,16 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
             identity.record_paper_authorisation(session, clerk, code=invitation.code, paper_ref=f"SQ-2026-{number}",
                                                 centre_id=hall.centre.id, now=MONDAY_8AM)
             authorised[name] = invitation.authorisation.id
+        # 评价这次服务: 吴评价's visit this morning at 09:30, checked in, called and served at the general window.
+        rater = citizen_with_identity(session, cipher, 9541, name="吴评价")
+        visit = booking.book_appointment(
+            session, citizen_id=rater.id, person=booking.person_for_self(rater, cipher),
+            slot_id=hall.slot(session, hall.general, "2026-11-23 09:30").id, item_codes=[hall.quick.code],
+            now=MONDAY_8AM)
+        ticket = queue.check_in(session, citizen_id=rater.id, appointment_id=visit.id, now=utcnow())
+        assert queue.call_next(session, window_id=hall.general.id, now=utcnow()).id == ticket.id
+        queue.start_serving(session, window_id=hall.general.id, ticket_id=ticket.id, now=utcnow())
+        queue.finish_serving(session, window_id=hall.general.id, ticket_id=ticket.id, now=utcnow())
         # 情景引导: two published scenarios to browse on the guide page.
         published = {"version": 1, "status": "published", "owner_centre_id": hall.centre.id, "department": "综合服务",
                      "created_by": "测试", "published_by": "测试", "published_at": MONDAY_8AM}
@@ -293,7 +304,7 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                                                   "kind": "yesno"}],
                                   outcomes=[{"item": hall.quick.code}], **published))
         session.commit()
-        fixture = {"delegate_openid": delegate.openid, "view_authorisation": authorised["王持证"],
+        fixture = {"rater_openid": rater.openid, "served_appointment": visit.id, "delegate_openid": delegate.openid, "view_authorisation": authorised["王持证"],
                    "book_authorisation": authorised["孙秀英"], "farm_openid": farmer.openid, "farm_reference": farm_case.reference, "clip": str(clip),
                    "mover_openid": mover.openid, "mover_appointment": to_move.id,"review_item": review.code, "project_case": land_case.reference, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
@@ -310,4 +321,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 24" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 25" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

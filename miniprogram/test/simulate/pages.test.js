@@ -754,3 +754,30 @@ test("the home page's 办件进度 opens 我的办件, which keeps the lookup by
       assert.equal(h.lastNavigation(), "/pages/applications/detail");
     }
   });
+
+test("评价这次服务 of a served visit from 预约详情: nothing chosen for the citizen, a 差评 told what happens next",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.rater_openid);
+    const visit = await h.open(`pages/appointments/detail?id=${fixture.served_appointment}`);
+    assert.match(visit.text(), /评价这次服务/);
+    await h.tap(visit, "rate");
+    assert.equal(h.lastNavigation(), `/pages/feedback/index?rate=appointment&id=${fixture.served_appointment}`);
+
+    const rate = await h.open(h.lastNavigation());
+    assert.equal(rate.component.data.level, null);
+    assert.deepEqual(rate.component.data.levels.map((l) => l.name), ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]);
+    await h.tap(rate, "submit");
+    assert.match(rate.text(), /请选择您的满意程度/);
+    assert.equal(rate.component.data.done, "");
+    await h.tap(rate, "onLevel", { detail: { value: "2" } });
+    await h.tap(rate, "onComment", { detail: { value: "材料清单和窗口说的不一样，跑了两趟" } });
+    await h.tap(rate, "submit");
+    assert.match(rate.text(), /已提交，谢谢您！我们会尽快联系您核实，整改的结果会在“消息”里告诉您。/);
+
+    // One rating per visit: a second one is answered in words.
+    const again = await h.open(`pages/feedback/index?rate=appointment&id=${fixture.served_appointment}`);
+    await h.tap(again, "onLevel", { detail: { value: "5" } });
+    await h.tap(again, "submit");
+    assert.match(again.text(), /您已评价过这项服务/);
+    assert.equal(again.component.data.done, "");
+  });
