@@ -34,6 +34,9 @@ Page({
                                           comment: this.data.comment || undefined })
       : api.post("/api/v1/feedback", { kind: KINDS[this.data.kindIndex][0], text: this.data.text,
                                        photos: this.data.photos.map((p) => p.id) });
-    request.then(() => this.setData({ done: "已提交，谢谢您！" }), (error) => showError(this, error));
+    // A 差评 opens a rectification: the citizen is told what happens next (the details come in 消息).
+    request.then((result) => this.setData({ done: result && result.rectification_id
+      ? "已提交，谢谢您！我们会尽快联系您核实，整改的结果会在“消息”里告诉您。" : "已提交，谢谢您！" }),
+    (error) => showError(this, error));
   },
 });

@@ -1,10 +1,14 @@
-// 智能导服: ask in your own words; the best answer, where it leads, and 转人工 when the answer is not sure.
+// 智能导服: ask in your own words; the best answer, where it leads, and 转人工 when the answer is not sure. Below
+// the search, every published scenario (情景引导) to browse, each opening its interview.
 const { api, showError } = require("../../utils/api.js");
 const { answerView } = require("../../utils/guide.js");
 
 Page({
-  data: { q: "", view: null, handedOff: "", error: "", fieldErrors: {} },
+  data: { q: "", view: null, handedOff: "", scenarios: [], elder: false, error: "", fieldErrors: {} },
   onLoad(query) {
+    this.setData({ elder: Boolean(getApp().globalData.elder) });
+    api.get("/api/v1/guide/scenarios").then((list) => this.setData({ scenarios: list.scenarios }),
+                                            (error) => showError(this, error));
     if (query.q) this.setData({ q: decodeURIComponent(query.q) }, () => this.ask());
   },
   onInput(event) { this.setData({ q: event.detail.value }); },

@@ -9,7 +9,7 @@ const TILES = [
   { title: "现场取号", url: "/pages/tickets/index" },
   { title: "我的证照", url: "/pages/licences/index" },
   { title: "政策快享（免申即享）", url: "/pages/policies/index" },
-  { title: "办件进度", url: "/pages/applications/detail" },
+  { title: "办件进度", url: "/pages/applications/index" },
   { title: "一件事（几件事一次办）", url: "/pages/bundles/index" },
   { title: "诉求与评价", url: "/pages/feedback/index" },
   { title: "消息", url: "/pages/messages/index" },

@@ -25,5 +25,6 @@ Page({
       (error) => showError(this, error));
   },
   openPolicy(event) { wx.navigateTo({ url: `/pages/policies/detail?id=${event.currentTarget.dataset.id}` }); },
+  subscriptions() { wx.navigateTo({ url: "/pages/policies/subscriptions" }); },
   openMatch(event) { wx.navigateTo({ url: `/pages/policies/match?id=${event.currentTarget.dataset.id}` }); },
 });

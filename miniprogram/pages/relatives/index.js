@@ -1,6 +1,7 @@
 // 亲友代办: ask to act for a relative, confirm a relative's request, revoke either side.
 const { api, showError } = require("../../utils/api.js");
 const { FAMILY_RELATIONS, SCOPES, scopesFrom } = require("../../utils/format.js");
+const { canView } = require("../../utils/relatives.js");
 
 Page({
   data: { actingFor: [], actingForMe: [], relations: FAMILY_RELATIONS, relationIndex: 1, scopes: SCOPES,
@@ -9,7 +10,10 @@ Page({
   load() {
     return api.get("/api/v1/relatives").then((list) => this.show(list), (error) => showError(this, error));
   },
-  show(list) { this.setData({ actingFor: list.acting_for, actingForMe: list.acting_for_me }); },
+  show(list) {
+    this.setData({ actingFor: list.acting_for.map((a) => Object.assign({}, a, { viewable: canView(a) })),
+                   actingForMe: list.acting_for_me });
+  },
   onName(event) { this.setData({ name: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
   onRelation(event) { this.setData({ relationIndex: Number(event.detail.value) }); },
@@ -26,6 +30,11 @@ Page({
     this.setData({ error: "", fieldErrors: {} });
     api.post("/api/v1/relatives/accept", { code: this.data.code })
       .then((list) => this.show(list), (error) => showError(this, error));
+  },
+  // 查看记录: the relative's appointments, cases and licences (an authorisation in force with the view scope).
+  records(event) {
+    const { id, name } = event.currentTarget.dataset;
+    wx.navigateTo({ url: `/pages/relatives/records?id=${id}&name=${encodeURIComponent(name)}` });
   },
   revoke(event) {
     api.post(`/api/v1/relatives/${event.currentTarget.dataset.id}/revoke`, {})

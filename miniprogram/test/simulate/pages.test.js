@@ -630,3 +630,154 @@ test("一件事 from the home page: the bundles offered, one's own, a visit for 
       assert.match(opened.component.dom.innerHTML, /class="[^"]*elder/, url);
     }
   });
+
+// Logins are limited per address (30 a minute) and this file already launches often: the tests below launch once
+// each and turn 长辈模式 on with the citizen's own switch on the home page instead of a second launch.
+async function elderSwitch(on) {
+  const home = await h.open("pages/index/index");
+  if (home.component.data.elder !== on) await h.tap(home, "toggleElder");
+  assert.equal(home.component.data.elder, on);
+}
+
+test("亲友代办: a relative's bookings, cases and licences from 查看记录, and plain words once the authorisation ends",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.delegate_openid);
+    const list = await h.open("pages/relatives/index");
+    assert.match(list.text(), /查看王持证的预约、办件和证照/);
+    assert.doesNotMatch(list.text(), /查看孙秀英的/);   // 代为预约 only: nothing to view
+    await h.tap(list, "records", { currentTarget: { dataset: { id: fixture.view_authorisation, name: "王持证" } } });
+    assert.equal(h.lastNavigation(),
+                 `/pages/relatives/records?id=${fixture.view_authorisation}&name=${encodeURIComponent("王持证")}`);
+
+    const records = await h.open(h.lastNavigation());
+    const text = records.text();
+    assert.match(text, /王持证的记录（您只能查看，不能替其修改）/);
+    assert.equal(records.component.data.appointments.length > 0, !/没有预约记录/.test(text));
+    assert.match(text, /特种设备作业人员证复审\s*状态：已办结/);
+    assert.match(text, /电子证照 · /);
+    assert.match(text, new RegExp(`${fixture.licence_type}\\s*证号：JY13715000000077`));
+    assert.doesNotMatch(text, new RegExp(fixture.id_number));   // the relative's ID number is never shown
+    assert.doesNotMatch(text, /授权已经结束/);
+    h.assertBindings(records, ["appointments", "cases", "licences", "certificates"]);
+    assert.ok(records.component.data.cases.length > 0 && records.component.data.licences.length > 0);
+
+    // 代为预约 only: the page says what the authorisation does not cover.
+    const narrow = await h.open(`pages/relatives/records?id=${fixture.book_authorisation}&name=${encodeURIComponent("孙秀英")}`);
+    assert.match(narrow.text(), /孙秀英授权您办的事里不包括“查看办件与证照”，所以这里看不到其记录/);
+    assert.doesNotMatch(narrow.text(), /没有办件记录/);
+
+    await elderSwitch(true);
+    const large = await h.open(`pages/relatives/records?id=${fixture.view_authorisation}&name=${encodeURIComponent("王持证")}`);
+    assert.equal(large.component.data.elder, true);
+    assert.match(large.component.dom.innerHTML, /class="[^"]*elder/);
+
+    await elderSwitch(false);
+
+    // The delegate revokes it: the same page now says the authorisation has ended, and shows none of the records.
+    const again = await h.open("pages/relatives/index");
+    await h.tap(again, "revoke", { currentTarget: { dataset: { id: fixture.view_authorisation } } });
+    assert.doesNotMatch(again.text(), /查看王持证的预约、办件和证照/);
+    const ended = await h.open(`pages/relatives/records?id=${fixture.view_authorisation}&name=${encodeURIComponent("王持证")}`);
+    assert.match(ended.text(), /您对王持证的代办授权已经结束（已撤销或已过期），不能再查看其预约、办件和证照/);
+    assert.doesNotMatch(ended.text(), /特种设备作业人员证复审|JY13715000000077/);
+  });
+
+test("政策订阅 from 政策快享: nothing ticked beyond what the server says, saved with a confirmation",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.policy_openid);
+    const policies = await h.open("pages/policies/index");
+    assert.match(policies.text(), /有新政策时告诉我（选择政策类别）/);
+    await h.tap(policies, "subscriptions");
+    assert.equal(h.lastNavigation(), "/pages/policies/subscriptions");
+
+    // Each box is ticked from the server's answer only (the simulator's DOM does not reflect `checked`: the
+    // template is read for it, the rows it binds are asserted).
+    const wxml = fs.readFileSync(path.join(__dirname, "..", "..", "pages", "policies", "subscriptions.wxml"), "utf8");
+    assert.deepEqual(wxml.match(/<checkbox\s[^>]*>/g), ['<checkbox value="{{row.name}}" checked="{{row.checked}}" />']);
+    const page = await h.open(h.lastNavigation());
+    h.assertBindings(page, ["rows"]);
+    assert.ok(page.component.data.rows.length >= 8, "every category the server offers");
+    assert.match(page.text(), /养老服务/);
+    assert.deepEqual(page.component.data.rows.filter((r) => r.checked), []);
+    assert.equal(page.component.dom.querySelectorAll("wx-checkbox").length, page.component.data.rows.length);
+    await h.tap(page, "onTick", { detail: { value: ["助残帮扶", "养老服务"] } });
+    await h.tap(page, "save");
+    assert.match(page.text(), /已保存。有新的“养老服务”“助残帮扶”政策发布时，会在“消息”里告诉您/);
+
+    const reopened = await h.open("pages/policies/subscriptions");
+    assert.deepEqual(reopened.component.data.rows.filter((r) => r.checked).map((r) => r.name), ["养老服务", "助残帮扶"]);
+    await h.tap(reopened, "onTick", { detail: { value: [] } });
+    await h.tap(reopened, "save");
+    assert.match(reopened.text(), /已保存。新政策发布时不再单独告诉您/);
+    assert.deepEqual(reopened.component.data.rows.filter((r) => r.checked), []);
+
+    await elderSwitch(true);
+    const large = await h.open("pages/policies/subscriptions");
+    assert.match(large.component.dom.innerHTML, /class="[^"]*elder/);
+    await elderSwitch(false);
+  });
+
+test("智能导服 lists every scenario to browse besides the search; a tap starts its interview",
+  { skip: !live && "no live server" }, async () => {
+    // The list is public: no login of its own.
+    await elderSwitch(false);
+    const guide = await h.open("pages/guide/index");
+    assert.match(guide.text(), /按情景找：共 2 个/);
+    assert.match(guide.text(), /我想开一家小饭馆（法人）\s*营业执照、食品经营许可一次问清/);
+    assert.match(guide.text(), /我要退休了（个人）/);
+    assert.doesNotMatch(guide.text(), /open-restaurant|retire\b/);   // codes stay out of sight
+    h.assertBindings(guide, ["scenarios"]);
+    await h.tap(guide, "openScenario", { currentTarget: { dataset: { code: "retire" } } });
+    assert.equal(h.lastNavigation(), "/pages/guide/scenario?code=retire");
+    const scenario = await h.open(h.lastNavigation());
+    assert.match(scenario.text(), /是否在本市参保？/);
+
+    await elderSwitch(true);
+    const large = await h.open("pages/guide/index");
+    assert.match(large.component.dom.innerHTML, /class="[^"]*elder/);
+    await elderSwitch(false);
+  });
+
+test("the home page's 办件进度 opens 我的办件, which keeps the lookup by receipt", { skip: !live && "no live server" },
+  async () => {
+    await h.launch(fixture.farm_openid);
+    for (const elder of [false, true]) {
+      await elderSwitch(elder);
+      const home = await h.open("pages/index/index");
+      const tile = home.component.data.tiles.find((t) => t.title === "办件进度");
+      assert.equal(tile.url, "/pages/applications/index", `长辈模式 ${elder}`);
+      await h.tap(home, "open", { currentTarget: { dataset: { url: tile.url } } });
+      const cases = await h.open(h.lastNavigation());
+      assert.match(cases.text(), /设施农用地备案/);
+      assert.match(cases.text(), /凭回执上的受理编号查询/);
+      await h.tap(cases, "lookup");
+      assert.equal(h.lastNavigation(), "/pages/applications/detail");
+    }
+  });
+
+test("评价这次服务 of a served visit from 预约详情: nothing chosen for the citizen, a 差评 told what happens next",
+  { skip: !live && "no live server" }, async () => {
+    await h.launch(fixture.rater_openid);
+    const visit = await h.open(`pages/appointments/detail?id=${fixture.served_appointment}`);
+    assert.match(visit.text(), /评价这次服务/);
+    await h.tap(visit, "rate");
+    assert.equal(h.lastNavigation(), `/pages/feedback/index?rate=appointment&id=${fixture.served_appointment}`);
+
+    const rate = await h.open(h.lastNavigation());
+    assert.equal(rate.component.data.level, null);
+    assert.deepEqual(rate.component.data.levels.map((l) => l.name), ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]);
+    await h.tap(rate, "submit");
+    assert.match(rate.text(), /请选择您的满意程度/);
+    assert.equal(rate.component.data.done, "");
+    await h.tap(rate, "onLevel", { detail: { value: "2" } });
+    await h.tap(rate, "onComment", { detail: { value: "材料清单和窗口说的不一样，跑了两趟" } });
+    await h.tap(rate, "submit");
+    assert.match(rate.text(), /已提交，谢谢您！我们会尽快联系您核实，整改的结果会在“消息”里告诉您。/);
+
+    // One rating per visit: a second one is answered in words.
+    const again = await h.open(`pages/feedback/index?rate=appointment&id=${fixture.served_appointment}`);
+    await h.tap(again, "onLevel", { detail: { value: "5" } });
+    await h.tap(again, "submit");
+    assert.match(again.text(), /您已评价过这项服务/);
+    assert.equal(again.component.data.done, "");
+  });
