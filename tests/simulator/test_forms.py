@@ -125,7 +125,7 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         page.get_by_label("受理编号").fill(owing.reference)
         page.get_by_label("手机号后四位").fill("0601")
         page.get_by_role("button", name="查询").click()
-        expect(page.locator("#application-status")).to_have_text("容缺受理")
+        expect(page.locator("#application-status")).to_have_text("已受理，材料可以以后补交")
         page.get_by_label("怎么交的（如：已邮寄，顺丰单号…）").fill("邮" * 201)
         submit_expecting_field_error(page, "我已补交“户口本复印件”", "note")
         page.get_by_label("怎么交的（如：已邮寄，顺丰单号…）").fill("已邮寄，顺丰 SF1234567890")
