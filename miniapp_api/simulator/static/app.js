@@ -915,13 +915,19 @@
     });
   }
 
+  /** One choice per start time (the same time at several windows merged by format.js), seats left in words,
+   *  the windows named in plain words; a full time is greyed, says 已约满 and cannot be chosen. */
   function slotChoices(slots) {
     var periods = F.slotsByPeriod(slots);
     function group(name, list) {
       if (!list.length) return "";
       return "<h3>" + name + '</h3><div class="slots">' + list.map(function (s) {
-        return '<label for="slot-' + s.id + '"><input type="radio" name="slot_id" id="slot-' + s.id + '" value="' + s.id + '"' +
-          (s.full ? " disabled" : "") + "> " + esc(s.label) + " " + esc(s.window) + (s.full ? "（约满）" : "") + "</label>";
+        var windows = '<span class="muted slot-windows">' + esc(s.windowText) + "</span>";
+        if (s.full) {
+          return '<p class="slot full" aria-disabled="true">' + esc(s.time) + " · 已约满，不能预约" + windows + "</p>";
+        }
+        return '<label for="slot-' + s.id + '"><input type="radio" name="slot_id" id="slot-' + s.id + '" value="' + s.id +
+          '"> ' + esc(s.time) + " · " + esc(s.seats) + windows + "</label>";
       }).join("") + "</div>";
     }
     return slots.length ? group("上午", periods.morning) + group("下午", periods.afternoon)

@@ -44,7 +44,12 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   await h.tap(book, "pickDate", { detail: { value: fixture.day } });
   const first = book.component.data.periods.morning.find((slot) => !slot.full);
   assert.ok(first, "a free morning slot is listed");
-  assert.match(book.text(), /上午 09:00–09:15/);
+  // One choice per start time: 09:00 at the general and the express window is one, seats in words, windows named.
+  const nine = book.component.data.periods.morning.filter((slot) => slot.time === "09:00");
+  assert.equal(nine.length, 1);
+  assert.equal(nine[0].windows.length, 2);
+  assert.match(book.text(), /上午\s*08:30 · 余2个号/);
+  assert.match(book.text(), /09:00 · 余2个号窗口\d+（综合窗口，各类事项都能办） 余1个号；窗口\d+（快办窗口，简单的事当场办好） 余1个号/);
   await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: first.id } } });
   await h.tap(book, "book");
   const link = h.lastNavigation();
@@ -154,6 +159,12 @@ test("join the waitlist on a full day, get the held seat, confirm it", { skip: !
   const book = await h.open(`pages/book/index?code=${fixture.item}`);
   await h.tap(book, "pickDate", { detail: { value: fixture.full_day } });
   assert.match(book.text(), /这一天已约满/);
+  // Each full time is listed greyed, says so in words, and has nothing to tap.
+  assert.match(book.text(), /09:00 · 已约满，不能预约/);
+  assert.match(book.component.dom.innerHTML, /class="[^"]*full/);
+  assert.ok(book.component.data.periods.morning.every((time) => time.full && time.id === null));
+  await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: null } } });
+  assert.equal(book.component.data.slotId, null);
   await h.tap(book, "joinWaitlist");
   assert.equal(h.lastNavigation(), "/pages/waitlist/index");
   let waitlist = await h.open("pages/waitlist/index");
