@@ -415,7 +415,13 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
   assert.match(detail.text(), /正在安排帮办员/);
   assert.match(detail.text(), /提交帮办请求/);
   h.assertBindings(detail, ["request"]);
+  await h.tap(detail, "withdraw");   // asked on the page, no pop-up
+  assert.match(detail.text(), /确定撤回这个帮办请求吗？/);
+  await h.tap(detail, "notNow");
+  assert.doesNotMatch(detail.text(), /确定撤回/);
+  assert.match(detail.text(), /状态：已提交/);
   await h.tap(detail, "withdraw");
+  await h.tap(detail, "yesWithdraw");
   assert.match(detail.text(), /状态：已撤回/);
   assert.match(detail.text(), /您已撤回请求/);
 });
