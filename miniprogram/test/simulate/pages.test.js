@@ -59,7 +59,13 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   assert.match(detail.text(), /状态：已预约/);
   assert.match(detail.text(), new RegExp(fixture.centre_name));
   h.assertBindings(detail, ["appointment"]);
+  await h.tap(detail, "cancel");   // asked on the page, no pop-up; 不取消 leaves it booked
+  assert.match(detail.text(), /确定取消这个预约吗？\s*是，取消预约\s*不取消/);
+  await h.tap(detail, "keepAppointment");
+  assert.match(detail.text(), /状态：已预约/);
+  assert.doesNotMatch(detail.text(), /确定取消这个预约吗/);
   await h.tap(detail, "cancel");
+  await h.tap(detail, "yesCancel");
   assert.match(detail.text(), /状态：已取消/);
 
   const list = await h.open("pages/appointments/index");
@@ -175,6 +181,7 @@ test("join the waitlist on a full day, get the held seat, confirm it", { skip: !
   await h.launch(fixture.holder_openid);
   const theirs = await h.open(`pages/appointments/detail?id=${fixture.holder_appointment}`);
   await h.tap(theirs, "cancel");
+  await h.tap(theirs, "yesCancel");
   assert.match(theirs.text(), /状态：已取消/);
 
   await h.launch(CITIZEN);
