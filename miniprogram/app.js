@@ -1,5 +1,10 @@
 const { ensureLogin } = require("./utils/api.js");
-const { KEY, elderMode } = require("./utils/elder.js");
+const { KEY, elderMode, withElder } = require("./utils/elder.js");
+
+// 长辈模式 on every page: each page's data gets `elder` as it loads (its WXML root binds the elder class), so a
+// page never has to remember it. Wrapping the global Page constructor here, before any page registers.
+const registerPage = Page;
+Page = (options) => registerPage(withElder(options, () => getApp().globalData.elder));
 
 App({
   globalData: { elder: false },

@@ -28,25 +28,28 @@ STATUS_NAMES = {
     "in_review": "审查中", "needs_correction": "待补正", "approved": "已批准", "rejected": "不予许可",
     "ready_for_pickup": "待领取", "mailed": "已邮寄", "completed": "已办结",
 }
+# What the citizen reads: staff say 容缺受理, a citizen reads the glossary's plain words
+# (miniprogram/utils/glossary.js; tests/test_plain_words.py keeps the raw term out).
+CITIZEN_STATUS_NAMES = {**STATUS_NAMES, "accepted_pending_materials": "已受理，材料可以以后补交"}
 # Short phrases for WeChat's `phrase` field (≤ 5 Chinese characters).
 STATUS_PHRASES = {
-    "accepted": "已受理", "accepted_pending_materials": "容缺受理", "in_review": "审查中",
+    "accepted": "已受理", "accepted_pending_materials": "已受理", "in_review": "审查中",
     "needs_correction": "待补正", "approved": "已批准", "rejected": "不予许可", "ready_for_pickup": "待领取",
     "mailed": "已邮寄", "completed": "已办结",
 }
 EVENT_NAMES = {
     "created": "窗口收件", "status": "状态变更", "material_received": "材料已收到",
-    "material_reported": "申请人已补交材料", "material_overdue": "容缺材料逾期未补齐", "note": "备注",
+    "material_reported": "申请人已补交材料", "material_overdue": "承诺补交的材料逾期未补齐", "note": "备注",
     "submitted_online": "网上申报", "inspection": "远程踏勘",
     "promise_signed": "告知承诺", "approval_revoked": "审批撤销（核查与承诺不符）",
 }
 
 TITLE_STATUS = "办件进度通知"
-TITLE_MATERIALS = "容缺材料补交提醒"
+TITLE_MATERIALS = "补交材料提醒"
 BODY_STATUS = "您申请的“{item}”（受理编号 {reference}）{what}。{extra}"
 STATUS_WHAT = {
     "accepted": "已受理，承诺{due}前办结",
-    "accepted_pending_materials": "已容缺受理，承诺{due}前办结",
+    "accepted_pending_materials": "已受理（缺的材料可以以后补交），承诺{due}前办结",
     "needs_correction": "需要补正材料，办理时限暂停计算",
     "in_review": "已收到补正材料，继续审查",
     "submitted": "已收到补正材料，重新进入预审",
@@ -61,8 +64,8 @@ EXTRA_CORRECTIONS = "请于{deadline}前补正：{corrections}。"
 EXTRA_PICKUP = "领取地点：{place}；办公时间：{hours}。请带本人身份证。"
 EXTRA_MAILED = "快递：{carrier}，运单号 {tracking}。"
 EXTRA_COMPLETED = "感谢您的耐心，欢迎对本次服务进行评价。"
-BODY_MATERIALS = "您的“{item}”（受理编号 {reference}）是容缺受理，按承诺请于{deadline}前补交：{materials}。已寄出或已提交的，可在办件详情里告诉我们。"
-TIP_MATERIALS = "容缺材料补交提醒"
+BODY_MATERIALS = "您的“{item}”（受理编号 {reference}）已先受理、材料以后补交，按承诺请于{deadline}前补交：{materials}。已寄出或已提交的，可在办件详情里告诉我们。"
+TIP_MATERIALS = "补交材料提醒"
 TIP_STATUS = "点击查看办件详情"
 # 一次一评: the invitation after 办结 (voluntary: no level suggested, 国办发〔2019〕51号).
 TITLE_RATE = "请为本次服务评价"

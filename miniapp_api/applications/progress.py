@@ -65,10 +65,11 @@ def _local(value: str | None) -> str | None:
 def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCipher | None = None) -> dict:
     """The ApplicationOut (or StaffApplicationOut) document from one row of the query."""
     due_on = row.due_on
+    names = messages.STATUS_NAMES if staff_view else messages.CITIZEN_STATUS_NAMES
     overdue = row.status in CLOCK_RUNNING and due_on is not None and due_on < today
     document: dict[str, Any] = {
         "id": row.id, "reference": row.reference, "item_code": row.item_code, "item_name": row.item_name,
-        "centre_name": row.centre_name, "status": row.status, "status_name": messages.STATUS_NAMES[row.status],
+        "centre_name": row.centre_name, "status": row.status, "status_name": names[row.status],
         "due_on": due_on.isoformat() if due_on else None, "overdue": overdue, "paused": row.paused_on is not None,
         "updated_at": local_iso(row.updated_at), "bundle_reference": row.bundle_reference,
         "applicant_type": row.applicant_type,
@@ -83,7 +84,7 @@ def render(row: Any, today: date, *, staff_view: bool = False, cipher: FieldCiph
                      "carrier": row.carrier, "tracking_number": row.tracking_number},
         "timeline": [{"at": _local(e["at"]), "kind": e["kind"], "title": messages.EVENT_NAMES.get(e["kind"], e["kind"]),
                       "status": e["to_status"],
-                      "status_name": messages.STATUS_NAMES.get(e["to_status"]) if e["to_status"] else None,
+                      "status_name": names.get(e["to_status"]) if e["to_status"] else None,
                       "note": e["public_note"], "by": e["actor_name"] if staff_view else None,
                       "internal_note": e["internal_note"] if staff_view else None}
                      for e in row.events or []],

@@ -197,11 +197,12 @@ class ApplicationSummary(BaseModel):
                                                             "rated and surveyed as a whole there")
 
     @classmethod
-    def fields_of(cls, application: Application, today: dt.date) -> dict:
+    def fields_of(cls, application: Application, today: dt.date, names: dict[str, str] = messages.STATUS_NAMES) -> dict:
+        """The summary's fields; a citizen's list passes messages.CITIZEN_STATUS_NAMES (plain words)."""
         return dict(bundle_reference=application.bundle_case.reference if application.bundle_case_id else None,
                     reference=application.reference, item_code=application.item.code,
                     item_name=application.item.name, centre_name=application.centre.name,
-                    status=application.status, status_name=messages.STATUS_NAMES[application.status],
+                    status=application.status, status_name=names[application.status],
                     due_on=application.due_on, overdue=application.is_overdue(today),
                     paused=application.paused_on is not None, updated_at=local_iso(application.updated_at))
 

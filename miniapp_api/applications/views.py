@@ -57,8 +57,8 @@ BEARER = [{"bearer": []}]
 def list_applications():
     """The caller's applications and those they are the named proxy (代办人) for, newest first."""
     day, rows = today(), services.citizen_applications(db.session, g.citizen.id)
-    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day)).model_dump(mode="json")
-                             for a in rows]}
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day, messages.CITIZEN_STATUS_NAMES))
+                             .model_dump(mode="json") for a in rows]}
 
 
 @bp.get("/relatives/<int:authorisation_id>/applications", responses={200: ApplicationList}, security=BEARER)
@@ -67,8 +67,8 @@ def list_relative_applications(path: RelativePath):
     """An authorised relative's applications (needs the view scope)."""
     principal = principal_for(db.session, g.citizen, path.authorisation_id, Scope.VIEW, utcnow())
     day, rows = today(), services.relative_applications(db.session, principal)
-    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day)).model_dump(mode="json")
-                             for a in rows]}
+    return {"applications": [ApplicationSummary(**ApplicationSummary.fields_of(a, day, messages.CITIZEN_STATUS_NAMES))
+                             .model_dump(mode="json") for a in rows]}
 
 
 @bp.get("/applications/<reference>", responses={200: ApplicationOut}, security=BEARER)

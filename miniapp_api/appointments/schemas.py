@@ -91,6 +91,7 @@ class SlotOut(BaseModel):
     id: int
     window_id: int
     window_name: str
+    window_kind: str = Field(description="general, express, proxy or complaints: the page says what the window is for")
     starts_at: str
     ends_at: str
     capacity: int
@@ -99,7 +100,7 @@ class SlotOut(BaseModel):
     @classmethod
     def of(cls, slot: Slot) -> SlotOut:
         return cls(id=slot.id, window_id=slot.window_id, window_name=slot.window.name,
-                   starts_at=local_iso(slot.starts_at), ends_at=local_iso(slot.ends_at), capacity=slot.capacity,
+                   window_kind=slot.window.kind, starts_at=local_iso(slot.starts_at), ends_at=local_iso(slot.ends_at), capacity=slot.capacity,
                    remaining=slot.remaining)
 
 

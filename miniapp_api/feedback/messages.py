@@ -11,8 +11,9 @@ TRIAGE_ONLY_ADMIN = "待分派的诉求由管理员分派到服务中心"
 KIND_NAMES = {"complaint": "投诉", "suggestion": "建议", "consultation": "咨询", "praise": "表扬", "report": "举报"}
 STATUS_NAMES = {"submitted": "已提交", "assigned": "已接单", "in_progress": "办理中", "answered": "已答复",
                 "reopened": "重新办理", "closed": "已办结"}
-EVENT_NAMES = {"filed": "居民点单", "routed": "已分派", "assigned": "干部接单", "started": "开始办理",
-               "answered": "已答复", "rated": "群众评单", "reopened": "不满意，重新办理", "reminded": "催办",
+# Plain words (miniprogram/utils/glossary.js): not 居民点单 / 干部接单 / 群众评单.
+EVENT_NAMES = {"filed": "您提交了诉求", "routed": "已分派", "assigned": "工作人员已接手", "started": "开始办理",
+               "answered": "已答复", "rated": "您评价了办理结果", "reopened": "不满意，重新办理", "reminded": "催办",
                "escalated": "督办", "closed": "已办结", "note": "备注", "content_checked": "内容审核",
                "manual_review": "转人工审核"}
 

@@ -32,7 +32,7 @@ CANCEL_REASON = "原因：{reason}。"
 # The copy of an appointment's message that reaches the person it was booked for (by a relative, or by name).
 FOR_YOU_PREFIX = "【他人为您（{name}）代办的预约，详情和取消请看“我的预约”】"
 PUSH_STATUS_NAMES = {"pending": "待推送", "sending": "推送中", "sent": "已推送到微信", "failed": "推送失败",
-                     "unknown": "推送结果未知", "skipped": "仅站内消息", "cancelled": "已撤回"}
+                     "unknown": "推送结果未知", "skipped": "只在小程序“消息”里，没有发到微信", "cancelled": "已撤回"}
 # Every message kind's name (notifications/kinds.py declares the kinds; the console and the SMS choices read these).
 KIND_NAMES = {
     "appointment_booked": "预约成功", "appointment_cancelled": "预约已取消", "appointment_rescheduled": "预约已改约",
@@ -42,7 +42,7 @@ KIND_NAMES = {
     "application_correction": "办件需要补正材料", "application_ready": "办好待领取",
     "application_mailed": "办好已邮寄（含运单号）", "application_completed": "办件已办结",
     "rating_invitation": "办结后邀请评价（一次一评）", "branch_filing_completed": "分支机构批量变更办结（含每个分支机构的结果）",
-    "application_materials_due": "容缺材料补交期限提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
+    "application_materials_due": "补交材料期限提醒", "licence_expiry": "证照到期提醒", "certificate_status": "电子证照通知",
     "feedback_status": "诉求办理进度", "rating_followup": "评价整改回访", "survey_invitation": "服务回访邀请",
     "account_security": "账号安全提醒", "policy_match": "新匹配到可享受的政策", "policy_reminder": "政策待确认提醒",
     "policy_withdrawn": "政策匹配撤回", "policy_new": "新政策发布", "policy_grant": "政策兑现进度",

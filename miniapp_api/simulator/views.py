@@ -12,7 +12,7 @@ from config.settings import PROJECT_ROOT
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="static",
                static_url_path="/static")
 MINIPROGRAM_UTILS = PROJECT_ROOT / "miniprogram" / "utils"
-SHARED_SCRIPTS = {"request.js", "format.js", "consent.js"}
+SHARED_SCRIPTS = {"request.js", "format.js", "consent.js", "glossary.js"}
 FACIAL_VERIFY_FAILED = "刷脸没有完成：这次核验已失效、已用过或不属于当前微信用户，请重新发起实名核验"
 
 

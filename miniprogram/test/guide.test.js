@@ -23,7 +23,7 @@ test("one-tap booking books every item of the checklist in one visit", () => {
 test("materials read as a checklist line, non-key ones marked", () => {
   assert.equal(guide.checklistLine({ name: "营业执照", form_name: "复印件", count: 1, key: true }), "营业执照（复印件 1 份）");
   assert.equal(guide.checklistLine({ name: "健康证明", form_name: "复印件", count: 2, key: false }),
-               "健康证明（复印件 2 份，可容缺）");
+               "健康证明（复印件 2 份；材料可以以后补交）");
 });
 
 test("a weak answer offers a person and names the centre", () => {

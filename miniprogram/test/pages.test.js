@@ -14,8 +14,8 @@ test("slots are split into morning and afternoon, full ones marked", () => {
     { id: 1, starts_at: "2026-11-24T09:00:00+08:00", ends_at: "2026-11-24T09:15:00+08:00", window_name: "综合窗口", remaining: 2 },
     { id: 2, starts_at: "2026-11-24T13:30:00+08:00", ends_at: "2026-11-24T13:45:00+08:00", window_name: "综合窗口", remaining: 0 },
   ]);
-  assert.deepEqual(periods.morning.map((s) => [s.id, s.label, s.full]), [[1, "09:00–09:15", false]]);
-  assert.deepEqual(periods.afternoon.map((s) => [s.id, s.full]), [[2, true]]);
+  assert.deepEqual(periods.morning.map((s) => [s.id, s.time, s.full]), [[1, "09:00", false]]);
+  assert.deepEqual(periods.afternoon.map((s) => [s.id, s.full, s.seats]), [[null, true, "已约满"]]);
 });
 
 test("an appointment offers only the actions its status allows", () => {

@@ -18,4 +18,17 @@ function homeTiles(all, elder) {
   return elder ? all.filter((tile) => common.indexOf(tile.url) >= 0) : all;
 }
 
-module.exports = { KEY, elderMode, homeTiles };
+/** A page's options with 长辈模式 in its data from the moment it loads: `elder` is set from the app before the
+ * page's own onLoad runs, so every page's WXML root can bind class="{{elder ? 'elder' : ''}}". */
+function withElder(options, isElder) {
+  const onLoad = options.onLoad;
+  return Object.assign({}, options, {
+    data: Object.assign({ elder: false }, options.data),
+    onLoad(query) {
+      this.setData({ elder: Boolean(isElder()) });
+      return onLoad ? onLoad.call(this, query) : undefined;
+    },
+  });
+}
+
+module.exports = { KEY, elderMode, homeTiles, withElder };

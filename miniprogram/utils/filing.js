@@ -4,14 +4,15 @@
  * Node's test runner; the pages only wire them to WeChat.
  */
 (function (root, factory) {
-  if (typeof module === "object" && module.exports) module.exports = factory();
-  else root.BanshiFiling = factory();
-})(typeof self !== "undefined" ? self : this, function () {
+  if (typeof module === "object" && module.exports) module.exports = factory(require("./glossary.js"));
+  else root.BanshiFiling = factory(root.BanshiGlossary);
+})(typeof self !== "undefined" ? self : this, function (glossary) {
   "use strict";
 
   // 容缺 in plain words, wherever a page offers it.
   var DEFER_WORDS = "可以先办、材料后补";
-  var DEFER_EXPLAINED = "这份材料暂时没有也可以先提交，窗口先受理，您承诺在规定时间内补交";
+  var DEFER_EXPLAINED = glossary.GLOSSARY.deferred.explain;
+  var PROMISE_EXPLAINED = glossary.explain("promise");
   var STATUS_NAMES = { draft: "草稿，还没有提交", submitted: "已提交" };
   var DELIVERY = [["pickup", "到办理中心领取"], ["mail", "邮寄到家（免费）"]];
   var DELIVERY_UNCHOSEN = "请选择办好后怎么拿到结果";
@@ -176,7 +177,7 @@
       });
   }
 
-  return { DEFER_WORDS: DEFER_WORDS, DEFER_EXPLAINED: DEFER_EXPLAINED, STATUS_NAMES: STATUS_NAMES, DELIVERY: DELIVERY,
+  return { DEFER_WORDS: DEFER_WORDS, DEFER_EXPLAINED: DEFER_EXPLAINED, PROMISE_EXPLAINED: PROMISE_EXPLAINED, STATUS_NAMES: STATUS_NAMES, DELIVERY: DELIVERY,
            DELIVERY_UNCHOSEN: DELIVERY_UNCHOSEN, PROMISE_MAX: PROMISE_MAX, NOTE_MAX: NOTE_MAX,
            fieldRows: fieldRows, materialRows: materialRows, anyDeferred: anyDeferred, filingBody: filingBody,
            deliveryChosen: deliveryChosen, savedAt: savedAt, filingList: filingList, draftFor: draftFor,

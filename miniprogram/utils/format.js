@@ -48,31 +48,67 @@
     return (+match[2]) + "月" + (+match[3]) + "日（周" + WEEKDAYS[day.getUTCDay()] + "）" + match[4] + ":" + match[5];
   }
 
-  /** Slots split into 上午 and 下午 for big buttons; full ones stay visible but marked. */
+  // What each kind of window is for, in plain words (the API gives the window's name and kind).
+  var WINDOW_KINDS = { general: "综合窗口，各类事项都能办", express: "快办窗口，简单的事当场办好",
+                       proxy: "帮办窗口，有工作人员帮您办", complaints: "意见窗口，提意见、反映问题" };
+
+  /** Seats left in words: "余3个号", or "已约满" (never colour alone). */
+  function seatsText(remaining) {
+    return remaining > 0 ? "余" + remaining + "个号" : "已约满";
+  }
+
+  /** A window as a citizen reads it: "窗口3（综合窗口，各类事项都能办）". */
+  function windowWords(slot) {
+    var kind = WINDOW_KINDS[slot.window_kind];
+    return (slot.window_name || "") + (kind ? "（" + kind + "）" : "");
+  }
+
+  /** A day's slots grouped by start time, earliest first: the same time at several windows is one choice, its
+   * seats the sum of theirs; booking it takes the window with the most seats left. Full times stay listed, marked
+   * full and without a slot to book. Shared by both modes and by the browser simulator. */
+  function slotsByTime(slots) {
+    var groups = [];
+    var byTime = {};
+    (slots || []).slice()
+      .sort(function (a, b) { return a.starts_at < b.starts_at ? -1 : a.starts_at > b.starts_at ? 1 : a.id - b.id; })
+      .forEach(function (slot) {
+        var time = (slot.starts_at || "").slice(11, 16);
+        var group = byTime[time];
+        if (!group) {
+          group = byTime[time] = { time: time, hour: +time.slice(0, 2), remaining: 0, windows: [], id: null, best: 0 };
+          groups.push(group);
+        }
+        var left = Math.max(slot.remaining || 0, 0);
+        group.remaining += left;
+        group.windows.push({ id: slot.id, name: windowWords(slot), seats: seatsText(left), full: left <= 0 });
+        if (left > group.best) { group.best = left; group.id = slot.id; }
+      });
+    return groups.map(function (group) {
+      return { id: group.id, time: group.time, hour: group.hour, full: group.remaining <= 0, remaining: group.remaining,
+               seats: seatsText(group.remaining), windows: group.windows,
+               windowText: group.windows.map(function (w) { return w.name + " " + w.seats; }).join("；") };
+    });
+  }
+
+  /** Normal mode: the times of the day under 上午 and 下午, full ones visible but marked and not choosable. */
   function slotsByPeriod(slots) {
     var periods = { morning: [], afternoon: [] };
-    (slots || []).forEach(function (slot) {
-      var hour = +(slot.starts_at || "").slice(11, 13);
-      var entry = { id: slot.id, label: (slot.starts_at || "").slice(11, 16) + "–" + (slot.ends_at || "").slice(11, 16),
-                    window: slot.window_name, full: slot.remaining <= 0, remaining: slot.remaining };
-      (hour < 12 ? periods.morning : periods.afternoon).push(entry);
+    slotsByTime(slots).forEach(function (group) {
+      (group.hour < 12 ? periods.morning : periods.afternoon).push(group);
     });
     return periods;
   }
 
-  /** 长辈模式's slot picker: only slots with seats left, earliest first, grouped by hour (上午9点, 下午2点). */
+  /** 长辈模式's slot picker: only times with seats left, earliest first, grouped by hour (上午9点, 下午2点); the
+   * same time at two windows is one choice. */
   function slotsByHour(slots) {
     var groups = [];
-    (slots || []).filter(function (slot) { return slot.remaining > 0; })
-      .sort(function (a, b) { return a.starts_at < b.starts_at ? -1 : a.starts_at > b.starts_at ? 1 : 0; })
-      .forEach(function (slot) {
-        var hour = +(slot.starts_at || "").slice(11, 13);
-        var label = (hour < 12 ? "上午" : "下午") + (hour > 12 ? hour - 12 : hour) + "点";
-        var last = groups[groups.length - 1];
-        if (!last || last.label !== label) groups.push(last = { label: label, slots: [] });
-        last.slots.push({ id: slot.id, time: (slot.starts_at || "").slice(11, 16), window: slot.window_name,
-                          seats: "余" + slot.remaining + "个号" });
-      });
+    slotsByTime(slots).filter(function (group) { return !group.full; }).forEach(function (group) {
+      var label = (group.hour < 12 ? "上午" : "下午") + (group.hour > 12 ? group.hour - 12 : group.hour) + "点";
+      var last = groups[groups.length - 1];
+      if (!last || last.label !== label) groups.push(last = { label: label, slots: [] });
+      last.slots.push({ id: group.id, time: group.time, seats: group.seats });
+    });
     return groups;
   }
 
@@ -189,6 +225,7 @@
   return { assistanceActions: assistanceActions, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
            FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
+           slotsByTime: slotsByTime, seatsText: seatsText, windowWords: windowWords, WINDOW_KINDS: WINDOW_KINDS,
            elderFromFontSize: elderFromFontSize, hallCode: hallCode, appointmentActions: appointmentActions,
            fieldMessages: fieldMessages, dayFull: dayFull, WAITLIST_PERIODS: WAITLIST_PERIODS,
            waitlistTimes: waitlistTimes, waitlistView: waitlistView, licenceState: licenceState,

@@ -1,4 +1,5 @@
 // 智能导服 logic shared by the guide pages, free of the WeChat runtime so Node's test runner checks it.
+const { plain } = require("./glossary.js");
 
 /** The answers after choosing `value` for `question` (a new object: the page keeps the old one until the API agrees). */
 function withAnswer(answers, question, value) {
@@ -14,9 +15,9 @@ function bookingUrl(centre) {
     (also.length ? `&also=${encodeURIComponent(also.join(","))}` : "");
 }
 
-/** One line per material: 营业执照（复印件 1 份，可容缺）. */
+/** One line per material: 营业执照（复印件 1 份）, a non-key one in the glossary's plain words. */
 function checklistLine(material) {
-  return `${material.name}（${material.form_name} ${material.count} 份${material.key ? "" : "，可容缺"}）`;
+  return `${material.name}（${material.form_name} ${material.count} 份${material.key ? "" : "；" + plain("deferred")}）`;
 }
 
 /** What the answer screen shows: the best answer, where it leads, and whether to offer a person. */

@@ -46,7 +46,7 @@ def test_counter_intake_then_progress_as_the_citizen_sees_it(client, counter, db
         mine = client.get("/api/v1/applications", headers=citizen).get_json()["applications"]
         assert [a["reference"] for a in mine] == [ref]
         detail = client.get(f"/api/v1/applications/{ref}", headers=citizen).get_json()
-        assert detail["status_name"] == "容缺受理"
+        assert detail["status_name"] == "已受理，材料可以以后补交"
         assert all(e["internal_note"] is None and e["by"] is None for e in detail["timeline"])
         assert "申请人说健康证明下周出" not in str(detail)
         material = detail["materials"][0]

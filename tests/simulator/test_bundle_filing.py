@@ -71,7 +71,7 @@ def test_a_bundle_booked_filed_corrected_completed_rated_and_its_certificate_ver
         expect(page.get_by_text(f"{HEALTH}、{CARD}共用，只交一份")).to_be_visible()
         page.get_by_label("申请人身份证（必需）").set_input_files(str(id_copy))
         expect(page.locator("#m-0-count")).to_have_text("已上传 1 个文件")
-        page.get_by_label("近期免冠照片（可容缺后补）").set_input_files(str(portrait))
+        page.get_by_label("近期免冠照片（材料可以以后补交）").set_input_files(str(portrait))
         expect(page.locator("#m-1-count")).to_have_text("已上传 1 个文件")
         assert_accessible(page, "simulator bundle filing")
         page.get_by_role("button", name="提交申报").click()

@@ -55,11 +55,11 @@ def test_filing_online_through_a_correction_to_a_certificate_that_verifies(page:
         expect(page.locator("#m-0-count")).to_have_text("已上传 1 个文件")
         page.get_by_label("原作业人员证（必需）").set_input_files([str(blurred), str(pdf)])
         expect(page.locator("#m-1-count")).to_have_text("已上传 2 个文件")
-        page.get_by_label("容缺后补", exact=True).check()
+        page.get_by_label("这份先不交，以后补交", exact=True).check()
         assert_accessible(page, "simulator online filing")
         page.get_by_role("button", name="提交申报").click()                 # no promise yet: refused, by field
         expect(page.locator('[data-field="promise_text"] .field-error')).to_contain_text("请写下您的承诺")
-        page.get_by_label("容缺承诺（选择容缺后补时填写）").fill("承诺于10个工作日内补交体检报告")
+        page.get_by_label("补交承诺（有材料以后补交时填写）").fill("承诺于10个工作日内补交体检报告")
         page.get_by_role("button", name="提交申报").click()
         expect(page.locator("#application-status")).to_have_text("已提交")
         reference = page.url.rsplit("/", 1)[1]

@@ -5,6 +5,7 @@
   "use strict";
 
   var F = window.BanshiFormat;
+  var G = window.BanshiGlossary;   // the plain words for administrative terms (miniprogram/utils/glossary.js)
   var USERS_KEY = "banshi.sim.users";
   var OPENID_KEY = "banshi.sim.openid";
   var HOME_LOCATION = { lat: 36.4565, lng: 115.9855 };  // 聊城市东昌府区: "nearest centre" is measured from here
@@ -644,7 +645,7 @@
             checklist.notes.map(function (n) { return '<p class="card">提示：' + esc(n) + "</p>"; }).join("") +
             (checklist.materials.length ? "<h2>一套材料（已合并重复的）</h2><ul id=\"checklist-materials\">" + checklist.materials.map(function (m) {
               return "<li>" + esc(m.name) + "（" + esc(m.form_name) + " " + m.count + " 份）" +
-                (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
+                (m.key ? "" : ' <span class="tag">' + esc(G.plain("deferred")) + "</span>") + "</li>";
             }).join("") + "</ul>" : "") +
             (checklist.centres.length ? "<h2>离您最近、能一次办完的地方</h2><ul class=\"list\">" + checklist.centres.map(function (c) {
               return '<li><a class="row" href="#/book/' + encodeURIComponent(codes[0]) + "?also=" + encodeURIComponent(codes.slice(1).join(",")) +
@@ -671,7 +672,7 @@
       show(item.name, '<div class="card" id="item-guide">' + guideRows(guide) +
         (item.time_limit_working_days ? "<p><strong>承诺时限</strong>：" + item.time_limit_working_days + " 个工作日</p>" : "") +
         "</div><h2>需要带的材料</h2><ul>" + item.materials.map(function (m) {
-          return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">可容缺</span>') + "</li>";
+          return "<li>" + esc(F.materialLine(m)) + (m.key ? "" : ' <span class="tag">' + esc(G.plain("deferred")) + "</span>") + "</li>";
         }).join("") + '</ul><a class="button primary" href="#/book/' + encodeURIComponent(item.code) + '">预约办理</a>' +
         // 网上申报 only where the item has an online form (elsewhere the form would say 暂不支持).
         (item.online_form ? '<a class="button" href="#/file/' + encodeURIComponent(item.code) + '">网上申报</a>' : ""));
@@ -740,16 +741,17 @@
           "<h2>申请材料</h2>" + definition.materials.map(function (m, i) {
             var count = (uploaded[m.name] || []).length;
             return '<div class="field" data-field="materials.' + esc(m.name) + '"><label for="m-' + i + '">' + esc(m.name) +
-              (m.key ? "（必需）" : "（可容缺后补）") + '</label>' +
+              (m.key ? "（必需）" : "（" + G.plain("deferred") + "）") + '</label>' +
               (m.items && m.items.length > 1 ? '<p class="muted">' + esc(m.items.join("、")) + "共用，只交一份</p>" : "") +
               '<input type="file" id="m-' + i + '" data-material="' + esc(m.name) +
               '" accept="image/jpeg,image/png,application/pdf" multiple><p class="muted" id="m-' + i + '-count">' +
               (count ? "已上传 " + count + " 个文件" : "未上传") + "</p>" +
               (m.key ? "" : '<label class="choice" for="d-' + i + '"><input type="checkbox" id="d-' + i + '" name="deferred" value="' +
-                esc(m.name) + '"' + (filing.deferred.indexOf(m.name) >= 0 ? " checked" : "") + "> 容缺后补</label>") + "</div>";
+                esc(m.name) + '"' + (filing.deferred.indexOf(m.name) >= 0 ? " checked" : "") + "> 这份先不交，以后补交</label>") + "</div>";
           }).join("") +
-          field("promise_text", "容缺承诺（选择容缺后补时填写）", { value: filing.promise_text || "" }) +
-          ((definition.promises || []).length ? "<h2>告知承诺（可选）</h2>" + definition.promises.map(function (pr, i) {
+          field("promise_text", "补交承诺（有材料以后补交时填写）", { value: filing.promise_text || "",
+                                                          hint: G.explain("deferred") }) +
+          ((definition.promises || []).length ? "<h2>告知承诺（可选）</h2><p class=\"muted\">" + esc(G.explain("promise")) + "</p>" + definition.promises.map(function (pr, i) {
             var signed = Boolean((filing.promises || {})[pr.key]);
             return '<div class="field promise" data-field="promises.' + esc(pr.key) + '"><p>' + esc(pr.condition) +
               (pr.instead_of ? "（签署后不用再交“" + esc(pr.instead_of) + "”）" : "") + "</p><p>" + esc(pr.text) + "</p>" +
@@ -913,13 +915,19 @@
     });
   }
 
+  /** One choice per start time (the same time at several windows merged by format.js), seats left in words,
+   *  the windows named in plain words; a full time is greyed, says 已约满 and cannot be chosen. */
   function slotChoices(slots) {
     var periods = F.slotsByPeriod(slots);
     function group(name, list) {
       if (!list.length) return "";
       return "<h3>" + name + '</h3><div class="slots">' + list.map(function (s) {
-        return '<label for="slot-' + s.id + '"><input type="radio" name="slot_id" id="slot-' + s.id + '" value="' + s.id + '"' +
-          (s.full ? " disabled" : "") + "> " + esc(s.label) + " " + esc(s.window) + (s.full ? "（约满）" : "") + "</label>";
+        var windows = '<span class="muted slot-windows">' + esc(s.windowText) + "</span>";
+        if (s.full) {
+          return '<p class="slot full" aria-disabled="true">' + esc(s.time) + " · 已约满，不能预约" + windows + "</p>";
+        }
+        return '<label for="slot-' + s.id + '"><input type="radio" name="slot_id" id="slot-' + s.id + '" value="' + s.id +
+          '"> ' + esc(s.time) + " · " + esc(s.seats) + windows + "</label>";
       }).join("") + "</div>";
     }
     return slots.length ? group("上午", periods.morning) + group("下午", periods.afternoon)

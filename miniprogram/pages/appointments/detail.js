@@ -3,7 +3,7 @@ const { appointmentActions, hallCode, slotTime } = require("../../utils/format.j
 const { rescheduleSlots } = require("../../utils/cases.js");
 
 Page({
-  data: { appointment: null, actions: {}, when: "", itemNames: "", elder: false, moving: false, date: "", slots: [], slotId: null,
+  data: { appointment: null, actions: {}, when: "", itemNames: "", elder: false, askingCancel: false, moving: false, date: "", slots: [], slotId: null,
           loadedDay: false, busy: false, error: "", fieldErrors: {} },
   onLoad(query) { this.id = query.id; this.setData({ elder: Boolean(getApp().globalData.elder) }); this.load(); },
   load() {
@@ -22,12 +22,12 @@ Page({
         .then(() => this.load(), (e) => showError(this, e.code ? e : error));
     });
   },
-  cancel() {
-    // Plain words on both buttons (an elderly citizen reads 是，取消预约 / 不取消, not 确定 / 取消).
-    wx.showModal({ title: "取消预约", content: "确定取消这个预约吗？", confirmText: "是，取消", cancelText: "不取消",
-                   success: (answer) => {
-      if (answer.confirm) api.post(`/api/v1/appointments/${this.id}/cancel`).then(() => this.load(), (e) => showError(this, e));
-    } });
+  // Asked on the page, not in a pop-up (长辈模式), with plain words on both buttons: 是，取消预约 / 不取消.
+  cancel() { this.setData({ askingCancel: true }); },
+  keepAppointment() { this.setData({ askingCancel: false }); },
+  yesCancel() {
+    this.setData({ askingCancel: false });
+    api.post(`/api/v1/appointments/${this.id}/cancel`).then(() => this.load(), (e) => showError(this, e));
   },
   /** 改约: another time for the same items at the same centre; nothing is picked for the citizen. */
   startMove() { this.setData({ moving: true, date: "", slots: [], slotId: null, loadedDay: false, error: "", fieldErrors: {} }); },

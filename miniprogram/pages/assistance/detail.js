@@ -3,7 +3,9 @@ const { api, showError } = require("../../utils/api.js");
 const { assistanceActions } = require("../../utils/format.js");
 
 Page({
-  data: { elder: false, request: null, actions: {}, error: "", fieldErrors: {}, done: "" },
+  // asking: the question on the page before an act that cannot be undone ("withdraw", or "end" a grant): asked on
+  // the page itself, never in a pop-up (长辈模式), with plain words on both buttons.
+  data: { elder: false, request: null, actions: {}, error: "", fieldErrors: {}, done: "", asking: "", askingId: null },
   onLoad(query) {
     this.id = query.id;
     this.setData({ elder: getApp().globalData.elder });
@@ -20,19 +22,19 @@ Page({
   },
   confirmGrant(event) { this.grant(event, "confirm", "已同意，帮办员可以在授权时间内代您预约"); },
   // Plain words on both buttons (an elderly citizen reads 是，结束授权 / 不结束, not 确定 / 取消).
-  endGrant(event) {
-    const source = { currentTarget: { dataset: event.currentTarget.dataset } };
-    wx.showModal({ title: "结束代办授权", content: "结束后，帮办员立即不能再代您办理。", confirmText: "是，结束授权",
-                   cancelText: "不结束", success: (answer) => { if (answer.confirm) this.grant(source, "revoke", "授权已结束"); } });
+  endGrant(event) { this.setData({ asking: "end", askingId: event.currentTarget.dataset.id, done: "" }); },
+  yesEndGrant() {
+    const source = { currentTarget: { dataset: { id: this.data.askingId } } };
+    this.setData({ asking: "", askingId: null });
+    this.grant(source, "revoke", "授权已结束");
   },
-  withdraw() {
-    wx.showModal({ title: "撤回帮办请求", content: "撤回后帮办员不再为您办理，可以随时重新提交。", confirmText: "是，撤回",
-                   cancelText: "不撤回", success: (answer) => {
-                     if (!answer.confirm) return;
-                     api.post(`/api/v1/assistance/${this.id}/withdraw`, {})
-                       .then(() => { this.setData({ done: "已撤回" }); this.load(); }, (error) => showError(this, error));
-                   } });
+  withdraw() { this.setData({ asking: "withdraw", done: "" }); },
+  yesWithdraw() {
+    this.setData({ asking: "" });
+    api.post(`/api/v1/assistance/${this.id}/withdraw`, {})
+      .then(() => { this.setData({ done: "已撤回" }); this.load(); }, (error) => showError(this, error));
   },
+  notNow() { this.setData({ asking: "", askingId: null }); },
   // The shared rating page: the five levels with none chosen for the citizen (国办 2019 好差评 rules).
   rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=assistance&id=${this.id}` }); },
 });

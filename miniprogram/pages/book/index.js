@@ -12,7 +12,7 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, slotId: null,
+  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
@@ -56,7 +56,9 @@ Page({
         // A day with no free seat (full, closed, or a day off) offers the centre's earliest day that has one.
         const earliest = centre.earliest_free_slot ? centre.earliest_free_slot.slice(0, 10) : "";
         const noSeat = !data.slots.some((slot) => slot.remaining > 0);
-        this.setData({ periods: slotsByPeriod(data.slots), hours: slotsByHour(data.slots), slotId: null,
+        const periods = slotsByPeriod(data.slots);
+        this.setData({ periods, hours: slotsByHour(data.slots), slotId: null,
+                       periodList: [{ name: "上午", times: periods.morning }, { name: "下午", times: periods.afternoon }],
                        full: dayFull(data.slots) && !(data.closures || []).length,
                        closures: (data.closures || []).map((c) => c.notice),
                        nextOpen: noSeat && earliest && earliest !== this.data.date ? earliest : "" });
@@ -84,7 +86,10 @@ Page({
       .then(() => wx.redirectTo({ url: "/pages/waitlist/index" }), (error) => showError(this, error));
   },
   pickPerson(event) { this.setData({ personIndex: Number(event.detail.value) }); },
-  pickSlot(event) { this.setData({ slotId: Number(event.currentTarget.dataset.id) }); },
+  pickSlot(event) {
+    const id = Number(event.currentTarget.dataset.id);
+    if (id) this.setData({ slotId: id });   // a full time has no slot to book
+  },
   // 长辈模式: 最早可约 in one tap — the earliest free slot of the day, booked for oneself at once.
   bookEarliest() {
     const first = this.data.hours[0] && this.data.hours[0].slots[0];

@@ -1,8 +1,9 @@
 // 一件事: the parent case — each item with its department, state and due date, one timeline, one rating.
 const { api, showError } = require("../../utils/api.js");
+const { explain } = require("../../utils/glossary.js");
 
 Page({
-  data: { bundle: null, error: "", fieldErrors: {} },
+  data: { bundle: null, bundleExplained: explain("bundle"), error: "", fieldErrors: {} },
   onLoad(query) { if (query.ref) this.load(query.ref); },
   load(reference) {
     api.get(`/api/v1/bundle-cases/${encodeURIComponent(reference)}`)

@@ -1,5 +1,5 @@
 // 网上申报: an item's online form on the phone — the fields, one upload per material (wx.chooseMedia, then
-// wx.uploadFile to /api/v1/files), 容缺 (可以先办、材料后补) with a promise, pickup or 邮寄, save as a draft, submit.
+// wx.uploadFile to /api/v1/files), deferred materials (可以先办、材料后补) with a promise, pickup or 邮寄, save as a draft, submit.
 // Opened from an item with an online form (?code=) — an unsent draft of the item is continued, never a new empty
 // one made — or from 我的申报 (?id=). 长辈模式 takes it one step per screen: 填写表格 → 上传材料 → 怎么拿结果.
 const { api, showError } = require("../../utils/api.js");
@@ -24,7 +24,7 @@ Page({
           filing: null, values: {}, uploaded: {}, deferred: [], promise: "", delivery: "", signed: [], promises: [],
           mail: { name: "", phone: "", address: "" }, rows: [], materials: [], waiting: false, notNeeded: [],
           deliveries: filing.DELIVERY.map((d) => ({ value: d[0], name: d[1] })), deferWords: filing.DEFER_WORDS,
-          deferExplained: filing.DEFER_EXPLAINED, reference: "", submittedKind: "", busy: false, notice: "",
+          deferExplained: filing.DEFER_EXPLAINED, promiseExplained: filing.PROMISE_EXPLAINED, reference: "", submittedKind: "", busy: false, notice: "",
           error: "", fieldErrors: {} },
   onLoad(query) {
     this.setData({ elder: Boolean(getApp().globalData.elder) });

@@ -1,9 +1,10 @@
 // 证照: the citizen's licences (matched to their verified identity), expiry in words, renewal one tap away.
 const { api, showError } = require("../../utils/api.js");
 const { licenceState } = require("../../utils/format.js");
+const { explain } = require("../../utils/glossary.js");
 
 Page({
-  data: { licences: [], certificates: [], loaded: false, error: "" },
+  data: { licences: [], certificates: [], loaded: false, error: "", certificateExplained: explain("certificate") },
   onShow() {
     Promise.all([api.get("/api/v1/licences"), api.get("/api/v1/certificates")]).then(([data, signed]) => this.setData({
       loaded: true,

@@ -44,7 +44,12 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   await h.tap(book, "pickDate", { detail: { value: fixture.day } });
   const first = book.component.data.periods.morning.find((slot) => !slot.full);
   assert.ok(first, "a free morning slot is listed");
-  assert.match(book.text(), /上午 09:00–09:15/);
+  // One choice per start time: 09:00 at the general and the express window is one, seats in words, windows named.
+  const nine = book.component.data.periods.morning.filter((slot) => slot.time === "09:00");
+  assert.equal(nine.length, 1);
+  assert.equal(nine[0].windows.length, 2);
+  assert.match(book.text(), /上午\s*08:30 · 余2个号/);
+  assert.match(book.text(), /09:00 · 余2个号窗口\d+（综合窗口，各类事项都能办） 余1个号；窗口\d+（快办窗口，简单的事当场办好） 余1个号/);
   await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: first.id } } });
   await h.tap(book, "book");
   const link = h.lastNavigation();
@@ -54,7 +59,13 @@ test("log in, verify, book, see the appointment, cancel it", { skip: !live && "n
   assert.match(detail.text(), /状态：已预约/);
   assert.match(detail.text(), new RegExp(fixture.centre_name));
   h.assertBindings(detail, ["appointment"]);
+  await h.tap(detail, "cancel");   // asked on the page, no pop-up; 不取消 leaves it booked
+  assert.match(detail.text(), /确定取消这个预约吗？\s*是，取消预约\s*不取消/);
+  await h.tap(detail, "keepAppointment");
+  assert.match(detail.text(), /状态：已预约/);
+  assert.doesNotMatch(detail.text(), /确定取消这个预约吗/);
   await h.tap(detail, "cancel");
+  await h.tap(detail, "yesCancel");
   assert.match(detail.text(), /状态：已取消/);
 
   const list = await h.open("pages/appointments/index");
@@ -154,6 +165,12 @@ test("join the waitlist on a full day, get the held seat, confirm it", { skip: !
   const book = await h.open(`pages/book/index?code=${fixture.item}`);
   await h.tap(book, "pickDate", { detail: { value: fixture.full_day } });
   assert.match(book.text(), /这一天已约满/);
+  // Each full time is listed greyed, says so in words, and has nothing to tap.
+  assert.match(book.text(), /09:00 · 已约满，不能预约/);
+  assert.match(book.component.dom.innerHTML, /class="[^"]*full/);
+  assert.ok(book.component.data.periods.morning.every((time) => time.full && time.id === null));
+  await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: null } } });
+  assert.equal(book.component.data.slotId, null);
   await h.tap(book, "joinWaitlist");
   assert.equal(h.lastNavigation(), "/pages/waitlist/index");
   let waitlist = await h.open("pages/waitlist/index");
@@ -164,6 +181,7 @@ test("join the waitlist on a full day, get the held seat, confirm it", { skip: !
   await h.launch(fixture.holder_openid);
   const theirs = await h.open(`pages/appointments/detail?id=${fixture.holder_appointment}`);
   await h.tap(theirs, "cancel");
+  await h.tap(theirs, "yesCancel");
   assert.match(theirs.text(), /状态：已取消/);
 
   await h.launch(CITIZEN);
@@ -404,7 +422,13 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
   assert.match(detail.text(), /正在安排帮办员/);
   assert.match(detail.text(), /提交帮办请求/);
   h.assertBindings(detail, ["request"]);
+  await h.tap(detail, "withdraw");   // asked on the page, no pop-up
+  assert.match(detail.text(), /确定撤回这个帮办请求吗？/);
+  await h.tap(detail, "notNow");
+  assert.doesNotMatch(detail.text(), /确定撤回/);
+  assert.match(detail.text(), /状态：已提交/);
   await h.tap(detail, "withdraw");
+  await h.tap(detail, "yesWithdraw");
   assert.match(detail.text(), /状态：已撤回/);
   assert.match(detail.text(), /您已撤回请求/);
 });
