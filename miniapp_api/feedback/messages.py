@@ -16,6 +16,8 @@ EVENT_NAMES = {"filed": "您提交了诉求", "routed": "已分派", "assigned":
                "answered": "已答复", "rated": "您评价了办理结果", "reopened": "不满意，重新办理", "reminded": "催办",
                "escalated": "督办", "closed": "已办结", "note": "备注", "content_checked": "内容审核",
                "manual_review": "转人工审核"}
+# The same steps as staff read them (the one who filed is 群众, not 您).
+STAFF_EVENT_NAMES = {**EVENT_NAMES, "filed": "群众提交诉求", "assigned": "已接手", "rated": "群众评价了办理结果"}
 
 TITLE = "诉求办理进度"
 BODY_FILED = "您的{kind}（编号 {id}）已收到，我们将在{due}前答复。"

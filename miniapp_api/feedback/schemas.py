@@ -66,6 +66,7 @@ class FeedbackOut(BaseModel):
     @classmethod
     def of(cls, feedback: Feedback, today: dt.date, *, staff_view: bool = False, **extra) -> dict:
         events = [e for e in feedback.events if staff_view or e.visible_to_citizen]
+        titles = messages.STAFF_EVENT_NAMES if staff_view else messages.EVENT_NAMES
         return cls(
             id=feedback.id, kind=feedback.kind, kind_name=messages.KIND_NAMES[feedback.kind], text=feedback.text,
             status=feedback.status, status_name=messages.STATUS_NAMES[feedback.status],
@@ -75,7 +76,7 @@ class FeedbackOut(BaseModel):
             answer=feedback.answer, answered_at=local_iso(feedback.answered_at), reopen_count=feedback.reopen_count,
             can_rate=feedback.status == FeedbackStatus.ANSWERED, created_at=local_iso(feedback.created_at),
             photos=[int(p) for p in feedback.photos or []],
-            timeline=[FeedbackEventOut(at=local_iso(e.at), kind=e.kind, title=messages.EVENT_NAMES.get(e.kind, e.kind),
+            timeline=[FeedbackEventOut(at=local_iso(e.at), kind=e.kind, title=titles.get(e.kind, e.kind),
                                        note=e.public_note, internal_note=e.internal_note if staff_view else None,
                                        by=e.actor_name if staff_view else None) for e in events],
         ).model_dump(mode="json") | extra
