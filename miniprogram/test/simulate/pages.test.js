@@ -219,6 +219,13 @@ test("证照 and 现场取号 render what the API returns", { skip: !live && "no
   assert.match(certificate.text(), /状态：有效/);
   assert.match(certificate.text(), /出示此二维码/);
   h.assertBindings(certificate, ["certificate"]);
+  // 保存PDF: the printable copy downloaded with the bearer header and opened in WeChat's reader.
+  await h.tap(certificate, "savePdf");
+  const pdf = h.state.opened.pop();
+  assert.equal(pdf.via, "openDocument");
+  assert.equal(pdf.fileType, "pdf");
+  assert.equal(require("node:fs").readFileSync(pdf.filePath).subarray(0, 5).toString(), "%PDF-");
+  assert.match(certificate.text(), /已打开可打印的证照/);
   const tickets = await h.open(`pages/tickets/index?item=${fixture.item}`);
   h.assertBindings(tickets, ["centres"]);
   await h.tap(tickets, "take");
