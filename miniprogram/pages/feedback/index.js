@@ -3,7 +3,7 @@ const { LEVELS, FEEDBACK_KINDS: KINDS, RATING_UNCHOSEN, unchosen } = require("..
 
 Page({
   data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: null, comment: "",
-          rate: null, error: "", fieldErrors: {}, done: "", photos: [] },
+          rate: null, error: "", fieldErrors: {}, done: "", photos: [], created: null },
   onLoad(query) { if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } }); },
   onKind(event) { this.setData({ kindIndex: Number(event.detail.value) }); },
   onText(event) { this.setData({ text: event.detail.value }); },
@@ -36,7 +36,10 @@ Page({
                                        photos: this.data.photos.map((p) => p.id) });
     // A 差评 opens a rectification: the citizen is told what happens next (the details come in 消息).
     request.then((result) => this.setData({ done: result && result.rectification_id
-      ? "已提交，谢谢您！我们会尽快联系您核实，整改的结果会在“消息”里告诉您。" : "已提交，谢谢您！" }),
+      ? "已提交，谢谢您！我们会尽快联系您核实，整改的结果会在“消息”里告诉您。" : "已提交，谢谢您！",
+                                            created: this.data.rate ? null : result.id }),
     (error) => showError(this, error));
   },
+  // After filing: the complaint itself, its photos and, later, its answer.
+  openCreated() { wx.navigateTo({ url: `/pages/feedback/detail?id=${this.data.created}` }); },
 });

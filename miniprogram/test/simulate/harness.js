@@ -129,6 +129,8 @@ global.Page = (options) => {
 };
 require(path.join(ROOT, "app.js"));
 
+const loggedIn = {};   // openid → the storage its launch left (the login token)
+
 /** Wait until every request the page started has been answered and rendered. */
 async function settle() {
   for (let quiet = 0; quiet < 3;) {
@@ -143,6 +145,17 @@ async function launch(openid, { fontSize = 17 } = {}) {
   app.globalData = { elder: false };
   app.onLaunch();
   await settle();
+  loggedIn[openid] = Object.assign({}, state.storage);
+}
+
+/** The same phone again, still logged in from its last launch (no new login: the server allows 30 a minute from
+ *  one address, and the suite's launches come close). */
+async function resume(openid) {
+  if (!loggedIn[openid]) return launch(openid);
+  Object.assign(state, { openid, storage: Object.assign({}, loggedIn[openid]), navigations: [], fontSize: 17,
+                         opened: [], chosen: [] });
+  app.globalData = { elder: false };
+  return null;
 }
 
 /** Open a page ("pages/x/y?a=1") as WeChat would: load, attach, onLoad(query), onShow; then let it settle. */
@@ -222,4 +235,4 @@ function bindingProblems(wxml, data, roots) {
   return problems;
 }
 
-module.exports = { API, EMULATOR, state, launch, open, tap, settle, lastNavigation, assertBindings, bindingProblems };
+module.exports = { API, EMULATOR, state, launch, resume, open, tap, settle, lastNavigation, assertBindings, bindingProblems };

@@ -442,7 +442,7 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
 
 test("找回: a request a 代办点 desk wrote down with his ID number becomes his, once; then he follows it",
   { skip: !live && "no live server" }, async () => {
-    await h.launch(fixture.holder_openid);
+    await h.resume(fixture.holder_openid);
     const page = await h.open("pages/assistance/index");
     assert.match(page.text(), /在村里、银行的代办点登记过？/);
     assert.doesNotMatch(page.text(), /想办残疾人证/);
@@ -811,4 +811,25 @@ test("评价这次服务 of a served visit from 预约详情: nothing chosen for
     await h.tap(again, "submit");
     assert.match(again.text(), /您已评价过这项服务/);
     assert.equal(again.component.data.done, "");
+  });
+
+test("诉求 with a photo: filed, then opened from the page that filed it, the photo shown again by a fresh link",
+  { skip: !live && "no live server" }, async () => {
+    await h.resume(CITIZEN);
+    const page = await h.open("pages/feedback/index");
+    await h.tap(page, "onText", { detail: { value: "大厅三楼的饮水机坏了好几天了，请尽快修理" } });
+    h.state.chosen.push([fixture.photos[0]]);
+    await h.tap(page, "addPhotos");
+    assert.equal(page.component.data.photos.length, 1, page.component.data.error);
+    await h.tap(page, "submit");
+    assert.match(page.text(), /已提交，谢谢您/);
+    await h.tap(page, "openCreated");
+    const detail = await h.open(h.lastNavigation());
+    assert.match(detail.text(), /饮水机坏了/);
+    assert.match(detail.text(), /您发的照片（共1张/);
+    const [photo] = detail.component.data.photos;
+    const answer = await fetch(photo.src);
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.get("content-type"), /^image\//);
+    h.assertBindings(detail, ["feedback"]);
   });
