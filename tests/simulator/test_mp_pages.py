@@ -1,0 +1,80 @@
+"""The mini-program's own pages (miniprogram/pages) in Debian's Chromium at /simulator/mp/: WXML, page code,
+utils and app.js rendered by Tencent's exparser (j-component), a browser `wx` that talks to this server and
+the WeChat emulator, and real clicks and typing. A spike for issue 35 (docs/miniprogram.md)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from miniapp_api.citizens.models import Citizen
+from tests.factories import MONDAY_8AM, build_hall
+
+pytestmark = pytest.mark.integration
+DESK = {"width": 900, "height": 900}
+
+
+@pytest.fixture
+def hall(committed_db, wechat):
+    hall = build_hall(committed_db.session, MONDAY_8AM)
+    committed_db.session.commit()
+    return hall
+
+
+def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, live_server, hall, committed_db,
+                                                                 artifacts):
+    page.set_viewport_size(DESK)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/simulator/mp/?openid=o-mp-spike")
+    phone = page.locator("#mp-phone")
+    # pages/index/index: its tiles come from the page's own data, its title from index.json.
+    expect(phone.locator(".mp-title")).to_have_text("办事通")
+    expect(phone.get_by_role("button", name="长辈模式")).to_be_visible()
+    page.screenshot(path=artifacts / "mp-home.png")
+
+    # app.js's onLaunch logged in with a code the WeChat emulator issued for this user.
+    page.wait_for_function("localStorage.getItem('banshi.mp.banshi.token')")
+    assert committed_db.session.scalars(select(Citizen.id).where(Citizen.openid == "o-mp-spike")).first()
+
+    # A click on a bindtap tile runs the page's open(): wx.navigateTo renders pages/items/index.
+    phone.get_by_text("办事指南", exact=True).click()
+    expect(phone.locator(".mp-title")).to_have_text("办事指南")
+    items = phone.locator('.mp-page[data-page="pages/items/index"] wx-view.card')
+    expect(items).to_have_count(2)
+
+    # Typing fires bindinput (onInput), Enter bindconfirm (search): the list is what the API found.
+    search = phone.get_by_label("搜索事项（名称或拼音首字母）")
+    search.press_sequentially(hall.slow.name)
+    search.press("Enter")
+    expect(items).to_have_count(1)
+    expect(items).to_have_text(hall.slow.name)
+    page.screenshot(path=artifacts / "mp-items-search.png")
+
+    # Tapping the result opens the item's guide in the same page (its pick handler, the item's own data).
+    items.first.click()
+    expect(phone.get_by_role("button", name="预约办理")).to_be_visible()
+    expect(phone.get_by_text(hall.slow.name, exact=True)).to_be_visible()
+
+    # 预约办理 opens pages/book/index with the item's code: the page lists the centres that handle it.
+    phone.get_by_role("button", name="预约办理").click()
+    expect(phone.locator(".mp-title")).to_have_text("预约办事")
+    expect(phone.get_by_text(f"办理地点：{hall.centre.name}")).to_be_visible()
+
+    # The back button pops the page stack; on the home page the elder-mode switch is the page's toggleElder.
+    phone.get_by_role("button", name="返回").click()
+    expect(phone.locator(".mp-title")).to_have_text("办事指南")
+    phone.get_by_role("button", name="返回").click()
+    expect(phone.locator(".mp-title")).to_have_text("办事通")
+    phone.get_by_role("button", name="长辈模式").click()
+    expect(phone.get_by_role("button", name="退出长辈模式")).to_be_visible()
+    expect(phone.locator('.mp-page[data-page="pages/index/index"] wx-view.elder')).to_have_count(1)
+    assert page.evaluate("localStorage.getItem('banshi.mp.banshi.elder')") == '"1"'   # wx.setStorageSync
+
+    # In elder mode the booking page asks the API (with app.js's token) who this is, and sends an unverified
+    # citizen to verify first.
+    phone.get_by_text("预约办事", exact=True).click()
+    expect(phone.get_by_role("button", name="去实名核验")).to_be_visible()
+    page.screenshot(path=artifacts / "mp-book-elder.png")
+    assert errors == []
