@@ -4,7 +4,10 @@ the WeChat emulator, and real clicks and typing. A spike for issue 35 (docs/mini
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -27,7 +30,8 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
     page.set_viewport_size(DESK)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/simulator/mp/?openid=o-mp-spike")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-spike")
     phone = page.locator("#mp-phone")
     # pages/index/index: its tiles come from the page's own data, its title from index.json.
     expect(phone.locator(".mp-title")).to_have_text("办事通")
@@ -35,7 +39,6 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
     page.screenshot(path=artifacts / "mp-home.png")
 
     # app.js's onLaunch logged in with a code the WeChat emulator issued for this user.
-    page.wait_for_function("localStorage.getItem('banshi.mp.banshi.token')")
     assert committed_db.session.scalars(select(Citizen.id).where(Citizen.openid == "o-mp-spike")).first()
 
     # A click on a bindtap tile runs the page's open(): wx.navigateTo renders pages/items/index.
@@ -78,3 +81,37 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
     expect(phone.get_by_role("button", name="去实名核验")).to_be_visible()
     page.screenshot(path=artifacts / "mp-book-elder.png")
     assert errors == []
+
+
+def test_the_booking_pages_date_picker_lists_that_days_slots(page: Page, live_server, hall, artifacts):
+    with time_machine.travel(MONDAY_8AM, tick=True):
+        page.set_viewport_size(DESK)
+        # Logged in first: opened straight on a page, its first request would race app.js's wx.login (a 401
+        # that reLaunches the home page; docs/miniprogram.md).
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+            page.goto(f"{live_server}/simulator/mp/?openid=o-mp-picker")
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-picker#/pages/book/index?code={hall.quick.code}")
+        page.reload()
+        phone = page.locator("#mp-phone")
+        expect(phone.locator(".mp-title")).to_have_text("预约办事")
+        expect(phone.get_by_text(f"办理地点：{hall.centre.name}")).to_be_visible()
+        monday, tuesday = MONDAY_8AM.date().isoformat(), (MONDAY_8AM.date() + timedelta(days=1)).isoformat()
+        slots = phone.locator('.mp-page[data-page="pages/book/index"] wx-view.card', has_text="上午")
+        expect(phone.get_by_role("button", name=f"日期：{monday}")).to_be_visible()   # the earliest open day
+        expect(slots.first).to_be_visible()
+
+        # <picker mode="date">: the sheet's date is bindchange's detail.value; the page asks for that day's slots.
+        phone.get_by_role("button", name=f"日期：{monday}").click()
+        sheet = phone.get_by_role("dialog")
+        sheet.get_by_label("日期").fill(tuesday)
+        with page.expect_response(lambda r: "/slots?" in r.url and f"date={tuesday}" in r.url and r.ok):
+            sheet.get_by_role("button", name="确定").click()
+        expect(phone.get_by_role("button", name=f"日期：{tuesday}")).to_be_visible()
+        expect(slots.first).to_be_visible()
+        page.screenshot(path=artifacts / "mp-book-slots.png")
+
+        # <picker range>: the index chosen is detail.value (one person here: the citizen).
+        phone.get_by_role("button", name="为谁预约：为自己").click()
+        phone.get_by_role("dialog").get_by_role("button", name="为自己").click()
+        expect(phone.get_by_role("dialog")).to_have_count(0)
+        expect(phone.get_by_role("button", name="为谁预约：为自己")).to_be_visible()

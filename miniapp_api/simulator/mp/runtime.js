@@ -4,7 +4,9 @@
 // exparser renders WeChat's built-in components as bare elements (<wx-view>, <wx-input>, <wx-button>) without
 // their native behaviour, so this file bridges the DOM: a click anywhere dispatches exparser's `tap` on the
 // element clicked (bindtap handlers run with their dataset), and each <wx-input>/<wx-textarea> gets a real
-// field whose typing dispatches `input` (bindinput) and Enter `confirm` (bindconfirm).
+// field whose typing dispatches `input` (bindinput) and Enter `confirm` (bindconfirm); a <wx-picker> opens a
+// sheet (a list, or the browser's date field) whose choice dispatches `change`; <wx-radio>/<wx-checkbox> keep
+// their checked state and dispatch `change` on their group (bindchange) as WeChat does.
 //
 // `wx` is the part of WeChat's API the pages use: wx.request is fetch to this server, wx.login, consents and
 // face checks go through the simulator's routes to the WeChat emulator (as simulator/static/app.js does).
@@ -335,6 +337,21 @@ function upgrade(root) {
     host.toggleAttribute("aria-disabled", attrs.disabled === true || attrs.disabled === "true");
     if (attrs.type) host.dataset.type = attrs.type;
   });
+  root.querySelectorAll("wx-picker").forEach((host) => {
+    host.setAttribute("role", "button");
+    host.setAttribute("aria-haspopup", "dialog");
+    host.tabIndex = 0;
+  });
+  root.querySelectorAll("wx-radio, wx-checkbox").forEach((host) => {
+    const attrs = attrsOf(host);
+    const fromPage = attrs.checked === true || attrs.checked === "" || attrs.checked === "true";
+    if (host.mpFromPage !== fromPage) {   // the page's data changed it: follow the page
+      host.mpFromPage = fromPage;
+      host.mpChecked = fromPage;
+    }
+    host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
+    host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
+  });
   root.querySelectorAll("wx-image").forEach((host) => {
     const src = attrsOf(host).src;
     let image = host.querySelector(":scope > img");
@@ -347,6 +364,71 @@ function upgrade(root) {
   });
 }
 
+function choiceValue(host) {
+  const value = attrsOf(host).value;
+  return value === undefined || value === null ? "" : String(value);
+}
+
+/** A tap on a radio or checkbox (or the label around one): its state, then `change` on its group. */
+function choose(box) {
+  if (box.localName === "wx-radio") {
+    const group = box.closest("wx-radio-group");
+    (group || box).querySelectorAll("wx-radio").forEach((radio) => { radio.mpChecked = false; });
+    box.mpChecked = true;
+    if (group) fire(group, "change", { value: choiceValue(box) });
+  } else {
+    box.mpChecked = !box.mpChecked;
+    const group = box.closest("wx-checkbox-group");
+    if (group) {
+      const values = [...group.querySelectorAll("wx-checkbox")].filter((c) => c.mpChecked).map(choiceValue);
+      fire(group, "change", { value: values });
+    }
+  }
+  upgrade(box.closest(".mp-page") || frame);
+}
+
+/** WeChat's picker sheet: a list of the range (detail.value = the index), or a date (detail.value = YYYY-MM-DD). */
+function openPicker(host) {
+  const attrs = attrsOf(host);
+  const sheet = document.createElement("div");
+  sheet.className = "mp-modal";
+  sheet.setAttribute("role", "dialog");
+  sheet.setAttribute("aria-label", "请选择");
+  const body = document.createElement("div");
+  body.className = "mp-modal-body mp-sheet";
+  sheet.appendChild(body);
+  const pick = (value) => {
+    sheet.remove();
+    fire(host, "change", { value });
+  };
+  if (attrs.mode === "date") {
+    const field = document.createElement("input");
+    field.type = "date";
+    field.className = "mp-date";
+    field.setAttribute("aria-label", "日期");
+    field.value = attrs.value || "";
+    if (attrs.start) field.min = attrs.start;
+    if (attrs.end) field.max = attrs.end;
+    const ok = document.createElement("button");
+    ok.textContent = "确定";
+    ok.addEventListener("click", () => field.value && pick(field.value));
+    body.append(field, ok);
+  } else {
+    (attrs.range || []).forEach((entry, index) => {
+      const option = document.createElement("button");
+      option.className = "mp-option";
+      option.textContent = attrs["range-key"] && entry && typeof entry === "object" ? entry[attrs["range-key"]] : entry;
+      option.addEventListener("click", () => pick(index));
+      body.appendChild(option);
+    });
+  }
+  const cancel = document.createElement("button");
+  cancel.textContent = "取消";
+  cancel.addEventListener("click", () => sheet.remove());
+  body.appendChild(cancel);
+  frame.appendChild(sheet);
+}
+
 /** A click stands for WeChat's tap on the element under it (exparser bubbles it to the bindtap). */
 function bridgeTaps(pages) {
   pages.addEventListener("click", (event) => {
@@ -356,9 +438,14 @@ function bridgeTaps(pages) {
     fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
+    const picker = target.closest("wx-picker");
+    if (picker && !(attrsOf(picker).disabled === true)) openPicker(picker);
+    const choice = target.closest("wx-radio, wx-checkbox, wx-label");
+    const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
+    if (box && !(attrsOf(box).disabled === true)) choose(box);
   });
   pages.addEventListener("keydown", (event) => {
-    if ((event.key === "Enter" || event.key === " ") && event.target.localName === "wx-button") {
+    if ((event.key === "Enter" || event.key === " ") && ["wx-button", "wx-picker"].includes(event.target.localName)) {
       event.preventDefault();
       event.target.click();
     }
