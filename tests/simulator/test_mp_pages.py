@@ -12,6 +12,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.feedback.models import Feedback
+from tests.files import samples
+from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, build_hall
 
 pytestmark = pytest.mark.integration
@@ -37,6 +40,7 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
     expect(phone.locator(".mp-title")).to_have_text("办事通")
     expect(phone.get_by_role("button", name="长辈模式")).to_be_visible()
     page.screenshot(path=artifacts / "mp-home.png")
+    assert_accessible(page, "mini-program home in the browser")
 
     # app.js's onLaunch logged in with a code the WeChat emulator issued for this user.
     assert committed_db.session.scalars(select(Citizen.id).where(Citizen.openid == "o-mp-spike")).first()
@@ -115,3 +119,37 @@ def test_the_booking_pages_date_picker_lists_that_days_slots(page: Page, live_se
         phone.get_by_role("dialog").get_by_role("button", name="为自己").click()
         expect(phone.get_by_role("dialog")).to_have_count(0)
         expect(phone.get_by_role("button", name="为谁预约：为自己")).to_be_visible()
+
+
+def test_feedback_with_a_photo_through_the_feedback_page(page: Page, live_server, hall, committed_db, tmp_path,
+                                                        artifacts):
+    photo = tmp_path / "pavement.jpg"
+    photo.write_bytes(samples.photo_with_gps())
+    page.set_viewport_size(DESK)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-feedback")
+    phone = page.locator("#mp-phone")
+    phone.get_by_text("诉求与评价", exact=True).click()
+
+    # <picker range>: 建议 is index 1 of the page's kinds; <textarea> typing is bindinput (the counter follows).
+    phone.get_by_role("button", name="类型：建议").click()
+    phone.get_by_role("dialog").get_by_role("button", name="投诉").click()
+    expect(phone.get_by_role("button", name="类型：投诉")).to_be_visible()
+    text = "盲道上停满了电动车，老人过不去"
+    phone.get_by_label("内容（至少 5 个字，最多 1000 字）").press_sequentially(text)
+    expect(phone.get_by_text(f"{len(text)}/1000 字")).to_be_visible()
+
+    # wx.chooseMedia is the browser's file chooser; wx.uploadFile posts the picked file to /api/v1/files.
+    with page.expect_file_chooser() as chooser:
+        phone.get_by_role("button", name="添加照片（最多6张）").click()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/files") and r.ok):
+        chooser.value.set_files(str(photo))
+    expect(phone.get_by_role("button", name="删除")).to_be_visible()
+    assert phone.locator("wx-image img").evaluate("image => image.complete && image.naturalWidth") == 640
+    page.screenshot(path=artifacts / "mp-feedback-photo.png")
+
+    phone.get_by_role("button", name="提交").click()
+    expect(phone.get_by_text("已提交，谢谢您！")).to_be_visible()
+    citizen = committed_db.session.scalars(select(Citizen).where(Citizen.openid == "o-mp-feedback")).one()
+    filed = committed_db.session.scalars(select(Feedback).where(Feedback.citizen_id == citizen.id)).one()
+    assert (filed.kind, filed.text, len(filed.photos)) == ("complaint", text, 1)

@@ -13,6 +13,8 @@
 const jComponent = require("j-component");
 const exparser = require("miniprogram-exparser");
 
+const RPX = /(\d*\.?\d+)rpx/g;
+const halfPixels = (_, n) => `${Number(n) / 2}px`;
 const STORAGE_PREFIX = "banshi.mp.";
 const OPENID_KEY = "banshi.mp.openid";
 
@@ -93,7 +95,8 @@ function modal(options) {
   frame.appendChild(box);
 }
 
-// Files picked in the browser stand for WeChat's temp files: their object URL is the tempFilePath.
+// Files picked in the browser stand for WeChat's temp files: the tempFilePath is the file as a data: URL (the
+// app's Content-Security-Policy shows data: images but no blob:), and the File itself is kept by it.
 function pickFiles(accept, multiple) {
   return new Promise((resolve) => {
     const input = document.createElement("input");
@@ -104,7 +107,7 @@ function pickFiles(accept, multiple) {
     input.click();
   });
 }
-const pickedNames = {};
+const picked = {};
 
 globalThis.wx = {
   request(options) {
@@ -139,20 +142,23 @@ globalThis.wx = {
     const accept = types.map((type) => (type === "video" ? "video/*" : "image/*")).join(",");
     pickFiles(accept, (options.count || 1) > 1).then((files) => {
       if (!files.length) return options.fail && options.fail({ errMsg: "chooseMedia:fail cancel" });
-      return options.success({ tempFiles: files.map((file) => {
-        const url = URL.createObjectURL(file);
-        pickedNames[url] = file.name;
-        return { tempFilePath: url, size: file.size, fileType: file.type.startsWith("video") ? "video" : "image" };
-      }) });
+      return Promise.all(files.map((file) => new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.addEventListener("load", () => {
+          picked[reader.result] = file;
+          resolve({ tempFilePath: reader.result, size: file.size,
+                    fileType: file.type.startsWith("video") ? "video" : "image" });
+        });
+        reader.readAsDataURL(file);
+      }))).then((tempFiles) => options.success({ tempFiles }));
     });
   },
   uploadFile(options) {
-    fetch(options.filePath).then((response) => response.blob()).then((blob) => {
-      const form = new FormData();
-      Object.entries(options.formData || {}).forEach(([key, value]) => form.append(key, value));
-      form.append(options.name, blob, pickedNames[options.filePath] || "file");
-      return fetch(options.url, { method: "POST", headers: Object.assign({}, options.header), body: form });
-    }).then((response) => response.text().then((text) => ({ statusCode: response.status, data: text })))
+    const form = new FormData();
+    Object.entries(options.formData || {}).forEach(([key, value]) => form.append(key, value));
+    form.append(options.name, picked[options.filePath]);
+    fetch(options.url, { method: "POST", headers: Object.assign({}, options.header), body: form })
+      .then((response) => response.text().then((text) => ({ statusCode: response.status, data: text })))
       .then((answer) => options.success && options.success(answer), (error) => options.fail && options.fail(error));
   },
   downloadFile(options) {
@@ -218,7 +224,7 @@ function register(path) {
   registered[path] = jComponent.register({
     id: `mp-page-${Object.keys(registered).length + 1}`,
     tagName: "mp-page",
-    template: page.wxml,
+    template: page.wxml.replace(RPX, halfPixels),   // j-component reads 1rpx as 1px; the phone is 375 wide
     usingComponents: {},
     data: options.data || {},
     methods,
@@ -256,7 +262,11 @@ function show(url, how) {
   const { path, query } = parse(url);
   if (how === "replace" && stack.length) drop(stack.pop());
   if (how === "relaunch") while (stack.length) drop(stack.pop());
-  if (stack.length) stack[stack.length - 1].element.hidden = true;
+  if (stack.length) {
+    const below = stack[stack.length - 1];
+    below.element.hidden = true;
+    if (below.component.instance.onHide) below.component.instance.onHide();
+  }
   const element = document.createElement("div");
   element.className = "mp-page";
   element.dataset.page = path;
@@ -327,8 +337,13 @@ function upgrade(root) {
     if (attrs.maxlength !== undefined && Number(attrs.maxlength) > 0) field.maxLength = Number(attrs.maxlength);
     if (attrs.type === "number" || attrs.type === "digit" || attrs.type === "idcard") field.inputMode = attrs.type === "idcard" ? "text" : "decimal";
     field.disabled = attrs.disabled === true || attrs.disabled === "true";
-    const value = attrs.value === undefined || attrs.value === null ? "" : String(attrs.value);
-    if (field.value !== value) field.value = value;
+    // As in WeChat, the page's `value` sets the field when the page changes it; typing is left alone otherwise
+    // (a field without `value`, or one whose value the page keeps as typed).
+    if ("value" in attrs && attrs.value !== host.mpValue) {
+      host.mpValue = attrs.value;
+      const value = attrs.value === undefined || attrs.value === null ? "" : String(attrs.value);
+      if (field.value !== value) field.value = value;
+    }
   });
   root.querySelectorAll("wx-button").forEach((host) => {
     const attrs = attrsOf(host);
@@ -456,7 +471,7 @@ function bridgeTaps(pages) {
 
 function css(wxss) {
   return wxss
-    .replace(/(\d*\.?\d+)rpx/g, (_, n) => `${Number(n) / 2}px`)   // 750rpx = 375px, the phone's width
+    .replace(RPX, halfPixels)   // 750rpx = 375px, the phone's width
     .replace(/(^|[\s,}>+~(])(page|view|text|button|input|textarea|image|navigator|label|picker|radio|checkbox)(?=[\s,{.:#[>+~)])/g,
              (_, before, tag) => `${before}${tag === "page" ? ".mp-page" : `wx-${tag}`}`);
 }
