@@ -4,6 +4,7 @@ the WeChat emulator, and real clicks and typing. A spike for issue 35 (docs/mini
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from config.settings import PROJECT_ROOT
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback.models import Feedback
 from tests.files import samples
@@ -153,3 +155,17 @@ def test_feedback_with_a_photo_through_the_feedback_page(page: Page, live_server
     citizen = committed_db.session.scalars(select(Citizen).where(Citizen.openid == "o-mp-feedback")).one()
     filed = committed_db.session.scalars(select(Feedback).where(Feedback.citizen_id == citizen.id)).one()
     assert (filed.kind, filed.text, len(filed.photos)) == ("complaint", text, 1)
+
+
+def test_every_page_in_app_json_renders_in_the_browser_without_a_script_error(page: Page, live_server, hall):
+    pages = json.loads((PROJECT_ROOT / "miniprogram" / "app.json").read_text())["pages"]
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-every-page")
+    for path in pages:
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-every-page#/{path}")
+        page.reload()
+        expect(page.locator(".mp-page")).not_to_have_count(0)   # this page, or where its onLoad redirected
+        page.wait_for_load_state("networkidle")
+        assert errors == [], path
