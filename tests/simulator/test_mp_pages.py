@@ -15,9 +15,11 @@ from sqlalchemy import select
 from config.settings import PROJECT_ROOT
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.identity.services import apply_verified_identity
+from miniapp_api.platform.clock import utcnow
 from tests.files import samples
 from tests.browser import assert_accessible
-from tests.factories import MONDAY_8AM, build_hall
+from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number
 
 pytestmark = pytest.mark.integration
 DESK = {"width": 900, "height": 900}
@@ -155,6 +157,40 @@ def test_feedback_with_a_photo_through_the_feedback_page(page: Page, live_server
     citizen = committed_db.session.scalars(select(Citizen).where(Citizen.openid == "o-mp-feedback")).one()
     filed = committed_db.session.scalars(select(Feedback).where(Feedback.citizen_id == citizen.id)).one()
     assert (filed.kind, filed.text, len(filed.photos)) == ("complaint", text, 1)
+
+
+
+def test_asking_to_act_for_a_relative_with_one_scope_unticked(page: Page, live_server, hall, committed_db, cipher):
+    session = committed_db.session
+    citizen_with_identity(session, cipher, 802, name="刘桂兰")
+    session.commit()
+    page.set_viewport_size(DESK)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-relatives")
+    me = session.scalars(select(Citizen).where(Citizen.openid == "o-mp-relatives")).one()
+    apply_verified_identity(session, cipher, me, real_name="陈小红", id_number=id_number(801), now=utcnow())
+    session.commit()
+    page.goto(f"{live_server}/simulator/mp/?openid=o-mp-relatives#/pages/relatives/index")
+    page.reload()
+    phone = page.locator("#mp-phone")
+    expect(phone.locator(".mp-title")).to_have_text("亲友代办")
+
+    phone.get_by_label("亲友姓名（2 到 20 个字）").fill("刘桂兰")
+    phone.get_by_label("亲友身份证号（18 位）").fill(id_number(802))
+    phone.get_by_role("button", name="与您的关系：父母").click()   # <picker range>: 父母 is the page's default
+    phone.get_by_role("dialog").get_by_role("button", name="子女", exact=True).click()
+    expect(phone.get_by_role("button", name="与您的关系：子女")).to_be_visible()
+    # <checkbox checked> in a <checkbox-group>: unticking 接收提醒 sends the group's change with the two left.
+    scopes = phone.get_by_role("checkbox")
+    expect(scopes).to_have_count(3)
+    expect(scopes.nth(2)).to_have_attribute("aria-checked", "true")
+    phone.get_by_text("接收提醒", exact=True).click()
+    expect(scopes.nth(2)).to_have_attribute("aria-checked", "false")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/relatives") and r.method == "POST") as asked:
+        phone.get_by_role("button", name="申请代办").click()
+    assert sorted(asked.value.post_data_json["scopes"]) == ["book", "view"]
+    expect(phone.get_by_text("授权码：", exact=False)).to_be_visible()
+    expect(phone.get_by_text("刘桂兰（子女）", exact=False)).to_be_visible()
 
 
 def test_every_page_in_app_json_renders_in_the_browser_without_a_script_error(page: Page, live_server, hall):
