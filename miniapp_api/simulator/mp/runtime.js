@@ -447,9 +447,9 @@ function openPicker(host) {
 /** A click stands for WeChat's tap on the element under it (exparser bubbles it to the bindtap). */
 function bridgeTaps(pages) {
   pages.addEventListener("click", (event) => {
-    const target = event.target.closest("[class], wx-view, wx-button, wx-text, wx-navigator, wx-label, wx-image");
-    if (!target || !target.__wxElement || event.target.classList.contains("mp-field")) return;
-    if (target.closest("wx-button[aria-disabled]")) return;
+    let target = event.target;   // the innermost element exparser rendered (not a bridged field's own input)
+    while (target && target !== pages && !target.__wxElement) target = target.parentElement;
+    if (!target || !target.__wxElement || target.closest("wx-button[aria-disabled]")) return;
     fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
