@@ -193,6 +193,31 @@ def test_asking_to_act_for_a_relative_with_one_scope_unticked(page: Page, live_s
     expect(phone.get_by_text("刘桂兰（子女）", exact=False)).to_be_visible()
 
 
+
+def test_face_check_and_the_wechat_phone_button_on_the_me_page(page: Page, live_server, hall):
+    page.set_viewport_size(DESK)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
+        page.goto(f"{live_server}/simulator/mp/?openid=o-mp-me")
+    phone = page.locator("#mp-phone")
+    phone.get_by_text("我的（实名核验、亲友代办）", exact=True).click()
+    expect(phone.get_by_text("实名状态：未实名核验", exact=False)).to_be_visible()
+
+    # 人脸核身: the page's verify() → wx.requestFacialVerify through the emulator → confirmed on the server.
+    phone.get_by_label("姓名（2 到 20 个字）").fill("李秀英")
+    phone.get_by_label("身份证号（18 位）").fill(id_number(803))
+    phone.get_by_role("button", name="开始人脸核验").click()
+    expect(phone.get_by_text("实名状态：已实名核验")).to_be_visible()
+
+    # <button open-type="getPhoneNumber">: 拒绝 sends no code (the page does nothing); 允许 sends the emulator's.
+    phone.get_by_role("button", name="使用微信手机号").click()
+    phone.get_by_role("dialog").get_by_role("button", name="拒绝").click()
+    expect(phone.get_by_text("手机号：未填写")).to_be_visible()
+    phone.get_by_role("button", name="使用微信手机号").click()
+    phone.get_by_role("dialog").get_by_label("微信绑定的手机号（模拟）").fill("13912345678")
+    phone.get_by_role("dialog").get_by_role("button", name="允许").click()
+    expect(phone.get_by_text("手机号：139****5678（微信验证）")).to_be_visible()
+
+
 def test_every_page_in_app_json_renders_in_the_browser_without_a_script_error(page: Page, live_server, hall):
     pages = json.loads((PROJECT_ROOT / "miniprogram" / "app.json").read_text())["pages"]
     errors = []

@@ -444,6 +444,33 @@ function openPicker(host) {
   frame.appendChild(sheet);
 }
 
+/** <button open-type="getPhoneNumber">: WeChat asks whether to share the phone bound to this WeChat user; here
+ *  the tester types that phone, the emulator mints the one-time code, and `getphonenumber` carries it. */
+function askForPhoneNumber(host) {
+  const sheet = document.createElement("div");
+  sheet.className = "mp-modal";
+  sheet.setAttribute("role", "dialog");
+  sheet.setAttribute("aria-label", "微信手机号");
+  sheet.innerHTML = "<div class=\"mp-modal-body mp-sheet\"><p>申请获取并验证你的手机号</p>" +
+    "<input class=\"mp-date\" inputmode=\"numeric\" maxlength=\"11\" aria-label=\"微信绑定的手机号（模拟）\">" +
+    "<button type=\"button\" data-answer=\"allow\">允许</button><button type=\"button\">拒绝</button></div>";
+  sheet.addEventListener("click", (event) => {
+    if (event.target.localName !== "button") return;
+    const phone = sheet.querySelector("input").value.trim();
+    if (event.target.dataset.answer !== "allow") {
+      sheet.remove();
+      fire(host, "getphonenumber", { errMsg: "getPhoneNumber:fail user deny" });
+      return;
+    }
+    if (!/^1\d{10}$/.test(phone)) return;
+    sheet.remove();
+    wechat("phone-codes", { openid: openid(), phone })
+      .then((grant) => fire(host, "getphonenumber", { errMsg: "getPhoneNumber:ok", code: grant.code }),
+            () => fire(host, "getphonenumber", { errMsg: "getPhoneNumber:fail" }));
+  });
+  frame.appendChild(sheet);
+}
+
 /** A click stands for WeChat's tap on the element under it (exparser bubbles it to the bindtap). */
 function bridgeTaps(pages) {
   pages.addEventListener("click", (event) => {
@@ -453,6 +480,8 @@ function bridgeTaps(pages) {
     fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
+    const button = target.closest("wx-button");
+    if (button && attrsOf(button)["open-type"] === "getPhoneNumber") askForPhoneNumber(button);
     const picker = target.closest("wx-picker");
     if (picker && !(attrsOf(picker).disabled === true)) openPicker(picker);
     const choice = target.closest("wx-radio, wx-checkbox, wx-label");
