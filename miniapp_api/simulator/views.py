@@ -4,6 +4,11 @@ the getPhoneNumber button's code, wx.requestFacialVerify)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
 import requests
 from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
 
@@ -13,6 +18,13 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="st
                static_url_path="/static")
 MINIPROGRAM_UTILS = PROJECT_ROOT / "miniprogram" / "utils"
 SHARED_SCRIPTS = {"request.js", "format.js", "consent.js", "glossary.js"}
+MINIPROGRAM = PROJECT_ROOT / "miniprogram"
+MP_BUILD = Path(__file__).parent / "mp" / "build.js"
+# What the browser bundle of the mini-program's own pages is made from (rebuilt when any of it changes).
+MP_SOURCES = [MINIPROGRAM / "app.js", MINIPROGRAM / "app.json", MINIPROGRAM / "app.wxss", MINIPROGRAM / "pages",
+              MINIPROGRAM / "utils", Path(__file__).parent / "mp"]
+MP_UNAVAILABLE = "小程序页面还没有打包：需要 Node.js 和 miniprogram/ 下的 npm 包（./test 或 cd miniprogram && npm ci）"
+_mp_build_lock = threading.Lock()
 FACIAL_VERIFY_FAILED = "刷脸没有完成：这次核验已失效、已用过或不属于当前微信用户，请重新发起实名核验"
 
 
@@ -29,6 +41,42 @@ def _emulator(method: str, path: str, **kwargs):
 @bp.get("/")
 def page():
     return send_from_directory(bp.static_folder, "index.html", max_age=0)
+
+
+@bp.get("/mp/")
+def mp_page():
+    """The mini-program's own pages in the browser (a spike for issue 35; see docs/miniprogram.md)."""
+    return send_from_directory(bp.static_folder, "mp.html", max_age=0)
+
+
+def _newest_source() -> float:
+    return max(p.stat().st_mtime for source in MP_SOURCES
+               for p in ([source] if source.is_file() else source.rglob("*")) if p.is_file())
+
+
+def _mp_bundle() -> Path | None:
+    """The browser bundle, built with esbuild (miniprogram/node_modules) when missing or older than its sources."""
+    out = current_app.config["BANSHI_SETTINGS"].instance_path / "simulator-mp" / "miniprogram.js"
+    with _mp_build_lock:
+        if out.exists() and out.stat().st_mtime >= _newest_source():
+            return out
+        node = shutil.which("node")
+        if node is None or not (MINIPROGRAM / "node_modules" / "esbuild").exists():
+            return None
+        out.parent.mkdir(parents=True, exist_ok=True)
+        built = subprocess.run([node, str(MP_BUILD), str(out)], capture_output=True, text=True, timeout=60)
+        if built.returncode != 0:
+            current_app.logger.error("mini-program bundle failed: %s", built.stderr[-2000:])
+            return None
+    return out
+
+
+@bp.get("/mp/miniprogram.js")
+def mp_bundle():
+    bundle = _mp_bundle()
+    if bundle is None:
+        return jsonify({"error": {"code": "bundle_unavailable", "message": MP_UNAVAILABLE, "fields": {}}}), 503
+    return send_from_directory(bundle.parent, bundle.name, mimetype="text/javascript", max_age=0)
 
 
 @bp.get("/lib/<name>")
