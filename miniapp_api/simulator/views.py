@@ -64,7 +64,11 @@ def _mp_bundle() -> Path | None:
         if node is None or not (MINIPROGRAM / "node_modules" / "esbuild").exists():
             return None
         out.parent.mkdir(parents=True, exist_ok=True)
-        built = subprocess.run([node, str(MP_BUILD), str(out)], capture_output=True, text=True, timeout=60)
+        try:
+            built = subprocess.run([node, str(MP_BUILD), str(out)], capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            current_app.logger.error("mini-program bundle took over 60 s")
+            return None
         if built.returncode != 0:
             current_app.logger.error("mini-program bundle failed: %s", built.stderr[-2000:])
             return None
