@@ -104,7 +104,7 @@ def test_the_booking_pages_date_picker_lists_that_days_slots(page: Page, live_se
         expect(phone.locator(".mp-title")).to_have_text("预约办事")
         expect(phone.get_by_text(f"办理地点：{hall.centre.name}")).to_be_visible()
         monday, tuesday = MONDAY_8AM.date().isoformat(), (MONDAY_8AM.date() + timedelta(days=1)).isoformat()
-        slots = phone.locator('.mp-page[data-page="pages/book/index"] wx-view.card', has_text="上午")
+        slots = phone.locator('.mp-page[data-page="pages/book/index"] wx-view.slot')   # one card per start time
         expect(phone.get_by_role("button", name=f"日期：{monday}")).to_be_visible()   # the earliest open day
         expect(slots.first).to_be_visible()
 
