@@ -36,6 +36,31 @@ test("login stores the token and later calls send it", async () => {
   assert.equal(calls[1].headers["Idempotency-Key"], undefined, "reads carry no idempotency key");
 });
 
+test("a page asking while the launch's login runs waits for it and carries the new token (no 401, no trip home)",
+     async () => {
+  const storage = memoryStorage();
+  const { transport, calls } = scripted({ status: 200, data: { token: "bs_new", citizen_id: 7 } },
+                                        { status: 200, data: { real_name: "李秀英" } });
+  let loggedOut = 0;
+  const client = createClient({ transport, storage, wait: noWait, onLoggedOut: () => { loggedOut += 1; } });
+  let codeArrives;
+  const wxLogin = new Promise((resolve) => { codeArrives = resolve; });   // wx.login has not answered yet
+  const login = client.whileLoggingIn(wxLogin.then((code) => client.login(code)));
+  const page = client.get("/api/v1/me");                                 // the page opened from a message asks now
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(calls.length, 0, "nothing sent before the login");
+  codeArrives("code-1");
+  await login;
+  assert.equal((await page).real_name, "李秀英");
+  assert.equal(calls[1].headers.Authorization, "Bearer bs_new");
+  assert.equal(loggedOut, 0);
+  // A failed login lets the waiting requests go on (they then meet the 401 as before), never hangs them.
+  const other = scripted({ status: 200, data: { ok: 1 } });
+  const offline = createClient({ transport: other.transport, storage: memoryStorage(), wait: noWait });
+  await assert.rejects(offline.whileLoggingIn(Promise.reject(new Error("wx.login fail"))));
+  assert.deepEqual(await offline.get("/api/v1/centres"), { ok: 1 });
+});
+
 test("a write retried after a dropped connection and a 503 keeps the same Idempotency-Key", async () => {
   const { transport, calls } = scripted(new Error("socket hang up"), { status: 503, data: null },
                                         { status: 201, data: { id: 42 } });

@@ -48,8 +48,9 @@ const api = createClient({
 /** wx.login → POST /api/v1/auth/login; called on launch and after a 401. */
 function ensureLogin() {
   if (api.loggedIn()) return Promise.resolve();
-  return new Promise((resolve, reject) => wx.login({ success: resolve, fail: reject }))
-    .then((result) => api.login(result.code));
+  // The page opened with the launch may already be asking: its requests wait for this login (request.js).
+  return api.whileLoggingIn(new Promise((resolve, reject) => wx.login({ success: resolve, fail: reject }))
+    .then((result) => api.login(result.code)));
 }
 
 /** Shows an API error: the message in a toast, field messages returned for the page to place. */

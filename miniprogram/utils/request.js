@@ -45,6 +45,8 @@
    * options.uploader(upload) → Promise<{status, data}>; upload = {url, filePath, name, formData, headers}:
    *   wx.uploadFile (multipart; its data comes back as a string)
    */
+  var LOGIN_PATH = "/api/v1/auth/login";
+
   function createClient(options) {
     var transport = options.transport;
     var storage = options.storage;
@@ -54,7 +56,18 @@
     var random = options.random || Math.random;
     var onLoggedOut = options.onLoggedOut || function () {};
 
+    // A login under way (app.js's wx.login on launch): a page opened straight from a message asks at once, and
+    // without waiting its request would carry no token, get 401 and send the citizen back to the home page.
+    var loggingIn = null;
+
     function send(method, path, body, extraHeaders) {
+      if (loggingIn && path !== LOGIN_PATH) {
+        return loggingIn.then(function () { return sendNow(method, path, body, extraHeaders); });
+      }
+      return sendNow(method, path, body, extraHeaders);
+    }
+
+    function sendNow(method, path, body, extraHeaders) {
       var headers = { "Content-Type": "application/json" };
       var token = storage.get(TOKEN_KEY);
       if (token) headers.Authorization = "Bearer " + token;
@@ -90,10 +103,17 @@
       patch: function (path, body) { return send("PATCH", path, body || {}); },
       put: function (path, body) { return send("PUT", path, body || {}); },
       login: function (code) {
-        return send("POST", "/api/v1/auth/login", { code: code }).then(function (data) {
+        return send("POST", LOGIN_PATH, { code: code }).then(function (data) {
           storage.set(TOKEN_KEY, data.token);
           return data;
         });
+      },
+      /** Requests made while `promise` (a login: wx.login, then login(code)) runs wait for it, done or failed. */
+      whileLoggingIn: function (promise) {
+        var gate = promise.then(function () {}, function () {});
+        loggingIn = gate;
+        gate.then(function () { if (loggingIn === gate) loggingIn = null; });
+        return promise;
       },
       logout: function () {
         var done = function () { storage.remove(TOKEN_KEY); };
