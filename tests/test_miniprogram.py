@@ -71,7 +71,7 @@ def test_request_layer_and_page_logic_pass_nodes_test_runner():
     result = subprocess.run([node, "--test", "test/"], cwd=MINIPROGRAM, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     passed = int(re.search(r"^# pass (\d+)", result.stdout, re.M).group(1))
-    assert passed >= 68 and "# fail 0" in result.stdout
+    assert passed >= 77 and "# fail 0" in result.stdout
 
 
 def test_every_page_a_message_links_to_exists_in_the_mini_program():
@@ -309,7 +309,7 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "mover_openid": mover.openid, "mover_appointment": to_move.id,"review_item": review.code, "project_case": land_case.reference, "fixer_openid": fixer.openid, "correction_reference": to_fix.reference,
                    "photos": photos,"item": hall.quick.code, "representative_openid": owner.openid,
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
-                   "policy_match": policy_match, "centre_name": hall.centre.name, "day": "2026-11-24",
+                   "policy_match": policy_match, "centre_name": hall.centre.name, "centre_id": hall.centre.id, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
                    "id_number": id_number(9502), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
@@ -321,4 +321,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 26" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 27" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -833,3 +833,17 @@ test("诉求 with a photo: filed, then opened from the page that filed it, the p
     assert.match(answer.headers.get("content-type"), /^image\//);
     h.assertBindings(detail, ["feedback"]);
   });
+
+test("a centre's page: its hours, its published ratings and the queue now at each window, in words",
+  { skip: !live && "no live server" }, async () => {
+    await h.resume(CITIZEN);
+    const page = await h.open(`pages/centres/detail?id=${fixture.centre_id}`);
+    assert.match(page.text(), new RegExp(fixture.centre_name));
+    assert.match(page.text(), /现在排队/);
+    const lines = page.component.data.queue;
+    assert.ok(lines.length >= 2, "one line per calling window");
+    lines.forEach((line) => assert.match(line.text, /^.+：(等候 \d+ 人，大约要等 \d+ 分钟|现在不用排队)/));
+    await h.tap(page, "loadQueue");
+    assert.equal(page.component.data.queue.length, lines.length);
+    h.assertBindings(page, ["centre"]);
+  });
