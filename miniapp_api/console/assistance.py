@@ -28,6 +28,7 @@ from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
+from miniapp_api.console.casework import form_data
 from miniapp_api.console.forms import keeps_input
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import local_date, today, utcnow
@@ -42,10 +43,6 @@ SLA_ROLES = services.ASSIGN_ROLES
 
 class AssistancePageQuery(QueryModel):
     day: date | None = None
-
-
-def _form() -> dict:
-    return {key: value for key, value in request.form.items() if key != "csrf_token" and value.strip()}
 
 
 def _done(message: str, request_id: int):
@@ -71,7 +68,7 @@ def assistance_list():
 @keeps_input("console.assistance_list")
 def assistance_sla():
     """A centre's own first-contact limit in working days (for requests made afterwards)."""
-    form = AssistanceSlaForm.model_validate(_form())
+    form = AssistanceSlaForm.model_validate(form_data())
     require_centre(db.session, g.staff, form.centre_id)
     services.set_contact_days(db.session, g.staff, form.centre_id, form.contact_days)
     flash(messages.ASSISTANCE_SLA_SAVED.format(days=form.contact_days), "info")
@@ -128,7 +125,7 @@ def assistance_take(request_id: int):
 @page(*services.ASSIGN_ROLES)
 @keeps_input("console.assistance_page")
 def assistance_assign(request_id: int):
-    form = AssistanceAssignForm.model_validate(_form())
+    form = AssistanceAssignForm.model_validate(form_data())
     services.assign(db.session, g.staff, request_id, form.staff_id, utcnow())
     return _done(messages.ASSISTANCE_ASSIGNED, request_id)
 
@@ -138,7 +135,7 @@ def assistance_assign(request_id: int):
 @keeps_input("console.assistance_page")
 def assistance_reassign(request_id: int):
     """改派: from the helper the page showed to another; the old helper's grants end."""
-    form = AssistanceReassignForm.model_validate(_form())
+    form = AssistanceReassignForm.model_validate(form_data())
     services.reassign(db.session, g.staff, request_id, form.staff_id, form.expected_staff_id, utcnow())
     return _done(messages.ASSISTANCE_REASSIGNED, request_id)
 
@@ -153,7 +150,7 @@ def _helper_act(request_id: int, act, message: str):
 @page()
 @keeps_input("console.assistance_page")
 def assistance_contact(request_id: int):
-    form = AssistanceContactForm.model_validate(_form())
+    form = AssistanceContactForm.model_validate(form_data())
     return _helper_act(request_id, lambda r: services.record_contact(db.session, g.staff, r, form.note, utcnow()),
                        messages.ASSISTANCE_CONTACTED)
 
@@ -163,7 +160,7 @@ def assistance_contact(request_id: int):
 @keeps_input("console.assistance_page")
 def assistance_grant(request_id: int):
     """Ask the requester for a time-limited grant to act for them (they confirm in the mini-program)."""
-    form = AssistanceGrantForm.model_validate({**_form(), "scopes": request.form.getlist("scopes") or ["book"]})
+    form = AssistanceGrantForm.model_validate({**form_data(), "scopes": request.form.getlist("scopes") or ["book"]})
     return _helper_act(request_id, lambda r: services.ask_to_act(
         db.session, g.staff, r, scopes=[s.value for s in form.scopes], purpose=form.purpose,
         valid_hours=form.valid_hours, now=utcnow()), messages.ASSISTANCE_GRANT_ASKED)
@@ -174,7 +171,7 @@ def assistance_grant(request_id: int):
 @keeps_input("console.assistance_page")
 def assistance_book(request_id: int):
     """代为预约 under the requester's grant in force (checked now, under a share lock)."""
-    form = AssistanceBookForm.model_validate(_form())
+    form = AssistanceBookForm.model_validate(form_data())
     return _helper_act(request_id, lambda r: services.book_for_requester(
         db.session, field_cipher(), g.staff, r, slot_id=form.slot_id, item_codes=[form.item_code], now=utcnow()),
         messages.ASSISTANCE_BOOKED)
@@ -184,6 +181,6 @@ def assistance_book(request_id: int):
 @page()
 @keeps_input("console.assistance_page")
 def assistance_close(request_id: int):
-    form = AssistanceCloseForm.model_validate(_form())
+    form = AssistanceCloseForm.model_validate(form_data())
     return _helper_act(request_id, lambda r: services.close(db.session, g.staff, r, form.summary, utcnow()),
                        messages.ASSISTANCE_CLOSED)

@@ -54,6 +54,12 @@ def form_data(*multiline: str, many: tuple[str, ...] = ()) -> dict:
     return data
 
 
+def split_applicant(data: dict) -> dict:
+    """The intake forms' applicant_* fields taken out of `data` as the applicant's own dict (applicant_name →
+    name), the shape IntakeIn and the 代办点's intake expect."""
+    return {key.removeprefix("applicant_"): data.pop(key) for key in list(data) if key.startswith("applicant_")}
+
+
 def done(message: str, endpoint: str, **values):
     flash(message, "info")
     return redirect(url_for(endpoint, **values), code=303)
@@ -230,7 +236,7 @@ def application_intake():
         return _intake_page(centres)
     typed = {key: request.form.get(key, "") for key in INTAKE_FIELDS}
     data = form_data()
-    applicant = {key.removeprefix("applicant_"): data.pop(key) for key in list(data) if key.startswith("applicant_")}
+    applicant = split_applicant(data)
     try:
         body = IntakeIn.model_validate(data | {"applicant": applicant})
     except ValidationError as exc:

@@ -3,11 +3,12 @@ and a project's page (officers, milestones per stage, linking a case from a pick
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from miniapp_api.businesses.models import Business
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
+from miniapp_api.console.casework import form_data
 from miniapp_api.console.forms import keeps_input
 from miniapp_api.platform.clock import local_date, utcnow
 from miniapp_api.platform.db import db
@@ -17,10 +18,6 @@ from miniapp_api.projects.models import STAGES
 from miniapp_api.projects.schemas import LinkCaseForm, MilestoneForm, OfficerForm, ProjectForm, ProjectOut
 from miniapp_api.staff.models import Staff
 from miniapp_api.staff.services import audit
-
-
-def _form() -> dict:
-    return {key: value for key, value in request.form.items() if key != "csrf_token" and value.strip()}
 
 
 def _done(message: str, project_id: int):
@@ -56,7 +53,7 @@ def project_list():
 @page(*services.MANAGE_ROLES)
 @keeps_input("console.project_list")
 def project_create():
-    form = ProjectForm.model_validate(_form())
+    form = ProjectForm.model_validate(form_data())
     values = form.model_dump()
     project = services.create_project(db.session, g.staff, name=values.pop("project_name"), **values)
     return _done(messages.PROJECT_CREATED, project.id)
@@ -83,7 +80,7 @@ def project_page(project_id: int):
 @page(*services.MANAGE_ROLES)
 @keeps_input("console.project_page")
 def project_officer_add(project_id: int):
-    form = OfficerForm.model_validate(_form())
+    form = OfficerForm.model_validate(form_data())
     services.add_officer(db.session, g.staff, project_id, form.staff_id, form.department, utcnow())
     return _done(messages.PROJECT_OFFICER_ADDED, project_id)
 
@@ -92,7 +89,7 @@ def project_officer_add(project_id: int):
 @page()
 @keeps_input("console.project_page")
 def project_milestone_add(project_id: int):
-    form = MilestoneForm.model_validate(_form())
+    form = MilestoneForm.model_validate(form_data())
     services.add_milestone(db.session, g.staff, project_id, stage=form.stage.value, title=form.title,
                            target_on=form.target_on)
     return _done(messages.PROJECT_MILESTONE_ADDED, project_id)
@@ -102,7 +99,7 @@ def project_milestone_add(project_id: int):
 @page()
 @keeps_input("console.project_page")
 def project_milestone_link(project_id: int, milestone_id: int):
-    form = LinkCaseForm.model_validate(_form())
+    form = LinkCaseForm.model_validate(form_data())
     services.link_case(db.session, g.staff, project_id, milestone_id, form.application_id)
     return _done(messages.PROJECT_CASE_LINKED, project_id)
 

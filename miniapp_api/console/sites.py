@@ -19,7 +19,7 @@ from miniapp_api.assistance.schemas import DeskRequestForm
 from miniapp_api.centres.models import Centre, ServiceItem
 from miniapp_api.console import messages, queries
 from miniapp_api.console.blueprint import bp, page
-from miniapp_api.console.casework import done, intake_errors, item_refusal
+from miniapp_api.console.casework import done, form_data, intake_errors, item_refusal, split_applicant
 from miniapp_api.console.forms import form_page
 from miniapp_api.platform.auth import field_cipher
 from miniapp_api.platform.clock import chinese_date, local, utcnow
@@ -45,7 +45,8 @@ class SiteIntakeForm(StrictIn):
 
 
 def _form() -> dict:
-    return {key: value.strip() for key, value in request.form.items() if key != "csrf_token" and value.strip()}
+    """The posted form (form_data), each value trimmed: a desk clerk's pasted number keeps no stray space."""
+    return {key: value.strip() for key, value in form_data().items()}
 
 
 def _site():
@@ -110,8 +111,7 @@ def site_intake():
     """代收材料: the case is the centre's (above the site); the desk only takes the materials in."""
     def save():
         data = _form()
-        applicant = {key.removeprefix("applicant_"): data.pop(key) for key in list(data)
-                     if key.startswith("applicant_")}
+        applicant = split_applicant(data)
         try:
             form = SiteIntakeForm.model_validate(data | {"applicant": applicant})
         except ValidationError as exc:   # at the form's own fields (applicant.name → applicant_name)
