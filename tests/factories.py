@@ -170,6 +170,16 @@ def credit_code(n: int) -> str:
     return first17 + credit_check_char(first17)
 
 
+def representative_login(session, verified_login, business: Business, name: str, n: int, openid: str) -> dict:
+    """A face-verified citizen (id_number(n)) logged in over HTTP and registered as the business's legal
+    representative, committed; their auth header."""
+    headers = verified_login(name, id_number(n), openid=openid)
+    citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
+    session.add(BusinessLink(business_id=business.id, citizen_id=citizen.id, role="representative", source="registry"))
+    session.commit()
+    return headers
+
+
 def business_with_agent(session, cipher: FieldCipher, n: int, *, now: datetime, registered_on: date | None = None,
                         agent_term: timedelta = timedelta(days=365)) -> tuple[Business, Citizen, Citizen]:
     """A restaurant (credit_code(n)), its registered representative 周老板 (verified, id_number(n)) and an agent

@@ -13,13 +13,20 @@ import time_machine
 from sqlalchemy import func, select
 
 from miniapp_api.applications.models import Application
-from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.models import Business
 from miniapp_api.certificates.models import Certificate
-from miniapp_api.citizens.models import Citizen
 from miniapp_api.filing.models import Filing
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import SHANGHAI
-from tests.factories import CentreFactory, ItemFactory, WindowFactory, credit_code, id_number, make_staff
+from tests.factories import (
+    CentreFactory,
+    ItemFactory,
+    WindowFactory,
+    credit_code,
+    id_number,
+    make_staff,
+    representative_login,
+)
 from tests.files import samples
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -56,12 +63,7 @@ def world(db_session, frozen):
 
 @pytest.fixture
 def agent(client, db_session, verified_login, world):
-    headers = verified_login("王老板", id_number(2101), openid="o-filing-agent")
-    citizen = db_session.scalars(select(Citizen).where(Citizen.openid == "o-filing-agent")).one()
-    db_session.add(BusinessLink(business_id=world["business"].id, citizen_id=citizen.id, role="representative",
-                                source="registry"))
-    db_session.commit()
-    return headers
+    return representative_login(db_session, verified_login, world["business"], "王老板", 2101, "o-filing-agent")
 
 
 def upload(client, headers, data: bytes, name: str = "a.jpg", content_type: str = "image/jpeg") -> int:

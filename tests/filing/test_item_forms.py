@@ -16,11 +16,10 @@ import yaml
 from sqlalchemy import select
 
 from miniapp_api.applications.models import Application
-from miniapp_api.businesses.models import Business, BusinessLink
+from miniapp_api.businesses.models import Business
 from miniapp_api.centres.models import ServiceItem
 from miniapp_api.certificates import services as certificates
 from miniapp_api.certificates.models import Certificate
-from miniapp_api.citizens.models import Citizen
 from miniapp_api.filing.forms import (
     CATALOGUE,
     DefinitionError,
@@ -38,8 +37,8 @@ from tests.factories import (
     ItemFactory,
     WindowFactory,
     credit_code,
-    id_number,
     make_staff,
+    representative_login,
 )
 from tests.files import samples
 
@@ -133,12 +132,7 @@ def hall(db_session, frozen):
 
 @pytest.fixture
 def applicant(client, db_session, verified_login, hall):
-    headers = verified_login("周敏", id_number(3701), openid="o-item-forms")
-    citizen = db_session.scalars(select(Citizen).where(Citizen.openid == "o-item-forms")).one()
-    db_session.add(BusinessLink(business_id=hall["business"].id, citizen_id=citizen.id, role="representative",
-                                source="registry"))
-    db_session.commit()
-    return headers
+    return representative_login(db_session, verified_login, hall["business"], "周敏", 3701, "o-item-forms")
 
 
 def open_form(client, headers, hall, name: str) -> tuple[dict, dict]:
