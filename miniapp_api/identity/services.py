@@ -385,12 +385,13 @@ def _principal_match(citizen: Citizen) -> ColumnElement[bool]:
 
 def authorisations_of(session: Session, citizen: Citizen) -> tuple[list[RelativeAuthorisation],
                                                                      list[RelativeAuthorisation]]:
-    """(those I act for, those who act for me), newest first; revoked ones stay listed for the record."""
+    """(those I act for, those who act for me), newest first; revoked ones stay listed for the record. A request
+    still waiting for me is listed too (matched by my verified ID number): I read who asks and for what before I
+    type the code, and can refuse it."""
     order = RelativeAuthorisation.created_at.desc(), RelativeAuthorisation.id.desc()
     mine = list(session.scalars(select(RelativeAuthorisation)
                                 .where(RelativeAuthorisation.delegate_id == citizen.id).order_by(*order)))
-    for_me = list(session.scalars(select(RelativeAuthorisation).where(
-        _principal_match(citizen), RelativeAuthorisation.status != AuthorisationStatus.PENDING).order_by(*order)))
+    for_me = list(session.scalars(select(RelativeAuthorisation).where(_principal_match(citizen)).order_by(*order)))
     return mine, for_me
 
 

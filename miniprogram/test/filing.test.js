@@ -130,15 +130,15 @@ function fakeWeChat(routes, { elder = false } = {}) {
       const handler = routes[key];
       const [status, data] = handler ? handler(options.data, Object.fromEntries(url.searchParams))
         : [404, { error: { code: "not_found", message: "未找到", fields: {} } }];
-      setTimeout(() => options.success({ statusCode: status, data }));
+      setImmediate(() => options.success({ statusCode: status, data }));
     },
     uploadFile(options) {
       calls.push({ key: "UPLOAD", body: Object.assign({ filePath: options.filePath }, options.formData) });
-      setTimeout(() => options.success({ statusCode: 201, data: JSON.stringify({ file: { id: 40 + calls.length } }) }));
+      setImmediate(() => options.success({ statusCode: 201, data: JSON.stringify({ file: { id: 40 + calls.length } }) }));
     },
     chooseMedia(options) {
       const files = phone.chosen.shift();
-      setTimeout(() => (files ? options.success({ tempFiles: files.map((p) => ({ tempFilePath: p })) })
+      setImmediate(() => (files ? options.success({ tempFiles: files.map((p) => ({ tempFilePath: p })) })
         : options.fail({ errMsg: "chooseMedia:fail cancel" })));
     },
     getStorageSync: (key) => (phone.storage[key] === undefined ? "" : phone.storage[key]),
@@ -164,7 +164,9 @@ function loadPage(page) {
   return instance;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+// The fake WeChat answers on the next turn of the event loop (setImmediate), so a page's chain of requests
+// settles in a known number of turns whatever the machine's load (a wall-clock wait of 20 ms did not, once).
+const settle = async () => { for (let turn = 0; turn < 25; turn += 1) await new Promise((resolve) => setImmediate(resolve)); };
 const tap = async (page, method, event = {}) => {
   page[method](Object.assign({ currentTarget: { dataset: {} }, detail: {} }, event));
   await settle(); await settle();

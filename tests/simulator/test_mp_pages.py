@@ -5,6 +5,7 @@ the WeChat emulator, and real clicks and typing. A spike for issue 35 (docs/mini
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from miniapp_api.identity.services import apply_verified_identity
 from miniapp_api.platform.clock import utcnow
 from tests.files import samples
 from tests.browser import assert_accessible
+from tests.simulator.phone import open_phone
 from tests.factories import MONDAY_8AM, build_hall, citizen_with_identity, id_number
 
 pytestmark = pytest.mark.integration
@@ -187,8 +189,31 @@ def test_asking_to_act_for_a_relative_with_one_scope_unticked(page: Page, live_s
     with page.expect_request(lambda r: r.url.endswith("/api/v1/relatives") and r.method == "POST") as asked:
         phone.get_by_role("button", name="申请代办").click()
     assert sorted(asked.value.post_data_json["scopes"]) == ["book", "view"]
-    expect(phone.get_by_text("授权码：", exact=False)).to_be_visible()
+    code = phone.get_by_text("授权码：", exact=False).inner_text().split("：")[1].strip()
     expect(phone.get_by_text("刘桂兰（子女）", exact=False)).to_be_visible()
+
+    # On 刘桂兰's own WeChat (verified with the ID number typed above): the request waits for her, and before she
+    # confirms she reads who asks and what they could do for her — only the two scopes ticked.
+    relative = open_phone(page, live_server, "o-test-802", "pages/relatives/index")
+    waiting = relative.locator("wx-view.card", has_text="陈小红（子女）")
+    expect(waiting).to_contain_text("待确认")
+    expect(waiting).to_contain_text("想替您做：")
+    expect(waiting).to_contain_text("查看办件与证照")
+    expect(waiting).not_to_contain_text("接收提醒")
+    expect(waiting.get_by_role("button", name="不同意")).to_be_visible()
+    relative.get_by_label("8 位授权码").fill(code)
+    relative.get_by_role("button", name="确认授权").click()
+    expect(waiting).to_contain_text("已生效")
+    expect(waiting).to_contain_text("可以替您做：")
+    expect(waiting).to_contain_text("有效期至 ")
+    expect(waiting.get_by_role("button", name="撤销授权")).to_be_visible()
+
+    # Back on 陈小红's phone: 刘桂兰's records open (view was granted), read-only.
+    asker = open_phone(page, live_server, "o-mp-relatives", "pages/relatives/index")
+    asker.get_by_role("button", name="查看刘桂兰的预约、办件和证照").click()
+    expect(asker.locator(".mp-title")).to_have_text(re.compile("亲友"))
+    expect(asker.get_by_text("刘桂兰的记录（您只能查看，不能替其修改）")).to_be_visible()
+    expect(asker.get_by_text("没有办件记录。")).to_be_visible()
 
 
 

@@ -12,7 +12,9 @@ Page({
   },
   show(list) {
     this.setData({ actingFor: list.acting_for.map((a) => Object.assign({}, a, { viewable: canView(a) })),
-                   actingForMe: list.acting_for_me });
+                   actingForMe: list.acting_for_me.map((a) => Object.assign({}, a, {
+                     scope_names: a.scope_names.join("、"),
+                     until: a.state === "active" && a.expires_at ? a.expires_at.slice(0, 10) : "" })) });
   },
   onName(event) { this.setData({ name: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
