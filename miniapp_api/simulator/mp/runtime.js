@@ -365,6 +365,8 @@ function upgrade(root) {
       host.mpChecked = fromPage;
     }
     host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
+    const label = host.closest("wx-label");   // named by the words of its <label>, as WeChat reads it out
+    if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
   });
   root.querySelectorAll("wx-image").forEach((host) => {
