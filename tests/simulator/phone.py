@@ -33,6 +33,9 @@ def open_verified_phone(page: Page, base: str, session, cipher, openid: str, nam
     citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
     apply_verified_identity(session, cipher, citizen, real_name=name, id_number=number, now=MONDAY_8AM)
     session.commit()
+    # Launched anew (another #/path alone would only change the hash) and logged in again (no token kept).
+    page.evaluate("localStorage.clear()")
+    page.goto("about:blank")
     return open_phone(page, base, openid, path, viewport=viewport)
 
 

@@ -1,4 +1,5 @@
-"""A centre's published 好差评 in the simulator (Chromium, live app): reached from the booking page."""
+"""A centre's published 好差评 on the mini-program's own centre page (/simulator/mp/, Chromium, live app): reached
+from the booking page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from playwright.sync_api import Page, expect
 from miniapp_api.ratings.models import RatingDaily
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, build_hall, local_day
-from tests.simulator.test_simulator import new_citizen
+from tests.simulator.phone import current_page, open_phone
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +27,12 @@ def rated_hall(committed_db, wechat):
 
 def test_the_centre_page_shows_its_ratings(page: Page, live_server, rated_hall, artifacts):
     with time_machine.travel(MONDAY_8AM, tick=True):
-        new_citizen(page, live_server, "钱阿姨")
-        page.goto(f"{live_server}/simulator/#/book/{rated_hall.quick.code}")
-        page.locator("#centre-link").click()
-        card = page.locator("#centre-ratings")
-        expect(card).to_contain_text("评价数：40 条")
-        expect(card).to_contain_text("好评率：95.0%")
-        expect(card).to_contain_text("差评整改率：50.0%")
-        expect(card).to_contain_text(f"{rated_hall.quick.name}：95.0%（40 条）")
-        assert_accessible(page, "simulator centre ratings")
-        page.screenshot(path=artifacts / "simulator-centre-ratings.png", full_page=True)
+        phone = open_phone(page, live_server, "o-mp-ratings", f"pages/book/index?code={rated_hall.quick.code}")
+        current_page(phone, "pages/book/index").get_by_text("这个中心的办公时间和服务评价", exact=True).click()
+        centre = current_page(phone, "pages/centres/detail")
+        expect(centre.get_by_text(rated_hall.centre.name, exact=True)).to_be_visible()
+        cards = centre.locator("wx-view.card")
+        for line in ("评价数：40 条", "好评率：95.0%", "差评整改率：50.0%", f"{rated_hall.quick.name}：95.0%（40 条）"):
+            expect(cards.filter(has_text=line)).to_have_count(1)
+        assert_accessible(page, "centre ratings")
+        page.screenshot(path=artifacts / "mp-centre-ratings.png", full_page=True)

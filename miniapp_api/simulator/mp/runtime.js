@@ -170,7 +170,12 @@ globalThis.wx = {
   openDocument(options) { window.open(options.filePath, "_blank"); later(options.success, {}); },
   shareFileMessage(options) { later(options.fail, { errMsg: "shareFileMessage:fail 浏览器里不能转发到聊天" }); },
   chooseMessageFile(options) { later(options.fail, { errMsg: "chooseMessageFile:fail cancel" }); },
-  scanCode(options) { later(options.fail, { errMsg: "scanCode:fail cancel" }); },
+  // The tester types what the camera would read (e.g. a call screen's BANSHI-HALL:…); 取消 is a cancelled scan.
+  scanCode(options) {
+    const read = window.prompt("扫码（模拟器里输入二维码的内容）");
+    if (read) later(options.success, { result: read, scanType: "QR_CODE", charSet: "utf-8", errMsg: "scanCode:ok" });
+    else later(options.fail, { errMsg: "scanCode:fail cancel" });
+  },
   getLocation(options) {
     later(options.fail, { errMsg: "getLocation:fail auth deny" });
     later(options.complete, {});
@@ -365,6 +370,8 @@ function upgrade(root) {
       host.mpChecked = fromPage;
     }
     host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
+    const label = host.closest("wx-label");   // named by the words of its <label>, as WeChat reads it out
+    if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
   });
   root.querySelectorAll("wx-image").forEach((host) => {

@@ -12,7 +12,7 @@ function askWeChat(ids) {
 }
 
 Page({
-  data: { code: "", also: [], elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
+  data: { code: "", also: [], itemName: "", alsoNames: "", elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
           people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
@@ -22,6 +22,10 @@ Page({
     // date: a link that opens a given day (the message of a closure points at the earliest equivalent slot).
     this.setData({ code: query.code, also: (decodeURIComponent(query.also || "")).split(",").filter(Boolean),
                    preferredCentre: query.centre || "", date: /^\d{4}-\d{2}-\d{2}$/.test(query.date || "") ? query.date : "" });
+    // What this visit is for, by name (a checklist books several items at once).
+    Promise.all([query.code].concat(this.data.also).filter(Boolean).map((code) =>
+      api.get(`/api/v1/items/${encodeURIComponent(code)}`).then((item) => item.name, () => "")))
+      .then(([name, ...others]) => this.setData({ itemName: name || "", alsoNames: others.filter(Boolean).join("、") }));
     // 亲友代办: relatives whose authorisation lets the caller book for them, offered after "为自己".
     api.get("/api/v1/relatives").then((list) => {
       const relatives = list.acting_for.filter((r) => r.state === "active" && r.scopes.indexOf("book") >= 0);

@@ -3,8 +3,15 @@ const { LEVELS, FEEDBACK_KINDS: KINDS, RATING_UNCHOSEN, unchosen } = require("..
 
 Page({
   data: { kinds: KINDS.map((k) => k[1]), kindIndex: 1, text: "", levels: LEVELS, level: null, comment: "",
-          rate: null, error: "", fieldErrors: {}, done: "", photos: [], created: null },
-  onLoad(query) { if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } }); },
+          rate: null, error: "", fieldErrors: {}, done: "", photos: [], created: null,
+          centres: [], centreNames: ["不涉及具体的服务中心"], centreIndex: 0 },
+  onLoad(query) {
+    if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } });
+    // Which service centre it is about (optional): it goes straight to that centre's staff.
+    else api.get("/api/v1/centres").then((data) => this.setData({
+      centres: data.centres, centreNames: ["不涉及具体的服务中心"].concat(data.centres.map((c) => c.name)) }), () => null);
+  },
+  onCentre(event) { this.setData({ centreIndex: Number(event.detail.value) }); },
   onKind(event) { this.setData({ kindIndex: Number(event.detail.value) }); },
   onText(event) { this.setData({ text: event.detail.value }); },
   onLevel(event) { this.setData({ level: Number(event.detail.value) }); },
@@ -33,6 +40,7 @@ Page({
       ? api.post("/api/v1/ratings", { target: this.data.rate.target, id: this.data.rate.id, level: this.data.level,
                                           comment: this.data.comment || undefined })
       : api.post("/api/v1/feedback", { kind: KINDS[this.data.kindIndex][0], text: this.data.text,
+                                       centre_id: this.data.centreIndex ? this.data.centres[this.data.centreIndex - 1].id : undefined,
                                        photos: this.data.photos.map((p) => p.id) });
     // A 差评 opens a rectification: the citizen is told what happens next (the details come in 消息).
     request.then((result) => this.setData({ done: result && result.rectification_id

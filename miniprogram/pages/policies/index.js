@@ -4,7 +4,7 @@ const { api, showError } = require("../../utils/api.js");
 const { policyMatchView } = require("../../utils/format.js");
 
 Page({
-  data: { q: "", category: "", categories: [], policies: [], total: 0, matches: [], error: "" },
+  data: { q: "", category: "", categories: [], policies: [], total: 0, matches: [], error: "", fieldErrors: {} },
   onShow() {
     api.get("/api/v1/policy-matches").then((data) => this.setData({ matches: data.matches.map(policyMatchView) }),
                                            () => this.setData({ matches: [] }));
@@ -21,7 +21,8 @@ Page({
     if (this.data.q) query.push(`q=${encodeURIComponent(this.data.q)}`);
     if (this.data.category) query.push(`category=${encodeURIComponent(this.data.category)}`);
     return api.get(`/api/v1/policies${query.length ? "?" + query.join("&") : ""}`).then(
-      (data) => this.setData({ policies: data.policies, total: data.total, categories: data.categories, error: "" }),
+      (data) => this.setData({ policies: data.policies, total: data.total, categories: data.categories, error: "",
+                              fieldErrors: {} }),
       (error) => showError(this, error));
   },
   openPolicy(event) { wx.navigateTo({ url: `/pages/policies/detail?id=${event.currentTarget.dataset.id}` }); },
