@@ -18,6 +18,8 @@ def open_phone(page: Page, base: str, openid: str, path: str = "", *, viewport: 
     """The mini-program started for this WeChat user (app.js logs in with the emulator's code), on `path`
     (e.g. "pages/book/index?code=SD0001", as a message's link opens it) or on the home page."""
     page.set_viewport_size(viewport or DESK)
+    if "/simulator/mp/" in page.url:
+        page.goto("about:blank")   # the same address with another #/path would only change the hash: no launch
     with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
         page.goto(f"{base}/simulator/mp/?openid={openid}" + (f"#/{path}" if path else ""))
     phone = page.locator("#mp-phone")
