@@ -19,7 +19,7 @@ OPENID = "o-mp-leaving"
 CONFIRM = "如确定注销，请输入“确认注销”"
 
 
-def test_deleting_the_account_from_my_page(page: Page, live_server, committed_db, wechat):
+def test_deleting_the_account_from_my_page(page: Page, live_server, committed_db, wechat, artifacts):
     with time_machine.travel(MONDAY_8AM, tick=True):
         me = current_page(open_phone(page, live_server, OPENID, "pages/me/index"), "pages/me/index")
         expect(me.get_by_text("实名状态：", exact=False)).to_be_visible()
@@ -47,4 +47,8 @@ def test_deleting_the_account_from_my_page(page: Page, live_server, committed_db
         with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login")) as login:
             page.goto(f"{live_server}/simulator/mp/?openid={OPENID}")
         assert login.value.status == 403
+        refused = page.locator("#mp-phone").get_by_role("dialog")
+        expect(refused).to_contain_text("登录没有成功")
+        expect(refused).to_contain_text("该账号正在注销，个人信息清除后（约1小时）可重新登录使用")
+        page.screenshot(path=artifacts / "mp-account-closing.png")
         assert page.evaluate("localStorage.getItem('banshi.mp.banshi.token')") is None
