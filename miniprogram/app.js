@@ -12,6 +12,10 @@ App({
     // 长辈模式 follows WeChat's font size setting, or the citizen's own switch on the home page.
     const system = wx.getSystemInfoSync();
     this.globalData.elder = elderMode(system.fontSizeSetting, wx.getStorageSync(KEY));
-    ensureLogin().catch(() => wx.showToast({ title: "登录失败，请稍后再试", icon: "none" }));
+    // The server's reason when it gave one (an account being deleted: when it can log in again), kept on screen
+    // until read; otherwise WeChat's login itself failed.
+    ensureLogin().catch((error) => wx.showModal({
+      title: "登录没有成功", showCancel: false, confirmText: "知道了",
+      content: error && error.name === "BanshiError" ? error.message : "登录失败，请稍后再试" }));
   },
 });

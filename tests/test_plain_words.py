@@ -13,6 +13,7 @@ from miniapp_api.notifications import messages as notification_messages
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 GLOSSARY_FILE = MINIPROGRAM / "utils" / "glossary.js"
 SIMULATOR = PROJECT_ROOT / "miniapp_api" / "simulator" / "static"
+MP_RUNTIME = PROJECT_ROOT / "miniapp_api" / "simulator" / "mp" / "runtime.js"   # the phone's own words (sheets, 返回)
 
 # Comments and string literals of a script, in source order (a comment may hold jargon: only strings are shown).
 JS_TOKENS = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`(?:\\.|[^`\\])*`', re.S)
@@ -46,12 +47,13 @@ def citizen_texts() -> dict[str, list[str]]:
     for path in sorted(MINIPROGRAM.glob("pages/**/*.wxml")):
         texts[str(path.relative_to(PROJECT_ROOT))] = [wxml_text(path.read_text(encoding="utf-8"))]
     for path in sorted([*MINIPROGRAM.glob("pages/**/*.js"), *MINIPROGRAM.glob("utils/*.js"), MINIPROGRAM / "app.js",
-                        *SIMULATOR.glob("*.js")]):
+                        *SIMULATOR.glob("*.js"), MP_RUNTIME]):
         if path != GLOSSARY_FILE:
             texts[str(path.relative_to(PROJECT_ROOT))] = script_strings(path.read_text(encoding="utf-8"))
     for path in MINIPROGRAM.glob("pages/**/*.json"):
         texts[str(path.relative_to(PROJECT_ROOT))] = [path.read_text(encoding="utf-8")]
-    texts["simulator/index.html"] = [(SIMULATOR / "index.html").read_text(encoding="utf-8")]
+    for path in sorted(SIMULATOR.glob("*.html")):
+        texts[str(path.relative_to(PROJECT_ROOT))] = [path.read_text(encoding="utf-8")]
     return texts
 
 
@@ -77,7 +79,8 @@ def test_the_scan_finds_jargon_in_strings_and_wxml_but_not_in_comments():
 
 def test_no_page_of_the_mini_program_or_the_simulator_shows_a_raw_term():
     texts = citizen_texts()
-    assert any(path.endswith("pages/book/index.wxml") for path in texts) and "miniapp_api/simulator/static/app.js" in texts
+    assert any(path.endswith("pages/book/index.wxml") for path in texts)
+    assert {"miniapp_api/simulator/mp/runtime.js", "miniapp_api/simulator/static/mp.html"} <= set(texts)
     assert raw_terms(texts, never_forms()) == []
 
 

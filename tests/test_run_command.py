@@ -100,10 +100,13 @@ def test_dev_command_brings_everything_up_and_down(tmp_path):
                                grant["openid"])
         spec = requests.get(f"http://127.0.0.1:{web}/api/v1/openapi.json", timeout=5).json()
         assert "/api/v1/me" in spec["paths"]
-        # The console and the simulator are served; the simulator reaches the emulator through gunicorn.
+        # The console and the simulator are served: the phone at /simulator/mp/ with the mini-program's own pages
+        # bundled on request (utils/request.js among them), and it reaches the emulator through gunicorn.
         assert "工作人员登录" in requests.get(f"http://127.0.0.1:{web}/console/login", timeout=5).text
-        assert "办事通" in requests.get(f"http://127.0.0.1:{web}/simulator/", timeout=5).text
-        assert "createClient" in requests.get(f"http://127.0.0.1:{web}/simulator/lib/request.js", timeout=5).text
+        assert "办事通" in requests.get(f"http://127.0.0.1:{web}/simulator/mp/", timeout=5).text
+        bundle = requests.get(f"http://127.0.0.1:{web}/simulator/mp/miniprogram.js", timeout=90)
+        assert bundle.status_code == 200, bundle.text[:500]
+        assert "createClient" in bundle.text and "pages/me/index" in bundle.text
         sim_code = requests.post(f"http://127.0.0.1:{web}/simulator/wechat/login-codes", json={"openid": "o-run"},
                                  timeout=5)
         assert sim_code.status_code == 201 and sim_code.json()["openid"] == "o-run"

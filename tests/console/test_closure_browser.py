@@ -1,8 +1,11 @@
 """暂停服务 in real browsers: a centre manager closes a day in the console (the first try says how many bookings
-it would cancel and keeps what was typed), and the citizen whose booking it cancelled reads why in 消息 and
-opens the booking page on the earliest equivalent slot in one tap. axe-core on both; screenshots kept."""
+it would cancel and keeps what was typed), and the citizen whose booking it cancelled reads why in the
+mini-program's own 消息 page (/simulator/mp/), whose one tap opens the booking page on the earliest equivalent
+slot, and books it. axe-core on both; screenshots kept."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import time_machine
@@ -12,12 +15,14 @@ from sqlalchemy import select
 from miniapp_api.appointments import services
 from miniapp_api.appointments.models import Appointment, AppointmentStatus
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.platform.clock import local
 from tests.browser import assert_accessible
 from tests.console.test_browser import sign_in
 from tests.factories import MONDAY_8AM, build_hall, id_number, make_staff
-from tests.simulator.test_simulator import new_verified_citizen
+from tests.simulator.phone import current_page, open_phone, open_verified_phone
 
 pytestmark = pytest.mark.integration
+OPENID = "o-mp-closure"
 
 
 def test_a_manager_closes_a_day_and_the_citizen_is_told_with_a_way_to_book_again(
@@ -27,9 +32,8 @@ def test_a_manager_closes_a_day_and_the_citizen_is_told_with_a_way_to_book_again
         hall = build_hall(session, MONDAY_8AM)
         manager = make_staff(session, [hall.centre], ("centre_manager",), name="赵主任")
         session.commit()
-        new_verified_citizen(page, live_server, session, cipher, "孙阿姨", id_number(9701))
-        openid = page.evaluate("localStorage.getItem('banshi.sim.openid')")
-        citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
+        open_verified_phone(page, live_server, session, cipher, OPENID, "孙阿姨", id_number(9701))
+        citizen = session.scalars(select(Citizen).where(Citizen.openid == OPENID)).one()
         booked = services.book_appointment(
             session, citizen_id=citizen.id, person=services.person_for_self(citizen, cipher),
             slot_id=hall.slot(session, hall.general, "2026-11-24 09:00").id, item_codes=[hall.quick.code],
@@ -57,13 +61,30 @@ def test_a_manager_closes_a_day_and_the_citizen_is_told_with_a_way_to_book_again
         session.expire_all()
         assert session.get(Appointment, booked.id).status == AppointmentStatus.CANCELLED
 
-        page.goto(f"{live_server}/simulator/#/messages")
-        notice = page.locator("#in-app li", has_text="暂停服务，预约已取消")
+        # 消息 on the phone: the notice says why, that it costs nothing, and the earliest slot offered instead.
+        phone = open_phone(page, live_server, OPENID, "pages/messages/index")
+        notice = current_page(phone, "pages/messages/index").locator("wx-view.card", has_text="暂停服务，预约已取消")
         expect(notice).to_contain_text("暴雨红色预警")
         expect(notice).to_contain_text("不算爽约")
+        expect(notice).to_contain_text("点开本消息即可预约")
+        offered = re.search(r"最早可改约：(.+?)，(\d+)月(\d+)日 (\d\d:\d\d)", notice.inner_text())
+        assert offered and offered[1] == hall.centre.name
         assert_accessible(page, "closure message")
-        page.screenshot(path=str(artifacts / "simulator-closure-message.png"), full_page=True)
-        notice.get_by_role("link", name="查看").click()
-        expect(page.locator("#title")).to_contain_text("预约")
-        assert "date=" in page.url and f"centre={hall.centre.id}" in page.url
-        expect(page.locator("input[name=slot_id]").first).to_be_visible()
+        page.screenshot(path=str(artifacts / "mp-closure-message.png"), full_page=True)
+
+        # One tap: the booking page on that centre and day, the offered time among its free times; booked.
+        notice.click()
+        expect(phone.locator(".mp-title")).to_have_text("预约办事")
+        book = current_page(phone, "pages/book/index")
+        day = f"2026-{int(offered[2]):02d}-{int(offered[3]):02d}"
+        expect(book.get_by_role("button", name=f"办理地点：{hall.centre.name}")).to_be_visible()
+        expect(book.get_by_role("button", name=f"日期：{day}")).to_be_visible()
+        slot = book.locator("wx-view.slot:not(.full)", has_text=f"{offered[4]} · ")
+        slot.click()
+        expect(slot).to_contain_text("（已选）")
+        book.get_by_role("button", name="确认预约").click()
+        expect(phone.locator(".mp-title")).to_have_text("预约详情")
+        rebooked = session.scalars(select(Appointment).where(
+            Appointment.citizen_id == citizen.id, Appointment.status == AppointmentStatus.BOOKED)).one()
+        assert local(rebooked.starts_at).strftime("%Y-%m-%d %H:%M") == f"{day} {offered[4]}"
+        assert rebooked.centre_id == hall.centre.id and rebooked.id != booked.id

@@ -18,7 +18,9 @@ Page({
     this.loadExports();
     this.loadAccesses(1);
   },
-  onPullDownRefresh() { this.loadExports().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },
+  onPullDownRefresh() { this.refresh().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },
+  /** 刷新 (a button, or pulling the page down): whether the copy is ready yet, and any new 查询记录. */
+  refresh() { return Promise.all([this.loadExports(), this.loadAccesses(1)]); },
   loadExports() {
     return api.get("/api/v1/me/data-exports").then((answer) => this.setData({ exports: answer.exports.map(exportView) }),
                                                    (error) => showError(this, error));
@@ -34,7 +36,7 @@ Page({
   requestExport() {
     this.setData({ error: "", fieldErrors: {}, done: "" });
     api.post("/api/v1/me/data-exports", {})
-      .then(() => this.setData({ done: "已申请。数据生成后会出现在下面的列表里，一般几分钟内完成，请稍后下拉刷新。" }))
+      .then(() => this.setData({ done: "已申请。数据生成后会出现在下面的列表里，一般几分钟内完成，请稍后点“刷新”查看。" }))
       .then(() => this.loadExports(), (error) => showError(this, error));
   },
   /** 下载: the link wants the bearer header, so wx.downloadFile (not a web view); the PDF opens in WeChat's

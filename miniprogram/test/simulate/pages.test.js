@@ -405,6 +405,8 @@ test("我的数据: the copy built for me downloaded and opened, a new one asked
     assert.match(page.text(), /状态：排队中/);
     await h.tap(page, "requestExport");
     assert.match(page.text(), /您已有一份数据正在生成/);
+    await h.tap(page, "refresh");   // 刷新: the list again from the server, the queued copy on it
+    assert.deepEqual(page.component.data.exports.map((e) => e.state_name), ["排队中", "已完成"]);
   });
 
 test("ask for a helper from an item's guide, follow the request, withdraw it", { skip: !live && "no live server" },
