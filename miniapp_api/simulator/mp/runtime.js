@@ -366,6 +366,8 @@ function upgrade(root) {
     }
     host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
+    const label = host.closest("wx-label");   // named by the <label> around it, as WeChat reads it out
+    if (label) host.setAttribute("aria-label", label.textContent.trim());
   });
   root.querySelectorAll("wx-image").forEach((host) => {
     const src = attrsOf(host).src;
