@@ -330,10 +330,10 @@ function upgrade(root) {
       });
       host.appendChild(field);
     }
-    if (attrs.placeholder !== undefined) {
-      field.placeholder = attrs.placeholder;
-      field.setAttribute("aria-label", attrs.placeholder);
-    }
+    if (attrs.placeholder !== undefined) field.placeholder = attrs.placeholder;
+    // The field is named by the page's aria-label (as WeChat reads it out), else by its placeholder.
+    const name = attrs["aria-label"] !== undefined ? attrs["aria-label"] : attrs.placeholder;
+    if (name !== undefined) field.setAttribute("aria-label", name);
     if (attrs.maxlength !== undefined && Number(attrs.maxlength) > 0) field.maxLength = Number(attrs.maxlength);
     if (attrs.type === "number" || attrs.type === "digit" || attrs.type === "idcard") field.inputMode = attrs.type === "idcard" ? "text" : "decimal";
     field.disabled = attrs.disabled === true || attrs.disabled === "true";
