@@ -377,6 +377,7 @@ function upgrade(root) {
       image.alt = "";
       host.appendChild(image);
     }
+    image.alt = attrsOf(host)["aria-label"] || "";   // the page's words for it (a QR code), else decoration
     if (src && image.getAttribute("src") !== src) image.src = src;
   });
 }
