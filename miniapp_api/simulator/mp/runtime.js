@@ -480,6 +480,11 @@ function bridgeTaps(pages) {
     let target = event.target;   // the innermost element exparser rendered (not a bridged field's own input)
     while (target && target !== pages && !target.__wxElement) target = target.parentElement;
     if (!target || !target.__wxElement || target.closest("wx-button[aria-disabled]")) return;
+    // As in WeChat, a tapped checkbox or radio (or its label) turns first; then the page's bindtap runs, and
+    // whatever `checked` its data then says is what shows.
+    const choice = target.closest("wx-radio, wx-checkbox, wx-label");
+    const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
+    if (box && !(attrsOf(box).disabled === true)) choose(box);
     fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
@@ -487,9 +492,6 @@ function bridgeTaps(pages) {
     if (button && attrsOf(button)["open-type"] === "getPhoneNumber") askForPhoneNumber(button);
     const picker = target.closest("wx-picker");
     if (picker && !(attrsOf(picker).disabled === true)) openPicker(picker);
-    const choice = target.closest("wx-radio, wx-checkbox, wx-label");
-    const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
-    if (box && !(attrsOf(box).disabled === true)) choose(box);
   });
   pages.addEventListener("keydown", (event) => {
     if ((event.key === "Enter" || event.key === " ") && ["wx-button", "wx-picker"].includes(event.target.localName)) {
