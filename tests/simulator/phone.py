@@ -18,8 +18,11 @@ def open_phone(page: Page, base: str, openid: str, path: str = "", *, viewport: 
     """The mini-program started for this WeChat user (app.js logs in with the emulator's code), on `path`
     (e.g. "pages/book/index?code=SD0001", as a message's link opens it) or on the home page."""
     page.set_viewport_size(viewport or DESK)
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/login") and r.ok):
-        page.goto(f"{base}/simulator/mp/?openid={openid}" + (f"#/{path}" if path else ""))
+    if page.url.startswith(f"{base}/simulator/mp/"):
+        page.goto("about:blank")   # else a URL differing only after '#' would not start the mini-program again
+    page.goto(f"{base}/simulator/mp/?openid={openid}" + (f"#/{path}" if path else ""))
+    # app.js logs in at launch when this phone holds no token for this user yet (wx.login, then the API).
+    page.wait_for_function("() => localStorage.getItem('banshi.mp.banshi.token')")
     phone = page.locator("#mp-phone")
     expect(phone.locator(".mp-page")).not_to_have_count(0)
     return phone
