@@ -514,7 +514,7 @@ function start(loaded) {
   bundle = loaded;
   frame = document.getElementById("mp-phone");
   frame.innerHTML = "<div class=\"mp-bar\"><button type=\"button\" class=\"mp-back\" hidden aria-label=\"返回\">‹ 返回</button>" +
-    "<span class=\"mp-title\"></span></div><div class=\"mp-pages\"></div>";
+    "<span class=\"mp-title\"></span></div><div class=\"mp-pages\" tabindex=\"0\"></div>";   // scrolls: the keyboard can reach it
   frame.querySelector(".mp-back").addEventListener("click", () => back(1));
   const style = document.createElement("style");
   style.textContent = [bundle.appWxss, ...Object.values(bundle.pages).map((page) => page.wxss)].map(css).join("\n");
