@@ -52,7 +52,9 @@ def test_an_agent_files_for_the_business_and_follows_the_mailed_result(page: Pag
         # 我的 → 我的企业: the business the counter linked, as its agent, until when.
         phone = open_phone(page, live_server, agent.openid)
         phone.get_by_text("我的（实名核验、亲友代办）", exact=True).click()
-        current_page(phone, "pages/me/index").get_by_text("我的企业", exact=False).click()
+        me = current_page(phone, "pages/me/index")
+        expect(me.get_by_text("实名状态：已实名核验")).to_be_visible()   # loaded: nothing moves under the tap
+        me.get_by_text("我的企业（证照、申报、批量办理、经办人与收款账户）", exact=True).click()
         mine = current_page(phone, "pages/businesses/index")
         listed = card(mine, business.name)
         expect(listed).to_contain_text(f"经办人（窗口核验），授权有效期至{until}")
