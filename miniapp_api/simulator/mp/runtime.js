@@ -335,10 +335,10 @@ function upgrade(root) {
       });
       host.appendChild(field);
     }
-    if (attrs.placeholder !== undefined) {
-      field.placeholder = attrs.placeholder;
-      field.setAttribute("aria-label", attrs.placeholder);
-    }
+    if (attrs.placeholder !== undefined) field.placeholder = attrs.placeholder;
+    // The field is named by the page's aria-label (as WeChat reads it out), else by its placeholder.
+    const name = attrs["aria-label"] !== undefined ? attrs["aria-label"] : attrs.placeholder;
+    if (name !== undefined) field.setAttribute("aria-label", name);
     if (attrs.maxlength !== undefined && Number(attrs.maxlength) > 0) field.maxLength = Number(attrs.maxlength);
     if (attrs.type === "number" || attrs.type === "digit" || attrs.type === "idcard") field.inputMode = attrs.type === "idcard" ? "text" : "decimal";
     field.disabled = attrs.disabled === true || attrs.disabled === "true";
@@ -373,6 +373,8 @@ function upgrade(root) {
     const label = host.closest("wx-label");   // named by the words of its <label>, as WeChat reads it out
     if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
+    const label = host.closest("wx-label");   // named by the <label> around it, as WeChat reads it out
+    if (label) host.setAttribute("aria-label", label.textContent.trim());
   });
   root.querySelectorAll("wx-image").forEach((host) => {
     const src = attrsOf(host).src;
@@ -382,6 +384,7 @@ function upgrade(root) {
       image.alt = "";
       host.appendChild(image);
     }
+    image.alt = attrsOf(host)["aria-label"] || "";   // the page's words for it (a QR code), else decoration
     if (src && image.getAttribute("src") !== src) image.src = src;
   });
 }
@@ -484,6 +487,11 @@ function bridgeTaps(pages) {
     let target = event.target;   // the innermost element exparser rendered (not a bridged field's own input)
     while (target && target !== pages && !target.__wxElement) target = target.parentElement;
     if (!target || !target.__wxElement || target.closest("wx-button[aria-disabled]")) return;
+    // As in WeChat, a tapped checkbox or radio (or its label) turns first; then the page's bindtap runs, and
+    // whatever `checked` its data then says is what shows.
+    const choice = target.closest("wx-radio, wx-checkbox, wx-label");
+    const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
+    if (box && !(attrsOf(box).disabled === true)) choose(box);
     fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
@@ -491,9 +499,6 @@ function bridgeTaps(pages) {
     if (button && attrsOf(button)["open-type"] === "getPhoneNumber") askForPhoneNumber(button);
     const picker = target.closest("wx-picker");
     if (picker && !(attrsOf(picker).disabled === true)) openPicker(picker);
-    const choice = target.closest("wx-radio, wx-checkbox, wx-label");
-    const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
-    if (box && !(attrsOf(box).disabled === true)) choose(box);
   });
   pages.addEventListener("keydown", (event) => {
     if ((event.key === "Enter" || event.key === " ") && ["wx-button", "wx-picker"].includes(event.target.localName)) {
@@ -516,7 +521,7 @@ function start(loaded) {
   bundle = loaded;
   frame = document.getElementById("mp-phone");
   frame.innerHTML = "<div class=\"mp-bar\"><button type=\"button\" class=\"mp-back\" hidden aria-label=\"返回\">‹ 返回</button>" +
-    "<span class=\"mp-title\"></span></div><div class=\"mp-pages\"></div>";
+    "<span class=\"mp-title\"></span></div><div class=\"mp-pages\" tabindex=\"0\"></div>";   // scrolls: the keyboard can reach it
   frame.querySelector(".mp-back").addEventListener("click", () => back(1));
   const style = document.createElement("style");
   style.textContent = [bundle.appWxss, ...Object.values(bundle.pages).map((page) => page.wxss)].map(css).join("\n");

@@ -645,6 +645,7 @@ test("一件事 from the home page: the bundles offered, one's own, a visit for 
     assert.match(link, /^\/pages\/appointments\/detail\?id=\d+$/);
     const booked = await h.open(link);
     assert.match(booked.text(), /状态：已预约/);
+    assert.match(booked.text(), /办理事项：卫生健康领域“一件事”跨省通办、残疾人证办理/);
     assert.deepEqual(booked.component.data.appointment.items.map((i) => i.name),
                      ["卫生健康领域“一件事”跨省通办", "残疾人证办理"]);
 
