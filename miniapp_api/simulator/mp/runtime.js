@@ -373,8 +373,6 @@ function upgrade(root) {
     const label = host.closest("wx-label");   // named by the words of its <label>, as WeChat reads it out
     if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
-    const label = host.closest("wx-label");   // named by the <label> around it, as WeChat reads it out
-    if (label) host.setAttribute("aria-label", label.textContent.trim());
   });
   root.querySelectorAll("wx-image").forEach((host) => {
     const src = attrsOf(host).src;
