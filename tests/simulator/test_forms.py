@@ -173,7 +173,7 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         field(lookup, "受理编号").fill(owing.reference)
         field(lookup, "手机号后四位").fill("0601")
         lookup.get_by_role("button", name="查询").click()
-        note = field(lookup, "怎么交的，如：已邮寄，顺丰单号…（可不填，最多 200 字）")
+        note = field(lookup, "补交说明")
         note.fill("邮" * 201)
         expect(note).to_have_value("邮" * 200)
         note.fill("已邮寄，顺丰 SF1234567890")
