@@ -311,7 +311,7 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                    "agent_openid": bookkeeper.openid, "business_id": restaurant.id, "policy_openid": elder.openid, "policy_id": allowance.id,
                    "policy_match": policy_match, "centre_name": hall.centre.name, "centre_id": hall.centre.id, "day": "2026-11-24",
                    "full_day": "2026-11-25", "holder_openid": holder.openid, "holder_appointment": holder_appointment.id,
-                   "id_number": id_number(9502), "licence_type": "食品经营许可证",
+                   "id_number": id_number(9502), "other_id_number": id_number(9560), "licence_type": "食品经营许可证",
                    "certificate_id": certificate_id, "bundle_reference": bundle.reference,
                    "bundle_child": children[1].reference, "holder_export": holder_export.id,
                    "branch_filing": chain.reference, "branch_child": first.reference,
@@ -321,4 +321,4 @@ def test_the_pages_in_tencents_miniprogram_simulate_against_a_live_server(live_s
                                 timeout=300, env=dict(os.environ, BANSHI_API=live_server, WECHAT_EMULATOR=wechat.url,
                                                       BANSHI_FIXTURE=json.dumps(fixture, ensure_ascii=False)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "# pass 27" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 28" in result.stdout and "# skipped 0" in result.stdout and "# fail 0" in result.stdout

@@ -1,7 +1,8 @@
 """Every form of the mini-program's own pages (/simulator/mp/, Chromium): a bad input shows the API's own Chinese
 message under the field it names and keeps what was typed, then the corrected input goes through — the face
-check, searching items, booking, rescheduling, cancelling, looking a case up by its receipt, reporting a
-material sent, filing feedback and rating the answer. axe-core on the pages; readable at 200 % zoom."""
+check, searching items, booking (for oneself, and for someone else by their typed details), rescheduling,
+cancelling, looking a case up by its receipt, reporting a material sent, filing feedback and rating the answer.
+axe-core on the pages; readable at 200 % zoom."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from miniapp_api import create_app
 from miniapp_api.applications import services as applications
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.models import Feedback
+from miniapp_api.identity.services import id_hash_as_stored
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, build_hall, id_number, make_staff
 from tests.simulator.phone import PHONE, current_page, open_phone
@@ -83,7 +86,7 @@ def refused_before_sending(page: Page, button: Locator, host: Locator, message: 
     assert sent == []
 
 
-def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, world, committed_db, artifacts):
+def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, world, committed_db, app, artifacts):
     hall, manager, case, owing = world
     session = committed_db.session
     with time_machine.travel(MONDAY_8AM, tick=True):
@@ -120,7 +123,49 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         submit_expecting_field_error(page, book.get_by_role("button", name="确认预约"),
                                      book.locator("wx-picker").filter(has_text="为谁预约"), "slot_id")
         assert_accessible(page, "booking with an error")
-        book.get_by_text("10:00 ·", exact=False).first.click()   # 10:00 at both windows is one choice
+
+        # For someone else (not an authorised relative), their details typed: a wrong check digit is refused under
+        # the ID number with everything typed kept; corrected, it books a seat in their name.
+        book.get_by_text("11:00 ·", exact=False).first.click()
+        book.get_by_role("button", name="为谁预约：为自己").click()
+        phone.get_by_role("dialog").get_by_role("button", name="为其他人（不是已授权的亲友）").click()
+        expect(book.get_by_text("只是帮对方约一个号，不能因此查看或办理对方的预约、办件和证照。")).to_be_visible()
+        other_id = id_number(603)
+        wrong_id = other_id[:17] + ("2" if other_id[17] == "1" else "1")
+        field(book, "对方姓名（2 到 20 个字）").fill("王小红")
+        field(book, "对方身份证号（18 位）").fill(wrong_id)
+        field(book, "对方手机号（11 位）").fill("13912340603")
+        book.get_by_role("button", name="对方与您的关系：请选择").click()
+        phone.get_by_role("dialog").get_by_role("button", name="子女", exact=True).click()
+        expect(book.get_by_text("18/18 位", exact=True)).to_be_visible()
+        message = submit_expecting_field_error(page, book.get_by_role("button", name="确认预约"),
+                                               host_of(field(book, "对方身份证号（18 位）")), "for_person.id_number")
+        assert "校验码" in message
+        expect(field(book, "对方姓名（2 到 20 个字）")).to_have_value("王小红")
+        expect(field(book, "对方身份证号（18 位）")).to_have_value(wrong_id)
+        expect(field(book, "对方手机号（11 位）")).to_have_value("13912340603")
+        expect(book.get_by_role("button", name="对方与您的关系：子女")).to_be_visible()
+        expect(book.get_by_role("button", name="为谁预约：为其他人（不是已授权的亲友）")).to_be_visible()
+        expect(book.locator("wx-text.error")).to_have_count(2)   # the ID number's message and the page's summary
+        assert_accessible(page, "booking for someone else with an error")
+        page.screenshot(path=artifacts / "mp-book-for-other.png", full_page=True)
+        field(book, "对方身份证号（18 位）").fill(other_id)
+        book.get_by_role("button", name="确认预约").click()
+        expect(current_page(phone, "pages/appointments/detail").get_by_text("状态：已预约")).to_be_visible()
+        citizen = session.scalars(select(Citizen).where(Citizen.openid == OPENID)).one()
+        cipher = app.extensions["banshi.cipher"]
+        for_other = session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
+        assert (for_other.person_name, for_other.proxy_relation, for_other.status) == ("王小红", "子女", "booked")
+        assert for_other.named_id_hash == id_hash_as_stored(session, cipher, other_id)
+        assert for_other.person_hash != citizen.verified_id_hash and for_other.authorisation_id is None
+        assert cipher.decrypt(for_other.proxy_id_number_enc, context=ID_NUMBER_CONTEXT) == other_id
+        assert cipher.decrypt(for_other.proxy_phone_enc, context=PHONE_CONTEXT) == "13912340603"
+
+        # For oneself: 10:00 at both windows is one choice.
+        go(page, f"{live_server}/simulator/mp/?openid={OPENID}"
+                  f"#/pages/book/index?code={hall.quick.code}&centre={hall.centre.id}&date=2026-11-23")
+        book = current_page(phone, "pages/book/index")
+        book.get_by_text("10:00 ·", exact=False).first.click()
         book.get_by_role("button", name="确认预约").click()
         detail = current_page(phone, "pages/appointments/detail")
         expect(detail.get_by_text("状态：已预约")).to_be_visible()
@@ -143,11 +188,14 @@ def test_bad_input_in_every_form_then_the_good_one(page: Page, live_server, worl
         moved.get_by_role("button", name="是，取消预约").click()
         expect(moved.get_by_text("状态：已取消")).to_be_visible()
         go(page, f"{live_server}/simulator/mp/?openid={OPENID}#/pages/appointments/index")
-        expect(current_page(phone, "pages/appointments/index").locator("wx-view.card")).to_have_count(2)
+        mine = current_page(phone, "pages/appointments/index")
+        expect(mine.locator("wx-view.card")).to_have_count(3)
+        expect(mine.get_by_text("状态：已预约（为王小红预约）")).to_be_visible()
         assert_accessible(page, "appointments")
-        citizen = session.scalars(select(Citizen).where(Citizen.openid == OPENID)).one()
-        assert sorted(a.status for a in session.scalars(
-            select(Appointment).where(Appointment.citizen_id == citizen.id))) == ["cancelled", "cancelled"]
+        session.expire_all()
+        assert sorted((a.person_name, a.status) for a in session.scalars(
+            select(Appointment).where(Appointment.citizen_id == citizen.id))) == [
+            ("王小红", "booked"), ("王建国", "cancelled"), ("王建国", "cancelled")]
 
         # The counter receipt: reference + last four phone digits; two digits are refused under that field.
         go(page, f"{live_server}/simulator/mp/?openid={OPENID}#/pages/applications/detail")

@@ -1,5 +1,5 @@
 const { api, showError } = require("../../utils/api.js");
-const { dayFull, slotsByHour, slotsByPeriod, WAITLIST_PERIODS, waitlistTimes } = require("../../utils/format.js");
+const { dayFull, slotsByHour, slotsByPeriod, RELATIONS, WAITLIST_PERIODS, waitlistTimes } = require("../../utils/format.js");
 const { requestConsents } = require("../../utils/consent.js");
 
 // What a booking's messages need: its result (one-time: asked again at every booking once used up), its
@@ -7,13 +7,18 @@ const { requestConsents } = require("../../utils/consent.js");
 const BOOKING_NOTICES = ["appointment_status", "appointment_reminder", "queue_call"];
 const WAITLIST_NOTICES = ["waitlist_result", "appointment_status"];
 
+// 替别人预约 without an authorisation: the person's details typed here (the API's for_person), always offered last.
+const FOR_OTHER = "为其他人（不是已授权的亲友）";
+
 function askWeChat(ids) {
   return new Promise((resolve) => wx.requestSubscribeMessage({ tmplIds: ids, success: resolve, fail: () => resolve({}) }));
 }
 
 Page({
   data: { code: "", also: [], itemName: "", alsoNames: "", elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
-          people: ["为自己"], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
+          people: ["为自己", FOR_OTHER], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
+          forOther: false, relations: RELATIONS, otherName: "", otherIdNumber: "", otherPhone: "", otherRelation: "",
+          otherErrors: {},
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
@@ -29,7 +34,9 @@ Page({
     // 亲友代办: relatives whose authorisation lets the caller book for them, offered after "为自己".
     api.get("/api/v1/relatives").then((list) => {
       const relatives = list.acting_for.filter((r) => r.state === "active" && r.scopes.indexOf("book") >= 0);
-      this.setData({ relatives, people: ["为自己"].concat(relatives.map((r) => `为${r.name}（${r.relation}）`)) });
+      const people = ["为自己"].concat(relatives.map((r) => `为${r.name}（${r.relation}）`), [FOR_OTHER]);
+      // One who already chose 为其他人 keeps that choice (it moves to the end of the longer list).
+      this.setData({ relatives, people, personIndex: this.data.forOther ? people.length - 1 : this.data.personIndex });
     }, () => null);
     wx.getLocation({ type: "gcj02", complete: (where) => this.loadCentres(where && where.latitude, where && where.longitude) });
   },
@@ -89,7 +96,14 @@ Page({
         waitlistTimes(WAITLIST_PERIODS[this.data.waitlistIndex][0]))))
       .then(() => wx.redirectTo({ url: "/pages/waitlist/index" }), (error) => showError(this, error));
   },
-  pickPerson(event) { this.setData({ personIndex: Number(event.detail.value) }); },
+  pickPerson(event) {
+    const personIndex = Number(event.detail.value);
+    this.setData({ personIndex, forOther: personIndex > 0 && personIndex === this.data.people.length - 1 });
+  },
+  onOtherName(event) { this.setData({ otherName: event.detail.value }); },
+  onOtherIdNumber(event) { this.setData({ otherIdNumber: event.detail.value }); },
+  onOtherPhone(event) { this.setData({ otherPhone: event.detail.value }); },
+  pickOtherRelation(event) { this.setData({ otherRelation: RELATIONS[Number(event.detail.value)] || "" }); },
   pickSlot(event) {
     const id = Number(event.currentTarget.dataset.id);
     if (id) this.setData({ slotId: id });   // a full time has no slot to book
@@ -98,19 +112,29 @@ Page({
   bookEarliest() {
     const first = this.data.hours[0] && this.data.hours[0].slots[0];
     if (!first) return;
-    this.setData({ slotId: first.id, personIndex: 0 }, () => this.book());
+    this.setData({ slotId: first.id, personIndex: 0, forOther: false }, () => this.book());
   },
   book() {
-    this.setData({ error: "", fieldErrors: {} });
+    this.setData({ error: "", fieldErrors: {}, otherErrors: {} });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.
     requestConsents(api, askWeChat, BOOKING_NOTICES)
       .catch(() => null)
       .then(() => {
-        const relative = this.data.relatives[this.data.personIndex - 1];
+        const relative = this.data.forOther ? null : this.data.relatives[this.data.personIndex - 1];
+        const other = this.data.forOther ? { name: this.data.otherName, id_number: this.data.otherIdNumber,
+                                             phone: this.data.otherPhone, relation: this.data.otherRelation || undefined }
+          : undefined;
         return api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: [this.data.code].concat(this.data.also),
-                                                  for_relative: relative ? relative.id : undefined });
+                                                  for_relative: relative ? relative.id : undefined, for_person: other });
       })
-      .then((appointment) => wx.redirectTo({ url: `/pages/appointments/detail?id=${appointment.id}` }),
-            (error) => showError(this, error));
+      .then((appointment) => wx.redirectTo({ url: `/pages/appointments/detail?id=${appointment.id}` }), (error) => {
+        showError(this, error);
+        // for_person.name, for_person.id_number ...: each shown under its own field; what was typed stays.
+        const otherErrors = {};
+        Object.keys(this.data.fieldErrors).forEach((key) => {
+          if (key.indexOf("for_person.") === 0) otherErrors[key.slice("for_person.".length)] = this.data.fieldErrors[key];
+        });
+        this.setData({ otherErrors });
+      });
   },
 });

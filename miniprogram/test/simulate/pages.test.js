@@ -850,3 +850,48 @@ test("a centre's page: its hours, its published ratings and the queue now at eac
     assert.equal(page.component.data.queue.length, lines.length);
     h.assertBindings(page, ["centre"]);
   });
+
+test("为其他人: a person without an authorisation booked by their typed details; a wrong check digit is refused " +
+     "under the ID field with everything typed kept, then the corrected number books", { skip: !live && "no live server" },
+  async () => {
+    await h.resume(fixture.delegate_openid);   // verified; may book for 孙秀英 under her authorisation
+    const book = await h.open(`pages/book/index?code=${fixture.item}`);
+    await h.tap(book, "pickDate", { detail: { value: fixture.day } });
+    assert.deepEqual(book.component.data.people, ["为自己", "为孙秀英（父母）", "为其他人（不是已授权的亲友）"]);
+    assert.doesNotMatch(book.text(), /对方姓名|只是帮对方约一个号/);   // nothing to type for oneself
+    await h.tap(book, "pickPerson", { detail: { value: 2 } });
+    assert.match(book.text(), /为谁预约：为其他人（不是已授权的亲友）/);
+    assert.match(book.text(), /只是帮对方约一个号，不能因此查看或办理对方的预约、办件和证照。/);
+    // (miniprogram-simulate renders a bound 0 as nothing: the counters are checked once something is typed.)
+    assert.match(book.text(), /\/20 字\s*\/18 位\s*\/11 位\s*对方与您的关系：请选择/);
+    const time = book.component.data.periods.afternoon.find((t) => !t.full);
+    assert.ok(time, "a free afternoon time");
+    await h.tap(book, "pickSlot", { currentTarget: { dataset: { id: time.id } } });
+    const right = fixture.other_id_number;
+    const wrong = right.slice(0, 17) + (right[17] === "1" ? "2" : "1");
+    await h.tap(book, "onOtherName", { detail: { value: "钱小满" } });
+    await h.tap(book, "onOtherIdNumber", { detail: { value: wrong } });
+    await h.tap(book, "onOtherPhone", { detail: { value: "13912349560" } });
+    await h.tap(book, "pickOtherRelation", { detail: { value: 1 } });
+    assert.match(book.text(), /3\/20 字\s*18\/18 位\s*11\/11 位\s*对方与您的关系：子女/);
+    await h.tap(book, "book");
+    // Refused under the ID number (between its counter and the phone field), nothing else flagged, all kept.
+    assert.deepEqual(Object.keys(book.component.data.otherErrors), ["id_number"]);
+    assert.match(book.text(), /18\/18 位\s*身份证号码最后一位（校验码）与前 17 位对不上[^]*11\/11 位/);
+    // The fields' values are bound to what was typed (the browser test reads them back from the fields).
+    const { otherName, otherIdNumber, otherPhone } = book.component.data;
+    assert.deepEqual([otherName, otherIdNumber, otherPhone], ["钱小满", wrong, "13912349560"]);
+    assert.equal(book.component.data.personIndex, 2);
+    assert.match(book.text(), /对方与您的关系：子女/);
+    assert.equal(book.component.data.slotId, time.id);
+
+    await h.tap(book, "onOtherIdNumber", { detail: { value: right } });
+    await h.tap(book, "book");
+    const link = h.lastNavigation();
+    assert.match(link || "", /^\/pages\/appointments\/detail\?id=\d+$/, book.component.data.error);
+    const detail = await h.open(link);
+    assert.match(detail.text(), /状态：已预约/);
+    const list = await h.open("pages/appointments/index");
+    assert.match(list.text(), /状态：已预约（为钱小满预约）/);
+    h.assertBindings(list, ["appointments"]);
+  });
