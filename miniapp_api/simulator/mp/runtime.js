@@ -477,6 +477,7 @@ function upgrade(root) {
       field.placeholder = attrs.placeholder;
       field.setAttribute("aria-label", attrs.placeholder);
     }
+    if (attrs["aria-label"]) field.setAttribute("aria-label", attrs["aria-label"]);   // WeChat's 读屏 name
     if (attrs.maxlength !== undefined && Number(attrs.maxlength) > 0) field.maxLength = Number(attrs.maxlength);
     if (attrs.type === "number" || attrs.type === "digit" || attrs.type === "idcard") field.inputMode = attrs.type === "idcard" ? "text" : "decimal";
     field.disabled = attrs.disabled === true || attrs.disabled === "true";
@@ -508,6 +509,9 @@ function upgrade(root) {
       host.mpChecked = fromPage;
     }
     host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
+    // Named by the <label> around it, as a tap on that label chooses it.
+    const label = host.closest("wx-label");
+    if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
   });
   root.querySelectorAll("wx-image").forEach((host) => {
