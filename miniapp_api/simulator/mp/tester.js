@@ -84,7 +84,7 @@ function notice(message, open) {
   Object.values(message.data || {}).forEach((value) => item.appendChild(text("p", String(value))));
   if (message.received_at) {
     const at = new Date(message.received_at * 1000);
-    item.appendChild(text("p", `收到：${at.toLocaleString("zh-CN", { hour12: false })}`, "muted"));
+    item.appendChild(text("p", `收到：${at.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })}`, "muted"));
   }
   if (message.page) {
     const button = text("button", "进入小程序查看");
