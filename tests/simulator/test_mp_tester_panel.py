@@ -5,6 +5,7 @@ pull-down gesture and the 服务通知 list — in Chinese, with the keyboard, a
 from __future__ import annotations
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -118,3 +119,38 @@ def test_location_scan_and_a_zero_counter(page: Page, live_server, hall):
     # 下拉刷新 on a page without it says so.
     page.get_by_role("button", name="下拉刷新").click()
     expect(page.locator("#tester-page-status")).to_have_text("当前页面不支持下拉刷新")
+
+
+def test_the_subscribe_prompt_answered_and_a_file_from_a_chat(page: Page, live_server, hall, wechat, tmp_path):
+    open_phone(page, live_server, "o-mp-panel-consent")
+    phone = page.locator("#mp-phone")
+    ask = """ids => { window.answered = new Promise((r) => wx.requestSubscribeMessage({ tmplIds: ids,
+                  success: r, fail: (e) => r(e) })); }"""
+    page.get_by_label("订阅消息授权（wx.requestSubscribeMessage）").select_option("ask")
+    page.evaluate(ask, ["tmpl-a", "tmpl-b"])
+    prompt = phone.get_by_role("dialog", name="订阅消息")
+    expect(prompt.locator("li")).to_have_count(2)
+    prompt.get_by_role("button", name="拒绝").click()
+    assert page.evaluate("window.answered") == {"errMsg": "requestSubscribeMessage:ok", "tmpl-a": "reject",
+                                                "tmpl-b": "reject"}
+    page.evaluate(ask, ["tmpl-a"])
+    phone.get_by_role("dialog", name="订阅消息").get_by_role("button", name="允许").click()
+    assert page.evaluate("window.answered")["tmpl-a"] == "accept"
+    granted = requests.get(f"{wechat.url}/emulator/consents", params={"openid": "o-mp-panel-consent"}, timeout=5).json()
+    assert [(c["template_id"], c["one_time"]) for c in granted] == [("tmpl-a", 1)]   # only the 允许 counted
+    page.get_by_label("订阅消息授权（wx.requestSubscribeMessage）").select_option("reject")
+    page.evaluate(ask, ["tmpl-b"])
+    assert page.evaluate("window.answered")["tmpl-b"] == "reject"
+    expect(phone.get_by_role("dialog")).to_have_count(0)
+
+    # wx.chooseMessageFile: the browser's file chooser, filtered by the extensions asked for.
+    sheet = tmp_path / "branches.csv"
+    sheet.write_text("名称\n东城网点\n", encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        page.evaluate("""() => { window.chosen = new Promise((r) => wx.chooseMessageFile({ count: 1, type: 'file',
+                             extension: ['xlsx', 'csv'], success: (c) => r(c.tempFiles), fail: (e) => r(e.errMsg) })); }""")
+    assert chooser.value.element.get_attribute("accept") == ".xlsx,.csv"
+    chooser.value.set_files(str(sheet))
+    chosen = page.evaluate("window.chosen")
+    assert [(f["name"], f["size"], f["type"]) for f in chosen] == [("branches.csv", sheet.stat().st_size, "file")]
+    assert chosen[0]["path"].startswith("data:")
