@@ -120,9 +120,11 @@ def test_an_elder_not_yet_verified_is_sent_to_verify_before_choosing_a_time(page
         phone = open_phone(page, live_server, "o-mp-qian-nainai")
         phone.get_by_role("button", name="长辈模式").click()         # her own switch on the home page
         expect(phone.get_by_role("button", name="退出长辈模式")).to_be_visible()
-        relaunch(page, f"pages/book/index?code={hall.quick.code}")
+        with page.expect_response(lambda r: "/slots?" in r.url and r.ok):   # the day's times are loaded…
+            relaunch(page, f"pages/book/index?code={hall.quick.code}")
         booking = current_page(phone, "pages/book/index")
         expect(booking.get_by_text("预约需要先完成实名核验", exact=False)).to_be_visible()
+        expect(booking.get_by_text("上午", exact=False)).to_have_count(0)   # …and not shown
         expect(booking.locator("wx-view.slot")).to_have_count(0)     # no times shown before she can book them
         expect(booking.get_by_role("button", name="最早可约", exact=False)).to_have_count(0)
         go = booking.get_by_role("button", name="去实名核验")
