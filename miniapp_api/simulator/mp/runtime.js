@@ -186,23 +186,6 @@ function askConsent(ids) {
   });
 }
 
-/** wx.scanCode: what the code says, typed by the tester; null when cancelled. */
-function askScan() {
-  return sheet("扫码", (body, answer) => {
-    const title = document.createElement("p");
-    title.className = "mp-modal-title";
-    title.textContent = "扫一扫（模拟）";
-    const field = document.createElement("input");
-    field.className = "mp-date";
-    field.setAttribute("aria-label", "二维码内容（模拟扫到的文字）");
-    body.append(title, field);
-    const done = () => { if (field.value.trim()) answer(field.value.trim()); };
-    field.addEventListener("keydown", (event) => { if (event.key === "Enter") done(); });
-    sheetButton(body, "确定", done);
-    sheetButton(body, "取消", () => answer(null));
-  });
-}
-
 globalThis.wx = {
   request(options) {
     const headers = Object.assign({}, options.header);
@@ -287,14 +270,11 @@ globalThis.wx = {
         .finally(() => options.complete && options.complete());
     });
   },
-  // The camera is the tester: they type what the code says (a call screen's QR reads "BANSHI-HALL:<code>").
+  // The tester types what the camera would read (e.g. a call screen's BANSHI-HALL:…); 取消 is a cancelled scan.
   scanCode(options) {
-    askScan().then((result) => {
-      if (result === null) { if (options.fail) options.fail({ errMsg: "scanCode:fail cancel" }); } else if (options.success) {
-        options.success({ errMsg: "scanCode:ok", result, scanType: "QR_CODE", charSet: "utf-8" });
-      }
-      if (options.complete) options.complete();
-    });
+    const read = window.prompt("扫码（模拟器里输入二维码的内容）");
+    if (read) later(options.success, { result: read, scanType: "QR_CODE", charSet: "utf-8", errMsg: "scanCode:ok" });
+    else later(options.fail, { errMsg: "scanCode:fail cancel" });
   },
   // Where the phone is: the tester's place, or 拒绝 (the default), as the citizen refusing the location.
   getLocation(options) {
@@ -473,11 +453,10 @@ function upgrade(root) {
       });
       host.appendChild(field);
     }
-    if (attrs.placeholder !== undefined) {
-      field.placeholder = attrs.placeholder;
-      field.setAttribute("aria-label", attrs.placeholder);
-    }
-    if (attrs["aria-label"]) field.setAttribute("aria-label", attrs["aria-label"]);   // WeChat's 读屏 name
+    if (attrs.placeholder !== undefined) field.placeholder = attrs.placeholder;
+    // The field is named by the page's aria-label (as WeChat reads it out), else by its placeholder.
+    const name = attrs["aria-label"] !== undefined ? attrs["aria-label"] : attrs.placeholder;
+    if (name !== undefined) field.setAttribute("aria-label", name);
     if (attrs.maxlength !== undefined && Number(attrs.maxlength) > 0) field.maxLength = Number(attrs.maxlength);
     if (attrs.type === "number" || attrs.type === "digit" || attrs.type === "idcard") field.inputMode = attrs.type === "idcard" ? "text" : "decimal";
     field.disabled = attrs.disabled === true || attrs.disabled === "true";
@@ -509,8 +488,7 @@ function upgrade(root) {
       host.mpChecked = fromPage;
     }
     host.setAttribute("role", host.localName === "wx-radio" ? "radio" : "checkbox");
-    // Named by the <label> around it, as a tap on that label chooses it.
-    const label = host.closest("wx-label");
+    const label = host.closest("wx-label");   // named by the words of its <label>, as WeChat reads it out
     if (label && label.textContent.trim()) host.setAttribute("aria-label", label.textContent.trim());
     host.setAttribute("aria-checked", String(Boolean(host.mpChecked)));
   });
