@@ -276,8 +276,7 @@ globalThis.wx = {
     if (read) later(options.success, { result: read, scanType: "QR_CODE", charSet: "utf-8", errMsg: "scanCode:ok" });
     else later(options.fail, { errMsg: "scanCode:fail cancel" });
   },
-  // Where the phone is: the tester's place, or 拒绝 (the default), as the citizen refusing the location.
-  getLocation(options) {
+  getLocation(options) {   // the tester's place, or 拒绝 (the default), as the citizen refusing the location
     const place = tester.settings.location();
     if (place) later(options.success, { errMsg: "getLocation:ok", latitude: place.latitude, longitude: place.longitude, accuracy: 30 });
     else later(options.fail, { errMsg: "getLocation:fail auth deny" });
