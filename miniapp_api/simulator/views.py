@@ -137,4 +137,7 @@ def facial_verify():
                                                       "verify_ret": verify_ret})
     if isinstance(answer, tuple) or answer.status_code < 400:
         return answer
-    return jsonify({"error": {"code": "facial_verify_failed", "message": FACIAL_VERIFY_FAILED, "fields": {}}}), 400
+    # The emulator's refusal (errCode, errMsg) is what wx.requestFacialVerify's fail callback gets on a phone.
+    refusal = answer.get_json(silent=True) or {}
+    return jsonify({"errCode": refusal.get("errCode"), "errMsg": refusal.get("errMsg", "requestFacialVerify:fail"),
+                    "error": {"code": "facial_verify_failed", "message": FACIAL_VERIFY_FAILED, "fields": {}}}), 400

@@ -44,6 +44,26 @@ const sameOrigin = {
   },
 };
 
+// WXML's `{{text.length}}` read as "" when text is "": expr-parser guards member access with `o && o.key`, which
+// answers the falsy object itself ("" or 0) instead of its member. WeChat reads the member (0), so a counter shows
+// "0/500 字". Only a missing object (null/undefined) stops the lookup here.
+const MEMBER_GUARDS = [["return o && o[key];", "return o == null ? o : o[key];"],
+                       ["return o && getter(o);", "return o == null ? o : getter(o);"],
+                       ["return data && data[key];", "return data == null ? data : data[key];"]];
+const memberAccess = {
+  name: "expr-parser-member-access",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]expr-parser[\\/]index\.js$/ }, (args) => {
+      let source = fs.readFileSync(args.path, "utf8");
+      MEMBER_GUARDS.forEach(([from, to]) => {
+        if (!source.includes(from)) throw new Error(`expr-parser changed: no "${from}" to mend`);
+        source = source.split(from).join(to);
+      });
+      return { contents: source, loader: "js" };
+    });
+  },
+};
+
 esbuild.build({
   stdin: { contents: entry, resolveDir: HERE, sourcefile: "miniprogram-entry.js" },
   bundle: true,
@@ -54,6 +74,6 @@ esbuild.build({
   nodePaths: [path.join(MINIPROGRAM, "node_modules")],
   define: { global: "globalThis" },
   loader: { ".wxml": "text", ".wxss": "text" },
-  plugins: [sameOrigin],
+  plugins: [sameOrigin, memberAccess],
   logLevel: "warning",
 }).catch(() => process.exit(1));

@@ -12,6 +12,7 @@
 // face checks go through the simulator's routes to the WeChat emulator (as simulator/static/app.js does).
 const jComponent = require("j-component");
 const exparser = require("miniprogram-exparser");
+const tester = require("./tester.js");
 
 const RPX = /(\d*\.?\d+)rpx/g;
 const halfPixels = (_, n) => `${Number(n) / 2}px`;
@@ -109,6 +110,82 @@ function pickFiles(accept, multiple) {
 }
 const picked = {};
 
+function readAsTempFile(file) {
+  return new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      picked[reader.result] = file;
+      resolve(reader.result);
+    });
+    reader.readAsDataURL(file);
+  });
+}
+
+/** A sheet in the phone as WeChat draws its own prompts: a question, perhaps lines or a field, and buttons. */
+function sheet(label, build) {
+  return new Promise((resolve) => {
+    const box = document.createElement("div");
+    box.className = "mp-modal";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", label);
+    const body = document.createElement("div");
+    body.className = "mp-modal-body mp-sheet";
+    box.appendChild(body);
+    build(body, (value) => { box.remove(); resolve(value); });
+    frame.appendChild(box);
+    const first = body.querySelector("input, button");
+    if (first) first.focus();
+  });
+}
+
+function sheetButton(body, text, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = text;
+  button.addEventListener("click", onClick);
+  body.appendChild(button);
+  return button;
+}
+
+// The templates' plain purpose and kind (one-time or long-term), from the server's list, for WeChat's prompt.
+const consentKinds = {};
+function templatePurposes() {
+  const token = wx.getStorageSync("banshi.token");
+  return fetch("/api/v1/subscriptions", { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+    .then((response) => (response.ok ? response.json() : { subscriptions: [] }))
+    .then((list) => {
+      const purposes = {};
+      (list.subscriptions || []).forEach((row) => {
+        purposes[row.template_id] = row.purpose;
+        consentKinds[row.template_id] = row.subscription;
+      });
+      return purposes;
+    }, () => ({}));
+}
+
+/** wx.requestSubscribeMessage's answer: true (允许), false (拒绝), or null (the prompt closed unanswered). */
+function askConsent(ids) {
+  return templatePurposes().then((purposes) => {
+    const mode = tester.settings.consent();
+    if (mode !== "ask") return mode === "accept";
+    return sheet("订阅消息", (body, answer) => {
+      const title = document.createElement("p");
+      title.className = "mp-modal-title";
+      title.textContent = "办事通 申请向你发送以下消息";
+      const list = document.createElement("ul");
+      list.className = "mp-consents";
+      ids.forEach((id) => {
+        const item = document.createElement("li");
+        item.textContent = purposes[id] || "办事通的通知";
+        list.appendChild(item);
+      });
+      body.append(title, list);
+      sheetButton(body, "允许", () => answer(true));
+      sheetButton(body, "拒绝", () => answer(false));
+    });
+  });
+}
+
 globalThis.wx = {
   request(options) {
     const headers = Object.assign({}, options.header);
@@ -122,19 +199,35 @@ globalThis.wx = {
   login(options) {
     wechat("login-codes", { openid: openid() }).then((grant) => options.success({ code: grant.code }), options.fail);
   },
+  // The tester's face-check outcome (tester.js) goes to the emulator, which records it for the server's
+  // queryverifyinfo; anything but 10000 is WeChat's fail callback, as is the emulator's refusal of the verifyId.
   requestFacialVerify(options) {
-    wechat("facial-verify", { verify_id: options.verifyId, openid: openid(), verify_ret: 10000 })
-      .then(() => options.success && options.success({}), (error) => options.fail && options.fail(error));
+    const verifyRet = tester.settings.faceOutcome();
+    wechat("facial-verify", { verify_id: options.verifyId, openid: openid(), verify_ret: verifyRet })
+      .then((answer) => {
+        if (verifyRet === 10000) return options.success && options.success({ errCode: 0, errMsg: "requestFacialVerify:ok" });
+        return options.fail && options.fail({ errCode: verifyRet, verifyResult: answer.verifyResult,
+                                             errMsg: `requestFacialVerify:fail ${tester.FACE_OUTCOMES[verifyRet] || verifyRet}` });
+      }, (refusal) => options.fail && options.fail(refusal))
+      .finally(() => options.complete && options.complete());
   },
-  // 允许 for every template asked: the emulator records a consent per template, as WeChat would.
+  // The tester's answer (tester.js): 允许 or 拒绝 at once, or WeChat's prompt in the phone. Each template 允许
+  // is a consent the emulator records (one-time, or long-term for a long-term template), as WeChat would.
   requestSubscribeMessage(options) {
     const ids = options.tmplIds || [];
-    Promise.all(ids.map((id) => wechat("consents", { openid: openid(), template_id: id, kind: "one_time" })))
-      .then(() => {
-        const answer = { errMsg: "requestSubscribeMessage:ok" };
-        ids.forEach((id) => { answer[id] = "accept"; });
-        if (options.success) options.success(answer);
-      }, (error) => options.fail && options.fail(error))
+    askConsent(ids).then((accepted) => {
+      if (accepted === null) return { errMsg: "requestSubscribeMessage:fail cancel", errCode: 20004 };
+      return Promise.all(ids.map((id) => (accepted
+        ? wechat("consents", { openid: openid(), template_id: id, kind: consentKinds[id] || "one_time" })
+        : null)))
+        .then(() => {
+          const answer = { errMsg: "requestSubscribeMessage:ok" };
+          ids.forEach((id) => { answer[id] = accepted ? "accept" : "reject"; });
+          return answer;
+        });
+    }).then((answer) => {
+      if (answer.errCode) { if (options.fail) options.fail(answer); } else if (options.success) options.success(answer);
+    }, (error) => options.fail && options.fail(error))
       .finally(() => options.complete && options.complete());
   },
   chooseMedia(options) {
@@ -142,15 +235,9 @@ globalThis.wx = {
     const accept = types.map((type) => (type === "video" ? "video/*" : "image/*")).join(",");
     pickFiles(accept, (options.count || 1) > 1).then((files) => {
       if (!files.length) return options.fail && options.fail({ errMsg: "chooseMedia:fail cancel" });
-      return Promise.all(files.map((file) => new Promise((resolve) => {
-        const reader = new FileReader();
-        reader.addEventListener("load", () => {
-          picked[reader.result] = file;
-          resolve({ tempFilePath: reader.result, size: file.size,
-                    fileType: file.type.startsWith("video") ? "video" : "image" });
-        });
-        reader.readAsDataURL(file);
-      }))).then((tempFiles) => options.success({ tempFiles }));
+      return Promise.all(files.map((file) => readAsTempFile(file).then((tempFilePath) => ({
+        tempFilePath, size: file.size, fileType: file.type.startsWith("video") ? "video" : "image" }))))
+        .then((tempFiles) => options.success({ tempFiles }));
     });
   },
   uploadFile(options) {
@@ -169,16 +256,31 @@ globalThis.wx = {
   },
   openDocument(options) { window.open(options.filePath, "_blank"); later(options.success, {}); },
   shareFileMessage(options) { later(options.fail, { errMsg: "shareFileMessage:fail 浏览器里不能转发到聊天" }); },
-  chooseMessageFile(options) { later(options.fail, { errMsg: "chooseMessageFile:fail cancel" }); },
+  // A file "from a chat" is a file from the browser's chooser (its extension filter as WeChat's `extension`).
+  chooseMessageFile(options) {
+    const accept = (options.extension || []).map((ext) => `.${String(ext).replace(/^\./, "")}`).join(",");
+    pickFiles(accept, (options.count || 1) > 1).then((files) => {
+      if (!files.length) {
+        if (options.fail) options.fail({ errMsg: "chooseMessageFile:fail cancel" });
+        return options.complete && options.complete();
+      }
+      return Promise.all(files.map((file) => readAsTempFile(file).then((path) => ({
+        path, size: file.size, name: file.name, type: "file", time: Math.floor(file.lastModified / 1000) }))))
+        .then((tempFiles) => { if (options.success) options.success({ tempFiles }); })
+        .finally(() => options.complete && options.complete());
+    });
+  },
   // The tester types what the camera would read (e.g. a call screen's BANSHI-HALL:…); 取消 is a cancelled scan.
   scanCode(options) {
     const read = window.prompt("扫码（模拟器里输入二维码的内容）");
     if (read) later(options.success, { result: read, scanType: "QR_CODE", charSet: "utf-8", errMsg: "scanCode:ok" });
     else later(options.fail, { errMsg: "scanCode:fail cancel" });
   },
-  getLocation(options) {
-    later(options.fail, { errMsg: "getLocation:fail auth deny" });
-    later(options.complete, {});
+  getLocation(options) {   // the tester's place, or 拒绝 (the default), as the citizen refusing the location
+    const place = tester.settings.location();
+    if (place) later(options.success, { errMsg: "getLocation:ok", latitude: place.latitude, longitude: place.longitude, accuracy: 30 });
+    else later(options.fail, { errMsg: "getLocation:fail auth deny" });
+    later(options.complete, place ? { latitude: place.latitude, longitude: place.longitude } : { errMsg: "getLocation:fail auth deny" });
   },
   setClipboardData(options) {
     const copied = navigator.clipboard ? navigator.clipboard.writeText(options.data).catch(() => {}) : Promise.resolve();
@@ -190,8 +292,11 @@ globalThis.wx = {
   hideLoading() {},
   stopPullDownRefresh() {},
   setNavigationBarTitle(options) { if (stack.length) showTitle(options.title); },
-  getSystemInfoSync() { return { fontSizeSetting: 17, windowWidth: 375, windowHeight: 667, platform: "devtools" }; },
-  getSystemSetting() { return { fontSizeSetting: 17 }; },
+  // WeChat's font size, as the tester set it: larger than 17 turns 长辈模式 on (app.js's onLaunch reads it).
+  getSystemInfoSync() {
+    return { fontSizeSetting: tester.settings.fontSize(), windowWidth: 375, windowHeight: 667, platform: "devtools" };
+  },
+  getSystemSetting() { return { fontSizeSetting: tester.settings.fontSize() }; },
   getStorageSync(key) {
     const value = window.localStorage.getItem(STORAGE_PREFIX + key);
     return value === null ? "" : JSON.parse(value);
@@ -286,6 +391,18 @@ function show(url, how) {
   const json = bundle.pages[path].json || {};
   showTitle(json.navigationBarTitleText || bundle.appJson.window.navigationBarTitleText || "");
   window.history.replaceState(null, "", `#/${url.replace(/^\//, "")}`);
+}
+
+/** WeChat's pull-down gesture on the page on top: its onPullDownRefresh, when its .json enables it. */
+function pullDownRefresh() {
+  const top = stack[stack.length - 1];
+  if (!top) return false;
+  const json = bundle.pages[top.path].json || {};
+  const enabled = json.enablePullDownRefresh !== undefined ? json.enablePullDownRefresh
+    : Boolean(bundle.appJson.window && bundle.appJson.window.enablePullDownRefresh);
+  if (!enabled || !top.component.instance.onPullDownRefresh) return false;
+  top.component.instance.onPullDownRefresh();
+  return true;
 }
 
 function drop(entry) {
@@ -525,11 +642,13 @@ function start(loaded) {
   style.textContent = [bundle.appWxss, ...Object.values(bundle.pages).map((page) => page.wxss)].map(css).join("\n");
   document.head.appendChild(style);
   bridgeTaps(frame.querySelector(".mp-pages"));
+  tester.fromQuery();
   openid();
   bundle.app();
   if (appOptions && appOptions.onLaunch) appOptions.onLaunch({ path: bundle.appJson.pages[0], query: {} });
   const start = window.location.hash.replace(/^#\//, "") || bundle.appJson.pages[0];
   show(start, "relaunch");
+  tester.setup({ openid, pullDownRefresh, open: (page) => show(`/${page.replace(/^\//, "")}`, "relaunch") });
 }
 
 module.exports = { start };

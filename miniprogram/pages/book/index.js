@@ -68,7 +68,10 @@ Page({
         const earliest = centre.earliest_free_slot ? centre.earliest_free_slot.slice(0, 10) : "";
         const noSeat = !data.slots.some((slot) => slot.remaining > 0);
         const periods = slotsByPeriod(data.slots);
-        this.setData({ periods, hours: slotsByHour(data.slots), slotId: null,
+        // 长辈模式's hours (and its one-tap 最早可约) start at the centre's earliest bookable time: a start too soon
+        // for the hall's notice is still listed by the API but would be refused.
+        const bookable = data.slots.filter((slot) => !centre.earliest_free_slot || slot.starts_at >= centre.earliest_free_slot);
+        this.setData({ periods, hours: slotsByHour(bookable), slotId: null,
                        periodList: [{ name: "上午", times: periods.morning }, { name: "下午", times: periods.afternoon }],
                        full: dayFull(data.slots) && !(data.closures || []).length,
                        closures: (data.closures || []).map((c) => c.notice),
