@@ -66,7 +66,7 @@ def test_every_citizen_route_is_called_by_a_page_or_listed_with_its_reason(clien
     assert uncalled - set(listed) == set(), "a citizen route no page calls: build its page or list it with the reason"
     assert set(listed) - routes == set(), "listed routes that no longer exist"
     assert set(listed) & (routes - uncalled) == set(), "listed routes a page now calls: take them off the list"
-    # Most of what citizens do has a page (the simulator has pages for the rest; issue 35 moves them over).
+    # Most of what citizens do has a page; the few left are listed with their reasons.
     assert len(routes - uncalled) > len(uncalled)
 
 

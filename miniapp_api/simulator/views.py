@@ -1,6 +1,7 @@
-"""Serves the simulator page, the mini-program's own request layer, and the emulator calls WeChat's
-client would make (wx.login's code, wx.requestSubscribeMessage's consent, the service-notification list,
-the getPhoneNumber button's code, wx.requestFacialVerify)."""
+"""The phone simulator: the mini-program's own pages (miniprogram/) bundled for the browser with the tester's
+panel beside them, and the emulator calls WeChat's client would make (wx.login's code,
+wx.requestSubscribeMessage's consent, the service-notification list, the getPhoneNumber button's code,
+wx.requestFacialVerify). Development only (settings.simulator_enabled)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ import threading
 from pathlib import Path
 
 import requests
-from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory, url_for
 
 from config.settings import PROJECT_ROOT
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="static",
                static_url_path="/static")
-MINIPROGRAM_UTILS = PROJECT_ROOT / "miniprogram" / "utils"
-SHARED_SCRIPTS = {"request.js", "format.js", "consent.js", "glossary.js"}
 MINIPROGRAM = PROJECT_ROOT / "miniprogram"
 MP_BUILD = Path(__file__).parent / "mp" / "build.js"
 # What the browser bundle of the mini-program's own pages is made from (rebuilt when any of it changes).
@@ -40,12 +39,14 @@ def _emulator(method: str, path: str, **kwargs):
 
 @bp.get("/")
 def page():
-    return send_from_directory(bp.static_folder, "index.html", max_age=0)
+    """The simulator's address in README: the phone at /simulator/mp/, with the tester's choices kept."""
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(url_for("simulator.mp_page") + (f"?{query}" if query else ""))
 
 
 @bp.get("/mp/")
 def mp_page():
-    """The mini-program's own pages in the browser (a spike for issue 35; see docs/miniprogram.md)."""
+    """The mini-program's own pages in the browser, and the tester's panel (docs/miniprogram.md)."""
     return send_from_directory(bp.static_folder, "mp.html", max_age=0)
 
 
@@ -81,14 +82,6 @@ def mp_bundle():
     if bundle is None:
         return jsonify({"error": {"code": "bundle_unavailable", "message": MP_UNAVAILABLE, "fields": {}}}), 503
     return send_from_directory(bundle.parent, bundle.name, mimetype="text/javascript", max_age=0)
-
-
-@bp.get("/lib/<name>")
-def shared_script(name: str):
-    """The mini-program's utils, served as they are: the simulator runs the same request layer."""
-    if name not in SHARED_SCRIPTS:
-        abort(404)
-    return send_from_directory(MINIPROGRAM_UTILS, name, mimetype="text/javascript", max_age=0)
 
 
 @bp.post("/wechat/login-codes")

@@ -50,6 +50,20 @@
       "需要的通知都已开启";
   }
 
-  return { requestConsents: requestConsents, stillToAsk: stillToAsk, leftText: leftText,
+  /** One line per notice for 订阅通知: what it is for and where it stands, in words (never the template's key). */
+  function consentRows(list) {
+    return (list.subscriptions || []).map(function (row) {
+      var state;
+      if (row.status === "accept" && row.subscription === "long_term") state = "已开启（长期）";
+      else if (row.status === "accept" && row.remaining_one_time > 0) state = "已开启（还能收 " + row.remaining_one_time + " 条）";
+      else if (row.status === "accept") state = "已用完，需要再开启";
+      else if (row.status === "ban") state = "已在微信里关闭，请在微信“设置 - 订阅消息”里打开";
+      else if (row.status === "reject") state = "您没有允许";
+      else state = "未开启";
+      return { id: row.template_id, purpose: row.purpose, state: state, on: !stillToAsk(row) };
+    });
+  }
+
+  return { requestConsents: requestConsents, stillToAsk: stillToAsk, leftText: leftText, consentRows: consentRows,
            MAX_PER_REQUEST: MAX_PER_REQUEST };
 });

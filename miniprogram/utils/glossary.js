@@ -1,6 +1,6 @@
 /**
- * Plain words for the administrative terms a citizen meets, in one place: the mini-program's pages, the browser
- * simulator (served as /simulator/lib/glossary.js) and the server's citizen messages use these words, and
+ * Plain words for the administrative terms a citizen meets, in one place: the mini-program's pages (in WeChat and
+ * in the browser simulator, which runs the same pages) and the server's citizen messages use these words, and
  * tests/test_plain_words.py reads GLOSSARY below (keep it strict JSON) to fail any page or message that shows a
  * term's raw forms.
  *

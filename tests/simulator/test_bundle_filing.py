@@ -27,7 +27,7 @@ from tests.files import samples
 from tests.filing.test_bundles import CARD, HEALTH, catalogue_item
 from tests.simulator.phone import current_page, open_phone, open_verified_phone
 from tests.simulator.test_filing import card, certificate_shows_and_verifies, upload
-from tests.simulator.test_simulator import staff_headers
+from tests.simulator.staff import staff_headers
 
 pytestmark = pytest.mark.integration
 NUMBER = id_number(862)

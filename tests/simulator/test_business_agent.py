@@ -22,7 +22,7 @@ from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactor
 from tests.files import samples
 from tests.simulator.phone import current_page, open_phone
 from tests.simulator.test_filing import card, upload
-from tests.simulator.test_simulator import staff_headers
+from tests.simulator.staff import staff_headers
 
 pytestmark = pytest.mark.integration
 ITEM = "食品经营许可证（新办）"

@@ -18,7 +18,7 @@ from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, CentreFactory, ItemFactory, WindowFactory, id_number, make_staff
 from tests.files import samples
 from tests.simulator.phone import current_page, open_phone, open_verified_phone
-from tests.simulator.test_simulator import staff_headers
+from tests.simulator.staff import staff_headers
 
 pytestmark = pytest.mark.integration
 NUMBER = id_number(861)

@@ -22,7 +22,7 @@ from miniapp_api.identity.services import id_hash_as_stored
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, build_hall, id_number, make_staff
 from tests.simulator.phone import PHONE, current_page, open_phone
-from tests.simulator.test_simulator import staff_headers
+from tests.simulator.staff import staff_headers
 
 pytestmark = pytest.mark.integration
 OPENID = "o-mp-forms"

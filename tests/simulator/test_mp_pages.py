@@ -17,6 +17,8 @@ from config.settings import PROJECT_ROOT
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.feedback.models import Feedback
 from miniapp_api.identity.services import apply_verified_identity
+from miniapp_api.notifications.models import SubscriptionConsent
+from miniapp_api.notifications.templates import emulator_templates
 from miniapp_api.platform.clock import utcnow
 from tests.files import samples
 from tests.browser import assert_accessible
@@ -253,3 +255,42 @@ def test_every_page_in_app_json_renders_in_the_browser_without_a_script_error(pa
         expect(page.locator(".mp-page")).not_to_have_count(0)   # this page, or where its onLoad redirected
         page.wait_for_load_state("networkidle")
         assert errors == [], path
+
+
+def test_the_consent_page_names_every_notice_and_asks_three_at_a_tap(page: Page, live_server, hall, committed_db):
+    phone = open_phone(page, live_server, "o-mp-consents")
+    phone.get_by_text("我的（实名核验、亲友代办）", exact=True).click()
+    phone.get_by_text("订阅通知（哪些提醒发到微信）", exact=True).click()
+    expect(phone.locator(".mp-title")).to_have_text("订阅通知")
+    rows = phone.locator('.mp-page[data-page="pages/consents/index"] wx-view.card.row')
+    templates = len(emulator_templates())
+    expect(rows).to_have_count(templates)
+    expect(rows.filter(has_text="未开启")).to_have_count(templates)
+    # Every notice in words: no template key such as appointment_status or survey_invite.
+    assert not re.search(r"[a-z]+_[a-z]+", phone.locator(".mp-pages").inner_text())
+    assert_accessible(page, "订阅通知")
+
+    # Each tap asks WeChat for at most three (the panel answers 允许) and says what is left for the next tap.
+    allow = phone.get_by_role("button", name="允许接收通知")
+    for tap in range(1, (templates + 2) // 3 + 1):
+        allow.click()
+        expect(rows.filter(has_text="未开启")).to_have_count(max(templates - 3 * tap, 0))
+        left = templates - 3 * tap
+        if left > 0:
+            expect(phone.get_by_text(f"还有 {left} 类通知未开启", exact=False)).to_be_visible()
+    expect(phone.get_by_text("需要的通知都已开启")).to_be_visible()
+    expect(allow).to_have_count(0)
+    citizen = committed_db.session.scalars(select(Citizen).where(Citizen.openid == "o-mp-consents")).one()
+    granted = committed_db.session.scalars(select(SubscriptionConsent).where(
+        SubscriptionConsent.citizen_id == citizen.id)).all()
+    assert {c.last_result for c in granted} == {"accept"} and len(granted) == templates
+
+
+def test_the_simulators_address_opens_the_phone_with_the_testers_choices(client):
+    """README's /simulator/ is the phone at /simulator/mp/ (the old simulator's own page code is gone)."""
+    answer = client.get("/simulator/?openid=o-readme&font=24")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/simulator/mp/?openid=o-readme&font=24")
+    assert client.get("/simulator/").headers["Location"].endswith("/simulator/mp/")
+    assert client.get("/simulator/lib/request.js").status_code == 404
+    assert client.get("/simulator/static/app.js").status_code == 404

@@ -12,7 +12,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import requests
 import time_machine
 from playwright.sync_api import Locator, Page, expect
 from rq import Queue
@@ -20,7 +19,6 @@ from sqlalchemy import select, update
 
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.citizens.models import Citizen
-from miniapp_api.identity.services import apply_verified_identity
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
@@ -28,8 +26,9 @@ from miniapp_api.platform.models import DomainEvent
 from miniapp_api.ratings.models import Rating
 from miniapp_api.surveys import services as surveys
 from tests.browser import assert_accessible
-from tests.factories import MONDAY_8AM, STAFF_PASSWORD, build_hall, id_number, make_staff
+from tests.factories import MONDAY_8AM, build_hall, id_number, make_staff
 from tests.simulator.phone import current_page, open_phone
+from tests.simulator.staff import staff_serves_the_next_person
 from tests.workers import run_worker
 
 pytestmark = pytest.mark.integration
@@ -45,66 +44,9 @@ def hall_world(committed_db, wechat):
     return hall, clerk
 
 
-# --- the old simulator (simulator/static/app.js), for the browser tests not yet moved to /simulator/mp/ ----------
-# (tests/simulator/*, tests/console/test_closure_browser.py import these; they go with app.js.)
-PHONE = {"width": 375, "height": 667}
-
-
-def new_citizen(page: Page, base: str, label: str) -> None:
-    page.set_viewport_size(PHONE)
-    page.goto(f"{base}/simulator/")
-    expect(page.get_by_role("button", name="新建并登录")).to_be_visible()
-    assert_accessible(page, "simulator login")
-    page.get_by_label("称呼（只在模拟器里显示）").fill(label)
-    page.get_by_role("button", name="新建并登录").click()
-    expect(page.locator("#title")).to_have_text("办事通")
-
-
-def new_verified_citizen(page: Page, base: str, session, cipher, name: str, number: str) -> None:
-    """A new old-simulator user whose face check passed."""
-    new_citizen(page, base, name)
-    openid = page.evaluate("localStorage.getItem('banshi.sim.openid')")
-    citizen = session.scalars(select(Citizen).where(Citizen.openid == openid)).one()
-    apply_verified_identity(session, cipher, citizen, real_name=name, id_number=number, now=MONDAY_8AM)
-    session.commit()
-
-
-def submit_expecting_field_error(page: Page, button: str, field: str) -> str:
-    """Submit, catch the API's error envelope, and check its message for `field` is shown under that field."""
-    with page.expect_response(lambda r: "/api/v1/" in r.url and r.status in (409, 422)) as caught:
-        page.get_by_role("button", name=button).click()
-    fields = caught.value.json()["error"]["fields"]
-    key = next(k for k in fields if k.removeprefix("body.") == field)
-    box = page.locator(f'[data-field="{field}"]')
-    expect(box.locator(".field-error")).to_have_text(fields[key])
-    expect(box.locator("input, select, textarea").first).to_have_attribute("aria-invalid", "true")
-    expect(box.locator("xpath=ancestor::form").locator(".form-error")).to_have_text(caught.value.json()["error"]["message"])
-    return fields[key]
-
-
-# --- the mini-program's own pages --------------------------------------------------------------------------------
-
 def relaunch(page: Page, path: str) -> None:
     """The mini-program opened on `path`, as a tapped message or 服务通知 opens it (wx.reLaunch)."""
     page.evaluate("url => wx.reLaunch({ url })", f"/{path}")
-
-
-def staff_headers(base: str, staff) -> dict[str, str]:
-    """A staff member signed in to the staff API of the live server."""
-    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": staff.username,
-                                                                  "password": STAFF_PASSWORD}, timeout=10).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
-    """The counter, through the staff API: call, start, finish."""
-    headers = staff_headers(base, clerk)
-    called = requests.post(f"{base}/api/staff/v1/windows/{window_id}/call-next", headers=headers, timeout=10)
-    ticket = called.json()["ticket"]
-    for action in ("start", "finish"):
-        response = requests.post(f"{base}/api/staff/v1/windows/{window_id}/tickets/{ticket['id']}/{action}",
-                                 headers=headers, timeout=10)
-        assert response.status_code == 200, response.text
 
 
 def service_notices(page: Page) -> Locator:

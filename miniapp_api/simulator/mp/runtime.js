@@ -9,7 +9,7 @@
 // their checked state and dispatch `change` on their group (bindchange) as WeChat does.
 //
 // `wx` is the part of WeChat's API the pages use: wx.request is fetch to this server, wx.login, consents and
-// face checks go through the simulator's routes to the WeChat emulator (as simulator/static/app.js does).
+// face checks go through the simulator's routes to the WeChat emulator.
 const jComponent = require("j-component");
 const exparser = require("miniprogram-exparser");
 const tester = require("./tester.js");

@@ -1,0 +1,26 @@
+"""The hall's side of the citizen's browser tests: a staff member at the counter, through the staff API of the
+live server (the console's own pages are walked in tests/console/)."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.factories import STAFF_PASSWORD
+
+
+def staff_headers(base: str, staff) -> dict[str, str]:
+    """A staff member signed in to the staff API of the live server."""
+    token = requests.post(f"{base}/api/staff/v1/auth/login", json={"username": staff.username,
+                                                                  "password": STAFF_PASSWORD}, timeout=10).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
+    """The counter, through the staff API: call, start, finish."""
+    headers = staff_headers(base, clerk)
+    called = requests.post(f"{base}/api/staff/v1/windows/{window_id}/call-next", headers=headers, timeout=10)
+    ticket = called.json()["ticket"]
+    for action in ("start", "finish"):
+        response = requests.post(f"{base}/api/staff/v1/windows/{window_id}/tickets/{ticket['id']}/{action}",
+                                 headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
