@@ -66,11 +66,12 @@ Page({
       .then((data) => {
         // A day with no free seat (full, closed, or a day off) offers the centre's earliest day that has one.
         const earliest = centre.earliest_free_slot ? centre.earliest_free_slot.slice(0, 10) : "";
-        const noSeat = !data.slots.some((slot) => slot.remaining > 0);
-        const periods = slotsByPeriod(data.slots);
-        // 长辈模式's hours (and its one-tap 最早可约) start at the centre's earliest bookable time: a start too soon
-        // for the hall's notice is still listed by the API but would be refused.
+        // The times offered (and 长辈模式's one-tap 最早可约) start at the centre's earliest bookable time: a start
+        // too soon for the hall's notice is still listed by the API (its answer is cached for everyone) but
+        // would be refused, so it is not offered in either mode.
         const bookable = data.slots.filter((slot) => !centre.earliest_free_slot || slot.starts_at >= centre.earliest_free_slot);
+        const noSeat = !bookable.some((slot) => slot.remaining > 0);
+        const periods = slotsByPeriod(bookable);
         this.setData({ periods, hours: slotsByHour(bookable), slotId: null,
                        periodList: [{ name: "上午", times: periods.morning }, { name: "下午", times: periods.afternoon }],
                        full: dayFull(data.slots) && !(data.closures || []).length,
