@@ -95,7 +95,7 @@ def request_deletion(session: Session, citizen: Citizen, now: datetime, *, grace
         WaitlistEntry.citizen_id == citizen.id, WaitlistEntry.status.in_(LIVE_WAITLIST_STATUSES))))
     for entry_id in entries:
         waitlist.cancel_entry(session, citizen.id, entry_id, now)
-    mine, for_me = identity.authorisations_of(session, citizen)
+    mine, for_me = identity.authorisations_of(session, citizen, now)
     live = [a.id for a in mine + for_me if a.status in (AuthorisationStatus.PENDING, AuthorisationStatus.ACTIVE)]
     for authorisation_id in live:
         identity.revoke(session, citizen, authorisation_id, now)

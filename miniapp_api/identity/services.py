@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -383,15 +383,20 @@ def _principal_match(citizen: Citizen) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def authorisations_of(session: Session, citizen: Citizen) -> tuple[list[RelativeAuthorisation],
-                                                                     list[RelativeAuthorisation]]:
+def authorisations_of(session: Session, citizen: Citizen, now: datetime) -> tuple[list[RelativeAuthorisation],
+                                                                                   list[RelativeAuthorisation]]:
     """(those I act for, those who act for me), newest first; revoked ones stay listed for the record. A request
-    still waiting for me is listed too (matched by my verified ID number): I read who asks and for what before I
-    type the code, and can refuse it."""
+    still waiting for me is listed too while its code holds (matched by my verified ID number): I read who asks and
+    for what before I type the code, and can refuse it. One that never took effect (refused, or its code expired)
+    leaves my list: a stranger who knows my ID number cannot leave a lasting entry in my records."""
     order = RelativeAuthorisation.created_at.desc(), RelativeAuthorisation.id.desc()
     mine = list(session.scalars(select(RelativeAuthorisation)
                                 .where(RelativeAuthorisation.delegate_id == citizen.id).order_by(*order)))
-    for_me = list(session.scalars(select(RelativeAuthorisation).where(_principal_match(citizen)).order_by(*order)))
+    took_effect_or_waits = or_(RelativeAuthorisation.activated_at.is_not(None),
+                               and_(RelativeAuthorisation.status == AuthorisationStatus.PENDING,
+                                    RelativeAuthorisation.code_expires_at > now))
+    for_me = list(session.scalars(select(RelativeAuthorisation).where(_principal_match(citizen), took_effect_or_waits)
+                                  .order_by(*order)))
     return mine, for_me
 
 
@@ -414,6 +419,10 @@ def revoke(session: Session, citizen: Citizen, authorisation_id: int, now: datet
         who = messages.BY_DELEGATE if by_delegate else messages.BY_PRINCIPAL
         _tell(session, other, messages.REVOKED_TITLE,
               messages.REVOKED_BODY.format(who=who, name=authorisation.principal_name), now)
+    elif not by_delegate and authorisation.activated_at is None:
+        # The relative said 不同意 to a request still waiting: the one who asked is told, not left guessing.
+        _tell(session, authorisation.delegate_id, messages.REFUSED_TITLE,
+              messages.REFUSED_BODY.format(name=authorisation.principal_name), now)
     return authorisation
 
 

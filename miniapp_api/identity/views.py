@@ -75,7 +75,7 @@ def confirm_verification(path: VerificationPath):
 
 def _relative_list() -> dict:
     now, cipher = utcnow(), field_cipher()
-    mine, for_me = services.authorisations_of(db.session, g.citizen)
+    mine, for_me = services.authorisations_of(db.session, g.citizen, now)
     delegates = {c.id: c for c in db.session.scalars(select(Citizen).where(Citizen.id.in_({a.delegate_id for a in for_me})))}
     return RelativeList(
         acting_for=[RelativeOut.of(a, cipher, now) for a in mine],

@@ -169,7 +169,7 @@ def _messages(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row
 
 def _relatives(session: Session, citizen: Citizen, now: datetime) -> Iterator[Row]:
     """Both sides; never the other person's ID number (it is theirs, not the caller's)."""
-    mine, for_me = identity.authorisations_of(session, citizen)
+    mine, for_me = identity.authorisations_of(session, citizen, now)
     for side, authorisations in (("i_act_for", mine), ("acts_for_me", for_me)):
         for authorisation in authorisations:
             other = authorisation.principal_name if side == "i_act_for" else None

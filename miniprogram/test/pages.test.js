@@ -35,53 +35,72 @@ test("five levels, best first, in the national 好差评 wording", () => {
   assert.deepEqual(format.LEVELS.map((l) => l.name), ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]);
 });
 
-function fakeClient(subscriptions) {
+function fakeClient(after) {
   const posted = [];
   return {
     posted,
-    get: async () => ({ subscriptions }),
-    post: async (path, body) => { posted.push([path, body]); return { subscriptions: [] }; },
+    get: async () => { throw new Error("nothing may be fetched between the tap and WeChat's prompt"); },
+    post: async (path, body) => { posted.push([path, body]); return { subscriptions: after || [] }; },
   };
 }
 
-test("consent asks for at most three templates, not-yet-granted first, and reports WeChat's answer", async () => {
-  const client = fakeClient([
-    { template_id: "T1", status: "accept" }, { template_id: "T2", status: "not_asked" },
-    { template_id: "T3", status: "reject" }, { template_id: "T4", status: "not_asked" },
-  ]);
+const row = (id, group, subscription, status, remaining = 0) =>
+  ({ template_id: id, group, subscription, status, remaining_one_time: remaining });
+
+test("consent asks WeChat at once, in the tap, for at most three of one kind, and reports its answer", async () => {
+  const rows = [row("T1", "a", "one_time", "accept", 1), row("T2", "b", "one_time", "not_asked"),
+                row("T3", "c", "one_time", "reject"), row("T4", "d", "one_time", "not_asked"),
+                row("T5", "e", "one_time", "not_asked")];
+  const after = [row("T1", "a", "one_time", "accept", 1), row("T2", "b", "one_time", "accept", 1),
+                 row("T3", "c", "one_time", "reject"), row("T4", "d", "one_time", "accept", 1),
+                 row("T5", "e", "one_time", "not_asked")];
+  const client = fakeClient(after);
   let asked = null;
-  const result = await requestConsents(client, async (ids) => {
+  const pending = requestConsents(client, async (ids) => {
     asked = ids;
     return { T2: "accept", T3: "reject", T4: "accept", errMsg: "requestSubscribeMessage:ok" };
-  });
+  }, rows);
+  assert.deepEqual(asked, ["T2", "T3", "T4"], "asked synchronously, before any await");
+  const result = await pending;
   assert.equal(asked.length, MAX_PER_REQUEST);
-  assert.deepEqual(asked, ["T2", "T3", "T4"]);
   assert.deepEqual(client.posted, [["/api/v1/subscriptions", { results: { T2: "accept", T3: "reject", T4: "accept" } }]]);
   assert.deepEqual(result.results, { T2: "accept", T3: "reject", T4: "accept" });
+  assert.equal(result.left, 2, "T3 (refused) and T5 can be asked at a later tap");
+  assert.equal(result.subscriptions, after);
 });
 
-test("a one-time consent used up is asked for again, the page's own notices first, and what is left is said", async () => {
-  const client = fakeClient([
-    { template_id: "T1", group: "policy_notice", subscription: "long_term", status: "not_asked", remaining_one_time: 0 },
-    { template_id: "T2", group: "appointment_status", subscription: "one_time", status: "accept", remaining_one_time: 0 },
-    { template_id: "T3", group: "appointment_reminder", subscription: "long_term", status: "accept", remaining_one_time: 0 },
-    { template_id: "T4", group: "queue_call", subscription: "one_time", status: "accept", remaining_one_time: 2 },
-    { template_id: "T5", group: "survey_invite", subscription: "long_term", status: "not_asked", remaining_one_time: 0 },
-    { template_id: "T6", group: "licence_expiry", subscription: "long_term", status: "reject", remaining_one_time: 0 },
-  ]);
+test("one kind per prompt: the page's own notices first, a used-up one-time consent asked again", async () => {
+  const rows = [
+    row("T1", "policy_notice", "long_term", "not_asked"),
+    row("T2", "appointment_status", "one_time", "accept", 0),
+    row("T3", "appointment_reminder", "long_term", "accept"),
+    row("T4", "queue_call", "one_time", "accept", 2),
+    row("T5", "survey_invite", "long_term", "not_asked"),
+    row("T6", "licence_expiry", "one_time", "reject"),
+    row("T7", "waitlist_result", "one_time", "ban"),
+  ];
   let asked = null;
-  const result = await requestConsents(client, async (ids) => { asked = ids; return {}; },
-                                       ["appointment_status", "appointment_reminder", "queue_call"]);
-  // T2 was used up by the last booking: asked again, first; T3 and T4 still hold and are not asked.
-  assert.deepEqual(asked, ["T2", "T1", "T5"]);
-  assert.equal(result.left, 1);
-  assert.match(leftText(result.left), /还有 1 类通知未开启/);
+  const result = await requestConsents(fakeClient(), async (ids) => { asked = ids; return {}; },
+                                       rows, ["appointment_status", "appointment_reminder", "queue_call"]);
+  // T2 was used up by the last booking: asked first, with the other one-time template; never with T1 or T5
+  // (long-term: WeChat refuses a mix, errCode 20002); T7 is switched off in WeChat and cannot be asked.
+  assert.deepEqual(asked, ["T2", "T6"]);
+  assert.equal(result.left, 4);
+  assert.match(leftText(result.left), /还有 4 类通知未开启/);
   assert.equal(leftText(0), "需要的通知都已开启");
+  let longTerm = null;
+  await requestConsents(fakeClient(), async (ids) => { longTerm = ids; return {}; }, rows, ["survey_invite"]);
+  assert.deepEqual(longTerm, ["T5", "T1"]);
 });
 
-test("a consent dialog closed without an answer posts nothing", async () => {
-  const client = fakeClient([{ template_id: "T1", status: "not_asked" }]);
-  await requestConsents(client, async () => ({ errMsg: "requestSubscribeMessage:fail cancel" }));
+test("a prompt WeChat did not show, or one closed without an answer, posts nothing", async () => {
+  const client = fakeClient();
+  const rows = [row("T1", "a", "one_time", "not_asked")];
+  const failed = await requestConsents(client, async () => ({ errMsg: "requestSubscribeMessage:fail can only be invoked by user TAP gesture." }), rows);
+  assert.equal(failed.failed, true);
+  assert.equal(failed.left, 1);
+  const nothing = await requestConsents(client, async () => { throw new Error("must not ask"); }, []);
+  assert.deepEqual([nothing.left, nothing.failed], [0, false]);
   assert.deepEqual(client.posted, []);
 });
 

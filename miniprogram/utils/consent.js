@@ -1,7 +1,8 @@
 /**
- * The subscribe-message consent flow: ask for the templates the server lists, then report WeChat's
- * answer back so the backend only pushes what the citizen accepted (one-time consents are counted).
- * `ask` is wx.requestSubscribeMessage in the mini-program and the emulator's consent call in the simulator.
+ * The subscribe-message consent flow: a page loads the consent list when it shows; on the citizen's tap it asks
+ * WeChat (wx.requestSubscribeMessage, at once: WeChat shows the prompt only straight from a tap) for up to three
+ * templates of one kind, then reports WeChat's answer so the backend only pushes what the citizen accepted
+ * (one-time consents are counted).
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) module.exports = factory();
@@ -17,30 +18,62 @@
     return row.subscription === "one_time" && !(row.remaining_one_time > 0);
   }
 
+  /** Whether WeChat's prompt can still ask for it: not on yet, and not switched off in WeChat (ban) or filtered. */
+  function askable(row) {
+    return stillToAsk(row) && row.status !== "ban" && row.status !== "filter";
+  }
+
   /**
-   * Ask for up to three templates the citizen has not (or no longer) granted, those named in `prefer` (template
-   * groups, e.g. the booking's own) first. Answers `left`: how many still wait for a later tap.
+   * What one tap asks for: up to three askable templates of one kind (WeChat refuses one-time and long-term ids in
+   * the same call, errCode 20002), the page's own notices (`prefer`, template groups) first.
    */
-  function requestConsents(client, ask, prefer) {
+  function toAsk(rows, prefer) {
     var wanted = prefer || [];
-    return client.get("/api/v1/subscriptions").then(function (list) {
-      var rows = (list.subscriptions || []).filter(stillToAsk);
-      var rank = function (row) { var at = wanted.indexOf(row.group); return at < 0 ? wanted.length : at; };
-      rows.sort(function (a, b) { return rank(a) - rank(b); });
-      var ids = rows.map(function (c) { return c.template_id; }).slice(0, MAX_PER_REQUEST);
-      var left = Math.max(rows.length - ids.length, 0);
-      if (!ids.length) return { results: {}, left: 0 };
-      return ask(ids).then(function (answer) {
-        var results = {};
-        ids.forEach(function (id) {
-          var value = answer && answer[id];
-          if (["accept", "reject", "ban", "filter"].indexOf(value) >= 0) results[id] = value;
-        });
-        if (!Object.keys(results).length) return { results: results, left: left };
-        return client.post("/api/v1/subscriptions", { results: results }).then(function (saved) {
-          return { results: results, subscriptions: saved.subscriptions, left: left };
-        });
+    var rank = function (row) { var at = wanted.indexOf(row.group); return at < 0 ? wanted.length : at; };
+    var open = (rows || []).filter(askable).sort(function (a, b) { return rank(a) - rank(b); });
+    if (!open.length) return [];
+    var kind = open[0].subscription;
+    return open.filter(function (row) { return row.subscription === kind; }).slice(0, MAX_PER_REQUEST)
+      .map(function (row) { return row.template_id; });
+  }
+
+  function leftOf(rows) {
+    return (rows || []).filter(askable).length;
+  }
+
+  /** The consent list, loaded when a page shows (an error leaves it empty: then nothing is asked). */
+  function loadConsents(client) {
+    return client.get("/api/v1/subscriptions").then(function (list) { return list.subscriptions || []; },
+                                                    function () { return []; });
+  }
+
+  /**
+   * Ask WeChat for what `toAsk` picks from `rows` — the list the page loaded before the tap: WeChat shows its prompt
+   * only when called straight from the citizen's tap, so nothing may be fetched first — then report the answer.
+   * Answers { results, subscriptions (the list as it now stands), left (how many a later tap can still ask),
+   * failed (WeChat did not show the prompt) }.
+   */
+  function requestConsents(client, ask, rows, prefer) {
+    var ids = toAsk(rows, prefer);
+    if (!ids.length) return Promise.resolve({ results: {}, subscriptions: rows || [], left: leftOf(rows), failed: false });
+    return ask(ids).then(function (answer) {
+      var results = {};
+      ids.forEach(function (id) {
+        var value = answer && answer[id];
+        if (["accept", "reject", "ban", "filter"].indexOf(value) >= 0) results[id] = value;
       });
+      var failed = Boolean(answer && /:fail/.test(answer.errMsg || ""));
+      if (!Object.keys(results).length) return { results: results, subscriptions: rows, left: leftOf(rows), failed: failed };
+      return client.post("/api/v1/subscriptions", { results: results }).then(function (saved) {
+        return { results: results, subscriptions: saved.subscriptions, left: leftOf(saved.subscriptions), failed: false };
+      });
+    });
+  }
+
+  /** wx.requestSubscribeMessage as a promise of WeChat's answer (its fail answer too: nothing is then recorded). */
+  function askWeChat(ids) {
+    return new Promise(function (resolve) {
+      wx.requestSubscribeMessage({ tmplIds: ids, success: resolve, fail: resolve });
     });
   }
 
@@ -64,6 +97,7 @@
     });
   }
 
-  return { requestConsents: requestConsents, stillToAsk: stillToAsk, leftText: leftText, consentRows: consentRows,
+  return { requestConsents: requestConsents, loadConsents: loadConsents, askWeChat: askWeChat, toAsk: toAsk,
+           askable: askable, stillToAsk: stillToAsk, leftText: leftText, consentRows: consentRows,
            MAX_PER_REQUEST: MAX_PER_REQUEST };
 });

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from miniapp_api.appointments import services as booking
 from miniapp_api.appointments.models import BookingSuspension
+from miniapp_api.citizens.models import Citizen
 from miniapp_api.identity import services as identity
 from miniapp_api.identity.models import RelativeAuthorisation, Scope
 from miniapp_api.licences import services as licences
@@ -163,3 +164,39 @@ def test_a_no_show_booked_by_an_authorised_relative_counts_against_the_relative(
                                  item_codes=[hall.quick.code], now=MONDAY_8AM)
     booking.mark_no_shows(db_session, MONDAY_8AM + timedelta(days=5))
     assert {s.person_hash for s in db_session.scalars(select(BookingSuspension))} == {grandma.verified_id_hash}
+
+
+def test_a_waiting_request_is_read_before_the_code_refused_on_the_page_and_then_gone(client, db_session, login,
+                                                                                     verified_login, wechat):
+    """The person named reads who asks and for what while the code holds; a stranger does not; 不同意 tells the
+    asker, and a request that never took effect (refused, or its code expired) leaves the person's list."""
+    with time_machine.travel(MONDAY_8AM, tick=True) as clock:
+        son = verified_login("王建军", id_number(421), openid="o-son-2")
+        grandma = verified_login("王秀英", GRANDMA, openid="o-grandma-2")
+        stranger = verified_login("李四", id_number(422), openid="o-stranger-2")
+        unverified = login("o-unverified-2")
+        first = ask(client, son, scopes=("view",))
+        [waiting] = client.get("/api/v1/relatives", headers=grandma).get_json()["acting_for_me"]
+        assert (waiting["id"], waiting["state"], waiting["name"], waiting["scopes"]) == (first["id"], "pending",
+                                                                                        "王建军", ["view"])
+        assert waiting["id_number_masked"] is None and waiting["invite_code"] is None
+        for other in (stranger, unverified):
+            assert client.get("/api/v1/relatives", headers=other).get_json()["acting_for_me"] == []
+
+        refused = client.post(f"/api/v1/relatives/{first['id']}/revoke", headers=grandma)
+        assert refused.status_code == 200 and refused.get_json()["acting_for_me"] == []
+        told = db_session.scalars(select(Notification).where(Notification.title == "亲友代办申请没有被同意")).all()
+        son_id = db_session.scalars(select(Citizen.id).where(Citizen.openid == "o-son-2")).one()
+        assert [n.citizen_id for n in told] == [son_id]
+        assert client.post("/api/v1/relatives/accept", headers=grandma,
+                           json={"code": first["invite_code"]}).status_code == 404
+
+        # A second request is listed while its code holds (3 days) and gone once it has expired unused.
+        second = ask(client, son, scopes=("book",))
+        assert [a["id"] for a in client.get("/api/v1/relatives", headers=grandma).get_json()["acting_for_me"]] == [
+            second["id"]]
+        clock.shift(timedelta(days=3, minutes=1))
+        assert client.get("/api/v1/relatives", headers=grandma).get_json()["acting_for_me"] == []
+        # The asker still sees both in their own list, for the record.
+        states = sorted(a["state"] for a in client.get("/api/v1/relatives", headers=son).get_json()["acting_for"])
+        assert states == ["expired", "revoked"]

@@ -72,6 +72,7 @@ def test_my_data_is_built_by_a_worker_downloaded_and_shows_who_viewed_my_case(pa
         session.commit()
 
         phone.get_by_text("我的（实名核验、亲友代办）", exact=True).click()
+        expect(phone.get_by_text("实名状态：", exact=False)).to_be_visible()   # loaded: the list below has moved down
         phone.get_by_text("我的数据（导出个人信息副本、查询记录）", exact=True).click()
         expect(phone.locator(".mp-title")).to_have_text("我的数据")
         mydata = current_page(phone, "pages/mydata/index")

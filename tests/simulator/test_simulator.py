@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from miniapp_api.appointments.models import Appointment
 from miniapp_api.citizens.models import Citizen
+from miniapp_api.notifications import kinds
 from miniapp_api.notifications.models import Notification, SubscriptionConsent
 from miniapp_api.platform import events
 from miniapp_api.platform.clock import utcnow
@@ -47,6 +48,11 @@ def hall_world(committed_db, wechat):
 def relaunch(page: Page, path: str) -> None:
     """The mini-program opened on `path`, as a tapped message or 服务通知 opens it (wx.reLaunch)."""
     page.evaluate("url => wx.reLaunch({ url })", f"/{path}")
+
+
+def reminder_purpose() -> str:
+    """How WeChat's prompt names the reminder template (its purpose in plain words, from the kinds' declaration)."""
+    return kinds.purpose("appointment_reminder")
 
 
 def service_notices(page: Page) -> Locator:
@@ -83,6 +89,18 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         session.refresh(citizen)
         assert citizen.verified and citizen.phone_verified_at is not None
 
+        # 订阅通知: every notice in words; one tap asks WeChat for three of one kind, answered 允许 in its prompt.
+        phone.get_by_text("订阅通知（哪些提醒发到微信）", exact=True).click()
+        phone.get_by_role("button", name="允许接收通知").click()
+        prompt = phone.get_by_role("dialog", name="订阅消息")
+        expect(prompt.locator("li")).to_have_count(3)            # WeChat asks for at most three at a time
+        assert not re.search(r"[a-z]+_[a-z]+", prompt.inner_text())   # no raw keys such as appointment_status
+        assert_accessible(page, "mini-program subscribe prompt")
+        prompt.get_by_role("button", name="允许").click()
+        expect(phone.get_by_text("类通知未开启，再点一次", exact=False)).to_be_visible()
+        assert_accessible(page, "mini-program consents")
+        phone.get_by_role("button", name="返回").click()
+
         # 预约: search the item, its guide, 预约办理, the nearest centre, a slot at 09:15.
         phone.get_by_role("button", name="返回").click()
         phone.get_by_text("办事指南", exact=True).click()
@@ -104,19 +122,19 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         assert_accessible(page, "mini-program booking")
         page.screenshot(path=artifacts / "simulator-booking.png")
 
-        # 确认预约 asks WeChat for the booking's notices first: the prompt names them in plain words, 允许.
+        # 确认预约 asks WeChat, in the same tap, for what the booking needs and is not on yet: its reminders
+        # (long-term; the prompt names them in plain words), 允许.
         phone.get_by_role("button", name="确认预约").click()
         prompt = phone.get_by_role("dialog", name="订阅消息")
-        expect(prompt.locator("li")).to_have_count(3)            # WeChat asks for at most three at a time
-        assert not re.search(r"[a-z]+_[a-z]+", prompt.inner_text())   # no raw keys such as appointment_status
-        assert_accessible(page, "mini-program subscribe prompt")
+        expect(prompt.locator("li")).to_have_count(3)
+        expect(prompt.locator("li").first).to_have_text(reminder_purpose())
         prompt.get_by_role("button", name="允许").click()
         detail = current_page(phone, "pages/appointments/detail")
         expect(detail.get_by_text("状态：已预约")).to_be_visible()
         appointment = session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
         assert (appointment.starts_at, appointment.status) == (slot.starts_at, "booked")
         consents = session.scalars(select(SubscriptionConsent).where(SubscriptionConsent.citizen_id == citizen.id)).all()
-        assert len(consents) == 3 and {c.last_result for c in consents} == {"accept"}
+        assert len(consents) == 6 and {c.last_result for c in consents} == {"accept"}
 
         # Time passes: the reminder falls due; the sweep and a real worker deliver it while the citizen watches
         # the message page (pulled down to refresh) and WeChat's 服务通知 (the panel refreshes itself).

@@ -147,6 +147,9 @@ function sheetButton(body, text, onClick) {
   return button;
 }
 
+// True while a tap's handlers run: WeChat opens the subscribe prompt only when asked straight from a tap.
+let inTap = false;
+
 // The templates' plain purpose and kind (one-time or long-term), from the server's list, for WeChat's prompt.
 const consentKinds = {};
 function templatePurposes() {
@@ -213,9 +216,20 @@ globalThis.wx = {
   },
   // The tester's answer (tester.js): 允许 or 拒绝 at once, or WeChat's prompt in the phone. Each template 允许
   // is a consent the emulator records (one-time, or long-term for a long-term template), as WeChat would.
+  // WeChat's own refusals come first (the notes' errCodes): not from a tap (base library ≥ 2.8.2), more than three
+  // ids, or one-time and long-term ids mixed.
   requestSubscribeMessage(options) {
     const ids = options.tmplIds || [];
-    askConsent(ids).then((accepted) => {
+    const fromTap = inTap;
+    templatePurposes().then(() => {
+      if (!fromTap) return { errMsg: "requestSubscribeMessage:fail can only be invoked by user TAP gesture." };
+      if (!ids.length) return { errMsg: "requestSubscribeMessage:fail TmplIds can't be empty", errCode: 10001 };
+      if (ids.length > 3) return { errMsg: "requestSubscribeMessage:fail TmplIds count exceeded", errCode: 20003 };
+      if (new Set(ids.map((id) => consentKinds[id] || "one_time")).size > 1) {
+        return { errMsg: "requestSubscribeMessage:fail Templates types are not consistent", errCode: 20002 };
+      }
+      return null;
+    }).then((refused) => (refused || askConsent(ids).then((accepted) => {
       if (accepted === null) return { errMsg: "requestSubscribeMessage:fail cancel", errCode: 20004 };
       return Promise.all(ids.map((id) => (accepted
         ? wechat("consents", { openid: openid(), template_id: id, kind: consentKinds[id] || "one_time" })
@@ -225,8 +239,8 @@ globalThis.wx = {
           ids.forEach((id) => { answer[id] = accepted ? "accept" : "reject"; });
           return answer;
         });
-    }).then((answer) => {
-      if (answer.errCode) { if (options.fail) options.fail(answer); } else if (options.success) options.success(answer);
+    }))).then((answer) => {
+      if (/:fail/.test(answer.errMsg)) { if (options.fail) options.fail(answer); } else if (options.success) options.success(answer);
     }, (error) => options.fail && options.fail(error))
       .finally(() => options.complete && options.complete());
   },
@@ -607,7 +621,12 @@ function bridgeTaps(pages) {
     const choice = target.closest("wx-radio, wx-checkbox, wx-label");
     const box = choice && (choice.localName === "wx-label" ? choice.querySelector("wx-radio, wx-checkbox") : choice);
     if (box && !(attrsOf(box).disabled === true)) choose(box);
-    fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
+    inTap = true;   // what the page's handler calls while it runs is called from the citizen's tap
+    try {
+      fire(target, "tap", { x: event.pageX, y: event.pageY }, event);
+    } finally {
+      inTap = false;
+    }
     const navigator = target.closest("wx-navigator");
     if (navigator && attrsOf(navigator).url) wx.navigateTo({ url: attrsOf(navigator).url });
     const button = target.closest("wx-button");

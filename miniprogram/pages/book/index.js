@@ -1,18 +1,15 @@
 const { api, showError } = require("../../utils/api.js");
 const { dayFull, slotsByHour, slotsByPeriod, RELATIONS, WAITLIST_PERIODS, waitlistTimes } = require("../../utils/format.js");
-const { requestConsents } = require("../../utils/consent.js");
+const { askWeChat, loadConsents, requestConsents } = require("../../utils/consent.js");
 
-// What a booking's messages need: its result (one-time: asked again at every booking once used up), its
-// reminders, and the call at the hall; a waitlist's, its result.
-const BOOKING_NOTICES = ["appointment_status", "appointment_reminder", "queue_call"];
+// What a booking's messages need: its reminders (long-term: once allowed, for good), its result and the call at the
+// hall (one-time: asked again at a booking once used up); a waitlist's, its result. WeChat asks for one kind per
+// tap, so a first booking asks for the reminders, and the next ones for what is used up.
+const BOOKING_NOTICES = ["appointment_reminder", "appointment_status", "queue_call"];
 const WAITLIST_NOTICES = ["waitlist_result", "appointment_status"];
 
 // 替别人预约 without an authorisation: the person's details typed here (the API's for_person), always offered last.
 const FOR_OTHER = "为其他人（不是已授权的亲友）";
-
-function askWeChat(ids) {
-  return new Promise((resolve) => wx.requestSubscribeMessage({ tmplIds: ids, success: resolve, fail: () => resolve({}) }));
-}
 
 Page({
   data: { code: "", also: [], itemName: "", alsoNames: "", elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
@@ -85,7 +82,16 @@ Page({
   checkVerified() {
     if (this.data.elder) api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
   },
-  onShow() { if (this.data.needVerify) this.checkVerified(); },
+  onShow() {
+    if (this.data.needVerify) this.checkVerified();
+    // Loaded now, so that the booking tap can ask WeChat straight away (its prompt only opens from a tap).
+    loadConsents(api).then((rows) => { this.consents = rows; });
+  },
+  // The consent prompt comes from the tap itself; its answer is recorded, and the booking goes on whatever it was.
+  askConsents(notices) {
+    return requestConsents(api, askWeChat, this.consents, notices)
+      .then((answer) => { this.consents = answer.subscriptions; }, () => null);
+  },
   goVerify() { wx.navigateTo({ url: "/pages/me/index" }); },
   goNextOpen() { this.setData({ date: this.data.nextOpen }); this.loadSlots(); },
   pickWaitlistPeriod(event) { this.setData({ waitlistIndex: Number(event.detail.value) }); },
@@ -93,8 +99,7 @@ Page({
   joinWaitlist() {
     const centre = this.data.centres[this.data.centreIndex];
     this.setData({ error: "", fieldErrors: {} });
-    requestConsents(api, askWeChat, WAITLIST_NOTICES)
-      .catch(() => null)
+    this.askConsents(WAITLIST_NOTICES)
       .then(() => api.post("/api/v1/waitlist", Object.assign({
         centre_id: centre.id, item_code: this.data.code, date_from: this.data.date, date_to: this.data.date },
         waitlistTimes(WAITLIST_PERIODS[this.data.waitlistIndex][0]))))
@@ -112,17 +117,18 @@ Page({
     const id = Number(event.currentTarget.dataset.id);
     if (id) this.setData({ slotId: id });   // a full time has no slot to book
   },
-  // 长辈模式: 最早可约 in one tap — the earliest free slot of the day, booked for oneself at once.
+  // 长辈模式: 最早可约 in one tap — the earliest free slot of the day, booked at once for whoever 为谁预约 names.
+  // book() runs in this tap (setData has already changed this.data), so WeChat's consent prompt may open.
   bookEarliest() {
     const first = this.data.hours[0] && this.data.hours[0].slots[0];
     if (!first) return;
-    this.setData({ slotId: first.id, personIndex: 0, forOther: false }, () => this.book());
+    this.setData({ slotId: first.id });
+    this.book();
   },
   book() {
     this.setData({ error: "", fieldErrors: {}, otherErrors: {} });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.
-    requestConsents(api, askWeChat, BOOKING_NOTICES)
-      .catch(() => null)
+    this.askConsents(BOOKING_NOTICES)
       .then(() => {
         const relative = this.data.forOther ? null : this.data.relatives[this.data.personIndex - 1];
         const other = this.data.forOther ? { name: this.data.otherName, id_number: this.data.otherIdNumber,

@@ -3,20 +3,19 @@
 // centre when only one handles them all. Opened from 一件事 (?code=).
 const { api, showError } = require("../../utils/api.js");
 const { bundleStarts, commonCentres } = require("../../utils/cases.js");
-const { requestConsents } = require("../../utils/consent.js");
+const { askWeChat, loadConsents, requestConsents } = require("../../utils/consent.js");
 
-const BOOKING_NOTICES = ["appointment_status", "appointment_reminder", "queue_call"];
+const BOOKING_NOTICES = ["appointment_reminder", "appointment_status", "queue_call"];
 const CENTRE_UNCHOSEN = "请选择到哪个中心办理";
 const DATE_UNCHOSEN = "请选择日期";
 const START_UNCHOSEN = "请选择时间";
 
-function askWeChat(ids) {
-  return new Promise((resolve) => wx.requestSubscribeMessage({ tmplIds: ids, success: resolve, fail: () => resolve({}) }));
-}
-
 Page({
   data: { code: "", bundle: null, itemNames: "", centres: [], centreIndex: -1, date: "", starts: [], itemCodes: [], slotId: null,
           loadedDay: false, busy: false, elder: false, error: "", fieldErrors: {} },
+  // The consent list is loaded now, so that the booking tap can ask WeChat straight away (a prompt opens only from
+  // a tap, never after a request).
+  onShow() { return loadConsents(api).then((rows) => { this.consents = rows; }); },
   onLoad(query) {
     const code = decodeURIComponent(query.code || "");
     this.setData({ code, elder: Boolean(getApp().globalData.elder) });
@@ -50,8 +49,8 @@ Page({
     if (missing) return showError(this, { message: missing[1], fields: { [missing[0]]: missing[1] } });
     this.setData({ busy: true });
     // The consent prompt must come from a tap: ask for the reminder templates before booking.
-    return requestConsents(api, askWeChat, BOOKING_NOTICES)
-      .catch(() => null)
+    return requestConsents(api, askWeChat, this.consents, BOOKING_NOTICES)
+      .then((answer) => { this.consents = answer.subscriptions; }, () => null)
       .then(() => api.post("/api/v1/appointments", { slot_id: this.data.slotId, item_codes: this.data.itemCodes }))
       .then((appointment) => wx.redirectTo({ url: `/pages/appointments/detail?id=${appointment.id}` }),
             (error) => showError(this, error))

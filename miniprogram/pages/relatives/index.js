@@ -5,7 +5,7 @@ const { canView } = require("../../utils/relatives.js");
 
 Page({
   data: { actingFor: [], actingForMe: [], relations: FAMILY_RELATIONS, relationIndex: 1, scopes: SCOPES,
-          chosen: SCOPES.map((s) => s[0]), name: "", idNumber: "", code: "", invite: null, error: "", fieldErrors: {} },
+          chosen: SCOPES.map((s) => s[0]), name: "", idNumber: "", code: "", invite: null, refusing: null, error: "", fieldErrors: {} },
   onShow() { this.load(); },
   load() {
     return api.get("/api/v1/relatives").then((list) => this.show(list), (error) => showError(this, error));
@@ -38,8 +38,11 @@ Page({
     const { id, name } = event.currentTarget.dataset;
     wx.navigateTo({ url: `/pages/relatives/records?id=${id}&name=${encodeURIComponent(name)}` });
   },
+  // 不同意 asks on the page first (no pop-up: 长辈模式), then ends the request as a revoke does.
+  refuse(event) { this.setData({ refusing: Number(event.currentTarget.dataset.id) }); },
+  keep() { this.setData({ refusing: null }); },
   revoke(event) {
     api.post(`/api/v1/relatives/${event.currentTarget.dataset.id}/revoke`, {})
-      .then((list) => this.show(list), (error) => showError(this, error));
+      .then((list) => { this.setData({ refusing: null }); this.show(list); }, (error) => showError(this, error));
   },
 });
