@@ -5,6 +5,7 @@ wx.requestFacialVerify). Development only (settings.simulator_enabled)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
@@ -65,14 +66,20 @@ def _mp_bundle() -> Path | None:
         if node is None or not (MINIPROGRAM / "node_modules" / "esbuild").exists():
             return None
         out.parent.mkdir(parents=True, exist_ok=True)
+        # Built beside it and moved into place in one step: another process (a gunicorn worker) serving the
+        # bundle meanwhile reads the old one whole, never half of the new.
+        building = out.with_name(f"{out.name}.{os.getpid()}.building")
         try:
-            built = subprocess.run([node, str(MP_BUILD), str(out)], capture_output=True, text=True, timeout=60)
+            built = subprocess.run([node, str(MP_BUILD), str(building)], capture_output=True, text=True, timeout=60)
         except subprocess.TimeoutExpired:
             current_app.logger.error("mini-program bundle took over 60 s")
+            building.unlink(missing_ok=True)
             return None
         if built.returncode != 0:
             current_app.logger.error("mini-program bundle failed: %s", built.stderr[-2000:])
+            building.unlink(missing_ok=True)
             return None
+        os.replace(building, out)
     return out
 
 

@@ -19,6 +19,7 @@ def staff_serves_the_next_person(base: str, clerk, window_id: int) -> None:
     """The counter, through the staff API: call, start, finish."""
     headers = staff_headers(base, clerk)
     called = requests.post(f"{base}/api/staff/v1/windows/{window_id}/call-next", headers=headers, timeout=10)
+    assert called.status_code == 200, called.text
     ticket = called.json()["ticket"]
     for action in ("start", "finish"):
         response = requests.post(f"{base}/api/staff/v1/windows/{window_id}/tickets/{ticket['id']}/{action}",
