@@ -20,7 +20,9 @@ EXPIRE_JOB = "miniapp_api.appointments.jobs.expire_waitlist_offers"
 
 
 def waiting_for_lock(admin: psycopg.Connection) -> bool:
+    # This database only: another test run (CI's night-clock runs go side by side) may wait on its own copy.
     return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                         "AND datname = current_database() "
                          "AND query LIKE '%pg_advisory_xact_lock%'").fetchone()[0] > 0
 
 

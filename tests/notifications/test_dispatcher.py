@@ -57,6 +57,7 @@ def _dispatcher_listening() -> bool:
     with db.engine.connect() as connection:
         return bool(connection.scalar(text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = :high AND objid = :low"), {"high": DISPATCHER_LOCK >> 32, "low": DISPATCHER_LOCK & 0xFFFFFFFF}))
 
 
