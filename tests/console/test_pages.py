@@ -20,6 +20,8 @@ from tests.console.conftest import ConsoleUser
 from tests.factories import MONDAY_8AM, citizen_with_identity, id_number, make_staff, reloaded
 from tests.licences.test_licences import csv_text, food_licence
 
+FRIDAY_BEFORE = MONDAY_8AM - timedelta(days=3)   # 2026-11-20, three days before a Monday
+
 
 def test_session_cookie_is_httponly_samesite_and_secure(app, world, db_session):
     user = ConsoleUser(app)
@@ -308,21 +310,24 @@ def test_feedback_shows_its_centre_whether_to_call_back_and_where_it_happened(co
 
 
 def test_the_dashboard_counts_bookings_ahead_and_an_empty_chart_says_so(console, world, db_session, cipher):
-    home = world["home"]
-    sync_slots(db_session, home.id, utcnow())
-    slot = db_session.scalars(select(Slot).where(Slot.centre_id == home.id, Slot.starts_at > utcnow() + timedelta(
-        days=1)).order_by(Slot.starts_at)).first()
-    person = citizen_with_identity(db_session, cipher, 8201, name="孙九")
-    services.book_appointment(db_session, citizen_id=person.id, person=services.person_for_self(person, cipher),
-                              slot_id=slot.id, item_codes=[slot.window.items[0].code], now=utcnow())
-    db_session.commit()
-    day = local(slot.starts_at).date()
-    page = console(world["home_staff"]).get("/console/dashboard").get_data(as_text=True)
-    upcoming = page.split('<table id="upcoming">')[1].split("</table>")[0]
-    headers = [h.split("</th>")[0] for h in upcoming.split('<th scope="col">')[1:]]
-    cells = [c.split("</td>")[0] for c in upcoming.split("<td>")[1:]]
-    assert len(headers) == 7 and headers[0] == today().strftime("%m-%d")
-    assert dict(zip(headers, cells))[day.strftime("%m-%d")] == "1"
-    # Nothing in the outsider's centres: the charts say 暂无数据 rather than drawing empty axes.
-    elsewhere = console(world["outsider"]).get("/console/dashboard").get_data(as_text=True)
-    assert elsewhere.count("暂无数据") >= 5
+    # The home centre opens on Mondays only: a fixed Friday puts its next Monday within the week ahead
+    # whatever day the suite runs (the wall clock's weekday broke this at night-clock runs).
+    with time_machine.travel(FRIDAY_BEFORE, tick=True):
+        home = world["home"]
+        sync_slots(db_session, home.id, utcnow())
+        slot = db_session.scalars(select(Slot).where(Slot.centre_id == home.id, Slot.starts_at > utcnow() + timedelta(
+            days=1)).order_by(Slot.starts_at)).first()
+        person = citizen_with_identity(db_session, cipher, 8201, name="孙九")
+        services.book_appointment(db_session, citizen_id=person.id, person=services.person_for_self(person, cipher),
+                                  slot_id=slot.id, item_codes=[slot.window.items[0].code], now=utcnow())
+        db_session.commit()
+        day = local(slot.starts_at).date()
+        page = console(world["home_staff"]).get("/console/dashboard").get_data(as_text=True)
+        upcoming = page.split('<table id="upcoming">')[1].split("</table>")[0]
+        headers = [h.split("</th>")[0] for h in upcoming.split('<th scope="col">')[1:]]
+        cells = [c.split("</td>")[0] for c in upcoming.split("<td>")[1:]]
+        assert len(headers) == 7 and headers[0] == today().strftime("%m-%d")
+        assert dict(zip(headers, cells))[day.strftime("%m-%d")] == "1"
+        # Nothing in the outsider's centres: the charts say 暂无数据 rather than drawing empty axes.
+        elsewhere = console(world["outsider"]).get("/console/dashboard").get_data(as_text=True)
+        assert elsewhere.count("暂无数据") >= 5
