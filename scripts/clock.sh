@@ -12,7 +12,8 @@ CLOCK_SUITES=(tests/simulator tests/console tests/jobs tests/notifications tests
               tests/accounts tests/authority tests/businesses tests/test_miniprogram.py)
 
 clock_runs() {
-    # The two runs go side by side (two processes, each with its own database, Redis db and artifacts): the
+    # The two runs go side by side (two processes, each with its own database, Redis db and artifacts, and 20 of
+    # PostgreSQL's 100 connections for the concurrency tests' threads, tests/concurrency.py): the
     # suites wait on the browser, workers and the network more than on the 2 cores, so together they take
     # little longer than one. Each run's output is printed whole when both are done.
     local day status=0 logs pids=() i=0 at
@@ -22,6 +23,7 @@ clock_runs() {
     for at in "${day}T19:00:00+00:00" "${day}T15:30:00+00:00"; do
         i=$((i + 1))
         BANSHI_WALL_CLOCK="$at" BANSHI_TEST_DATABASE="banshi_clock_$i" BANSHI_TEST_REDIS_DB=$((9 + i)) \
+            BANSHI_TEST_MAX_CONNECTIONS=20 \
             TEST_ARTIFACTS="${TEST_ARTIFACTS:-test-artifacts}/clock-$i" \
             .venv/bin/python -m pytest -p no:cacheprovider -q "${CLOCK_SUITES[@]}" >"$logs/$i.log" 2>&1 &
         pids+=($!)
