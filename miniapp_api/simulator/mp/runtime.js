@@ -166,7 +166,7 @@ function templatePurposes() {
     }, () => ({}));
 }
 
-/** wx.requestSubscribeMessage's answer: true (允许), false (拒绝), or null (the prompt closed unanswered). */
+/** wx.requestSubscribeMessage's answer: true (允许) or false (拒绝). */
 function askConsent(ids) {
   return templatePurposes().then((purposes) => {
     const mode = tester.settings.consent();
@@ -230,7 +230,6 @@ globalThis.wx = {
       }
       return null;
     }).then((refused) => (refused || askConsent(ids).then((accepted) => {
-      if (accepted === null) return { errMsg: "requestSubscribeMessage:fail cancel", errCode: 20004 };
       return Promise.all(ids.map((id) => (accepted
         ? wechat("consents", { openid: openid(), template_id: id, kind: consentKinds[id] || "one_time" })
         : null)))
@@ -541,73 +540,52 @@ function choose(box) {
   upgrade(box.closest(".mp-page") || frame);
 }
 
-/** WeChat's picker sheet: a list of the range (detail.value = the index), or a date (detail.value = YYYY-MM-DD). */
+/** WeChat's picker sheet: a list of the range (detail.value = the index), or a date (detail.value = YYYY-MM-DD);
+ *  取消 sends nothing. */
 function openPicker(host) {
   const attrs = attrsOf(host);
-  const sheet = document.createElement("div");
-  sheet.className = "mp-modal";
-  sheet.setAttribute("role", "dialog");
-  sheet.setAttribute("aria-label", "请选择");
-  const body = document.createElement("div");
-  body.className = "mp-modal-body mp-sheet";
-  sheet.appendChild(body);
-  const pick = (value) => {
-    sheet.remove();
-    fire(host, "change", { value });
-  };
-  if (attrs.mode === "date") {
-    const field = document.createElement("input");
-    field.type = "date";
-    field.className = "mp-date";
-    field.setAttribute("aria-label", "日期");
-    field.value = attrs.value || "";
-    if (attrs.start) field.min = attrs.start;
-    if (attrs.end) field.max = attrs.end;
-    const ok = document.createElement("button");
-    ok.textContent = "确定";
-    ok.addEventListener("click", () => field.value && pick(field.value));
-    body.append(field, ok);
-  } else {
-    (attrs.range || []).forEach((entry, index) => {
-      const option = document.createElement("button");
-      option.className = "mp-option";
-      option.textContent = attrs["range-key"] && entry && typeof entry === "object" ? entry[attrs["range-key"]] : entry;
-      option.addEventListener("click", () => pick(index));
-      body.appendChild(option);
-    });
-  }
-  const cancel = document.createElement("button");
-  cancel.textContent = "取消";
-  cancel.addEventListener("click", () => sheet.remove());
-  body.appendChild(cancel);
-  frame.appendChild(sheet);
+  sheet("请选择", (body, answer) => {
+    if (attrs.mode === "date") {
+      const field = document.createElement("input");
+      field.type = "date";
+      field.className = "mp-date";
+      field.setAttribute("aria-label", "日期");
+      field.value = attrs.value || "";
+      if (attrs.start) field.min = attrs.start;
+      if (attrs.end) field.max = attrs.end;
+      body.appendChild(field);
+      sheetButton(body, "确定", () => field.value && answer(field.value));
+    } else {
+      (attrs.range || []).forEach((entry, index) => {
+        const option = sheetButton(body, attrs["range-key"] && entry && typeof entry === "object"
+          ? entry[attrs["range-key"]] : entry, () => answer(index));
+        option.className = "mp-option";
+      });
+    }
+    sheetButton(body, "取消", () => answer(null));
+  }).then((value) => { if (value !== null) fire(host, "change", { value }); });
 }
 
 /** <button open-type="getPhoneNumber">: WeChat asks whether to share the phone bound to this WeChat user; here
  *  the tester types that phone, the emulator mints the one-time code, and `getphonenumber` carries it. */
 function askForPhoneNumber(host) {
-  const sheet = document.createElement("div");
-  sheet.className = "mp-modal";
-  sheet.setAttribute("role", "dialog");
-  sheet.setAttribute("aria-label", "微信手机号");
-  sheet.innerHTML = "<div class=\"mp-modal-body mp-sheet\"><p>申请获取并验证你的手机号</p>" +
-    "<input class=\"mp-date\" inputmode=\"numeric\" maxlength=\"11\" aria-label=\"微信绑定的手机号（模拟）\">" +
-    "<button type=\"button\" data-answer=\"allow\">允许</button><button type=\"button\">拒绝</button></div>";
-  sheet.addEventListener("click", (event) => {
-    if (event.target.localName !== "button") return;
-    const phone = sheet.querySelector("input").value.trim();
-    if (event.target.dataset.answer !== "allow") {
-      sheet.remove();
-      fire(host, "getphonenumber", { errMsg: "getPhoneNumber:fail user deny" });
-      return;
-    }
-    if (!/^1\d{10}$/.test(phone)) return;
-    sheet.remove();
-    wechat("phone-codes", { openid: openid(), phone })
+  sheet("微信手机号", (body, answer) => {
+    const question = document.createElement("p");
+    question.textContent = "申请获取并验证你的手机号";
+    const field = document.createElement("input");
+    field.className = "mp-date";
+    field.inputMode = "numeric";
+    field.maxLength = 11;
+    field.setAttribute("aria-label", "微信绑定的手机号（模拟）");
+    body.append(question, field);
+    sheetButton(body, "允许", () => { if (/^1\d{10}$/.test(field.value.trim())) answer(field.value.trim()); });
+    sheetButton(body, "拒绝", () => answer(null));
+  }).then((phone) => {
+    if (phone === null) return fire(host, "getphonenumber", { errMsg: "getPhoneNumber:fail user deny" });
+    return wechat("phone-codes", { openid: openid(), phone })
       .then((grant) => fire(host, "getphonenumber", { errMsg: "getPhoneNumber:ok", code: grant.code }),
             () => fire(host, "getphonenumber", { errMsg: "getPhoneNumber:fail" }));
   });
-  frame.appendChild(sheet);
 }
 
 /** A click stands for WeChat's tap on the element under it (exparser bubbles it to the bindtap). */
