@@ -74,6 +74,25 @@ def worker_rss_mb(port: int) -> float:
     return round(max(psutil.Process(pid).memory_info().rss for pid in worker_pids(port)) / 2**20, 1)
 
 
+# A server's graceful shutdown (config/gunicorn.py graceful_timeout) plus room for its master to reap the workers.
+STOP_WAIT = 45
+
+
+def stop(process: subprocess.Popen, wait: float = STOP_WAIT) -> None:
+    """Stop a server as a supervisor does: SIGTERM (its graceful shutdown), then SIGKILL if it is still there after
+    `wait` seconds. A server that needed the kill is reported on stderr, not raised: the test or the figure it served
+    is over, and gunicorn's own master kills a worker that outlives graceful_timeout in production too."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        print(f"server pid {process.pid} still running {wait:.0f} s after SIGTERM: killed", file=sys.stderr)
+        process.kill()
+        process.wait(timeout=10)
+
+
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
     """The app under a real server (gunicorn by default, see SERVERS), yielding its port once it answers."""
@@ -86,8 +105,11 @@ def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
         while True:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
+                try:
+                    connection.request("GET", "/healthz")
+                    connection.getresponse().read()
+                finally:
+                    connection.close()    # not left kept alive in the server while the test runs
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -97,8 +119,7 @@ def gunicorn(app_spec: str, env: dict[str, str], server: str | None = None):
         yield port
     finally:
         _RUNNING.pop(port, None)
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 RequestFor = Callable[[int, int], tuple[str, str, dict[str, str], bytes | None]]

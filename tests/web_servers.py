@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from bench.harness import free_port, server_command
+from bench.harness import free_port, server_command, stop
 from config.settings import PROJECT_ROOT
 
 SERVED = ("procfile", "granian-2x4")
@@ -49,9 +49,4 @@ def serving(server: str, env: dict[str, str], **popen) -> Iterator[tuple[int, su
                 time.sleep(0.1)
         yield port, process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)

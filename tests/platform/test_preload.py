@@ -11,7 +11,7 @@ import time
 import requests
 from sqlalchemy import text
 
-from bench.harness import free_port
+from bench.harness import free_port, stop
 from config.settings import PROJECT_ROOT
 from miniapp_api.platform.db import db
 from miniapp_api.platform.queues import redis_store
@@ -94,8 +94,7 @@ def test_gunicorn_with_the_procfile_settings_serves_from_preloaded_workers_and_r
         for _ in range(8):   # both workers (the new one forked from the preloaded master) reach PostgreSQL
             assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def _get_when_up(port: int, path: str) -> requests.Response:
