@@ -155,6 +155,7 @@ class AssistanceGrantForm(StrictIn):
     purpose: str = Field(min_length=2, max_length=200)
     valid_hours: int = Field(ge=1, le=720)
     scopes: list[GrantScope] = Field(default_factory=lambda: [GrantScope.BOOK], min_length=1)
+    item_code: str | None = Field(default=None, max_length=32, description="the item, when the request named none")
 
 
 class AssistanceBookForm(StrictIn):

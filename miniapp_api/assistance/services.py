@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.appointments import services as appointments
-from miniapp_api.appointments.models import Appointment
+from miniapp_api.appointments.models import Appointment, Slot
 from miniapp_api.assistance import messages
 from miniapp_api.assistance.models import (
     OPEN_STATUSES,
@@ -34,6 +34,7 @@ from miniapp_api.businesses.models import Business
 from miniapp_api.businesses.services import own_business
 from miniapp_api.centres import calendar
 from miniapp_api.centres.models import Centre, CentreLevel, ServiceItem
+from miniapp_api.centres.services import items_served
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.notifications.services import notify
@@ -57,6 +58,8 @@ ONLY_THE_HELPER = "only_the_helper"
 GRANT_NOT_IN_FORCE = "grant_not_in_force"
 GRANT_ALREADY_LIVE = "grant_already_live"
 GRANT_NOT_PENDING = "grant_not_pending"
+GRANT_NEEDS_ITEM = "grant_needs_item"
+GRANT_OUTSIDE = "grant_outside"
 CONTENT_RISKY = "content_risky"
 NO_ACCOUNT = "no_account"
 IDENTITY_NOT_VERIFIED = "identity_unverified"
@@ -404,13 +407,31 @@ def add_note(staff: Staff, request: AssistanceRequest, note: str, now: datetime)
     _event(request, "note", now, **_staff_actor(staff), note=note, visible=False)
 
 
+def _settle_item(session: Session, request: AssistanceRequest, item_code: str | None) -> None:
+    """A grant is bounded by the request's centre and item. A request that named only a situation gets its item
+    here, chosen by the helper after talking to the requester, among the items the centre's windows serve; the
+    requester sees it on the request and on the consent card before confirming. A named item is not changed."""
+    if request.item_id is not None:
+        if item_code is not None and item_code != display_names(session, request)["item"][0]:
+            raise DomainError(messages.GRANT_ITEM_FIXED, code=GRANT_NEEDS_ITEM, status=422,
+                              fields={"item_code": messages.GRANT_ITEM_FIXED})
+        return
+    item = next((i for i in items_served(session, {request.centre_id}) if item_code and i.code == item_code), None)
+    if item is None:
+        raise DomainError(messages.GRANT_NEEDS_ITEM, code=GRANT_NEEDS_ITEM, status=422,
+                          fields={"item_code": messages.GRANT_NEEDS_ITEM})
+    request.item_id = item.id
+
+
 def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, scopes: list[str], purpose: str,
-               valid_hours: int, now: datetime) -> AssistanceGrant:
-    """The helper asks to act for the requester; nothing is allowed until the requester confirms."""
+               valid_hours: int, now: datetime, item_code: str | None = None) -> AssistanceGrant:
+    """The helper asks to act for the requester, for the request's item at its centre (`item_code` names it when
+    the request named only a situation); nothing is allowed until the requester confirms."""
     _require_helper(staff, request)
     _require(request, R.ASSIGNED, R.IN_PROGRESS)
     if request.citizen_id is None:
         raise DomainError(messages.NO_ACCOUNT_GRANT, code=NO_ACCOUNT, status=409)
+    _settle_item(session, request, item_code)
     if any(g.status in (GrantStatus.PENDING, GrantStatus.ACTIVE) and not _expired(g, now) for g in request.grants):
         raise DomainError(messages.GRANT_ALREADY_LIVE, code=GRANT_ALREADY_LIVE, status=409)
     for old in request.grants:   # an expired one makes way for the new one (one live grant per request)
@@ -422,10 +443,12 @@ def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, sc
     request.grants.append(grant)
     request.updated_at = now
     scope_names = "、".join(messages.SCOPE_NAMES[s] for s in grant.scopes)
+    names = display_names(session, request)
     _event(request, "grant_asked", now, **_staff_actor(staff),
-           note=f"{scope_names}，有效 {valid_hours} 小时：{purpose}")
+           note=f"在{names['centre']}{scope_names}“{names['item'][1]}”，有效 {valid_hours} 小时：{purpose}")
     _tell(session, request, "assistance_grant", messages.BODY_GRANT_ASKED.format(
-        helper=staff.display_name, scopes=scope_names, hours=valid_hours), messages.TIP_CONFIRM, now)
+        helper=staff.display_name, centre=names["centre"], scopes=scope_names, item=names["item"][1],
+        hours=valid_hours), messages.TIP_CONFIRM, now)
     session.flush()
     return grant
 
@@ -502,11 +525,23 @@ def helper_may(session: Session, staff: Staff, request: AssistanceRequest, scope
     return grant
 
 
+def _within_bounds(session: Session, request: AssistanceRequest, slot_id: int, item_codes: list[str]) -> None:
+    """What the requester consented to (the consent card names both): a visit at the request's centre, for the
+    request's item and nothing else. A slot elsewhere or another item is refused with 403, whatever the form sent."""
+    names = display_names(session, request)
+    code, item_name = names["item"] or (None, "所选事项")
+    slot = session.get(Slot, slot_id)
+    if code is None or item_codes != [code] or (slot is not None and slot.centre_id != request.centre_id):
+        raise DomainError(messages.GRANT_OUTSIDE.format(centre=names["centre"], item=item_name),
+                          code=GRANT_OUTSIDE, status=403)
+
+
 def book_for_requester(session: Session, cipher: FieldCipher, staff: Staff, request: AssistanceRequest, *,
                        slot_id: int, item_codes: list[str], now: datetime) -> Appointment:
     """代为预约: the requester's own booking (their quota, their reminders, theirs to cancel), made by the helper
     under a grant in force; audit-logged and shown in the requester's timeline."""
     grant = helper_may(session, staff, request, GrantScope.BOOK, now)
+    _within_bounds(session, request, slot_id, item_codes)
     requester = session.get(Citizen, request.citizen_id)
     person = appointments.person_for_self(requester, cipher)
     appointment = appointments.book_appointment(session, citizen_id=requester.id, person=person, slot_id=slot_id,

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.centres import messages
-from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window
+from miniapp_api.centres.models import Centre, CentreClosure, ServiceItem, Window, window_item
 from miniapp_api.platform.errors import NotFound
 from miniapp_api.platform import audit as audit_trail
 
@@ -121,3 +121,11 @@ def upcoming_closures(session: Session, centre_id: int, today: date, *, limit: i
     return list(session.scalars(select(CentreClosure).where(
         CentreClosure.centre_id == centre_id, CentreClosure.day >= today, CentreClosure.lifted_at.is_(None))
         .order_by(CentreClosure.day, CentreClosure.from_time.nulls_first(), CentreClosure.id).limit(limit)))
+
+
+def items_served(session: Session, centre_ids: set[int]) -> list[ServiceItem]:
+    """The items the windows of these centres serve, by code: what can be booked there."""
+    return list(session.scalars(
+        select(ServiceItem).join(window_item, window_item.c.item_id == ServiceItem.id)
+        .join(Window, Window.id == window_item.c.window_id).where(Window.centre_id.in_(centre_ids))
+        .distinct().order_by(ServiceItem.code)))

@@ -23,7 +23,7 @@ from miniapp_api.assistance.schemas import (
     AssistanceSlaForm,
 )
 from miniapp_api.centres.models import Centre
-from miniapp_api.centres.services import get_centre
+from miniapp_api.centres.services import get_centre, items_served
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.citizens.services import PHONE_CONTEXT
 from miniapp_api.console import messages, queries
@@ -107,6 +107,7 @@ def assistance_page(request_id: int):
     return render_template(
         "console/assistance.html", r=document, is_helper=is_helper, live_grant=live[0] if live else None,
         requester=requester, site=site, no_account_grant=assistance_messages.NO_ACCOUNT_GRANT,
+        grant_items=items_served(db.session, {item.centre_id}) if is_helper and not names["item"] else [],
         phone=(phone if is_helper else mask_phone(phone)) if phone else None,
         content_review=item.content_check != "pass", helpers=services.helpers_of(db.session, item.centre_id),
         slots=slots, day=day, can_assign=g.staff.has_role(*services.ASSIGN_ROLES), helper_id=item.helper_staff_id)
@@ -163,7 +164,7 @@ def assistance_grant(request_id: int):
     form = AssistanceGrantForm.model_validate({**form_data(), "scopes": request.form.getlist("scopes") or ["book"]})
     return _helper_act(request_id, lambda r: services.ask_to_act(
         db.session, g.staff, r, scopes=[s.value for s in form.scopes], purpose=form.purpose,
-        valid_hours=form.valid_hours, now=utcnow()), messages.ASSISTANCE_GRANT_ASKED)
+        valid_hours=form.valid_hours, now=utcnow(), item_code=form.item_code or None), messages.ASSISTANCE_GRANT_ASKED)
 
 
 @bp.post("/assistance/<int:request_id>/book")

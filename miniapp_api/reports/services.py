@@ -26,7 +26,8 @@ from miniapp_api.applications.messages import STATUS_NAMES as APPLICATION_STATUS
 from miniapp_api.applications.models import Application
 from miniapp_api.appointments.messages import STATUS_NAMES as APPOINTMENT_STATUS
 from miniapp_api.appointments.models import Appointment, AppointmentItem
-from miniapp_api.centres.models import Centre, ServiceItem, Window, window_item
+from miniapp_api.centres.models import Centre, ServiceItem, Window
+from miniapp_api.centres.services import items_served
 from miniapp_api.citizens.services import ID_NUMBER_CONTEXT, PHONE_CONTEXT
 from miniapp_api.feedback.messages import KIND_NAMES as FEEDBACK_KINDS
 from miniapp_api.feedback.messages import STATUS_NAMES as FEEDBACK_STATUS
@@ -86,10 +87,7 @@ def not_found() -> NotFound:
 
 def items_of_centres(session: Session, centre_ids: set[int]) -> list[tuple[int, str]]:
     """(id, name) of the items the windows of these centres serve: the item picker's choices."""
-    return list(session.execute(
-        select(ServiceItem.id, ServiceItem.name).join(window_item, window_item.c.item_id == ServiceItem.id)
-        .join(Window, Window.id == window_item.c.window_id).where(Window.centre_id.in_(centre_ids))
-        .group_by(ServiceItem.id, ServiceItem.name, ServiceItem.code).order_by(ServiceItem.code)).tuples().all())
+    return [(item.id, item.name) for item in items_served(session, centre_ids)]
 
 
 def _names(session: Session, filters: Filters) -> Names:

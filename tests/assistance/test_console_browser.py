@@ -1,5 +1,6 @@
 """帮办代办 in a real browser: the manager sees the request overdue in the list, assigns a helper; the helper records
-the contact, asks for a grant, books for the citizen once confirmed, and closes. axe-core on each page."""
+the contact, asks for a grant (choosing the item the citizen's request left open: a missing choice is said under its
+field and the typed purpose is kept), books for the citizen once confirmed, and closes. axe-core on each page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
-from miniapp_api.assistance import services
+from miniapp_api.assistance import messages, services
 from tests.assistance.conftest import Desk
 from tests.browser import assert_accessible
 from tests.console.test_browser import sign_in
@@ -23,7 +24,8 @@ def test_a_manager_assigns_and_the_helper_books_for_the_citizen_under_the_grant(
     session = committed_db.session
     with time_machine.travel(MONDAY_8AM + timedelta(days=2), tick=True):
         desk = Desk(session, app.extensions["banshi.cipher"])
-        request = desk.ask(now=MONDAY_8AM, situation="年纪大了，不会在手机上预约")   # first contact was due Tuesday
+        # First contact was due Tuesday; the citizen wrote what they need and chose no item.
+        request = desk.ask(now=MONDAY_8AM, item_code=None, situation="年纪大了，不会在手机上预约")
         session.commit()
         page.set_viewport_size({"width": 1280, "height": 900})
         sign_in(page, live_server, desk.manager.username)
@@ -51,7 +53,14 @@ def test_a_manager_assigns_and_the_helper_books_for_the_citizen_under_the_grant(
         expect(helper.locator("#status")).to_have_text("办理中")
         helper.get_by_label("代办事由（群众可见）").fill("代您预约窗口办理")
         helper.get_by_role("button", name="申请代办授权").click()
+        expect(helper.locator("#e-item_code")).to_have_text(messages.GRANT_NEEDS_ITEM)   # under its field
+        expect(helper.get_by_label("代办事由（群众可见）")).to_have_value("代您预约窗口办理")
+        assert session.scalars(services.select(services.AssistanceGrant)).all() == []
+        helper.screenshot(path=str(artifacts / "console-assistance-grant-item.png"), full_page=True)
+        helper.get_by_label("要代为预约的事项").select_option(label=desk.hall.quick.name)
+        helper.get_by_role("button", name="申请代办授权").click()
         expect(helper.get_by_text("已向群众发出代办授权申请")).to_be_visible()
+        expect(helper.get_by_text(f"只能在{desk.centre.name}代为预约“{desk.hall.quick.name}”")).to_be_visible()
         assert_accessible(helper, "assistance helper")
 
         grant = session.scalars(services.select(services.AssistanceGrant)).one()

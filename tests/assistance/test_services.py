@@ -4,9 +4,10 @@ each act (before confirmation, in force, expired, revoked, ended with the reques
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from miniapp_api.accounts import services as accounts
+from miniapp_api.appointments.models import Appointment
 from miniapp_api.assistance import services
 from miniapp_api.assistance.messages import EVENT_NAMES
 from miniapp_api.assistance.models import AssistanceSla, GrantStatus
@@ -19,7 +20,8 @@ from miniapp_api.ratings import services as ratings
 from miniapp_api.ratings.models import Rectification
 from miniapp_api.staff.models import StaffNotice
 from tests.assistance.conftest import at
-from tests.factories import MONDAY_8AM, CentreFactory, business_with_agent, citizen_with_identity, make_staff
+from tests.factories import (MONDAY_8AM, CentreFactory, build_hall, business_with_agent, citizen_with_identity,
+                             make_staff)
 
 
 def refusal(call) -> tuple[int, str]:
@@ -135,6 +137,49 @@ def test_a_revoked_grant_and_a_closed_request_stop_the_helper_at_once(desk, db_s
     kinds = db_session.scalars(select(Notification.kind).where(Notification.citizen_id == desk.citizen.id)
                                .order_by(Notification.id)).all()
     assert kinds == ["assistance_assigned", "assistance_grant", "assistance_grant", "assistance_closed"]
+
+
+def test_a_grant_covers_only_the_requests_centre_and_item_which_the_citizen_is_told(desk, db_session):
+    request = _taken(desk, db_session)
+    # The request named its item: it is the grant's, and no other can be put in its place.
+    assert refusal(lambda: services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
+                                               valid_hours=24, now=MONDAY_8AM, item_code=desk.hall.slow.code)) \
+        == (422, services.GRANT_NEEDS_ITEM)
+    grant = services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
+                                valid_hours=24, now=MONDAY_8AM)
+    asked = db_session.scalars(select(Notification).where(Notification.kind == "assistance_grant")).one()
+    assert desk.centre.name in asked.body and f"“{desk.hall.quick.name}”" in asked.body
+    services.confirm_grant(db_session, desk.citizen, request.id, grant.id, MONDAY_8AM)
+    # Under a grant in force: another item at this centre, a slot at another centre, or two items are refused.
+    slot = desk.hall.slot(db_session, desk.hall.general, "2026-11-25 09:00")
+    elsewhere = build_hall(db_session, MONDAY_8AM)
+    far_slot = elsewhere.slot(db_session, elsewhere.general, "2026-11-25 09:00")
+    for slot_id, codes in ((slot.id, [desk.hall.slow.code]), (far_slot.id, [desk.hall.quick.code]),
+                           (far_slot.id, [elsewhere.quick.code]), (slot.id, [desk.hall.quick.code, desk.hall.slow.code])):
+        assert refusal(lambda: services.book_for_requester(db_session, desk.cipher, desk.helper, request,
+                                                           slot_id=slot_id, item_codes=codes, now=MONDAY_8AM)) \
+            == (403, services.GRANT_OUTSIDE)
+    assert db_session.scalar(select(func.count()).select_from(Appointment)
+                             .where(Appointment.citizen_id == desk.citizen.id)) == 0
+    # Within them, it books.
+    assert _book(desk, db_session, request, MONDAY_8AM).centre_id == desk.centre.id
+
+
+def test_a_request_naming_only_a_situation_gets_its_item_from_the_helper_before_any_grant(desk, db_session):
+    vague = desk.ask(item_code=None, situation="年纪大了，想办老年人优待证，不会在手机上预约")
+    services.assign(db_session, desk.helper, vague.id, desk.helper.id, MONDAY_8AM)
+    other_centres_item = build_hall(db_session, MONDAY_8AM).quick
+    for code in (None, other_centres_item.code, "NOPE"):   # none, one this centre's windows do not serve, unknown
+        assert refusal(lambda: services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约",
+                                                   valid_hours=24, now=MONDAY_8AM, item_code=code)) \
+            == (422, services.GRANT_NEEDS_ITEM)
+    assert vague.item_id is None and vague.grants == []
+    grant = services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约", valid_hours=24,
+                                now=MONDAY_8AM, item_code=desk.hall.slow.code)
+    # The requester sees the item on the request and in the words that ask them.
+    assert vague.item_id == desk.hall.slow.id and grant.status == GrantStatus.PENDING
+    asked = [e.note for e in vague.events if e.kind == "grant_asked"]
+    assert asked and f"“{desk.hall.slow.name}”" in asked[0] and desk.centre.name in asked[0]
 
 
 def test_someone_else_cannot_confirm_or_revoke_a_grant_or_withdraw(desk, db_session, cipher):

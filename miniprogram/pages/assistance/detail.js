@@ -1,6 +1,6 @@
 // 帮办进度: the timeline, the helper, a grant to confirm or end, withdraw, and rating the helper once closed.
 const { api, showError } = require("../../utils/api.js");
-const { assistanceActions } = require("../../utils/format.js");
+const { assistanceActions, slotTime } = require("../../utils/format.js");
 
 Page({
   // asking: the question on the page before an act that cannot be undone ("withdraw", or "end" a grant): asked on
@@ -12,8 +12,13 @@ Page({
   },
   onShow() { this.load(); },
   load() {
-    api.get(`/api/v1/assistance/${this.id}`).then((request) => this.setData({ request, actions: assistanceActions(request) }),
-                                                  (error) => showError(this, error));
+    // Times read as people say them (11月23日（周一）08:00), never the API's ISO form.
+    api.get(`/api/v1/assistance/${this.id}`).then((request) => {
+      const timeline = (request.timeline || []).map((entry) => Object.assign({}, entry, { when: slotTime(entry.at) }));
+      const grants = (request.grants || []).map((g) => Object.assign({}, g, { until: slotTime(g.expires_at) }));
+      const shown = Object.assign({}, request, { timeline, grants });
+      this.setData({ request: shown, actions: assistanceActions(shown) });
+    }, (error) => showError(this, error));
   },
   grant(event, act, done) {
     const id = event.currentTarget.dataset.id;
@@ -34,6 +39,8 @@ Page({
     api.post(`/api/v1/assistance/${this.id}/withdraw`, {})
       .then(() => { this.setData({ done: "已撤回" }); this.load(); }, (error) => showError(this, error));
   },
+  // One handler for the question's 是 button (a handler named by an expression is not bound by every base library).
+  answerYes() { if (this.data.asking === "withdraw") this.yesWithdraw(); else this.yesEndGrant(); },
   notNow() { this.setData({ asking: "", askingId: null }); },
   // The shared rating page: the five levels with none chosen for the citizen (国办 2019 好差评 rules).
   rate() { wx.navigateTo({ url: `/pages/feedback/index?rate=assistance&id=${this.id}` }); },
