@@ -150,6 +150,11 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         page.get_by_role("button", name="下拉刷新").click()
         expect(page.locator("#tester-page-status")).to_have_text("已下拉刷新当前页面")
         expect(messages).to_contain_text("预约即将开始")
+        reminder = messages.locator("wx-view.card", has_text="预约即将开始")
+        # Marked new, dated in words, and saying it can be tapped (the card opens the appointment).
+        expect(reminder).to_contain_text("新消息：预约即将开始")
+        expect(reminder).to_contain_text("11月23日（周一）")
+        expect(reminder.locator(".link-hint")).to_have_text("点这里查看 ›")
         expect(service_notices(page)).to_have_count(2, timeout=15_000)   # 预约成功 at once, then the reminder
         expect(service_notices(page).last).to_contain_text(hall.centre.name)
         expect(page.locator("#tester-inbox-status")).to_contain_text("条新的服务通知")

@@ -1,13 +1,19 @@
 const { api, showError } = require("../../utils/api.js");
+const { slotTime } = require("../../utils/format.js");
 
 Page({
-  data: { messages: [], error: "" },
-  onShow() { this.load(); },
+  data: { elder: false, messages: [], error: "" },
+  onLoad() { this.setData({ elder: getApp().globalData.elder }); },
+  onShow() { this.fresh = {}; this.load(); },
   // Pulling the list down fetches it again: a message that came while the page was open shows up.
   onPullDownRefresh() { this.load().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },
   load() {
     return api.get("/api/v1/messages").then((data) => {
-      this.setData({ messages: data.messages, error: "" });
+      // What was unread when this visit first showed it stays marked 新消息 for the whole visit (each load marks
+      // everything read on the server; a pull-down would otherwise unmark what the reader has not looked at yet).
+      data.messages.forEach((m) => { if (!m.read) this.fresh[m.id] = true; });
+      const messages = data.messages.map((m) => Object.assign({}, m, { when: slotTime(m.at), fresh: !!this.fresh[m.id] }));
+      this.setData({ messages, error: "" });
       return api.post("/api/v1/messages/read-all");
     }).catch((error) => showError(this, error));
   },
