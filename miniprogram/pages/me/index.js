@@ -5,8 +5,10 @@ const { faceOutcome } = require("../../utils/format.js");
 const { KEY } = require("../../utils/elder.js");
 
 Page({
-  data: { me: null, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "", elder: false,
-          sms: null, smsOn: [] },
+  // loaded: the first answer about the account came (or failed). Until then only the profile card's place is shown,
+  // so nothing moves under a finger when it arrives (an unverified account's form goes in above the list).
+  data: { me: null, loaded: false, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "",
+          elder: false, sms: null, smsOn: [] },
   onShow() {
     this.setData({ elder: getApp().globalData.elder });
     this.load();
@@ -20,7 +22,10 @@ Page({
     api.put("/api/v1/me/sms", { opted_out: off })
       .then((sms) => this.setData({ sms, done: "短信提醒设置已保存" }), (error) => showError(this, error));
   },
-  load() { return api.get("/api/v1/me").then((me) => this.setData({ me }), (error) => showError(this, error)); },
+  load() {
+    return api.get("/api/v1/me").then((me) => this.setData({ me, loaded: true }),
+                                      (error) => { this.setData({ loaded: true }); showError(this, error); });
+  },
   onName(event) { this.setData({ realName: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
   onConfirm(event) { this.setData({ confirm: event.detail.value }); },
