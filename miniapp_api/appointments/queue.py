@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -193,6 +193,19 @@ def _waiting(window_id: int, today):
     return (select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
                                  Ticket.status == TicketStatus.WAITING)
             .order_by(Ticket.appointment_id.is_(None), Ticket.seq))
+
+
+def waiting_ahead(session: Session, ticket: Ticket) -> int | None:
+    """前面还有 N 人: the waiting tickets the window will call before this one (the calling order of `_waiting`);
+    None once the ticket is no longer waiting."""
+    if ticket.status != TicketStatus.WAITING:
+        return None
+    walk_in = ticket.appointment_id is None
+    earlier = Ticket.appointment_id.is_not(None) if walk_in else false()   # appointments go before walk-ins
+    same_kind = Ticket.appointment_id.is_(None) if walk_in else Ticket.appointment_id.is_not(None)
+    return session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.window_id == ticket.window_id, Ticket.service_date == ticket.service_date,
+        Ticket.status == TicketStatus.WAITING, or_(earlier, and_(same_kind, Ticket.seq < ticket.seq))))
 
 
 def call_next(session: Session, *, window_id: int, now: datetime, near_ahead: int = QUEUE_NEAR_AHEAD) -> Ticket | None:

@@ -119,7 +119,9 @@ class TicketOut(BaseModel):
     status_name: str
     window_id: int
     window_name: str
-    waiting_ahead: int | None = None
+    waiting_ahead: int | None = Field(default=None, description=(
+        "前面还有 N 人: waiting tickets called before this one (check-in, walk-in and an appointment's own page); "
+        "null once called, or in lists"))
 
     @classmethod
     def of(cls, ticket: Ticket, waiting_ahead: int | None = None) -> TicketOut:

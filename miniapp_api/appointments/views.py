@@ -122,7 +122,10 @@ def list_relative_appointments(path: RelativePath):
 @read_only
 def show_appointment(path: AppointmentPath):
     appointment, _ = services.appointment_for(db.session, g.citizen, path.appointment_id, Act.VIEW, utcnow())
-    return _appointments_out([appointment])[0]
+    shown = _appointments_out([appointment])[0]
+    if appointment.ticket is not None:   # 前面还有 N 人, as of this read (the page is pulled down to read it again)
+        shown["ticket"]["waiting_ahead"] = queue.waiting_ahead(db.session, appointment.ticket)
+    return shown
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel", responses={200: AppointmentOut}, security=BEARER)
@@ -151,7 +154,7 @@ def check_in(path: AppointmentPath, query: CheckInQuery):
     """Check in at the hall and get a queue ticket (with the call screen's code where the centre asks for it)."""
     ticket = queue.check_in(db.session, citizen_id=g.citizen.id, appointment_id=path.appointment_id, now=utcnow(),
                             presence=query.presence(), presence_key=current_app.config["PRESENCE_KEY"])
-    return TicketOut.of(ticket).model_dump(mode="json")
+    return TicketOut.of(ticket, queue.waiting_ahead(db.session, ticket)).model_dump(mode="json")
 
 
 @bp.post("/centres/<int:centre_id>/tickets", responses={201: TicketOut}, security=BEARER)
@@ -162,7 +165,7 @@ def take_ticket(path: CentrePath, body: WalkInIn):
     ticket = queue.walk_in_ticket(db.session, citizen_id=g.citizen.id, centre_id=path.centre_id,
                                   item_code=body.item_code, now=utcnow(), presence=body.presence(),
                                   presence_key=current_app.config["PRESENCE_KEY"])
-    return TicketOut.of(ticket).model_dump(mode="json"), 201
+    return TicketOut.of(ticket, queue.waiting_ahead(db.session, ticket)).model_dump(mode="json"), 201
 
 
 @bp.get("/centres/<int:centre_id>/queue", responses={200: QueueOut})

@@ -24,6 +24,13 @@ test("an appointment offers only the actions its status allows", () => {
   assert.deepEqual(format.appointmentActions({ status: "served" }),
                    { cancel: false, reschedule: false, checkIn: false, rate: true });
   assert.equal(format.appointmentActions({ status: "cancelled" }).cancel, false);
+  const ticket = { status: "waiting", window_name: "综合窗口1", waiting_ahead: 3 };
+  assert.deepEqual(format.ticketWords(ticket),
+                   ["前面还有 3 人", "叫到您的号时，请到综合窗口1。请留意大厅的叫号屏和广播。"]);
+  assert.equal(format.ticketWords(Object.assign({}, ticket, { waiting_ahead: 0 }))[0], "下一个就是您，请在综合窗口1附近等候");
+  assert.equal(format.ticketWords(Object.assign({}, ticket, { waiting_ahead: null }))[0], "正在排队");
+  assert.deepEqual(format.ticketWords(Object.assign({}, ticket, { status: "called" })), ["已叫到您的号，请马上到综合窗口1"]);
+  assert.deepEqual(format.ticketWords(null), []);
 });
 
 test("field messages are keyed by form field", () => {

@@ -159,6 +159,22 @@
     return Number(fontSizeSetting) > 17;
   }
 
+  /** A queue ticket in plain words: where it stands (前面还有 N 人 while waiting) and what to do now. */
+  function ticketWords(ticket) {
+    if (!ticket) return [];
+    var where = ticket.window_name;
+    if (ticket.status === "waiting") {
+      var ahead = ticket.waiting_ahead;
+      return [ahead === 0 ? "下一个就是您，请在" + where + "附近等候" : (ahead ? "前面还有 " + ahead + " 人" : "正在排队"),
+              "叫到您的号时，请到" + where + "。请留意大厅的叫号屏和广播。"];
+    }
+    if (ticket.status === "called") return ["已叫到您的号，请马上到" + where];
+    if (ticket.status === "serving") return ["正在" + where + "为您办理"];
+    if (ticket.status === "served") return ["已办结，谢谢您的耐心"];
+    if (ticket.status === "missed") return ["已过号。请到大厅服务台说明情况，工作人员会帮您处理"];
+    return [ticket.status_name];
+  }
+
   /** Which actions an appointment offers, from its status (the server decides; this only hides buttons). */
   function appointmentActions(appointment) {
     var status = appointment && appointment.status;
@@ -222,7 +238,7 @@
              rate: !!(request && request.can_rate) };
   }
 
-  return { assistanceActions: assistanceActions, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
+  return { assistanceActions: assistanceActions, ticketWords: ticketWords, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
            FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            slotsByTime: slotsByTime, seatsText: seatsText, windowWords: windowWords, WINDOW_KINDS: WINDOW_KINDS,

@@ -165,7 +165,9 @@ def test_reschedule_and_check_in_over_http(client, db_session, real_name_login, 
     assert client.get(f"/api/v1/appointments/{appointment['id']}", headers=headers).get_json()["rescheduled_to_id"] == new_id
     frozen.move_to(MONDAY_8AM + timedelta(hours=2, minutes=45))
     ticket = client.post(f"/api/v1/appointments/{new_id}/check-in", headers=headers)
-    assert ticket.status_code == 200 and ticket.get_json()["number"] == "B001"
+    assert ticket.status_code == 200 and (ticket.get_json()["number"], ticket.get_json()["waiting_ahead"]) == ("B001", 0)
+    shown = client.get(f"/api/v1/appointments/{new_id}", headers=headers).get_json()["ticket"]
+    assert (shown["number"], shown["status"], shown["waiting_ahead"]) == ("B001", "waiting", 0)
     queue = client.get(f"/api/v1/centres/{hall.centre.id}/queue").get_json()["windows"]
     assert next(w for w in queue if w["window_id"] == hall.general.id)["waiting"] == 1
     walk_in = client.post(f"/api/v1/centres/{hall.centre.id}/tickets", headers=headers,

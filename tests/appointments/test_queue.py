@@ -101,6 +101,24 @@ def test_calling_serving_and_missing(db_session, cipher, hall, make_citizen):
     assert wrong_state.value.code == queue.TICKET_STATE
 
 
+def test_how_many_are_ahead_follows_the_calling_order(db_session, cipher, hall, make_citizen):
+    """前面还有 N 人 counts whom the window calls first: checked-in appointments before walk-ins, then by number."""
+    walkers = [queue.walk_in_ticket(db_session, citizen_id=make_citizen().id, centre_id=hall.centre.id,
+                                    item_code=hall.slow.code, now=NINE) for _ in range(2)]
+    booker = make_citizen()
+    appointment = book(db_session, cipher, booker, hall.slot(db_session, hall.general, "2026-11-23 09:15"),
+                       [hall.quick])
+    booked = queue.check_in(db_session, citizen_id=booker.id, appointment_id=appointment.id, now=NINE)
+    assert [queue.waiting_ahead(db_session, t) for t in (booked, *walkers)] == [0, 1, 2]
+    called = queue.call_next(db_session, window_id=hall.general.id, now=NINE)
+    assert called.id == booked.id and queue.waiting_ahead(db_session, called) is None
+    assert [queue.waiting_ahead(db_session, t) for t in walkers] == [0, 1]
+    # Another window's queue is not this one's.
+    express = queue.walk_in_ticket(db_session, citizen_id=make_citizen().id, centre_id=hall.centre.id,
+                                   item_code=hall.quick.code, now=NINE)
+    assert express.window_id != hall.general.id and queue.waiting_ahead(db_session, express) == 0
+
+
 def test_queue_overview_estimates_from_recent_service(db_session, hall, make_citizen):
     for _ in range(5):
         queue.walk_in_ticket(db_session, citizen_id=make_citizen().id, centre_id=hall.centre.id,

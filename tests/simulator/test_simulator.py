@@ -29,7 +29,7 @@ from miniapp_api.surveys import services as surveys
 from tests.browser import assert_accessible
 from tests.factories import MONDAY_8AM, build_hall, id_number, make_staff
 from tests.simulator.phone import current_page, open_phone
-from tests.simulator.staff import staff_serves_the_next_person
+from tests.simulator.staff import staff_calls_the_next_person, staff_serves_the_called_person
 from tests.workers import run_worker
 
 pytestmark = pytest.mark.integration
@@ -167,10 +167,16 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         detail = current_page(phone, "pages/appointments/detail")
         detail.get_by_role("button", name="到达现场，签到取号").click()
         expect(detail.locator("wx-view.ticket")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+        window = hall.general.name
+        expect(detail.get_by_text(f"下一个就是您，请在{window}附近等候")).to_be_visible()   # nobody ahead
         assert_accessible(page, "mini-program ticket")
         page.screenshot(path=artifacts / "simulator-ticket.png")
 
-        staff_serves_the_next_person(live_server, clerk, hall.general.id)
+        # The counter calls the number: pulled down, the page says so and where to go.
+        headers, called = staff_calls_the_next_person(live_server, clerk, hall.general.id)
+        page.get_by_role("button", name="下拉刷新").click()
+        expect(detail.get_by_text(f"已叫到您的号，请马上到{window}")).to_be_visible()
+        staff_serves_the_called_person(live_server, headers, hall.general.id, called)
         # The consumers of `appointment.served` (the dispatch job does this after the commit): the follow-up
         # survey is planned. The events' created_at is the database's clock, so they are named by id.
         served = session.scalars(select(DomainEvent.id).where(DomainEvent.kind == "appointment.served")).all()

@@ -1,17 +1,19 @@
 const { api, showError } = require("../../utils/api.js");
-const { appointmentActions, hallCode, slotTime } = require("../../utils/format.js");
+const { appointmentActions, hallCode, slotTime, ticketWords } = require("../../utils/format.js");
 const { rescheduleSlots } = require("../../utils/cases.js");
 
 Page({
-  data: { appointment: null, actions: {}, when: "", itemNames: "", elder: false, askingCancel: false, moving: false, date: "", slots: [], slotId: null,
+  data: { appointment: null, actions: {}, when: "", itemNames: "", ticketLines: [], elder: false, askingCancel: false, moving: false, date: "", slots: [], slotId: null,
           loadedDay: false, busy: false, error: "", fieldErrors: {} },
   onLoad(query) { this.id = query.id; this.setData({ elder: Boolean(getApp().globalData.elder) }); this.load(); },
   load() {
-    api.get(`/api/v1/appointments/${this.id}`).then((appointment) => this.setData({
+    return api.get(`/api/v1/appointments/${this.id}`).then((appointment) => this.setData({
       appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at),
-      itemNames: appointment.items.map((item) => item.name).join("、") }),
+      itemNames: appointment.items.map((item) => item.name).join("、"), ticketLines: ticketWords(appointment.ticket) }),
     (error) => showError(this, error));
   },
+  // In the hall, pulled down to see how many are still ahead (前面还有 N 人) and whether the number was called.
+  onPullDownRefresh() { this.load().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },
   checkIn() {
     api.post(`/api/v1/appointments/${this.id}/check-in`).then(() => this.load(), (error) => {
       if (error.code !== "presence_required") return showError(this, error);
