@@ -75,6 +75,12 @@ class MessageList(BaseModel):
     messages: list[MessageOut]
 
 
+class ReadAllIn(StrictIn):
+    ids: list[Id] | None = Field(default=None, max_length=200, description=(
+        "the messages the page showed: only these are marked read (one that arrived after the page read the list "
+        "stays unread); omitted: every message delivered by now"))
+
+
 class MarkedOut(BaseModel):
     marked: int
     unread_count: int

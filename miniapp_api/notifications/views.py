@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from miniapp_api.notifications import kinds, services
@@ -13,6 +13,7 @@ from miniapp_api.notifications.schemas import (
     MessageOut,
     MessagePath,
     MessageQuery,
+    ReadAllIn,
     SmsKindOut,
     SmsPreferencesIn,
     SmsPreferencesOut,
@@ -77,8 +78,13 @@ def mark_read(path: MessagePath):
 @bp.post("/messages/read-all", responses={200: MarkedOut})
 @citizen_required
 def mark_all_read():
-    marked = services.mark_read(db.session, g.citizen.id, None, utcnow())
-    return MarkedOut(marked=marked, unread_count=0).model_dump()
+    """Mark read what the page showed (JSON `{"ids": [...]}`, ReadAllIn), or with no body, as the mini-programs
+    already in people's hands send it, every message delivered by now."""
+    body = ReadAllIn.model_validate(request.get_json(silent=True) or {})   # refused with the envelope (422)
+    now = utcnow()
+    marked = services.mark_read(db.session, g.citizen.id, None, now, only=body.ids)
+    return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, now,
+                                                                        limit=1)[1]).model_dump()
 
 
 def _sms_preferences(citizen) -> dict:

@@ -51,11 +51,11 @@ test("长辈模式 from WeChat's font size or the citizen's switch, and the thre
   assert.equal(elderMode(20, ""), true);
   assert.equal(elderMode(17, "1"), true);
   assert.equal(elderMode(24, "0"), false);   // turned off by the citizen, large font or not
-  const tiles = [{ url: "/pages/guide/index" }, { url: "/pages/items/index" }, { url: "/pages/book/index" },
+  const tiles = [{ url: "/pages/guide/index" }, { url: "/pages/items/index" }, { url: "/pages/items/index?for=book" },
                  { url: "/pages/appointments/index" }, { url: "/pages/applications/index" },
                  { url: "/pages/messages/index" }, { url: "/pages/me/index" }];
   assert.deepEqual(homeTiles(tiles, true).map((t) => t.url),
-                   ["/pages/book/index", "/pages/appointments/index", "/pages/applications/index",
+                   ["/pages/items/index?for=book", "/pages/appointments/index", "/pages/applications/index",
                     "/pages/messages/index", "/pages/me/index"]);
   assert.equal(homeTiles(tiles, false).length, 7);
 });

@@ -13,7 +13,7 @@ function elderMode(fontSizeSetting, stored) {
 
 /** The home page's tiles: in 长辈模式 the three things most often done, then 消息 and 我的 (verification lives there). */
 function homeTiles(all, elder) {
-  const common = ["/pages/book/index", "/pages/appointments/index", "/pages/applications/index",
+  const common = ["/pages/items/index?for=book", "/pages/appointments/index", "/pages/applications/index",
                   "/pages/messages/index", "/pages/me/index"];
   return elder ? all.filter((tile) => common.indexOf(tile.url) >= 0) : all;
 }

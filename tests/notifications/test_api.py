@@ -1,6 +1,9 @@
 """Consents and the message centre over HTTP."""
 
+from datetime import timedelta
+
 import time_machine
+from sqlalchemy import select
 
 from miniapp_api.citizens.models import Citizen
 from miniapp_api.notifications.models import Notification
@@ -60,6 +63,30 @@ def test_message_centre_shows_every_message_and_counts_unread(client, login, ver
         later = client.get("/api/v1/messages", headers=headers).get_json()
         assert later["unread_count"] == 1 and later["messages"][0]["title"] == "明天有预约"
         assert client.post("/api/v1/messages/read-all", headers=headers).get_json() == {"marked": 1, "unread_count": 0}
+
+
+def test_read_all_marks_only_what_the_page_showed(client, login, db_session):
+    """A message delivered after the page read the list stays unread; another citizen's ids change nothing."""
+    headers, other_headers = login("o-read-all"), login("o-read-other")
+    me, other = (db_session.scalars(select(Citizen).where(Citizen.openid == o)).one()
+                 for o in ("o-read-all", "o-read-other"))
+    def message(citizen):
+        row = Notification(citizen_id=citizen.id, kind="appointment_status", title="预约成功", body="b", fields={},
+                           status="sent", deliver_after=MONDAY_8AM)
+        db_session.add(row)
+        db_session.flush()
+        return row.id
+    shown = [message(me), message(me)]
+    arrived_later, theirs = message(me), message(other)
+    db_session.commit()
+    with time_machine.travel(MONDAY_8AM + timedelta(hours=1), tick=True):
+        marked = client.post("/api/v1/messages/read-all", headers=headers, json={"ids": [*shown, theirs]})
+        assert marked.get_json() == {"marked": 2, "unread_count": 1}
+        inbox = {m["id"]: m["read"] for m in client.get("/api/v1/messages", headers=headers).get_json()["messages"]}
+        assert inbox == {shown[0]: True, shown[1]: True, arrived_later: False}
+        assert client.get("/api/v1/messages", headers=other_headers).get_json()["unread_count"] == 1
+        assert_envelope(client.post("/api/v1/messages/read-all", headers=headers, json={"ids": ["x"]}), 422,
+                        "validation_failed")
 
 
 def test_metrics_count_notifications_by_status(app, client, db_session, monkeypatch):

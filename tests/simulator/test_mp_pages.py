@@ -61,6 +61,11 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
 
     # Typing fires bindinput (onInput), Enter bindconfirm (search): the list is what the API found.
     search = phone.get_by_label("搜索事项（名称或拼音首字母）")
+    search.press_sequentially("飞船驾照")          # nothing found: said in words, with a way on
+    search.press("Enter")
+    expect(phone.get_by_text("没有找到“飞船驾照”", exact=False)).to_be_visible()
+    expect(phone.get_by_role("button", name="说说我想办什么事")).to_be_visible()
+    search.fill("")
     search.press_sequentially(hall.slow.name)
     search.press("Enter")
     expect(items).to_have_count(1)
@@ -87,9 +92,14 @@ def test_home_to_item_search_through_the_mini_programs_own_pages(page: Page, liv
     expect(phone.locator('.mp-page[data-page="pages/index/index"] wx-view.elder')).to_have_count(1)
     assert page.evaluate("localStorage.getItem('banshi.mp.banshi.elder')") == '"1"'   # wx.setStorageSync
 
-    # In elder mode the booking page asks the API (with app.js's token) who this is, and sends an unverified
-    # citizen to verify first.
+    # 预约办事 asks first what the visit is for (the item list, saying so); then the booking page asks the API
+    # (with app.js's token) who this is, and sends an unverified citizen to verify first.
     phone.get_by_text("预约办事", exact=True).click()
+    expect(phone.locator(".mp-title")).to_have_text("办事指南")
+    expect(phone.get_by_text("预约前先选要办的事", exact=False)).to_be_visible()
+    phone.get_by_text(hall.slow.name, exact=True).click()
+    phone.get_by_role("button", name="预约办理").click()
+    expect(phone.locator(".mp-title")).to_have_text("预约办事")
     expect(phone.get_by_role("button", name="去实名核验")).to_be_visible()
     page.screenshot(path=artifacts / "mp-book-elder.png")
     assert errors == []

@@ -79,7 +79,9 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         phone.get_by_label("身份证号（18 位）").fill(id_number(501))
         phone.get_by_role("button", name="开始人脸核验").click()
         expect(phone.get_by_text("实名状态：已实名核验")).to_be_visible()
-        expect(phone.get_by_text("核验成功：实名核验已通过，现在可以预约办事了")).to_be_visible()
+        outcome = current_page(phone, "pages/me/index").locator("wx-view.card.notice")   # under the card, in view
+        expect(outcome).to_contain_text("核验成功：实名核验已通过，现在可以预约办事了")
+        expect(outcome.get_by_role("button", name="去预约办事")).to_be_in_viewport()
         phone.get_by_role("button", name="使用微信手机号").click()
         phone.get_by_role("dialog").get_by_label("微信绑定的手机号（模拟）").fill("13912345678")
         phone.get_by_role("dialog").get_by_role("button", name="允许").click()

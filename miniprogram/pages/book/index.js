@@ -12,13 +12,15 @@ const WAITLIST_NOTICES = ["waitlist_result", "appointment_status"];
 const FOR_OTHER = "为其他人（不是已授权的亲友）";
 
 Page({
-  data: { code: "", also: [], itemName: "", alsoNames: "", elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
+  data: { code: "", also: [], itemName: "", alsoNames: "", elder: false, hours: [], centres: [], centreIndex: 0, date: "", nextOpen: "", needVerify: false, noItem: false, closures: [], periods: { morning: [], afternoon: [] }, periodList: [], slotId: null,
           people: ["为自己", FOR_OTHER], relatives: [], personIndex: 0, error: "", fieldErrors: {}, full: false,
           forOther: false, relations: RELATIONS, otherName: "", otherIdNumber: "", otherPhone: "", otherRelation: "",
           otherErrors: {},
           waitlistPeriods: WAITLIST_PERIODS.map((p) => p[1]), waitlistIndex: 0 },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder });
+    // A booking is for an item: opened without one (an old link), it leads to the item list instead of an error.
+    if (!query.code) { this.setData({ noItem: true }); return; }
     this.checkVerified();
     // also: items booked in the same visit (a scenario's checklist), centre: the one the checklist chose.
     // date: a link that opens a given day (the message of a closure points at the earliest equivalent slot).
@@ -80,9 +82,12 @@ Page({
   // 长辈模式: one not yet verified is told so first, with one large button, not at the last step; asked again on
   // coming back from 我的, where the check was done.
   checkVerified() {
-    if (this.data.elder) api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
+    // In both modes: one not yet verified reads it first, with the button, not after choosing a time.
+    api.get("/api/v1/me").then((me) => this.setData({ needVerify: !me.verified }), () => null);
   },
+  goItems() { wx.redirectTo({ url: "/pages/items/index?for=book" }); },
   onShow() {
+    if (this.data.noItem) return;
     if (this.data.needVerify) this.checkVerified();
     // Loaded now, so that the booking tap can ask WeChat straight away (its prompt only opens from a tap).
     loadConsents(api).then((rows) => { this.consents = rows; });

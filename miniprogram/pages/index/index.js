@@ -3,7 +3,7 @@ const { KEY, homeTiles } = require("../../utils/elder.js");
 const TILES = [
   { title: "我要办事（情景引导）", url: "/pages/guide/index" },
   { title: "办事指南", url: "/pages/items/index" },
-  { title: "预约办事", url: "/pages/book/index" },
+  { title: "预约办事", url: "/pages/items/index?for=book" },   // the item first: a booking is for something
   { title: "我的预约", url: "/pages/appointments/index" },
   { title: "我的候补", url: "/pages/waitlist/index" },
   { title: "现场取号", url: "/pages/tickets/index" },

@@ -7,7 +7,7 @@ const { KEY } = require("../../utils/elder.js");
 Page({
   // loaded: the first answer about the account came (or failed). Until then only the profile card's place is shown,
   // so nothing moves under a finger when it arrives (an unverified account's form goes in above the list).
-  data: { me: null, loaded: false, realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "",
+  data: { me: null, loaded: false, verifyResult: "", realName: "", idNumber: "", error: "", fieldErrors: {}, done: "", confirm: "",
           elder: false, sms: null, smsOn: [] },
   onShow() {
     this.setData({ elder: getApp().globalData.elder });
@@ -26,6 +26,7 @@ Page({
     return api.get("/api/v1/me").then((me) => this.setData({ me, loaded: true }),
                                       (error) => { this.setData({ loaded: true }); showError(this, error); });
   },
+  goBook() { wx.navigateTo({ url: "/pages/items/index?for=book" }); },
   onName(event) { this.setData({ realName: event.detail.value }); },
   onIdNumber(event) { this.setData({ idNumber: event.detail.value }); },
   onConfirm(event) { this.setData({ confirm: event.detail.value }); },
@@ -47,7 +48,7 @@ Page({
   },
   /** getVerifyId on the server, wx.requestFacialVerify on the phone, then the server asks WeChat how it went. */
   verify() {
-    this.setData({ error: "", fieldErrors: {}, done: "" });
+    this.setData({ error: "", fieldErrors: {}, done: "", verifyResult: "" });
     api.post("/api/v1/me/verifications", { real_name: this.data.realName, id_number: this.data.idNumber })
       .then((started) => new Promise((resolve) => wx.requestFacialVerify({
         verifyId: started.verify_id,
@@ -56,7 +57,7 @@ Page({
         fail: () => resolve(started),
       })))
       .then((started) => api.post(`/api/v1/me/verifications/${started.id}/confirm`, {}))
-      .then((me) => this.setData({ me, done: faceOutcome(me) }), (error) => showError(this, error));
+      .then((me) => this.setData({ me, verifyResult: faceOutcome(me) }), (error) => showError(this, error));
   },
   /** <button open-type="getPhoneNumber">: the code is exchanged by the server, never decrypted here. */
   onPhoneNumber(event) {

@@ -2,8 +2,7 @@ const { api, showError } = require("../../utils/api.js");
 const { slotTime } = require("../../utils/format.js");
 
 Page({
-  data: { elder: false, messages: [], error: "" },
-  onLoad() { this.setData({ elder: getApp().globalData.elder }); },
+  data: { messages: [], error: "" },
   onShow() { this.fresh = {}; this.load(); },
   // Pulling the list down fetches it again: a message that came while the page was open shows up.
   onPullDownRefresh() { this.load().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },
@@ -14,7 +13,8 @@ Page({
       data.messages.forEach((m) => { if (!m.read) this.fresh[m.id] = true; });
       const messages = data.messages.map((m) => Object.assign({}, m, { when: slotTime(m.at), fresh: !!this.fresh[m.id] }));
       this.setData({ messages, error: "" });
-      return api.post("/api/v1/messages/read-all");
+      // Only what this page showed is marked read: one that arrives meanwhile stays new for the next look.
+      return api.post("/api/v1/messages/read-all", { ids: data.messages.map((m) => m.id) });
     }).catch((error) => showError(this, error));
   },
   open(event) {
