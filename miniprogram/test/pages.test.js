@@ -31,6 +31,8 @@ test("an appointment offers only the actions its status allows", () => {
   assert.equal(format.ticketWords(Object.assign({}, ticket, { waiting_ahead: null }))[0], "正在排队");
   assert.deepEqual(format.ticketWords(Object.assign({}, ticket, { status: "called" })), ["已叫到您的号，请马上到综合窗口1"]);
   assert.deepEqual(format.ticketWords(null), []);
+  assert.equal(format.dayWords("2026-12-07"), "12月7日（周一）");
+  assert.equal(format.dayWords(""), "");
 });
 
 test("field messages are keyed by form field", () => {

@@ -41,6 +41,14 @@
   }
 
   /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
+  /** A day as people say it: 2026-12-07 → 12月7日（周一）. */
+  function dayWords(isoDate) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate || "");
+    if (!match) return "";
+    var day = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+    return (+match[2]) + "月" + (+match[3]) + "日（周" + WEEKDAYS[day.getUTCDay()] + "）";
+  }
+
   function slotTime(iso) {
     var match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
     if (!match) return "";
@@ -238,7 +246,7 @@
              rate: !!(request && request.can_rate) };
   }
 
-  return { assistanceActions: assistanceActions, ticketWords: ticketWords, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
+  return { assistanceActions: assistanceActions, ticketWords: ticketWords, dayWords: dayWords, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
            FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            slotsByTime: slotsByTime, seatsText: seatsText, windowWords: windowWords, WINDOW_KINDS: WINDOW_KINDS,

@@ -42,7 +42,11 @@ def test_a_citizen_asks_for_help_agrees_to_a_bounded_grant_and_ends_it(page: Pag
         expect(asking.get_by_text(f"服务中心：{desk.centre.name}")).to_be_visible()
         asking.locator("wx-textarea textarea, textarea").first.fill(SITUATION)
         asking.get_by_role("button", name="提交帮办请求").click()
-        expect(asking.get_by_text("已提交（编号", exact=False)).to_be_visible()
+        expect(asking.get_by_text("已提交。帮办员会在 11月24日（周二） 前打电话联系您", exact=False)).to_be_visible()
+        box = asking.locator("wx-textarea textarea, textarea").first
+        expect(box).to_have_value("")                                     # sent: the box is empty again
+        asking.get_by_role("button", name="提交帮办请求").click()          # a second tap sends nothing new
+        expect(asking.get_by_text("请选择事项，或写下您需要帮助办理的事情").first).to_be_visible()
         request = session.scalars(select(AssistanceRequest)).one()
         assert (request.centre_id, request.item_id, request.situation) == (desk.centre.id, None, SITUATION)
 

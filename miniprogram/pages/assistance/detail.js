@@ -1,6 +1,6 @@
 // 帮办进度: the timeline, the helper, a grant to confirm or end, withdraw, and rating the helper once closed.
 const { api, showError } = require("../../utils/api.js");
-const { assistanceActions, slotTime } = require("../../utils/format.js");
+const { assistanceActions, dayWords, slotTime } = require("../../utils/format.js");
 
 Page({
   // asking: the question on the page before an act that cannot be undone ("withdraw", or "end" a grant): asked on
@@ -16,7 +16,7 @@ Page({
     api.get(`/api/v1/assistance/${this.id}`).then((request) => {
       const timeline = (request.timeline || []).map((entry) => Object.assign({}, entry, { when: slotTime(entry.at) }));
       const grants = (request.grants || []).map((g) => Object.assign({}, g, { until: slotTime(g.expires_at) }));
-      const shown = Object.assign({}, request, { timeline, grants });
+      const shown = Object.assign({}, request, { timeline, grants, due_words: dayWords(request.contact_due_on) });
       this.setData({ request: shown, actions: assistanceActions(shown) });
     }, (error) => showError(this, error));
   },

@@ -1,10 +1,11 @@
 // 帮办代办: ask a centre's helpers for help (from an item's guide: ?code=…, or from 我的), and the list of one's requests.
 const { api, showError } = require("../../utils/api.js");
+const { dayWords } = require("../../utils/format.js");
 
 Page({
   data: { elder: false, code: "", itemName: "", centres: [], centreIndex: 0, situation: "", requests: [],
           businesses: [], forWhom: ["本人"], forIndex: 0,
-          error: "", fieldErrors: {}, done: "", claimed: "" },
+          error: "", fieldErrors: {}, done: "", claimed: "", busy: false },
   onLoad(query) {
     this.setData({ elder: getApp().globalData.elder, code: query.code ? decodeURIComponent(query.code) : "" });
     if (this.data.code) {
@@ -24,17 +25,20 @@ Page({
   pickFor(event) { this.setData({ forIndex: Number(event.detail.value) }); },
   pickCentre(event) { this.setData({ centreIndex: Number(event.detail.value) }); },
   onSituation(event) { this.setData({ situation: event.detail.value }); },
+  // One tap, one request: the button waits for the answer, and a request sent empties the box.
   ask() {
-    this.setData({ error: "", fieldErrors: {}, done: "" });
+    if (this.data.busy) return;
+    this.setData({ error: "", fieldErrors: {}, done: "", busy: true });
     const centre = this.data.centres[this.data.centreIndex];
     const business = this.data.forIndex > 0 ? this.data.businesses[this.data.forIndex - 1] : null;
     api.post("/api/v1/assistance", { centre_id: centre ? centre.id : undefined, item_code: this.data.code || undefined,
                                      situation: this.data.situation || undefined,
                                      business_id: business ? business.id : undefined })
       .then((created) => {
-        this.setData({ done: `已提交（编号 ${created.id}），帮办员会在 ${created.contact_due_on} 前与您联系。` });
+        this.setData({ situation: "", busy: false,
+                       done: `已提交。帮办员会在 ${dayWords(created.contact_due_on)} 前打电话联系您，请留意来电。` });
         this.load();
-      }, (error) => showError(this, error));
+      }, (error) => { this.setData({ busy: false }); showError(this, error); });
   },
   // 找回: the requests a 代办点 desk wrote down with this account's face-verified ID number become the caller's.
   claim() {
