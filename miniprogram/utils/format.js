@@ -203,7 +203,8 @@
   function unchosen(field, message) {
     var fields = {};
     fields[field] = message;
-    return { message: message, fields: fields };
+    // The choice's own words go under it; the foot of the page says only where to look (not the same words twice).
+    return { message: "还有一项没有选，请按上面的红字提示选好再提交", fields: fields };
   }
 
   function fieldMessages(error) {

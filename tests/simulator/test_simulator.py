@@ -200,6 +200,9 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         expect(rating.get_by_text("已提交，谢谢您！")).to_be_visible()
         given = session.scalars(select(Rating).where(Rating.citizen_id == citizen.id)).one()
         assert given.level == 4
+        phone.get_by_role("button", name="返回").click()          # the visit's page says it was rated, once
+        expect(detail.get_by_text("您已评价这次服务：满意。谢谢您！")).to_be_visible()
+        expect(detail.get_by_role("button", name="评价这次服务")).to_have_count(0)
 
         # Two hours later the survey invitation is sent; the citizen answers it from the message centre.
         clock.move_to(MONDAY_8AM + timedelta(minutes=65 + 125))

@@ -3,14 +3,26 @@ const { appointmentActions, hallCode, slotTime, ticketWords } = require("../../u
 const { rescheduleSlots } = require("../../utils/cases.js");
 
 Page({
-  data: { appointment: null, actions: {}, when: "", itemNames: "", ticketLines: [], elder: false, askingCancel: false, moving: false, date: "", slots: [], slotId: null,
+  data: { appointment: null, actions: {}, when: "", itemNames: "", ticketLines: [], rated: "", elder: false, askingCancel: false, moving: false, date: "", slots: [], slotId: null,
           loadedDay: false, busy: false, error: "", fieldErrors: {} },
   onLoad(query) { this.id = query.id; this.setData({ elder: Boolean(getApp().globalData.elder) }); this.load(); },
+  // Back from the rating page (or WeChat): read it again, so a rating just given shows here.
+  onShow() { if (this.data.appointment) this.load(); },
   load() {
-    return api.get(`/api/v1/appointments/${this.id}`).then((appointment) => this.setData({
-      appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at),
-      itemNames: appointment.items.map((item) => item.name).join("、"), ticketLines: ticketWords(appointment.ticket) }),
-    (error) => showError(this, error));
+    return api.get(`/api/v1/appointments/${this.id}`).then((appointment) => {
+      this.setData({
+        appointment, actions: appointmentActions(appointment), when: slotTime(appointment.starts_at),
+        itemNames: appointment.items.map((item) => item.name).join("、"), ticketLines: ticketWords(appointment.ticket) });
+      // A served visit is rated once: once rated, the page says how, instead of offering it again.
+      if (appointment.status === "served") return this.loadRating(appointment.id);
+      return null;
+    }, (error) => showError(this, error));
+  },
+  loadRating(id) {
+    return api.get("/api/v1/ratings").then((data) => {
+      const mine = data.ratings.filter((r) => r.target === "appointment" && r.target_id === id)[0];
+      if (mine) this.setData({ rated: mine.level_name, actions: Object.assign({}, this.data.actions, { rate: false }) });
+    }, () => null);
   },
   // In the hall, pulled down to see how many are still ahead (前面还有 N 人) and whether the number was called.
   onPullDownRefresh() { this.load().then(() => wx.stopPullDownRefresh && wx.stopPullDownRefresh()); },

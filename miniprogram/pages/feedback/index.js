@@ -6,7 +6,10 @@ Page({
           rate: null, error: "", fieldErrors: {}, done: "", photos: [], created: null,
           centres: [], centreNames: ["不涉及具体的服务中心"], centreIndex: 0 },
   onLoad(query) {
-    if (query.rate) this.setData({ rate: { target: query.rate, id: Number(query.id) } });
+    if (query.rate) {
+      this.setData({ rate: { target: query.rate, id: Number(query.id) } });
+      wx.setNavigationBarTitle({ title: "评价这次服务" });
+    }
     // Which service centre it is about (optional): it goes straight to that centre's staff.
     else api.get("/api/v1/centres").then((data) => this.setData({
       centres: data.centres, centreNames: ["不涉及具体的服务中心"].concat(data.centres.map((c) => c.name)) }), () => null);
@@ -30,7 +33,8 @@ Page({
     this.setData({ photos: this.data.photos.filter((p) => p.id !== Number(event.currentTarget.dataset.id)) });
   },
   submit() {
-    this.setData({ error: "", fieldErrors: {} });
+    if (this.data.rate && this.data.done) return;   // rated: one service, one rating
+    this.setData({ error: "", fieldErrors: {}, done: "" });
     // No level is chosen for the citizen (国办 2019 好差评 rules): without their choice nothing is sent.
     if (this.data.rate && !this.data.level) {
       showError(this, unchosen("level", RATING_UNCHOSEN));

@@ -421,7 +421,7 @@ test("ask for a helper from an item's guide, follow the request, withdraw it", {
   h.assertBindings(ask, ["centres", "requests"]);
   await h.tap(ask, "onSituation", { detail: { value: "不会在手机上预约，想请人帮忙" } });
   await h.tap(ask, "ask");
-  assert.match(ask.text(), /已提交（编号 \d+），帮办员会在 \d{4}-\d\d-\d\d 前与您联系/);
+  assert.match(ask.text(), /已提交。帮办员会在 \d+月\d+日（周.） 前打电话联系您/);
   assert.match(ask.text(), /我的帮办请求/);
   const [mine] = ask.component.data.requests;
   assert.equal(mine.status_name, "已提交");
