@@ -35,7 +35,7 @@ FEEDBACK_ANSWER_TITLE = "诉求（编号 {id}）的答复"
 NOT_LINKED = "未关联"
 
 PUBLIC_PERIOD = "近{days}天（{since}至{until}）"
-PUBLIC_TOO_FEW = "评价少于{count}条，暂不公布好评率"
+PUBLIC_TOO_FEW = "评价少于{count}条，暂不公布"
 PUBLIC_NO_BAD = "这段时间没有差评"
 PUBLIC_RATE = "{percent}%"
 PUBLIC_DEFINITION = "好评率＝“非常满意”“满意”“基本满意”占有效评价的比例；差评整改率＝已整改的差评占差评的比例"

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from miniapp_api.platform.clock import local_iso
+from miniapp_api.platform.clock import chinese_date, local_iso
 from miniapp_api.platform.schemas import Id, QueryModel, StrictIn
 from miniapp_api.ratings import messages
 from miniapp_api.ratings.messages import LEVEL_NAMES
@@ -200,7 +200,8 @@ class PublicRatingsOut(BaseModel):
         shown = centre["total"] >= PUBLIC_MIN_RATINGS
         too_few = messages.PUBLIC_TOO_FEW.format(count=PUBLIC_MIN_RATINGS)
         return cls(centre_id=public.centre_id,
-                   period=messages.PUBLIC_PERIOD.format(days=PUBLIC_DAYS, since=public.since, until=public.until),
+                   period=messages.PUBLIC_PERIOD.format(days=PUBLIC_DAYS, since=chinese_date(public.since),
+                                                         until=chinese_date(public.until)),
                    total=centre["total"], shown=shown, good_rate=centre["good_rate"] if shown else None,
                    good_rate_text=_percent(centre["good_rate"]) if shown else too_few,
                    rectification_rate=centre["rectification_rate"] if shown else None,

@@ -37,9 +37,9 @@ test("a weak answer offers a person and names the centre", () => {
 
 test("a centre's ratings read as lines, counts always and rates as the backend publishes them", () => {
   const { ratingLines } = require("../utils/ratings.js");
-  const lines = ratingLines({ total: 5, good_rate_text: "评价少于20条，暂不公布好评率",
-                              rectification_text: "评价少于20条，暂不公布好评率", items: [] });
-  assert.deepEqual(lines, ["评价数：5 条", "好评率：评价少于20条，暂不公布好评率", "差评整改率：评价少于20条，暂不公布好评率"]);
+  const lines = ratingLines({ total: 5, good_rate_text: "评价少于20条，暂不公布",
+                              rectification_text: "评价少于20条，暂不公布", items: [] });
+  assert.deepEqual(lines, ["评价数：5 条", "好评率：评价少于20条，暂不公布", "差评整改率：评价少于20条，暂不公布"]);
   const shown = ratingLines({ total: 40, good_rate_text: "95.0%", rectification_text: "50.0%",
                               items: [{ name: "不动产登记", good_rate_text: "95.0%", total: 40 }] });
   assert.equal(shown[3], "不动产登记：95.0%（40 条）");

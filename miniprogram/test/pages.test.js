@@ -33,6 +33,10 @@ test("an appointment offers only the actions its status allows", () => {
   assert.deepEqual(format.ticketWords(null), []);
   assert.equal(format.dayWords("2026-12-07"), "12月7日（周一）");
   assert.equal(format.dayWords(""), "");
+  const week = format.hoursLines([{ weekday: 0, opens: "08:30", closes: "12:00" }, { weekday: 0, opens: "13:30", closes: "17:00" },
+                                  { weekday: 5, opens: "09:00", closes: "12:00" }]);
+  assert.deepEqual(week, ["周一：08:30–12:00、13:30–17:00", "周二：不办公", "周三：不办公", "周四：不办公", "周五：不办公",
+                          "周六：09:00–12:00", "周日：不办公"]);
 });
 
 test("field messages are keyed by form field", () => {

@@ -41,6 +41,17 @@
   }
 
   /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
+  /** A centre's week in one line a day, Monday first (the API's weekday: 0 = Monday): its periods, or 不办公. */
+  function hoursLines(hours) {
+    var lines = [];
+    for (var weekday = 0; weekday < 7; weekday += 1) {
+      var periods = (hours || []).filter(function (h) { return h.weekday === weekday; })
+        .map(function (h) { return h.opens + "–" + h.closes; });
+      lines.push("周" + "一二三四五六日"[weekday] + "：" + (periods.length ? periods.join("、") : "不办公"));
+    }
+    return lines;
+  }
+
   /** A day as people say it: 2026-12-07 → 12月7日（周一）. */
   function dayWords(isoDate) {
     var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate || "");
@@ -247,7 +258,7 @@
              rate: !!(request && request.can_rate) };
   }
 
-  return { assistanceActions: assistanceActions, ticketWords: ticketWords, dayWords: dayWords, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
+  return { assistanceActions: assistanceActions, ticketWords: ticketWords, dayWords: dayWords, hoursLines: hoursLines, LEVELS: LEVELS, RATING_UNCHOSEN: RATING_UNCHOSEN, REVISIT_UNCHOSEN: REVISIT_UNCHOSEN, unchosen: unchosen,
            FEEDBACK_KINDS: FEEDBACK_KINDS, RELATIONS: RELATIONS, FAMILY_RELATIONS: FAMILY_RELATIONS, SCOPES: SCOPES, scopesFrom: scopesFrom,
            faceOutcome: faceOutcome, guideLines: guideLines, materialLine: materialLine, slotTime: slotTime, slotsByPeriod: slotsByPeriod, slotsByHour: slotsByHour,
            slotsByTime: slotsByTime, seatsText: seatsText, windowWords: windowWords, WINDOW_KINDS: WINDOW_KINDS,

@@ -49,12 +49,13 @@ def test_over_http_rates_are_shown_only_from_twenty_ratings(client, rated):
         hidden = client.get(f"/api/v1/centres/{quiet.id}/ratings").get_json()
     assert shown["shown"] is True and shown["total"] == 41
     assert shown["good_rate_text"] == "95.1%" and shown["rectification_text"] == "50.0%"
-    assert shown["period"] == f"近90天（{TODAY - timedelta(days=89)}至{TODAY}）"
+    since = TODAY - timedelta(days=89)
+    assert shown["period"] == f"近90天（{since.year}年{since.month}月{since.day}日至{TODAY.year}年{TODAY.month}月{TODAY.day}日）"
     assert [(i["name"], i["total"], i["good_rate_text"]) for i in shown["items"]] == [
         ("食品经营许可证（新办）", 22, "90.9%")]
     assert rare.code not in str(shown["items"])
     assert hidden["shown"] is False and hidden["total"] == 5 and hidden["good_rate"] is None
-    assert hidden["good_rate_text"] == "评价少于20条，暂不公布好评率" and hidden["items"] == []
+    assert hidden["good_rate_text"] == "评价少于20条，暂不公布" and hidden["items"] == []
 
 
 def test_a_centre_without_bad_ratings_says_so_and_an_unknown_centre_is_not_found(client, db_session):

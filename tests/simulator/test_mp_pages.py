@@ -267,10 +267,12 @@ def test_every_page_in_app_json_renders_in_the_browser_without_a_script_error(pa
         assert errors == [], path
 
 
-def test_the_consent_page_names_every_notice_and_asks_three_at_a_tap(page: Page, live_server, hall, committed_db):
+def test_the_consent_page_names_every_notice_and_asks_three_at_a_tap(page: Page, live_server, hall, committed_db,
+                                                                     artifacts):
     phone = open_phone(page, live_server, "o-mp-consents")
     phone.get_by_text("我的（实名核验、亲友代办）", exact=True).click()
     expect(phone.get_by_text("实名状态：", exact=False)).to_be_visible()   # loaded: the list below has moved down
+    page.screenshot(path=artifacts / "mp-me.png")
     phone.get_by_text("订阅通知（哪些提醒发到微信）", exact=True).click()
     expect(phone.locator(".mp-title")).to_have_text("订阅通知")
     rows = phone.locator('.mp-page[data-page="pages/consents/index"] wx-view.card.row')
@@ -280,6 +282,7 @@ def test_the_consent_page_names_every_notice_and_asks_three_at_a_tap(page: Page,
     # Every notice in words: no template key such as appointment_status or survey_invite.
     assert not re.search(r"[a-z]+_[a-z]+", phone.locator(".mp-pages").inner_text())
     assert_accessible(page, "订阅通知")
+    page.screenshot(path=artifacts / "mp-consents.png")
 
     # Each tap asks WeChat, straight from the tap, for at most three of one kind (the panel answers 允许) and says
     # what is left for the next tap, until every notice is on.

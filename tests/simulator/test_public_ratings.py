@@ -34,5 +34,8 @@ def test_the_centre_page_shows_its_ratings(page: Page, live_server, rated_hall, 
         cards = centre.locator("wx-view.card")
         for line in ("评价数：40 条", "好评率：95.0%", "差评整改率：50.0%", f"{rated_hall.quick.name}：95.0%（40 条）"):
             expect(cards.filter(has_text=line)).to_have_count(1)
+        # The week in one card, a line a day, and the days it does not open said so.
+        expect(centre.get_by_text("周一：08:30–12:00、13:30–17:00", exact=False)).to_be_visible()
+        expect(centre.get_by_text("周日：不办公")).to_be_visible()
         assert_accessible(page, "centre ratings")
         page.screenshot(path=artifacts / "mp-centre-ratings.png", full_page=True)

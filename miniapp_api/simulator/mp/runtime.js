@@ -629,6 +629,14 @@ function css(wxss) {
              (_, before, tag) => `${before}${tag === "page" ? ".mp-page" : `wx-${tag}`}`);
 }
 
+// A page's wxss applies to that page only, as in WeChat: each of its rules is scoped to the page's element
+// (app.wxss applies everywhere). The pages' wxss are plain rules, no @-rules.
+function scoped(pagePath, rules) {
+  const page = `.mp-page[data-page="${pagePath}"]`;
+  return rules.replace(/\/\*[\s\S]*?\*\//g, "").replace(/([^{}]+)\{/g, (_, selectors) => `${selectors.split(",").map((s) => s.trim())
+    .filter(Boolean).map((s) => (s === ".mp-page" ? page : `${page} ${s}`)).join(", ")} {`);
+}
+
 function start(loaded) {
   bundle = loaded;
   frame = document.getElementById("mp-phone");
@@ -636,7 +644,8 @@ function start(loaded) {
     "<span class=\"mp-title\"></span></div><div class=\"mp-pages\" tabindex=\"0\"></div>";   // scrolls: the keyboard can reach it
   frame.querySelector(".mp-back").addEventListener("click", () => back(1));
   const style = document.createElement("style");
-  style.textContent = [bundle.appWxss, ...Object.values(bundle.pages).map((page) => page.wxss)].map(css).join("\n");
+  style.textContent = [css(bundle.appWxss), ...Object.entries(bundle.pages).map(([name, page]) => scoped(name, css(page.wxss)))]
+    .join("\n");
   document.head.appendChild(style);
   bridgeTaps(frame.querySelector(".mp-pages"));
   tester.fromQuery();

@@ -2,15 +2,17 @@
 const { api, showError } = require("../../utils/api.js");
 const { ratingLines } = require("../../utils/ratings.js");
 const { queueLines } = require("../../utils/queue.js");
+const { hoursLines } = require("../../utils/format.js");
 
 Page({
-  data: { centre: null, period: "", lines: [], definition: "", queue: [], queueLoaded: false, error: "",
+  data: { centre: null, hours: [], period: "", lines: [], definition: "", queue: [], queueLoaded: false, error: "",
           fieldErrors: {} },
   onLoad(query) {
     this.id = query.id;
     this.loadQueue();
     Promise.all([api.get(`/api/v1/centres/${query.id}`), api.get(`/api/v1/centres/${query.id}/ratings`)])
-      .then(([centre, ratings]) => this.setData({ centre, period: ratings.period, lines: ratingLines(ratings),
+      .then(([centre, ratings]) => this.setData({ centre, hours: hoursLines(centre.opening_hours), period: ratings.period,
+                                                  lines: ratingLines(ratings),
                                                   definition: ratings.definition }),
             (error) => showError(this, error));
   },
