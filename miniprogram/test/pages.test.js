@@ -82,7 +82,7 @@ test("consent asks WeChat at once, in the tap, for at most three of one kind, an
   assert.equal(result.subscriptions, after);
 });
 
-test("one kind per prompt: the page's own notices first, a used-up one-time consent asked again", async () => {
+test("one kind per prompt: only the page's own notices, a used-up one-time consent asked again", async () => {
   const rows = [
     row("T1", "policy_notice", "long_term", "not_asked"),
     row("T2", "appointment_status", "one_time", "accept", 0),
@@ -95,15 +95,18 @@ test("one kind per prompt: the page's own notices first, a used-up one-time cons
   let asked = null;
   const result = await requestConsents(fakeClient(), async (ids) => { asked = ids; return {}; },
                                        rows, ["appointment_status", "appointment_reminder", "queue_call"]);
-  // T2 was used up by the last booking: asked first, with the other one-time template; never with T1 or T5
-  // (long-term: WeChat refuses a mix, errCode 20002); T7 is switched off in WeChat and cannot be asked.
-  assert.deepEqual(asked, ["T2", "T6"]);
+  // T2 was used up by the last booking: asked again, alone — never with T1 or T5 (long-term: WeChat refuses a mix,
+  // errCode 20002), nor with T6 (licences are not this page's business); T7 is switched off in WeChat.
+  assert.deepEqual(asked, ["T2"]);
   assert.equal(result.left, 4);
   assert.match(leftText(result.left), /还有 4 类通知未开启/);
   assert.equal(leftText(0), "需要的通知都已开启");
   let longTerm = null;
   await requestConsents(fakeClient(), async (ids) => { longTerm = ids; return {}; }, rows, ["survey_invite"]);
-  assert.deepEqual(longTerm, ["T5", "T1"]);
+  assert.deepEqual(longTerm, ["T5"]);
+  let any = null;   // 订阅通知 names no notices of its own: any three of one kind
+  await requestConsents(fakeClient(), async (ids) => { any = ids; return {}; }, rows);
+  assert.deepEqual(any, ["T1", "T5"]);
 });
 
 test("a prompt WeChat did not show, or one closed without an answer, posts nothing", async () => {

@@ -25,12 +25,14 @@
 
   /**
    * What one tap asks for: up to three askable templates of one kind (WeChat refuses one-time and long-term ids in
-   * the same call, errCode 20002), the page's own notices (`prefer`, template groups) first.
+   * the same call, errCode 20002). A page that names its own notices (`prefer`, template groups, most needed first)
+   * asks for those only: a booking's prompt never asks about 办件进度. 订阅通知 names none and asks for any.
    */
   function toAsk(rows, prefer) {
     var wanted = prefer || [];
     var rank = function (row) { var at = wanted.indexOf(row.group); return at < 0 ? wanted.length : at; };
-    var open = (rows || []).filter(askable).sort(function (a, b) { return rank(a) - rank(b); });
+    var open = (rows || []).filter(askable).filter(function (row) { return !wanted.length || rank(row) < wanted.length; })
+      .sort(function (a, b) { return rank(a) - rank(b); });
     if (!open.length) return [];
     var kind = open[0].subscription;
     return open.filter(function (row) { return row.subscription === kind; }).slice(0, MAX_PER_REQUEST)

@@ -124,11 +124,11 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         assert_accessible(page, "mini-program booking")
         page.screenshot(path=artifacts / "simulator-booking.png")
 
-        # 确认预约 asks WeChat, in the same tap, for what the booking needs and is not on yet: its reminders
-        # (long-term; the prompt names them in plain words), 允许.
+        # 确认预约 asks WeChat, in the same tap, for what the booking needs and is not on yet — its reminders
+        # (long-term; the prompt names them in plain words) and nothing that is not the booking's — 允许.
         phone.get_by_role("button", name="确认预约").click()
         prompt = phone.get_by_role("dialog", name="订阅消息")
-        expect(prompt.locator("li")).to_have_count(3)
+        expect(prompt.locator("li")).to_have_count(1)
         expect(prompt.locator("li").first).to_have_text(reminder_purpose())
         prompt.get_by_role("button", name="允许").click()
         detail = current_page(phone, "pages/appointments/detail")
@@ -136,7 +136,7 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         appointment = session.scalars(select(Appointment).where(Appointment.citizen_id == citizen.id)).one()
         assert (appointment.starts_at, appointment.status) == (slot.starts_at, "booked")
         consents = session.scalars(select(SubscriptionConsent).where(SubscriptionConsent.citizen_id == citizen.id)).all()
-        assert len(consents) == 6 and {c.last_result for c in consents} == {"accept"}
+        assert len(consents) == 4 and {c.last_result for c in consents} == {"accept"}
 
         # Time passes: the reminder falls due; the sweep and a real worker deliver it while the citizen watches
         # the message page (pulled down to refresh) and WeChat's 服务通知 (the panel refreshes itself).
