@@ -33,12 +33,14 @@ def cause_marker(appointment) -> str:
 def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     starts = local(appointment.starts_at)
     items = "、".join(line.item.name for line in appointment.lines)
-    key_materials = [m["name"] for line in appointment.lines for m in line.item.materials if m.get("key")]
+    materials = [m for line in appointment.lines for m in line.item.materials]
+    key_materials = [m["name"] for m in materials if m.get("key")]
+    bring = messages.BRING_MORE if len(key_materials) < len(materials) else messages.BRING
     centre = appointment.centre
     text = {
         "starts": chinese_time(appointment.starts_at), "time": starts.strftime("%H:%M"), "centre": centre.name,
         "window": appointment.window.name, "items": items,
-        "bring": messages.BRING.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
+        "bring": bring.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
         "address": messages.ADDRESS.format(address=centre.address) if centre.address else "",
     }
     fields = {"items": items, "starts_at": text["starts"], "centre": centre.name,

@@ -22,6 +22,8 @@ RESCHEDULED_BODY = "您的预约已改到 {starts}，地点{centre}（{window}�
 REMINDER_DAY_BODY = "明天 {time} 请到{centre}（{window}）办理：{items}。{address}{bring}到达后请在小程序签到取号。"
 REMINDER_HOUR_BODY = "您预约的 {time} 即将开始，请到{centre}（{window}）签到取号，办理：{items}。{bring}"
 BRING = "请携带：{materials}。"
+# Only the key materials fit in a message: when the guide lists more, it says so, lest anyone come without them.
+BRING_MORE = "请携带：{materials}，以及办事指南里列出的其他材料。"
 ADDRESS = "地址：{address}。"
 
 CONSENT_RESULT_INVALID = "订阅结果只能是 accept、reject、ban 或 filter"

@@ -27,6 +27,23 @@ def rows(session, **filters) -> list[Notification]:
     return list(session.scalars(select(Notification).filter_by(**filters).order_by(Notification.id)))
 
 
+def test_the_booking_message_names_the_key_materials_and_says_when_the_guide_lists_more(db_session, subscriber,
+                                                                                          book, hall):
+    hall.quick.materials = [{"name": "居民身份证", "key": True, "form": "original", "count": 1},
+                            {"name": "近期免冠照片", "key": False, "form": "original", "count": 2}]
+    citizen = subscriber()
+    book(citizen)
+    db_session.commit()
+    [booked] = rows(db_session, citizen_id=citizen.id, kind="appointment_booked")
+    assert "请携带：居民身份证，以及办事指南里列出的其他材料。" in booked.body
+    hall.quick.materials = hall.quick.materials[:1]          # every material is key: the list is whole
+    other = subscriber()
+    book(other)
+    db_session.commit()
+    [whole] = rows(db_session, citizen_id=other.id, kind="appointment_booked")
+    assert "请携带：居民身份证。" in whole.body
+
+
 def test_booking_writes_confirmation_and_two_reminders(db_session, subscriber, book, hall, redis_client):
     citizen = subscriber()
     appointment = book(citizen)
