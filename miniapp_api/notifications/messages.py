@@ -17,7 +17,7 @@ STATUS_PHRASES = {"appointment_booked": "预约成功", "appointment_cancelled":
 REMINDER_TIP = "请带齐材料提前到场签到"
 
 BOOKED_BODY = "您已预约 {starts} 在{centre}（{window}）办理：{items}。{bring}到达后请在小程序签到取号。"
-CANCELLED_BODY = "您 {starts} 在{centre}办理{items}的预约已取消。{reason}"
+CANCELLED_BODY = "您 {starts} 在{centre}的预约（{items}）已取消。{reason}"
 RESCHEDULED_BODY = "您的预约已改到 {starts}，地点{centre}（{window}），办理：{items}。原时段已释放。"
 REMINDER_DAY_BODY = "明天 {time} 请到{centre}（{window}）办理：{items}。{address}{bring}到达后请在小程序签到取号。"
 REMINDER_HOUR_BODY = "您预约的 {time} 即将开始，请到{centre}（{window}）签到取号，办理：{items}。{bring}"
@@ -64,19 +64,19 @@ QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{w
 QUEUE_NEAR_TIP = "前面还有{ahead}人"
 QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"
 QUEUE_CALLED_TIP = "已叫到您的号，请到窗口办理"
-WAITLIST_OFFER_BODY = ("候补成功：{starts} 在{centre}（{window}）办理{items}的号源已为您保留，请在 {expires} 前确认预约，"
+WAITLIST_OFFER_BODY = ("候补成功：{starts} 在{centre}（{window}）的号源（{items}）已为您保留，请在 {expires} 前确认预约，"
                        "逾时将顺延给下一位。")
 WAITLIST_OFFER_TIP = "请在{expires}前确认"
-WAITLIST_LAPSED_BODY = "为您保留的 {starts} {items}号源未在 {expires} 前确认，已顺延给下一位。如仍需办理，可重新预约或候补。"
+WAITLIST_LAPSED_BODY = "为您保留的 {starts} 号源（{items}）未在 {expires} 前确认，已顺延给下一位。如仍需办理，可重新预约或候补。"
 WAITLIST_LAPSED_TIP = "未确认，候补已失效"
 
 # 暂停服务: a centre (or some windows) closed for a day or some hours; the bookings and waitlists it met end.
-CLOSED_BODY = ("因{reason}，{centre}在{when}暂停服务。您 {starts} 办理{items}的预约已取消，不算爽约，也不占预约名额。"
+CLOSED_BODY = ("因{reason}，{centre}在{when}暂停服务。您 {starts} 的预约（{items}）已取消，不算爽约，也不占预约名额。"
                "{alternative}")
 CLOSED_ALTERNATIVE = "最早可改约：{centre}，{starts}。点开本消息即可预约。"
 CLOSED_NO_ALTERNATIVE = "近期暂无可约号源，请稍后在“预约”中另选日期。"
 CLOSED_TIP = "暂停服务，点开可改约"
-WAITLIST_CLOSED_BODY = "因{reason}，{centre}在{when}暂停服务，您在该中心 {dates} 的{items}候补已结束。如仍需办理，请另选日期预约。"
+WAITLIST_CLOSED_BODY = "因{reason}，{centre}在{when}暂停服务，您在该中心 {dates} 的候补（{items}）已结束。如仍需办理，请另选日期预约。"
 WAITLIST_CLOSED_TIP = "暂停服务，候补已结束"
 WAITLIST_WITHDRAWN_BODY = ("因{reason}暂停服务，为您保留的 {starts} {items}号源已取消。您仍在候补队列中，"
                            "有新的号源时会再通知您。")
