@@ -347,8 +347,8 @@ def owners_records(app, client, db_session, hall, owner: dict[str, str], *, slot
         db_session, db_session.get(Citizen, owner_id),
         assistance_services.AskIn(centre_id=hall.centre.id, item_code=hall.quick.code), "pass", MONDAY_8AM)
     assistance.status, assistance.helper_staff_id = "assigned", staff.id
-    grant = AssistanceGrant(request_id=assistance.id, helper_staff_id=staff.id, scopes=["book"], purpose="代为预约",
-                            valid_hours=24, status="pending", asked_at=MONDAY_8AM)
+    grant = AssistanceGrant(request_id=assistance.id, helper_staff_id=staff.id, item_id=hall.quick.id, scopes=["book"],
+                            purpose="代为预约", valid_hours=24, status="pending", asked_at=MONDAY_8AM)
     db_session.add(grant)
     db_session.flush()
     return OwnersRecords(assistance=assistance, grant=grant, owner_id=owner_id, appointment=booked.get_json(), message=message, staff=staff,

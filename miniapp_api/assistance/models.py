@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Sma
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from miniapp_api.centres.models import ServiceItem
 from miniapp_api.platform.db import Base, CreatedAt, IntPK, UtcDateTime
 
 
@@ -120,6 +121,8 @@ class AssistanceGrant(Base):
     request_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("assistance_request.id", ondelete="CASCADE"),
                                             index=True)
     helper_staff_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("staff.id", ondelete="CASCADE"))
+    # The one item it covers, at the request's centre: what the requester read on the consent card (services.ask_to_act).
+    item_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("service_item.id", ondelete="SET NULL"))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     purpose: Mapped[str] = mapped_column(String(200))
     valid_hours: Mapped[int] = mapped_column(SmallInteger)
@@ -128,6 +131,7 @@ class AssistanceGrant(Base):
     confirmed_at: Mapped[UtcDateTime | None]
     expires_at: Mapped[UtcDateTime | None]
     ended_at: Mapped[UtcDateTime | None]
+    item: Mapped[ServiceItem | None] = relationship("ServiceItem")
 
 
 class AssistanceSla(Base):

@@ -69,6 +69,7 @@ class AssistanceGrantOut(BaseModel):
     scope_names: list[str]
     purpose: str
     valid_hours: int
+    item_name: str | None = Field(default=None, description="the one item it covers, at the request's centre")
     state: str = Field(description="pending (to confirm), active, revoked, ended, expired")
     state_name: str
     asked_at: str
@@ -78,7 +79,8 @@ class AssistanceGrantOut(BaseModel):
     def of(cls, grant: AssistanceGrant, now: dt.datetime) -> AssistanceGrantOut:
         state = grant_state(grant, now)
         return cls(id=grant.id, scopes=grant.scopes, scope_names=[messages.SCOPE_NAMES[s] for s in grant.scopes],
-                   purpose=grant.purpose, valid_hours=grant.valid_hours, state=state,
+                   purpose=grant.purpose, valid_hours=grant.valid_hours,
+                   item_name=grant.item.name if grant.item is not None else None, state=state,
                    state_name=messages.GRANT_STATUS_NAMES[state], asked_at=local_iso(grant.asked_at),
                    expires_at=local_iso(grant.expires_at))
 

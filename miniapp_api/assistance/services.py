@@ -59,6 +59,7 @@ GRANT_NOT_IN_FORCE = "grant_not_in_force"
 GRANT_ALREADY_LIVE = "grant_already_live"
 GRANT_NOT_PENDING = "grant_not_pending"
 GRANT_NEEDS_ITEM = "grant_needs_item"
+GRANT_ITEM_FIXED = "grant_item_fixed"
 GRANT_OUTSIDE = "grant_outside"
 CONTENT_RISKY = "content_risky"
 NO_ACCOUNT = "no_account"
@@ -407,20 +408,22 @@ def add_note(staff: Staff, request: AssistanceRequest, note: str, now: datetime)
     _event(request, "note", now, **_staff_actor(staff), note=note, visible=False)
 
 
-def _settle_item(session: Session, request: AssistanceRequest, item_code: str | None) -> None:
-    """A grant is bounded by the request's centre and item. A request that named only a situation gets its item
-    here, chosen by the helper after talking to the requester, among the items the centre's windows serve; the
-    requester sees it on the request and on the consent card before confirming. A named item is not changed."""
+def _grant_item(session: Session, request: AssistanceRequest, item_code: str | None) -> ServiceItem:
+    """The one item a grant covers, at the request's centre: the request's own item (never another), or, for a request
+    that named only a situation, the one the helper chose with the requester among the items the centre's windows
+    serve. It is the grant's, not the request's: a requester who refuses a wrong one leaves the request as it was,
+    and the helper may ask again with another."""
     if request.item_id is not None:
-        if item_code is not None and item_code != display_names(session, request)["item"][0]:
-            raise DomainError(messages.GRANT_ITEM_FIXED, code=GRANT_NEEDS_ITEM, status=422,
+        item = session.get(ServiceItem, request.item_id)
+        if item_code is not None and item_code != item.code:
+            raise DomainError(messages.GRANT_ITEM_FIXED, code=GRANT_ITEM_FIXED, status=422,
                               fields={"item_code": messages.GRANT_ITEM_FIXED})
-        return
+        return item
     item = next((i for i in items_served(session, {request.centre_id}) if item_code and i.code == item_code), None)
     if item is None:
         raise DomainError(messages.GRANT_NEEDS_ITEM, code=GRANT_NEEDS_ITEM, status=422,
                           fields={"item_code": messages.GRANT_NEEDS_ITEM})
-    request.item_id = item.id
+    return item
 
 
 def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, scopes: list[str], purpose: str,
@@ -431,24 +434,24 @@ def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, sc
     _require(request, R.ASSIGNED, R.IN_PROGRESS)
     if request.citizen_id is None:
         raise DomainError(messages.NO_ACCOUNT_GRANT, code=NO_ACCOUNT, status=409)
-    _settle_item(session, request, item_code)
     if any(g.status in (GrantStatus.PENDING, GrantStatus.ACTIVE) and not _expired(g, now) for g in request.grants):
         raise DomainError(messages.GRANT_ALREADY_LIVE, code=GRANT_ALREADY_LIVE, status=409)
+    item = _grant_item(session, request, item_code)
     for old in request.grants:   # an expired one makes way for the new one (one live grant per request)
         if old.status in (GrantStatus.PENDING, GrantStatus.ACTIVE):
             old.status, old.ended_at = GrantStatus.ENDED, now
     session.flush()
-    grant = AssistanceGrant(request_id=request.id, helper_staff_id=staff.id, scopes=sorted(set(scopes)),
+    grant = AssistanceGrant(request_id=request.id, helper_staff_id=staff.id, item_id=item.id, scopes=sorted(set(scopes)),
                             purpose=purpose, valid_hours=valid_hours, status=GrantStatus.PENDING, asked_at=now)
     request.grants.append(grant)
     request.updated_at = now
     scope_names = "、".join(messages.SCOPE_NAMES[s] for s in grant.scopes)
-    names = display_names(session, request)
+    centre = display_names(session, request)["centre"]
     _event(request, "grant_asked", now, **_staff_actor(staff),
-           note=f"在{names['centre']}{scope_names}“{names['item'][1]}”，有效 {valid_hours} 小时：{purpose}")
+           note=f"在{centre}{scope_names}“{item.name}”，有效 {valid_hours} 小时：{purpose}")
     _tell(session, request, "assistance_grant", messages.BODY_GRANT_ASKED.format(
-        helper=staff.display_name, centre=names["centre"], scopes=scope_names, item=names["item"][1],
-        hours=valid_hours), messages.TIP_CONFIRM, now)
+        helper=staff.display_name, centre=centre, scopes=scope_names, item=item.name, hours=valid_hours),
+        messages.TIP_CONFIRM, now)
     session.flush()
     return grant
 
@@ -525,15 +528,17 @@ def helper_may(session: Session, staff: Staff, request: AssistanceRequest, scope
     return grant
 
 
-def _within_bounds(session: Session, request: AssistanceRequest, slot_id: int, item_codes: list[str]) -> None:
+def _within_bounds(session: Session, request: AssistanceRequest, grant: AssistanceGrant, slot_id: int,
+                   item_codes: list[str]) -> None:
     """What the requester consented to (the consent card names both): a visit at the request's centre, for the
-    request's item and nothing else. A slot elsewhere or another item is refused with 403, whatever the form sent."""
-    names = display_names(session, request)
-    code, item_name = names["item"] or (None, "所选事项")
+    grant's item and nothing else. A slot elsewhere or another item is refused with 403, whatever the form sent."""
+    item = session.get(ServiceItem, grant.item_id) if grant.item_id is not None else None
+    if item is None:   # a grant from before grants named their item, on a request that named none
+        raise DomainError(messages.GRANT_NO_ITEM, code=GRANT_OUTSIDE, status=403)
     slot = session.get(Slot, slot_id)
-    if code is None or item_codes != [code] or (slot is not None and slot.centre_id != request.centre_id):
-        raise DomainError(messages.GRANT_OUTSIDE.format(centre=names["centre"], item=item_name),
-                          code=GRANT_OUTSIDE, status=403)
+    if item_codes != [item.code] or (slot is not None and slot.centre_id != request.centre_id):
+        raise DomainError(messages.GRANT_OUTSIDE.format(centre=display_names(session, request)["centre"],
+                                                        item=item.name), code=GRANT_OUTSIDE, status=403)
 
 
 def book_for_requester(session: Session, cipher: FieldCipher, staff: Staff, request: AssistanceRequest, *,
@@ -541,7 +546,7 @@ def book_for_requester(session: Session, cipher: FieldCipher, staff: Staff, requ
     """代为预约: the requester's own booking (their quota, their reminders, theirs to cancel), made by the helper
     under a grant in force; audit-logged and shown in the requester's timeline."""
     grant = helper_may(session, staff, request, GrantScope.BOOK, now)
-    _within_bounds(session, request, slot_id, item_codes)
+    _within_bounds(session, request, grant, slot_id, item_codes)
     requester = session.get(Citizen, request.citizen_id)
     person = appointments.person_for_self(requester, cipher)
     appointment = appointments.book_appointment(session, citizen_id=requester.id, person=person, slot_id=slot_id,

@@ -125,7 +125,6 @@ def upcoming_closures(session: Session, centre_id: int, today: date, *, limit: i
 
 def items_served(session: Session, centre_ids: set[int]) -> list[ServiceItem]:
     """The items the windows of these centres serve, by code: what can be booked there."""
-    return list(session.scalars(
-        select(ServiceItem).join(window_item, window_item.c.item_id == ServiceItem.id)
-        .join(Window, Window.id == window_item.c.window_id).where(Window.centre_id.in_(centre_ids))
-        .distinct().order_by(ServiceItem.code)))
+    served = (select(window_item.c.item_id).join(Window, Window.id == window_item.c.window_id)
+              .where(Window.centre_id.in_(centre_ids)))
+    return list(session.scalars(select(ServiceItem).where(ServiceItem.id.in_(served)).order_by(ServiceItem.code)))

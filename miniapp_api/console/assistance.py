@@ -99,13 +99,17 @@ def assistance_page(request_id: int):
                              rated=is_rated(db.session, "assistance", item.id))
     live = [grant for grant in item.grants if services.grant_state(grant, now) == GrantStatus.ACTIVE]
     slots, day = [], None
-    if is_helper and live and names["item"]:
+    grant_item = live[0].item if live else None     # the one item the requester agreed to
+    pending = [grant for grant in item.grants if services.grant_state(grant, now) == GrantStatus.PENDING]
+    if is_helper and grant_item is not None:
         centre = get_centre(db.session, item.centre_id)
         day = AssistancePageQuery.model_validate(request.args.to_dict()).day or queries.next_open_day(db.session, centre,
                                                                                             today())
-        slots = [SlotOut.of(s) for s in slots_for_item(db.session, centre, item.item_id, day) if s.remaining > 0]
+        slots = [SlotOut.of(s) for s in slots_for_item(db.session, centre, grant_item.id, day) if s.remaining > 0]
     return render_template(
         "console/assistance.html", r=document, is_helper=is_helper, live_grant=live[0] if live else None,
+        grant_item=grant_item, grant_no_item=assistance_messages.GRANT_NO_ITEM,
+        pending_grant=pending[0] if pending else None,
         requester=requester, site=site, no_account_grant=assistance_messages.NO_ACCOUNT_GRANT,
         grant_items=items_served(db.session, {item.centre_id}) if is_helper and not names["item"] else [],
         phone=(phone if is_helper else mask_phone(phone)) if phone else None,

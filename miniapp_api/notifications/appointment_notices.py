@@ -40,7 +40,8 @@ def _context(appointment, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     text = {
         "starts": chinese_time(appointment.starts_at), "time": starts.strftime("%H:%M"), "centre": centre.name,
         "window": appointment.window.name, "items": items,
-        "bring": bring.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials else "",
+        "bring": (bring.format(materials="、".join(dict.fromkeys(key_materials))) if key_materials
+                  else messages.BRING_GUIDE if materials else ""),
         "address": messages.ADDRESS.format(address=centre.address) if centre.address else "",
     }
     fields = {"items": items, "starts_at": text["starts"], "centre": centre.name,
@@ -163,8 +164,9 @@ def queue_drafts(called, ahead_of: list[tuple[int, object]]) -> list[Draft]:
     drafts = []
     if called.citizen_id:
         drafts.append(_ticket_draft(called, "queue_called", messages.QUEUE_CALLED_BODY, messages.QUEUE_CALLED_TIP))
-    drafts += [_ticket_draft(ticket, "queue_near", messages.QUEUE_NEAR_BODY, messages.QUEUE_NEAR_TIP,
-                             ahead=str(ahead)) for ahead, ticket in ahead_of if ticket.citizen_id]
+    drafts += [_ticket_draft(ticket, "queue_near", messages.QUEUE_NEAR_BODY if ahead else messages.QUEUE_NEXT_BODY,
+                             messages.QUEUE_NEAR_TIP if ahead else messages.QUEUE_NEXT_TIP, ahead=str(ahead))
+               for ahead, ticket in ahead_of if ticket.citizen_id]
     return drafts
 
 

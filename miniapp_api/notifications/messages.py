@@ -24,6 +24,7 @@ REMINDER_HOUR_BODY = "您预约的 {time} 即将开始，请到{centre}（{windo
 BRING = "请携带：{materials}。"
 # Only the key materials fit in a message: when the guide lists more, it says so, lest anyone come without them.
 BRING_MORE = "请携带：{materials}，以及办事指南里列出的其他材料。"
+BRING_GUIDE = "请按办事指南携带材料。"   # an item whose materials are listed but none marked key
 ADDRESS = "地址：{address}。"
 
 CONSENT_RESULT_INVALID = "订阅结果只能是 accept、reject、ban 或 filter"
@@ -62,6 +63,8 @@ CONSENT_PURPOSES = {"appointment_status": "预约结果通知", "appointment_rem
                     "survey_invite": "服务回访邀请", "account_security": "账号安全提醒"}
 QUEUE_NEAR_BODY = "您的号码{number}前面还有{ahead}人，请到{centre}{window}附近等候，留意叫号。"
 QUEUE_NEAR_TIP = "前面还有{ahead}人"
+QUEUE_NEXT_BODY = "您的号码{number}是下一个，请到{centre}{window}附近等候，留意叫号。"   # nobody ahead: not 前面还有0人
+QUEUE_NEXT_TIP = "下一个就是您"
 QUEUE_CALLED_BODY = "请{number}号到{centre}{window}办理。"
 QUEUE_CALLED_TIP = "已叫到您的号，请到窗口办理"
 WAITLIST_OFFER_BODY = ("候补成功：{starts} 在{centre}（{window}）的号源（{items}）已为您保留，请在 {expires} 前确认预约，"
@@ -78,7 +81,7 @@ CLOSED_NO_ALTERNATIVE = "近期暂无可约号源，请稍后在“预约”中�
 CLOSED_TIP = "暂停服务，点开可改约"
 WAITLIST_CLOSED_BODY = "因{reason}，{centre}在{when}暂停服务，您在该中心 {dates} 的候补（{items}）已结束。如仍需办理，请另选日期预约。"
 WAITLIST_CLOSED_TIP = "暂停服务，候补已结束"
-WAITLIST_WITHDRAWN_BODY = ("因{reason}暂停服务，为您保留的 {starts} {items}号源已取消。您仍在候补队列中，"
+WAITLIST_WITHDRAWN_BODY = ("因{reason}暂停服务，为您保留的 {starts} 号源（{items}）已取消。您仍在候补队列中，"
                            "有新的号源时会再通知您。")
 WAITLIST_WITHDRAWN_TITLE = "候补号源因暂停服务取消"
 WAITLIST_WITHDRAWN_TIP = "暂停服务，仍在候补"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from sqlalchemy import Row
 
 from miniapp_api.notifications import messages
@@ -73,12 +73,13 @@ class MessageOut(BaseModel):
 class MessageList(BaseModel):
     unread_count: int
     messages: list[MessageOut]
+    as_of: str = Field(description="when the list was read: read-all with it marks only what was there then")
 
 
 class ReadAllIn(StrictIn):
-    ids: list[Id] | None = Field(default=None, max_length=200, description=(
-        "the messages the page showed: only these are marked read (one that arrived after the page read the list "
-        "stays unread); omitted: every message delivered by now"))
+    as_of: AwareDatetime | None = Field(default=None, description=(
+        "the list's as_of: only messages delivered by then are marked read (one that arrived after the page read "
+        "the list stays unread); omitted: every message delivered by now"))
 
 
 class MarkedOut(BaseModel):

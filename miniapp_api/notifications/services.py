@@ -176,11 +176,11 @@ def list_messages(session: Session, citizen_id: int, now: datetime, *, limit: in
 
 
 def mark_read(session: Session, citizen_id: int, message_id: int | None, now: datetime, *,
-              only: list[int] | None = None) -> int:
-    """One message, or all the citizen's delivered ones (`only`: of these ids; another's ids match nothing)."""
+              until: datetime | None = None) -> int:
+    """One message, or all the citizen's delivered ones (`until`: delivered by then, when the page read its list)."""
     statement = update(Notification).where(*visible_messages(citizen_id, now), Notification.read_at.is_(None))
-    if only is not None:
-        statement = statement.where(Notification.id.in_(only))
+    if until is not None:
+        statement = statement.where(Notification.deliver_after <= until)
     if message_id is not None:
         exists = session.scalar(select(Notification.id).where(Notification.id == message_id,
                                                               *visible_messages(citizen_id, now)))

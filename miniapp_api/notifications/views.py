@@ -22,7 +22,7 @@ from miniapp_api.notifications.sms import sms_kinds
 from miniapp_api.notifications.templates import load_templates
 from miniapp_api.platform import fast_json
 from miniapp_api.platform.auth import citizen_required
-from miniapp_api.platform.clock import utcnow
+from miniapp_api.platform.clock import local_iso, utcnow
 from miniapp_api.platform.db import db
 from miniapp_api.platform.schemas import ERROR_RESPONSES
 
@@ -62,9 +62,10 @@ def list_consents():
 @citizen_required
 def list_messages(query: MessageQuery):
     """The in-app message centre: every notification, pushed to WeChat or not."""
-    rows, unread = services.list_messages(db.session, g.citizen.id, utcnow(), limit=query.limit,
-                                          before_id=query.before_id)
-    return fast_json.response({"unread_count": unread, "messages": [MessageOut.values(r) for r in rows]})
+    now = utcnow()
+    rows, unread = services.list_messages(db.session, g.citizen.id, now, limit=query.limit, before_id=query.before_id)
+    return fast_json.response({"unread_count": unread, "messages": [MessageOut.values(r) for r in rows],
+                               "as_of": local_iso(now)})
 
 
 @bp.post("/messages/<int:message_id>/read", responses={200: MarkedOut})
@@ -78,11 +79,12 @@ def mark_read(path: MessagePath):
 @bp.post("/messages/read-all", responses={200: MarkedOut})
 @citizen_required
 def mark_all_read():
-    """Mark read what the page showed (JSON `{"ids": [...]}`, ReadAllIn), or with no body, as the mini-programs
-    already in people's hands send it, every message delivered by now."""
-    body = ReadAllIn.model_validate(request.get_json(silent=True) or {})   # refused with the envelope (422)
+    """Mark read every message delivered by the list's `as_of` (JSON `{"as_of": …}`, ReadAllIn), or with no body, as
+    the mini-programs already in people's hands send it, every message delivered by now."""
+    sent = request.get_json(silent=True)
+    body = ReadAllIn.model_validate({} if sent is None else sent)   # anything else is refused with the envelope
     now = utcnow()
-    marked = services.mark_read(db.session, g.citizen.id, None, now, only=body.ids)
+    marked = services.mark_read(db.session, g.citizen.id, None, now, until=body.as_of)
     return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, now,
                                                                         limit=1)[1]).model_dump()
 

@@ -123,6 +123,12 @@ class StaffRevisitIn(StrictIn):
     note: str = Field(min_length=2, max_length=500, description="回访记录")
 
 
+class MyRatingsQuery(QueryModel):
+    """One thing's rating among the caller's own (a page asks whether its visit or case was rated)."""
+    target: Literal["appointment", "application", "bundle", "feedback", "assistance"] | None = None
+    target_id: Id | None = None
+
+
 class RectificationQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["open", "fixed", "revisited", "invalid"] | None = None

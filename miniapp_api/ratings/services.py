@@ -172,9 +172,15 @@ def rate(session: Session, citizen_id: int, data: RatingIn, now: datetime) -> Ra
     return rating
 
 
-def citizen_ratings(session: Session, citizen_id: int, limit: int = 50) -> list[Rating]:
-    return list(session.scalars(select(Rating).where(Rating.citizen_id == citizen_id)
-                                .order_by(Rating.id.desc()).limit(limit)))
+def citizen_ratings(session: Session, citizen_id: int, limit: int = 50, *, target: str | None = None,
+                    target_id: int | None = None) -> list[Rating]:
+    """The citizen's own ratings, newest first; of one target type, or one thing, when asked."""
+    statement = select(Rating).where(Rating.citizen_id == citizen_id)
+    if target is not None:
+        statement = statement.where(Rating.target_type == target)
+    if target_id is not None:
+        statement = statement.where(Rating.target_id == target_id)
+    return list(session.scalars(statement.order_by(Rating.id.desc()).limit(limit)))
 
 
 # --- invalidation (误评/恶意差评): one asks with evidence, another approves ----------------------------------

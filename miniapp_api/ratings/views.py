@@ -23,6 +23,7 @@ from miniapp_api.ratings.schemas import (
     FixIn,
     InvalidationIn,
     LegacyRatingList,
+    MyRatingsQuery,
     PublicRatingsOut,
     RateIn,
     RatingList,
@@ -59,8 +60,9 @@ def _rate(body: RateIn):
     return RatingOut.of(rating, _rectification_ids([rating.id]).get(rating.id)), 201
 
 
-def _my_ratings() -> list[RatingOut]:
-    rows = services.citizen_ratings(db.session, g.citizen.id)
+def _my_ratings(query: MyRatingsQuery | None = None) -> list[RatingOut]:
+    rows = services.citizen_ratings(db.session, g.citizen.id, target=query.target if query else None,
+                                    target_id=query.target_id if query else None)
     links = _rectification_ids([e.id for e in rows])
     return [RatingOut.of(e, links.get(e.id)) for e in rows]
 
@@ -76,8 +78,9 @@ def rate(body: RateIn, header: IdempotencyHeader):
 
 @bp.get("/ratings", responses={200: RatingList}, security=BEARER)
 @citizen_required
-def list_ratings():
-    return {"ratings": _my_ratings()}
+def list_ratings(query: MyRatingsQuery):
+    """The caller's own ratings (`target`, `target_id`: whether one visit or case was rated)."""
+    return {"ratings": _my_ratings(query)}
 
 
 # The first name of the same endpoints: released mini-program versions post to /evaluations, and WeChat

@@ -40,7 +40,6 @@
     return material.name + "（" + (FORMS[material.form] || material.form) + " " + material.count + " 份）";
   }
 
-  /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
   /** A centre's week in one line a day, Monday first (the API's weekday: 0 = Monday): its periods, or 不办公. */
   function hoursLines(hours) {
     var lines = [];
@@ -60,11 +59,11 @@
     return (+match[2]) + "月" + (+match[3]) + "日（周" + WEEKDAYS[day.getUTCDay()] + "）";
   }
 
+  /** "2026-11-24T09:15:00+08:00" → "11月24日（周二）09:15"; the API already gives Beijing time. */
   function slotTime(iso) {
-    var match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
-    if (!match) return "";
-    var day = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
-    return (+match[2]) + "月" + (+match[3]) + "日（周" + WEEKDAYS[day.getUTCDay()] + "）" + match[4] + ":" + match[5];
+    var match = /T(\d{2}):(\d{2})/.exec(iso || "");
+    var day = dayWords(iso);
+    return day && match ? day + match[1] + ":" + match[2] : "";
   }
 
   // What each kind of window is for, in plain words (the API gives the window's name and kind).
@@ -215,7 +214,7 @@
     var fields = {};
     fields[field] = message;
     // The choice's own words go under it; the foot of the page says only where to look (not the same words twice).
-    return { message: "还有一项没有选，请按上面的红字提示选好再提交", fields: fields };
+    return { message: "还有一项没有选，请看上面标出的提示，选好再提交", fields: fields };
   }
 
   function fieldMessages(error) {

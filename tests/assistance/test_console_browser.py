@@ -60,7 +60,8 @@ def test_a_manager_assigns_and_the_helper_books_for_the_citizen_under_the_grant(
         helper.get_by_label("要代为预约的事项").select_option(label=desk.hall.quick.name)
         helper.get_by_role("button", name="申请代办授权").click()
         expect(helper.get_by_text("已向群众发出代办授权申请")).to_be_visible()
-        expect(helper.get_by_text(f"只能在{desk.centre.name}代为预约“{desk.hall.quick.name}”")).to_be_visible()
+        expect(helper.locator("#grant")).to_contain_text(f"只能在{desk.centre.name}代为预约“{desk.hall.quick.name}”")
+        expect(helper.locator("#grant")).to_contain_text("等群众在小程序里确认")
         assert_accessible(helper, "assistance helper")
 
         grant = session.scalars(services.select(services.AssistanceGrant)).one()

@@ -144,7 +144,7 @@ def test_a_grant_covers_only_the_requests_centre_and_item_which_the_citizen_is_t
     # The request named its item: it is the grant's, and no other can be put in its place.
     assert refusal(lambda: services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
                                                valid_hours=24, now=MONDAY_8AM, item_code=desk.hall.slow.code)) \
-        == (422, services.GRANT_NEEDS_ITEM)
+        == (422, services.GRANT_ITEM_FIXED)
     grant = services.ask_to_act(db_session, desk.helper, request, scopes=["book"], purpose="代为预约",
                                 valid_hours=24, now=MONDAY_8AM)
     asked = db_session.scalars(select(Notification).where(Notification.kind == "assistance_grant")).one()
@@ -165,7 +165,7 @@ def test_a_grant_covers_only_the_requests_centre_and_item_which_the_citizen_is_t
     assert _book(desk, db_session, request, MONDAY_8AM).centre_id == desk.centre.id
 
 
-def test_a_request_naming_only_a_situation_gets_its_item_from_the_helper_before_any_grant(desk, db_session):
+def test_a_request_naming_only_a_situation_gets_the_grants_item_from_the_helper(desk, db_session):
     vague = desk.ask(item_code=None, situation="年纪大了，想办老年人优待证，不会在手机上预约")
     services.assign(db_session, desk.helper, vague.id, desk.helper.id, MONDAY_8AM)
     other_centres_item = build_hall(db_session, MONDAY_8AM).quick
@@ -173,13 +173,25 @@ def test_a_request_naming_only_a_situation_gets_its_item_from_the_helper_before_
         assert refusal(lambda: services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约",
                                                    valid_hours=24, now=MONDAY_8AM, item_code=code)) \
             == (422, services.GRANT_NEEDS_ITEM)
-    assert vague.item_id is None and vague.grants == []
-    grant = services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约", valid_hours=24,
+    assert vague.grants == []
+    wrong = services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约", valid_hours=24,
                                 now=MONDAY_8AM, item_code=desk.hall.slow.code)
-    # The requester sees the item on the request and in the words that ask them.
-    assert vague.item_id == desk.hall.slow.id and grant.status == GrantStatus.PENDING
+    # The requester reads the item in the words that ask; it is the grant's, the request stays as she wrote it.
     asked = [e.note for e in vague.events if e.kind == "grant_asked"]
-    assert asked and f"“{desk.hall.slow.name}”" in asked[0] and desk.centre.name in asked[0]
+    assert f"“{desk.hall.slow.name}”" in asked[0] and desk.centre.name in asked[0]
+    assert (wrong.item_id, vague.item_id) == (desk.hall.slow.id, None)
+    # Not what she needs: she says 不同意, and the helper asks again with the right one, which books only that.
+    services.revoke_grant(db_session, desk.citizen, vague.id, wrong.id, MONDAY_8AM)
+    right = services.ask_to_act(db_session, desk.helper, vague, scopes=["book"], purpose="代约", valid_hours=24,
+                                now=MONDAY_8AM, item_code=desk.hall.quick.code)
+    services.confirm_grant(db_session, desk.citizen, vague.id, right.id, MONDAY_8AM)
+    slot = desk.hall.slot(db_session, desk.hall.general, "2026-11-25 09:00")
+    assert refusal(lambda: services.book_for_requester(db_session, desk.cipher, desk.helper, vague, slot_id=slot.id,
+                                                       item_codes=[desk.hall.slow.code], now=MONDAY_8AM)) \
+        == (403, services.GRANT_OUTSIDE)
+    booked = services.book_for_requester(db_session, desk.cipher, desk.helper, vague, slot_id=slot.id,
+                                         item_codes=[desk.hall.quick.code], now=MONDAY_8AM)
+    assert [line.item.code for line in booked.lines] == [desk.hall.quick.code]
 
 
 def test_someone_else_cannot_confirm_or_revoke_a_grant_or_withdraw(desk, db_session, cipher):

@@ -56,7 +56,8 @@ def test_message_centre_shows_every_message_and_counts_unread(client, login, ver
         assert confirmation["title"] == "预约成功" and confirmation["read"] is False
         assert_envelope(client.post(f"/api/v1/messages/{confirmation['id']}/read", headers=stranger), 404,
                         "message_not_found")
-        assert client.get("/api/v1/messages", headers=stranger).get_json() == {"unread_count": 0, "messages": []}
+        theirs = client.get("/api/v1/messages", headers=stranger).get_json()
+        assert (theirs["unread_count"], theirs["messages"]) == (0, [])
         marked = client.post(f"/api/v1/messages/{confirmation['id']}/read", headers=headers).get_json()
         assert marked == {"marked": 1, "unread_count": 0}
     with time_machine.travel(MONDAY_8AM.replace(hour=18, minute=1), tick=True):
@@ -65,28 +66,34 @@ def test_message_centre_shows_every_message_and_counts_unread(client, login, ver
         assert client.post("/api/v1/messages/read-all", headers=headers).get_json() == {"marked": 1, "unread_count": 0}
 
 
-def test_read_all_marks_only_what_the_page_showed(client, login, db_session):
-    """A message delivered after the page read the list stays unread; another citizen's ids change nothing."""
+def test_read_all_marks_only_what_was_there_when_the_page_read_the_list(client, login, db_session):
+    """A message delivered after the page read the list stays unread; bad bodies are refused and change nothing."""
     headers, other_headers = login("o-read-all"), login("o-read-other")
     me, other = (db_session.scalars(select(Citizen).where(Citizen.openid == o)).one()
                  for o in ("o-read-all", "o-read-other"))
-    def message(citizen):
+
+    def message(citizen, at):
         row = Notification(citizen_id=citizen.id, kind="appointment_status", title="预约成功", body="b", fields={},
-                           status="sent", deliver_after=MONDAY_8AM)
+                           status="sent", deliver_after=at)
         db_session.add(row)
         db_session.flush()
         return row.id
-    shown = [message(me), message(me)]
-    arrived_later, theirs = message(me), message(other)
+    shown = [message(me, MONDAY_8AM), message(me, MONDAY_8AM + timedelta(minutes=5))]
+    arrives_later, theirs = message(me, MONDAY_8AM + timedelta(minutes=30)), message(other, MONDAY_8AM)
     db_session.commit()
-    with time_machine.travel(MONDAY_8AM + timedelta(hours=1), tick=True):
-        marked = client.post("/api/v1/messages/read-all", headers=headers, json={"ids": [*shown, theirs]})
+    with time_machine.travel(MONDAY_8AM + timedelta(minutes=10), tick=False):
+        listed = client.get("/api/v1/messages", headers=headers).get_json()
+    assert [m["id"] for m in listed["messages"]] == shown[::-1] and listed["as_of"].startswith("2026-11-23T08:10")
+    with time_machine.travel(MONDAY_8AM + timedelta(minutes=40), tick=False):
+        for bad in ([], {"as_of": "昨天"}, {"as_of": "2026-11-23T08:10:00"}, {"ids": [1]}):   # naive time, unknown key
+            assert_envelope(client.post("/api/v1/messages/read-all", headers=headers, json=bad), 422,
+                            "validation_failed")
+        marked = client.post("/api/v1/messages/read-all", headers=headers, json={"as_of": listed["as_of"]})
         assert marked.get_json() == {"marked": 2, "unread_count": 1}
         inbox = {m["id"]: m["read"] for m in client.get("/api/v1/messages", headers=headers).get_json()["messages"]}
-        assert inbox == {shown[0]: True, shown[1]: True, arrived_later: False}
-        assert client.get("/api/v1/messages", headers=other_headers).get_json()["unread_count"] == 1
-        assert_envelope(client.post("/api/v1/messages/read-all", headers=headers, json={"ids": ["x"]}), 422,
-                        "validation_failed")
+        assert inbox == {shown[0]: True, shown[1]: True, arrives_later: False}
+        other_inbox = client.get("/api/v1/messages", headers=other_headers).get_json()
+        assert [(m["id"], m["read"]) for m in other_inbox["messages"]] == [(theirs, False)]
 
 
 def test_metrics_count_notifications_by_status(app, client, db_session, monkeypatch):

@@ -42,6 +42,12 @@ def test_the_booking_message_names_the_key_materials_and_says_when_the_guide_lis
     db_session.commit()
     [whole] = rows(db_session, citizen_id=other.id, kind="appointment_booked")
     assert "请携带：居民身份证。" in whole.body
+    hall.quick.materials = [{"name": "近期免冠照片", "key": False, "form": "original", "count": 2}]
+    third = subscriber()                                      # none marked key: the guide is named, not nothing
+    book(third, "2026-11-24 09:15")
+    db_session.commit()
+    [guide] = rows(db_session, citizen_id=third.id, kind="appointment_booked")
+    assert "请按办事指南携带材料。" in guide.body and "请携带" not in guide.body
 
 
 def test_booking_writes_confirmation_and_two_reminders(db_session, subscriber, book, hall, redis_client):

@@ -42,7 +42,7 @@ def test_each_ticket_hears_near_and_called_once(db_session, cipher, hall):
     assert pushes(db_session, "queue_called") == [(tickets[0].citizen_id, f"请{first.number}号到{window}办理。")]
     # Behind it: ticket 1 (0 ahead), ticket 2 (a walk-in without an account: nobody to tell), ticket 3 (2 ahead).
     assert pushes(db_session, "queue_near") == [
-        (tickets[1].citizen_id, f"您的号码{tickets[1].number}前面还有0人，请到{window}附近等候，留意叫号。"),
+        (tickets[1].citizen_id, f"您的号码{tickets[1].number}是下一个，请到{window}附近等候，留意叫号。"),
         (tickets[3].citizen_id, f"您的号码{tickets[3].number}前面还有2人，请到{window}附近等候，留意叫号。")]
     queue.call_next(db_session, window_id=hall.general.id, now=NINE, near_ahead=2)
     queue.recall(db_session, window_id=hall.general.id, ticket_id=tickets[1].id, now=NINE)
@@ -79,4 +79,4 @@ def test_delivered_at_night_on_wechat_with_consent(db_session, cipher, hall, gat
     assert delivery.deliver(db_session, gateway, note.id, NIGHT).outcome is Outcome.SENT
     sent = wechat.inbox(openid=openid)
     assert [m["template_id"] for m in sent] == [QUEUE_TEMPLATE]
-    assert sent[0]["data"]["thing4"] == "前面还有0人" and sent[0]["data"]["thing2"] == hall.general.name
+    assert sent[0]["data"]["thing4"] == "下一个就是您" and sent[0]["data"]["thing2"] == hall.general.name

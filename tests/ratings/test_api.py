@@ -79,3 +79,9 @@ def test_the_old_evaluations_url_still_answers_released_mini_programs(client, db
         assert twice.status_code == 409                                   # one rating, whichever URL took it
         new, old = (client.get(url, headers=citizen).get_json() for url in ("/api/v1/ratings", "/api/v1/evaluations"))
         assert new["ratings"] == old["evaluations"] and [r["id"] for r in new["ratings"]] == [rated.get_json()["id"]]
+        # A page asks whether its own thing was rated: one target, one id.
+        mine = client.get(f"/api/v1/ratings?target=application&target_id={application.id}", headers=citizen)
+        assert [r["id"] for r in mine.get_json()["ratings"]] == [rated.get_json()["id"]]
+        for other in (f"target=application&target_id={application.id + 1}", "target=appointment"):
+            assert client.get(f"/api/v1/ratings?{other}", headers=citizen).get_json()["ratings"] == []
+        assert client.get("/api/v1/ratings?target=nope", headers=citizen).status_code == 422

@@ -60,7 +60,7 @@ def test_a_citizen_asks_for_help_agrees_to_a_bounded_grant_and_ends_it(page: Pag
 
         phone = open_phone(page, live_server, desk.citizen.openid, "pages/assistance/index")
         asking = current_page(phone, "pages/assistance/index")
-        card(asking, desk.hall.quick.name).click()
+        card(asking, SITUATION).click()
         detail = current_page(phone, "pages/assistance/detail")
         consent = card(detail, "帮办员申请代您办理")
         expect(consent).to_contain_text("帮办员申请代您办理：代为预约，有效 24 小时。事由：代您预约窗口办理")
@@ -69,7 +69,7 @@ def test_a_citizen_asks_for_help_agrees_to_a_bounded_grant_and_ends_it(page: Pag
         page.screenshot(path=artifacts / "mp-assistance-consent.png")
         detail.get_by_role("button", name="同意代办").click()
         expect(detail.get_by_text("已同意，帮办员可以在授权时间内代您预约")).to_be_visible()
-        expect(detail.get_by_text("代办授权生效中（代为预约）", exact=False)).to_be_visible()
+        expect(detail.get_by_text(f"代办授权生效中（代为预约“{desk.hall.quick.name}”）", exact=False)).to_be_visible()
         session.expire_all()
         assert session.get(type(grant), grant.id).status == GrantStatus.ACTIVE
 

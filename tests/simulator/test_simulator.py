@@ -140,7 +140,8 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
 
         # Time passes: the reminder falls due; the sweep and a real worker deliver it while the citizen watches
         # the message page (pulled down to refresh) and WeChat's 服务通知 (the panel refreshes itself).
-        relaunch(page, "pages/messages/index")
+        with page.expect_response(lambda r: "/api/v1/messages/read-all" in r.url and r.ok):   # the page is done
+            relaunch(page, "pages/messages/index")
         messages = current_page(phone, "pages/messages/index")
         expect(messages.locator("wx-view.card").first).to_be_visible()
         expect(messages).not_to_contain_text("预约即将开始")
@@ -191,6 +192,7 @@ def test_book_remind_check_in_served_rate_and_answer_the_survey(page: Page, live
         expect(detail.get_by_text("状态：已办结")).to_be_visible()
         detail.get_by_role("button", name="评价这次服务").click()
         rating = current_page(phone, "pages/feedback/index")
+        expect(phone.locator(".mp-title")).to_have_text("评价这次服务")     # the page says what is being rated
         levels = rating.get_by_role("radio")
         expect(levels).not_to_have_count(0)
         for level in levels.all():

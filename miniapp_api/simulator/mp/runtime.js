@@ -398,11 +398,12 @@ function show(url, how) {
   const component = jComponent.create(register(path));
   const entry = { path, query, component, element };
   stack.push(entry);
+  // The .json's title first: the page's onLoad (run by attach) may set its own with wx.setNavigationBarTitle.
+  const json = bundle.pages[path].json || {};
+  showTitle(json.navigationBarTitleText || bundle.appJson.window.navigationBarTitleText || "");
   component.attach(element);
   upgrade(element);
   frame.querySelector(".mp-pages").scrollTop = 0;   // a new page opens at its top, as in WeChat
-  const json = bundle.pages[path].json || {};
-  showTitle(json.navigationBarTitleText || bundle.appJson.window.navigationBarTitleText || "");
   window.history.replaceState(null, "", `#/${url.replace(/^\//, "")}`);
 }
 

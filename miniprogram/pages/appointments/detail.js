@@ -19,7 +19,7 @@ Page({
     }, (error) => showError(this, error));
   },
   loadRating(id) {
-    return api.get("/api/v1/ratings").then((data) => {
+    return api.get("/api/v1/ratings", { target: "appointment", target_id: id }).then((data) => {
       const mine = data.ratings.filter((r) => r.target === "appointment" && r.target_id === id)[0];
       if (mine) this.setData({ rated: mine.level_name, actions: Object.assign({}, this.data.actions, { rate: false }) });
     }, () => null);

@@ -13,8 +13,8 @@ Page({
       data.messages.forEach((m) => { if (!m.read) this.fresh[m.id] = true; });
       const messages = data.messages.map((m) => Object.assign({}, m, { when: slotTime(m.at), fresh: !!this.fresh[m.id] }));
       this.setData({ messages, error: "" });
-      // Only what this page showed is marked read: one that arrives meanwhile stays new for the next look.
-      return api.post("/api/v1/messages/read-all", { ids: data.messages.map((m) => m.id) });
+      // Only what was there when the list was read is marked read: one that arrives meanwhile stays new.
+      return api.post("/api/v1/messages/read-all", { as_of: data.as_of });
     }).catch((error) => showError(this, error));
   },
   open(event) {
