@@ -2,7 +2,7 @@
 document keeps naming their pydantic models: for each fast path, what the route serves equals the model's
 serialisation of the same data, so the two cannot drift."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 import pytest
@@ -126,8 +126,9 @@ def test_messages_list_is_the_message_model(client, db_session, verified_login, 
     orm_rows = list(db_session.scalars(select(Notification).where(Notification.id.in_(
         [m["id"] for m in served["messages"]])).order_by(Notification.id.desc())))
     assert len(orm_rows) == len(served["messages"]) >= 2
-    modelled = MessageList(unread_count=served["unread_count"],
-                           messages=[MessageOut.of(n) for n in orm_rows]).model_dump(mode="json")
+    modelled = MessageList(unread_count=served["unread_count"], messages=[MessageOut.of(n) for n in orm_rows],
+                           as_of=served["as_of"]).model_dump(mode="json")
+    assert datetime.fromisoformat(served["as_of"]).utcoffset() == timedelta(hours=8)   # Beijing time, with offset
     assert served == modelled
     rows, unread = notifications.list_messages(db_session, citizen_id, now, limit=20)
     assert unread == served["unread_count"] == len(rows) - 1
