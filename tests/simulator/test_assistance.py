@@ -37,6 +37,7 @@ def test_a_citizen_asks_for_help_agrees_to_a_bounded_grant_and_ends_it(page: Pag
         expect(me.get_by_text("实名状态：已实名核验")).to_be_visible()   # loaded: nothing moves under the tap
         me.get_by_text("帮办代办（请工作人员帮您办）", exact=True).click()
         asking = current_page(phone, "pages/assistance/index")
+        expect(asking.locator("wx-picker")).not_to_contain_text("请选择")   # the centres came: the sheet lists them
         asking.locator("wx-picker").click()
         phone.get_by_role("dialog").get_by_role("button", name=desk.centre.name).click()
         expect(asking.get_by_text(f"服务中心：{desk.centre.name}")).to_be_visible()
