@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, false, func, or_, select
+from sqlalchemy import bindparam, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -188,24 +188,25 @@ def _require(ticket: Ticket, *statuses: TicketStatus) -> None:
 QUEUE_NEAR_AHEAD = 3      # "前面还有 N 人" goes out when the people ahead drop to this (QUEUE_NEAR_AHEAD setting)
 
 
+# The calling order, one definition: checked-in appointments first (false sorts before true), then by number.
+CALL_ORDER = (Ticket.appointment_id.is_(None), Ticket.seq)
+
+
 def _waiting(window_id: int, today):
-    """A window's waiting tickets in calling order: checked-in appointments first, then by number."""
+    """A window's waiting tickets in calling order (CALL_ORDER)."""
     return (select(Ticket).where(Ticket.window_id == window_id, Ticket.service_date == today,
                                  Ticket.status == TicketStatus.WAITING)
-            .order_by(Ticket.appointment_id.is_(None), Ticket.seq))
+            .order_by(*CALL_ORDER))
 
 
 def waiting_ahead(session: Session, ticket: Ticket) -> int | None:
-    """前面还有 N 人: the waiting tickets the window will call before this one (the calling order of `_waiting`);
+    """前面还有 N 人: the waiting tickets the window will call before this one, those before it in CALL_ORDER;
     None once the ticket is no longer waiting."""
     if ticket.status != TicketStatus.WAITING:
         return None
-    walk_in = ticket.appointment_id is None
-    earlier = Ticket.appointment_id.is_not(None) if walk_in else false()   # appointments go before walk-ins
-    same_kind = Ticket.appointment_id.is_(None) if walk_in else Ticket.appointment_id.is_not(None)
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.window_id == ticket.window_id, Ticket.service_date == ticket.service_date,
-        Ticket.status == TicketStatus.WAITING, or_(earlier, and_(same_kind, Ticket.seq < ticket.seq))))
+    mine = tuple_(literal(ticket.appointment_id is None), literal(ticket.seq))
+    ahead = _waiting(ticket.window_id, ticket.service_date).where(tuple_(*CALL_ORDER) < mine).order_by(None)
+    return session.scalar(select(func.count()).select_from(ahead.subquery()))
 
 
 def call_next(session: Session, *, window_id: int, now: datetime, near_ahead: int = QUEUE_NEAR_AHEAD) -> Ticket | None:
