@@ -170,9 +170,13 @@ def list_messages(session: Session, citizen_id: int, now: datetime, *, limit: in
     if before_id:
         statement = statement.where(Notification.id < before_id)
     rows = list(session.execute(statement.order_by(Notification.id.desc()).limit(limit)))
-    unread = session.scalar(select(func.count()).select_from(Notification)
-                            .where(*visible_messages(citizen_id, now), Notification.read_at.is_(None)))
-    return rows, unread or 0
+    return rows, unread_count(session, citizen_id, now)
+
+
+def unread_count(session: Session, citizen_id: int, now: datetime) -> int:
+    """The message centre's badge: delivered, not cancelled, not read."""
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(*visible_messages(citizen_id, now), Notification.read_at.is_(None))) or 0
 
 
 def mark_read(session: Session, citizen_id: int, message_id: int | None, now: datetime, *,

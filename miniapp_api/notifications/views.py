@@ -72,8 +72,7 @@ def list_messages(query: MessageQuery):
 @citizen_required
 def mark_read(path: MessagePath):
     marked = services.mark_read(db.session, g.citizen.id, path.message_id, utcnow())
-    return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, utcnow(),
-                                                                        limit=1)[1]).model_dump()
+    return MarkedOut(marked=marked, unread_count=services.unread_count(db.session, g.citizen.id, utcnow())).model_dump()
 
 
 @bp.post("/messages/read-all", responses={200: MarkedOut})
@@ -85,8 +84,7 @@ def mark_all_read():
     body = ReadAllIn.model_validate({} if sent is None else sent)   # anything else is refused with the envelope
     now = utcnow()
     marked = services.mark_read(db.session, g.citizen.id, None, now, until=body.as_of)
-    return MarkedOut(marked=marked, unread_count=services.list_messages(db.session, g.citizen.id, now,
-                                                                        limit=1)[1]).model_dump()
+    return MarkedOut(marked=marked, unread_count=services.unread_count(db.session, g.citizen.id, now)).model_dump()
 
 
 def _sms_preferences(citizen) -> dict:
