@@ -446,7 +446,7 @@ def ask_to_act(session: Session, staff: Staff, request: AssistanceRequest, *, sc
     request.grants.append(grant)
     request.updated_at = now
     scope_names = "、".join(messages.SCOPE_NAMES[s] for s in grant.scopes)
-    centre = display_names(session, request)["centre"]
+    centre = session.get(Centre, request.centre_id).name
     _event(request, "grant_asked", now, **_staff_actor(staff),
            note=f"在{centre}{scope_names}“{item.name}”，有效 {valid_hours} 小时：{purpose}")
     _tell(session, request, "assistance_grant", messages.BODY_GRANT_ASKED.format(
@@ -537,7 +537,7 @@ def _within_bounds(session: Session, request: AssistanceRequest, grant: Assistan
         raise DomainError(messages.GRANT_NO_ITEM, code=GRANT_OUTSIDE, status=403)
     slot = session.get(Slot, slot_id)
     if item_codes != [item.code] or (slot is not None and slot.centre_id != request.centre_id):
-        raise DomainError(messages.GRANT_OUTSIDE.format(centre=display_names(session, request)["centre"],
+        raise DomainError(messages.GRANT_OUTSIDE.format(centre=session.get(Centre, request.centre_id).name,
                                                         item=item.name), code=GRANT_OUTSIDE, status=403)
 
 

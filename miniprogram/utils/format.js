@@ -46,7 +46,7 @@
     for (var weekday = 0; weekday < 7; weekday += 1) {
       var periods = (hours || []).filter(function (h) { return h.weekday === weekday; })
         .map(function (h) { return h.opens + "–" + h.closes; });
-      lines.push("周" + "一二三四五六日"[weekday] + "：" + (periods.length ? periods.join("、") : "不办公"));
+      lines.push("周" + WEEKDAYS[(weekday + 1) % 7] + "：" + (periods.length ? periods.join("、") : "不办公"));
     }
     return lines;
   }

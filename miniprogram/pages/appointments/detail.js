@@ -20,7 +20,7 @@ Page({
   },
   loadRating(id) {
     return api.get("/api/v1/ratings", { target: "appointment", target_id: id }).then((data) => {
-      const mine = data.ratings.filter((r) => r.target === "appointment" && r.target_id === id)[0];
+      const [mine] = data.ratings;   // this visit's rating, if given (the server picks it)
       if (mine) this.setData({ rated: mine.level_name, actions: Object.assign({}, this.data.actions, { rate: false }) });
     }, () => null);
   },

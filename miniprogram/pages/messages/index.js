@@ -9,7 +9,7 @@ Page({
   load() {
     return api.get("/api/v1/messages").then((data) => {
       // What was unread when this visit first showed it stays marked 新消息 for the whole visit (each load marks
-      // everything read on the server; a pull-down would otherwise unmark what the reader has not looked at yet).
+      // what it listed read on the server; a pull-down would otherwise unmark what the reader has not looked at).
       data.messages.forEach((m) => { if (!m.read) this.fresh[m.id] = true; });
       const messages = data.messages.map((m) => Object.assign({}, m, { when: slotTime(m.at), fresh: !!this.fresh[m.id] }));
       this.setData({ messages, error: "" });
